@@ -1,0 +1,50 @@
+"""glassnet: a neural-network library you can see through.
+
+The public face: re-exports only. Start with ``glassnet.Sequential`` and ``glassnet.layers.Dense``.
+"""
+
+from glassnet import activations, callbacks, initializers, layers, losses, metrics, optimizers
+from glassnet.callbacks import Callback, History
+from glassnet.gradcheck import check_gradients
+from glassnet.initializers import Constant, GlorotUniform, HeNormal, RandomUniform, Zeros
+from glassnet.layers import Input
+from glassnet.losses import (
+    BinaryCrossEntropy,
+    CategoricalCrossEntropy,
+    HalfSumSquaredError,
+    MeanSquaredError,
+    SparseCategoricalCrossEntropy,
+)
+from glassnet.model import Sequential, TrainingDivergedError
+from glassnet.optimizers import SGD, Adam, RMSprop
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SGD",
+    "Adam",
+    "BinaryCrossEntropy",
+    "Callback",
+    "CategoricalCrossEntropy",
+    "Constant",
+    "GlorotUniform",
+    "HalfSumSquaredError",
+    "HeNormal",
+    "History",
+    "Input",
+    "MeanSquaredError",
+    "RMSprop",
+    "RandomUniform",
+    "Sequential",
+    "SparseCategoricalCrossEntropy",
+    "TrainingDivergedError",
+    "Zeros",
+    "activations",
+    "callbacks",
+    "check_gradients",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "optimizers",
+]

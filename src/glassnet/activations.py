@@ -1,0 +1,193 @@
+"""Activation functions: each value beside its derivative.
+
+Every activation maps the pre-activation ``z`` (batch, units) to the activation ``a`` (batch, units)
+and knows how to send a gradient back: given ``dC/da`` it returns ``dC/dz``. For the element-wise
+ones that is ``dC/dz = dC/da * f'(z)``, and the table below says, for each ``f'``, whether it is
+written with ``z`` or with the output ``a`` (the sigmoid's is cheapest from ``a``).
+
+=============  ===========================  =====================================
+name           a = f(z)                     f'(z), written as
+=============  ===========================  =====================================
+linear         z                            1
+sigmoid        1 / (1 + exp(-z))            a * (1 - a)           (from the output a)
+tanh           tanh(z)                      1 - a**2              (from the output a)
+relu           max(z, 0)                    1 if z > 0 else 0     (0 at the kink z = 0)
+leaky_relu     z if z > 0 else s * z        1 if z > 0 else s     (s at the kink z = 0)
+softmax        exp(z_i) / sum_j exp(z_j)    not element-wise: dC/dz = a * (g - sum(g * a))
+=============  ===========================  =====================================
+
+>>> import numpy as np
+>>> sig = get("sigmoid")
+>>> sig(np.array([[0.0]]))
+array([[0.5]])
+>>> sig.backward(np.array([[0.0]]), np.array([[0.5]]), np.array([[1.0]]))
+array([[0.25]])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from glassnet._names import lookup
+
+Array = NDArray[np.floating[Any]]
+
+
+class Activation:
+    """Base class. ``__call__(z) -> a``; ``backward(z, a, grad_a) -> grad_z``.
+
+    Element-wise activations implement ``derivative(z, a)`` (= f'(z), shape of z) and inherit
+    ``backward``; an activation whose Jacobian is not diagonal (softmax) overrides ``backward``.
+    """
+
+    name: str = "activation"
+    elementwise: bool = True
+
+    def __call__(self, z: Array) -> Array:
+        raise NotImplementedError
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        """f'(z) element by element; ``a`` is ``f(z)``, passed so nothing is computed twice."""
+        raise NotImplementedError
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        """dC/dz = dC/da * f'(z): (batch, units) -> (batch, units)."""
+        return grad_a * self.derivative(z, a)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Linear(Activation):
+    """a = z; f'(z) = 1. The identity: a layer with it outputs its raw weighted sum."""
+
+    name = "linear"
+
+    def __call__(self, z: Array) -> Array:
+        return z
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return np.ones_like(z)
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        return grad_a  # f'(z) = 1, so dC/dz is dC/da itself
+
+
+class Sigmoid(Activation):
+    """a = 1 / (1 + exp(-z)); f'(z) = a * (1 - a), computed from the output ``a``.
+
+    For very negative z, exp(-z) overflows to inf and a = 1/inf = 0 exactly, which is the right
+    limit, so the overflow warning is silenced rather than the input clipped.
+    """
+
+    name = "sigmoid"
+
+    def __call__(self, z: Array) -> Array:
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-z))
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return a * (1.0 - a)
+
+
+class Tanh(Activation):
+    """a = tanh(z); f'(z) = 1 - a**2, computed from the output ``a``."""
+
+    name = "tanh"
+
+    def __call__(self, z: Array) -> Array:
+        return np.tanh(z)
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return 1.0 - a * a
+
+
+class ReLU(Activation):
+    """a = max(z, 0); f'(z) = 1 where z > 0, else 0 (0 at the kink z = 0, as PyTorch)."""
+
+    name = "relu"
+
+    def __call__(self, z: Array) -> Array:
+        return np.maximum(z, 0.0)
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return (z > 0).astype(z.dtype)
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        return grad_a * (z > 0)  # the boolean mask is f'(z); multiplying keeps grad_a's dtype
+
+
+class LeakyReLU(Activation):
+    """a = z where z > 0, else negative_slope * z; f'(z) = 1 where z > 0, else negative_slope.
+
+    ``negative_slope`` defaults to 0.01, PyTorch's ``nn.LeakyReLU`` default (Keras 3 uses 0.2;
+    pass ``LeakyReLU(0.2)`` for that). At the kink z = 0 the derivative is ``negative_slope``.
+    """
+
+    name = "leaky_relu"
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        if not np.isfinite(negative_slope) or negative_slope < 0:
+            raise ValueError(
+                f"LeakyReLU expects a finite negative_slope >= 0, got {negative_slope!r}."
+            )
+        self.negative_slope = float(negative_slope)
+
+    def __call__(self, z: Array) -> Array:
+        return np.where(z > 0, z, z * self.negative_slope)
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return np.where(z > 0, 1.0, self.negative_slope).astype(z.dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "negative_slope": self.negative_slope}
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(negative_slope={self.negative_slope})"
+
+
+class Softmax(Activation):
+    """a_i = exp(z_i) / sum_j exp(z_j) over the units of each example (rows sum to 1).
+
+    The max of each row is subtracted first, which changes nothing mathematically and keeps
+    exp from overflowing. The Jacobian is da_i/dz_j = a_i * (delta_ij - a_j), so
+    dC/dz = a * (g - sum_j g_j * a_j) with g = dC/da. Paired with cross-entropy the model skips
+    this and uses the fused, stable dC/dz = (a - y) / n instead.
+    """
+
+    name = "softmax"
+    elementwise = False
+
+    def __call__(self, z: Array) -> Array:
+        e = np.exp(z - z.max(axis=1, keepdims=True))  # (batch, units)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        return a * (grad_a - np.sum(grad_a * a, axis=1, keepdims=True))  # (batch, units)
+
+
+ACTIVATIONS: dict[str, type[Activation]] = {
+    cls.name: cls for cls in (Linear, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax)
+}
+
+
+def get(identifier: str | Activation | None) -> Activation:
+    """An activation from its name (``"relu"``), an instance, or None (linear)."""
+    if identifier is None:
+        return Linear()
+    if isinstance(identifier, Activation):
+        return identifier
+    return lookup("activation", identifier, ACTIVATIONS)()
+
+
+def from_config(config: dict[str, Any]) -> Activation:
+    """Rebuild an activation from ``get_config()``."""
+    config = dict(config)
+    cls = lookup("activation", config.pop("name"), ACTIVATIONS)
+    return cls(**config)

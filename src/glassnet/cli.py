@@ -1,0 +1,100 @@
+"""The ``glassnet`` command.
+
+``glassnet seed`` reruns the seed notebook's NumPy cell with the library's own API and prints its
+numbers in the notebook's format; ``glassnet seed --cell keras`` reruns its Keras cell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+import glassnet
+from glassnet import seed as seed_module
+
+
+def _seed_numpy(args: argparse.Namespace) -> int:
+    result = seed_module.numpy_cell(args.iterations)
+    fmt = seed_module.format_outputs
+    print("The seed notebook's NumPy cell, run with glassnet")
+    print("network 3-4-1, sigmoid, no bias, HalfSumSquaredError, SGD(learning_rate=1.0), float64")
+    print(f"Initial output              {fmt(result.initial_output)}")
+    print(f"Output at iteration {args.iterations:<7} {fmt(result.last_output)}")
+    print(f"Prediction for [1, 0, 1]    {fmt(result.prediction)}")
+    return 0
+
+
+def _seed_keras(args: argparse.Namespace) -> int:
+    result = seed_module.keras_cell(seed=args.seed, epochs=args.iterations)
+    print("The seed notebook's Keras cell, run with glassnet")
+    print(result.summary)
+    history = result.history.history
+    last = ", ".join(f"{key} {values[-1]:.4f}" for key, values in history.items())
+    print(f"fit(epochs={args.iterations}, batch_size=1, seed={args.seed}): last epoch {last}")
+    print(f"prediction {seed_module.format_outputs(result.predictions)}")
+    learnt = bool(np.all((result.predictions > 0.5) == (seed_module.XOR_Y > 0.5)))
+    print(
+        "XOR learnt: every prediction is on the right side of 0.5"
+        if learnt
+        else "XOR not learnt with this seed: the network settled on a plateau; try another --seed"
+    )
+    path = Path(args.history_out)
+    path.write_text(json.dumps({"epoch": result.history.epoch, **history}, indent=1) + "\n")
+    print(f"accuracy history written to {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="glassnet", description="A neural-network library you can see through."
+    )
+    parser.add_argument("--version", action="version", version=f"glassnet {glassnet.__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    seed = commands.add_parser("seed", help="rerun the seed notebook's cells with glassnet")
+    seed.add_argument(
+        "--cell",
+        choices=["numpy", "keras"],
+        default="numpy",
+        help="which notebook cell to run (default: numpy)",
+    )
+    seed.add_argument(
+        "--iterations",
+        type=_positive,
+        default=seed_module.ITERATIONS,
+        help="training iterations (numpy) or epochs (keras); default 1000",
+    )
+    seed.add_argument(
+        "--seed",
+        type=int,
+        default=seed_module.KERAS_CELL_SEED,
+        help="random seed of the keras cell's initial weights and shuffling",
+    )
+    seed.add_argument(
+        "--history-out",
+        default="seed_keras_history.json",
+        help="where the keras cell writes its history as JSON",
+    )
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "seed":
+        return _seed_keras(args) if args.cell == "keras" else _seed_numpy(args)
+    return 2  # unreachable: argparse requires a command
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""Layers: each forward pass above its hand-written backward pass.
+
+A layer is made in two steps, as in Keras: ``__init__`` only stores hyperparameters, and
+``build(input_shape, dtype, rng)`` makes the weights once the number of input features is known.
+
+``forward(x)`` keeps exactly what ``backward`` needs. ``backward(dC/da)`` returns ``dC/da_prev``
+(the gradient for the layer's input) and fills the layer's ``gradients``. Gradients are
+**overwritten, not accumulated**: calling backward twice on the same forward gives the same
+gradients, not twice them. Backward never changes a parameter; the optimizer does that.
+
+In the formulas, ``a_prev`` is the layer's input (``a0 = x`` for the first layer), ``W`` its
+kernel (n_in, units), ``b`` its bias (units,), and ``delta = dC/dz`` the error at its weighted sum.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+from glassnet import activations as activations_module
+from glassnet import initializers as initializers_module
+from glassnet._names import lookup
+from glassnet.activations import Activation as ActivationFunction
+
+Array = NDArray[np.floating[Any]]
+
+
+class Input:
+    """The shape of one example, given as the first element of ``Sequential([...])``.
+
+    >>> Input(shape=(3,)).shape
+    (3,)
+    """
+
+    def __init__(self, shape: tuple[int, ...] | int) -> None:
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        if len(shape) != 1 or not all(isinstance(n, int | np.integer) and n > 0 for n in shape):
+            raise ValueError(
+                f"Input expects the shape of one example as (n_features,) with n_features a "
+                f"positive integer, got shape={shape!r}. glassnet's layers take 2-D batches "
+                f"(batch, n_features); flatten each example first, e.g. Input(shape=(3,))."
+            )
+        self.shape = (int(shape[0]),)
+
+    def __repr__(self) -> str:
+        return f"Input(shape={self.shape})"
+
+
+class Layer:
+    """Base class of every layer. Subclasses write ``build``, ``forward`` and ``backward``."""
+
+    kind = "Layer"
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name
+        self.built = False
+        self.input_features: int | None = None
+
+    # -- building --------------------------------------------------------------------------
+    def build(self, input_features: int, dtype: DTypeLike, rng: np.random.Generator) -> None:
+        """Make the weights for inputs of shape (batch, input_features)."""
+        self.input_features = input_features
+        self.built = True
+
+    def output_features(self, input_features: int) -> int:
+        """Number of features this layer outputs for ``input_features`` inputs."""
+        return input_features
+
+    # -- the two passes --------------------------------------------------------------------
+    def forward(self, x: Array, training: bool = False) -> Array:
+        raise NotImplementedError
+
+    def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
+        raise NotImplementedError
+
+    # -- parameters --------------------------------------------------------------------------
+    parameter_names: tuple[str, ...] = ()
+
+    @property
+    def parameters(self) -> list[Array]:
+        """The trainable arrays, in Keras order (kernel, then bias). Updated in place."""
+        return [getattr(self, n) for n in self.parameter_names]
+
+    @property
+    def gradients(self) -> list[Array]:
+        """dC/d(parameter) for each parameter, same order, filled by ``backward``."""
+        return [getattr(self, n + "_gradient") for n in self.parameter_names]
+
+    def count_params(self) -> int:
+        return int(sum(p.size for p in self.parameters)) if self.built else 0
+
+    def get_config(self) -> dict[str, Any]:
+        return {"class_name": self.kind, "name": self.name}
+
+    def _display_name(self) -> str:
+        return self.name or self.kind.lower()
+
+
+class Dense(Layer):
+    """A fully connected layer: z = a_prev @ W + b; a = f(z).
+
+    Shapes: a_prev (batch, n_in), W (n_in, units), b (units,), z and a (batch, units).
+
+    >>> import numpy as np
+    >>> layer = Dense(2, activation="linear", kernel_initializer="zeros")
+    >>> layer.build(3, np.float64, np.random.default_rng(0))
+    >>> layer.kernel.shape, layer.bias.shape, layer.count_params()
+    ((3, 2), (2,), 8)
+    """
+
+    kind = "Dense"
+
+    def __init__(
+        self,
+        units: int,
+        activation: str | ActivationFunction | None = None,
+        use_bias: bool = True,
+        kernel_initializer: str | initializers_module.Initializer = "glorot_uniform",
+        bias_initializer: str | initializers_module.Initializer = "zeros",
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name)
+        if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
+            raise ValueError(
+                f"Dense expects units to be a positive integer, got {units!r}. "
+                f"Example: Dense(4, activation='sigmoid')."
+            )
+        self.units = int(units)
+        self.activation = activations_module.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers_module.get(kernel_initializer)
+        self.bias_initializer = initializers_module.get(bias_initializer)
+        self.parameter_names = ("kernel", "bias") if self.use_bias else ("kernel",)
+
+    def build(self, input_features: int, dtype: DTypeLike, rng: np.random.Generator) -> None:
+        shape = (input_features, self.units)
+        self.kernel = self.kernel_initializer(shape, dtype, rng)  # W: (n_in, units)
+        self.kernel_gradient = np.zeros_like(self.kernel)  # dC/dW: (n_in, units)
+        if self.use_bias:
+            self.bias = self.bias_initializer((self.units,), dtype, rng)  # b: (units,)
+            self.bias_gradient = np.zeros_like(self.bias)  # dC/db: (units,)
+        super().build(input_features, dtype, rng)
+
+    def output_features(self, input_features: int) -> int:
+        return self.units
+
+    def forward(self, x: Array, training: bool = False) -> Array:
+        """z = a_prev @ W + b; a = f(z). (batch, n_in) -> (batch, units)."""
+        if x.ndim != 2 or x.shape[1] != self.input_features:
+            raise ValueError(
+                f"Layer '{self._display_name()}' (Dense) expects input of shape "
+                f"(batch, {self.input_features}), but received shape {x.shape}. "
+                f"Give each example {self.input_features} features, or rebuild the model for "
+                f"{x.shape[-1]} features."
+            )
+        self.a_prev = x  # (batch, n_in), kept for dC/dW
+        z = x @ self.kernel  # (batch, units)
+        if self.use_bias:
+            z += self.bias
+        self.z = z
+        self.a = self.activation(z)  # (batch, units)
+        return self.a
+
+    def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
+        """delta = dC/da * f'(z); dC/dW = a_prev.T @ delta; dC/db = sum(delta);
+        dC/da_prev = delta @ W.T."""
+        delta = self.activation.backward(self.z, self.a, grad_output)  # (batch, units)
+        return self.backward_delta(delta, need_input_gradient)
+
+    def backward_delta(self, delta: Array, need_input_gradient: bool = True) -> Array | None:
+        """Backward from delta = dC/dz, already known (a loss fused with this activation)."""
+        self.delta = delta
+        np.matmul(self.a_prev.T, delta, out=self.kernel_gradient)  # (n_in, batch) @ (batch, units)
+        if self.use_bias:
+            np.sum(delta, axis=0, out=self.bias_gradient)  # (units,)
+        if not need_input_gradient:
+            return None
+        return delta @ self.kernel.T  # (batch, units) @ (units, n_in) -> (batch, n_in)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": self.activation.get_config(),
+            "use_bias": self.use_bias,
+            "kernel_initializer": self.kernel_initializer.get_config(),
+            "bias_initializer": self.bias_initializer.get_config(),
+        }
+
+    def __repr__(self) -> str:
+        return f"Dense({self.units}, activation={self.activation.name!r}, use_bias={self.use_bias})"
+
+
+class Activation(Layer):
+    """An activation on its own, with no weights: a = f(z), where z is the layer's input.
+
+    >>> import numpy as np
+    >>> layer = Activation("relu")
+    >>> layer.build(2, np.float64, None)
+    >>> layer.forward(np.array([[-1.0, 2.0]]))
+    array([[0., 2.]])
+    """
+
+    kind = "Activation"
+
+    def __init__(self, activation: str | ActivationFunction, name: str | None = None) -> None:
+        super().__init__(name)
+        self.activation = activations_module.get(activation)
+
+    def forward(self, x: Array, training: bool = False) -> Array:
+        """a = f(z). (batch, n) -> (batch, n)."""
+        if x.ndim != 2 or x.shape[1] != self.input_features:
+            raise ValueError(
+                f"Layer '{self._display_name()}' (Activation) expects input of shape "
+                f"(batch, {self.input_features}), but received shape {x.shape}."
+            )
+        self.z = x
+        self.a = self.activation(x)
+        return self.a
+
+    def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
+        """dC/dz = dC/da * f'(z) (the layer's input is z, so this is dC/da_prev)."""
+        self.delta = self.activation.backward(self.z, self.a, grad_output)
+        return self.delta
+
+    def backward_delta(self, delta: Array, need_input_gradient: bool = True) -> Array | None:
+        """dC/dz already known (fused loss): it is the gradient for the input."""
+        self.delta = delta
+        return delta
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "activation": self.activation.get_config()}
+
+    def __repr__(self) -> str:
+        return f"Activation({self.activation.name!r})"
+
+
+LAYERS: dict[str, type[Layer]] = {"dense": Dense, "activation": Activation}
+
+
+def from_config(config: dict[str, Any]) -> Layer:
+    """Rebuild a layer (unbuilt) from ``get_config()``."""
+    config = dict(config)
+    cls = lookup("layer", config.pop("class_name"), LAYERS)
+    if "activation" in config:
+        config["activation"] = activations_module.from_config(config["activation"])
+    for key in ("kernel_initializer", "bias_initializer"):
+        if key in config:
+            config[key] = initializers_module.from_config(config[key])
+    return cls(**config)

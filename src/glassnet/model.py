@@ -1,0 +1,479 @@
+"""Sequential: a stack of layers, trained by forward pass, backward pass, optimizer step.
+
+One training step, the way the data flows (the symbols are the seed notebook's):
+
+    a0 = x                       (batch, n_in)
+    z1 = a0 @ W1 + b1; a1 = f1(z1)   ... layer by layer ...   aL, the output
+    C = loss(y, aL); dC/daL
+    delta_l = dC/da_l * f_l'(z_l); dC/dW_l = a_{l-1}.T @ delta_l; dC/da_{l-1} = delta_l @ W_l.T
+    W_l <- optimizer(W_l, dC/dW_l)
+
+>>> import numpy as np
+>>> import glassnet as gn
+>>> model = gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(1, activation="sigmoid")], seed=0)
+>>> model.compile(optimizer=gn.SGD(0.5), loss="binary_crossentropy", metrics=["accuracy"])
+>>> history = model.fit(np.array([[0, 0], [1, 1]]), np.array([0, 1]), epochs=50, verbose=0)
+>>> model.predict(np.array([[1, 1]])).round(2) > 0.5
+array([[ True]])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from glassnet import losses as losses_module
+from glassnet import metrics as metrics_module
+from glassnet import optimizers as optimizers_module
+from glassnet._validation import as_features, positive_int
+from glassnet.callbacks import Callback, CallbackList, EpochLogger, History, Logs
+from glassnet.layers import Input, Layer
+
+Array = NDArray[np.floating[Any]]
+PREDICT_CHUNK = 4096  # rows per forward pass in predict/evaluate when no batch_size is given
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss became NaN or infinite: training stopped rather than go on with garbage."""
+
+
+class Sequential:
+    """A linear stack of layers, with Keras's ``compile`` / ``fit`` / ``evaluate`` / ``predict``.
+
+    ``dtype`` is float32 by default (as Keras and PyTorch); use ``"float64"`` for exact work.
+    ``seed`` seeds one ``numpy.random.Generator`` used for initial weights (unless an
+    initializer has its own seed) and for shuffling in ``fit``.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Layer | Input] | None = None,
+        dtype: str | np.dtype[Any] = "float32",
+        seed: int | None = None,
+        name: str = "sequential",
+    ) -> None:
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"Expected dtype 'float32' or 'float64', got {dtype!r}.")
+        self.name = name
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.layers: list[Layer] = []
+        self.input_features: int | None = None
+        self.optimizer: optimizers_module.Optimizer | None = None
+        self.loss: losses_module.Loss | None = None
+        self.metric_names: list[str] = []
+        self.stop_training = False
+        self.history: History | None = None
+        for item in layers or []:
+            self.add(item)
+
+    # -- structure ---------------------------------------------------------------------------
+    def add(self, item: Layer | Input) -> None:
+        """Append a layer (or give the input shape, first)."""
+        if isinstance(item, Input):
+            if self.layers or self.input_features is not None:
+                raise ValueError("Input(shape=...) must come first, before any layer.")
+            self.input_features = item.shape[0]
+            return
+        if not isinstance(item, Layer):
+            raise TypeError(
+                f"Expected a glassnet layer (e.g. glassnet.layers.Dense(4)) or glassnet.Input, "
+                f"got {type(item).__name__}."
+            )
+        if item.name is None:
+            item.name = self._unique_name(item.kind.lower())
+        elif any(layer.name == item.name for layer in self.layers):
+            raise ValueError(f"Layer names must be unique; {item.name!r} is already in the model.")
+        self.layers.append(item)
+        if self.input_features is not None and all(layer.built for layer in self.layers[:-1]):
+            # the input shape is known (Input first, or already built): make the weights now
+            self._build_layer(item, self._features_after(len(self.layers) - 1))
+            self._collect_parameters()
+
+    def _unique_name(self, base: str) -> str:
+        taken = {layer.name for layer in self.layers}
+        name, i = base, 0
+        while name in taken:
+            i += 1
+            name = f"{base}_{i}"
+        return name
+
+    @property
+    def built(self) -> bool:
+        return bool(self.layers) and all(layer.built for layer in self.layers)
+
+    def build(self, input_shape: int | Sequence[int | None]) -> None:
+        """Make every layer's weights for inputs of ``input_shape``: (None, n_features) as in
+        Keras, or just (n_features,)."""
+        shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+        if len(shape) not in (1, 2) or not isinstance(shape[-1], int) or shape[-1] <= 0:
+            raise ValueError(
+                f"Expected input_shape (None, n_features) or (n_features,), got {input_shape!r}."
+            )
+        if not self.layers:
+            raise ValueError("The model has no layers; add some, e.g. model.add(Dense(1)).")
+        self.input_features = shape[-1]
+        features = shape[-1]
+        for layer in self.layers:
+            self._build_layer(layer, features)
+            features = layer.output_features(features)
+        self._collect_parameters()
+
+    def _build_layer(self, layer: Layer, features: int) -> None:
+        if not layer.built:
+            layer.build(features, self.dtype, self.rng)
+
+    def _features_after(self, index: int) -> int:
+        features = self.input_features
+        for layer in self.layers[:index]:
+            features = layer.output_features(features)
+        return features
+
+    def _collect_parameters(self) -> None:
+        # Flat lists, fixed once built: the optimizer updates these very arrays in place.
+        self._parameters = [p for layer in self.layers for p in layer.parameters]
+        self._gradients = [g for layer in self.layers for g in layer.gradients]
+        if self.optimizer is not None:
+            self.optimizer.build(self._parameters)
+
+    def _ensure_built(self) -> None:
+        if not self.built:
+            if self.input_features is None:
+                raise ValueError(
+                    "The model is not built yet: pass data to fit/predict, call "
+                    "model.build((None, n_features)), or start with glassnet.Input(shape=...)."
+                )
+            self.build((self.input_features,))
+
+    @property
+    def output_units(self) -> int:
+        self._ensure_built()
+        return self._features_after(len(self.layers))
+
+    def count_params(self) -> int:
+        return sum(layer.count_params() for layer in self.layers)
+
+    # -- compile -----------------------------------------------------------------------------
+    def compile(
+        self,
+        optimizer: str | optimizers_module.Optimizer = "rmsprop",
+        loss: str | losses_module.Loss | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> None:
+        """Choose how to learn: the optimizer, the loss to minimise, the metrics to report."""
+        if loss is None:
+            valid = ", ".join(repr(name) for name in losses_module.LOSSES)
+            raise ValueError(f"compile() needs a loss, e.g. loss='mse'. Valid names: {valid}.")
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = losses_module.get(loss)
+        names = list(metrics or [])
+        for name in names:
+            metrics_module.lookup("metric", name, metrics_module.METRICS)
+        self.metric_names = names
+        if self.built:
+            self.optimizer.build(self._parameters)
+
+    def _check_compiled(self, what: str) -> None:
+        if self.optimizer is None or self.loss is None:
+            raise ValueError(
+                f"You must compile the model before {what}: call "
+                f"model.compile(optimizer='sgd', loss='mse') first."
+            )
+
+    # -- data --------------------------------------------------------------------------------
+    def _features(self, x: ArrayLike, what: str = "x") -> Array:
+        x = as_features(x, self.dtype, what)
+        if self.input_features is None:
+            self.input_features = x.shape[1]
+        self._ensure_built()
+        if x.shape[1] != self.input_features:
+            first = self.layers[0]
+            raise ValueError(
+                f"Layer '{first.name}' ({first.kind}) expects input of shape "
+                f"(batch, {self.input_features}), but {what} has shape {x.shape}. Give every "
+                f"example {self.input_features} features, or build a new model for "
+                f"{x.shape[1]} features."
+            )
+        return x
+
+    def _data(self, x: ArrayLike, y: ArrayLike, what: str = "") -> tuple[Array, Array]:
+        x = self._features(x, "x" + what)
+        y = self.loss.prepare_targets(y, self.output_units, self.dtype)
+        if len(y) != len(x):
+            raise ValueError(
+                f"x{what} has {len(x)} examples but y{what} has {len(y)} labels; they must have "
+                f"the same length (one target row per input row)."
+            )
+        return x, y
+
+    # -- the step ----------------------------------------------------------------------------
+    def forward(self, x: Array, training: bool = False) -> Array:
+        """a0 = x, then each layer in turn: (batch, n_in) -> (batch, output_units)."""
+        a = x
+        for layer in self.layers:
+            a = layer.forward(a, training=training)
+        return a
+
+    def backward(self, y: Array, a: Array) -> None:
+        """Fill every layer's gradients from the loss at output ``a``; no parameter changes."""
+        last = self.layers[-1]
+        activation = getattr(last, "activation", None)
+        if activation is not None and self.loss.fuses_with(activation.name):
+            # softmax + cross-entropy (or sigmoid + binary): delta = dC/dz directly, stably
+            grad = last.backward_delta(self.loss.fused_delta(y, a), len(self.layers) > 1)
+        else:
+            grad = last.backward(self.loss.gradient(y, a), len(self.layers) > 1)
+        for index in range(len(self.layers) - 2, -1, -1):
+            grad = self.layers[index].backward(grad, need_input_gradient=index > 0)
+
+    def compute_gradients(self, x: ArrayLike, y: ArrayLike) -> float:
+        """Forward and backward on (x, y) without updating: returns C, fills the gradients."""
+        self._check_compiled("computing gradients")
+        return self._compute_gradients(*self._data(x, y))
+
+    def _compute_gradients(self, x: Array, y: Array) -> float:
+        a = self.forward(x, training=True)
+        self.backward(y, a)
+        return self.loss(y, a)
+
+    def _train_step(self, x: Array, y: Array) -> tuple[float, Array]:
+        a = self.forward(x, training=True)
+        loss = self.loss(y, a)
+        self.backward(y, a)
+        self.optimizer.apply(self._parameters, self._gradients)
+        return loss, a
+
+    def train_on_batch(
+        self, x: ArrayLike, y: ArrayLike, return_dict: bool = False
+    ) -> float | list[float] | Logs:
+        """One update on one batch. Returns the loss (and metrics) measured before the update."""
+        self._check_compiled("training")
+        x, y = self._data(x, y)
+        with np.errstate(over="ignore", invalid="ignore"):  # a NaN loss is reported below
+            loss, a = self._train_step(x, y)
+        if not math.isfinite(loss):
+            raise TrainingDivergedError(_diverged_message(loss, None, None))
+        logs = {"loss": loss, **self._metrics(y, a)}
+        return _result(logs, return_dict)
+
+    def _metrics(self, y: Array, a: Array) -> Logs:
+        units = a.shape[1]
+        return {
+            key: function(y, a)
+            for key, function in (metrics_module.resolve(n, units) for n in self.metric_names)
+        }
+
+    # -- fit ---------------------------------------------------------------------------------
+    def fit(
+        self,
+        x: ArrayLike,
+        y: ArrayLike,
+        epochs: int = 1,
+        batch_size: int | None = None,
+        shuffle: bool = True,
+        validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+        validation_split: float = 0.0,
+        callbacks: Sequence[Callback] | None = None,
+        verbose: int = 1,
+    ) -> History:
+        """Train for ``epochs`` passes over (x, y) in mini-batches; returns the History.
+
+        ``batch_size`` None means 32 (Keras's default) or all of the data if it is smaller.
+        ``validation_split`` keeps the last fraction of the data (before shuffling) aside, as
+        Keras does. Per-epoch numbers are the batch values averaged weighted by batch size (summed,
+        for a loss that sums, such as ``HalfSumSquaredError``). A NaN or infinite loss stops
+        training with ``TrainingDivergedError``, naming the epoch and batch.
+        """
+        self._check_compiled("fit()")
+        epochs = positive_int(epochs, "epochs", minimum=0)
+        x, y = self._data(x, y)
+        if validation_split and validation_data is None:
+            x, y, validation_data = _split_off(x, y, validation_split)
+        if validation_data is not None:
+            if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+                raise ValueError("Expected validation_data=(x_val, y_val), a pair of arrays.")
+            validation_data = self._data(*validation_data, what="_val")
+        n = len(x)
+        if batch_size is None:
+            batch_size = min(32, n)
+        batch_size = positive_int(batch_size, "batch_size")
+        if batch_size > n:
+            raise ValueError(
+                f"batch_size={batch_size} is larger than the {n} training examples. Use "
+                f"batch_size={n} for full-batch training, or leave batch_size unset."
+            )
+        history = History()
+        params = {"epochs": epochs, "steps": math.ceil(n / batch_size), "verbose": verbose}
+        extra = [EpochLogger()] if verbose else []
+        hooks = CallbackList([history, *extra, *(callbacks or [])], self, params)
+        self.stop_training = False
+        self.history = history
+        hooks.on_train_begin()
+        for epoch in range(epochs):
+            hooks.on_epoch_begin(epoch)
+            # overflow becomes inf/NaN in the loss, which stops training with a clear message
+            with np.errstate(over="ignore", invalid="ignore"):
+                logs = self._run_epoch(x, y, batch_size, shuffle, epoch, hooks)
+            if validation_data is not None:
+                val = self.evaluate(*validation_data, return_dict=True)
+                logs.update({f"val_{key}": value for key, value in val.items()})
+            hooks.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        hooks.on_train_end()
+        return history
+
+    def _run_epoch(
+        self, x: Array, y: Array, batch_size: int, shuffle: bool, epoch: int, hooks: CallbackList
+    ) -> Logs:
+        n = len(x)
+        order = self.rng.permutation(n) if shuffle else None
+        totals = dict.fromkeys(["loss", *self.metric_names], 0.0)
+        summed = self.loss.reduction == "sum"
+        for batch, start in enumerate(range(0, n, batch_size)):
+            if order is None:
+                xb, yb = x[start : start + batch_size], y[start : start + batch_size]  # views
+            else:
+                index = order[start : start + batch_size]
+                xb, yb = x[index], y[index]  # gathered copies (batch, n_in), (batch, units)
+            if hooks.wants_batches:
+                hooks.on_train_batch_begin(batch)
+            loss, a = self._train_step(xb, yb)
+            if not math.isfinite(loss):
+                raise TrainingDivergedError(_diverged_message(loss, epoch, batch))
+            weight = len(xb)
+            totals["loss"] += loss if summed else loss * weight
+            batch_metrics = self._metrics(yb, a)
+            for key, value in batch_metrics.items():
+                totals[key] += value * weight
+            if hooks.wants_batches:
+                hooks.on_train_batch_end(batch, {"loss": loss, **batch_metrics})
+        return {
+            key: (value if key == "loss" and summed else value / n) for key, value in totals.items()
+        }
+
+    # -- inference ---------------------------------------------------------------------------
+    def predict(self, x: ArrayLike, batch_size: int | None = None, verbose: int = 0) -> Array:
+        """The network's outputs aL for every row of x: (n_samples, n_in) -> (n_samples, units)."""
+        x = self._features(x)
+        chunk = PREDICT_CHUNK if batch_size is None else positive_int(batch_size, "batch_size")
+        if len(x) <= chunk:
+            return self.forward(x)
+        return np.concatenate([self.forward(x[i : i + chunk]) for i in range(0, len(x), chunk)])
+
+    def evaluate(
+        self,
+        x: ArrayLike,
+        y: ArrayLike,
+        batch_size: int | None = None,
+        verbose: int = 0,
+        return_dict: bool = False,
+    ) -> float | list[float] | Logs:
+        """Loss and metrics over all of (x, y), without training. The loss is over the whole set
+        (a mean, or a sum for a summing loss), whatever the batch size."""
+        self._check_compiled("evaluate()")
+        x, y = self._data(x, y)
+        a = self.predict(x, batch_size=batch_size)
+        logs = {"loss": self.loss(y, a), **self._metrics(y, a)}
+        return _result(logs, return_dict)
+
+    # -- weights -----------------------------------------------------------------------------
+    def get_weights(self) -> list[Array]:
+        """Copies of every parameter, in Keras order: per layer the kernel, then the bias."""
+        self._ensure_built()
+        return [p.copy() for p in self._parameters]
+
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
+        """Overwrite every parameter (in place), in the order of ``get_weights()``."""
+        self._ensure_built()
+        slots = [(layer, name) for layer in self.layers for name in layer.parameter_names]
+        expected = ", ".join(
+            f"{layer.name}.{name} {getattr(layer, name).shape}" for layer, name in slots
+        )
+        if len(weights) != len(slots):
+            raise ValueError(
+                f"set_weights expected {len(slots)} arrays ({expected}), got {len(weights)}."
+            )
+        arrays = []
+        for (layer, name), value in zip(slots, weights, strict=True):
+            target = getattr(layer, name)
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                raise ValueError(
+                    f"Layer '{layer.name}' {name} expects shape {target.shape}, got {value.shape}."
+                    + (" Did you mean its transpose?" if value.shape == target.shape[::-1] else "")
+                )
+            if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
+                raise ValueError(f"Layer '{layer.name}' {name} must be finite real numbers.")
+            arrays.append((target, value))
+        for target, value in arrays:
+            target[...] = value
+
+    # -- display -----------------------------------------------------------------------------
+    def summary(self, print_fn: Any = print) -> None:
+        """Print a Keras-style table: layer (type), output shape, parameter count, totals."""
+        print_fn(self.summary_text())
+
+    def summary_text(self) -> str:
+        """The text of ``summary()``."""
+        rows = []
+        features = self.input_features
+        for layer in self.layers:
+            features = layer.output_features(features) if features is not None else None
+            shape = f"(None, {features if features is not None else '?'})"
+            rows.append((f"{layer.name} ({layer.kind})", shape, str(layer.count_params())))
+        widths = [max([len(h)] + [len(r[i]) for r in rows]) + 2 for i, h in enumerate(_HEADER)]
+        width = sum(widths)
+        lines = [f'Model: "{self.name}"', "_" * width, _row(_HEADER, widths), "=" * width]
+        for i, row in enumerate(rows):
+            lines.append(_row(row, widths))
+            lines.append("=" * width if i == len(rows) - 1 else "_" * width)
+        total = self.count_params()
+        lines += [f"Total params: {total}", f"Trainable params: {total}", "Non-trainable params: 0"]
+        if not self.built:
+            lines.append("(not built yet: parameters appear once the input shape is known)")
+        lines.append("_" * width)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        return f"Sequential([{inner}], dtype='{self.dtype.name}')"
+
+
+_HEADER = ("Layer (type)", "Output Shape", "Param #")
+
+
+def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+
+def _result(logs: Logs, return_dict: bool) -> float | list[float] | Logs:
+    if return_dict:
+        return logs
+    return logs["loss"] if len(logs) == 1 else list(logs.values())
+
+
+def _split_off(x: Array, y: Array, fraction: float) -> tuple[Array, Array, tuple[Array, Array]]:
+    if not (isinstance(fraction, int | float) and 0.0 < fraction < 1.0):
+        raise ValueError(f"Expected validation_split between 0 and 1, got {fraction!r}.")
+    n_train = int(len(x) * (1.0 - fraction))
+    if n_train == 0 or n_train == len(x):
+        raise ValueError(
+            f"validation_split={fraction} leaves {n_train} of {len(x)} examples for training; "
+            f"choose a split that leaves examples on both sides."
+        )
+    return x[:n_train], y[:n_train], (x[n_train:], y[n_train:])
+
+
+def _diverged_message(loss: float, epoch: int | None, batch: int | None) -> str:
+    where = "" if epoch is None else f" at epoch {epoch + 1}, batch {batch + 1}"
+    return (
+        f"Training diverged{where}: the loss became {loss}. The weights are no longer usable. "
+        f"Try a smaller learning_rate (e.g. a tenth of this one), scale your inputs, or check the "
+        f"data for extreme values."
+    )

@@ -1,0 +1,247 @@
+"""Optimizers: turn each gradient g = dC/dW into a change of the parameter W.
+
+The update rules are those of ``torch.optim`` (single-tensor code path), step for step, so that
+float64 training matches PyTorch to rounding. The names and defaults are Keras's
+(``learning_rate``, ``rho``, ``beta_1``, ``epsilon=1e-7``); pass PyTorch's values explicitly when
+comparing with it (its ``eps`` is 1e-8 and its RMSprop ``alpha`` is 0.99).
+
+Parameters are updated **in place**, so every reference to a weight array stays valid.
+
+>>> import numpy as np
+>>> w, g = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+>>> sgd = SGD(learning_rate=0.1)
+>>> sgd.build([w])
+>>> sgd.apply([w], [g])
+>>> w
+array([0.95, 2.1 ])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from glassnet._names import lookup
+
+Array = NDArray[np.floating[Any]]
+
+
+def _check_rate(name: str, value: float, low: float = 0.0, high: float = math.inf) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise TypeError(f"Expected {name} to be a number, got {type(value).__name__} {value!r}.")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"Expected {name} to be a finite number, got {value!r}.")
+    if not low <= value < high:
+        wanted = f"in [{low}, {high})" if math.isfinite(high) else f">= {low}"
+        raise ValueError(f"Expected {name} {wanted}, got {value!r}.")
+    return value
+
+
+class Optimizer:
+    """Base class: ``build(parameters)`` makes the state, ``apply(parameters, gradients)`` steps."""
+
+    name = "optimizer"
+
+    def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = learning_rate
+        self.iterations = 0  # number of updates applied so far (Keras's name)
+
+    @property
+    def learning_rate(self) -> float:
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        rate = _check_rate("learning_rate", value, low=-math.inf)  # type check only
+        if not rate > 0:
+            raise ValueError(
+                f"Expected learning_rate > 0 (a finite number, e.g. 0.01), got {rate!r}."
+            )
+        self._learning_rate = rate
+
+    def build(self, parameters: list[Array]) -> None:
+        """Make fresh state (zero moments) for these parameters; forgets any earlier state."""
+        self.iterations = 0
+
+    def apply(self, parameters: list[Array], gradients: list[Array]) -> None:
+        """One update of every parameter, in place."""
+        self.iterations += 1
+        for index, (param, grad) in enumerate(zip(parameters, gradients, strict=True)):
+            self._update(index, param, grad)
+
+    def _update(self, index: int, param: Array, grad: Array) -> None:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "learning_rate": self.learning_rate}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (Nesterov) momentum, as ``torch.optim.SGD``.
+
+    Plain: W <- W - lr * g.
+    Momentum mu: b <- mu * b + g (b = g at the first step); W <- W - lr * b.
+    Nesterov: the same b, then W <- W - lr * (g + mu * b).
+    """
+
+    name = "sgd"
+
+    def __init__(
+        self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
+    ) -> None:
+        super().__init__(learning_rate)
+        self.momentum = _check_rate("momentum", momentum, 0.0, 1.0)
+        if nesterov and self.momentum == 0:
+            raise ValueError("SGD(nesterov=True) needs momentum > 0, e.g. SGD(0.01, momentum=0.9).")
+        self.nesterov = bool(nesterov)
+        self.momentums: list[Array | None] = []
+
+    def build(self, parameters: list[Array]) -> None:
+        super().build(parameters)
+        self.momentums = [None] * len(parameters)
+
+    def _update(self, index: int, param: Array, grad: Array) -> None:
+        if self.momentum == 0:
+            param -= self.learning_rate * grad
+            return
+        buf = self.momentums[index]
+        if buf is None:
+            buf = self.momentums[index] = grad.copy()  # b = g at the first step
+        else:
+            buf *= self.momentum
+            buf += grad  # b <- mu * b + g
+        step = grad + self.momentum * buf if self.nesterov else buf
+        param -= self.learning_rate * step
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as ``torch.optim.RMSprop`` (``rho`` is PyTorch's ``alpha``).
+
+    v <- rho * v + (1 - rho) * g**2
+    (centered: m <- rho * m + (1 - rho) * g, and v - m**2 replaces v below)
+    W <- W - lr * g / (sqrt(v) + epsilon)
+    (momentum mu: b <- mu * b + g / (sqrt(v) + epsilon); W <- W - lr * b)
+    """
+
+    name = "rmsprop"
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.rho = _check_rate("rho", rho, 0.0, 1.0)
+        self.momentum = _check_rate("momentum", momentum, 0.0, 1.0)
+        self.epsilon = _check_rate("epsilon", epsilon)
+        self.centered = bool(centered)
+
+    def build(self, parameters: list[Array]) -> None:
+        super().build(parameters)
+        self.velocities = [np.zeros_like(p) for p in parameters]  # v: running mean of g**2
+        self.averages = [np.zeros_like(p) for p in parameters] if self.centered else []
+        self.momentums = [np.zeros_like(p) for p in parameters] if self.momentum else []
+
+    def _update(self, index: int, param: Array, grad: Array) -> None:
+        v = self.velocities[index]
+        v *= self.rho
+        v += (1.0 - self.rho) * grad * grad  # v <- rho v + (1 - rho) g^2
+        if self.centered:
+            m = self.averages[index]
+            m += (1.0 - self.rho) * (grad - m)  # m <- rho m + (1 - rho) g, as torch's lerp
+            denom = np.sqrt(v - m * m) + self.epsilon
+        else:
+            denom = np.sqrt(v) + self.epsilon
+        if self.momentum:
+            buf = self.momentums[index]
+            buf *= self.momentum
+            buf += grad / denom
+            param -= self.learning_rate * buf
+        else:
+            param -= self.learning_rate * (grad / denom)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }
+
+
+class Adam(Optimizer):
+    """Adam, as ``torch.optim.Adam``. With t the step number (1, 2, ...):
+
+    m <- beta_1 * m + (1 - beta_1) * g            (first moment, the mean of g)
+    v <- beta_2 * v + (1 - beta_2) * g**2         (second moment, the mean of g**2)
+    W <- W - (lr / (1 - beta_1**t)) * m / (sqrt(v) / sqrt(1 - beta_2**t) + epsilon)
+    """
+
+    name = "adam"
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+    ) -> None:
+        super().__init__(learning_rate)
+        self.beta_1 = _check_rate("beta_1", beta_1, 0.0, 1.0)
+        self.beta_2 = _check_rate("beta_2", beta_2, 0.0, 1.0)
+        self.epsilon = _check_rate("epsilon", epsilon)
+
+    def build(self, parameters: list[Array]) -> None:
+        super().build(parameters)
+        self.first_moments = [np.zeros_like(p) for p in parameters]  # m
+        self.second_moments = [np.zeros_like(p) for p in parameters]  # v
+
+    def _update(self, index: int, param: Array, grad: Array) -> None:
+        t = self.iterations
+        m, v = self.first_moments[index], self.second_moments[index]
+        m += (1.0 - self.beta_1) * (grad - m)  # = beta_1 m + (1 - beta_1) g, torch's lerp form
+        v *= self.beta_2
+        v += (1.0 - self.beta_2) * grad * grad
+        step_size = self.learning_rate / (1.0 - self.beta_1**t)
+        denom = np.sqrt(v) / math.sqrt(1.0 - self.beta_2**t) + self.epsilon
+        param -= step_size * (m / denom)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+        }
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, RMSprop, Adam)}
+
+
+def get(identifier: str | Optimizer) -> Optimizer:
+    """An optimizer from its name (``"adam"``, with Keras's defaults) or an instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    return lookup("optimizer", identifier, OPTIMIZERS)()
+
+
+def from_config(config: dict[str, Any]) -> Optimizer:
+    """Rebuild an optimizer from ``get_config()``."""
+    config = dict(config)
+    cls = lookup("optimizer", config.pop("name"), OPTIMIZERS)
+    return cls(**config)

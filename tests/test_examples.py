@@ -1,0 +1,29 @@
+"""The scripts under examples/ run and print the seed notebook's numbers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run(name: str) -> str:
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+def test_seed_numpy_example() -> None:
+    out = run("seed_numpy.py")
+    assert "[[ 0.758]\n [ 0.771]\n [ 0.791]\n [ 0.801]]" in out
+    assert "[[ 0.925]]" in out
+
+
+def test_seed_keras_example() -> None:
+    out = run("seed_keras.py")
+    assert "Total params: 33" in out
+    predictions = [float(v) for v in out.split("prediction [")[1].split("]")[0].split()]
+    assert [p > 0.5 for p in predictions] == [False, True, True, False]
