@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   creates .venv, installs glassnet, reruns the seed notebook's two cells
-#   make test   creates .venv, installs the dev extras (pytest, ruff, torch 2.13.0 CPU), runs every test
+#   make test   creates .venv, installs the dev extras (pytest, ruff, torch 2.13.0 CPU, keras,
+#               onnx, matplotlib, playwright ...) and Debian's Chromium, runs every test
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,6 +24,7 @@ demo: $(VENV)/.installed
 	$(BIN)/glassnet seed --cell keras
 
 test: $(VENV)/.installed-dev
+	scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

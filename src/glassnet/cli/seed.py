@@ -1,6 +1,4 @@
-"""The ``glassnet`` command.
-
-``glassnet seed`` reruns the seed notebook's NumPy cell with the library's own API and prints its
+"""``glassnet seed``: rerun the seed notebook's NumPy cell with the library's own API and prints its
 numbers in the notebook's format; ``glassnet seed --cell keras`` reruns its Keras cell.
 """
 
@@ -8,13 +6,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-import glassnet
 from glassnet import seed as seed_module
 
 
@@ -44,17 +39,17 @@ def _seed_keras(args: argparse.Namespace) -> int:
         else "XOR not learnt with this seed: the network settled on a plateau; try another --seed"
     )
     path = Path(args.history_out)
-    path.write_text(json.dumps({"epoch": result.history.epoch, **history}, indent=1) + "\n")
+    record = {"epoch": result.history.epoch, **history}
+    lines = ",\n".join(
+        f" {json.dumps(key)}: {json.dumps(values)}" for key, values in record.items()
+    )
+    path.write_text("{\n" + lines + "\n}\n")
     print(f"accuracy history written to {path}")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="glassnet", description="A neural-network library you can see through."
-    )
-    parser.add_argument("--version", action="version", version=f"glassnet {glassnet.__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``glassnet seed``."""
     seed = commands.add_parser("seed", help="rerun the seed notebook's cells with glassnet")
     seed.add_argument(
         "--cell",
@@ -79,7 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="seed_keras_history.json",
         help="where the keras cell writes its history as JSON",
     )
-    return parser
+    seed.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return _seed_keras(args) if args.cell == "keras" else _seed_numpy(args)
 
 
 def _positive(text: str) -> int:
@@ -87,14 +86,3 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
     return value
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "seed":
-        return _seed_keras(args) if args.cell == "keras" else _seed_numpy(args)
-    return 2  # unreachable: argparse requires a command
-
-
-if __name__ == "__main__":
-    sys.exit(main())
