@@ -69,6 +69,8 @@ class Sequential:
         self.metric_names: list[str] = []
         self.stop_training = False
         self.history: History | None = None
+        #: (x, y) of the batch being trained, set in fit when a callback has batch hooks
+        self.current_batch: tuple[Array, Array] | None = None
         for item in layers or []:
             self.add(item)
 
@@ -342,6 +344,7 @@ class Sequential:
                 index = order[start : start + batch_size]
                 xb, yb = x[index], y[index]  # gathered copies (batch, n_in), (batch, units)
             if hooks.wants_batches:
+                self.current_batch = (xb, yb)  # for callbacks that look at the batch (tracing)
                 hooks.on_train_batch_begin(batch)
             loss, a = self._train_step(xb, yb)
             if not math.isfinite(loss):
