@@ -3,7 +3,17 @@
 The public face: re-exports only. Start with ``glassnet.Sequential`` and ``glassnet.layers.Dense``.
 """
 
-from glassnet import activations, callbacks, initializers, layers, losses, metrics, optimizers
+from glassnet import (
+    activations,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    optimizers,
+    regularizers,
+)
 from glassnet.callbacks import Callback, History
 from glassnet.gradcheck import check_gradients
 from glassnet.initializers import Constant, GlorotUniform, HeNormal, RandomUniform, Zeros
@@ -17,6 +27,8 @@ from glassnet.losses import (
 )
 from glassnet.model import Sequential, TrainingDivergedError
 from glassnet.optimizers import SGD, Adam, RMSprop
+from glassnet.parity import compare
+from glassnet.trace import Trace, TraceCallback, trace_step
 
 __version__ = "0.1.0"
 
@@ -37,14 +49,20 @@ __all__ = [
     "RandomUniform",
     "Sequential",
     "SparseCategoricalCrossEntropy",
+    "Trace",
+    "TraceCallback",
     "TrainingDivergedError",
     "Zeros",
     "activations",
     "callbacks",
     "check_gradients",
+    "compare",
+    "datasets",
     "initializers",
     "layers",
     "losses",
     "metrics",
     "optimizers",
+    "regularizers",
+    "trace_step",
 ]

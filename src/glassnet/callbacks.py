@@ -69,6 +69,24 @@ class History(Callback):
         keys = ", ".join(self.history)
         return f"History(epochs={len(self.epoch)}, keys=[{keys}])"
 
+    def _repr_html_(self) -> str:
+        """The epoch logs as a table for Jupyter (at most the first and last 10 epochs)."""
+        import html
+
+        keys = list(self.history)
+        shown = list(range(len(self.epoch)))
+        if len(shown) > 20:
+            shown = [*shown[:10], -1, *shown[-10:]]
+        head = "".join(f"<th>{html.escape(k)}</th>" for k in ["epoch", *keys])
+        rows = []
+        for i in shown:
+            if i == -1:
+                rows.append(f"<tr><td colspan='{len(keys) + 1}'>...</td></tr>")
+                continue
+            cells = [str(self.epoch[i] + 1)] + [_format_number(self.history[k][i]) for k in keys]
+            rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        return f"<table><caption>History</caption><tr>{head}</tr>{''.join(rows)}</table>"
+
 
 def format_logs(logs: Logs) -> str:
     """``loss: 0.1234 - accuracy: 1.0000``, Keras's way of printing numbers."""

@@ -1,12 +1,13 @@
 """Gradient checking: every hand-written gradient against central differences, in float64.
 
-For each parameter entry w, the numerical derivative is
+For each parameter entry w (and, on request, each input entry x), the numerical derivative is
 
     dC/dw ~ (C(w + eps) - C(w - eps)) / (2 eps)
 
 whose error shrinks as eps**2. The analytic gradient (from ``backward``) passes when its relative
 error ``|analytic - numeric| / max(|analytic| + |numeric|, 1e-12)`` (norms over the whole
-parameter) is at most ``tolerance``.
+parameter) is at most ``tolerance``. The report is a table per layer; a failure lists the worst
+entries with the analytic and numeric values side by side, as HIPS/autograd's ``check_grads`` does.
 
 >>> import numpy as np
 >>> import glassnet as gn
@@ -19,16 +20,20 @@ True
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet import layers as layers_module
 from glassnet.model import Sequential
 
 Array = NDArray[np.float64]
+INPUT = "input"  # the "layer" name under which the check with respect to x is reported
+SHOWN_ENTRIES = 5  # entries printed side by side for a failed check
 
 
 @dataclass
@@ -42,6 +47,19 @@ class ParameterCheck:
     max_abs_error: float
     relative_error: float
     passed: bool
+
+    def side_by_side(self, limit: int = SHOWN_ENTRIES) -> str:
+        """The ``limit`` worst entries: index, analytic, numeric, and their difference."""
+        diff = np.abs(self.analytic - self.numeric).ravel()
+        lines = [f"    {'entry':<12}{'analytic':>16}{'numeric':>16}{'abs error':>12}"]
+        for flat in np.argsort(-diff, kind="stable")[:limit]:
+            index = np.unravel_index(flat, self.analytic.shape)
+            where = str(tuple(int(i) for i in index))
+            lines.append(
+                f"    {where:<12}{self.analytic[index]:>16.8e}{self.numeric[index]:>16.8e}"
+                f"{diff[flat]:>12.3e}"
+            )
+        return "\n".join(lines)
 
 
 @dataclass
@@ -60,63 +78,150 @@ class GradientReport:
     def max_relative_error(self) -> float:
         return max((check.relative_error for check in self.checks), default=0.0)
 
+    @property
+    def failures(self) -> list[ParameterCheck]:
+        return [check for check in self.checks if not check.passed]
+
+    def by_layer(self) -> dict[str, list[ParameterCheck]]:
+        """The checks grouped by layer name, in network order (the input first, if checked)."""
+        groups: dict[str, list[ParameterCheck]] = {}
+        for check in self.checks:
+            groups.setdefault(check.layer, []).append(check)
+        return groups
+
     def table(self) -> str:
-        """One line per parameter: max absolute error, relative error, pass or FAIL."""
-        lines = [f"{'parameter':<24}{'max abs error':>15}{'rel error':>12}  result"]
-        for c in self.checks:
-            verdict = "pass" if c.passed else "FAIL"
-            name = f"{c.layer}.{c.parameter}"
-            lines.append(f"{name:<24}{c.max_abs_error:>15.3e}{c.relative_error:>12.3e}  {verdict}")
+        """A table per layer, one line per parameter: max absolute error, relative error, pass
+        or FAIL; each failure followed by its worst entries, analytic beside numeric."""
+        lines = [f"{'layer / parameter':<28}{'max abs error':>15}{'rel error':>12}  result"]
+        for layer, checks in self.by_layer().items():
+            worst = max(c.relative_error for c in checks)
+            verdict = "pass" if all(c.passed for c in checks) else "FAIL"
+            lines.append(f"{layer:<28}{'':>15}{worst:>12.3e}  {verdict}")
+            for c in checks:
+                lines.append(
+                    f"  {c.parameter:<26}{c.max_abs_error:>15.3e}{c.relative_error:>12.3e}  "
+                    f"{'pass' if c.passed else 'FAIL'}"
+                )
+                if not c.passed:
+                    lines.append(c.side_by_side())
         lines.append(f"tolerance: relative error <= {self.tolerance:g} (eps = {self.eps:g})")
         return "\n".join(lines)
 
 
 def float64_copy(model: Sequential) -> Sequential:
-    """A float64 twin of a built, compiled model: same layers, weights and loss."""
-    twin = Sequential(
-        [layers_module.from_config(layer.get_config()) for layer in model.layers], dtype="float64"
-    )
-    twin.build((None, model.input_features))
-    twin.set_weights(model.get_weights())
-    twin.compile(optimizer="sgd", loss=model.loss)
+    """A float64 twin of a built, compiled model: same layers (subclasses too), weights, loss and
+    optimizer settings, with fresh optimizer state. The original is not touched."""
+    model._ensure_built()
+    twin = copy.deepcopy(model)
+    twin.dtype = np.dtype(np.float64)
+    for layer in twin.layers:
+        for name in layer.parameter_names:
+            setattr(layer, name, getattr(layer, name).astype(np.float64))
+            setattr(
+                layer, name + "_gradient", getattr(layer, name + "_gradient").astype(np.float64)
+            )
+    twin._collect_parameters()  # also gives the optimizer fresh state for the new arrays
     return twin
 
 
+def _generators(net: Sequential) -> list[np.random.Generator]:
+    """Every random generator the model or its layers hold (dropout masks draw from them)."""
+    found = [net.rng]
+    for layer in net.layers:
+        found += [v for v in vars(layer).values() if isinstance(v, np.random.Generator)]
+    unique: dict[int, np.random.Generator] = {id(g): g for g in found}
+    return list(unique.values())
+
+
+@contextmanager
+def _same_randomness(net: Sequential) -> Iterator[Callable[[], None]]:
+    """Yield a function that rewinds every generator, so each forward pass draws the same
+    dropout masks; the generators are left where they were afterwards."""
+    generators = _generators(net)
+    states = [g.bit_generator.state for g in generators]
+
+    def rewind() -> None:
+        for generator, state in zip(generators, states, strict=True):
+            generator.bit_generator.state = state
+
+    try:
+        yield rewind
+    finally:
+        rewind()
+
+
 def check_gradients(
-    model: Sequential, x: ArrayLike, y: ArrayLike, eps: float = 1e-6, tolerance: float = 1e-7
+    model: Sequential,
+    x: ArrayLike,
+    y: ArrayLike,
+    eps: float = 1e-6,
+    tolerance: float = 1e-7,
+    check_input: bool = False,
 ) -> GradientReport:
     """Compare every parameter's analytic gradient on (x, y) with central differences.
 
     The model must be compiled (its loss is the C being differentiated). A float32 model is
     checked through a float64 copy, so the check measures the formulas, not float32 rounding.
-    The model's own weights are left exactly as they were.
+    The model's own weights are left exactly as they were. With ``check_input=True`` the gradient
+    with respect to the input, dC/dx (n_samples, n_features), is checked too (reported as layer
+    ``'input'``). Random layers (dropout) draw the same mask in every forward pass of the check.
     """
+    for name, value in (("eps", eps), ("tolerance", tolerance)):
+        if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
+            raise ValueError(f"Expected {name} to be a positive number (e.g. 1e-6), got {value!r}.")
     model._check_compiled("checking gradients")
     model._features(x)
     net = model if model.dtype == np.float64 else float64_copy(model)
     x, y = net._data(x, y)
-
-    def cost() -> float:
-        return net.loss(y, net.forward(x, training=True))
-
-    net._compute_gradients(x, y)
+    x = x.copy()  # perturbed in place for the input check
     report = GradientReport(tolerance=tolerance, eps=eps)
-    for layer in net.layers:
-        for name, param, grad in zip(
-            layer.parameter_names, layer.parameters, layer.gradients, strict=True
-        ):
-            analytic = grad.copy()
-            numeric = np.zeros_like(param)
-            for index in np.ndindex(param.shape):
-                original = param[index]
-                param[index] = original + eps
+
+    with _same_randomness(net) as rewind:
+
+        def cost() -> float:
+            rewind()
+            return net._cost(y, net.forward(x, training=True))
+
+        def numeric_gradient(array: Array) -> Array:
+            numeric = np.zeros_like(array)
+            for index in np.ndindex(array.shape):
+                original = array[index]
+                array[index] = original + eps
                 plus = cost()
-                param[index] = original - eps
+                array[index] = original - eps
                 minus = cost()
-                param[index] = original  # restored exactly: the model is left unchanged
+                array[index] = original  # restored exactly: the model is left unchanged
                 numeric[index] = (plus - minus) / (2.0 * eps)
-            report.checks.append(_compare(layer.name or "", name, analytic, numeric, tolerance))
+            return numeric
+
+        if check_input:
+            rewind()
+            analytic = _input_gradient(net, x, y)
+            report.checks.append(_compare(INPUT, "x", analytic, numeric_gradient(x), tolerance))
+        rewind()
+        net._compute_gradients(x, y)
+        analytic_gradients = [[g.copy() for g in layer.gradients] for layer in net.layers]
+        for layer, gradients in zip(net.layers, analytic_gradients, strict=True):
+            for name, param, analytic in zip(
+                layer.parameter_names, layer.parameters, gradients, strict=True
+            ):
+                numeric = numeric_gradient(param)
+                report.checks.append(_compare(layer.name or "", name, analytic, numeric, tolerance))
     return report
+
+
+def _input_gradient(net: Sequential, x: Array, y: Array) -> Array:
+    """dC/dx = dC/da0: the model's backward pass, carried on through the first layer."""
+    a = net.forward(x, training=True)
+    last = net.layers[-1]
+    activation = getattr(last, "activation", None)
+    if activation is not None and net.loss.fuses_with(activation.name):
+        grad = last.backward_delta(net.loss.fused_delta(y, a), True)
+    else:
+        grad = last.backward(net.loss.gradient(y, a), True)
+    for layer in reversed(net.layers[:-1]):
+        grad = layer.backward(grad, need_input_gradient=True)
+    return np.array(grad, dtype=np.float64)
 
 
 def _compare(
@@ -127,3 +232,110 @@ def _compare(
     relative = float(np.linalg.norm(diff)) / scale
     max_abs = float(np.abs(diff).max()) if diff.size else 0.0
     return ParameterCheck(layer, name, analytic, numeric, max_abs, relative, relative <= tolerance)
+
+
+# -- every built-in combination ------------------------------------------------------------------
+@dataclass
+class Case:
+    """One small random network that ``check_builtins`` checks: a layer kind, an activation and a
+    loss, with its data."""
+
+    layer_kind: str
+    activation: str
+    loss: str
+    model: Sequential
+    x: Array
+    y: Array
+
+    @property
+    def name(self) -> str:
+        return f"{self.layer_kind} + {self.activation} -> {self.loss}"
+
+
+def _hidden_block(kind: str, cls: type, activation: str) -> list[Any]:
+    """The hidden layers that put a layer kind to work with an activation."""
+    from glassnet.layers import Activation, Dense
+
+    if kind == "dense":
+        return [Dense(4, activation)]
+    if kind == "activation":
+        return [Dense(4), Activation(activation)]
+    return [Dense(4, activation), cls(0.25)]  # any other kind: after a Dense, with one argument
+
+
+def _loss_variants() -> list[Any]:
+    """One instance of every loss class in the loss table, and its from_logits form if any."""
+    import inspect
+
+    from glassnet.losses import LOSSES
+
+    variants = []
+    for cls in dict.fromkeys(LOSSES.values()):
+        variants.append(cls())
+        if "from_logits" in inspect.signature(cls).parameters:
+            variants.append(cls(from_logits=True))
+    return variants
+
+
+def _loss_label(loss: Any) -> str:
+    return loss.name + (" (from_logits)" if loss.from_logits else "")
+
+
+def _targets(loss: Any, n: int, units: int, rng: np.random.Generator) -> Array:
+    if loss.target_kind == "labels":
+        return rng.integers(0, units, size=n)
+    if loss.fused_activation == "softmax":
+        return np.eye(units)[rng.integers(0, units, size=n)]
+    if loss.fused_activation == "sigmoid":
+        return rng.integers(0, 2, size=(n, units)).astype(np.float64)
+    return rng.normal(size=(n, units))
+
+
+def _away_from_kinks(model: Sequential, x: Array) -> bool:
+    """True when no pre-activation is within 1e-3 of a kink at 0 (relu, leaky_relu)."""
+    model.predict(x)
+    return all(np.all(np.abs(layer.z) > 1e-3) for layer in model.layers if hasattr(layer, "z"))
+
+
+def builtin_cases(seed: int = 0) -> tuple[list[Case], list[str]]:
+    """Every layer kind x activation x loss, read from the tables (``layers.LAYERS``,
+    ``activations.ACTIVATIONS``, ``losses.LOSSES``), so a new piece is included when it is
+    registered. Returns the cases and the combinations that could not be built (with why).
+
+    The output activation is the loss's fused one (softmax, sigmoid), linear for from_logits, and
+    otherwise the hidden activation itself, so every activation's unfused backward is checked at
+    the output too.
+    """
+    from glassnet.activations import ACTIVATIONS
+    from glassnet.layers import LAYERS, Dense, Input
+
+    rng = np.random.default_rng(seed)
+    cases, uncovered = [], []
+    for kind, cls in dict.fromkeys(LAYERS.items()):
+        for activation in ACTIVATIONS:
+            for loss in _loss_variants():
+                label = f"{kind} + {activation} -> {_loss_label(loss)}"
+                # the loss's fused output activation, linear for logits, else the hidden one
+                output = "linear" if loss.from_logits else loss.fused_activation or activation
+                units = 3 if loss.fused_activation == "softmax" else 2
+                x = rng.normal(size=(5, 3))
+                try:
+                    for attempt in range(20):  # the first start whose z stays off the kinks
+                        model = Sequential(
+                            [
+                                Input((3,)),
+                                *_hidden_block(kind, cls, activation),
+                                Dense(units, output),
+                            ],
+                            dtype="float64",
+                            seed=seed * 1000 + attempt,
+                        )
+                        if _away_from_kinks(model, x):
+                            break
+                except (TypeError, ValueError) as error:
+                    uncovered.append(f"{label}: {error}")
+                    continue
+                model.compile("sgd", loss)
+                y = _targets(loss, len(x), units, rng)
+                cases.append(Case(kind, activation, _loss_label(loss), model, x, y))
+    return cases, uncovered

@@ -21,6 +21,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from glassnet import activations as activations_module
 from glassnet import initializers as initializers_module
+from glassnet import regularizers as regularizers_module
 from glassnet._names import lookup
 from glassnet.activations import Activation as ActivationFunction
 
@@ -91,6 +92,10 @@ class Layer:
     def count_params(self) -> int:
         return int(sum(p.size for p in self.parameters)) if self.built else 0
 
+    def regularization_penalty(self) -> float:
+        """The penalty this layer adds to the cost (0 without a regularizer)."""
+        return 0.0
+
     def get_config(self) -> dict[str, Any]:
         return {"class_name": self.kind, "name": self.name}
 
@@ -119,6 +124,7 @@ class Dense(Layer):
         use_bias: bool = True,
         kernel_initializer: str | initializers_module.Initializer = "glorot_uniform",
         bias_initializer: str | initializers_module.Initializer = "zeros",
+        kernel_regularizer: str | regularizers_module.Regularizer | None = None,
         name: str | None = None,
     ) -> None:
         super().__init__(name)
@@ -132,6 +138,7 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers_module.get(kernel_initializer)
         self.bias_initializer = initializers_module.get(bias_initializer)
+        self.kernel_regularizer = regularizers_module.get(kernel_regularizer)
         self.parameter_names = ("kernel", "bias") if self.use_bias else ("kernel",)
 
     def build(self, input_features: int, dtype: DTypeLike, rng: np.random.Generator) -> None:
@@ -170,9 +177,13 @@ class Dense(Layer):
         return self.backward_delta(delta, need_input_gradient)
 
     def backward_delta(self, delta: Array, need_input_gradient: bool = True) -> Array | None:
-        """Backward from delta = dC/dz, already known (a loss fused with this activation)."""
+        """Backward from delta = dC/dz, already known (a loss fused with this activation).
+
+        With a kernel regularizer, dC/dW = a_prev.T @ delta + dpenalty/dW (e.g. + 2 * l2 * W)."""
         self.delta = delta
         np.matmul(self.a_prev.T, delta, out=self.kernel_gradient)  # (n_in, batch) @ (batch, units)
+        if self.kernel_regularizer is not None:
+            self.kernel_gradient += self.kernel_regularizer.gradient(self.kernel)  # (n_in, units)
         if self.use_bias:
             np.sum(delta, axis=0, out=self.bias_gradient)  # (units,)
         if not need_input_gradient:
@@ -187,7 +198,16 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": self.kernel_initializer.get_config(),
             "bias_initializer": self.bias_initializer.get_config(),
+            "kernel_regularizer": (
+                None if self.kernel_regularizer is None else self.kernel_regularizer.get_config()
+            ),
         }
+
+    def regularization_penalty(self) -> float:
+        """penalty(W) of the kernel regularizer, e.g. l2 * sum(W**2); 0 without one."""
+        if self.kernel_regularizer is None or not self.built:
+            return 0.0
+        return self.kernel_regularizer(self.kernel)
 
     def __repr__(self) -> str:
         return f"Dense({self.units}, activation={self.activation.name!r}, use_bias={self.use_bias})"
@@ -237,7 +257,84 @@ class Activation(Layer):
         return f"Activation({self.activation.name!r})"
 
 
-LAYERS: dict[str, type[Layer]] = {"dense": Dense, "activation": Activation}
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each input with probability ``rate`` and scale the
+    rest by 1 / (1 - rate), so the expected output equals the input; in ``predict``, identity.
+
+    Forward (training): mask = (u >= rate) / (1 - rate), u ~ U[0, 1); a = a_prev * mask.
+    Backward: dC/da_prev = dC/da * mask. Shapes: (batch, n) -> (batch, n).
+
+    ``seed`` gives the layer a random stream of its own; without one it draws from the model's.
+    ``freeze_mask = True`` keeps the mask of the last training forward pass (drawn afresh only if
+    the batch shape changes), so central differences see one fixed function: set it before
+    ``check_gradients`` on a float64 model.
+
+    >>> import numpy as np
+    >>> layer = Dropout(0.5, seed=0)
+    >>> layer.build(4, np.float64, None)
+    >>> layer.forward(np.ones((1, 4)), training=True)
+    array([[2., 0., 0., 0.]])
+    >>> layer.forward(np.ones((1, 4)))  # predict: identity
+    array([[1., 1., 1., 1.]])
+    """
+
+    kind = "Dropout"
+
+    def __init__(self, rate: float, seed: int | None = None, name: str | None = None) -> None:
+        super().__init__(name)
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 <= rate < 1.0:
+            raise ValueError(
+                f"Dropout expects rate, the fraction of inputs to drop, in [0, 1), got {rate!r}. "
+                f"Example: Dropout(0.2)."
+            )
+        self.rate = float(rate)
+        self.seed = seed
+        self.freeze_mask = False
+        self.mask: Array | None = None
+        self.rng: np.random.Generator | None = None
+
+    def build(self, input_features: int, dtype: DTypeLike, rng: np.random.Generator) -> None:
+        if self.rng is None:
+            self.rng = np.random.default_rng(self.seed) if self.seed is not None else rng
+        self.dtype = np.dtype(dtype)
+        super().build(input_features, dtype, rng)
+
+    def forward(self, x: Array, training: bool = False) -> Array:
+        """a = a_prev * mask in training (mask 0 or 1 / (1 - rate)); a = a_prev otherwise."""
+        if x.ndim != 2 or x.shape[1] != self.input_features:
+            raise ValueError(
+                f"Layer '{self._display_name()}' (Dropout) expects input of shape "
+                f"(batch, {self.input_features}), but received shape {x.shape}."
+            )
+        self.training = training
+        if not training or self.rate == 0.0:
+            self.a = x
+            return x
+        if not (self.freeze_mask and self.mask is not None and self.mask.shape == x.shape):
+            keep = self.rng.random(x.shape) >= self.rate  # (batch, n) booleans
+            self.mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.rate)  # (batch, n)
+        self.a = x * self.mask
+        return self.a
+
+    def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
+        """dC/da_prev = dC/da * mask (identity when the forward pass was not training)."""
+        if not self.training or self.rate == 0.0:
+            self.delta = grad_output
+        else:
+            self.delta = grad_output * self.mask  # (batch, n)
+        return self.delta
+
+    def backward_delta(self, delta: Array, need_input_gradient: bool = True) -> Array | None:
+        return self.backward(delta, need_input_gradient)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+    def __repr__(self) -> str:
+        return f"Dropout({self.rate})"
+
+
+LAYERS: dict[str, type[Layer]] = {"dense": Dense, "activation": Activation, "dropout": Dropout}
 
 
 def from_config(config: dict[str, Any]) -> Layer:
@@ -249,4 +346,6 @@ def from_config(config: dict[str, Any]) -> Layer:
     for key in ("kernel_initializer", "bias_initializer"):
         if key in config:
             config[key] = initializers_module.from_config(config[key])
+    if "kernel_regularizer" in config:
+        config["kernel_regularizer"] = regularizers_module.from_config(config["kernel_regularizer"])
     return cls(**config)

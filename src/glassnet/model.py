@@ -238,14 +238,18 @@ class Sequential:
         self._check_compiled("computing gradients")
         return self._compute_gradients(*self._data(x, y))
 
+    def _cost(self, y: Array, a: Array) -> float:
+        """C = loss(y, aL) + the layers' regularization penalties (e.g. l2 * sum(W**2))."""
+        return self.loss(y, a) + sum(layer.regularization_penalty() for layer in self.layers)
+
     def _compute_gradients(self, x: Array, y: Array) -> float:
         a = self.forward(x, training=True)
         self.backward(y, a)
-        return self.loss(y, a)
+        return self._cost(y, a)
 
     def _train_step(self, x: Array, y: Array) -> tuple[float, Array]:
         a = self.forward(x, training=True)
-        loss = self.loss(y, a)
+        loss = self._cost(y, a)
         self.backward(y, a)
         self.optimizer.apply(self._parameters, self._gradients)
         return loss, a
@@ -382,7 +386,7 @@ class Sequential:
         self._check_compiled("evaluate()")
         x, y = self._data(x, y)
         a = self.predict(x, batch_size=batch_size)
-        logs = {"loss": self.loss(y, a), **self._metrics(y, a)}
+        logs = {"loss": self._cost(y, a), **self._metrics(y, a)}
         return _result(logs, return_dict)
 
     # -- weights -----------------------------------------------------------------------------
@@ -446,6 +450,72 @@ class Sequential:
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Sequential([{inner}], dtype='{self.dtype.name}')"
+
+    # -- seeing through (glassnet.trace, glassnet.explain) -----------------------------------
+    def trace_step(self, x: ArrayLike, y: ArrayLike, update: bool = False) -> Any:
+        """Record one training step on (x, y) as a ``glassnet.trace.Trace``: every a, z, delta,
+        gradient and update, with its equation and shape. The model is left unchanged unless
+        ``update=True`` (then the step stays, as ``train_on_batch`` would make it)."""
+        from glassnet.trace import trace_step
+
+        return trace_step(self, x, y, update=update)
+
+    def explain(
+        self,
+        x: ArrayLike,
+        y: ArrayLike,
+        level: str = "kid",
+        format: str = "text",
+        example: int | None = None,
+        step: int = 0,
+    ) -> str:
+        """Narrate a training step on (x, y) in words (``glassnet.explain.narrate``).
+
+        ``step`` N first trains N full-batch steps on (x, y), then narrates the next one; the model
+        keeps those N updates but not the narrated one. ``level`` is "kid", "student" or "expert";
+        ``format`` "text", "md" or "html"; ``example`` a row of x to follow.
+        """
+        from glassnet.explain import narrate  # a face: imported only when asked for
+
+        step = positive_int(step, "step", minimum=0)
+        for _ in range(step):
+            self.train_on_batch(x, y)
+        return narrate(self.trace_step(x, y), level=level, format=format, example=example)
+
+    def _repr_html_(self) -> str:
+        """A table of the layers for Jupyter: name, kind, output shape, parameters."""
+        import html
+
+        rows = []
+        features = self.input_features
+        for layer in self.layers:
+            features = layer.output_features(features) if features is not None else None
+            cells = (layer.name, layer.kind, repr(layer), f"(None, {features})")
+            rows.append(
+                "<tr>"
+                + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells)
+                + f"<td>{layer.count_params()}</td></tr>"
+            )
+        return (
+            f"<table><caption>{html.escape(self.name)} ({self.dtype.name}): "
+            f"{self.count_params()} parameters</caption><tr><th>name</th><th>kind</th>"
+            f"<th>layer</th><th>output shape</th><th>parameters</th></tr>{''.join(rows)}</table>"
+        )
+
+    # -- export (glassnet.export) ------------------------------------------------------------
+    def to_torch(self, dtype: str | None = None) -> Any:
+        """This network as a ``torch.nn.Sequential`` with the same weights and outputs (needs
+        ``pip install 'glassnet[torch]'``); see ``glassnet.export.to_torch``."""
+        from glassnet.export import to_torch
+
+        return to_torch(self, dtype=dtype)
+
+    def export_onnx(self, path: Any, dtype: str = "float32") -> Any:
+        """Write this network as an ONNX file that onnxruntime runs with the same outputs (needs
+        ``pip install 'glassnet[onnx]'``); see ``glassnet.export.export_onnx``."""
+        from glassnet.export import export_onnx
+
+        return export_onnx(self, path, dtype=dtype)
 
 
 _HEADER = ("Layer (type)", "Output Shape", "Param #")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import glassnet
 
 #: subcommand modules under glassnet.cli, in the order ``glassnet --help`` lists them
-COMMANDS = ["seed"]
+COMMANDS = ["seed", "explain", "gradcheck", "parity", "playground"]
 
 
 def build_parser() -> argparse.ArgumentParser:

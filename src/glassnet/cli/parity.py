@@ -1,0 +1,99 @@
+"""``glassnet parity --with torch|keras``: train the same network in glassnet and in PyTorch or
+Keras, step by step, and print the largest differences of outputs, loss, gradients and weights.
+
+By default it runs the seed notebook's 3-4-1 network for the notebook's 1000 iterations, full
+batch, so it shows the notebook's numbers come out of PyTorch and Keras too. Exits 1 on a
+difference beyond the tolerance.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from glassnet import parity
+from glassnet import seed as seed_module
+
+NETWORKS = {
+    "seed": "the seed notebook's 3-4-1 sigmoid network, no biases, half sum of squares, SGD 1.0",
+    "keras-cell": "the notebook's Keras cell: Dense 3, 4, 1, sigmoid, biases, mse, SGD 1.0",
+}
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``glassnet parity``."""
+    parser = commands.add_parser(
+        "parity", help="train side by side with PyTorch or Keras and compare every step"
+    )
+    parser.add_argument(
+        "--with",
+        dest="framework",
+        choices=list(parity.FRAMEWORKS),
+        default="torch",
+        help="the framework to compare with (default: torch)",
+    )
+    parser.add_argument(
+        "--network",
+        choices=list(NETWORKS),
+        default="seed",
+        help="which built-in network to compare (default: seed)",
+    )
+    parser.add_argument("--model", help="compare a saved model (glassnet.load_model) instead")
+    parser.add_argument("--data", help="with --model: xor, moons, circles, ... or a CSV file")
+    parser.add_argument(
+        "--steps", type=int, default=seed_module.ITERATIONS, help="training steps (default 1000)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="examples per step (default: all, up to 32)"
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=None,
+        help="largest absolute difference allowed (default 1e-10 torch, 1e-5 keras)",
+    )
+    parser.add_argument("--rows", type=int, default=10, help="about how many steps to print")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.model is not None:
+        from glassnet.cli.gradcheck import load_user_model
+
+        loaded = load_user_model(args.model, args.data, None)
+        if loaded is None:
+            return 2
+        model, x, y, description = loaded
+        title = f"{args.model} on {description}"
+    else:
+        model = seed_module.seed_network() if args.network == "seed" else _keras_cell_network()
+        x, y = seed_module.XOR_X, seed_module.XOR_Y
+        title = f"{NETWORKS[args.network]}, on the notebook's XOR set"
+    try:
+        report = parity.compare(
+            model, x, y, args.framework, args.steps, args.batch_size, args.tolerance
+        )
+    except (ImportError, ValueError) as error:
+        print(f"glassnet parity: {error}")
+        return 2
+    print(f"Parity with {args.framework}: {title}")
+    print(report.table(rows=args.rows))
+    ours, theirs = report.outputs
+    fmt = seed_module.format_outputs
+    if len(x) <= 8 and ours.shape[1] == 1:
+        print(f"outputs after {args.steps} steps: glassnet {fmt(ours)}")
+        print(f"{'':<{len(str(args.steps)) + 20}}{args.framework:<9}{fmt(theirs)}")
+        if args.model is None and args.network == "seed" and args.batch_size in (None, 4):
+            print("(the seed notebook printed [ 0.028  0.925  0.925  0.090] after 1000 iterations)")
+    else:
+        print(
+            f"largest output difference after {args.steps} steps: {np.abs(ours - theirs).max():.2e}"
+        )
+    return 0 if report.passed else 1
+
+
+def _keras_cell_network():
+    model = seed_module.keras_network()
+    model.build((None, 3))
+    return model

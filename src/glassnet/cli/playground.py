@@ -1,0 +1,94 @@
+"""``glassnet playground``: serve the playground page and its JSON API with uvicorn.
+
+Loopback (127.0.0.1) by default. Another host needs ``--allow-remote``, and even then a warning is
+printed: the playground has no accounts and no passwords, and anyone who can reach it can use it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+import threading
+import webbrowser
+
+LOOPBACK_NAMES = {"localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and "localhost".
+
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``glassnet playground``."""
+    parser = commands.add_parser(
+        "playground", help="a local web page to build, train and step through a network"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
+    parser.add_argument("--open", action="store_true", help="open the page in a web browser")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other than loopback (anyone who reaches it can use it)",
+    )
+    parser.set_defaults(run=run)
+
+
+def load_server() -> tuple:
+    """(uvicorn, create_app), or ImportError naming the extra to install."""
+    try:
+        import uvicorn
+
+        from glassnet.playground.app import create_app
+    except ImportError as error:
+        raise ImportError(
+            f"glassnet playground needs Starlette and uvicorn ({error.name} is missing): "
+            f"pip install 'glassnet[playground]'"
+        ) from error
+    return uvicorn, create_app
+
+
+def run(args: argparse.Namespace) -> int:
+    if not is_loopback(args.host):
+        if not args.allow_remote:
+            print(
+                f"glassnet playground: --host {args.host} is not a loopback address. The "
+                f"playground has no passwords; to serve it to other machines anyway, add "
+                f"--allow-remote.",
+                file=sys.stderr,
+            )
+            return 2
+        print(
+            f"WARNING: serving on {args.host}: anyone who can reach this address can use the "
+            f"playground and its CPU time.",
+            file=sys.stderr,
+        )
+    uvicorn, create_app = load_server()
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    url = f"http://{shown}:{args.port}/"
+    print(f"glassnet playground on {url} (Ctrl+C to stop)")
+    if args.open:
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {text}")
+    return value

@@ -1,0 +1,441 @@
+"""Data sets to learn on, and the helpers around them: splitting, one-hot, standardisation.
+
+Every generator takes a ``seed`` and returns NumPy arrays: features ``x`` of shape
+(n_samples, n_features) as float64 and integer class labels ``y`` of shape (n_samples,).
+The same seed gives the same numbers, on every machine.
+
+>>> x, y = moons(n_samples=100, noise=0.1, seed=0)
+>>> x.shape, y.shape, sorted(set(y.tolist()))
+((100, 2), (100,), [0, 1])
+>>> x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, seed=0)
+>>> x_train.shape, x_test.shape
+((75, 2), (25, 2))
+>>> one_hot(np.array([0, 2, 1]))
+array([[1., 0., 0.],
+       [0., 0., 1.],
+       [0., 1., 0.]])
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import numbers
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from glassnet._validation import positive_int
+
+Features = NDArray[np.float64]
+Labels = NDArray[np.int64]
+
+
+# -- the seed's set --------------------------------------------------------------------------
+def xor() -> tuple[Features, NDArray[np.float64]]:
+    """The seed notebook's XOR set: x (4, 3) with a constant third column of ones, y (4, 1).
+
+    >>> x, y = xor()
+    >>> x.tolist(), y.ravel().tolist()
+    ([[0.0, 0.0, 1.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 1.0]], [0.0, 1.0, 1.0, 0.0])
+    """
+    from glassnet.seed import XOR_X, XOR_Y
+
+    return XOR_X.copy(), XOR_Y.copy()
+
+
+# -- two-dimensional toys --------------------------------------------------------------------
+def moons(
+    n_samples: int = 200, noise: float = 0.1, seed: int | None = 0
+) -> tuple[Features, Labels]:
+    """Two interleaving half circles (scikit-learn's ``make_moons``), shuffled.
+
+    Class 0: (cos t, sin t); class 1: (1 - cos t, 0.5 - sin t), t in [0, pi]; then Gaussian
+    noise of standard deviation ``noise`` on every coordinate. x (n, 2), y (n,).
+    """
+    n_samples = positive_int(n_samples, "n_samples", minimum=2)
+    noise = _non_negative(noise, "noise")
+    rng = np.random.default_rng(seed)
+    n_outer = n_samples // 2
+    n_inner = n_samples - n_outer
+    t_outer = np.linspace(0.0, math.pi, n_outer)
+    t_inner = np.linspace(0.0, math.pi, n_inner)
+    x = np.concatenate(
+        [
+            np.stack([np.cos(t_outer), np.sin(t_outer)], axis=1),  # (n_outer, 2)
+            np.stack([1.0 - np.cos(t_inner), 0.5 - np.sin(t_inner)], axis=1),  # (n_inner, 2)
+        ]
+    )
+    y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n_inner, np.int64)])
+    return _noisy_shuffled(x, y, noise, rng)
+
+
+def circles(
+    n_samples: int = 200, noise: float = 0.1, factor: float = 0.5, seed: int | None = 0
+) -> tuple[Features, Labels]:
+    """A small circle (class 1, radius ``factor``) inside a large one (class 0, radius 1).
+
+    x (n, 2), y (n,). ``factor`` must be between 0 and 1 (exclusive).
+    """
+    n_samples = positive_int(n_samples, "n_samples", minimum=2)
+    noise = _non_negative(noise, "noise")
+    if not isinstance(factor, numbers.Real) or not 0.0 < factor < 1.0:
+        raise ValueError(f"Expected factor between 0 and 1 (exclusive), got {factor!r}.")
+    rng = np.random.default_rng(seed)
+    n_outer = n_samples // 2
+    n_inner = n_samples - n_outer
+    t_outer = np.linspace(0.0, 2.0 * math.pi, n_outer, endpoint=False)
+    t_inner = np.linspace(0.0, 2.0 * math.pi, n_inner, endpoint=False)
+    x = np.concatenate(
+        [
+            np.stack([np.cos(t_outer), np.sin(t_outer)], axis=1),
+            factor * np.stack([np.cos(t_inner), np.sin(t_inner)], axis=1),
+        ]
+    )
+    y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n_inner, np.int64)])
+    return _noisy_shuffled(x, y, noise, rng)
+
+
+def spiral(
+    n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: int | None = 0
+) -> tuple[Features, Labels]:
+    """``n_classes`` interleaved spiral arms (the CS231n spiral), shuffled.
+
+    Arm k: radius r in [0, 1], angle t = 4 (k + r) + noise * N(0, 1); point (r sin t, r cos t).
+    The ``noise`` perturbs the angle, so arms blur into one another as it grows. x (n, 2), y (n,).
+    """
+    n_samples = positive_int(n_samples, "n_samples", minimum=2)
+    n_classes = positive_int(n_classes, "n_classes", minimum=2)
+    noise = _non_negative(noise, "noise")
+    if n_samples < n_classes:
+        raise ValueError(
+            f"spiral needs at least one example per class: n_samples={n_samples} < "
+            f"n_classes={n_classes}. Raise n_samples."
+        )
+    rng = np.random.default_rng(seed)
+    sizes = _split_evenly(n_samples, n_classes)
+    parts, labels = [], []
+    for k, size in enumerate(sizes):
+        r = np.linspace(0.0, 1.0, size)  # (size,)
+        t = np.linspace(4.0 * k, 4.0 * (k + 1), size) + noise * rng.standard_normal(size)
+        parts.append(np.stack([r * np.sin(t), r * np.cos(t)], axis=1))  # (size, 2)
+        labels.append(np.full(size, k, dtype=np.int64))
+    return _noisy_shuffled(np.concatenate(parts), np.concatenate(labels), 0.0, rng)
+
+
+def blobs(
+    n_samples: int = 200, n_classes: int = 3, std: float = 1.0, seed: int | None = 0
+) -> tuple[Features, Labels]:
+    """Gaussian blobs: class k is centred at a point drawn uniformly from [-10, 10]^2.
+
+    Each point is its centre plus ``std`` * N(0, I). x (n, 2), y (n,).
+    """
+    n_samples = positive_int(n_samples, "n_samples", minimum=1)
+    n_classes = positive_int(n_classes, "n_classes", minimum=1)
+    std = _non_negative(std, "std")
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-10.0, 10.0, size=(n_classes, 2))  # (n_classes, 2)
+    y = np.repeat(np.arange(n_classes, dtype=np.int64), _split_evenly(n_samples, n_classes))
+    x = centres[y]  # (n, 2)
+    return _noisy_shuffled(x, y, std, rng)
+
+
+def digits() -> tuple[Features, Labels]:
+    """The 8x8 handwritten digits that scikit-learn ships: x (1797, 64) in [0, 16], y (1797,).
+
+    Needs scikit-learn: ``pip install 'glassnet[datasets]'``.
+    """
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as error:
+        raise ImportError(
+            "glassnet.datasets.digits() loads the digits from scikit-learn, which is not "
+            "installed. Install it with: pip install 'glassnet[datasets]'"
+        ) from error
+    bunch = load_digits()
+    return np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
+
+
+# -- helpers -------------------------------------------------------------------------------
+def train_test_split(
+    x: ArrayLike,
+    y: ArrayLike,
+    test_size: float | int = 0.25,
+    seed: int | None = 0,
+    stratify: ArrayLike | bool | None = None,
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """Shuffle and split into ``x_train, x_test, y_train, y_test`` (scikit-learn's order).
+
+    ``test_size`` is a fraction in (0, 1) or a number of examples. ``stratify`` (labels, or
+    True for ``y``) keeps each class's share the same in both parts.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(
+            f"x has {len(x)} examples but y has {len(y)}; they must have the same length."
+        )
+    n = len(x)
+    n_test = _test_count(test_size, n)
+    rng = np.random.default_rng(seed)
+    if stratify is None or stratify is False:
+        order = rng.permutation(n)
+        test, train = order[:n_test], order[n_test:]
+    else:
+        groups = np.asarray(y if stratify is True else stratify)
+        if groups.shape[:1] != (n,):
+            raise ValueError(
+                f"Expected stratify to hold one label per example ({n}), got shape "
+                f"{groups.shape}. Pass stratify=y or stratify=True."
+            )
+        test_parts = []
+        classes, counts = np.unique(groups, return_counts=True)
+        shares = _largest_remainder(counts * n_test / n, n_test)
+        for label, share in zip(classes, shares, strict=True):
+            members = rng.permutation(np.flatnonzero(groups == label))
+            test_parts.append(members[:share])
+        test = rng.permutation(np.concatenate(test_parts))
+        mask = np.ones(n, dtype=bool)
+        mask[test] = False
+        train = rng.permutation(np.flatnonzero(mask))
+    return x[train], x[test], y[train], y[test]
+
+
+def one_hot(labels: ArrayLike, n_classes: int | None = None) -> NDArray[np.float64]:
+    """Integer labels (n,) -> rows of the identity (n, n_classes), float64.
+
+    ``n_classes`` defaults to ``max(labels) + 1``.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1:
+        raise ValueError(
+            f"Expected labels of shape (n_samples,), got shape {labels.shape}. "
+            f"Flatten them with labels.ravel()."
+        )
+    if labels.dtype.kind == "f" and np.all(np.isfinite(labels)) and np.all(labels % 1 == 0):
+        labels = labels.astype(np.int64)
+    if labels.dtype.kind not in "iu" or (labels.size and labels.min() < 0):
+        raise ValueError(
+            f"Expected non-negative integer class labels (0, 1, 2, ...), got dtype "
+            f"{labels.dtype} with values like {labels[:3].tolist()}. Encode class names as "
+            f"integers first, e.g. np.unique(names, return_inverse=True)[1]."
+        )
+    needed = int(labels.max()) + 1 if labels.size else 0
+    if n_classes is None:
+        n_classes = needed
+    n_classes = positive_int(n_classes, "n_classes")
+    if needed > n_classes:
+        raise ValueError(
+            f"Label {needed - 1} does not fit n_classes={n_classes} (labels run from 0 to "
+            f"n_classes - 1). Pass n_classes={needed} or more."
+        )
+    return np.eye(n_classes, dtype=np.float64)[labels]
+
+
+def standardize(
+    x: ArrayLike, mean: ArrayLike | None = None, std: ArrayLike | None = None
+) -> tuple[Features, Features, Features]:
+    """(x - mean) / std per column; returns ``(x_standardized, mean, std)``.
+
+    Without ``mean``/``std`` they are measured on ``x`` (fit on the training set, then pass
+    them in for the test set). A constant column has std 0 and is divided by 1 instead.
+
+    >>> z, mean, std = standardize(np.array([[1.0, 5.0], [3.0, 5.0]]))
+    >>> z.tolist(), mean.tolist(), std.tolist()
+    ([[-1.0, 0.0], [1.0, 0.0]], [2.0, 5.0], [1.0, 1.0])
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(
+            f"Expected x of shape (n_samples, n_features), got shape {x.shape}. "
+            f"Reshape it with x.reshape(len(x), -1)."
+        )
+    mean = x.mean(axis=0) if mean is None else np.asarray(mean, dtype=np.float64)
+    if std is None:
+        std = x.std(axis=0)
+        std = np.where(std == 0.0, 1.0, std)
+    std = np.asarray(std, dtype=np.float64)
+    for name, value in (("mean", mean), ("std", std)):
+        if value.shape != (x.shape[1],):
+            raise ValueError(
+                f"Expected {name} of shape ({x.shape[1]},), one per column of x, got shape "
+                f"{value.shape}."
+            )
+    if np.any(std <= 0.0) or not np.all(np.isfinite(std)):
+        raise ValueError("Expected std to be positive and finite in every column.")
+    return (x - mean) / std, mean, std
+
+
+def load_csv(
+    path: str | Path, target: str | int = -1, header: bool | None = None
+) -> tuple[Features, NDArray[Any]]:
+    """Read a numeric CSV file into ``(x, y)``: ``y`` is the ``target`` column, ``x`` the rest.
+
+    ``target`` is a column name (needs a header row) or a position (``-1``, the last, by
+    default). ``header`` None guesses: the first row is a header when any cell in it is not a
+    number. ``y`` is int64 when every target value is a whole number (class labels), float64
+    otherwise; a text target column is encoded as 0, 1, ... in sorted order of its values.
+    """
+    names, numbered = _read_table(path, header)
+    lines = [number for number, _ in numbered]
+    rows = [row for _, row in numbered]
+    index = _target_index(path, names, target)
+    feature_columns = [i for i in range(len(names)) if i != index]
+    if not feature_columns:
+        raise ValueError(
+            f"{path} has only one column ({names[index]!r}), the target; a CSV to learn from "
+            f"needs at least one feature column besides the target."
+        )
+    x = np.empty((len(rows), len(feature_columns)), dtype=np.float64)
+    for r, row in enumerate(rows):
+        for c, column in enumerate(feature_columns):
+            x[r, c] = _number(row[column], path, lines[r], names[column])
+    y = _target_values([row[index] for row in rows], path, lines, names[index])
+    return x, y
+
+
+def _read_table(
+    path: str | Path, header: bool | None
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Column names and the data rows as (line number in the file, cells as text)."""
+    file = Path(path)
+    if file.is_dir():
+        raise ValueError(f"{path} is a directory; expected a CSV file, e.g. {file / 'data.csv'}.")
+    if not file.exists():
+        raise FileNotFoundError(f"No such CSV file: {path}. Check the path and the spelling.")
+    try:
+        with file.open(newline="", encoding="utf-8-sig") as handle:
+            lines = [(n, row) for n, row in enumerate(csv.reader(handle), start=1) if row]
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a UTF-8 text file; expected a CSV file.") from None
+    except csv.Error as error:
+        raise ValueError(f"{path} is not a valid CSV file: {error}.") from None
+    lines = [(n, row) for n, row in lines if any(cell.strip() for cell in row)]
+    if not lines:
+        raise ValueError(f"{path} is empty; expected a header row and rows of numbers.")
+    if header is None:
+        header = any(not _is_number(cell) for cell in lines[0][1])
+    names = (
+        [c.strip() for c in lines[0][1]] if header else [str(i) for i in range(len(lines[0][1]))]
+    )
+    body = lines[1:] if header else lines
+    if not body:
+        raise ValueError(f"{path} has a header row but no data rows.")
+    for number, row in body:
+        if len(row) != len(names):
+            raise ValueError(
+                f"{path}, line {number} has {len(row)} cells but the "
+                f"{'header' if header else 'first row'} has {len(names)}. Every row needs one cell "
+                f"per column; check for a missing or extra comma."
+            )
+    return names, body
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _target_index(path: str | Path, names: list[str], target: str | int) -> int:
+    if isinstance(target, bool) or not isinstance(target, str | numbers.Integral):
+        raise TypeError(f"Expected target to be a column name or position, got {target!r}.")
+    if isinstance(target, str):
+        if target not in names:
+            raise ValueError(
+                f"{path} has no column {target!r}; its columns are: "
+                f"{', '.join(repr(n) for n in names)}. Pass target= one of those."
+            )
+        return names.index(target)
+    if not -len(names) <= target < len(names):
+        raise ValueError(
+            f"target={target} is out of range: {path} has {len(names)} columns "
+            f"(positions 0 to {len(names) - 1}, or -1 for the last)."
+        )
+    return int(target) % len(names)
+
+
+def _number(cell: str, path: str | Path, line: int, column: str) -> float:
+    try:
+        value = float(cell)
+    except ValueError:
+        shown = "an empty cell" if not cell.strip() else f"{cell!r}"
+        raise ValueError(
+            f"{path}, line {line}, column {column!r}: {shown} is not a number. Every feature "
+            f"must be numeric; encode text as numbers or fill in missing values first."
+        ) from None
+    if not math.isfinite(value):
+        raise ValueError(
+            f"{path}, line {line}, column {column!r}: {cell!r} is not a finite number. Remove "
+            f"or impute NaN and infinite values first."
+        )
+    return value
+
+
+def _target_values(cells: list[str], path: str | Path, lines: list[int], column: str) -> Any:
+    try:
+        values = np.array([float(cell) for cell in cells], dtype=np.float64)
+    except ValueError:
+        if any(not cell.strip() for cell in cells):
+            line = lines[next(i for i, cell in enumerate(cells) if not cell.strip())]
+            raise ValueError(
+                f"{path}, line {line}, column {column!r}: the target is empty. Fill in or drop "
+                f"rows without a target."
+            ) from None
+        return np.unique(np.array(cells), return_inverse=True)[1].astype(np.int64)
+    if not np.all(np.isfinite(values)):
+        line = lines[int(np.flatnonzero(~np.isfinite(values))[0])]
+        raise ValueError(f"{path}, line {line}, column {column!r}: the target is not finite.")
+    if np.all(values % 1 == 0):
+        return values.astype(np.int64)
+    return values
+
+
+# -- internals -------------------------------------------------------------------------------
+def _non_negative(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
+        raise ValueError(f"Expected {name} to be a number >= 0, got {value!r}.")
+    return float(value)
+
+
+def _split_evenly(n: int, parts: int) -> list[int]:
+    return [n // parts + (1 if k < n % parts else 0) for k in range(parts)]
+
+
+def _noisy_shuffled(
+    x: Features, y: Labels, noise: float, rng: np.random.Generator
+) -> tuple[Features, Labels]:
+    if noise:
+        x = x + noise * rng.standard_normal(x.shape)
+    order = rng.permutation(len(x))
+    return np.ascontiguousarray(x[order], dtype=np.float64), y[order]
+
+
+def _test_count(test_size: float | int, n: int) -> int:
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise TypeError(f"Expected test_size to be a fraction or a count, got {test_size!r}.")
+    if isinstance(test_size, numbers.Integral):
+        count = int(test_size)
+    elif 0.0 < test_size < 1.0:
+        count = math.ceil(test_size * n)
+    else:
+        raise ValueError(f"Expected test_size as a fraction between 0 and 1, got {test_size}.")
+    if not 0 < count < n:
+        raise ValueError(
+            f"test_size={test_size} leaves {count} of {n} examples for testing; choose a size "
+            f"that leaves examples in both parts."
+        )
+    return count
+
+
+def _largest_remainder(quotas: NDArray[np.float64], total: int) -> list[int]:
+    """Round ``quotas`` to integers that add up to ``total`` (largest remainders round up)."""
+    counts = np.floor(quotas).astype(int)
+    short = total - int(counts.sum())
+    counts[np.argsort(-(quotas - counts), kind="stable")[:short]] += 1
+    return counts.tolist()

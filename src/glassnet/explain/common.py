@@ -1,0 +1,129 @@
+"""What every narrator needs: which entries are per example, the model in one line, the chain."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from glassnet.explain.document import number
+from glassnet.trace import Trace, TraceEntry
+
+_PARAMETER_LIKE = re.compile(r"^(W\d+|b\d+|dC/d[Wb]\d+|C)$")
+
+
+def per_example(entry: TraceEntry) -> bool:
+    """True when the entry has one row per example (a, z, y, delta, dC/da ...)."""
+    if _PARAMETER_LIKE.match(entry.symbol) or not entry.shape:
+        return False
+    return entry.phase != "update" or entry.symbol.startswith("a")
+
+
+def rows(trace: Trace, entry: TraceEntry, example: int | None) -> np.ndarray:
+    """The entry's value, cut to the followed example's row when there is one."""
+    if example is None or not per_example(entry):
+        return entry.value
+    return entry.value[example : example + 1]
+
+
+def check_example(trace: Trace, example: int | None) -> None:
+    if example is None:
+        return
+    batch = trace.info["batch"]
+    if isinstance(example, bool) or not isinstance(example, int | np.integer):
+        raise TypeError(f"Expected example to be an integer row index, got {example!r}.")
+    if not 0 <= example < batch:
+        raise ValueError(
+            f"This step's batch has {batch} examples, so example must be in [0, {batch - 1}], "
+            f"got {example}."
+        )
+
+
+def kid_number(value: float) -> str:
+    """Whole numbers as whole numbers (the answer 0, the input 1), others with 3 decimals."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else number(value, 3, True)
+
+
+def layer_title(layer: dict[str, Any]) -> str:
+    """Dense(4, sigmoid, no bias) / Activation(relu) / Dropout(...)."""
+    if layer["kind"] == "Dense":
+        bias = "" if layer["use_bias"] else ", no bias"
+        return f"Dense({layer['units']}, {layer['activation']}{bias})"
+    if layer["activation"]:
+        return f"{layer['kind']}({layer['activation']})"
+    return layer["kind"]
+
+
+def optimizer_title(config: dict[str, Any]) -> str:
+    args = ", ".join(f"{k}={v}" for k, v in config.items() if k not in ("name", "class_name"))
+    return f"{config['class_name']}({args})"
+
+
+def model_line(trace: Trace) -> str:
+    info = trace.info
+    layers = ", ".join(layer_title(layer) for layer in info["layers"])
+    loss = info["loss"]["class_name"]
+    if info["loss"].get("from_logits"):
+        loss += "(from_logits=True)"
+    return (
+        f"{info['input_features']} inputs -> {layers}; loss {loss}; optimizer "
+        f"{optimizer_title(info['optimizer'])}; a batch of {info['batch']} examples in "
+        f"{info['dtype']}."
+    )
+
+
+def is_seed(trace: Trace) -> bool:
+    """The seed notebook's network: 3 inputs, Dense 4 and 1, sigmoid, no bias, half sum, SGD."""
+    info = trace.info
+    shapes = [(d["kind"], d["units"], d["activation"], d["use_bias"]) for d in info["layers"]]
+    return (
+        info["input_features"] == 3
+        and shapes == [("Dense", 4, "sigmoid", False), ("Dense", 1, "sigmoid", False)]
+        and info["loss"]["name"] == "half_sum_squared_error"
+        and info["optimizer"]["name"] == "sgd"
+        and not info["optimizer"].get("momentum")
+    )
+
+
+def chain(kinds: list[str], index: int, fused: bool) -> str:
+    """dC/dW_l as a chain of factors, from the cost down to Dense layer ``index`` (1-based);
+    ``kinds`` are the layers' kinds, in order.
+
+    >>> chain(["Dense", "Dense"], 1, fused=False)
+    'dC/dW1 = dC/da2 * da2/dz2 * dz2/da1 * da1/dz1 * dz1/dW1'
+    """
+    count = len(kinds)
+    factors = [f"dC/dz{count}"] if fused else [f"dC/da{count}"]
+    for m in range(count, index - 1, -1):
+        dense = kinds[m - 1] == "Dense"
+        if dense and not (fused and m == count):
+            factors.append(f"da{m}/dz{m}")
+        if m == index:
+            factors.append(f"dz{m}/dW{m}")
+        elif dense:
+            factors.append(f"dz{m}/da{m - 1}")
+        else:
+            factors.append(f"da{m}/da{m - 1}")
+    return f"dC/dW{index} = " + " * ".join(factors)
+
+
+def dense_layers(trace: Trace) -> list[int]:
+    return [i for i, d in enumerate(trace.info["layers"], start=1) if d["kind"] == "Dense"]
+
+
+def regularizer_words(layer: dict[str, Any], level: str) -> str | None:
+    """The words for a layer's kernel regularizer (L2 ...), or None when it has none."""
+    from glassnet.explain.words import REGULARIZER_WORDS
+
+    config = layer.get("config", {}).get("kernel_regularizer")
+    if not config:
+        return None
+    name = config.get("name", "") if isinstance(config, dict) else str(config)
+    words = REGULARIZER_WORDS.get(str(name).lower())
+    if words is None:
+        return f"The kernel has a regularizer ({name}): its penalty's gradient is in dC/dW."
+    if level == "kid":
+        return f"This layer {words['kid']}."
+    return f"{words['student']}: `{words['formula']}`, `{words['gradient']}`."

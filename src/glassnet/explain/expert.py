@@ -1,0 +1,69 @@
+"""The expert's level: compact, every quantity of the step, six decimals."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassnet.explain import words
+from glassnet.explain.common import chain, dense_layers, model_line, rows
+from glassnet.explain.document import Document, number, shape_text
+from glassnet.trace import PHASES, Trace
+
+DECIMALS = 6
+MAX_VALUES = 64  # values written per entry; the rest is "..."
+
+
+def values_text(value: np.ndarray) -> str:
+    """Row-major values, rows separated by ';' (one row for vectors, one value for scalars)."""
+    array = np.atleast_2d(np.asarray(value, dtype=float))
+    array = array.reshape(array.shape[0], -1)
+    parts: list[str] = []
+    written = 0
+    for row in array:
+        cells = []
+        for cell in row:
+            if written == MAX_VALUES:
+                break
+            cells.append(number(cell, DECIMALS))
+            written += 1
+        if cells:
+            parts.append(" ".join(cells))
+        if written == MAX_VALUES:
+            break
+    more = " ..." if array.size > MAX_VALUES else ""
+    return "; ".join(parts) + more
+
+
+def narrate_expert(trace: Trace, example: int | None, notebook: bool) -> Document:
+    info = trace.info
+    doc = Document(f"Training step {trace.step}: every quantity")
+    doc.paragraph(model_line(trace))
+    loss = words.LOSS_WORDS[info["loss"]["name"]]
+    optimizer = words.OPTIMIZER_WORDS[info["optimizer"]["name"]]
+    gradient = f"fused: {loss['why']}" if info["fused"] else f"{loss['gradient']} ({loss['why']})"
+    doc.bullets(
+        [
+            f"loss: `{loss['formula']}`; {gradient}",
+            f"update: `{optimizer['rule']}`",
+        ]
+    )
+    if example is not None:
+        doc.paragraph(f"Per-example rows show example {example} only; gradients are batch sums.")
+    kinds = [layer["kind"] for layer in info["layers"]]
+    fused = info["fused"]
+    doc.heading("Chain rule")
+    doc.bullets([f"`{chain(kinds, i, fused)}`" for i in reversed(dense_layers(trace))])
+    for phase in PHASES:
+        doc.heading(phase)
+        table = []
+        for entry in trace.phase(phase):
+            value = rows(trace, entry, example)
+            cut = f"[{example}]" if value.shape != entry.shape else ""
+            table.append(
+                [entry.symbol + cut, entry.equation, shape_text(entry.shape), values_text(value)]
+            )
+        doc.table(["symbol", "equation", "shape", "values"], table)
+    if notebook:
+        doc.heading("Seed notebook names")
+        doc.table(["glassnet", "notebook", "note"], [list(row) for row in words.NOTEBOOK_NAMES])
+    return doc

@@ -1,0 +1,151 @@
+"""The kid's level: plain words and small numbers, one example followed through the network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet.explain import words
+from glassnet.explain.common import dense_layers, kid_number, regularizer_words
+from glassnet.explain.document import Document
+from glassnet.trace import Trace
+
+MAX_ITEMS = 8  # examples or knobs listed one by one; the rest are summed up in words
+
+
+def _values(array: Any) -> str:
+    flat = np.ravel(array)
+    shown = ", ".join(kid_number(v) for v in flat[:MAX_ITEMS])
+    return f"[{shown}{', ...' if flat.size > MAX_ITEMS else ''}]"
+
+
+def _one(array: Any) -> str:
+    flat = np.ravel(array)
+    return kid_number(flat[0]) if flat.size == 1 else _values(flat)
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" + ("" if n == 1 else "s")
+
+
+def narrate_kid(trace: Trace, example: int | None) -> Document:
+    info = trace.info
+    focus = 0 if example is None else example
+    layers = info["layers"]
+    count = len(layers)
+    out = f"a{count}"
+    knobs = sum(trace[f"W{i}"].value.size for i in dense_layers(trace)) + sum(
+        trace[f"b{i}"].value.size for i in dense_layers(trace) if f"b{i}" in trace
+    )
+    doc = Document(f"Training step {trace.step}, told simply")
+    doc.paragraph(
+        f"This network is a machine with {_count(knobs, 'knob')} (its weights). In one training "
+        f"step it looks at {_count(info['batch'], 'example')}, makes a guess for each, checks "
+        f"how wrong the guesses were, works out how much each knob is to blame, and turns every "
+        f"knob a little so that the next guesses are less wrong."
+    )
+
+    doc.heading("1. " + words.PHASE_WORDS["forward"]["kid"])
+    x = trace["a0"].value
+    doc.paragraph(
+        f"Let us follow example {focus + 1}. It goes in as {_values(x[focus])}: "
+        f"{_count(x.shape[1], 'number')}."
+    )
+    for index, layer in enumerate(layers, start=1):
+        activation = words.ACTIVATION_WORDS.get(layer["activation"] or "", {}).get("kid", "")
+        table = words.LAYER_WORDS[layer["kind"]]
+        bias = table.get("bias_kid", "") if layer["use_bias"] else ""
+        units = layer["units"] or 0
+        calculators = (
+            "1 little calculator (a neuron)"
+            if units == 1
+            else (f"{units} little calculators (neurons)")
+        )
+        what = table["kid"].format(units=calculators, bias=bias, activation=activation)
+        said = _one(trace[f"a{index}"].value[focus])
+        doc.paragraph(f"Layer {index} {what}. For example {focus + 1} it gives {said}.")
+        penalty = regularizer_words(layer, "kid")
+        if penalty:
+            doc.paragraph(penalty)
+    guess = trace[out].value
+    doc.paragraph(f"So the network's guess for example {focus + 1} is {_one(guess[focus])}.")
+
+    doc.heading("2. " + words.PHASE_WORDS["loss"]["kid"])
+    y = trace["y"].value
+    miss = trace[f"{out} - y"].value
+    items = []
+    for k in range(min(len(y), MAX_ITEMS)):
+        line = (
+            f"Example {k + 1}: the network guessed {_one(guess[k])} but the answer was {_one(y[k])}"
+        )
+        if miss.shape[1] == 1:
+            value = float(miss[k, 0])
+            side = "too high" if value > 0 else "too low" if value < 0 else "exactly right"
+            line += f"; it was {kid_number(abs(value))} {side}." if value else "; exactly right."
+        else:
+            line += "."
+        items.append(line)
+    if len(y) > MAX_ITEMS:
+        items.append(f"... and {len(y) - MAX_ITEMS} more examples.")
+    doc.bullets(items)
+    loss = words.LOSS_WORDS[info["loss"]["name"]]
+    doc.paragraph(
+        f"All the misses together make one score, the cost C = {kid_number(trace['C'].value)}: "
+        f"{loss['kid']}. Training tries to make this score small."
+    )
+
+    doc.heading("3. " + words.PHASE_WORDS["backward"]["kid"])
+    last = dense_layers(trace)[-1]
+    doc.paragraph(
+        "Going backwards from the misses, every knob gets its share of blame: how much the "
+        "score would go up if that knob were turned up a tiny bit. A positive blame means "
+        "'turn me down', a negative blame 'turn me up'."
+    )
+    blame = np.ravel(trace[f"dC/dW{last}"].value)
+    doc.bullets(
+        [
+            f"Layer {last}, knob {i + 1}: blame {kid_number(v)}"
+            for i, v in enumerate(blame[:MAX_ITEMS])
+        ]
+    )
+    earlier = [i for i in dense_layers(trace) if i < last]
+    if earlier:
+        sizes = " and ".join(f"layer {i}'s {trace[f'W{i}'].value.size}" for i in earlier)
+        doc.paragraph(
+            f"The blame of {sizes} knobs is found the same way, passed back through the layers "
+            f"after them: each blame is a chain of small 'how much does this change that' steps "
+            f"multiplied together (the chain rule)."
+        )
+
+    doc.heading("4. " + words.PHASE_WORDS["update"]["kid"])
+    optimizer = info["optimizer"]
+    table = words.OPTIMIZER_WORDS[optimizer["name"]]
+    text = f"The optimizer ({optimizer['class_name']}) {table['kid']}"
+    if optimizer.get("momentum"):
+        text += f"; {table.get('kid_momentum', '')}"
+    doc.paragraph(text + f". Here the learning rate is {kid_number(optimizer['learning_rate'])}.")
+    old = np.ravel(trace[f"W{last}"].value)
+    new = np.ravel(trace[f"W{last}_new"].value)
+    change = np.ravel(trace[f"change_W{last}"].value)
+    items = []
+    for i in range(min(old.size, MAX_ITEMS)):
+        direction = "down" if change[i] < 0 else "up"
+        items.append(
+            f"Layer {last}, knob {i + 1}: {kid_number(old[i])} -> {kid_number(new[i])} "
+            f"({direction} by {kid_number(abs(change[i]))})"
+        )
+    doc.bullets(items)
+
+    doc.heading("After the step")
+    after = trace[f"{out}_new"].value
+    before_miss = np.abs(guess[focus] - y[focus]).sum()
+    after_miss = np.abs(after[focus] - y[focus]).sum()
+    verdict = "closer to" if after_miss < before_miss else "no closer to"
+    doc.paragraph(
+        f"With the turned knobs, example {focus + 1} now gets {_one(after[focus])} instead of "
+        f"{_one(guess[focus])}: {verdict} the answer {_one(y[focus])}. One step is a small "
+        f"nudge; training repeats it many times."
+    )
+    doc.paragraph(f"All the guesses now: {_values(after)} (before: {_values(guess)}).")
+    return doc

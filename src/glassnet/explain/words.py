@@ -1,0 +1,206 @@
+"""The words: what each piece of a network is called and how it is explained, at each level.
+
+Nothing here formats or computes; the narrators look things up in these tables, keyed by the
+engine's names (``activation.name``, ``loss.name``, ``optimizer.name``, ``layer.kind``,
+regularizer name). A test checks that every piece the engine has is in its table, so a new
+activation, loss, optimizer or layer cannot arrive without words.
+"""
+
+from __future__ import annotations
+
+#: activation name -> formula, derivative (with what it is written from), kid words, student words
+ACTIVATION_WORDS: dict[str, dict[str, str]] = {
+    "sigmoid": {
+        "formula": "1 / (1 + exp(-z))",
+        "derivative": "a * (1 - a)",
+        "kid": "squashes the sum into a number between 0 and 1 (the sigmoid squash)",
+        "student": "sigmoid(z) = 1 / (1 + exp(-z)); its slope is a * (1 - a), read off the output",
+    },
+    "tanh": {
+        "formula": "tanh(z)",
+        "derivative": "1 - a**2",
+        "kid": "squashes the sum into a number between -1 and 1 (the tanh squash)",
+        "student": "tanh(z); its slope is 1 - a**2, read off the output",
+    },
+    "relu": {
+        "formula": "max(z, 0)",
+        "derivative": "1 if z > 0 else 0",
+        "kid": "keeps a positive sum as it is and turns a negative one into 0 (ReLU)",
+        "student": "relu(z) = max(z, 0); its slope is 1 where z > 0 and 0 elsewhere (0 at z = 0)",
+    },
+    "leaky_relu": {
+        "formula": "z if z > 0 else s * z",
+        "derivative": "1 if z > 0 else s",
+        "kid": "keeps a positive sum and shrinks a negative one to a small part of itself (leaky)",
+        "student": "leaky_relu(z) = z if z > 0 else s * z; its slope is 1 or s "
+        "(s = negative_slope)",
+    },
+    "linear": {
+        "formula": "z",
+        "derivative": "1",
+        "kid": "passes the sum on unchanged",
+        "student": "linear(z) = z; its slope is 1, so delta = dC/da",
+    },
+    "softmax": {
+        "formula": "exp(z_i) / sum_j exp(z_j)",
+        "derivative": "da_i/dz_j = a_i * (delta_ij - a_j)",
+        "kid": "turns the sums into shares that add up to 1, like slicing a pie between classes",
+        "student": "softmax(z)_i = exp(z_i) / sum_j exp(z_j); each share depends on every z, "
+        "so dC/dz = a * (dC/da - sum(dC/da * a))",
+    },
+}
+
+#: loss name -> formula of C, dC/da, kid words, the why of its gradient
+LOSS_WORDS: dict[str, dict[str, str]] = {
+    "half_sum_squared_error": {
+        "formula": "C = 1/2 * sum((a - y)**2)",
+        "gradient": "dC/da = a - y",
+        "kid": "half of the sum of the squared misses",
+        "why": "the 1/2 cancels the 2 that comes down from the square, so the output error is "
+        "just a - y (the notebook's delta2 = a2 - y)",
+    },
+    "mean_squared_error": {
+        "formula": "C = mean((a - y)**2)",
+        "gradient": "dC/da = 2 * (a - y) / (n * k)",
+        "kid": "the average of the squared misses",
+        "why": "the 2 comes down from the square, and the mean divides by the n * k numbers "
+        "averaged",
+    },
+    "binary_crossentropy": {
+        "formula": "C = -mean(y * log(a) + (1 - y) * log(1 - a))",
+        "gradient": "dC/da = (a - y) / (a * (1 - a) * n * k)",
+        "kid": "how surprised the network was by the right answers (a confident wrong guess costs "
+        "a lot)",
+        "why": "with a sigmoid output the a * (1 - a) cancels the sigmoid's slope, so "
+        "delta = (a - y) / (n * k) directly (fused, never dividing by a small a)",
+    },
+    "categorical_crossentropy": {
+        "formula": "C = -(1/n) * sum(y * log(a))",
+        "gradient": "dC/da = -y / (a * n)",
+        "kid": "how surprised the network was by the right classes (a confident wrong guess costs "
+        "a lot)",
+        "why": "with a softmax output the softmax's slope cancels the 1/a, so delta = (a - y) / n "
+        "directly (fused, never dividing by a small a)",
+    },
+    "sparse_categorical_crossentropy": {
+        "formula": "C = -(1/n) * sum(onehot(y) * log(a))",
+        "gradient": "dC/da = -onehot(y) / (a * n)",
+        "kid": "how surprised the network was by the right classes (given as class numbers)",
+        "why": "the labels are one-hot encoded first; with a softmax output, delta = (a - y) / n "
+        "directly (fused)",
+    },
+}
+
+#: optimizer name -> the rule, kid words, student words
+OPTIMIZER_WORDS: dict[str, dict[str, str]] = {
+    "sgd": {
+        "rule": "W_new = W - learning_rate * dC/dW",
+        "momentum": "momentum_W = mu * momentum_W + dC/dW; W_new = W - learning_rate * momentum_W",
+        "kid": "turns every knob against its blame: new knob = old knob - learning rate x blame",
+        "kid_momentum": "it also remembers earlier pushes and keeps rolling like a ball (momentum)",
+        "student": "gradient descent: step against the gradient, scaled by the learning rate",
+    },
+    "rmsprop": {
+        "rule": "v_W = rho * v_W + (1 - rho) * (dC/dW)**2; "
+        "W_new = W - learning_rate * dC/dW / (sqrt(v_W) + eps)",
+        "kid": "divides each push by how big that knob's blame has recently been, so every knob "
+        "moves by a similar amount",
+        "student": "RMSprop: v is a running mean of the squared gradient; the step is the gradient "
+        "divided by its root mean square",
+    },
+    "adam": {
+        "rule": "m_W = beta_1 * m_W + (1 - beta_1) * dC/dW; "
+        "v_W = beta_2 * v_W + (1 - beta_2) * (dC/dW)**2; "
+        "W_new = W - learning_rate * (m_W / (1 - beta_1^t)) / (sqrt(v_W / (1 - beta_2^t)) + eps)",
+        "kid": "remembers the average push (m) and the average size of the pushes (v) for every "
+        "knob, and moves each knob by about the learning rate in the direction of its push",
+        "student": "Adam: m and v are running means of the gradient and its square; dividing by "
+        "1 - beta^t corrects their start at zero (bias correction)",
+    },
+}
+
+#: layer kind -> kid words, student words
+LAYER_WORDS: dict[str, dict[str, str]] = {
+    "Dense": {
+        "kid": "has {units}; each multiplies every input by its "
+        "own knob (weight), adds them up{bias}, and then {activation}",
+        "student": "Dense: z = a_prev @ W + b; a = f(z)",
+        "bias_kid": " plus its own extra knob (the bias)",
+    },
+    "Activation": {
+        "kid": "has no knobs; it {activation}",
+        "student": "Activation: a = f(a_prev), no weights; dC/da_prev = dC/da * f'(a_prev)",
+    },
+    "Dropout": {
+        "kid": "switches off a random part of the numbers while training, so the network cannot "
+        "lean on any single one; the rest are scaled up to make up for it",
+        "student": "Dropout (inverted): a = a_prev * mask / (1 - rate) while training, a = a_prev "
+        "otherwise; dC/da_prev = dC/da * mask / (1 - rate)",
+    },
+}
+
+#: regularizer name -> words
+REGULARIZER_WORDS: dict[str, dict[str, str]] = {
+    "l2": {
+        "formula": "C += l2 * sum(W**2)",
+        "gradient": "dC/dW += 2 * l2 * W",
+        "kid": "adds a small fine for big knobs, so they stay small unless they really help",
+        "student": "L2 (weight decay): the penalty l2 * sum(W**2) adds 2 * l2 * W to dC/dW",
+    },
+    "l1": {
+        "formula": "C += l1 * sum(|W|)",
+        "gradient": "dC/dW += l1 * sign(W)",
+        "kid": "adds a small fine for every knob that is not 0, so unhelpful knobs go to 0",
+        "student": "L1: the penalty l1 * sum(|W|) adds l1 * sign(W) to dC/dW (0 at W = 0)",
+    },
+    "l1_l2": {
+        "formula": "C += l1 * sum(|W|) + l2 * sum(W**2)",
+        "gradient": "dC/dW += l1 * sign(W) + 2 * l2 * W",
+        "kid": "adds both fines: one for knobs that are not 0, one for big knobs",
+        "student": "L1 and L2 together: dC/dW gains l1 * sign(W) + 2 * l2 * W",
+    },
+}
+
+#: the seed notebook's names for glassnet's symbols, where they differ
+NOTEBOOK_NAMES: list[tuple[str, str, str]] = [
+    ("a0", "a0 = x", "the input, as in glassnet"),
+    ("W1, W2", "weight1, weight2", "the weights (no biases: the constant input 1 plays one)"),
+    (
+        "dC/da2 = a2 - y",
+        "delta2 = (a2-y)",
+        "the notebook's delta2 is glassnet's dC/da2, the output error",
+    ),
+    (
+        "delta2 = dC/da2 * da2/dz2",
+        "dC_dw2_1 = delta2*derv_sigmoid(z2)",
+        "glassnet's delta2 (dC/dz2) is the notebook's dC_dw2_1",
+    ),
+    ("dC/dW2 = a1.T @ delta2", "dC_dw2 = a1.T.dot(dC_dw2_1)", "Eq (A)"),
+    (
+        "delta1 = (delta2 @ W2.T) * da1/dz1",
+        "dC_dw1 = np.multiply(dC_dw2_1,weight2.T) * derv_sigmoid(z1)",
+        "Eq (B), first half: the notebook reuses the name dC_dw1 for delta1",
+    ),
+    ("dC/dW1 = a0.T @ delta1", "dC_dw1 = a0.T.dot(dC_dw1)", "Eq (B), second half"),
+    ("learning_rate", "learningRate", "1 in the notebook"),
+]
+
+#: notes the student's narration of the seed network adds beside a symbol
+NOTEBOOK_INLINE: dict[str, str] = {
+    "dC/da2": "the notebook calls this output error delta2 = (a2-y)",
+    "delta2": "the notebook's dC_dw2_1 = delta2*derv_sigmoid(z2)",
+    "dC/dW2": "the notebook's Eq (A): dC_dw2 = a1.T.dot(dC_dw2_1)",
+    "delta1": "Eq (B), first half: the notebook's dC_dw1 = np.multiply(dC_dw2_1,weight2.T) * "
+    "derv_sigmoid(z1)",
+    "dC/dW1": "Eq (B), second half: the notebook's dC_dw1 = a0.T.dot(dC_dw1)",
+    "W1_new": "the notebook's weight1 = weight1 - learningRate*(dC_dw1)",
+    "W2_new": "the notebook's weight2 = weight2 - learningRate*(dC_dw2)",
+}
+
+#: what each phase is called at each level
+PHASE_WORDS: dict[str, dict[str, str]] = {
+    "forward": {"kid": "Looking: the forward pass", "student": "Forward pass"},
+    "loss": {"kid": "Checking: how wrong was it?", "student": "Loss"},
+    "backward": {"kid": "Blame: the backward pass", "student": "Backward pass (chain rule)"},
+    "update": {"kid": "Fixing: turning the knobs", "student": "Update"},
+}

@@ -1,0 +1,203 @@
+"""Export: carry a glassnet network to PyTorch or ONNX, the path out when you outgrow it.
+
+Both targets compute the same forward pass, layer by layer:
+
+    Dense:       z = a_prev @ W + b; a = f(z)    ->  torch.nn.Linear (weight = W.T) + f
+                                                 ->  ONNX MatMul(a_prev, W), Add(b), f
+    Activation:  a = f(z)                        ->  the same f
+    Dropout:     a = a_prev at inference         ->  torch.nn.Dropout (identity in eval mode);
+                                                     nothing in ONNX (an inference graph)
+
+with f one of sigmoid, tanh, relu, leaky_relu (its slope kept), softmax (over the units of each
+example) or linear (nothing). PyTorch and ONNX are optional: ``pip install 'glassnet[torch]'`` or
+``pip install 'glassnet[onnx]'``; they are imported only when an export is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from glassnet.model import Sequential
+
+#: the ONNX operator set the exported graphs declare (every operator used exists since opset 13)
+ONNX_OPSET = 17
+#: the ONNX IR version written, old enough for every onnxruntime that knows opset 17
+ONNX_IR_VERSION = 8
+SUPPORTED_LAYERS = ("Dense", "Activation", "Dropout")
+
+
+def require(module: str, extra: str) -> Any:
+    """Import an optional dependency, or raise ImportError naming the extra that provides it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise ImportError(
+            f"This needs {module}, which is not installed. Install it with: "
+            f"pip install 'glassnet[{extra}]'"
+        ) from error
+
+
+def _check_exportable(model: Sequential) -> None:
+    model._ensure_built()
+    for layer in model.layers:
+        if layer.kind not in SUPPORTED_LAYERS:
+            raise ValueError(
+                f"Layer '{layer.name}' ({layer.kind}) cannot be exported: the supported layer "
+                f"kinds are {', '.join(SUPPORTED_LAYERS)}. Rebuild the network from those layers."
+            )
+
+
+def _module_name(name: str) -> str:
+    return name.replace(".", "_")  # torch module names may not contain dots
+
+
+# -- PyTorch -----------------------------------------------------------------------------------
+def torch_activation(activation: Any) -> Any:
+    """The ``torch.nn`` module computing the same f as a glassnet activation (None for linear)."""
+    torch = require("torch", "torch")
+    name = activation.name
+    if name == "linear":
+        return None
+    if name == "leaky_relu":
+        return torch.nn.LeakyReLU(activation.negative_slope)
+    if name == "softmax":
+        return torch.nn.Softmax(dim=1)  # over the units of each example, rows sum to 1
+    modules = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
+    if name not in modules:
+        raise ValueError(
+            f"Activation {name!r} has no PyTorch counterpart here; supported: linear, "
+            f"leaky_relu, softmax, {', '.join(modules)}."
+        )
+    return modules[name]()
+
+
+def to_torch(model: Sequential, dtype: str | None = None) -> Any:
+    """A ``torch.nn.Sequential`` computing the same outputs as ``model``, with its weights copied.
+
+    Each Dense layer becomes a ``torch.nn.Linear`` named after it (PyTorch stores the weight as
+    W.T, shape (units, n_in)), followed by its activation under the name ``'<layer>_activation'``.
+    ``dtype`` is the model's own (float32 or float64) unless given. The returned module is in
+    eval mode; call ``.train()`` on it to train it further.
+
+    >>> import numpy as np
+    >>> import glassnet as gn
+    >>> model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(3, "tanh")], dtype="float64")
+    >>> net = to_torch(model)
+    >>> x = np.ones((1, 2))
+    >>> bool(np.allclose(net(require("torch", "torch").from_numpy(x)).detach().numpy(),
+    ...                  model.predict(x), rtol=0, atol=1e-12))
+    True
+    """
+    torch = require("torch", "torch")
+    _check_exportable(model)
+    torch_dtype = {"float32": torch.float32, "float64": torch.float64}[
+        np.dtype(dtype or model.dtype).name
+    ]
+    modules: OrderedDict[str, Any] = OrderedDict()
+    for layer in model.layers:
+        name = _module_name(layer.name)
+        if layer.kind == "Dense":
+            linear = torch.nn.Linear(
+                layer.kernel.shape[0], layer.units, bias=layer.use_bias, dtype=torch_dtype
+            )
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(layer.kernel.T)))
+                if layer.use_bias:
+                    linear.bias.copy_(torch.from_numpy(layer.bias.copy()))
+            modules[name] = linear
+            activation = torch_activation(layer.activation)
+            if activation is not None:
+                modules[f"{name}_activation"] = activation
+        elif layer.kind == "Activation":
+            activation = torch_activation(layer.activation)
+            modules[name] = activation if activation is not None else torch.nn.Identity()
+        else:  # Dropout: the identity at inference, a random mask when trained further in torch
+            modules[name] = torch.nn.Dropout(float(getattr(layer, "rate", 0.0)))
+    return torch.nn.Sequential(modules).eval()
+
+
+# -- ONNX ----------------------------------------------------------------------------------------
+def _onnx_activation(helper: Any, activation: Any, source: str, target: str) -> list[Any]:
+    name = activation.name
+    if name == "linear":
+        return [helper.make_node("Identity", [source], [target])]
+    if name == "leaky_relu":
+        return [helper.make_node("LeakyRelu", [source], [target], alpha=activation.negative_slope)]
+    if name == "softmax":
+        return [helper.make_node("Softmax", [source], [target], axis=1)]
+    operators = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}
+    if name not in operators:
+        raise ValueError(
+            f"Activation {name!r} has no ONNX operator here; supported: linear, leaky_relu, "
+            f"softmax, {', '.join(operators)}."
+        )
+    return [helper.make_node(operators[name], [source], [target])]
+
+
+def to_onnx(model: Sequential, dtype: str = "float32") -> Any:
+    """An ``onnx.ModelProto`` of the forward pass: input ``"x"`` (batch, n_in), output ``"y"``.
+
+    Built with ``onnx.helper`` directly: per Dense layer a MatMul with W (n_in, units), an Add of
+    b (units,) and the activation's operator; the weights are initializers in ``dtype``.
+    """
+    onnx = require("onnx", "onnx")
+    helper, numpy_helper = onnx.helper, onnx.numpy_helper
+    _check_exportable(model)
+    element = {"float32": onnx.TensorProto.FLOAT, "float64": onnx.TensorProto.DOUBLE}[
+        np.dtype(dtype).name
+    ]
+    nodes, initializers = [], []
+    current = "x"
+    for layer in model.layers:
+        prefix = layer.name
+        if layer.kind == "Dense":
+            kernel = f"{prefix}.kernel"
+            initializers.append(numpy_helper.from_array(layer.kernel.astype(dtype), kernel))
+            z = f"{prefix}.z"
+            if layer.use_bias:
+                bias = f"{prefix}.bias"
+                initializers.append(numpy_helper.from_array(layer.bias.astype(dtype), bias))
+                nodes.append(helper.make_node("MatMul", [current, kernel], [f"{prefix}.matmul"]))
+                nodes.append(helper.make_node("Add", [f"{prefix}.matmul", bias], [z]))
+            else:
+                nodes.append(helper.make_node("MatMul", [current, kernel], [z]))
+            nodes += _onnx_activation(helper, layer.activation, z, f"{prefix}.a")
+            current = f"{prefix}.a"
+        elif layer.kind == "Activation":
+            nodes += _onnx_activation(helper, layer.activation, current, f"{prefix}.a")
+            current = f"{prefix}.a"
+        # Dropout is the identity at inference: no node
+    nodes.append(helper.make_node("Identity", [current], ["y"]))
+    graph = helper.make_graph(
+        nodes,
+        model.name,
+        [helper.make_tensor_value_info("x", element, ["batch", model.input_features])],
+        [helper.make_tensor_value_info("y", element, ["batch", model.output_units])],
+        initializer=initializers,
+    )
+    proto = helper.make_model(
+        graph,
+        producer_name="glassnet",
+        opset_imports=[helper.make_operatorsetid("", ONNX_OPSET)],
+    )
+    proto.ir_version = ONNX_IR_VERSION
+    onnx.checker.check_model(proto)
+    return proto
+
+
+def export_onnx(model: Sequential, path: str | Path, dtype: str = "float32") -> Path:
+    """Write ``model`` as an ONNX file that onnxruntime (or any ONNX runtime) can run.
+
+    Run it with ``onnxruntime.InferenceSession(str(path)).run(None, {"x": x.astype(dtype)})``.
+    Returns the path written.
+    """
+    onnx = require("onnx", "onnx")
+    path = Path(path)
+    onnx.save_model(to_onnx(model, dtype), str(path))
+    return path

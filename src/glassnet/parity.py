@@ -1,0 +1,420 @@
+"""Parity: train the same network in glassnet and in PyTorch or Keras, step by step, and compare.
+
+``compare(model, x, y, framework="torch")`` copies the model's current weights into a PyTorch
+(float64) or Keras 3 (torch backend, float32) twin, trains both for ``steps`` steps on the same
+batches, and reports per step the largest absolute difference of
+
+    outputs aL (before the step), loss C, gradients dC/dW, and weights W (after the step).
+
+glassnet itself runs in float64 (on a copy; the model passed in is not changed). Batches are taken
+in order, without shuffling, wrapping around the data so every batch is full: step s uses rows
+(s * batch_size + i) mod n_samples.
+
+Translations, stated in ``ParityReport.notes``:
+
+- PyTorch: glassnet's optimizers follow ``torch.optim``'s rules, so the same hyperparameters are
+  used (Keras's names: ``rho`` is PyTorch's ``alpha``, ``epsilon`` its ``eps``). Losses map to
+  ``nn.MSELoss``, ``nn.BCELoss``, ``nn.BCEWithLogitsLoss``, -mean(sum(y log a)) for
+  cross-entropy, and 0.5 * sum((a - y)**2) for the seed's HalfSumSquaredError.
+- Keras has no half-sum loss. With a batch of N examples and k outputs, Keras's ``mse`` is
+  (1 / (N k)) sum((a - y)**2), whose gradient is 2 / (N k) times the half sum's, so the seed's
+  step with learning rate lr equals ``mse`` with learning rate lr * N k / 2 (the seed's full batch
+  of 4, lr 1: Keras lr 2). Keras's loss and gradients are multiplied by N k / 2 before comparing.
+  Keras's SGD momentum (v <- mu v - lr g; W <- W + v) is PyTorch's rule rewritten; its RMSprop and
+  Adam place epsilon differently, so only SGD is compared with Keras.
+
+PyTorch and Keras are optional: ``pip install 'glassnet[torch]'`` or ``'glassnet[keras]'``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from glassnet.export import require, to_torch
+from glassnet.gradcheck import float64_copy
+from glassnet.model import Sequential
+
+Array = NDArray[np.float64]
+FRAMEWORKS = ("torch", "keras")
+#: default tolerances on every difference: float64 against float64, float64 against float32
+TOLERANCES = {"torch": 1e-10, "keras": 1e-5}
+
+
+@dataclass
+class StepDifference:
+    """The largest absolute differences at one training step (step 1 is the first update)."""
+
+    step: int
+    loss: float  # glassnet's C on this step's batch, before the update
+    loss_difference: float
+    output_difference: float
+    gradient_difference: float
+    weight_difference: float  # after the update
+
+    @property
+    def worst(self) -> float:
+        return max(
+            self.loss_difference,
+            self.output_difference,
+            self.gradient_difference,
+            self.weight_difference,
+        )
+
+
+@dataclass
+class ParityReport:
+    """Per-step differences between glassnet and ``framework``, and the verdict at
+    ``tolerance``."""
+
+    framework: str
+    tolerance: float
+    batch_size: int
+    steps: list[StepDifference] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    outputs: tuple[Array, Array] | None = None  # both frameworks' outputs on x after training
+
+    @property
+    def passed(self) -> bool:
+        return all(step.worst <= self.tolerance for step in self.steps)
+
+    @property
+    def max_weight_difference(self) -> float:
+        return max((s.weight_difference for s in self.steps), default=0.0)
+
+    @property
+    def max_difference(self) -> float:
+        return max((s.worst for s in self.steps), default=0.0)
+
+    @property
+    def first_failure(self) -> StepDifference | None:
+        return next((s for s in self.steps if s.worst > self.tolerance), None)
+
+    def table(self, rows: int = 10) -> str:
+        """The notes, then about ``rows`` evenly spaced steps (always the first, the last and the
+        first failure), then the largest difference of each kind over all steps."""
+        every = max(1, len(self.steps) // rows)
+        failure = self.first_failure
+        head = f"{'step':>6}{'loss':>14}{'|d loss|':>11}{'|d output|':>12}{'|d grad|':>11}"
+        lines = [*self.notes, head + f"{'|d weight|':>12}  result"]
+        for s in self.steps:
+            if s.step == 1 or s.step % every == 0 or s.step == len(self.steps) or s is failure:
+                verdict = "ok" if s.worst <= self.tolerance else "MISMATCH"
+                lines.append(
+                    f"{s.step:>6}{s.loss:>14.6e}{s.loss_difference:>11.2e}"
+                    f"{s.output_difference:>12.2e}{s.gradient_difference:>11.2e}"
+                    f"{s.weight_difference:>12.2e}  {verdict}"
+                )
+        worst = {
+            "loss": max((s.loss_difference for s in self.steps), default=0.0),
+            "output": max((s.output_difference for s in self.steps), default=0.0),
+            "gradient": max((s.gradient_difference for s in self.steps), default=0.0),
+            "weight": self.max_weight_difference,
+        }
+        lines.append(
+            f"largest over {len(self.steps)} steps: "
+            + ", ".join(f"{k} {v:.2e}" for k, v in worst.items())
+        )
+        verdict = "PASS" if self.passed else f"MISMATCH (first at step {failure.step})"
+        lines.append(f"tolerance {self.tolerance:g} (absolute, on every difference): {verdict}")
+        return "\n".join(lines)
+
+
+def compare(
+    model: Sequential,
+    x: ArrayLike,
+    y: ArrayLike,
+    framework: str = "torch",
+    steps: int = 100,
+    batch_size: int | None = None,
+    tolerance: float | None = None,
+) -> ParityReport:
+    """Train ``model`` (a float64 copy) and its PyTorch or Keras twin side by side; compare.
+
+    ``framework`` is "torch" (float64) or "keras" (Keras 3 on its torch backend, float32).
+    ``batch_size`` None means all of x (full batch) up to 32. ``tolerance`` defaults to 1e-10
+    for torch and 1e-5 for keras. The model must be compiled; it is left unchanged.
+
+    >>> import glassnet as gn
+    >>> from glassnet.seed import XOR_X, XOR_Y, seed_network
+    >>> report = compare(seed_network(), XOR_X, XOR_Y, "torch", steps=5)
+    >>> report.passed, report.max_weight_difference < 1e-14
+    (True, True)
+    """
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"Expected framework 'torch' or 'keras', got {framework!r}.")
+    model._check_compiled("comparing with another framework")
+    model._features(x)
+    ours = float64_copy(model)
+    x, y = ours._data(x, y)
+    n = len(x)
+    batch_size = min(32, n) if batch_size is None else int(batch_size)
+    if not 1 <= batch_size <= n:
+        raise ValueError(
+            f"Expected batch_size between 1 and the {n} examples, got {batch_size}. Leave it unset "
+            f"for full batches of up to 32."
+        )
+    if not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"Expected steps to be a positive integer, got {steps!r}.")
+    for layer in ours.layers:
+        _check_comparable(layer)
+    twin = _TorchTwin(ours, batch_size) if framework == "torch" else _KerasTwin(ours, batch_size)
+    report = ParityReport(
+        framework=framework,
+        tolerance=TOLERANCES[framework] if tolerance is None else float(tolerance),
+        batch_size=batch_size,
+        notes=[*_common_notes(ours, n, batch_size, steps), *twin.notes],
+    )
+    for step in range(steps):
+        index = (step * batch_size + np.arange(batch_size)) % n
+        xb, yb = x[index], y[index]  # (batch, n_in), (batch, units)
+        loss, a = ours._train_step(xb, yb)
+        gradients = [g.copy() for g in ours._gradients]
+        their_loss, their_a, their_gradients = twin.step(xb, yb)
+        report.steps.append(
+            StepDifference(
+                step=step + 1,
+                loss=loss,
+                loss_difference=abs(loss - their_loss),
+                output_difference=_max_difference([a], [their_a]),
+                gradient_difference=_max_difference(gradients, their_gradients),
+                weight_difference=_max_difference(ours._parameters, twin.weights()),
+            )
+        )
+    report.outputs = (ours.predict(x), twin.predict(x))
+    return report
+
+
+def _max_difference(ours: list[Array], theirs: list[Array]) -> float:
+    return max(float(np.abs(a - b).max()) for a, b in zip(ours, theirs, strict=True))
+
+
+def _check_comparable(layer: Any) -> None:
+    if layer.kind not in ("Dense", "Activation"):
+        raise ValueError(
+            f"Layer '{layer.name}' ({layer.kind}) cannot be compared step by step: parity "
+            f"supports Dense and Activation layers (a dropout mask is random in each framework)."
+        )
+    for attribute in ("kernel_regularizer", "bias_regularizer"):
+        if getattr(layer, attribute, None) is not None:
+            raise ValueError(
+                f"Layer '{layer.name}' has a {attribute}; parity compares the loss alone. "
+                f"Compare the network without regularizers."
+            )
+
+
+def _common_notes(ours: Sequential, n: int, batch_size: int, steps: int) -> list[str]:
+    return [
+        f"glassnet float64; {steps} steps of {ours.optimizer!r} on {ours.loss!r}; "
+        f"batches of {batch_size} taken in order from {n} examples, no shuffling",
+    ]
+
+
+def _torch_slots(ours: Sequential, module: Any) -> list[tuple[Any, bool]]:
+    """The torch parameter behind each glassnet parameter, in glassnet's order, and whether it
+    is stored transposed (a Linear's weight is W.T, shape (units, n_in))."""
+    slots = []
+    for layer in ours.layers:
+        if layer.kind != "Dense":
+            continue
+        linear = module.get_submodule(layer.name.replace(".", "_"))
+        slots.append((linear.weight, True))
+        if layer.use_bias:
+            slots.append((linear.bias, False))
+    return slots
+
+
+class _TorchTwin:
+    """The model in PyTorch, float64, trained with the matching torch.optim optimizer."""
+
+    def __init__(self, ours: Sequential, batch_size: int) -> None:
+        self.torch = torch = require("torch", "torch")
+        self.module = to_torch(ours, dtype="float64").train()
+        self.slots = _torch_slots(ours, self.module)
+        self.loss_fn, loss_note = _torch_loss(torch, ours.loss)
+        self.optimizer, optimizer_note = _torch_optimizer(
+            torch, ours.optimizer, [p for p, _ in self.slots]
+        )
+        self.notes = [f"PyTorch {torch.__version__} float64: {loss_note}; {optimizer_note}"]
+
+    def step(self, xb: Array, yb: Array) -> tuple[float, Array, list[Array]]:
+        torch = self.torch
+        a = self.module(torch.from_numpy(xb))
+        loss = self.loss_fn(a, torch.from_numpy(yb))
+        self.optimizer.zero_grad()
+        loss.backward()
+        gradients = [_numpy(p.grad, transposed) for p, transposed in self.slots]
+        self.optimizer.step()
+        return float(loss.item()), a.detach().numpy().copy(), gradients
+
+    def weights(self) -> list[Array]:
+        return [_numpy(p, transposed) for p, transposed in self.slots]
+
+    def predict(self, x: Array) -> Array:
+        with self.torch.no_grad():
+            return self.module(self.torch.from_numpy(x)).numpy().copy()
+
+
+def _numpy(tensor: Any, transposed: bool) -> Array:
+    array = tensor.detach().cpu().numpy().astype(np.float64)
+    return array.T if transposed else array
+
+
+def _torch_loss(torch: Any, loss: Any) -> tuple[Any, str]:
+    name, logits = loss.name, loss.from_logits
+    if name == "mean_squared_error":
+        return torch.nn.MSELoss(), "mse = nn.MSELoss() (mean)"
+    if name == "half_sum_squared_error":
+        return (lambda a, y: 0.5 * ((a - y) ** 2).sum()), "half sum = 0.5 * ((a - y)**2).sum()"
+    if name == "binary_crossentropy":
+        if logits:
+            return torch.nn.BCEWithLogitsLoss(), "nn.BCEWithLogitsLoss() (mean)"
+        return torch.nn.BCELoss(), "nn.BCELoss() (mean)"
+    if name in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
+        if logits:
+            return (
+                lambda z, y: -(y * torch.log_softmax(z, dim=1)).sum(dim=1).mean(),
+                "cross-entropy = -(y * log_softmax(z)).sum(1).mean()",
+            )
+        return (
+            lambda a, y: -(y * torch.log(a)).sum(dim=1).mean(),
+            "cross-entropy = -(y * log(a)).sum(1).mean() (labels one-hot)",
+        )
+    raise ValueError(f"Loss {name!r} has no PyTorch translation in glassnet.parity.")
+
+
+def _torch_optimizer(torch: Any, optimizer: Any, params: list[Any]) -> tuple[Any, str]:
+    lr = optimizer.learning_rate
+    if optimizer.name == "sgd":
+        made = torch.optim.SGD(
+            params, lr=lr, momentum=optimizer.momentum, nesterov=optimizer.nesterov
+        )
+    elif optimizer.name == "rmsprop":
+        made = torch.optim.RMSprop(
+            params,
+            lr=lr,
+            alpha=optimizer.rho,
+            eps=optimizer.epsilon,
+            momentum=optimizer.momentum,
+            centered=optimizer.centered,
+        )
+    elif optimizer.name == "adam":
+        betas = (optimizer.beta_1, optimizer.beta_2)
+        made = torch.optim.Adam(params, lr=lr, betas=betas, eps=optimizer.epsilon)
+    else:
+        raise ValueError(f"Optimizer {optimizer.name!r} has no PyTorch translation.")
+    settings = ", ".join(f"{k}={v}" for k, v in made.defaults.items() if k in _SHOWN)
+    return made, f"torch.optim.{type(made).__name__}({settings}), the same update rule"
+
+
+_SHOWN = ("lr", "momentum", "nesterov", "alpha", "eps", "betas", "centered")
+
+
+class _KerasTwin:
+    """The model in Keras 3 on its torch backend, float32, trained with Keras's SGD."""
+
+    def __init__(self, ours: Sequential, batch_size: int) -> None:
+        if "keras" not in sys.modules:  # Keras reads its backend once, when first imported
+            os.environ["KERAS_BACKEND"] = "torch"
+        keras = require("keras", "keras")
+        if keras.backend.backend() != "torch":
+            raise ValueError(
+                f"Keras parity runs on the torch backend, but Keras was imported with the "
+                f"{keras.backend.backend()!r} backend. Set KERAS_BACKEND=torch before importing "
+                f"keras."
+            )
+        self.torch = require("torch", "torch")
+        self.keras = keras
+        optimizer = ours.optimizer
+        if optimizer.name != "sgd":
+            raise ValueError(
+                f"Keras parity supports SGD (plain, momentum, Nesterov), got {optimizer!r}: "
+                f"Keras's RMSprop and Adam place epsilon differently from PyTorch's rules, which "
+                f"glassnet follows. Compare those with framework='torch'."
+            )
+        self.model = _keras_model(keras, ours)
+        units = ours.output_units
+        self.scale, self.loss_fn, loss_note = _keras_loss(keras, ours.loss, batch_size, units)
+        lr = optimizer.learning_rate * self.scale
+        self.optimizer = keras.optimizers.SGD(
+            learning_rate=lr, momentum=optimizer.momentum, nesterov=optimizer.nesterov
+        )
+        self.notes = [
+            f"Keras {keras.__version__} (torch backend) float32: {loss_note}; "
+            f"keras.optimizers.SGD(learning_rate={lr:g}, momentum={optimizer.momentum}, "
+            f"nesterov={optimizer.nesterov})"
+        ]
+
+    def step(self, xb: Array, yb: Array) -> tuple[float, Array, list[Array]]:
+        torch = self.torch
+        a = self.model(torch.from_numpy(xb.astype(np.float32)), training=True)
+        self.model.zero_grad()  # as Keras's own torch train_step does
+        loss = self.loss_fn(torch.from_numpy(yb.astype(np.float32)), a)
+        loss.backward()
+        variables = self.model.trainable_weights
+        gradients = [v.value.grad for v in variables]
+        found = [g.detach().cpu().numpy().astype(np.float64) * self.scale for g in gradients]
+        with torch.no_grad():
+            self.optimizer.apply(gradients, variables)
+        their_a = a.detach().cpu().numpy().astype(np.float64)
+        return float(loss.item()) * self.scale, their_a, found
+
+    def weights(self) -> list[Array]:
+        variables = self.model.trainable_weights  # per Dense layer: kernel (n_in, units), bias
+        return [v.value.detach().cpu().numpy().astype(np.float64) for v in variables]
+
+    def predict(self, x: Array) -> Array:
+        with self.torch.no_grad():
+            out = self.model(self.torch.from_numpy(x.astype(np.float32)), training=False)
+        return out.detach().cpu().numpy().astype(np.float64)
+
+
+def _keras_activation(keras: Any, activation: Any) -> Any:
+    name = activation.name
+    if name == "leaky_relu":
+        slope = activation.negative_slope
+        return lambda z: keras.activations.leaky_relu(z, negative_slope=slope)
+    if name in ("linear", "sigmoid", "tanh", "relu", "softmax"):
+        return name  # Keras's softmax is over the last axis: the units of each example
+    raise ValueError(f"Activation {name!r} has no Keras translation in glassnet.parity.")
+
+
+def _keras_model(keras: Any, ours: Sequential) -> Any:
+    layers: list[Any] = [keras.Input((ours.input_features,), dtype="float32")]
+    for layer in ours.layers:
+        activation = _keras_activation(keras, layer.activation)
+        if layer.kind == "Dense":
+            layers.append(
+                keras.layers.Dense(layer.units, activation=activation, use_bias=layer.use_bias)
+            )
+        else:
+            layers.append(keras.layers.Activation(activation))
+    model = keras.Sequential(layers)
+    model.set_weights([w.astype(np.float32) for w in ours.get_weights()])  # kernel (n_in, units)
+    return model
+
+
+def _keras_loss(keras: Any, loss: Any, batch_size: int, units: int) -> tuple[float, Any, str]:
+    """(scale, Keras loss, note): glassnet's C = scale * Keras's loss."""
+    name, logits = loss.name, loss.from_logits
+    if name == "mean_squared_error":
+        return 1.0, keras.losses.MeanSquaredError(), "mse = keras.losses.MeanSquaredError()"
+    if name == "half_sum_squared_error":
+        scale = batch_size * units / 2.0
+        note = (
+            f"the seed's half sum of squares = (N k / 2) * Keras mse with N k = "
+            f"{batch_size * units}, so Keras trains mse with the learning rate times {scale:g}, "
+            f"and its loss and gradients are multiplied by {scale:g} to compare"
+        )
+        return scale, keras.losses.MeanSquaredError(), note
+    if name == "binary_crossentropy":
+        return 1.0, keras.losses.BinaryCrossentropy(from_logits=logits), "BinaryCrossentropy"
+    if name in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
+        made = keras.losses.CategoricalCrossentropy(from_logits=logits)
+        return 1.0, made, "CategoricalCrossentropy (labels one-hot)"
+    raise ValueError(f"Loss {name!r} has no Keras translation in glassnet.parity.")

@@ -1,0 +1,249 @@
+"""The playground's web app: one static page and a JSON API over glassnet's own engine.
+
+Routes (every answer is JSON unless it is the page, a static file or an export; every error is
+``{"error": message}`` with a 4xx status, and the page shows the message as it is):
+
+=======  ===============================  =====================================================
+GET      /                                the page
+GET      /api/limits                      the bounds and the choices (data sets, losses ...)
+POST     /api/sessions                    a new session from a setup; its state and data
+GET      /api/sessions/{id}               the state and data
+POST     /api/sessions/{id}/train         {"steps": n} or {"epochs": n}: train, then the state
+POST     /api/sessions/{id}/reset         start over from the seed (or the imported weights)
+POST     /api/sessions/{id}/trace         {"example": i, "split": "train", "level": "kid"}: one
+                                          step on one example, recorded, not applied; narrated
+GET      /api/sessions/{id}/export.py     the runnable script that reproduces the training
+GET      /api/sessions/{id}/export.glassnet   the model file (``model.save``)
+POST     /api/sessions/{id}/import        a .glassnet file's bytes: its weights into the session
+=======  ===============================  =====================================================
+
+Starlette is imported here, so importing this module needs ``glassnet[playground]``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from glassnet.model import TrainingDivergedError
+from glassnet.playground import config as config_module
+from glassnet.playground import model_files
+from glassnet.playground.codegen import python_script
+from glassnet.playground.config import LIMITS, parse_config
+from glassnet.playground.sessions import Session, SessionStore
+
+STATIC = Path(__file__).parent / "static"
+LEVELS = ("kid", "student", "expert")
+
+
+class ApiError(Exception):
+    """An error the page shows: its message and HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+async def _body(request: Request) -> bytes:
+    body = await request.body()
+    if len(body) > LIMITS["max_body_bytes"]:
+        raise ApiError(
+            f"The request body has {len(body)} bytes; the playground accepts at most "
+            f"{LIMITS['max_body_bytes']}. Send a smaller file.",
+            413,
+        )
+    return body
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    body = await _body(request)
+    if not body.strip():
+        return {}
+    try:
+        value = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ApiError(
+            f"The request body is not valid JSON ({error}). Send a JSON object."
+        ) from None
+    if not isinstance(value, dict):
+        raise ApiError(f"Expected a JSON object in the request body, got {type(value).__name__}.")
+    return value
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
+def _only(payload: dict[str, Any], known: set[str], where: str) -> None:
+    unknown = sorted(set(payload) - known)
+    if unknown:
+        raise ApiError(
+            f"{where}: unknown field(s) {', '.join(map(repr, unknown))}. "
+            f"Known fields: {', '.join(sorted(known))}."
+        )
+
+
+def _count(payload: dict[str, Any], name: str, high: int) -> int:
+    value = payload[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+        raise ApiError(f"{name}: expected an integer from 1 to {high}, got {value!r}.")
+    return value
+
+
+def create_app() -> Starlette:
+    """The ASGI app, with its own session store."""
+    store = SessionStore()
+
+    def session_of(request: Request) -> Session:
+        try:
+            return store.get(request.path_params["session_id"])
+        except KeyError as error:
+            raise ApiError(error.args[0], 404) from None
+
+    async def index(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html")
+
+    async def limits(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "limits": LIMITS,
+                "datasets": config_module.DATASETS,
+                "activations": config_module.ACTIVATIONS,
+                "losses": config_module.LOSSES,
+                "optimizers": config_module.OPTIMIZERS,
+                "levels": LEVELS,
+                "sessions": len(store),
+                "model_files": model_files.available(),
+            }
+        )
+
+    async def create(request: Request) -> Response:
+        setup = parse_config(await _json(request))
+        session = store.create(setup)
+        return JSONResponse(_finite(session.state(with_data=True)), status_code=201)
+
+    async def show(request: Request) -> Response:
+        return JSONResponse(_finite(session_of(request).state(with_data=True)))
+
+    async def train(request: Request) -> Response:
+        session = session_of(request)
+        payload = await _json(request)
+        _only(payload, {"steps", "epochs"}, "train")
+        most = LIMITS["max_steps_per_request"]
+        if len(payload) != 1:
+            raise ApiError('train: expected exactly one of {"steps": n} or {"epochs": n}.')
+        if "steps" in payload:
+            steps = _count(payload, "steps", most)
+        else:
+            epochs = _count(payload, "epochs", most)
+            steps = epochs * session.batches_per_epoch - session.batches_done
+            if steps > most:
+                raise ApiError(
+                    f"epochs: {epochs} epochs are {steps} steps of batch size "
+                    f"{session.config.batch_size}; at most {most} steps per request. "
+                    f"Ask for fewer epochs, or use a larger batch."
+                )
+        try:
+            session.train(steps)
+        except TrainingDivergedError as error:
+            raise ApiError(f"{error} Press Reset to start again.") from None
+        return JSONResponse(_finite(session.state()))
+
+    async def reset(request: Request) -> Response:
+        session = session_of(request)
+        session.reset()
+        return JSONResponse(_finite(session.state(with_data=True)))
+
+    async def trace(request: Request) -> Response:
+        from glassnet.playground.stepthrough import trace_example
+
+        session = session_of(request)
+        payload = await _json(request)
+        _only(payload, {"example", "split", "level"}, "trace")
+        split = payload.get("split", "train")
+        if split not in ("train", "test"):
+            raise ApiError(f"split: expected 'train' or 'test', got {split!r}.")
+        count = len(session.data.x_train if split == "train" else session.data.x_test)
+        example = payload.get("example", 0)
+        if isinstance(example, bool) or not isinstance(example, int) or not 0 <= example < count:
+            raise ApiError(
+                f"example: expected an index from 0 to {count - 1} of the {split} set, "
+                f"got {example!r}."
+            )
+        level = payload.get("level", "student")
+        if level not in LEVELS:
+            raise ApiError(f"level: expected one of {', '.join(map(repr, LEVELS))}, got {level!r}.")
+        return JSONResponse(_finite(trace_example(session, split, example, level)))
+
+    async def export_py(request: Request) -> Response:
+        session = session_of(request)
+        name = f"glassnet_{session.config.dataset.name}_step{session.step}.py"
+        return Response(
+            python_script(session),
+            media_type="text/x-python; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    async def export_model(request: Request) -> Response:
+        session = session_of(request)
+        name = f"glassnet_{session.config.dataset.name}_step{session.step}.glassnet"
+        return Response(
+            model_files.to_bytes(session.model),
+            media_type="application/octet-stream",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    async def import_model(request: Request) -> Response:
+        session = session_of(request)
+        model_files.import_into(session, await _body(request))
+        return JSONResponse(_finite(session.state(with_data=True)))
+
+    async def api_error(request: Request, error: Exception) -> Response:
+        if isinstance(error, ApiError):
+            return JSONResponse({"error": error.message}, status_code=error.status)
+        if isinstance(error, HTTPException):
+            message = {
+                404: f"No such page or endpoint: {request.url.path}. See GET /api/limits.",
+                405: f"{request.method} is not allowed on {request.url.path}.",
+            }.get(error.status_code, str(error.detail))
+            return JSONResponse({"error": message}, status_code=error.status_code)
+        return JSONResponse({"error": str(error)}, status_code=400)  # ValueError, TypeError
+
+    api = "/api/sessions/{session_id:str}"
+    routes = [
+        Route("/", index),
+        Route("/api/limits", limits),
+        Route("/api/sessions", create, methods=["POST"]),
+        Route(api, show),
+        Route(api + "/train", train, methods=["POST"]),
+        Route(api + "/reset", reset, methods=["POST"]),
+        Route(api + "/trace", trace, methods=["POST"]),
+        Route(api + "/export.py", export_py),
+        Route(api + "/export.glassnet", export_model),
+        Route(api + "/import", import_model, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    handlers: dict[Any, Any] = {
+        ApiError: api_error,
+        HTTPException: api_error,
+        ValueError: api_error,
+        TypeError: api_error,
+    }
+    return Starlette(routes=routes, exception_handlers=handlers)

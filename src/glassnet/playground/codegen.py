@@ -1,0 +1,165 @@
+"""Export a playground session as a runnable glassnet script that ends on the same numbers.
+
+The script rebuilds the data (the same generator and seed, or the uploaded CSV's rows written out),
+the same network with the same seed, and replays the same batches: ``fit`` for the whole epochs,
+then, if the page stopped inside an epoch, the same loop ``fit`` runs for the batches done so far.
+It prints the train (and test) loss and accuracy with ``repr``, so every digit can be compared.
+
+>>> from glassnet.playground.config import parse_config
+>>> from glassnet.playground.sessions import Session
+>>> session = Session("demo", parse_config({"dataset": {"name": "xor"}}))
+>>> "gn.layers.Dense(4, activation='tanh')" in python_script(session)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from glassnet.playground.sessions import ENGINE_LOSS, OPTIMIZER_CLASS, output_layer
+
+
+def _array(values: Any) -> str:
+    """A NumPy array literal, one row a line; Python's float repr round-trips exactly."""
+    rows = np.asarray(values).tolist()
+    if rows and isinstance(rows[0], list):
+        return "np.array(\n    [\n" + "".join(f"        {row!r},\n" for row in rows) + "    ]\n)"
+    return f"np.array({rows!r})"
+
+
+def _data_lines(session: Any) -> list[str]:
+    dataset = session.config.dataset
+    name = dataset.name
+    if name == "csv":
+        lines = [
+            "# the uploaded CSV's rows (labels renumbered 0, 1, ...)",
+            f"x = {_array(session.data.x_all)}",
+            f"y = {_array(session.data.y_all)}",
+        ]
+    elif name == "xor":
+        lines = [
+            "# the seed's XOR: its two features x0, x1 (the third column of ones is dropped)",
+            "x, y = datasets.xor()",
+            "x, y = x[:, :2], y.ravel().astype(int)",
+        ]
+    else:
+        arguments = {
+            "moons": f"n_samples={dataset.n_samples}, noise={dataset.noise!r}",
+            "circles": f"n_samples={dataset.n_samples}, noise={dataset.noise!r}",
+            "spiral": f"n_samples={dataset.n_samples}, n_classes={dataset.classes}, "
+            f"noise={dataset.noise!r}",
+            "blobs": f"n_samples={dataset.n_samples}, n_classes={dataset.classes}, "
+            f"std={dataset.noise!r}",
+        }[name]
+        lines = [f"x, y = datasets.{name}({arguments}, seed=SEED)"]
+    if dataset.test_fraction > 0:
+        lines.append(
+            "x_train, x_test, y_train, y_test = datasets.train_test_split(\n"
+            f"    x, y, test_size={dataset.test_fraction!r}, seed=SEED\n)"
+        )
+    else:
+        lines.append("x_train, y_train = x, y  # no test set")
+    units, _ = output_layer(session.config, session.data.classes)
+    if session.config.loss == "mse" and units > 1:
+        lines.append(f"y_train = datasets.one_hot(y_train, {units})  # mse compares one-hot rows")
+        if dataset.test_fraction > 0:
+            lines.append(f"y_test = datasets.one_hot(y_test, {units})")
+    return lines
+
+
+def _model_lines(session: Any) -> list[str]:
+    config = session.config
+    regularizer = f", kernel_regularizer=L2({config.l2!r})" if config.l2 else ""
+    units, activation = output_layer(config, session.data.classes)
+    layers = [f"gn.Input(shape=({session.data.features},))"]
+    layers += [
+        f"gn.layers.Dense({layer.units}, activation={layer.activation!r}{regularizer})"
+        for layer in config.layers
+    ]
+    layers.append(f"gn.layers.Dense({units}, activation={activation!r}{regularizer})")
+    body = "".join(f"        {layer},\n" for layer in layers)
+    optimizer = f"gn.{OPTIMIZER_CLASS[config.optimizer]}(learning_rate={config.learning_rate!r})"
+    lines = [
+        f'model = gn.Sequential(\n    [\n{body}    ],\n    dtype="float64",\n    seed=SEED,\n)',
+        "model.compile(\n"
+        f"    optimizer={optimizer},\n"
+        f"    loss={ENGINE_LOSS[config.loss]!r},\n"
+        '    metrics=["accuracy"],\n)',
+    ]
+    if session.imported_weights is not None:
+        arrays = ",\n".join(_array(w) for w in session.imported_weights)
+        lines.append(
+            f"# the weights imported from a .glassnet file\nmodel.set_weights([\n{arrays}\n])"
+        )
+    if config.l2:
+        lines.insert(0, "from glassnet.regularizers import L2  # a penalty on every kernel")
+    return lines
+
+
+def _training_lines(session: Any) -> list[str]:
+    size = session.config.batch_size
+    per_epoch = session.batches_per_epoch
+    epochs, extra = divmod(session.step, per_epoch)
+    lines = [
+        f"BATCH_SIZE = {size}",
+        f"# {session.step} steps = {epochs} whole epochs of {per_epoch} batches"
+        f" + {extra} batches of the next epoch",
+    ]
+    if epochs:
+        lines.append(
+            f"model.fit(x_train, y_train, epochs={epochs}, batch_size=BATCH_SIZE, verbose=0)"
+        )
+    if extra:
+        lines += [
+            "# the next epoch's first batches, drawn the way fit draws them: one permutation of",
+            "# the training set from the model's own random generator, then batches in order",
+            "order = model.rng.permutation(len(x_train))",
+            f"for start in range(0, {extra} * BATCH_SIZE, BATCH_SIZE):",
+            "    batch = order[start : start + BATCH_SIZE]",
+            "    model.train_on_batch(x_train[batch], y_train[batch])",
+        ]
+    lines += [
+        "",
+        "train = model.evaluate(x_train, y_train, return_dict=True)",
+        f'print(f"after {session.step} steps (epoch {session.epoch}, batch '
+        f'{session.position // size} of {per_epoch})")',
+        "print(f\"train loss {train['loss']!r} accuracy {train['accuracy']!r}\")",
+    ]
+    if len(session.data.x_test):
+        lines += [
+            "test = model.evaluate(x_test, y_test, return_dict=True)",
+            "print(f\"test loss {test['loss']!r} accuracy {test['accuracy']!r}\")",
+        ]
+    return lines
+
+
+def python_script(session: Any) -> str:
+    """The session's data, network and training so far as a runnable Python program."""
+    config = session.config
+    sizes = "-".join(
+        str(n)
+        for n in [
+            session.data.features,
+            *(layer.units for layer in config.layers),
+            output_layer(config, session.data.classes)[0],
+        ]
+    )
+    header = (
+        f'"""A glassnet playground session: {config.dataset.name}, a {sizes} network, '
+        f"{session.step} training steps.\n\n"
+        "Run it with Python (glassnet installed). It rebuilds the same data and network from the "
+        "same\nseed and trains on the same batches in the same order, so it prints the numbers "
+        'the playground\nshowed, to the last digit.\n"""\n'
+    )
+    parts = [
+        header,
+        "import numpy as np  # noqa: F401  (used when the data is written out)\n\n"
+        "import glassnet as gn\nfrom glassnet import datasets\n",
+        f"SEED = {config.seed}\n",
+        "\n".join(_data_lines(session)) + "\n",
+        "\n".join(_model_lines(session)) + "\n",
+        "\n".join(_training_lines(session)) + "\n",
+    ]
+    return "\n".join(parts)

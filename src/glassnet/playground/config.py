@@ -1,0 +1,229 @@
+"""The playground's setup (data set, architecture, training settings): validated, bounded.
+
+A setup arrives as JSON from the page (or from the URL it shares). ``parse_config`` checks every
+field against ``LIMITS`` and returns a ``Config``; anything else raises ``ValueError`` whose
+message names the field, what was expected, what was received and the fix. The page shows that
+message as it is.
+
+>>> config = parse_config({"dataset": {"name": "xor"}, "layers": [{"units": 4}]})
+>>> config.dataset.name, [layer.units for layer in config.layers], config.loss
+('xor', [4], 'binary_crossentropy')
+>>> parse_config({"layers": [{"units": 99}]})
+Traceback (most recent call last):
+...
+ValueError: layers[0].units: expected an integer from 1 to 8, got 99. Use at most 8 units.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+#: every bound the playground enforces, shown on the page and returned by GET /api/limits
+LIMITS: dict[str, int] = {
+    "max_hidden_layers": 6,
+    "max_units": 8,
+    "min_samples": 10,
+    "max_samples": 1000,
+    "max_classes": 10,
+    "max_csv_bytes": 200_000,
+    "max_csv_features": 16,
+    "max_steps_per_request": 5000,
+    "max_sessions": 16,
+    "max_history_points": 1000,
+    "max_body_bytes": 1_000_000,
+}
+
+DATASETS = ("xor", "moons", "circles", "spiral", "blobs", "csv")
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
+LOSSES = ("binary_crossentropy", "categorical_crossentropy", "mse")
+OPTIMIZERS = ("sgd", "adam", "rmsprop")
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """Which data: a generator's name and its knobs, or a CSV text with its target column."""
+
+    name: str = "xor"
+    n_samples: int = 200
+    noise: float = 0.1
+    classes: int = 3
+    test_fraction: float = 0.25
+    csv: str | None = None
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class LayerConfig:
+    """One hidden Dense layer."""
+
+    units: int = 4
+    activation: str = "tanh"
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole setup. The output layer follows from the loss and the number of classes."""
+
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    layers: tuple[LayerConfig, ...] = (LayerConfig(),)
+    loss: str = "binary_crossentropy"
+    optimizer: str = "sgd"
+    learning_rate: float = 0.1
+    batch_size: int = 4
+    l2: float = 0.0
+    seed: int = 0
+
+    def to_json(self, with_csv: bool = True) -> dict[str, Any]:
+        """The setup as JSON (what ``parse_config`` reads back)."""
+        dataset = dict(self.dataset.__dict__)
+        if not with_csv:
+            dataset.pop("csv")
+        return {
+            "dataset": dataset,
+            "layers": [dict(layer.__dict__) for layer in self.layers],
+            "loss": self.loss,
+            "optimizer": self.optimizer,
+            "learning_rate": self.learning_rate,
+            "batch_size": self.batch_size,
+            "l2": self.l2,
+            "seed": self.seed,
+        }
+
+
+def parse_config(raw: Any) -> Config:
+    """Check a setup received as JSON and return it as a ``Config`` (missing fields: defaults)."""
+    raw = _mapping(raw, "config")
+    _no_unknown(raw, {f for f in Config.__dataclass_fields__}, "config")
+    dataset = _parse_dataset(_mapping(raw.get("dataset", {}), "dataset"))
+    layers_raw = raw.get("layers", [{"units": 4, "activation": "tanh"}])
+    if not isinstance(layers_raw, list):
+        raise ValueError(
+            f"layers: expected a list of hidden layers like [{{'units': 4, 'activation': "
+            f"'tanh'}}], got {type(layers_raw).__name__}."
+        )
+    most = LIMITS["max_hidden_layers"]
+    if len(layers_raw) > most:
+        raise ValueError(
+            f"layers: expected at most {most} hidden layers, got {len(layers_raw)}. "
+            f"Remove {len(layers_raw) - most}."
+        )
+    layers = tuple(_parse_layer(item, i) for i, item in enumerate(layers_raw))
+    loss = _choice(raw.get("loss", "binary_crossentropy"), LOSSES, "loss")
+    if (
+        loss == "binary_crossentropy"
+        and dataset.name in ("spiral", "blobs")
+        and dataset.classes > 2
+    ):
+        raise ValueError(
+            f"loss: binary_crossentropy needs 2 classes, but the {dataset.name} data set has "
+            f"{dataset.classes}. Use categorical_crossentropy (or mse), or set classes to 2."
+        )
+    return Config(
+        dataset=dataset,
+        layers=layers,
+        loss=loss,
+        optimizer=_choice(raw.get("optimizer", "sgd"), OPTIMIZERS, "optimizer"),
+        learning_rate=_number(raw.get("learning_rate", 0.1), "learning_rate", 1e-6, 10.0),
+        batch_size=_integer(raw.get("batch_size", 4), "batch_size", 1, LIMITS["max_samples"]),
+        l2=_number(raw.get("l2", 0.0), "l2", 0.0, 1.0),
+        seed=_integer(raw.get("seed", 0), "seed", 0, 2**31 - 1),
+    )
+
+
+def _parse_dataset(raw: dict[str, Any]) -> DatasetConfig:
+    _no_unknown(raw, set(DatasetConfig.__dataclass_fields__), "dataset")
+    name = _choice(raw.get("name", "xor"), DATASETS, "dataset.name")
+    csv = raw.get("csv")
+    if name == "csv":
+        if not isinstance(csv, str) or not csv.strip():
+            raise ValueError(
+                "dataset.csv: expected the CSV file's text (a header row, then numeric rows), got "
+                "nothing. Choose a file with the upload button."
+            )
+        size = len(csv.encode())
+        if size > LIMITS["max_csv_bytes"]:
+            raise ValueError(
+                f"dataset.csv: expected at most {LIMITS['max_csv_bytes']} bytes, got {size}. "
+                f"Use a smaller file (at most {LIMITS['max_samples']} rows)."
+            )
+    elif csv is not None:
+        raise ValueError(f"dataset.csv: only the 'csv' data set takes a file, not {name!r}.")
+    target = raw.get("target")
+    if target is not None and not isinstance(target, str):
+        raise ValueError(f"dataset.target: expected a column name, got {target!r}.")
+    return DatasetConfig(
+        name=name,
+        n_samples=_integer(
+            raw.get("n_samples", 200),
+            "dataset.n_samples",
+            LIMITS["min_samples"],
+            LIMITS["max_samples"],
+        ),
+        noise=_number(raw.get("noise", 0.1), "dataset.noise", 0.0, 1.0),
+        classes=_integer(raw.get("classes", 3), "dataset.classes", 2, 5),
+        test_fraction=_number(
+            raw.get("test_fraction", 0.0 if name == "xor" else 0.25),
+            "dataset.test_fraction",
+            0.0,
+            0.5,
+        ),
+        csv=csv if name == "csv" else None,
+        target=target if name == "csv" else None,
+    )
+
+
+def _parse_layer(raw: Any, index: int) -> LayerConfig:
+    where = f"layers[{index}]"
+    raw = _mapping(raw, where)
+    _no_unknown(raw, {"units", "activation"}, where)
+    units = raw.get("units", 4)
+    most = LIMITS["max_units"]
+    if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= most:
+        raise ValueError(
+            f"{where}.units: expected an integer from 1 to {most}, got {units!r}. "
+            f"Use at most {most} units."
+        )
+    activation = _choice(raw.get("activation", "tanh"), ACTIVATIONS, f"{where}.activation")
+    return LayerConfig(units=units, activation=activation)
+
+
+def _mapping(raw: Any, where: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: expected a JSON object, got {type(raw).__name__}.")
+    return raw
+
+
+def _no_unknown(raw: dict[str, Any], known: set[str], where: str) -> None:
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown field(s) {', '.join(map(repr, unknown))}. "
+            f"Known fields: {', '.join(sorted(known))}."
+        )
+
+
+def _choice(value: Any, choices: tuple[str, ...], where: str) -> str:
+    if value not in choices:
+        raise ValueError(
+            f"{where}: expected one of {', '.join(map(repr, choices))}, got {value!r}."
+        )
+    return value
+
+
+def _integer(value: Any, where: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{where}: expected an integer from {low} to {high}, got {value!r}.")
+    return value
+
+
+def _number(value: Any, where: str, low: float, high: float) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        raise ValueError(f"{where}: expected a number from {low:g} to {high:g}, got {value!r}.")
+    return float(value)

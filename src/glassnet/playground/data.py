@@ -1,0 +1,155 @@
+"""The playground's data: made by ``glassnet.datasets`` from a ``DatasetConfig``, then split.
+
+XOR here is the seed's four points with the two real features (x0, x1); the seed's constant third
+column (its stand-in for a bias) is dropped, since the playground's layers have biases. Every other
+set is generated with the setup's one ``seed``, and split by ``train_test_split`` with that seed,
+so the exported script can make the very same arrays.
+
+>>> from glassnet.playground.config import DatasetConfig
+>>> data = make_data(DatasetConfig(name="moons", n_samples=40), seed=0)
+>>> data.x_train.shape, data.x_test.shape, data.classes, data.feature_names
+((30, 2), (10, 2), 2, ['x0', 'x1'])
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from glassnet import datasets
+from glassnet.playground.config import LIMITS, DatasetConfig
+
+Array = NDArray[Any]
+
+
+@dataclass
+class Data:
+    """Train and test arrays (x float64 (n, features), y int64 labels (n,)) and their labels."""
+
+    x_train: Array
+    y_train: Array
+    x_test: Array
+    y_test: Array
+    classes: int
+    feature_names: list[str]
+    class_names: list[str]
+    x_all: Array  # every example before the split (the CSV's, embedded in exported scripts)
+    y_all: Array
+
+    @property
+    def features(self) -> int:
+        return int(self.x_train.shape[1])
+
+    def extent(self) -> list[list[float]]:
+        """[[x0_min, x0_max], [x1_min, x1_max]]: the plane drawn, the data plus a margin."""
+        low, high = self.x_all.min(axis=0), self.x_all.max(axis=0)
+        margin = np.maximum((high - low) * 0.15, 0.25)  # (features,)
+        return [[float(a), float(b)] for a, b in zip(low - margin, high + margin, strict=True)]
+
+
+def generate(config: DatasetConfig, seed: int) -> tuple[Array, Array, list[str]]:
+    """All examples of a generated set (not the CSV): x (n, 2), y (n,) int labels, names."""
+    name = config.name
+    if name == "xor":
+        x, y = datasets.xor()
+        return x[:, :2].copy(), y.ravel().astype(np.int64), ["x0", "x1"]
+    n, noise = config.n_samples, config.noise
+    if name == "moons":
+        x, y = datasets.moons(n_samples=n, noise=noise, seed=seed)
+    elif name == "circles":
+        x, y = datasets.circles(n_samples=n, noise=noise, seed=seed)
+    elif name == "spiral":
+        x, y = datasets.spiral(n_samples=n, n_classes=config.classes, noise=noise, seed=seed)
+    else:
+        x, y = datasets.blobs(n_samples=n, n_classes=config.classes, std=noise, seed=seed)
+    return x, y, ["x0", "x1"]
+
+
+def read_csv(config: DatasetConfig) -> tuple[Array, Array, list[str], list[str]]:
+    """The uploaded CSV text through ``datasets.load_csv``: x (n, features), y (n,) labels
+    0 .. k-1, the feature names and the class names (the target's values, sorted)."""
+    handle, path = tempfile.mkstemp(suffix=".csv", prefix="glassnet-upload-")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(config.csv or "")
+        target: str | int = config.target if config.target else -1
+        try:
+            x, y = datasets.load_csv(path, target=target)
+        except (ValueError, TypeError) as error:
+            raise ValueError(str(error).replace(path, "the uploaded CSV")) from None
+    finally:
+        os.unlink(path)
+    _check_csv(x, y)
+    rows = [r for r in csv.reader(io.StringIO((config.csv or "").lstrip("\ufeff"))) if any(r)]
+    names = [cell.strip() for cell in rows[0]]
+    if any(not _is_number(cell) for cell in names):  # a header row, as load_csv decided
+        index = names.index(config.target) if config.target in names else len(names) - 1
+        feature_names = [name for i, name in enumerate(names) if i != index]
+        cells = [row[index].strip() for row in rows[1:]]
+    else:
+        feature_names = [f"x{i}" for i in range(x.shape[1])]
+        cells = [row[-1].strip() for row in rows]
+    if all(_is_number(cell) for cell in cells):
+        class_names = [str(value) for value in np.unique(y).tolist()]
+    else:
+        class_names = sorted(set(cells))  # load_csv numbers text classes in this order
+    labels = np.unique(y, return_inverse=True)[1].astype(np.int64)  # 0 .. k-1
+    return x, labels, feature_names, class_names
+
+
+def _check_csv(x: Array, y: Array) -> None:
+    if y.dtype.kind == "f":
+        raise ValueError(
+            "the uploaded CSV's target column holds fractional numbers; the playground learns "
+            "classes. Give the target as class labels (0, 1, 2, ... or words)."
+        )
+    low, high = LIMITS["min_samples"], LIMITS["max_samples"]
+    if not low <= len(x) <= high:
+        raise ValueError(
+            f"the uploaded CSV has {len(x)} rows; expected {low} to {high}. "
+            f"{'Add' if len(x) < low else 'Remove'} rows."
+        )
+    if x.shape[1] > LIMITS["max_csv_features"]:
+        raise ValueError(
+            f"the uploaded CSV has {x.shape[1]} feature columns; expected at most "
+            f"{LIMITS['max_csv_features']}. Keep the columns that matter."
+        )
+    labels = np.unique(y)
+    if len(labels) < 2 or len(labels) > LIMITS["max_classes"]:
+        raise ValueError(
+            f"the uploaded CSV's target has classes {labels[:12].tolist()}; expected 2 to "
+            f"{LIMITS['max_classes']} classes (numbers or words)."
+        )
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def make_data(config: DatasetConfig, seed: int) -> Data:
+    """Generate (or read) the examples and split them with ``datasets.train_test_split``."""
+    if config.name == "csv":
+        x, y, names, class_names = read_csv(config)
+    else:
+        x, y, names = generate(config, seed)
+        class_names = [str(k) for k in range(int(y.max()) + 1)]
+    classes = len(class_names)
+    if config.test_fraction > 0:
+        x_train, x_test, y_train, y_test = datasets.train_test_split(
+            x, y, test_size=config.test_fraction, seed=seed
+        )
+    else:
+        x_train, y_train = x, y
+        x_test, y_test = x[:0], y[:0]
+    return Data(x_train, y_train, x_test, y_test, classes, names, class_names, x, y)

@@ -1,0 +1,261 @@
+"""A playground session: one setup, its data, its glassnet model, and the order of its batches.
+
+The batch order is the one ``Sequential.fit(shuffle=True)`` uses, made explicit so that training
+can stop after any batch: at the start of each epoch the model's own generator draws
+``order = model.rng.permutation(n_train)``, and batch b is ``order[b * batch_size:][:batch_size]``.
+So ``fit(epochs=E)`` followed by the same loop for the remaining batches gives the same numbers,
+which is what the exported script does.
+
+The ``SessionStore`` keeps at most ``LIMITS["max_sessions"]`` sessions and forgets the one used
+least recently when a new one arrives.
+
+>>> from glassnet.playground.config import parse_config
+>>> session = Session("demo", parse_config({"dataset": {"name": "xor"}, "batch_size": 1}))
+>>> session.train(steps=3)  # three batches of one example: three quarters of an epoch
+>>> session.step, session.epoch, session.position
+(3, 0, 3)
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+import glassnet as gn
+from glassnet import datasets
+from glassnet.playground.config import LIMITS, Config
+from glassnet.playground.data import Data, make_data
+
+Array = NDArray[Any]
+ENGINE_LOSS = {
+    "binary_crossentropy": "binary_crossentropy",
+    "categorical_crossentropy": "sparse_categorical_crossentropy",
+    "mse": "mse",
+}
+OPTIMIZER_CLASS = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
+SURFACE_RESOLUTION = 50  # the decision surface's grid is 50 x 50 points
+UNIT_RESOLUTION = 20  # each unit's small heatmap is 20 x 20 points
+
+
+def output_layer(config: Config, classes: int) -> tuple[int, str]:
+    """(units, activation) of the output layer: one sigmoid unit for two classes under binary
+    cross-entropy or mse, else one softmax unit per class."""
+    if config.loss == "binary_crossentropy" or (config.loss == "mse" and classes == 2):
+        return 1, "sigmoid"
+    return classes, "softmax"
+
+
+def build_model(config: Config, features: int, classes: int) -> gn.Sequential:
+    """The setup's network, compiled: what the exported script writes out, line for line."""
+    layers: list[Any] = [gn.Input(shape=(features,))]
+    extra: dict[str, Any] = {}
+    if config.l2 > 0:
+        from glassnet import regularizers
+
+        extra["kernel_regularizer"] = regularizers.L2(config.l2)
+    try:
+        for layer in config.layers:
+            layers.append(gn.layers.Dense(layer.units, activation=layer.activation, **extra))
+        units, activation = output_layer(config, classes)
+        layers.append(gn.layers.Dense(units, activation=activation, **extra))
+    except TypeError:
+        raise ValueError(
+            "l2: this glassnet's Dense layer does not take kernel_regularizer yet; set l2 to 0."
+        ) from None
+    model = gn.Sequential(layers, dtype="float64", seed=config.seed)
+    optimizer = getattr(gn, OPTIMIZER_CLASS[config.optimizer])(learning_rate=config.learning_rate)
+    model.compile(optimizer=optimizer, loss=ENGINE_LOSS[config.loss], metrics=["accuracy"])
+    return model
+
+
+def targets(config: Config, labels: Array, classes: int) -> Array:
+    """y as the loss wants it: labels for cross-entropy and one-unit mse, one-hot for mse."""
+    if config.loss == "mse" and output_layer(config, classes)[0] > 1:
+        return datasets.one_hot(labels, classes)
+    return labels
+
+
+class Session:
+    """One live setup: data, model, counters, history. ``reset`` starts training over."""
+
+    def __init__(self, session_id: str, config: Config, data: Data | None = None) -> None:
+        self.id = session_id
+        self.config = config
+        self.data = data if data is not None else make_data(config.dataset, config.seed)
+        if config.batch_size > len(self.data.x_train):
+            raise ValueError(
+                f"batch_size: expected at most the {len(self.data.x_train)} training examples, "
+                f"got {config.batch_size}. Lower the batch size."
+            )
+        self.y_train = targets(config, self.data.y_train, self.data.classes)
+        self.y_test = targets(config, self.data.y_test, self.data.classes)
+        self.imported_weights: list[Array] | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        """A fresh model from the seed (or the imported weights): step 0, no history."""
+        self.model = build_model(self.config, self.data.features, self.data.classes)
+        if self.imported_weights is not None:
+            self.model.set_weights(self.imported_weights)
+        self.step = 0
+        self.epoch = 0
+        self.position = 0  # examples of the current epoch already trained on
+        self.order: Array | None = None
+        self.history: list[dict[str, float | int | None]] = []
+        self.record()
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return -(-len(self.data.x_train) // self.config.batch_size)
+
+    @property
+    def batches_done(self) -> int:
+        """Batches of the current epoch already trained on."""
+        return -(-self.position // self.config.batch_size)
+
+    def train(self, steps: int) -> None:
+        """``steps`` optimizer updates, one batch each, in ``fit``'s seeded order."""
+        n, size = len(self.data.x_train), self.config.batch_size
+        for _ in range(steps):
+            if self.position == 0:
+                self.order = self.model.rng.permutation(n)  # as fit draws it, once per epoch
+            index = self.order[self.position : self.position + size]
+            self.model.train_on_batch(self.data.x_train[index], self.y_train[index])
+            self.position += size
+            self.step += 1
+            if self.position >= n:
+                self.position = 0
+                self.epoch += 1
+        self.record()
+
+    def evaluate(self) -> dict[str, float | None]:
+        """Loss and accuracy on the whole train and test sets, with the current weights."""
+        train = self.model.evaluate(self.data.x_train, self.y_train, return_dict=True)
+        result: dict[str, float | None] = {
+            "loss": train["loss"],
+            "accuracy": train["accuracy"],
+            "test_loss": None,
+            "test_accuracy": None,
+        }
+        if len(self.data.x_test):
+            test = self.model.evaluate(self.data.x_test, self.y_test, return_dict=True)
+            result.update(test_loss=test["loss"], test_accuracy=test["accuracy"])
+        return result
+
+    def record(self) -> None:
+        """Add the current numbers to the history (thinned to stay under the bound)."""
+        self.history.append({"step": self.step, "epoch": self.epoch, **self.evaluate()})
+        if len(self.history) > LIMITS["max_history_points"]:
+            self.history = self.history[:-1:2] + self.history[-1:]
+
+    # -- what the page draws -----------------------------------------------------------------
+    def network(self) -> list[dict[str, Any]]:
+        """Per Dense layer: kernel W (n_in, units), bias b, and the last batch's dC/dW, dC/db."""
+        return [
+            {
+                "name": layer.name,
+                "units": layer.units,
+                "activation": layer.activation.name,
+                "kernel": layer.kernel.tolist(),
+                "bias": layer.bias.tolist(),
+                "kernel_gradient": layer.kernel_gradient.tolist(),
+                "bias_gradient": layer.bias_gradient.tolist(),
+            }
+            for layer in self.model.layers
+        ]
+
+    def grids(self) -> dict[str, Any] | None:
+        """For 2-D inputs: every unit's output over a grid, and the predicted class and its
+        probability over a finer grid (the decision surface). None for other inputs."""
+        if self.data.features != 2:
+            return None
+        extent = self.data.extent()
+        units = []
+        self.model.predict(_grid(extent, UNIT_RESOLUTION))  # fills every layer's a
+        for layer in self.model.layers:
+            a = layer.a  # (points, units)
+            units.append([np.round(a[:, j], 4).tolist() for j in range(a.shape[1])])
+        out = self.model.predict(_grid(extent, SURFACE_RESOLUTION))  # (points, output units)
+        if out.shape[1] == 1:
+            label = (out[:, 0] > 0.5).astype(int)
+            confidence = np.where(label == 1, out[:, 0], 1.0 - out[:, 0])
+        else:
+            label = out.argmax(axis=1)
+            confidence = out.max(axis=1)
+        return {
+            "extent": extent,
+            "unit_resolution": UNIT_RESOLUTION,
+            "surface_resolution": SURFACE_RESOLUTION,
+            "units": units,
+            "label": label.tolist(),
+            "confidence": np.round(confidence, 4).tolist(),
+        }
+
+    def state(self, with_data: bool = False) -> dict[str, Any]:
+        """Everything the page shows, as JSON."""
+        state: dict[str, Any] = {
+            "id": self.id,
+            "config": self.config.to_json(with_csv=False),
+            "step": self.step,
+            "epoch": self.epoch,
+            "batch_in_epoch": self.batches_done,
+            "batches_per_epoch": self.batches_per_epoch,
+            "classes": self.data.classes,
+            "features": self.data.feature_names,
+            "class_names": self.data.class_names,
+            "imported": self.imported_weights is not None,
+            "metrics": self.history[-1],
+            "history": self.history,
+            "layers": self.network(),
+            "grids": self.grids(),
+        }
+        if with_data:
+            data = self.data
+            state["data"] = {
+                "x_train": data.x_train.tolist(),
+                "y_train": data.y_train.tolist(),
+                "x_test": data.x_test.tolist(),
+                "y_test": data.y_test.tolist(),
+            }
+        return state
+
+
+def _grid(extent: list[list[float]], resolution: int) -> Array:
+    """Points of the plane, row by row from the top: (resolution**2, 2)."""
+    (x0_low, x0_high), (x1_low, x1_high) = extent
+    x0 = np.linspace(x0_low, x0_high, resolution)
+    x1 = np.linspace(x1_high, x1_low, resolution)  # top row first, as an image is drawn
+    grid_x0, grid_x1 = np.meshgrid(x0, x1)
+    return np.stack([grid_x0.ravel(), grid_x1.ravel()], axis=1)
+
+
+class SessionStore:
+    """At most ``capacity`` sessions; the least recently used is forgotten first."""
+
+    def __init__(self, capacity: int = LIMITS["max_sessions"]) -> None:
+        self.capacity = capacity
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
+
+    def create(self, config: Config) -> Session:
+        session = Session(secrets.token_hex(8), config)
+        self._sessions[session.id] = session
+        while len(self._sessions) > self.capacity:
+            self._sessions.popitem(last=False)
+        return session
+
+    def get(self, session_id: str) -> Session:
+        if session_id not in self._sessions:
+            raise KeyError(
+                f"No session {session_id!r}: it has ended (the playground keeps the "
+                f"{self.capacity} most recently used) or never existed. Press Build to start a "
+                f"new one."
+            )
+        self._sessions.move_to_end(session_id)
+        return self._sessions[session_id]
+
+    def __len__(self) -> int:
+        return len(self._sessions)

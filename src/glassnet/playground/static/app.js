@@ -1,0 +1,359 @@
+// The playground page: controls -> JSON API -> drawings. The engine runs on the server.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const DEFAULT = {
+  dataset: { name: "xor", n_samples: 200, noise: 0.1, classes: 3, test_fraction: 0 },
+  layers: [{ units: 4, activation: "tanh" }],
+  loss: "binary_crossentropy", optimizer: "sgd", learning_rate: 0.5, batch_size: 4, l2: 0, seed: 0,
+};
+const ACTIVATIONS = ["tanh", "relu", "sigmoid", "leaky_relu", "linear"];
+let limits = { max_hidden_layers: 6, max_units: 8 };
+let layers = DEFAULT.layers.map((l) => ({ ...l }));
+let csv = { text: null, name: "" };
+let session = null;   // the latest state from the server
+let data = null;      // the session's examples
+let playing = false;
+let pending = 0;      // requests in flight
+let generation = 0;   // builds started; an older build's answer is dropped
+
+const stepperElements = () => ({
+  title: $("stage-title"), stage: $("stage"), narration: $("narration"),
+  prev: $("prev"), next: $("next"),
+});
+
+// -- talking to the server ---------------------------------------------------------------
+async function api(method, path, body, raw) {
+  pending++;
+  document.body.dataset.busy = "1";
+  try {
+    const options = { method, headers: {} };
+    if (raw !== undefined) { options.body = raw; options.headers["Content-Type"] = "application/octet-stream"; }
+    else if (body !== undefined) { options.body = JSON.stringify(body); options.headers["Content-Type"] = "application/json"; }
+    const response = await fetch(path, options);
+    const answer = await response.json();
+    if (!response.ok) throw new Error(answer.error || `${response.status} ${response.statusText}`);
+    hideError();
+    return answer;
+  } finally {
+    pending--;
+    if (!pending) document.body.dataset.busy = "0";
+  }
+}
+
+function showError(error) {
+  $("error-text").textContent = error.message || String(error);
+  $("error").hidden = false;
+  stop();
+}
+function hideError() { $("error").hidden = true; }
+
+// -- the setup: controls <-> config <-> URL -----------------------------------------------
+function readConfig() {
+  const name = $("dataset").value;
+  const dataset = {
+    name,
+    n_samples: Number($("n-samples").value),
+    noise: Number($("noise").value),
+    classes: Number($("classes").value),
+    test_fraction: Number($("test-fraction").value),
+  };
+  if (name === "csv") {
+    dataset.csv = csv.text || "";
+    if ($("csv-target").value.trim()) dataset.target = $("csv-target").value.trim();
+  }
+  return {
+    dataset,
+    layers: layers.map((l) => ({ ...l })),
+    loss: $("loss").value,
+    optimizer: $("optimizer").value,
+    learning_rate: Number($("learning-rate").value),
+    batch_size: Number($("batch-size").value),
+    l2: Number($("l2").value),
+    seed: Number($("seed").value),
+  };
+}
+
+function writeConfig(config) {
+  const d = { ...DEFAULT.dataset, ...(config.dataset || {}) };
+  $("dataset").value = d.name;
+  $("n-samples").value = d.n_samples; $("noise").value = d.noise;
+  $("classes").value = d.classes; $("test-fraction").value = d.test_fraction;
+  if (d.target) $("csv-target").value = d.target;
+  layers = (config.layers || DEFAULT.layers).map((l) => ({ ...l }));
+  for (const key of ["loss", "optimizer"]) $(key).value = config[key] ?? DEFAULT[key];
+  $("learning-rate").value = config.learning_rate ?? DEFAULT.learning_rate;
+  $("batch-size").value = config.batch_size ?? DEFAULT.batch_size;
+  $("l2").value = config.l2 ?? 0; $("seed").value = config.seed ?? 0;
+  showDatasetFields(); renderLayers();
+}
+
+function configFromUrl() {
+  const hash = location.hash.slice(1);
+  if (!hash) return null;
+  try { return JSON.parse(decodeURIComponent(hash)); } catch { return null; }
+}
+
+function saveUrl(config) {
+  const shared = JSON.parse(JSON.stringify(config));
+  delete shared.dataset.csv; // a file does not fit in a link
+  history.replaceState(null, "", "#" + encodeURIComponent(JSON.stringify(shared)));
+}
+
+function showDatasetFields() {
+  const name = $("dataset").value;
+  document.querySelectorAll(".for-generated").forEach((e) => (e.hidden = name === "csv" || name === "xor"));
+  document.querySelectorAll(".for-classes").forEach((e) => (e.hidden = !["spiral", "blobs"].includes(name)));
+  document.querySelectorAll(".for-csv").forEach((e) => (e.hidden = name !== "csv"));
+  $("noise-name").textContent = name === "blobs" ? "spread (std)" : "noise";
+}
+
+function renderLayers() {
+  const box = $("layers");
+  box.innerHTML = "";
+  layers.forEach((layer, i) => {
+    const row = document.createElement("div");
+    row.className = "layer-row";
+    row.innerHTML = `<span class="name">layer ${i + 1}</span>
+      <button class="small" data-act="minus" title="one unit fewer">−</button>
+      <span class="units">${layer.units}</span>
+      <button class="small" data-act="plus" title="one unit more">+</button>
+      <select>${ACTIVATIONS.map((a) => `<option${a === layer.activation ? " selected" : ""}>${a}</option>`).join("")}</select>
+      <button class="small" data-act="remove" title="remove this layer">×</button>`;
+    row.querySelector('[data-act="minus"]').onclick = () => { layer.units = Math.max(1, layer.units - 1); changed(); };
+    row.querySelector('[data-act="plus"]').onclick = () => { layer.units = Math.min(limits.max_units, layer.units + 1); changed(); };
+    row.querySelector('[data-act="remove"]').onclick = () => { layers.splice(i, 1); changed(); };
+    row.querySelector("select").onchange = (e) => { layer.activation = e.target.value; changed(); };
+    box.appendChild(row);
+  });
+  $("add-layer").disabled = layers.length >= limits.max_hidden_layers;
+}
+
+// XOR's four points are all for training; other sets keep a quarter aside for testing
+function datasetChanged() {
+  const xor = $("dataset").value === "xor";
+  if (xor) $("test-fraction").value = 0;
+  else if (Number($("test-fraction").value) === 0) $("test-fraction").value = 0.25;
+  if (["spiral", "blobs"].includes($("dataset").value) && Number($("classes").value) > 2 &&
+      $("loss").value === "binary_crossentropy") $("loss").value = "categorical_crossentropy";
+  changed();
+}
+
+let changeTimer = null;
+function changed() {
+  renderLayers(); showDatasetFields();
+  clearTimeout(changeTimer);
+  changeTimer = setTimeout(build, 250);
+}
+
+// -- building and training ----------------------------------------------------------------
+async function build() {
+  clearTimeout(changeTimer);
+  stop();
+  const config = readConfig();
+  if (config.dataset.name === "csv" && !csv.text) {
+    showError(new Error("Choose a CSV file first (a header row, numeric features, a class column)."));
+    return;
+  }
+  const mine = ++generation;
+  try {
+    const state = await api("POST", "/api/sessions", config);
+    if (mine !== generation) return;
+    show(state);
+  } catch (error) { if (mine === generation) showError(error); }
+}
+
+async function act(path, body) {
+  if (!session) return;
+  const mine = generation;  // a build while this was in flight makes its answer stale
+  try {
+    const state = await api("POST", `/api/sessions/${session.id}/${path}`, body);
+    if (mine === generation) show(state);
+  } catch (error) { if (mine === generation) showError(error); }
+}
+
+function show(state) {
+  if (state.data) data = state.data;
+  const first = !session || session.id !== state.id;
+  session = state;
+  if (first || state.data) {
+    writeConfig(state.config);
+    saveUrl(state.config);
+  }
+  const m = state.metrics;
+  $("step-count").textContent = state.step;
+  $("epoch-count").textContent = `${state.epoch}` + (state.batch_in_epoch ? ` +${state.batch_in_epoch}/${state.batches_per_epoch}` : "");
+  $("train-loss").textContent = num(m.loss);
+  $("test-loss").textContent = m.test_loss == null ? "–" : num(m.test_loss);
+  $("train-acc").textContent = pct(m.accuracy);
+  $("test-acc").textContent = m.test_accuracy == null ? "–" : pct(m.test_accuracy);
+  const sizes = [state.features.length, ...state.layers.map((l) => l.units)];
+  $("shape").textContent = sizes.join("-") + (state.imported ? " (imported weights)" : "");
+  const out = state.layers[state.layers.length - 1];
+  $("output-note").textContent = `Output: Dense(${out.units}, ${out.activation}), from the loss and the ${state.classes} classes.`;
+  $("class-legend").innerHTML = state.class_names.map((name, k) =>
+    `<span style="color:${Draw.classColour(k)}">●</span> ${escapeHtml(name)}`).join(" &nbsp; ");
+  $("export-py").href = `/api/sessions/${state.id}/export.py`;
+  $("export-model").href = `/api/sessions/${state.id}/export.glassnet`;
+  Draw.network($("diagram"), state, hover);
+  Draw.surface($("surface"), state, data);
+  Draw.chart($("loss-chart"), state.history, "loss");
+  Draw.chart($("acc-chart"), state.history, "accuracy", 1);
+  $("trace-example").max = Math.max(0, data.x_train.length - 1);
+  Stepper.clear(stepperElements());
+}
+
+function num(v) { return v == null ? "–" : Number(v).toPrecision(6); }
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+}
+function short(v) { return v == null ? "?" : Number(Number(v).toPrecision(4)).toString(); }
+function pct(v) { return v == null ? "–" : `${(100 * v).toFixed(1)}%`; }
+
+function stop() {
+  playing = false;
+  $("play").textContent = "▶ Play";
+}
+
+async function play() {
+  if (playing) { stop(); return; }
+  playing = true;
+  $("play").textContent = "❚❚ Pause";
+  while (playing && session) {
+    await act("train", { steps: Number($("speed").value) });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+  }
+}
+
+// -- hovering: a unit's or a weight's value and gradient ----------------------------------
+function hover(event, kind, l, i, j) {
+  const tip = $("tooltip");
+  if (!event) { tip.hidden = true; return; }
+  const lines = [];
+  const step = Stepper.current();
+  const pick = (symbol, r, c) => {
+    if (!step) return null;
+    for (const s of step.trace.stages) for (const e of s.entries) {
+      if (e.symbol === symbol) return c === undefined ? e.value[r] : e.value[r][c];
+    }
+    return null;
+  };
+  if (kind === "edge") {
+    const layer = session.layers[l - 1];
+    lines.push(`W${l}[${i},${j}] = ${num(layer.kernel[i][j])}`);
+    lines.push(`dC/dW${l}[${i},${j}] = ${num(layer.kernel_gradient[i][j])}  (last batch)`);
+    const a = pick(`a${l - 1}`, 0, i), d = pick(`delta${l}`, 0, j), g = pick(`dC/dW${l}`, i, j);
+    if (a != null) {  // the formulas with this example's numbers plugged in
+      const w = layer.kernel[i][j];
+      lines.push(`forward:  a${l - 1}[${i}] * W${l}[${i},${j}] = ${short(a)} * ${short(w)} = ${short(a * w)}`);
+      lines.push(`backward: dC/dW${l}[${i},${j}] = a${l - 1}[${i}] * delta${l}[${j}] = ${short(a)} * ${short(d)} = ${num(g)}`);
+    }
+  } else if (l === 0) {
+    lines.push(`input ${session.features[i]}`);
+    const x = pick("a0", 0, i);
+    if (x != null) lines.push(`a0 = x = ${num(x)}`);
+  } else {
+    const layer = session.layers[l - 1];
+    lines.push(`layer ${l}, unit ${i} (${layer.activation})`);
+    lines.push(`b${l}[${i}] = ${num(layer.bias[i])}`);
+    lines.push(`dC/db${l}[${i}] = ${num(layer.bias_gradient[i])}  (last batch)`);
+    if (session.grids) {
+      const values = session.grids.units[l - 1][i];
+      lines.push(`a${l}[${i}] over the plane: ${short(Math.min(...values))} to ${short(Math.max(...values))}`);
+    }
+    const z = pick(`z${l}`, 0, i);
+    if (z != null) {  // the formulas with this example's numbers plugged in
+      const terms = layer.kernel.map((row, k) => `${short(pick(`a${l - 1}`, 0, k))}·${short(row[i])}`);
+      lines.push(`z${l}[${i}] = ${terms.join(" + ")} + ${short(layer.bias[i])} = ${num(z)}`);
+      lines.push(`a${l}[${i}] = ${layer.activation}(${short(z)}) = ${num(pick(`a${l}`, 0, i))}`);
+      lines.push(`delta${l}[${i}] = dC/dz${l}[${i}] = ${num(pick(`delta${l}`, 0, i))}`);
+    }
+  }
+  tip.textContent = lines.join("\n");
+  tip.hidden = false;
+  tip.style.left = `${event.clientX + 14}px`;
+  tip.style.top = `${event.clientY + 12}px`;
+}
+
+// -- wiring -------------------------------------------------------------------------------
+async function traceExample() {
+  if (!session) return;
+  stop();
+  try {
+    const result = await api("POST", `/api/sessions/${session.id}/trace`, {
+      example: Number($("trace-example").value), split: $("trace-split").value, level: $("level").value,
+    });
+    Stepper.start(result, stepperElements());
+  } catch (error) { showError(error); }
+}
+
+async function importModel(file) {
+  if (!session || !file) return;
+  try { show(await api("POST", `/api/sessions/${session.id}/import`, undefined, await file.arrayBuffer())); }
+  catch (error) { showError(error); }
+}
+
+function wire() {
+  $("build").onclick = build;
+  $("reset").onclick = () => { stop(); act("reset"); };
+  $("step").onclick = () => { stop(); act("train", { steps: 1 }); };
+  $("epoch").onclick = () => { stop(); act("train", { epochs: 1 }); };
+  $("play").onclick = play;
+  $("speed").oninput = () => { $("speed-label").textContent = `${$("speed").value} steps / frame`; };
+  $("add-layer").onclick = () => { layers.push({ units: 4, activation: "tanh" }); changed(); };
+  $("error-close").onclick = hideError;
+  $("dataset").addEventListener("change", datasetChanged);
+  for (const id of ["n-samples", "noise", "classes", "test-fraction", "loss",
+    "optimizer", "learning-rate", "batch-size", "l2", "seed", "csv-target"]) {
+    $(id).addEventListener("change", changed);
+  }
+  $("csv-file").addEventListener("change", async (e) => {
+    const file = e.target.files[0];
+    if (!file) return;
+    csv = { text: await file.text(), name: file.name };
+    $("csv-name").textContent = `${file.name}: ${csv.text.split("\n").filter((r) => r.trim()).length} rows`;
+    $("dataset").value = "csv";
+    datasetChanged();
+  });
+  $("import-file").addEventListener("change", async (e) => {
+    await importModel(e.target.files[0]);
+    e.target.value = "";  // the same file can be imported again
+  });
+  $("trace").onclick = traceExample;
+  $("prev").onclick = () => Stepper.move(-1, stepperElements());
+  $("next").onclick = () => Stepper.move(1, stepperElements());
+  $("level").onchange = () => { if (Stepper.current()) traceExample(); };
+  document.addEventListener("keydown", (e) => {
+    if (["INPUT", "SELECT", "BUTTON", "A", "LABEL"].includes(e.target.tagName)) return;
+    if (e.key === " ") { e.preventDefault(); play(); }
+    if (e.key === "s") { stop(); act("train", { steps: 1 }); }
+    if (e.key === "ArrowRight") Stepper.move(1, stepperElements());
+    if (e.key === "ArrowLeft") Stepper.move(-1, stepperElements());
+  });
+}
+
+async function start() {
+  wire();
+  try {
+    const info = await api("GET", "/api/limits");
+    limits = info.limits;
+    const L = limits;
+    $("limits").textContent = `Limits: at most ${L.max_hidden_layers} hidden layers of ${L.max_units} units; ` +
+      `${L.min_samples} to ${L.max_samples} examples; a CSV of at most ${L.max_csv_bytes / 1000} kB ` +
+      `and ${L.max_csv_features} features; ${L.max_steps_per_request} steps per request; ` +
+      `${L.max_sessions} live sessions (the least recently used is forgotten). ` +
+      (info.model_files ? "" : "This glassnet cannot write .glassnet files yet.");
+    $("export-model").hidden = !info.model_files;
+    $("import-file").parentElement.hidden = !info.model_files;
+  } catch (error) { showError(error); }
+  const config = configFromUrl() || DEFAULT;
+  if (config.dataset && config.dataset.name === "csv") {
+    config.dataset = { ...DEFAULT.dataset };
+    showError(new Error("This link was made with a CSV file, which links cannot carry: upload it again."));
+  }
+  writeConfig(config);
+  await build();
+}
+
+window.playground = { build, act, get session() { return session; } };
+start();

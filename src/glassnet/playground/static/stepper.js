@@ -1,0 +1,112 @@
+// Step-through: one example's recorded step, shown stage by stage beside its narration.
+"use strict";
+
+const Stepper = (() => {
+  let trace = null;
+  let index = 0;
+
+  function fmt(v) {
+    return typeof v === "number" ? Number(v.toPrecision(4)).toString() : String(v);
+  }
+
+  function matrix(value) {
+    const rows = Array.isArray(value) ? (Array.isArray(value[0]) ? value : [value]) : [[value]];
+    return "<table>" + rows.map((r) => "<tr>" + r.map((v) => `<td>${fmt(v)}</td>`).join("") +
+      "</tr>").join("") + "</table>";
+  }
+
+  function escape(text) {
+    return String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+  }
+
+  // values to print under each unit at this stage: a (forward), delta (backward)
+  function unitLabels(stage) {
+    const out = {};
+    const find = (s) => stage.entries.find((e) => e.symbol === s);
+    if (stage.phase === "forward" && stage.layer === 0) {
+      out[0] = stage.entries[0].value[0].map((v) => `x=${fmt(v)}`);
+    } else if (stage.phase === "forward") {
+      const a = find(`a${stage.layer}`);
+      if (a) out[stage.layer] = a.value[0].map((v) => `a=${fmt(v)}`);
+    } else if (stage.phase === "backward") {
+      const d = find(`delta${stage.layer}`);
+      if (d) out[stage.layer] = d.value[0].map((v) => `δ=${fmt(v)}`);
+    } else if (stage.phase === "loss") {
+      const c = find("C");
+      const last = trace.stages.filter((s) => s.phase === "forward").length - 1;
+      if (c) out[last] = [`C=${fmt(c.value)}`];
+    }
+    return out;
+  }
+
+  const PHASE_WORDS = [["forward", /forward|looking/i], ["loss", /loss|checking|wrong/i],
+    ["backward", /backward|blame/i], ["update", /update|fixing|after/i]];
+
+  // the narration's heading for this stage: its layer's inside its phase, else the phase's
+  function narrationHeading(narration, stage) {
+    let phase = null, phaseHeading = null, best = null;
+    for (const h of narration.querySelectorAll("h2, h3, h4")) {
+      const found = PHASE_WORDS.find(([, pattern]) => pattern.test(h.textContent));
+      if (found && !/^layer/i.test(h.textContent)) {
+        phase = found[0];
+        if (phase === stage.phase && !phaseHeading) phaseHeading = h;
+      } else if (phase === stage.phase && stage.layer && new RegExp(`^layer ${stage.layer}\\b`, "i").test(h.textContent)) {
+        best = best || h;
+      }
+    }
+    return best || phaseHeading;
+  }
+
+  function follow(elements, stage) {
+    elements.narration.querySelectorAll(".current").forEach((h) => h.classList.remove("current"));
+    const heading = narrationHeading(elements.narration, stage);
+    if (!heading) return;
+    heading.classList.add("current");
+    elements.narration.scrollTop = heading.offsetTop - 8;  // .narration is positioned
+  }
+
+  function render(elements) {
+    const stage = trace.stages[index];
+    elements.title.textContent = `${index + 1} / ${trace.stages.length}: ${stage.title}`;
+    elements.stage.className = `stage ${stage.phase}`;
+    const intro = index === 0
+      ? `<p>Example ${trace.example} of the ${trace.split} set: x = (${trace.x.map(fmt).join(", ")}), class ${trace.label}.</p>`
+      : "";
+    elements.stage.innerHTML = intro + stage.entries.map((e) =>
+      `<div class="equation" data-symbol="${escape(e.symbol)}"><b>${escape(e.symbol)}</b>` +
+      (e.equation !== e.symbol ? ` &nbsp;${escape(e.equation)}` : "") +
+      ` <small>(${e.shape.join("×") || "scalar"})</small></div>` + matrix(e.value)).join("");
+    elements.prev.disabled = index === 0;
+    elements.next.disabled = index === trace.stages.length - 1;
+    Draw.highlight(stage);
+    Draw.labels(unitLabels(stage));
+    follow(elements, stage);
+  }
+
+  function start(result, elements) {
+    trace = result;
+    index = 0;
+    elements.narration.innerHTML = result.narration ||
+      "<p>(This glassnet has no narrator: glassnet.explain is missing.)</p>";
+    render(elements);
+  }
+
+  function move(delta, elements) {
+    if (!trace) return;
+    index = Math.max(0, Math.min(trace.stages.length - 1, index + delta));
+    render(elements);
+  }
+
+  function clear(elements) {
+    if (!trace) return;
+    trace = null;
+    elements.title.textContent = "(training moved on: step through again)";
+    elements.prev.disabled = true; elements.next.disabled = true;
+    Draw.highlight(null); Draw.labels(null);
+  }
+
+  // for hover: this stage's per-unit and per-weight numbers, if stepping
+  function current() { return trace ? { trace, stage: trace.stages[index] } : null; }
+
+  return { start, move, clear, current };
+})();

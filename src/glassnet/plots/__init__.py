@@ -1,0 +1,43 @@
+"""glassnet.plots: pictures of a network and its training (a face over the core).
+
+The network diagram is SVG written directly (no Graphviz); the figures are matplotlib's, imported
+only when a figure is drawn (``pip install 'glassnet[plots]'``), on the Agg backend. The report
+functions write one self-contained HTML page.
+
+>>> from glassnet.seed import seed_network
+>>> svg = network_svg(seed_network())
+>>> svg.startswith("<svg") and svg.count("<circle") == 8
+True
+"""
+
+from glassnet.plots.diagram import network_figure, network_svg, save_network_svg
+from glassnet.plots.figures import (
+    DecisionGrid,
+    decision_boundary_figure,
+    decision_grid,
+    history_figure,
+)
+from glassnet.plots.recorder import WeightRecorder
+from glassnet.plots.report import Section, training_report, write_report
+from glassnet.plots.weights import (
+    weight_heatmap_figure,
+    weight_histograms_figure,
+    weights_change_figure,
+)
+
+__all__ = [
+    "DecisionGrid",
+    "Section",
+    "WeightRecorder",
+    "decision_boundary_figure",
+    "decision_grid",
+    "history_figure",
+    "network_figure",
+    "network_svg",
+    "save_network_svg",
+    "training_report",
+    "weight_heatmap_figure",
+    "weight_histograms_figure",
+    "weights_change_figure",
+    "write_report",
+]

@@ -1,0 +1,282 @@
+"""The network diagram, written as SVG by hand (no Graphviz) or drawn by matplotlib.
+
+Units are circles by layer (inputs labelled x0, x1, ...); a bias is a "+1" square feeding the next
+layer; each weight is a line coloured by its sign (blue positive, red negative) and as thick as its
+magnitude, with its value written on it for small networks. Wide layers collapse into a box.
+
+>>> import xml.etree.ElementTree as ET
+>>> from glassnet.seed import seed_network
+>>> svg = network_svg(seed_network())
+>>> root = ET.fromstring(svg)
+>>> ns = "{http://www.w3.org/2000/svg}"
+>>> len(root.findall(f".//{ns}circle")), len(root.findall(f".//{ns}line[@class='edge weight']"))
+(8, 16)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape, quoteattr
+
+from glassnet.plots.layout import (
+    COLLAPSED_HEIGHT,
+    DEFAULT_MAX_UNITS,
+    NEGATIVE,
+    POSITIVE,
+    RADIUS,
+    Layout,
+    label_position,
+    network_layout,
+    wants_values,
+)
+
+if TYPE_CHECKING:
+    from glassnet.model import Sequential
+
+FONT = "font-family='Helvetica, Arial, sans-serif'"
+UNIT_FILL = "#f8fafc"
+UNIT_STROKE = "#334155"
+BUNDLE_FILL = "#cbd5e1"
+
+
+def network_svg(
+    model: Sequential,
+    show_values: bool | None = None,
+    max_units: int = DEFAULT_MAX_UNITS,
+    title: str | None = None,
+) -> str:
+    """The diagram of a built model as an SVG document (a string).
+
+    ``show_values``: write each weight on its edge (None: only when there are at most 40 edges).
+    ``max_units``: a layer with more units is drawn collapsed, as one box ("784 inputs").
+    Circles: one per unit of every column not collapsed; lines of class ``edge weight``: one per
+    kernel entry W[i, j]; ``edge bias``: one per bias value b[j].
+    """
+    layout = network_layout(model, max_units=max_units, title=title)
+    values = wants_values(layout, show_values)
+    width, height = round(layout.width), round(layout.height)
+    parts = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+        f"viewBox='0 0 {width} {height}' {FONT} font-size='12' role='img'>",
+        f"<title>{escape(layout.title)}</title>",
+        f"<rect width='{width}' height='{height}' fill='white'/>",
+        f"<text x='{width / 2:.1f}' y='24' text-anchor='middle' font-size='15' "
+        f"font-weight='bold' fill='#0f172a'>{escape(layout.title)}</text>",
+    ]
+    parts += _bundles_svg(layout)
+    parts += _edges_svg(layout, values)
+    parts += _columns_svg(layout)
+    parts.append(_legend_svg(layout))
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def save_network_svg(
+    model: Sequential,
+    path: str | Path,
+    show_values: bool | None = None,
+    max_units: int = DEFAULT_MAX_UNITS,
+) -> Path:
+    """Write ``network_svg(model)`` to ``path`` (UTF-8) and return the path."""
+    path = Path(path)
+    path.write_text(network_svg(model, show_values, max_units), encoding="utf-8")
+    return path
+
+
+def _bundles_svg(layout: Layout) -> list[str]:
+    parts = []
+    for bundle in layout.bundles:
+        left, right = bundle.left, bundle.right
+        half_left = _half_height(left)
+        half_right = _half_height(right)
+        corners = [
+            (left.x, left.ys[0] - half_left),
+            (right.x, right.ys[0] - half_right),
+            (right.x, right.ys[-1] + half_right),
+            (left.x, left.ys[-1] + half_left),
+        ]
+        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in corners)
+        parts.append(
+            f"<polygon class='bundle' points='{points}' fill='{BUNDLE_FILL}' opacity='0.6'>"
+            f"<title>{escape(bundle.layer)}: {bundle.count} weights</title></polygon>"
+        )
+        mid_x, mid_y = (left.x + right.x) / 2, (left.ys[0] + right.ys[0]) / 2
+        parts.append(
+            f"<text x='{mid_x:.1f}' y='{mid_y:.1f}' text-anchor='middle' fill='#334155'>"
+            f"{bundle.count} weights</text>"
+        )
+    return parts
+
+
+def _noun(column: Any) -> str:
+    return "inputs" if column.heading == "inputs" else "units"
+
+
+def _half_height(column: Any) -> float:
+    return COLLAPSED_HEIGHT / 2 if column.collapsed else RADIUS
+
+
+def _edges_svg(layout: Layout, values: bool) -> list[str]:
+    parts = []
+    for edge in layout.edges:
+        colour, width = layout.stroke(edge.value)
+        parts.append(
+            f"<line class='edge {edge.kind}' x1='{edge.x1:.1f}' y1='{edge.y1:.1f}' "
+            f"x2='{edge.x2:.1f}' y2='{edge.y2:.1f}' stroke='{colour}' "
+            f"stroke-width='{width:.2f}' stroke-opacity='0.75' "
+            f"data-layer={quoteattr(edge.layer)} data-value='{edge.value!r}'>"
+            f"<title>{escape(edge.name)} = {edge.value:.4g}</title></line>"
+        )
+    if values:
+        for edge in layout.edges:
+            x, y = label_position(edge)
+            colour = POSITIVE if edge.value >= 0 else NEGATIVE
+            parts.append(
+                f"<text class='value' x='{x:.1f}' y='{y + 3.5:.1f}' text-anchor='middle' "
+                f"font-size='10' fill='{colour}' stroke='white' stroke-width='3' "
+                f"paint-order='stroke'>{edge.value:.2f}</text>"
+            )
+    return parts
+
+
+def _columns_svg(layout: Layout) -> list[str]:
+    parts = []
+    for column in layout.columns:
+        parts.append(
+            f"<text x='{column.x:.1f}' y='52' text-anchor='middle' font-weight='bold' "
+            f"fill='#0f172a'>{escape(column.heading)}</text>"
+        )
+        if column.collapsed:
+            y = column.ys[0] - COLLAPSED_HEIGHT / 2
+            parts.append(
+                f"<rect class='collapsed' x='{column.x - 34:.1f}' y='{y:.1f}' width='68' "
+                f"height='{COLLAPSED_HEIGHT:.1f}' rx='14' fill='{UNIT_FILL}' "
+                f"stroke='{UNIT_STROKE}' stroke-width='1.5'/>"
+                f"<text x='{column.x:.1f}' y='{column.ys[0] - 4:.1f}' text-anchor='middle' "
+                f"font-weight='bold'>{column.units}</text>"
+                f"<text x='{column.x:.1f}' y='{column.ys[0] + 12:.1f}' text-anchor='middle'>"
+                f"{_noun(column)}</text>"
+            )
+        else:
+            for label, y in zip(column.labels, column.ys, strict=True):
+                parts.append(
+                    f"<circle class='unit' cx='{column.x:.1f}' cy='{y:.1f}' r='{RADIUS:.0f}' "
+                    f"fill='{UNIT_FILL}' stroke='{UNIT_STROKE}' stroke-width='1.5'/>"
+                    f"<text x='{column.x:.1f}' y='{y + 4:.1f}' text-anchor='middle'>"
+                    f"{escape(label)}</text>"
+                )
+        if column.bias_y is not None:
+            parts.append(
+                f"<rect class='bias' x='{column.x - 14:.1f}' y='{column.bias_y - 14:.1f}' "
+                f"width='28' height='28' rx='4' fill='#fef9c3' stroke='{UNIT_STROKE}'/>"
+                f"<text x='{column.x:.1f}' y='{column.bias_y + 4:.1f}' text-anchor='middle'>"
+                f"+1</text>"
+            )
+        bottom = column.bottom
+        parts.append(
+            f"<text x='{column.x:.1f}' y='{bottom + 20:.1f}' text-anchor='middle' "
+            f"fill='#334155'>{escape(column.caption)}</text>"
+            f"<text x='{column.x:.1f}' y='{bottom + 36:.1f}' text-anchor='middle' "
+            f"font-style='italic' fill='#64748b'>{escape(column.symbol)}</text>"
+        )
+    return parts
+
+
+def _legend_svg(layout: Layout) -> str:
+    y = layout.height - 12
+    return (
+        f"<g class='legend' font-size='11' fill='#475569'>"
+        f"<line x1='10' y1='{y - 4:.1f}' x2='34' y2='{y - 4:.1f}' stroke='{POSITIVE}' "
+        f"stroke-width='3'/><text x='38' y='{y:.1f}'>positive weight</text>"
+        f"<line x1='140' y1='{y - 4:.1f}' x2='164' y2='{y - 4:.1f}' stroke='{NEGATIVE}' "
+        f"stroke-width='3'/><text x='168' y='{y:.1f}'>negative (thicker: larger)</text></g>"
+    )
+
+
+def network_figure(
+    model: Sequential,
+    show_values: bool | None = None,
+    max_units: int = DEFAULT_MAX_UNITS,
+    title: str | None = None,
+) -> Any:
+    """The same diagram as a matplotlib Figure (one pixel of the SVG is 1/100 inch)."""
+    from glassnet.plots._matplotlib import pyplot
+
+    plt = pyplot()
+    layout = network_layout(model, max_units=max_units, title=title)
+    figure = plt.figure(figsize=(layout.width / 100, layout.height / 100))
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, layout.width)
+    ax.set_ylim(layout.height, 0)  # y grows downwards, as in the SVG
+    ax.set_axis_off()
+    ax.text(layout.width / 2, 24, layout.title, ha="center", va="center", weight="bold")
+    for bundle in layout.bundles:
+        left, right = bundle.left, bundle.right
+        xs = [left.x, right.x, right.x, left.x]
+        ys = [
+            left.ys[0] - _half_height(left),
+            right.ys[0] - _half_height(right),
+            right.ys[-1] + _half_height(right),
+            left.ys[-1] + _half_height(left),
+        ]
+        ax.fill(xs, ys, color=BUNDLE_FILL, alpha=0.6, zorder=1)
+        ax.text((left.x + right.x) / 2, (left.ys[0] + right.ys[0]) / 2, f"{bundle.count} weights")
+    for edge in layout.edges:
+        colour, width = layout.stroke(edge.value)
+        ax.plot([edge.x1, edge.x2], [edge.y1, edge.y2], color=colour, lw=width * 0.72, alpha=0.75)
+    if wants_values(layout, show_values):
+        for edge in layout.edges:
+            x, y = label_position(edge)
+            colour = POSITIVE if edge.value >= 0 else NEGATIVE
+            ax.text(
+                x,
+                y,
+                f"{edge.value:.2f}",
+                color=colour,
+                fontsize=7,
+                ha="center",
+                va="center",
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"},
+                zorder=4,
+            )
+    for column in layout.columns:
+        ax.text(column.x, 52, column.heading, ha="center", weight="bold")
+        if column.collapsed:
+            box = plt.Rectangle(
+                (column.x - 34, column.ys[0] - COLLAPSED_HEIGHT / 2),
+                68,
+                COLLAPSED_HEIGHT,
+                fc=UNIT_FILL,
+                ec=UNIT_STROKE,
+                zorder=3,
+            )
+            ax.add_patch(box)
+            ax.text(
+                column.x,
+                column.ys[0],
+                f"{column.units}\n{_noun(column)}",
+                ha="center",
+                va="center",
+                zorder=5,
+            )
+        else:
+            for label, y in zip(column.labels, column.ys, strict=True):
+                ax.add_patch(
+                    plt.Circle((column.x, y), RADIUS, fc=UNIT_FILL, ec=UNIT_STROKE, zorder=3)
+                )
+                ax.text(column.x, y, label, ha="center", va="center", fontsize=8, zorder=5)
+        if column.bias_y is not None:
+            ax.add_patch(
+                plt.Rectangle(
+                    (column.x - 14, column.bias_y - 14),
+                    28,
+                    28,
+                    fc="#fef9c3",
+                    ec=UNIT_STROKE,
+                    zorder=3,
+                )
+            )
+            ax.text(column.x, column.bias_y, "+1", ha="center", va="center", fontsize=8, zorder=5)
+        ax.text(column.x, column.bottom + 20, column.caption, ha="center", fontsize=8)
+    return figure

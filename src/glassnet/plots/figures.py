@@ -1,0 +1,216 @@
+"""Training curves and decision boundaries, as matplotlib figures.
+
+``history_figure(history)`` draws the loss and every metric of a ``History`` (train solid,
+validation dashed); ``decision_boundary_figure(model, x, y)`` colours the plane by the model's
+output and puts the data points on it. ``decision_grid`` gives the numbers behind that picture.
+
+>>> import numpy as np
+>>> from glassnet.seed import seed_network
+>>> grid = decision_grid(seed_network(), bounds=((0, 1), (0, 1)), resolution=3, fixed=(1.0,))
+>>> grid.inputs.shape, grid.outputs.shape
+((9, 3), (3, 3, 1))
+>>> grid.inputs[:3].tolist()
+[[0.0, 0.0, 1.0], [0.5, 0.0, 1.0], [1.0, 0.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from glassnet.callbacks import History
+
+if TYPE_CHECKING:
+    from glassnet.model import Sequential
+
+Array = NDArray[np.floating[Any]]
+
+
+def _history_dict(history: History | Mapping[str, Sequence[float]]) -> dict[str, list[float]]:
+    if isinstance(history, History):
+        return {key: list(values) for key, values in history.history.items()}
+    if isinstance(history, Mapping):
+        return {str(key): list(values) for key, values in history.items()}
+    raise TypeError(
+        f"Expected a glassnet History (what fit returns) or a dict of lists, got "
+        f"{type(history).__name__}."
+    )
+
+
+def history_figure(
+    history: History | Mapping[str, Sequence[float]],
+    log_scale: bool = False,
+    title: str | None = None,
+) -> Any:
+    """One panel per quantity (loss first, then each metric): train solid, ``val_`` dashed.
+
+    ``log_scale`` puts the y axes on a log scale (useful for a loss falling by decades).
+    """
+    from glassnet.plots._matplotlib import pyplot
+
+    records = _history_dict(history)
+    names = [key for key in records if not key.startswith("val_")]
+    names += [key[4:] for key in records if key.startswith("val_") and key[4:] not in names]
+    if not names or not any(records.values()):
+        raise ValueError(
+            "The history has no numbers to draw; train with model.fit(...) for at least one "
+            "epoch and pass the History it returns."
+        )
+    plt = pyplot()
+    figure, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        for key, style in ((name, "-"), (f"val_{name}", "--")):
+            values = records.get(key)
+            if values:
+                epochs = np.arange(1, len(values) + 1)
+                label = "validation" if key.startswith("val_") else "train"
+                ax.plot(epochs, values, style, label=label, lw=1.6)
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        if log_scale:
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+@dataclass
+class DecisionGrid:
+    """The model's output over a grid of the plane of two input features.
+
+    ``xs`` (resolution,), ``ys`` (resolution,): the grid lines; ``inputs`` (resolution**2,
+    n_features): every grid point as a model input (x varying fastest), the other features held at
+    ``fixed``; ``outputs`` (resolution, resolution, units): row i is ys[i], column j is xs[j].
+    """
+
+    xs: Array
+    ys: Array
+    inputs: Array
+    outputs: Array
+
+
+def decision_grid(
+    model: Sequential,
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+    resolution: int = 100,
+    fixed: Sequence[float] = (),
+) -> DecisionGrid:
+    """Evaluate ``model`` on a ``resolution`` x ``resolution`` grid over ``bounds``.
+
+    The first two input features vary over ((x_min, x_max), (y_min, y_max)); any further features
+    are held at the values in ``fixed`` (for the seed's XOR net, the constant input 1).
+    """
+    features = model.input_features
+    fixed = [float(value) for value in fixed]
+    if features is None or features != 2 + len(fixed):
+        raise ValueError(
+            f"The model takes {features} input features; a decision boundary plots two of them, "
+            f"so pass the other {0 if features is None else max(features - 2, 0)} as fixed=..., "
+            f"got fixed={fixed!r}."
+        )
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"Expected resolution to be an integer >= 2, got {resolution!r}.")
+    (x_min, x_max), (y_min, y_max) = bounds
+    xs = np.linspace(x_min, x_max, resolution)
+    ys = np.linspace(y_min, y_max, resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)  # (resolution, resolution) each
+    columns = [grid_x.ravel(), grid_y.ravel()] + [np.full(grid_x.size, v) for v in fixed]
+    inputs = np.stack(columns, axis=1)  # (resolution**2, n_features)
+    outputs = model.predict(inputs).reshape(resolution, resolution, -1)
+    return DecisionGrid(xs, ys, inputs, np.asarray(outputs, dtype=np.float64))
+
+
+def _labels(y: ArrayLike, n: int) -> NDArray[np.int64]:
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        y = np.argmax(y, axis=1)  # one-hot rows -> class index
+    y = y.reshape(-1)
+    if len(y) != n:
+        raise ValueError(f"x has {n} examples but y has {len(y)} labels; give one label per row.")
+    return (y > 0.5).astype(np.int64) if y.dtype.kind == "f" and y.max() <= 1 else y.astype(int)
+
+
+def decision_boundary_figure(
+    model: Sequential,
+    x: ArrayLike,
+    y: ArrayLike,
+    resolution: int = 150,
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    fixed: Sequence[float] | None = None,
+    title: str | None = None,
+) -> Any:
+    """The model's output over the plane of the first two features, with the data on top.
+
+    One output unit: its value as a colour from 0 to 1 and the 0.5 contour (the boundary).
+    Several: the winning class (argmax) as a colour per region. ``bounds`` defaults to the data's
+    range plus a margin; ``fixed`` (the values of features beyond the first two) to their means.
+    """
+    from glassnet.plots._matplotlib import pyplot
+
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] < 2:
+        raise ValueError(
+            f"Expected x of shape (n_samples, n_features) with at least 2 features, got shape "
+            f"{x.shape}."
+        )
+    labels = _labels(y, len(x))
+    if fixed is None:
+        fixed = x[:, 2:].mean(axis=0).tolist()
+    if bounds is None:
+        low, high = x[:, :2].min(axis=0), x[:, :2].max(axis=0)
+        pad = 0.1 * np.maximum(high - low, 1e-9)
+        bounds = ((low[0] - pad[0], high[0] + pad[0]), (low[1] - pad[1], high[1] + pad[1]))
+    grid = decision_grid(model, bounds, resolution, fixed)
+    plt = pyplot()
+    figure, ax = plt.subplots(figsize=(5.0, 4.2))
+    extent = (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1])
+    if grid.outputs.shape[2] == 1:
+        values = grid.outputs[:, :, 0]
+        image = ax.imshow(
+            values,
+            origin="lower",
+            extent=extent,
+            cmap="RdBu_r",
+            vmin=0,
+            vmax=1,
+            aspect="auto",
+            interpolation="bilinear",
+        )
+        ax.contour(grid.xs, grid.ys, values, levels=[0.5], colors="k", linewidths=1.5)
+        figure.colorbar(image, ax=ax, label="output a")
+    else:
+        classes = np.argmax(grid.outputs, axis=2)
+        ax.imshow(
+            classes,
+            origin="lower",
+            extent=extent,
+            cmap="tab10",
+            vmin=0,
+            vmax=9,
+            alpha=0.35,
+            aspect="auto",
+            interpolation="nearest",
+        )
+    ax.scatter(
+        x[:, 0],
+        x[:, 1],
+        c=labels,
+        cmap="RdBu_r" if labels.max() <= 1 else "tab10",
+        vmin=0,
+        vmax=1 if labels.max() <= 1 else 9,
+        edgecolors="k",
+        s=46,
+        zorder=3,
+    )
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
+    ax.set_title(title or "decision surface")
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,250 @@
+"""Where each unit and edge of a network diagram goes: one layout, drawn as SVG or by matplotlib.
+
+Units are circles in columns, one column per layer (the inputs first). A Dense layer with a bias
+gets a bias node ("+1") at the bottom of the column before it, with one edge per bias value. Each
+weight W[i, j] of a Dense layer is an edge from unit i of the column before to unit j. A column
+wider than ``max_units`` is collapsed into one box ("784 inputs"), and the edges touching it into
+one grey band. Coordinates are in pixels, y growing downwards (as SVG has it).
+
+>>> import glassnet as gn
+>>> from glassnet.seed import seed_network
+>>> layout = network_layout(seed_network())
+>>> [column.units for column in layout.columns], len(layout.edges)
+([3, 4, 1], 16)
+>>> layout.columns[0].labels
+['x0', 'x1', 'x2']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from glassnet.model import Sequential
+
+COLUMN_GAP = 190.0  # px between columns
+UNIT_GAP = 62.0  # px between unit centres in a column
+RADIUS = 19.0  # px, a unit's circle
+MARGIN_TOP = 70.0  # room for the title and the column headings
+MARGIN_BOTTOM = 62.0  # room for the captions
+MARGIN_SIDE = 90.0
+COLLAPSED_HEIGHT = 150.0  # px, the box standing for a collapsed column
+DEFAULT_MAX_UNITS = 12
+POSITIVE = "#2563eb"  # blue: a positive weight
+NEGATIVE = "#dc2626"  # red: a negative weight
+AUTO_VALUES_LIMIT = 40  # edges; show_values=None writes values on edges up to this many
+
+#: short glyphs written inside a unit's circle, by activation name
+GLYPHS = {
+    "sigmoid": "\u03c3",  # sigma
+    "tanh": "tanh",
+    "relu": "relu",
+    "leaky_relu": "lrelu",
+    "softmax": "soft",
+    "linear": "lin",
+}
+
+
+@dataclass
+class Column:
+    """One column of units: the inputs, or one Dense layer (with any Activation after it)."""
+
+    heading: str  # "inputs", "layer1"
+    caption: str  # "Dense(4, sigmoid)", "3 features"
+    symbol: str  # the notebook's symbol for the column's values: "a0", "a1" ...
+    units: int
+    labels: list[str]
+    x: float = 0.0
+    ys: list[float] = field(default_factory=list)  # unit centres; one entry if collapsed
+    collapsed: bool = False
+    bias_y: float | None = None  # the bias node feeding the next column, if it has a bias
+
+    @property
+    def top(self) -> float:
+        return self.ys[0] - (COLLAPSED_HEIGHT / 2 if self.collapsed else RADIUS)
+
+    @property
+    def bottom(self) -> float:
+        low = self.bias_y if self.bias_y is not None else self.ys[-1]
+        return low + (COLLAPSED_HEIGHT / 2 if self.collapsed and self.bias_y is None else RADIUS)
+
+
+@dataclass
+class Edge:
+    """One weight (W[i, j]) or bias value (b[j]) drawn as a line from (x1, y1) to (x2, y2)."""
+
+    layer: str
+    kind: str  # "weight" or "bias"
+    source: int  # i (for a bias: -1)
+    target: int  # j
+    value: float
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @property
+    def name(self) -> str:
+        index = f"{self.source}, {self.target}" if self.kind == "weight" else f"{self.target}"
+        return f"{self.layer}.{'W' if self.kind == 'weight' else 'b'}[{index}]"
+
+
+@dataclass
+class Bundle:
+    """The edges between two columns when either is collapsed: a band, with the weight count."""
+
+    layer: str
+    count: int
+    left: Column
+    right: Column
+
+
+@dataclass
+class Layout:
+    title: str
+    width: float
+    height: float
+    columns: list[Column]
+    edges: list[Edge]
+    bundles: list[Bundle]
+    largest: float  # the largest |value| among the edges drawn (for line widths)
+
+    def stroke(self, value: float) -> tuple[str, float]:
+        """Colour by sign, width by magnitude: 0.6 px for zero up to 5.6 px for the largest."""
+        colour = POSITIVE if value >= 0 else NEGATIVE
+        scale = abs(value) / self.largest if self.largest > 0 else 0.0
+        return colour, 0.6 + 5.0 * scale
+
+
+def network_layout(
+    model: Sequential, max_units: int = DEFAULT_MAX_UNITS, title: str | None = None
+) -> Layout:
+    """Place the units, bias nodes and edges of a built ``Sequential`` model."""
+    from glassnet.model import Sequential
+
+    if not isinstance(model, Sequential):
+        raise TypeError(f"Expected a glassnet.Sequential model, got {type(model).__name__}.")
+    if isinstance(max_units, bool) or not isinstance(max_units, int) or max_units < 1:
+        raise ValueError(f"Expected max_units to be a positive integer, got {max_units!r}.")
+    if not model.built:
+        raise ValueError(
+            "The model is not built yet, so it has no weights to draw: call "
+            "model.build((None, n_features)) or start it with glassnet.Input(shape=...)."
+        )
+    columns, dense = _columns(model)
+    for column in columns:
+        column.collapsed = column.units > max_units
+    for column, layer in zip(columns[:-1], dense, strict=True):
+        column.bias_y = 0.0 if layer.use_bias else None  # placed below
+    _place(columns)
+    edges, bundles = _edges(columns, dense)
+    largest = max((abs(edge.value) for edge in edges), default=0.0)
+    height = max(column.bottom for column in columns) + MARGIN_BOTTOM
+    width = 2 * MARGIN_SIDE + COLUMN_GAP * (len(columns) - 1)
+    shape = "-".join(str(column.units) for column in columns)
+    return Layout(
+        title or f"{model.name}: {shape}", width, height, columns, edges, bundles, largest
+    )
+
+
+def _columns(model: Sequential) -> tuple[list[Column], list]:
+    features = model.input_features
+    columns = [
+        Column(
+            "inputs",
+            f"{features} features",
+            "a0 = x",
+            features,
+            [f"x{i}" for i in range(features)],
+        )
+    ]
+    dense = []
+    for layer in model.layers:
+        if layer.kind == "Dense":
+            glyph = GLYPHS.get(layer.activation.name, layer.activation.name[:4])
+            caption = f"Dense({layer.units}, {layer.activation.name})"
+            symbol = f"a{len(dense) + 1}"
+            columns.append(Column(layer.name, caption, symbol, layer.units, [glyph] * layer.units))
+            dense.append(layer)
+        else:  # a weightless layer (Activation): it changes the values, not the units
+            name = getattr(getattr(layer, "activation", None), "name", layer.kind)
+            columns[-1].caption += f" + {name}"
+            columns[-1].labels = [GLYPHS.get(name, name[:4])] * columns[-1].units
+    return columns, dense
+
+
+def _place(columns: list[Column]) -> None:
+    def extent(column: Column) -> float:
+        body = COLLAPSED_HEIGHT if column.collapsed else UNIT_GAP * (column.units - 1)
+        return body + (UNIT_GAP if column.bias_y is not None else 0.0)
+
+    tallest = max(extent(column) for column in columns)
+    for index, column in enumerate(columns):
+        column.x = MARGIN_SIDE + COLUMN_GAP * index
+        top = MARGIN_TOP + RADIUS + (tallest - extent(column)) / 2
+        if column.collapsed:
+            column.ys = [top + COLLAPSED_HEIGHT / 2]
+            last = top + COLLAPSED_HEIGHT
+        else:
+            column.ys = [top + UNIT_GAP * i for i in range(column.units)]
+            last = column.ys[-1]
+        if column.bias_y is not None:
+            column.bias_y = last + UNIT_GAP
+
+
+def _edges(columns: list[Column], dense: list) -> tuple[list[Edge], list[Bundle]]:
+    edges: list[Edge] = []
+    bundles: list[Bundle] = []
+    for left, right, layer in zip(columns[:-1], columns[1:], dense, strict=True):
+        if left.collapsed or right.collapsed:
+            bundles.append(Bundle(layer.name, layer.count_params(), left, right))
+            continue
+        kernel = np.asarray(layer.kernel, dtype=np.float64)  # (n_in, units)
+        for i in range(left.units):
+            for j in range(right.units):
+                edges.append(
+                    Edge(
+                        layer.name,
+                        "weight",
+                        i,
+                        j,
+                        float(kernel[i, j]),
+                        left.x,
+                        left.ys[i],
+                        right.x,
+                        right.ys[j],
+                    )
+                )
+        if layer.use_bias:
+            for j, value in enumerate(np.asarray(layer.bias, dtype=np.float64)):
+                edges.append(
+                    Edge(
+                        layer.name,
+                        "bias",
+                        -1,
+                        j,
+                        float(value),
+                        left.x,
+                        left.bias_y,
+                        right.x,
+                        right.ys[j],
+                    )
+                )
+    return edges, bundles
+
+
+def wants_values(layout: Layout, show_values: bool | None) -> bool:
+    """``show_values`` None means: values on the edges when there are few enough to read."""
+    if show_values is None:
+        return len(layout.edges) <= AUTO_VALUES_LIMIT
+    return bool(show_values)
+
+
+def label_position(edge: Edge) -> tuple[float, float]:
+    """Where an edge's value is written: a third of the way along, nearer its source, so the
+    labels of edges leaving one unit fan out instead of meeting in the middle."""
+    t = 0.3
+    return edge.x1 + t * (edge.x2 - edge.x1), edge.y1 + t * (edge.y2 - edge.y1)

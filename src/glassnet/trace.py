@@ -1,0 +1,374 @@
+"""A recorder of one training step: every named quantity, its equation, shape and value.
+
+``trace_step(model, x, y)`` runs the engine's own training step (``Sequential._train_step``:
+forward, loss, backward, optimizer) and then reads what the layers kept (``a_prev``, ``z``, ``a``,
+``delta``, the gradients) and what the optimizer holds, so training without a trace pays nothing:
+no hook sits in the hot path. Unless ``update=True`` the weights, gradients, layer caches, optimizer
+state and random stream are put back afterwards, so the model is as it was.
+
+The entries come in the order the data flows, with the seed notebook's symbols:
+
+========  =========================================================================
+phase     symbols (l = 1 .. L, the layer's position; parameters named W_l, b_l)
+========  =========================================================================
+forward   a0; per layer W_l, b_l, z_l = a_{l-1} @ W_l + b_l, a_l = f_l(z_l)
+loss      y, a_L - y, C, dC/da_L (or delta_L directly when the loss is fused)
+backward  per layer from the last: da_l/dz_l = f_l'(z_l), delta_l, dC/dW_l, dC/db_l,
+          dC/da_{l-1} = delta_l @ W_l.T
+update    optimizer state (momentum_, m_, v_ ...), W_l_new, change_W_l; a_L_new
+========  =========================================================================
+
+>>> import glassnet as gn
+>>> from glassnet.seed import XOR_X, XOR_Y, seed_network
+>>> trace = trace_step(seed_network(), XOR_X, XOR_Y)
+>>> trace["a2"].value.ravel().round(3)
+array([0.758, 0.771, 0.791, 0.801])
+>>> trace["dC/dW2"].equation
+'dC/dW2 = a1.T @ delta2'
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from glassnet.callbacks import Callback, Logs
+
+if TYPE_CHECKING:
+    from glassnet.model import Sequential
+
+Array = NDArray[Any]
+PHASES = ("forward", "loss", "backward", "update")
+#: the optimizer's state lists, by optimizer name: (attribute, symbol prefix, equation)
+OPTIMIZER_STATE: dict[str, list[tuple[str, str, str]]] = {
+    "sgd": [("momentums", "momentum", "momentum_{p} = mu * momentum_{p} + dC/d{p}")],
+    "rmsprop": [
+        ("averages", "mean", "mean_{p} = rho * mean_{p} + (1 - rho) * dC/d{p}"),
+        ("velocities", "v", "v_{p} = rho * v_{p} + (1 - rho) * (dC/d{p})**2"),
+        (
+            "momentums",
+            "momentum",
+            "momentum_{p} = mu * momentum_{p} + dC/d{p} / (sqrt(v_{p}) + eps)",
+        ),
+    ],
+    "adam": [
+        ("first_moments", "m", "m_{p} = beta_1 * m_{p} + (1 - beta_1) * dC/d{p}"),
+        ("second_moments", "v", "v_{p} = beta_2 * v_{p} + (1 - beta_2) * (dC/d{p})**2"),
+    ],
+}
+#: how each optimizer writes the new parameter value
+UPDATE_EQUATIONS: dict[str, str] = {
+    "sgd": "{p}_new = {p} - learning_rate * dC/d{p}",
+    "sgd_momentum": "{p}_new = {p} - learning_rate * momentum_{p}",
+    "sgd_nesterov": "{p}_new = {p} - learning_rate * (dC/d{p} + mu * momentum_{p})",
+    "rmsprop": "{p}_new = {p} - learning_rate * dC/d{p} / (sqrt(v_{p}) + eps)",
+    "rmsprop_momentum": "{p}_new = {p} - learning_rate * momentum_{p}",
+    "adam": "{p}_new = {p} - learning_rate / (1 - beta_1^t) * m_{p} / "
+    "(sqrt(v_{p}) / sqrt(1 - beta_2^t) + eps)",
+}
+_CACHES = ("a_prev", "z", "a", "delta")
+_PARAMETER_SYMBOLS = {"kernel": "W", "bias": "b"}
+
+
+@dataclass(frozen=True)
+class TraceEntry:
+    """One named quantity of a step: ``value`` is a copy, ``shape`` its shape (() for C)."""
+
+    phase: str
+    layer: int
+    symbol: str
+    equation: str
+    value: Array
+    shape: tuple[int, ...]
+
+
+@dataclass
+class Trace:
+    """The ordered entries of one training step, plus what a narrator needs to know of the model.
+
+    ``trace["dC/dW2"]`` finds an entry by symbol; ``trace.phase("update")`` lists one phase.
+    ``info`` describes the layers, loss and optimizer (plain dicts, so a narrator is a pure
+    function of the trace); ``step`` is the number of updates made before this one.
+    """
+
+    entries: list[TraceEntry] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+    step: int = 0
+
+    def add(self, phase: str, layer: int, symbol: str, equation: str, value: ArrayLike) -> None:
+        array = np.array(value, copy=True)
+        self.entries.append(TraceEntry(phase, layer, symbol, equation, array, array.shape))
+
+    def __iter__(self) -> Any:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, symbol: object) -> bool:
+        return any(entry.symbol == symbol for entry in self.entries)
+
+    def __getitem__(self, key: int | str) -> TraceEntry:
+        if isinstance(key, int):
+            return self.entries[key]
+        for entry in self.entries:
+            if entry.symbol == key:
+                return entry
+        raise KeyError(f"No entry {key!r} in this trace. Symbols: {', '.join(self.symbols())}.")
+
+    def get(self, symbol: str) -> TraceEntry | None:
+        return next((entry for entry in self.entries if entry.symbol == symbol), None)
+
+    def symbols(self) -> list[str]:
+        return [entry.symbol for entry in self.entries]
+
+    def phase(self, name: str) -> list[TraceEntry]:
+        if name not in PHASES:
+            raise ValueError(f"Unknown phase {name!r}; expected one of {', '.join(PHASES)}.")
+        return [entry for entry in self.entries if entry.phase == name]
+
+    def __repr__(self) -> str:
+        return f"Trace(step={self.step}, entries={len(self.entries)}: {' '.join(self.symbols())})"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(e.phase)}</td><td><code>{html.escape(e.symbol)}</code></td>"
+            f"<td><code>{html.escape(e.equation)}</code></td><td>{html.escape(str(e.shape))}</td>"
+            f"<td><pre>{html.escape(np.array2string(e.value, precision=4, threshold=40))}</pre>"
+            f"</td></tr>"
+            for e in self.entries
+        )
+        return (
+            f"<table><caption>glassnet trace of step {self.step}</caption><tr><th>phase</th>"
+            f"<th>symbol</th><th>equation</th><th>shape</th><th>value</th></tr>{rows}</table>"
+        )
+
+
+def trace_step(model: Sequential, x: ArrayLike, y: ArrayLike, update: bool = False) -> Trace:
+    """Record one training step of ``model`` on the batch (x, y).
+
+    The step is the engine's own (the numbers are those ``fit`` would compute). With
+    ``update=False`` (the default) the model is left as it was; with ``update=True`` the update
+    stays, exactly as ``model.train_on_batch(x, y)`` would have made it.
+    """
+    model._check_compiled("tracing a step")
+    x, y = model._data(x, y)
+    return _trace_prepared(model, x, y, update)
+
+
+def _trace_prepared(model: Sequential, x: Array, y: Array, update: bool) -> Trace:
+    """``trace_step`` on data already checked by ``model._data`` (as fit holds it)."""
+    saved = _Snapshot(model)
+    trace = Trace(info=_describe(model, len(x)), step=model.optimizer.iterations)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, a = model._train_step(x, y)
+        _record_forward(trace, model, x, saved.parameters)
+        _record_loss_and_backward(trace, model, y, a, loss, saved.parameters)
+        _record_update(trace, model, saved)
+        # where the updated network puts the same inputs: the step's effect, in one look
+        stepped = _caches(model)
+        after = model.forward(x, training=False)
+        out = f"a{len(model.layers)}"
+        trace.add("update", len(model.layers), f"{out}_new", f"{out} with the new weights", after)
+        _set_caches(model, stepped)
+    finally:
+        if not update:
+            saved.restore(model)
+    return trace
+
+
+def _caches(model: Sequential) -> list[dict[str, Any]]:
+    return [{key: vars(layer).get(key) for key in _CACHES} for layer in model.layers]
+
+
+def _set_caches(model: Sequential, caches: list[dict[str, Any]]) -> None:
+    for layer, kept in zip(model.layers, caches, strict=True):
+        for key, value in kept.items():
+            if value is None:
+                vars(layer).pop(key, None)
+            else:
+                setattr(layer, key, value)
+
+
+class _Snapshot:
+    """What a traced step may change: parameters, gradients, caches, optimizer state, rng."""
+
+    def __init__(self, model: Sequential) -> None:
+        self.parameters = [[p.copy() for p in layer.parameters] for layer in model.layers]
+        self.gradients = [[g.copy() for g in layer.gradients] for layer in model.layers]
+        self.optimizer = copy.deepcopy(vars(model.optimizer))
+        self.rng = copy.deepcopy(model.rng.bit_generator.state)
+        self.caches = _caches(model)
+
+    def restore(self, model: Sequential) -> None:
+        _set_caches(model, self.caches)
+        for layer, params, grads in zip(model.layers, self.parameters, self.gradients, strict=True):
+            for target, value in zip(layer.parameters, params, strict=True):
+                target[...] = value
+            for target, value in zip(layer.gradients, grads, strict=True):
+                target[...] = value
+        vars(model.optimizer).update(self.optimizer)
+        model.rng.bit_generator.state = self.rng
+
+
+def _describe(model: Sequential, batch: int) -> dict[str, Any]:
+    layers = []
+    for layer in model.layers:
+        activation = getattr(layer, "activation", None)
+        layers.append(
+            {
+                "kind": layer.kind,
+                "name": layer.name,
+                "units": getattr(layer, "units", None),
+                "use_bias": getattr(layer, "use_bias", False),
+                "activation": activation.name if activation is not None else None,
+                "activation_config": activation.get_config() if activation is not None else None,
+                "config": layer.get_config(),
+            }
+        )
+    last = getattr(model.layers[-1], "activation", None)
+    return {
+        "input_features": model.input_features,
+        "batch": batch,
+        "dtype": model.dtype.name,
+        "layers": layers,
+        "loss": {
+            **model.loss.get_config(),
+            "class_name": type(model.loss).__name__,
+            "reduction": model.loss.reduction,
+        },
+        "fused": last is not None and model.loss.fuses_with(last.name),
+        "optimizer": {**model.optimizer.get_config(), "class_name": type(model.optimizer).__name__},
+    }
+
+
+def _record_forward(trace: Trace, model: Sequential, x: Array, params: list[list[Array]]) -> None:
+    trace.add("forward", 0, "a0", "a0 = x", x)
+    for index, layer in enumerate(model.layers, start=1):
+        prev = f"a{index - 1}"
+        activation = getattr(layer, "activation", None)
+        if layer.kind == "Dense":
+            trace.add("forward", index, f"W{index}", f"W{index}", params[index - 1][0])
+            bias = f" + b{index}" if layer.use_bias else ""
+            if layer.use_bias:
+                trace.add("forward", index, f"b{index}", f"b{index}", params[index - 1][1])
+            trace.add("forward", index, f"z{index}", f"z{index} = {prev} @ W{index}{bias}", layer.z)
+            equation = f"a{index} = {activation.name}(z{index})"
+        elif activation is not None:
+            equation = f"a{index} = {activation.name}({prev})"
+        else:
+            equation = f"a{index} = {layer.kind.lower()}({prev})"
+        trace.add("forward", index, f"a{index}", equation, layer.a)
+
+
+def _record_loss_and_backward(
+    trace: Trace, model: Sequential, y: Array, a: Array, loss: float, params: list[list[Array]]
+) -> None:
+    count = len(model.layers)
+    out = f"a{count}"
+    trace.add("loss", count, "y", "y", y)
+    trace.add("loss", count, f"{out} - y", f"{out} - y", a - y)
+    trace.add("loss", count, "C", f"C = {model.loss.name}(y, {out})", np.asarray(loss))
+    if trace.info["fused"]:
+        grad = None  # delta_L comes straight from the loss; see the backward entries
+    else:
+        grad = model.loss.gradient(y, a)  # (batch, units): the engine's own dC/da_L, recomputed
+        trace.add("loss", count, f"dC/d{out}", f"dC/d{out} = {model.loss.name}'(y, {out})", grad)
+    for index in range(count, 0, -1):
+        layer = model.layers[index - 1]
+        activation = getattr(layer, "activation", None)
+        kept = vars(layer)
+        if layer.kind == "Dense":
+            if grad is None:
+                equation = f"delta{index} = ({out} - y) / n  (fused {model.loss.name})"
+            elif activation.elementwise:
+                factor = activation.derivative(layer.z, layer.a)
+                name = f"da{index}/dz{index}"
+                trace.add("backward", index, name, f"{name} = {activation.name}'(z{index})", factor)
+                equation = f"delta{index} = dC/da{index} * {name}"
+            else:
+                equation = f"delta{index} = {activation.name}_backward(dC/da{index}, a{index})"
+            trace.add("backward", index, f"delta{index}", equation, layer.delta)
+            prev = f"a{index - 1}"
+            grad_w = f"dC/dW{index} = {prev}.T @ delta{index}"
+            trace.add("backward", index, f"dC/dW{index}", grad_w, layer.kernel_gradient)
+            if layer.use_bias:
+                grad_b = f"dC/db{index} = sum(delta{index}, axis=0)"
+                trace.add("backward", index, f"dC/db{index}", grad_b, layer.bias_gradient)
+            if index > 1:
+                grad = layer.delta @ params[index - 1][0].T  # (batch, units) @ (units, n_in)
+                equation = f"dC/da{index - 1} = delta{index} @ W{index}.T"
+                trace.add("backward", index, f"dC/da{index - 1}", equation, grad)
+        elif "delta" in kept:
+            # a weightless layer: its delta is the gradient for its input
+            equation = f"dC/da{index - 1} = dC/da{index} * da{index}/da{index - 1}"
+            trace.add("backward", index, f"dC/da{index - 1}", equation, layer.delta)
+            grad = layer.delta
+
+
+def _record_update(trace: Trace, model: Sequential, saved: _Snapshot) -> None:
+    optimizer = model.optimizer
+    name = optimizer.name
+    t = optimizer.iterations
+    if name == "adam":
+        trace.add("update", 0, "1 - beta_1^t", f"1 - beta_1^{t}", 1.0 - optimizer.beta_1**t)
+        trace.add("update", 0, "1 - beta_2^t", f"1 - beta_2^{t}", 1.0 - optimizer.beta_2**t)
+    rule = name
+    if name in ("sgd", "rmsprop") and getattr(optimizer, "momentum", 0):
+        rule += "_nesterov" if getattr(optimizer, "nesterov", False) else "_momentum"
+    flat = 0
+    for index, layer in enumerate(model.layers, start=1):
+        for position, param_name in enumerate(layer.parameter_names):
+            symbol = f"{_PARAMETER_SYMBOLS.get(param_name, param_name)}{index}"
+            for attribute, prefix, equation in OPTIMIZER_STATE.get(name, []):
+                state = getattr(optimizer, attribute, None) or []
+                if flat < len(state) and state[flat] is not None:
+                    trace.add(
+                        "update",
+                        index,
+                        f"{prefix}_{symbol}",
+                        equation.format(p=symbol),
+                        state[flat],
+                    )
+            new = layer.parameters[position]
+            before = saved.parameters[index - 1][position]
+            equation = UPDATE_EQUATIONS.get(rule, "{p}_new = optimizer({p}, dC/d{p})")
+            trace.add("update", index, f"{symbol}_new", equation.format(p=symbol), new)
+            change = f"change_{symbol} = {symbol}_new - {symbol}"
+            trace.add("update", index, f"change_{symbol}", change, new - before)
+            flat += 1
+
+
+class TraceCallback(Callback):
+    """Records every ``every``-th training step's trace (taken before its real update).
+
+    ``fit`` sets ``model.current_batch`` before ``on_train_batch_begin`` when a callback has batch
+    hooks; the traced step leaves the model as it was, so the real step then does the same update.
+    ``traces`` holds the Trace objects, each with its global ``step`` number.
+    """
+
+    def __init__(self, every: int = 1) -> None:
+        super().__init__()
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"TraceCallback expects every >= 1 (an integer), got {every!r}.")
+        self.every = every
+        self.traces: list[Trace] = []
+        self._seen = 0
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self.traces = []
+        self._seen = 0
+
+    def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
+        if self._seen % self.every == 0 and self.model is not None:
+            x, y = self.model.current_batch
+            trace = _trace_prepared(self.model, x, y, update=False)
+            trace.step = self._seen
+            self.traces.append(trace)
+        self._seen += 1

@@ -1,0 +1,53 @@
+"""The HTML narration renders in headless Chromium: no console error, no request, a screenshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from glassnet.explain import narrate
+from glassnet.seed import XOR_X, XOR_Y, seed_network
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def test_html_narration_renders_offline(tmp_path: Path) -> None:
+    trace = seed_network().trace_step(XOR_X, XOR_Y)
+    page_html = narrate(trace, level="student", format="html")
+    fragment = narrate(trace, level="kid", format="html", standalone=False)
+    problems: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            page.on(
+                "console",
+                lambda m: problems.append(m.text) if m.type in ("error", "warning") else None,
+            )
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.on("request", lambda request: requests.append(request.url))
+            page.set_content(page_html, wait_until="load")
+            text = page.inner_text("body")
+            cells = page.locator("table.m td").count()
+            shot = tmp_path / "student.png"
+            page.screenshot(path=str(shot), full_page=True)
+            page.set_content(f"<!DOCTYPE html><title>embed</title><body>{fragment}</body>")
+            kid_text = page.inner_text("section.glassnet-explain")
+        finally:
+            browser.close()
+    assert problems == [] and requests == []
+    assert "dC/dW2 = a1.T @ delta2: (4x4).T @ (4x1) -> (4x1)" in text
+    assert "0.7575" in text and cells > 50
+    assert shot.stat().st_size > 10_000 and shot.read_bytes()[:4] == b"\x89PNG"
+    assert "it was 0.758 too high" in kid_text

@@ -1,0 +1,186 @@
+"""check_gradients as a user tool: tables per layer, the input check, failures shown side by side,
+random layers, the data-driven "every combination" list, and `glassnet gradcheck`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import activations, gradcheck, layers, losses
+from glassnet.cli import main
+
+
+class WrongDerivativeDense(gn.layers.Dense):
+    """A test-only layer whose backward forgets f'(z): delta = dC/da instead of dC/da * f'(z)."""
+
+    def backward(self, grad_output, need_input_gradient=True):
+        return self.backward_delta(grad_output, need_input_gradient)
+
+
+class RandomMask(gn.layers.Layer):
+    """A test-only random layer (like dropout): a = x * mask, a new mask drawn at every forward
+    pass in training from the generator it was built with."""
+
+    kind = "RandomMask"
+
+    def build(self, input_features, dtype, rng):
+        self.rng = rng
+        super().build(input_features, dtype, rng)
+
+    def forward(self, x, training=False):
+        self.mask = (self.rng.random(x.shape) < 0.7) / 0.7 if training else np.ones_like(x)
+        return x * self.mask
+
+    def backward(self, grad_output, need_input_gradient=True):
+        return grad_output * self.mask
+
+
+def broken_network(seed: int = 0) -> gn.Sequential:
+    model = gn.Sequential(
+        [gn.Input((2,)), WrongDerivativeDense(3, "sigmoid"), gn.layers.Dense(1, "sigmoid")],
+        dtype="float64",
+        seed=seed,
+    )
+    model.compile(gn.SGD(0.5), "mse")
+    return model
+
+
+def test_a_wrong_derivative_is_caught_and_shown_side_by_side() -> None:
+    rng = np.random.default_rng(0)
+    report = gn.check_gradients(
+        broken_network(), rng.normal(size=(4, 2)), rng.normal(size=(4, 1)), check_input=True
+    )
+    assert not report.passed
+    failed = {(c.layer, c.parameter) for c in report.failures}
+    # the broken layer's weights and everything before it are wrong; the last layer is right
+    assert failed == {("input", "x"), ("dense", "kernel"), ("dense", "bias")}
+    table = report.table()
+    assert "FAIL" in table and "analytic" in table and "numeric" in table
+    kernel = next(c for c in report.checks if (c.layer, c.parameter) == ("dense", "kernel"))
+    worst = tuple(
+        int(i) for i in np.unravel_index(np.abs(kernel.analytic - kernel.numeric).argmax(), (2, 3))
+    )
+    shown = kernel.side_by_side()
+    assert shown in table
+    row = shown.splitlines()[1]  # the worst entry comes first
+    assert row.strip().startswith(str(worst))
+    assert f"{kernel.analytic[worst]:.8e}" in row and f"{kernel.numeric[worst]:.8e}" in row
+
+
+def test_the_table_is_grouped_by_layer_with_the_input_first() -> None:
+    rng = np.random.default_rng(1)
+    model = gn.Sequential(
+        [gn.Input((3,)), gn.layers.Dense(4, "tanh"), gn.layers.Dense(2, "softmax")],
+        dtype="float64",
+        seed=1,
+    )
+    model.compile("sgd", "categorical_crossentropy")
+    x, y = rng.normal(size=(5, 3)), np.eye(2)[[0, 1, 1, 0, 1]]
+    report = gn.check_gradients(model, x, y, check_input=True)
+    assert report.passed, report.table()
+    assert list(report.by_layer()) == ["input", "dense", "dense_1"]
+    assert report.checks[0].analytic.shape == x.shape
+    assert report.max_relative_error <= 1e-7
+    lines = report.table().splitlines()
+    assert lines[1].startswith("input") and lines[3].startswith("dense")
+    assert lines[-1] == "tolerance: relative error <= 1e-07 (eps = 1e-06)"
+
+
+def test_input_gradient_matches_a_hand_computation() -> None:
+    # one linear unit, C = 1/2 sum (x @ W - y)^2: dC/dx = (x @ W - y) @ W.T
+    model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1, use_bias=False)], dtype="float64")
+    model.set_weights([np.array([[2.0], [-1.0]])])
+    model.compile("sgd", gn.HalfSumSquaredError())
+    x, y = np.array([[1.0, 3.0]]), np.array([[0.5]])
+    report = gn.check_gradients(model, x, y, check_input=True)
+    np.testing.assert_allclose(report.checks[0].analytic, [[-3.0, 1.5]], rtol=0, atol=1e-15)
+    assert report.passed
+
+
+def test_a_random_layer_draws_the_same_mask_in_every_pass() -> None:
+    rng = np.random.default_rng(2)
+    model = gn.Sequential(
+        [gn.Input((3,)), gn.layers.Dense(6, "tanh"), RandomMask(), gn.layers.Dense(1)],
+        dtype="float64",
+        seed=3,
+    )
+    model.compile("sgd", "mse")
+    state = model.rng.bit_generator.state
+    report = gn.check_gradients(
+        model, rng.normal(size=(4, 3)), rng.normal(size=(4, 1)), check_input=True
+    )
+    assert report.passed, report.table()
+    assert model.rng.bit_generator.state == state  # the generator is left where it was
+    assert np.any(model.layers[1].mask == 0)  # the mask really dropped units
+
+
+def test_every_builtin_piece_is_enumerated_from_the_tables() -> None:
+    cases, uncovered = gradcheck.builtin_cases()
+    assert uncovered == []
+    assert {c.layer_kind for c in cases} == set(layers.LAYERS)
+    assert {c.activation for c in cases} == set(activations.ACTIVATIONS)
+    names = {c.loss for c in cases}
+    for cls in set(losses.LOSSES.values()):
+        assert cls.name in names
+    assert "categorical_crossentropy (from_logits)" in names
+    assert len(cases) == len(set(layers.LAYERS)) * len(activations.ACTIVATIONS) * 8
+
+
+def test_a_newly_registered_activation_is_checked_too(monkeypatch) -> None:
+    class Softplus(activations.Activation):
+        name = "softplus"
+
+        def __call__(self, z):
+            return np.log1p(np.exp(z))
+
+        def derivative(self, z, a):
+            return 1.0 / (1.0 + np.exp(-z))
+
+    monkeypatch.setitem(activations.ACTIVATIONS, "softplus", Softplus)
+    cases, _ = gradcheck.builtin_cases()
+    softplus = [c for c in cases if c.activation == "softplus"]
+    assert len(softplus) == len(layers.LAYERS) * 8
+    for case in softplus:
+        assert gn.check_gradients(case.model, case.x, case.y, check_input=True).passed
+
+
+def test_glassnet_gradcheck_checks_every_combination(capsys) -> None:
+    assert main(["gradcheck"]) == 0
+    out = capsys.readouterr().out
+    n = len(gradcheck.builtin_cases()[0])
+    assert f"{n} of {n} networks pass at relative error <= 1e-07" in out
+    assert "dense + relu -> mean_squared_error" in out
+    assert "activation + softmax -> sparse_categorical_crossentropy (from_logits)" in out
+    assert "FAIL" not in out
+
+
+def test_glassnet_gradcheck_exits_nonzero_on_a_wrong_gradient(monkeypatch, capsys) -> None:
+    rng = np.random.default_rng(0)
+    case = gradcheck.Case(
+        "wrong",
+        "sigmoid",
+        "mse",
+        broken_network(),
+        rng.normal(size=(4, 2)),
+        rng.normal(size=(4, 1)),
+    )
+    good = gradcheck.builtin_cases()[0][0]
+    monkeypatch.setattr(gradcheck, "builtin_cases", lambda: ([good, case], []))
+    assert main(["gradcheck"]) == 1
+    out = capsys.readouterr().out
+    assert "wrong + sigmoid -> mse" in out and "FAIL" in out
+    assert "analytic" in out and "numeric" in out
+    assert "1 of 2 networks pass" in out
+
+
+def test_gradcheck_data_without_model_is_refused(capsys) -> None:
+    assert main(["gradcheck", "--data", "moons"]) == 2
+    assert "--data goes with --model" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", [{"eps": 0.0}, {"tolerance": -1.0}])
+def test_bad_settings_are_refused(bad) -> None:
+    model = broken_network()
+    with pytest.raises(ValueError, match="Expected"):
+        gn.check_gradients(model, np.ones((1, 2)), np.ones((1, 1)), **bad)

@@ -1,0 +1,240 @@
+"""The playground page in Debian's Chromium, driven by Playwright, against a real uvicorn server.
+
+A learner's path: build a 2-4-1 net on XOR, train until the loss is small, step one example
+forward and backward with the narration, export the script and run it (it prints the loss the page
+shows), upload a CSV. No console errors; screenshots go to pytest's tmp_path. Set
+GLASSNET_PLAYGROUND_SCREENSHOT to a path to also save the README's picture there.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, sync_playwright
+
+from glassnet.playground.app import create_app
+from glassnet.playground.config import parse_config
+from glassnet.playground.sessions import Session
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+XOR_SETUP = {
+    "dataset": {"name": "xor"},
+    "layers": [{"units": 4, "activation": "tanh"}],
+    "loss": "binary_crossentropy",
+    "optimizer": "sgd",
+    "learning_rate": 0.5,
+    "batch_size": 4,
+    "seed": 0,
+}
+LOSS_BOUND = 0.05
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # a free port, held until uvicorn takes the socket
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/"
+    instance.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture
+def page(server: str) -> Iterator[tuple[Page, list[str]]]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1150}, accept_downloads=True)
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.goto(server)
+        settle(page)
+        yield page, problems
+        browser.close()
+
+
+def settle(page: Page) -> None:
+    """Wait until the page has a session and no request is in flight."""
+    page.wait_for_function("window.playground.session && document.body.dataset.busy === '0'")
+
+
+def hover_edge(page: Page, selector: str) -> None:
+    """Move the mouse onto a point of the line that no other line covers, as a person would."""
+    point = page.evaluate(
+        """(selector) => {
+            const line = document.querySelector(selector);
+            const box = line.ownerSVGElement.getBoundingClientRect();
+            const [x1, y1, x2, y2] = ["x1", "y1", "x2", "y2"].map((a) => Number(line.getAttribute(a)));
+            for (let t = 0.1; t < 0.9; t += 0.02) {
+                const x = box.left + x1 + t * (x2 - x1), y = box.top + y1 + t * (y2 - y1);
+                if (document.elementFromPoint(x, y) === line) return [x, y];
+            }
+            return null;
+        }""",
+        selector,
+    )
+    assert point is not None, f"no uncovered point on {selector}"
+    page.mouse.move(*point)
+    page.wait_for_selector("#tooltip:not([hidden])")
+
+
+def engine_session(steps: int) -> Session:
+    session = Session("engine", parse_config(XOR_SETUP))
+    session.train(steps)
+    return session
+
+
+def test_learner_builds_trains_steps_through_and_exports(page, tmp_path):
+    page, problems = page
+    # build a 2-4-1 net on XOR through the controls
+    page.select_option("#dataset", "xor")
+    page.fill("#learning-rate", "0.5")
+    page.fill("#batch-size", "4")
+    page.click("#build")
+    settle(page)
+    assert page.text_content("#shape") == "2-4-1"
+    assert page.locator(".node").count() == 2 + 4 + 1
+    assert page.locator("#edges line").count() == 2 * 4 + 4 * 1
+
+    # train with Play until the loss falls below the bound, then pause
+    page.fill("#speed", "40")
+    page.click("#play")
+    page.wait_for_function(
+        f"Number(document.querySelector('#train-loss').textContent) < {LOSS_BOUND}", timeout=20000
+    )
+    page.click("#play")
+    settle(page)
+    page.wait_for_timeout(200)  # a last frame may land after the pause
+    settle(page)
+    steps = int(page.text_content("#step-count"))
+    shown_loss = page.text_content("#train-loss")
+    assert float(shown_loss) < LOSS_BOUND and page.text_content("#train-acc") == "100.0%"
+
+    # the numbers shown are the engine's for the same seed and the same steps
+    engine = engine_session(steps)
+    assert shown_loss == f"{engine.history[-1]['loss']:#.6g}".rstrip(".")
+    hover_edge(page, '#edges line[data-edge="1,0,2"]')
+    tooltip = page.text_content("#tooltip")
+    weight = float(tooltip.split("\n")[0].split("=")[1])
+    assert weight == pytest.approx(float(engine.model.layers[0].kernel[0, 2]), rel=1e-5)
+    page.screenshot(path=tmp_path / "trained.png", full_page=True)
+
+    # step one example forward and backward, and read the narration
+    page.fill("#trace-example", "1")
+    page.select_option("#level", "student")
+    page.click("#trace")
+    page.wait_for_selector("#narration section")
+    assert "Forward pass" in page.text_content("#narration")
+    assert page.text_content("#stage-title").startswith("1 / 7: input")
+    titles = []
+    for _ in range(6):
+        page.click("#next")
+        titles.append(page.text_content("#stage-title"))
+        if "backward, layer 2" in titles[-1]:
+            assert page.locator(".node.back").count() == 1  # the output unit
+            assert page.locator("#edges line.back").count() == 4
+            assert "delta2" in page.text_content("#stage")
+            assert page.text_content("#narration .current").startswith("Layer 2")  # followed
+    assert [t.split(": ")[1] for t in titles] == [
+        "forward, layer 1",
+        "forward, layer 2",
+        "loss",
+        "backward, layer 2",
+        "backward, layer 1",
+        "update",
+    ]
+    assert "dC/dW1" in page.text_content("#stage") or "W1_new" in page.text_content("#stage")
+    page.click("#prev")
+    assert "dC/dW1" in page.text_content("#stage")
+    # hover a weight while stepping: its formulas, this example's numbers plugged in
+    hover_edge(page, '#edges line[data-edge="1,1,0"]')
+    tooltip = page.text_content("#tooltip")
+    assert "forward:  a0[1] * W1[1,0] = 1 * " in tooltip  # example 1 is x = (0, 1)
+    assert "backward: dC/dW1[1,0] = a0[1] * delta1[0] = 1 * " in tooltip
+    page.screenshot(path=tmp_path / "step_through.png", full_page=True)
+    if os.environ.get("GLASSNET_PLAYGROUND_SCREENSHOT"):
+        page.screenshot(path=os.environ["GLASSNET_PLAYGROUND_SCREENSHOT"], full_page=False)
+
+    # export the script, run it: it prints the loss the page shows
+    with page.expect_download() as download:
+        page.click("#export-py")
+    script = tmp_path / "exported.py"
+    download.value.save_as(script)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    printed = float(out.stdout.split("train loss ")[1].split()[0])
+    assert printed == engine.history[-1]["loss"]
+    assert f"{printed:#.6g}".rstrip(".") == shown_loss
+    assert problems == []
+
+
+def test_csv_upload_the_url_and_an_error_message(page, tmp_path, server):
+    page, problems = page
+    csv = tmp_path / "fruit.csv"
+    rows = [
+        f"{0.1 * (i % 10):.1f},{0.1 * (i // 10):.1f},{'apple' if i % 10 > i // 10 else 'pear'}"
+        for i in range(100)
+    ]
+    csv.write_text("sweetness,size,fruit\n" + "\n".join(rows) + "\n")
+    page.select_option("#dataset", "csv")
+    page.set_input_files("#csv-file", str(csv))
+    page.wait_for_function("window.playground.session.features[0] === 'sweetness'")
+    settle(page)
+    assert page.locator(".node .value").first.text_content() == "sweetness"
+    assert "fruit.csv: 101 rows" in page.text_content("#csv-name")
+    legend = page.text_content("#class-legend")
+    assert "apple" in legend and "pear" in legend
+    page.click("#epoch")
+    settle(page)
+    assert page.text_content("#epoch-count") == "1"
+    assert float(page.text_content("#test-loss")) > 0
+    page.screenshot(path=tmp_path / "csv.png", full_page=True)
+    assert problems == []
+
+    # the setup travels in the URL: a new page opened on it builds the same network
+    url = page.url
+    assert "%22layers%22" in url and "sweetness" not in url
+    page.goto("about:blank")
+    page.goto(server + "#" + url.split("#")[1].replace("%22csv%22", "%22moons%22"))
+    settle(page)
+    assert page.input_value("#dataset") == "moons"
+
+    # a bad value comes back as JSON, and the page shows its message
+    page.fill("#learning-rate", "0")
+    page.click("#build")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "learning_rate: expected a number from 1e-06 to 10, got 0" in page.text_content(
+        "#error-text"
+    )
+    assert [p for p in problems if "400" not in p] == []
+    assert Path(tmp_path / "csv.png").stat().st_size > 10_000
