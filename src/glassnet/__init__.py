@@ -14,9 +14,17 @@ from glassnet import (
     optimizers,
     regularizers,
 )
-from glassnet.callbacks import Callback, History
+from glassnet.callbacks import (
+    Callback,
+    EarlyStopping,
+    History,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    TerminateOnNaN,
+)
 from glassnet.gradcheck import check_gradients
 from glassnet.initializers import Constant, GlorotUniform, HeNormal, RandomUniform, Zeros
+from glassnet.io import ModelFileError, load_model
 from glassnet.layers import Input
 from glassnet.losses import (
     BinaryCrossEntropy,
@@ -39,16 +47,21 @@ __all__ = [
     "Callback",
     "CategoricalCrossEntropy",
     "Constant",
+    "EarlyStopping",
     "GlorotUniform",
     "HalfSumSquaredError",
     "HeNormal",
     "History",
     "Input",
+    "LearningRateScheduler",
     "MeanSquaredError",
+    "ModelCheckpoint",
+    "ModelFileError",
     "RMSprop",
     "RandomUniform",
     "Sequential",
     "SparseCategoricalCrossEntropy",
+    "TerminateOnNaN",
     "Trace",
     "TraceCallback",
     "TrainingDivergedError",
@@ -60,6 +73,7 @@ __all__ = [
     "datasets",
     "initializers",
     "layers",
+    "load_model",
     "losses",
     "metrics",
     "optimizers",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import math
 import numbers
 from typing import Any
 
@@ -44,14 +46,22 @@ def as_features(x: Any, dtype: np.dtype[Any], what: str = "x") -> NDArray[Any]:
         raise ValueError(
             f"Expected at least one example and one feature in {what}, got shape {array.shape}."
         )
-    array = array.astype(dtype, copy=False)
-    if not np.isfinite(array).all():
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
         bad = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(
             f"Input {what} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}). "
             f"Remove or impute those values before training."
         )
-    return array
+    with np.errstate(over="ignore"):  # float64 -> float32 overflow is reported below
+        cast = array.astype(dtype, copy=False)
+    if cast.dtype.kind == "f" and not np.isfinite(cast).all():
+        bad = np.argwhere(~np.isfinite(cast))[0]
+        raise ValueError(
+            f"Input {what} has a value too large for {np.dtype(dtype).name} (first at row "
+            f"{bad[0]}, column {bad[1]}: {float(array[bad[0], bad[1]]):g}). Scale the data (e.g. "
+            f"glassnet.datasets.standardize) or build the model with dtype='float64'."
+        )
+    return cast
 
 
 def positive_int(value: Any, name: str, minimum: int = 1) -> int:
@@ -61,3 +71,130 @@ def positive_int(value: Any, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"Expected {name} >= {minimum}, got {value}.")
     return int(value)
+
+
+def float_dtype(dtype: Any) -> np.dtype[Any]:
+    """``dtype`` as np.float32 or np.float64, or a clear error."""
+    try:
+        result = np.dtype(dtype)
+    except TypeError:
+        result = None
+    if result not in (np.float32, np.float64):
+        raise ValueError(
+            f"Expected dtype 'float32' or 'float64', got {dtype!r}. Use dtype='float64' for "
+            f"exact work, or leave it unset for float32."
+        )
+    return result
+
+
+def seed_value(seed: Any) -> Any:
+    """``seed`` as NumPy's generators take it (None, an int >= 0, or a Generator/SeedSequence)."""
+    if seed is None or isinstance(
+        seed, np.random.Generator | np.random.SeedSequence | np.random.BitGenerator
+    ):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"Expected seed to be a whole number >= 0 (or None), got {type(seed).__name__} "
+            f"{seed!r}. Use e.g. seed=0."
+        )
+    if seed < 0:
+        raise ValueError(f"Expected seed >= 0, got {seed}. Use e.g. seed=0.")
+    return int(seed)
+
+
+def metric_list(metrics: Any) -> list[str]:
+    """``metrics`` as a list (Keras wants a list: metrics=['accuracy'])."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, str) or not isinstance(metrics, list | tuple):
+        raise TypeError(
+            f"Expected metrics to be a list of names, e.g. metrics=['accuracy'], got "
+            f"{type(metrics).__name__} {metrics!r}. Wrap it in a list: metrics=[{metrics!r}]."
+        )
+    return list(metrics)
+
+
+def fit_options(shuffle: Any, verbose: Any, callbacks: Any) -> list[Any]:
+    """Check fit()'s ``shuffle`` and ``verbose``; ``callbacks`` as a list."""
+    if not isinstance(shuffle, bool | np.bool_):
+        raise TypeError(f"Expected shuffle to be True or False, got {shuffle!r}.")
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(
+            f"Expected verbose to be 0 (silent), 1 (a progress bar) or 2 (one line per epoch), "
+            f"got {verbose!r}."
+        )
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, list | tuple):
+        raise TypeError(
+            f"Expected callbacks to be a list of glassnet.callbacks.Callback instances, got "
+            f"{type(callbacks).__name__}. Wrap it in a list: callbacks=[...]."
+        )
+    return list(callbacks)
+
+
+def weight_list(weights: Any) -> list[Any]:
+    """``set_weights``'s argument as a list of arrays (as ``get_weights()`` returns)."""
+    if not isinstance(weights, list | tuple):
+        raise TypeError(
+            f"Expected set_weights to get a list of arrays in the order of get_weights(), got "
+            f"{type(weights).__name__}. Pass e.g. model.set_weights(other.get_weights())."
+        )
+    return list(weights)
+
+
+def weight_array(value: Any, where: str) -> NDArray[Any]:
+    """One weight for ``set_weights`` as a real-number array, or a clear error."""
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged nested lists
+        raise ValueError(
+            f"{where} could not be made into an array: its rows have different lengths. Give a "
+            f"rectangular array of numbers, as get_weights() returns."
+        ) from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{where} must be real numbers, got an array of dtype {array.dtype}. Give an array "
+            f"of numbers, as get_weights() returns."
+        )
+    return array
+
+
+def cli_message(error: BaseException) -> str:
+    """One line for the ``glassnet`` command to print for an error a user can fix."""
+    if isinstance(error, IsADirectoryError):
+        return (
+            f"{error.filename} is a directory; expected a file. Give a file path, e.g. "
+            f"{error.filename}/out.txt."
+        )
+    if isinstance(error, FileNotFoundError) and error.filename:
+        return (
+            f"No such file or folder: {error.filename}. Check the path; a folder to write into "
+            f"must exist first."
+        )
+    if isinstance(error, PermissionError) and error.filename:
+        return f"Permission denied: {error.filename}. Choose a path you may read or write."
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def cli_positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def cli_positive_float(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return value

@@ -133,6 +133,14 @@ class CallbackList:
             for c in self.callbacks
         )
 
+    def abort(self) -> None:
+        """Training stopped on an error: let callbacks that hold resources (a live progress bar)
+        release them. Hooks named ``on_train_abort``, an addition to Keras's set."""
+        for callback in self.callbacks:
+            abort = getattr(callback, "on_train_abort", None)
+            if abort is not None:
+                abort()
+
     def __getattr__(self, hook: str) -> Any:
         if not hook.startswith("on_"):
             raise AttributeError(hook)
@@ -142,3 +150,273 @@ class CallbackList:
                 getattr(callback, hook)(*args)
 
         return call
+
+
+# -- divergence ----------------------------------------------------------------------------------
+class TrainingDivergedError(FloatingPointError):
+    """The loss became NaN or infinite: training stopped rather than go on with garbage."""
+
+
+def diverged_message(loss: float, epoch: int | None, batch: int | None) -> str:
+    """What went wrong, where, and what to try."""
+    where = "" if epoch is None else f" at epoch {epoch + 1}, batch {batch + 1}"
+    return (
+        f"Training diverged{where}: the loss became {loss}. The weights are no longer usable. "
+        f"Try a smaller learning_rate (e.g. a tenth of this one), scale your inputs, or check the "
+        f"data for extreme values."
+    )
+
+
+class TerminateOnNaN(Callback):
+    """Stops training at the first NaN or infinite loss. Always on: ``fit`` uses a default one.
+
+    ``raise_error=True`` (the default) raises ``TrainingDivergedError`` naming the epoch and batch;
+    pass ``TerminateOnNaN(raise_error=False)`` in ``callbacks`` to stop quietly instead (as
+    Keras's callback does): the message goes to ``message`` (and is printed when ``verbose``),
+    and ``fit`` returns the History, whose last loss is the NaN.
+    The check itself lives in ``fit``'s batch loop (one ``math.isfinite`` per batch), so it costs
+    nothing extra; this object decides what happens next.
+    """
+
+    def __init__(self, raise_error: bool = True, verbose: bool = True) -> None:
+        super().__init__()
+        self.raise_error = raise_error
+        self.verbose = verbose
+        self.message: str | None = None
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self.message = None
+
+    def diverged(self, loss: float, epoch: int, batch: int) -> None:
+        """Called by ``fit`` when the loss of (epoch, batch) is not finite."""
+        self.message = diverged_message(loss, epoch, batch)
+        if self.raise_error:
+            raise TrainingDivergedError(self.message)
+        if self.model is not None:
+            self.model.stop_training = True
+        if self.verbose:
+            sys.stdout.write(self.message + "\n")
+
+
+# -- stopping early, checkpoints, schedules --------------------------------------------------------
+def _mode(monitor: str, mode: str) -> str:
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"Expected mode 'auto', 'min' or 'max', got {mode!r}.")
+    if mode != "auto":
+        return mode
+    rising = ("acc", "auc", "precision", "recall")  # bigger is better for these
+    return "max" if any(word in monitor for word in rising) else "min"
+
+
+def _monitored(logs: Logs | None, monitor: str, who: str) -> float:
+    logs = logs or {}
+    if monitor not in logs:
+        available = ", ".join(repr(k) for k in logs) or "none"
+        hint = " Pass validation_data (or validation_split) to fit." if "val_" in monitor else ""
+        raise ValueError(
+            f"{who} monitors {monitor!r}, but the epoch logs have only: {available}.{hint}"
+        )
+    return float(logs[monitor])
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    ``mode`` "auto" minimises losses and maximises accuracies. With ``restore_best_weights=True``
+    the weights of the best epoch are put back when training ends (whether or not it stopped
+    early). ``stopped_epoch`` is the epoch it stopped at (0 if it never did); ``best`` the best
+    value seen.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+        verbose: int = 0,
+    ) -> None:
+        super().__init__()
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"EarlyStopping expects patience >= 0 (an integer), got {patience!r}.")
+        self.monitor = monitor
+        self.min_delta = abs(float(min_delta))
+        self.patience = patience
+        self.mode = _mode(monitor, mode)
+        self.restore_best_weights = restore_best_weights
+        self.verbose = verbose
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch = 0
+        self.best_weights: list[Any] | None = None
+
+    def _improved(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        value = _monitored(logs, self.monitor, "EarlyStopping")
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            return
+        self.wait += 1
+        if self.wait >= max(self.patience, 1):  # Keras: stop after `patience` epochs without gain
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        if self.restore_best_weights and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+        if self.verbose and self.stopped_epoch:
+            print(
+                f"Epoch {self.stopped_epoch + 1}: early stopping; best {self.monitor} "
+                f"{_format_number(self.best)} at epoch {self.best_epoch + 1}."
+            )
+
+
+class ModelCheckpoint(Callback):
+    """Save the model (``model.save``) at the end of each epoch, or only when ``monitor``
+    improves (``save_best_only=True``). ``filepath`` may hold ``{epoch}`` and log keys, formatted
+    as Keras does: ``"ckpt-{epoch:02d}-{val_loss:.3f}.glassnet"`` (epochs count from 1)."""
+
+    def __init__(
+        self,
+        filepath: str,
+        monitor: str = "val_loss",
+        save_best_only: bool = False,
+        mode: str = "auto",
+        verbose: int = 0,
+    ) -> None:
+        super().__init__()
+        self.filepath = str(filepath)
+        self.monitor = monitor
+        self.save_best_only = save_best_only
+        self.mode = _mode(monitor, mode)
+        self.verbose = verbose
+        self.saved: list[str] = []
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self.best = math.inf if self.mode == "min" else -math.inf
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        logs = logs or {}
+        if self.save_best_only:
+            value = _monitored(logs, self.monitor, "ModelCheckpoint")
+            better = value < self.best if self.mode == "min" else value > self.best
+            if not better:
+                return
+            self.best = value
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(
+                f"ModelCheckpoint could not fill in filepath {self.filepath!r} ({error!r}); "
+                f"it may use {{epoch}} and these keys: {', '.join(logs)}."
+            ) from None
+        self.model.save(path)
+        self.saved.append(path)
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: saved the model to {path}")
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at the start of each epoch: ``lr = schedule(epoch, lr)`` (epochs
+    from 0), e.g. ``LearningRateScheduler(lambda epoch, lr: lr * 0.9)``. The rate used is logged
+    as ``learning_rate`` in the History."""
+
+    def __init__(self, schedule: Any, verbose: int = 0) -> None:
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError(
+                f"LearningRateScheduler expects a function (epoch, lr) -> lr, got "
+                f"{type(schedule).__name__}."
+            )
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
+        optimizer = self.model.optimizer
+        rate = self.schedule(epoch, optimizer.learning_rate)
+        try:
+            optimizer.learning_rate = rate
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"The schedule returned {rate!r} for epoch {epoch}: {error}") from None
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: learning rate {optimizer.learning_rate}.")
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        if logs is not None:
+            logs["learning_rate"] = self.model.optimizer.learning_rate
+
+
+# -- progress --------------------------------------------------------------------------------------
+class ProgressBar(Callback):
+    """``fit(verbose=1)``: a live bar per epoch (rich), counting samples, with the ETA and the
+    running loss and metrics; each finished epoch stays as one line with its final numbers."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        console = Console(file=self.stream or sys.stdout, highlight=False)
+        if not console.is_terminal:  # a log file or pipe: no width to fit, keep every number
+            console.width = 200
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TextColumn("samples"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[numbers]}"),
+            console=console,
+            refresh_per_second=8,
+        )
+        self.progress.start()
+        self.samples = self.params.get("samples", 0)
+        self.batch_size = self.params.get("batch_size", 1)
+
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
+        self.task = self.progress.add_task(
+            f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}",
+            total=self.samples,
+            numbers="",
+        )
+        self.sums: dict[str, float] = {}
+        self.seen = 0
+
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        size = min(self.batch_size, self.samples - self.seen)
+        self.seen += size
+        for key, value in (logs or {}).items():
+            self.sums[key] = self.sums.get(key, 0.0) + value * size
+        running = {key: total / self.seen for key, total in self.sums.items()}
+        self.progress.update(self.task, completed=self.seen, numbers=format_logs(running))
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        self.progress.update(self.task, completed=self.seen, numbers=format_logs(logs or {}))
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        self.progress.stop()
+
+    def on_train_abort(self) -> None:
+        self.progress.stop()

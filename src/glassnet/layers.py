@@ -96,6 +96,10 @@ class Layer:
         """The penalty this layer adds to the cost (0 without a regularizer)."""
         return 0.0
 
+    def parameter_count_for(self, input_features: int) -> int:
+        """How many numbers ``build(input_features)`` would allocate (checked before loading)."""
+        return 0
+
     def get_config(self) -> dict[str, Any]:
         return {"class_name": self.kind, "name": self.name}
 
@@ -152,6 +156,9 @@ class Dense(Layer):
 
     def output_features(self, input_features: int) -> int:
         return self.units
+
+    def parameter_count_for(self, input_features: int) -> int:
+        return input_features * self.units + (self.units if self.use_bias else 0)
 
     def forward(self, x: Array, training: bool = False) -> Array:
         """z = a_prev @ W + b; a = f(z). (batch, n_in) -> (batch, units)."""

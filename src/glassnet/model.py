@@ -20,6 +20,7 @@ array([[ True]])
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,16 +30,31 @@ from numpy.typing import ArrayLike, NDArray
 from glassnet import losses as losses_module
 from glassnet import metrics as metrics_module
 from glassnet import optimizers as optimizers_module
-from glassnet._validation import as_features, positive_int
-from glassnet.callbacks import Callback, CallbackList, EpochLogger, History, Logs
+from glassnet._validation import (
+    as_features,
+    fit_options,
+    float_dtype,
+    metric_list,
+    positive_int,
+    seed_value,
+    weight_array,
+    weight_list,
+)
+from glassnet.callbacks import (
+    Callback,
+    CallbackList,
+    EpochLogger,
+    History,
+    Logs,
+    ProgressBar,
+    TerminateOnNaN,
+    TrainingDivergedError,
+    diverged_message,
+)
 from glassnet.layers import Input, Layer
 
 Array = NDArray[np.floating[Any]]
 PREDICT_CHUNK = 4096  # rows per forward pass in predict/evaluate when no batch_size is given
-
-
-class TrainingDivergedError(FloatingPointError):
-    """The loss became NaN or infinite: training stopped rather than go on with garbage."""
 
 
 class Sequential:
@@ -56,12 +72,12 @@ class Sequential:
         seed: int | None = None,
         name: str = "sequential",
     ) -> None:
-        self.dtype = np.dtype(dtype)
+        self.dtype = float_dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"Expected dtype 'float32' or 'float64', got {dtype!r}.")
         self.name = name
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(seed_value(seed))
         self.layers: list[Layer] = []
         self.input_features: int | None = None
         self.optimizer: optimizers_module.Optimizer | None = None
@@ -69,6 +85,7 @@ class Sequential:
         self.metric_names: list[str] = []
         self.stop_training = False
         self.history: History | None = None
+        self.traces: list[Any] = []  # filled by fit(trace_every=N)
         #: (x, y) of the batch being trained, set in fit when a callback has batch hooks
         self.current_batch: tuple[Array, Array] | None = None
         for item in layers or []:
@@ -173,7 +190,7 @@ class Sequential:
             raise ValueError(f"compile() needs a loss, e.g. loss='mse'. Valid names: {valid}.")
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = losses_module.get(loss)
-        names = list(metrics or [])
+        names = metric_list(metrics)
         for name in names:
             metrics_module.lookup("metric", name, metrics_module.METRICS)
         self.metric_names = names
@@ -263,7 +280,7 @@ class Sequential:
         with np.errstate(over="ignore", invalid="ignore"):  # a NaN loss is reported below
             loss, a = self._train_step(x, y)
         if not math.isfinite(loss):
-            raise TrainingDivergedError(_diverged_message(loss, None, None))
+            raise TrainingDivergedError(diverged_message(loss, None, None))
         logs = {"loss": loss, **self._metrics(y, a)}
         return _result(logs, return_dict)
 
@@ -286,6 +303,7 @@ class Sequential:
         validation_split: float = 0.0,
         callbacks: Sequence[Callback] | None = None,
         verbose: int = 1,
+        trace_every: int | None = None,
     ) -> History:
         """Train for ``epochs`` passes over (x, y) in mini-batches; returns the History.
 
@@ -293,14 +311,21 @@ class Sequential:
         ``validation_split`` keeps the last fraction of the data (before shuffling) aside, as
         Keras does. Per-epoch numbers are the batch values averaged weighted by batch size (summed,
         for a loss that sums, such as ``HalfSumSquaredError``). A NaN or infinite loss stops
-        training with ``TrainingDivergedError``, naming the epoch and batch.
+        training with ``TrainingDivergedError``, naming the epoch and batch (pass
+        ``TerminateOnNaN(raise_error=False)`` to stop quietly instead).
+
+        ``verbose`` 1 draws a live progress bar per epoch (samples, ETA, running loss and
+        metrics), 2 prints one line per epoch, 0 nothing. ``trace_every=N`` records every N-th
+        training step as a ``glassnet.trace.Trace`` (taken before its update), kept in
+        ``model.traces``; see ``glassnet.explain.narrate``.
         """
         self._check_compiled("fit()")
         epochs = positive_int(epochs, "epochs", minimum=0)
+        callbacks = fit_options(shuffle, verbose, callbacks)
         x, y = self._data(x, y)
         if validation_split and validation_data is None:
-            x, y, validation_data = _split_off(x, y, validation_split)
-        if validation_data is not None:
+            x, y, validation_data = _split_off(x, y, validation_split)  # already prepared
+        elif validation_data is not None:
             if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
                 raise ValueError("Expected validation_data=(x_val, y_val), a pair of arrays.")
             validation_data = self._data(*validation_data, what="_val")
@@ -314,28 +339,58 @@ class Sequential:
                 f"batch_size={n} for full-batch training, or leave batch_size unset."
             )
         history = History()
-        params = {"epochs": epochs, "steps": math.ceil(n / batch_size), "verbose": verbose}
-        extra = [EpochLogger()] if verbose else []
-        hooks = CallbackList([history, *extra, *(callbacks or [])], self, params)
+        params = {
+            "epochs": epochs,
+            "steps": math.ceil(n / batch_size),
+            "samples": n,
+            "batch_size": batch_size,
+            "verbose": verbose,
+        }
+        printer: list[Callback] = {0: [], 1: [ProgressBar()], 2: [EpochLogger()]}[verbose]
+        extra: list[Callback] = []
+        tracer = None
+        if trace_every is not None:
+            from glassnet.trace import TraceCallback
+
+            extra.append(tracer := TraceCallback(every=trace_every))
+        guard = next((c for c in callbacks if isinstance(c, TerminateOnNaN)), None)
+        if guard is None:
+            extra.append(guard := TerminateOnNaN())
+        # Keras's order: the printer first, the user's callbacks, then the History, so that what a
+        # callback adds to the logs (LearningRateScheduler's rate) is recorded.
+        hooks = CallbackList([*printer, *callbacks, *extra, history], self, params)
         self.stop_training = False
         self.history = history
         hooks.on_train_begin()
-        for epoch in range(epochs):
-            hooks.on_epoch_begin(epoch)
-            # overflow becomes inf/NaN in the loss, which stops training with a clear message
-            with np.errstate(over="ignore", invalid="ignore"):
-                logs = self._run_epoch(x, y, batch_size, shuffle, epoch, hooks)
-            if validation_data is not None:
-                val = self.evaluate(*validation_data, return_dict=True)
-                logs.update({f"val_{key}": value for key, value in val.items()})
-            hooks.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
+        try:
+            for epoch in range(epochs):
+                hooks.on_epoch_begin(epoch)
+                # overflow becomes inf/NaN in the loss, which stops training with a clear message
+                with np.errstate(over="ignore", invalid="ignore"):
+                    logs = self._run_epoch(x, y, batch_size, shuffle, epoch, hooks, guard)
+                if validation_data is not None and math.isfinite(logs["loss"]):
+                    val = self._evaluate(*validation_data)  # already prepared above
+                    logs.update({f"val_{key}": value for key, value in val.items()})
+                hooks.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    break
+        except BaseException:
+            hooks.abort()  # e.g. close the progress bar before the error is shown
+            raise
         hooks.on_train_end()
+        if tracer is not None:
+            self.traces = tracer.traces
         return history
 
     def _run_epoch(
-        self, x: Array, y: Array, batch_size: int, shuffle: bool, epoch: int, hooks: CallbackList
+        self,
+        x: Array,
+        y: Array,
+        batch_size: int,
+        shuffle: bool,
+        epoch: int,
+        hooks: CallbackList,
+        guard: TerminateOnNaN,
     ) -> Logs:
         n = len(x)
         order = self.rng.permutation(n) if shuffle else None
@@ -352,7 +407,7 @@ class Sequential:
                 hooks.on_train_batch_begin(batch)
             loss, a = self._train_step(xb, yb)
             if not math.isfinite(loss):
-                raise TrainingDivergedError(_diverged_message(loss, epoch, batch))
+                guard.diverged(loss, epoch, batch)  # raises, unless the user asked to stop quietly
             weight = len(xb)
             totals["loss"] += loss if summed else loss * weight
             batch_metrics = self._metrics(yb, a)
@@ -360,6 +415,9 @@ class Sequential:
                 totals[key] += value * weight
             if hooks.wants_batches:
                 hooks.on_train_batch_end(batch, {"loss": loss, **batch_metrics})
+            if self.stop_training:
+                n = start + len(xb)  # the epoch's numbers cover the batches that ran
+                break
         return {
             key: (value if key == "loss" and summed else value / n) for key, value in totals.items()
         }
@@ -385,9 +443,11 @@ class Sequential:
         (a mean, or a sum for a summing loss), whatever the batch size."""
         self._check_compiled("evaluate()")
         x, y = self._data(x, y)
+        return _result(self._evaluate(x, y, batch_size), return_dict)
+
+    def _evaluate(self, x: Array, y: Array, batch_size: int | None = None) -> Logs:
         a = self.predict(x, batch_size=batch_size)
-        logs = {"loss": self._cost(y, a), **self._metrics(y, a)}
-        return _result(logs, return_dict)
+        return {"loss": self._cost(y, a), **self._metrics(y, a)}
 
     # -- weights -----------------------------------------------------------------------------
     def get_weights(self) -> list[Array]:
@@ -402,6 +462,7 @@ class Sequential:
         expected = ", ".join(
             f"{layer.name}.{name} {getattr(layer, name).shape}" for layer, name in slots
         )
+        weights = weight_list(weights)
         if len(weights) != len(slots):
             raise ValueError(
                 f"set_weights expected {len(slots)} arrays ({expected}), got {len(weights)}."
@@ -409,7 +470,7 @@ class Sequential:
         arrays = []
         for (layer, name), value in zip(slots, weights, strict=True):
             target = getattr(layer, name)
-            value = np.asarray(value)
+            value = weight_array(value, f"Layer '{layer.name}' {name}")
             if value.shape != target.shape:
                 raise ValueError(
                     f"Layer '{layer.name}' {name} expects shape {target.shape}, got {value.shape}."
@@ -420,6 +481,16 @@ class Sequential:
             arrays.append((target, value))
         for target, value in arrays:
             target[...] = value
+
+    # -- files (glassnet.io) -----------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model to ``path`` (e.g. "model.glassnet"): architecture, weights, compile
+        settings and optimizer state, as a ``.npz`` archive with a JSON header and a checksum.
+        Atomic: a crash mid-save leaves an earlier file intact. Read it with
+        ``glassnet.load_model(path)``."""
+        from glassnet.io import save_model
+
+        save_model(self, path)
 
     # -- display -----------------------------------------------------------------------------
     def summary(self, print_fn: Any = print) -> None:
@@ -541,12 +612,3 @@ def _split_off(x: Array, y: Array, fraction: float) -> tuple[Array, Array, tuple
             f"choose a split that leaves examples on both sides."
         )
     return x[:n_train], y[:n_train], (x[n_train:], y[n_train:])
-
-
-def _diverged_message(loss: float, epoch: int | None, batch: int | None) -> str:
-    where = "" if epoch is None else f" at epoch {epoch + 1}, batch {batch + 1}"
-    return (
-        f"Training diverged{where}: the loss became {loss}. The weights are no longer usable. "
-        f"Try a smaller learning_rate (e.g. a tenth of this one), scale your inputs, or check the "
-        f"data for extreme values."
-    )

@@ -63,9 +63,53 @@ class Optimizer:
             )
         self._learning_rate = rate
 
+    #: names of the per-parameter state lists (saved with the model so training resumes exactly)
+    state_slots: tuple[str, ...] = ()
+
     def build(self, parameters: list[Array]) -> None:
         """Make fresh state (zero moments) for these parameters; forgets any earlier state."""
         self.iterations = 0
+
+    def get_state(self) -> dict[str, Any]:
+        """``{"iterations": t, slot: [array or None per parameter], ...}``: what ``build`` made
+        and the steps since filled in. Arrays are copies."""
+        state: dict[str, Any] = {"iterations": self.iterations}
+        for slot in self.state_slots:
+            values = getattr(self, slot, [])
+            state[slot] = [None if v is None else np.array(v, copy=True) for v in values]
+        return state
+
+    def set_state(self, state: dict[str, Any], parameters: list[Array]) -> None:
+        """Restore ``get_state()``'s result for these parameters (after ``build``): each array must
+        have its parameter's shape; it is cast to the parameter's dtype."""
+        iterations = state.get("iterations")
+        if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
+            raise ValueError(f"Optimizer state: expected iterations >= 0, got {iterations!r}.")
+        restored: dict[str, list[Array | None]] = {}
+        for slot in self.state_slots:
+            values = state.get(slot, [])
+            current = getattr(self, slot, [])
+            if len(values) != len(current):
+                raise ValueError(
+                    f"Optimizer state {slot!r}: expected {len(current)} arrays (one per "
+                    f"parameter), got {len(values)}."
+                )
+            arrays: list[Array | None] = []
+            for value, param in zip(values, parameters, strict=False):
+                if value is None:
+                    arrays.append(None)
+                    continue
+                value = np.asarray(value)
+                if value.shape != param.shape:
+                    raise ValueError(
+                        f"Optimizer state {slot!r}: expected shape {param.shape}, got "
+                        f"{value.shape}."
+                    )
+                arrays.append(value.astype(param.dtype, copy=True))
+            restored[slot] = arrays
+        self.iterations = iterations
+        for slot, arrays in restored.items():
+            setattr(self, slot, arrays)
 
     def apply(self, parameters: list[Array], gradients: list[Array]) -> None:
         """One update of every parameter, in place."""
@@ -93,6 +137,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    state_slots = ("momentums",)
 
     def __init__(
         self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
@@ -135,6 +180,7 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
+    state_slots = ("velocities", "averages", "momentums")
 
     def __init__(
         self,
@@ -193,6 +239,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    state_slots = ("first_moments", "second_moments")
 
     def __init__(
         self,

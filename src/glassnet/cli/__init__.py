@@ -13,9 +13,10 @@ import sys
 from collections.abc import Sequence
 
 import glassnet
+from glassnet._validation import cli_message
 
 #: subcommand modules under glassnet.cli, in the order ``glassnet --help`` lists them
-COMMANDS = ["seed", "explain", "gradcheck", "parity", "playground"]
+COMMANDS = ["seed", "train", "predict", "explain", "gradcheck", "parity", "playground"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except (ValueError, TypeError, OSError) as error:  # a user's mistake: one line, exit 2
+        print(f"glassnet {args.command}: error: {cli_message(error)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+"""``glassnet predict``: run a saved model on the rows of a CSV file.
+
+    glassnet predict --model digits.glassnet --input rows.csv [--output predictions.csv]
+
+The CSV holds one example per row, with as many numeric columns as the model has inputs (a header
+row is allowed). A file with one column more is read as features plus a target column (as
+``glassnet train`` reads it): the target is then compared with the predictions. The output is a
+CSV: for a classifier, the predicted class and each class's probability; otherwise the outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from typing import Any
+
+import numpy as np
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "predict",
+        help="run a saved model on a CSV file",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--model", required=True, help="a file written by model.save / train")
+    parser.add_argument("--input", required=True, help="a CSV file of examples")
+    parser.add_argument(
+        "--output", default=None, help="write the predictions here (default: print)"
+    )
+    parser.set_defaults(run=run)
+
+
+def read_features(path: str, features: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """(x, y or None) from a CSV with ``features`` columns, or ``features + 1`` (last = target)."""
+    from glassnet import datasets
+
+    names, rows = datasets._read_table(path, None)
+    if len(names) not in (features, features + 1):
+        raise ValueError(
+            f"{path} has {len(names)} columns, but the model takes {features} inputs. Give "
+            f"{features} feature columns (optionally followed by a target column)."
+        )
+    if len(names) == features + 1:
+        return datasets.load_csv(path)
+    x = np.array(
+        [
+            [datasets._number(cell, path, line, names[c]) for c, cell in enumerate(row)]
+            for line, row in rows
+        ]
+    )
+    return x, None
+
+
+def run(args: argparse.Namespace) -> int:
+    import glassnet as gn
+
+    model = gn.load_model(args.model)
+    x, y = read_features(args.input, model.input_features)
+    out = model.predict(x)
+    kind = getattr(model.loss, "name", "")
+    classify = "crossentropy" in kind
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if classify and out.shape[1] == 1:
+        labels = (out[:, 0] > 0.5).astype(int)
+        writer.writerow(["class", "p1"])
+        writer.writerows([int(c), f"{p:.6g}"] for c, p in zip(labels, out[:, 0], strict=True))
+    elif classify:
+        labels = out.argmax(axis=1)
+        writer.writerow(["class", *(f"p{k}" for k in range(out.shape[1]))])
+        writer.writerows(
+            [int(c), *(f"{p:.6g}" for p in row)] for c, row in zip(labels, out, strict=True)
+        )
+    else:
+        labels = None
+        writer.writerow([f"y{k}" for k in range(out.shape[1])])
+        writer.writerows([f"{v:.6g}" for v in row] for row in out)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as file:
+            file.write(buffer.getvalue())
+        print(f"{len(x)} predictions written to {args.output}")
+    else:
+        sys.stdout.write(buffer.getvalue())
+    if y is not None and labels is not None and y.ndim == 1:
+        accuracy = float(np.mean(labels == y))
+        print(f"accuracy against the file's last column: {accuracy:.4f}", file=sys.stderr)
+    return 0

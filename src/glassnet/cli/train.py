@@ -1,0 +1,168 @@
+"""``glassnet train``: build an MLP from flags, train it on a data set or a CSV file, save it.
+
+    glassnet train --data digits --layers 64 --activation relu --optimizer adam --lr 0.005 \\
+        --epochs 40 --validation-split 0.2 --seed 0 --save digits.glassnet
+
+The output layer and the loss follow from the targets unless given: two classes get one sigmoid
+unit and binary cross-entropy, more get a softmax and sparse categorical cross-entropy, real
+numbers a linear unit and mean squared error. ``digits`` pixels (0..16) are divided by 16; other
+data is used as it comes (CSV files too, so that ``glassnet predict`` reads them the same way).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DATA_SETS = ("xor", "moons", "circles", "spiral", "blobs", "digits")
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "train",
+        help="train an MLP on a data set or CSV file",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--data",
+        required=True,
+        help=f"one of {', '.join(DATA_SETS)}, or a CSV file (last column = target)",
+    )
+    parser.add_argument(
+        "--layers", default="16,16", help="hidden units per layer, e.g. 16,16 (default)"
+    )
+    parser.add_argument("--activation", default="relu", help="hidden activation (default relu)")
+    parser.add_argument("--loss", default=None, help="loss name (default: chosen from the targets)")
+    parser.add_argument("--optimizer", default="adam", help="sgd, rmsprop or adam (default adam)")
+    parser.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
+    parser.add_argument(
+        "--epochs", type=int, default=100, help="passes over the data (default 100)"
+    )
+    parser.add_argument("--batch-size", type=int, default=32, help="examples per step (default 32)")
+    parser.add_argument(
+        "--validation-split", type=float, default=0.2, help="fraction held out (default 0.2)"
+    )
+    parser.add_argument("--l2", type=float, default=0.0, help="L2 weight penalty (default 0)")
+    parser.add_argument("--samples", type=int, default=None, help="examples to generate")
+    parser.add_argument("--noise", type=float, default=None, help="noise of generated data sets")
+    parser.add_argument("--seed", type=int, default=0, help="seed for data, weights, shuffling")
+    parser.add_argument("--save", default=None, help="write the trained model to this file")
+    parser.add_argument("--report", default=None, help="write an HTML report into this folder")
+    parser.add_argument(
+        "--verbose", type=int, default=1, choices=(0, 1, 2), help="0 quiet, 1 bar, 2 lines"
+    )
+    parser.set_defaults(run=run)
+
+
+def load_data(
+    name: str, seed: int = 0, samples: int | None = None, noise: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) from a data set name of ``glassnet.datasets`` or a CSV file's path."""
+    from glassnet import datasets
+
+    if name not in DATA_SETS:
+        if name.endswith(".csv") or Path(name).exists():
+            return datasets.load_csv(name)
+        raise ValueError(
+            f"Unknown data set {name!r}. Expected one of {', '.join(DATA_SETS)}, or the path of "
+            f"a CSV file (its last column is the target)."
+        )
+    if name == "xor":
+        x, y = datasets.xor()
+        return x, y.ravel()
+    if name == "digits":
+        x, y = datasets.digits()
+        return x / 16.0, y  # pixels 0..16 -> 0..1
+    options: dict[str, Any] = {"seed": seed}
+    if samples is not None:
+        options["n_samples"] = samples
+    if noise is not None:
+        options["noise"] = noise
+    return getattr(datasets, name)(**options)
+
+
+def _head(y: np.ndarray, loss: str | None) -> tuple[int, str | None, str]:
+    """(output units, output activation, loss) for targets ``y``."""
+    whole = np.issubdtype(y.dtype, np.integer) or bool(np.all(y == np.round(y)))
+    classes = int(y.max()) + 1 if whole and y.ndim == 1 and y.min() >= 0 else 0
+    if loss is None:
+        if classes == 2:
+            loss = "binary_crossentropy"
+        elif classes > 2:
+            loss = "sparse_categorical_crossentropy"
+        else:
+            loss = "mse"
+    if loss in ("binary_crossentropy", "bce"):
+        return 1, "sigmoid", loss
+    if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy"):
+        if classes < 2:
+            raise ValueError(
+                f"--loss {loss} needs integer class labels 0, 1, ... in the target column; "
+                f"found {y[:5]!r} ... Use --loss mse for real-valued targets."
+            )
+        return classes, "softmax", loss
+    width = 1 if y.ndim == 1 else y.shape[1]
+    return width, None, loss
+
+
+def _hidden(text: str) -> list[int]:
+    try:
+        units = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        units = [0]
+    if any(u <= 0 for u in units):
+        raise ValueError(f"--layers expects positive unit counts like 16,16; got {text!r}.")
+    return units
+
+
+def run(args: argparse.Namespace) -> int:
+    import glassnet as gn
+    from glassnet import datasets
+
+    x, y = load_data(args.data, args.seed, args.samples, args.noise)
+    units, head, loss = _head(y, args.loss)
+    if loss == "categorical_crossentropy" and y.ndim == 1:
+        y = datasets.one_hot(y, units)
+    regularizer = gn.regularizers.L2(args.l2) if args.l2 else None
+    layers = [
+        gn.layers.Dense(n, args.activation, kernel_regularizer=regularizer)
+        for n in _hidden(args.layers)
+    ]
+    model = gn.Sequential(
+        [gn.Input(shape=(x.shape[1],)), *layers, gn.layers.Dense(units, head)], seed=args.seed
+    )
+    optimizer = gn.optimizers.get(args.optimizer)
+    optimizer.learning_rate = args.lr
+    classify = head in ("sigmoid", "softmax")
+    model.compile(optimizer, loss, metrics=["accuracy"] if classify else [])
+    # shuffle once (seeded) so the validation split is not just the file's last rows
+    order = np.random.default_rng(args.seed).permutation(len(x))
+    x, y = x[order], y[order]
+    if args.verbose:
+        print(f"glassnet train: {args.data}, {len(x)} examples, {x.shape[1]} features")
+        model.summary()
+    batch = min(args.batch_size, max(1, round(len(x) * (1 - args.validation_split))))
+    history = model.fit(
+        x,
+        y,
+        epochs=args.epochs,
+        batch_size=batch,
+        validation_split=args.validation_split,
+        verbose=args.verbose,
+    )
+    last = {key: values[-1] for key, values in history.history.items()}
+    parts = [f"{key} {value:.4f}" for key, value in last.items()]
+    print(f"Trained {len(history.epoch)} epochs: " + ", ".join(parts))
+    if args.save:
+        model.save(args.save)
+        print(f"Model saved to {args.save} (load it with glassnet.load_model)")
+    if args.report:
+        from glassnet.plots.report import training_report
+
+        path = training_report(model, history, x, y, args.report)
+        print(f"Report written to {path}")
+    return 0

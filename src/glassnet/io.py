@@ -1,0 +1,427 @@
+"""Safe model files: ``model.save(path)`` and ``glassnet.load_model(path)``.
+
+A ``.glassnet`` file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays, stored uncompressed)
+holding:
+
+=====================  ==========================================================================
+member                 contents
+=====================  ==========================================================================
+``header.npy``         the JSON header as uint8 bytes: format name and version, the architecture
+                       (each layer's ``get_config()``), dtype, compile settings, the optimizer's
+                       scalar state, the random streams' states, and a SHA-256 checksum
+``weights/<i>.npy``    the parameters in ``get_weights()`` order (kernel, then bias, per layer)
+``optimizer/...npy``   the optimizer's per-parameter state (momentum, Adam's m and v, ...)
+=====================  ==========================================================================
+
+The checksum covers the header (less the checksum itself) and every array's name, dtype, shape
+and bytes, so a file changed by hand or by a bad disk is refused rather than half-loaded.
+
+Loading is for untrusted files: nothing is unpickled (``allow_pickle=False``), only float and
+integer arrays are read, every array's declared shape must be the one the architecture implies,
+and the total must fit in the file, so a hostile header cannot make the loader allocate much
+more memory than the file's own size. Anything wrong raises ``ModelFileError`` (a ``ValueError``)
+saying what was expected and what was found.
+
+Saving writes a temporary file beside the target, flushes it to disk and renames it over the
+target (``os.replace``, atomic on POSIX and Windows): a crash mid-save leaves the old file intact.
+
+>>> import os, tempfile
+>>> import numpy as np
+>>> import glassnet as gn
+>>> model = gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(1, "sigmoid")], seed=0)
+>>> model.compile(optimizer="adam", loss="binary_crossentropy")
+>>> path = os.path.join(tempfile.mkdtemp(), "m.glassnet")
+>>> model.save(path)
+>>> loaded = gn.load_model(path)
+>>> bool((loaded.predict(np.eye(2)) == model.predict(np.eye(2))).all())
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import stat
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from glassnet.model import Sequential
+
+FORMAT = "glassnet"
+FORMAT_VERSION = 1
+HEADER_MEMBER = "header.npy"
+MAX_HEADER_BYTES = 1 << 20  # 1 MiB of JSON is far more than any architecture needs
+_ALLOWED_KINDS = "fi"  # float and signed integer arrays only: never object, never strings
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded: missing, not a glassnet file, corrupt, tampered,
+    of an unknown format version, or describing something glassnet will not build."""
+
+
+# -- saving ------------------------------------------------------------------------------------
+def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
+    """Write ``model`` (architecture, weights, compile settings, optimizer state) to ``path``.
+
+    The write is atomic: a temporary file in the same folder is renamed over ``path`` only once
+    complete, so an interrupted save leaves any earlier file untouched.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ModelFileError(
+            f"Cannot save the model to {path!r}: it is a directory. Give a file name, e.g. "
+            f"{os.path.join(path, 'model.glassnet')!r}."
+        )
+    model._ensure_built()
+    header, arrays = _serialise(model)
+    header["checksum"] = _checksum(header, arrays)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ModelFileError(
+            f"Cannot save the model to {path!r}: the folder {folder!r} does not exist. Create it "
+            f"first (os.makedirs)."
+        )
+    handle, temporary = tempfile.mkstemp(
+        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "wb") as file:
+            _write_archive(file, header, arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    weights = model.get_weights()
+    for index, array in enumerate(weights):
+        if not np.isfinite(array).all():
+            raise ModelFileError(
+                f"Cannot save: weight array {index} holds NaN or inf (training diverged). "
+                f"Rebuild or reload the model, and train with a smaller learning rate."
+            )
+    arrays = {f"weights/{i}": w for i, w in enumerate(weights)}
+    header: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "glassnet_version": _version(),
+        "name": model.name,
+        "dtype": model.dtype.name,
+        "seed": model.seed,
+        "input_features": model.input_features,
+        "layers": [layer.get_config() for layer in model.layers],
+        "weights": len(weights),
+        "rng": _rng_state(model.rng),
+        "layer_rngs": {
+            layer.name: _rng_state(layer.rng)
+            for layer in model.layers
+            if getattr(layer, "rng", None) is not None and layer.rng is not model.rng
+        },
+        "compile": None,
+    }
+    if model.optimizer is not None and model.loss is not None:
+        state = model.optimizer.get_state()
+        slots: dict[str, list[bool]] = {}
+        for slot in model.optimizer.state_slots:
+            present = []
+            for i, value in enumerate(state[slot]):
+                present.append(value is not None)
+                if value is not None:
+                    arrays[f"optimizer/{slot}/{i}"] = value
+            slots[slot] = present
+        header["compile"] = {
+            "optimizer": model.optimizer.get_config(),
+            "loss": model.loss.get_config(),
+            "metrics": list(model.metric_names),
+            "iterations": state["iterations"],
+            "slots": slots,
+        }
+    return header, arrays
+
+
+def _write_archive(file: IO[bytes], header: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    text = json.dumps(header, sort_keys=True).encode("utf-8")
+    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in [(HEADER_MEMBER[:-4], np.frombuffer(text, np.uint8)), *arrays.items()]:
+            with archive.open(name + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def _checksum(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    unsigned = {key: value for key, value in header.items() if key != "checksum"}
+    digest.update(json.dumps(unsigned, sort_keys=True).encode("utf-8"))
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}|{array.dtype.str}|{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _rng_state(rng: Any) -> dict[str, Any] | None:
+    bit_generator = getattr(rng, "bit_generator", None)
+    return None if bit_generator is None else bit_generator.state
+
+
+def _version() -> str:
+    import glassnet
+
+    return glassnet.__version__
+
+
+# -- loading -----------------------------------------------------------------------------------
+def load_model(path: str | os.PathLike[str]) -> Sequential:
+    """Read a model written by ``model.save``: the same predictions bit for bit, and (when it was
+    compiled) the same optimizer state, so ``fit`` continues on the same trajectory.
+
+    Raises ``ModelFileError`` (a ``ValueError``) for anything that is not a sound glassnet file.
+    """
+    path = os.fspath(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ModelFileError(
+            f"No model file at {path!r}. Check the path, or save one with model.save(path)."
+        ) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ModelFileError(
+            f"{path!r} is a directory; expected a .glassnet file written by model.save(path)."
+        )
+    try:
+        with open(path, "rb") as file, zipfile.ZipFile(file) as archive:
+            return _load_archive(archive, info.st_size, path)
+    except zipfile.BadZipFile as error:
+        raise ModelFileError(
+            f"{path!r} is not a glassnet model file, or it is truncated or corrupt ({error}). "
+            f"Expected a .npz archive written by model.save(path)."
+        ) from None
+    except (OSError, EOFError) as error:
+        raise ModelFileError(f"Could not read the model file {path!r}: {error}.") from None
+
+
+def _load_archive(archive: zipfile.ZipFile, file_size: int, path: str) -> Sequential:
+    members = {info.filename: info for info in archive.infolist()}
+    if HEADER_MEMBER not in members:
+        raise ModelFileError(
+            f"{path!r} has no glassnet header ({HEADER_MEMBER}); it is not a file written by "
+            f"model.save(path)."
+        )
+    raw = _read_member(archive, members[HEADER_MEMBER], (None,), MAX_HEADER_BYTES, "header")
+    if raw.dtype != np.uint8:
+        raise ModelFileError(f"{path!r}: the header must be uint8 bytes, found {raw.dtype}.")
+    try:
+        header = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFileError(f"{path!r}: the header is not valid JSON ({error}).") from None
+    _check_header(header, path)
+    model = _build_model(header, path)
+    shapes = [p.shape for p in model._parameters]
+    names = [f"weights/{i}" for i in range(len(shapes))]
+    compiled = header["compile"]
+    if compiled is not None:
+        for slot, present in compiled["slots"].items():
+            for i, here in enumerate(present):
+                if here:
+                    names.append(f"optimizer/{slot}/{i}")
+                    shapes.append(model._parameters[i].shape)
+    expected = {name + ".npy" for name in names} | {HEADER_MEMBER}
+    if set(members) != expected:
+        extra, missing = sorted(set(members) - expected), sorted(expected - set(members))
+        raise ModelFileError(
+            f"{path!r}: the archive's members do not match its header (missing: {missing or '-'}; "
+            f"unexpected: {extra or '-'}). The file was changed after it was saved."
+        )
+    itemsize = model.dtype.itemsize
+    needed = sum(math.prod(shape) * itemsize for shape in shapes)
+    if needed > file_size:
+        raise ModelFileError(
+            f"{path!r}: the architecture needs {needed} bytes of weights but the file has only "
+            f"{file_size} bytes; it is truncated or its header was changed."
+        )
+    arrays = {
+        name: _read_member(archive, members[name + ".npy"], shape, needed + 1024, name)
+        for name, shape in zip(names, shapes, strict=True)
+    }
+    if _checksum(header, arrays) != header["checksum"]:
+        raise ModelFileError(
+            f"{path!r}: checksum mismatch; the file was changed or damaged after it was saved. "
+            f"Save the model again from its source."
+        )
+    for i, param in enumerate(model._parameters):
+        value = arrays[f"weights/{i}"]
+        if value.dtype != model.dtype or not np.isfinite(value).all():
+            raise ModelFileError(
+                f"{path!r}: weight array {i} must be finite {model.dtype.name} numbers, found "
+                f"{value.dtype} with NaN or inf."
+                if value.dtype == model.dtype
+                else f"{path!r}: weight array {i} must be {model.dtype.name}, found {value.dtype}."
+            )
+        param[...] = value
+    if compiled is not None:
+        state: dict[str, Any] = {"iterations": compiled["iterations"]}
+        for slot, present in compiled["slots"].items():
+            state[slot] = [arrays.get(f"optimizer/{slot}/{i}") for i in range(len(present))]
+        try:
+            model.optimizer.set_state(state, model._parameters)
+        except ValueError as error:
+            raise ModelFileError(f"{path!r}: {error}") from None
+    return model
+
+
+def _read_member(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    shape: tuple[int | None, ...],
+    limit: int,
+    what: str,
+) -> np.ndarray:
+    """One ``.npy`` member, checked before its data is read: no pickles, a plain numeric dtype,
+    the expected shape (``None`` = any length) and a size that matches the declaration."""
+    if info.file_size > limit:
+        raise ModelFileError(
+            f"The {what} array declares {info.file_size} bytes, more than the {limit} expected."
+        )
+    with archive.open(info) as member:
+        try:
+            version = np.lib.format.read_magic(member)
+            read_header = {
+                (1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0,
+            }.get(version)
+            if read_header is None:
+                raise ValueError(f"unsupported .npy version {version}")
+            declared, fortran, dtype = read_header(member)
+        except ValueError as error:
+            raise ModelFileError(f"The {what} array is not a valid .npy array ({error}).") from None
+        if dtype.hasobject or dtype.kind not in _ALLOWED_KINDS + "u" or fortran:
+            raise ModelFileError(
+                f"The {what} array has dtype {dtype} (fortran order: {fortran}); expected a plain "
+                f"float array. Model files never hold Python objects."
+            )
+        if len(declared) != len(shape) or any(
+            want is not None and want != got for want, got in zip(shape, declared, strict=False)
+        ):
+            shown = tuple("n" if s is None else s for s in shape)
+            raise ModelFileError(
+                f"The {what} array has shape {declared}, but the architecture expects {shown}."
+            )
+        count = math.prod(declared)  # Python ints: a hostile shape cannot overflow
+        if count * dtype.itemsize > info.file_size:
+            raise ModelFileError(
+                f"The {what} array declares {declared} of {dtype}, more than its "
+                f"{info.file_size} stored bytes: the file is truncated or corrupt."
+            )
+        data = member.read(count * dtype.itemsize + 1)
+    if len(data) != count * dtype.itemsize:
+        raise ModelFileError(
+            f"The {what} array should hold {count * dtype.itemsize} bytes, found {len(data)}: "
+            f"the file is truncated or corrupt."
+        )
+    return np.frombuffer(data, dtype=dtype).reshape(declared).copy()
+
+
+def _check_header(header: Any, path: str) -> None:
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ModelFileError(f"{path!r} is not a glassnet model file (its header has no format).")
+    version = header.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path!r} has format version {version!r}; this glassnet {_version()} reads version "
+            f"{FORMAT_VERSION}. Save the model again with this glassnet, or install the glassnet "
+            f"that wrote it (it says {header.get('glassnet_version')!r})."
+        )
+    wanted = {
+        "dtype": str,
+        "layers": list,
+        "checksum": str,
+        "weights": int,
+        "name": str,
+        "input_features": int,
+    }
+    for key, kind in wanted.items():
+        if not isinstance(header.get(key), kind) or isinstance(header.get(key), bool):
+            raise ModelFileError(
+                f"{path!r}: header field {key!r} should be a {kind.__name__}, found "
+                f"{header.get(key)!r}."
+            )
+    if header["dtype"] not in ("float32", "float64"):
+        raise ModelFileError(
+            f"{path!r}: dtype must be float32 or float64, got {header['dtype']!r}."
+        )
+    compiled = header.get("compile")
+    if compiled is not None and not (
+        isinstance(compiled, dict)
+        and isinstance(compiled.get("slots"), dict)
+        and all(isinstance(v, list) for v in compiled["slots"].values())
+        and isinstance(compiled.get("metrics"), list)
+    ):
+        raise ModelFileError(f"{path!r}: the header's compile settings are malformed.")
+
+
+def _build_model(header: dict[str, Any], path: str) -> Sequential:
+    from glassnet import layers as layers_module
+    from glassnet import losses, optimizers
+    from glassnet.model import Sequential
+
+    features = header["input_features"]
+    if features <= 0:
+        raise ModelFileError(f"{path!r}: input_features must be positive, got {features}.")
+    try:
+        layers = [layers_module.from_config(config) for config in header["layers"]]
+        # count the parameters before any allocation: a hostile header may ask for a huge layer
+        total, width = 0, features
+        for layer in layers:
+            total += layer.parameter_count_for(width)
+            width = layer.output_features(width)
+        if total * np.dtype(header["dtype"]).itemsize > (1 << 34):
+            raise ModelFileError(f"{path!r}: the architecture declares {total} parameters.")
+        seed = header.get("seed")
+        model = Sequential(dtype=header["dtype"], seed=seed, name=header["name"])
+        for layer in layers:
+            model.add(layer)
+        model.build((features,))
+        _restore_rngs(model, header)
+        compiled = header["compile"]
+        if compiled is not None:
+            model.compile(
+                optimizer=optimizers.from_config(compiled["optimizer"]),
+                loss=losses.from_config(compiled["loss"]),
+                metrics=compiled["metrics"],
+            )
+    except ModelFileError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise ModelFileError(f"{path!r}: the header describes no valid model ({error}).") from None
+    if len(model._parameters) != header["weights"]:
+        raise ModelFileError(
+            f"{path!r}: the architecture has {len(model._parameters)} weight arrays but the "
+            f"header lists {header['weights']}."
+        )
+    return model
+
+
+def _restore_rngs(model: Sequential, header: dict[str, Any]) -> None:
+    if isinstance(header.get("rng"), dict):
+        model.rng.bit_generator.state = header["rng"]
+    for layer in model.layers:
+        state = (header.get("layer_rngs") or {}).get(layer.name)
+        rng = getattr(layer, "rng", None)
+        if state is not None and rng is not None and rng is not model.rng:
+            rng.bit_generator.state = state
+
+
+def iter_members(path: str | os.PathLike[str]) -> Iterator[str]:
+    """The member names of a model file (for inspection and tests)."""
+    with zipfile.ZipFile(os.fspath(path)) as archive:
+        yield from archive.namelist()

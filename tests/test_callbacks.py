@@ -1,0 +1,137 @@
+"""EarlyStopping, ModelCheckpoint, LearningRateScheduler, TerminateOnNaN, progress output."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.callbacks import ProgressBar
+
+
+def _moons_model(rate=0.05, seed=0):
+    model = gn.Sequential([gn.layers.Dense(16, "relu"), gn.layers.Dense(1, "sigmoid")], seed=seed)
+    model.compile(gn.Adam(rate), "binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return gn.datasets.moons(300, noise=0.25, seed=1)
+
+
+def test_early_stopping_stops_and_restores_the_best_weights(moons):
+    x, y = moons
+    model = _moons_model(rate=0.2)
+    stop = gn.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+    history = model.fit(x, y, epochs=200, validation_split=0.3, callbacks=[stop], verbose=0)
+    ran = len(history.epoch)
+    assert ran < 200
+    assert stop.stopped_epoch == ran - 1
+    losses = history.history["val_loss"]
+    best = int(np.argmin(losses))
+    assert stop.best_epoch == best and stop.best == losses[best]
+    assert ran - 1 - best == 2  # patience 2: two epochs without improvement, as in Keras
+    x_val, y_val = x[210:], y[210:]
+    assert model.evaluate(x_val, y_val)[0] == pytest.approx(losses[best], rel=1e-6)
+
+
+def test_early_stopping_on_accuracy_maximises(moons):
+    x, y = moons
+    stop = gn.EarlyStopping(monitor="accuracy", patience=0, min_delta=0.5)
+    history = _moons_model().fit(x, y, epochs=20, callbacks=[stop], verbose=0)
+    assert stop.mode == "max"
+    assert len(history.epoch) == 2  # nothing beats epoch 1 by 0.5
+
+
+def test_early_stopping_names_the_missing_key(moons):
+    x, y = moons
+    with pytest.raises(ValueError, match=r"monitors 'val_loss', but the epoch logs have only: "):
+        _moons_model().fit(x, y, epochs=2, callbacks=[gn.EarlyStopping()], verbose=0)
+
+
+def test_checkpoint_saves_best_only_and_formats_names(moons, tmp_path):
+    x, y = moons
+    pattern = str(tmp_path / "ckpt-{epoch:02d}-{loss:.3f}.glassnet")
+    checkpoint = gn.ModelCheckpoint(pattern, monitor="loss", save_best_only=True)
+    model = _moons_model()
+    history = model.fit(x, y, epochs=5, callbacks=[checkpoint], verbose=0)
+    losses = history.history["loss"]
+    improved = [i for i in range(5) if losses[i] < min(losses[:i], default=math.inf)]
+    assert [p.split("ckpt-")[1][:2] for p in checkpoint.saved] == [f"{i + 1:02d}" for i in improved]
+    last = gn.load_model(checkpoint.saved[-1])
+    np.testing.assert_array_equal(last.predict(x), model.predict(x))
+
+
+def test_scheduler_sets_and_logs_the_rate(moons):
+    x, y = moons
+    model = _moons_model(rate=0.1)
+    schedule = gn.LearningRateScheduler(lambda epoch, lr: 0.1 * 0.5**epoch)
+    history = model.fit(x, y, epochs=4, callbacks=[schedule], verbose=0)
+    assert history.history["learning_rate"] == [0.1, 0.05, 0.025, 0.0125]
+    assert model.optimizer.learning_rate == 0.0125
+
+
+def test_scheduler_rejects_a_bad_rate(moons):
+    x, y = moons
+    schedule = gn.LearningRateScheduler(lambda epoch, lr: -1.0)
+    with pytest.raises(ValueError, match=r"The schedule returned -1.0 for epoch 0"):
+        _moons_model().fit(x, y, epochs=1, callbacks=[schedule], verbose=0)
+
+
+def _diverging():
+    x = np.linspace(-1, 1, 64).reshape(-1, 1) * 1e3
+    model = gn.Sequential([gn.layers.Dense(8, "relu"), gn.layers.Dense(1)], seed=0)
+    model.compile(gn.SGD(10.0), "mse")
+    return model, x, x * 1e3
+
+
+def test_divergence_raises_by_default_naming_epoch_and_batch():
+    model, x, y = _diverging()
+    with pytest.raises(gn.TrainingDivergedError, match=r"at epoch 1, batch \d+: .*learning_rate"):
+        model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+
+
+def test_terminate_on_nan_can_stop_quietly(capsys):
+    model, x, y = _diverging()
+    guard = gn.TerminateOnNaN(raise_error=False)
+    history = model.fit(x, y, epochs=3, batch_size=8, callbacks=[guard], verbose=0)
+    assert len(history.epoch) == 1
+    assert not math.isfinite(history.history["loss"][0])
+    assert "Training diverged at epoch 1" in guard.message
+    assert guard.message in capsys.readouterr().out
+
+
+def test_progress_bar_counts_samples_and_shows_numbers(moons):
+    x, y = moons
+    stream = io.StringIO()
+    bar = ProgressBar(stream=stream)
+    _moons_model().fit(x, y, epochs=2, batch_size=64, callbacks=[bar], verbose=0)
+    text = stream.getvalue()
+    assert "Epoch 1/2" in text and "Epoch 2/2" in text
+    assert "300/300 samples" in text
+    assert "loss: " in text and "accuracy: " in text
+
+
+def test_verbose_two_prints_one_line_per_epoch(moons, capsys):
+    x, y = moons
+    _moons_model().fit(x, y, epochs=3, verbose=2)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(" - ")[0] for line in lines] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
+
+
+def test_verbose_one_draws_the_bar_and_closes_it_on_error(capsys):
+    model, x, y = _diverging()
+    with pytest.raises(gn.TrainingDivergedError):
+        model.fit(x, y, epochs=2, batch_size=8, verbose=1)
+    assert "Epoch 1/2" in capsys.readouterr().out
+
+
+def test_trace_every_collects_traces(moons):
+    x, y = moons
+    model = _moons_model()
+    model.fit(x, y, epochs=2, batch_size=100, trace_every=2, verbose=0)
+    assert [trace.step for trace in model.traces] == [0, 2, 4]

@@ -1,0 +1,221 @@
+"""model.save / glassnet.load_model: bit-for-bit round trips, resumed training, refusals."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.io import HEADER_MEMBER, ModelFileError
+
+
+def _model(optimizer, dtype="float32", dropout=False, compiled=True):
+    layers = [gn.layers.Dense(8, "tanh", kernel_regularizer=gn.regularizers.L2(1e-3))]
+    if dropout:
+        layers.append(gn.layers.Dropout(0.25))
+    layers.append(gn.layers.Dense(3, "softmax"))
+    model = gn.Sequential([gn.Input(shape=(2,)), *layers], dtype=dtype, seed=3)
+    if compiled:
+        model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+OPTIMIZERS = {
+    "sgd": lambda: gn.SGD(0.1),
+    "momentum": lambda: gn.SGD(0.05, momentum=0.9, nesterov=True),
+    "rmsprop": lambda: gn.RMSprop(0.01, momentum=0.5, centered=True),
+    "adam": lambda: gn.Adam(0.01),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_round_trip_predicts_and_resumes_bit_for_bit(tmp_path, name, dtype):
+    x, y = gn.datasets.spiral(60, n_classes=3, seed=0)
+    model = _model(OPTIMIZERS[name](), dtype=dtype, dropout=True)
+    model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+    path = tmp_path / "m.glassnet"
+    model.save(path)
+    loaded = gn.load_model(path)
+    assert loaded.dtype == model.dtype
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    # the same shuffles, dropout masks and optimizer moments: the same trajectory
+    before = model.fit(x, y, epochs=3, batch_size=16, verbose=0).history
+    after = loaded.fit(x, y, epochs=3, batch_size=16, verbose=0).history
+    assert before == after
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert loaded.optimizer.iterations == model.optimizer.iterations > 0
+
+
+def test_uncompiled_model_round_trips(tmp_path):
+    model = _model(None, compiled=False)
+    model.save(tmp_path / "m.glassnet")
+    loaded = gn.load_model(tmp_path / "m.glassnet")
+    assert loaded.optimizer is None
+    x = np.random.default_rng(0).normal(size=(5, 2))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+def test_file_is_an_npz_that_numpy_reads_without_pickle(tmp_path):
+    model = _model(gn.Adam())
+    model.save(tmp_path / "m.glassnet")
+    with np.load(tmp_path / "m.glassnet", allow_pickle=False) as archive:
+        names = set(archive.files)
+        header = json.loads(archive["header"].tobytes())
+        kernel = archive["weights/0"]
+    assert {"header", "weights/0", "weights/3", "optimizer/first_moments/0"} <= names
+    assert header["format"] == "glassnet" and header["format_version"] == 1
+    assert len(header["checksum"]) == 64
+    np.testing.assert_array_equal(kernel, model.layers[0].kernel)
+
+
+def test_save_is_atomic_when_the_write_fails(tmp_path, monkeypatch):
+    path = tmp_path / "m.glassnet"
+    first = _model(gn.SGD(0.1))
+    first.save(path)
+    old = path.read_bytes()
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(np.lib.format, "write_array", boom)
+    with pytest.raises(OSError, match=r"disk full"):
+        _model(gn.Adam()).save(path)
+    assert path.read_bytes() == old
+    assert os.listdir(tmp_path) == ["m.glassnet"]  # no temporary file left behind
+
+
+def _rewrite(path, change):
+    """Rewrite the archive at ``path`` with ``change(members) -> members`` (name -> bytes)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members = change(members)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _npy(array):
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, allow_pickle=True)
+    return buffer.getvalue()
+
+
+def _header(members):
+    return json.loads(np.lib.format.read_array(io.BytesIO(members[HEADER_MEMBER])).tobytes())
+
+
+def _with_header(members, header):
+    members[HEADER_MEMBER] = _npy(np.frombuffer(json.dumps(header).encode(), np.uint8))
+    return members
+
+
+@pytest.fixture
+def saved(tmp_path):
+    path = tmp_path / "m.glassnet"
+    _model(gn.Adam()).save(path)
+    return path
+
+
+def test_missing_file_and_directory_are_refused(tmp_path):
+    with pytest.raises(ModelFileError, match=r"No model file at .*Check the path"):
+        gn.load_model(tmp_path / "nope.glassnet")
+    with pytest.raises(ModelFileError, match=r"is a directory; expected a .glassnet file"):
+        gn.load_model(tmp_path)
+    with pytest.raises(ModelFileError, match=r"it is a directory. Give a file name"):
+        _model(gn.SGD()).save(tmp_path)
+
+
+def test_not_a_zip_is_refused(tmp_path):
+    path = tmp_path / "m.glassnet"
+    path.write_text("hello")
+    with pytest.raises(ModelFileError, match=r"not a glassnet model file, or it is truncated"):
+        gn.load_model(path)
+
+
+def test_tampered_weights_fail_the_checksum(saved):
+    def change(members):
+        name = "weights/0.npy"
+        array = np.lib.format.read_array(io.BytesIO(members[name]))
+        array[0, 0] += 1
+        members[name] = _npy(array)
+        return members
+
+    _rewrite(saved, change)
+    with pytest.raises(ModelFileError, match=r"checksum mismatch"):
+        gn.load_model(saved)
+
+
+def test_tampered_header_fails_the_checksum(saved):
+    def change(members):
+        header = _header(members)
+        header["compile"]["optimizer"]["learning_rate"] = 10.0
+        return _with_header(members, header)
+
+    _rewrite(saved, change)
+    with pytest.raises(ModelFileError, match=r"checksum mismatch"):
+        gn.load_model(saved)
+
+
+def test_wrong_version_is_refused(saved):
+    def change(members):
+        header = _header(members)
+        header["format_version"] = 99
+        return _with_header(members, header)
+
+    _rewrite(saved, change)
+    with pytest.raises(
+        ModelFileError, match=r"format version 99; this glassnet .* reads version 1"
+    ):
+        gn.load_model(saved)
+
+
+def test_pickled_object_array_is_refused_without_unpickling(saved):
+    class Boom:
+        def __reduce__(self):
+            return (os.system, ("echo pwned > /dev/null",))
+
+    def change(members):
+        members["weights/0.npy"] = _npy(np.array([Boom()], dtype=object))
+        return members
+
+    _rewrite(saved, change)
+    with pytest.raises(ModelFileError, match=r"Model files never hold Python objects"):
+        gn.load_model(saved)
+
+
+def test_huge_declared_layer_is_refused_before_allocating(saved):
+    def change(members):
+        header = _header(members)
+        header["layers"][0]["units"] = 10**12
+        return _with_header(members, header)
+
+    _rewrite(saved, change)
+    with pytest.raises(ModelFileError, match=r"declares .* parameters|needs .* bytes"):
+        gn.load_model(saved)
+
+
+def test_unknown_layer_kind_is_refused(saved):
+    def change(members):
+        header = _header(members)
+        header["layers"][0]["class_name"] = "Lambda"
+        return _with_header(members, header)
+
+    _rewrite(saved, change)
+    with pytest.raises(ModelFileError, match=r"describes no valid model .*Lambda"):
+        gn.load_model(saved)
+
+
+def test_non_finite_weights_are_not_saved(tmp_path):
+    model = _model(gn.SGD())
+    model.layers[0].kernel[0, 0] = np.nan
+    with pytest.raises(ModelFileError, match=r"holds NaN or inf .* smaller learning rate"):
+        model.save(tmp_path / "m.glassnet")
+    assert not (tmp_path / "m.glassnet").exists()
