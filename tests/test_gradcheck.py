@@ -184,3 +184,24 @@ def test_bad_settings_are_refused(bad) -> None:
     model = broken_network()
     with pytest.raises(ValueError, match="Expected"):
         gn.check_gradients(model, np.ones((1, 2)), np.ones((1, 1)), **bad)
+
+
+def test_gradcheck_command_checks_a_saved_model(tmp_path, capsys):
+    model = gn.Sequential(
+        [
+            gn.Input(shape=(2,)),
+            gn.layers.Dense(8, "tanh", kernel_regularizer=gn.regularizers.L2(0.01)),
+            gn.layers.Dense(1, "sigmoid"),
+        ],
+        seed=0,
+    )
+    model.compile("adam", "binary_crossentropy")
+    path = tmp_path / "m.glassnet"
+    model.save(path)
+    assert main(["gradcheck", "--model", str(path), "--data", "moons"]) == 0
+    out = capsys.readouterr().out
+    assert f"Gradient check of {path} on 8 examples of moons, float64" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith("  ")]
+    assert [row[0] for row in rows] == ["x", "kernel", "bias", "kernel", "bias"]
+    assert all(row[-1] == "pass" and float(row[-2]) <= 1e-7 for row in rows)
+    assert out.strip().endswith("PASS")

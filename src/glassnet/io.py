@@ -14,7 +14,10 @@ member                 contents
 =====================  ==========================================================================
 
 The checksum covers the header (less the checksum itself) and every array's name, dtype, shape
-and bytes, so a file changed by hand or by a bad disk is refused rather than half-loaded.
+and bytes; the archive's comment ends with a second SHA-256, the *seal*, over every byte of the
+file before it. A file truncated, damaged by a bad disk or changed by hand anywhere (zip metadata
+included) is refused rather than half-loaded. (The seal catches accidents; a deliberately forged
+file with a recomputed seal still meets every check below.)
 
 Loading is for untrusted files: nothing is unpickled (``allow_pickle=False``), only float and
 integer arrays are read, every array's declared shape must be the one the architecture implies,
@@ -46,6 +49,7 @@ import os
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
@@ -57,6 +61,7 @@ if TYPE_CHECKING:
 FORMAT = "glassnet"
 FORMAT_VERSION = 1
 HEADER_MEMBER = "header.npy"
+SEAL_PREFIX = b"glassnet-sha256:"  # the zip comment: this, then the file's SHA-256 in hex
 MAX_HEADER_BYTES = 1 << 20  # 1 MiB of JSON is far more than any architecture needs
 _ALLOWED_KINDS = "fi"  # float and signed integer arrays only: never object, never strings
 
@@ -92,8 +97,9 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
         dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
     )
     try:
-        with os.fdopen(handle, "wb") as file:
+        with os.fdopen(handle, "w+b") as file:
             _write_archive(file, header, arrays)
+            _seal(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -153,9 +159,54 @@ def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]
 def _write_archive(file: IO[bytes], header: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     text = json.dumps(header, sort_keys=True).encode("utf-8")
     with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.comment = SEAL_PREFIX + b"0" * 64  # the seal's place: filled in by _seal
         for name, array in [(HEADER_MEMBER[:-4], np.frombuffer(text, np.uint8)), *arrays.items()]:
             with archive.open(name + ".npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def _file_digest(file: IO[bytes], length: int) -> str:
+    """SHA-256 of the first ``length`` bytes of ``file``, read in chunks (bounded memory)."""
+    digest = hashlib.sha256()
+    file.seek(0)
+    left = length
+    while left > 0:
+        chunk = file.read(min(left, 1 << 20))
+        if not chunk:
+            break
+        digest.update(chunk)
+        left -= len(chunk)
+    return digest.hexdigest()
+
+
+def _seal(file: IO[bytes]) -> None:
+    """Write the SHA-256 of every byte before it into the archive comment's last 64 bytes, so a
+    change anywhere in the file (a flipped bit in zip metadata included) is noticed on load."""
+    size = file.seek(0, os.SEEK_END)
+    seal = _file_digest(file, size - 64).encode("ascii")
+    file.seek(size - 64)
+    file.write(seal)
+
+
+def _check_seal(file: IO[bytes], size: int, path: str) -> None:
+    minimum = 22 + len(SEAL_PREFIX) + 64  # the zip end record and the seal
+    if size < minimum:
+        raise ModelFileError(
+            f"{path!r} is {size} bytes, too short for a glassnet model file: it is truncated, or "
+            f"not a file written by model.save(path)."
+        )
+    file.seek(size - 64 - len(SEAL_PREFIX))
+    prefix, seal = file.read(len(SEAL_PREFIX)), file.read(64)
+    if prefix != SEAL_PREFIX:
+        raise ModelFileError(
+            f"{path!r} is not a glassnet model file, or it is truncated: it does not end with "
+            f"glassnet's seal. Expected a file written by model.save(path)."
+        )
+    if _file_digest(file, size - 64).encode("ascii") != seal:
+        raise ModelFileError(
+            f"{path!r}: the file's SHA-256 seal does not match its bytes; it was truncated, "
+            f"damaged or changed after it was saved. Save the model again from its source."
+        )
 
 
 def _checksum(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> str:
@@ -199,9 +250,12 @@ def load_model(path: str | os.PathLike[str]) -> Sequential:
             f"{path!r} is a directory; expected a .glassnet file written by model.save(path)."
         )
     try:
-        with open(path, "rb") as file, zipfile.ZipFile(file) as archive:
-            return _load_archive(archive, info.st_size, path)
-    except zipfile.BadZipFile as error:
+        with open(path, "rb") as file:
+            _check_seal(file, info.st_size, path)
+            file.seek(0)
+            with zipfile.ZipFile(file) as archive:
+                return _load_archive(archive, info.st_size, path)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error) as error:
         raise ModelFileError(
             f"{path!r} is not a glassnet model file, or it is truncated or corrupt ({error}). "
             f"Expected a .npz archive written by model.save(path)."
