@@ -1,12 +1,13 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   creates .venv, installs glassnet, reruns the seed notebook's two cells
+#   make demo   creates .venv, installs glassnet (with matplotlib), reruns the seed notebook's
+#               two cells and writes the report glassnet-report/index.html
 #   make test   creates .venv, installs the dev extras (pytest, ruff, torch 2.13.0 CPU, keras,
 #               onnx, matplotlib, playwright ...) and Debian's Chromium, runs every test
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format clean
+.PHONY: demo test bench lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,15 +20,23 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-demo: $(VENV)/.installed
-	$(BIN)/glassnet seed
-	$(BIN)/glassnet seed --cell keras
+$(VENV)/.installed-plots: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[plots]'
+	touch $@ $(VENV)/.installed
+
+# reruns both seed cells and writes the report glassnet-report/index.html
+demo: $(VENV)/.installed-plots
+	$(BIN)/glassnet demo
 
 test: $(VENV)/.installed-dev
 	scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# glassnet against PyTorch eager, side by side; `python -m benchmarks --quick` for a smoke run
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -27,3 +27,10 @@ def test_seed_keras_example() -> None:
     assert "Total params: 33" in out
     predictions = [float(v) for v in out.split("prediction [")[1].split("]")[0].split()]
     assert [p > 0.5 for p in predictions] == [False, True, True, False]
+
+
+def test_digits_example_trains_saves_and_loads() -> None:
+    out = run("digits.py")
+    accuracy = float(out.split("test accuracy ")[1].split()[0])
+    assert accuracy >= 0.96
+    assert "loaded back, predicts the same: True" in out

@@ -40,3 +40,12 @@ def test_seed_example_prints_the_commented_numbers() -> None:
     out = run(block).splitlines()
     expected = re.findall(r"# (\[.*\])", block)
     assert out == expected == ["[0.758 0.771 0.791 0.801]", "[[0.925]]"]
+
+
+def test_every_python_block_runs(tmp_path, monkeypatch) -> None:
+    # every example in the README runs as written (in a scratch folder, for files it writes)
+    monkeypatch.chdir(tmp_path)
+    for block in python_blocks():
+        out = run(block)
+        for expected in re.findall(r"# (True|False)$", block, flags=re.MULTILINE):
+            assert expected in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -108,3 +109,15 @@ def test_predict_refuses_a_csv_of_the_wrong_width(tmp_path, capsys):
     rows.write_text("1,2,3,4\n5,6,7,8\n")
     assert main(["predict", "--model", str(tmp_path / "m.glassnet"), "--input", str(rows)]) == 2
     assert "has 4 columns, but the model takes 2 inputs" in capsys.readouterr().err
+
+
+def test_train_report_writes_an_offline_page(tmp_path, capsys):
+    folder = tmp_path / "report"
+    args = ["train", "--data", "circles", "--layers", "8", "--epochs", "5", "--verbose", "0"]
+    assert main([*args, "--report", str(folder)]) == 0
+    assert f"Report written to {folder / 'index.html'}" in capsys.readouterr().out
+    page = (folder / "index.html").read_text()
+    assert "glassnet train: circles" in page
+    assert "<svg" in page and "data:image/png;base64," in page
+    external = re.findall(r"""(?:src|href)=["']?(https?:[^"' >]+)""", page)
+    assert external == []  # offline: no script, style or image from the network

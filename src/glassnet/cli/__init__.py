@@ -16,7 +16,7 @@ import glassnet
 from glassnet._validation import cli_message
 
 #: subcommand modules under glassnet.cli, in the order ``glassnet --help`` lists them
-COMMANDS = ["seed", "train", "predict", "explain", "gradcheck", "parity", "playground"]
+COMMANDS = ["seed", "train", "predict", "explain", "gradcheck", "parity", "playground", "demo"]
 
 
 def build_parser() -> argparse.ArgumentParser:

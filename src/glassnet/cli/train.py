@@ -163,6 +163,8 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         from glassnet.plots.report import training_report
 
-        path = training_report(model, history, x, y, args.report)
+        path = training_report(
+            args.report, model, history, x, y, title=f"glassnet train: {args.data}"
+        )
         print(f"Report written to {path}")
     return 0

@@ -10,6 +10,7 @@ functions write one self-contained HTML page.
 True
 """
 
+from glassnet.plots.demo import demo_report
 from glassnet.plots.diagram import network_figure, network_svg, save_network_svg
 from glassnet.plots.figures import (
     DecisionGrid,
@@ -31,6 +32,7 @@ __all__ = [
     "WeightRecorder",
     "decision_boundary_figure",
     "decision_grid",
+    "demo_report",
     "history_figure",
     "network_figure",
     "network_svg",

@@ -48,7 +48,7 @@ def network_svg(
 ) -> str:
     """The diagram of a built model as an SVG document (a string).
 
-    ``show_values``: write each weight on its edge (None: only when there are at most 40 edges).
+    ``show_values``: write each weight on its edge (None: only when there are at most 24 edges).
     ``max_units``: a layer with more units is drawn collapsed, as one box ("784 inputs").
     Circles: one per unit of every column not collapsed; lines of class ``edge weight``: one per
     kernel entry W[i, j]; ``edge bias``: one per bias value b[j].
@@ -134,7 +134,7 @@ def _edges_svg(layout: Layout, values: bool) -> list[str]:
             colour = POSITIVE if edge.value >= 0 else NEGATIVE
             parts.append(
                 f"<text class='value' x='{x:.1f}' y='{y + 3.5:.1f}' text-anchor='middle' "
-                f"font-size='10' fill='{colour}' stroke='white' stroke-width='3' "
+                f"font-size='10' fill='{colour}' stroke='white' stroke-width='4' "
                 f"paint-order='stroke'>{edge.value:.2f}</text>"
             )
     return parts
@@ -221,7 +221,8 @@ def network_figure(
             left.ys[-1] + _half_height(left),
         ]
         ax.fill(xs, ys, color=BUNDLE_FILL, alpha=0.6, zorder=1)
-        ax.text((left.x + right.x) / 2, (left.ys[0] + right.ys[0]) / 2, f"{bundle.count} weights")
+        mid = ((left.x + right.x) / 2, (left.ys[0] + right.ys[0]) / 2)
+        ax.text(*mid, f"{bundle.count} weights", ha="center", va="center", zorder=5)
     for edge in layout.edges:
         colour, width = layout.stroke(edge.value)
         ax.plot([edge.x1, edge.x2], [edge.y1, edge.y2], color=colour, lw=width * 0.72, alpha=0.75)
@@ -279,4 +280,11 @@ def network_figure(
             )
             ax.text(column.x, column.bias_y, "+1", ha="center", va="center", fontsize=8, zorder=5)
         ax.text(column.x, column.bottom + 20, column.caption, ha="center", fontsize=8)
+        ax.text(
+            column.x, column.bottom + 36, column.symbol, ha="center", fontsize=8, style="italic"
+        )
+    y = layout.height - 14
+    for x, colour, words in ((10, POSITIVE, "positive weight"), (140, NEGATIVE, "negative")):
+        ax.plot([x, x + 24], [y, y], color=colour, lw=2.5)
+        ax.text(x + 28, y, words, va="center", fontsize=7, color="#475569")
     return figure

@@ -43,12 +43,15 @@ def _history_dict(history: History | Mapping[str, Sequence[float]]) -> dict[str,
 
 def history_figure(
     history: History | Mapping[str, Sequence[float]],
-    log_scale: bool = False,
+    log_scale: bool | Sequence[str] = False,
     title: str | None = None,
+    xlabel: str = "epoch",
 ) -> Any:
     """One panel per quantity (loss first, then each metric): train solid, ``val_`` dashed.
 
-    ``log_scale`` puts the y axes on a log scale (useful for a loss falling by decades).
+    ``log_scale``: True puts every panel's y axis on a log scale (useful for a loss falling by
+    decades); a list of names (``["loss"]``) only those panels'. ``xlabel`` names the x axis
+    (entry k of each list is drawn at x = k + 1).
     """
     from glassnet.plots._matplotlib import pyplot
 
@@ -70,8 +73,8 @@ def history_figure(
                 label = "validation" if key.startswith("val_") else "train"
                 ax.plot(epochs, values, style, label=label, lw=1.6)
         ax.set_title(name)
-        ax.set_xlabel("epoch")
-        if log_scale:
+        ax.set_xlabel(xlabel)
+        if log_scale is True or (not isinstance(log_scale, bool) and name in log_scale):
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)

@@ -35,7 +35,7 @@ COLLAPSED_HEIGHT = 150.0  # px, the box standing for a collapsed column
 DEFAULT_MAX_UNITS = 12
 POSITIVE = "#2563eb"  # blue: a positive weight
 NEGATIVE = "#dc2626"  # red: a negative weight
-AUTO_VALUES_LIMIT = 40  # edges; show_values=None writes values on edges up to this many
+AUTO_VALUES_LIMIT = 24  # edges; show_values=None writes values on edges up to this many
 
 #: short glyphs written inside a unit's circle, by activation name
 GLYPHS = {
@@ -85,6 +85,7 @@ class Edge:
     y1: float
     x2: float
     y2: float
+    label_t: float = 0.3  # where along the edge (0: source, 1: target) its value is written
 
     @property
     def name(self) -> str:
@@ -216,6 +217,7 @@ def _edges(columns: list[Column], dense: list) -> tuple[list[Edge], list[Bundle]
                         left.ys[i],
                         right.x,
                         right.ys[j],
+                        _label_t(j, right.units),
                     )
                 )
         if layer.use_bias:
@@ -231,9 +233,16 @@ def _edges(columns: list[Column], dense: list) -> tuple[list[Edge], list[Bundle]
                         left.bias_y,
                         right.x,
                         right.ys[j],
+                        _label_t(j, right.units),
                     )
                 )
     return edges, bundles
+
+
+def _label_t(target: int, targets: int) -> float:
+    """Stagger the values of the edges leaving one unit along x by their target, so that they
+    fan out instead of piling up beside the source (0.15 for the first target up to 0.75)."""
+    return 0.15 + 0.6 * (target + 0.5) / targets
 
 
 def wants_values(layout: Layout, show_values: bool | None) -> bool:
@@ -244,7 +253,6 @@ def wants_values(layout: Layout, show_values: bool | None) -> bool:
 
 
 def label_position(edge: Edge) -> tuple[float, float]:
-    """Where an edge's value is written: a third of the way along, nearer its source, so the
-    labels of edges leaving one unit fan out instead of meeting in the middle."""
-    t = 0.3
+    """Where an edge's value is written: ``edge.label_t`` of the way from its source."""
+    t = edge.label_t
     return edge.x1 + t * (edge.x2 - edge.x1), edge.y1 + t * (edge.y2 - edge.y1)

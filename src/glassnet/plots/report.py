@@ -3,7 +3,8 @@
 
 ``write_report(directory, title, sections)`` writes ``directory/index.html``;
 ``training_report(directory, model, history, x, y)`` makes the page for any training run (what
-``glassnet train --report DIR`` writes); ``glassnet.plots.demo_report`` makes the seed's page.
+``glassnet train --report DIR`` writes); ``glassnet.plots.demo.demo_report`` makes the seed's
+page (what ``glassnet demo`` writes).
 
 >>> import tempfile
 >>> from pathlib import Path
@@ -87,6 +88,18 @@ def svg_html(svg: str, caption: str = "") -> str:
     return f"<figure>{svg}{text}</figure>"
 
 
+def svg_row(items: Sequence[tuple[str, str]]) -> str:
+    """SVG documents (with captions) side by side, each given room in proportion to its width,
+    all scaled down together when the row is narrower than their sum."""
+    figures = []
+    for svg, caption in items:
+        match = re.search(r"width='([0-9.]+)'", svg)
+        grow = float(match.group(1)) if match else 1.0
+        text = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
+        figures.append(f"<figure style='flex: {grow:g} 1 0; min-width: 0'>{svg}{text}</figure>")
+    return "<div class='row'>" + "".join(figures) + "</div>"
+
+
 def pre_html(text: str) -> str:
     return f"<pre>{escape(text)}</pre>"
 
@@ -155,7 +168,7 @@ def training_report(
     recorder: WeightRecorder | None = None,
     weights_before: Sequence[ArrayLike] | None = None,
     title: str = "glassnet training report",
-    log_scale: bool = False,
+    log_scale: bool | Sequence[str] = False,
 ) -> Path:
     """The page for one training run: the network, the numbers, the curves, the decision surface
     (when x has at least two features; any beyond the first two are held at their means), the

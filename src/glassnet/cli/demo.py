@@ -1,0 +1,76 @@
+"""``glassnet demo``: what ``make demo`` runs. Reruns both seed cells (printing what ``glassnet
+seed`` and ``glassnet seed --cell keras`` print), then writes the report, one offline page
+(``glassnet-report/index.html``), and prints its path and a one-line summary. Needs matplotlib:
+``pip install 'glassnet[plots]'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from glassnet import seed as seed_module
+from glassnet.cli import seed as seed_command
+
+LEVELS = ("kid", "student", "expert")
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``glassnet demo``."""
+    demo = commands.add_parser(
+        "demo", help="rerun the seed notebook's cells and write an HTML report of them"
+    )
+    demo.add_argument(
+        "--output",
+        default="glassnet-report",
+        metavar="DIR",
+        help="the folder the report is written to, as DIR/index.html (default: glassnet-report)",
+    )
+    demo.add_argument("--open", action="store_true", help="open the report in a web browser")
+    demo.add_argument(
+        "--level",
+        choices=LEVELS,
+        default="kid",
+        help="the level of the narration of step 0 (default: kid)",
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=seed_module.KERAS_CELL_SEED,
+        help="random seed of the keras cell's initial weights and shuffling",
+    )
+    demo.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from glassnet.plots.demo import demo_report, run_seed_cells, summary_line
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        print(f"glassnet demo: {error}")
+        return 1
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    for cell in ("numpy", "keras"):
+        seed_args = argparse.Namespace(
+            cell=cell,
+            iterations=seed_module.ITERATIONS,
+            seed=args.seed,
+            history_out=str(output / "seed_keras_history.json"),
+        )
+        status = seed_command.run(seed_args)
+        if status:
+            return status
+        print()
+    try:
+        runs = run_seed_cells(keras_seed=args.seed)
+        path = demo_report(output, runs=runs, level=args.level)
+    except ImportError as error:  # matplotlib missing: say what to install
+        print(f"glassnet demo: {error}")
+        return 1
+    print(f"report written to {path}")
+    print(summary_line(runs))
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(path.resolve().as_uri())
+    return 0

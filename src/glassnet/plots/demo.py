@@ -1,0 +1,343 @@
+"""The demo report: the seed notebook's two cells rerun, drawn and told on one offline page.
+
+``run_seed_cells()`` reruns both cells (``glassnet.seed.numpy_cell`` and ``keras_cell``) and keeps
+what the page needs beside their results: the NumPy cell's loss and accuracy at every iteration
+and both networks' weights before training. ``demo_report(directory)`` writes
+``directory/index.html``: the network diagram (the picture the notebook promised and lost), the
+seed's numbers beside the notebook's, the narration of step 0, the curves of both cells, the
+decision surface of the XOR net over the unit square and the weights before and after.
+
+>>> runs = run_seed_cells(iterations=10)
+>>> len(runs.numpy_history["loss"]), runs.numpy.model.count_params(), runs.keras_seed
+(10, 16, 0)
+>>> [row.matches for row in notebook_rows(run_seed_cells())]
+[True, True, True]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+import numpy as np
+
+from glassnet import seed as seed_module
+from glassnet.plots.report import (
+    Section,
+    figure_html,
+    pre_html,
+    svg_html,
+    svg_row,
+    values_attribute,
+    write_report,
+)
+
+#: What the notebook printed (3 decimals), by the name glassnet gives each result.
+NOTEBOOK_PRINTED = {
+    "initial_output": "[ 0.758  0.771  0.791  0.801]",
+    "last_output": "[ 0.028  0.925  0.925  0.090]",
+    "prediction": "[ 0.925]",
+}
+#: The Keras cell's predictions in the notebook: they depend on its random start, so only which
+#: side of 0.5 each falls on is expected to match.
+NOTEBOOK_KERAS_PREDICTIONS = "[ 0.038  0.946  0.946  0.054]"
+NOTEBOOK_KERAS_VALUES = np.array([0.038, 0.946, 0.946, 0.054])
+
+SECTION_TITLES = (
+    "The network",
+    "The seed's numbers",
+    "Step 0, narrated",
+    "Training curves",
+    "Decision surface",
+    "Weights before and after",
+)
+
+
+@dataclass
+class SeedRuns:
+    """Both seed cells, rerun, with what the report draws beside their printed results."""
+
+    numpy: seed_module.NumpyCellResult
+    keras: seed_module.KerasCellResult
+    numpy_history: dict[str, list[float]]  # "loss" (the half sum) and "accuracy", per iteration
+    numpy_weights_before: list[np.ndarray] = field(repr=False)
+    keras_weights_before: list[np.ndarray] = field(repr=False)
+    iterations: int = seed_module.ITERATIONS
+    keras_seed: int = seed_module.KERAS_CELL_SEED
+
+
+def run_seed_cells(
+    iterations: int = seed_module.ITERATIONS, keras_seed: int = seed_module.KERAS_CELL_SEED
+) -> SeedRuns:
+    """Rerun both cells. The NumPy cell's curve comes from the same loop as ``numpy_cell`` (one
+    ``train_on_batch`` per iteration: its loss is measured in the forward pass before the update,
+    and the accuracy counts the outputs a2 of that pass on the right side of 0.5)."""
+    numpy_result = seed_module.numpy_cell(iterations)
+    model = seed_module.seed_network()
+    numpy_before = [w.copy() for w in model.get_weights()]
+    target = seed_module.XOR_Y > 0.5
+    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
+    for _ in range(iterations):
+        history["loss"].append(float(model.train_on_batch(seed_module.XOR_X, seed_module.XOR_Y)))
+        output = model.layers[-1].a  # (4, 1): the a2 of this iteration's forward pass
+        history["accuracy"].append(float(np.mean((output > 0.5) == target)))
+    keras_before = [w.copy() for w in seed_module.keras_network(keras_seed).get_weights()]
+    keras_result = seed_module.keras_cell(seed=keras_seed, epochs=iterations)
+    return SeedRuns(
+        numpy_result,
+        keras_result,
+        history,
+        numpy_before,
+        keras_before,
+        iterations,
+        keras_seed,
+    )
+
+
+@dataclass
+class NumberRow:
+    """One line of the comparison table: what the notebook printed, what glassnet computed."""
+
+    name: str  # "initial_output"
+    label: str
+    notebook: str
+    values: np.ndarray
+
+    @property
+    def printed(self) -> str:
+        return seed_module.format_outputs(self.values)
+
+    @property
+    def matches(self) -> bool:
+        return self.printed == self.notebook
+
+
+def notebook_rows(runs: SeedRuns) -> list[NumberRow]:
+    """The NumPy cell's three printed results, glassnet's beside the notebook's."""
+    labels = {
+        "initial_output": "Initial output (before training)",
+        "last_output": f"Output at iteration {runs.iterations}",
+        "prediction": "Prediction for [1, 0, 1]",
+    }
+    return [
+        NumberRow(name, labels[name], NOTEBOOK_PRINTED[name], getattr(runs.numpy, name))
+        for name in NOTEBOOK_PRINTED
+    ]
+
+
+def keras_learnt(runs: SeedRuns) -> bool:
+    """Every prediction of the Keras cell on the right side of 0.5."""
+    return bool(np.all((runs.keras.predictions > 0.5) == (seed_module.XOR_Y > 0.5)))
+
+
+def summary_line(runs: SeedRuns) -> str:
+    """The one line ``glassnet demo`` prints about the runs."""
+    rows = notebook_rows(runs)
+    matched = sum(row.matches for row in rows)
+    accuracy = runs.keras.history.history["accuracy"][-1]
+    comparison = "match the notebook" if runs.iterations == seed_module.ITERATIONS else "printed"
+    learnt = "learnt XOR" if keras_learnt(runs) else "did not learn XOR"
+    return (
+        f"NumPy cell: {matched}/{len(rows)} printed results {comparison}; Keras cell "
+        f"({runs.keras.model.count_params()} parameters): {learnt}, final accuracy "
+        f"{accuracy:.2f}"
+    )
+
+
+def _numbers_html(runs: SeedRuns) -> str:
+    rows = []
+    exact = runs.iterations == seed_module.ITERATIONS
+    for row in notebook_rows(runs):
+        verdict = (
+            "<span class='match'>same</span>"
+            if row.matches
+            else "<span class='differ'>differs</span>"
+        )
+        rows.append(
+            f"<tr id='{row.name}'><td>{escape(row.label)}</td>"
+            f"<td class='number notebook'>{escape(row.notebook)}</td>"
+            f"<td class='number glassnet' {values_attribute(row.values)}>"
+            f"{escape(row.printed)}</td><td>{verdict if exact else 'n/a'}</td></tr>"
+        )
+    side = "same sides" if keras_learnt(runs) else "<span class='differ'>differ</span>"
+    keras_row = (
+        f"<tr id='keras_predictions'><td>Keras cell: predictions for the 4 examples</td>"
+        f"<td class='number notebook'>{NOTEBOOK_KERAS_PREDICTIONS}</td>"
+        f"<td class='number glassnet' {values_attribute(runs.keras.predictions)}>"
+        f"{escape(seed_module.format_outputs(runs.keras.predictions))}</td>"
+        f"<td>{side} of 0.5</td></tr>"
+    )
+    params = runs.keras.model.count_params()
+    params_row = (
+        f"<tr id='keras_parameters'><td>Keras cell: parameters</td><td class='number'>33</td>"
+        f"<td class='number glassnet' data-values='{params}'>{params}</td>"
+        f"<td>{'same' if params == 33 else 'differs'}</td></tr>"
+    )
+    table = (
+        "<table class='numbers'><tr><th>result</th><th>the notebook printed</th>"
+        "<th>glassnet computes</th><th></th></tr>"
+        + "".join(rows)
+        + keras_row
+        + params_row
+        + "</table>"
+    )
+    note = (
+        "<p class='note'>The NumPy cell starts from the notebook's own draws "
+        "(<code>np.random.seed(1)</code>), so its numbers must come out the same to the last "
+        "printed digit. The Keras cell starts from random weights (glassnet's seed "
+        f"{runs.keras_seed}), so only the side of 0.5 of each prediction can be compared. "
+        "Each glassnet number is also in the page at full precision "
+        "(<code>data-values</code>).</p>"
+    )
+    return (
+        table
+        + note
+        + "<details><summary>The Keras cell's <code>model.summary()</code></summary>"
+        + pre_html(runs.keras.summary)
+        + "</details>"
+    )
+
+
+def _narration_html(level: str) -> str:
+    try:
+        from glassnet.explain import narrate
+    except ImportError as error:  # pragma: no cover - the explain face ships with glassnet
+        return f"<p class='note'>The narration is not available here: {escape(str(error))}</p>"
+    trace = seed_module.seed_network().trace_step(seed_module.XOR_X, seed_module.XOR_Y)
+    fragment = narrate(trace, level=level, format="html", standalone=False)
+    intro = (
+        "<p class='note'>The first training step of the NumPy cell, told by "
+        f"<code>glassnet explain --level {escape(level)}</code> with the numbers of that very "
+        "step.</p>"
+    )
+    return intro + f"<div class='narration'>{fragment}</div>"
+
+
+def _curves_html(runs: SeedRuns) -> str:
+    from glassnet.plots.figures import history_figure
+
+    numpy_figure = history_figure(
+        runs.numpy_history,
+        log_scale=["loss"],
+        title="NumPy cell: full batch, SGD(1.0), half sum of squares",
+        xlabel="iteration",
+    )
+    keras_figure = history_figure(
+        runs.keras.history,
+        title="Keras cell: batch size 1, SGD(1.0), mse",
+    )
+    return figure_html(
+        numpy_figure, "NumPy cell: the loss (log scale) and the share of outputs right", dpi=80
+    ) + figure_html(
+        keras_figure,
+        "Keras cell: loss, accuracy and mse per epoch (what the notebook plots)",
+        dpi=80,
+    )
+
+
+def _surface_html(runs: SeedRuns) -> str:
+    from glassnet.plots.figures import decision_boundary_figure
+
+    unit_square = ((-0.1, 1.1), (-0.1, 1.1))  # a margin, so that the corner points show
+    figures = [
+        decision_boundary_figure(
+            model,
+            seed_module.XOR_X,
+            seed_module.XOR_Y,
+            resolution=121,
+            bounds=unit_square,
+            fixed=(1.0,),
+            title=title,
+        )
+        for model, title in (
+            (runs.numpy.model, "NumPy cell after training"),
+            (runs.keras.model, "Keras cell after training"),
+        )
+    ]
+    note = (
+        "<p class='note'>Each network's output a over the unit square of (x0, x1), the third "
+        "input held at 1 as in every training example; the black line is a = 0.5. XOR's four "
+        "points sit at the corners.</p>"
+    )
+    return note + "<div class='row'>" + "".join(figure_html(f, dpi=80) for f in figures) + "</div>"
+
+
+def _weights_html(runs: SeedRuns) -> str:
+    from glassnet.plots.diagram import network_svg
+    from glassnet.plots.weights import weights_change_figure
+
+    return (
+        figure_html(
+            weights_change_figure(runs.numpy.model, runs.numpy_weights_before, "NumPy cell"),
+            "NumPy cell: W1 (3x4) and W2 (4x1) before and after, one colour scale per layer",
+            dpi=80,
+        )
+        + svg_html(
+            network_svg(runs.numpy.model, title="The NumPy cell's network after training"),
+            "After training: thicker edges are larger weights",
+        )
+        + figure_html(
+            weights_change_figure(runs.keras.model, runs.keras_weights_before, "Keras cell"),
+            "Keras cell: each kernel with its bias as the last row (b), before and after",
+            dpi=80,
+        )
+    )
+
+
+def _network_html(runs: SeedRuns) -> str:
+    from glassnet.plots.diagram import network_svg
+
+    seed_model = seed_module.seed_network()
+    note = (
+        "<p class='note'>The notebook opens with \"The below is the neural net we want to "
+        'model", and its picture is missing. Here it is, with the weights it starts from: '
+        "inputs x0, x1 and the constant x2 = 1 (which plays the bias), 4 hidden units, 1 output, "
+        "sigmoid (&#963;) everywhere. Blue edges are positive weights, red negative, thicker "
+        "larger.</p>"
+    )
+    keras_model = seed_module.keras_network(runs.keras_seed)
+    return note + svg_row(
+        [
+            (
+                network_svg(seed_model, title="The seed network before training"),
+                "The NumPy cell: 3-4-1, no biases, 16 weights",
+            ),
+            (
+                network_svg(keras_model, title="The Keras cell before training"),
+                "The Keras cell: 3-3-4-1 with biases (the +1 squares), 33 parameters",
+            ),
+        ]
+    )
+
+
+def demo_sections(runs: SeedRuns, level: str = "kid") -> list[Section]:
+    """The page's sections, in order (titles: ``SECTION_TITLES``)."""
+    bodies = (
+        _network_html(runs),
+        _numbers_html(runs),
+        _narration_html(level),
+        _curves_html(runs),
+        _surface_html(runs),
+        _weights_html(runs),
+    )
+    return [Section(title, body) for title, body in zip(SECTION_TITLES, bodies, strict=True)]
+
+
+def demo_report(
+    directory: str | Path = "glassnet-report",
+    runs: SeedRuns | None = None,
+    level: str = "kid",
+) -> Path:
+    """Write the seed's report to ``directory/index.html`` and return its path.
+
+    ``runs``: the result of ``run_seed_cells()`` (rerun here when None); ``level``: the
+    narration's level ("kid", "student" or "expert").
+    """
+    runs = run_seed_cells() if runs is None else runs
+    return write_report(
+        directory,
+        "glassnet: the seed notebook, rerun",
+        demo_sections(runs, level),
+        summary_line(runs),
+    )
