@@ -113,11 +113,50 @@ def networks() -> dict[str, tuple[gn.Sequential, np.ndarray, np.ndarray]]:
             x,
             rng.integers(0, 2, size=5),
         ),
+        "dropout_l2_l1": (
+            build(
+                [
+                    dense(4, "relu", kernel_regularizer=gn.regularizers.L2(0.01)),
+                    gn.layers.Dropout(0.5, seed=3),
+                    dense(2, "softmax", kernel_regularizer=gn.regularizers.L1(0.02)),
+                ],
+                "categorical_crossentropy",
+                gn.SGD(0.1, momentum=0.9),
+            ),
+            x,
+            np.eye(2)[rng.integers(0, 2, size=5)],
+        ),
+        "one_path_adam": (
+            build(
+                [dense(3, "tanh"), gn.layers.Activation("sigmoid"), dense(1, "linear")],
+                "mse",
+                gn.Adam(0.05),
+            ),
+            x,
+            rng.normal(size=5),
+        ),
     }
+
+
+def example_shares(trace: Trace) -> list[np.ndarray]:
+    """Each example's share of each dC/dW_l: a_{l-1}[r, i] * delta_l[r, j], for every r, i, j.
+    Their sum over r (plus the penalty's gradient) is the engine's dC/dW_l."""
+    shares = []
+    for index, layer in enumerate(trace.info["layers"], start=1):
+        if layer["kind"] != "Dense":
+            continue
+        a_prev, delta = trace[f"a{index - 1}"].value, trace[f"delta{index}"].value
+        share = a_prev[:, :, None] * delta[:, None, :]  # (batch, n_in, units)
+        penalty = trace.get(f"dpenalty{index}/dW{index}")
+        total = share.sum(axis=0) + (0 if penalty is None else penalty.value)
+        np.testing.assert_allclose(total, trace[f"dC/dW{index}"].value, rtol=1e-12, atol=1e-14)
+        shares.append(np.ravel(share))
+    return shares
 
 
 def allowed_values(trace: Trace) -> np.ndarray:
     values = [np.ravel(entry.value).astype(float) for entry in trace]
+    values += example_shares(trace)
     config = trace.info["optimizer"]
     values.append(np.array([v for v in config.values() if isinstance(v, int | float)], float))
     flat = np.concatenate(values)
@@ -306,3 +345,334 @@ def test_readme_excerpt_is_real_output(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     lines = [line for line in excerpt.splitlines() if line and line != "[...]"]
     assert len(lines) > 10 and all(line in out.splitlines() for line in lines)
+
+
+# -- the chain rule, factor by factor; the plugged-in arithmetic ------------------------------
+def test_seed_chain_factors_are_the_traced_values() -> None:
+    from glassnet.explain.chain import chain_factors, chain_path
+
+    trace = seed_trace()
+    factors = chain_factors(trace, 1, row=2)
+    assert [name.split(" ")[0] for name, _ in factors] == [
+        "dC/da2",
+        "da2/dz2",
+        "dz2/da1",
+        "da1/dz1",
+        "dz1/dW1",
+    ]
+    expected = [
+        trace["dC/da2"].value[2],
+        trace["da2/dz2"].value[2],
+        trace["W2"].value,
+        trace["da1/dz1"].value[2],
+        trace["a0"].value[2],
+    ]
+    for (_, printed), value in zip(factors, expected, strict=True):
+        numbers = [float(t) for t in re.findall(r"-?\d+\.\d+(?:e[+-]?\d+)?", printed)]
+        np.testing.assert_allclose(numbers, np.ravel(value), atol=5e-5)
+    text, (i, j) = chain_path(trace, 1, row=2)
+    *_, factor_text, share = re.split(r" = ", text.splitlines()[-1])
+    product = np.prod([float(t.strip("()")) for t in factor_text.split(" * ")])
+    exact = trace["a0"].value[2, i] * trace["delta1"].value[2, j]
+    assert abs(float(share) - exact) <= 5e-5 and abs(product - exact) <= 1e-3 * abs(exact) + 5e-5
+    # the chain, multiplied out exactly, is the engine's delta1 times a0
+    path = (
+        trace["dC/da2"].value[2, 0]
+        * trace["da2/dz2"].value[2, 0]
+        * trace["W2"].value[j, 0]
+        * trace["da1/dz1"].value[2, j]
+        * trace["a0"].value[2, i]
+    )
+    assert path == pytest.approx(exact, rel=1e-12)
+
+
+ARITHMETIC = re.compile(r"^[-+*/() .\d]*(?:(?:sqrt|e[-+])[-+*/() .\d]*)*$")
+RESULT = re.compile(r"^-?\d+\.\d+(?:e[+-]?\d+)?$")
+
+
+def plugged_lines(text: str) -> list[tuple[str, float]]:
+    """(arithmetic, printed result) for each line ending "= <numbers and operators> = <number>"."""
+    found = []
+    for line in text.splitlines():
+        parts = [part.strip() for part in line.split(" = ")]
+        if len(parts) < 2 or not RESULT.match(parts[-1]):
+            continue
+        expression = parts[-2].lstrip("= ").strip()
+        if any(op in expression for op in "*+/") and ARITHMETIC.match(expression):
+            found.append((expression, float(parts[-1])))
+    return found
+
+
+@pytest.mark.parametrize("name", ["seed", *networks()])
+def test_plugged_in_arithmetic_gives_the_printed_result(name: str) -> None:
+    if name == "seed":
+        model, x, y = seed_network(), XOR_X, XOR_Y
+    else:
+        model, x, y = networks()[name]
+        model.train_on_batch(x, y)
+    text = narrate(model.trace_step(x, y), "student", example=1)
+    lines = plugged_lines(text)
+    assert len(lines) >= 8
+    for expression, printed in lines:
+        value = eval(expression.replace("^", "**"), {"sqrt": np.sqrt})  # numbers only
+        assert abs(value - printed) <= 0.02 * abs(printed) + 2e-3, f"{expression} = {printed}"
+
+
+# -- dropout, regularizers, biases, optimizer variants ---------------------------------------
+def test_dropout_and_regularizers_are_traced_and_narrated() -> None:
+    model, x, y = networks()["dropout_l2_l1"]
+    before = [w.copy() for w in model.get_weights()]
+    trace = model.trace_step(x, y)
+    first, last = model.layers[0], model.layers[2]
+    assert trace["penalty1"].value == pytest.approx(0.01 * np.sum(before[0] ** 2), rel=1e-12)
+    assert trace["penalty3"].value == pytest.approx(0.02 * np.sum(np.abs(before[2])), rel=1e-12)
+    data_part = trace["categorical_crossentropy(y, a3)"].value
+    total = data_part + trace["penalty1"].value + trace["penalty3"].value
+    assert trace["C"].value == pytest.approx(total, rel=1e-12)
+    np.testing.assert_allclose(trace["dpenalty1/dW1"].value, 0.02 * before[0], rtol=1e-12)
+    np.testing.assert_allclose(
+        trace["dC/dW1"].value - trace["dpenalty1/dW1"].value,
+        trace["a0"].value.T @ trace["delta1"].value,
+        atol=1e-14,
+    )
+    assert trace["dC/dW1"].equation == "dC/dW1 = a0.T @ delta1 + dpenalty1/dW1"
+    mask = trace["mask2"].value
+    assert set(np.unique(mask)) <= {0.0, 2.0}
+    np.testing.assert_array_equal(trace["a2"].value, trace["a1"].value * mask)
+    np.testing.assert_array_equal(trace["dC/da1"].value, trace["dC/da2"].value * mask)
+    assert first.kernel_regularizer is not None and last.kernel_regularizer is not None
+    kid, student, expert = (narrate(trace, level) for level in LEVELS)
+    assert words.REGULARIZER_WORDS["l2"]["kid"] in kid and "fines for big knobs" in kid
+    assert words.LAYER_WORDS["Dropout"]["kid"] in kid
+    assert words.REGULARIZER_WORDS["l1"]["student"] in student
+    assert "C = categorical_crossentropy(y, a3) + penalty1 + penalty3 = " in student
+    assert "da2/da1 = mask2" in student and "dC/da1 = dC/da2 * mask2" in student
+    assert words.LAYER_WORDS["Dropout"]["student"] in expert
+    assert words.REGULARIZER_WORDS["l2"]["gradient"] in expert
+
+
+def test_biases_are_narrated() -> None:
+    model, x, y = networks()["one_path_adam"]
+    trace = model.trace_step(x, y)
+    np.testing.assert_allclose(trace["dC/db1"].value, trace["delta1"].value.sum(axis=0))
+    student = narrate(trace, "student")
+    assert "dC/db1 = sum(delta1, axis=0): (5x3) -> (3)" in student
+    assert "z1 = a0 @ W1 + b1: (5x3) @ (3x3) + (3) -> (5x3)" in student
+    assert "its own extra knob (the bias)" in narrate(trace, "kid")
+    assert "m_b3[0] = " in student and "b3_new[0] = " in student
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "lines"),
+    [
+        (gn.SGD(0.1), ["W_new = W - learning_rate * dC/dW"]),
+        (
+            gn.SGD(0.1, momentum=0.9),
+            ["momentum_W = mu * momentum_W + dC/dW", "W_new = W - learning_rate * momentum_W"],
+        ),
+        (
+            gn.SGD(0.1, momentum=0.9, nesterov=True),
+            ["W_new = W - learning_rate * (dC/dW + mu * momentum_W)"],
+        ),
+        (gn.RMSprop(0.01), ["v_W = rho * v_W + (1 - rho) * (dC/dW)**2"]),
+        (
+            gn.RMSprop(0.01, centered=True),
+            [
+                "mean_W = rho * mean_W + (1 - rho) * dC/dW",
+                "W_new = W - learning_rate * dC/dW / (sqrt(v_W - mean_W**2) + eps)",
+            ],
+        ),
+        (
+            gn.RMSprop(0.01, momentum=0.5, centered=True),
+            ["momentum_W = mu * momentum_W + dC/dW / (sqrt(v_W - mean_W**2) + eps)"],
+        ),
+        (
+            gn.Adam(0.01),
+            [
+                "m_W = beta_1 * m_W + (1 - beta_1) * dC/dW",
+                "v_W = beta_2 * v_W + (1 - beta_2) * (dC/dW)**2",
+            ],
+        ),
+    ],
+)
+def test_each_optimizer_variant_states_its_rule(optimizer, lines: list[str]) -> None:
+    model = gn.Sequential(
+        [gn.Input(shape=(2,)), gn.layers.Dense(2, "tanh"), gn.layers.Dense(1)],
+        dtype="float64",
+        seed=0,
+    )
+    model.compile(optimizer=optimizer, loss="mse")
+    x, y = np.array([[0.5, -1.0], [2.0, 0.3]]), np.array([1.0, 0.0])
+    model.train_on_batch(x, y)
+    trace = model.trace_step(x, y)
+    student, expert = narrate(trace, "student"), narrate(trace, "expert")
+    for line in lines:
+        assert f"    {line}\n" in student
+        assert line in expert
+    assert len(plugged_lines(student)) >= 6
+
+
+# -- --model and --data: a saved network on a data set --------------------------------------
+def saved_moons_model(folder: Path) -> Path:
+    model = gn.Sequential(
+        [gn.Input(shape=(2,)), gn.layers.Dense(4, "tanh"), gn.layers.Dense(1, "sigmoid")],
+        dtype="float64",
+        seed=5,
+    )
+    model.compile(optimizer=gn.Adam(0.02), loss="binary_crossentropy")
+    x, y = gn.datasets.moons()
+    model.fit(x, y, epochs=2, batch_size=50, verbose=0)
+    path = folder / "moons.glassnet"
+    model.save(path)
+    return path
+
+
+def test_cli_explain_a_saved_model_on_a_named_data_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = saved_moons_model(tmp_path)
+    saved = path.read_bytes()
+    args = ["explain", "--model", str(path), "--data", "moons", "--batch", "8"]
+    assert main([*args, "--level", "student", "--step", "1"]) == 0
+    out = capsys.readouterr().out
+    x, y = gn.datasets.moons()
+    model = gn.load_model(path)
+    model.train_on_batch(x[:8], y[:8])
+    trace = model.trace_step(x[:8], y[:8])
+    assert out == narrate(trace, "student")
+    np.testing.assert_array_equal(trace["a2"].value, model.predict(x[:8]))
+    assert "a batch of 8 examples" in out and "Fused gradient" in out
+    assert trace.step == model.optimizer.iterations == 8 + 1  # 2 epochs of 4 batches, then one
+    check_numbers(out, trace)
+    assert path.read_bytes() == saved  # explaining never writes the model file
+
+
+def test_cli_explain_a_saved_model_on_a_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = saved_moons_model(tmp_path)
+    csv = tmp_path / "points.csv"
+    csv.write_text("x1,x2,label\n0.5,0.2,1\n-1.0,0.8,0\n1.5,-0.4,1\n", encoding="utf-8")
+    assert main(["explain", "--model", str(path), "--data", str(csv), "--level", "kid"]) == 0
+    out = capsys.readouterr().out
+    x, y = gn.datasets.load_csv(csv)
+    assert out == narrate(gn.load_model(path).trace_step(x, y), "kid")
+    assert "looks at 3 examples" in out
+
+
+def test_cli_explain_model_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = saved_moons_model(tmp_path)
+    assert main(["explain", "--model", str(path)]) == 2
+    assert "--model needs --data" in capsys.readouterr().err
+    assert main(["explain", "--data", "moons"]) == 2
+    assert "--data goes with --model" in capsys.readouterr().err
+    assert main(["explain", "--batch", "2"]) == 2
+    assert "--batch goes with --model" in capsys.readouterr().err
+    assert main(["explain", "--model", str(path), "--data", "nowhere.csv"]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["explain", "--model", str(tmp_path / "missing.glassnet"), "--data", "xor"]) == 2
+    assert capsys.readouterr().err.startswith("glassnet explain: error:")
+    assert main(["explain", "--model", str(path), "--data", "xor"]) == 2  # 3 features, not 2
+    assert "expects input of shape (batch, 2)" in capsys.readouterr().err
+    uncompiled = gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(1)], seed=0)
+    uncompiled.save(tmp_path / "bare.glassnet")
+    assert main(["explain", "--model", str(tmp_path / "bare.glassnet"), "--data", "moons"]) == 2
+    assert "compile" in capsys.readouterr().err
+
+
+def test_cli_in_a_terminal_prints_colour_with_rich(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("rich")
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["explain", "--level", "student"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b[" in out  # ANSI colour
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    assert "dC/dW2 = a1.T @ delta2: (4x4).T @ (4x1) -> (4x1)" in plain
+    assert "dC/dW1[2,0], example 1's share" in plain and "Eq (A)" in plain
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [cls for cls in losses.LOSSES.values() if "from_logits" in cls.__init__.__code__.co_varnames],
+)
+def test_each_loss_from_logits_is_narrated(loss) -> None:
+    try:
+        instance = loss(from_logits=True)
+    except TypeError:
+        pytest.skip("this loss has no from_logits")
+    if not instance.from_logits:
+        pytest.skip("this loss has no from_logits")
+    units = 1 if instance.name == "binary_crossentropy" else 3
+    model = gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(units)], dtype="float64", seed=0)
+    model.compile(optimizer="sgd", loss=instance)
+    x = np.array([[0.5, -1.0], [2.0, 0.3]])
+    y = {
+        "binary_crossentropy": np.array([1.0, 0.0]),
+        "categorical_crossentropy": np.eye(3)[[2, 0]],
+        "sparse_categorical_crossentropy": np.array([2, 0]),
+    }[instance.name]
+    trace = model.trace_step(x, y)
+    squash = activations.get("sigmoid" if units == 1 else "softmax")
+    np.testing.assert_allclose(trace["p"].value, squash(trace["a1"].value), rtol=1e-15)
+    np.testing.assert_allclose(
+        trace["dC/da1"].value, (trace["p - y"].value) / trace["a1"].value.size * units, atol=1e-15
+    )
+    student = narrate(trace, "student")
+    assert words.LOGITS_WORDS[instance.name]["formula"] in student
+    assert words.LOGITS_WORDS[instance.name]["why"] in student
+    kid = narrate(trace, "kid")
+    assert "raw score" in kid
+    check_numbers(student, trace)
+    check_numbers(kid, trace)
+
+
+@pytest.mark.parametrize("name", list(networks()))
+def test_the_narrated_trace_is_the_engines_step(name: str) -> None:
+    """The values the narrations print (checked above against the trace) are the engine's own:
+    a twin model trained by train_on_batch has the traced gradients, new weights and outputs."""
+    (model, x, y), (twin, _, _) = networks()[name], networks()[name]
+    for net in (model, twin):
+        net.train_on_batch(x, y)
+    trace = model.trace_step(x, y, update=True)
+    loss = twin.train_on_batch(x, y)
+    assert float(trace["C"].value) == pytest.approx(loss, rel=1e-12)
+    for index, layer in enumerate(twin.layers, start=1):
+        if layer.kind != "Dense":
+            continue
+        np.testing.assert_array_equal(trace[f"dC/dW{index}"].value, layer.kernel_gradient)
+        np.testing.assert_array_equal(trace[f"W{index}_new"].value, layer.kernel)
+        np.testing.assert_array_equal(trace[f"dC/db{index}"].value, layer.bias_gradient)
+        np.testing.assert_array_equal(trace[f"b{index}_new"].value, layer.bias)
+    out = f"a{len(twin.layers)}"
+    np.testing.assert_allclose(trace[f"{out}_new"].value, twin.predict(x), rtol=1e-12)
+
+
+LAYER_CASES = {
+    "Dense": lambda: gn.layers.Dense(3, "tanh"),
+    "Activation": lambda: gn.layers.Activation("tanh"),
+    "Dropout": lambda: gn.layers.Dropout(0.5, seed=0),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(cls.kind for cls in layers.LAYERS.values()))
+def test_each_layer_kind_is_narrated(kind: str) -> None:
+    assert kind in LAYER_CASES, f"a new layer kind {kind}: give it words and a case here"
+    model = gn.Sequential(
+        [gn.Input(shape=(3,)), gn.layers.Dense(3), LAYER_CASES[kind](), gn.layers.Dense(1)],
+        dtype="float64",
+        seed=0,
+    )
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.random.default_rng(0).normal(size=(4, 3)), np.arange(4.0)
+    trace = model.trace_step(x, y)
+    kid, student = narrate(trace, "kid"), narrate(trace, "student")
+    table = words.LAYER_WORDS[kind]
+    assert table["kid"].split("{")[0].split(";")[0] in kid
+    if kind != "Dense":
+        assert table["student"] in student or words.ACTIVATION_WORDS["tanh"]["student"] in student
+    assert "dC/da2" in trace and "dC/da1" in trace  # the blame passes through it
+    check_numbers(student, trace)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+import glassnet as gn
 from glassnet.explain import narrate
 from glassnet.seed import XOR_X, XOR_Y, seed_network
 
@@ -25,6 +26,19 @@ def test_html_narration_renders_offline(tmp_path: Path) -> None:
     trace = seed_network().trace_step(XOR_X, XOR_Y)
     page_html = narrate(trace, level="student", format="html")
     fragment = narrate(trace, level="kid", format="html", standalone=False)
+    other = gn.Sequential(
+        [
+            gn.Input(shape=(2,)),
+            gn.layers.Dense(5, "relu", kernel_regularizer=gn.regularizers.L2(0.01)),
+            gn.layers.Dropout(0.4, seed=1),
+            gn.layers.Dense(3, "softmax"),
+        ],
+        dtype="float64",
+        seed=2,
+    )
+    other.compile(optimizer=gn.Adam(0.01), loss="sparse_categorical_crossentropy")
+    x, y = gn.datasets.spiral(n_samples=12, n_classes=3)
+    other_html = narrate(other.trace_step(x, y), level="student", format="html")
     problems: list[str] = []
     requests: list[str] = []
     with sync_playwright() as p:
@@ -44,6 +58,10 @@ def test_html_narration_renders_offline(tmp_path: Path) -> None:
             page.screenshot(path=str(shot), full_page=True)
             page.set_content(f"<!DOCTYPE html><title>embed</title><body>{fragment}</body>")
             kid_text = page.inner_text("section.glassnet-explain")
+            page.set_content(other_html, wait_until="load")
+            other_text = page.inner_text("body")
+            other_shot = tmp_path / "dropout_adam.png"
+            page.screenshot(path=str(other_shot), full_page=True)
         finally:
             browser.close()
     assert problems == [] and requests == []
@@ -51,3 +69,5 @@ def test_html_narration_renders_offline(tmp_path: Path) -> None:
     assert "0.7575" in text and cells > 50
     assert shot.stat().st_size > 10_000 and shot.read_bytes()[:4] == b"\x89PNG"
     assert "it was 0.758 too high" in kid_text
+    assert "mask2 = (u >= 0.4) / (1 - 0.4)" in other_text and "m_W1[0,0] = " in other_text
+    assert other_shot.stat().st_size > 10_000

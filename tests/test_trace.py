@@ -183,3 +183,128 @@ def test_reprs_for_jupyter_escape_html() -> None:
     history = model.fit(np.ones((2, 2)), np.ones(2), epochs=25, verbose=0)
     table = history._repr_html_()
     assert table.count("<tr>") == 1 + 10 + 1 + 10 and "loss" in table
+
+
+def dropout_model(seed_of_layer: int | None) -> gn.Sequential:
+    model = gn.Sequential(
+        [
+            gn.Input(shape=(3,)),
+            gn.layers.Dense(6, "relu", kernel_regularizer=gn.regularizers.L2(0.01)),
+            gn.layers.Dropout(0.3, seed=seed_of_layer),
+            gn.layers.Dense(1, "sigmoid", kernel_regularizer=gn.regularizers.L1L2(0.01, 0.02)),
+        ],
+        dtype="float64",
+        seed=4,
+    )
+    model.compile(optimizer=gn.SGD(0.1, momentum=0.9), loss="binary_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("seed_of_layer", [None, 11])
+def test_dropout_trace_leaves_every_random_stream(
+    rng: np.random.Generator, seed_of_layer: int | None
+) -> None:
+    x, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=8)
+    traced, plain = dropout_model(seed_of_layer), dropout_model(seed_of_layer)
+    for model in (traced, plain):
+        model.train_on_batch(x, y)
+    layer_state = copy.deepcopy(traced.layers[1].rng.bit_generator.state)
+    trace = traced.trace_step(x, y)
+    assert traced.layers[1].rng.bit_generator.state == layer_state
+    for model in (traced, plain):
+        model.train_on_batch(x, y)
+    assert_same(traced.get_weights(), plain.get_weights())
+    assert trace["dC/dW3"].equation == "dC/dW3 = a2.T @ delta3 + dpenalty3/dW3"
+    assert trace["dpenalty3/dW3"].equation == "dpenalty3/dW3 = 0.01 * sign(W3) + 2 * 0.02 * W3"
+    assert trace["penalty3"].equation == "penalty3 = 0.01 * sum(|W3|) + 0.02 * sum(W3**2)"
+
+
+def test_traced_dropout_step_is_the_real_step(rng: np.random.Generator) -> None:
+    """With update=True the traced step (its mask included) is the step training makes."""
+    x, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=8)
+    traced, plain = dropout_model(7), dropout_model(7)
+    trace = traced.trace_step(x, y, update=True)
+    plain.train_on_batch(x, y)
+    np.testing.assert_array_equal(trace["mask2"].value, plain.layers[1].mask)
+    assert_same(traced.get_weights(), plain.get_weights())
+    assert np.array_equal(trace["W3_new"].value, plain.layers[2].kernel)
+    loss = plain.loss(trace["y"].value, trace["a3"].value)
+    penalties = sum(layer.regularization_penalty() for layer in dropout_model(7).layers)
+    assert trace["C"].value == pytest.approx(loss + penalties, rel=1e-12)
+
+
+def test_optimizer_state_before_and_after(rng: np.random.Generator) -> None:
+    model = small_model(gn.Adam(0.01))
+    x, y = data(rng)
+    model.train_on_batch(x, y)
+    m_before = model.optimizer.first_moments[0].copy()
+    trace = model.trace_step(x, y)
+    np.testing.assert_array_equal(trace["m_W1_old"].value, m_before)
+    g = trace["dC/dW1"].value
+    np.testing.assert_allclose(trace["m_W1"].value, 0.9 * m_before + 0.1 * g, atol=1e-15)
+    momentum = small_model(gn.SGD(0.1, momentum=0.9)).trace_step(x, y)  # first step: b = g
+    np.testing.assert_array_equal(momentum["momentum_W1_old"].value, 0.0)
+    np.testing.assert_array_equal(momentum["momentum_W1"].value, momentum["dC/dW1"].value)
+
+
+def test_weightless_layers_record_their_factor(rng: np.random.Generator) -> None:
+    model = small_model(gn.SGD(0.1))
+    x, y = data(rng)
+    trace = model.trace_step(x, y)
+    relu = trace["da3/da2"]
+    assert relu.equation == "da3/da2 = relu'(a2)"
+    np.testing.assert_array_equal(relu.value, (trace["a2"].value > 0).astype(float))
+    np.testing.assert_array_equal(trace["dC/da2"].value, trace["dC/da3"].value * relu.value)
+
+
+def test_fit_trace_every_collects_traces(rng: np.random.Generator) -> None:
+    x, y = data(rng, n=8)
+    model, plain = small_model(gn.Adam(0.01)), small_model(gn.Adam(0.01))
+    model.fit(x, y, epochs=3, batch_size=4, verbose=0, trace_every=3)
+    plain.fit(x, y, epochs=3, batch_size=4, verbose=0)
+    assert [t.step for t in model.traces] == [0, 3]
+    assert_same(model.get_weights(), plain.get_weights())
+
+
+def test_trace_off_costs_nothing(monkeypatch: pytest.MonkeyPatch, rng: np.random.Generator) -> None:
+    """No hook sits in the training path: the layers' and model's forward, backward and step
+    never mention a recorder, and fit without trace_every never reaches the trace code
+    (benchmarks/run.py times it: fit with tracing off against the bare engine loop)."""
+    import inspect
+
+    from glassnet import layers, model, trace
+
+    hot = [model.Sequential._train_step, model.Sequential.forward, model.Sequential.backward]
+    hot += [
+        getattr(cls, name) for cls in layers.LAYERS.values() for name in ("forward", "backward")
+    ]
+    for function in hot:
+        source = inspect.getsource(function)
+        assert "trace" not in source and "record" not in source, function.__qualname__
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the trace code ran while tracing was off")
+
+    monkeypatch.setattr(trace, "_trace_prepared", refuse)
+    monkeypatch.setattr(trace.Trace, "add", refuse)
+    x, y = data(rng, n=8)
+    net = small_model(gn.Adam(0.01))
+    net.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    net.train_on_batch(x, y)
+    assert net.traces == []
+
+
+def test_trace_steps_count_every_update_across_fits(rng: np.random.Generator) -> None:
+    x, y = data(rng, n=8)
+    model = small_model(gn.SGD(0.1))
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0, trace_every=1)
+    assert [t.step for t in model.traces] == [0, 1]
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0, trace_every=1)
+    assert [t.step for t in model.traces] == [2, 3]
+    assert narrate_title(model.traces[-1]) == "Training step 3, told simply"
+
+
+def narrate_title(trace: Trace) -> str:
+    from glassnet.explain import narrate
+
+    return narrate(trace).splitlines()[0]

@@ -12,10 +12,14 @@ The entries come in the order the data flows, with the seed notebook's symbols:
 phase     symbols (l = 1 .. L, the layer's position; parameters named W_l, b_l)
 ========  =========================================================================
 forward   a0; per layer W_l, b_l, z_l = a_{l-1} @ W_l + b_l, a_l = f_l(z_l)
-loss      y, a_L - y, C, dC/da_L (or delta_L directly when the loss is fused)
+          (Dropout: mask_l, a_l = a_{l-1} * mask_l)
+loss      y, a_L - y, C, dC/da_L (or delta_L directly when the loss is fused); with a kernel
+          regularizer also loss(y, a_L) and penalty_l, so that C = loss + sum of penalties
 backward  per layer from the last: da_l/dz_l = f_l'(z_l), delta_l, dC/dW_l, dC/db_l,
-          dC/da_{l-1} = delta_l @ W_l.T
-update    optimizer state (momentum_, m_, v_ ...), W_l_new, change_W_l; a_L_new
+          dC/da_{l-1} = delta_l @ W_l.T (a weightless layer: da_l/da_{l-1}, dC/da_{l-1});
+          with a regularizer dpenalty_l/dW_l, part of dC/dW_l
+update    optimizer state before (m_W_l_old ...) and after (momentum_, m_, v_ ...),
+          W_l_new, change_W_l; a_L_new
 ========  =========================================================================
 
 >>> import glassnet as gn
@@ -37,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from glassnet import activations as activations_module
 from glassnet.callbacks import Callback, Logs
 
 if TYPE_CHECKING:
@@ -53,7 +58,7 @@ OPTIMIZER_STATE: dict[str, list[tuple[str, str, str]]] = {
         (
             "momentums",
             "momentum",
-            "momentum_{p} = mu * momentum_{p} + dC/d{p} / (sqrt(v_{p}) + eps)",
+            "momentum_{p} = mu * momentum_{p} + dC/d{p} / (sqrt(v_{p}{centered}) + eps)",
         ),
     ],
     "adam": [
@@ -68,10 +73,13 @@ UPDATE_EQUATIONS: dict[str, str] = {
     "sgd_nesterov": "{p}_new = {p} - learning_rate * (dC/d{p} + mu * momentum_{p})",
     "rmsprop": "{p}_new = {p} - learning_rate * dC/d{p} / (sqrt(v_{p}) + eps)",
     "rmsprop_momentum": "{p}_new = {p} - learning_rate * momentum_{p}",
+    "rmsprop_centered": "{p}_new = {p} - learning_rate * dC/d{p} / "
+    "(sqrt(v_{p} - mean_{p}**2) + eps)",
+    "rmsprop_centered_momentum": "{p}_new = {p} - learning_rate * momentum_{p}",
     "adam": "{p}_new = {p} - learning_rate / (1 - beta_1^t) * m_{p} / "
     "(sqrt(v_{p}) / sqrt(1 - beta_2^t) + eps)",
 }
-_CACHES = ("a_prev", "z", "a", "delta")
+_CACHES = ("a_prev", "z", "a", "delta", "mask", "training")
 _PARAMETER_SYMBOLS = {"kernel": "W", "bias": "b"}
 
 
@@ -176,6 +184,12 @@ def _trace_prepared(model: Sequential, x: Array, y: Array, update: bool) -> Trac
         after = model.forward(x, training=False)
         out = f"a{len(model.layers)}"
         trace.add("update", len(model.layers), f"{out}_new", f"{out} with the new weights", after)
+        if "p" in trace:
+            squash = trace["p"].equation.split(" = ")[1].split("(")[0]
+            probability = activations_module.get(squash)(after)
+            trace.add(
+                "update", len(model.layers), "p_new", f"p_new = {squash}({out}_new)", probability
+            )
         _set_caches(model, stepped)
     finally:
         if not update:
@@ -184,16 +198,18 @@ def _trace_prepared(model: Sequential, x: Array, y: Array, update: bool) -> Trac
 
 
 def _caches(model: Sequential) -> list[dict[str, Any]]:
-    return [{key: vars(layer).get(key) for key in _CACHES} for layer in model.layers]
+    return [
+        {key: vars(layer)[key] for key in _CACHES if key in vars(layer)} for layer in model.layers
+    ]
 
 
 def _set_caches(model: Sequential, caches: list[dict[str, Any]]) -> None:
     for layer, kept in zip(model.layers, caches, strict=True):
-        for key, value in kept.items():
-            if value is None:
-                vars(layer).pop(key, None)
+        for key in _CACHES:
+            if key in kept:
+                setattr(layer, key, kept[key])
             else:
-                setattr(layer, key, value)
+                vars(layer).pop(key, None)
 
 
 class _Snapshot:
@@ -204,6 +220,14 @@ class _Snapshot:
         self.gradients = [[g.copy() for g in layer.gradients] for layer in model.layers]
         self.optimizer = copy.deepcopy(vars(model.optimizer))
         self.rng = copy.deepcopy(model.rng.bit_generator.state)
+        # a layer with a random stream of its own (Dropout(seed=...)) must not be advanced either
+        self.layer_rngs = [
+            copy.deepcopy(layer.rng.bit_generator.state)
+            if isinstance(getattr(layer, "rng", None), np.random.Generator)
+            and layer.rng is not model.rng
+            else None
+            for layer in model.layers
+        ]
         self.caches = _caches(model)
 
     def restore(self, model: Sequential) -> None:
@@ -215,6 +239,9 @@ class _Snapshot:
                 target[...] = value
         vars(model.optimizer).update(self.optimizer)
         model.rng.bit_generator.state = self.rng
+        for layer, state in zip(model.layers, self.layer_rngs, strict=True):
+            if state is not None:
+                layer.rng.bit_generator.state = state
 
 
 def _describe(model: Sequential, batch: int) -> dict[str, Any]:
@@ -262,9 +289,50 @@ def _record_forward(trace: Trace, model: Sequential, x: Array, params: list[list
             equation = f"a{index} = {activation.name}(z{index})"
         elif activation is not None:
             equation = f"a{index} = {activation.name}({prev})"
+        elif _dropping(layer):
+            mask = f"mask{index}"
+            rate = layer.rate
+            trace.add("forward", index, mask, f"{mask} = (u >= {rate}) / (1 - {rate})", layer.mask)
+            equation = f"a{index} = {prev} * {mask}"
         else:
-            equation = f"a{index} = {layer.kind.lower()}({prev})"
+            equation = f"a{index} = {prev}  ({layer.kind.lower()}, not training)"
         trace.add("forward", index, f"a{index}", equation, layer.a)
+
+
+def _dropping(layer: Any) -> bool:
+    """True for a Dropout layer whose traced forward pass dropped (training, rate > 0)."""
+    return (
+        layer.kind == "Dropout"
+        and getattr(layer, "training", False)
+        and layer.rate > 0
+        and getattr(layer, "mask", None) is not None
+    )
+
+
+def _regularized(model: Sequential) -> list[tuple[int, Any]]:
+    return [
+        (index, layer)
+        for index, layer in enumerate(model.layers, start=1)
+        if getattr(layer, "kernel_regularizer", None) is not None
+    ]
+
+
+def _penalty_equation(regularizer: Any, index: int) -> str:
+    parts = []
+    if getattr(regularizer, "l1", 0):
+        parts.append(f"{regularizer.l1} * sum(|W{index}|)")
+    if getattr(regularizer, "l2", 0) or not parts:
+        parts.append(f"{getattr(regularizer, 'l2', 0.0)} * sum(W{index}**2)")
+    return f"penalty{index} = " + " + ".join(parts)
+
+
+def _penalty_gradient_equation(regularizer: Any, index: int) -> str:
+    parts = []
+    if getattr(regularizer, "l1", 0):
+        parts.append(f"{regularizer.l1} * sign(W{index})")
+    if getattr(regularizer, "l2", 0) or not parts:
+        parts.append(f"2 * {getattr(regularizer, 'l2', 0.0)} * W{index}")
+    return f"dpenalty{index}/dW{index} = " + " + ".join(parts)
 
 
 def _record_loss_and_backward(
@@ -272,31 +340,58 @@ def _record_loss_and_backward(
 ) -> None:
     count = len(model.layers)
     out = f"a{count}"
+    name = model.loss.name
     trace.add("loss", count, "y", "y", y)
     trace.add("loss", count, f"{out} - y", f"{out} - y", a - y)
-    trace.add("loss", count, "C", f"C = {model.loss.name}(y, {out})", np.asarray(loss))
+    if getattr(model.loss, "from_logits", False):
+        # the output is a logit: the loss turns it into a probability p itself
+        squash = "sigmoid" if model.loss.name == "binary_crossentropy" else "softmax"
+        probability = activations_module.get(squash)(a)
+        trace.add("loss", count, "p", f"p = {squash}({out})", probability)
+        trace.add("loss", count, "p - y", "p - y", probability - y)
+    regularized = _regularized(model)
+    if regularized:
+        # C = loss + penalties, each penalty on the weights the step started from
+        trace.add("loss", count, f"{name}(y, {out})", f"{name}(y, {out})", model.loss(y, a))
+        for index, layer in regularized:
+            penalty = layer.kernel_regularizer(params[index - 1][0])
+            equation = _penalty_equation(layer.kernel_regularizer, index)
+            trace.add("loss", index, f"penalty{index}", equation, penalty)
+        penalties = " + ".join(f"penalty{index}" for index, _ in regularized)
+        trace.add("loss", count, "C", f"C = {name}(y, {out}) + {penalties}", np.asarray(loss))
+    else:
+        trace.add("loss", count, "C", f"C = {name}(y, {out})", np.asarray(loss))
     if trace.info["fused"]:
         grad = None  # delta_L comes straight from the loss; see the backward entries
     else:
         grad = model.loss.gradient(y, a)  # (batch, units): the engine's own dC/da_L, recomputed
-        trace.add("loss", count, f"dC/d{out}", f"dC/d{out} = {model.loss.name}'(y, {out})", grad)
+        trace.add("loss", count, f"dC/d{out}", f"dC/d{out} = {name}'(y, {out})", grad)
     for index in range(count, 0, -1):
         layer = model.layers[index - 1]
         activation = getattr(layer, "activation", None)
         kept = vars(layer)
         if layer.kind == "Dense":
             if grad is None:
-                equation = f"delta{index} = ({out} - y) / n  (fused {model.loss.name})"
+                equation = f"delta{index} = ({out} - y) / n  (fused {name})"
             elif activation.elementwise:
                 factor = activation.derivative(layer.z, layer.a)
-                name = f"da{index}/dz{index}"
-                trace.add("backward", index, name, f"{name} = {activation.name}'(z{index})", factor)
-                equation = f"delta{index} = dC/da{index} * {name}"
+                slope = f"da{index}/dz{index}"
+                trace.add(
+                    "backward", index, slope, f"{slope} = {activation.name}'(z{index})", factor
+                )
+                equation = f"delta{index} = dC/da{index} * {slope}"
             else:
                 equation = f"delta{index} = {activation.name}_backward(dC/da{index}, a{index})"
             trace.add("backward", index, f"delta{index}", equation, layer.delta)
             prev = f"a{index - 1}"
             grad_w = f"dC/dW{index} = {prev}.T @ delta{index}"
+            regularizer = layer.kernel_regularizer
+            if regularizer is not None:
+                weights = params[index - 1][0]
+                penalty = f"dpenalty{index}/dW{index}"
+                equation = _penalty_gradient_equation(regularizer, index)
+                trace.add("backward", index, penalty, equation, regularizer.gradient(weights))
+                grad_w += f" + {penalty}"
             trace.add("backward", index, f"dC/dW{index}", grad_w, layer.kernel_gradient)
             if layer.use_bias:
                 grad_b = f"dC/db{index} = sum(delta{index}, axis=0)"
@@ -307,7 +402,21 @@ def _record_loss_and_backward(
                 trace.add("backward", index, f"dC/da{index - 1}", equation, grad)
         elif "delta" in kept:
             # a weightless layer: its delta is the gradient for its input
-            equation = f"dC/da{index - 1} = dC/da{index} * da{index}/da{index - 1}"
+            link = f"da{index}/da{index - 1}"
+            if activation is not None and activation.elementwise and grad is not None:
+                factor = activation.derivative(layer.z, layer.a)
+                trace.add(
+                    "backward", index, link, f"{link} = {activation.name}'(a{index - 1})", factor
+                )
+                equation = f"dC/da{index - 1} = dC/da{index} * {link}"
+            elif activation is not None and grad is not None:
+                equation = f"dC/da{index - 1} = {activation.name}_backward(dC/da{index}, a{index})"
+            elif activation is not None:
+                equation = f"dC/da{index - 1} = ({out} - y) / n  (fused {name})"
+            elif _dropping(layer):
+                equation = f"dC/da{index - 1} = dC/da{index} * mask{index}"
+            else:
+                equation = f"dC/da{index - 1} = dC/da{index}"
             trace.add("backward", index, f"dC/da{index - 1}", equation, layer.delta)
             grad = layer.delta
 
@@ -320,24 +429,32 @@ def _record_update(trace: Trace, model: Sequential, saved: _Snapshot) -> None:
         trace.add("update", 0, "1 - beta_1^t", f"1 - beta_1^{t}", 1.0 - optimizer.beta_1**t)
         trace.add("update", 0, "1 - beta_2^t", f"1 - beta_2^{t}", 1.0 - optimizer.beta_2**t)
     rule = name
+    centered = name == "rmsprop" and getattr(optimizer, "centered", False)
+    if centered:
+        rule += "_centered"
     if name in ("sgd", "rmsprop") and getattr(optimizer, "momentum", 0):
         rule += "_nesterov" if getattr(optimizer, "nesterov", False) else "_momentum"
     flat = 0
     for index, layer in enumerate(model.layers, start=1):
         for position, param_name in enumerate(layer.parameter_names):
             symbol = f"{_PARAMETER_SYMBOLS.get(param_name, param_name)}{index}"
+            before = saved.parameters[index - 1][position]
             for attribute, prefix, equation in OPTIMIZER_STATE.get(name, []):
                 state = getattr(optimizer, attribute, None) or []
                 if flat < len(state) and state[flat] is not None:
+                    old = (saved.optimizer.get(attribute) or [None] * (flat + 1))[flat]
+                    old = np.zeros_like(before) if old is None else old
+                    state_symbol = f"{prefix}_{symbol}"
                     trace.add(
                         "update",
                         index,
-                        f"{prefix}_{symbol}",
-                        equation.format(p=symbol),
-                        state[flat],
+                        f"{state_symbol}_old",
+                        f"{state_symbol} before this step",
+                        old,
                     )
+                    text = equation.format(p=symbol, centered=f" - mean_{symbol}**2" * centered)
+                    trace.add("update", index, state_symbol, text, state[flat])
             new = layer.parameters[position]
-            before = saved.parameters[index - 1][position]
             equation = UPDATE_EQUATIONS.get(rule, "{p}_new = optimizer({p}, dC/d{p})")
             trace.add("update", index, f"{symbol}_new", equation.format(p=symbol), new)
             change = f"change_{symbol} = {symbol}_new - {symbol}"
@@ -368,7 +485,6 @@ class TraceCallback(Callback):
     def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
         if self._seen % self.every == 0 and self.model is not None:
             x, y = self.model.current_batch
-            trace = _trace_prepared(self.model, x, y, update=False)
-            trace.step = self._seen
-            self.traces.append(trace)
+            # its step is the optimizer's count of updates so far, so a second fit goes on counting
+            self.traces.append(_trace_prepared(self.model, x, y, update=False))
         self._seen += 1

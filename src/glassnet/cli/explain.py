@@ -3,7 +3,7 @@
 With no arguments it tells step 0 of the seed notebook's network (initial output 0.758 ...) at the
 kid's level. ``--step N`` trains N full-batch steps first; ``--example K`` follows row K;
 ``--level``, ``--format`` and ``--output`` choose how; ``--model FILE --data NAME|CSV`` narrate
-a saved network on a data set instead.
+a saved network (``model.save``) on a data set instead, ``--batch N`` on its first N examples.
 """
 
 from __future__ import annotations
@@ -39,6 +39,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--data", help=f"with --model: a data set ({', '.join(DATASETS)}) or a CSV file path"
     )
+    parser.add_argument(
+        "--batch",
+        type=_positive,
+        default=None,
+        help="with --data: step on the first N examples (default: all of them, as one batch)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -69,21 +75,24 @@ def _network(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     if args.model is None:
         if args.data is not None:
             raise ValueError("--data goes with --model; without --model the seed's XOR is used.")
+        if args.batch is not None:
+            raise ValueError(
+                "--batch goes with --model and --data; the seed's batch is its 4 rows."
+            )
         return seed_module.seed_network(), seed_module.XOR_X, seed_module.XOR_Y
     if args.data is None:
         raise ValueError("--model needs --data: a data set name or a CSV file to step on.")
-    import glassnet
+    from glassnet import load_model
 
-    load_model = getattr(glassnet, "load_model", None)
-    if load_model is None:
-        raise ImportError("this glassnet has no load_model yet, so --model cannot be read.")
     model = load_model(args.model)
-    if model.optimizer is None or model.loss is None:
+    if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
         raise ValueError(
             f"The model in {args.model} was saved without compile(); compile it (optimizer and "
             f"loss) and save it again, so a training step can be narrated."
         )
     x, y = _data(args.data)
+    if args.batch is not None:
+        x, y = x[: args.batch], y[: args.batch]
     return model, x, y
 
 
@@ -108,4 +117,11 @@ def _non_negative(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a whole number >= 1, got 0")
     return value

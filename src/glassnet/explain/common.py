@@ -17,7 +17,7 @@ def per_example(entry: TraceEntry) -> bool:
     """True when the entry has one row per example (a, z, y, delta, dC/da ...)."""
     if _PARAMETER_LIKE.match(entry.symbol) or not entry.shape:
         return False
-    return entry.phase != "update" or entry.symbol.startswith("a")
+    return entry.phase != "update" or entry.symbol.startswith("a") or entry.symbol == "p_new"
 
 
 def rows(trace: Trace, entry: TraceEntry, example: int | None) -> np.ndarray:
@@ -127,3 +127,29 @@ def regularizer_words(layer: dict[str, Any], level: str) -> str | None:
     if level == "kid":
         return f"This layer {words['kid']}."
     return f"{words['student']}: `{words['formula']}`, `{words['gradient']}`."
+
+
+def update_rule(trace: Trace) -> list[str]:
+    """The optimizer's rule as the trace wrote it for the first weight matrix, with its symbol
+    made general (W1 -> W): momentum, Nesterov, centering and Adam's moments included."""
+    first = next(e for e in trace.phase("update") if e.layer > 0).layer
+    general = re.compile(rf"W{first}(?![0-9])")
+    return [
+        general.sub("W", entry.equation)
+        for entry in trace.phase("update")
+        if entry.layer == first
+        and general.search(entry.symbol)
+        and not entry.symbol.endswith("_old")
+        and not entry.symbol.startswith("change_")
+    ]
+
+
+def loss_words(info: dict[str, Any]) -> dict[str, str]:
+    """The loss's words, those of its from_logits form when the model's output is a logit."""
+    from glassnet.explain.words import LOGITS_WORDS, LOSS_WORDS
+
+    name = info["loss"]["name"]
+    table = dict(LOSS_WORDS[name])
+    if info["loss"].get("from_logits") and name in LOGITS_WORDS:
+        table.update(LOGITS_WORDS[name])
+    return table

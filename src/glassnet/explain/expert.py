@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from glassnet.explain import words
-from glassnet.explain.common import chain, dense_layers, model_line, rows
+from glassnet.explain.chain import chain_path
+from glassnet.explain.common import chain, dense_layers, loss_words, model_line, rows, update_rule
 from glassnet.explain.document import Document, number, shape_text
 from glassnet.trace import PHASES, Trace
 
@@ -38,21 +39,38 @@ def narrate_expert(trace: Trace, example: int | None, notebook: bool) -> Documen
     info = trace.info
     doc = Document(f"Training step {trace.step}: every quantity")
     doc.paragraph(model_line(trace))
-    loss = words.LOSS_WORDS[info["loss"]["name"]]
+    loss = loss_words(info)
     optimizer = words.OPTIMIZER_WORDS[info["optimizer"]["name"]]
     gradient = f"fused: {loss['why']}" if info["fused"] else f"{loss['gradient']} ({loss['why']})"
     doc.bullets(
         [
             f"loss: `{loss['formula']}`; {gradient}",
-            f"update: `{optimizer['rule']}`",
+            f"update ({optimizer['student']}): "
+            + "; ".join(f"`{line}`" for line in update_rule(trace)),
         ]
     )
+    extras = []
+    for index, layer in enumerate(info["layers"], start=1):
+        config = (layer.get("config") or {}).get("kernel_regularizer")
+        if config:
+            reg = words.REGULARIZER_WORDS.get(str(config.get("name", "")).lower())
+            if reg:
+                extras.append(f"layer {index} regularizer: `{reg['formula']}`; `{reg['gradient']}`")
+        if layer["kind"] == "Dropout":
+            extras.append(f"layer {index}: {words.LAYER_WORDS['Dropout']['student']}")
+    if extras:
+        doc.bullets(extras)
     if example is not None:
         doc.paragraph(f"Per-example rows show example {example} only; gradients are batch sums.")
     kinds = [layer["kind"] for layer in info["layers"]]
     fused = info["fused"]
     doc.heading("Chain rule")
     doc.bullets([f"`{chain(kinds, i, fused)}`" for i in reversed(dense_layers(trace))])
+    row = 0 if example is None else example
+    paths = [chain_path(trace, i, row) for i in reversed(dense_layers(trace))]
+    for path in paths:
+        if path is not None:
+            doc.equation(path[0].replace("\n    = ", " = "))
     for phase in PHASES:
         doc.heading(phase)
         table = []

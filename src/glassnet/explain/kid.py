@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from glassnet.explain import words
-from glassnet.explain.common import dense_layers, kid_number, regularizer_words
+from glassnet.explain.chain import path_factors
+from glassnet.explain.common import dense_layers, kid_number, loss_words, regularizer_words
 from glassnet.explain.document import Document
 from glassnet.trace import Trace
 
@@ -63,23 +64,47 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
             else (f"{units} little calculators (neurons)")
         )
         what = table["kid"].format(units=calculators, bias=bias, activation=activation)
+        if units == 1:
+            what = what.replace("; each multiplies", "; it multiplies")
         said = _one(trace[f"a{index}"].value[focus])
         doc.paragraph(f"Layer {index} {what}. For example {focus + 1} it gives {said}.")
         penalty = regularizer_words(layer, "kid")
         if penalty:
             doc.paragraph(penalty)
     guess = trace[out].value
+    logits = "p" in trace
+    if logits:
+        doc.paragraph(
+            f"The last layer gives a raw score ({_one(guess[focus])}); the network turns it into a "
+            f"chance between 0 and 1 before checking it."
+        )
+        guess = trace["p"].value
     doc.paragraph(f"So the network's guess for example {focus + 1} is {_one(guess[focus])}.")
 
     doc.heading("2. " + words.PHASE_WORDS["loss"]["kid"])
     y = trace["y"].value
-    miss = trace[f"{out} - y"].value
+    miss = trace["p - y" if logits else f"{out} - y"].value
     items = []
+    classes = (
+        miss.shape[1] > 1 and bool(np.all((y == 0) | (y == 1))) and bool(np.all(y.sum(axis=1) == 1))
+    )
+    if classes:
+        doc.paragraph(
+            f"The network shares its belief between {miss.shape[1]} classes (0 to "
+            f"{miss.shape[1] - 1}); its guess is the class with the biggest share."
+        )
     for k in range(min(len(y), MAX_ITEMS)):
         line = (
             f"Example {k + 1}: the network guessed {_one(guess[k])} but the answer was {_one(y[k])}"
         )
-        if miss.shape[1] == 1:
+        if classes:
+            picked, answer = int(np.argmax(guess[k])), int(np.argmax(y[k]))
+            line = (
+                f"Example {k + 1}: the biggest share, {kid_number(guess[k][picked])}, went to "
+                f"class {picked}; the answer was class {answer}, which got "
+                f"{kid_number(guess[k][answer])}: " + ("right." if picked == answer else "wrong.")
+            )
+        elif miss.shape[1] == 1:
             value = float(miss[k, 0])
             side = "too high" if value > 0 else "too low" if value < 0 else "exactly right"
             line += f"; it was {kid_number(abs(value))} {side}." if value else "; exactly right."
@@ -89,11 +114,15 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
     if len(y) > MAX_ITEMS:
         items.append(f"... and {len(y) - MAX_ITEMS} more examples.")
     doc.bullets(items)
-    loss = words.LOSS_WORDS[info["loss"]["name"]]
+    loss = loss_words(info)
     doc.paragraph(
         f"All the misses together make one score, the cost C = {kid_number(trace['C'].value)}: "
         f"{loss['kid']}. Training tries to make this score small."
     )
+    fines = [e for e in trace.phase("loss") if e.symbol.startswith("penalty")]
+    if fines:
+        listed = ", ".join(f"layer {e.layer}'s fine {kid_number(e.value)}" for e in fines)
+        doc.paragraph(f"The score includes the fines for big knobs: {listed}.")
 
     doc.heading("3. " + words.PHASE_WORDS["backward"]["kid"])
     last = dense_layers(trace)[-1]
@@ -117,6 +146,7 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
             f"after them: each blame is a chain of small 'how much does this change that' steps "
             f"multiplied together (the chain rule)."
         )
+    _kid_chain(doc, trace, dense_layers(trace)[0], focus)
 
     doc.heading("4. " + words.PHASE_WORDS["update"]["kid"])
     optimizer = info["optimizer"]
@@ -138,7 +168,7 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
     doc.bullets(items)
 
     doc.heading("After the step")
-    after = trace[f"{out}_new"].value
+    after = trace["p_new" if logits else f"{out}_new"].value
     before_miss = np.abs(guess[focus] - y[focus]).sum()
     after_miss = np.abs(after[focus] - y[focus]).sum()
     verdict = "closer to" if after_miss < before_miss else "no closer to"
@@ -149,3 +179,39 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
     )
     doc.paragraph(f"All the guesses now: {_values(after)} (before: {_values(guess)}).")
     return doc
+
+
+def _factor_words(name: str, index: int) -> str:
+    """What one factor of a chain is, in plain words (name is like 'da2/dz2[0,0]')."""
+    symbol = name.split("[")[0]
+    if symbol.startswith(("dC/da", "dC/dz")):
+        return "how much the score changes with the guess"
+    if symbol.startswith("W"):
+        return f"the layer-{symbol[1:]} knob the blame passes through"
+    if symbol.startswith("mask"):
+        return "the dropout switch"
+    if symbol.startswith("a"):
+        return "the number coming in to the knob"
+    if "/dz" in symbol:
+        layer = symbol.split("/")[0][2:]
+        return f"how steep layer {layer}'s squash was"
+    layer = symbol.split("/")[0][2:]
+    return f"how steep layer {layer}'s change was"
+
+
+def _kid_chain(doc: Document, trace: Trace, index: int, focus: int) -> None:
+    """One knob's blame from one example, as a chain of numbers multiplied together."""
+    found = path_factors(trace, index, focus)
+    if found is None:
+        return
+    names, values, (i, j), share = found
+    steps = " x ".join(
+        f"{kid_number(v)} ({_factor_words(n, index)})" for n, v in zip(names, values, strict=True)
+    )
+    blame = trace[f"dC/dW{index}"].value[i, j]
+    doc.paragraph(
+        f"For example, take the layer-{index} knob from input {i + 1} to calculator {j + 1}. "
+        f"Example {focus + 1}'s share of its blame is a chain of numbers multiplied together: "
+        f"{steps} = {kid_number(share)}. Adding up the shares of all {trace.info['batch']} "
+        f"examples gives this knob's blame, {kid_number(blame)}."
+    )

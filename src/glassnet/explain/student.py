@@ -7,7 +7,16 @@ from typing import Any
 import numpy as np
 
 from glassnet.explain import words
-from glassnet.explain.common import chain, layer_title, model_line, regularizer_words, rows
+from glassnet.explain.chain import batch_sum, chain_factors, chain_path
+from glassnet.explain.common import (
+    chain,
+    layer_title,
+    loss_words,
+    model_line,
+    regularizer_words,
+    rows,
+    update_rule,
+)
 from glassnet.explain.document import Document, matrix, number, shape_text
 from glassnet.trace import Trace
 
@@ -17,6 +26,11 @@ MAX_TERMS = 6  # terms written out in a plugged-in sum
 
 def _n(value: float) -> str:
     return number(value, DECIMALS)
+
+
+def _p(value: float) -> str:
+    """A number inside a formula: in parentheses when negative."""
+    return f"({_n(value)})" if float(value) < 0 else _n(value)
 
 
 class _Writer:
@@ -74,10 +88,10 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Docume
             shapes += f" + {w.shape(f'b{index}')}" if layer["use_bias"] else ""
             doc.equation(f"z{index} = {prev} @ W{index}{bias}: {shapes} -> {w.shape(f'z{index}')}")
             a_prev, weights = w.value(prev)[row], w.value(f"W{index}")[:, 0]
-            terms = [f"{_n(a)} * {_n(b)}" for a, b in zip(a_prev, weights, strict=True)]
+            terms = [f"{_p(a)} * {_p(b)}" for a, b in zip(a_prev, weights, strict=True)]
             terms = terms[:MAX_TERMS] + (["..."] if len(terms) > MAX_TERMS else [])
             if layer["use_bias"]:
-                terms.append(_n(w.value(f"b{index}")[0]))
+                terms.append(_p(w.value(f"b{index}")[0]))
             z = w.value(f"z{index}")[row, 0]
             doc.equation(f"z{index}[{row},0] = " + " + ".join(terms) + f" = {_n(z)}")
             w.show(f"z{index}")
@@ -85,26 +99,47 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Docume
             doc.paragraph(act.get("student", layer["kind"]))
             doc.equation(
                 f"a{index} = {layer['activation']}(z{index}): {w.shape(f'z{index}')} -> "
-                f"{w.shape(f'a{index}')};  a{index}[{row},0] = {layer['activation']}({_n(z)}) "
+                f"{w.shape(f'a{index}')};  a{index}[{row},0] = {_applied(layer, w, index)} "
                 f"= {_n(a)}"
             )
         else:
             doc.paragraph(act.get("student", words.LAYER_WORDS[layer["kind"]]["student"]))
+            if f"mask{index}" in trace:
+                w.show(f"mask{index}")
         w.show(f"a{index}")
 
     doc.heading(words.PHASE_WORDS["loss"]["student"])
-    loss = words.LOSS_WORDS[info["loss"]["name"]]
+    loss = loss_words(info)
     w.show("y")
     w.show(f"{out} - y")
+    if "p" in trace:
+        doc.paragraph(
+            "The output is a logit; the loss first turns it into a probability, "
+            f"{loss['probability']}:"
+        )
+        w.show("p")
+        w.show("p - y")
     doc.equation(loss["formula"])
     miss = np.ravel(w.value(f"{out} - y"))
+    data = f"{info['loss']['name']}(y, {out})"
+    penalties = [e for e in trace.phase("loss") if e.symbol.startswith("penalty")]
+    label, value = (data, w.value(data)) if penalties else ("C", w.value("C"))
     if info["loss"]["name"] == "half_sum_squared_error":
         terms = [f"({_n(v)})**2" for v in miss[:MAX_TERMS]] + (
             ["..."] if miss.size > MAX_TERMS else []
         )
-        doc.equation("C = 1/2 * (" + " + ".join(terms) + f") = {_n(w.value('C'))}")
+        doc.equation(f"{label} = 1/2 * (" + " + ".join(terms) + f") = {_n(value)}")
     else:
-        doc.equation(f"C = {_n(w.value('C'))}")
+        doc.equation(f"{label} = {_n(value)}")
+    if penalties:
+        doc.paragraph(
+            "The kernel regularizers add their penalties to the cost, each on the weights the "
+            "step started from:"
+        )
+        for entry in penalties:
+            doc.equation(f"{entry.equation} = {_n(float(entry.value))}")
+        parts = " + ".join(_n(float(e.value)) for e in [trace[data], *penalties])
+        doc.equation(f"{trace['C'].equation} = {parts} = {_n(w.value('C'))}")
     if info["fused"]:
         doc.paragraph(f"Fused gradient: {loss['why']}.")
     else:
@@ -117,10 +152,19 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Docume
         layer = layers[index - 1]
         doc.heading(f"Layer {index}: {layer_title(layer)}", level=3)
         if layer["kind"] != "Dense":
+            link = f"da{index}/da{index - 1}"
+            if link in trace:
+                w.show(link)
             if f"dC/da{index - 1}" in trace:
                 w.show(f"dC/da{index - 1}")
             continue
-        doc.equation(chain(kinds, index, info["fused"] and index == count))
+        doc.equation(chain(kinds, index, info["fused"]))
+        doc.paragraph(
+            f"The factors, with their values for example {row + 1} (a slope or mask multiplies "
+            f"element by element; a weight matrix W passes the blame back as @ W.T):"
+        )
+        doc.table(["factor", f"value (example {row + 1})"], chain_factors(trace, index, row))
+        path = chain_path(trace, index, row)
         penalty = regularizer_words(layer, "student")
         if penalty:
             doc.paragraph(penalty)
@@ -133,7 +177,7 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Docume
             delta = w.value(f"delta{index}")[row, 0]
             doc.equation(
                 f"delta{index}[{row},0] = dC/da{index}[{row},0] * {name}[{row},0] = "
-                f"{_n(upstream)} * {_n(factor)} = {_n(delta)}"
+                f"{_p(upstream)} * {_p(factor)} = {_n(delta)}"
             )
         w.show(f"delta{index}", f"{w.trace[f'delta{index}'].equation} = dC/dz{index}")
         prev = f"a{index - 1}"
@@ -141,7 +185,25 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Docume
             f"dz{index}/dW{index} = {prev}, so dC/dW{index} = {prev}.T @ delta{index}: "
             f"{w.shape(prev, True)} @ {w.shape(f'delta{index}')} -> {w.shape(f'dC/dW{index}')}"
         )
+        if f"dpenalty{index}/dW{index}" in trace:
+            w.show(f"dpenalty{index}/dW{index}")
         w.show(f"dC/dW{index}")
+        if path is not None:
+            doc.paragraph(
+                "One knob's chain, as a product of plain numbers"
+                + (
+                    " (every layer above has one unit, so the blame takes a single path):"
+                    if index < count
+                    else ":"
+                )
+            )
+            doc.equation(path[0])
+        knob = path[1] if path is not None else (0, 0)
+        doc.paragraph(
+            f"Each example adds its share; the batch's sum is the gradient (as {prev}.T @ "
+            f"delta{index} computes it):"
+        )
+        doc.equation(batch_sum(trace, index, knob))
         if f"dC/db{index}" in trace:
             doc.equation(
                 f"dC/db{index} = sum(delta{index}, axis=0): {w.shape(f'delta{index}')} -> "
@@ -162,33 +224,109 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Docume
     return doc
 
 
+#: each state entry and new value at its first element, numbers plugged in (by optimizer rule)
+_PLUGGED: dict[str, str] = {
+    "sgd:momentum": "{mu} * {old} + {g}",
+    "rmsprop:mean": "{rho} * {old} + (1 - {rho}) * {g}",
+    "rmsprop:v": "{rho} * {old} + (1 - {rho}) * {g}**2",
+    "rmsprop:momentum": "{mu} * {old} + {g} / (sqrt({v}{centered}) + {eps})",
+    "adam:m": "{b1} * {old} + (1 - {b1}) * {g}",
+    "adam:v": "{b2} * {old} + (1 - {b2}) * {g}**2",
+    "sgd:new": "{p} - {lr} * {g}",
+    "sgd_momentum:new": "{p} - {lr} * {momentum}",
+    "sgd_nesterov:new": "{p} - {lr} * ({g} + {mu} * {momentum})",
+    "rmsprop:new": "{p} - {lr} * {g} / (sqrt({v}{centered}) + {eps})",
+    "rmsprop_momentum:new": "{p} - {lr} * {momentum}",
+    "adam:new": "{p} - {lr} / {c1} * {m} / (sqrt({v}) / sqrt({c2}) + {eps})",
+}
+
+
+def _rule(optimizer: dict[str, Any]) -> str:
+    name = optimizer["name"]
+    if name in ("sgd", "rmsprop") and optimizer.get("momentum"):
+        return name + ("_nesterov" if optimizer.get("nesterov") else "_momentum")
+    return name
+
+
+def _first(trace: Trace, symbol: str) -> str:
+    return _p(np.ravel(trace[symbol].value)[0])
+
+
+def _applied(layer: dict[str, Any], w: _Writer, index: int) -> str:
+    """f(z[row,0]) for an element-wise activation; softmax(z[row])[0] for softmax (the whole
+    row decides each share)."""
+    name = layer["activation"]
+    z = w.value(f"z{index}")[w.row]
+    if name == "softmax":
+        shown = " ".join(_n(v) for v in z[:MAX_TERMS]) + (" ..." if z.size > MAX_TERMS else "")
+        return f"softmax(z{index}[{w.row}])[0] = softmax([{shown}])[0]"
+    return f"{name}({_n(z[0])})"
+
+
+def _plugged(trace: Trace, optimizer: dict[str, Any], symbol: str) -> str | None:
+    """``symbol``'s first element as its rule with the numbers plugged in, or None."""
+    name = optimizer["name"]
+    if symbol.endswith("_new"):
+        param, key = symbol[: -len("_new")], f"{_rule(optimizer)}:new"
+    else:
+        prefix, _, param = symbol.partition("_")
+        key = f"{name}:{prefix}"
+    template = _PLUGGED.get(key)
+    if template is None or f"dC/d{param}" not in trace:
+        return None
+    known = {
+        "p": param,
+        "g": f"dC/d{param}",
+        "momentum": f"momentum_{param}",
+        "v": f"v_{param}",
+        "m": f"m_{param}",
+        "old": f"{symbol}_old",
+    }
+    values = {k: _first(trace, v) for k, v in known.items() if v in trace and k != "p"}
+    values["p"] = _first(trace, param)
+    for key_name, config in (("lr", "learning_rate"), ("mu", "momentum"), ("rho", "rho")):
+        if config in optimizer:
+            values[key_name] = _n(optimizer[config])
+    for key_name, config in (("b1", "beta_1"), ("b2", "beta_2"), ("eps", "epsilon")):
+        if config in optimizer:
+            values[key_name] = _n(optimizer[config])
+    for key_name, entry in (("c1", "1 - beta_1^t"), ("c2", "1 - beta_2^t")):
+        if entry in trace:
+            values[key_name] = _n(float(trace[entry].value))
+    values["centered"] = ""
+    if optimizer.get("centered") and f"mean_{param}" in trace:
+        values["centered"] = f" - ({_first(trace, f'mean_{param}')})**2"
+    try:
+        plugged = template.format(**values)
+    except KeyError:
+        return None
+    at = ",".join("0" * len(trace[symbol].shape))
+    return f"{symbol}[{at}] = {plugged} = {_n(np.ravel(trace[symbol].value)[0])}"
+
+
 def _update(w: _Writer, info: dict[str, Any]) -> None:
     doc, trace = w.doc, w.trace
     doc.heading(words.PHASE_WORDS["update"]["student"])
     optimizer = info["optimizer"]
     table = words.OPTIMIZER_WORDS[optimizer["name"]]
-    rule = table["momentum"] if optimizer.get("momentum") and "momentum" in table else table["rule"]
     doc.paragraph(f"{table['student']}. The rule, with {_hyper(optimizer)}:")
-    doc.equation(rule.replace("; ", "\n"))
+    rule = update_rule(trace)
+    doc.equation("\n".join(rule))
     for entry in trace.phase("update"):
         if entry.layer == 0:
             doc.equation(f"{entry.equation} = {_n(float(entry.value))}")
-    plain_sgd = optimizer["name"] == "sgd" and not optimizer.get("momentum")
     for entry in trace.phase("update"):
-        if entry.layer == 0 or entry.symbol.startswith("a"):
+        if entry.layer == 0 or entry.symbol.startswith("a") or entry.symbol.endswith("_old"):
             continue
-        if entry.symbol.endswith("_new") and plain_sgd:
-            p = entry.symbol[: -len("_new")]
-            old, grad = np.ravel(trace[p].value)[0], np.ravel(trace[f"dC/d{p}"].value)[0]
-            rate = _n(optimizer["learning_rate"])
-            at = ",".join("0" * len(entry.shape))
-            doc.equation(
-                f"{p}_new[{at}] = {_n(old)} - {rate} * {_n(grad)} = {_n(np.ravel(entry.value)[0])}"
-            )
+        plugged = _plugged(trace, optimizer, entry.symbol)
+        if plugged:
+            doc.equation(plugged)
         w.show(entry.symbol)
     out = f"a{len(info['layers'])}"
     doc.paragraph(f"With the new weights, the same inputs give (compare {out} above):")
     w.show(f"{out}_new")
+    if "p_new" in trace:
+        w.show("p_new")
 
 
 def _hyper(optimizer: dict[str, Any]) -> str:

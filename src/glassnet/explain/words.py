@@ -91,6 +91,32 @@ LOSS_WORDS: dict[str, dict[str, str]] = {
     },
 }
 
+#: the cross-entropies with from_logits=True: the output a_L is the logit z, not a probability
+LOGITS_WORDS: dict[str, dict[str, str]] = {
+    "binary_crossentropy": {
+        "probability": "p = sigmoid(a)",
+        "formula": "C = mean(max(a, 0) - a * y + log(1 + exp(-|a|)))  "
+        "(= the loss of p = sigmoid(a))",
+        "gradient": "dC/da = (sigmoid(a) - y) / (n * k)",
+        "why": "from_logits: the output a is a logit, and the loss applies the sigmoid itself, so "
+        "its slope cancels as in the fused case and dC/da = (p - y) / (n * k)",
+    },
+    "categorical_crossentropy": {
+        "probability": "p = softmax(a)",
+        "formula": "C = -(1/n) * sum(y * log_softmax(a))",
+        "gradient": "dC/da = (softmax(a) - y) / n",
+        "why": "from_logits: the output a holds logits, and the loss applies the softmax itself "
+        "(as log_softmax, stably), so dC/da = (p - y) / n",
+    },
+    "sparse_categorical_crossentropy": {
+        "probability": "p = softmax(a)",
+        "formula": "C = -(1/n) * sum(onehot(y) * log_softmax(a))",
+        "gradient": "dC/da = (softmax(a) - onehot(y)) / n",
+        "why": "from_logits: the labels are one-hot encoded, the loss applies the softmax "
+        "itself, so dC/da = (p - y) / n",
+    },
+}
+
 #: optimizer name -> the rule, kid words, student words
 OPTIMIZER_WORDS: dict[str, dict[str, str]] = {
     "sgd": {
@@ -134,8 +160,9 @@ LAYER_WORDS: dict[str, dict[str, str]] = {
     "Dropout": {
         "kid": "switches off a random part of the numbers while training, so the network cannot "
         "lean on any single one; the rest are scaled up to make up for it",
-        "student": "Dropout (inverted): a = a_prev * mask / (1 - rate) while training, a = a_prev "
-        "otherwise; dC/da_prev = dC/da * mask / (1 - rate)",
+        "student": "Dropout (inverted): while training a = a_prev * mask, where each mask entry is "
+        "0 (dropped, with probability rate) or 1 / (1 - rate) (kept, scaled up); a = a_prev "
+        "otherwise; backward, dC/da_prev = dC/da * mask",
     },
 }
 
