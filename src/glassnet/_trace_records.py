@@ -1,0 +1,240 @@
+"""How each phase of a traced step is written down: the entries, their symbols and equations.
+
+``glassnet.trace`` runs the engine's step and then calls these three, in the order the data
+flowed: ``record_forward`` (a0, W, b, z, a per layer), ``record_loss_and_backward`` (C, dC/da_L,
+the deltas, dC/dW, dC/db, dC/da_{l-1}, penalties) and ``record_update`` (the optimizer's state and
+each parameter's new value). They only read what the layers and the optimizer kept.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from glassnet import activations as activations_module
+
+if TYPE_CHECKING:
+    from glassnet.model import Sequential
+    from glassnet.trace import Trace, _Snapshot
+
+Array = NDArray[Any]
+_PARAMETER_SYMBOLS = {"kernel": "W", "bias": "b"}
+#: the optimizer's state lists, by optimizer name: (attribute, symbol prefix, equation)
+OPTIMIZER_STATE: dict[str, list[tuple[str, str, str]]] = {
+    "sgd": [("momentums", "momentum", "momentum_{p} = mu * momentum_{p} + dC/d{p}")],
+    "rmsprop": [
+        ("averages", "mean", "mean_{p} = rho * mean_{p} + (1 - rho) * dC/d{p}"),
+        ("velocities", "v", "v_{p} = rho * v_{p} + (1 - rho) * (dC/d{p})**2"),
+        (
+            "momentums",
+            "momentum",
+            "momentum_{p} = mu * momentum_{p} + dC/d{p} / (sqrt(v_{p}{centered}) + eps)",
+        ),
+    ],
+    "adam": [
+        ("first_moments", "m", "m_{p} = beta_1 * m_{p} + (1 - beta_1) * dC/d{p}"),
+        ("second_moments", "v", "v_{p} = beta_2 * v_{p} + (1 - beta_2) * (dC/d{p})**2"),
+    ],
+}
+#: how each optimizer writes the new parameter value
+UPDATE_EQUATIONS: dict[str, str] = {
+    "sgd": "{p}_new = {p} - learning_rate * dC/d{p}",
+    "sgd_momentum": "{p}_new = {p} - learning_rate * momentum_{p}",
+    "sgd_nesterov": "{p}_new = {p} - learning_rate * (dC/d{p} + mu * momentum_{p})",
+    "rmsprop": "{p}_new = {p} - learning_rate * dC/d{p} / (sqrt(v_{p}) + eps)",
+    "rmsprop_momentum": "{p}_new = {p} - learning_rate * momentum_{p}",
+    "rmsprop_centered": "{p}_new = {p} - learning_rate * dC/d{p} / "
+    "(sqrt(v_{p} - mean_{p}**2) + eps)",
+    "rmsprop_centered_momentum": "{p}_new = {p} - learning_rate * momentum_{p}",
+    "adam": "{p}_new = {p} - learning_rate / (1 - beta_1^t) * m_{p} / "
+    "(sqrt(v_{p}) / sqrt(1 - beta_2^t) + eps)",
+}
+
+
+def record_forward(trace: Trace, model: Sequential, x: Array, params: list[list[Array]]) -> None:
+    trace.add("forward", 0, "a0", "a0 = x", x)
+    for index, layer in enumerate(model.layers, start=1):
+        prev = f"a{index - 1}"
+        activation = getattr(layer, "activation", None)
+        if layer.kind == "Dense":
+            trace.add("forward", index, f"W{index}", f"W{index}", params[index - 1][0])
+            bias = f" + b{index}" if layer.use_bias else ""
+            if layer.use_bias:
+                trace.add("forward", index, f"b{index}", f"b{index}", params[index - 1][1])
+            trace.add("forward", index, f"z{index}", f"z{index} = {prev} @ W{index}{bias}", layer.z)
+            equation = f"a{index} = {activation.name}(z{index})"
+        elif activation is not None:
+            equation = f"a{index} = {activation.name}({prev})"
+        elif _dropping(layer):
+            mask = f"mask{index}"
+            rate = layer.rate
+            trace.add("forward", index, mask, f"{mask} = (u >= {rate}) / (1 - {rate})", layer.mask)
+            equation = f"a{index} = {prev} * {mask}"
+        else:
+            equation = f"a{index} = {prev}  ({layer.kind.lower()}, not training)"
+        trace.add("forward", index, f"a{index}", equation, layer.a)
+
+
+def _dropping(layer: Any) -> bool:
+    """True for a Dropout layer whose traced forward pass dropped (training, rate > 0)."""
+    return (
+        layer.kind == "Dropout"
+        and getattr(layer, "training", False)
+        and layer.rate > 0
+        and getattr(layer, "mask", None) is not None
+    )
+
+
+def _regularized(model: Sequential) -> list[tuple[int, Any]]:
+    return [
+        (index, layer)
+        for index, layer in enumerate(model.layers, start=1)
+        if getattr(layer, "kernel_regularizer", None) is not None
+    ]
+
+
+def _penalty_equation(regularizer: Any, index: int) -> str:
+    parts = []
+    if getattr(regularizer, "l1", 0):
+        parts.append(f"{regularizer.l1} * sum(|W{index}|)")
+    if getattr(regularizer, "l2", 0) or not parts:
+        parts.append(f"{getattr(regularizer, 'l2', 0.0)} * sum(W{index}**2)")
+    return f"penalty{index} = " + " + ".join(parts)
+
+
+def _penalty_gradient_equation(regularizer: Any, index: int) -> str:
+    parts = []
+    if getattr(regularizer, "l1", 0):
+        parts.append(f"{regularizer.l1} * sign(W{index})")
+    if getattr(regularizer, "l2", 0) or not parts:
+        parts.append(f"2 * {getattr(regularizer, 'l2', 0.0)} * W{index}")
+    return f"dpenalty{index}/dW{index} = " + " + ".join(parts)
+
+
+def record_loss_and_backward(
+    trace: Trace, model: Sequential, y: Array, a: Array, loss: float, params: list[list[Array]]
+) -> None:
+    count = len(model.layers)
+    out = f"a{count}"
+    name = model.loss.name
+    trace.add("loss", count, "y", "y", y)
+    trace.add("loss", count, f"{out} - y", f"{out} - y", a - y)
+    if getattr(model.loss, "from_logits", False):
+        # the output is a logit: the loss turns it into a probability p itself
+        squash = "sigmoid" if model.loss.name == "binary_crossentropy" else "softmax"
+        probability = activations_module.get(squash)(a)
+        trace.add("loss", count, "p", f"p = {squash}({out})", probability)
+        trace.add("loss", count, "p - y", "p - y", probability - y)
+    regularized = _regularized(model)
+    if regularized:
+        # C = loss + penalties, each penalty on the weights the step started from
+        trace.add("loss", count, f"{name}(y, {out})", f"{name}(y, {out})", model.loss(y, a))
+        for index, layer in regularized:
+            penalty = layer.kernel_regularizer(params[index - 1][0])
+            equation = _penalty_equation(layer.kernel_regularizer, index)
+            trace.add("loss", index, f"penalty{index}", equation, penalty)
+        penalties = " + ".join(f"penalty{index}" for index, _ in regularized)
+        trace.add("loss", count, "C", f"C = {name}(y, {out}) + {penalties}", np.asarray(loss))
+    else:
+        trace.add("loss", count, "C", f"C = {name}(y, {out})", np.asarray(loss))
+    if trace.info["fused"]:
+        grad = None  # delta_L comes straight from the loss; see the backward entries
+    else:
+        grad = model.loss.gradient(y, a)  # (batch, units): the engine's own dC/da_L, recomputed
+        trace.add("loss", count, f"dC/d{out}", f"dC/d{out} = {name}'(y, {out})", grad)
+    for index in range(count, 0, -1):
+        layer = model.layers[index - 1]
+        activation = getattr(layer, "activation", None)
+        kept = vars(layer)
+        if layer.kind == "Dense":
+            if grad is None:
+                equation = f"delta{index} = ({out} - y) / n  (fused {name})"
+            elif activation.elementwise:
+                factor = activation.derivative(layer.z, layer.a)
+                slope = f"da{index}/dz{index}"
+                trace.add(
+                    "backward", index, slope, f"{slope} = {activation.name}'(z{index})", factor
+                )
+                equation = f"delta{index} = dC/da{index} * {slope}"
+            else:
+                equation = f"delta{index} = {activation.name}_backward(dC/da{index}, a{index})"
+            trace.add("backward", index, f"delta{index}", equation, layer.delta)
+            prev = f"a{index - 1}"
+            grad_w = f"dC/dW{index} = {prev}.T @ delta{index}"
+            regularizer = layer.kernel_regularizer
+            if regularizer is not None:
+                weights = params[index - 1][0]
+                penalty = f"dpenalty{index}/dW{index}"
+                equation = _penalty_gradient_equation(regularizer, index)
+                trace.add("backward", index, penalty, equation, regularizer.gradient(weights))
+                grad_w += f" + {penalty}"
+            trace.add("backward", index, f"dC/dW{index}", grad_w, layer.kernel_gradient)
+            if layer.use_bias:
+                grad_b = f"dC/db{index} = sum(delta{index}, axis=0)"
+                trace.add("backward", index, f"dC/db{index}", grad_b, layer.bias_gradient)
+            if index > 1:
+                grad = layer.delta @ params[index - 1][0].T  # (batch, units) @ (units, n_in)
+                equation = f"dC/da{index - 1} = delta{index} @ W{index}.T"
+                trace.add("backward", index, f"dC/da{index - 1}", equation, grad)
+        elif "delta" in kept:
+            # a weightless layer: its delta is the gradient for its input
+            link = f"da{index}/da{index - 1}"
+            if activation is not None and activation.elementwise and grad is not None:
+                factor = activation.derivative(layer.z, layer.a)
+                trace.add(
+                    "backward", index, link, f"{link} = {activation.name}'(a{index - 1})", factor
+                )
+                equation = f"dC/da{index - 1} = dC/da{index} * {link}"
+            elif activation is not None and grad is not None:
+                equation = f"dC/da{index - 1} = {activation.name}_backward(dC/da{index}, a{index})"
+            elif activation is not None:
+                equation = f"dC/da{index - 1} = ({out} - y) / n  (fused {name})"
+            elif _dropping(layer):
+                equation = f"dC/da{index - 1} = dC/da{index} * mask{index}"
+            else:
+                equation = f"dC/da{index - 1} = dC/da{index}"
+            trace.add("backward", index, f"dC/da{index - 1}", equation, layer.delta)
+            grad = layer.delta
+
+
+def record_update(trace: Trace, model: Sequential, saved: _Snapshot) -> None:
+    optimizer = model.optimizer
+    name = optimizer.name
+    t = optimizer.iterations
+    if name == "adam":
+        trace.add("update", 0, "1 - beta_1^t", f"1 - beta_1^{t}", 1.0 - optimizer.beta_1**t)
+        trace.add("update", 0, "1 - beta_2^t", f"1 - beta_2^{t}", 1.0 - optimizer.beta_2**t)
+    rule = name
+    centered = name == "rmsprop" and getattr(optimizer, "centered", False)
+    if centered:
+        rule += "_centered"
+    if name in ("sgd", "rmsprop") and getattr(optimizer, "momentum", 0):
+        rule += "_nesterov" if getattr(optimizer, "nesterov", False) else "_momentum"
+    flat = 0
+    for index, layer in enumerate(model.layers, start=1):
+        for position, param_name in enumerate(layer.parameter_names):
+            symbol = f"{_PARAMETER_SYMBOLS.get(param_name, param_name)}{index}"
+            before = saved.parameters[index - 1][position]
+            for attribute, prefix, equation in OPTIMIZER_STATE.get(name, []):
+                state = getattr(optimizer, attribute, None) or []
+                if flat < len(state) and state[flat] is not None:
+                    old = (saved.optimizer.get(attribute) or [None] * (flat + 1))[flat]
+                    old = np.zeros_like(before) if old is None else old
+                    state_symbol = f"{prefix}_{symbol}"
+                    trace.add(
+                        "update",
+                        index,
+                        f"{state_symbol}_old",
+                        f"{state_symbol} before this step",
+                        old,
+                    )
+                    text = equation.format(p=symbol, centered=f" - mean_{symbol}**2" * centered)
+                    trace.add("update", index, state_symbol, text, state[flat])
+            new = layer.parameters[position]
+            equation = UPDATE_EQUATIONS.get(rule, "{p}_new = optimizer({p}, dC/d{p})")
+            trace.add("update", index, f"{symbol}_new", equation.format(p=symbol), new)
+            change = f"change_{symbol} = {symbol}_new - {symbol}"
+            trace.add("update", index, f"change_{symbol}", change, new - before)
+            flat += 1
