@@ -8,16 +8,15 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+import matplotlib
 import numpy as np
 import pytest
+from PIL import Image
 
 import glassnet as gn
 from glassnet import datasets, plots
 from glassnet.plots._matplotlib import png_bytes, pyplot
 from glassnet.seed import XOR_X, XOR_Y, seed_network
-
-matplotlib = pytest.importorskip("matplotlib")
-Image = pytest.importorskip("PIL.Image")  # Pillow comes with matplotlib
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -20,8 +20,6 @@ from glassnet import seed as seed_module
 from glassnet.plots import demo
 from glassnet.plots.report import Section, render_page, write_report
 
-pytest.importorskip("matplotlib")
-
 
 class _Page(HTMLParser):
     """Collects the tags and attributes of a page, and the report's section headings (the

@@ -11,15 +11,12 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pytest
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 import glassnet as gn
 from glassnet import datasets, plots
 from glassnet.plots import demo
-
-pytest.importorskip("matplotlib")
-Image = pytest.importorskip("PIL.Image")  # Pillow comes with matplotlib
 
 CHROMIUM_ARGS = [
     "--headless",

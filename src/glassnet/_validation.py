@@ -198,3 +198,17 @@ def cli_positive_float(text: str) -> float:
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
     return value
+
+
+def all_finite(arrays: Any) -> bool:
+    """True when every array holds only finite numbers (the weights after an update)."""
+    return all(np.isfinite(array).all() for array in arrays)
+
+
+def input_first_message(layers: int) -> str:
+    """Why ``Input`` cannot be added now: it gives the input shape, so it comes first, once."""
+    where = f"after {layers} layer(s)" if layers else "a second time"
+    return (
+        f"Input(shape=...) must come first, before any layer, and only once; got it {where}. "
+        f"Put glassnet.Input(shape=(n_features,)) at the start of the list."
+    )

@@ -247,7 +247,13 @@ def standardize(
     >>> z.tolist(), mean.tolist(), std.tolist()
     ([[-1.0, 0.0], [1.0, 0.0]], [2.0, 5.0], [1.0, 1.0])
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Expected numeric x, got an array of dtype {x.dtype}. Convert it first, e.g. "
+            f"np.asarray(x, dtype=float); text columns need encoding as numbers."
+        )
+    x = x.astype(np.float64)
     if x.ndim != 2:
         raise ValueError(
             f"Expected x of shape (n_samples, n_features), got shape {x.shape}. "
@@ -301,6 +307,11 @@ def _read_table(
     path: str | Path, header: bool | None
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Column names and the data rows as (line number in the file, cells as text)."""
+    if not isinstance(path, str | Path):
+        raise TypeError(
+            f"Expected path to be a CSV file's path (a str or pathlib.Path), got "
+            f"{type(path).__name__} {path!r}."
+        )
     file = Path(path)
     if file.is_dir():
         raise ValueError(f"{path} is a directory; expected a CSV file, e.g. {file / 'data.csv'}.")
@@ -314,6 +325,12 @@ def _read_table(
     except csv.Error as error:
         raise ValueError(f"{path} is not a valid CSV file: {error}.") from None
     lines = [(n, row) for n, row in lines if any(cell.strip() for cell in row)]
+    for number, row in lines:
+        if any("\x00" in cell for cell in row):
+            raise ValueError(
+                f"{path}, line {number} holds a NUL byte; expected a text CSV file. Is it a "
+                f"binary file (a spreadsheet, an archive)? Export it as CSV first."
+            )
     if not lines:
         raise ValueError(f"{path} is empty; expected a header row and rows of numbers.")
     if header is None:
@@ -321,6 +338,12 @@ def _read_table(
     names = (
         [c.strip() for c in lines[0][1]] if header else [str(i) for i in range(len(lines[0][1]))]
     )
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if header and duplicated:
+        raise ValueError(
+            f"{path} has more than one column named {', '.join(map(repr, duplicated))}; every "
+            f"column needs its own name. Rename the repeated columns in the header row."
+        )
     body = lines[1:] if header else lines
     if not body:
         raise ValueError(f"{path} has a header row but no data rows.")
@@ -344,7 +367,10 @@ def _is_number(cell: str) -> bool:
 
 def _target_index(path: str | Path, names: list[str], target: str | int) -> int:
     if isinstance(target, bool) or not isinstance(target, str | numbers.Integral):
-        raise TypeError(f"Expected target to be a column name or position, got {target!r}.")
+        raise TypeError(
+            f"Expected target to be a column name or position, got {target!r}. Use e.g. "
+            f"target='label', or target=-1 for the last column."
+        )
     if isinstance(target, str):
         if target not in names:
             raise ValueError(

@@ -276,10 +276,10 @@ def _load_archive(archive: zipfile.ZipFile, file_size: int, path: str) -> Sequen
         raise ModelFileError(f"{path!r}: the header must be uint8 bytes, found {raw.dtype}.")
     try:
         header = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise ModelFileError(f"{path!r}: the header is not valid JSON ({error}).") from None
     _check_header(header, path)
-    model = _build_model(header, path)
+    model = _build_model(header, path, file_size)
     shapes = [p.shape for p in model._parameters]
     names = [f"weights/{i}" for i in range(len(shapes))]
     compiled = header["compile"]
@@ -423,7 +423,7 @@ def _check_header(header: Any, path: str) -> None:
         raise ModelFileError(f"{path!r}: the header's compile settings are malformed.")
 
 
-def _build_model(header: dict[str, Any], path: str) -> Sequential:
+def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequential:
     from glassnet import layers as layers_module
     from glassnet import losses, optimizers
     from glassnet.model import Sequential
@@ -438,8 +438,11 @@ def _build_model(header: dict[str, Any], path: str) -> Sequential:
         for layer in layers:
             total += layer.parameter_count_for(width)
             width = layer.output_features(width)
-        if total * np.dtype(header["dtype"]).itemsize > (1 << 34):
-            raise ModelFileError(f"{path!r}: the architecture declares {total} parameters.")
+        if total * np.dtype(header["dtype"]).itemsize > file_size:
+            raise ModelFileError(
+                f"{path!r}: the architecture declares {total} parameters, more than the file's "
+                f"{file_size} bytes can hold; it is truncated or its header was changed."
+            )
         seed = header.get("seed")
         model = Sequential(dtype=header["dtype"], seed=seed, name=header["name"])
         for layer in layers:

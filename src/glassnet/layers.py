@@ -192,7 +192,7 @@ class Dense(Layer):
         if self.kernel_regularizer is not None:
             self.kernel_gradient += self.kernel_regularizer.gradient(self.kernel)  # (n_in, units)
         if self.use_bias:
-            np.sum(delta, axis=0, out=self.bias_gradient)  # (units,)
+            np.add.reduce(delta, axis=0, out=self.bias_gradient)  # sum over the batch: (units,)
         if not need_input_gradient:
             return None
         return delta @ self.kernel.T  # (batch, units) @ (units, n_in) -> (batch, n_in)

@@ -137,7 +137,7 @@ class MeanSquaredError(Loss):
 
     def __call__(self, y_true: Array, y_pred: Array) -> float:
         diff = y_pred - y_true
-        return float(np.mean(diff * diff))
+        return float((diff * diff).mean())
 
     def gradient(self, y_true: Array, y_pred: Array) -> Array:
         return (y_pred - y_true) * (2.0 / y_pred.size)
@@ -162,7 +162,7 @@ class HalfSumSquaredError(Loss):
 
     def __call__(self, y_true: Array, y_pred: Array) -> float:
         diff = y_pred - y_true
-        return float(0.5 * np.sum(diff * diff))
+        return float(0.5 * (diff * diff).sum())
 
     def gradient(self, y_true: Array, y_pred: Array) -> Array:
         return y_pred - y_true
@@ -224,8 +224,9 @@ class CategoricalCrossEntropy(Loss):
         if self.from_logits:
             log_a = _log_softmax(y_pred)
         else:
-            log_a = np.log(np.clip(y_pred, EPSILON, 1.0 - EPSILON))
-        return float(-np.sum(y_true * log_a) / y_pred.shape[0])
+            log_a = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
+            np.log(log_a, out=log_a)  # in place: log of the clipped copy
+        return float(-(y_true * log_a).sum() / y_pred.shape[0])
 
     def gradient(self, y_true: Array, y_pred: Array) -> Array:
         n = y_pred.shape[0]
@@ -235,7 +236,9 @@ class CategoricalCrossEntropy(Loss):
         return -y_true / (np.clip(y_pred, EPSILON, 1.0 - EPSILON) * n) * inside
 
     def fused_delta(self, y_true: Array, y_pred: Array) -> Array:
-        return (y_pred - y_true) / y_pred.shape[0]
+        delta = y_pred - y_true  # (n, k)
+        delta /= y_pred.shape[0]  # in place: (a - y) / n, one array instead of two
+        return delta
 
     def prepare_targets(self, y: NDArray[Any], units: int, dtype: np.dtype[Any]) -> Array:
         y = super().prepare_targets(y, units, dtype)

@@ -31,9 +31,11 @@ from glassnet import losses as losses_module
 from glassnet import metrics as metrics_module
 from glassnet import optimizers as optimizers_module
 from glassnet._validation import (
+    all_finite,
     as_features,
     fit_options,
     float_dtype,
+    input_first_message,
     metric_list,
     positive_int,
     seed_value,
@@ -96,7 +98,7 @@ class Sequential:
         """Append a layer (or give the input shape, first)."""
         if isinstance(item, Input):
             if self.layers or self.input_features is not None:
-                raise ValueError("Input(shape=...) must come first, before any layer.")
+                raise ValueError(input_first_message(len(self.layers)))
             self.input_features = item.shape[0]
             return
         if not isinstance(item, Layer):
@@ -281,6 +283,8 @@ class Sequential:
             loss, a = self._train_step(x, y)
         if not math.isfinite(loss):
             raise TrainingDivergedError(diverged_message(loss, None, None))
+        if not all_finite(self._parameters):  # this very update overflowed the weights
+            raise TrainingDivergedError(diverged_message(math.inf, None, None))
         logs = {"loss": loss, **self._metrics(y, a)}
         return _result(logs, return_dict)
 
@@ -396,6 +400,8 @@ class Sequential:
         order = self.rng.permutation(n) if shuffle else None
         totals = dict.fromkeys(["loss", *self.metric_names], 0.0)
         summed = self.loss.reduction == "sum"
+        # each metric's function, looked up once per epoch rather than once per batch
+        metrics = [metrics_module.resolve(name, y.shape[1]) for name in self.metric_names]
         for batch, start in enumerate(range(0, n, batch_size)):
             if order is None:
                 xb, yb = x[start : start + batch_size], y[start : start + batch_size]  # views
@@ -410,7 +416,7 @@ class Sequential:
                 guard.diverged(loss, epoch, batch)  # raises, unless the user asked to stop quietly
             weight = len(xb)
             totals["loss"] += loss if summed else loss * weight
-            batch_metrics = self._metrics(yb, a)
+            batch_metrics = {key: function(yb, a) for key, function in metrics}
             for key, value in batch_metrics.items():
                 totals[key] += value * weight
             if hooks.wants_batches:
@@ -418,6 +424,8 @@ class Sequential:
             if self.stop_training:
                 n = start + len(xb)  # the epoch's numbers cover the batches that ran
                 break
+        if not self.stop_training and not all_finite(self._parameters):  # the last update
+            guard.diverged(math.inf, epoch, batch)  # blew up: no later loss would show it
         return {
             key: (value if key == "loss" and summed else value / n) for key, value in totals.items()
         }
@@ -429,7 +437,10 @@ class Sequential:
         chunk = PREDICT_CHUNK if batch_size is None else positive_int(batch_size, "batch_size")
         if len(x) <= chunk:
             return self.forward(x)
-        return np.concatenate([self.forward(x[i : i + chunk]) for i in range(0, len(x), chunk)])
+        outputs = np.empty((len(x), self.output_units), dtype=self.dtype)  # filled chunk by chunk
+        for start in range(0, len(x), chunk):
+            outputs[start : start + chunk] = self.forward(x[start : start + chunk])
+        return outputs
 
     def evaluate(
         self,

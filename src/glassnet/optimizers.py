@@ -153,6 +153,15 @@ class SGD(Optimizer):
         super().build(parameters)
         self.momentums = [None] * len(parameters)
 
+    def apply(self, parameters: list[Array], gradients: list[Array]) -> None:
+        if self.momentum:
+            super().apply(parameters, gradients)
+            return
+        self.iterations += 1
+        rate = self.learning_rate
+        for param, grad in zip(parameters, gradients, strict=True):
+            param -= rate * grad  # plain SGD, W <- W - lr * g: one loop, no call per parameter
+
     def _update(self, index: int, param: Array, grad: Array) -> None:
         if self.momentum == 0:
             param -= self.learning_rate * grad

@@ -11,6 +11,7 @@ import argparse
 from typing import Any
 
 from glassnet import gradcheck
+from glassnet._validation import cli_positive_float, cli_positive_int
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -25,11 +26,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="with --model: a data set of glassnet.datasets (xor, moons, ...) or a CSV file",
     )
     parser.add_argument(
-        "--samples", type=int, default=8, help="with --model: examples used (default 8)"
+        "--samples",
+        type=cli_positive_int,
+        default=8,
+        help="with --model: examples used (default 8)",
     )
-    parser.add_argument("--eps", type=float, default=1e-6, help="finite-difference step")
     parser.add_argument(
-        "--tolerance", type=float, default=1e-7, help="largest relative error that passes"
+        "--eps", type=cli_positive_float, default=1e-6, help="finite-difference step"
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=cli_positive_float,
+        default=1e-7,
+        help="largest relative error that passes",
     )
     parser.add_argument(
         "--verbose", action="store_true", help="print every network's table, not only failures"

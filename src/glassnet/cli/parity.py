@@ -14,6 +14,7 @@ import numpy as np
 
 from glassnet import parity
 from glassnet import seed as seed_module
+from glassnet._validation import cli_positive_float, cli_positive_int
 
 NETWORKS = {
     "seed": "the seed notebook's 3-4-1 sigmoid network, no biases, half sum of squares, SGD 1.0",
@@ -49,11 +50,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--tolerance",
-        type=float,
+        type=cli_positive_float,
         default=None,
         help="largest absolute difference allowed (default 1e-10 torch, 1e-5 keras)",
     )
-    parser.add_argument("--rows", type=int, default=10, help="about how many steps to print")
+    parser.add_argument(
+        "--rows", type=cli_positive_int, default=10, help="about how many steps to print"
+    )
     parser.set_defaults(run=run)
 
 

@@ -55,14 +55,30 @@ class ApiError(Exception):
 
 
 async def _body(request: Request) -> bytes:
-    body = await request.body()
-    if len(body) > LIMITS["max_body_bytes"]:
-        raise ApiError(
-            f"The request body has {len(body)} bytes; the playground accepts at most "
-            f"{LIMITS['max_body_bytes']}. Send a smaller file.",
-            413,
-        )
-    return body
+    """The request body, read no further than ``LIMITS["max_body_bytes"]`` (413 beyond)."""
+    most = LIMITS["max_body_bytes"]
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise ApiError(
+                f"The Content-Length header must be a number of bytes, got {declared!r}."
+            )
+        if int(declared) > most:
+            raise ApiError(_too_large(int(declared)), 413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > most:
+            raise ApiError(_too_large(size), 413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"The request body has {size} bytes (or more); the playground accepts at most "
+        f"{LIMITS['max_body_bytes']}. Send a smaller file."
+    )
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -75,6 +91,13 @@ async def _json(request: Request) -> dict[str, Any]:
         raise ApiError(
             f"The request body is not valid JSON ({error}). Send a JSON object."
         ) from None
+    except RecursionError:
+        raise ApiError(
+            "The request body is JSON nested too deeply to read. Send a flat JSON object like "
+            'the page does, e.g. {"steps": 10}.'
+        ) from None
+    except ValueError as error:  # e.g. an integer with more digits than Python converts
+        raise ApiError(f"The request body holds a value that cannot be read ({error}).") from None
     if not isinstance(value, dict):
         raise ApiError(f"Expected a JSON object in the request body, got {type(value).__name__}.")
     return value
@@ -107,9 +130,13 @@ def _count(payload: dict[str, Any], name: str, high: int) -> int:
     return value
 
 
-def create_app() -> Starlette:
-    """The ASGI app, with its own session store."""
-    store = SessionStore()
+def create_app(
+    max_sessions: int = LIMITS["max_sessions"],
+    session_idle_seconds: float = LIMITS["session_idle_seconds"],
+) -> Starlette:
+    """The ASGI app, with its own session store (at most ``max_sessions`` sessions, each ended
+    after ``session_idle_seconds`` unused)."""
+    store = SessionStore(max_sessions, session_idle_seconds)
 
     def session_of(request: Request) -> Session:
         try:
@@ -224,7 +251,12 @@ def create_app() -> Starlette:
                 405: f"{request.method} is not allowed on {request.url.path}.",
             }.get(error.status_code, str(error.detail))
             return JSONResponse({"error": message}, status_code=error.status_code)
-        return JSONResponse({"error": str(error)}, status_code=400)  # ValueError, TypeError
+        if isinstance(error, ValueError | TypeError):
+            return JSONResponse({"error": str(error)}, status_code=400)
+        return JSONResponse(  # a bug, not the request's fault; the server stays up
+            {"error": f"The playground failed on this request ({type(error).__name__}: {error})."},
+            status_code=500,
+        )
 
     api = "/api/sessions/{session_id:str}"
     routes = [
@@ -245,5 +277,6 @@ def create_app() -> Starlette:
         HTTPException: api_error,
         ValueError: api_error,
         TypeError: api_error,
+        Exception: api_error,
     }
     return Starlette(routes=routes, exception_handlers=handlers)

@@ -30,7 +30,8 @@ LIMITS: dict[str, int] = {
     "max_csv_bytes": 200_000,
     "max_csv_features": 16,
     "max_steps_per_request": 5000,
-    "max_sessions": 16,
+    "max_sessions": 64,
+    "session_idle_seconds": 1800,
     "max_history_points": 1000,
     "max_body_bytes": 1_000_000,
 }

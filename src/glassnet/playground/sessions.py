@@ -7,7 +7,8 @@ So ``fit(epochs=E)`` followed by the same loop for the remaining batches gives t
 which is what the exported script does.
 
 The ``SessionStore`` keeps at most ``LIMITS["max_sessions"]`` sessions and forgets the one used
-least recently when a new one arrives.
+least recently when a new one arrives; a session unused for ``LIMITS["session_idle_seconds"]``
+ends, so memory stays bounded however many pages come and go.
 
 >>> from glassnet.playground.config import parse_config
 >>> session = Session("demo", parse_config({"dataset": {"name": "xor"}, "batch_size": 1}))
@@ -19,7 +20,9 @@ least recently when a new one arrives.
 from __future__ import annotations
 
 import secrets
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -234,28 +237,56 @@ def _grid(extent: list[list[float]], resolution: int) -> Array:
 
 
 class SessionStore:
-    """At most ``capacity`` sessions; the least recently used is forgotten first."""
+    """At most ``capacity`` sessions; the least recently used is forgotten first, and a session
+    unused for ``idle_seconds`` ends. ``clock`` (seconds, monotonic) is for tests."""
 
-    def __init__(self, capacity: int = LIMITS["max_sessions"]) -> None:
+    def __init__(
+        self,
+        capacity: int = LIMITS["max_sessions"],
+        idle_seconds: float = LIMITS["session_idle_seconds"],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.capacity = capacity
+        self.idle_seconds = idle_seconds
+        self.clock = clock
         self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._used: dict[str, float] = {}
+
+    def _expire(self) -> None:
+        """Forget the sessions idle for longer than ``idle_seconds`` (oldest first)."""
+        now = self.clock()
+        while self._sessions:
+            oldest = next(iter(self._sessions))
+            if now - self._used[oldest] <= self.idle_seconds:
+                break
+            self._forget(oldest)
+
+    def _forget(self, session_id: str) -> None:
+        del self._sessions[session_id]
+        del self._used[session_id]
 
     def create(self, config: Config) -> Session:
-        session = Session(secrets.token_hex(8), config)
+        self._expire()
+        session = Session(secrets.token_hex(16), config)
         self._sessions[session.id] = session
+        self._used[session.id] = self.clock()
         while len(self._sessions) > self.capacity:
-            self._sessions.popitem(last=False)
+            self._forget(next(iter(self._sessions)))
         return session
 
     def get(self, session_id: str) -> Session:
+        self._expire()
         if session_id not in self._sessions:
             raise KeyError(
                 f"No session {session_id!r}: it has ended (the playground keeps the "
-                f"{self.capacity} most recently used) or never existed. Press Build to start a "
-                f"new one."
+                f"{self.capacity} most recently used, each until it is "
+                f"{self.idle_seconds / 60:g} minutes idle) or never existed. Press Build to "
+                f"start a new one."
             )
         self._sessions.move_to_end(session_id)
+        self._used[session_id] = self.clock()
         return self._sessions[session_id]
 
     def __len__(self) -> int:
+        self._expire()
         return len(self._sessions)
