@@ -1,12 +1,18 @@
 """glassnet: a neural-network library you can see through.
 
 The public face: re-exports only. Start with ``glassnet.Sequential`` and ``glassnet.layers.Dense``.
+The pieces a training script may never touch (data sets, model files, gradient checks, parity,
+traces) are imported on first use, so that ``import glassnet`` stays fast (PEP 562).
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from glassnet import (
     activations,
     callbacks,
-    datasets,
     initializers,
     layers,
     losses,
@@ -22,9 +28,7 @@ from glassnet.callbacks import (
     ModelCheckpoint,
     TerminateOnNaN,
 )
-from glassnet.gradcheck import check_gradients
 from glassnet.initializers import Constant, GlorotUniform, HeNormal, RandomUniform, Zeros
-from glassnet.io import ModelFileError, load_model
 from glassnet.layers import Input
 from glassnet.losses import (
     BinaryCrossEntropy,
@@ -35,8 +39,41 @@ from glassnet.losses import (
 )
 from glassnet.model import Sequential, TrainingDivergedError
 from glassnet.optimizers import SGD, Adam, RMSprop
-from glassnet.parity import compare
-from glassnet.trace import Trace, TraceCallback, trace_step
+
+if TYPE_CHECKING:
+    from glassnet import datasets
+    from glassnet.gradcheck import check_gradients
+    from glassnet.io import ModelFileError, load_model
+    from glassnet.parity import compare
+    from glassnet.trace import Trace, TraceCallback, trace_step
+
+#: name -> (module, attribute or None for the module itself), imported on first access
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "datasets": ("glassnet.datasets", None),
+    "check_gradients": ("glassnet.gradcheck", "check_gradients"),
+    "ModelFileError": ("glassnet.io", "ModelFileError"),
+    "load_model": ("glassnet.io", "load_model"),
+    "compare": ("glassnet.parity", "compare"),
+    "Trace": ("glassnet.trace", "Trace"),
+    "TraceCallback": ("glassnet.trace", "TraceCallback"),
+    "trace_step": ("glassnet.trace", "trace_step"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = importlib.import_module(module)
+    if attribute is not None:
+        value = getattr(value, attribute)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __version__ = "0.1.0"
 

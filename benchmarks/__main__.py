@@ -1,0 +1,60 @@
+"""``python -m benchmarks [--quick] [--threads N] [--output FILE]``: see ``benchmarks.run``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="glassnet against PyTorch eager on the CPU, side by side.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes and few repeats (seconds; for tests)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="threads for both NumPy's BLAS and PyTorch (default: every core, %(default)s)",
+    )
+    parser.add_argument("--repeats", type=int, default=None, help="timed runs per library")
+    parser.add_argument(
+        "--output",
+        default=os.path.join(os.path.dirname(__file__), "results.json"),
+        help="where the JSON results go (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--skip-memory", action="store_true", help="skip the peak-memory subprocesses"
+    )
+    parser.add_argument(
+        "--markdown", action="store_true", help="also print the results as the README's table"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    if args.threads < 1:
+        sys.exit("--threads must be at least 1")
+    # The BLAS reads its thread count once, when NumPy (or torch) is first imported: set it now,
+    # for this process and for the memory subprocesses that inherit the environment.
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(args.threads)
+    from benchmarks import memory, settings
+
+    sizes = settings.QUICK if args.quick else settings.FULL
+    # memory first, while this process is small (see benchmarks.memory)
+    peaks = None if args.skip_memory else memory.measure_all(sizes.rows, 128)
+    from benchmarks.run import run
+
+    return run(args, memory=peaks)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

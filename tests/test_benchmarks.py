@@ -1,0 +1,132 @@
+"""The benchmark runs end to end on tiny sizes, so it cannot rot. No timing is asserted here:
+benchmarks are not tests (``make bench`` gives the numbers)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = (
+    "seed_fit_float64",
+    "seed_fit_float32",
+    "seed_train_on_batch_float64",
+    "mlp_batch128",
+    "mlp_batch32",
+    "wide_batch128",
+    "predict",
+)
+
+if str(ROOT) not in sys.path:  # the benchmarks package lives at the repository root
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    output = tmp_path_factory.mktemp("bench") / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--threads", "1", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "targets:" in done.stdout
+    return json.loads(output.read_text())
+
+
+def test_every_case_has_positive_times_and_ratios(results: dict) -> None:
+    assert set(CASES) <= set(results["cases"])
+    for name in CASES:
+        case = results["cases"][name]
+        for key in ("glassnet_s", "torch_s", "ratio", "cpu_ratio"):
+            assert case[key] > 0, (name, key)
+        assert case["ratio"] == pytest.approx(case["glassnet_s"] / case["torch_s"])
+    for name in ("mlp_batch128", "mlp_batch32", "wide_batch128", "predict"):
+        assert results["cases"][name]["glassnet_gflops"] > 0
+        assert results["cases"][name]["torch_gflops"] > 0
+
+
+def test_matmul_import_memory_and_trace_numbers(results: dict) -> None:
+    assert results["matmul"]["numpy_gflops"] > 0 and results["matmul"]["torch_gflops"] > 0
+    assert results["import_ms"] > 0
+    assert results["trace_off"]["fit_s"] > 0 and results["trace_off"]["bare_engine_s"] > 0
+    for library in ("glassnet", "torch"):
+        memory = results["memory"][library]
+        assert memory["peak_mib"] >= memory["baseline_mib"] > 0
+        assert memory["data_mib"] > 0
+    assert results["machine"]["threads"] == 1
+    names = [target["name"] for target in results["targets"]]
+    assert len(names) == 8 and all(isinstance(t["met"], bool) for t in results["targets"])
+
+
+def test_the_benchmark_trains_what_it_says() -> None:
+    """The glassnet side is the real fit: one epoch lowers the loss of a learnable problem."""
+    from benchmarks import cases
+
+    x, _ = cases.synthetic_data(512)
+    y = (x[:, :10].argmax(axis=1)).astype(np.int64)  # a rule the MLP can learn
+    model = cases.glassnet_mlp(cases.MLP)
+    before = model.evaluate(x, y)
+    model.fit(x, y, epochs=3, batch_size=32, verbose=0)
+    assert model.evaluate(x, y) < before
+    assert cases.training_flops((2,), 1) == 4 * 784 * 2  # no input gradient for the first layer
+    assert cases.training_flops((3, 2), 1) == 4 * 784 * 3 + 6 * 3 * 2
+
+
+def test_the_seed_workloads_reproduce_the_notebook() -> None:
+    """The benchmark's seed toy is the notebook's: the same prediction after 1000 steps."""
+    from benchmarks import cases
+
+    for dtype in ("float64", "float32"):
+        model = cases.glassnet_seed_model(dtype)
+        model.fit(*_xor(dtype), epochs=1000, batch_size=4, shuffle=False, verbose=0)
+        assert model.predict(np.array([[1, 0, 1]])).item() == pytest.approx(0.925, abs=1e-3)
+    torch_side = cases.torch_seed_fit("float64", 1000)
+    torch_side.reset()
+    torch_side.run()
+
+
+def test_fused_and_in_place_paths_give_the_textbook_numbers() -> None:
+    """The fast paths (fused softmax-CE delta, in-place updates) against the formulas written
+    out in plain NumPy, in float64, for a few SGD steps on a small ReLU/softmax net."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((16, 5))
+    labels = rng.integers(0, 3, size=16)
+    model = gn.Sequential(
+        [gn.Input(shape=(5,)), gn.layers.Dense(4, "relu"), gn.layers.Dense(3, "softmax")],
+        dtype="float64",
+        seed=0,
+    )
+    model.compile(optimizer=gn.SGD(0.1), loss="sparse_categorical_crossentropy")
+    w1, b1, w2, b2 = model.get_weights()
+    onehot = np.eye(3)[labels]
+    for _ in range(3):
+        loss = model.train_on_batch(x, labels)
+        z1 = x @ w1 + b1
+        a1 = np.maximum(z1, 0)
+        z2 = a1 @ w2 + b2
+        a2 = np.exp(z2 - z2.max(axis=1, keepdims=True))
+        a2 /= a2.sum(axis=1, keepdims=True)
+        expected = -np.sum(onehot * np.log(np.clip(a2, 1e-7, 1 - 1e-7))) / len(x)
+        delta2 = (a2 - onehot) / len(x)
+        delta1 = (delta2 @ w2.T) * (z1 > 0)
+        w1, b1 = w1 - 0.1 * x.T @ delta1, b1 - 0.1 * delta1.sum(axis=0)
+        w2, b2 = w2 - 0.1 * a1.T @ delta2, b2 - 0.1 * delta2.sum(axis=0)
+        assert loss == pytest.approx(expected, rel=1e-12)
+    for got, want in zip(model.get_weights(), (w1, b1, w2, b2), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def _xor(dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    from glassnet.seed import XOR_X, XOR_Y
+
+    return XOR_X.astype(dtype), XOR_Y.astype(dtype)
