@@ -289,3 +289,12 @@ def test_cli_bad_arguments_exit_2(capsys) -> None:
         cli.main(["seed", "--cell", "torch"])
     assert info.value.code == 2
     assert "invalid choice: 'torch'" in capsys.readouterr().err
+
+
+def test_predict_overflow_is_reported_not_returned_as_nan() -> None:
+    model = gn.Sequential([gn.Input(shape=(1,)), gn.layers.Dense(1)], seed=0)
+    model.set_weights([np.array([[1e30]]), np.array([0.0])])
+    with pytest.raises(
+        FloatingPointError, match=r"overflowed float32 \(inf or NaN\), first for row 1"
+    ):
+        model.predict(np.array([[1.0], [1e10]]))

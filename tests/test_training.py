@@ -121,3 +121,20 @@ def test_train_report_writes_an_offline_page(tmp_path, capsys):
     assert "<svg" in page and "data:image/png;base64," in page
     external = re.findall(r"""(?:src|href)=["']?(https?:[^"' >]+)""", page)
     assert external == []  # offline: no script, style or image from the network
+
+
+def test_train_checks_the_save_path_before_training(tmp_path, capsys, monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("fit ran before the --save path was checked")
+
+    monkeypatch.setattr(gn.Sequential, "fit", no_training)
+    args = ["train", "--data", "moons", "--epochs", "500", "--save", str(tmp_path)]
+    assert main(args) == 2
+    assert "--save" in capsys.readouterr().err
+
+
+def test_constant_initializer_refuses_nan():
+    with pytest.raises(ValueError, match=r"Constant expects a finite number, got nan"):
+        gn.Constant(float("nan"))
+    with pytest.raises(TypeError, match=r"Constant expects a number, got str"):
+        gn.Constant("0.1")

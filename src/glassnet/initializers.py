@@ -68,6 +68,13 @@ class Constant(Initializer):
     name = "constant"
 
     def __init__(self, value: float = 0.0) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+            raise TypeError(f"Constant expects a number, got {type(value).__name__} {value!r}.")
+        if not math.isfinite(value):
+            raise ValueError(
+                f"Constant expects a finite number, got {value!r}; a NaN or infinite weight "
+                f"would make every output NaN. Use e.g. Constant(0.1)."
+            )
         self.value = float(value)
 
     def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:

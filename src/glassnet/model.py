@@ -33,6 +33,7 @@ from glassnet import optimizers as optimizers_module
 from glassnet._validation import (
     all_finite,
     as_features,
+    finite,
     fit_options,
     float_dtype,
     input_first_message,
@@ -435,11 +436,20 @@ class Sequential:
         """The network's outputs aL for every row of x: (n_samples, n_in) -> (n_samples, units)."""
         x = self._features(x)
         chunk = PREDICT_CHUNK if batch_size is None else positive_int(batch_size, "batch_size")
-        if len(x) <= chunk:
-            return self.forward(x)
-        outputs = np.empty((len(x), self.output_units), dtype=self.dtype)  # filled chunk by chunk
-        for start in range(0, len(x), chunk):
-            outputs[start : start + chunk] = self.forward(x[start : start + chunk])
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, once, clearly
+            if len(x) <= chunk:
+                outputs = self.forward(x)
+            else:
+                outputs = np.empty((len(x), self.output_units), dtype=self.dtype)
+                for start in range(0, len(x), chunk):  # filled chunk by chunk, no concatenation
+                    outputs[start : start + chunk] = self.forward(x[start : start + chunk])
+        if not finite(outputs):
+            row = int(np.argwhere(~np.isfinite(outputs))[0][0])
+            raise FloatingPointError(
+                f"The network's output overflowed {self.dtype.name} (inf or NaN), first for row "
+                f"{row} of x. Scale the inputs (e.g. glassnet.datasets.standardize), or use "
+                f"Sequential(..., dtype='float64')."
+            )
         return outputs
 
     def evaluate(

@@ -123,6 +123,13 @@ def run(args: argparse.Namespace) -> int:
     import glassnet as gn
     from glassnet import datasets
 
+    if args.save:  # say so now, not after the whole training
+        folder = Path(args.save).resolve().parent
+        if Path(args.save).is_dir() or not folder.is_dir():
+            raise ValueError(
+                f"--save {args.save}: expected a file path in an existing folder, e.g. "
+                f"--save model.glassnet."
+            )
     x, y = load_data(args.data, args.seed, args.samples, args.noise)
     units, head, loss = _head(y, args.loss)
     if loss == "categorical_crossentropy" and y.ndim == 1:

@@ -23,24 +23,8 @@ from glassnet.playground.config import ACTIVATIONS, LIMITS, LayerConfig
 from glassnet.playground.sessions import output_layer
 
 
-def available() -> bool:
-    """True when this glassnet has ``model.save`` and ``glassnet.load_model``."""
-    import glassnet
-
-    return hasattr(glassnet.Sequential, "save") and hasattr(glassnet, "load_model")
-
-
-def _require() -> None:
-    if not available():
-        raise ValueError(
-            "This glassnet cannot read or write .glassnet files yet (no glassnet.load_model); "
-            "export the Python script instead."
-        )
-
-
 def to_bytes(model: Any) -> bytes:
     """The model as a ``.glassnet`` file's bytes (written by ``model.save``)."""
-    _require()
     with tempfile.TemporaryDirectory(prefix="glassnet-export-") as folder:
         path = os.path.join(folder, "model.glassnet")
         model.save(path)
@@ -50,7 +34,6 @@ def to_bytes(model: Any) -> bytes:
 
 def load_bytes(content: bytes) -> Any:
     """A model from a ``.glassnet`` file's bytes (read by ``glassnet.load_model``)."""
-    _require()
     import glassnet
 
     if not content:
