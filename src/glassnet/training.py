@@ -1,0 +1,174 @@
+"""The training loop behind ``Sequential.fit``: epochs, shuffled mini-batches, validation, and the
+callbacks' hooks around them.
+
+One epoch, the way ``fit`` runs it::
+
+    order = a fresh permutation of the rows (if shuffle)
+    for each batch of rows:  xb, yb = x[rows], y[rows]     one index gather, (batch, n_in)
+        loss, aL = model._train_step(xb, yb)               forward, loss, backward, update
+        stop at a NaN/inf loss (TerminateOnNaN), add loss and metrics weighted by batch size
+    logs = the epoch's means (sums for a summing loss); then val_ numbers, then on_epoch_end
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from glassnet import metrics as metrics_module
+from glassnet._validation import all_finite, fit_options, positive_int
+from glassnet.callbacks import (
+    Callback,
+    CallbackList,
+    EpochLogger,
+    History,
+    Logs,
+    ProgressBar,
+    TerminateOnNaN,
+)
+
+if TYPE_CHECKING:
+    from glassnet.model import Sequential
+
+Array = NDArray[np.floating[Any]]
+
+
+def fit(
+    model: Sequential,
+    x: ArrayLike,
+    y: ArrayLike,
+    epochs: int = 1,
+    batch_size: int | None = None,
+    shuffle: bool = True,
+    validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+    validation_split: float = 0.0,
+    callbacks: Sequence[Callback] | None = None,
+    verbose: int = 1,
+    trace_every: int | None = None,
+) -> History:
+    """``model.fit(...)``: see ``Sequential.fit`` for the meaning of each argument."""
+    model._check_compiled("fit()")
+    epochs = positive_int(epochs, "epochs", minimum=0)
+    callbacks = fit_options(shuffle, verbose, callbacks)
+    x, y = model._data(x, y)
+    if validation_split and validation_data is None:
+        x, y, validation_data = split_off(x, y, validation_split)  # already prepared
+    elif validation_data is not None:
+        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+            raise ValueError("Expected validation_data=(x_val, y_val), a pair of arrays.")
+        validation_data = model._data(*validation_data, what="_val")
+    n = len(x)
+    if batch_size is None:
+        batch_size = min(32, n)
+    batch_size = positive_int(batch_size, "batch_size")
+    if batch_size > n:
+        raise ValueError(
+            f"batch_size={batch_size} is larger than the {n} training examples. Use "
+            f"batch_size={n} for full-batch training, or leave batch_size unset."
+        )
+    history = History()
+    params = {
+        "epochs": epochs,
+        "steps": math.ceil(n / batch_size),
+        "samples": n,
+        "batch_size": batch_size,
+        "verbose": verbose,
+    }
+    printer: list[Callback] = {0: [], 1: [ProgressBar()], 2: [EpochLogger()]}[verbose]
+    extra: list[Callback] = []
+    tracer = None
+    if trace_every is not None:
+        from glassnet.trace import TraceCallback
+
+        extra.append(tracer := TraceCallback(every=trace_every))
+    guard = next((c for c in callbacks if isinstance(c, TerminateOnNaN)), None)
+    if guard is None:
+        extra.append(guard := TerminateOnNaN())
+    # Keras's order: the printer first, the user's callbacks, then the History, so that what a
+    # callback adds to the logs (LearningRateScheduler's rate) is recorded.
+    hooks = CallbackList([*printer, *callbacks, *extra, history], model, params)
+    model.stop_training = False
+    model.history = history
+    hooks.on_train_begin()
+    try:
+        for epoch in range(epochs):
+            hooks.on_epoch_begin(epoch)
+            # overflow becomes inf/NaN in the loss, which stops training with a clear message
+            with np.errstate(over="ignore", invalid="ignore"):
+                logs = run_epoch(model, x, y, batch_size, shuffle, epoch, hooks, guard)
+            if validation_data is not None and math.isfinite(logs["loss"]):
+                val = model._evaluate(*validation_data)  # already prepared above
+                logs.update({f"val_{key}": value for key, value in val.items()})
+            hooks.on_epoch_end(epoch, logs)
+            if model.stop_training:
+                break
+    except BaseException:
+        hooks.abort()  # e.g. close the progress bar before the error is shown
+        raise
+    hooks.on_train_end()
+    if tracer is not None:
+        model.traces = tracer.traces
+    return history
+
+
+def run_epoch(
+    model: Sequential,
+    x: Array,
+    y: Array,
+    batch_size: int,
+    shuffle: bool,
+    epoch: int,
+    hooks: CallbackList,
+    guard: TerminateOnNaN,
+) -> Logs:
+    n = len(x)
+    order = model.rng.permutation(n) if shuffle else None
+    totals = dict.fromkeys(["loss", *model.metric_names], 0.0)
+    summed = model.loss.reduction == "sum"
+    # each metric's function, looked up once per epoch rather than once per batch
+    metrics = [metrics_module.resolve(name, y.shape[1]) for name in model.metric_names]
+    for batch, start in enumerate(range(0, n, batch_size)):
+        if order is None:
+            xb, yb = x[start : start + batch_size], y[start : start + batch_size]  # views
+        else:
+            index = order[start : start + batch_size]
+            xb, yb = x[index], y[index]  # gathered copies (batch, n_in), (batch, units)
+        if hooks.wants_batches:
+            model.current_batch = (xb, yb)  # for callbacks that look at the batch (tracing)
+            hooks.on_train_batch_begin(batch)
+        loss, a = model._train_step(xb, yb)
+        if not math.isfinite(loss):
+            guard.diverged(loss, epoch, batch)  # raises, unless the user asked to stop quietly
+        weight = len(xb)
+        totals["loss"] += loss if summed else loss * weight
+        batch_metrics = {key: function(yb, a) for key, function in metrics}
+        for key, value in batch_metrics.items():
+            totals[key] += value * weight
+        if hooks.wants_batches:
+            hooks.on_train_batch_end(batch, {"loss": loss, **batch_metrics})
+        if model.stop_training:
+            n = start + len(xb)  # the epoch's numbers cover the batches that ran
+            break
+    if not model.stop_training and not all_finite(model._parameters):  # the last update
+        guard.diverged(math.inf, epoch, batch)  # blew up: no later loss would show it
+    return {
+        key: (value if key == "loss" and summed else value / n) for key, value in totals.items()
+    }
+
+
+def split_off(x: Array, y: Array, fraction: float) -> tuple[Array, Array, tuple[Array, Array]]:
+    """Keras's validation_split: the last ``fraction`` of the rows (before any shuffling) is held
+    out as ``(x_val, y_val)``; returns ``x_train, y_train, (x_val, y_val)``."""
+    if not (isinstance(fraction, int | float) and 0.0 < fraction < 1.0):
+        raise ValueError(f"Expected validation_split between 0 and 1, got {fraction!r}.")
+    n_train = int(len(x) * (1.0 - fraction))
+    if n_train == 0 or n_train == len(x):
+        raise ValueError(
+            f"validation_split={fraction} leaves {n_train} of {len(x)} examples for training; "
+            f"choose a split that leaves examples on both sides."
+        )
+    return x[:n_train], y[:n_train], (x[n_train:], y[n_train:])
