@@ -28,3 +28,18 @@ def targets_for(loss: gn.losses.Loss, n: int, units: int, rng: np.random.Generat
     if isinstance(loss, gn.BinaryCrossEntropy):
         return rng.integers(0, 2, size=(n, units)).astype(float)
     return rng.normal(size=(n, units))
+
+
+#: Debian's Chromium (installed by scripts/ensure-chromium), driven by Playwright headless, with
+#: everything that would reach the network switched off
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]

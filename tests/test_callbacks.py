@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.callbacks import ProgressBar
+from glassnet.progress import ProgressBar
 
 
 def _moons_model(rate=0.05, seed=0):

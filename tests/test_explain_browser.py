@@ -9,17 +9,7 @@ from playwright.sync_api import sync_playwright
 import glassnet as gn
 from glassnet.explain import narrate
 from glassnet.seed import XOR_X, XOR_Y, seed_network
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from helpers import CHROMIUM, CHROMIUM_ARGS
 
 
 def test_html_narration_renders_offline(tmp_path: Path) -> None:
@@ -42,7 +32,7 @@ def test_html_narration_renders_offline(tmp_path: Path) -> None:
     problems: list[str] = []
     requests: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 800})
             page.on(

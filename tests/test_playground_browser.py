@@ -24,17 +24,8 @@ from playwright.sync_api import Page, sync_playwright
 from glassnet.playground.app import create_app
 from glassnet.playground.config import parse_config
 from glassnet.playground.sessions import Session
+from helpers import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 XOR_SETUP = {
     "dataset": {"name": "xor"},
     "layers": [{"units": 4, "activation": "tanh"}],
@@ -70,9 +61,7 @@ def server() -> Iterator[str]:
 @pytest.fixture
 def page(server: str) -> Iterator[tuple[Page, list[str]]]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1150}, accept_downloads=True)
         problems: list[str] = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)

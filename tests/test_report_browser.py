@@ -17,17 +17,7 @@ from playwright.sync_api import sync_playwright
 import glassnet as gn
 from glassnet import datasets, plots
 from glassnet.plots import demo
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from helpers import CHROMIUM, CHROMIUM_ARGS
 
 
 def _training_report(folder: Path) -> Path:
@@ -58,7 +48,7 @@ def test_reports_render_offline(tmp_path: Path) -> None:
     shots: dict[str, bytes] = {}
     found: dict[str, dict] = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.on(

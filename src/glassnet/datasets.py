@@ -334,7 +334,7 @@ def _read_table(
     if not lines:
         raise ValueError(f"{path} is empty; expected a header row and rows of numbers.")
     if header is None:
-        header = any(not _is_number(cell) for cell in lines[0][1])
+        header = any(not is_number(cell) for cell in lines[0][1])
     names = (
         [c.strip() for c in lines[0][1]] if header else [str(i) for i in range(len(lines[0][1]))]
     )
@@ -357,7 +357,8 @@ def _read_table(
     return names, body
 
 
-def _is_number(cell: str) -> bool:
+def is_number(cell: str) -> bool:
+    """True when a CSV cell reads as a number (``float(cell)`` accepts it)."""
     try:
         float(cell)
     except ValueError:

@@ -24,12 +24,11 @@ from glassnet._validation import all_finite, fit_options, positive_int
 from glassnet.callbacks import (
     Callback,
     CallbackList,
-    EpochLogger,
     History,
     Logs,
-    ProgressBar,
     TerminateOnNaN,
 )
+from glassnet.progress import EpochLogger, ProgressBar
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential

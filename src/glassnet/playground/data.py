@@ -89,14 +89,14 @@ def read_csv(config: DatasetConfig) -> tuple[Array, Array, list[str], list[str]]
     _check_csv(x, y)
     rows = [r for r in csv.reader(io.StringIO((config.csv or "").lstrip("\ufeff"))) if any(r)]
     names = [cell.strip() for cell in rows[0]]
-    if any(not _is_number(cell) for cell in names):  # a header row, as load_csv decided
+    if any(not datasets.is_number(cell) for cell in names):  # a header row, as load_csv decided
         index = names.index(config.target) if config.target in names else len(names) - 1
         feature_names = [name for i, name in enumerate(names) if i != index]
         cells = [row[index].strip() for row in rows[1:]]
     else:
         feature_names = [f"x{i}" for i in range(x.shape[1])]
         cells = [row[-1].strip() for row in rows]
-    if all(_is_number(cell) for cell in cells):
+    if all(datasets.is_number(cell) for cell in cells):
         class_names = [str(value) for value in np.unique(y).tolist()]
     else:
         class_names = sorted(set(cells))  # load_csv numbers text classes in this order
@@ -127,14 +127,6 @@ def _check_csv(x: Array, y: Array) -> None:
             f"the uploaded CSV's target has classes {labels[:12].tolist()}; expected 2 to "
             f"{LIMITS['max_classes']} classes (numbers or words)."
         )
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 def make_data(config: DatasetConfig, seed: int) -> Data:

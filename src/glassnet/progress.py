@@ -1,0 +1,91 @@
+"""What ``fit`` prints: ``verbose=1`` a live bar per epoch (rich), ``verbose=2`` one line per epoch.
+
+Both are ordinary callbacks, added by ``fit`` in front of the user's. rich is imported when a bar
+is first drawn, so the core stays NumPy and the standard library until then.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from glassnet.callbacks import Callback, Logs, format_logs
+
+
+class EpochLogger(Callback):
+    """Prints one line per epoch: ``Epoch 3/10 - loss: 0.2412 - accuracy: 0.7500``."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        stream = self.stream or sys.stdout
+        epochs = self.params.get("epochs", "?")
+        stream.write(f"Epoch {epoch + 1}/{epochs} - {format_logs(logs or {})}\n")
+        stream.flush()
+
+
+class ProgressBar(Callback):
+    """``fit(verbose=1)``: a live bar per epoch (rich), counting samples, with the ETA and the
+    running loss and metrics; each finished epoch stays as one line with its final numbers."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        console = Console(file=self.stream or sys.stdout, highlight=False)
+        if not console.is_terminal:  # a log file or pipe: no width to fit, keep every number
+            console.width = 200
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TextColumn("samples"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[numbers]}"),
+            console=console,
+            refresh_per_second=8,
+        )
+        self.progress.start()
+        self.samples = self.params.get("samples", 0)
+        self.batch_size = self.params.get("batch_size", 1)
+
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
+        self.task = self.progress.add_task(
+            f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}",
+            total=self.samples,
+            numbers="",
+        )
+        self.sums: dict[str, float] = {}
+        self.seen = 0
+
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        size = min(self.batch_size, self.samples - self.seen)
+        self.seen += size
+        for key, value in (logs or {}).items():
+            self.sums[key] = self.sums.get(key, 0.0) + value * size
+        running = {key: total / self.seen for key, total in self.sums.items()}
+        self.progress.update(self.task, completed=self.seen, numbers=format_logs(running))
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        self.progress.update(self.task, completed=self.seen, numbers=format_logs(logs or {}))
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        self.progress.stop()
+
+    def on_train_abort(self) -> None:
+        self.progress.stop()
