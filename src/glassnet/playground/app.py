@@ -157,7 +157,6 @@ def create_app(
                 "optimizers": config_module.OPTIMIZERS,
                 "levels": LEVELS,
                 "sessions": len(store),
-                "model_files": True,  # export and import of .glassnet files (glassnet.io)
             }
         )
 

@@ -342,10 +342,7 @@ async function start() {
       `${L.min_samples} to ${L.max_samples} examples; a CSV of at most ${L.max_csv_bytes / 1000} kB ` +
       `and ${L.max_csv_features} features; ${L.max_steps_per_request} steps per request; ` +
       `${L.max_sessions} live sessions (the least recently used is forgotten; one idle for ` +
-      `${L.session_idle_seconds / 60} minutes ends). ` +
-      (info.model_files ? "" : "This glassnet cannot write .glassnet files yet.");
-    $("export-model").hidden = !info.model_files;
-    $("import-file").parentElement.hidden = !info.model_files;
+      `${L.session_idle_seconds / 60} minutes ends).`;
   } catch (error) { showError(error); }
   const config = configFromUrl() || DEFAULT;
   if (config.dataset && config.dataset.name === "csv") {
