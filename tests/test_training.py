@@ -138,3 +138,18 @@ def test_constant_initializer_refuses_nan():
         gn.Constant(float("nan"))
     with pytest.raises(TypeError, match=r"Constant expects a number, got str"):
         gn.Constant("0.1")
+
+
+def test_predict_reads_a_csv_with_a_text_target_column(tmp_path, capsys):
+    x, y = gn.datasets.blobs(60, seed=1)
+    names = np.array(["apple", "banana", "cherry"])[y % 3]
+    data = tmp_path / "fruit.csv"
+    rows = [f"{a},{b},{name}" for (a, b), name in zip(x, names, strict=True)]
+    data.write_text("u,v,fruit\n" + "\n".join(rows) + "\n")
+    model_path = tmp_path / "f.glassnet"
+    args = ["train", "--data", str(data), "--layers", "8", "--epochs", "5", "--verbose", "0"]
+    assert main([*args, "--save", str(model_path)]) == 0
+    assert main(["predict", "--model", str(model_path), "--input", str(data)]) == 0
+    streams = capsys.readouterr()
+    assert len(streams.out.strip().splitlines()) >= 61  # a header and one row per example
+    assert "accuracy against the file's last column: " in streams.err

@@ -303,6 +303,17 @@ def load_csv(
     return x, y
 
 
+def load_csv_features(path: str | Path, header: bool | None = None) -> Features:
+    """Read a numeric CSV file whose every column is a feature (no target), e.g. the rows to give
+    ``model.predict``: x of shape (n_rows, n_columns), with the same errors as ``load_csv``."""
+    names, numbered = _read_table(path, header)
+    x = np.empty((len(numbered), len(names)), dtype=np.float64)
+    for r, (line, row) in enumerate(numbered):
+        for c, cell in enumerate(row):
+            x[r, c] = _number(cell, path, line, names[c])
+    return x
+
+
 def _read_table(
     path: str | Path, header: bool | None
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:

@@ -38,20 +38,23 @@ def read_features(path: str, features: int) -> tuple[np.ndarray, np.ndarray | No
     """(x, y or None) from a CSV with ``features`` columns, or ``features + 1`` (last = target)."""
     from glassnet import datasets
 
-    names, rows = datasets._read_table(path, None)
-    if len(names) not in (features, features + 1):
+    try:
+        x = datasets.load_csv_features(path)
+    except ValueError as error:  # perhaps features and a text target column (e.g. "apple")
+        try:
+            x, y = datasets.load_csv(path)
+        except ValueError:
+            raise error from None
+        if x.shape[1] != features:
+            raise
+        return x, y
+    if x.shape[1] == features + 1:
+        return datasets.load_csv(path)  # features and a target column, as glassnet train reads
+    if x.shape[1] != features:
         raise ValueError(
-            f"{path} has {len(names)} columns, but the model takes {features} inputs. Give "
+            f"{path} has {x.shape[1]} columns, but the model takes {features} inputs. Give "
             f"{features} feature columns (optionally followed by a target column)."
         )
-    if len(names) == features + 1:
-        return datasets.load_csv(path)
-    x = np.array(
-        [
-            [datasets._number(cell, path, line, names[c]) for c, cell in enumerate(row)]
-            for line, row in rows
-        ]
-    )
     return x, None
 
 
