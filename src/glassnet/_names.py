@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -28,3 +28,24 @@ def lookup(kind: str, name: object, table: Mapping[str, T]) -> T:
         valid = ", ".join(repr(k) for k in table)
         raise ValueError(f"Unknown {kind} {name!r}. Valid names: {valid}.")
     return table[key]
+
+
+def from_config(kind: str, config: object, table: Mapping[str, Any], key: str = "name") -> Any:
+    """Rebuild an object from its ``get_config()`` dict: ``table[config[key]](**the rest)``.
+
+    >>> class Step:
+    ...     def __init__(self, size=1):
+    ...         self.size = size
+    >>> from_config("step", {"name": "step", "size": 2}, {"step": Step}).size
+    2
+    """
+    if not isinstance(config, dict) or key not in config:
+        raise ValueError(f"Expected a {kind} config, a dict with a {key!r} entry, got {config!r}.")
+    config = dict(config)
+    return lookup(kind, config.pop(key), table)(**config)
+
+
+def config_repr(obj: Any) -> str:
+    """``Name(arg=value, ...)`` from ``obj.get_config()``, leaving out its ``name``."""
+    args = ", ".join(f"{k}={v!r}" for k, v in obj.get_config().items() if k != "name")
+    return f"{type(obj).__name__}({args})"

@@ -123,7 +123,7 @@ def record_loss_and_backward(
     trace.add("loss", count, f"{out} - y", f"{out} - y", a - y)
     if getattr(model.loss, "from_logits", False):
         # the output is a logit: the loss turns it into a probability p itself
-        squash = "sigmoid" if model.loss.name == "binary_crossentropy" else "softmax"
+        squash = model.loss.fused_activation  # the activation the loss applies to logits
         probability = activations_module.get(squash)(a)
         trace.add("loss", count, "p", f"p = {squash}({out})", probability)
         trace.add("loss", count, "p - y", "p - y", probability - y)

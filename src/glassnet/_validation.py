@@ -189,6 +189,17 @@ def cli_message(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
+def cli_non_negative_int(text: str) -> int:
+    """An argparse type: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
 def cli_positive_int(text: str) -> int:
     """An argparse type: a whole number >= 1."""
     try:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet._names import from_config as from_config_of
 from glassnet._names import lookup
 
 Array = NDArray[np.floating[Any]]
@@ -190,6 +191,4 @@ def get(identifier: str | Activation | None) -> Activation:
 
 def from_config(config: dict[str, Any]) -> Activation:
     """Rebuild an activation from ``get_config()``."""
-    config = dict(config)
-    cls = lookup("activation", config.pop("name"), ACTIVATIONS)
-    return cls(**config)
+    return from_config_of("activation", config, ACTIVATIONS)

@@ -194,6 +194,16 @@ def _mode(monitor: str, mode: str) -> str:
     return "max" if any(word in monitor for word in rising) else "min"
 
 
+def _worst(mode: str) -> float:
+    """Where the best value starts: anything beats it."""
+    return math.inf if mode == "min" else -math.inf
+
+
+def _better(mode: str, value: float, best: float, min_delta: float = 0.0) -> bool:
+    """``value`` improves on ``best`` by more than ``min_delta``, in ``mode``'s direction."""
+    return value < best - min_delta if mode == "min" else value > best + min_delta
+
+
 def _monitored(logs: Logs | None, monitor: str, who: str) -> float:
     logs = logs or {}
     if monitor not in logs:
@@ -236,18 +246,13 @@ class EarlyStopping(Callback):
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best = _worst(self.mode)
         self.best_epoch = 0
         self.best_weights: list[Any] | None = None
 
-    def _improved(self, value: float) -> bool:
-        if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
-
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         value = _monitored(logs, self.monitor, "EarlyStopping")
-        if self._improved(value):
+        if _better(self.mode, value, self.best, self.min_delta):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
@@ -289,14 +294,13 @@ class ModelCheckpoint(Callback):
         self.saved: list[str] = []
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
-        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best = _worst(self.mode)
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         logs = logs or {}
         if self.save_best_only:
             value = _monitored(logs, self.monitor, "ModelCheckpoint")
-            better = value < self.best if self.mode == "min" else value > self.best
-            if not better:
+            if not _better(self.mode, value, self.best):
                 return
             self.best = value
         try:

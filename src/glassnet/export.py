@@ -53,7 +53,8 @@ def _check_exportable(model: Sequential) -> None:
             )
 
 
-def _module_name(name: str) -> str:
+def module_name(name: str) -> str:
+    """The torch submodule name ``to_torch`` gives a glassnet layer."""
     return name.replace(".", "_")  # torch module names may not contain dots
 
 
@@ -101,7 +102,7 @@ def to_torch(model: Sequential, dtype: str | None = None) -> Any:
     ]
     modules: OrderedDict[str, Any] = OrderedDict()
     for layer in model.layers:
-        name = _module_name(layer.name)
+        name = module_name(layer.name)
         if layer.kind == "Dense":
             linear = torch.nn.Linear(
                 layer.kernel.shape[0], layer.units, bias=layer.use_bias, dtype=torch_dtype

@@ -124,20 +124,11 @@ def float64_copy(model: Sequential) -> Sequential:
     return twin
 
 
-def _generators(net: Sequential) -> list[np.random.Generator]:
-    """Every random generator the model or its layers hold (dropout masks draw from them)."""
-    found = [net.rng]
-    for layer in net.layers:
-        found += [v for v in vars(layer).values() if isinstance(v, np.random.Generator)]
-    unique: dict[int, np.random.Generator] = {id(g): g for g in found}
-    return list(unique.values())
-
-
 @contextmanager
 def _same_randomness(net: Sequential) -> Iterator[Callable[[], None]]:
     """Yield a function that rewinds every generator, so each forward pass draws the same
     dropout masks; the generators are left where they were afterwards."""
-    generators = _generators(net)
+    generators = net._generators()
     states = [g.bit_generator.state for g in generators]
 
     def rewind() -> None:
@@ -196,7 +187,7 @@ def check_gradients(
 
         if check_input:
             rewind()
-            analytic = _input_gradient(net, x, y)
+            analytic = np.array(net.backward(y, net.forward(x, training=True), input_gradient=True))
             report.checks.append(_compare(INPUT, "x", analytic, numeric_gradient(x), tolerance))
         rewind()
         net._compute_gradients(x, y)
@@ -208,20 +199,6 @@ def check_gradients(
                 numeric = numeric_gradient(param)
                 report.checks.append(_compare(layer.name or "", name, analytic, numeric, tolerance))
     return report
-
-
-def _input_gradient(net: Sequential, x: Array, y: Array) -> Array:
-    """dC/dx = dC/da0: the model's backward pass, carried on through the first layer."""
-    a = net.forward(x, training=True)
-    last = net.layers[-1]
-    activation = getattr(last, "activation", None)
-    if activation is not None and net.loss.fuses_with(activation.name):
-        grad = last.backward_delta(net.loss.fused_delta(y, a), True)
-    else:
-        grad = last.backward(net.loss.gradient(y, a), True)
-    for layer in reversed(net.layers[:-1]):
-        grad = layer.backward(grad, need_input_gradient=True)
-    return np.array(grad, dtype=np.float64)
 
 
 def _compare(

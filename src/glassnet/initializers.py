@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from glassnet._names import lookup
+from glassnet._names import config_repr, lookup
+from glassnet._names import from_config as from_config_of
 
 Shape = tuple[int, ...]
 
@@ -49,8 +50,7 @@ class Initializer:
         return {"name": self.name}
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
+        return config_repr(self)
 
 
 class Zeros(Initializer):
@@ -182,6 +182,4 @@ def get(identifier: str | Initializer) -> Initializer:
 
 def from_config(config: dict[str, Any]) -> Initializer:
     """Rebuild an initializer from ``get_config()``."""
-    config = dict(config)
-    cls = lookup("initializer", config.pop("name"), INITIALIZERS)
-    return cls(**config)
+    return from_config_of("initializer", config, INITIALIZERS)

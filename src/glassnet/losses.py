@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet._names import from_config as from_config_of
 from glassnet._names import lookup
 
 Array = NDArray[np.floating[Any]]
@@ -305,6 +306,4 @@ def get(identifier: str | Loss) -> Loss:
 
 def from_config(config: dict[str, Any]) -> Loss:
     """Rebuild a loss from ``get_config()``."""
-    config = dict(config)
-    cls = lookup("loss", config.pop("name"), LOSSES)
-    return cls(**config)
+    return from_config_of("loss", config, LOSSES)

@@ -72,8 +72,6 @@ class Sequential:
         name: str = "sequential",
     ) -> None:
         self.dtype = float_dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"Expected dtype 'float32' or 'float64', got {dtype!r}.")
         self.name = name
         self.seed = seed
         self.rng = np.random.default_rng(seed_value(seed))
@@ -168,6 +166,14 @@ class Sequential:
                 )
             self.build((self.input_features,))
 
+    def _generators(self) -> list[np.random.Generator]:
+        """Every random generator the model and its layers draw from (shuffling, dropout masks),
+        each once: what must be rewound to repeat a step exactly."""
+        found = [self.rng]
+        for layer in self.layers:
+            found += [v for v in vars(layer).values() if isinstance(v, np.random.Generator)]
+        return list({id(g): g for g in found}.values())
+
     @property
     def output_units(self) -> int:
         self._ensure_built()
@@ -237,17 +243,23 @@ class Sequential:
             a = layer.forward(a, training=training)
         return a
 
-    def backward(self, y: Array, a: Array) -> None:
-        """Fill every layer's gradients from the loss at output ``a``; no parameter changes."""
+    def backward(self, y: Array, a: Array, input_gradient: bool = False) -> Array | None:
+        """Fill every layer's gradients from the loss at output ``a``; no parameter changes.
+
+        The first layer skips dC/da0, which no parameter needs, unless ``input_gradient=True``:
+        then the chain goes on through it and dC/dx (batch, n_in) is returned (else None)."""
         last = self.layers[-1]
         activation = getattr(last, "activation", None)
+        more = len(self.layers) > 1 or input_gradient
         if activation is not None and self.loss.fuses_with(activation.name):
             # softmax + cross-entropy (or sigmoid + binary): delta = dC/dz directly, stably
-            grad = last.backward_delta(self.loss.fused_delta(y, a), len(self.layers) > 1)
+            grad = last.backward_delta(self.loss.fused_delta(y, a), more)
         else:
-            grad = last.backward(self.loss.gradient(y, a), len(self.layers) > 1)
+            grad = last.backward(self.loss.gradient(y, a), more)
         for index in range(len(self.layers) - 2, -1, -1):
-            grad = self.layers[index].backward(grad, need_input_gradient=index > 0)
+            layer = self.layers[index]
+            grad = layer.backward(grad, need_input_gradient=index > 0 or input_gradient)
+        return grad if input_gradient else None
 
     def compute_gradients(self, x: ArrayLike, y: ArrayLike) -> float:
         """Forward and backward on (x, y) without updating: returns C, fills the gradients."""
@@ -421,14 +433,24 @@ class Sequential:
         """Print a Keras-style table: layer (type), output shape, parameter count, totals."""
         print_fn(self.summary_text())
 
-    def summary_text(self) -> str:
-        """The text of ``summary()``."""
-        rows = []
-        features = self.input_features
+    def _layer_outputs(self) -> list[tuple[Layer, int | None]]:
+        """Each layer with its output width (None while the input width is unknown)."""
+        outputs, features = [], self.input_features
         for layer in self.layers:
             features = layer.output_features(features) if features is not None else None
-            shape = f"(None, {features if features is not None else '?'})"
-            rows.append((f"{layer.name} ({layer.kind})", shape, str(layer.count_params())))
+            outputs.append((layer, features))
+        return outputs
+
+    def summary_text(self) -> str:
+        """The text of ``summary()``."""
+        rows = [
+            (
+                f"{layer.name} ({layer.kind})",
+                f"(None, {features if features is not None else '?'})",
+                str(layer.count_params()),
+            )
+            for layer, features in self._layer_outputs()
+        ]
         widths = [max([len(h)] + [len(r[i]) for r in rows]) + 2 for i, h in enumerate(_HEADER)]
         width = sum(widths)
         lines = [f'Model: "{self.name}"', "_" * width, _row(_HEADER, widths), "=" * width]
@@ -482,9 +504,7 @@ class Sequential:
         import html
 
         rows = []
-        features = self.input_features
-        for layer in self.layers:
-            features = layer.output_features(features) if features is not None else None
+        for layer, features in self._layer_outputs():
             cells = (layer.name, layer.kind, repr(layer), f"(None, {features})")
             rows.append(
                 "<tr>"

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from glassnet._names import lookup
+from glassnet._names import config_repr, lookup
+from glassnet._names import from_config as from_config_of
 
 Array = NDArray[np.floating[Any]]
 
@@ -124,8 +125,7 @@ class Optimizer:
         return {"name": self.name, "learning_rate": self.learning_rate}
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
+        return config_repr(self)
 
 
 class SGD(Optimizer):
@@ -152,15 +152,6 @@ class SGD(Optimizer):
     def build(self, parameters: list[Array]) -> None:
         super().build(parameters)
         self.momentums = [None] * len(parameters)
-
-    def apply(self, parameters: list[Array], gradients: list[Array]) -> None:
-        if self.momentum:
-            super().apply(parameters, gradients)
-            return
-        self.iterations += 1
-        rate = self.learning_rate
-        for param, grad in zip(parameters, gradients, strict=True):
-            param -= rate * grad  # plain SGD, W <- W - lr * g: one loop, no call per parameter
 
     def _update(self, index: int, param: Array, grad: Array) -> None:
         if self.momentum == 0:
@@ -298,6 +289,4 @@ def get(identifier: str | Optimizer) -> Optimizer:
 
 def from_config(config: dict[str, Any]) -> Optimizer:
     """Rebuild an optimizer from ``get_config()``."""
-    config = dict(config)
-    cls = lookup("optimizer", config.pop("name"), OPTIMIZERS)
-    return cls(**config)
+    return from_config_of("optimizer", config, OPTIMIZERS)

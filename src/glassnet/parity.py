@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet.export import require, to_torch
+from glassnet.export import module_name, require, to_torch
 from glassnet.gradcheck import float64_copy
 from glassnet.model import Sequential
 
@@ -222,7 +222,7 @@ def _torch_slots(ours: Sequential, module: Any) -> list[tuple[Any, bool]]:
     for layer in ours.layers:
         if layer.kind != "Dense":
             continue
-        linear = module.get_submodule(layer.name.replace(".", "_"))
+        linear = module.get_submodule(module_name(layer.name))
         slots.append((linear.weight, True))
         if layer.use_bias:
             slots.append((linear.bias, False))

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from glassnet._names import lookup
+from glassnet._names import config_repr, lookup
+from glassnet._names import from_config as from_config_of
 
 Array = NDArray[np.floating[Any]]
 
@@ -56,8 +57,7 @@ class Regularizer:
         return {"name": self.name}
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
+        return config_repr(self)
 
 
 class L2(Regularizer):
@@ -106,10 +106,11 @@ class L1L2(Regularizer):
         self.l2 = _strength("l2", l2)
 
     def __call__(self, weights: Array) -> float:
-        return L1(self.l1)(weights) + L2(self.l2)(weights)
+        l1_part = self.l1 * float(np.sum(np.abs(weights)))
+        return l1_part + self.l2 * float(np.sum(np.square(weights)))
 
     def gradient(self, weights: Array) -> Array:
-        return L1(self.l1).gradient(weights) + L2(self.l2).gradient(weights)
+        return self.l1 * np.sign(weights) + (2.0 * self.l2) * weights
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "l1": self.l1, "l2": self.l2}
@@ -129,10 +130,4 @@ def from_config(config: dict[str, Any] | None) -> Regularizer | None:
     """Rebuild a regularizer from ``get_config()`` (None for no regularizer)."""
     if config is None:
         return None
-    if not isinstance(config, dict) or "name" not in config:
-        raise ValueError(
-            f"Expected a regularizer config like {{'name': 'l2', 'l2': 0.01}}, got {config!r}."
-        )
-    config = dict(config)
-    cls = lookup("regularizer", config.pop("name"), REGULARIZERS)
-    return cls(**config)
+    return from_config_of("regularizer", config, REGULARIZERS)

@@ -22,6 +22,7 @@ from glassnet.callbacks import History
 from glassnet.initializers import RandomUniform
 from glassnet.layers import Dense, Input
 from glassnet.losses import HalfSumSquaredError
+from glassnet.metrics import binary_accuracy
 from glassnet.model import Sequential
 from glassnet.optimizers import SGD
 
@@ -65,6 +66,9 @@ class NumpyCellResult:
     last_output: Array  # a2 computed in the forward pass of the last iteration: (4, 1)
     prediction: Array  # the trained network's output for [1, 0, 1]: (1, 1)
     model: Sequential = field(repr=False)
+    #: per iteration, "loss" (the half sum) and "accuracy" of that iteration's forward pass
+    history: dict[str, list[float]] = field(default_factory=dict, repr=False)
+    weights_before: list[Array] = field(default_factory=list, repr=False)
 
 
 def numpy_cell(iterations: int = ITERATIONS) -> NumpyCellResult:
@@ -74,13 +78,16 @@ def numpy_cell(iterations: int = ITERATIONS) -> NumpyCellResult:
     before that iteration's update), and the prediction uses the weights after every update.
     """
     model = seed_network()
+    weights_before = model.get_weights()
     initial_output = model.predict(XOR_X)
     last_output = initial_output
+    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     for _ in range(iterations):
-        model.train_on_batch(XOR_X, XOR_Y)
+        history["loss"].append(float(model.train_on_batch(XOR_X, XOR_Y)))
         last_output = model.layers[-1].a.copy()  # the a2 this step's forward pass computed
+        history["accuracy"].append(binary_accuracy(XOR_Y, last_output))
     prediction = model.predict(np.array([[1, 0, 1]]))
-    return NumpyCellResult(initial_output, last_output, prediction, model)
+    return NumpyCellResult(initial_output, last_output, prediction, model, history, weights_before)
 
 
 def keras_network(seed: int = KERAS_CELL_SEED) -> Sequential:
@@ -112,6 +119,12 @@ class KerasCellResult:
     history: History
     predictions: Array  # (4, 1)
     model: Sequential = field(repr=False)
+    weights_before: list[Array] = field(default_factory=list, repr=False)
+
+    @property
+    def learnt(self) -> bool:
+        """Every prediction on the right side of 0.5: the network has learnt XOR."""
+        return bool(np.all((self.predictions > 0.5) == (XOR_Y > 0.5)))
 
 
 def keras_cell(seed: int = KERAS_CELL_SEED, epochs: int = ITERATIONS) -> KerasCellResult:
@@ -122,8 +135,9 @@ def keras_cell(seed: int = KERAS_CELL_SEED, epochs: int = ITERATIONS) -> KerasCe
     checks that it does.
     """
     model = keras_network(seed)
+    before = model.get_weights()
     history = model.fit(XOR_X, XOR_Y, epochs=epochs, batch_size=1, verbose=0)
-    return KerasCellResult(model.summary_text(), history, model.predict(XOR_X), model)
+    return KerasCellResult(model.summary_text(), history, model.predict(XOR_X), model, before)
 
 
 def format_outputs(values: Array) -> str:

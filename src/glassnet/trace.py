@@ -155,7 +155,7 @@ def _trace_prepared(model: Sequential, x: Array, y: Array, update: bool) -> Trac
         out = f"a{len(model.layers)}"
         trace.add("update", len(model.layers), f"{out}_new", f"{out} with the new weights", after)
         if "p" in trace:
-            squash = trace["p"].equation.split(" = ")[1].split("(")[0]
+            squash = model.loss.fused_activation
             probability = activations_module.get(squash)(after)
             trace.add(
                 "update", len(model.layers), "p_new", f"p_new = {squash}({out}_new)", probability
@@ -188,15 +188,11 @@ class _Snapshot:
     def __init__(self, model: Sequential) -> None:
         self.parameters = [[p.copy() for p in layer.parameters] for layer in model.layers]
         self.gradients = [[g.copy() for g in layer.gradients] for layer in model.layers]
-        self.optimizer = copy.deepcopy(vars(model.optimizer))
-        self.rng = copy.deepcopy(model.rng.bit_generator.state)
-        # a layer with a random stream of its own (Dropout(seed=...)) must not be advanced either
-        self.layer_rngs = [
-            copy.deepcopy(layer.rng.bit_generator.state)
-            if isinstance(getattr(layer, "rng", None), np.random.Generator)
-            and layer.rng is not model.rng
-            else None
-            for layer in model.layers
+        self.optimizer = model.optimizer.get_state()  # step count and moments, as copies
+        # the model's stream and any layer's own (Dropout(seed=...)): none may be advanced
+        self.streams = [
+            (generator, copy.deepcopy(generator.bit_generator.state))
+            for generator in model._generators()
         ]
         self.caches = _caches(model)
 
@@ -207,11 +203,9 @@ class _Snapshot:
                 target[...] = value
             for target, value in zip(layer.gradients, grads, strict=True):
                 target[...] = value
-        vars(model.optimizer).update(self.optimizer)
-        model.rng.bit_generator.state = self.rng
-        for layer, state in zip(model.layers, self.layer_rngs, strict=True):
-            if state is not None:
-                layer.rng.bit_generator.state = state
+        model.optimizer.set_state(self.optimizer, model._parameters)
+        for generator, state in self.streams:
+            generator.bit_generator.state = state
 
 
 def _describe(model: Sequential, batch: int) -> dict[str, Any]:

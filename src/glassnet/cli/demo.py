@@ -9,10 +9,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from glassnet import explain as explain_module
 from glassnet import seed as seed_module
 from glassnet.cli import seed as seed_command
-
-LEVELS = ("kid", "student", "expert")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -29,7 +28,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--open", action="store_true", help="open the report in a web browser")
     demo.add_argument(
         "--level",
-        choices=LEVELS,
+        choices=explain_module.LEVELS,
         default="kid",
         help="the level of the narration of step 0 (default: kid)",
     )
@@ -50,19 +49,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
-    for cell in ("numpy", "keras"):
-        seed_args = argparse.Namespace(
-            cell=cell,
-            iterations=seed_module.ITERATIONS,
-            seed=args.seed,
-            history_out=str(output / "seed_keras_history.json"),
-        )
-        status = seed_command.run(seed_args)
-        if status:
-            return status
-        print()
+    runs = run_seed_cells(keras_seed=args.seed)  # both cells, run once: printed, then drawn
+    seed_command.print_numpy_cell(runs.numpy, runs.iterations)
+    print()
+    history_out = output / "seed_keras_history.json"
+    seed_command.print_keras_cell(runs.keras, runs.iterations, args.seed, history_out)
+    print()
     try:
-        runs = run_seed_cells(keras_seed=args.seed)
         path = demo_report(output, runs=runs, level=args.level)
     except ImportError as error:  # matplotlib missing: say what to install
         print(f"glassnet demo: {error}")

@@ -15,10 +15,9 @@ from typing import Any
 
 from glassnet import explain as explain_module
 from glassnet import seed as seed_module
+from glassnet._validation import cli_non_negative_int, cli_positive_int
+from glassnet.cli._data import DATA_SETS, load_data
 from glassnet.trace import trace_step
-
-#: data sets --data accepts by name (glassnet.datasets), besides a CSV path
-DATASETS = ("xor", "moons", "circles", "spiral", "blobs", "digits")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -30,18 +29,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=explain_module.FORMATS, default="text")
     parser.add_argument("--output", help="write to this file instead of the terminal")
     parser.add_argument(
-        "--step", type=_non_negative, default=0, help="train N full-batch steps first (default 0)"
+        "--step",
+        type=cli_non_negative_int,
+        default=0,
+        help="train N full-batch steps first (default 0)",
     )
     parser.add_argument(
-        "--example", type=_non_negative, default=None, help="follow row K of the batch"
+        "--example", type=cli_non_negative_int, default=None, help="follow row K of the batch"
     )
     parser.add_argument("--model", help="a saved network (.glassnet file) instead of the seed's")
     parser.add_argument(
-        "--data", help=f"with --model: a data set ({', '.join(DATASETS)}) or a CSV file path"
+        "--data", help=f"with --model: a data set ({', '.join(DATA_SETS)}) or a CSV file path"
     )
     parser.add_argument(
         "--batch",
-        type=_positive,
+        type=cli_positive_int,
         default=None,
         help="with --data: step on the first N examples (default: all of them, as one batch)",
     )
@@ -49,20 +51,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        model, x, y = _network(args)
-        for _ in range(args.step):
-            model.train_on_batch(x, y)
-        trace = trace_step(model, x, y)
-        if args.output is None and args.format == "text" and sys.stdout.isatty():
-            explain_module.print_rich(explain_module.document(trace, args.level, args.example))
-            return 0
-        text = explain_module.narrate(
-            trace, level=args.level, format=args.format, example=args.example
-        )
-    except (ValueError, TypeError, OSError, ImportError) as error:
-        print(f"glassnet explain: error: {error}", file=sys.stderr)
-        return 2
+    model, x, y = _network(args)  # errors become one line from glassnet.cli.main
+    for _ in range(args.step):
+        model.train_on_batch(x, y)
+    trace = trace_step(model, x, y)
+    if args.output is None and args.format == "text" and sys.stdout.isatty():
+        explain_module.print_rich(explain_module.document(trace, args.level, args.example))
+        return 0
+    text = explain_module.narrate(trace, level=args.level, format=args.format, example=args.example)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"narration written to {args.output}")
@@ -90,38 +86,7 @@ def _network(args: argparse.Namespace) -> tuple[Any, Any, Any]:
             f"The model in {args.model} was saved without compile(); compile it (optimizer and "
             f"loss) and save it again, so a training step can be narrated."
         )
-    x, y = _data(args.data)
+    x, y = load_data(args.data)
     if args.batch is not None:
         x, y = x[: args.batch], y[: args.batch]
     return model, x, y
-
-
-def _data(name: str) -> tuple[Any, Any]:
-    from glassnet import datasets
-
-    if name in DATASETS:
-        return getattr(datasets, name)()
-    path = Path(name)
-    if not path.is_file():
-        raise ValueError(
-            f"--data expects a data set name ({', '.join(DATASETS)}) or a CSV file, got {name!r} "
-            f"(no such file)."
-        )
-    return datasets.load_csv(path)
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = _non_negative(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("expected a whole number >= 1, got 0")
-    return value

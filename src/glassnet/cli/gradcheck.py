@@ -119,20 +119,10 @@ def load_user_model(
 
 
 def _dataset(name: str, model: Any) -> tuple[Any, Any]:
-    from pathlib import Path
-
     from glassnet import datasets
+    from glassnet.cli._data import load_data
 
-    if name.endswith(".csv") or Path(name).is_file():
-        x, y = datasets.load_csv(name)
-    else:
-        generators = {"xor", "moons", "circles", "spiral", "blobs", "digits"}
-        if name not in generators:
-            raise ValueError(
-                f"Unknown data set {name!r}. Valid names: {', '.join(sorted(generators))}, or "
-                f"the path of a CSV file."
-            )
-        x, y = getattr(datasets, name)()
+    x, y = load_data(name)
     units = model.output_units
     if getattr(model.loss, "target_kind", "dense") == "dense" and units > 1 and y.ndim == 1:
         y = datasets.one_hot(y, units)  # integer labels for a categorical output

@@ -8,44 +8,41 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
 from glassnet import seed as seed_module
 
 
-def _seed_numpy(args: argparse.Namespace) -> int:
-    result = seed_module.numpy_cell(args.iterations)
+def print_numpy_cell(result: seed_module.NumpyCellResult, iterations: int) -> None:
+    """What ``glassnet seed`` prints for the NumPy cell."""
     fmt = seed_module.format_outputs
     print("The seed notebook's NumPy cell, run with glassnet")
     print("network 3-4-1, sigmoid, no bias, HalfSumSquaredError, SGD(learning_rate=1.0), float64")
     print(f"Initial output              {fmt(result.initial_output)}")
-    print(f"Output at iteration {args.iterations:<7} {fmt(result.last_output)}")
+    print(f"Output at iteration {iterations:<7} {fmt(result.last_output)}")
     print(f"Prediction for [1, 0, 1]    {fmt(result.prediction)}")
-    return 0
 
 
-def _seed_keras(args: argparse.Namespace) -> int:
-    result = seed_module.keras_cell(seed=args.seed, epochs=args.iterations)
+def print_keras_cell(
+    result: seed_module.KerasCellResult, iterations: int, seed: int, history_out: str | Path
+) -> None:
+    """What ``glassnet seed --cell keras`` prints; the history goes to ``history_out`` as JSON."""
     print("The seed notebook's Keras cell, run with glassnet")
     print(result.summary)
     history = result.history.history
     last = ", ".join(f"{key} {values[-1]:.4f}" for key, values in history.items())
-    print(f"fit(epochs={args.iterations}, batch_size=1, seed={args.seed}): last epoch {last}")
+    print(f"fit(epochs={iterations}, batch_size=1, seed={seed}): last epoch {last}")
     print(f"prediction {seed_module.format_outputs(result.predictions)}")
-    learnt = bool(np.all((result.predictions > 0.5) == (seed_module.XOR_Y > 0.5)))
     print(
         "XOR learnt: every prediction is on the right side of 0.5"
-        if learnt
+        if result.learnt
         else "XOR not learnt with this seed: the network settled on a plateau; try another --seed"
     )
-    path = Path(args.history_out)
+    path = Path(history_out)
     record = {"epoch": result.history.epoch, **history}
     lines = ",\n".join(
         f" {json.dumps(key)}: {json.dumps(values)}" for key, values in record.items()
     )
     path.write_text("{\n" + lines + "\n}\n")
     print(f"accuracy history written to {path}")
-    return 0
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -78,7 +75,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return _seed_keras(args) if args.cell == "keras" else _seed_numpy(args)
+    if args.cell == "keras":
+        result = seed_module.keras_cell(seed=args.seed, epochs=args.iterations)
+        print_keras_cell(result, args.iterations, args.seed, args.history_out)
+    else:
+        print_numpy_cell(seed_module.numpy_cell(args.iterations), args.iterations)
+    return 0
 
 
 def _positive(text: str) -> int:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-DATA_SETS = ("xor", "moons", "circles", "spiral", "blobs", "digits")
+from glassnet.cli._data import DATA_SETS, load_data
 
 
 def add_parser(commands: Any) -> None:
@@ -58,33 +58,6 @@ def add_parser(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def load_data(
-    name: str, seed: int = 0, samples: int | None = None, noise: float | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) from a data set name of ``glassnet.datasets`` or a CSV file's path."""
-    from glassnet import datasets
-
-    if name not in DATA_SETS:
-        if name.endswith(".csv") or Path(name).exists():
-            return datasets.load_csv(name)
-        raise ValueError(
-            f"Unknown data set {name!r}. Expected one of {', '.join(DATA_SETS)}, or the path of "
-            f"a CSV file (its last column is the target)."
-        )
-    if name == "xor":
-        x, y = datasets.xor()
-        return x, y.ravel()
-    if name == "digits":
-        x, y = datasets.digits()
-        return x / 16.0, y  # pixels 0..16 -> 0..1
-    options: dict[str, Any] = {"seed": seed}
-    if samples is not None:
-        options["n_samples"] = samples
-    if noise is not None:
-        options["noise"] = noise
-    return getattr(datasets, name)(**options)
-
-
 def _head(y: np.ndarray, loss: str | None) -> tuple[int, str | None, str]:
     """(output units, output activation, loss) for targets ``y``."""
     whole = np.issubdtype(y.dtype, np.integer) or bool(np.all(y == np.round(y)))
@@ -96,7 +69,7 @@ def _head(y: np.ndarray, loss: str | None) -> tuple[int, str | None, str]:
             loss = "sparse_categorical_crossentropy"
         else:
             loss = "mse"
-    if loss in ("binary_crossentropy", "bce"):
+    if loss == "binary_crossentropy":
         return 1, "sigmoid", loss
     if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy"):
         if classes < 2:

@@ -23,13 +23,17 @@ MAX_VALUES = 8
 MAX_TERMS = 6
 
 
-def _n(value: float) -> str:
+def formula_number(value: float) -> str:
+    """A number as the formulas print it: DECIMALS places."""
     return number(value, DECIMALS)
 
 
-def _p(value: float) -> str:
-    """A number, in parentheses when negative (for a sum of products)."""
-    return f"({_n(value)})" if value < 0 else _n(value)
+def formula_term(value: float) -> str:
+    """A number inside a formula: in parentheses when negative (for a sum of products)."""
+    return f"({formula_number(value)})" if float(value) < 0 else formula_number(value)
+
+
+_n, _p = formula_number, formula_term  # short names for the many formulas below
 
 
 def _values(value: Any) -> str:

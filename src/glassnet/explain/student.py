@@ -7,7 +7,15 @@ from typing import Any
 import numpy as np
 
 from glassnet.explain import words
-from glassnet.explain.chain import batch_sum, chain_factors, chain_path
+from glassnet.explain.chain import (
+    DECIMALS,
+    MAX_TERMS,
+    batch_sum,
+    chain_factors,
+    chain_path,
+    formula_number,
+    formula_term,
+)
 from glassnet.explain.common import (
     chain,
     layer_title,
@@ -17,20 +25,10 @@ from glassnet.explain.common import (
     rows,
     update_rule,
 )
-from glassnet.explain.document import Document, matrix, number, shape_text
+from glassnet.explain.document import Document, matrix, shape_text
 from glassnet.trace import Trace
 
-DECIMALS = 4
-MAX_TERMS = 6  # terms written out in a plugged-in sum
-
-
-def _n(value: float) -> str:
-    return number(value, DECIMALS)
-
-
-def _p(value: float) -> str:
-    """A number inside a formula: in parentheses when negative."""
-    return f"({_n(value)})" if float(value) < 0 else _n(value)
+_n, _p = formula_number, formula_term  # short names for the many formulas below
 
 
 class _Writer:

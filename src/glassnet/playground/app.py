@@ -34,15 +34,15 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from glassnet.explain import LEVELS
 from glassnet.model import TrainingDivergedError
 from glassnet.playground import config as config_module
 from glassnet.playground import model_files
 from glassnet.playground.codegen import python_script
-from glassnet.playground.config import LIMITS, parse_config
+from glassnet.playground.config import LIMITS, choice, integer, no_unknown, parse_config
 from glassnet.playground.sessions import Session, SessionStore
 
 STATIC = Path(__file__).parent / "static"
-LEVELS = ("kid", "student", "expert")
 
 
 class ApiError(Exception):
@@ -114,22 +114,6 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _only(payload: dict[str, Any], known: set[str], where: str) -> None:
-    unknown = sorted(set(payload) - known)
-    if unknown:
-        raise ApiError(
-            f"{where}: unknown field(s) {', '.join(map(repr, unknown))}. "
-            f"Known fields: {', '.join(sorted(known))}."
-        )
-
-
-def _count(payload: dict[str, Any], name: str, high: int) -> int:
-    value = payload[name]
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
-        raise ApiError(f"{name}: expected an integer from 1 to {high}, got {value!r}.")
-    return value
-
-
 def create_app(
     max_sessions: int = LIMITS["max_sessions"],
     session_idle_seconds: float = LIMITS["session_idle_seconds"],
@@ -171,14 +155,14 @@ def create_app(
     async def train(request: Request) -> Response:
         session = session_of(request)
         payload = await _json(request)
-        _only(payload, {"steps", "epochs"}, "train")
+        no_unknown(payload, {"steps", "epochs"}, "train")
         most = LIMITS["max_steps_per_request"]
         if len(payload) != 1:
             raise ApiError('train: expected exactly one of {"steps": n} or {"epochs": n}.')
         if "steps" in payload:
-            steps = _count(payload, "steps", most)
+            steps = integer(payload["steps"], "steps", 1, most)
         else:
-            epochs = _count(payload, "epochs", most)
+            epochs = integer(payload["epochs"], "epochs", 1, most)
             steps = epochs * session.batches_per_epoch - session.batches_done
             if steps > most:
                 raise ApiError(
@@ -202,7 +186,7 @@ def create_app(
 
         session = session_of(request)
         payload = await _json(request)
-        _only(payload, {"example", "split", "level"}, "trace")
+        no_unknown(payload, {"example", "split", "level"}, "trace")
         split = payload.get("split", "train")
         if split not in ("train", "test"):
             raise ApiError(f"split: expected 'train' or 'test', got {split!r}.")
@@ -213,9 +197,7 @@ def create_app(
                 f"example: expected an index from 0 to {count - 1} of the {split} set, "
                 f"got {example!r}."
             )
-        level = payload.get("level", "student")
-        if level not in LEVELS:
-            raise ApiError(f"level: expected one of {', '.join(map(repr, LEVELS))}, got {level!r}.")
+        level = choice(payload.get("level", "student"), LEVELS, "level")
         return JSONResponse(_finite(trace_example(session, split, example, level)))
 
     async def export_py(request: Request) -> Response:

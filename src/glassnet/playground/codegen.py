@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.playground.sessions import ENGINE_LOSS, OPTIMIZER_CLASS, output_layer
+from glassnet.playground.data import generator_arguments
+from glassnet.playground.sessions import ENGINE_LOSS, layer_specs, optimizer_class, output_layer
 
 
 def _array(values: Any) -> str:
@@ -45,14 +46,7 @@ def _data_lines(session: Any) -> list[str]:
             "x, y = x[:, :2], y.ravel().astype(int)",
         ]
     else:
-        arguments = {
-            "moons": f"n_samples={dataset.n_samples}, noise={dataset.noise!r}",
-            "circles": f"n_samples={dataset.n_samples}, noise={dataset.noise!r}",
-            "spiral": f"n_samples={dataset.n_samples}, n_classes={dataset.classes}, "
-            f"noise={dataset.noise!r}",
-            "blobs": f"n_samples={dataset.n_samples}, n_classes={dataset.classes}, "
-            f"std={dataset.noise!r}",
-        }[name]
+        arguments = ", ".join(f"{k}={v!r}" for k, v in generator_arguments(dataset).items())
         lines = [f"x, y = datasets.{name}({arguments}, seed=SEED)"]
     if dataset.test_fraction > 0:
         lines.append(
@@ -72,15 +66,14 @@ def _data_lines(session: Any) -> list[str]:
 def _model_lines(session: Any) -> list[str]:
     config = session.config
     regularizer = f", kernel_regularizer=L2({config.l2!r})" if config.l2 else ""
-    units, activation = output_layer(config, session.data.classes)
     layers = [f"gn.Input(shape=({session.data.features},))"]
     layers += [
-        f"gn.layers.Dense({layer.units}, activation={layer.activation!r}{regularizer})"
-        for layer in config.layers
+        f"gn.layers.Dense({units}, activation={activation!r}{regularizer})"
+        for units, activation in layer_specs(config, session.data.classes)
     ]
-    layers.append(f"gn.layers.Dense({units}, activation={activation!r}{regularizer})")
     body = "".join(f"        {layer},\n" for layer in layers)
-    optimizer = f"gn.{OPTIMIZER_CLASS[config.optimizer]}(learning_rate={config.learning_rate!r})"
+    name = optimizer_class(config).__name__
+    optimizer = f"gn.{name}(learning_rate={config.learning_rate!r})"
     lines = [
         f'model = gn.Sequential(\n    [\n{body}    ],\n    dtype="float64",\n    seed=SEED,\n)',
         "model.compile(\n"
@@ -101,7 +94,7 @@ def _model_lines(session: Any) -> list[str]:
 def _training_lines(session: Any) -> list[str]:
     size = session.config.batch_size
     per_epoch = session.batches_per_epoch
-    epochs, extra = divmod(session.step, per_epoch)
+    epochs, extra = session.epoch, session.batches_done
     lines = [
         f"BATCH_SIZE = {size}",
         f"# {session.step} steps = {epochs} whole epochs of {per_epoch} batches"
@@ -124,7 +117,7 @@ def _training_lines(session: Any) -> list[str]:
         "",
         "train = model.evaluate(x_train, y_train, return_dict=True)",
         f'print(f"after {session.step} steps (epoch {session.epoch}, batch '
-        f'{session.position // size} of {per_epoch})")',
+        f'{session.batches_done} of {per_epoch})")',
         "print(f\"train loss {train['loss']!r} accuracy {train['accuracy']!r}\")",
     ]
     if len(session.data.x_test):
@@ -138,14 +131,8 @@ def _training_lines(session: Any) -> list[str]:
 def python_script(session: Any) -> str:
     """The session's data, network and training so far as a runnable Python program."""
     config = session.config
-    sizes = "-".join(
-        str(n)
-        for n in [
-            session.data.features,
-            *(layer.units for layer in config.layers),
-            output_layer(config, session.data.classes)[0],
-        ]
-    )
+    units = [n for n, _ in layer_specs(config, session.data.classes)]
+    sizes = "-".join(str(n) for n in [session.data.features, *units])
     header = (
         f'"""A glassnet playground session: {config.dataset.name}, a {sizes} network, '
         f"{session.step} training steps.\n\n"

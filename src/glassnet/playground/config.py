@@ -96,7 +96,7 @@ class Config:
 def parse_config(raw: Any) -> Config:
     """Check a setup received as JSON and return it as a ``Config`` (missing fields: defaults)."""
     raw = _mapping(raw, "config")
-    _no_unknown(raw, {f for f in Config.__dataclass_fields__}, "config")
+    no_unknown(raw, {f for f in Config.__dataclass_fields__}, "config")
     dataset = _parse_dataset(_mapping(raw.get("dataset", {}), "dataset"))
     layers_raw = raw.get("layers", [{"units": 4, "activation": "tanh"}])
     if not isinstance(layers_raw, list):
@@ -111,7 +111,7 @@ def parse_config(raw: Any) -> Config:
             f"Remove {len(layers_raw) - most}."
         )
     layers = tuple(_parse_layer(item, i) for i, item in enumerate(layers_raw))
-    loss = _choice(raw.get("loss", "binary_crossentropy"), LOSSES, "loss")
+    loss = choice(raw.get("loss", "binary_crossentropy"), LOSSES, "loss")
     if (
         loss == "binary_crossentropy"
         and dataset.name in ("spiral", "blobs")
@@ -125,17 +125,17 @@ def parse_config(raw: Any) -> Config:
         dataset=dataset,
         layers=layers,
         loss=loss,
-        optimizer=_choice(raw.get("optimizer", "sgd"), OPTIMIZERS, "optimizer"),
+        optimizer=choice(raw.get("optimizer", "sgd"), OPTIMIZERS, "optimizer"),
         learning_rate=_number(raw.get("learning_rate", 0.1), "learning_rate", 1e-6, 10.0),
-        batch_size=_integer(raw.get("batch_size", 4), "batch_size", 1, LIMITS["max_samples"]),
+        batch_size=integer(raw.get("batch_size", 4), "batch_size", 1, LIMITS["max_samples"]),
         l2=_number(raw.get("l2", 0.0), "l2", 0.0, 1.0),
-        seed=_integer(raw.get("seed", 0), "seed", 0, 2**31 - 1),
+        seed=integer(raw.get("seed", 0), "seed", 0, 2**31 - 1),
     )
 
 
 def _parse_dataset(raw: dict[str, Any]) -> DatasetConfig:
-    _no_unknown(raw, set(DatasetConfig.__dataclass_fields__), "dataset")
-    name = _choice(raw.get("name", "xor"), DATASETS, "dataset.name")
+    no_unknown(raw, set(DatasetConfig.__dataclass_fields__), "dataset")
+    name = choice(raw.get("name", "xor"), DATASETS, "dataset.name")
     csv = raw.get("csv")
     if name == "csv":
         if not isinstance(csv, str) or not csv.strip():
@@ -156,14 +156,14 @@ def _parse_dataset(raw: dict[str, Any]) -> DatasetConfig:
         raise ValueError(f"dataset.target: expected a column name, got {target!r}.")
     return DatasetConfig(
         name=name,
-        n_samples=_integer(
+        n_samples=integer(
             raw.get("n_samples", 200),
             "dataset.n_samples",
             LIMITS["min_samples"],
             LIMITS["max_samples"],
         ),
         noise=_number(raw.get("noise", 0.1), "dataset.noise", 0.0, 1.0),
-        classes=_integer(raw.get("classes", 3), "dataset.classes", 2, 5),
+        classes=integer(raw.get("classes", 3), "dataset.classes", 2, 5),
         test_fraction=_number(
             raw.get("test_fraction", 0.0 if name == "xor" else 0.25),
             "dataset.test_fraction",
@@ -178,7 +178,7 @@ def _parse_dataset(raw: dict[str, Any]) -> DatasetConfig:
 def _parse_layer(raw: Any, index: int) -> LayerConfig:
     where = f"layers[{index}]"
     raw = _mapping(raw, where)
-    _no_unknown(raw, {"units", "activation"}, where)
+    no_unknown(raw, {"units", "activation"}, where)
     units = raw.get("units", 4)
     most = LIMITS["max_units"]
     if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= most:
@@ -186,7 +186,7 @@ def _parse_layer(raw: Any, index: int) -> LayerConfig:
             f"{where}.units: expected an integer from 1 to {most}, got {units!r}. "
             f"Use at most {most} units."
         )
-    activation = _choice(raw.get("activation", "tanh"), ACTIVATIONS, f"{where}.activation")
+    activation = choice(raw.get("activation", "tanh"), ACTIVATIONS, f"{where}.activation")
     return LayerConfig(units=units, activation=activation)
 
 
@@ -196,7 +196,7 @@ def _mapping(raw: Any, where: str) -> dict[str, Any]:
     return raw
 
 
-def _no_unknown(raw: dict[str, Any], known: set[str], where: str) -> None:
+def no_unknown(raw: dict[str, Any], known: set[str], where: str) -> None:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ValueError(
@@ -205,7 +205,7 @@ def _no_unknown(raw: dict[str, Any], known: set[str], where: str) -> None:
         )
 
 
-def _choice(value: Any, choices: tuple[str, ...], where: str) -> str:
+def choice(value: Any, choices: tuple[str, ...], where: str) -> str:
     if value not in choices:
         raise ValueError(
             f"{where}: expected one of {', '.join(map(repr, choices))}, got {value!r}."
@@ -213,7 +213,7 @@ def _choice(value: Any, choices: tuple[str, ...], where: str) -> str:
     return value
 
 
-def _integer(value: Any, where: str, low: int, high: int) -> int:
+def integer(value: Any, where: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ValueError(f"{where}: expected an integer from {low} to {high}, got {value!r}.")
     return value

@@ -60,16 +60,19 @@ def generate(config: DatasetConfig, seed: int) -> tuple[Array, Array, list[str]]
     if name == "xor":
         x, y = datasets.xor()
         return x[:, :2].copy(), y.ravel().astype(np.int64), ["x0", "x1"]
-    n, noise = config.n_samples, config.noise
-    if name == "moons":
-        x, y = datasets.moons(n_samples=n, noise=noise, seed=seed)
-    elif name == "circles":
-        x, y = datasets.circles(n_samples=n, noise=noise, seed=seed)
-    elif name == "spiral":
-        x, y = datasets.spiral(n_samples=n, n_classes=config.classes, noise=noise, seed=seed)
-    else:
-        x, y = datasets.blobs(n_samples=n, n_classes=config.classes, std=noise, seed=seed)
+    x, y = getattr(datasets, name)(**generator_arguments(config), seed=seed)
     return x, y, ["x0", "x1"]
+
+
+def generator_arguments(config: DatasetConfig) -> dict[str, Any]:
+    """The ``glassnet.datasets`` generator's arguments for a generated set (the exported script
+    writes the same ones): the size, the class count where it applies, and the noise (blobs call
+    theirs ``std``)."""
+    arguments: dict[str, Any] = {"n_samples": config.n_samples}
+    if config.name in ("spiral", "blobs"):
+        arguments["n_classes"] = config.classes
+    arguments["std" if config.name == "blobs" else "noise"] = config.noise
+    return arguments
 
 
 def read_csv(config: DatasetConfig) -> tuple[Array, Array, list[str], list[str]]:

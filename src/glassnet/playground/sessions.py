@@ -39,7 +39,6 @@ ENGINE_LOSS = {
     "categorical_crossentropy": "sparse_categorical_crossentropy",
     "mse": "mse",
 }
-OPTIMIZER_CLASS = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
 SURFACE_RESOLUTION = 50  # the decision surface's grid is 50 x 50 points
 UNIT_RESOLUTION = 20  # each unit's small heatmap is 20 x 20 points
 
@@ -52,25 +51,27 @@ def output_layer(config: Config, classes: int) -> tuple[int, str]:
     return classes, "softmax"
 
 
+def layer_specs(config: Config, classes: int) -> list[tuple[int, str]]:
+    """(units, activation) of every Dense layer, the hidden ones and then the output."""
+    hidden = [(layer.units, layer.activation) for layer in config.layers]
+    return [*hidden, output_layer(config, classes)]
+
+
+def optimizer_class(config: Config) -> type[gn.optimizers.Optimizer]:
+    """The glassnet optimizer class the setup names (SGD, Adam, RMSprop)."""
+    return gn.optimizers.OPTIMIZERS[config.optimizer]
+
+
 def build_model(config: Config, features: int, classes: int) -> gn.Sequential:
     """The setup's network, compiled: what the exported script writes out, line for line."""
+    regularizer = gn.regularizers.L2(config.l2) if config.l2 > 0 else None
     layers: list[Any] = [gn.Input(shape=(features,))]
-    extra: dict[str, Any] = {}
-    if config.l2 > 0:
-        from glassnet import regularizers
-
-        extra["kernel_regularizer"] = regularizers.L2(config.l2)
-    try:
-        for layer in config.layers:
-            layers.append(gn.layers.Dense(layer.units, activation=layer.activation, **extra))
-        units, activation = output_layer(config, classes)
-        layers.append(gn.layers.Dense(units, activation=activation, **extra))
-    except TypeError:
-        raise ValueError(
-            "l2: this glassnet's Dense layer does not take kernel_regularizer yet; set l2 to 0."
-        ) from None
+    layers += [
+        gn.layers.Dense(units, activation=activation, kernel_regularizer=regularizer)
+        for units, activation in layer_specs(config, classes)
+    ]
     model = gn.Sequential(layers, dtype="float64", seed=config.seed)
-    optimizer = getattr(gn, OPTIMIZER_CLASS[config.optimizer])(learning_rate=config.learning_rate)
+    optimizer = optimizer_class(config)(learning_rate=config.learning_rate)
     model.compile(optimizer=optimizer, loss=ENGINE_LOSS[config.loss], metrics=["accuracy"])
     return model
 
@@ -104,7 +105,6 @@ class Session:
         self.model = build_model(self.config, self.data.features, self.data.classes)
         if self.imported_weights is not None:
             self.model.set_weights(self.imported_weights)
-        self.step = 0
         self.epoch = 0
         self.position = 0  # examples of the current epoch already trained on
         self.order: Array | None = None
@@ -114,6 +114,11 @@ class Session:
     @property
     def batches_per_epoch(self) -> int:
         return -(-len(self.data.x_train) // self.config.batch_size)
+
+    @property
+    def step(self) -> int:
+        """Optimizer updates since the start (or the last reset)."""
+        return self.epoch * self.batches_per_epoch + self.batches_done
 
     @property
     def batches_done(self) -> int:
@@ -129,7 +134,6 @@ class Session:
             index = self.order[self.position : self.position + size]
             self.model.train_on_batch(self.data.x_train[index], self.y_train[index])
             self.position += size
-            self.step += 1
             if self.position >= n:
                 self.position = 0
                 self.epoch += 1

@@ -52,12 +52,9 @@ def trace_example(session: Any, split: str, example: int, level: str) -> dict[st
         }
         for entry in trace
     ]
-    try:
-        from glassnet.explain import narrate
-    except ImportError:  # the narrators are a face that may be left out
-        narration = None
-    else:
-        narration = narrate(trace, level=level, format="html", standalone=False)
+    from glassnet.explain import narrate
+
+    narration = narrate(trace, level=level, format="html", standalone=False)
     labels = data.y_train if split == "train" else data.y_test
     return {
         "split": split,

@@ -16,7 +16,7 @@ decision surface of the XOR net over the unit square and the weights before and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -42,7 +42,6 @@ NOTEBOOK_PRINTED = {
 #: The Keras cell's predictions in the notebook: they depend on its random start, so only which
 #: side of 0.5 each falls on is expected to match.
 NOTEBOOK_KERAS_PREDICTIONS = "[ 0.038  0.946  0.946  0.054]"
-NOTEBOOK_KERAS_VALUES = np.array([0.038, 0.946, 0.946, 0.054])
 
 SECTION_TITLES = (
     "The network",
@@ -60,36 +59,31 @@ class SeedRuns:
 
     numpy: seed_module.NumpyCellResult
     keras: seed_module.KerasCellResult
-    numpy_history: dict[str, list[float]]  # "loss" (the half sum) and "accuracy", per iteration
-    numpy_weights_before: list[np.ndarray] = field(repr=False)
-    keras_weights_before: list[np.ndarray] = field(repr=False)
     iterations: int = seed_module.ITERATIONS
     keras_seed: int = seed_module.KERAS_CELL_SEED
+
+    @property
+    def numpy_history(self) -> dict[str, list[float]]:
+        """ "loss" (the half sum) and "accuracy", per iteration of the NumPy cell."""
+        return self.numpy.history
+
+    @property
+    def numpy_weights_before(self) -> list[np.ndarray]:
+        return self.numpy.weights_before
+
+    @property
+    def keras_weights_before(self) -> list[np.ndarray]:
+        return self.keras.weights_before
 
 
 def run_seed_cells(
     iterations: int = seed_module.ITERATIONS, keras_seed: int = seed_module.KERAS_CELL_SEED
 ) -> SeedRuns:
-    """Rerun both cells. The NumPy cell's curve comes from the same loop as ``numpy_cell`` (one
-    ``train_on_batch`` per iteration: its loss is measured in the forward pass before the update,
-    and the accuracy counts the outputs a2 of that pass on the right side of 0.5)."""
-    numpy_result = seed_module.numpy_cell(iterations)
-    model = seed_module.seed_network()
-    numpy_before = [w.copy() for w in model.get_weights()]
-    target = seed_module.XOR_Y > 0.5
-    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
-    for _ in range(iterations):
-        history["loss"].append(float(model.train_on_batch(seed_module.XOR_X, seed_module.XOR_Y)))
-        output = model.layers[-1].a  # (4, 1): the a2 of this iteration's forward pass
-        history["accuracy"].append(float(np.mean((output > 0.5) == target)))
-    keras_before = [w.copy() for w in seed_module.keras_network(keras_seed).get_weights()]
-    keras_result = seed_module.keras_cell(seed=keras_seed, epochs=iterations)
+    """Rerun both cells: their printed results, the NumPy cell's per-iteration loss and
+    accuracy (measured in each forward pass, before the update), and both starting weights."""
     return SeedRuns(
-        numpy_result,
-        keras_result,
-        history,
-        numpy_before,
-        keras_before,
+        seed_module.numpy_cell(iterations),
+        seed_module.keras_cell(seed=keras_seed, epochs=iterations),
         iterations,
         keras_seed,
     )
@@ -128,7 +122,7 @@ def notebook_rows(runs: SeedRuns) -> list[NumberRow]:
 
 def keras_learnt(runs: SeedRuns) -> bool:
     """Every prediction of the Keras cell on the right side of 0.5."""
-    return bool(np.all((runs.keras.predictions > 0.5) == (seed_module.XOR_Y > 0.5)))
+    return runs.keras.learnt
 
 
 def summary_line(runs: SeedRuns) -> str:
@@ -200,10 +194,8 @@ def _numbers_html(runs: SeedRuns) -> str:
 
 
 def _narration_html(level: str) -> str:
-    try:
-        from glassnet.explain import narrate
-    except ImportError as error:  # pragma: no cover - the explain face ships with glassnet
-        return f"<p class='note'>The narration is not available here: {escape(str(error))}</p>"
+    from glassnet.explain import narrate
+
     trace = seed_module.seed_network().trace_step(seed_module.XOR_X, seed_module.XOR_Y)
     fragment = narrate(trace, level=level, format="html", standalone=False)
     intro = (

@@ -28,6 +28,7 @@ from glassnet.plots.layout import (
     Layout,
     label_position,
     network_layout,
+    sign_colour,
     wants_values,
 )
 
@@ -88,15 +89,7 @@ def _bundles_svg(layout: Layout) -> list[str]:
     parts = []
     for bundle in layout.bundles:
         left, right = bundle.left, bundle.right
-        half_left = _half_height(left)
-        half_right = _half_height(right)
-        corners = [
-            (left.x, left.ys[0] - half_left),
-            (right.x, right.ys[0] - half_right),
-            (right.x, right.ys[-1] + half_right),
-            (left.x, left.ys[-1] + half_left),
-        ]
-        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in corners)
+        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in bundle.corners)
         parts.append(
             f"<polygon class='bundle' points='{points}' fill='{BUNDLE_FILL}' opacity='0.6'>"
             f"<title>{escape(bundle.layer)}: {bundle.count} weights</title></polygon>"
@@ -113,10 +106,6 @@ def _noun(column: Any) -> str:
     return "inputs" if column.heading == "inputs" else "units"
 
 
-def _half_height(column: Any) -> float:
-    return COLLAPSED_HEIGHT / 2 if column.collapsed else RADIUS
-
-
 def _edges_svg(layout: Layout, values: bool) -> list[str]:
     parts = []
     for edge in layout.edges:
@@ -131,7 +120,7 @@ def _edges_svg(layout: Layout, values: bool) -> list[str]:
     if values:
         for edge in layout.edges:
             x, y = label_position(edge)
-            colour = POSITIVE if edge.value >= 0 else NEGATIVE
+            colour = sign_colour(edge.value)
             parts.append(
                 f"<text class='value' x='{x:.1f}' y='{y + 3.5:.1f}' text-anchor='middle' "
                 f"font-size='10' fill='{colour}' stroke='white' stroke-width='4' "
@@ -213,13 +202,7 @@ def network_figure(
     ax.text(layout.width / 2, 24, layout.title, ha="center", va="center", weight="bold")
     for bundle in layout.bundles:
         left, right = bundle.left, bundle.right
-        xs = [left.x, right.x, right.x, left.x]
-        ys = [
-            left.ys[0] - _half_height(left),
-            right.ys[0] - _half_height(right),
-            right.ys[-1] + _half_height(right),
-            left.ys[-1] + _half_height(left),
-        ]
+        xs, ys = zip(*bundle.corners, strict=True)
         ax.fill(xs, ys, color=BUNDLE_FILL, alpha=0.6, zorder=1)
         mid = ((left.x + right.x) / 2, (left.ys[0] + right.ys[0]) / 2)
         ax.text(*mid, f"{bundle.count} weights", ha="center", va="center", zorder=5)
@@ -229,7 +212,7 @@ def network_figure(
     if wants_values(layout, show_values):
         for edge in layout.edges:
             x, y = label_position(edge)
-            colour = POSITIVE if edge.value >= 0 else NEGATIVE
+            colour = sign_colour(edge.value)
             ax.text(
                 x,
                 y,

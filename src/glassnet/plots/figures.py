@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 Array = NDArray[np.floating[Any]]
 
 
-def _history_dict(history: History | Mapping[str, Sequence[float]]) -> dict[str, list[float]]:
+def history_dict(history: History | Mapping[str, Sequence[float]]) -> dict[str, list[float]]:
+    """The per-epoch numbers of a History (or a dict of lists) as a plain dict of lists."""
     if isinstance(history, History):
         return {key: list(values) for key, values in history.history.items()}
     if isinstance(history, Mapping):
@@ -55,7 +56,7 @@ def history_figure(
     """
     from glassnet.plots._matplotlib import pyplot
 
-    records = _history_dict(history)
+    records = history_dict(history)
     names = [key for key in records if not key.startswith("val_")]
     names += [key[4:] for key in records if key.startswith("val_") and key[4:] not in names]
     if not names or not any(records.values()):

@@ -63,8 +63,13 @@ class Column:
     bias_y: float | None = None  # the bias node feeding the next column, if it has a bias
 
     @property
+    def half_height(self) -> float:
+        """Half the height of one unit's shape: a circle's radius, or half a collapsed box."""
+        return COLLAPSED_HEIGHT / 2 if self.collapsed else RADIUS
+
+    @property
     def top(self) -> float:
-        return self.ys[0] - (COLLAPSED_HEIGHT / 2 if self.collapsed else RADIUS)
+        return self.ys[0] - self.half_height
 
     @property
     def bottom(self) -> float:
@@ -102,6 +107,17 @@ class Bundle:
     left: Column
     right: Column
 
+    @property
+    def corners(self) -> list[tuple[float, float]]:
+        """The band's four corners, clockwise from the top left."""
+        left, right = self.left, self.right
+        return [
+            (left.x, left.ys[0] - left.half_height),
+            (right.x, right.ys[0] - right.half_height),
+            (right.x, right.ys[-1] + right.half_height),
+            (left.x, left.ys[-1] + left.half_height),
+        ]
+
 
 @dataclass
 class Layout:
@@ -115,9 +131,14 @@ class Layout:
 
     def stroke(self, value: float) -> tuple[str, float]:
         """Colour by sign, width by magnitude: 0.6 px for zero up to 5.6 px for the largest."""
-        colour = POSITIVE if value >= 0 else NEGATIVE
+        colour = sign_colour(value)
         scale = abs(value) / self.largest if self.largest > 0 else 0.0
         return colour, 0.6 + 5.0 * scale
+
+
+def sign_colour(value: float) -> str:
+    """Blue for a positive (or zero) value, red for a negative one."""
+    return POSITIVE if value >= 0 else NEGATIVE
 
 
 def network_layout(

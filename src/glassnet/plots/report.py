@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from glassnet.callbacks import History
+from glassnet.plots.figures import history_dict
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -148,7 +149,7 @@ def write_report(
 
 def final_numbers_html(history: History | Mapping[str, Sequence[float]]) -> str:
     """A table of each quantity at the first and the last epoch."""
-    records = history.history if isinstance(history, History) else dict(history)
+    records = history_dict(history)
     rows = "".join(
         f"<tr><td>{escape(key)}</td><td class='number'>{values[0]:.6g}</td>"
         f"<td class='number' data-key='{escape(key, quote=True)}' "
@@ -203,11 +204,6 @@ def training_report(
     if recorder is not None:
         figure = weight_histograms_figure(recorder)
         sections.append(Section("Weight and gradient histograms", figure_html(figure)))
-    epochs = max(_history_lengths(history).values(), default=0)
+    epochs = max((len(values) for values in history_dict(history).values()), default=0)
     subtitle = f"{model.count_params()} parameters, trained for {epochs} epochs"
     return write_report(directory, title, sections, subtitle)
-
-
-def _history_lengths(history: History | Mapping[str, Sequence[float]]) -> dict[str, int]:
-    records = history.history if isinstance(history, History) else dict(history)
-    return {key: len(values) for key, values in records.items()}
