@@ -529,3 +529,17 @@ def test_l2_trains_and_exports(client):
         run_script(client.get(f"/api/sessions/{sid}/export.py").text)["train_loss"]
         == state["metrics"]["loss"]
     )
+
+
+def test_uploaded_csv_class_names_match_the_labels():
+    # one reading of the upload: a row of blanks is skipped, and text classes keep their spaces,
+    # so each class name is the value its label was numbered from
+    from glassnet.playground.config import DatasetConfig
+    from glassnet.playground.data import read_csv
+
+    rows = [f"{i},{i % 3},{' b' if i % 2 else 'a'}" for i in range(12)]
+    text = "p,q,fruit\n" + "\n".join(rows) + "\n  ,  ,  \n"
+    x, labels, features, classes = read_csv(DatasetConfig(name="csv", csv=text))
+    assert x.shape == (12, 2) and features == ["p", "q"]
+    assert classes == [" b", "a"]  # sorted raw values: label 0 is " b", label 1 is "a"
+    assert [classes[k] for k in labels] == [" b" if i % 2 else "a" for i in range(12)]

@@ -15,8 +15,11 @@ column names. ``glassnet.datasets`` re-exports both readers.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import numbers
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +39,37 @@ def load_csv(
     number. ``y`` is int64 when every target value is a whole number (class labels), float64
     otherwise; a text target column is encoded as 0, 1, ... in sorted order of its values.
     """
-    names, numbered = _read_table(path, header)
-    lines = [number for number, _ in numbered]
+    table = _table(_file_lines(path), path, target, header)
+    return table.x, table.y
+
+
+@dataclass
+class CsvTable:
+    """A CSV read into arrays, with what a display needs besides them."""
+
+    x: Features  # (n_rows, n_features)
+    y: NDArray[Any]  # (n_rows,): int64 labels, or float64 values
+    feature_names: list[str]  # from the header row; "0", "1", ... without one
+    has_header: bool
+    classes: list[str] | None  # a text target's values, in label order; None for numbers
+
+
+def read_csv_text(
+    text: str, name: str, target: str | int = -1, header: bool | None = None
+) -> CsvTable:
+    """``load_csv`` for CSV text already in memory (an upload): errors name it ``name``."""
+    try:
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    except csv.Error as error:
+        raise ValueError(f"{name} is not a valid CSV file: {error}.") from None
+    return _table(_numbered(rows, name), name, target, header)
+
+
+def _table(
+    lines: list[tuple[int, list[str]]], path: str | Path, target: str | int, header: bool | None
+) -> CsvTable:
+    names, numbered, has_header = _header_and_body(lines, path, header)
+    lines_of = [number for number, _ in numbered]
     rows = [row for _, row in numbered]
     index = _target_index(path, names, target)
     feature_columns = [i for i in range(len(names)) if i != index]
@@ -49,15 +81,18 @@ def load_csv(
     x = np.empty((len(rows), len(feature_columns)), dtype=np.float64)
     for r, row in enumerate(rows):
         for c, column in enumerate(feature_columns):
-            x[r, c] = _number(row[column], path, lines[r], names[column])
-    y = _target_values([row[index] for row in rows], path, lines, names[index])
-    return x, y
+            x[r, c] = _number(row[column], path, lines_of[r], names[column])
+    cells = [row[index] for row in rows]
+    y = _target_values(cells, path, lines_of, names[index])
+    # a text target is numbered in sorted order of its values: those values name the classes
+    classes = None if all(is_number(cell) for cell in cells) else np.unique(cells).tolist()
+    return CsvTable(x, y, [names[i] for i in feature_columns], has_header, classes)
 
 
 def load_csv_features(path: str | Path, header: bool | None = None) -> Features:
     """Read a numeric CSV file whose every column is a feature (no target), e.g. the rows to give
     ``model.predict``: x of shape (n_rows, n_columns), with the same errors as ``load_csv``."""
-    names, numbered = _read_table(path, header)
+    names, numbered, _ = _header_and_body(_file_lines(path), path, header)
     x = np.empty((len(numbered), len(names)), dtype=np.float64)
     for r, (line, row) in enumerate(numbered):
         for c, cell in enumerate(row):
@@ -65,10 +100,8 @@ def load_csv_features(path: str | Path, header: bool | None = None) -> Features:
     return x
 
 
-def _read_table(
-    path: str | Path, header: bool | None
-) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Column names and the data rows as (line number in the file, cells as text)."""
+def _file_lines(path: str | Path) -> list[tuple[int, list[str]]]:
+    """The file's non-blank rows as (line number, cells), or a clear error for a bad path."""
     if not isinstance(path, str | Path):
         raise TypeError(
             f"Expected path to be a CSV file's path (a str or pathlib.Path), got "
@@ -81,18 +114,29 @@ def _read_table(
         raise FileNotFoundError(f"No such CSV file: {path}. Check the path and the spelling.")
     try:
         with file.open(newline="", encoding="utf-8-sig") as handle:
-            lines = [(n, row) for n, row in enumerate(csv.reader(handle), start=1) if row]
+            return _numbered(csv.reader(handle), path)
     except UnicodeDecodeError:
         raise ValueError(f"{path} is not a UTF-8 text file; expected a CSV file.") from None
     except csv.Error as error:
         raise ValueError(f"{path} is not a valid CSV file: {error}.") from None
-    lines = [(n, row) for n, row in lines if any(cell.strip() for cell in row)]
+
+
+def _numbered(rows: Iterable[list[str]], path: str | Path) -> list[tuple[int, list[str]]]:
+    """(line number, cells) of every row with a non-blank cell; NUL bytes refused."""
+    lines = [(n, row) for n, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
     for number, row in lines:
         if any("\x00" in cell for cell in row):
             raise ValueError(
                 f"{path}, line {number} holds a NUL byte; expected a text CSV file. Is it a "
                 f"binary file (a spreadsheet, an archive)? Export it as CSV first."
             )
+    return lines
+
+
+def _header_and_body(
+    lines: list[tuple[int, list[str]]], path: str | Path, header: bool | None
+) -> tuple[list[str], list[tuple[int, list[str]]], bool]:
+    """Column names, the data rows as (line number, cells), and whether row 1 was a header."""
     if not lines:
         raise ValueError(f"{path} is empty; expected a header row and rows of numbers.")
     if header is None:
@@ -116,7 +160,7 @@ def _read_table(
                 f"{'header' if header else 'first row'} has {len(names)}. Every row needs one cell "
                 f"per column; check for a missing or extra comma."
             )
-    return names, body
+    return names, body, header
 
 
 def is_number(cell: str) -> bool:

@@ -13,17 +13,13 @@ so the exported script can make the very same arrays.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from glassnet import datasets
+from glassnet import csvfiles, datasets
 from glassnet.playground.config import LIMITS, DatasetConfig
 
 Array = NDArray[Any]
@@ -76,33 +72,20 @@ def generator_arguments(config: DatasetConfig) -> dict[str, Any]:
 
 
 def read_csv(config: DatasetConfig) -> tuple[Array, Array, list[str], list[str]]:
-    """The uploaded CSV text through ``datasets.load_csv``: x (n, features), y (n,) labels
-    0 .. k-1, the feature names and the class names (the target's values, sorted)."""
-    handle, path = tempfile.mkstemp(suffix=".csv", prefix="glassnet-upload-")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(config.csv or "")
-        target: str | int = config.target if config.target else -1
-        try:
-            x, y = datasets.load_csv(path, target=target)
-        except (ValueError, TypeError) as error:
-            raise ValueError(str(error).replace(path, "the uploaded CSV")) from None
-    finally:
-        os.unlink(path)
+    """The uploaded CSV text, read as ``datasets.load_csv`` reads a file: x (n, features), y (n,)
+    labels 0 .. k-1, the feature names and the class names (the target's values, sorted)."""
+    target: str | int = config.target if config.target else -1
+    table = csvfiles.read_csv_text(config.csv or "", "the uploaded CSV", target=target)
+    x, y = table.x, table.y
     _check_csv(x, y)
-    rows = [r for r in csv.reader(io.StringIO((config.csv or "").lstrip("\ufeff"))) if any(r)]
-    names = [cell.strip() for cell in rows[0]]
-    if any(not datasets.is_number(cell) for cell in names):  # a header row, as load_csv decided
-        index = names.index(config.target) if config.target in names else len(names) - 1
-        feature_names = [name for i, name in enumerate(names) if i != index]
-        cells = [row[index].strip() for row in rows[1:]]
+    if table.has_header:
+        feature_names = table.feature_names
     else:
         feature_names = [f"x{i}" for i in range(x.shape[1])]
-        cells = [row[-1].strip() for row in rows]
-    if all(datasets.is_number(cell) for cell in cells):
+    if table.classes is None:
         class_names = [str(value) for value in np.unique(y).tolist()]
     else:
-        class_names = sorted(set(cells))  # load_csv numbers text classes in this order
+        class_names = table.classes
     labels = np.unique(y, return_inverse=True)[1].astype(np.int64)  # 0 .. k-1
     return x, labels, feature_names, class_names
 
