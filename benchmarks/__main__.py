@@ -1,4 +1,5 @@
-"""``python -m benchmarks [--quick] [--threads N] [--output FILE]``: see ``benchmarks.run``."""
+"""``python -m benchmarks [--quick] [--threads N] [--openblas-core CORE] [--output FILE]``: see
+``benchmarks.run``."""
 
 from __future__ import annotations
 
@@ -33,6 +34,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--skip-memory", action="store_true", help="skip the peak-memory subprocesses"
     )
     parser.add_argument(
+        "--openblas-core",
+        default="auto",
+        metavar="CORE",
+        help="OpenBLAS kernels for NumPy: auto (Haswell's AVX2 kernels on AMD Zen 4, where "
+        "OpenBLAS's own AVX-512 choice is slower; see benchmarks/blas.py), default (OpenBLAS's "
+        "choice), or a core name such as Haswell or SkylakeX (default: %(default)s)",
+    )
+    parser.add_argument(
         "--markdown", action="store_true", help="also print the results as the README's table"
     )
     return parser.parse_args(argv)
@@ -46,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     # for this process and for the memory subprocesses that inherit the environment.
     for name in THREAD_VARIABLES:
         os.environ[name] = str(args.threads)
+    from benchmarks import blas
+
+    core = blas.choose_core(args.openblas_core, dict(os.environ), blas.read_cpuinfo())
+    if core is not None:  # read by OpenBLAS when NumPy loads it, below
+        os.environ[blas.VARIABLE] = core
     from benchmarks import memory, settings
 
     sizes = settings.QUICK if args.quick else settings.FULL

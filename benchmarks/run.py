@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 import glassnet
-from benchmarks import cases
+from benchmarks import blas, cases
 from benchmarks.settings import FULL, QUICK
 
 MIB_MARGIN = 30.0  # training may take the data's size plus this many MiB
@@ -117,10 +117,10 @@ def machine(threads: int) -> dict[str, Any]:
         cpu = names[0] if names else cpu
     except OSError:
         pass
-    blas = "unknown"
+    blas_name = "unknown"
     try:
         config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        blas = f"{config.get('name')} {config.get('version')}"
+        blas_name = f"{config.get('name')} {config.get('version')}"
     except Exception:  # the config layout is NumPy's business; the name is only for the report
         pass
     return {
@@ -130,7 +130,9 @@ def machine(threads: int) -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "python": platform.python_version(),
         "numpy": np.__version__,
-        "numpy_blas": blas,
+        "numpy_blas": blas_name,
+        "openblas_core": blas.active_core(),
+        "openblas_coretype_variable": os.environ.get(blas.VARIABLE),
         "torch": torch.__version__,
         "glassnet": glassnet.__version__,
     }
@@ -146,8 +148,8 @@ def run(args: argparse.Namespace, memory: dict[str, Any] | None = None) -> int:
     print(
         f"glassnet {info['glassnet']} vs PyTorch {info['torch']} eager; {info['cpu']}, "
         f"{info['cores']} cores, {args.threads} threads each; NumPy {info['numpy']} "
-        f"({info['numpy_blas']}); medians of {repeats} alternating runs"
-        + (" [--quick: tiny sizes]" if args.quick else ""),
+        f"({info['numpy_blas']}, {info['openblas_core']} kernels); "
+        f"medians of {repeats} alternating runs" + (" [--quick: tiny sizes]" if args.quick else ""),
         flush=True,
     )
     print(

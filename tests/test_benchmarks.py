@@ -4,6 +4,7 @@ benchmarks are not tests (``make bench`` gives the numbers)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,8 +65,36 @@ def test_matmul_import_memory_and_trace_numbers(results: dict) -> None:
         assert memory["peak_mib"] >= memory["baseline_mib"] > 0
         assert memory["data_mib"] > 0
     assert results["machine"]["threads"] == 1
+    # --openblas-core auto: on Zen 4 the benchmark's NumPy really runs OpenBLAS's AVX2 kernels
+    from benchmarks import blas
+
+    core = results["machine"]["openblas_core"]
+    assert core and not core.startswith("unknown"), core
+    if blas.is_zen4(blas.read_cpuinfo()) and blas.VARIABLE not in os.environ:
+        assert core == "Haswell", core
     names = [target["name"] for target in results["targets"]]
     assert len(names) == 8 and all(isinstance(t["met"], bool) for t in results["targets"])
+
+
+ZEN4 = (
+    "vendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nflags\t\t: fpu avx2 avx512f fma\n"
+)
+ZEN3 = ZEN4.replace(" avx512f", "").replace(": 17", ": 1")
+ZEN5 = ZEN4.replace(": 25", ": 26")
+INTEL = ZEN4.replace("AuthenticAMD", "GenuineIntel").replace(": 25", ": 6")
+
+
+def test_openblas_core_choice() -> None:
+    """auto picks the AVX2 kernels on Zen 4 only, never over the user's own OPENBLAS_CORETYPE."""
+    from benchmarks.blas import choose_core, is_zen4
+
+    assert is_zen4(ZEN4)
+    assert not any(is_zen4(info) for info in (ZEN3, ZEN5, INTEL, ""))
+    assert choose_core("auto", {}, ZEN4) == "Haswell"
+    assert choose_core("auto", {"OPENBLAS_CORETYPE": "SkylakeX"}, ZEN4) is None
+    assert choose_core("auto", {}, INTEL) is None and choose_core("auto", {}, ZEN5) is None
+    assert choose_core("default", {}, ZEN4) is None
+    assert choose_core("Haswell", {}, INTEL) == "Haswell"
 
 
 def test_the_benchmark_trains_what_it_says() -> None:
