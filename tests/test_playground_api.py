@@ -58,7 +58,7 @@ def run_script(code: str) -> dict[str, float]:
 def test_page_and_static_files_are_served(client):
     page = client.get("/")
     assert page.status_code == 200 and "glassnet playground" in page.text
-    for name in ("app.js", "draw.js", "stepper.js", "style.css"):
+    for name in ("app.js", "draw.js", "format.js", "stepper.js", "style.css"):
         assert client.get(f"/static/{name}").status_code == 200
     assert "http" not in page.text.replace("http://www.w3.org", "")  # no CDN: works offline
 

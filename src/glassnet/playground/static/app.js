@@ -192,7 +192,7 @@ function show(state) {
   const out = state.layers[state.layers.length - 1];
   $("output-note").textContent = `Output: Dense(${out.units}, ${out.activation}), from the loss and the ${state.classes} classes.`;
   $("class-legend").innerHTML = state.class_names.map((name, k) =>
-    `<span style="color:${Draw.classColour(k)}">●</span> ${escapeHtml(name)}`).join(" &nbsp; ");
+    `<span style="color:${Draw.classColour(k)}">●</span> ${Fmt.escape(name)}`).join(" &nbsp; ");
   $("export-py").href = `/api/sessions/${state.id}/export.py`;
   $("export-model").href = `/api/sessions/${state.id}/export.glassnet`;
   Draw.network($("diagram"), state, hover);
@@ -204,10 +204,6 @@ function show(state) {
 }
 
 function num(v) { return v == null ? "–" : Number(v).toPrecision(6); }
-function escapeHtml(text) {
-  return String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-}
-function short(v) { return v == null ? "?" : Number(Number(v).toPrecision(4)).toString(); }
 function pct(v) { return v == null ? "–" : `${(100 * v).toFixed(1)}%`; }
 
 function stop() {
@@ -245,8 +241,8 @@ function hover(event, kind, l, i, j) {
     const a = pick(`a${l - 1}`, 0, i), d = pick(`delta${l}`, 0, j), g = pick(`dC/dW${l}`, i, j);
     if (a != null) {  // the formulas with this example's numbers plugged in
       const w = layer.kernel[i][j];
-      lines.push(`forward:  a${l - 1}[${i}] * W${l}[${i},${j}] = ${short(a)} * ${short(w)} = ${short(a * w)}`);
-      lines.push(`backward: dC/dW${l}[${i},${j}] = a${l - 1}[${i}] * delta${l}[${j}] = ${short(a)} * ${short(d)} = ${num(g)}`);
+      lines.push(`forward:  a${l - 1}[${i}] * W${l}[${i},${j}] = ${Fmt.short(a)} * ${Fmt.short(w)} = ${Fmt.short(a * w)}`);
+      lines.push(`backward: dC/dW${l}[${i},${j}] = a${l - 1}[${i}] * delta${l}[${j}] = ${Fmt.short(a)} * ${Fmt.short(d)} = ${num(g)}`);
     }
   } else if (l === 0) {
     lines.push(`input ${session.features[i]}`);
@@ -259,13 +255,13 @@ function hover(event, kind, l, i, j) {
     lines.push(`dC/db${l}[${i}] = ${num(layer.bias_gradient[i])}  (last batch)`);
     if (session.grids) {
       const values = session.grids.units[l - 1][i];
-      lines.push(`a${l}[${i}] over the plane: ${short(Math.min(...values))} to ${short(Math.max(...values))}`);
+      lines.push(`a${l}[${i}] over the plane: ${Fmt.short(Math.min(...values))} to ${Fmt.short(Math.max(...values))}`);
     }
     const z = pick(`z${l}`, 0, i);
     if (z != null) {  // the formulas with this example's numbers plugged in
-      const terms = layer.kernel.map((row, k) => `${short(pick(`a${l - 1}`, 0, k))}·${short(row[i])}`);
-      lines.push(`z${l}[${i}] = ${terms.join(" + ")} + ${short(layer.bias[i])} = ${num(z)}`);
-      lines.push(`a${l}[${i}] = ${layer.activation}(${short(z)}) = ${num(pick(`a${l}`, 0, i))}`);
+      const terms = layer.kernel.map((row, k) => `${Fmt.short(pick(`a${l - 1}`, 0, k))}·${Fmt.short(row[i])}`);
+      lines.push(`z${l}[${i}] = ${terms.join(" + ")} + ${Fmt.short(layer.bias[i])} = ${num(z)}`);
+      lines.push(`a${l}[${i}] = ${layer.activation}(${Fmt.short(z)}) = ${num(pick(`a${l}`, 0, i))}`);
       lines.push(`delta${l}[${i}] = dC/dz${l}[${i}] = ${num(pick(`delta${l}`, 0, i))}`);
     }
   }

@@ -5,18 +5,10 @@ const Stepper = (() => {
   let trace = null;
   let index = 0;
 
-  function fmt(v) {
-    return typeof v === "number" ? Number(v.toPrecision(4)).toString() : String(v);
-  }
-
   function matrix(value) {
     const rows = Array.isArray(value) ? (Array.isArray(value[0]) ? value : [value]) : [[value]];
-    return "<table>" + rows.map((r) => "<tr>" + r.map((v) => `<td>${fmt(v)}</td>`).join("") +
+    return "<table>" + rows.map((r) => "<tr>" + r.map((v) => `<td>${Fmt.short(v)}</td>`).join("") +
       "</tr>").join("") + "</table>";
-  }
-
-  function escape(text) {
-    return String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
   }
 
   // values to print under each unit at this stage: a (forward), delta (backward)
@@ -24,17 +16,17 @@ const Stepper = (() => {
     const out = {};
     const find = (s) => stage.entries.find((e) => e.symbol === s);
     if (stage.phase === "forward" && stage.layer === 0) {
-      out[0] = stage.entries[0].value[0].map((v) => `x=${fmt(v)}`);
+      out[0] = stage.entries[0].value[0].map((v) => `x=${Fmt.short(v)}`);
     } else if (stage.phase === "forward") {
       const a = find(`a${stage.layer}`);
-      if (a) out[stage.layer] = a.value[0].map((v) => `a=${fmt(v)}`);
+      if (a) out[stage.layer] = a.value[0].map((v) => `a=${Fmt.short(v)}`);
     } else if (stage.phase === "backward") {
       const d = find(`delta${stage.layer}`);
-      if (d) out[stage.layer] = d.value[0].map((v) => `δ=${fmt(v)}`);
+      if (d) out[stage.layer] = d.value[0].map((v) => `δ=${Fmt.short(v)}`);
     } else if (stage.phase === "loss") {
       const c = find("C");
       const last = trace.stages.filter((s) => s.phase === "forward").length - 1;
-      if (c) out[last] = [`C=${fmt(c.value)}`];
+      if (c) out[last] = [`C=${Fmt.short(c.value)}`];
     }
     return out;
   }
@@ -70,11 +62,11 @@ const Stepper = (() => {
     elements.title.textContent = `${index + 1} / ${trace.stages.length}: ${stage.title}`;
     elements.stage.className = `stage ${stage.phase}`;
     const intro = index === 0
-      ? `<p>Example ${trace.example} of the ${trace.split} set: x = (${trace.x.map(fmt).join(", ")}), class ${trace.label}.</p>`
+      ? `<p>Example ${trace.example} of the ${trace.split} set: x = (${trace.x.map(Fmt.short).join(", ")}), class ${trace.label}.</p>`
       : "";
     elements.stage.innerHTML = intro + stage.entries.map((e) =>
-      `<div class="equation" data-symbol="${escape(e.symbol)}"><b>${escape(e.symbol)}</b>` +
-      (e.equation !== e.symbol ? ` &nbsp;${escape(e.equation)}` : "") +
+      `<div class="equation" data-symbol="${Fmt.escape(e.symbol)}"><b>${Fmt.escape(e.symbol)}</b>` +
+      (e.equation !== e.symbol ? ` &nbsp;${Fmt.escape(e.equation)}` : "") +
       ` <small>(${e.shape.join("×") || "scalar"})</small></div>` + matrix(e.value)).join("");
     elements.prev.disabled = index === 0;
     elements.next.disabled = index === trace.stages.length - 1;
