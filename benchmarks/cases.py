@@ -129,7 +129,7 @@ def glassnet_bare_epoch(
         order = model.rng.permutation(len(xs))
         for start in range(0, len(xs), batch):
             index = order[start : start + batch]
-            loss, _ = model._train_step(xs[index], ys[index])
+            loss, _ = model._train_step(xs.take(index, axis=0), ys.take(index, axis=0))
             if not np.isfinite(loss):
                 raise FloatingPointError(loss)
 
