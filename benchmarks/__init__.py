@@ -12,5 +12,7 @@ process, alternating run by run, and reports medians and the ratio glassnet / Py
 
 Peak memory is read by a separate process for each library (``benchmarks.memory``), the import time
 with ``python -X importtime``. ``--quick`` runs everything on tiny sizes in seconds (the test does).
-This module imports nothing heavy: ``__main__`` sets the thread count before NumPy loads.
+On AMD Zen 4 NumPy's OpenBLAS is pointed at its AVX2 kernels, faster there than its own
+AVX-512 choice (``benchmarks.blas``; ``--openblas-core default`` turns that off). This module
+imports nothing heavy: ``__main__`` sets the thread count and the kernels before NumPy loads.
 """
