@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[name] = str(args.threads)
     from benchmarks import blas
 
-    core = blas.choose_core(args.openblas_core, dict(os.environ), blas.read_cpuinfo())
+    core = blas.choose_core(args.openblas_core, os.environ, blas.read_cpuinfo())
     if core is not None:  # read by OpenBLAS when NumPy loads it, below
         os.environ[blas.VARIABLE] = core
     from benchmarks import memory, settings

@@ -16,6 +16,7 @@ This module imports nothing heavy: the variable must be set before NumPy loads O
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 VARIABLE = "OPENBLAS_CORETYPE"
 
@@ -35,7 +36,7 @@ def is_zen4(cpuinfo: str) -> bool:
     )
 
 
-def choose_core(requested: str, environ: dict[str, str], cpuinfo: str) -> str | None:
+def choose_core(requested: str, environ: Mapping[str, str], cpuinfo: str) -> str | None:
     """The core to put in ``OPENBLAS_CORETYPE``, or None to leave the environment alone.
 
     ``requested``: "auto" (Haswell on Zen 4, unless the variable is set already), "default"
@@ -51,10 +52,11 @@ def choose_core(requested: str, environ: dict[str, str], cpuinfo: str) -> str | 
 
 
 def read_cpuinfo() -> str:
+    """/proc/cpuinfo's text, or "" where there is none."""
     try:
         with open("/proc/cpuinfo") as info:
             return info.read()
-    except OSError:  # not Linux: no choice is made
+    except OSError:  # not Linux: no Zen 4 choice, no model name
         return ""
 
 

@@ -110,13 +110,8 @@ def import_time_ms(runs: int) -> float:
 
 
 def machine(threads: int) -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as info:
-            names = re.findall(r"^model name\s*:\s*(.+)$", info.read(), re.M)
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
+    names = re.findall(r"^model name\s*:\s*(.+)$", blas.read_cpuinfo(), re.M)
+    cpu = names[0] if names else (platform.processor() or platform.machine())
     blas_name = "unknown"
     try:
         config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]

@@ -69,6 +69,15 @@ def test_train_command_trains_saves_and_predict_reads_it_back(tmp_path, capsys):
     assert [int(row[0]) for row in printed[1:]] == list((probabilities > 0.5).astype(int))
 
 
+def test_train_noise_sets_the_spread_of_every_generated_set(tmp_path, capsys):
+    """--noise is blobs' std and the others' noise (it used to fail on blobs)."""
+    for name in ("moons", "circles", "spiral", "blobs"):
+        path = tmp_path / f"{name}.glassnet"
+        argv = ["train", "--data", name, "--samples", "60", "--noise", "0.5", "--epochs", "1"]
+        assert main([*argv, "--verbose", "0", "--save", str(path)]) == 0, capsys.readouterr().err
+        assert path.exists()
+
+
 def test_train_on_a_csv_file_and_predict_with_targets(tmp_path, capsys):
     x, y = gn.datasets.blobs(150, seed=0)
     data = tmp_path / "blobs.csv"

@@ -155,6 +155,12 @@ def blobs(
     return _noisy_shuffled(x, y, std, rng)
 
 
+def noise_argument(name: str) -> str:
+    """The argument of the generator ``name`` that sets how far points scatter: ``std`` for
+    ``blobs``, ``noise`` for ``moons``, ``circles`` and ``spiral``."""
+    return "std" if name == "blobs" else "noise"
+
+
 def digits() -> tuple[Features, Labels]:
     """The 8x8 handwritten digits that scikit-learn ships: x (1797, 64) in [0, 16], y (1797,).
 

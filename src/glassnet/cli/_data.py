@@ -37,5 +37,5 @@ def load_data(
     if samples is not None:
         options["n_samples"] = samples
     if noise is not None:
-        options["noise"] = noise
+        options[datasets.noise_argument(name)] = noise
     return getattr(datasets, name)(**options)

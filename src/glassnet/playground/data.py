@@ -67,7 +67,7 @@ def generator_arguments(config: DatasetConfig) -> dict[str, Any]:
     arguments: dict[str, Any] = {"n_samples": config.n_samples}
     if config.name in ("spiral", "blobs"):
         arguments["n_classes"] = config.classes
-    arguments["std" if config.name == "blobs" else "noise"] = config.noise
+    arguments[datasets.noise_argument(config.name)] = config.noise
     return arguments
 
 
