@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import math
 import numbers
 from typing import Any
 
@@ -20,6 +18,17 @@ def finite(array: NDArray[Any]) -> bool:
     with np.errstate(over="ignore", invalid="ignore"):
         total = np.add.reduce(array, axis=None)
     return bool(np.isfinite(total)) or bool(np.isfinite(array).all())
+
+
+def first_non_finite(array: NDArray[Any]) -> tuple[int, ...] | None:
+    """The index of the first inf or NaN in ``array`` (row-major order), or None if there is none.
+
+    The cheap ``finite`` check decides first; the index search (a boolean array the size of
+    ``array``) runs only when something is there to find. Callers word their own message.
+    """
+    if finite(array):
+        return None
+    return tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
 
 
 def as_features(x: Any, dtype: np.dtype[Any], what: str = "x") -> NDArray[Any]:
@@ -57,16 +66,14 @@ def as_features(x: Any, dtype: np.dtype[Any], what: str = "x") -> NDArray[Any]:
         raise ValueError(
             f"Expected at least one example and one feature in {what}, got shape {array.shape}."
         )
-    if array.dtype.kind == "f" and not finite(array):
-        bad = np.argwhere(~np.isfinite(array))[0]
+    if array.dtype.kind == "f" and (bad := first_non_finite(array)) is not None:
         raise ValueError(
             f"Input {what} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}). "
             f"Remove or impute those values before training."
         )
     with np.errstate(over="ignore"):  # float64 -> float32 overflow is reported below
         cast = array.astype(dtype, copy=False)
-    if cast is not array and cast.dtype.kind == "f" and not finite(cast):
-        bad = np.argwhere(~np.isfinite(cast))[0]
+    if cast is not array and cast.dtype.kind == "f" and (bad := first_non_finite(cast)) is not None:
         raise ValueError(
             f"Input {what} has a value too large for {np.dtype(dtype).name} (first at row "
             f"{bad[0]}, column {bad[1]}: {float(array[bad[0], bad[1]]):g}). Scale the data (e.g. "
@@ -170,56 +177,6 @@ def weight_array(value: Any, where: str) -> NDArray[Any]:
             f"of numbers, as get_weights() returns."
         )
     return array
-
-
-def cli_message(error: BaseException) -> str:
-    """One line for the ``glassnet`` command to print for an error a user can fix."""
-    if isinstance(error, IsADirectoryError):
-        return (
-            f"{error.filename} is a directory; expected a file. Give a file path, e.g. "
-            f"{error.filename}/out.txt."
-        )
-    if isinstance(error, FileNotFoundError) and error.filename:
-        return (
-            f"No such file or folder: {error.filename}. Check the path; a folder to write into "
-            f"must exist first."
-        )
-    if isinstance(error, PermissionError) and error.filename:
-        return f"Permission denied: {error.filename}. Choose a path you may read or write."
-    return " ".join(str(error).split()) or type(error).__name__
-
-
-def cli_non_negative_int(text: str) -> int:
-    """An argparse type: a whole number >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
-
-
-def cli_positive_int(text: str) -> int:
-    """An argparse type: a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
-
-
-def cli_positive_float(text: str) -> float:
-    """An argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
-    return value
 
 
 def all_finite(arrays: Any) -> bool:

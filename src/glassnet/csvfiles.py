@@ -2,7 +2,8 @@ r"""Reading CSV files safely: ``load_csv`` (features and a target) and ``load_cs
 
 Every mistake in a file is reported with the file, the line and the column, and the fix: a missing
 column, a non-numeric cell, a ragged row, an empty file, a directory, a binary file, repeated
-column names. ``glassnet.datasets`` re-exports both readers.
+column names. ``glassnet.datasets`` re-exports both readers. ``load_csv_for_model`` reads either
+kind of file for a model's inputs, as ``glassnet predict`` takes them.
 
 >>> import tempfile, os
 >>> path = os.path.join(tempfile.mkdtemp(), "fruit.csv")
@@ -18,7 +19,7 @@ import csv
 import io
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,23 +70,12 @@ def _table(
     lines: list[tuple[int, list[str]]], path: str | Path, target: str | int, header: bool | None
 ) -> CsvTable:
     names, numbered, has_header = _header_and_body(lines, path, header)
-    lines_of = [number for number, _ in numbered]
-    rows = [row for _, row in numbered]
     index = _target_index(path, names, target)
-    feature_columns = [i for i in range(len(names)) if i != index]
-    if not feature_columns:
-        raise ValueError(
-            f"{path} has only one column ({names[index]!r}), the target; a CSV to learn from "
-            f"needs at least one feature column besides the target."
-        )
-    x = np.empty((len(rows), len(feature_columns)), dtype=np.float64)
-    for r, row in enumerate(rows):
-        for c, column in enumerate(feature_columns):
-            x[r, c] = _number(row[column], path, lines_of[r], names[column])
-    cells = [row[index] for row in rows]
-    y = _target_values(cells, path, lines_of, names[index])
-    # a text target is numbered in sorted order of its values: those values name the classes
-    classes = None if all(is_number(cell) for cell in cells) else np.unique(cells).tolist()
+    feature_columns = _feature_columns(path, names, index)
+    x = _features(numbered, path, names, feature_columns)
+    y, classes = _target_values(
+        [row[index] for _, row in numbered], path, [n for n, _ in numbered], names[index]
+    )
     return CsvTable(x, y, [names[i] for i in feature_columns], has_header, classes)
 
 
@@ -93,10 +83,68 @@ def load_csv_features(path: str | Path, header: bool | None = None) -> Features:
     """Read a numeric CSV file whose every column is a feature (no target), e.g. the rows to give
     ``model.predict``: x of shape (n_rows, n_columns), with the same errors as ``load_csv``."""
     names, numbered, _ = _header_and_body(_file_lines(path), path, header)
-    x = np.empty((len(numbered), len(names)), dtype=np.float64)
+    return _features(numbered, path, names, range(len(names)))
+
+
+def load_csv_for_model(path: str | Path, features: int) -> tuple[Features, NDArray[Any] | None]:
+    """Read the rows to give a model with ``features`` inputs: ``(x, None)`` from a CSV of
+    ``features`` numeric columns, or ``(x, y)`` from one with a target column after them (as
+    ``load_csv`` reads it, e.g. the file the model was trained on). The file is read once.
+
+    x is (n_rows, features); y is (n_rows,), as ``load_csv`` gives it. When neither reading
+    fits, the error is the one ``load_csv_features`` gives (or a column-count mismatch).
+    """
+    lines = _file_lines(path)
+    names, numbered, _ = _header_and_body(lines, path, None)
+    try:
+        x = _features(numbered, path, names, range(len(names)))
+    except ValueError as error:  # perhaps features and a text target column (e.g. "apple")
+        try:
+            table = _table(lines, path, -1, None)
+        except ValueError:
+            raise error from None
+        if table.x.shape[1] != features:
+            raise
+        return table.x, table.y
+    if len(names) == features + 1:  # features and a target column, as glassnet train reads
+        index = len(names) - 1
+        _feature_columns(path, names, index)  # a lone column cannot be features and a target
+        # every cell is already a finite number: the target is the last column, as load_csv has it
+        y, _ = _target_values(
+            [row[index] for _, row in numbered], path, [n for n, _ in numbered], names[index]
+        )
+        return x[:, :index].copy(), y
+    if len(names) != features:
+        raise ValueError(
+            f"{path} has {len(names)} columns, but the model takes {features} inputs. Give "
+            f"{features} feature columns (optionally followed by a target column)."
+        )
+    return x, None
+
+
+def _feature_columns(path: str | Path, names: list[str], index: int) -> list[int]:
+    """The positions of every column but the target's (at ``index``); at least one is needed."""
+    feature_columns = [i for i in range(len(names)) if i != index]
+    if not feature_columns:
+        raise ValueError(
+            f"{path} has only one column ({names[index]!r}), the target; a CSV to learn from "
+            f"needs at least one feature column besides the target."
+        )
+    return feature_columns
+
+
+def _features(
+    numbered: list[tuple[int, list[str]]],
+    path: str | Path,
+    names: list[str],
+    columns: Sequence[int],
+) -> Features:
+    """x (n_rows, len(columns)) from those columns of the data rows (line number, cells), read
+    row by row, so the error names the first bad cell in reading order."""
+    x = np.empty((len(numbered), len(columns)), dtype=np.float64)
     for r, (line, row) in enumerate(numbered):
-        for c, cell in enumerate(row):
-            x[r, c] = _number(cell, path, line, names[c])
+        for c, column in enumerate(columns):
+            x[r, c] = _number(row[column], path, line, names[column])
     return x
 
 
@@ -210,7 +258,12 @@ def _number(cell: str, path: str | Path, line: int, column: str) -> float:
     return value
 
 
-def _target_values(cells: list[str], path: str | Path, lines: list[int], column: str) -> Any:
+def _target_values(
+    cells: list[str], path: str | Path, lines: list[int], column: str
+) -> tuple[NDArray[Any], list[str] | None]:
+    """(y, classes) from the target column's cells (one per data row, ``lines`` their line
+    numbers): y (n_rows,) int64 for whole numbers, float64 otherwise, classes None; a text
+    column's values numbered 0, 1, ... in sorted order, classes those values in that order."""
     try:
         values = np.array([float(cell) for cell in cells], dtype=np.float64)
     except ValueError:
@@ -220,10 +273,11 @@ def _target_values(cells: list[str], path: str | Path, lines: list[int], column:
                 f"{path}, line {line}, column {column!r}: the target is empty. Fill in or drop "
                 f"rows without a target."
             ) from None
-        return np.unique(np.array(cells), return_inverse=True)[1].astype(np.int64)
+        classes, labels = np.unique(np.array(cells), return_inverse=True)
+        return labels.astype(np.int64), classes.tolist()
     if not np.all(np.isfinite(values)):
         line = lines[int(np.flatnonzero(~np.isfinite(values))[0])]
         raise ValueError(f"{path}, line {line}, column {column!r}: the target is not finite.")
     if np.all(values % 1 == 0):
-        return values.astype(np.int64)
-    return values
+        return values.astype(np.int64), None
+    return values, None

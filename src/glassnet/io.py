@@ -306,18 +306,17 @@ def _load_archive(archive: zipfile.ZipFile, file_size: int, path: str) -> Sequen
             f"{path!r}: checksum mismatch; the file was changed or damaged after it was saved. "
             f"Save the model again from its source."
         )
-    for i, param in enumerate(model._parameters):
-        value = arrays[f"weights/{i}"]
+    weights = [arrays[f"weights/{i}"] for i in range(len(model._parameters))]
+    for i, value in enumerate(weights):
+        # exactly the model's dtype: set_weights would quietly cast any real numbers
         if value.dtype != model.dtype:
             raise ModelFileError(
                 f"{path!r}: weight array {i} must be {model.dtype.name}, found {value.dtype}."
             )
-        if not np.isfinite(value).all():
-            raise ModelFileError(
-                f"{path!r}: weight array {i} must be finite {model.dtype.name} numbers, found "
-                f"{value.dtype} with NaN or inf."
-            )
-        param[...] = value
+    try:
+        model.set_weights(weights)  # refuses NaN and inf
+    except ValueError as error:
+        raise ModelFileError(f"{path!r}: {error}") from None
     if compiled is not None:
         state: dict[str, Any] = {"iterations": compiled["iterations"]}
         for slot, present in compiled["slots"].items():

@@ -106,6 +106,20 @@ class Layer:
     def _display_name(self) -> str:
         return self.name or self.kind.lower()
 
+    def _check_input(self, x: Array, hint: str = "") -> None:
+        """Refuse an input that is not (batch, input_features), naming this layer and its kind.
+
+        ``hint`` is a sentence appended to the message, with ``{features}`` (the width expected)
+        and ``{got}`` (the width received) filled in only when the check fails, so the forward
+        pass that succeeds formats nothing.
+        """
+        if x.ndim != 2 or x.shape[1] != self.input_features:
+            raise ValueError(
+                f"Layer '{self._display_name()}' ({self.kind}) expects input of shape "
+                f"(batch, {self.input_features}), but received shape {x.shape}."
+                + hint.format(features=self.input_features, got=x.shape[-1])
+            )
+
 
 class Dense(Layer):
     """A fully connected layer: z = a_prev @ W + b; a = f(z).
@@ -162,13 +176,9 @@ class Dense(Layer):
 
     def forward(self, x: Array, training: bool = False) -> Array:
         """z = a_prev @ W + b; a = f(z). (batch, n_in) -> (batch, units)."""
-        if x.ndim != 2 or x.shape[1] != self.input_features:
-            raise ValueError(
-                f"Layer '{self._display_name()}' (Dense) expects input of shape "
-                f"(batch, {self.input_features}), but received shape {x.shape}. "
-                f"Give each example {self.input_features} features, or rebuild the model for "
-                f"{x.shape[-1]} features."
-            )
+        self._check_input(
+            x, " Give each example {features} features, or rebuild the model for {got} features."
+        )
         self.a_prev = x  # (batch, n_in), kept for dC/dW
         z = x @ self.kernel  # (batch, units)
         if self.use_bias:
@@ -238,11 +248,7 @@ class Activation(Layer):
 
     def forward(self, x: Array, training: bool = False) -> Array:
         """a = f(z). (batch, n) -> (batch, n)."""
-        if x.ndim != 2 or x.shape[1] != self.input_features:
-            raise ValueError(
-                f"Layer '{self._display_name()}' (Activation) expects input of shape "
-                f"(batch, {self.input_features}), but received shape {x.shape}."
-            )
+        self._check_input(x)
         self.z = x
         self.a = self.activation(x)
         return self.a
@@ -303,16 +309,11 @@ class Dropout(Layer):
     def build(self, input_features: int, dtype: DTypeLike, rng: np.random.Generator) -> None:
         if self.rng is None:
             self.rng = np.random.default_rng(self.seed) if self.seed is not None else rng
-        self.dtype = np.dtype(dtype)
         super().build(input_features, dtype, rng)
 
     def forward(self, x: Array, training: bool = False) -> Array:
         """a = a_prev * mask in training (mask 0 or 1 / (1 - rate)); a = a_prev otherwise."""
-        if x.ndim != 2 or x.shape[1] != self.input_features:
-            raise ValueError(
-                f"Layer '{self._display_name()}' (Dropout) expects input of shape "
-                f"(batch, {self.input_features}), but received shape {x.shape}."
-            )
+        self._check_input(x)
         self.training = training
         if not training or self.rate == 0.0:
             self.a = x

@@ -34,7 +34,7 @@ from glassnet import training
 from glassnet._validation import (
     all_finite,
     as_features,
-    finite,
+    first_non_finite,
     float_dtype,
     input_first_message,
     metric_list,
@@ -249,9 +249,8 @@ class Sequential:
         The first layer skips dC/da0, which no parameter needs, unless ``input_gradient=True``:
         then the chain goes on through it and dC/dx (batch, n_in) is returned (else None)."""
         last = self.layers[-1]
-        activation = getattr(last, "activation", None)
         more = len(self.layers) > 1 or input_gradient
-        if activation is not None and self.loss.fuses_with(activation.name):
+        if self._fused_output():
             # softmax + cross-entropy (or sigmoid + binary): delta = dC/dz directly, stably
             grad = last.backward_delta(self.loss.fused_delta(y, a), more)
         else:
@@ -260,6 +259,13 @@ class Sequential:
             layer = self.layers[index]
             grad = layer.backward(grad, need_input_gradient=index > 0 or input_gradient)
         return grad if input_gradient else None
+
+    def _fused_output(self) -> bool:
+        """True when the last layer's activation fuses with the loss (softmax + categorical
+        cross-entropy, sigmoid + binary cross-entropy): backward then takes delta_L = dC/dz_L
+        straight from ``loss.fused_delta``, never forming dC/daL or f'(zL)."""
+        activation = getattr(self.layers[-1], "activation", None)
+        return activation is not None and self.loss.fuses_with(activation.name)
 
     def compute_gradients(self, x: ArrayLike, y: ArrayLike) -> float:
         """Forward and backward on (x, y) without updating: returns C, fills the gradients."""
@@ -297,12 +303,22 @@ class Sequential:
         logs = {"loss": loss, **self._metrics(y, a)}
         return _result(logs, return_dict)
 
-    def _metrics(self, y: Array, a: Array) -> Logs:
-        units = a.shape[1]
-        return {
-            key: function(y, a)
-            for key, function in (metrics_module.resolve(n, units) for n in self.metric_names)
-        }
+    def _metric_functions(self, units: int) -> list[tuple[str, metrics_module.Metric]]:
+        """Each compiled metric as (history key, function(y, a)) for an output of ``units``
+        units ("accuracy" means binary or categorical accuracy by the width)."""
+        return [metrics_module.resolve(name, units) for name in self.metric_names]
+
+    def _metrics(
+        self,
+        y: Array,
+        a: Array,
+        functions: list[tuple[str, metrics_module.Metric]] | None = None,
+    ) -> Logs:
+        """Every metric of (y, a) by its history key. ``functions`` from ``_metric_functions``
+        saves looking the names up again (fit does it once per epoch, not once per batch)."""
+        if functions is None:
+            functions = self._metric_functions(a.shape[1])
+        return {key: function(y, a) for key, function in functions}
 
     # -- fit ---------------------------------------------------------------------------------
     def fit(
@@ -349,7 +365,11 @@ class Sequential:
     # -- inference ---------------------------------------------------------------------------
     def predict(self, x: ArrayLike, batch_size: int | None = None, verbose: int = 0) -> Array:
         """The network's outputs aL for every row of x: (n_samples, n_in) -> (n_samples, units)."""
-        x = self._features(x)
+        return self._predict(self._features(x), batch_size)
+
+    def _predict(self, x: Array, batch_size: int | None = None) -> Array:
+        """``predict`` on an x already checked by ``_features`` (evaluate and fit's validation
+        have done that once, so the NaN/inf pass over x is not repeated here)."""
         chunk = PREDICT_CHUNK if batch_size is None else positive_int(batch_size, "batch_size")
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, once, clearly
             if len(x) <= chunk:
@@ -358,11 +378,10 @@ class Sequential:
                 outputs = np.empty((len(x), self.output_units), dtype=self.dtype)
                 for start in range(0, len(x), chunk):  # filled chunk by chunk, no concatenation
                     outputs[start : start + chunk] = self.forward(x[start : start + chunk])
-        if not finite(outputs):
-            row = int(np.argwhere(~np.isfinite(outputs))[0][0])
+        if (bad := first_non_finite(outputs)) is not None:
             raise FloatingPointError(
                 f"The network's output overflowed {self.dtype.name} (inf or NaN), first for row "
-                f"{row} of x. Scale the inputs (e.g. glassnet.datasets.standardize), or use "
+                f"{bad[0]} of x. Scale the inputs (e.g. glassnet.datasets.standardize), or use "
                 f"Sequential(..., dtype='float64')."
             )
         return outputs
@@ -382,7 +401,7 @@ class Sequential:
         return _result(self._evaluate(x, y, batch_size), return_dict)
 
     def _evaluate(self, x: Array, y: Array, batch_size: int | None = None) -> Logs:
-        a = self.predict(x, batch_size=batch_size)
+        a = self._predict(x, batch_size)  # x and y prepared by the caller (_data)
         return {"loss": self._cost(y, a), **self._metrics(y, a)}
 
     # -- weights -----------------------------------------------------------------------------
@@ -412,7 +431,7 @@ class Sequential:
                     f"Layer '{layer.name}' {name} expects shape {target.shape}, got {value.shape}."
                     + (" Did you mean its transpose?" if value.shape == target.shape[::-1] else "")
                 )
-            if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
+            if not np.isfinite(value).all():  # weight_array has refused non-numbers
                 raise ValueError(f"Layer '{layer.name}' {name} must be finite real numbers.")
             arrays.append((target, value))
         for target, value in arrays:

@@ -163,7 +163,7 @@ def compare(
         raise ValueError(f"Expected steps to be a positive integer, got {steps!r}.")
     for layer in ours.layers:
         _check_comparable(layer)
-    twin = _TorchTwin(ours, batch_size) if framework == "torch" else _KerasTwin(ours, batch_size)
+    twin = _TorchTwin(ours) if framework == "torch" else _KerasTwin(ours, batch_size)
     report = ParityReport(
         framework=framework,
         tolerance=TOLERANCES[framework] if tolerance is None else float(tolerance),
@@ -232,7 +232,7 @@ def _torch_slots(ours: Sequential, module: Any) -> list[tuple[Any, bool]]:
 class _TorchTwin:
     """The model in PyTorch, float64, trained with the matching torch.optim optimizer."""
 
-    def __init__(self, ours: Sequential, batch_size: int) -> None:
+    def __init__(self, ours: Sequential) -> None:
         self.torch = torch = require("torch", "torch")
         self.module = to_torch(ours, dtype="float64").train()
         self.slots = _torch_slots(ours, self.module)

@@ -89,17 +89,18 @@ class Trace:
         return len(self.entries)
 
     def __contains__(self, symbol: object) -> bool:
-        return any(entry.symbol == symbol for entry in self.entries)
+        return self.get(symbol) is not None
 
     def __getitem__(self, key: int | str) -> TraceEntry:
         if isinstance(key, int):
             return self.entries[key]
-        for entry in self.entries:
-            if entry.symbol == key:
-                return entry
-        raise KeyError(f"No entry {key!r} in this trace. Symbols: {', '.join(self.symbols())}.")
+        entry = self.get(key)
+        if entry is None:
+            raise KeyError(f"No entry {key!r} in this trace. Symbols: {', '.join(self.symbols())}.")
+        return entry
 
-    def get(self, symbol: str) -> TraceEntry | None:
+    def get(self, symbol: object) -> TraceEntry | None:
+        """The first entry with this symbol (e.g. "dC/dW2"), or None when there is none."""
         return next((entry for entry in self.entries if entry.symbol == symbol), None)
 
     def symbols(self) -> list[str]:
@@ -223,7 +224,6 @@ def _describe(model: Sequential, batch: int) -> dict[str, Any]:
                 "config": layer.get_config(),
             }
         )
-    last = getattr(model.layers[-1], "activation", None)
     return {
         "input_features": model.input_features,
         "batch": batch,
@@ -234,7 +234,7 @@ def _describe(model: Sequential, batch: int) -> dict[str, Any]:
             "class_name": type(model.loss).__name__,
             "reduction": model.loss.reduction,
         },
-        "fused": last is not None and model.loss.fuses_with(last.name),
+        "fused": model._fused_output(),  # the engine's own rule (Sequential.backward)
         "optimizer": {**model.optimizer.get_config(), "class_name": type(model.optimizer).__name__},
     }
 

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet import metrics as metrics_module
 from glassnet._validation import all_finite, fit_options, positive_int
 from glassnet.callbacks import (
     Callback,
@@ -100,7 +99,8 @@ def fit(
             with np.errstate(over="ignore", invalid="ignore"):
                 logs = run_epoch(model, x, y, batch_size, shuffle, epoch, hooks, guard)
             if validation_data is not None and math.isfinite(logs["loss"]):
-                val = model._evaluate(*validation_data)  # already prepared above
+                # prepared once above (_data): _evaluate does not check x and y again
+                val = model._evaluate(*validation_data)
                 logs.update({f"val_{key}": value for key, value in val.items()})
             hooks.on_epoch_end(epoch, logs)
             if model.stop_training:
@@ -129,7 +129,7 @@ def run_epoch(
     totals = dict.fromkeys(["loss", *model.metric_names], 0.0)
     summed = model.loss.reduction == "sum"
     # each metric's function, looked up once per epoch rather than once per batch
-    metrics = [metrics_module.resolve(name, y.shape[1]) for name in model.metric_names]
+    metrics = model._metric_functions(y.shape[1])
     for batch, start in enumerate(range(0, n, batch_size)):
         if order is None:
             xb, yb = x[start : start + batch_size], y[start : start + batch_size]  # views
@@ -146,7 +146,7 @@ def run_epoch(
             guard.diverged(loss, epoch, batch)  # raises, unless the user asked to stop quietly
         weight = len(xb)
         totals["loss"] += loss if summed else loss * weight
-        batch_metrics = {key: function(yb, a) for key, function in metrics}
+        batch_metrics = model._metrics(yb, a, metrics)
         for key, value in batch_metrics.items():
             totals[key] += value * weight
         if hooks.wants_batches:

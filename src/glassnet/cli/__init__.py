@@ -2,7 +2,8 @@
 
 A subcommand module registers itself in ``COMMANDS``; its ``add_parser(commands)`` adds an
 argparse sub-parser and sets ``run`` as its default, which returns the exit code. Bad arguments
-exit with code 2 and a one-line message (argparse's convention).
+exit with code 2 and a one-line message (argparse's convention), and so do a user's mistakes and
+a missing optional extra (``run`` raises ValueError, TypeError, OSError or ImportError).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 import glassnet
-from glassnet._validation import cli_message
+from glassnet.cli._args import cli_message
 
 #: subcommand modules under glassnet.cli, in the order ``glassnet --help`` lists them
 COMMANDS = ["seed", "train", "predict", "explain", "gradcheck", "parity", "playground", "demo"]
@@ -35,7 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except (ValueError, TypeError, OSError) as error:  # a user's mistake: one line, exit 2
+    except (ValueError, TypeError, OSError, ImportError) as error:
+        # a user's mistake, or an optional extra not installed (its message names it): one line
         print(f"glassnet {args.command}: error: {cli_message(error)}", file=sys.stderr)
         return 2
 

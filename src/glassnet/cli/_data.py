@@ -1,6 +1,8 @@
 """The data the ``glassnet`` commands take with ``--data``: a data set of ``glassnet.datasets`` by
 name, or a CSV file whose last column is the target. ``train``, ``explain`` and ``gradcheck`` read
-it the same way, so a model trained on ``--data digits`` is explained on the same pixels."""
+it the same way, so a model trained on ``--data digits`` is explained on the same pixels;
+``load_model_and_data`` pairs it with the saved model of ``--model`` (explain, gradcheck,
+parity)."""
 
 from __future__ import annotations
 
@@ -39,3 +41,30 @@ def load_data(
     if noise is not None:
         options[datasets.noise_argument(name)] = noise
     return getattr(datasets, name)(**options)
+
+
+def load_model_and_data(
+    path: str,
+    data: str | None,
+    rows: int | None = None,
+    *,
+    missing_data: str = "--model needs --data (xor, moons, circles, spiral, blobs, or a CSV file).",
+    one_hot: bool = True,
+) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(model, x, y): a saved model (``glassnet.load_model``) and the data set ``data`` to run it
+    on, its first ``rows`` examples (None keeps all). Without ``data`` it raises ValueError with
+    ``missing_data``; errors of reading either one propagate. With ``one_hot``, integer labels
+    become one-hot rows for a dense loss over several outputs."""
+    from glassnet import datasets, load_model
+
+    if data is None:
+        raise ValueError(missing_data)
+    model = load_model(path)
+    x, y = load_data(data)
+    if one_hot:
+        units = model.output_units
+        if getattr(model.loss, "target_kind", "dense") == "dense" and units > 1 and y.ndim == 1:
+            y = datasets.one_hot(y, units)  # integer labels for a categorical output
+    if rows is not None:
+        x, y = x[:rows], y[:rows]
+    return model, x, y

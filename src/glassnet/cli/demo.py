@@ -42,11 +42,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        from glassnet.plots.demo import demo_report, run_seed_cells, summary_line
-    except ImportError as error:  # pragma: no cover - depends on the environment
-        print(f"glassnet demo: {error}")
-        return 1
+    from glassnet.plots.demo import demo_report, run_seed_cells, summary_line  # no matplotlib yet
+
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     runs = run_seed_cells(keras_seed=args.seed)  # both cells, run once: printed, then drawn

@@ -15,8 +15,8 @@ from typing import Any
 
 from glassnet import explain as explain_module
 from glassnet import seed as seed_module
-from glassnet._validation import cli_non_negative_int, cli_positive_int
-from glassnet.cli._data import DATA_SETS, load_data
+from glassnet.cli._args import cli_non_negative_int, cli_positive_int
+from glassnet.cli._data import DATA_SETS, load_model_and_data
 from glassnet.trace import trace_step
 
 
@@ -76,17 +76,16 @@ def _network(args: argparse.Namespace) -> tuple[Any, Any, Any]:
                 "--batch goes with --model and --data; the seed's batch is its 4 rows."
             )
         return seed_module.seed_network(), seed_module.XOR_X, seed_module.XOR_Y
-    if args.data is None:
-        raise ValueError("--model needs --data: a data set name or a CSV file to step on.")
-    from glassnet import load_model
-
-    model = load_model(args.model)
+    model, x, y = load_model_and_data(
+        args.model,
+        args.data,
+        args.batch,
+        missing_data="--model needs --data: a data set name or a CSV file to step on.",
+        one_hot=False,
+    )
     if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
         raise ValueError(
             f"The model in {args.model} was saved without compile(); compile it (optimizer and "
             f"loss) and save it again, so a training step can be narrated."
         )
-    x, y = load_data(args.data)
-    if args.batch is not None:
-        x, y = x[: args.batch], y[: args.batch]
     return model, x, y

@@ -8,10 +8,10 @@ saved model on a data set. Exits 1 when any gradient is off.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from glassnet import gradcheck
-from glassnet._validation import cli_positive_float, cli_positive_int
+from glassnet.cli._args import cli_positive_float, cli_positive_int
+from glassnet.cli._data import load_model_and_data
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -84,49 +84,21 @@ def _check_builtins(args: argparse.Namespace) -> int:
 
 
 def _check_saved(args: argparse.Namespace) -> int:
-    loaded = load_user_model(args.model, args.data, args.samples)
-    if loaded is None:
+    try:
+        model, x, y = load_model_and_data(args.model, args.data, args.samples)
+    except (OSError, ValueError, TypeError, AttributeError) as error:
+        print(f"glassnet: {error}")
         return 2
-    model, x, y, description = loaded
-    print(f"Gradient check of {args.model} on {description}, float64, eps = {args.eps:g}")
+    print(
+        f"Gradient check of {args.model} on {len(x)} examples of {args.data}, float64, "
+        f"eps = {args.eps:g}"
+    )
     report = gradcheck.check_gradients(
         model, x, y, eps=args.eps, tolerance=args.tolerance, check_input=True
     )
     print(report.table())
     print("PASS" if report.passed else f"FAIL: {len(report.failures)} gradient(s) off")
     return 0 if report.passed else 1
-
-
-def load_user_model(
-    path: str, data: str | None, samples: int | None
-) -> tuple[Any, Any, Any, str] | None:
-    """(model, x, y, description) from a saved model and a data set name, or None after
-    printing why not. ``samples`` keeps the first so many examples (None keeps all)."""
-    import glassnet
-
-    if data is None:
-        print("glassnet: --model needs --data (xor, moons, circles, spiral, blobs, or a CSV file).")
-        return None
-    try:
-        model = glassnet.load_model(path)
-        x, y = _dataset(data, model)
-    except (OSError, ValueError, TypeError, AttributeError) as error:
-        print(f"glassnet: {error}")
-        return None
-    if samples is not None:
-        x, y = x[:samples], y[:samples]
-    return model, x, y, f"{len(x)} examples of {data}"
-
-
-def _dataset(name: str, model: Any) -> tuple[Any, Any]:
-    from glassnet import datasets
-    from glassnet.cli._data import load_data
-
-    x, y = load_data(name)
-    units = model.output_units
-    if getattr(model.loss, "target_kind", "dense") == "dense" and units > 1 and y.ndim == 1:
-        y = datasets.one_hot(y, units)  # integer labels for a categorical output
-    return x, y
 
 
 def _indent(text: str) -> str:

@@ -14,7 +14,8 @@ import numpy as np
 
 from glassnet import parity
 from glassnet import seed as seed_module
-from glassnet._validation import cli_positive_float, cli_positive_int
+from glassnet.cli._args import cli_positive_float, cli_positive_int
+from glassnet.cli._data import load_model_and_data
 
 NETWORKS = {
     "seed": "the seed notebook's 3-4-1 sigmoid network, no biases, half sum of squares, SGD 1.0",
@@ -62,15 +63,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.model is not None:
-        from glassnet.cli.gradcheck import load_user_model
-
-        loaded = load_user_model(args.model, args.data, None)
-        if loaded is None:
+        try:
+            model, x, y = load_model_and_data(args.model, args.data)
+        except (OSError, ValueError, TypeError, AttributeError) as error:
+            print(f"glassnet: {error}")
             return 2
-        model, x, y, description = loaded
-        title = f"{args.model} on {description}"
+        title = f"{args.model} on {len(x)} examples of {args.data}"
     else:
-        model = seed_module.seed_network() if args.network == "seed" else _keras_cell_network()
+        network = seed_module.seed_network if args.network == "seed" else seed_module.keras_network
+        model = network()
         x, y = seed_module.XOR_X, seed_module.XOR_Y
         title = f"{NETWORKS[args.network]}, on the notebook's XOR set"
     try:
@@ -94,9 +95,3 @@ def run(args: argparse.Namespace) -> int:
             f"largest output difference after {args.steps} steps: {np.abs(ours - theirs).max():.2e}"
         )
     return 0 if report.passed else 1
-
-
-def _keras_cell_network():
-    model = seed_module.keras_network()
-    model.build((None, 3))
-    return model

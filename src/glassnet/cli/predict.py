@@ -36,26 +36,9 @@ def add_parser(commands: Any) -> None:
 
 def read_features(path: str, features: int) -> tuple[np.ndarray, np.ndarray | None]:
     """(x, y or None) from a CSV with ``features`` columns, or ``features + 1`` (last = target)."""
-    from glassnet import datasets
+    from glassnet import csvfiles
 
-    try:
-        x = datasets.load_csv_features(path)
-    except ValueError as error:  # perhaps features and a text target column (e.g. "apple")
-        try:
-            x, y = datasets.load_csv(path)
-        except ValueError:
-            raise error from None
-        if x.shape[1] != features:
-            raise
-        return x, y
-    if x.shape[1] == features + 1:
-        return datasets.load_csv(path)  # features and a target column, as glassnet train reads
-    if x.shape[1] != features:
-        raise ValueError(
-            f"{path} has {x.shape[1]} columns, but the model takes {features} inputs. Give "
-            f"{features} feature columns (optionally followed by a target column)."
-        )
-    return x, None
+    return csvfiles.load_csv_for_model(path, features)  # the file is read once
 
 
 def run(args: argparse.Namespace) -> int:
