@@ -19,7 +19,12 @@ from typing import Any
 import numpy as np
 
 from glassnet.playground.data import generator_arguments
-from glassnet.playground.sessions import ENGINE_LOSS, layer_specs, optimizer_class, output_layer
+from glassnet.playground.sessions import (
+    ENGINE_LOSS,
+    layer_specs,
+    one_hot_targets,
+    optimizer_class,
+)
 
 
 def _array(values: Any) -> str:
@@ -55,8 +60,8 @@ def _data_lines(session: Any) -> list[str]:
         )
     else:
         lines.append("x_train, y_train = x, y  # no test set")
-    units, _ = output_layer(session.config, session.data.classes)
-    if session.config.loss == "mse" and units > 1:
+    if one_hot_targets(session.config, session.data.classes):
+        units = session.data.classes
         lines.append(f"y_train = datasets.one_hot(y_train, {units})  # mse compares one-hot rows")
         if dataset.test_fraction > 0:
             lines.append(f"y_test = datasets.one_hot(y_test, {units})")

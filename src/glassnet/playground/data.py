@@ -33,11 +33,14 @@ class Data:
     y_train: Array
     x_test: Array
     y_test: Array
-    classes: int
     feature_names: list[str]
     class_names: list[str]
     x_all: Array  # every example before the split (the CSV's, embedded in exported scripts)
     y_all: Array
+
+    @property
+    def classes(self) -> int:
+        return len(self.class_names)
 
     @property
     def features(self) -> int:
@@ -77,20 +80,21 @@ def read_csv(config: DatasetConfig) -> tuple[Array, Array, list[str], list[str]]
     target: str | int = config.target if config.target else -1
     table = csvfiles.read_csv_text(config.csv or "", "the uploaded CSV", target=target)
     x, y = table.x, table.y
-    _check_csv(x, y)
+    values, labels = np.unique(y, return_inverse=True)  # the classes, and y as 0 .. k-1
+    _check_csv(x, y, values)
     if table.has_header:
         feature_names = table.feature_names
     else:
         feature_names = [f"x{i}" for i in range(x.shape[1])]
     if table.classes is None:
-        class_names = [str(value) for value in np.unique(y).tolist()]
+        class_names = [str(value) for value in values.tolist()]
     else:
         class_names = table.classes
-    labels = np.unique(y, return_inverse=True)[1].astype(np.int64)  # 0 .. k-1
-    return x, labels, feature_names, class_names
+    return x, labels.astype(np.int64), feature_names, class_names
 
 
-def _check_csv(x: Array, y: Array) -> None:
+def _check_csv(x: Array, y: Array, classes: Array) -> None:
+    """Refuse what the playground cannot learn; ``classes`` are y's distinct values."""
     if y.dtype.kind == "f":
         raise ValueError(
             "the uploaded CSV's target column holds fractional numbers; the playground learns "
@@ -107,10 +111,9 @@ def _check_csv(x: Array, y: Array) -> None:
             f"the uploaded CSV has {x.shape[1]} feature columns; expected at most "
             f"{LIMITS['max_csv_features']}. Keep the columns that matter."
         )
-    labels = np.unique(y)
-    if len(labels) < 2 or len(labels) > LIMITS["max_classes"]:
+    if len(classes) < 2 or len(classes) > LIMITS["max_classes"]:
         raise ValueError(
-            f"the uploaded CSV's target has classes {labels[:12].tolist()}; expected 2 to "
+            f"the uploaded CSV's target has classes {classes[:12].tolist()}; expected 2 to "
             f"{LIMITS['max_classes']} classes (numbers or words)."
         )
 
@@ -122,7 +125,6 @@ def make_data(config: DatasetConfig, seed: int) -> Data:
     else:
         x, y, names = generate(config, seed)
         class_names = [str(k) for k in range(int(y.max()) + 1)]
-    classes = len(class_names)
     if config.test_fraction > 0:
         x_train, x_test, y_train, y_test = datasets.train_test_split(
             x, y, test_size=config.test_fraction, seed=seed
@@ -130,4 +132,4 @@ def make_data(config: DatasetConfig, seed: int) -> Data:
     else:
         x_train, y_train = x, y
         x_test, y_test = x[:0], y[:0]
-    return Data(x_train, y_train, x_test, y_test, classes, names, class_names, x, y)
+    return Data(x_train, y_train, x_test, y_test, names, class_names, x, y)

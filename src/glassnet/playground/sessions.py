@@ -31,7 +31,8 @@ from numpy.typing import NDArray
 import glassnet as gn
 from glassnet import datasets
 from glassnet.playground.config import LIMITS, Config
-from glassnet.playground.data import Data, make_data
+from glassnet.playground.data import make_data
+from glassnet.plots.figures import decision_grid
 
 Array = NDArray[Any]
 ENGINE_LOSS = {
@@ -76,20 +77,23 @@ def build_model(config: Config, features: int, classes: int) -> gn.Sequential:
     return model
 
 
+def one_hot_targets(config: Config, classes: int) -> bool:
+    """True when the loss compares one-hot rows: mse over several (softmax) output units."""
+    return config.loss == "mse" and output_layer(config, classes)[0] > 1
+
+
 def targets(config: Config, labels: Array, classes: int) -> Array:
     """y as the loss wants it: labels for cross-entropy and one-unit mse, one-hot for mse."""
-    if config.loss == "mse" and output_layer(config, classes)[0] > 1:
-        return datasets.one_hot(labels, classes)
-    return labels
+    return datasets.one_hot(labels, classes) if one_hot_targets(config, classes) else labels
 
 
 class Session:
     """One live setup: data, model, counters, history. ``reset`` starts training over."""
 
-    def __init__(self, session_id: str, config: Config, data: Data | None = None) -> None:
+    def __init__(self, session_id: str, config: Config) -> None:
         self.id = session_id
         self.config = config
-        self.data = data if data is not None else make_data(config.dataset, config.seed)
+        self.data = make_data(config.dataset, config.seed)
         if config.batch_size > len(self.data.x_train):
             raise ValueError(
                 f"batch_size: expected at most the {len(self.data.x_train)} training examples, "
@@ -181,12 +185,15 @@ class Session:
         if self.data.features != 2:
             return None
         extent = self.data.extent()
+        # points of the plane row by row from the top (x1 falling), as an image is drawn
+        bounds = (extent[0], extent[1][::-1])
         units = []
-        self.model.predict(_grid(extent, UNIT_RESOLUTION))  # fills every layer's a
+        decision_grid(self.model, bounds, UNIT_RESOLUTION)  # fills every layer's a
         for layer in self.model.layers:
             a = layer.a  # (points, units)
             units.append([np.round(a[:, j], 4).tolist() for j in range(a.shape[1])])
-        out = self.model.predict(_grid(extent, SURFACE_RESOLUTION))  # (points, output units)
+        surface = decision_grid(self.model, bounds, SURFACE_RESOLUTION).outputs
+        out = surface.reshape(SURFACE_RESOLUTION**2, -1)  # (points, output units)
         if out.shape[1] == 1:
             label = (out[:, 0] > 0.5).astype(int)
             confidence = np.where(label == 1, out[:, 0], 1.0 - out[:, 0])
@@ -229,15 +236,6 @@ class Session:
                 "y_test": data.y_test.tolist(),
             }
         return state
-
-
-def _grid(extent: list[list[float]], resolution: int) -> Array:
-    """Points of the plane, row by row from the top: (resolution**2, 2)."""
-    (x0_low, x0_high), (x1_low, x1_high) = extent
-    x0 = np.linspace(x0_low, x0_high, resolution)
-    x1 = np.linspace(x1_high, x1_low, resolution)  # top row first, as an image is drawn
-    grid_x0, grid_x1 = np.meshgrid(x0, x1)
-    return np.stack([grid_x0.ravel(), grid_x1.ravel()], axis=1)
 
 
 class SessionStore:

@@ -7,8 +7,8 @@ const DEFAULT = {
   layers: [{ units: 4, activation: "tanh" }],
   loss: "binary_crossentropy", optimizer: "sgd", learning_rate: 0.5, batch_size: 4, l2: 0, seed: 0,
 };
-const ACTIVATIONS = ["tanh", "relu", "sigmoid", "leaky_relu", "linear"];
 let limits = { max_hidden_layers: 6, max_units: 8 };
+let activations = [];  // the hidden layers' choices, from GET /api/limits
 let layers = DEFAULT.layers.map((l) => ({ ...l }));
 let csv = { text: null, name: "" };
 let session = null;   // the latest state from the server
@@ -118,7 +118,7 @@ function renderLayers() {
       <button class="small" data-act="minus" title="one unit fewer">−</button>
       <span class="units">${layer.units}</span>
       <button class="small" data-act="plus" title="one unit more">+</button>
-      <select>${ACTIVATIONS.map((a) => `<option${a === layer.activation ? " selected" : ""}>${a}</option>`).join("")}</select>
+      <select>${activations.map((a) => `<option${a === layer.activation ? " selected" : ""}>${a}</option>`).join("")}</select>
       <button class="small" data-act="remove" title="remove this layer">×</button>`;
     row.querySelector('[data-act="minus"]').onclick = () => { layer.units = Math.max(1, layer.units - 1); changed(); };
     row.querySelector('[data-act="plus"]').onclick = () => { layer.units = Math.min(limits.max_units, layer.units + 1); changed(); };
@@ -226,10 +226,10 @@ function hover(event, kind, l, i, j) {
   const tip = $("tooltip");
   if (!event) { tip.hidden = true; return; }
   const lines = [];
-  const step = Stepper.current();
+  const trace = Stepper.current();
   const pick = (symbol, r, c) => {
-    if (!step) return null;
-    for (const s of step.trace.stages) for (const e of s.entries) {
+    if (!trace) return null;
+    for (const s of trace.stages) for (const e of s.entries) {
       if (e.symbol === symbol) return c === undefined ? e.value[r] : e.value[r][c];
     }
     return null;
@@ -333,6 +333,7 @@ async function start() {
   try {
     const info = await api("GET", "/api/limits");
     limits = info.limits;
+    activations = info.activations;
     const L = limits;
     $("limits").textContent = `Limits: at most ${L.max_hidden_layers} hidden layers of ${L.max_units} units; ` +
       `${L.min_samples} to ${L.max_samples} examples; a CSV of at most ${L.max_csv_bytes / 1000} kB ` +
@@ -349,5 +350,5 @@ async function start() {
   await build();
 }
 
-window.playground = { build, act, get session() { return session; } };
+window.playground = { get session() { return session; } };  // for the browser tests
 start();

@@ -66,7 +66,6 @@ const Draw = (() => {
       built.key = key;
     }
     update(state);
-    return built;
   }
 
   function layout(container, sizes, state, onHover) {

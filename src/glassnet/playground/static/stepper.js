@@ -97,8 +97,8 @@ const Stepper = (() => {
     Draw.highlight(null); Draw.labels(null);
   }
 
-  // for hover: this stage's per-unit and per-weight numbers, if stepping
-  function current() { return trace ? { trace, stage: trace.stages[index] } : null; }
+  // for hover: the trace stepped through (its per-unit and per-weight numbers), or null
+  function current() { return trace; }
 
   return { start, move, clear, current };
 })();
