@@ -20,7 +20,7 @@ import glassnet as gn
 from glassnet import activations, layers, losses, optimizers
 from glassnet.cli import main
 from glassnet.explain import FORMATS, LEVELS, narrate, words
-from glassnet.explain.common import rows
+from glassnet.explain.common import example_rows
 from glassnet.seed import XOR_X, XOR_Y, seed_network
 from glassnet.trace import Trace
 
@@ -216,7 +216,7 @@ def test_expert_tables_print_each_entry_in_order(example: int | None) -> None:
             continue
         entry = trace[re.sub(r"\[\d+\]$", "", cells[0])]
         printed = [float(t) for t in cells[3].replace(";", " ").split()]
-        expected = np.ravel(rows(trace, entry, example))
+        expected = np.ravel(example_rows(entry, example)[0])
         assert len(printed) == expected.size
         assert all(
             abs(p - e) <= 5e-7 * max(1.0, abs(e)) for p, e in zip(printed, expected, strict=True)
@@ -348,6 +348,26 @@ def test_readme_excerpt_is_real_output(capsys: pytest.CaptureFixture[str]) -> No
 
 
 # -- the chain rule, factor by factor; the plugged-in arithmetic ------------------------------
+def test_the_chain_equation_names_the_factors_of_its_table() -> None:
+    """A fused loss over a separate Activation layer: z2 is a1, so the chain has no da2/da1.
+    The written equation once kept that factor while the table of factors left it out."""
+    from glassnet.explain.chain import chain_factors
+
+    model = gn.Sequential(
+        [gn.Input(shape=(2,)), gn.layers.Dense(3), gn.layers.Activation("softmax")],
+        dtype="float64",
+        seed=0,
+    )
+    model.compile(optimizer=gn.SGD(0.1), loss="categorical_crossentropy")
+    x, y = np.array([[0.5, -1.0], [1.0, 2.0]]), np.eye(3)[[0, 2]]
+    trace = model.trace_step(x, y)
+    names = [name.split(" ")[0] for name, _ in chain_factors(trace, 1, row=0)]
+    assert names == ["dC/dz2", "da1/dz1", "dz1/dW1"]
+    student = gn.explain.narrate(trace, level="student")
+    assert "dC/dW1 = dC/dz2 * da1/dz1 * dz1/dW1" in student
+    assert "da2/da1" not in student
+
+
 def test_seed_chain_factors_are_the_traced_values() -> None:
     from glassnet.explain.chain import chain_factors, chain_path
 

@@ -53,6 +53,22 @@ UPDATE_EQUATIONS: dict[str, str] = {
 }
 
 
+def update_rule_name(config: dict[str, Any]) -> str:
+    """The key of an optimizer's rule in ``UPDATE_EQUATIONS``, from its config (``get_config()``):
+    its name, then "_centered" for a centered RMSprop, then "_momentum" or "_nesterov".
+
+    >>> update_rule_name({"name": "rmsprop", "momentum": 0.9, "centered": True})
+    'rmsprop_centered_momentum'
+    """
+    name = config["name"]
+    rule = name
+    if name == "rmsprop" and config.get("centered"):
+        rule += "_centered"
+    if name in ("sgd", "rmsprop") and config.get("momentum"):
+        rule += "_nesterov" if config.get("nesterov") else "_momentum"
+    return rule
+
+
 def record_forward(trace: Trace, model: Sequential, x: Array, params: list[list[Array]]) -> None:
     trace.add("forward", 0, "a0", "a0 = x", x)
     for index, layer in enumerate(model.layers, start=1):
@@ -206,12 +222,8 @@ def record_update(trace: Trace, model: Sequential, saved: _Snapshot) -> None:
     if name == "adam":
         trace.add("update", 0, "1 - beta_1^t", f"1 - beta_1^{t}", 1.0 - optimizer.beta_1**t)
         trace.add("update", 0, "1 - beta_2^t", f"1 - beta_2^{t}", 1.0 - optimizer.beta_2**t)
-    rule = name
-    centered = name == "rmsprop" and getattr(optimizer, "centered", False)
-    if centered:
-        rule += "_centered"
-    if name in ("sgd", "rmsprop") and getattr(optimizer, "momentum", 0):
-        rule += "_nesterov" if getattr(optimizer, "nesterov", False) else "_momentum"
+    rule = update_rule_name(optimizer.get_config())
+    centered = rule.startswith("rmsprop_centered")
     flat = 0
     for index, layer in enumerate(model.layers, start=1):
         for position, param_name in enumerate(layer.parameter_names):

@@ -11,10 +11,12 @@ example's share) the product a_{l-1}[r, i] * delta_l[r, j] of two of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from glassnet.explain.common import chain_links, link_symbol
 from glassnet.explain.document import number
 from glassnet.trace import Trace
 
@@ -36,80 +38,78 @@ def formula_term(value: float) -> str:
 _n, _p = formula_number, formula_term  # short names for the many formulas below
 
 
-def _values(value: Any) -> str:
-    flat = np.ravel(np.asarray(value, dtype=float))
-    shown = " ".join(_n(v) for v in flat[:MAX_VALUES])
-    return f"[{shown}{' ...' if flat.size > MAX_VALUES else ''}]"
+def clip(items: Sequence[Any], limit: int, show: Callable[[Any], str] = str) -> list[str]:
+    """The first ``limit`` items as ``show`` writes them, then "..." when there are more."""
+    return [show(item) for item in items[:limit]] + (["..."] if len(items) > limit else [])
+
+
+def product_term(pair: tuple[float, float]) -> str:
+    """a * b, each number as a formula term."""
+    return f"{_p(pair[0])} * {_p(pair[1])}"
+
+
+def flat_values(value: Any, limit: int = MAX_VALUES) -> str:
+    """[v0 v1 ...]: the first ``limit`` values, flattened."""
+    return "[" + " ".join(clip(np.ravel(np.asarray(value, dtype=float)), limit, _n)) + "]"
 
 
 def _matrix(value: Any) -> str:
     array = np.atleast_2d(np.asarray(value, dtype=float))
-    rows = [_values(row) for row in array[:MAX_VALUES]]
+    rows = [flat_values(row) for row in array[:MAX_VALUES]]
     return "; ".join(rows) + (" ..." if len(array) > MAX_VALUES else "")
 
 
-def _fused_top(trace: Trace) -> bool:
-    return bool(trace.info["fused"])
-
-
 def chain_factors(trace: Trace, index: int, row: int) -> list[list[str]]:
-    """[factor, value for row ``row``] for each factor of dC/dW_index, from the cost down."""
+    """[factor, value for row ``row``] for each factor of dC/dW_index, from the cost down (the
+    factors of ``common.chain``, each with what it is)."""
     layers = trace.info["layers"]
-    count = len(layers)
-    fused = _fused_top(trace)
+    fused = bool(trace.info["fused"])
+    kinds = [layer["kind"] for layer in layers]
     factors: list[list[str]] = []
-    if fused:
-        factors.append(
-            [f"dC/dz{count} = delta{count}  (fused with the loss)", _pick(trace, count, row)]
-        )
-    else:
-        factors.append([f"dC/da{count}", _values(trace[f"dC/da{count}"].value[row])])
-    for m in range(count, index - 1, -1):
+    for what, m in chain_links(kinds, index, fused):
+        symbol = link_symbol(what, m, fused)
         layer = layers[m - 1]
-        if layer["kind"] == "Dense":
-            slope = f"da{m}/dz{m}"
-            if not (fused and m == count):
-                if slope in trace:
-                    factors.append(
-                        [f"{slope} = {layer['activation']}'(z{m})", _row(trace, slope, row)]
-                    )
-                else:
-                    value = _values(trace[f"delta{m}"].value[row])
-                    factors.append(
-                        [f"{slope}: the {layer['activation']} Jacobian (gives delta{m})", value]
-                    )
-            if m == index:
-                factors.append([f"dz{m}/dW{m} = a{m - 1}", _row(trace, f"a{m - 1}", row)])
-            else:
-                factors.append([f"dz{m}/da{m - 1} = W{m}", _matrix(trace[f"W{m}"].value)])
-        elif not (fused and m == count):
-            link = f"da{m}/da{m - 1}"
-            if link in trace:
-                factors.append(
-                    [f"{link} = {layer['activation']}'(a{m - 1})", _row(trace, link, row)]
-                )
-            elif f"mask{m}" in trace:
-                factors.append([f"{link} = mask{m}", _row(trace, f"mask{m}", row)])
-            elif layer["activation"]:
-                value = _values(trace[f"dC/da{m - 1}"].value[row])
-                factors.append([f"{link}: the {layer['activation']} Jacobian", value])
-            else:
-                factors.append([f"{link} = 1  ({layer['kind']}, not dropping)", "1"])
+        activation = layer["activation"]
+        if what == "cost" and fused:
+            factors.append([f"{symbol} = delta{m}  (fused with the loss)", _pick(trace, m, row)])
+        elif what == "cost":
+            factors.append([symbol, _row(trace, symbol, row)])
+        elif what == "slope" and symbol in trace:
+            factors.append([f"{symbol} = {activation}'(z{m})", _row(trace, symbol, row)])
+        elif what == "slope":
+            value = _row(trace, f"delta{m}", row)
+            factors.append([f"{symbol}: the {activation} Jacobian (gives delta{m})", value])
+        elif what == "input":
+            factors.append([f"{symbol} = a{m - 1}", _row(trace, f"a{m - 1}", row)])
+        elif what == "weights":
+            factors.append([f"{symbol} = W{m}", _matrix(trace[f"W{m}"].value)])
+        elif symbol in trace:
+            factors.append([f"{symbol} = {activation}'(a{m - 1})", _row(trace, symbol, row)])
+        elif f"mask{m}" in trace:
+            factors.append([f"{symbol} = mask{m}", _row(trace, f"mask{m}", row)])
+        elif activation:
+            value = _row(trace, f"dC/da{m - 1}", row)
+            factors.append([f"{symbol}: the {activation} Jacobian", value])
+        else:
+            factors.append([f"{symbol} = 1  ({layer['kind']}, not dropping)", "1"])
     return factors
 
 
 def _row(trace: Trace, symbol: str, row: int) -> str:
-    return _values(trace[symbol].value[row])
+    return flat_values(trace[symbol].value[row])
 
 
 def _pick(trace: Trace, count: int, row: int) -> str:
     symbol = f"delta{count}" if f"delta{count}" in trace else f"dC/da{count - 1}"
-    return _values(trace[symbol].value[row])
+    return _row(trace, symbol, row)
 
 
-def chain_path(trace: Trace, index: int, row: int) -> tuple[str, tuple[int, int]] | None:
-    """One knob's chain as a product of numbers, or None when a layer above has several units
-    (then dC/da_l is a sum over them, not one product) or a factor is a Jacobian."""
+def chain_path(
+    trace: Trace, index: int, row: int, separator: str = "\n    = "
+) -> tuple[str, tuple[int, int]] | None:
+    """One knob's chain as a product of numbers (the symbols, ``separator``, the numbers), or None
+    when a layer above has several units (then dC/da_l is a sum over them, not one product) or a
+    factor is a Jacobian."""
     found = path_factors(trace, index, row)
     if found is None:
         return None
@@ -117,7 +117,7 @@ def chain_path(trace: Trace, index: int, row: int) -> tuple[str, tuple[int, int]
     text = (
         f"dC/dW{index}[{i},{j}], example {row + 1}'s share = "
         + " * ".join(names)
-        + "\n    = "
+        + separator
         + " * ".join(_p(v) for v in values)
         + f" = {_n(share)}"
     )
@@ -131,7 +131,7 @@ def path_factors(
     from the cost to W_index[i, j], or None when there is no single path."""
     layers = trace.info["layers"]
     count = len(layers)
-    fused = _fused_top(trace)
+    fused = bool(trace.info["fused"])
     if fused and layers[-1]["kind"] != "Dense":
         return None
     a_prev = trace[f"a{index - 1}"].value[row]
@@ -188,8 +188,7 @@ def batch_sum(trace: Trace, index: int, knob: tuple[int, int]) -> str:
     i, j = knob
     a_prev = trace[f"a{index - 1}"].value[:, i]
     delta = trace[f"delta{index}"].value[:, j]
-    terms = [f"{_p(a)} * {_p(d)}" for a, d in zip(a_prev, delta, strict=True)]
-    terms = terms[:MAX_TERMS] + (["..."] if len(terms) > MAX_TERMS else [])
+    terms = clip(list(zip(a_prev, delta, strict=True)), MAX_TERMS, product_term)
     penalty = f"dpenalty{index}/dW{index}"
     symbols = f"sum over r of a{index - 1}[r,{i}] * delta{index}[r,{j}]"
     if penalty in trace:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.explain.document import number
+from glassnet.explain.words import LOGITS_WORDS, LOSS_WORDS, REGULARIZER_WORDS
 from glassnet.trace import Trace, TraceEntry
 
 _PARAMETER_LIKE = re.compile(r"^(W\d+|b\d+|dC/d[Wb]\d+|C)$")
@@ -20,11 +21,12 @@ def per_example(entry: TraceEntry) -> bool:
     return entry.phase != "update" or entry.symbol.startswith("a") or entry.symbol == "p_new"
 
 
-def rows(trace: Trace, entry: TraceEntry, example: int | None) -> np.ndarray:
-    """The entry's value, cut to the followed example's row when there is one."""
+def example_rows(entry: TraceEntry, example: int | None) -> tuple[np.ndarray, str]:
+    """The entry's value, cut to the followed example's row when there is one, and the suffix
+    that says so after its symbol ("[2]", or "" when the value is whole)."""
     if example is None or not per_example(entry):
-        return entry.value
-    return entry.value[example : example + 1]
+        return entry.value, ""
+    return entry.value[example : example + 1], f"[{example}]"
 
 
 def check_example(trace: Trace, example: int | None) -> None:
@@ -87,25 +89,50 @@ def is_seed(trace: Trace) -> bool:
     )
 
 
+def chain_links(kinds: list[str], index: int, fused: bool) -> list[tuple[str, int]]:
+    """The factors of dC/dW_index (``index`` 1-based), from the cost down, as (what, layer m):
+    "cost" (dC/da_L, or dC/dz_L when the top is fused with the loss), "slope" (da_m/dz_m),
+    "weights" (dz_m/da_{m-1}), "input" (dz_m/dW_m) and "link" (da_m/da_{m-1}, a weightless
+    layer). The fused top's own slope or link is inside dC/dz_L, so it has no factor."""
+    count = len(kinds)
+    links = [("cost", count)]
+    for m in range(count, index - 1, -1):
+        top = fused and m == count
+        if kinds[m - 1] != "Dense":
+            if not top:
+                links.append(("link", m))
+            continue
+        if not top:
+            links.append(("slope", m))
+        links.append(("input" if m == index else "weights", m))
+    return links
+
+
+_LINK_SYMBOLS = {
+    "slope": "da{m}/dz{m}",
+    "weights": "dz{m}/da{below}",
+    "input": "dz{m}/dW{m}",
+    "link": "da{m}/da{below}",
+}
+
+
+def link_symbol(what: str, m: int, fused: bool) -> str:
+    """One factor of ``chain_links`` in symbols: da2/dz2, dz2/da1 ..."""
+    if what == "cost":
+        return f"dC/dz{m}" if fused else f"dC/da{m}"
+    return _LINK_SYMBOLS[what].format(m=m, below=m - 1)
+
+
 def chain(kinds: list[str], index: int, fused: bool) -> str:
     """dC/dW_l as a chain of factors, from the cost down to Dense layer ``index`` (1-based);
     ``kinds`` are the layers' kinds, in order.
 
     >>> chain(["Dense", "Dense"], 1, fused=False)
     'dC/dW1 = dC/da2 * da2/dz2 * dz2/da1 * da1/dz1 * dz1/dW1'
+    >>> chain(["Dense", "Activation"], 1, fused=True)
+    'dC/dW1 = dC/dz2 * da1/dz1 * dz1/dW1'
     """
-    count = len(kinds)
-    factors = [f"dC/dz{count}"] if fused else [f"dC/da{count}"]
-    for m in range(count, index - 1, -1):
-        dense = kinds[m - 1] == "Dense"
-        if dense and not (fused and m == count):
-            factors.append(f"da{m}/dz{m}")
-        if m == index:
-            factors.append(f"dz{m}/dW{m}")
-        elif dense:
-            factors.append(f"dz{m}/da{m - 1}")
-        else:
-            factors.append(f"da{m}/da{m - 1}")
+    factors = [link_symbol(what, m, fused) for what, m in chain_links(kinds, index, fused)]
     return f"dC/dW{index} = " + " * ".join(factors)
 
 
@@ -113,15 +140,22 @@ def dense_layers(trace: Trace) -> list[int]:
     return [i for i, d in enumerate(trace.info["layers"], start=1) if d["kind"] == "Dense"]
 
 
-def regularizer_words(layer: dict[str, Any], level: str) -> str | None:
-    """The words for a layer's kernel regularizer (L2 ...), or None when it has none."""
-    from glassnet.explain.words import REGULARIZER_WORDS
-
-    config = layer.get("config", {}).get("kernel_regularizer")
+def regularizer_entry(layer: dict[str, Any]) -> tuple[str, dict[str, str] | None] | None:
+    """The layer's kernel regularizer: (its name, its words or None when it has none), or None
+    when the layer has no regularizer."""
+    config = (layer.get("config") or {}).get("kernel_regularizer")
     if not config:
         return None
-    name = config.get("name", "") if isinstance(config, dict) else str(config)
-    words = REGULARIZER_WORDS.get(str(name).lower())
+    name = config.get("name", "")
+    return name, REGULARIZER_WORDS.get(str(name).lower())
+
+
+def regularizer_words(layer: dict[str, Any], level: str) -> str | None:
+    """The words for a layer's kernel regularizer (L2 ...), or None when it has none."""
+    entry = regularizer_entry(layer)
+    if entry is None:
+        return None
+    name, words = entry
     if words is None:
         return f"The kernel has a regularizer ({name}): its penalty's gradient is in dC/dW."
     if level == "kid":
@@ -146,8 +180,6 @@ def update_rule(trace: Trace) -> list[str]:
 
 def loss_words(info: dict[str, Any]) -> dict[str, str]:
     """The loss's words, those of its from_logits form when the model's output is a logit."""
-    from glassnet.explain.words import LOGITS_WORDS, LOSS_WORDS
-
     name = info["loss"]["name"]
     table = dict(LOSS_WORDS[name])
     if info["loss"].get("from_logits") and name in LOGITS_WORDS:

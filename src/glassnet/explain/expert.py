@@ -6,7 +6,15 @@ import numpy as np
 
 from glassnet.explain import words
 from glassnet.explain.chain import chain_path
-from glassnet.explain.common import chain, dense_layers, loss_words, model_line, rows, update_rule
+from glassnet.explain.common import (
+    chain,
+    dense_layers,
+    example_rows,
+    loss_words,
+    model_line,
+    regularizer_entry,
+    update_rule,
+)
 from glassnet.explain.document import Document, number, shape_text
 from glassnet.trace import PHASES, Trace
 
@@ -51,11 +59,9 @@ def narrate_expert(trace: Trace, example: int | None, notebook: bool) -> Documen
     )
     extras = []
     for index, layer in enumerate(info["layers"], start=1):
-        config = (layer.get("config") or {}).get("kernel_regularizer")
-        if config:
-            reg = words.REGULARIZER_WORDS.get(str(config.get("name", "")).lower())
-            if reg:
-                extras.append(f"layer {index} regularizer: `{reg['formula']}`; `{reg['gradient']}`")
+        _, reg = regularizer_entry(layer) or ("", None)
+        if reg:
+            extras.append(f"layer {index} regularizer: `{reg['formula']}`; `{reg['gradient']}`")
         if layer["kind"] == "Dropout":
             extras.append(f"layer {index}: {words.LAYER_WORDS['Dropout']['student']}")
     if extras:
@@ -67,16 +73,15 @@ def narrate_expert(trace: Trace, example: int | None, notebook: bool) -> Documen
     doc.heading("Chain rule")
     doc.bullets([f"`{chain(kinds, i, fused)}`" for i in reversed(dense_layers(trace))])
     row = 0 if example is None else example
-    paths = [chain_path(trace, i, row) for i in reversed(dense_layers(trace))]
+    paths = [chain_path(trace, i, row, separator=" = ") for i in reversed(dense_layers(trace))]
     for path in paths:
         if path is not None:
-            doc.equation(path[0].replace("\n    = ", " = "))
+            doc.equation(path[0])
     for phase in PHASES:
         doc.heading(phase)
         table = []
         for entry in trace.phase(phase):
-            value = rows(trace, entry, example)
-            cut = f"[{example}]" if value.shape != entry.shape else ""
+            value, cut = example_rows(entry, example)
             table.append(
                 [entry.symbol + cut, entry.equation, shape_text(entry.shape), values_text(value)]
             )

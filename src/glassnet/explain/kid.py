@@ -63,9 +63,9 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
             if units == 1
             else (f"{units} little calculators (neurons)")
         )
-        what = table["kid"].format(units=calculators, bias=bias, activation=activation)
-        if units == 1:
-            what = what.replace("; each multiplies", "; it multiplies")
+        what = table["kid"].format(
+            units=calculators, each="it" if units == 1 else "each", bias=bias, activation=activation
+        )
         said = _one(trace[f"a{index}"].value[focus])
         doc.paragraph(f"Layer {index} {what}. For example {focus + 1} it gives {said}.")
         penalty = regularizer_words(layer, "kid")

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._trace_records import update_rule_name
 from glassnet.explain import words
 from glassnet.explain.chain import (
     DECIMALS,
@@ -13,16 +14,19 @@ from glassnet.explain.chain import (
     batch_sum,
     chain_factors,
     chain_path,
+    clip,
+    flat_values,
     formula_number,
     formula_term,
+    product_term,
 )
 from glassnet.explain.common import (
     chain,
+    example_rows,
     layer_title,
     loss_words,
     model_line,
     regularizer_words,
-    rows,
     update_rule,
 )
 from glassnet.explain.document import Document, matrix, shape_text
@@ -41,8 +45,7 @@ class _Writer:
         note = words.NOTEBOOK_INLINE.get(symbol) if self.notebook else None
         if note:
             self.doc.paragraph(f"({note})")
-        value = rows(self.trace, entry, self.example)
-        cut = f"[{self.example}]" if value.shape != entry.shape else ""
+        value, cut = example_rows(entry, self.example)
         text = label or entry.equation
         self.doc.matrix(f"{text}{cut}  ({shape_text(entry.shape)})", matrix(value, DECIMALS))
         return value
@@ -86,8 +89,7 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Docume
             shapes += f" + {w.shape(f'b{index}')}" if layer["use_bias"] else ""
             doc.equation(f"z{index} = {prev} @ W{index}{bias}: {shapes} -> {w.shape(f'z{index}')}")
             a_prev, weights = w.value(prev)[row], w.value(f"W{index}")[:, 0]
-            terms = [f"{_p(a)} * {_p(b)}" for a, b in zip(a_prev, weights, strict=True)]
-            terms = terms[:MAX_TERMS] + (["..."] if len(terms) > MAX_TERMS else [])
+            terms = clip(list(zip(a_prev, weights, strict=True)), MAX_TERMS, product_term)
             if layer["use_bias"]:
                 terms.append(_p(w.value(f"b{index}")[0]))
             z = w.value(f"z{index}")[row, 0]
@@ -123,9 +125,7 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Docume
     penalties = [e for e in trace.phase("loss") if e.symbol.startswith("penalty")]
     label, value = (data, w.value(data)) if penalties else ("C", w.value("C"))
     if info["loss"]["name"] == "half_sum_squared_error":
-        terms = [f"({_n(v)})**2" for v in miss[:MAX_TERMS]] + (
-            ["..."] if miss.size > MAX_TERMS else []
-        )
+        terms = clip(miss, MAX_TERMS, lambda v: f"({_n(v)})**2")
         doc.equation(f"{label} = 1/2 * (" + " + ".join(terms) + f") = {_n(value)}")
     else:
         doc.equation(f"{label} = {_n(value)}")
@@ -222,7 +222,8 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Docume
     return doc
 
 
-#: each state entry and new value at its first element, numbers plugged in (by optimizer rule)
+#: each state entry ("optimizer:prefix") and new value ("update rule:new", the rules of
+#: ``update_rule_name``) at its first element, numbers plugged in
 _PLUGGED: dict[str, str] = {
     "sgd:momentum": "{mu} * {old} + {g}",
     "rmsprop:mean": "{rho} * {old} + (1 - {rho}) * {g}",
@@ -235,15 +236,21 @@ _PLUGGED: dict[str, str] = {
     "sgd_nesterov:new": "{p} - {lr} * ({g} + {mu} * {momentum})",
     "rmsprop:new": "{p} - {lr} * {g} / (sqrt({v}{centered}) + {eps})",
     "rmsprop_momentum:new": "{p} - {lr} * {momentum}",
+    "rmsprop_centered:new": "{p} - {lr} * {g} / (sqrt({v}{centered}) + {eps})",
+    "rmsprop_centered_momentum:new": "{p} - {lr} * {momentum}",
     "adam:new": "{p} - {lr} / {c1} * {m} / (sqrt({v}) / sqrt({c2}) + {eps})",
 }
 
 
-def _rule(optimizer: dict[str, Any]) -> str:
-    name = optimizer["name"]
-    if name in ("sgd", "rmsprop") and optimizer.get("momentum"):
-        return name + ("_nesterov" if optimizer.get("nesterov") else "_momentum")
-    return name
+#: the short names the plugged-in rules give the optimizer's settings
+_HYPER_SYMBOLS = (
+    ("lr", "learning_rate"),
+    ("mu", "momentum"),
+    ("rho", "rho"),
+    ("b1", "beta_1"),
+    ("b2", "beta_2"),
+    ("eps", "epsilon"),
+)
 
 
 def _first(trace: Trace, symbol: str) -> str:
@@ -256,8 +263,7 @@ def _applied(layer: dict[str, Any], w: _Writer, index: int) -> str:
     name = layer["activation"]
     z = w.value(f"z{index}")[w.row]
     if name == "softmax":
-        shown = " ".join(_n(v) for v in z[:MAX_TERMS]) + (" ..." if z.size > MAX_TERMS else "")
-        return f"softmax(z{index}[{w.row}])[0] = softmax([{shown}])[0]"
+        return f"softmax(z{index}[{w.row}])[0] = softmax({flat_values(z, MAX_TERMS)})[0]"
     return f"{name}({_n(z[0])})"
 
 
@@ -265,7 +271,7 @@ def _plugged(trace: Trace, optimizer: dict[str, Any], symbol: str) -> str | None
     """``symbol``'s first element as its rule with the numbers plugged in, or None."""
     name = optimizer["name"]
     if symbol.endswith("_new"):
-        param, key = symbol[: -len("_new")], f"{_rule(optimizer)}:new"
+        param, key = symbol[: -len("_new")], f"{update_rule_name(optimizer)}:new"
     else:
         prefix, _, param = symbol.partition("_")
         key = f"{name}:{prefix}"
@@ -280,12 +286,8 @@ def _plugged(trace: Trace, optimizer: dict[str, Any], symbol: str) -> str | None
         "m": f"m_{param}",
         "old": f"{symbol}_old",
     }
-    values = {k: _first(trace, v) for k, v in known.items() if v in trace and k != "p"}
-    values["p"] = _first(trace, param)
-    for key_name, config in (("lr", "learning_rate"), ("mu", "momentum"), ("rho", "rho")):
-        if config in optimizer:
-            values[key_name] = _n(optimizer[config])
-    for key_name, config in (("b1", "beta_1"), ("b2", "beta_2"), ("eps", "epsilon")):
+    values = {k: _first(trace, v) for k, v in known.items() if v in trace}
+    for key_name, config in _HYPER_SYMBOLS:
         if config in optimizer:
             values[key_name] = _n(optimizer[config])
     for key_name, entry in (("c1", "1 - beta_1^t"), ("c2", "1 - beta_2^t")):

@@ -148,7 +148,7 @@ OPTIMIZER_WORDS: dict[str, dict[str, str]] = {
 #: layer kind -> kid words, student words
 LAYER_WORDS: dict[str, dict[str, str]] = {
     "Dense": {
-        "kid": "has {units}; each multiplies every input by its "
+        "kid": "has {units}; {each} multiplies every input by its "
         "own knob (weight), adds them up{bias}, and then {activation}",
         "student": "Dense: z = a_prev @ W + b; a = f(z)",
         "bias_kid": " plus its own extra knob (the bias)",

@@ -71,10 +71,6 @@ class SeedRuns:
     def numpy_weights_before(self) -> list[np.ndarray]:
         return self.numpy.weights_before
 
-    @property
-    def keras_weights_before(self) -> list[np.ndarray]:
-        return self.keras.weights_before
-
 
 def run_seed_cells(
     iterations: int = seed_module.ITERATIONS, keras_seed: int = seed_module.KERAS_CELL_SEED
@@ -120,18 +116,13 @@ def notebook_rows(runs: SeedRuns) -> list[NumberRow]:
     ]
 
 
-def keras_learnt(runs: SeedRuns) -> bool:
-    """Every prediction of the Keras cell on the right side of 0.5."""
-    return runs.keras.learnt
-
-
 def summary_line(runs: SeedRuns) -> str:
     """The one line ``glassnet demo`` prints about the runs."""
     rows = notebook_rows(runs)
     matched = sum(row.matches for row in rows)
     accuracy = runs.keras.history.history["accuracy"][-1]
     comparison = "match the notebook" if runs.iterations == seed_module.ITERATIONS else "printed"
-    learnt = "learnt XOR" if keras_learnt(runs) else "did not learn XOR"
+    learnt = "learnt XOR" if runs.keras.learnt else "did not learn XOR"
     return (
         f"NumPy cell: {matched}/{len(rows)} printed results {comparison}; Keras cell "
         f"({runs.keras.model.count_params()} parameters): {learnt}, final accuracy "
@@ -154,7 +145,7 @@ def _numbers_html(runs: SeedRuns) -> str:
             f"<td class='number glassnet' {values_attribute(row.values)}>"
             f"{escape(row.printed)}</td><td>{verdict if exact else 'n/a'}</td></tr>"
         )
-    side = "same sides" if keras_learnt(runs) else "<span class='differ'>differ</span>"
+    side = "same sides" if runs.keras.learnt else "<span class='differ'>differ</span>"
     keras_row = (
         f"<tr id='keras_predictions'><td>Keras cell: predictions for the 4 examples</td>"
         f"<td class='number notebook'>{NOTEBOOK_KERAS_PREDICTIONS}</td>"
@@ -270,7 +261,7 @@ def _weights_html(runs: SeedRuns) -> str:
             "After training: thicker edges are larger weights",
         )
         + figure_html(
-            weights_change_figure(runs.keras.model, runs.keras_weights_before, "Keras cell"),
+            weights_change_figure(runs.keras.model, runs.keras.weights_before, "Keras cell"),
             "Keras cell: each kernel with its bias as the last row (b), before and after",
             dpi=80,
         )

@@ -15,12 +15,11 @@ magnitude, with its value written on it for small networks. Wide layers collapse
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape, quoteattr
 
 from glassnet.plots.layout import (
-    COLLAPSED_HEIGHT,
     DEFAULT_MAX_UNITS,
     NEGATIVE,
     POSITIVE,
@@ -39,6 +38,7 @@ FONT = "font-family='Helvetica, Arial, sans-serif'"
 UNIT_FILL = "#f8fafc"
 UNIT_STROKE = "#334155"
 BUNDLE_FILL = "#cbd5e1"
+BIAS_FILL = "#fef9c3"
 
 
 def network_svg(
@@ -60,10 +60,10 @@ def network_svg(
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
         f"viewBox='0 0 {width} {height}' {FONT} font-size='12' role='img'>",
-        f"<title>{escape(layout.title)}</title>",
+        f"<title>{_escape(layout.title)}</title>",
         f"<rect width='{width}' height='{height}' fill='white'/>",
         f"<text x='{width / 2:.1f}' y='24' text-anchor='middle' font-size='15' "
-        f"font-weight='bold' fill='#0f172a'>{escape(layout.title)}</text>",
+        f"font-weight='bold' fill='#0f172a'>{_escape(layout.title)}</text>",
     ]
     parts += _bundles_svg(layout)
     parts += _edges_svg(layout, values)
@@ -71,6 +71,16 @@ def network_svg(
     parts.append(_legend_svg(layout))
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _escape(text: str) -> str:
+    """``text`` as SVG character data: &, < and > escaped (quotes need no escape there)."""
+    return html.escape(text, quote=False)
+
+
+def _quoted(text: str) -> str:
+    """``text`` as a double-quoted SVG attribute value."""
+    return '"' + _escape(text).replace('"', "&quot;") + '"'
 
 
 def save_network_svg(
@@ -88,13 +98,12 @@ def save_network_svg(
 def _bundles_svg(layout: Layout) -> list[str]:
     parts = []
     for bundle in layout.bundles:
-        left, right = bundle.left, bundle.right
         points = " ".join(f"{px:.1f},{py:.1f}" for px, py in bundle.corners)
         parts.append(
             f"<polygon class='bundle' points='{points}' fill='{BUNDLE_FILL}' opacity='0.6'>"
-            f"<title>{escape(bundle.layer)}: {bundle.count} weights</title></polygon>"
+            f"<title>{_escape(bundle.layer)}: {bundle.count} weights</title></polygon>"
         )
-        mid_x, mid_y = (left.x + right.x) / 2, (left.ys[0] + right.ys[0]) / 2
+        mid_x, mid_y = bundle.middle
         parts.append(
             f"<text x='{mid_x:.1f}' y='{mid_y:.1f}' text-anchor='middle' fill='#334155'>"
             f"{bundle.count} weights</text>"
@@ -114,8 +123,8 @@ def _edges_svg(layout: Layout, values: bool) -> list[str]:
             f"<line class='edge {edge.kind}' x1='{edge.x1:.1f}' y1='{edge.y1:.1f}' "
             f"x2='{edge.x2:.1f}' y2='{edge.y2:.1f}' stroke='{colour}' "
             f"stroke-width='{width:.2f}' stroke-opacity='0.75' "
-            f"data-layer={quoteattr(edge.layer)} data-value='{edge.value!r}'>"
-            f"<title>{escape(edge.name)} = {edge.value:.4g}</title></line>"
+            f"data-layer={_quoted(edge.layer)} data-value='{edge.value!r}'>"
+            f"<title>{_escape(edge.name)} = {edge.value:.4g}</title></line>"
         )
     if values:
         for edge in layout.edges:
@@ -134,13 +143,13 @@ def _columns_svg(layout: Layout) -> list[str]:
     for column in layout.columns:
         parts.append(
             f"<text x='{column.x:.1f}' y='52' text-anchor='middle' font-weight='bold' "
-            f"fill='#0f172a'>{escape(column.heading)}</text>"
+            f"fill='#0f172a'>{_escape(column.heading)}</text>"
         )
         if column.collapsed:
-            y = column.ys[0] - COLLAPSED_HEIGHT / 2
+            x, y, width, height = column.box
             parts.append(
-                f"<rect class='collapsed' x='{column.x - 34:.1f}' y='{y:.1f}' width='68' "
-                f"height='{COLLAPSED_HEIGHT:.1f}' rx='14' fill='{UNIT_FILL}' "
+                f"<rect class='collapsed' x='{x:.1f}' y='{y:.1f}' width='{width:g}' "
+                f"height='{height:.1f}' rx='14' fill='{UNIT_FILL}' "
                 f"stroke='{UNIT_STROKE}' stroke-width='1.5'/>"
                 f"<text x='{column.x:.1f}' y='{column.ys[0] - 4:.1f}' text-anchor='middle' "
                 f"font-weight='bold'>{column.units}</text>"
@@ -153,21 +162,22 @@ def _columns_svg(layout: Layout) -> list[str]:
                     f"<circle class='unit' cx='{column.x:.1f}' cy='{y:.1f}' r='{RADIUS:.0f}' "
                     f"fill='{UNIT_FILL}' stroke='{UNIT_STROKE}' stroke-width='1.5'/>"
                     f"<text x='{column.x:.1f}' y='{y + 4:.1f}' text-anchor='middle'>"
-                    f"{escape(label)}</text>"
+                    f"{_escape(label)}</text>"
                 )
         if column.bias_y is not None:
+            x, y, width, height = column.bias_box
             parts.append(
-                f"<rect class='bias' x='{column.x - 14:.1f}' y='{column.bias_y - 14:.1f}' "
-                f"width='28' height='28' rx='4' fill='#fef9c3' stroke='{UNIT_STROKE}'/>"
+                f"<rect class='bias' x='{x:.1f}' y='{y:.1f}' width='{width:g}' "
+                f"height='{height:g}' rx='4' fill='{BIAS_FILL}' stroke='{UNIT_STROKE}'/>"
                 f"<text x='{column.x:.1f}' y='{column.bias_y + 4:.1f}' text-anchor='middle'>"
                 f"+1</text>"
             )
         bottom = column.bottom
         parts.append(
             f"<text x='{column.x:.1f}' y='{bottom + 20:.1f}' text-anchor='middle' "
-            f"fill='#334155'>{escape(column.caption)}</text>"
+            f"fill='#334155'>{_escape(column.caption)}</text>"
             f"<text x='{column.x:.1f}' y='{bottom + 36:.1f}' text-anchor='middle' "
-            f"font-style='italic' fill='#64748b'>{escape(column.symbol)}</text>"
+            f"font-style='italic' fill='#64748b'>{_escape(column.symbol)}</text>"
         )
     return parts
 
@@ -201,11 +211,9 @@ def network_figure(
     ax.set_axis_off()
     ax.text(layout.width / 2, 24, layout.title, ha="center", va="center", weight="bold")
     for bundle in layout.bundles:
-        left, right = bundle.left, bundle.right
         xs, ys = zip(*bundle.corners, strict=True)
         ax.fill(xs, ys, color=BUNDLE_FILL, alpha=0.6, zorder=1)
-        mid = ((left.x + right.x) / 2, (left.ys[0] + right.ys[0]) / 2)
-        ax.text(*mid, f"{bundle.count} weights", ha="center", va="center", zorder=5)
+        ax.text(*bundle.middle, f"{bundle.count} weights", ha="center", va="center", zorder=5)
     for edge in layout.edges:
         colour, width = layout.stroke(edge.value)
         ax.plot([edge.x1, edge.x2], [edge.y1, edge.y2], color=colour, lw=width * 0.72, alpha=0.75)
@@ -227,15 +235,10 @@ def network_figure(
     for column in layout.columns:
         ax.text(column.x, 52, column.heading, ha="center", weight="bold")
         if column.collapsed:
-            box = plt.Rectangle(
-                (column.x - 34, column.ys[0] - COLLAPSED_HEIGHT / 2),
-                68,
-                COLLAPSED_HEIGHT,
-                fc=UNIT_FILL,
-                ec=UNIT_STROKE,
-                zorder=3,
+            x, y, width, height = column.box
+            ax.add_patch(
+                plt.Rectangle((x, y), width, height, fc=UNIT_FILL, ec=UNIT_STROKE, zorder=3)
             )
-            ax.add_patch(box)
             ax.text(
                 column.x,
                 column.ys[0],
@@ -251,15 +254,9 @@ def network_figure(
                 )
                 ax.text(column.x, y, label, ha="center", va="center", fontsize=8, zorder=5)
         if column.bias_y is not None:
+            x, y, width, height = column.bias_box
             ax.add_patch(
-                plt.Rectangle(
-                    (column.x - 14, column.bias_y - 14),
-                    28,
-                    28,
-                    fc="#fef9c3",
-                    ec=UNIT_STROKE,
-                    zorder=3,
-                )
+                plt.Rectangle((x, y), width, height, fc=BIAS_FILL, ec=UNIT_STROKE, zorder=3)
             )
             ax.text(column.x, column.bias_y, "+1", ha="center", va="center", fontsize=8, zorder=5)
         ax.text(column.x, column.bottom + 20, column.caption, ha="center", fontsize=8)

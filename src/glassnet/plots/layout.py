@@ -32,6 +32,8 @@ MARGIN_TOP = 70.0  # room for the title and the column headings
 MARGIN_BOTTOM = 62.0  # room for the captions
 MARGIN_SIDE = 90.0
 COLLAPSED_HEIGHT = 150.0  # px, the box standing for a collapsed column
+COLLAPSED_WIDTH = 68.0  # px
+BIAS_SIZE = 28.0  # px, the side of a bias node's square
 DEFAULT_MAX_UNITS = 12
 POSITIVE = "#2563eb"  # blue: a positive weight
 NEGATIVE = "#dc2626"  # red: a negative weight
@@ -69,7 +71,20 @@ class Column:
 
     @property
     def top(self) -> float:
+        """The top of the first unit's shape."""
         return self.ys[0] - self.half_height
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """A collapsed column's box: (left x, top y, width, height)."""
+        return self.x - COLLAPSED_WIDTH / 2, self.top, COLLAPSED_WIDTH, COLLAPSED_HEIGHT
+
+    @property
+    def bias_box(self) -> tuple[float, float, float, float]:
+        """The bias node's square (the column must have one): (left x, top y, width, height)."""
+        assert self.bias_y is not None
+        half = BIAS_SIZE / 2
+        return self.x - half, self.bias_y - half, BIAS_SIZE, BIAS_SIZE
 
     @property
     def bottom(self) -> float:
@@ -112,11 +127,17 @@ class Bundle:
         """The band's four corners, clockwise from the top left."""
         left, right = self.left, self.right
         return [
-            (left.x, left.ys[0] - left.half_height),
-            (right.x, right.ys[0] - right.half_height),
+            (left.x, left.top),
+            (right.x, right.top),
             (right.x, right.ys[-1] + right.half_height),
             (left.x, left.ys[-1] + left.half_height),
         ]
+
+    @property
+    def middle(self) -> tuple[float, float]:
+        """Where the weight count is written: halfway between the two columns' first units."""
+        left, right = self.left, self.right
+        return (left.x + right.x) / 2, (left.ys[0] + right.ys[0]) / 2
 
 
 @dataclass

@@ -43,7 +43,6 @@ class ParameterRecord:
 
     layer: str
     parameter: str  # "kernel" or "bias"
-    shape: tuple[int, ...]
     weight_norms: list[float] = field(default_factory=list)
     gradient_norms: list[float | None] = field(default_factory=list)
     weight_histograms: list[Histogram] = field(default_factory=list)
@@ -86,7 +85,7 @@ class WeightRecorder(Callback):
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self.epochs = []
         self.records = [
-            ParameterRecord(layer.name, name, tuple(getattr(layer, name).shape))
+            ParameterRecord(layer.name, name)
             for layer in self.model.layers
             for name in layer.parameter_names
         ]
@@ -99,13 +98,13 @@ class WeightRecorder(Callback):
 
     def _record(self, epoch: int, with_gradients: bool) -> None:
         self.epochs.append(epoch)
-        slots = [(layer, name) for layer in self.model.layers for name in layer.parameter_names]
-        for record, (layer, name) in zip(self.records, slots, strict=True):
-            weights = getattr(layer, name)
+        # the model's flat lists of parameters and gradients: the records' order, updated in place
+        model = self.model
+        arrays = zip(self.records, model._parameters, model._gradients, strict=True)
+        for record, weights, gradient in arrays:
             record.weight_norms.append(float(np.linalg.norm(weights)))
             record.weight_histograms.append(histogram(weights, self.bins))
             if with_gradients:
-                gradient = getattr(layer, f"{name}_gradient")
                 record.gradient_norms.append(float(np.linalg.norm(gradient)))
                 record.gradient_histograms.append(histogram(gradient, self.bins))
             else:

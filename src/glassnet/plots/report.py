@@ -79,14 +79,13 @@ def figure_html(figure: Any, caption: str = "", dpi: int = 100) -> str:
 
     data = base64.b64encode(png_bytes(figure, dpi=dpi)).decode("ascii")
     alt = escape(caption or "figure", quote=True)
-    text = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-    return f"<figure><img src='data:image/png;base64,{data}' alt='{alt}'>{text}</figure>"
+    image = f"<img src='data:image/png;base64,{data}' alt='{alt}'>"
+    return f"<figure>{image}{_figcaption(caption)}</figure>"
 
 
 def svg_html(svg: str, caption: str = "") -> str:
     """An SVG document placed inline in the page."""
-    text = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-    return f"<figure>{svg}{text}</figure>"
+    return f"<figure>{svg}{_figcaption(caption)}</figure>"
 
 
 def svg_row(items: Sequence[tuple[str, str]]) -> str:
@@ -96,9 +95,14 @@ def svg_row(items: Sequence[tuple[str, str]]) -> str:
     for svg, caption in items:
         match = re.search(r"width='([0-9.]+)'", svg)
         grow = float(match.group(1)) if match else 1.0
-        text = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
-        figures.append(f"<figure style='flex: {grow:g} 1 0; min-width: 0'>{svg}{text}</figure>")
+        style = f"flex: {grow:g} 1 0; min-width: 0"
+        figures.append(f"<figure style='{style}'>{svg}{_figcaption(caption)}</figure>")
     return "<div class='row'>" + "".join(figures) + "</div>"
+
+
+def _figcaption(caption: str) -> str:
+    """A figure's ``<figcaption>``, or nothing without a caption."""
+    return f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
 
 
 def pre_html(text: str) -> str:
