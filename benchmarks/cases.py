@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import glassnet as gn
-from glassnet.seed import XOR_X, XOR_Y
+from glassnet.seed import XOR_X, XOR_Y, seed_network
 
 #: the MNIST-sized MLP and the wide one: units after the 784 inputs
 MLP = (256, 128, 10)
@@ -58,27 +58,19 @@ def predict_flops(units: tuple[int, ...], rows: int) -> float:
     return float(sum(2 * a * b for a, b in itertools.pairwise(sizes)) * rows)
 
 
+def seed_data(dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """The seed notebook's XOR set (glassnet.seed), in dtype."""
+    return XOR_X.astype(dtype), XOR_Y.astype(dtype)
+
+
 # -- glassnet ---------------------------------------------------------------------------------
-def glassnet_seed_model(dtype: str) -> gn.Sequential:
-    """The seed notebook's 3-4-1 sigmoid net, its weights and training (glassnet.seed), in dtype."""
-    draws = gn.RandomUniform(0.0, 1.0, seed=1)
-    model = gn.Sequential(
-        [
-            gn.Input(shape=(3,)),
-            gn.layers.Dense(4, "sigmoid", use_bias=False, kernel_initializer=draws),
-            gn.layers.Dense(1, "sigmoid", use_bias=False, kernel_initializer=draws),
-        ],
-        dtype=dtype,
-    )
-    model.compile(optimizer=gn.SGD(learning_rate=1.0), loss=gn.HalfSumSquaredError())
-    return model
-
-
+# The seed toy is glassnet.seed.seed_network(dtype): the notebook's 3-4-1 sigmoid net, its
+# weights and its training.
 def glassnet_seed_fit(dtype: str, steps: int) -> Workload:
     """``fit(epochs=steps, batch_size=4, shuffle=False)``: full batch, one step per epoch."""
-    model = glassnet_seed_model(dtype)
+    model = seed_network(dtype)
     start = model.get_weights()
-    x, y = XOR_X.astype(dtype), XOR_Y.astype(dtype)
+    x, y = seed_data(dtype)
     return Workload(
         run=lambda: model.fit(x, y, epochs=steps, batch_size=4, shuffle=False, verbose=0),
         reset=lambda: model.set_weights(start),
@@ -87,9 +79,9 @@ def glassnet_seed_fit(dtype: str, steps: int) -> Workload:
 
 def glassnet_seed_steps(dtype: str, steps: int) -> Workload:
     """``train_on_batch`` called ``steps`` times (validates its input every call, as Keras's)."""
-    model = glassnet_seed_model(dtype)
+    model = seed_network(dtype)
     start = model.get_weights()
-    x, y = XOR_X.astype(dtype), XOR_Y.astype(dtype)
+    x, y = seed_data(dtype)
 
     def run() -> None:
         for _ in range(steps):
@@ -146,7 +138,7 @@ def torch_seed_fit(dtype: str, steps: int) -> Workload:
     """The same 3-4-1 net and weights as nn.Sequential, C = 1/2 sum (a2 - y)^2, SGD lr 1."""
     import torch
 
-    model = glassnet_seed_model(dtype)
+    model = seed_network(dtype)
     w1, w2 = (torch.from_numpy(w.T.copy()) for w in model.get_weights())  # torch keeps W.T
     tdtype = getattr(torch, dtype)
     net = torch.nn.Sequential(
@@ -155,7 +147,7 @@ def torch_seed_fit(dtype: str, steps: int) -> Workload:
         torch.nn.Linear(4, 1, bias=False, dtype=tdtype),
         torch.nn.Sigmoid(),
     )
-    x, y = torch.from_numpy(XOR_X.astype(dtype)), torch.from_numpy(XOR_Y.astype(dtype))
+    x, y = (torch.from_numpy(array) for array in seed_data(dtype))
     optimizer = torch.optim.SGD(net.parameters(), lr=1.0)
 
     def reset() -> None:

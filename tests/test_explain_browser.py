@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 import glassnet as gn
 from glassnet.explain import narrate
 from glassnet.seed import XOR_X, XOR_Y, seed_network
-from helpers import CHROMIUM, CHROMIUM_ARGS
+from helpers import chromium_page
 
 
 def test_html_narration_renders_offline(tmp_path: Path) -> None:
@@ -29,31 +27,18 @@ def test_html_narration_renders_offline(tmp_path: Path) -> None:
     other.compile(optimizer=gn.Adam(0.01), loss="sparse_categorical_crossentropy")
     x, y = gn.datasets.spiral(n_samples=12, n_classes=3)
     other_html = narrate(other.trace_step(x, y), level="student", format="html")
-    problems: list[str] = []
-    requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 800})
-            page.on(
-                "console",
-                lambda m: problems.append(m.text) if m.type in ("error", "warning") else None,
-            )
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on("request", lambda request: requests.append(request.url))
-            page.set_content(page_html, wait_until="load")
-            text = page.inner_text("body")
-            cells = page.locator("table.m td").count()
-            shot = tmp_path / "student.png"
-            page.screenshot(path=str(shot), full_page=True)
-            page.set_content(f"<!DOCTYPE html><title>embed</title><body>{fragment}</body>")
-            kid_text = page.inner_text("section.glassnet-explain")
-            page.set_content(other_html, wait_until="load")
-            other_text = page.inner_text("body")
-            other_shot = tmp_path / "dropout_adam.png"
-            page.screenshot(path=str(other_shot), full_page=True)
-        finally:
-            browser.close()
+    with chromium_page({"width": 1000, "height": 800}) as (page, problems, requests):
+        page.set_content(page_html, wait_until="load")
+        text = page.inner_text("body")
+        cells = page.locator("table.m td").count()
+        shot = tmp_path / "student.png"
+        page.screenshot(path=str(shot), full_page=True)
+        page.set_content(f"<!DOCTYPE html><title>embed</title><body>{fragment}</body>")
+        kid_text = page.inner_text("section.glassnet-explain")
+        page.set_content(other_html, wait_until="load")
+        other_text = page.inner_text("body")
+        other_shot = tmp_path / "dropout_adam.png"
+        page.screenshot(path=str(other_shot), full_page=True)
     assert problems == [] and requests == []
     assert "dC/dW2 = a1.T @ delta2: (4x4).T @ (4x1) -> (4x1)" in text
     assert "0.7575" in text and cells > 50

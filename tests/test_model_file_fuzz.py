@@ -9,7 +9,6 @@ killed by SIGKILL midway leaves the previous file intact and loadable.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -25,6 +24,7 @@ import pytest
 import glassnet as gn
 from glassnet import io as model_io
 from glassnet.io import ModelFileError
+from helpers import header_of, read_members, write_members
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 
@@ -44,40 +44,6 @@ def saved(tmp_path_factory) -> tuple[bytes, np.ndarray]:
     model = small_model()
     model.save(path)
     return path.read_bytes(), model.predict(X)
-
-
-def members(content: bytes, tmp_path: Path) -> dict[str, np.ndarray]:
-    path = tmp_path / "read.glassnet"
-    path.write_bytes(content)
-    with zipfile.ZipFile(path) as archive:
-        return {
-            name[:-4]: np.lib.format.read_array(archive.open(name), allow_pickle=False)
-            for name in archive.namelist()
-        }
-
-
-def header_of(arrays: dict[str, np.ndarray]) -> dict:
-    return json.loads(arrays["header"].tobytes())
-
-
-def write(
-    path: Path, arrays: dict[str, np.ndarray], header: dict | None = None, seal: bool = True
-) -> Path:
-    """An archive as ``model.save`` writes it, from ``arrays`` (and a header to put in), sealed
-    like a real file (a forger can recompute the seal: the checks behind it must hold anyway)."""
-    arrays = dict(arrays)
-    if header is not None:
-        arrays["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
-    with zipfile.ZipFile(path, "w") as archive:
-        if seal:
-            archive.comment = model_io.SEAL_PREFIX + b"0" * 64
-        for name, array in arrays.items():
-            with archive.open(name + ".npy", "w") as member:
-                np.lib.format.write_array(member, array, allow_pickle=array.dtype.hasobject)
-    if seal:
-        with open(path, "r+b") as file:
-            model_io._seal(file)
-    return path
 
 
 def signed(header: dict, arrays: dict[str, np.ndarray]) -> dict:
@@ -130,17 +96,19 @@ def test_every_flipped_byte_is_refused_or_harmless(saved, tmp_path) -> None:
 
 def test_another_models_header_is_refused(saved, tmp_path) -> None:
     content, _ = saved
-    ours = members(content, tmp_path)
+    ours = read_members(content)
     other_path = tmp_path / "other.glassnet"
     small_model(seed=1).save(other_path)
-    theirs = members(other_path.read_bytes(), tmp_path)
+    theirs = read_members(other_path)
     wider_path = tmp_path / "wider.glassnet"
     small_model(seed=1, units=5).save(wider_path)
-    wider = members(wider_path.read_bytes(), tmp_path)
+    wider = read_members(wider_path)
     cases = {
-        "same architecture, other weights": write(tmp_path / "a.glassnet", ours, header_of(theirs)),
-        "other architecture": write(tmp_path / "b.glassnet", ours, header_of(wider)),
-        "other architecture, re-signed": write(
+        "same architecture, other weights": write_members(
+            tmp_path / "a.glassnet", ours, header_of(theirs)
+        ),
+        "other architecture": write_members(tmp_path / "b.glassnet", ours, header_of(wider)),
+        "other architecture, re-signed": write_members(
             tmp_path / "c.glassnet", ours, signed(header_of(wider), ours)
         ),
     }
@@ -170,33 +138,35 @@ def test_another_models_header_is_refused(saved, tmp_path) -> None:
 )
 def test_a_changed_header_is_refused_even_when_re_signed(saved, tmp_path, change, pattern) -> None:
     content, _ = saved
-    arrays = members(content, tmp_path)
-    path = write(tmp_path / "changed.glassnet", arrays, signed(change(header_of(arrays)), arrays))
+    arrays = read_members(content)
+    path = write_members(
+        tmp_path / "changed.glassnet", arrays, signed(change(header_of(arrays)), arrays)
+    )
     with pytest.raises(ModelFileError, match=pattern):
         gn.load_model(path)
 
 
 def test_a_header_that_is_not_json_is_refused(saved, tmp_path) -> None:
     content, _ = saved
-    arrays = members(content, tmp_path)
+    arrays = read_members(content)
     for raw in (b"\xff\xfe not json", b"null", b"[]", b'{"format": "glassnet"'):
         arrays["header"] = np.frombuffer(raw, np.uint8)
         with pytest.raises(ModelFileError):
-            gn.load_model(write(tmp_path / "header.glassnet", arrays))
+            gn.load_model(write_members(tmp_path / "header.glassnet", arrays))
 
 
 def test_a_header_nested_too_deeply_is_refused(saved, tmp_path) -> None:
     content, _ = saved
-    arrays = members(content, tmp_path)
+    arrays = read_members(content)
     arrays["header"] = np.frombuffer(b"[" * 100_000 + b"]" * 100_000, np.uint8)
-    path = write(tmp_path / "deep.glassnet", arrays)
+    path = write_members(tmp_path / "deep.glassnet", arrays)
     with pytest.raises(ModelFileError):
         gn.load_model(path)
 
 
 def test_a_pickled_object_is_never_unpickled(saved, tmp_path) -> None:
     content, _ = saved
-    arrays = members(content, tmp_path)
+    arrays = read_members(content)
     marker = tmp_path / "pwned"
 
     class Boom:
@@ -208,10 +178,10 @@ def test_a_pickled_object_is_never_unpickled(saved, tmp_path) -> None:
     for name in ("weights/0", "header", "optimizer/first_moments/0"):
         changed = dict(arrays)
         changed[name] = hostile
-        path = write(tmp_path / f"pickle-{name.replace('/', '-')}.glassnet", changed)
+        path = write_members(tmp_path / f"pickle-{name.replace('/', '-')}.glassnet", changed)
         with pytest.raises(ModelFileError, match=r"dtype object|Python objects|header"):
             gn.load_model(path)
-    extra = write(tmp_path / "extra.glassnet", arrays | {"payload": hostile})
+    extra = write_members(tmp_path / "extra.glassnet", arrays | {"payload": hostile})
     with pytest.raises(ModelFileError, match=r"unexpected: \['payload\.npy'\]"):
         gn.load_model(extra)
     # an .npz made by np.savez with a pickled object: refused too
@@ -233,9 +203,9 @@ def npy_declaring(shape: tuple[int, ...], dtype: str = "<f4", data: bytes = b"")
 
 def test_huge_declared_array_shapes_are_refused_without_allocating(saved, tmp_path) -> None:
     content, _ = saved
-    arrays = members(content, tmp_path)
+    arrays = read_members(content)
     for shape in [(10**12,), (2, 3), (3, 10**9), (2**62, 2**62)]:
-        path = write(
+        path = write_members(
             tmp_path / "huge.glassnet",
             {k: v for k, v in arrays.items() if k != "weights/0"},
             seal=False,

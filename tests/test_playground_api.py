@@ -14,16 +14,8 @@ import glassnet as gn
 from glassnet import datasets
 from glassnet.playground.app import create_app
 from glassnet.playground.config import LIMITS
+from helpers import XOR_241
 
-XOR_241 = {
-    "dataset": {"name": "xor"},
-    "layers": [{"units": 4, "activation": "tanh"}],
-    "loss": "binary_crossentropy",
-    "optimizer": "sgd",
-    "learning_rate": 0.5,
-    "batch_size": 4,
-    "seed": 0,
-}
 CSV_TEXT = "height,weight,kind\n" + "".join(
     f"{h:.2f},{w:.2f},{'cat' if h < 0.5 else 'dog'}\n"
     for h, w in np.random.default_rng(3).uniform(0, 1, size=(30, 2))
@@ -39,6 +31,24 @@ def create(client: TestClient, config: dict) -> dict:
     response = client.post("/api/sessions", json=config)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def engine_241() -> tuple[gn.Sequential, np.ndarray, np.ndarray]:
+    """XOR_241 built with the engine directly: the 2-4-1 model, compiled, and the XOR data."""
+    model = gn.Sequential(
+        [
+            gn.Input(shape=(2,)),
+            gn.layers.Dense(4, activation="tanh"),
+            gn.layers.Dense(1, activation="sigmoid"),
+        ],
+        dtype="float64",
+        seed=0,
+    )
+    model.compile(
+        optimizer=gn.SGD(learning_rate=0.5), loss="binary_crossentropy", metrics=["accuracy"]
+    )
+    x, y = datasets.xor()
+    return model, x[:, :2], y.ravel()
 
 
 def run_script(code: str) -> dict[str, float]:
@@ -77,20 +87,7 @@ def test_limits_lists_bounds_and_choices(client):
 # -- sessions: the numbers are the engine's ----------------------------------------------
 def test_create_returns_the_engines_initial_weights_and_loss(client):
     state = create(client, XOR_241)
-    model = gn.Sequential(
-        [
-            gn.Input(shape=(2,)),
-            gn.layers.Dense(4, activation="tanh"),
-            gn.layers.Dense(1, activation="sigmoid"),
-        ],
-        dtype="float64",
-        seed=0,
-    )
-    model.compile(
-        optimizer=gn.SGD(learning_rate=0.5), loss="binary_crossentropy", metrics=["accuracy"]
-    )
-    x, y = datasets.xor()
-    x, y = x[:, :2], y.ravel()
+    model, x, y = engine_241()
     np.testing.assert_array_equal(np.array(state["layers"][0]["kernel"]), model.get_weights()[0])
     assert state["metrics"]["loss"] == model.evaluate(x, y)[0]
     assert state["step"] == 0 and state["data"]["x_train"] == x.tolist()
@@ -101,22 +98,10 @@ def test_create_returns_the_engines_initial_weights_and_loss(client):
 def test_train_steps_match_fit_with_the_same_seed(client):
     session = create(client, XOR_241)
     state = client.post(f"/api/sessions/{session['id']}/train", json={"steps": 50}).json()
-    model = gn.Sequential(
-        [
-            gn.Input(shape=(2,)),
-            gn.layers.Dense(4, activation="tanh"),
-            gn.layers.Dense(1, activation="sigmoid"),
-        ],
-        dtype="float64",
-        seed=0,
-    )
-    model.compile(
-        optimizer=gn.SGD(learning_rate=0.5), loss="binary_crossentropy", metrics=["accuracy"]
-    )
-    x, y = datasets.xor()
-    model.fit(x[:, :2], y.ravel(), epochs=50, batch_size=4, verbose=0)
+    model, x, y = engine_241()
+    model.fit(x, y, epochs=50, batch_size=4, verbose=0)
     np.testing.assert_array_equal(np.array(state["layers"][1]["kernel"]), model.get_weights()[2])
-    assert state["metrics"]["loss"] == model.evaluate(x[:, :2], y.ravel())[0]
+    assert state["metrics"]["loss"] == model.evaluate(x, y)[0]
     assert (state["step"], state["epoch"], len(state["history"])) == (50, 50, 2)
     assert "data" not in state
 
@@ -522,8 +507,7 @@ def test_model_files_export_and_import(client, tmp_path):
 
 
 def test_l2_trains_and_exports(client):
-    response = client.post("/api/sessions", json={**XOR_241, "l2": 0.01})
-    sid = response.json()["id"]
+    sid = create(client, {**XOR_241, "l2": 0.01})["id"]
     state = client.post(f"/api/sessions/{sid}/train", json={"steps": 9}).json()
     assert (
         run_script(client.get(f"/api/sessions/{sid}/export.py").text)["train_loss"]

@@ -24,17 +24,8 @@ from playwright.sync_api import Page, sync_playwright
 from glassnet.playground.app import create_app
 from glassnet.playground.config import parse_config
 from glassnet.playground.sessions import Session
-from helpers import CHROMIUM, CHROMIUM_ARGS
+from helpers import CHROMIUM, CHROMIUM_ARGS, XOR_241
 
-XOR_SETUP = {
-    "dataset": {"name": "xor"},
-    "layers": [{"units": 4, "activation": "tanh"}],
-    "loss": "binary_crossentropy",
-    "optimizer": "sgd",
-    "learning_rate": 0.5,
-    "batch_size": 4,
-    "seed": 0,
-}
 LOSS_BOUND = 0.05
 
 
@@ -98,7 +89,7 @@ def hover_edge(page: Page, selector: str) -> None:
 
 
 def engine_session(steps: int) -> Session:
-    session = Session("engine", parse_config(XOR_SETUP))
+    session = Session("engine", parse_config(XOR_241))
     session.train(steps)
     return session
 

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from playwright.sync_api import sync_playwright
 
 import glassnet as gn
 from glassnet import datasets, plots
 from glassnet.plots import demo
-from helpers import CHROMIUM, CHROMIUM_ARGS
+from helpers import chromium_page
 
 
 def _training_report(folder: Path) -> Path:
@@ -43,45 +42,31 @@ def test_reports_render_offline(tmp_path: Path) -> None:
         "training": _training_report(tmp_path / "training"),
     }
     headings_of = {"demo": list(demo.SECTION_TITLES), "training": None}
-    problems: list[str] = []
-    requests: list[str] = []
     shots: dict[str, bytes] = {}
     found: dict[str, dict] = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on(
-                "console",
-                lambda m: problems.append(m.text) if m.type in ("error", "warning") else None,
+    with chromium_page({"width": 1200, "height": 900}) as (page, problems, requests):
+        for name, path in pages.items():
+            page.goto(path.resolve().as_uri(), wait_until="load")
+            found[name] = page.evaluate(
+                """() => ({
+                    images: Array.from(document.images).map(
+                        (img) => [img.complete, img.naturalWidth, img.naturalHeight]),
+                    svgs: Array.from(document.querySelectorAll('svg')).map(
+                        (svg) => svg.getBoundingClientRect().width),
+                    headings: Array.from(document.querySelectorAll('h2[id]')).map((h) => {
+                        const box = h.getBoundingClientRect();
+                        return [h.textContent, box.top + window.scrollY, box.left,
+                                box.width, box.height];
+                    }),
+                    height: document.documentElement.scrollHeight,
+                    text: document.body.innerText,
+                })"""
             )
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on("requestfailed", lambda request: problems.append(f"failed {request.url}"))
-            page.on("request", lambda request: requests.append(request.url))
-            for name, path in pages.items():
-                page.goto(path.resolve().as_uri(), wait_until="load")
-                found[name] = page.evaluate(
-                    """() => ({
-                        images: Array.from(document.images).map(
-                            (img) => [img.complete, img.naturalWidth, img.naturalHeight]),
-                        svgs: Array.from(document.querySelectorAll('svg')).map(
-                            (svg) => svg.getBoundingClientRect().width),
-                        headings: Array.from(document.querySelectorAll('h2[id]')).map((h) => {
-                            const box = h.getBoundingClientRect();
-                            return [h.textContent, box.top + window.scrollY, box.left,
-                                    box.width, box.height];
-                        }),
-                        height: document.documentElement.scrollHeight,
-                        text: document.body.innerText,
-                    })"""
-                )
-                shots[name] = page.screenshot(full_page=True)
-                if name == "demo" and os.environ.get("GLASSNET_REPORT_SCREENSHOT"):
-                    page.set_viewport_size({"width": 1100, "height": 1400})
-                    page.screenshot(path=os.environ["GLASSNET_REPORT_SCREENSHOT"])
-                    page.set_viewport_size({"width": 1200, "height": 900})
-        finally:
-            browser.close()
+            shots[name] = page.screenshot(full_page=True)
+            if name == "demo" and os.environ.get("GLASSNET_REPORT_SCREENSHOT"):
+                page.set_viewport_size({"width": 1100, "height": 1400})
+                page.screenshot(path=os.environ["GLASSNET_REPORT_SCREENSHOT"])
+                page.set_viewport_size({"width": 1200, "height": 900})
     assert problems == []
     outside = [url for url in requests if not url.startswith(("file://", "data:"))]
     assert outside == []

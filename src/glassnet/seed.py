@@ -35,14 +35,15 @@ ITERATIONS = 1000
 KERAS_CELL_SEED = 0  # the default seed of `glassnet seed --cell keras`; see keras_cell()
 
 
-def seed_network() -> Sequential:
+def seed_network(dtype: str = "float64") -> Sequential:
     """The notebook's 3-4-1 network with its exact initial weights, compiled as it trains.
 
     Sigmoid everywhere, no biases (the constant input column plays the bias), weights drawn by
     ``np.random.seed(1)``, ``np.random.random((3, 4))``, ``np.random.random((4, 1))``: one seeded
     ``RandomUniform(0, 1)`` shared by both layers hands out those draws in build order. The cost is
     ``HalfSumSquaredError`` (1/2 sum (a2 - y)^2, so the output error is a2 - y) and the update is
-    plain gradient descent with learning rate 1, in float64.
+    plain gradient descent with learning rate 1, in ``dtype``: float64, as the notebook, unless
+    asked otherwise (the benchmarks time it in float32 too).
     """
     draws = RandomUniform(0.0, 1.0, seed=1)
     model = Sequential(
@@ -51,7 +52,7 @@ def seed_network() -> Sequential:
             Dense(4, activation="sigmoid", use_bias=False, kernel_initializer=draws),
             Dense(1, activation="sigmoid", use_bias=False, kernel_initializer=draws),
         ],
-        dtype="float64",
+        dtype=dtype,
     )
     model.build((None, 3))
     model.compile(optimizer=SGD(learning_rate=1.0), loss=HalfSumSquaredError())
