@@ -670,6 +670,10 @@ LAYER_CASES = {
     "Dense": lambda: gn.layers.Dense(3, "tanh"),
     "Activation": lambda: gn.layers.Activation("tanh"),
     "Dropout": lambda: gn.layers.Dropout(0.5, seed=0),
+    "Rescaling": lambda: gn.layers.Rescaling(0.5, offset=0.25),
+    "Normalization": lambda: gn.layers.Normalization(
+        mean=[0.1, -0.2, 0.3], variance=[4.0, 0.25, 1]
+    ),
 }
 
 

@@ -83,6 +83,8 @@ def record_forward(trace: Trace, model: Sequential, x: Array, params: list[list[
             equation = f"a{index} = {activation.name}(z{index})"
         elif activation is not None:
             equation = f"a{index} = {activation.name}({prev})"
+        elif hasattr(layer, "trace_equations"):  # a preprocessing layer writes its own rule
+            equation = layer.trace_equations(prev, f"a{index}")[0]
         elif _dropping(layer):
             mask = f"mask{index}"
             rate = layer.rate
@@ -194,7 +196,7 @@ def record_loss_and_backward(
                 grad = layer.delta @ params[index - 1][0].T  # (batch, units) @ (units, n_in)
                 equation = f"dC/da{index - 1} = delta{index} @ W{index}.T"
                 trace.add("backward", index, f"dC/da{index - 1}", equation, grad)
-        elif "delta" in kept:
+        elif kept.get("delta") is not None:
             # a weightless layer: its delta is the gradient for its input
             link = f"da{index}/da{index - 1}"
             if activation is not None and activation.elementwise and grad is not None:
@@ -209,6 +211,11 @@ def record_loss_and_backward(
                 equation = f"dC/da{index - 1} = ({out} - y) / n  (fused {name})"
             elif _dropping(layer):
                 equation = f"dC/da{index - 1} = dC/da{index} * mask{index}"
+            elif hasattr(layer, "trace_equations"):  # Rescaling, Normalization: a fixed slope
+                slope = layer.trace_equations(f"a{index - 1}", f"a{index}")[1]
+                factor = np.broadcast_to(layer.slope, layer.delta.shape)  # (batch, n)
+                trace.add("backward", index, link, slope, factor)
+                equation = f"dC/da{index - 1} = dC/da{index} * {link}"
             else:
                 equation = f"dC/da{index - 1} = dC/da{index}"
             trace.add("backward", index, f"dC/da{index - 1}", equation, layer.delta)

@@ -7,6 +7,10 @@ Both targets compute the same forward pass, layer by layer:
     Activation:  a = f(z)                        ->  the same f
     Dropout:     a = a_prev at inference         ->  torch.nn.Dropout (identity in eval mode);
                                                      nothing in ONNX (an inference graph)
+    Rescaling:   a = a_prev * scale + offset     ->  a small torch module with scale and offset
+                                                     as buffers; ONNX Mul, Add
+    Normalization: a = (a_prev - mean) / std,    ->  a small torch module with mean and std as
+        std = max(sqrt(variance), 1e-7)              buffers; ONNX Sub, Div
 
 with f one of sigmoid, tanh, relu, leaky_relu (its slope kept), softmax (over the units of each
 example) or linear (nothing). PyTorch and ONNX are optional: ``pip install 'glassnet[torch]'`` or
@@ -29,7 +33,7 @@ if TYPE_CHECKING:
 ONNX_OPSET = 17
 #: the ONNX IR version written, old enough for every onnxruntime that knows opset 17
 ONNX_IR_VERSION = 8
-SUPPORTED_LAYERS = ("Dense", "Activation", "Dropout")
+SUPPORTED_LAYERS = ("Dense", "Activation", "Dropout", "Rescaling", "Normalization")
 
 
 def require(module: str, extra: str) -> Any:
@@ -78,6 +82,55 @@ def torch_activation(activation: Any) -> Any:
     return modules[name]()
 
 
+def preprocessing_constants(layer: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(multiplier-or-mean, offset-or-std) of a Rescaling or Normalization layer in float64:
+    (scale, offset) for a = a_prev * scale + offset, (mean, std) for a = (a_prev - mean) / std
+    with std = max(sqrt(variance), 1e-7), the layer's own floor. Shapes () or (n,)."""
+    if layer.kind == "Rescaling":
+        return np.asarray(layer.scale, dtype=np.float64), np.asarray(layer.offset, np.float64)
+    if layer.mean is None:
+        raise ValueError(
+            f"Layer '{layer.name}' (Normalization) cannot be exported before it has a mean and "
+            f"variance: call its adapt(x_train) first."
+        )
+    from glassnet.layers.preprocessing import EPSILON
+
+    return layer.mean.astype(np.float64), np.maximum(np.sqrt(layer.variance), EPSILON)
+
+
+def _torch_preprocessing(layer: Any, torch_dtype: Any) -> Any:
+    """A ``torch.nn.Module`` computing a Rescaling or Normalization layer's forward pass, its
+    constants held as buffers (so ``.to()`` moves them and the state_dict saves them)."""
+    torch = require("torch", "torch")
+    first, second = (
+        torch.from_numpy(np.array(v)).to(torch_dtype) for v in preprocessing_constants(layer)
+    )
+
+    class Rescaling(torch.nn.Module):
+        """a = a_prev * scale + offset."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("scale", first)
+            self.register_buffer("offset", second)
+
+        def forward(self, x: Any) -> Any:
+            return x * self.scale + self.offset
+
+    class Normalization(torch.nn.Module):
+        """a = (a_prev - mean) / std, std = max(sqrt(variance), 1e-7)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("mean", first)
+            self.register_buffer("std", second)
+
+        def forward(self, x: Any) -> Any:
+            return (x - self.mean) / self.std
+
+    return Rescaling() if layer.kind == "Rescaling" else Normalization()
+
+
 def to_torch(model: Sequential, dtype: str | None = None) -> Any:
     """A ``torch.nn.Sequential`` computing the same outputs as ``model``, with its weights copied.
 
@@ -118,6 +171,8 @@ def to_torch(model: Sequential, dtype: str | None = None) -> Any:
         elif layer.kind == "Activation":
             activation = torch_activation(layer.activation)
             modules[name] = activation if activation is not None else torch.nn.Identity()
+        elif layer.kind in ("Rescaling", "Normalization"):
+            modules[name] = _torch_preprocessing(layer, torch_dtype)
         else:  # Dropout: the identity at inference, a random mask when trained further in torch
             modules[name] = torch.nn.Dropout(float(getattr(layer, "rate", 0.0)))
     return torch.nn.Sequential(modules).eval()
@@ -172,6 +227,19 @@ def to_onnx(model: Sequential, dtype: str = "float32") -> Any:
             current = f"{prefix}.a"
         elif layer.kind == "Activation":
             nodes += _onnx_activation(helper, layer.activation, current, f"{prefix}.a")
+            current = f"{prefix}.a"
+        elif layer.kind in ("Rescaling", "Normalization"):
+            first, second = (f"{prefix}.{n}" for n in ("first", "second"))
+            constants = zip(preprocessing_constants(layer), (first, second), strict=True)
+            for value, constant in constants:  # (scale, offset) or (mean, std)
+                initializers.append(numpy_helper.from_array(value.astype(dtype), constant))
+            middle = f"{prefix}.middle"
+            if layer.kind == "Rescaling":  # a = a_prev * scale + offset
+                nodes.append(helper.make_node("Mul", [current, first], [middle]))
+                nodes.append(helper.make_node("Add", [middle, second], [f"{prefix}.a"]))
+            else:  # a = (a_prev - mean) / std
+                nodes.append(helper.make_node("Sub", [current, first], [middle]))
+                nodes.append(helper.make_node("Div", [middle, second], [f"{prefix}.a"]))
             current = f"{prefix}.a"
         # Dropout is the identity at inference: no node
     nodes.append(helper.make_node("Identity", [current], ["y"]))

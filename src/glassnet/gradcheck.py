@@ -237,6 +237,8 @@ def _hidden_block(kind: str, cls: type, activation: str) -> list[Any]:
         return [Dense(4, activation)]
     if kind == "activation":
         return [Dense(4), Activation(activation)]
+    if kind == "normalization":  # given its state, which adapt() would otherwise learn
+        return [Dense(4, activation), cls(mean=0.5, variance=2.0)]
     return [Dense(4, activation), cls(0.25)]  # any other kind: after a Dense, with one argument
 
 

@@ -180,6 +180,7 @@ class Sequential:
         return self._features_after(len(self.layers))
 
     def count_params(self) -> int:
+        """Every number the layers hold, trainable or not (Keras's ``count_params``)."""
         return sum(layer.count_params() for layer in self.layers)
 
     # -- compile -----------------------------------------------------------------------------
@@ -477,7 +478,12 @@ class Sequential:
             lines.append(_row(row, widths))
             lines.append("=" * width if i == len(rows) - 1 else "_" * width)
         total = self.count_params()
-        lines += [f"Total params: {total}", f"Trainable params: {total}", "Non-trainable params: 0"]
+        frozen = sum(layer.non_trainable_count() for layer in self.layers)  # Normalization's state
+        lines += [
+            f"Total params: {total}",
+            f"Trainable params: {total - frozen}",
+            f"Non-trainable params: {frozen}",
+        ]
         if not self.built:
             lines.append("(not built yet: parameters appear once the input shape is known)")
         lines.append("_" * width)

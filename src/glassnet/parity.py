@@ -195,10 +195,11 @@ def _max_difference(ours: list[Array], theirs: list[Array]) -> float:
 
 
 def _check_comparable(layer: Any) -> None:
-    if layer.kind not in ("Dense", "Activation"):
+    if layer.kind not in ("Dense", "Activation", "Rescaling", "Normalization"):
         raise ValueError(
             f"Layer '{layer.name}' ({layer.kind}) cannot be compared step by step: parity "
-            f"supports Dense and Activation layers (a dropout mask is random in each framework)."
+            f"supports Dense, Activation, Rescaling and Normalization layers (a dropout mask is "
+            f"random in each framework)."
         )
     for attribute in ("kernel_regularizer", "bias_regularizer"):
         if getattr(layer, attribute, None) is not None:
@@ -387,6 +388,13 @@ def _keras_activation(keras: Any, activation: Any) -> Any:
 def _keras_model(keras: Any, ours: Sequential) -> Any:
     layers: list[Any] = [keras.Input((ours.input_features,), dtype="float32")]
     for layer in ours.layers:
+        if layer.kind == "Rescaling":  # no weights in Keras either
+            layers.append(keras.layers.Rescaling(layer.scale, offset=layer.offset))
+            continue
+        if layer.kind == "Normalization":  # given mean and variance: constants, no weights
+            mean, variance = layer.mean.tolist(), layer.variance.tolist()
+            layers.append(keras.layers.Normalization(layer.axis, mean=mean, variance=variance))
+            continue
         activation = _keras_activation(keras, layer.activation)
         if layer.kind == "Dense":
             layers.append(

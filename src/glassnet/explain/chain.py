@@ -83,6 +83,8 @@ def chain_factors(trace: Trace, index: int, row: int) -> list[list[str]]:
             factors.append([f"{symbol} = a{m - 1}", _row(trace, f"a{m - 1}", row)])
         elif what == "weights":
             factors.append([f"{symbol} = W{m}", _matrix(trace[f"W{m}"].value)])
+        elif symbol in trace and not activation:  # Rescaling, Normalization: a fixed slope
+            factors.append([trace[symbol].equation, _row(trace, symbol, row)])
         elif symbol in trace:
             factors.append([f"{symbol} = {activation}'(a{m - 1})", _row(trace, symbol, row)])
         elif f"mask{m}" in trace:

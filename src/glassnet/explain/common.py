@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.explain.document import number
-from glassnet.explain.words import LOGITS_WORDS, LOSS_WORDS, REGULARIZER_WORDS
+from glassnet.explain.words import LAYER_WORDS, LOGITS_WORDS, LOSS_WORDS, REGULARIZER_WORDS
 from glassnet.trace import Trace, TraceEntry
 
 _PARAMETER_LIKE = re.compile(r"^(W\d+|b\d+|dC/d[Wb]\d+|C)$")
@@ -56,6 +56,24 @@ def layer_title(layer: dict[str, Any]) -> str:
     if layer["activation"]:
         return f"{layer['kind']}({layer['activation']})"
     return layer["kind"]
+
+
+def preprocessing_how(layer: dict[str, Any]) -> str:
+    """The kid's words for what a Rescaling or Normalization layer does, with its numbers
+    ("the numbers ... are divided by 16 first"); "" for any other kind."""
+    config = layer.get("config") or {}
+    table = LAYER_WORDS.get(layer["kind"], {})
+    if layer["kind"] == "Normalization":
+        return table["how"]
+    if layer["kind"] != "Rescaling":
+        return ""
+    scale, offset = float(config["scale"]), float(config["offset"])
+    divisor = 1.0 / scale
+    if abs(divisor - round(divisor)) < 1e-9 * abs(divisor) and abs(divisor) > 1:
+        how = table["divide"].format(divisor=f"{round(divisor):d}")
+    else:
+        how = table["multiply"].format(scale=f"{scale:g}")
+    return how + (table["offset"].format(offset=f"{offset:g}") if offset else "")
 
 
 def optimizer_title(config: dict[str, Any]) -> str:

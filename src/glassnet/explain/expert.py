@@ -62,8 +62,8 @@ def narrate_expert(trace: Trace, example: int | None, notebook: bool) -> Documen
         _, reg = regularizer_entry(layer) or ("", None)
         if reg:
             extras.append(f"layer {index} regularizer: `{reg['formula']}`; `{reg['gradient']}`")
-        if layer["kind"] == "Dropout":
-            extras.append(f"layer {index}: {words.LAYER_WORDS['Dropout']['student']}")
+        if layer["kind"] in ("Dropout", "Rescaling", "Normalization"):
+            extras.append(f"layer {index}: {words.LAYER_WORDS[layer['kind']]['student']}")
     if extras:
         doc.bullets(extras)
     if example is not None:

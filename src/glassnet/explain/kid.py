@@ -8,7 +8,13 @@ import numpy as np
 
 from glassnet.explain import words
 from glassnet.explain.chain import path_factors
-from glassnet.explain.common import dense_layers, kid_number, loss_words, regularizer_words
+from glassnet.explain.common import (
+    dense_layers,
+    kid_number,
+    loss_words,
+    preprocessing_how,
+    regularizer_words,
+)
 from glassnet.explain.document import Document
 from glassnet.trace import Trace
 
@@ -64,7 +70,11 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
             else (f"{units} little calculators (neurons)")
         )
         what = table["kid"].format(
-            units=calculators, each="it" if units == 1 else "each", bias=bias, activation=activation
+            units=calculators,
+            each="it" if units == 1 else "each",
+            bias=bias,
+            activation=activation,
+            how=preprocessing_how(layer),
         )
         said = _one(trace[f"a{index}"].value[focus])
         doc.paragraph(f"Layer {index} {what}. For example {focus + 1} it gives {said}.")

@@ -164,6 +164,23 @@ LAYER_WORDS: dict[str, dict[str, str]] = {
         "0 (dropped, with probability rate) or 1 / (1 - rate) (kept, scaled up); a = a_prev "
         "otherwise; backward, dC/da_prev = dC/da * mask",
     },
+    "Rescaling": {
+        "kid": "has no knobs; it changes every number the same way before anything else: {how}",
+        "divide": "the numbers (the pixels, for a picture) are divided by {divisor} first",
+        "multiply": "the numbers are multiplied by {scale} first",
+        "offset": ", and then {offset} is added",
+        "student": "Rescaling: a = a_prev * scale + offset, the same for every input and every "
+        "step, no weights; backward, dC/da_prev = dC/da * scale",
+    },
+    "Normalization": {
+        "kid": "has no knobs; it puts every number on the same footing before anything else: {how}",
+        "how": "from each number it takes away that input's average over the training data and "
+        "divides by how widely that input spreads (its standard deviation), so each input is "
+        "near 0 and usually between -2 and 2",
+        "student": "Normalization: a = (a_prev - mean) / sqrt(variance), with mean and variance "
+        "of each input fixed beforehand (adapt on the training data), no weights; backward, "
+        "dC/da_prev = dC/da / sqrt(variance)",
+    },
 }
 
 #: regularizer name -> words

@@ -1,8 +1,9 @@
 """Layers: each forward pass above its hand-written backward pass, one family a module.
 
 ``core`` holds the base ``Layer``, ``Input``, ``Dense``, ``Activation`` (and, for now,
-``Dropout``); every public name is re-exported here, so ``glassnet.layers.Dense`` and
-``glassnet.layers.from_config`` are spelled as before.
+``Dropout``); ``preprocessing`` holds ``Rescaling`` and ``Normalization``. Every public name is
+re-exported here, so ``glassnet.layers.Dense`` and ``glassnet.layers.from_config`` are spelled as
+before, and ``LAYERS`` (the registry ``from_config`` reads) lists every kind.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from glassnet.layers.core import (
     Layer,
     from_config,
 )
+from glassnet.layers.preprocessing import Normalization, Rescaling
+
+# registered here, not in core.py: preprocessing.py builds on core.py's Layer
+LAYERS.update({"rescaling": Rescaling, "normalization": Normalization})
 
 __all__ = [
     "LAYERS",
@@ -26,5 +31,7 @@ __all__ = [
     "Dropout",
     "Input",
     "Layer",
+    "Normalization",
+    "Rescaling",
     "from_config",
 ]

@@ -90,7 +90,12 @@ class Layer:
         return [getattr(self, n + "_gradient") for n in self.parameter_names]
 
     def count_params(self) -> int:
+        """Every number the layer holds once built, trainable or not (Keras's count)."""
         return int(sum(p.size for p in self.parameters)) if self.built else 0
+
+    def non_trainable_count(self) -> int:
+        """How many of ``count_params()`` the optimizer never changes (Normalization's state)."""
+        return 0
 
     def regularization_penalty(self) -> float:
         """The penalty this layer adds to the cost (0 without a regularizer)."""
@@ -349,6 +354,8 @@ def from_config(config: dict[str, Any]) -> Layer:
     """Rebuild a layer (unbuilt) from ``get_config()``."""
     config = dict(config)
     cls = lookup("layer", config.pop("class_name"), LAYERS)
+    if "from_config" in vars(cls):  # a layer with saved state of its own (Normalization)
+        return cls.from_config(config)
     if "activation" in config:
         config["activation"] = activations_module.from_config(config["activation"])
     for key in ("kernel_initializer", "bias_initializer"):

@@ -1,0 +1,383 @@
+"""Preprocessing layers: the model carries its own input scaling, as Keras's do.
+
+A network trained on pixels divided by 16 must be fed pixels divided by 16 forever after; when the
+division is a layer of the model, ``predict`` takes the raw pixels and the saved file remembers
+the scaling. Both layers have **no trainable weights**: backward passes the gradient through (for
+``check_gradients(check_input=True)`` and for a preprocessing layer in the middle of a network)
+and fills no parameter gradient.
+
+- ``Rescaling(scale, offset=0.0)``:  a = a_prev * scale + offset.
+- ``Normalization(axis=-1, mean=None, variance=None)``:  a = (a_prev - mean) / sqrt(variance),
+  with ``mean`` and ``variance`` given or learnt by ``adapt(x)`` (a non-trainable state, counted
+  by ``summary()`` as Keras counts it).
+
+Shapes: a_prev and a are (batch, n_features); glassnet's layers take 2-D batches.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from glassnet._validation import as_features
+from glassnet.layers.core import Array, Layer
+
+#: Keras's ``backend.epsilon()``: Normalization divides by max(sqrt(variance), EPSILON)
+EPSILON = 1e-7
+
+
+def _real_number(value: Any, what: str, example: str) -> float:
+    """``value`` as a finite Python float, or a TypeError/ValueError naming ``what``."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{what} must be a real number, got {type(value).__name__} {value!r}. "
+            f"Example: {example}."
+        )
+    result = float(value)
+    if not math.isfinite(result):
+        raise ValueError(f"{what} must be a finite number, got {result!r}. Example: {example}.")
+    return result
+
+
+def _fits(value: float, dtype: np.dtype[Any]) -> bool:
+    """True when ``value`` is finite once cast to ``dtype`` (1e39 is not, in float32)."""
+    with np.errstate(over="ignore"):
+        return bool(np.isfinite(np.asarray(value, dtype=dtype)))
+
+
+class Rescaling(Layer):
+    """Multiply every input by ``scale`` and add ``offset``: a = a_prev * scale + offset.
+
+    As ``keras.layers.Rescaling``: pixels in [0, 255] become [0, 1] with ``scale=1/255``, and
+    [-1, 1] with ``scale=1/127.5, offset=-1``. Applied in training and in ``predict`` alike, so a
+    saved model takes the raw data. ``scale`` and ``offset`` are single numbers (Keras also takes
+    one per channel; glassnet does not yet). A zero scale is refused: it would erase every input.
+
+    Shapes: a_prev (batch, n) -> a (batch, n). No weights.
+
+    >>> import numpy as np
+    >>> layer = Rescaling(1 / 16)
+    >>> layer.build(2, np.float64, None)
+    >>> layer.forward(np.array([[16.0, 8.0]]))
+    array([[1. , 0.5]])
+    """
+
+    kind = "Rescaling"
+
+    def __init__(self, scale: float, offset: float = 0.0, name: str | None = None) -> None:
+        super().__init__(name)
+        self.scale = _real_number(scale, "Rescaling's scale", "Rescaling(1 / 255)")
+        self.offset = _real_number(offset, "Rescaling's offset", "Rescaling(1 / 127.5, -1.0)")
+        if self.scale == 0.0:
+            raise ValueError(
+                "Rescaling's scale must not be 0: every input would become the offset and the "
+                "network could learn nothing from them. Example: Rescaling(1 / 255)."
+            )
+
+    def build(self, input_features: int, dtype: DTypeLike, rng: np.random.Generator) -> None:
+        dtype = np.dtype(dtype)
+        for what, value in (("scale", self.scale), ("offset", self.offset)):
+            if not _fits(value, dtype):
+                raise ValueError(
+                    f"Layer '{self._display_name()}' (Rescaling): {what}={value!r} is too large "
+                    f"for {dtype.name}. Build the model with dtype='float64'."
+                )
+        self._scale = dtype.type(self.scale)  # cast once, as Keras casts to the compute dtype
+        self._offset = dtype.type(self.offset)
+        super().build(input_features, dtype, rng)
+
+    def forward(self, x: Array, training: bool = False) -> Array:
+        """a = a_prev * scale + offset. (batch, n) -> (batch, n)."""
+        self._check_input(x)
+        self.a = x * self._scale + self._offset  # (batch, n)
+        return self.a
+
+    def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
+        """dC/da_prev = dC/da * scale. No weights, so no parameter gradient."""
+        if not need_input_gradient:
+            self.delta = None  # the first layer: no one needs dC/dx
+            return None
+        self.delta = grad_output * self._scale  # (batch, n)
+        return self.delta
+
+    def backward_delta(self, delta: Array, need_input_gradient: bool = True) -> Array | None:
+        return self.backward(delta, need_input_gradient)
+
+    @property
+    def slope(self) -> Array:
+        """da/da_prev, the same for every entry: scale."""
+        return np.asarray(self._scale)
+
+    def trace_equations(self, prev: str, out: str) -> tuple[str, str]:
+        """The forward rule and the slope da/da_prev, with this layer's numbers (for the trace)."""
+        return (
+            f"{out} = {prev} * {self.scale:g} + {self.offset:g}",
+            f"d{out}/d{prev} = scale = {self.scale:g}",
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "scale": self.scale, "offset": self.offset}
+
+    def __repr__(self) -> str:
+        return f"Rescaling({self.scale:g}, offset={self.offset:g})"
+
+
+class Normalization(Layer):
+    """Shift and scale each feature to mean 0 and variance 1: a = (a_prev - mean) / sqrt(variance).
+
+    As ``keras.layers.Normalization``: ``mean`` and ``variance`` are given, or learnt from data by
+    ``adapt(x)`` (the population variance, ``np.var``), and the divisor is floored as Keras floors
+    it: a = (a_prev - mean) / max(sqrt(variance), 1e-7), so a constant feature gives 0, not NaN.
+
+    ``axis=-1`` (or 1) keeps one mean and variance per feature, shape (n,); ``axis=None`` one
+    number for all. The batch axis (0) cannot be kept. ``mean`` and ``variance`` are a
+    non-trainable state: the optimizer never changes them, and ``summary()`` counts an adapted
+    layer's mean, variance and sample count as non-trainable parameters (2n + 1), as Keras does
+    (a layer given ``mean``/``variance`` holds constants, counted 0). Unlike Keras, which quietly
+    uses mean 0 and variance 1, a layer neither adapted nor given ``mean``/``variance`` refuses to
+    run. ``invert`` is not supported.
+
+    Shapes: a_prev (batch, n) -> a (batch, n); mean and variance (n,), or () for ``axis=None``.
+
+    >>> import numpy as np
+    >>> layer = Normalization()
+    >>> layer.adapt(np.array([[0.0, 7.0], [2.0, 9.0]]))
+    >>> layer.mean, layer.variance
+    (array([1., 8.]), array([1., 1.]))
+    >>> layer.build(2, np.float64, None)
+    >>> layer.forward(np.array([[1.0, 10.0]]))
+    array([[0., 2.]])
+    """
+
+    kind = "Normalization"
+
+    def __init__(
+        self,
+        axis: int | tuple[int, ...] | None = -1,
+        mean: ArrayLike | None = None,
+        variance: ArrayLike | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name)
+        self.axis = _axis(axis)
+        if (mean is None) != (variance is None):
+            raise ValueError(
+                f"Normalization needs mean and variance together, or neither (then call "
+                f"adapt(x)). Received: mean={mean!r} and variance={variance!r}."
+            )
+        self.adapted = False
+        self.count = 0  # examples seen by adapt (Keras keeps a count weight too)
+        self.mean: np.ndarray | None = None
+        self.variance: np.ndarray | None = None
+        if mean is not None:
+            self._set_state(_statistic(mean, "mean"), _statistic(variance, "variance"))
+
+    def _set_state(self, mean: np.ndarray, variance: np.ndarray) -> None:
+        if mean.shape != variance.shape:
+            raise ValueError(
+                f"Normalization's mean and variance must have the same shape, got mean shape "
+                f"{mean.shape} and variance shape {variance.shape}."
+            )
+        if self.axis is None and mean.ndim != 0:
+            raise ValueError(
+                f"Normalization(axis=None) uses one mean and one variance for every input, got "
+                f"mean of shape {mean.shape}. Pass single numbers, or use axis=-1 for one per "
+                f"feature."
+            )
+        if (negative := np.flatnonzero(variance < 0)).size:
+            raise ValueError(
+                f"Normalization's variance must be >= 0 (it is a square), got "
+                f"{float(variance.flat[negative[0]])!r} at position {int(negative[0])}. Pass "
+                f"the variance, not a log-variance, or call adapt(x) to compute it."
+            )
+        features = self.input_features if self.built else None
+        if features is not None and mean.ndim == 1 and mean.shape[0] != features:
+            raise ValueError(_width_message(self._display_name(), mean.shape[0], features))
+        self.mean, self.variance = mean, variance
+        if self.built:
+            self._cast_state()
+
+    # -- learning the state ----------------------------------------------------------------------
+    def adapt(self, data: ArrayLike) -> None:
+        """Set mean and variance from ``data`` (n_samples, n_features): the mean and the
+        population variance (``np.var``, ddof 0) of each feature, or of everything for
+        ``axis=None``. Computed in float64; call it before ``fit`` or ``predict``."""
+        x = as_features(data, np.dtype(np.float64), "the data passed to adapt()")
+        if self.built and x.shape[1] != self.input_features:
+            raise ValueError(
+                f"Layer '{self._display_name()}' (Normalization) was built for "
+                f"{self.input_features} features, but adapt() received data of shape {x.shape}."
+            )
+        axis = None if self.axis is None else 0  # reduce the batch axis, keep the features
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean, variance = np.mean(x, axis=axis), np.var(x, axis=axis)
+        if not (np.isfinite(mean).all() and np.isfinite(variance).all()):
+            raise ValueError(
+                "adapt() received values so large that their variance overflows float64 "
+                "(above about 1e154). Divide the data by a large constant first."
+            )
+        self._set_state(np.asarray(mean), np.asarray(variance))
+        self.adapted, self.count = True, len(x)
+
+    # -- building ------------------------------------------------------------------------------
+    def build(self, input_features: int, dtype: DTypeLike, rng: np.random.Generator) -> None:
+        if self.mean is not None and self.mean.ndim == 1 and self.mean.shape[0] != input_features:
+            width = self.mean.shape[0]
+            raise ValueError(_width_message(self._display_name(), width, input_features))
+        self.dtype = np.dtype(dtype)
+        super().build(input_features, dtype, rng)
+        if self.mean is not None:
+            self._cast_state()
+
+    def _cast_state(self) -> None:
+        """mean and the floored standard deviation in the model's dtype, ready for forward."""
+        std = np.maximum(np.sqrt(self.variance), EPSILON)  # float64: sqrt(1e60) fits float32
+        with np.errstate(over="ignore"):
+            mean, std = self.mean.astype(self.dtype), std.astype(self.dtype)
+        if not (np.isfinite(mean).all() and np.isfinite(std).all()):
+            raise ValueError(
+                f"Layer '{self._display_name()}' (Normalization): the mean or standard deviation "
+                f"is too large for {self.dtype.name}. Build the model with dtype='float64'."
+            )
+        self._mean, self._std = mean, std  # () or (n,)
+
+    def count_params(self) -> int:
+        """Keras's count: an adapted layer holds mean (n), variance (n) and count (1) as
+        non-trainable weights; one given mean and variance holds constants (0)."""
+        return 2 * self.mean.size + 1 if self.built and self.adapted else 0
+
+    def non_trainable_count(self) -> int:
+        return self.count_params()
+
+    # -- the two passes ----------------------------------------------------------------------
+    def forward(self, x: Array, training: bool = False) -> Array:
+        """a = (a_prev - mean) / max(sqrt(variance), 1e-7). (batch, n) -> (batch, n)."""
+        self._check_input(x)
+        if self.mean is None:
+            raise ValueError(
+                f"Layer '{self._display_name()}' (Normalization) has no mean and variance yet. "
+                f"Call layer.adapt(x_train) before fit or predict, or pass them: "
+                f"Normalization(mean=..., variance=...)."
+            )
+        self.a = (x - self._mean) / self._std  # (batch, n)
+        return self.a
+
+    def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
+        """dC/da_prev = dC/da / max(sqrt(variance), 1e-7). No trainable weights."""
+        if not need_input_gradient:
+            self.delta = None  # the first layer: no one needs dC/dx
+            return None
+        self.delta = grad_output / self._std  # (batch, n)
+        return self.delta
+
+    def backward_delta(self, delta: Array, need_input_gradient: bool = True) -> Array | None:
+        return self.backward(delta, need_input_gradient)
+
+    @property
+    def slope(self) -> Array:
+        """da/da_prev for each feature: 1 / max(sqrt(variance), 1e-7), () or (n,)."""
+        return 1 / self._std
+
+    def trace_equations(self, prev: str, out: str) -> tuple[str, str]:
+        """The forward rule and the slope da/da_prev (for the trace)."""
+        return (
+            f"{out} = ({prev} - mean) / sqrt(variance)",
+            f"d{out}/d{prev} = 1 / sqrt(variance)",
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        def listed(value: np.ndarray | None) -> Any:
+            return None if value is None else value.tolist()  # exact: floats print round-trip
+
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "mean": listed(self.mean),
+            "variance": listed(self.variance),
+            "adapted": self.adapted,
+            "count": self.count,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Normalization:
+        """Rebuild from ``get_config()``, adapted state included."""
+        config = dict(config)
+        adapted, count = config.pop("adapted", False), config.pop("count", 0)
+        if not isinstance(adapted, bool) or isinstance(count, bool) or not isinstance(count, int):
+            raise TypeError(
+                f"Normalization's saved 'adapted' must be true/false and 'count' an integer, got "
+                f"{adapted!r} and {count!r}."
+            )
+        layer = cls(**config)
+        layer.adapted, layer.count = adapted and layer.mean is not None, max(count, 0)
+        return layer
+
+    def __repr__(self) -> str:
+        state = "adapted" if self.adapted else "not adapted" if self.mean is None else "given"
+        return f"Normalization(axis={self.axis}, {state})"
+
+
+def _axis(axis: Any) -> int | None:
+    """Keras's ``axis`` for 2-D inputs: -1 or 1 (per feature), None or () (one for all)."""
+    if isinstance(axis, tuple | list):
+        if len(axis) == 0:
+            return None
+        if len(axis) == 1:
+            axis = axis[0]
+    if axis is None:
+        return None
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(
+            f"Normalization's axis must be an integer or None, got {type(axis).__name__} "
+            f"{axis!r}. Use axis=-1 (one mean and variance per feature) or axis=None."
+        )
+    if not -2 <= axis < 2:
+        raise ValueError(
+            f"Normalization's axis must be in the range [-ndim, ndim) = [-2, 2) for inputs of "
+            f"shape (batch, n_features), got axis={axis}. Use axis=-1."
+        )
+    if axis in (0, -2):
+        raise ValueError(
+            f"Normalization's axis={axis} is the batch axis, whose length is not known in "
+            f"advance, so it cannot keep a mean per index. Use axis=-1 (one per feature) or "
+            f"axis=None (one for all)."
+        )
+    return int(axis)
+
+
+def _statistic(value: Any, what: str) -> np.ndarray:
+    """A given mean or variance as a finite float64 array of shape () or (n,)."""
+    if isinstance(value, str | bytes | bool | np.bool_):
+        raise TypeError(f"Normalization's {what} must be numbers, got {value!r}.")
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        raise ValueError(
+            f"Normalization's {what} must be one number or one per feature; its rows have "
+            f"different lengths."
+        ) from None
+    if array.dtype.kind not in "iuf":
+        raise TypeError(
+            f"Normalization's {what} must be real numbers, got an array of dtype {array.dtype}. "
+            f"Example: Normalization(mean=[0.5, 2.0], variance=[0.25, 4.0])."
+        )
+    if array.ndim > 1 or array.size == 0:
+        raise ValueError(
+            f"Normalization's {what} must be one number or one per feature (shape (n,)), got "
+            f"shape {array.shape}."
+        )
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError(f"Normalization's {what} must be finite numbers, got {value!r}.")
+    return array
+
+
+def _width_message(name: str, given: int, features: int) -> str:
+    return (
+        f"Layer '{name}' (Normalization) has a mean and variance for {given} features, but its "
+        f"input has {features}. Give one value per feature, or adapt it on the training data."
+    )
