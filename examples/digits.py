@@ -1,7 +1,8 @@
 """Handwritten digits, the way a Keras user would do it, with glassnet.
 
 Loads scikit-learn's 8x8 digits (``pip install 'glassnet[datasets]'``), holds a quarter out for
-testing, trains a 64-64-10 MLP with early stopping on a validation split, reports the test
+testing, trains a 64-64-10 MLP (its first layer divides the raw pixels by 16, so the saved model
+takes raw pixels too) with early stopping on a validation split, reports the test
 accuracy, then saves the model, loads it back and checks that it predicts the same.
 
     python examples/digits.py
@@ -14,13 +15,13 @@ import numpy as np
 
 import glassnet as gn
 
-x, y = gn.datasets.digits()
-x = x / 16.0  # pixels 0..16 -> 0..1
+x, y = gn.datasets.digits()  # raw pixels 0..16, as sklearn.datasets.load_digits gives them
 x_train, x_test, y_train, y_test = gn.datasets.train_test_split(x, y, test_size=0.25, seed=0)
 
 model = gn.Sequential(
     [
         gn.Input(shape=(64,)),
+        gn.layers.Rescaling(1 / 16),  # pixels 0..16 -> 0..1, inside the model: it takes raw pixels
         gn.layers.Dense(64, "relu", kernel_regularizer=gn.regularizers.L2(1e-4)),
         gn.layers.Dense(10, "softmax"),
     ],

@@ -19,7 +19,9 @@ def load_data(
     name: str, seed: int = 0, samples: int | None = None, noise: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(x, y) for a data set name (generated with ``seed``, ``samples`` and ``noise`` where they
-    apply) or a CSV file's path. ``xor`` gives labels of shape (4,); ``digits`` pixels in 0..1."""
+    apply) or a CSV file's path. ``xor`` gives labels of shape (4,); ``digits`` the raw pixels
+    0..16, as ``sklearn.datasets.load_digits`` gives them (a model ``glassnet train`` made
+    divides them by 16 itself, in its first layer)."""
     from glassnet import datasets
 
     if name not in DATA_SETS:
@@ -33,8 +35,7 @@ def load_data(
         x, y = datasets.xor()
         return x, y.ravel()
     if name == "digits":
-        x, y = datasets.digits()
-        return x / 16.0, y  # pixels 0..16 -> 0..1
+        return datasets.digits()
     options: dict[str, Any] = {"seed": seed}
     if samples is not None:
         options["n_samples"] = samples

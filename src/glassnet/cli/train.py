@@ -5,8 +5,14 @@
 
 The output layer and the loss follow from the targets unless given: two classes get one sigmoid
 unit and binary cross-entropy, more get a softmax and sparse categorical cross-entropy, real
-numbers a linear unit and mean squared error. ``digits`` pixels (0..16) are divided by 16; other
-data is used as it comes (CSV files too, so that ``glassnet predict`` reads them the same way).
+numbers a linear unit and mean squared error.
+
+The scaling of the inputs is part of the saved model, so ``glassnet predict`` and
+``load_model(...).predict`` take the raw data: ``digits`` pixels (0..16) are divided by 16 by a
+first ``Rescaling(1/16)`` layer; ``--standardize``, or a CSV file with wide ranges (a value beyond
++-10, or feature spreads differing more than 100-fold), puts a ``Normalization`` layer first,
+adapted on the data (each feature minus its mean, divided by its standard deviation);
+``--no-standardize`` keeps a CSV's values as they come.
 """
 
 from __future__ import annotations
@@ -46,6 +52,12 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--validation-split", type=float, default=0.2, help="fraction held out (default 0.2)"
     )
+    parser.add_argument(
+        "--standardize",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="put an adapted Normalization layer first (default: only for a CSV with wide ranges)",
+    )
     parser.add_argument("--l2", type=float, default=0.0, help="L2 weight penalty (default 0)")
     parser.add_argument("--samples", type=int, default=None, help="examples to generate")
     parser.add_argument("--noise", type=float, default=None, help="noise of generated data sets")
@@ -82,6 +94,34 @@ def _head(y: np.ndarray, loss: str | None) -> tuple[int, str | None, str]:
     return width, None, loss
 
 
+#: a CSV is standardized by default when a value reaches beyond this ...
+WIDE_VALUE = 10.0
+#: ... or when its features' standard deviations differ by more than this factor
+WIDE_SPREAD_RATIO = 100.0
+
+
+def _wide(x: np.ndarray) -> bool:
+    """True when the features of ``x`` have wide or very unequal ranges (see the module doc)."""
+    spreads = x.std(axis=0)
+    spreads = spreads[spreads > 0]
+    unequal = spreads.size > 0 and spreads.max() > WIDE_SPREAD_RATIO * spreads.min()
+    return bool(np.abs(x).max() > WIDE_VALUE or unequal)
+
+
+def _scaling(data: str, x: np.ndarray, standardize: bool | None) -> list[Any]:
+    """The preprocessing layers that go first in the model, so that it takes raw data."""
+    import glassnet as gn
+
+    csv = data not in DATA_SETS
+    if standardize or (standardize is None and csv and _wide(x)):
+        normalization = gn.layers.Normalization()  # (x - mean) / sqrt(variance), per feature
+        normalization.adapt(x)
+        return [normalization]
+    if data == "digits":
+        return [gn.layers.Rescaling(1 / 16)]  # pixels 0..16 -> 0..1
+    return []
+
+
 def _hidden(text: str) -> list[int]:
     try:
         units = [int(part) for part in text.split(",") if part.strip()]
@@ -112,8 +152,10 @@ def run(args: argparse.Namespace) -> int:
         gn.layers.Dense(n, args.activation, kernel_regularizer=regularizer)
         for n in _hidden(args.layers)
     ]
+    scaling = _scaling(args.data, x, args.standardize)
     model = gn.Sequential(
-        [gn.Input(shape=(x.shape[1],)), *layers, gn.layers.Dense(units, head)], seed=args.seed
+        [gn.Input(shape=(x.shape[1],)), *scaling, *layers, gn.layers.Dense(units, head)],
+        seed=args.seed,
     )
     optimizer = gn.optimizers.get(args.optimizer)
     optimizer.learning_rate = args.lr

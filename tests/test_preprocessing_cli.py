@@ -1,0 +1,104 @@
+"""``glassnet train`` puts the scaling it applies into the model, so predict takes raw data."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+import glassnet as gn
+from glassnet.cli import main
+from glassnet.layers import Normalization, Rescaling
+from test_readme import python_blocks, run
+
+
+@pytest.fixture(scope="module")
+def digits_model(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("digits") / "digits.glassnet"
+    argv = ["train", "--data", "digits", "--layers", "64", "--epochs", "4", "--lr", "0.005"]
+    assert main([*argv, "--seed", "0", "--verbose", "0", "--save", str(path)]) == 0
+    return str(path)
+
+
+def test_a_digits_model_takes_the_raw_pixels_load_digits_gives(digits_model) -> None:
+    model = gn.load_model(digits_model)
+    first = model.layers[0]
+    assert isinstance(first, Rescaling) and first.scale == 1 / 16 and first.offset == 0.0
+    bunch = load_digits()  # raw pixels 0..16, no division anywhere in this test
+    probabilities = model.predict(bunch.data)
+    accuracy = float(np.mean(probabilities.argmax(axis=1) == bunch.target))
+    assert accuracy > 0.95
+    # before the model carried its scaling, 99% of the rows had a top probability above 0.9999
+    sure = float(np.mean(probabilities.max(axis=1) > 0.9999))
+    assert sure < 0.2, f"{sure:.0%} of the rows are >0.9999 sure: the pixels were not scaled"
+
+
+def test_the_readme_predict_example_works_on_raw_digits(
+    digits_model, tmp_path, capsys, monkeypatch
+) -> None:
+    block = next(b for b in python_blocks() if "rows.csv" in b)  # the README's own code
+    monkeypatch.chdir(tmp_path)
+    run(block)
+    bunch = load_digits()
+    capsys.readouterr()
+    assert main(["predict", "--model", digits_model, "--input", "rows.csv"]) == 0
+    streams = capsys.readouterr()
+    printed = list(csv.reader(streams.out.splitlines()))
+    assert printed[0] == ["class", *(f"p{k}" for k in range(10))]
+    classes = np.array([int(row[0]) for row in printed[1:]])
+    assert float(np.mean(classes == bunch.target[: len(classes)])) > 0.95
+    accuracy = float(streams.err.split("accuracy against the file's last column: ")[1])
+    assert accuracy > 0.95
+
+
+def wide_csv(path, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    x, y = gn.datasets.blobs(150, seed=seed)
+    x = x * [1000.0, 0.001] + [50_000.0, 2.0]  # a price and a small measurement
+    np.savetxt(path, np.column_stack([x, y]), delimiter=",", header="price,size,label", comments="")
+    return x, y
+
+
+def test_a_csv_with_wide_ranges_is_standardized_inside_the_model(tmp_path, capsys) -> None:
+    data = tmp_path / "wide.csv"
+    x, y = wide_csv(data)
+    path = tmp_path / "wide.glassnet"
+    argv = ["train", "--data", str(data), "--layers", "8", "--epochs", "30", "--verbose", "0"]
+    assert main([*argv, "--save", str(path)]) == 0
+    model = gn.load_model(path)
+    first = model.layers[0]
+    assert isinstance(first, Normalization) and first.adapted
+    np.testing.assert_allclose(first.mean, x.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(first.variance, x.var(axis=0), rtol=1e-12)
+    assert float(np.mean(model.predict(x).argmax(axis=1) == y)) > 0.9  # raw rows in
+
+
+@pytest.mark.parametrize(
+    ("data", "flag", "kind"),
+    [
+        ("wide", "--no-standardize", "Dense"),
+        ("moons", None, "Dense"),  # a generated set is used as it comes
+        ("moons", "--standardize", "Normalization"),
+        ("digits", "--standardize", "Normalization"),
+    ],
+)
+def test_standardize_flag_decides_the_first_layer(tmp_path, data, flag, kind) -> None:
+    if data == "wide":
+        data = str(tmp_path / "wide.csv")
+        wide_csv(data)
+    path = tmp_path / "m.glassnet"
+    argv = ["train", "--data", data, "--layers", "4", "--epochs", "1", "--verbose", "0"]
+    argv += [flag] if flag else []
+    assert main([*argv, "--save", str(path)]) == 0
+    assert gn.load_model(path).layers[0].kind == kind
+
+
+def test_a_small_range_csv_is_left_as_it_comes(tmp_path) -> None:
+    x, y = gn.datasets.moons(80, seed=0)
+    data = tmp_path / "small.csv"
+    np.savetxt(data, np.column_stack([x, y]), delimiter=",")
+    path = tmp_path / "m.glassnet"
+    argv = ["train", "--data", str(data), "--layers", "4", "--epochs", "1", "--verbose", "0"]
+    assert main([*argv, "--save", str(path)]) == 0
+    assert [layer.kind for layer in gn.load_model(path).layers] == ["Dense", "Dense"]
