@@ -102,3 +102,28 @@ def test_a_small_range_csv_is_left_as_it_comes(tmp_path) -> None:
     argv = ["train", "--data", str(data), "--layers", "4", "--epochs", "1", "--verbose", "0"]
     assert main([*argv, "--save", str(path)]) == 0
     assert [layer.kind for layer in gn.load_model(path).layers] == ["Dense", "Dense"]
+
+
+def test_the_playground_exports_take_raw_rows_too(tmp_path) -> None:
+    """The playground scales nothing outside the model: the page's numbers, the script's and the
+    .glassnet file's all come from the CSV's raw rows."""
+    from starlette.testclient import TestClient
+
+    from glassnet.playground.app import create_app
+
+    prices, sizes = np.linspace(1000, 9000, 40), np.linspace(0.001, 0.002, 40)
+    rows = "".join(f"{a:.1f},{b:.5f},{int(a > 5000)}\n" for a, b in zip(prices, sizes, strict=True))
+    client = TestClient(create_app())
+    config = {"dataset": {"name": "csv", "csv": rows}, "layers": [{"units": 4}], "seed": 0}
+    sid = client.post("/api/sessions", json=config).json()["id"]
+    state = client.post(f"/api/sessions/{sid}/train", json={"steps": 5}).json()
+    script = client.get(f"/api/sessions/{sid}/export.py").text
+    assert "scales nothing outside the model" in script and "9000.0" in script  # raw rows
+    path = tmp_path / "p.glassnet"
+    path.write_bytes(client.get(f"/api/sessions/{sid}/export.glassnet").content)
+    model = gn.load_model(path)
+    data = client.get(f"/api/sessions/{sid}").json()["data"]
+    assert max(max(row) for row in data["x_train"]) > 5000  # the page trains on raw rows
+    x_train, y_train = np.array(data["x_train"]), np.array(data["y_train"])
+    loss = model.evaluate(x_train, y_train, return_dict=True)["loss"]
+    assert loss == pytest.approx(state["metrics"]["loss"], rel=1e-12)

@@ -53,6 +53,10 @@ def _data_lines(session: Any) -> list[str]:
     else:
         arguments = ", ".join(f"{k}={v!r}" for k, v in generator_arguments(dataset).items())
         lines = [f"x, y = datasets.{name}({arguments}, seed=SEED)"]
+    lines.append(
+        "# x goes in as it is: the playground scales nothing outside the model, so this model\n"
+        "# (like the session's .glassnet file) takes raw rows; a scaling would be a layer of it"
+    )
     if dataset.test_fraction > 0:
         lines.append(
             "x_train, x_test, y_train, y_test = datasets.train_test_split(\n"
