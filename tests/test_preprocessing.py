@@ -72,6 +72,7 @@ def test_rescaling_matches_keras(rng) -> None:
         np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # Keras's own
 @pytest.mark.parametrize("axis", [-1, 1, None])
 def test_normalization_adapt_matches_keras(rng, axis) -> None:
     # float64 data: Keras's adapt then takes np.mean / np.var in float64, as glassnet always does
@@ -349,3 +350,15 @@ def test_parity_runs_through_the_preprocessing_layers(framework) -> None:
     x = rng.normal(size=(16, 3)) * [200.0, 1.0, 0.05] + [900, -2, 7]
     report = gn.compare(model, x, rng.integers(0, 2, size=16), framework=framework, steps=5)
     assert report.passed, report.table()
+
+
+def test_a_header_too_big_to_load_is_refused_at_save_time(tmp_path) -> None:
+    # a Normalization over 100,000 features keeps 200,000 numbers in the JSON header, past the
+    # 1 MiB that load_model reads: the save used to succeed and the load to fail
+    norm = Normalization()
+    norm.adapt(np.random.default_rng(0).normal(size=(3, 100_000)))
+    model = gn.Sequential([gn.Input((100_000,)), norm, gn.layers.Dense(1)])
+    path = tmp_path / "big.glassnet"
+    with pytest.raises(gn.ModelFileError, match=r"its JSON header would be \d+ bytes, more than"):
+        model.save(path)
+    assert not path.exists() and list(tmp_path.iterdir()) == []  # nothing half-written

@@ -86,6 +86,14 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
     model._ensure_built()
     header, arrays = _serialise(model)
     header["checksum"] = _checksum(header, arrays)
+    size = len(json.dumps(header, sort_keys=True).encode("utf-8"))
+    if size > MAX_HEADER_BYTES:  # load_model would refuse it: say so now, before writing
+        raise ModelFileError(
+            f"Cannot save the model: its JSON header would be {size} bytes, more than the "
+            f"{MAX_HEADER_BYTES} a model file may hold (a Normalization layer keeps its mean and "
+            f"variance there, about 40 bytes per feature; long layer names count too). Use fewer "
+            f"features or shorter names."
+        )
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ModelFileError(
