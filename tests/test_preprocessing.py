@@ -362,3 +362,22 @@ def test_a_header_too_big_to_load_is_refused_at_save_time(tmp_path) -> None:
     with pytest.raises(gn.ModelFileError, match=r"its JSON header would be \d+ bytes, more than"):
         model.save(path)
     assert not path.exists() and list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def test_float64_twins_compute_the_scaling_in_float64(rng) -> None:
+    # gradient checks and parity run a float64 deep copy of a float32 model: its scale, mean and
+    # standard deviation must be float64 too (they stayed float32, and parity saw 7e-9 MISMATCHes)
+    from glassnet.gradcheck import float64_copy
+
+    norm = Normalization()
+    norm.adapt(rng.normal(size=(50, 2)) * [6485.0, 0.0763] + [4947.0, 0.98])
+    model = gn.Sequential([gn.Input((2,)), Rescaling(0.1), norm, gn.layers.Dense(1)], seed=0)
+    twin = float64_copy(model)
+    x = rng.normal(size=(5, 2)) * [6485.0, 0.0763]
+    out = twin.predict(x)
+    expected = (x * 0.1 - norm.mean) / np.sqrt(norm.variance) @ twin.layers[2].kernel
+    np.testing.assert_allclose(out, expected + twin.layers[2].bias, rtol=1e-13)
+    assert twin.layers[1]._std.dtype == np.float64 and model.layers[1]._std.dtype == np.float32
+    model.compile(gn.SGD(0.01), "mse")
+    report = gn.compare(model, x, rng.normal(size=5), steps=3)
+    assert report.passed, report.table()

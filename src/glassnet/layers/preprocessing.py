@@ -93,6 +93,8 @@ class Rescaling(Layer):
     def forward(self, x: Array, training: bool = False) -> Array:
         """a = a_prev * scale + offset. (batch, n) -> (batch, n)."""
         self._check_input(x)
+        if self._scale.dtype != x.dtype:  # a float64 twin (gradient checks, parity)
+            self._scale, self._offset = x.dtype.type(self.scale), x.dtype.type(self.offset)
         self.a = x * self._scale + self._offset  # (batch, n)
         return self.a
 
@@ -263,6 +265,9 @@ class Normalization(Layer):
                 f"Call layer.adapt(x_train) before fit or predict, or pass them: "
                 f"Normalization(mean=..., variance=...)."
             )
+        if self._mean.dtype != x.dtype:  # a float64 twin (gradient checks, parity)
+            self.dtype = x.dtype
+            self._cast_state()
         self.a = (x - self._mean) / self._std  # (batch, n)
         return self.a
 
