@@ -381,3 +381,46 @@ def test_float64_twins_compute_the_scaling_in_float64(rng) -> None:
     model.compile(gn.SGD(0.01), "mse")
     report = gn.compare(model, x, rng.normal(size=5), steps=3)
     assert report.passed, report.table()
+
+
+def _layer_change(index: int, **changes):
+    def change(header: dict) -> dict:
+        layers = [dict(layer) for layer in header["layers"]]
+        layers[index].update(changes)
+        return header | {"layers": layers}
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "pattern"),
+    [
+        (
+            _layer_change(0, scale=0.0),
+            r"describes no valid model \(Rescaling's scale must not be 0",
+        ),
+        (_layer_change(0, scale="1/16"), r"scale must be a real number, got str"),
+        (_layer_change(0, offset=None), r"offset must be a real number, got NoneType"),
+        (_layer_change(1, variance=[1.0, -4.0]), r"variance must be >= 0"),
+        (_layer_change(1, mean=[1.0, 2.0, 3.0], variance=[1, 1, 1]), r"for 3 features, but its"),
+        (_layer_change(1, mean=["a", "b"]), r"mean must be real numbers"),
+        (_layer_change(1, adapted="yes"), r"'adapted' must be true/false"),
+        (_layer_change(1, axis=0), r"axis=0 is the batch axis"),
+        (_layer_change(1, invert=True), r"unexpected keyword argument 'invert'"),
+    ],
+)
+def test_a_re_signed_file_with_hostile_preprocessing_is_refused(tmp_path, change, pattern) -> None:
+    from glassnet import io as model_io
+    from helpers import header_of, read_members, write_members
+
+    norm = Normalization()
+    norm.adapt(np.array([[0.0, 1.0], [2.0, 5.0]]))
+    model = gn.Sequential([gn.Input((2,)), Rescaling(1 / 16), norm, gn.layers.Dense(1)])
+    model.save(tmp_path / "m.glassnet")
+    arrays = read_members(tmp_path / "m.glassnet")
+    header = change(header_of(arrays))
+    body = {name: array for name, array in arrays.items() if name != "header"}
+    header["checksum"] = model_io._checksum(header, body)  # re-signed: the deeper checks decide
+    path = write_members(tmp_path / "forged.glassnet", arrays, header)
+    with pytest.raises(gn.ModelFileError, match=pattern):
+        gn.load_model(path)
