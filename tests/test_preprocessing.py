@@ -424,3 +424,49 @@ def test_a_re_signed_file_with_hostile_preprocessing_is_refused(tmp_path, change
     path = write_members(tmp_path / "forged.glassnet", arrays, header)
     with pytest.raises(gn.ModelFileError, match=pattern):
         gn.load_model(path)
+
+
+# -- words --------------------------------------------------------------------------------------
+def test_explain_says_the_pixels_are_divided_by_16_first() -> None:
+    from glassnet.explain import words
+
+    norm = Normalization()
+    norm.adapt(np.array([[0.0, 4.0], [16.0, 8.0]]))
+    stack = [gn.Input((2,)), Rescaling(1 / 16), norm, gn.layers.Dense(2, "relu")]
+    model = gn.Sequential([*stack, gn.layers.Dense(1, "sigmoid")], seed=0)
+    model.compile("sgd", "binary_crossentropy")
+    x, y = np.array([[16.0, 8.0], [0.0, 4.0]]), np.array([1, 0])
+    kid = model.explain(x, y, "kid")
+    assert (
+        "Layer 1 has no knobs; it changes every number the same way before anything else: " in kid
+    )
+    assert "the numbers (the pixels, for a picture) are divided by 16 first" in kid
+    assert "average over the training data" in kid  # layer 2, Normalization
+    student = model.explain(x, y, "student")
+    assert words.LAYER_WORDS["Rescaling"]["student"] in student
+    assert words.LAYER_WORDS["Normalization"]["student"] in student
+    assert "a1 = a0 * 0.0625 + 0" in student and "a2 = (a1 - mean) / sqrt(variance)" in student
+    expert = model.explain(x, y, "expert")
+    assert "layer 1: Rescaling: a = a_prev * scale + offset" in expert
+    trace = model.trace_step(x, y)
+    # the first layer's input gradient is never computed (nothing needs dC/dx) ...
+    assert "dC/da0" not in trace and "dC/da1" in trace
+    # ... and the second's is the Normalization's slope: dC/da1 = dC/da2 / sqrt(variance)
+    slope = trace["da2/da1"].value
+    np.testing.assert_allclose(slope[0], 1 / np.sqrt(norm.variance), rtol=1e-6)
+    np.testing.assert_allclose(trace["dC/da1"].value, trace["dC/da2"].value * slope, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("scale", "offset", "words"),
+    [
+        (1 / 255, 0.0, "are divided by 255 first"),
+        (1 / 127.5, -1.0, "multiplied by 0.00784314 first, and then -1 is added"),
+        (2.0, 0.0, "the numbers are multiplied by 2 first"),
+    ],
+)
+def test_kid_words_for_other_scales(scale, offset, words) -> None:
+    from glassnet.explain.common import preprocessing_how
+
+    config = Rescaling(scale, offset).get_config()
+    assert words in preprocessing_how({"kind": "Rescaling", "config": config})
