@@ -470,3 +470,17 @@ def test_kid_words_for_other_scales(scale, offset, words) -> None:
 
     config = Rescaling(scale, offset).get_config()
     assert words in preprocessing_how({"kind": "Rescaling", "config": config})
+
+
+def test_an_overflowing_output_points_to_scaling_inside_the_model() -> None:
+    x = np.array([[3e37, -3e37], [1e37, 2e37]])
+    dense = gn.layers.Dense(1, kernel_initializer=gn.Constant(100.0))
+    model = gn.Sequential([gn.Input((2,)), dense], seed=0)
+    with pytest.raises(FloatingPointError, match=r"first glassnet.layers.Normalization, adapted"):
+        model.predict(x)
+    norm = Normalization()
+    norm.adapt(x)  # the advice works: the same inputs, scaled inside the model
+    fixed = gn.Sequential(
+        [gn.Input((2,)), norm, gn.layers.Dense(1, kernel_initializer=gn.Constant(100.0))]
+    )
+    assert np.isfinite(fixed.predict(x)).all()

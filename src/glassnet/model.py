@@ -382,7 +382,8 @@ class Sequential:
         if (bad := first_non_finite(outputs)) is not None:
             raise FloatingPointError(
                 f"The network's output overflowed {self.dtype.name} (inf or NaN), first for row "
-                f"{bad[0]} of x. Scale the inputs (e.g. glassnet.datasets.standardize), or use "
+                f"{bad[0]} of x. Scale the inputs inside the model (a first "
+                f"glassnet.layers.Normalization, adapted on the training data), or use "
                 f"Sequential(..., dtype='float64')."
             )
         return outputs
