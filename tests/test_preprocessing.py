@@ -484,3 +484,12 @@ def test_an_overflowing_output_points_to_scaling_inside_the_model() -> None:
         [gn.Input((2,)), norm, gn.layers.Dense(1, kernel_initializer=gn.Constant(100.0))]
     )
     assert np.isfinite(fixed.predict(x)).all()
+
+
+def test_a_refused_adapt_leaves_the_layer_as_it_was() -> None:
+    norm = Normalization(mean=[1.0], variance=[4.0])
+    model = gn.Sequential([gn.Input((1,)), norm])  # float32
+    with pytest.raises(ValueError, match=r"too large for float32. Build the model with dtype"):
+        norm.adapt(np.array([[1e39], [3e39]]))  # its mean does not fit float32
+    assert norm.mean.tolist() == [1.0] and not norm.adapted
+    np.testing.assert_array_equal(model.predict(np.array([[3.0]])), [[1.0]])  # still works

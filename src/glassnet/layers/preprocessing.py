@@ -199,9 +199,10 @@ class Normalization(Layer):
         features = self.input_features if self.built else None
         if features is not None and mean.ndim == 1 and mean.shape[0] != features:
             raise ValueError(_width_message(self._display_name(), mean.shape[0], features))
-        self.mean, self.variance = mean, variance
-        if self.built:
-            self._cast_state()
+        cast = self._cast(mean, variance, self.dtype) if self.built else None  # may refuse
+        self.mean, self.variance = mean, variance  # changed only once every check has passed
+        if cast is not None:
+            self._mean, self._std = cast
 
     # -- learning the state ----------------------------------------------------------------------
     def adapt(self, data: ArrayLike) -> None:
@@ -230,22 +231,25 @@ class Normalization(Layer):
         if self.mean is not None and self.mean.ndim == 1 and self.mean.shape[0] != input_features:
             width = self.mean.shape[0]
             raise ValueError(_width_message(self._display_name(), width, input_features))
-        self.dtype = np.dtype(dtype)
+        dtype = np.dtype(dtype)
+        if self.mean is not None:  # refused before anything changes
+            self._mean, self._std = self._cast(self.mean, self.variance, dtype)
+        self.dtype = dtype
         super().build(input_features, dtype, rng)
-        if self.mean is not None:
-            self._cast_state()
 
-    def _cast_state(self) -> None:
-        """mean and the floored standard deviation in the model's dtype, ready for forward."""
-        std = np.maximum(np.sqrt(self.variance), EPSILON)  # float64: sqrt(1e60) fits float32
+    def _cast(
+        self, mean: np.ndarray, variance: np.ndarray, dtype: np.dtype[Any]
+    ) -> tuple[Array, Array]:
+        """(mean, std = max(sqrt(variance), 1e-7)) in ``dtype``, ready for forward."""
+        std = np.maximum(np.sqrt(variance), EPSILON)  # in float64: sqrt(1e60) fits float32
         with np.errstate(over="ignore"):
-            mean, std = self.mean.astype(self.dtype), std.astype(self.dtype)
+            mean, std = mean.astype(dtype), std.astype(dtype)
         if not (np.isfinite(mean).all() and np.isfinite(std).all()):
             raise ValueError(
                 f"Layer '{self._display_name()}' (Normalization): the mean or standard deviation "
-                f"is too large for {self.dtype.name}. Build the model with dtype='float64'."
+                f"is too large for {dtype.name}. Build the model with dtype='float64'."
             )
-        self._mean, self._std = mean, std  # () or (n,)
+        return mean, std  # () or (n,)
 
     def count_params(self) -> int:
         """Keras's count: an adapted layer holds mean (n), variance (n) and count (1) as
@@ -266,8 +270,8 @@ class Normalization(Layer):
                 f"Normalization(mean=..., variance=...)."
             )
         if self._mean.dtype != x.dtype:  # a float64 twin (gradient checks, parity)
+            self._mean, self._std = self._cast(self.mean, self.variance, x.dtype)
             self.dtype = x.dtype
-            self._cast_state()
         self.a = (x - self._mean) / self._std  # (batch, n)
         return self.a
 
