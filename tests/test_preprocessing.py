@@ -448,6 +448,7 @@ def test_explain_says_the_pixels_are_divided_by_16_first() -> None:
     assert "a1 = a0 * 0.0625 + 0" in student and "a2 = (a1 - mean) / sqrt(variance)" in student
     expert = model.explain(x, y, "expert")
     assert "layer 1: Rescaling: a = a_prev * scale + offset" in expert
+    assert "2 inputs -> Rescaling(0.0625, offset=0), Normalization, Dense(2, relu)" in expert
     trace = model.trace_step(x, y)
     # the first layer's input gradient is never computed (nothing needs dC/dx) ...
     assert "dC/da0" not in trace and "dC/da1" in trace

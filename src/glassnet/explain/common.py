@@ -55,6 +55,9 @@ def layer_title(layer: dict[str, Any]) -> str:
         return f"Dense({layer['units']}, {layer['activation']}{bias})"
     if layer["activation"]:
         return f"{layer['kind']}({layer['activation']})"
+    if layer["kind"] == "Rescaling":
+        config = layer.get("config") or {}
+        return f"Rescaling({config.get('scale', 1.0):g}, offset={config.get('offset', 0.0):g})"
     return layer["kind"]
 
 
