@@ -208,7 +208,9 @@ class Normalization(Layer):
     def adapt(self, data: ArrayLike) -> None:
         """Set mean and variance from ``data`` (n_samples, n_features): the mean and the
         population variance (``np.var``, ddof 0) of each feature, or of everything for
-        ``axis=None``. Computed in float64; call it before ``fit`` or ``predict``."""
+        ``axis=None``. Computed in float64 whatever the data's dtype (Keras sums float32 data in
+        float32, and loses digits on a feature of small spread around a large mean); call it
+        before ``fit`` or ``predict``."""
         x = as_features(data, np.dtype(np.float64), "the data passed to adapt()")
         if self.built and x.shape[1] != self.input_features:
             raise ValueError(
