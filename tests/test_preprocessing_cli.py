@@ -127,3 +127,24 @@ def test_the_playground_exports_take_raw_rows_too(tmp_path) -> None:
     x_train, y_train = np.array(data["x_train"]), np.array(data["y_train"])
     loss = model.evaluate(x_train, y_train, return_dict=True)["loss"]
     assert loss == pytest.approx(state["metrics"]["loss"], rel=1e-12)
+
+
+def test_a_normalization_too_big_to_save_is_refused_before_training(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    from glassnet.cli import train as command
+
+    x = np.random.default_rng(0).normal(size=(3, 30_000)) * 1000  # wide: standardized
+    # (the data as a CSV file would take the same path; reading 30,000 columns is slow)
+    monkeypatch.setattr(command, "load_data", lambda *args: (x, np.array([0, 1, 0])))
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("fit ran before the header size was checked")
+
+    monkeypatch.setattr(gn.Sequential, "fit", no_training)
+    argv = ["train", "--data", "wide.csv", "--epochs", "1", "--verbose", "0"]
+    assert main([*argv, "--save", str(tmp_path / "m.glassnet")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("glassnet train: error: --save ") and len(err.splitlines()) == 1
+    assert "a Normalization over 30000 features keeps more numbers than" in err
+    assert "--no-standardize" in err and not (tmp_path / "m.glassnet").exists()

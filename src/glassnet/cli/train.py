@@ -153,6 +153,17 @@ def run(args: argparse.Namespace) -> int:
         for n in _hidden(args.layers)
     ]
     scaling = _scaling(args.data, x, args.standardize)
+    if args.save and scaling:  # say so now, not after the whole training
+        import json
+
+        from glassnet.io import MAX_HEADER_BYTES
+
+        if len(json.dumps(scaling[0].get_config())) > MAX_HEADER_BYTES:
+            raise ValueError(
+                f"--save {args.save}: a Normalization over {x.shape[1]} features keeps more "
+                f"numbers than a model file's {MAX_HEADER_BYTES}-byte header holds. Pass "
+                f"--no-standardize, or use fewer features."
+            )
     model = gn.Sequential(
         [gn.Input(shape=(x.shape[1],)), *scaling, *layers, gn.layers.Dense(units, head)],
         seed=args.seed,
