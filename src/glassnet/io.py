@@ -45,14 +45,22 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 import os
-import stat
-import tempfile
 import zipfile
 import zlib
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
+
+from glassnet._files import (
+    SEAL_PREFIX,
+    ModelFileError,
+    check_save_target,
+    file_path,
+    open_regular,
+    write_replacing,
+)
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -60,14 +68,14 @@ if TYPE_CHECKING:
 FORMAT = "glassnet"
 FORMAT_VERSION = 1
 HEADER_MEMBER = "header.npy"
-SEAL_PREFIX = b"glassnet-sha256:"  # the zip comment: this, then the file's SHA-256 in hex
 MAX_HEADER_BYTES = 1 << 20  # 1 MiB of JSON is far more than any architecture needs
+#: the loader's bounds, checked before anything is built (and by save, so it never writes a file
+#: that load_model would refuse); parameters are also bounded by the file's size
+MAX_LAYERS = 1000
+MAX_PARAMETERS = 10**9
+MAX_INTEGER_DIGITS = 40  # a header integer has at most 40 digits (PCG64's 128-bit state: 39)
 _ALLOWED_KINDS = "fi"  # float and signed integer arrays only: never object, never strings
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be loaded: missing, not a glassnet file, corrupt, tampered,
-    of an unknown format version, or describing something glassnet will not build."""
+__all__ = ["MAX_LAYERS", "MAX_PARAMETERS", "ModelFileError", "load_model", "save_model"]
 
 
 # -- saving ------------------------------------------------------------------------------------
@@ -75,37 +83,37 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
     """Write ``model`` (architecture, weights, compile settings, optimizer state) to ``path``.
 
     The write is atomic: a temporary file in the same folder is renamed over ``path`` only once
-    complete, so an interrupted save leaves any earlier file untouched.
+    complete, so an interrupted save leaves any earlier file untouched. Refused before anything
+    is written (``ModelFileError``): another format's suffix (``.keras``, ``.h5``, ``.pt``,
+    ``.onnx``, ...), a target that is not a regular file (a FIFO, a device, a directory), a
+    read-only file, an existing file that is not a glassnet model file, and a model larger than
+    ``load_model`` reads (``MAX_LAYERS``, ``MAX_PARAMETERS``). See ``glassnet._files``.
     """
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise ModelFileError(
-            f"Cannot save the model to {path!r}: it is a directory. Give a file name, e.g. "
-            f"{os.path.join(path, 'model.glassnet')!r}."
-        )
+    target, info = check_save_target(path)
     model._ensure_built()
+    _check_size(len(model.layers), model.count_params(), repr(os.fsdecode(path)), "save")
     header, arrays = _serialise(model)
     header["checksum"] = _checksum(header, arrays)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ModelFileError(
-            f"Cannot save the model to {path!r}: the folder {folder!r} does not exist. Create it "
-            f"first (os.makedirs)."
-        )
-    handle, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "w+b") as file:
-            _write_archive(file, header, arrays)
-            _seal(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+
+    def write(file: IO[bytes]) -> None:
+        _write_archive(file, header, arrays)
+        _seal(file)
+
+    write_replacing(target, info, write)
+
+
+def _check_size(layers: int, parameters: int, where: str, action: str) -> None:
+    """Refuse more than ``MAX_LAYERS`` layers or ``MAX_PARAMETERS`` parameters."""
+    subject = "the header declares" if action == "load" else "the model has"
+    for count, limit, what in (
+        (layers, MAX_LAYERS, "layers"),
+        (parameters, MAX_PARAMETERS, "parameters"),
+    ):
+        if count > limit:
+            raise ModelFileError(
+                f"{where}: {subject} {count} {what}; glassnet's model files hold at most {limit} "
+                f"(glassnet.io.MAX_{what.upper()}), so it cannot {action} this one."
+            )
 
 
 def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -123,7 +131,8 @@ def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]
         "glassnet_version": _version(),
         "name": model.name,
         "dtype": model.dtype.name,
-        "seed": model.seed,
+        # a Generator given as the seed is not a number: its state below is what counts
+        "seed": _seed_number(model.seed),
         "input_features": model.input_features,
         "layers": [layer.get_config() for layer in model.layers],
         "weights": len(weights),
@@ -220,8 +229,18 @@ def _checksum(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> str:
 
 
 def _rng_state(rng: Any) -> dict[str, Any] | None:
+    """The generator's state when it is NumPy's default PCG64 (what ``seed=`` makes); None for
+    another bit generator (a Generator passed as the seed): the loaded model then draws afresh."""
     bit_generator = getattr(rng, "bit_generator", None)
-    return None if bit_generator is None else bit_generator.state
+    if not isinstance(bit_generator, np.random.PCG64):
+        return None
+    return bit_generator.state
+
+
+def _seed_number(seed: Any) -> int | None:
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return int(seed)
+    return None
 
 
 def _version() -> str:
@@ -237,23 +256,13 @@ def load_model(path: str | os.PathLike[str]) -> Sequential:
 
     Raises ``ModelFileError`` (a ``ValueError``) for anything that is not a sound glassnet file.
     """
-    path = os.fspath(path)
+    path = file_path(path, "the model file's path")
     try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise ModelFileError(
-            f"No model file at {path!r}. Check the path, or save one with model.save(path)."
-        ) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ModelFileError(
-            f"{path!r} is a directory; expected a .glassnet file written by model.save(path)."
-        )
-    try:
-        with open(path, "rb") as file:
-            _check_seal(file, info.st_size, path)
+        with open_regular(path) as (file, size):
+            _check_seal(file, size, path)
             file.seek(0)
             with zipfile.ZipFile(file) as archive:
-                return _load_archive(archive, info.st_size, path)
+                return _load_archive(archive, size, path)
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error) as error:
         raise ModelFileError(
             f"{path!r} is not a glassnet model file, or it is truncated or corrupt ({error}). "
@@ -273,12 +282,10 @@ def _load_archive(archive: zipfile.ZipFile, file_size: int, path: str) -> Sequen
     raw = _read_member(archive, members[HEADER_MEMBER], (None,), MAX_HEADER_BYTES, "header")
     if raw.dtype != np.uint8:
         raise ModelFileError(f"{path!r}: the header must be uint8 bytes, found {raw.dtype}.")
-    try:
-        header = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise ModelFileError(f"{path!r}: the header is not valid JSON ({error}).") from None
+    header = _parse_header(raw.tobytes(), path)
     _check_header(header, path)
     model = _build_model(header, path, file_size)
+    _check_slots(model, header["compile"], path)
     shapes = [p.shape for p in model._parameters]
     names = [f"weights/{i}" for i in range(len(shapes))]
     compiled = header["compile"]
@@ -380,6 +387,41 @@ def _read_member(
     return np.frombuffer(data, dtype=dtype).reshape(declared).copy()
 
 
+def _parse_header(text: bytes, path: str) -> Any:
+    """The JSON header, with every number bounded as it is read: an integer of more than
+    ``MAX_INTEGER_DIGITS`` digits (Python refuses past 4300 anyway, with a ValueError), a float
+    beyond float64 (``1e400``, read as inf) and ``NaN``/``Infinity`` are refused."""
+
+    def integer(literal: str) -> int:
+        if len(literal.lstrip("-")) > MAX_INTEGER_DIGITS:
+            raise ModelFileError(
+                f"{path!r}: the header holds a {len(literal.lstrip('-'))}-digit integer; a "
+                f"glassnet header's integers have at most {MAX_INTEGER_DIGITS} digits."
+            )
+        return int(literal)
+
+    def real(literal: str) -> float:
+        value = float(literal)
+        if not math.isfinite(value):
+            raise ModelFileError(
+                f"{path!r}: the header holds the number {literal[:40]}, beyond float64's range; "
+                f"every number in a glassnet header is finite."
+            )
+        return value
+
+    def constant(name: str) -> float:
+        raise ModelFileError(f"{path!r}: the header holds {name}; JSON numbers must be finite.")
+
+    try:
+        return json.loads(
+            text.decode("utf-8"), parse_int=integer, parse_float=real, parse_constant=constant
+        )
+    except ModelFileError:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # JSONDecodeError too
+        raise ModelFileError(f"{path!r}: the header is not valid JSON ({error}).") from None
+
+
 def _check_header(header: Any, path: str) -> None:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelFileError(f"{path!r} is not a glassnet model file (its header has no format).")
@@ -408,6 +450,11 @@ def _check_header(header: Any, path: str) -> None:
         raise ModelFileError(
             f"{path!r}: dtype must be float32 or float64, got {header['dtype']!r}."
         )
+    if len(header["layers"]) > MAX_LAYERS:
+        raise ModelFileError(
+            f"{path!r}: the header declares {len(header['layers'])} layers; glassnet loads at "
+            f"most {MAX_LAYERS} (glassnet.io.MAX_LAYERS)."
+        )
     compiled = header.get("compile")
     if compiled is not None and not (
         isinstance(compiled, dict)
@@ -416,6 +463,62 @@ def _check_header(header: Any, path: str) -> None:
         and isinstance(compiled.get("metrics"), list)
     ):
         raise ModelFileError(f"{path!r}: the header's compile settings are malformed.")
+    if not isinstance(header.get("layer_rngs", {}), dict):
+        raise ModelFileError(f"{path!r}: the header's layer_rngs must be a dict by layer name.")
+    for where, state in [("rng", header.get("rng")), *(header.get("layer_rngs") or {}).items()]:
+        if state is not None:
+            _check_rng_state(state, f"{path!r}: random state {where!r}")
+
+
+#: PCG64's state as NumPy gives it, each integer with its range
+_PCG64_RANGES = {"state": 1 << 128, "inc": 1 << 128}
+
+
+def _check_rng_state(state: Any, where: str) -> None:
+    """A PCG64 state (``bit_generator.state``) with every integer in its range, or a clear
+    error (NumPy would raise OverflowError, or wrap a negative number)."""
+    keys = {"bit_generator", "state", "has_uint32", "uinteger"}
+    if (
+        not isinstance(state, dict)
+        or set(state) != keys
+        or state["bit_generator"] != "PCG64"
+        or not isinstance(state["state"], dict)
+        or set(state["state"]) != set(_PCG64_RANGES)
+    ):
+        raise ModelFileError(
+            f"{where} is not a PCG64 state: expected the keys {sorted(keys)} with "
+            f"bit_generator 'PCG64' and state {{'state', 'inc'}}."
+        )
+    ranges = {**{("state", k): v for k, v in _PCG64_RANGES.items()}, ("has_uint32",): 2}
+    ranges[("uinteger",)] = 1 << 32
+    for keys_, limit in ranges.items():
+        value = state
+        for key in keys_:
+            value = value[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < limit:
+            raise ModelFileError(
+                f"{where}: {'.'.join(keys_)} must be an integer in [0, {limit}), got {value!r}."
+            )
+
+
+def _check_slots(model: Sequential, compiled: dict[str, Any] | None, path: str) -> None:
+    """The header's optimizer slots: exactly the optimizer's, one flag per parameter."""
+    if compiled is None:
+        return
+    slots, wanted, count = compiled["slots"], model.optimizer.state_slots, len(model._parameters)
+    if set(slots) != set(wanted) or any(
+        len(flags) != count or not all(isinstance(f, bool) for f in flags)
+        for flags in slots.values()
+    ):
+        raise ModelFileError(
+            f"{path!r}: the header's optimizer slots should be {list(wanted)}, each a list of "
+            f"{count} true/false flags (one per weight array); found {_short(slots)}."
+        )
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequential:
@@ -433,6 +536,7 @@ def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequentia
         for layer in layers:
             total += layer.parameter_count_for(width)
             width = layer.output_features(width)
+        _check_size(len(layers), total, repr(path), "load")
         if total * np.dtype(header["dtype"]).itemsize > file_size:
             raise ModelFileError(
                 f"{path!r}: the architecture declares {total} parameters, more than the file's "
