@@ -502,17 +502,20 @@ def _check_rng_state(state: Any, where: str) -> None:
 
 
 def _check_slots(model: Sequential, compiled: dict[str, Any] | None, path: str) -> None:
-    """The header's optimizer slots: exactly the optimizer's, one flag per parameter."""
+    """The header's optimizer slots: exactly the optimizer's, each with one true/false flag per
+    array the optimizer keeps in it (one per weight, or none for a slot its settings leave
+    unused, such as RMSprop's momentums without momentum)."""
     if compiled is None:
         return
-    slots, wanted, count = compiled["slots"], model.optimizer.state_slots, len(model._parameters)
-    if set(slots) != set(wanted) or any(
-        len(flags) != count or not all(isinstance(f, bool) for f in flags)
-        for flags in slots.values()
+    slots, optimizer = compiled["slots"], model.optimizer
+    lengths = {slot: len(getattr(optimizer, slot, [])) for slot in optimizer.state_slots}
+    if set(slots) != set(lengths) or any(
+        len(flags) != lengths[slot] or not all(isinstance(f, bool) for f in flags)
+        for slot, flags in slots.items()
     ):
         raise ModelFileError(
-            f"{path!r}: the header's optimizer slots should be {list(wanted)}, each a list of "
-            f"{count} true/false flags (one per weight array); found {_short(slots)}."
+            f"{path!r}: the header's optimizer slots should be {list(lengths)}, each a list of "
+            f"true/false flags, one per array ({lengths}); found {_short(slots)}."
         )
 
 
