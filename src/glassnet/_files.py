@@ -218,7 +218,7 @@ def write_replacing(
         raise ModelFileError(f"Could not create a temporary file in {folder!r}.")
     try:
         with os.fdopen(handle, "w+b") as file:
-            if info is not None:
+            if info is not None and hasattr(os, "fchown"):  # POSIX
                 with contextlib.suppress(OSError):  # only root (or the owner, its groups) may
                     os.fchown(file.fileno(), info.st_uid, info.st_gid)
                 os.fchmod(file.fileno(), stat.S_IMODE(info.st_mode) & 0o777)
@@ -264,7 +264,8 @@ def open_regular(path: str) -> Iterator[tuple[IO[bytes], int]]:
     except OSError as error:
         raise ModelFileError(f"Could not read the model file {path!r}: {error}.") from None
     _check_readable_kind(path, info.st_mode)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # POSIX: opening a FIFO must not wait
+    flags = os.O_RDONLY | nonblocking | getattr(os, "O_NOCTTY", 0)
     try:
         handle = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -274,7 +275,8 @@ def open_regular(path: str) -> Iterator[tuple[IO[bytes], int]]:
     try:
         info = os.fstat(handle)  # the file actually opened, not the one stat saw
         _check_readable_kind(path, info.st_mode)
-        os.set_blocking(handle, True)
+        if nonblocking:
+            os.set_blocking(handle, True)
         file = os.fdopen(handle, "rb")
     except BaseException:
         os.close(handle)

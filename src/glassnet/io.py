@@ -23,10 +23,23 @@ Loading is for untrusted files: nothing is unpickled (``allow_pickle=False``), o
 integer arrays are read, every array's declared shape must be the one the architecture implies,
 and the total must fit in the file, so a hostile header cannot make the loader allocate much
 more memory than the file's own size. Anything wrong raises ``ModelFileError`` (a ``ValueError``)
-saying what was expected and what was found.
+saying what was expected and what was found. The loader's bounds, all checked before a layer is
+built:
+
+- only a regular file is opened (a FIFO or a device is refused, never waited on);
+- the header is at most ``MAX_HEADER_BYTES`` (1 MiB) of JSON; its integers have at most
+  ``MAX_INTEGER_DIGITS`` (40) digits, its floats are finite (no ``1e400``, ``NaN``, ``Infinity``);
+- at most ``MAX_LAYERS`` (1000) layers and ``MAX_PARAMETERS`` (10**9) parameters, and no more
+  parameters than the file's bytes can hold;
+- random-generator states are PCG64 states with every integer in its range; the optimizer's
+  slots are its own; its step count is in [0, 2**63); its state arrays are finite, and Adam's
+  second moment and RMSprop's mean square are >= 0.
 
 Saving writes a temporary file beside the target, flushes it to disk and renames it over the
 target (``os.replace``, atomic on POSIX and Windows): a crash mid-save leaves the old file intact.
+It refuses other formats' suffixes (``.keras``, ``.h5``, ``.pt``, ``.onnx``, ...), targets that
+are not regular files, read-only files and existing files that are not glassnet files, and a
+model the loader would refuse; see ``glassnet._files`` for the paths it writes and their modes.
 
 >>> import os, tempfile
 >>> import numpy as np
@@ -94,6 +107,8 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
     _check_size(len(model.layers), model.count_params(), repr(os.fsdecode(path)), "save")
     header, arrays = _serialise(model)
     header["checksum"] = _checksum(header, arrays)
+    # what load_model would refuse is not written (a layer's seed of 50 digits, say)
+    _parse_header(json.dumps(header).encode("utf-8"), os.fsdecode(path))
 
     def write(file: IO[bytes]) -> None:
         _write_archive(file, header, arrays)
@@ -238,9 +253,10 @@ def _rng_state(rng: Any) -> dict[str, Any] | None:
 
 
 def _seed_number(seed: Any) -> int | None:
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        return int(seed)
-    return None
+    """The seed as the header keeps it: a whole number of at most ``MAX_INTEGER_DIGITS`` digits,
+    else None (the generator's state, saved beside it, is what the loaded model continues)."""
+    whole = isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
+    return int(seed) if whole and abs(int(seed)) < 10**MAX_INTEGER_DIGITS else None
 
 
 def _version() -> str:

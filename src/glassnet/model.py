@@ -195,7 +195,16 @@ class Sequential:
 
     def _build_layer(self, layer: Layer, features: int) -> None:
         if not layer.built:
-            layer.build(features, self.dtype, self.rng)
+            with np.errstate(over="ignore"):  # an initial value beyond the dtype: said below
+                layer.build(features, self.dtype, self.rng)
+            if not all_finite(layer.parameters):
+                layer.built = False
+                raise ValueError(
+                    f"Layer '{layer.name}' ({layer.kind}) got initial weights that are not finite "
+                    f"in {self.dtype.name}: an initializer's value is beyond its range (e.g. "
+                    f"Constant(1e39) in float32). Use smaller initial values, or "
+                    f"dtype='float64'."
+                )
         elif layer.input_features is not None and layer.input_features != features:
             # a layer object built in another model: its weights are for another width
             raise ValueError(
