@@ -225,9 +225,12 @@ def write_replacing(
             write(file)
             file.flush()
             os.fsync(file.fileno())
-        if info is not None:  # the target may have been swapped for a FIFO meanwhile
-            with contextlib.suppress(FileNotFoundError):
-                _check_replaceable(target, target, os.stat(target))
+        try:  # the target may have become a FIFO meanwhile: look again just before the rename
+            now = os.stat(target)
+        except FileNotFoundError:
+            pass
+        else:
+            _check_replaceable(target, target, now)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

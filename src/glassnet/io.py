@@ -74,6 +74,15 @@ from glassnet._files import (
     open_regular,
     write_replacing,
 )
+from glassnet._header_bounds import (
+    MAX_INTEGER_DIGITS,
+    MAX_LAYERS,
+    MAX_PARAMETERS,
+    check_rng_state,
+    check_size,
+    check_slots,
+    parse_header,
+)
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -82,13 +91,15 @@ FORMAT = "glassnet"
 FORMAT_VERSION = 1
 HEADER_MEMBER = "header.npy"
 MAX_HEADER_BYTES = 1 << 20  # 1 MiB of JSON is far more than any architecture needs
-#: the loader's bounds, checked before anything is built (and by save, so it never writes a file
-#: that load_model would refuse); parameters are also bounded by the file's size
-MAX_LAYERS = 1000
-MAX_PARAMETERS = 10**9
-MAX_INTEGER_DIGITS = 40  # a header integer has at most 40 digits (PCG64's 128-bit state: 39)
 _ALLOWED_KINDS = "fi"  # float and signed integer arrays only: never object, never strings
-__all__ = ["MAX_LAYERS", "MAX_PARAMETERS", "ModelFileError", "load_model", "save_model"]
+__all__ = [
+    "MAX_INTEGER_DIGITS",
+    "MAX_LAYERS",
+    "MAX_PARAMETERS",
+    "ModelFileError",
+    "load_model",
+    "save_model",
+]
 
 
 # -- saving ------------------------------------------------------------------------------------
@@ -104,31 +115,17 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
     """
     target, info = check_save_target(path)
     model._ensure_built()
-    _check_size(len(model.layers), model.count_params(), repr(os.fsdecode(path)), "save")
+    check_size(len(model.layers), model.count_params(), repr(os.fsdecode(path)), "save")
     header, arrays = _serialise(model)
     header["checksum"] = _checksum(header, arrays)
     # what load_model would refuse is not written (a layer's seed of 50 digits, say)
-    _parse_header(json.dumps(header).encode("utf-8"), os.fsdecode(path))
+    parse_header(json.dumps(header).encode("utf-8"), os.fsdecode(path))
 
     def write(file: IO[bytes]) -> None:
         _write_archive(file, header, arrays)
         _seal(file)
 
     write_replacing(target, info, write)
-
-
-def _check_size(layers: int, parameters: int, where: str, action: str) -> None:
-    """Refuse more than ``MAX_LAYERS`` layers or ``MAX_PARAMETERS`` parameters."""
-    subject = "the header declares" if action == "load" else "the model has"
-    for count, limit, what in (
-        (layers, MAX_LAYERS, "layers"),
-        (parameters, MAX_PARAMETERS, "parameters"),
-    ):
-        if count > limit:
-            raise ModelFileError(
-                f"{where}: {subject} {count} {what}; glassnet's model files hold at most {limit} "
-                f"(glassnet.io.MAX_{what.upper()}), so it cannot {action} this one."
-            )
 
 
 def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -298,10 +295,10 @@ def _load_archive(archive: zipfile.ZipFile, file_size: int, path: str) -> Sequen
     raw = _read_member(archive, members[HEADER_MEMBER], (None,), MAX_HEADER_BYTES, "header")
     if raw.dtype != np.uint8:
         raise ModelFileError(f"{path!r}: the header must be uint8 bytes, found {raw.dtype}.")
-    header = _parse_header(raw.tobytes(), path)
+    header = parse_header(raw.tobytes(), path)
     _check_header(header, path)
     model = _build_model(header, path, file_size)
-    _check_slots(model, header["compile"], path)
+    check_slots(model, header["compile"], path)
     shapes = [p.shape for p in model._parameters]
     names = [f"weights/{i}" for i in range(len(shapes))]
     compiled = header["compile"]
@@ -403,41 +400,6 @@ def _read_member(
     return np.frombuffer(data, dtype=dtype).reshape(declared).copy()
 
 
-def _parse_header(text: bytes, path: str) -> Any:
-    """The JSON header, with every number bounded as it is read: an integer of more than
-    ``MAX_INTEGER_DIGITS`` digits (Python refuses past 4300 anyway, with a ValueError), a float
-    beyond float64 (``1e400``, read as inf) and ``NaN``/``Infinity`` are refused."""
-
-    def integer(literal: str) -> int:
-        if len(literal.lstrip("-")) > MAX_INTEGER_DIGITS:
-            raise ModelFileError(
-                f"{path!r}: the header holds a {len(literal.lstrip('-'))}-digit integer; a "
-                f"glassnet header's integers have at most {MAX_INTEGER_DIGITS} digits."
-            )
-        return int(literal)
-
-    def real(literal: str) -> float:
-        value = float(literal)
-        if not math.isfinite(value):
-            raise ModelFileError(
-                f"{path!r}: the header holds the number {literal[:40]}, beyond float64's range; "
-                f"every number in a glassnet header is finite."
-            )
-        return value
-
-    def constant(name: str) -> float:
-        raise ModelFileError(f"{path!r}: the header holds {name}; JSON numbers must be finite.")
-
-    try:
-        return json.loads(
-            text.decode("utf-8"), parse_int=integer, parse_float=real, parse_constant=constant
-        )
-    except ModelFileError:
-        raise
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # JSONDecodeError too
-        raise ModelFileError(f"{path!r}: the header is not valid JSON ({error}).") from None
-
-
 def _check_header(header: Any, path: str) -> None:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelFileError(f"{path!r} is not a glassnet model file (its header has no format).")
@@ -483,61 +445,7 @@ def _check_header(header: Any, path: str) -> None:
         raise ModelFileError(f"{path!r}: the header's layer_rngs must be a dict by layer name.")
     for where, state in [("rng", header.get("rng")), *(header.get("layer_rngs") or {}).items()]:
         if state is not None:
-            _check_rng_state(state, f"{path!r}: random state {where!r}")
-
-
-#: PCG64's state as NumPy gives it, each integer with its range
-_PCG64_RANGES = {"state": 1 << 128, "inc": 1 << 128}
-
-
-def _check_rng_state(state: Any, where: str) -> None:
-    """A PCG64 state (``bit_generator.state``) with every integer in its range, or a clear
-    error (NumPy would raise OverflowError, or wrap a negative number)."""
-    keys = {"bit_generator", "state", "has_uint32", "uinteger"}
-    if (
-        not isinstance(state, dict)
-        or set(state) != keys
-        or state["bit_generator"] != "PCG64"
-        or not isinstance(state["state"], dict)
-        or set(state["state"]) != set(_PCG64_RANGES)
-    ):
-        raise ModelFileError(
-            f"{where} is not a PCG64 state: expected the keys {sorted(keys)} with "
-            f"bit_generator 'PCG64' and state {{'state', 'inc'}}."
-        )
-    ranges = {**{("state", k): v for k, v in _PCG64_RANGES.items()}, ("has_uint32",): 2}
-    ranges[("uinteger",)] = 1 << 32
-    for keys_, limit in ranges.items():
-        value = state
-        for key in keys_:
-            value = value[key]
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < limit:
-            raise ModelFileError(
-                f"{where}: {'.'.join(keys_)} must be an integer in [0, {limit}), got {value!r}."
-            )
-
-
-def _check_slots(model: Sequential, compiled: dict[str, Any] | None, path: str) -> None:
-    """The header's optimizer slots: exactly the optimizer's, each with one true/false flag per
-    array the optimizer keeps in it (one per weight, or none for a slot its settings leave
-    unused, such as RMSprop's momentums without momentum)."""
-    if compiled is None:
-        return
-    slots, optimizer = compiled["slots"], model.optimizer
-    lengths = {slot: len(getattr(optimizer, slot, [])) for slot in optimizer.state_slots}
-    if set(slots) != set(lengths) or any(
-        len(flags) != lengths[slot] or not all(isinstance(f, bool) for f in flags)
-        for slot, flags in slots.items()
-    ):
-        raise ModelFileError(
-            f"{path!r}: the header's optimizer slots should be {list(lengths)}, each a list of "
-            f"true/false flags, one per array ({lengths}); found {_short(slots)}."
-        )
-
-
-def _short(value: Any, limit: int = 120) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
+            check_rng_state(state, f"{path!r}: random state {where!r}")
 
 
 def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequential:
@@ -555,7 +463,7 @@ def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequentia
         for layer in layers:
             total += layer.parameter_count_for(width)
             width = layer.output_features(width)
-        _check_size(len(layers), total, repr(path), "load")
+        check_size(len(layers), total, repr(path), "load")
         if total * np.dtype(header["dtype"]).itemsize > file_size:
             raise ModelFileError(
                 f"{path!r}: the architecture declares {total} parameters, more than the file's "
