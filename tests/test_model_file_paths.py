@@ -196,6 +196,15 @@ def test_odd_paths_are_refused_clearly(tmp_path) -> None:
         gn.load_model("")
     with pytest.raises(ModelFileError, match=r"file name such as"):
         gn.load_model("a\0b")
+    loop = tmp_path / "loop.glassnet"
+    loop.symlink_to(tmp_path / "loop.glassnet")  # os.stat used to raise OSError (ELOOP)
+    with pytest.raises(ModelFileError, match=r"Too many levels of symbolic links"):
+        model().save(loop)
+    with pytest.raises(ModelFileError, match=r"Too many levels of symbolic links"):
+        gn.load_model(loop)
+    with pytest.raises(ModelFileError, match=r"File name too long"):
+        model().save(tmp_path / ("m" * 300 + ".glassnet"))
+    assert files(tmp_path) == ["loop.glassnet"]
     model().save(os.fsencode(tmp_path / "bytes.glassnet"))  # bytes paths work, as in open()
     assert gn.load_model(os.fsencode(tmp_path / "bytes.glassnet")).predict(X).shape == (2, 1)
 

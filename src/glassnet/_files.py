@@ -136,6 +136,11 @@ def check_save_target(path: Any) -> tuple[str, os.stat_result | None]:
         info = os.stat(target)
     except FileNotFoundError:
         info = None
+    except OSError as error:  # a loop of symbolic links, a name too long, ...
+        raise ModelFileError(
+            f"Cannot save the model to {path!r}: {error.strerror or error}. Give a plain file "
+            f"name such as 'model.glassnet'."
+        ) from None
     if info is not None:
         _check_replaceable(path, target, info)
     if not os.access(folder, os.W_OK | os.X_OK, effective_ids=_EFFECTIVE):
