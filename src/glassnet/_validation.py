@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -135,6 +136,32 @@ def as_features(x: Any, dtype: np.dtype[Any], what: str = "x") -> NDArray[Any]:
             f"glassnet.datasets.standardize) or build the model with dtype='float64'."
         )
     return cast
+
+
+def finite_float(value: Any, name: str) -> float:
+    """``value`` (a real number) as a finite float, or a clear error: TypeError for what is not a
+    number, ValueError for NaN, inf, or an integer beyond float64 (``float(10**400)`` raises
+    OverflowError, which no caller expects)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Expected {name} to be a number, got {type(value).__name__} {value!r}.")
+    try:
+        result = float(value)
+    except OverflowError:
+        raise ValueError(
+            f"Expected {name} to be a finite number, got {shown(value)}, beyond float64."
+        ) from None
+    if not math.isfinite(result):
+        raise ValueError(f"Expected {name} to be a finite number, got {result!r}.")
+    return result
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters; a huge integer by its size (``str`` of an
+    integer past 4300 digits raises ValueError)."""
+    if isinstance(value, int) and abs(value) >= 10**limit:
+        return f"an integer of about {int(abs(value).bit_length() * math.log10(2)) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def positive_int(value: Any, name: str, minimum: int = 1) -> int:

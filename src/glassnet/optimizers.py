@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from glassnet._names import config_repr, lookup
 from glassnet._names import from_config as from_config_of
+from glassnet._validation import finite_float, shown
 
 Array = NDArray[np.floating[Any]]
 
@@ -36,16 +37,7 @@ _OWNERS: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDicti
 
 
 def _check_rate(name: str, value: float, low: float = 0.0, high: float = math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"Expected {name} to be a number, got {type(value).__name__} {value!r}.")
-    try:
-        value = float(value)
-    except OverflowError:  # an int such as 10**400
-        raise ValueError(
-            f"Expected {name} to be a finite number, got {_shown(value)}, beyond float64."
-        ) from None
-    if not math.isfinite(value):
-        raise ValueError(f"Expected {name} to be a finite number, got {value!r}.")
+    value = finite_float(value, name)  # 10**400, NaN, inf: a ValueError that says so
     if not low <= value < high:
         wanted = f"in [{low}, {high})" if math.isfinite(high) else f">= {low}"
         raise ValueError(f"Expected {name} {wanted}, got {value!r}.")
@@ -118,7 +110,7 @@ class Optimizer:
         ):
             raise ValueError(
                 f"Optimizer state: expected iterations, the step count, in [0, 2**63), got "
-                f"{_shown(iterations)}."
+                f"{shown(iterations)}."
             )
         restored: dict[str, list[Array | None]] = {}
         for slot in self.state_slots:
@@ -331,15 +323,6 @@ class Adam(Optimizer):
             "beta_2": self.beta_2,
             "epsilon": self.epsilon,
         }
-
-
-def _shown(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters; a huge integer by its size (``str`` of an int
-    past 4300 digits raises ValueError)."""
-    if isinstance(value, int) and abs(value) >= 10**limit:
-        return f"an integer of about {int(abs(value).bit_length() * math.log10(2)) + 1} digits"
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, RMSprop, Adam)}
