@@ -145,6 +145,9 @@ def test_a_250_character_name_is_saved(tmp_path) -> None:
     assert len(name) == 250
     model().save(tmp_path / name)
     assert files(tmp_path) == [name]
+    limit = "m" * 246 + ".glassnet"  # exactly NAME_MAX (255): still legal, still saved
+    model().save(tmp_path / limit)
+    assert files(tmp_path) == sorted([name, limit])
     longest = "é" * 118 + ".glassnet"  # 245 bytes in UTF-8: counted in bytes, as the disk does
     model().save(tmp_path / longest)
     np.testing.assert_array_equal(gn.load_model(tmp_path / longest).predict(X), model().predict(X))
