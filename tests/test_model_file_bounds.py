@@ -87,6 +87,12 @@ RNG_AND_STEP_CASES = {
     ),
     "unknown slot": (("compile", "slots", "velocities"), [True] * 4, r"optimizer slots"),
     "layer_rngs a list": (("layer_rngs",), [1], r"layer_rngs must be a dict by layer name"),
+    "metrics repeated": (
+        ("compile", "metrics"),
+        ["accuracy"] * 50_000,  # loaded, then computed 50,000 times at every batch
+        r"metrics must be distinct names, found 50000 entries \(1 distinct\)",
+    ),
+    "metrics not names": (("compile", "metrics"), [[1]], r"metrics must be distinct names"),
     "layer rng hostile": (
         ("layer_rngs",),
         {"dense": {"bit_generator": "PCG64", "state": {"state": -5, "inc": 1}}},

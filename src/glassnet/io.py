@@ -441,6 +441,13 @@ def _check_header(header: Any, path: str) -> None:
         and isinstance(compiled.get("metrics"), list)
     ):
         raise ModelFileError(f"{path!r}: the header's compile settings are malformed.")
+    metrics = compiled["metrics"] if compiled is not None else []
+    if not all(isinstance(m, str) for m in metrics) or len(set(metrics)) != len(metrics):
+        # each known name once: 100,000 copies of "accuracy" would be computed at every batch
+        raise ModelFileError(
+            f"{path!r}: the header's metrics must be distinct names, found {len(metrics)} entries "
+            f"({len(set(map(str, metrics)))} distinct)."
+        )
     if not isinstance(header.get("layer_rngs", {}), dict):
         raise ModelFileError(f"{path!r}: the header's layer_rngs must be a dict by layer name.")
     for where, state in [("rng", header.get("rng")), *(header.get("layer_rngs") or {}).items()]:
