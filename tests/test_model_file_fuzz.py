@@ -133,7 +133,10 @@ def test_another_models_header_is_refused(saved, tmp_path) -> None:
         (lambda h: h | {"input_features": -1}, r"input_features must be positive"),
         (lambda h: h | {"weights": 7}, r"weight arrays but the header lists 7"),
         (lambda h: h | {"compile": {"slots": 3}}, r"compile settings are malformed"),
-        (lambda h: h | {"rng": {"bit_generator": "MT19937"}}, r"describes no valid model"),
+        (
+            lambda h: h | {"rng": {"bit_generator": "MT19937"}},
+            r"random state 'rng' is not a PCG64 state",
+        ),
     ],
 )
 def test_a_changed_header_is_refused_even_when_re_signed(saved, tmp_path, change, pattern) -> None:

@@ -199,3 +199,39 @@ def test_non_finite_weights_are_not_saved(tmp_path):
     with pytest.raises(ModelFileError, match=r"holds NaN or inf .* smaller learning rate"):
         model.save(tmp_path / "m.glassnet")
     assert not (tmp_path / "m.glassnet").exists()
+
+
+def test_a_model_seeded_with_a_generator_or_a_huge_seed_saves_and_loads(tmp_path):
+    # a Generator as the seed made the JSON header fail (TypeError: ndarray is not serializable)
+    x = np.random.default_rng(0).normal(size=(4, 2))
+    for seed in (np.random.Generator(np.random.MT19937(0)), 10**50, np.int64(7)):
+        model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(2, "tanh")], seed=seed)
+        model.save(tmp_path / "m.glassnet")
+        loaded = gn.load_model(tmp_path / "m.glassnet")
+        np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+        assert loaded.seed == (7 if isinstance(seed, np.int64) else None)
+
+
+def test_save_refuses_what_load_would_refuse(tmp_path):
+    # a layer seed of 51 digits is a legal NumPy seed, but no header may hold it: said at save
+    model = gn.Sequential([gn.Input((2,)), gn.layers.Dropout(0.5, seed=10**50)])
+    with pytest.raises(ModelFileError, match=r"the header holds a 51-digit integer"):
+        model.save(tmp_path / "m.glassnet")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_initial_weights_beyond_float32_are_refused_at_build():
+    # cousin of point 15: Constant(1e39) in float32 made every kernel entry inf, silently
+
+    def make():
+        return gn.layers.Dense(1, kernel_initializer=gn.initializers.Constant(1e39))
+
+    with pytest.raises(ValueError, match=r"'dense' \(Dense\) got initial weights that are not"):
+        gn.Sequential([gn.Input((2,)), make()])
+    model = gn.Sequential([gn.layers.Dense(3), make()], seed=0)
+    with pytest.raises(ValueError, match=r"Constant\(1e39\) in float32"):
+        model.build((None, 2))
+    assert not model.built and model.input_features is None
+    assert not model.layers[0].built  # the whole build undone, not half of it
+    wide = gn.Sequential([gn.Input((2,)), make()], dtype="float64")
+    assert wide.get_weights()[0][0, 0] == 1e39

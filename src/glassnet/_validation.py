@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -31,8 +32,63 @@ def first_non_finite(array: NDArray[Any]) -> tuple[int, ...] | None:
     return tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
 
 
+def pandas_values(value: Any, what: str) -> Any:
+    """A pandas DataFrame or Series as a NumPy array; anything else unchanged.
+
+    Nullable columns (``Int64``, ``Float64``, ``boolean``) without missing values are converted
+    to their NumPy dtype (NumPy alone would make an object array of a mixed frame). Missing values
+    (NaN, ``pandas.NA``) are refused, naming each column and its count, as are columns that are not
+    numbers (text, categories, dates), by name. pandas is never imported here: only its objects
+    are looked at.
+    """
+    if not type(value).__module__.startswith("pandas") or not hasattr(value, "isna"):
+        return value
+    frame = value if getattr(value, "ndim", 0) == 2 else value.to_frame()  # (rows, columns)
+    dtypes = list(frame.dtypes)
+    other = [
+        (c, dt) for c, dt in zip(frame.columns, dtypes, strict=True) if _kind(dt) not in "biuf"
+    ]
+    if other:
+        shown = ", ".join(f"{c!r} ({dt})" for c, dt in other[:5]) + (" ..." if other[5:] else "")
+        raise TypeError(
+            f"Expected numeric {what}, but {len(other)} column(s) are not numbers: {shown}. "
+            f"Encode them as numbers first (e.g. pandas.get_dummies for categories), or drop them."
+        )
+    missing = [(c, int(n)) for c, n in frame.isna().sum().items() if n]
+    if missing:
+        shown = ", ".join(f"{c!r} ({n} of {len(frame)} rows)" for c, n in missing[:5])
+        raise ValueError(
+            f"{what} has missing values (NaN or pandas.NA) in {len(missing)} column(s): {shown}"
+            f"{' ...' if missing[5:] else ''}. Drop those rows ({what}.dropna(), and the same "
+            f"rows of the other array) or fill them in ({what}.fillna(value)) first."
+        )
+    numpy_dtype = np.result_type(*{getattr(dt, "numpy_dtype", dt) for dt in dtypes})
+    array = frame.to_numpy(dtype=numpy_dtype)
+    return array if getattr(value, "ndim", 0) == 2 else array[:, 0]
+
+
+def _kind(dtype: Any) -> str:
+    """A dtype's kind letter (``"i"``, ``"f"``, ...), pandas' extension dtypes included."""
+    kind = getattr(dtype, "kind", "O")
+    return kind if isinstance(kind, str) else "O"
+
+
+def check_cast_targets(y: NDArray[Any], dtype: np.dtype[Any], what: str = "y") -> None:
+    """Refuse targets that became inf when cast to ``dtype`` (the loss refused NaN/inf before the
+    cast, so an inf now is a number beyond float32's range, such as 1e39)."""
+    if y.dtype.kind == "f" and (bad := first_non_finite(y)) is not None:
+        raise ValueError(
+            f"Targets {what} have a value too large for {np.dtype(dtype).name} (first at row "
+            f"{bad[0]}); it holds numbers up to about {float(np.finfo(dtype).max):.4g}. Scale the "
+            f"targets (e.g. divide by their largest value) or build the model with "
+            f"dtype='float64'."
+        )
+
+
 def as_features(x: Any, dtype: np.dtype[Any], what: str = "x") -> NDArray[Any]:
-    """``x`` as a finite 2-D float array (n_samples, n_features) of ``dtype``, or a clear error."""
+    """``x`` as a finite 2-D float array (n_samples, n_features) of ``dtype``, or a clear error.
+    A pandas DataFrame is read by ``pandas_values`` (nullable columns, missing values)."""
+    x = pandas_values(x, what)
     try:
         array = np.asarray(x)
     except ValueError as error:  # ragged nested lists
@@ -80,6 +136,32 @@ def as_features(x: Any, dtype: np.dtype[Any], what: str = "x") -> NDArray[Any]:
             f"glassnet.datasets.standardize) or build the model with dtype='float64'."
         )
     return cast
+
+
+def finite_float(value: Any, name: str) -> float:
+    """``value`` (a real number) as a finite float, or a clear error: TypeError for what is not a
+    number, ValueError for NaN, inf, or an integer beyond float64 (``float(10**400)`` raises
+    OverflowError, which no caller expects)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Expected {name} to be a number, got {type(value).__name__} {value!r}.")
+    try:
+        result = float(value)
+    except OverflowError:
+        raise ValueError(
+            f"Expected {name} to be a finite number, got {shown(value)}, beyond float64."
+        ) from None
+    if not math.isfinite(result):
+        raise ValueError(f"Expected {name} to be a finite number, got {result!r}.")
+    return result
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters; a huge integer by its size (``str`` of an
+    integer past 4300 digits raises ValueError)."""
+    if isinstance(value, int) and abs(value) >= 10**limit:
+        return f"an integer of about {int(abs(value).bit_length() * math.log10(2)) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def positive_int(value: Any, name: str, minimum: int = 1) -> int:

@@ -285,8 +285,11 @@ class ModelCheckpoint(Callback):
         mode: str = "auto",
         verbose: int = 0,
     ) -> None:
+        from glassnet._files import check_suffix
+
         super().__init__()
         self.filepath = str(filepath)
+        check_suffix(self.filepath)  # .keras, .h5, ...: refused now, not after an epoch
         self.monitor = monitor
         self.save_best_only = save_best_only
         self.mode = _mode(monitor, mode)
@@ -294,6 +297,10 @@ class ModelCheckpoint(Callback):
         self.saved: list[str] = []
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        from glassnet._files import check_save_target
+
+        if "{" not in self.filepath:  # a fixed name: a FIFO, a read-only file... refused now
+            check_save_target(self.filepath)
         self.best = _worst(self.mode)
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:

@@ -23,10 +23,23 @@ Loading is for untrusted files: nothing is unpickled (``allow_pickle=False``), o
 integer arrays are read, every array's declared shape must be the one the architecture implies,
 and the total must fit in the file, so a hostile header cannot make the loader allocate much
 more memory than the file's own size. Anything wrong raises ``ModelFileError`` (a ``ValueError``)
-saying what was expected and what was found.
+saying what was expected and what was found. The loader's bounds, all checked before a layer is
+built:
+
+- only a regular file is opened (a FIFO or a device is refused, never waited on);
+- the header is at most ``MAX_HEADER_BYTES`` (1 MiB) of JSON; its integers have at most
+  ``MAX_INTEGER_DIGITS`` (40) digits, its floats are finite (no ``1e400``, ``NaN``, ``Infinity``);
+- at most ``MAX_LAYERS`` (1000) layers and ``MAX_PARAMETERS`` (10**9) parameters, and no more
+  parameters than the file's bytes can hold;
+- random-generator states are PCG64 states with every integer in its range; the optimizer's
+  slots are its own; its step count is in [0, 2**63); its state arrays are finite, and Adam's
+  second moment and RMSprop's mean square are >= 0.
 
 Saving writes a temporary file beside the target, flushes it to disk and renames it over the
 target (``os.replace``, atomic on POSIX and Windows): a crash mid-save leaves the old file intact.
+It refuses other formats' suffixes (``.keras``, ``.h5``, ``.pt``, ``.onnx``, ...), targets that
+are not regular files, read-only files and existing files that are not glassnet files, and a
+model the loader would refuse; see ``glassnet._files`` for the paths it writes and their modes.
 
 >>> import os, tempfile
 >>> import numpy as np
@@ -45,14 +58,31 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 import os
-import stat
-import tempfile
 import zipfile
 import zlib
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
+
+from glassnet._files import (
+    SEAL_PREFIX,
+    ModelFileError,
+    check_save_target,
+    file_path,
+    open_regular,
+    write_replacing,
+)
+from glassnet._header_bounds import (
+    MAX_INTEGER_DIGITS,
+    MAX_LAYERS,
+    MAX_PARAMETERS,
+    check_rng_state,
+    check_size,
+    check_slots,
+    parse_header,
+)
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -60,14 +90,16 @@ if TYPE_CHECKING:
 FORMAT = "glassnet"
 FORMAT_VERSION = 1
 HEADER_MEMBER = "header.npy"
-SEAL_PREFIX = b"glassnet-sha256:"  # the zip comment: this, then the file's SHA-256 in hex
 MAX_HEADER_BYTES = 1 << 20  # 1 MiB of JSON is far more than any architecture needs
 _ALLOWED_KINDS = "fi"  # float and signed integer arrays only: never object, never strings
-
-
-class ModelFileError(ValueError):
-    """A model file that cannot be loaded: missing, not a glassnet file, corrupt, tampered,
-    of an unknown format version, or describing something glassnet will not build."""
+__all__ = [
+    "MAX_INTEGER_DIGITS",
+    "MAX_LAYERS",
+    "MAX_PARAMETERS",
+    "ModelFileError",
+    "load_model",
+    "save_model",
+]
 
 
 # -- saving ------------------------------------------------------------------------------------
@@ -75,45 +107,33 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
     """Write ``model`` (architecture, weights, compile settings, optimizer state) to ``path``.
 
     The write is atomic: a temporary file in the same folder is renamed over ``path`` only once
-    complete, so an interrupted save leaves any earlier file untouched.
+    complete, so an interrupted save leaves any earlier file untouched. Refused before anything
+    is written (``ModelFileError``): another format's suffix (``.keras``, ``.h5``, ``.pt``,
+    ``.onnx``, ...), a target that is not a regular file (a FIFO, a device, a directory), a
+    read-only file, an existing file that is not a glassnet model file, and a model larger than
+    ``load_model`` reads (``MAX_LAYERS``, ``MAX_PARAMETERS``). See ``glassnet._files``.
     """
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise ModelFileError(
-            f"Cannot save the model to {path!r}: it is a directory. Give a file name, e.g. "
-            f"{os.path.join(path, 'model.glassnet')!r}."
-        )
+    target, info = check_save_target(path)
     model._ensure_built()
+    check_size(len(model.layers), model.count_params(), repr(os.fsdecode(path)), "save")
     header, arrays = _serialise(model)
     header["checksum"] = _checksum(header, arrays)
-    size = len(json.dumps(header, sort_keys=True).encode("utf-8"))
-    if size > MAX_HEADER_BYTES:  # load_model would refuse it: say so now, before writing
+    text = json.dumps(header).encode("utf-8")
+    if len(text) > MAX_HEADER_BYTES:  # load_model would refuse it: say so now, before writing
         raise ModelFileError(
-            f"Cannot save the model: its JSON header would be {size} bytes, more than the "
+            f"Cannot save the model: its JSON header would be {len(text)} bytes, more than the "
             f"{MAX_HEADER_BYTES} a model file may hold (a Normalization layer keeps its mean and "
             f"variance there, about 40 bytes per feature; long layer names count too). Use fewer "
             f"features or shorter names."
         )
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ModelFileError(
-            f"Cannot save the model to {path!r}: the folder {folder!r} does not exist. Create it "
-            f"first (os.makedirs)."
-        )
-    handle, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "w+b") as file:
-            _write_archive(file, header, arrays)
-            _seal(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    # what load_model would refuse is not written (a layer's seed of 50 digits, say)
+    parse_header(text, os.fsdecode(path))
+
+    def write(file: IO[bytes]) -> None:
+        _write_archive(file, header, arrays)
+        _seal(file)
+
+    write_replacing(target, info, write)
 
 
 def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -131,7 +151,8 @@ def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]
         "glassnet_version": _version(),
         "name": model.name,
         "dtype": model.dtype.name,
-        "seed": model.seed,
+        # a Generator given as the seed is not a number: its state below is what counts
+        "seed": _seed_number(model.seed),
         "input_features": model.input_features,
         "layers": [layer.get_config() for layer in model.layers],
         "weights": len(weights),
@@ -228,8 +249,19 @@ def _checksum(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> str:
 
 
 def _rng_state(rng: Any) -> dict[str, Any] | None:
+    """The generator's state when it is NumPy's default PCG64 (what ``seed=`` makes); None for
+    another bit generator (a Generator passed as the seed): the loaded model then draws afresh."""
     bit_generator = getattr(rng, "bit_generator", None)
-    return None if bit_generator is None else bit_generator.state
+    if not isinstance(bit_generator, np.random.PCG64):
+        return None
+    return bit_generator.state
+
+
+def _seed_number(seed: Any) -> int | None:
+    """The seed as the header keeps it: a whole number of at most ``MAX_INTEGER_DIGITS`` digits,
+    else None (the generator's state, saved beside it, is what the loaded model continues)."""
+    whole = isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
+    return int(seed) if whole and abs(int(seed)) < 10**MAX_INTEGER_DIGITS else None
 
 
 def _version() -> str:
@@ -245,23 +277,13 @@ def load_model(path: str | os.PathLike[str]) -> Sequential:
 
     Raises ``ModelFileError`` (a ``ValueError``) for anything that is not a sound glassnet file.
     """
-    path = os.fspath(path)
+    path = file_path(path, "the model file's path")
     try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise ModelFileError(
-            f"No model file at {path!r}. Check the path, or save one with model.save(path)."
-        ) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ModelFileError(
-            f"{path!r} is a directory; expected a .glassnet file written by model.save(path)."
-        )
-    try:
-        with open(path, "rb") as file:
-            _check_seal(file, info.st_size, path)
+        with open_regular(path) as (file, size):
+            _check_seal(file, size, path)
             file.seek(0)
             with zipfile.ZipFile(file) as archive:
-                return _load_archive(archive, info.st_size, path)
+                return _load_archive(archive, size, path)
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error) as error:
         raise ModelFileError(
             f"{path!r} is not a glassnet model file, or it is truncated or corrupt ({error}). "
@@ -281,12 +303,10 @@ def _load_archive(archive: zipfile.ZipFile, file_size: int, path: str) -> Sequen
     raw = _read_member(archive, members[HEADER_MEMBER], (None,), MAX_HEADER_BYTES, "header")
     if raw.dtype != np.uint8:
         raise ModelFileError(f"{path!r}: the header must be uint8 bytes, found {raw.dtype}.")
-    try:
-        header = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise ModelFileError(f"{path!r}: the header is not valid JSON ({error}).") from None
+    header = parse_header(raw.tobytes(), path)
     _check_header(header, path)
     model = _build_model(header, path, file_size)
+    check_slots(model, header["compile"], path)
     shapes = [p.shape for p in model._parameters]
     names = [f"weights/{i}" for i in range(len(shapes))]
     compiled = header["compile"]
@@ -416,6 +436,11 @@ def _check_header(header: Any, path: str) -> None:
         raise ModelFileError(
             f"{path!r}: dtype must be float32 or float64, got {header['dtype']!r}."
         )
+    if len(header["layers"]) > MAX_LAYERS:
+        raise ModelFileError(
+            f"{path!r}: the header declares {len(header['layers'])} layers; glassnet loads at "
+            f"most {MAX_LAYERS} (glassnet.io.MAX_LAYERS)."
+        )
     compiled = header.get("compile")
     if compiled is not None and not (
         isinstance(compiled, dict)
@@ -424,6 +449,18 @@ def _check_header(header: Any, path: str) -> None:
         and isinstance(compiled.get("metrics"), list)
     ):
         raise ModelFileError(f"{path!r}: the header's compile settings are malformed.")
+    metrics = compiled["metrics"] if compiled is not None else []
+    if not all(isinstance(m, str) for m in metrics) or len(set(metrics)) != len(metrics):
+        # each known name once: 100,000 copies of "accuracy" would be computed at every batch
+        raise ModelFileError(
+            f"{path!r}: the header's metrics must be distinct names, found {len(metrics)} entries "
+            f"({len(set(map(str, metrics)))} distinct)."
+        )
+    if not isinstance(header.get("layer_rngs", {}), dict):
+        raise ModelFileError(f"{path!r}: the header's layer_rngs must be a dict by layer name.")
+    for where, state in [("rng", header.get("rng")), *(header.get("layer_rngs") or {}).items()]:
+        if state is not None:
+            check_rng_state(state, f"{path!r}: random state {where!r}")
 
 
 def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequential:
@@ -441,6 +478,7 @@ def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequentia
         for layer in layers:
             total += layer.parameter_count_for(width)
             width = layer.output_features(width)
+        check_size(len(layers), total, repr(path), "load")
         if total * np.dtype(header["dtype"]).itemsize > file_size:
             raise ModelFileError(
                 f"{path!r}: the architecture declares {total} parameters, more than the file's "

@@ -34,10 +34,12 @@ from glassnet import training
 from glassnet._validation import (
     all_finite,
     as_features,
+    check_cast_targets,
     first_non_finite,
     float_dtype,
     input_first_message,
     metric_list,
+    pandas_values,
     positive_int,
     seed_value,
     weight_array,
@@ -53,6 +55,7 @@ from glassnet.callbacks import (
 from glassnet.layers import Input, Layer
 
 Array = NDArray[np.floating[Any]]
+NO_LAYERS = "The model has no layers; add some, e.g. model.add(Dense(1))."
 PREDICT_CHUNK = 4096  # rows per forward pass in predict/evaluate when no batch_size is given
 
 
@@ -101,22 +104,53 @@ class Sequential:
                 f"Expected a glassnet layer (e.g. glassnet.layers.Dense(4)) or glassnet.Input, "
                 f"got {type(item).__name__}."
             )
+        taken = self._names()
         if item.name is None:
             item.name = self._unique_name(item.kind.lower())
-        elif any(layer.name == item.name for layer in self.layers):
+        elif item.name in taken:
             raise ValueError(f"Layer names must be unique; {item.name!r} is already in the model.")
-        self.layers.append(item)
-        if self.input_features is not None and all(layer.built for layer in self.layers[:-1]):
+        width = self._width_so_far()
+        if self.input_features is not None and width is not None:
             # the input shape is known (Input first, or already built): make the weights now
-            self._build_layer(item, self._features_after(len(self.layers) - 1))
-            self._collect_parameters()
+            self._build_layer(item, width)
+            self.layers.append(item)
+            self._built_end = (item, item.output_features(width))
+            self._collect_parameters(item)
+        else:
+            self.layers.append(item)
+        taken.add(item.name)
+
+    def _names(self) -> set[str]:
+        """The layers' names, as a set kept beside ``layers`` (so ``add`` is not quadratic);
+        rebuilt whenever ``layers`` was changed by hand."""
+        names = getattr(self, "_name_set", None)
+        if names is None or len(names) != len(self.layers):
+            names = self._name_set = {layer.name for layer in self.layers}
+            self._name_counts: dict[str, int] = {}  # per base name, the next suffix to try
+        return names
+
+    def _width_so_far(self) -> int | None:
+        """The output width of the layers so far when all of them are built (None otherwise):
+        remembered from the last ``add`` or ``build``, so adding layer n does not walk n layers."""
+        if not self.layers:
+            return self.input_features
+        end = getattr(self, "_built_end", None)
+        if end is not None and end[0] is self.layers[-1]:
+            return end[1]
+        if all(layer.built for layer in self.layers):
+            return self._features_after(len(self.layers))
+        return None
 
     def _unique_name(self, base: str) -> str:
-        taken = {layer.name for layer in self.layers}
-        name, i = base, 0
+        """``base``, or ``base_1``, ``base_2``, ... the first not taken (as Keras names layers);
+        each base remembers where it got to, so naming n layers is not quadratic."""
+        taken = self._names()
+        i = self._name_counts.get(base, 0)
+        name = base if i == 0 else f"{base}_{i}"
         while name in taken:
             i += 1
             name = f"{base}_{i}"
+        self._name_counts[base] = i
         return name
 
     @property
@@ -132,28 +166,72 @@ class Sequential:
                 f"Expected input_shape (None, n_features) or (n_features,), got {input_shape!r}."
             )
         if not self.layers:
-            raise ValueError("The model has no layers; add some, e.g. model.add(Dense(1)).")
+            raise ValueError(NO_LAYERS)
+        before = self._snapshot()
         self.input_features = shape[-1]
         features = shape[-1]
-        for layer in self.layers:
-            self._build_layer(layer, features)
-            features = layer.output_features(features)
+        try:
+            for layer in self.layers:
+                self._build_layer(layer, features)
+                features = layer.output_features(features)
+        except BaseException:  # e.g. a layer too large: leave the model as it was
+            self._restore(before)
+            raise
+        self._built_end = (self.layers[-1], features)
         self._collect_parameters()
+
+    def _snapshot(self) -> tuple[Any, ...]:
+        """What building changes: the input width, which layers are unbuilt, the generator."""
+        unbuilt = [layer for layer in self.layers if not layer.built]
+        return self.input_features, unbuilt, self.rng.bit_generator.state
+
+    def _restore(self, snapshot: tuple[Any, ...]) -> None:
+        """Undo a build (``_snapshot``'s state): the layers it built are unbuilt again and the
+        generator rewound, so the next build draws the very same weights."""
+        self.input_features, unbuilt, state = snapshot
+        for layer in unbuilt:
+            layer.built = False
+        self.rng.bit_generator.state = state
 
     def _build_layer(self, layer: Layer, features: int) -> None:
         if not layer.built:
-            layer.build(features, self.dtype, self.rng)
+            with np.errstate(over="ignore"):  # an initial value beyond the dtype: said below
+                layer.build(features, self.dtype, self.rng)
+            if not all_finite(layer.parameters):
+                layer.built = False
+                raise ValueError(
+                    f"Layer '{layer.name}' ({layer.kind}) got initial weights that are not finite "
+                    f"in {self.dtype.name}: an initializer's value is beyond its range (e.g. "
+                    f"Constant(1e39) in float32). Use smaller initial values, or "
+                    f"dtype='float64'."
+                )
+        elif layer.input_features is not None and layer.input_features != features:
+            # a layer object built in another model: its weights are for another width
+            raise ValueError(
+                f"Layer '{layer.name}' ({layer.kind}) is already built for inputs of "
+                f"{layer.input_features} features, but here it gets {features}. Use a new layer "
+                f"object (layers are not copied when added to a second model)."
+            )
 
-    def _features_after(self, index: int) -> int:
-        features = self.input_features
+    def _features_after(self, index: int, features: int | None = None) -> int:
+        """The width after the first ``index`` layers, for inputs of ``features`` (default: the
+        model's): pure arithmetic, nothing is built."""
+        features = self.input_features if features is None else features
         for layer in self.layers[:index]:
             features = layer.output_features(features)
         return features
 
-    def _collect_parameters(self) -> None:
-        # Flat lists, fixed once built: the optimizer updates these very arrays in place.
-        self._parameters = [p for layer in self.layers for p in layer.parameters]
-        self._gradients = [g for layer in self.layers for g in layer.gradients]
+    def _collect_parameters(self, added: Layer | None = None) -> None:
+        """Flat lists, fixed once built: the optimizer updates these very arrays in place.
+        ``added``: the one layer just appended (by ``add``) to lists already collected."""
+        previous = self.layers[-2] if len(self.layers) > 1 else None
+        if added is not None and getattr(self, "_collected_end", False) is previous:
+            self._parameters.extend(added.parameters)  # not rebuilt: add stays linear
+            self._gradients.extend(added.gradients)
+        else:
+            self._parameters = [p for layer in self.layers for p in layer.parameters]
+            self._gradients = [g for layer in self.layers for g in layer.gradients]
+        self._collected_end = self.layers[-1] if self.layers else None
         if self.optimizer is not None:
             self.optimizer.build(self._parameters)
 
@@ -194,12 +272,13 @@ class Sequential:
         if loss is None:
             valid = ", ".join(repr(name) for name in losses_module.LOSSES)
             raise ValueError(f"compile() needs a loss, e.g. loss='mse'. Valid names: {valid}.")
-        self.optimizer = optimizers_module.get(optimizer)
-        self.loss = losses_module.get(loss)
+        chosen = optimizers_module.get(optimizer)
+        loss = losses_module.get(loss)  # a loss holds no state: one object may serve many models
         names = metric_list(metrics)
         for name in names:
             metrics_module.lookup("metric", name, metrics_module.METRICS)
-        self.metric_names = names
+        chosen.claim(self)  # one optimizer, one model; checked last: nothing changes on an error
+        self.optimizer, self.loss, self.metric_names = chosen, loss, names
         if self.built:
             self.optimizer.build(self._parameters)
 
@@ -213,27 +292,42 @@ class Sequential:
     # -- data --------------------------------------------------------------------------------
     def _features(self, x: ArrayLike, what: str = "x") -> Array:
         x = as_features(x, self.dtype, what)
-        if self.input_features is None:
-            self.input_features = x.shape[1]
-        self._ensure_built()
-        if x.shape[1] != self.input_features:
-            first = self.layers[0]
-            raise ValueError(
-                f"Layer '{first.name}' ({first.kind}) expects input of shape "
-                f"(batch, {self.input_features}), but {what} has shape {x.shape}. Give every "
-                f"example {self.input_features} features, or build a new model for "
-                f"{x.shape[1]} features."
-            )
+        self._check_width(x, what)
+        self._adopt_width(x)
         return x
 
+    def _check_width(self, x: Array, what: str) -> None:
+        if self.input_features is not None and x.shape[1] != self.input_features:
+            first = self.layers[0] if self.layers else None
+            where = f"Layer '{first.name}' ({first.kind})" if first is not None else "The model"
+            raise ValueError(
+                f"{where} expects input of shape (batch, {self.input_features}), but {what} has "
+                f"shape {x.shape}. Give every example {self.input_features} features, or build a "
+                f"new model for {x.shape[1]} features."
+            )
+
+    def _adopt_width(self, x: Array) -> None:
+        """Build for x's width (checked by ``_check_width``) if the model is not built yet."""
+        if not self.built:
+            self.build((self.input_features or x.shape[1],))  # unbuilt again if it fails
+
     def _data(self, x: ArrayLike, y: ArrayLike, what: str = "") -> tuple[Array, Array]:
-        x = self._features(x, "x" + what)
-        y = self.loss.prepare_targets(y, self.output_units, self.dtype)
+        """x and y checked, and then (only then) the model built for x's width: a call that
+        fails leaves an unbuilt model unbuilt."""
+        x = as_features(x, self.dtype, "x" + what)
+        self._check_width(x, "x" + what)
+        if not self.layers:
+            raise ValueError(NO_LAYERS)
+        units = self._features_after(len(self.layers), x.shape[1])
+        with np.errstate(over="ignore"):  # a target beyond float32 is reported just below
+            y = self.loss.prepare_targets(pandas_values(y, "y" + what), units, self.dtype)
+        check_cast_targets(y, self.dtype, "y" + what)
         if len(y) != len(x):
             raise ValueError(
                 f"x{what} has {len(x)} examples but y{what} has {len(y)} labels; they must have "
                 f"the same length (one target row per input row)."
             )
+        self._adopt_width(x)
         return x, y
 
     # -- the step ----------------------------------------------------------------------------
@@ -349,19 +443,26 @@ class Sequential:
         training step as a ``glassnet.trace.Trace`` (taken before its update), kept in
         ``model.traces``; see ``glassnet.explain.narrate``.
         """
-        return training.fit(  # the loop, in glassnet/training.py
-            self,
-            x,
-            y,
-            epochs=epochs,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            validation_data=validation_data,
-            validation_split=validation_split,
-            callbacks=callbacks,
-            verbose=verbose,
-            trace_every=trace_every,
-        )
+        before, steps = self._snapshot(), getattr(self.optimizer, "iterations", 0)
+        try:
+            return training.fit(  # the loop, in glassnet/training.py
+                self,
+                x,
+                y,
+                epochs=epochs,
+                batch_size=batch_size,
+                shuffle=shuffle,
+                validation_data=validation_data,
+                validation_split=validation_split,
+                callbacks=callbacks,
+                verbose=verbose,
+                trace_every=trace_every,
+            )
+        except BaseException:
+            # refused before any step (bad validation_data, batch_size, ...): as if never called
+            if before[1] and self.optimizer is not None and self.optimizer.iterations == steps:
+                self._restore(before)
+            raise
 
     # -- inference ---------------------------------------------------------------------------
     def predict(self, x: ArrayLike, batch_size: int | None = None, verbose: int = 0) -> Array:
@@ -435,7 +536,16 @@ class Sequential:
                 )
             if not np.isfinite(value).all():  # weight_array has refused non-numbers
                 raise ValueError(f"Layer '{layer.name}' {name} must be finite real numbers.")
-            arrays.append((target, value))
+            with np.errstate(over="ignore"):  # an overflow is reported just below
+                cast = value.astype(target.dtype)
+            if (bad := first_non_finite(cast)) is not None:
+                raise ValueError(
+                    f"Layer '{layer.name}' {name} has a value too large for {target.dtype.name} "
+                    f"(first at index {bad}: {float(value[bad]):g}); {target.dtype.name} holds "
+                    f"at most {float(np.finfo(target.dtype).max):.4g}. Build the model with "
+                    f"dtype='float64', or scale the weights."
+                )
+            arrays.append((target, cast))
         for target, value in arrays:
             target[...] = value
 

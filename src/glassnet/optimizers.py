@@ -19,6 +19,7 @@ array([0.95, 2.1 ])
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Any
 
 import numpy as np
@@ -26,16 +27,17 @@ from numpy.typing import NDArray
 
 from glassnet._names import config_repr, lookup
 from glassnet._names import from_config as from_config_of
+from glassnet._validation import finite_float, shown
 
 Array = NDArray[np.floating[Any]]
 
+#: each optimizer's model (weakly, both ways: kept out of the optimizer's own attributes, so
+#: copies and state comparisons do not carry it), set by ``Optimizer.claim``
+_OWNERS: weakref.WeakKeyDictionary[Any, weakref.ref[Any]] = weakref.WeakKeyDictionary()
+
 
 def _check_rate(name: str, value: float, low: float = 0.0, high: float = math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"Expected {name} to be a number, got {type(value).__name__} {value!r}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"Expected {name} to be a finite number, got {value!r}.")
+    value = finite_float(value, name)  # 10**400, NaN, inf: a ValueError that says so
     if not low <= value < high:
         wanted = f"in [{low}, {high})" if math.isfinite(high) else f">= {low}"
         raise ValueError(f"Expected {name} {wanted}, got {value!r}.")
@@ -50,6 +52,21 @@ class Optimizer:
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = learning_rate
         self.iterations = 0  # number of updates applied so far (Keras's name)
+
+    def claim(self, model: Any) -> None:
+        """Become ``model``'s optimizer. One optimizer serves one model: its state (step count,
+        moments) belongs to that model's weights, so a second live model that still trains with
+        it is refused (Keras 3 refuses the same at the second model's first ``fit``)."""
+        owner = _OWNERS[self]() if self in _OWNERS else None
+        if owner is not None and owner is not model and owner.optimizer is self:
+            raise ValueError(
+                f"This {type(self).__name__} optimizer is already compiled into another model "
+                f"({owner.name!r}); its state (step count, moments) belongs to that model's "
+                f"weights. Give each model its own optimizer, e.g. "
+                f"model.compile(optimizer={type(self).__name__}(...)) or a name such as "
+                f"optimizer={self.name!r}."
+            )
+        _OWNERS[self] = weakref.ref(model)
 
     @property
     def learning_rate(self) -> float:
@@ -66,6 +83,8 @@ class Optimizer:
 
     #: names of the per-parameter state lists (saved with the model so training resumes exactly)
     state_slots: tuple[str, ...] = ()
+    #: the slots that hold means of g**2, which the rule takes the square root of: never negative
+    nonnegative_slots: tuple[str, ...] = ()
 
     def build(self, parameters: list[Array]) -> None:
         """Make fresh state (zero moments) for these parameters; forgets any earlier state."""
@@ -84,8 +103,15 @@ class Optimizer:
         """Restore ``get_state()``'s result for these parameters (after ``build``): each array must
         have its parameter's shape; it is cast to the parameter's dtype."""
         iterations = state.get("iterations")
-        if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
-            raise ValueError(f"Optimizer state: expected iterations >= 0, got {iterations!r}.")
+        if (
+            isinstance(iterations, bool)
+            or not isinstance(iterations, int)
+            or not 0 <= iterations < 2**63
+        ):
+            raise ValueError(
+                f"Optimizer state: expected iterations, the step count, in [0, 2**63), got "
+                f"{shown(iterations)}."
+            )
         restored: dict[str, list[Array | None]] = {}
         for slot in self.state_slots:
             values = state.get(slot, [])
@@ -106,11 +132,31 @@ class Optimizer:
                         f"Optimizer state {slot!r}: expected shape {param.shape}, got "
                         f"{value.shape}."
                     )
-                arrays.append(value.astype(param.dtype, copy=True))
+                if value.dtype.kind not in "biuf":
+                    raise ValueError(
+                        f"Optimizer state {slot!r}: expected real numbers, got dtype {value.dtype}."
+                    )
+                with np.errstate(over="ignore", invalid="ignore"):
+                    value = value.astype(param.dtype, copy=True)
+                self._check_state_values(slot, len(arrays), value)
+                arrays.append(value)
             restored[slot] = arrays
         self.iterations = iterations
         for slot, arrays in restored.items():
             setattr(self, slot, arrays)
+
+    def _check_state_values(self, slot: str, index: int, value: Array) -> None:
+        if not np.isfinite(value).all():
+            raise ValueError(
+                f"Optimizer state {slot!r} array {index}: expected finite numbers of "
+                f"{value.dtype.name}, found NaN or inf (or a value beyond its range)."
+            )
+        if slot in self.nonnegative_slots and value.size and value.min() < 0:
+            raise ValueError(
+                f"Optimizer state {slot!r} array {index}: expected values >= 0 (a running mean "
+                f"of g**2, whose square root {type(self).__name__} takes), found "
+                f"{float(value.min()):g}."
+            )
 
     def apply(self, parameters: list[Array], gradients: list[Array]) -> None:
         """One update of every parameter, in place."""
@@ -181,6 +227,7 @@ class RMSprop(Optimizer):
 
     name = "rmsprop"
     state_slots = ("velocities", "averages", "momentums")
+    nonnegative_slots = ("velocities",)
 
     def __init__(
         self,
@@ -240,6 +287,7 @@ class Adam(Optimizer):
 
     name = "adam"
     state_slots = ("first_moments", "second_moments")
+    nonnegative_slots = ("second_moments",)
 
     def __init__(
         self,

@@ -1,0 +1,307 @@
+"""Model files on disk: which paths ``model.save`` may write over, and which ``load_model`` opens.
+
+Saving refuses, before anything is written:
+
+- a name ending in another format's suffix (``.keras``, ``.h5``, ``.pt``, ``.onnx``, ``.npz``,
+  ``.csv``, ... see ``FOREIGN_SUFFIXES``): that file belongs to another tool;
+- a target that is not a regular file (a directory, a FIFO, a device such as ``/dev/null``, a
+  socket): ``os.replace`` would swap it for a regular file;
+- a read-only file: one the caller could not write (``os.access``), and, for root, who may write
+  anything, one with no write bit at all (as ``rm`` asks before removing it);
+- an existing non-empty file that is not a glassnet model file (it does not end with glassnet's
+  seal): your data, a notebook or another framework's model under an unexpected name.
+
+A symbolic link is followed: the file it points to is replaced and the link keeps pointing at it.
+A new file gets the mode the umask gives (0644 under umask 022), as ``open(path, "w")`` would; a
+replaced file keeps its mode (and, where the caller may set it, its owner and group). The
+temporary file beside the target is named so that a legal file name (up to ``NAME_MAX`` bytes,
+255 on Linux) stays legal.
+
+Loading opens only regular files: a FIFO would block the reader for ever, a device would stream
+without end. The path is checked with ``stat`` before it is opened, opened without blocking, and
+checked again on the open descriptor, so a file swapped in between is caught.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import stat
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+#: the archive's comment ends with this, then the file's SHA-256 in hex (glassnet.io's seal)
+SEAL_PREFIX = b"glassnet-sha256:"
+SEAL_BYTES = len(SEAL_PREFIX) + 64
+
+#: suffixes of other tools' files, which ``model.save`` refuses to write (checked lower-case)
+FOREIGN_SUFFIXES = {
+    ".keras": "Keras",
+    ".h5": "Keras/HDF5",
+    ".hdf5": "HDF5",
+    ".pt": "PyTorch",
+    ".pth": "PyTorch",
+    ".ckpt": "a checkpoint",
+    ".onnx": "ONNX",
+    ".pb": "TensorFlow",
+    ".tflite": "TensorFlow Lite",
+    ".safetensors": "safetensors",
+    ".pkl": "pickle",
+    ".pickle": "pickle",
+    ".joblib": "joblib",
+    ".npz": "NumPy (np.savez)",
+    ".npy": "NumPy (np.save)",
+    ".csv": "CSV data",
+    ".json": "JSON",
+    ".py": "Python source",
+    ".ipynb": "a Jupyter notebook",
+}
+
+
+#: check permissions as the process acts (its effective user), where the system can
+_EFFECTIVE = os.access in os.supports_effective_ids
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded (missing, not a glassnet file, corrupt, tampered, of an
+    unknown format version, describing something glassnet will not build), or a path that
+    ``model.save`` will not write over."""
+
+
+def file_path(path: Any, what: str) -> str:
+    """``path`` (a str, bytes or ``os.PathLike``) as a str, or a clear error."""
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(
+            f"Expected {what} to be a file path (a str or pathlib.Path), got "
+            f"{type(path).__name__} {path!r}. Pass e.g. 'model.glassnet'."
+        ) from None
+    path = os.fsdecode(path)
+    if not path or "\0" in path:
+        raise ModelFileError(
+            f"Expected {what} to be a file name such as 'model.glassnet', got {path!r}."
+        )
+    return path
+
+
+def kind_of(mode: int) -> str | None:
+    """A non-regular file's kind in words ("a named pipe (FIFO)", ...); None if it is regular."""
+    if stat.S_ISREG(mode):
+        return None
+    kinds = [
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((words for test, words in kinds if test(mode)), "not a regular file")
+
+
+# -- saving ------------------------------------------------------------------------------------
+def check_suffix(path: str) -> None:
+    """Refuse a name that ends in another tool's suffix (``FOREIGN_SUFFIXES``)."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in FOREIGN_SUFFIXES:
+        stem = os.path.splitext(path)[0]
+        raise ModelFileError(
+            f"Refusing to save a glassnet model as {path!r}: {suffix!r} is the suffix of "
+            f"{FOREIGN_SUFFIXES[suffix]} files, and glassnet's file is not one (it would replace "
+            f"such a file with glassnet's format). Use the .glassnet suffix, e.g. "
+            f"{stem + '.glassnet'!r}."
+        )
+
+
+def check_save_target(path: Any) -> tuple[str, os.stat_result | None]:
+    """Everything ``model.save(path)`` checks before writing; returns the file to replace
+    (symbolic links resolved) and its ``stat`` (None when it does not exist yet)."""
+    path = file_path(path, "the path to save to")
+    check_suffix(path)
+    if os.path.basename(path) in ("", ".", ".."):
+        raise ModelFileError(
+            f"Cannot save the model to {path!r}: it names a folder. Give a file name, e.g. "
+            f"{os.path.join(path, 'model.glassnet')!r}."
+        )
+    target = os.path.realpath(path)  # through symbolic links: the file they point to
+    check_suffix(target)
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise ModelFileError(
+            f"Cannot save the model to {path!r}: the folder {folder!r} does not exist. Create it "
+            f"first (os.makedirs)."
+        )
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as error:  # a loop of symbolic links, a name too long, ...
+        raise ModelFileError(
+            f"Cannot save the model to {path!r}: {error.strerror or error}. Give a plain file "
+            f"name such as 'model.glassnet'."
+        ) from None
+    if info is not None:
+        _check_replaceable(path, target, info)
+    if not os.access(folder, os.W_OK | os.X_OK, effective_ids=_EFFECTIVE):
+        raise ModelFileError(
+            f"Cannot save the model to {path!r}: the folder {folder!r} is not writable. Choose "
+            f"a folder you can write to."
+        )
+    return target, info
+
+
+def _check_replaceable(path: str, target: str, info: os.stat_result) -> None:
+    kind = kind_of(info.st_mode)
+    if kind == "a directory":
+        raise ModelFileError(
+            f"Cannot save the model to {path!r}: it is a directory. Give a file name, e.g. "
+            f"{os.path.join(path, 'model.glassnet')!r}."
+        )
+    if kind is not None:
+        raise ModelFileError(
+            f"Cannot save the model to {path!r}: it is {kind}, not a regular file, and glassnet "
+            f"leaves it alone. Save to a file name such as 'model.glassnet'."
+        )
+    if not info.st_mode & 0o222 or not os.access(target, os.W_OK, effective_ids=_EFFECTIVE):
+        raise ModelFileError(
+            f"Cannot save the model to {path!r}: the file is read-only (mode "
+            f"{stat.S_IMODE(info.st_mode):#o}), and glassnet does not replace a file you could "
+            f"not write. Make it writable (chmod u+w) or remove it first, or choose another name."
+        )
+    if info.st_size > 0 and not is_glassnet_file(target):
+        raise ModelFileError(
+            f"Cannot save the model to {path!r}: that file exists and is not a glassnet model "
+            f"file ({info.st_size} bytes that do not end with glassnet's seal), so saving would "
+            f"destroy it. Choose another name, or remove the file first if you mean to replace "
+            f"it."
+        )
+
+
+def is_glassnet_file(path: str) -> bool:
+    """True when the regular file ``path`` ends with glassnet's seal (a quick look, no checks)."""
+    try:
+        with open_regular(path) as (file, size):
+            if size < SEAL_BYTES:
+                return False
+            file.seek(size - SEAL_BYTES)
+            return file.read(len(SEAL_PREFIX)) == SEAL_PREFIX
+    except (OSError, ModelFileError):
+        return False
+
+
+def _temporary_name(folder: str, base: str) -> str:
+    """``.<base>.<random>.tmp`` in ``folder``, with ``base`` shortened so that the whole name
+    stays within the folder's NAME_MAX (counted in bytes, as the file system counts it)."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - not POSIX
+        limit = 255
+    tail = f".{secrets.token_hex(4)}.tmp"
+    room = limit - 1 - len(tail)
+    while len(os.fsencode(base)) > room:
+        base = base[:-1]
+    return os.path.join(folder, f".{base}{tail}")
+
+
+def write_replacing(
+    target: str, info: os.stat_result | None, write: Callable[[IO[bytes]], None]
+) -> None:
+    """Write a new file with ``write(file)`` beside ``target``, flush it to disk, then rename it
+    over ``target`` (atomic): a crash leaves the old file whole. ``info`` is ``target``'s stat
+    (None if new): its mode, owner and group are kept."""
+    folder, base = os.path.split(target)
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        temporary = _temporary_name(folder, base)
+        try:
+            handle = os.open(temporary, flags, 0o666)  # the umask applies, as for open(..., "w")
+            break
+        except FileExistsError:  # pragma: no cover - 32 random bits taken: try another
+            continue
+    else:  # pragma: no cover
+        raise ModelFileError(f"Could not create a temporary file in {folder!r}.")
+    try:
+        with os.fdopen(handle, "w+b") as file:
+            if info is not None and hasattr(os, "fchown"):  # POSIX
+                with contextlib.suppress(OSError):  # only root (or the owner, its groups) may
+                    os.fchown(file.fileno(), info.st_uid, info.st_gid)
+                os.fchmod(file.fileno(), stat.S_IMODE(info.st_mode) & 0o777)
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        try:  # the target may have become a FIFO meanwhile: look again just before the rename
+            now = os.stat(target)
+        except FileNotFoundError:
+            pass
+        else:
+            _check_replaceable(target, target, now)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: str) -> None:
+    """Flush the rename itself to disk (POSIX); harmless where folders cannot be opened."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows
+        return
+    try:
+        os.fsync(handle)
+    except OSError:  # pragma: no cover - some file systems refuse
+        pass
+    finally:
+        os.close(handle)
+
+
+# -- loading -----------------------------------------------------------------------------------
+@contextlib.contextmanager
+def open_regular(path: str) -> Iterator[tuple[IO[bytes], int]]:
+    """Open the regular file ``path`` for reading: ``(file, size)``. Anything else (missing, a
+    directory, a FIFO, a device, a socket) is refused with ``ModelFileError`` without blocking."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ModelFileError(
+            f"No model file at {path!r}. Check the path, or save one with model.save(path)."
+        ) from None
+    except OSError as error:
+        raise ModelFileError(f"Could not read the model file {path!r}: {error}.") from None
+    _check_readable_kind(path, info.st_mode)
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # POSIX: opening a FIFO must not wait
+    flags = os.O_RDONLY | nonblocking | getattr(os, "O_NOCTTY", 0)
+    try:
+        handle = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise ModelFileError(f"No model file at {path!r} (it was just removed).") from None
+    except OSError as error:
+        raise ModelFileError(f"Could not read the model file {path!r}: {error}.") from None
+    try:
+        info = os.fstat(handle)  # the file actually opened, not the one stat saw
+        _check_readable_kind(path, info.st_mode)
+        if nonblocking:
+            os.set_blocking(handle, True)
+        file = os.fdopen(handle, "rb")
+    except BaseException:
+        os.close(handle)
+        raise
+    with file:
+        yield file, info.st_size
+
+
+def _check_readable_kind(path: str, mode: int) -> None:
+    kind = kind_of(mode)
+    if kind == "a directory":
+        raise ModelFileError(
+            f"{path!r} is a directory; expected a .glassnet file written by model.save(path)."
+        )
+    if kind is not None:
+        raise ModelFileError(
+            f"{path!r} is {kind}, not a regular file; glassnet reads model files only from "
+            f"regular files (a pipe or a device could block or never end). Copy it to a file "
+            f"first."
+        )

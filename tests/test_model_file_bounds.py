@@ -1,0 +1,268 @@
+"""Hostile model-file headers meet the loader's bounds (issue 14, points 7 and 8, and cousins).
+
+Each file here is forged the way an attacker would: the checksum and the seal recomputed, so
+only the loader's own checks stand between the header and the model. Every one is refused with
+``ModelFileError`` (never OverflowError, a bare ValueError from json, an IndexError, or a number
+that loads and explodes later), quickly.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import io as model_io
+from glassnet.io import MAX_LAYERS, MAX_PARAMETERS, ModelFileError
+from helpers import header_of, read_members, write_members
+
+X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+
+
+@pytest.fixture(scope="module")
+def arrays(tmp_path_factory) -> dict[str, np.ndarray]:
+    """The members of a small trained Adam model's file (with its optimizer moments)."""
+    model = gn.Sequential(
+        [gn.Input((2,)), gn.layers.Dense(3, "tanh"), gn.layers.Dense(1, "sigmoid")], seed=0
+    )
+    model.compile("adam", "binary_crossentropy")
+    model.fit(X, np.array([0, 1, 1, 0]), epochs=2, verbose=0)
+    path = tmp_path_factory.mktemp("bounds") / "m.glassnet"
+    model.save(path)
+    return read_members(path)
+
+
+def forged(tmp_path, arrays, header=None, text=None):
+    """A sealed file of ``arrays`` with ``header`` re-signed (or the raw header ``text``)."""
+    arrays = dict(arrays)
+    if text is not None:
+        arrays["header"] = np.frombuffer(text.encode(), np.uint8)
+        return write_members(tmp_path / "forged.glassnet", arrays)
+    body = {name: array for name, array in arrays.items() if name != "header"}
+    header = dict(header)
+    header["checksum"] = model_io._checksum(header, body)
+    return write_members(tmp_path / "forged.glassnet", arrays, header)
+
+
+def changed(header: dict, keys: tuple, value) -> dict:
+    header = copy.deepcopy(header)
+    *path, last = keys
+    field = header
+    for key in path:
+        field = field[key]
+    field[last] = value
+    return header
+
+
+#: (keys to the field, hostile value, the refusal's words); each loaded or crashed before
+RNG_AND_STEP_CASES = {
+    "rng state 2**129": (("rng", "state", "state"), 2**129, r"state.state must be an integer in"),
+    "rng state negative": (("rng", "state", "inc"), -1, r"state.inc must be an integer in"),
+    "rng has_uint32 2**70": (("rng", "has_uint32"), 2**70, r"has_uint32 must be an integer"),
+    "rng uinteger 2**40": (("rng", "uinteger"), 2**40, r"uinteger must be an integer in"),
+    "rng state a float": (("rng", "state", "state"), 1.5, r"state.state must be an integer"),
+    "iterations 10**30": (("compile", "iterations"), 10**30, r"iterations, the step count, in"),
+    "iterations negative": (("compile", "iterations"), -1, r"iterations, the step count, in"),
+    "lr 10**39 as an int": (
+        ("compile", "optimizer", "learning_rate"),
+        10**39 * 10**39,  # 79 digits: over the header's integer bound
+        r"79-digit integer",
+    ),
+    "beta_1 1.5": (("compile", "optimizer", "beta_1"), 1.5, r"beta_1 in \[0.0, 1.0\)"),
+    "slots for 10 weights": (
+        ("compile", "slots", "first_moments"),
+        [True] * 10,  # used to index past the 4 weights: IndexError
+        r"optimizer slots should be \['first_moments', 'second_moments'\], each a list of "
+        r"true/false flags, one per array \({'first_moments': 4, 'second_moments': 4}\)",
+    ),
+    "slots not bools": (
+        ("compile", "slots", "second_moments"),
+        [1, 1, 1, 1],
+        r"each a list of true/false flags",
+    ),
+    "unknown slot": (("compile", "slots", "velocities"), [True] * 4, r"optimizer slots"),
+    "layer_rngs a list": (("layer_rngs",), [1], r"layer_rngs must be a dict by layer name"),
+    "metrics repeated": (
+        ("compile", "metrics"),
+        ["accuracy"] * 50_000,  # loaded, then computed 50,000 times at every batch
+        r"metrics must be distinct names, found 50000 entries \(1 distinct\)",
+    ),
+    "metrics not names": (("compile", "metrics"), [[1]], r"metrics must be distinct names"),
+    "layer rng hostile": (
+        ("layer_rngs",),
+        {"dense": {"bit_generator": "PCG64", "state": {"state": -5, "inc": 1}}},
+        r"random state 'dense' is not a PCG64 state",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("keys", "value", "message"), RNG_AND_STEP_CASES.values(), ids=list(RNG_AND_STEP_CASES)
+)
+def test_out_of_range_integers_and_fields_are_refused(arrays, tmp_path, keys, value, message):
+    path = forged(tmp_path, arrays, changed(header_of(arrays), keys, value))
+    with pytest.raises(ModelFileError, match=message) as info:
+        gn.load_model(path)
+    assert "\n" not in str(info.value)
+
+
+def test_numbers_json_cannot_hold_are_refused_as_model_file_errors(arrays, tmp_path) -> None:
+    text = json.dumps(header_of(arrays))
+    assert '"iterations": 2' in text and '"learning_rate": 0.001' in text
+    cases = {
+        # Python's int() refuses 4300+ digits with a bare ValueError, which escaped before
+        '"iterations": ' + "9" * 5000: r"5000-digit integer; a glassnet header's integers",
+        '"iterations": -' + "9" * 50: r"50-digit integer",
+        '"learning_rate": 1e400': r"the number 1e400, beyond float64's range",
+        '"learning_rate": -1e400': r"the number -1e400, beyond float64's range",
+        '"learning_rate": NaN': r"the header holds NaN; JSON numbers must be finite",
+        '"learning_rate": Infinity': r"the header holds Infinity",
+    }
+    for replacement, message in cases.items():
+        key = replacement.split(":")[0]
+        original = '"iterations": 2' if key == '"iterations"' else '"learning_rate": 0.001'
+        path = forged(tmp_path, arrays, text=text.replace(original, replacement))
+        start = time.perf_counter()
+        with pytest.raises(ModelFileError, match=message):
+            gn.load_model(path)
+        assert time.perf_counter() - start < 1
+
+
+def test_optimizer_state_must_be_finite_and_non_negative_where_the_rule_needs_it(
+    arrays, tmp_path
+) -> None:
+    header = header_of(arrays)
+    cases = {
+        "optimizer/first_moments/0": (np.inf, r"'first_moments' array 0: expected finite"),
+        "optimizer/second_moments/1": (np.nan, r"'second_moments' array 1: expected finite"),
+        "optimizer/second_moments/0": (-1.0, r"'second_moments' array 0: expected values >= 0"),
+    }
+    for name, (value, message) in cases.items():
+        hostile = dict(arrays)
+        hostile[name] = np.full_like(arrays[name], value)
+        with pytest.raises(ModelFileError, match=message):
+            gn.load_model(forged(tmp_path, hostile, header))
+    # float64 moments beyond float32 turned into inf on the cast: refused as well
+    hostile = dict(arrays)
+    hostile["optimizer/first_moments/0"] = np.full(arrays["optimizer/first_moments/0"].shape, 1e300)
+    with pytest.raises(ModelFileError, match=r"beyond its range"):
+        gn.load_model(forged(tmp_path, hostile, header))
+    # Adam's first moment (a mean of g) may be negative: a sound file still loads
+    fine = dict(arrays)
+    fine["optimizer/first_moments/0"] = -np.abs(arrays["optimizer/first_moments/0"]) - 1
+    gn.load_model(forged(tmp_path, fine, header))
+
+
+def test_rmsprop_mean_square_and_momentum_state_are_checked(tmp_path) -> None:
+    model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1)], seed=0)
+    model.compile(gn.RMSprop(0.01, momentum=0.5), "mse")
+    model.fit(X, np.ones(4), epochs=1, verbose=0)
+    state = model.optimizer.get_state()
+    bad = copy.deepcopy(state)
+    bad["velocities"][0] = -state["velocities"][0] - 1
+    with pytest.raises(ValueError, match=r"'velocities' array 0: expected values >= 0 .*RMSprop"):
+        model.optimizer.set_state(bad, model._parameters)
+    bad = copy.deepcopy(state)
+    bad["momentums"][1] = np.full_like(state["momentums"][1], np.inf)
+    with pytest.raises(ValueError, match=r"'momentums' array 1: expected finite"):
+        model.optimizer.set_state(bad, model._parameters)
+    bad = copy.deepcopy(state)
+    bad["velocities"][0] = np.array([["x"], ["y"]])
+    with pytest.raises(ValueError, match=r"expected real numbers, got dtype <U1"):
+        model.optimizer.set_state(bad, model._parameters)
+    model.optimizer.set_state(state, model._parameters)  # the real state still restores
+
+
+def test_huge_integer_hyperparameters_through_the_api_are_refused_clearly() -> None:
+    # float(10**400) raises OverflowError, which escaped from every optimizer's constructor
+    for make in (
+        lambda: gn.SGD(learning_rate=10**400),
+        lambda: gn.Adam(epsilon=10**400),
+        lambda: gn.RMSprop(rho=-(10**400)),
+    ):
+        with pytest.raises(ValueError, match=r"an integer of about 401 digits, beyond float64"):
+            make()
+    with pytest.raises(ValueError, match=r"learning_rate to be a finite number"):
+        gn.SGD(learning_rate=1e400)
+
+
+# -- point 8: the architecture's size, bounded before anything is built ------------------------
+def deflated(tmp_path, arrays, header) -> tuple:
+    """A small deflate-compressed, re-signed file: a big header in few bytes."""
+    body = {name: array for name, array in arrays.items() if name != "header"}
+    header = dict(header)
+    header["checksum"] = model_io._checksum(header, body)
+    path = tmp_path / "deflated.glassnet"
+    text = np.frombuffer(json.dumps(header, separators=(",", ":")).encode(), np.uint8)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.comment = model_io.SEAL_PREFIX + b"0" * 64
+        for name, array in {"header": text, **body}.items():
+            with archive.open(name + ".npy", "w") as member:
+                np.lib.format.write_array(member, array)
+    with open(path, "r+b") as file:
+        model_io._seal(file)
+    return path, path.stat().st_size
+
+
+def test_thirty_thousand_layers_in_a_small_file_are_refused_at_once(arrays, tmp_path) -> None:
+    # a 6 kB file declaring 30,000 layers took 214 s to load (Sequential.add was quadratic)
+    header = header_of(arrays)
+    filler = [{"class_name": "dropout", "rate": 0}] * 30_000  # under the 1 MiB header bound
+    header["layers"] = header["layers"][:1] + filler + header["layers"][1:]
+    path, size = deflated(tmp_path, arrays, header)
+    assert size < 10_000
+    start = time.perf_counter()
+    with pytest.raises(ModelFileError, match=r"declares 30002 layers; glassnet loads at most"):
+        gn.load_model(path)
+    assert time.perf_counter() - start < 1
+
+
+def test_the_layer_limit_itself_loads_quickly(arrays, tmp_path) -> None:
+    header = header_of(arrays)
+    filler = [{"class_name": "Activation", "activation": {"name": "relu"}}] * (MAX_LAYERS - 2)
+    header["layers"] = header["layers"][:1] + filler + header["layers"][1:]
+    path, _ = deflated(tmp_path, arrays, header)
+    start = time.perf_counter()
+    model = gn.load_model(path)
+    assert len(model.layers) == MAX_LAYERS
+    assert time.perf_counter() - start < 5
+    model.layers.append(gn.layers.Activation("relu"))  # one past the limit: save refuses it
+    with pytest.raises(ModelFileError, match=rf"has {MAX_LAYERS + 1} layers; .* at most"):
+        model.save(tmp_path / "more.glassnet")
+
+
+def test_parameters_are_bounded_by_the_limit_and_by_the_file_size(arrays, tmp_path) -> None:
+    header = header_of(arrays)
+    header["layers"][0]["units"] = MAX_PARAMETERS  # 2 * 10**9 kernel + 10**9 bias
+    path, _ = deflated(tmp_path, arrays, header)
+    with pytest.raises(ModelFileError, match=r"declares 4000000001 parameters; .* at most"):
+        gn.load_model(path)
+    header["layers"][0]["units"] = 10_000  # under the limit, but more than the file holds
+    path, size = deflated(tmp_path, arrays, header)
+    with pytest.raises(ModelFileError, match=rf"more than the file's {size} bytes can hold"):
+        gn.load_model(path)
+
+
+def test_sequential_add_is_linear_in_the_number_of_layers() -> None:
+    # 4000 layers took 4.9 s (each add scanned every name, and every layer for `built`)
+    start = time.perf_counter()
+    layers = [gn.layers.Activation("relu") for _ in range(20_000)]
+    model = gn.Sequential([gn.Input((2,)), *layers])
+    assert time.perf_counter() - start < 5
+    assert model.built and len(model._parameters) == 0
+    names = [layer.name for layer in model.layers]
+    assert names[:3] == ["activation", "activation_1", "activation_2"]
+    assert names[-1] == "activation_19999" and len(set(names)) == 20_000
+    with pytest.raises(ValueError, match=r"'activation_7' is already in the model"):
+        model.add(gn.layers.Activation("relu", name="activation_7"))
+    # with weights, added one by one after the input: every parameter collected, in order
+    dense = gn.Sequential([gn.Input((3,))], seed=0)
+    for units in (4, 5, 2):
+        dense.add(gn.layers.Dense(units))
+    assert [w.shape for w in dense.get_weights()] == [(3, 4), (4,), (4, 5), (5,), (5, 2), (2,)]
+    assert dense._parameters == [p for layer in dense.layers for p in layer.parameters]
