@@ -226,3 +226,35 @@ def test_from_logits_gradient_is_exact_for_soft_targets_off_by_less_than_1e3() -
     np.testing.assert_allclose(
         loss.gradient(y, z), _central_differences(loss, y, z), rtol=1e-7, atol=1e-10
     )
+
+
+def test_values_beyond_the_float_range_get_a_message_not_inf() -> None:
+    """(1e200)**2 is inf in float64; 1e39 is inf in float32: both used to come back silently."""
+    big = np.array([[1e200], [0.0]])
+    with pytest.raises(ValueError, match=re.escape("MeanSquaredError's loss overflowed float64")):
+        gn.MeanSquaredError()(np.zeros(2), big)
+    assert gn.MeanSquaredError().gradient(np.zeros(2), big)[0, 0] == 1e200
+    huge = np.array([[3e38], [-3e38]], dtype=np.float32)
+    with pytest.raises(ValueError, match="HalfSumSquaredError's gradient overflowed float32"):
+        gn.HalfSumSquaredError().gradient(-huge, huge)
+    message = "Targets y hold a value too large for float32 (largest |y| 1e+39)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        gn.MeanSquaredError()(np.array([1e39, 0.0]), np.zeros(2, dtype=np.float32))
+    model = gn.Sequential([gn.Input((1,)), gn.layers.Dense(1)], seed=0)  # float32
+    model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=re.escape(message)):  # fit: the same preparation
+        model.fit(np.ones((2, 1)), np.array([1e39, 0.0]), verbose=0)
+
+
+def test_a_hundred_thousand_classes_and_a_big_batch() -> None:
+    """Sparse labels were one-hot encoded as np.eye(k)[labels]: a (k, k) matrix, 40 GB here."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 100_000, size=8)
+    a = np.full((8, 100_000), 1e-5)
+    expected = -np.log(1e-5)
+    assert gn.SparseCategoricalCrossEntropy()(labels, a) == pytest.approx(expected, rel=1e-12)
+    onehot = np.zeros_like(a)
+    onehot[np.arange(8), labels] = 1
+    assert gn.CategoricalCrossEntropy()(onehot, a) == pytest.approx(expected)
+    y, a = rng.integers(0, 2, size=200_000), rng.random(200_000)
+    assert 0 < gn.BinaryCrossEntropy()(y, a) < 20

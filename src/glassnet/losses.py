@@ -82,12 +82,29 @@ class Loss:
 
     def __call__(self, y_true: ArrayLike, y_pred: ArrayLike) -> float:
         """C for targets ``y_true`` and outputs ``y_pred``, prepared as ``fit`` prepares them."""
-        return self.compute(*self.prepare(y_true, y_pred))
+        y, a = self.prepare(y_true, y_pred)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
+            value = self.compute(y, a)
+        if not np.isfinite(value):
+            raise ValueError(self._overflow_message("loss", a))
+        return value
 
     def gradient(self, y_true: ArrayLike, y_pred: ArrayLike) -> Array:
         """dC/da (or dC/dz with ``from_logits``), shape of y_pred."""
         shape = np.shape(y_pred)
-        return self.compute_gradient(*self.prepare(y_true, y_pred)).reshape(shape)
+        y, a = self.prepare(y_true, y_pred)
+        with np.errstate(over="ignore", invalid="ignore"):
+            grad = self.compute_gradient(y, a)
+        if not np.isfinite(grad).all():
+            raise ValueError(self._overflow_message("gradient", a))
+        return grad.reshape(shape)
+
+    def _overflow_message(self, what: str, a: Array) -> str:
+        return (
+            f"{type(self).__name__}'s {what} overflowed {a.dtype.name} on these values (largest "
+            f"|y_pred| {float(np.abs(a).max()):g}). Scale the targets and outputs, or pass "
+            f"float64 arrays."
+        )
 
     def prepare(self, y_true: ArrayLike, y_pred: ArrayLike) -> tuple[Array, Array]:
         """(y, a): the outputs as a 2-D float array (n, k) and the targets prepared for them by
@@ -130,7 +147,15 @@ class Loss:
                 f"the model's output, got shape {y.shape}."
                 + _label_hint(y, units, self.target_kind)
             )
-        return y.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):  # float64 -> float32 overflow is reported below
+            cast = y.astype(dtype, copy=False)
+        if cast is not y and cast.dtype.kind == "f" and not np.isfinite(cast).all():
+            raise ValueError(
+                f"Targets y hold a value too large for {np.dtype(dtype).name} (largest "
+                f"|y| {float(np.abs(y).max()):g}). Scale the targets, or use float64 (a "
+                f"model built with dtype='float64', or float64 predictions)."
+            )
+        return cast
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "from_logits": self.from_logits}
@@ -396,7 +421,9 @@ class SparseCategoricalCrossEntropy(CategoricalCrossEntropy):
                 "SparseCategoricalCrossEntropy expects whole-number class labels, got fractional "
                 "values. Use CategoricalCrossEntropy for soft targets."
             )
-        return np.eye(units, dtype=dtype)[labels]  # (n, k) one-hot
+        onehot = np.zeros((len(labels), units), dtype=dtype)  # (n, k); not eye(k)[labels],
+        onehot[np.arange(len(labels)), labels] = 1  # which would build a (k, k) matrix first
+        return onehot
 
 
 LOSSES: dict[str, type[Loss]] = {
