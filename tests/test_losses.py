@@ -258,3 +258,20 @@ def test_a_hundred_thousand_classes_and_a_big_batch() -> None:
     assert gn.CategoricalCrossEntropy()(onehot, a) == pytest.approx(expected)
     y, a = rng.integers(0, 2, size=200_000), rng.random(200_000)
     assert 0 < gn.BinaryCrossEntropy()(y, a) < 20
+
+
+def test_an_overflowing_network_with_cce_is_reported_as_diverged() -> None:
+    """A NaN output row in fit is divergence (TerminateOnNaN's message), not "expects
+    probabilities": the row check leaves non-finite rows to the NaN loss."""
+    l2 = gn.regularizers.L2(1.0)
+    hidden = [gn.layers.Dense(8, kernel_regularizer=l2) for _ in range(6)]
+    model = gn.Sequential(
+        [gn.Input((2,)), *hidden, gn.layers.Dense(3, "softmax")],
+        dtype="float64",
+        seed=0,
+    )
+    model.compile(gn.SGD(10.0), "sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).normal(size=(40, 2))
+    with pytest.raises(gn.callbacks.TrainingDivergedError, match="Training diverged at epoch"):
+        model.fit(x, np.arange(40) % 3, epochs=200, batch_size=40, verbose=0)
+    assert np.isnan(gn.CategoricalCrossEntropy().compute(np.eye(2), np.full((2, 2), np.nan)))

@@ -37,6 +37,11 @@ error for any other shape. ``compute(y, a)`` is the same number on targets alrea
 0.25
 >>> MeanSquaredError()(np.array([[0.0], [1.0]]), np.array([[0.5], [0.5]]))
 0.25
+>>> probs = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7]])
+>>> round(SparseCategoricalCrossEntropy()([0, 1, 2], probs), 4)  # -mean(log [0.8, 0.7, 0.7])
+0.3122
+>>> round(CategoricalCrossEntropy()([[1, 0]], [[0.9, 0.3]]), 4)  # rescaled: -log(0.9 / 1.2)
+0.2877
 """
 
 from __future__ import annotations
@@ -359,8 +364,12 @@ class CategoricalCrossEntropy(Loss):
     def _row_sums(self, a: Array) -> Array:
         """Each row's sum s (n, 1), after refusing rows that are not probabilities."""
         total = a.sum(axis=1, keepdims=True)  # (n, 1)
-        if a.min() < 0 or not (total > 0).all():
-            row = int(np.argmax((a < 0).any(axis=1) | ~(total[:, 0] > 0)))
+        if not a.min() >= 0 or not (total > 0).all():
+            # a NaN row (an overflowed network in fit) passes: its NaN loss stops training
+            bad = ((a < 0).any(axis=1) | ~(total[:, 0] > 0)) & np.isfinite(total[:, 0])
+            if not bad.any():
+                return total
+            row = int(np.argmax(bad))
             raise ValueError(
                 f"{type(self).__name__} expects probabilities (non-negative, each row with a "
                 f"positive sum), but row {row} of the output is {a[row].tolist()[:10]}. Give the "
