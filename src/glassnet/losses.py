@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from glassnet._names import from_config as from_config_of
 from glassnet._names import lookup
+from glassnet._targets import as_numeric, label_hint, predictions
 
 Array = NDArray[np.floating[Any]]
 EPSILON = 1e-7
@@ -114,7 +115,7 @@ class Loss:
     def prepare(self, y_true: ArrayLike, y_pred: ArrayLike) -> tuple[Array, Array]:
         """(y, a): the outputs as a 2-D float array (n, k) and the targets prepared for them by
         ``prepare_targets``, the same preparation ``fit`` makes once for all its batches."""
-        a = _predictions(y_pred, type(self).__name__, self.elementwise)
+        a = predictions(y_pred, type(self).__name__, self.elementwise)
         y = self.prepare_targets(y_true, a.shape[1], a.dtype)
         if len(y) != len(a):
             raise ValueError(
@@ -143,14 +144,13 @@ class Loss:
 
     def prepare_targets(self, y: NDArray[Any], units: int, dtype: np.dtype[Any]) -> Array:
         """Check y against an output of ``units`` units; return it as the loss wants it."""
-        y = _as_numeric(y, "y")
+        y = as_numeric(y, "y")
         if y.ndim == 1 and units == 1:
             y = y.reshape(-1, 1)
         if y.ndim != 2 or y.shape[1] != units:
             raise ValueError(
                 f"{type(self).__name__} expects targets y of shape (n_samples, {units}) to match "
-                f"the model's output, got shape {y.shape}."
-                + _label_hint(y, units, self.target_kind)
+                f"the model's output, got shape {y.shape}." + label_hint(y, units, self.target_kind)
             )
         with np.errstate(over="ignore"):  # float64 -> float32 overflow is reported below
             cast = y.astype(dtype, copy=False)
@@ -167,51 +167,6 @@ class Loss:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
-
-
-def _as_numeric(y: Any, what: str) -> NDArray[Any]:
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise TypeError(
-            f"Expected numeric targets {what}, got an array of dtype {y.dtype}. "
-            f"Convert them with np.asarray({what}, dtype=float), or encode text labels as "
-            f"integers."
-        )
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise ValueError(f"Targets {what} contain NaN or infinity; clean or drop those rows.")
-    return y
-
-
-def _predictions(y_pred: Any, who: str, elementwise: bool) -> Array:
-    """y_pred as a finite 2-D float array (n, k); a 1-D one is a column for elementwise losses."""
-    a = np.asarray(y_pred)
-    if a.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{who} expects numeric predictions y_pred, got an array of dtype {a.dtype}. Pass the "
-            f"model's outputs, e.g. model.predict(x)."
-        )
-    if a.ndim == 1 and elementwise:
-        a = a.reshape(-1, 1)
-    if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] == 0:
-        one = " For a single example use y_pred.reshape(1, -1)." if a.ndim == 1 else ""
-        raise ValueError(
-            f"{who} expects predictions y_pred of shape (n_samples, n_outputs) with at least one "
-            f"of each, got shape {a.shape}.{one}"
-        )
-    if a.dtype.kind != "f" or a.dtype.itemsize < 4:
-        a = a.astype(np.float64 if a.dtype.kind != "f" else np.float32)
-    if not np.isfinite(a).all():
-        raise ValueError(f"{who} got NaN or infinity in y_pred; the loss of those is undefined.")
-    return a
-
-
-def _label_hint(y: NDArray[Any], units: int, kind: str) -> str:
-    if kind == "dense" and units > 1 and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
-        return (
-            " These look like integer class labels: use SparseCategoricalCrossEntropy, or one-hot "
-            "encode them (np.eye(n_classes)[labels])."
-        )
-    return ""
 
 
 class MeanSquaredError(Loss):
@@ -409,7 +364,7 @@ class SparseCategoricalCrossEntropy(CategoricalCrossEntropy):
     target_kind = "labels"
 
     def prepare_targets(self, y: NDArray[Any], units: int, dtype: np.dtype[Any]) -> Array:
-        y = _as_numeric(y, "y")
+        y = as_numeric(y, "y")
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim != 1:
