@@ -287,3 +287,71 @@ def test_metric_shapes_keras_would_broadcast_are_refused(function, y, a, message
 def test_a_metric_refuses_text() -> None:
     with pytest.raises(TypeError, match="binary_accuracy expects numeric y_true, got an array"):
         metrics.binary_accuracy(np.array(["<b>1</b>", "0"]), np.array([0.9, 0.1]))
+
+
+# -- the cases of Keras's own test files -------------------------------------------------------
+# keras/src/losses/losses_test.py and keras/src/metrics/accuracy_metrics_test.py (Keras 3.15.1):
+# their inputs, the number their test asserts (and to how many places), and Keras run live here.
+_KERAS_PRED = np.array([[0.9, 0.05, 0.05], [0.5, 0.89, 0.6], [0.05, 0.01, 0.94]], np.float32)
+_KERAS_LOGITS = np.array([[8.0, 1.0, 1.0], [0.0, 9.0, 1.0], [2.0, 3.0, 5.0]], np.float32)
+KERAS_TEST_FILE_CASES = {
+    # CategoricalCrossentropyTest.test_unweighted: rows 2 sum to 1.99, so Keras rescales them
+    "cce_unweighted": (gn.CategoricalCrossEntropy(), keras.losses.CategoricalCrossentropy(),
+                       np.eye(3, dtype=np.int64), _KERAS_PRED, 0.3239, 3),
+    "cce_logits": (gn.CategoricalCrossEntropy(from_logits=True),
+                   keras.losses.CategoricalCrossentropy(from_logits=True),
+                   np.eye(3, dtype=np.int64), _KERAS_LOGITS, 0.0573, 4),
+    # SparseCategoricalCrossentropyTest.test_unweighted: 3 labels for 3 classes (the broadcast)
+    "sparse_unweighted": (gn.SparseCategoricalCrossEntropy(),
+                          keras.losses.SparseCategoricalCrossentropy(),
+                          np.array([0, 1, 2]), _KERAS_PRED, 0.3239, 3),
+    "sparse_logits": (gn.SparseCategoricalCrossEntropy(from_logits=True),
+                      keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      np.array([0, 1, 2]), _KERAS_LOGITS, 0.0573, 3),
+    "sparse_all_correct_column": (gn.SparseCategoricalCrossEntropy(),
+                                  keras.losses.SparseCategoricalCrossentropy(),
+                                  np.array([[0], [1], [2]], dtype=np.int64),
+                                  np.eye(3, dtype=np.float32), 0.0, 3),
+    # BinaryCrossentropyTest.test_unweighted (the second: a saturated output, clipped)
+    "bce_unweighted": (gn.BinaryCrossEntropy(), keras.losses.BinaryCrossentropy(),
+                       np.eye(3, dtype=np.float32),
+                       np.array([[0.9, 0.1, 0.2], [0.3, 0.8, 0.1], [0.1, 0.2, 0.7]], np.float32),
+                       0.20046903, 6),
+    "bce_saturated": (gn.BinaryCrossEntropy(), keras.losses.BinaryCrossentropy(),
+                      np.array([[1, 0], [1, 0]]), np.array([[1, 1], [1, 0]], np.float32),
+                      3.98559, 5),
+    "bce_logits": (gn.BinaryCrossEntropy(from_logits=True),
+                   keras.losses.BinaryCrossentropy(from_logits=True),
+                   np.array([[1, 0, 1], [0, 1, 1]]),
+                   np.array([[10.0, -10.0, 10.0], [10.0, 10.0, -10.0]], np.float32), 3.3333, 4),
+    # MeanSquaredErrorTest.test_unweighted
+    "mse_unweighted": (gn.MeanSquaredError(), keras.losses.MeanSquaredError(),
+                       np.array([[1, 9, 2], [-5, -2, 6]]),
+                       np.array([[4, 8, 12], [8, 1, 3]], np.float32), 49.5, 6),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(KERAS_TEST_FILE_CASES))
+def test_the_cases_of_keras_s_own_loss_tests(case) -> None:
+    ours, theirs, y, a, in_the_file, places = KERAS_TEST_FILE_CASES[case]
+    expected = float(theirs(y, a))
+    assert ours(y, a) == pytest.approx(expected, rel=RTOL, abs=1e-7)
+    assert abs(ours(y, a) - in_the_file) <= 10.0**-places  # as Keras's test asserts it
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "y", "a"),
+    [  # accuracy_metrics_test.py: each class's test_unweighted, all asserting 0.75 or 0.5
+        (metrics.binary_accuracy, keras.metrics.BinaryAccuracy,
+         np.array([[1], [1], [0], [0]]), np.array([[0.98], [1], [0], [0.6]])),
+        (metrics.categorical_accuracy, keras.metrics.CategoricalAccuracy,
+         np.array([[0, 0, 1], [0, 1, 0]]), np.array([[0.1, 0.9, 0.8], [0.05, 0.95, 0]])),
+        (metrics.sparse_categorical_accuracy, keras.metrics.SparseCategoricalAccuracy,
+         np.array([[2], [1]]), np.array([[0.1, 0.6, 0.3], [0.05, 0.95, 0]])),
+    ],
+)  # fmt: skip
+def test_the_cases_of_keras_s_own_accuracy_tests(ours, theirs, y, a) -> None:
+    metric = theirs()
+    metric.update_state(y, a)
+    assert ours(y, a) == pytest.approx(float(metric.result()), abs=1e-7)
+    assert ours(y, a) in (0.75, 0.5)
