@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 
 import numpy as np
 import pytest
@@ -47,10 +48,76 @@ def test_early_stopping_on_accuracy_maximises(moons):
     assert len(history.epoch) == 2  # nothing beats epoch 1 by 0.5
 
 
-def test_early_stopping_names_the_missing_key(moons):
+def test_early_stopping_on_a_missing_key_warns_once_and_keeps_training(moons):
+    """Keras warns ("Early stopping conditioned on metric ... which is not available") and goes
+    on; glassnet used to raise a ValueError at the end of the first epoch."""
     x, y = moons
-    with pytest.raises(ValueError, match=r"monitors 'val_loss', but the epoch logs have only: "):
-        _moons_model().fit(x, y, epochs=2, callbacks=[gn.EarlyStopping()], verbose=0)
+    stop = gn.EarlyStopping(patience=0)  # monitors val_loss; no validation data given
+    with pytest.warns(UserWarning) as caught:
+        history = _moons_model().fit(x, y, epochs=4, callbacks=[stop], verbose=0)
+    assert len(history.epoch) == 4 and stop.stopped_epoch == 0
+    assert len(caught) == 1  # once per fit, not once per epoch
+    assert str(caught[0].message) == (
+        "EarlyStopping monitors 'val_loss', but the epoch logs have only: 'loss', 'accuracy'; it "
+        "does nothing until that key appears. Pass validation_data (or validation_split) to fit."
+    )
+    with pytest.warns(UserWarning, match="monitors 'val_loss'"):  # and again on the next fit
+        _moons_model().fit(x, y, epochs=2, callbacks=[stop], verbose=0)
+
+
+def test_checkpoint_best_only_on_a_missing_key_warns_and_saves_nothing(moons, tmp_path):
+    """Keras: "Can save best model only with val_loss available", a warning, and no file."""
+    x, y = moons
+    checkpoint = gn.ModelCheckpoint(str(tmp_path / "best.glassnet"), save_best_only=True)
+    with pytest.warns(UserWarning, match=r"ModelCheckpoint monitors 'val_loss', but the epoch "):
+        history = _moons_model().fit(x, y, epochs=3, callbacks=[checkpoint], verbose=0)
+    assert len(history.epoch) == 3
+    assert checkpoint.saved == [] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("monitor", "mode"),
+    [
+        ("loss", "min"),
+        ("val_loss", "min"),
+        ("accuracy", "max"),
+        ("val_acc", "max"),
+        ("binary_accuracy", "max"),
+        ("val_categorical_accuracy", "max"),
+        ("sparse_categorical_accuracy", "max"),
+        ("mse", "min"),
+        ("val_mae", "min"),
+        ("val_auc", "max"),
+        ("f1_score", "max"),
+        ("val_f1", "max"),
+        ("precision", "max"),
+        ("val_recall", "max"),
+        ("val_top_k_accuracy", "max"),
+        ("val_reconstruction_loss", "min"),
+        ("mean_absolute_percentage_error", "min"),
+    ],
+)
+def test_auto_mode_follows_each_quantity_s_direction(monitor, mode):
+    """Keras 3.15.1 (callbacks/monitor_callback.py) takes the direction from the metric: loss
+    and errors down; accuracies, AUC, F1, precision, recall up. "f1" went "min" before."""
+    assert gn.EarlyStopping(monitor=monitor).mode == mode
+    assert gn.ModelCheckpoint("m.glassnet", monitor=monitor).mode == mode
+
+
+def test_auto_mode_refuses_a_quantity_it_cannot_place():
+    """Keras raises "isn't able to automatically determine whether that metric should be
+    maximized or minimized"; glassnet says so when the callback is made, not an epoch later."""
+    message = (
+        "EarlyStopping cannot tell whether 'learning_rate' should go up or down. Pass mode='max' "
+        "to keep its highest value, or mode='min' for its lowest."
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        gn.EarlyStopping(monitor="learning_rate")
+    assert gn.EarlyStopping(monitor="learning_rate", mode="max").mode == "max"
+    with pytest.raises(ValueError, match="ModelCheckpoint cannot tell whether 'score'"):
+        gn.ModelCheckpoint("m.glassnet", monitor="score")
+    with pytest.raises(TypeError, match="Expected monitor to be a log key such as 'val_loss'"):
+        gn.EarlyStopping(monitor=None)
 
 
 def test_checkpoint_saves_best_only_and_formats_names(moons, tmp_path):

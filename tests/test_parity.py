@@ -113,3 +113,24 @@ def test_glassnet_parity_without_torch_names_the_extra(monkeypatch, capsys) -> N
     monkeypatch.setitem(sys.modules, "torch", None)  # as in a `make demo` environment
     assert main(["parity", "--steps", "2"]) == 2
     assert "pip install 'glassnet[torch]'" in capsys.readouterr().out
+
+
+def test_glassnet_parity_passes_on_a_trained_digits_model(tmp_path, capsys) -> None:
+    """A correct digits classifier, confident enough that some probabilities pass 1 - 1e-7:
+    the PyTorch side computed -(y * log(a)) without glassnet's documented clip, and parity said
+    MISMATCH (loss off by ~3e-9 while outputs and gradients agreed to 1e-14) and exited 1."""
+    x, y = gn.datasets.digits()
+    model = gn.Sequential([gn.layers.Dense(32, "relu"), gn.layers.Dense(10, "softmax")], seed=0)
+    model.compile(gn.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x / 16, y, epochs=10, verbose=0)  # `glassnet train`'s digits scaling
+    assert history.history["accuracy"][-1] > 0.95
+    assert (model.predict(x / 16).max(axis=1) > 1 - 1e-7).any()  # the clip is active
+    path = tmp_path / "digits.glassnet"
+    model.save(path)
+    code = main(["parity", "--model", str(path), "--data", "digits", "--steps", "20"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "tolerance 1e-10 (absolute, on every difference): PASS" in out
+    assert "MISMATCH" not in out
+    report = gn.compare(model, x / 16, y, "torch", steps=20)
+    assert max(step.loss_difference for step in report.steps) <= 1e-13, report.table()

@@ -405,6 +405,9 @@ def test_divergence_is_reported(client):
         "loss": "categorical_crossentropy",
         "layers": [{"units": 8, "activation": "linear"}] * 6,
         "learning_rate": 10.0,
+        # weight decay of 10 * 2 * 1.0 per step: the weights grow ninefold each step. (The
+        # clipped cross-entropy alone no longer diverges: a saturated softmax has no gradient.)
+        "l2": 1.0,
     }
     sid = create(client, config)["id"]
     response = client.post(f"/api/sessions/{sid}/train", json={"steps": 200})

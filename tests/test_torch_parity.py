@@ -67,8 +67,8 @@ def test_parity_every_loss_and_optimizer(loss_name: str, optimizer: str) -> None
 @pytest.mark.parametrize("hidden", ["relu", "tanh", "sigmoid", "leaky_relu", "softmax"])
 @pytest.mark.parametrize("batch_size", [1, 4, 32])
 def test_parity_activations_and_batch_sizes(hidden: str, batch_size: int) -> None:
-    # a gentle rate: at batch size 1 a bold one saturates the softmax, where the loss value
-    # differs by design (glassnet clips log(p) at p = 1e-7, as Keras does)
+    # a gentle rate keeps the softmax off its clip; saturated outputs, where the clip is
+    # active, are compared in test_parity_where_the_clip_is_active
     model = network(hidden, "cce", "gentle_momentum", 3, seed=4)
     rng = np.random.default_rng(9)
     x = rng.normal(size=(64, 4))
@@ -98,3 +98,41 @@ def test_the_seed_network_matches_pytorch_for_the_notebooks_1000_iterations() ->
     np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-14)
     # the notebook printed [0.028 0.925 0.925 0.090]; PyTorch computes the same
     assert np.round(theirs.ravel(), 3).tolist() == [0.028, 0.925, 0.925, 0.09]
+
+
+#: probability losses with the output they go with, and a categorical one on a sigmoid output
+#: (rows that do not sum to 1, which the loss rescales)
+CLIPPED = {
+    "cce": ("softmax", 3),
+    "sparse_cce": ("softmax", 3),
+    "bce": ("sigmoid", 2),
+    "cce_on_sigmoid": ("sigmoid", 3),
+}
+
+
+@pytest.mark.parametrize("case", list(CLIPPED))
+def test_parity_where_the_clip_is_active(case: str) -> None:
+    """Outputs within 1e-7 of 0 or 1, where glassnet's documented loss is clipped: the PyTorch
+    reference computed bare log(a) (or nn.BCELoss's log clamped at -100) and parity said
+    MISMATCH on the loss; now it clips the same way and glassnet's fused delta is the exact
+    gradient of the clipped loss, so loss, gradients and weights agree to 1e-12."""
+    output, units = CLIPPED[case]
+    loss = "cce" if case == "cce_on_sigmoid" else case
+    model = gn.Sequential(
+        [gn.Input((4,)), gn.layers.Dense(5, "tanh"), gn.layers.Dense(units, output)],
+        dtype="float64",
+        seed=3,
+    )
+    model.compile(gn.SGD(0.5), LOSS_CASES[loss][1]())
+    weights = model.get_weights()
+    weights[2] *= 40  # the output layer's kernel: saturated outputs
+    model.set_weights(weights)
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(16, 4))
+    y = targets_for(model.loss, 16, units, rng)
+    a = model.predict(x)
+    p = a / a.sum(axis=1, keepdims=True) if "cce" in loss else a
+    rows = np.eye(units)[y] if loss == "sparse_cce" else y
+    clipped = (p < 1e-7) | (p > 1 - 1e-7)
+    assert (clipped & (rows > 0)).any()  # the clip is active where a target is
+    assert_parity(gn.compare(model, x, y, "torch", steps=100, batch_size=4))

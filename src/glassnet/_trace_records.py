@@ -148,7 +148,7 @@ def record_loss_and_backward(
     regularized = _regularized(model)
     if regularized:
         # C = loss + penalties, each penalty on the weights the step started from
-        trace.add("loss", count, f"{name}(y, {out})", f"{name}(y, {out})", model.loss(y, a))
+        trace.add("loss", count, f"{name}(y, {out})", f"{name}(y, {out})", model.loss.compute(y, a))
         for index, layer in regularized:
             penalty = layer.kernel_regularizer(params[index - 1][0])
             equation = _penalty_equation(layer.kernel_regularizer, index)
@@ -160,7 +160,7 @@ def record_loss_and_backward(
     if trace.info["fused"]:
         grad = None  # delta_L comes straight from the loss; see the backward entries
     else:
-        grad = model.loss.gradient(y, a)  # (batch, units): the engine's own dC/da_L, recomputed
+        grad = model.loss.compute_gradient(y, a)  # (batch, units): the engine's own dC/da_L
         trace.add("loss", count, f"dC/d{out}", f"dC/d{out} = {name}'(y, {out})", grad)
     for index in range(count, 0, -1):
         layer = model.layers[index - 1]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -185,13 +186,33 @@ class TerminateOnNaN(Callback):
 
 
 # -- stopping early, checkpoints, schedules --------------------------------------------------------
-def _mode(monitor: str, mode: str) -> str:
+#: words that mark a quantity as "bigger is better" when it is not one of glassnet's metrics: the
+#: families Keras gives the direction "up" (accuracies, AUC, F1, precision, recall)
+_RISING_WORDS = ("accuracy", "acc", "auc", "f1", "precision", "recall")
+
+
+def _mode(monitor: str, mode: str, who: str = "The callback") -> str:
+    """ "min" or "max" for ``monitor``; "auto" decides as Keras 3 does: ``loss`` goes down, a
+    metric goes its own way (accuracies up, errors down), then names with accuracy, acc, auc,
+    f1, precision or recall go up and names ending in loss or error go down. Any other name
+    cannot be guessed: pass mode="min" or "max" (Keras raises there too)."""
     if mode not in ("auto", "min", "max"):
         raise ValueError(f"Expected mode 'auto', 'min' or 'max', got {mode!r}.")
     if mode != "auto":
         return mode
-    rising = ("acc", "auc", "precision", "recall")  # bigger is better for these
-    return "max" if any(word in monitor for word in rising) else "min"
+    from glassnet.metrics import MAXIMIZED, METRICS  # the table says which way each one goes
+
+    name = monitor.lower().removeprefix("val_")
+    if name in METRICS:
+        return "max" if name in MAXIMIZED else "min"
+    if any(word in name for word in _RISING_WORDS):
+        return "max"
+    if name == "loss" or name.endswith(("loss", "error")):
+        return "min"
+    raise ValueError(
+        f"{who} cannot tell whether {monitor!r} should go up or down. Pass mode='max' to keep "
+        f"its highest value, or mode='min' for its lowest."
+    )
 
 
 def _worst(mode: str) -> float:
@@ -204,21 +225,55 @@ def _better(mode: str, value: float, best: float, min_delta: float = 0.0) -> boo
     return value < best - min_delta if mode == "min" else value > best + min_delta
 
 
-def _monitored(logs: Logs | None, monitor: str, who: str) -> float:
-    logs = logs or {}
-    if monitor not in logs:
-        available = ", ".join(repr(k) for k in logs) or "none"
-        hint = " Pass validation_data (or validation_split) to fit." if "val_" in monitor else ""
-        raise ValueError(
-            f"{who} monitors {monitor!r}, but the epoch logs have only: {available}.{hint}"
-        )
-    return float(logs[monitor])
+class _Monitor(Callback):
+    """What EarlyStopping and ModelCheckpoint share: reading ``monitor`` from the epoch logs.
+
+    A key that is not in the logs (``val_loss`` without validation data, a metric not compiled)
+    is skipped for that epoch with one warning per ``fit`` naming the keys there are, and
+    training goes on, as in Keras.
+    """
+
+    def __init__(self, monitor: str, mode: str) -> None:
+        super().__init__()
+        if not isinstance(monitor, str) or not monitor:
+            raise TypeError(
+                f"Expected monitor to be a log key such as 'val_loss', got {monitor!r}."
+            )
+        self.monitor = monitor
+        self.mode = _mode(monitor, mode, type(self).__name__)
+        self._warned = False
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self._warned = False
+
+    def _monitored(self, logs: Logs | None) -> float | None:
+        """The monitored value of this epoch, or None (warned about once) when it is absent."""
+        logs = logs or {}
+        if self.monitor in logs:
+            return float(logs[self.monitor])
+        if not self._warned:
+            self._warned = True
+            available = ", ".join(repr(k) for k in logs) or "none"
+            hint = (
+                " Pass validation_data (or validation_split) to fit."
+                if "val_" in self.monitor
+                else ""
+            )
+            warnings.warn(
+                f"{type(self).__name__} monitors {self.monitor!r}, but the epoch logs have only: "
+                f"{available}; it does nothing until that key appears.{hint}",
+                UserWarning,
+                stacklevel=2,
+            )
+        return None
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(_Monitor):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
-    ``mode`` "auto" minimises losses and maximises accuracies. With ``restore_best_weights=True``
+    ``mode`` "auto" minimises losses and errors and maximises accuracies (see ``_mode`` for
+    the whole rule); a ``monitor`` missing from the logs is warned about once and skipped, so
+    training goes on, as in Keras. With ``restore_best_weights=True``
     the weights of the best epoch are put back when training ends (whether or not it stopped
     early). ``stopped_epoch`` is the epoch it stopped at (0 if it never did); ``best`` the best
     value seen.
@@ -233,17 +288,16 @@ class EarlyStopping(Callback):
         restore_best_weights: bool = False,
         verbose: int = 0,
     ) -> None:
-        super().__init__()
+        super().__init__(monitor, mode)
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"EarlyStopping expects patience >= 0 (an integer), got {patience!r}.")
-        self.monitor = monitor
         self.min_delta = abs(float(min_delta))
         self.patience = patience
-        self.mode = _mode(monitor, mode)
         self.restore_best_weights = restore_best_weights
         self.verbose = verbose
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        super().on_train_begin(logs)
         self.wait = 0
         self.stopped_epoch = 0
         self.best = _worst(self.mode)
@@ -251,7 +305,9 @@ class EarlyStopping(Callback):
         self.best_weights: list[Any] | None = None
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        value = _monitored(logs, self.monitor, "EarlyStopping")
+        value = self._monitored(logs)
+        if value is None:
+            return
         if _better(self.mode, value, self.best, self.min_delta):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
@@ -272,10 +328,12 @@ class EarlyStopping(Callback):
             )
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(_Monitor):
     """Save the model (``model.save``) at the end of each epoch, or only when ``monitor``
     improves (``save_best_only=True``). ``filepath`` may hold ``{epoch}`` and log keys, formatted
-    as Keras does: ``"ckpt-{epoch:02d}-{val_loss:.3f}.glassnet"`` (epochs count from 1)."""
+    as Keras does: ``"ckpt-{epoch:02d}-{val_loss:.3f}.glassnet"`` (epochs count from 1).
+    With ``save_best_only``, an epoch whose logs lack ``monitor`` saves nothing (warned once),
+    as in Keras."""
 
     def __init__(
         self,
@@ -287,18 +345,17 @@ class ModelCheckpoint(Callback):
     ) -> None:
         from glassnet._files import check_suffix
 
-        super().__init__()
+        super().__init__(monitor, mode)
         self.filepath = str(filepath)
         check_suffix(self.filepath)  # .keras, .h5, ...: refused now, not after an epoch
-        self.monitor = monitor
         self.save_best_only = save_best_only
-        self.mode = _mode(monitor, mode)
         self.verbose = verbose
         self.saved: list[str] = []
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         from glassnet._files import check_save_target
 
+        super().on_train_begin(logs)
         if "{" not in self.filepath:  # a fixed name: a FIFO, a read-only file... refused now
             check_save_target(self.filepath)
         self.best = _worst(self.mode)
@@ -306,8 +363,8 @@ class ModelCheckpoint(Callback):
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         logs = logs or {}
         if self.save_best_only:
-            value = _monitored(logs, self.monitor, "ModelCheckpoint")
-            if not _better(self.mode, value, self.best):
+            value = self._monitored(logs)
+            if value is None or not _better(self.mode, value, self.best):
                 return
             self.best = value
         try:

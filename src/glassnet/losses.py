@@ -10,9 +10,11 @@ loss                        C                                           dC/da
 MeanSquaredError ("mse")    mean over n and k of (a - y)**2             2 (a - y) / (n k)
 HalfSumSquaredError         1/2 * sum of (a - y)**2   (the seed's)      a - y
 BinaryCrossEntropy          -mean of y log a + (1 - y) log(1 - a)       (a - y) / (a (1 - a) n k)
-CategoricalCrossEntropy     -(1/n) sum of y log a                       -y / (a n)
-SparseCategoricalCE         the same, with y as integer class labels    -onehot(y) / (a n)
+CategoricalCrossEntropy     -(1/n) sum of y log p, p = a / sum_k a      (g - (g . p)) / s
+SparseCategoricalCE         the same, with y as integer class labels    the same, y one-hot
 ==========================  ==========================================  ===================
+
+(For the categorical pair, s is each row's sum of a and g = dC/dp = -y / (p n).)
 
 A softmax output with a categorical cross-entropy, or a sigmoid output with a binary one, is
 **fused**: the model skips dC/da and f'(z) and uses their stable product
@@ -20,13 +22,26 @@ A softmax output with a categorical cross-entropy, or a sigmoid output with a bi
 probability near zero. With ``from_logits=True`` the loss takes the raw z of a linear output and
 applies the softmax or sigmoid itself, the same stable way. Probabilities are clipped to
 [1e-7, 1 - 1e-7] inside the logarithm (Keras's epsilon), so a confident wrong guess costs a large
-finite number, not inf.
+finite number, not inf. The clip is part of the loss: where it holds a probability flat, C does
+not change with it, so its gradient there is 0 (as in Keras, whose gradient comes from autograd).
+The fused deltas say so too: they are the exact dC/dz of the clipped loss, equal to (a - y) / n
+whenever no clip is active. ``from_logits=True`` never clips.
+
+Called directly, ``loss(y_true, y_pred)`` prepares the targets exactly as ``fit`` does (one
+method, ``prepare_targets``): class labels of shape (n,) or (n, 1) for the sparse loss, rows
+matching y_pred's columns otherwise ((n,) is read as (n, 1) for a one-column output), and a clear
+error for any other shape. ``compute(y, a)`` is the same number on targets already prepared.
 
 >>> import numpy as np
 >>> HalfSumSquaredError()(np.array([[0.0], [1.0]]), np.array([[0.5], [0.5]]))
 0.25
 >>> MeanSquaredError()(np.array([[0.0], [1.0]]), np.array([[0.5], [0.5]]))
 0.25
+>>> probs = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7]])
+>>> round(SparseCategoricalCrossEntropy()([0, 1, 2], probs), 4)  # -mean(log [0.8, 0.7, 0.7])
+0.3122
+>>> round(CategoricalCrossEntropy()([[1, 0]], [[0.9, 0.3]]), 4)  # rescaled: -log(0.9 / 1.2)
+0.2877
 """
 
 from __future__ import annotations
@@ -34,10 +49,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from glassnet._names import from_config as from_config_of
 from glassnet._names import lookup
+from glassnet._targets import as_numeric, label_hint, predictions
 
 Array = NDArray[np.floating[Any]]
 EPSILON = 1e-7
@@ -54,7 +70,7 @@ def _log_softmax(z: Array) -> Array:
 
 
 class Loss:
-    """Base class. Subclasses write ``__call__``, ``gradient`` and, if fused, ``fused_delta``."""
+    """Base class. Subclasses write ``compute``, ``compute_gradient`` (and ``fused_delta``)."""
 
     name = "loss"
     reduction: Literal["mean", "sum"] = "mean"
@@ -66,11 +82,54 @@ class Loss:
     def __init__(self, from_logits: bool = False) -> None:
         self.from_logits = bool(from_logits)
 
-    def __call__(self, y_true: Array, y_pred: Array) -> float:
+    #: True when the loss is a mean (or sum) of one term per output, so a 1-D y_pred is read as
+    #: one column; the categorical losses need (n_samples, n_classes)
+    elementwise = True
+
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike) -> float:
+        """C for targets ``y_true`` and outputs ``y_pred``, prepared as ``fit`` prepares them."""
+        y, a = self.prepare(y_true, y_pred)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
+            value = self.compute(y, a)
+        if not np.isfinite(value):
+            raise ValueError(self._overflow_message("loss", a))
+        return value
+
+    def gradient(self, y_true: ArrayLike, y_pred: ArrayLike) -> Array:
+        """dC/da (or dC/dz with ``from_logits``), shape of y_pred."""
+        shape = np.shape(y_pred)
+        y, a = self.prepare(y_true, y_pred)
+        with np.errstate(over="ignore", invalid="ignore"):
+            grad = self.compute_gradient(y, a)
+        if not np.isfinite(grad).all():
+            raise ValueError(self._overflow_message("gradient", a))
+        return grad.reshape(shape)
+
+    def _overflow_message(self, what: str, a: Array) -> str:
+        return (
+            f"{type(self).__name__}'s {what} overflowed {a.dtype.name} on these values (largest "
+            f"|y_pred| {float(np.abs(a).max()):g}). Scale the targets and outputs, or pass "
+            f"float64 arrays."
+        )
+
+    def prepare(self, y_true: ArrayLike, y_pred: ArrayLike) -> tuple[Array, Array]:
+        """(y, a): the outputs as a 2-D float array (n, k) and the targets prepared for them by
+        ``prepare_targets``, the same preparation ``fit`` makes once for all its batches."""
+        a = predictions(y_pred, type(self).__name__, self.elementwise)
+        y = self.prepare_targets(y_true, a.shape[1], a.dtype)
+        if len(y) != len(a):
+            raise ValueError(
+                f"{type(self).__name__} got {len(y)} target rows for {len(a)} rows of y_pred; "
+                f"give one target per example."
+            )
+        return y, a
+
+    def compute(self, y: Array, a: Array) -> float:
+        """C on targets already prepared by ``prepare_targets`` (what ``fit`` calls)."""
         raise NotImplementedError
 
-    def gradient(self, y_true: Array, y_pred: Array) -> Array:
-        """dC/da (or dC/dz with ``from_logits``), shape of y_pred."""
+    def compute_gradient(self, y: Array, a: Array) -> Array:
+        """dC/da on targets already prepared by ``prepare_targets``, shape of a."""
         raise NotImplementedError
 
     def fuses_with(self, activation_name: str | None) -> bool:
@@ -85,44 +144,29 @@ class Loss:
 
     def prepare_targets(self, y: NDArray[Any], units: int, dtype: np.dtype[Any]) -> Array:
         """Check y against an output of ``units`` units; return it as the loss wants it."""
-        y = _as_numeric(y, "y")
+        y = as_numeric(y, "y")
         if y.ndim == 1 and units == 1:
             y = y.reshape(-1, 1)
         if y.ndim != 2 or y.shape[1] != units:
             raise ValueError(
                 f"{type(self).__name__} expects targets y of shape (n_samples, {units}) to match "
-                f"the model's output, got shape {y.shape}."
-                + _label_hint(y, units, self.target_kind)
+                f"the model's output, got shape {y.shape}." + label_hint(y, units, self.target_kind)
             )
-        return y.astype(dtype, copy=False)
+        with np.errstate(over="ignore"):  # float64 -> float32 overflow is reported below
+            cast = y.astype(dtype, copy=False)
+        if cast is not y and cast.dtype.kind == "f" and not np.isfinite(cast).all():
+            raise ValueError(
+                f"Targets y hold a value too large for {np.dtype(dtype).name} (largest "
+                f"|y| {float(np.abs(y).max()):g}). Scale the targets, or use float64 (a "
+                f"model built with dtype='float64', or float64 predictions)."
+            )
+        return cast
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "from_logits": self.from_logits}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
-
-
-def _as_numeric(y: Any, what: str) -> NDArray[Any]:
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise TypeError(
-            f"Expected numeric targets {what}, got an array of dtype {y.dtype}. "
-            f"Convert them with np.asarray({what}, dtype=float), or encode text labels as "
-            f"integers."
-        )
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise ValueError(f"Targets {what} contain NaN or infinity; clean or drop those rows.")
-    return y
-
-
-def _label_hint(y: NDArray[Any], units: int, kind: str) -> str:
-    if kind == "dense" and units > 1 and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1)):
-        return (
-            " These look like integer class labels: use SparseCategoricalCrossEntropy, or one-hot "
-            "encode them (np.eye(n_classes)[labels])."
-        )
-    return ""
 
 
 class MeanSquaredError(Loss):
@@ -136,12 +180,12 @@ class MeanSquaredError(Loss):
     def __init__(self) -> None:
         super().__init__(from_logits=False)
 
-    def __call__(self, y_true: Array, y_pred: Array) -> float:
-        diff = y_pred - y_true
+    def compute(self, y: Array, a: Array) -> float:
+        diff = a - y
         return float((diff * diff).mean())
 
-    def gradient(self, y_true: Array, y_pred: Array) -> Array:
-        return (y_pred - y_true) * (2.0 / y_pred.size)
+    def compute_gradient(self, y: Array, a: Array) -> Array:
+        return (a - y) * (2.0 / a.size)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
@@ -161,12 +205,12 @@ class HalfSumSquaredError(Loss):
     def __init__(self) -> None:
         super().__init__(from_logits=False)
 
-    def __call__(self, y_true: Array, y_pred: Array) -> float:
-        diff = y_pred - y_true
+    def compute(self, y: Array, a: Array) -> float:
+        diff = a - y
         return float(0.5 * (diff * diff).sum())
 
-    def gradient(self, y_true: Array, y_pred: Array) -> Array:
-        return y_pred - y_true
+    def compute_gradient(self, y: Array, a: Array) -> Array:
+        return a - y
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
@@ -175,30 +219,35 @@ class HalfSumSquaredError(Loss):
 class BinaryCrossEntropy(Loss):
     """C = -mean of y log a + (1 - y) log(1 - a), over the batch and the outputs.
 
-    dC/da = (a - y) / (a (1 - a) n k); fused with a sigmoid output, delta = (a - y) / (n k).
-    With ``from_logits=True``, y_pred is z and C = mean of max(z, 0) - z y + log(1 + exp(-|z|)),
-    whose gradient is (sigmoid(z) - y) / (n k). Targets are in [0, 1].
+    dC/da = (a - y) / (a (1 - a) n k); fused with a sigmoid output, delta = (a - y) / (n k),
+    and 0 where the clip holds a flat (the exact dC/dz of the clipped loss, as Keras's autograd
+    finds it). With ``from_logits=True``, y_pred is z and
+    C = mean of max(z, 0) - z y + log(1 + exp(-|z|)), whose gradient is (sigmoid(z) - y) / (n k).
+    Targets are in [0, 1].
     """
 
     name = "binary_crossentropy"
     fused_activation = "sigmoid"
 
-    def __call__(self, y_true: Array, y_pred: Array) -> float:
+    def compute(self, y: Array, a: Array) -> float:
         if self.from_logits:
-            z = y_pred
-            return float(np.mean(np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z)))))
-        a = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
-        return float(-np.mean(y_true * np.log(a) + (1.0 - y_true) * np.log(1.0 - a)))
+            z = a
+            return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+        a = np.clip(a, EPSILON, 1.0 - EPSILON)
+        return float(-np.mean(y * np.log(a) + (1.0 - y) * np.log(1.0 - a)))
 
-    def gradient(self, y_true: Array, y_pred: Array) -> Array:
+    def compute_gradient(self, y: Array, a: Array) -> Array:
         if self.from_logits:
-            return (_sigmoid(y_pred) - y_true) / y_pred.size
-        a = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
-        inside = (y_pred >= EPSILON) & (y_pred <= 1.0 - EPSILON)  # the clip's own derivative
-        return (a - y_true) / (a * (1.0 - a) * y_pred.size) * inside
+            return (_sigmoid(a) - y) / a.size
+        clipped = np.clip(a, EPSILON, 1.0 - EPSILON)
+        return (clipped - y) / (clipped * (1.0 - clipped) * a.size) * _inside(a)
 
     def fused_delta(self, y_true: Array, y_pred: Array) -> Array:
-        return (y_pred - y_true) / y_pred.size
+        """delta = dC/dz = (a - y) / (n k) where the clip is inactive, 0 where it holds a."""
+        delta = y_pred - y_true  # (n, k)
+        delta /= y_pred.size  # in place
+        delta *= _inside(y_pred)  # the clip's derivative: 1, or 0 where it holds a flat
+        return delta
 
     def prepare_targets(self, y: NDArray[Any], units: int, dtype: np.dtype[Any]) -> Array:
         y = super().prepare_targets(y, units, dtype)
@@ -211,35 +260,77 @@ class BinaryCrossEntropy(Loss):
         return y
 
 
-class CategoricalCrossEntropy(Loss):
-    """C = -(1/n) * sum over examples and classes of y log a, with y one-hot (n, k).
+def _inside(p: Array) -> NDArray[np.bool_]:
+    """Where the clip to [EPSILON, 1 - EPSILON] is inactive: its own derivative, 1 or 0."""
+    return (p >= EPSILON) & (p <= 1.0 - EPSILON)
 
-    dC/da = -y / (a n); fused with a softmax output, delta = dC/dz = (a - y) / n.
-    With ``from_logits=True``, y_pred is z and log a = log_softmax(z), computed stably.
+
+class CategoricalCrossEntropy(Loss):
+    """C = -(1/n) * sum over examples and classes of y log p, with p = a / (sum of a's row).
+
+    y is one-hot, or a probability distribution per row (non-negative, summing to 1 within
+    1e-3; anything else is refused, since C would not be a cross-entropy). As in Keras, each row
+    of a is first rescaled to sum to 1 (a softmax's rows already do; a sigmoid's do not), then
+    clipped to [1e-7, 1 - 1e-7]. With s the row sum and g = dC/dp = -y / (p n) (0 where the clip
+    is active), dC/da = (g - sum_k g p) / s.
+
+    Fused with a softmax output (whose rows sum to 1, so the rescaling is the identity),
+    delta = dC/dz = (a sum(y') - y') / n with y' = y where the clip is inactive and 0 where it
+    holds p: that is (a - y) / n in the usual case, and the exact gradient of the clipped loss
+    when a probability is within 1e-7 of 0 or 1 (the clip's flat part has no gradient, as in
+    Keras). With ``from_logits=True``, y_pred is z, log p = log_softmax(z) (no clip) and
+    dC/dz = (softmax(z) sum(y) - y) / n.
     """
 
     name = "categorical_crossentropy"
     fused_activation = "softmax"
+    elementwise = False
 
-    def __call__(self, y_true: Array, y_pred: Array) -> float:
+    def compute(self, y: Array, a: Array) -> float:
         if self.from_logits:
-            log_a = _log_softmax(y_pred)
+            log_p = _log_softmax(a)
         else:
-            log_a = np.clip(y_pred, EPSILON, 1.0 - EPSILON)
-            np.log(log_a, out=log_a)  # in place: log of the clipped copy
-        return float(-(y_true * log_a).sum() / y_pred.shape[0])
+            log_p = np.clip(self._rescaled(a), EPSILON, 1.0 - EPSILON)
+            np.log(log_p, out=log_p)  # in place: log of the clipped copy
+        return float(-(y * log_p).sum() / a.shape[0])
 
-    def gradient(self, y_true: Array, y_pred: Array) -> Array:
-        n = y_pred.shape[0]
+    def compute_gradient(self, y: Array, a: Array) -> Array:
+        n = a.shape[0]
         if self.from_logits:
-            return (np.exp(_log_softmax(y_pred)) - y_true) / n
-        inside = (y_pred >= EPSILON) & (y_pred <= 1.0 - EPSILON)
-        return -y_true / (np.clip(y_pred, EPSILON, 1.0 - EPSILON) * n) * inside
+            return (np.exp(_log_softmax(a)) * y.sum(axis=1, keepdims=True) - y) / n
+        total = self._row_sums(a)  # (n, 1): s
+        p = a / total  # (n, k)
+        g = -y * _inside(p) / (np.clip(p, EPSILON, 1.0 - EPSILON) * n)  # dC/dp, (n, k)
+        return (g - (g * p).sum(axis=1, keepdims=True)) / total  # dC/da through p = a / s
 
     def fused_delta(self, y_true: Array, y_pred: Array) -> Array:
-        delta = y_pred - y_true  # (n, k)
-        delta /= y_pred.shape[0]  # in place: (a - y) / n, one array instead of two
+        """delta = dC/dz = (a sum(y') - y') / n, y' = y where p's clip is inactive."""
+        p = y_pred / y_pred.sum(axis=1, keepdims=True)  # (n, k), the loss's own p
+        kept = y_true * _inside(p)  # y': the targets whose log p the clip leaves alone
+        delta = y_pred * kept.sum(axis=1, keepdims=True)  # (n, k)
+        delta -= kept
+        delta /= y_pred.shape[0]  # in place: one array, not three
         return delta
+
+    def _rescaled(self, a: Array) -> Array:
+        """p = a / (row sum of a), Keras's rescaling."""
+        return a / self._row_sums(a)
+
+    def _row_sums(self, a: Array) -> Array:
+        """Each row's sum s (n, 1), after refusing rows that are not probabilities."""
+        total = a.sum(axis=1, keepdims=True)  # (n, 1)
+        if not a.min() >= 0 or not (total > 0).all():
+            # a NaN row (an overflowed network in fit) passes: its NaN loss stops training
+            bad = ((a < 0).any(axis=1) | ~(total[:, 0] > 0)) & np.isfinite(total[:, 0])
+            if not bad.any():
+                return total
+            row = int(np.argmax(bad))
+            raise ValueError(
+                f"{type(self).__name__} expects probabilities (non-negative, each row with a "
+                f"positive sum), but row {row} of the output is {a[row].tolist()[:10]}. Give the "
+                f"last layer a softmax activation, or use from_logits=True with a linear output."
+            )
+        return total
 
     def prepare_targets(self, y: NDArray[Any], units: int, dtype: np.dtype[Any]) -> Array:
         y = super().prepare_targets(y, units, dtype)
@@ -248,6 +339,16 @@ class CategoricalCrossEntropy(Loss):
                 f"CategoricalCrossEntropy expects one-hot (or probability) targets between 0 and "
                 f"1, got values from {y.min()} to {y.max()}. For integer class labels use "
                 f"SparseCategoricalCrossEntropy."
+            )
+        sums = y.sum(axis=1, dtype=np.float64)  # (n,)
+        off = np.abs(sums - 1.0) > 1e-3
+        if off.any():
+            row = int(np.argmax(off))
+            raise ValueError(
+                f"CategoricalCrossEntropy expects each target row to be a distribution over the "
+                f"{units} classes (one-hot, or probabilities summing to 1), but row {row} sums to "
+                f"{sums[row]:g} ({int(off.sum())} rows are off by more than 1e-3). Fix or drop "
+                f"those rows; an all-zero row names no class and would train on a loss of 0."
             )
         return y
 
@@ -263,14 +364,20 @@ class SparseCategoricalCrossEntropy(CategoricalCrossEntropy):
     target_kind = "labels"
 
     def prepare_targets(self, y: NDArray[Any], units: int, dtype: np.dtype[Any]) -> Array:
-        y = _as_numeric(y, "y")
+        y = as_numeric(y, "y")
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim != 1:
             raise ValueError(
                 f"SparseCategoricalCrossEntropy expects integer class labels of shape "
-                f"(n_samples,), got shape {y.shape}. One-hot targets go with "
+                f"(n_samples,) or (n_samples, 1), got shape {y.shape}. One-hot targets go with "
                 f"CategoricalCrossEntropy, or turn them into labels with y.argmax(axis=1)."
+            )
+        if y.size and (y.min() < 0 or y.max() >= units):
+            raise ValueError(
+                f"SparseCategoricalCrossEntropy got labels from {y.min()} to {y.max()}, but the "
+                f"output has {units} units, so labels must be in [0, {units - 1}]. Give the last "
+                f"Dense layer one unit per class."
             )
         labels = y.astype(np.int64)
         if not np.array_equal(labels, y):
@@ -278,13 +385,9 @@ class SparseCategoricalCrossEntropy(CategoricalCrossEntropy):
                 "SparseCategoricalCrossEntropy expects whole-number class labels, got fractional "
                 "values. Use CategoricalCrossEntropy for soft targets."
             )
-        if labels.size and (labels.min() < 0 or labels.max() >= units):
-            raise ValueError(
-                f"SparseCategoricalCrossEntropy got labels from {labels.min()} to {labels.max()}, "
-                f"but the output has {units} units, so labels must be in [0, {units - 1}]. Give "
-                f"the last Dense layer one unit per class."
-            )
-        return np.eye(units, dtype=dtype)[labels]  # (n, k) one-hot
+        onehot = np.zeros((len(labels), units), dtype=dtype)  # (n, k); not eye(k)[labels],
+        onehot[np.arange(len(labels)), labels] = 1  # which would build a (k, k) matrix first
+        return onehot
 
 
 LOSSES: dict[str, type[Loss]] = {

@@ -1,14 +1,21 @@
 """Metrics: numbers reported during training that are not optimised.
 
 A metric is a function ``(y_true, y_pred) -> float`` averaged over the examples of a batch; over
-an epoch the batch values are averaged weighted by batch size, as Keras does.
+an epoch the batch values are averaged weighted by batch size, as Keras does. Called directly,
+each takes the shapes Keras's functions take and gives Keras's number: targets of shape (n,) and
+(n, 1) are the same column for a one-unit output, and class labels may be (n,) or (n, 1). A shape
+Keras would silently broadcast (labels against several units for ``categorical_accuracy``,
+columns against rows) is refused with a message instead.
 
-``"accuracy"`` resolves as in Keras: for one output unit it is binary accuracy (the output is
-read as "1" when it is above 0.5); for several units it is categorical accuracy (the largest
-output is the guess), comparing with the argmax of one-hot targets.
+``"accuracy"`` resolves as in Keras's ``compile``: for one output unit it is binary accuracy (the
+output is read as "1" when it is above 0.5); for several units it is sparse categorical accuracy
+when the targets are class labels and categorical accuracy (the largest output is the guess,
+compared with the argmax of one-hot targets) when they are rows.
 
 >>> import numpy as np
 >>> binary_accuracy(np.array([[0.0], [1.0]]), np.array([[0.2], [0.4]]))
+0.5
+>>> sparse_categorical_accuracy(np.array([[1], [0]]), np.array([[0.1, 0.9], [0.3, 0.7]]))
 0.5
 """
 
@@ -18,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from glassnet._names import lookup
 
@@ -26,38 +33,120 @@ Array = NDArray[np.floating[Any]]
 Metric = Callable[[Array, Array], float]
 
 
-def binary_accuracy(y_true: Array, y_pred: Array, threshold: float = 0.5) -> float:
-    """Fraction of outputs on the right side of ``threshold``: mean of (a > 0.5) == (y > 0.5)."""
-    return float(np.mean((y_pred > threshold) == (y_true > threshold)))
+def _array(values: Any, what: str, who: str) -> NDArray[Any]:
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{who} expects numeric {what}, got an array of dtype {array.dtype}.")
+    if array.ndim not in (1, 2) or array.shape[0] == 0:
+        raise ValueError(
+            f"{who} expects {what} of shape (n_samples,) or (n_samples, n_outputs) with at least "
+            f"one example, got shape {array.shape}."
+        )
+    return array
 
 
-def categorical_accuracy(y_true: Array, y_pred: Array) -> float:
-    """Fraction of examples whose largest output is the target's class: argmax a == argmax y."""
-    return float(np.mean(y_pred.argmax(axis=1) == y_true.argmax(axis=1)))
+def _same_shape(y_true: ArrayLike, y_pred: ArrayLike, who: str) -> tuple[Array, Array]:
+    """Both as (n, k) arrays of one shape; (n,) is read as the column (n, 1), as Keras does."""
+    y = _array(y_true, "y_true", who)
+    a = _array(y_pred, "y_pred", who)
+    y = y.reshape(-1, 1) if y.ndim == 1 else y
+    a = a.reshape(-1, 1) if a.ndim == 1 else a
+    if y.shape != a.shape:
+        hint = (
+            " These look like class labels: use sparse_categorical_accuracy."
+            if y.shape[1] == 1 and a.shape[1] > 1 and "accuracy" in who
+            else ""
+        )
+        raise ValueError(
+            f"{who} expects y_true and y_pred of the same shape, got {np.shape(y_true)} and "
+            f"{np.shape(y_pred)}.{hint}"
+        )
+    return y, a
 
 
-def mean_squared_error(y_true: Array, y_pred: Array) -> float:
+def binary_accuracy(y_true: ArrayLike, y_pred: ArrayLike, threshold: float = 0.5) -> float:
+    """Fraction of outputs on the right side of ``threshold``: mean of (a > 0.5) == y.
+
+    As in Keras, the target is compared as it is: a soft target such as 0.8 matches nothing.
+    """
+    y, a = _same_shape(y_true, y_pred, "binary_accuracy")
+    return float(np.mean((a > threshold) == y))
+
+
+def categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    """Fraction of examples whose largest output is the target's class: argmax a == argmax y,
+    with one-hot (or probability) target rows (n, k)."""
+    y, a = _same_shape(y_true, y_pred, "categorical_accuracy")
+    return float(np.mean(a.argmax(axis=1) == y.argmax(axis=1)))
+
+
+def sparse_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    """Fraction of examples whose largest output is the label: argmax a == y, labels (n,) or
+    (n, 1). One-hot rows (n, k) are read by their argmax too: that is what ``fit`` hands a
+    metric once the sparse loss has encoded the labels."""
+    who = "sparse_categorical_accuracy"
+    a = _array(y_pred, "y_pred", who)
+    if a.ndim != 2:
+        raise ValueError(
+            f"{who} expects y_pred of shape (n_samples, n_classes), got {a.shape}. For a single "
+            f"example use y_pred.reshape(1, -1)."
+        )
+    y = _array(y_true, "y_true", who)
+    if y.ndim == 2 and y.shape[1] == a.shape[1] > 1:
+        labels = y.argmax(axis=1)  # one-hot rows, as fit prepares them
+    elif y.ndim == 1 or y.shape[1] == 1:
+        labels = y.reshape(-1)
+    else:
+        raise ValueError(
+            f"{who} expects class labels of shape (n_samples,) or (n_samples, 1), got "
+            f"{y.shape} for y_pred of shape {a.shape}."
+        )
+    if len(labels) != len(a):
+        raise ValueError(f"{who} got {len(labels)} labels for {len(a)} rows of y_pred.")
+    return float(np.mean(a.argmax(axis=1) == labels))
+
+
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    """Keras's ``"accuracy"``: binary for one output unit, sparse categorical for class labels,
+    categorical for one-hot rows."""
+    a = np.asarray(y_pred)
+    y = np.asarray(y_true)
+    if a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1):
+        return binary_accuracy(y, a)
+    if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):
+        return sparse_categorical_accuracy(y, a)
+    return categorical_accuracy(y, a)
+
+
+def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean over examples and outputs of (a - y)**2."""
-    diff = y_pred - y_true
+    y, a = _same_shape(y_true, y_pred, "mean_squared_error")
+    diff = a - y
     return float(np.mean(diff * diff))
 
 
-def mean_absolute_error(y_true: Array, y_pred: Array) -> float:
+def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean over examples and outputs of |a - y|."""
-    return float(np.mean(np.abs(y_pred - y_true)))
+    y, a = _same_shape(y_true, y_pred, "mean_absolute_error")
+    return float(np.mean(np.abs(a - y)))
 
 
 METRICS: dict[str, Metric] = {
-    "accuracy": binary_accuracy,  # replaced by resolve() according to the output width
-    "acc": binary_accuracy,
+    "accuracy": accuracy,  # resolve() picks binary or categorical by the output width
+    "acc": accuracy,
     "binary_accuracy": binary_accuracy,
     "categorical_accuracy": categorical_accuracy,
-    "sparse_categorical_accuracy": categorical_accuracy,  # targets arrive one-hot encoded
+    "sparse_categorical_accuracy": sparse_categorical_accuracy,
     "mse": mean_squared_error,
     "mean_squared_error": mean_squared_error,
     "mae": mean_absolute_error,
     "mean_absolute_error": mean_absolute_error,
 }
+
+#: the metrics whose bigger values are better (Keras's direction "up"); the others go "down"
+MAXIMIZED = frozenset(
+    {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
+)
 
 
 def resolve(name: str, output_units: int) -> tuple[str, Metric]:
@@ -65,5 +154,6 @@ def resolve(name: str, output_units: int) -> tuple[str, Metric]:
     function = lookup("metric", name, METRICS)
     key = name.lower()
     if key in ("accuracy", "acc"):
+        # fit's targets are prepared rows (labels are one-hot by then): no need to look each time
         function = binary_accuracy if output_units == 1 else categorical_accuracy
     return key, function

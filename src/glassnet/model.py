@@ -349,7 +349,7 @@ class Sequential:
             # softmax + cross-entropy (or sigmoid + binary): delta = dC/dz directly, stably
             grad = last.backward_delta(self.loss.fused_delta(y, a), more)
         else:
-            grad = last.backward(self.loss.gradient(y, a), more)
+            grad = last.backward(self.loss.compute_gradient(y, a), more)
         for index in range(len(self.layers) - 2, -1, -1):
             layer = self.layers[index]
             grad = layer.backward(grad, need_input_gradient=index > 0 or input_gradient)
@@ -369,7 +369,9 @@ class Sequential:
 
     def _cost(self, y: Array, a: Array) -> float:
         """C = loss(y, aL) + the layers' regularization penalties (e.g. l2 * sum(W**2))."""
-        return self.loss(y, a) + sum(layer.regularization_penalty() for layer in self.layers)
+        return self.loss.compute(y, a) + sum(
+            layer.regularization_penalty() for layer in self.layers
+        )
 
     def _compute_gradients(self, x: Array, y: Array) -> float:
         a = self.forward(x, training=True)

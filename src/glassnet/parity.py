@@ -13,15 +13,20 @@ in order, without shuffling, wrapping around the data so every batch is full: st
 Translations, stated in ``ParityReport.notes``:
 
 - PyTorch: glassnet's optimizers follow ``torch.optim``'s rules, so the same hyperparameters are
-  used (Keras's names: ``rho`` is PyTorch's ``alpha``, ``epsilon`` its ``eps``). Losses map to
-  ``nn.MSELoss``, ``nn.BCELoss``, ``nn.BCEWithLogitsLoss``, -mean(sum(y log a)) for
-  cross-entropy, and 0.5 * sum((a - y)**2) for the seed's HalfSumSquaredError.
+  used (Keras's names: ``rho`` is PyTorch's ``alpha``, ``epsilon`` its ``eps``). Losses are
+  glassnet's documented formulas written in torch: ``nn.MSELoss``, ``nn.BCEWithLogitsLoss``,
+  -mean(y log p + (1 - y) log(1 - p)) and -mean(sum(y log p)) with p clipped to
+  [1e-7, 1 - 1e-7] (the categorical p being each row divided by its sum first), as glassnet and
+  Keras clip, and 0.5 * sum((a - y)**2) for the seed's HalfSumSquaredError.
 - Keras has no half-sum loss. With a batch of N examples and k outputs, Keras's ``mse`` is
   (1 / (N k)) sum((a - y)**2), whose gradient is 2 / (N k) times the half sum's, so the seed's
   step with learning rate lr equals ``mse`` with learning rate lr * N k / 2 (the seed's full batch
   of 4, lr 1: Keras lr 2). Keras's loss and gradients are multiplied by N k / 2 before comparing.
   Keras's SGD momentum (v <- mu v - lr g; W <- W + v) is PyTorch's rule rewritten; its RMSprop and
-  Adam place epsilon differently, so only SGD is compared with Keras.
+  Adam place epsilon differently, so only SGD is compared with Keras. Keras's cross-entropies
+  clip as glassnet's do, but in float32, where 1 - 1e-7 is 0.99999988: a binary cross-entropy
+  whose sigmoid saturates past that is log(1.19e-7) in Keras and log(1e-7) in glassnet's float64
+  copy, a difference of 0.18 per saturated output that no tolerance should hide.
 
 PyTorch and Keras are optional: ``pip install 'glassnet[torch]'`` or ``'glassnet[keras]'``.
 """
@@ -38,6 +43,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from glassnet.export import module_name, require, to_torch
 from glassnet.gradcheck import float64_copy
+from glassnet.losses import EPSILON
 from glassnet.model import Sequential
 
 Array = NDArray[np.float64]
@@ -267,7 +273,15 @@ def _numpy(tensor: Any, transposed: bool) -> Array:
 
 
 def _torch_loss(torch: Any, loss: Any) -> tuple[Any, str]:
+    """(loss function of (a, y), note): glassnet's documented loss, term for term, in PyTorch.
+
+    The probability losses clip as glassnet does (and Keras): p to [1e-7, 1 - 1e-7] inside the
+    log, and the categorical one rescales each row to sum 1 first. ``nn.BCELoss`` (which clamps
+    the log at -100 instead) and a bare ``log(a)`` would differ from glassnet wherever an output
+    is within 1e-7 of 0 or 1, as a well-trained classifier's outputs are.
+    """
     name, logits = loss.name, loss.from_logits
+    low, high = EPSILON, 1.0 - EPSILON
     if name == "mean_squared_error":
         return torch.nn.MSELoss(), "mse = nn.MSELoss() (mean)"
     if name == "half_sum_squared_error":
@@ -275,16 +289,29 @@ def _torch_loss(torch: Any, loss: Any) -> tuple[Any, str]:
     if name == "binary_crossentropy":
         if logits:
             return torch.nn.BCEWithLogitsLoss(), "nn.BCEWithLogitsLoss() (mean)"
-        return torch.nn.BCELoss(), "nn.BCELoss() (mean)"
+
+        def binary(a: Any, y: Any) -> Any:
+            p = a.clamp(low, high)
+            return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+
+        return (
+            binary,
+            f"bce = -(y log p + (1 - y) log(1 - p)).mean(), p = a.clamp({low:g}, 1 - {low:g})",
+        )
     if name in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
         if logits:
             return (
                 lambda z, y: -(y * torch.log_softmax(z, dim=1)).sum(dim=1).mean(),
                 "cross-entropy = -(y * log_softmax(z)).sum(1).mean()",
             )
-        return (
-            lambda a, y: -(y * torch.log(a)).sum(dim=1).mean(),
-            "cross-entropy = -(y * log(a)).sum(1).mean() (labels one-hot)",
+
+        def categorical(a: Any, y: Any) -> Any:
+            p = (a / a.sum(dim=1, keepdim=True)).clamp(low, high)
+            return -(y * torch.log(p)).sum(dim=1).mean()
+
+        return categorical, (
+            f"cross-entropy = -(y * log(p)).sum(1).mean(), p = (a / a.sum(1)).clamp({low:g}, "
+            f"1 - {low:g}) (labels one-hot)"
         )
     raise ValueError(f"Loss {name!r} has no PyTorch translation in glassnet.parity.")
 
