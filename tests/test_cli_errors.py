@@ -276,3 +276,28 @@ def test_demo_checks_its_output_folder_before_running(tmp_path, capsys) -> None:
 def test_the_cli_module_documents_its_exit_statuses() -> None:
     assert "status 141" in cli.__doc__ and "status 2" in cli.__doc__
     assert (cli.EXIT_ERROR, cli.EXIT_BROKEN_PIPE, cli.EXIT_INTERRUPTED) == (2, 141, 130)
+
+
+# -- point 12: targets beyond int64, and whole numbers that are not classes ------------------
+def test_train_regresses_on_whole_numbers_too_many_to_be_classes(tmp_path, capsys) -> None:
+    data = tmp_path / "prices.csv"
+    rows = [f"{k},{1000 + 7 * k}" for k in range(60)]  # whole-number targets 1000 ... 1413
+    data.write_text("size,price\n" + "\n".join(rows) + "\n")
+    code, out, err = run_cli(["train", "--data", str(data), "--epochs", "1"], capsys)
+    assert code == 0, err
+    assert "dense_2 (Dense)" in out and "(None, 1)" in out  # one linear output, not 1414 classes
+    assert "accuracy" not in out.split("Trained")[1]
+
+
+def test_train_refuses_a_target_of_1e20_as_a_class_label(tmp_path, capsys) -> None:
+    data = tmp_path / "big.csv"
+    data.write_text("a,y\n1,1e20\n2,3\n3,5\n")
+    argv = ["train", "--data", str(data), "--loss", "sparse_categorical_crossentropy"]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 2 and out == ""
+    assert_one_line(
+        err,
+        "train",
+        "--loss sparse_categorical_crossentropy needs class labels 0, 1, ... (at most 1000 "
+        "classes) in the target column; found values from 3 to 1e+20 (first ones: 1e+20, 3, 5).",
+    )
