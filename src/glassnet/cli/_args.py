@@ -43,17 +43,22 @@ def cli_message(error: BaseException) -> str:
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Descriptions as written (the command modules' docstrings); every option's help ends with
-    its default, "(default: X)", unless the help already says what the default is."""
+    its default, "(default: X)", "(default: off)" for a switch, or "(required)", unless the help
+    already says what the default is."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
         default = action.default
-        if (
-            "default" in text
-            or default in (None, False, argparse.SUPPRESS)
-            or not action.option_strings
-        ):
+        if "default" in text or not action.option_strings or default is argparse.SUPPRESS:
             return text
+        if action.required:
+            return f"{text} (required)"
+        if action.nargs == 0 and default is False:  # a switch: store_true
+            return f"{text} (default: off)"
+        if default is None:
+            return text  # its help says in words what happens without it
+        if f"({default})" in text:  # "port to listen on (8000)"
+            return text.replace(f"({default})", "(default: %(default)s)")
         return f"{text} (default: %(default)s)"
 
 

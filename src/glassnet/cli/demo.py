@@ -29,9 +29,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="the folder the report is written to, as DIR/index.html (default: glassnet-report)",
     )
-    demo.add_argument(
-        "--open", action="store_true", help="open the report in a web browser (default: do not)"
-    )
+    demo.add_argument("--open", action="store_true", help="open the report in a web browser")
     demo.add_argument(
         "--level",
         choices=explain_module.LEVELS,
