@@ -301,3 +301,50 @@ def test_train_refuses_a_target_of_1e20_as_a_class_label(tmp_path, capsys) -> No
         "--loss sparse_categorical_crossentropy needs class labels 0, 1, ... (at most 1000 "
         "classes) in the target column; found values from 3 to 1e+20 (first ones: 1e+20, 3, 5).",
     )
+
+
+# -- cousins: other routes to a traceback, a hang or a broken line ----------------------------
+def test_a_memory_error_is_one_line(monkeypatch, capsys) -> None:
+    from glassnet.cli import seed as seed_command
+
+    def too_big(args):
+        raise MemoryError("Unable to allocate 14.9 GiB for an array with shape (2, 1000000000)")
+
+    monkeypatch.setattr(seed_command, "run", too_big)
+    code, _, err = run_cli(["seed"], capsys)
+    assert code == 2
+    assert_one_line(
+        err,
+        "seed",
+        "out of memory: Unable to allocate 14.9 GiB for an array with shape (2, 1000000000). "
+        "Use fewer examples, fewer units or fewer layers.",
+    )
+
+
+def test_a_fifo_as_data_is_refused_without_waiting_for_a_writer(tmp_path, capsys) -> None:
+    fifo = tmp_path / "data.csv"
+    os.mkfifo(fifo)
+    code, out, err = run_cli(["train", "--data", str(fifo)], capsys)  # used to wait for ever
+    assert code == 2 and out == ""
+    assert_one_line(err, "train", f"{fifo} is not a regular file (a FIFO, socket or device)")
+    with pytest.raises(ValueError, match="Save the data to a file first"):
+        gn.datasets.load_csv(fifo)
+
+
+def test_a_csv_too_big_to_read_is_refused_with_its_size(tmp_path, monkeypatch) -> None:
+    from glassnet import initializers
+
+    path = tmp_path / "big.csv"
+    path.write_text("a,b\n" + "1,0\n" * 1000)
+    monkeypatch.setattr(initializers, "MAX_ALLOCATION_BYTES", 10_000)
+    with pytest.raises(ValueError, match=rf"^reading {path} \(4,004 bytes\) would take about"):
+        gn.datasets.load_csv(path)
+
+
+def test_control_characters_in_a_message_stay_on_one_line(tmp_path, capsys) -> None:
+    path = tmp_path / "evil\n\x1b[2Jname.csv"
+    path.write_text("a,b\n1,0\nx,1\n")
+    code, _, err = run_cli(["train", "--data", str(path)], capsys)
+    assert code == 2
+    assert_one_line(err, "train", "evil \\x1b[2Jname.csv, line 3, column 'a': 'x' is not")
+    assert "\x1b" not in err

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet.initializers import check_allocation
+
 Features = NDArray[np.float64]
 
 
@@ -173,6 +175,13 @@ def _file_lines(path: str | Path) -> list[tuple[int, list[str]]]:
         raise ValueError(f"{path} is a directory; expected a CSV file, e.g. {file / 'data.csv'}.")
     if not file.exists():
         raise FileNotFoundError(f"No such CSV file: {path}. Check the path and the spelling.")
+    if not file.is_file():  # checked before opening: a FIFO without a writer would wait for ever
+        raise ValueError(
+            f"{path} is not a regular file (a FIFO, socket or device); expected a CSV file. "
+            f"Save the data to a file first."
+        )
+    # the rows are held as Python strings while they are read: about 8 bytes per byte of file
+    check_allocation(8 * file.stat().st_size, f"reading {path} ({file.stat().st_size:,} bytes)")
     try:
         with file.open(newline="", encoding="utf-8-sig") as handle:
             return _numbered(csv.reader(handle), path)

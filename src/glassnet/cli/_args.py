@@ -15,6 +15,10 @@ from typing import Any, NoReturn
 
 def cli_message(error: BaseException) -> str:
     """One line for the ``glassnet`` command to print for an error a user can fix."""
+    return one_line(_message(error)) or type(error).__name__
+
+
+def _message(error: BaseException) -> str:
     if isinstance(error, IsADirectoryError):
         return (
             f"{error.filename} is a directory; expected a file. Give a file path, e.g. "
@@ -33,12 +37,20 @@ def cli_message(error: BaseException) -> str:
             f"path, or move the file."
         )
     if isinstance(error, MemoryError):
-        detail = " ".join(str(error).split())
+        detail = str(error)
         return (
             f"out of memory{': ' + detail if detail else ''}. Use fewer examples, fewer units or "
             f"fewer layers."
         )
-    return " ".join(str(error).split()) or type(error).__name__
+    return str(error)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line of plain characters: runs of white space (newlines too) become one
+    space, and other control characters (a terminal's escape sequences, say from a file name)
+    are shown escaped, as ``repr`` writes them, instead of being sent to the terminal."""
+    flat = " ".join(text.split())
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in flat)
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -72,7 +84,7 @@ class CommandParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        text = " ".join(message.split())
+        text = one_line(message)
         self.exit(2, f"{self.prog}: error: {text}. See {self.prog} --help.\n")
 
 
