@@ -348,3 +348,9 @@ def test_control_characters_in_a_message_stay_on_one_line(tmp_path, capsys) -> N
     assert code == 2
     assert_one_line(err, "train", "evil \\x1b[2Jname.csv, line 3, column 'a': 'x' is not")
     assert "\x1b" not in err
+
+
+def test_gradcheck_samples_without_model_is_refused_not_ignored(capsys) -> None:
+    code, out, err = run_cli(["gradcheck", "--samples", "3"], capsys)
+    assert code == 2 and out == ""
+    assert_one_line(err, "gradcheck", "--samples goes with --model (a saved model to check)")

@@ -13,6 +13,8 @@ from glassnet import gradcheck
 from glassnet.cli._args import cli_positive_float, cli_positive_int
 from glassnet.cli._data import load_model_and_data
 
+SAMPLES = 8  # examples of --data a saved model is checked on, unless --samples says
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``glassnet gradcheck``."""
@@ -34,8 +36,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--samples",
         type=cli_positive_int,
-        default=8,
-        help="with --model: the first N examples of --data are used",
+        default=None,
+        help=f"with --model: the first N examples of --data are used (default: {SAMPLES})",
     )
     parser.add_argument(
         "--eps", type=cli_positive_float, default=1e-6, help="finite-difference step"
@@ -55,8 +57,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.model is not None:
         return _check_saved(args)
-    if args.data is not None:
-        raise ValueError("--data goes with --model (a saved model to check); add --model FILE.")
+    for flag, value in (("--data", args.data), ("--samples", args.samples)):
+        if value is not None:
+            raise ValueError(
+                f"{flag} goes with --model (a saved model to check); add --model FILE."
+            )
     return _check_builtins(args)
 
 
@@ -89,7 +94,7 @@ def _check_builtins(args: argparse.Namespace) -> int:
 
 
 def _check_saved(args: argparse.Namespace) -> int:
-    model, x, y = load_model_and_data(args.model, args.data, args.samples)
+    model, x, y = load_model_and_data(args.model, args.data, args.samples or SAMPLES)
     print(
         f"Gradient check of {args.model} on {len(x)} examples of {args.data}, float64, "
         f"eps = {args.eps:g}"
