@@ -249,6 +249,11 @@ def test_parity_refuses_a_network_and_a_model_together(tmp_path, capsys) -> None
         (["seed", "--seed", "-1"], "argument --seed: expected a whole number >= 0, got '-1'"),
         (["demo", "--seed", "-1"], "argument --seed: expected a whole number >= 0, got '-1'"),
         (["explain", "--example", "-1"], "argument --example: expected a whole number >= 0"),
+        (
+            ["train", "--data", "xor", "--seed", str(2**63)],
+            "argument --seed: expected a seed from 0 to 2**63 - 1 (9223372036854775807), got",
+        ),
+        (["seed", "--seed", "1" * 50], "argument --seed: expected a seed from 0 to 2**63 - 1"),
     ],
 )
 def test_other_commands_type_their_numbers(capsys, argv, message) -> None:

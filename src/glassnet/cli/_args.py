@@ -103,6 +103,20 @@ def cli_non_negative_int(text: str) -> int:
     return _whole_number(text, 0)
 
 
+#: the largest --seed: int64's, so that a seed fits every file and generator that keeps it
+MAX_SEED = 2**63 - 1
+
+
+def cli_seed(text: str) -> int:
+    """An argparse type: a seed, a whole number from 0 to ``MAX_SEED``."""
+    value = _whole_number(text, 0)
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"expected a seed from 0 to 2**63 - 1 ({MAX_SEED}), got {text!r}"
+        )
+    return value
+
+
 def cli_positive_int(text: str) -> int:
     """An argparse type: a whole number >= 1."""
     return _whole_number(text, 1)

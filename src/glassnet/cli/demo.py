@@ -13,7 +13,7 @@ from pathlib import Path
 from glassnet import explain as explain_module
 from glassnet import seed as seed_module
 from glassnet.cli import seed as seed_command
-from glassnet.cli._args import check_output_folder, cli_non_negative_int
+from glassnet.cli._args import check_output_folder, cli_seed
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -38,7 +38,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     demo.add_argument(
         "--seed",
-        type=cli_non_negative_int,
+        type=cli_seed,
         default=seed_module.KERAS_CELL_SEED,
         help="random seed of the keras cell's initial weights and shuffling",
     )

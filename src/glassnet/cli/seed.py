@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from glassnet import seed as seed_module
-from glassnet.cli._args import check_output_file, cli_non_negative_int, cli_positive_int
+from glassnet.cli._args import check_output_file, cli_positive_int, cli_seed
 
 
 def print_numpy_cell(result: seed_module.NumpyCellResult, iterations: int) -> None:
@@ -65,7 +65,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     seed.add_argument(
         "--seed",
-        type=cli_non_negative_int,
+        type=cli_seed,
         default=seed_module.KERAS_CELL_SEED,
         help="random seed of the keras cell's initial weights and shuffling",
     )

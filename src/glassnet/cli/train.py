@@ -22,9 +22,9 @@ from glassnet.cli._args import (
     check_output_folder,
     cli_fraction,
     cli_non_negative_float,
-    cli_non_negative_int,
     cli_positive_float,
     cli_positive_int,
+    cli_seed,
     same_file,
 )
 from glassnet.cli._data import DATA_SETS, GENERATED, load_data
@@ -85,7 +85,7 @@ def add_parser(commands: Any) -> None:
         help=f"noise of the generated {', '.join(GENERATED)} (default: the generator's)",
     )
     parser.add_argument(
-        "--seed", type=cli_non_negative_int, default=0, help="seed for data, weights, shuffling"
+        "--seed", type=cli_seed, default=0, help="seed for data, weights, shuffling"
     )
     parser.add_argument(
         "--save", default=None, help="write the trained model to this file (default: not saved)"
