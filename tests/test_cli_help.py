@@ -136,3 +136,14 @@ def test_an_explicit_split_on_xor_is_kept(capsys) -> None:
     argv = ["train", "--data", "xor", "--epochs", "1", "--validation-split", "0.25"]
     assert main([*argv, "--verbose", "0"]) == 0
     assert "val_accuracy" in capsys.readouterr().out
+
+
+def test_glassnet_help_lists_the_exit_statuses_and_the_numbering(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert (
+        "exit status: 0 done; 1 a check found a difference (gradcheck, parity); 2 an error" in out
+    )
+    assert "141 the output's reader went away" in out
+    assert "Examples are numbered from 0, as NumPy numbers rows." in out

@@ -33,11 +33,18 @@ USER_ERRORS = (ValueError, TypeError, OSError, ImportError, ArithmeticError, Mem
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+EXIT_STATUSES = """\
+exit status: 0 done; 1 a check found a difference (gradcheck, parity); 2 an error,
+said in one line on stderr; 130 interrupted (Ctrl+C); 141 the output's reader went
+away (| head). Examples are numbered from 0, as NumPy numbers rows.
+'glassnet COMMAND --help' says more."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = CommandParser(
-        prog="glassnet", description="A neural-network library you can see through."
+        prog="glassnet",
+        description="A neural-network library you can see through.",
+        epilog=EXIT_STATUSES,
     )
     parser.add_argument("--version", action="version", version=f"glassnet {glassnet.__version__}")
     commands = parser.add_subparsers(
