@@ -238,3 +238,18 @@ def test_an_infinite_noise_is_refused() -> None:
         datasets.moons(noise=float("inf"))
     with pytest.raises(ValueError, match=r"Expected std to be a finite number >= 0, got inf\."):
         datasets.blobs(std=float("inf"))
+
+
+def test_one_hot_of_many_classes_allocates_only_its_rows() -> None:
+    rows = datasets.one_hot(np.array([0, 99_999]), n_classes=100_000)  # np.eye: 80 GB
+    assert rows.shape == (2, 100_000) and rows.sum() == 2.0
+    assert rows[1, 99_999] == 1.0 and rows[0, 0] == 1.0
+    with pytest.raises(ValueError, match=r"^one-hot rows of shape \(2, 1000000000000\) in float64"):
+        datasets.one_hot(np.array([0, 1]), n_classes=10**12)
+
+
+def test_one_hot_refuses_a_label_of_1e20_instead_of_wrapping_around() -> None:
+    with pytest.raises(
+        ValueError, match=r"got dtype float64 with values like \[1e\+20, 1\.0\]\. Encode"
+    ):
+        datasets.one_hot(np.array([1e20, 1.0]))  # was int64's -9223372036854775808

@@ -237,7 +237,12 @@ def one_hot(labels: ArrayLike, n_classes: int | None = None) -> NDArray[np.float
             f"Expected labels of shape (n_samples,), got shape {labels.shape}. "
             f"Flatten them with labels.ravel()."
         )
-    if labels.dtype.kind == "f" and np.all(np.isfinite(labels)) and np.all(labels % 1 == 0):
+    if (
+        labels.dtype.kind == "f"
+        and np.all(np.isfinite(labels))
+        and np.all(labels % 1 == 0)
+        and np.all(np.abs(labels) <= 2**53)  # 1e20 would wrap around to -2**63 as int64
+    ):
         labels = labels.astype(np.int64)
     if labels.dtype.kind not in "iu" or (labels.size and labels.min() < 0):
         raise ValueError(
@@ -254,7 +259,13 @@ def one_hot(labels: ArrayLike, n_classes: int | None = None) -> NDArray[np.float
             f"Label {needed - 1} does not fit n_classes={n_classes} (labels run from 0 to "
             f"n_classes - 1). Pass n_classes={needed} or more."
         )
-    return np.eye(n_classes, dtype=np.float64)[labels]
+    check_allocation(
+        labels.size * n_classes * 8,
+        f"one-hot rows of shape ({labels.size}, {n_classes}) in float64",
+    )
+    rows = np.zeros((labels.size, n_classes), dtype=np.float64)  # (n, n_classes), not an eye
+    rows[np.arange(labels.size), labels] = 1.0  # of n_classes**2
+    return rows
 
 
 def standardize(
