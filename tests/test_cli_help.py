@@ -147,3 +147,12 @@ def test_glassnet_help_lists_the_exit_statuses_and_the_numbering(capsys) -> None
     )
     assert "141 the output's reader went away" in out
     assert "Examples are numbered from 0, as NumPy numbers rows." in out
+
+
+def test_descriptions_show_no_markup(capsys) -> None:
+    for name in COMMANDS:
+        with pytest.raises(SystemExit):
+            main([name, "--help"])
+        out = capsys.readouterr().out
+        assert "``" not in out, name
+        assert f"glassnet {name}" in out, name

@@ -53,8 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         module = importlib.import_module(f"glassnet.cli.{name}")
         module.add_parser(commands)
-        if not commands.choices[name].description:  # the module's docstring says what it does
-            commands.choices[name].description = module.__doc__
+        sub = commands.choices[name]
+        # the module's docstring says what the command does; its ``code`` marks are for Sphinx
+        sub.description = (sub.description or module.__doc__ or "").replace("``", "")
     return parser
 
 

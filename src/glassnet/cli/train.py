@@ -7,6 +7,11 @@ The output layer and the loss follow from the targets unless given: two classes 
 unit and binary cross-entropy, more get a softmax and sparse categorical cross-entropy, real
 numbers a linear unit and mean squared error. ``digits`` pixels (0..16) are divided by 16; other
 data is used as it comes (CSV files too, so that ``glassnet predict`` reads them the same way).
+
+Whole-number targets 0 .. K-1 are classes when K is at most 1000; other numbers are regressed on.
+A set of fewer than 50 examples (xor has 4) is trained on whole, with no validation split unless
+--validation-split asks for one. Every flag is checked before the data is read or anything is
+trained, and --save and --report before training.
 """
 
 from __future__ import annotations
