@@ -359,3 +359,19 @@ def test_gradcheck_samples_without_model_is_refused_not_ignored(capsys) -> None:
     code, out, err = run_cli(["gradcheck", "--samples", "3"], capsys)
     assert code == 2 and out == ""
     assert_one_line(err, "gradcheck", "--samples goes with --model (a saved model to check)")
+
+
+def test_binary_crossentropy_takes_soft_targets_and_refuses_other_numbers(tmp_path, capsys):
+    soft = tmp_path / "soft.csv"
+    soft.write_text("a,p\n" + "\n".join(f"{k},{k / 10}" for k in range(11)) + "\n")
+    argv = ["train", "--data", str(soft), "--loss", "binary_crossentropy", "--epochs", "1"]
+    code, _, err = run_cli([*argv, "--verbose", "0"], capsys)
+    assert code == 0, err
+    wide = tmp_path / "wide.csv"
+    wide.write_text("a,y\n1,0\n2,1\n3,2\n")
+    argv[2] = str(wide)
+    code, out, err = run_cli(argv, capsys)
+    assert code == 2 and out == ""
+    assert_one_line(
+        err, "train", "--loss binary_crossentropy needs class labels 0 and 1 in the target column"
+    )

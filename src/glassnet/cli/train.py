@@ -121,7 +121,9 @@ def _head(y: np.ndarray, loss: str | None) -> tuple[int, str | None, str]:
         else:
             loss = "mse"
     wanted = CLASS_LOSSES.get(loss)
-    if wanted is not None and not 2 <= classes <= wanted:
+    # binary cross-entropy also takes soft targets in [0, 1], as Keras's does
+    soft = loss == "binary_crossentropy" and bool(np.all((y >= 0) & (y <= 1)))
+    if wanted is not None and not soft and not 2 <= classes <= wanted:
         expected = "0 and 1" if wanted == 2 else f"0, 1, ... (at most {MAX_CLASSES} classes)"
         first = ", ".join(f"{v:g}" for v in np.ravel(y)[:5])
         raise ValueError(
