@@ -375,3 +375,12 @@ def test_binary_crossentropy_takes_soft_targets_and_refuses_other_numbers(tmp_pa
     assert_one_line(
         err, "train", "--loss binary_crossentropy needs class labels 0 and 1 in the target column"
     )
+
+
+def test_predict_says_the_width_is_wrong_before_reading_any_cell(tmp_path, capsys) -> None:
+    model = saved_model(tmp_path / "m.glassnet", features=2)
+    rows = tmp_path / "wide.csv"
+    rows.write_text("1,2,3,4,5\n6,7,8,nine,10\n")  # the width is the mistake, not "nine"
+    code, out, err = run_cli(["predict", "--model", str(model), "--input", str(rows)], capsys)
+    assert code == 2 and out == ""
+    assert_one_line(err, "predict", "has 5 columns, but the model takes 2 inputs. Give 2 feature")

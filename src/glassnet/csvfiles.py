@@ -102,6 +102,11 @@ def load_csv_for_model(path: str | Path, features: int) -> tuple[Features, NDArr
     """
     lines = _file_lines(path)
     names, numbered, _ = _header_and_body(lines, path, None)
+    if len(names) not in (features, features + 1):  # said before reading a single number
+        raise ValueError(
+            f"{path} has {len(names)} columns, but the model takes {features} inputs. Give "
+            f"{features} feature columns (optionally followed by a target column)."
+        )
     try:
         x = _features(numbered, path, names, range(len(names)))
     except ValueError as error:  # perhaps features and a text target column (e.g. "apple")
@@ -120,11 +125,6 @@ def load_csv_for_model(path: str | Path, features: int) -> tuple[Features, NDArr
             [row[index] for _, row in numbered], path, [n for n, _ in numbered], names, index
         )
         return x[:, :index].copy(), y
-    if len(names) != features:
-        raise ValueError(
-            f"{path} has {len(names)} columns, but the model takes {features} inputs. Give "
-            f"{features} feature columns (optionally followed by a target column)."
-        )
     return x, None
 
 
