@@ -493,7 +493,7 @@ API_CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         "moons-noise-nan",
         lambda: datasets.moons(noise=float("nan")),
         ValueError,
-        r"Expected noise to be a number >= 0, got nan\.",
+        r"Expected noise to be a finite number >= 0, got nan\.",
     ),
     (
         "spiral-fractional-classes",
@@ -505,7 +505,7 @@ API_CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         "blobs-negative-std",
         lambda: datasets.blobs(std=-1),
         ValueError,
-        r"Expected std to be a number >= 0, got -1\.",
+        r"Expected std to be a finite number >= 0, got -1\.",
     ),
     (
         "standardize-1d",
@@ -680,9 +680,17 @@ def test_csv_loader_paths_of_the_wrong_kind(tmp_path) -> None:
 
 # -- the command line --------------------------------------------------------------------------
 CLI_CASES: list[tuple[str, list[str], str]] = [
-    ("seed-negative-iterations", ["seed", "--iterations", "-5"], r"expected a positive integer"),
-    ("seed-iterations-text", ["seed", "--iterations", "abc"], r"--iterations: invalid"),
-    ("seed-seed-text", ["seed", "--seed", "x"], r"argument --seed: invalid int value: 'x'"),
+    (
+        "seed-negative-iterations",
+        ["seed", "--iterations", "-5"],
+        r"argument --iterations: expected a whole number >= 1, got '-5'\. See glassnet seed --help",
+    ),
+    (
+        "seed-iterations-text",
+        ["seed", "--iterations", "abc"],
+        r"--iterations: expected a whole number >= 1, got 'abc'",
+    ),
+    ("seed-seed-text", ["seed", "--seed", "x"], r"--seed: expected a whole number >= 0, got 'x'"),
     ("explain-negative-step", ["explain", "--step", "-1"], r"expected a whole number >= 0"),
     (
         "explain-example-out-of-range",
@@ -697,13 +705,14 @@ CLI_CASES: list[tuple[str, list[str], str]] = [
     (
         "explain-output-is-a-directory",
         ["explain", "--output", "{tmp}"],
-        r"glassnet explain: error: .* is a directory; expected a file\. Give a file path",
+        r"glassnet explain: error: --output .* is a folder; expected a file path, e\.g\. "
+        r".*out\.txt\.",
     ),
     (
         "explain-output-folder-missing",
         ["explain", "--output", "{tmp}/no/such/folder/out.txt"],
-        r"glassnet explain: error: No such file or folder: .*out\.txt\. Check the path; a "
-        r"folder to write into must exist first\.",
+        r"glassnet explain: error: --output .*out\.txt: the folder .*folder does not exist\. "
+        r"Create it first",
     ),
     ("gradcheck-zero-eps", ["gradcheck", "--eps", "0"], r"--eps: expected a finite number > 0"),
     (
@@ -719,7 +728,7 @@ CLI_CASES: list[tuple[str, list[str], str]] = [
     (
         "gradcheck-data-without-model",
         ["gradcheck", "--data", "xor"],
-        r"--data goes with --model \(a saved model to check\)\.",
+        r"--data goes with --model \(a saved model to check\); add --model FILE\.",
     ),
     ("parity-zero-rows", ["parity", "--rows", "0"], r"--rows: expected a whole number >= 1"),
     (
@@ -730,7 +739,7 @@ CLI_CASES: list[tuple[str, list[str], str]] = [
     (
         "parity-zero-steps",
         ["parity", "--steps", "0"],
-        r"Expected steps to be a positive integer, got 0\.",
+        r"--steps: expected a whole number >= 1, got '0'",
     ),
     (
         "parity-batch-larger-than-data",
@@ -762,17 +771,18 @@ CLI_CASES: list[tuple[str, list[str], str]] = [
     (
         "train-bad-layers",
         ["train", "--data", "xor", "--layers", "16,abc"],
-        r"--layers expects positive unit counts like 16,16; got '16,abc'\.",
+        r"--layers expects positive unit counts separated by commas, like 16,16 \(one number "
+        r"per hidden layer, none empty\); got '16,abc'\.",
     ),
     (
         "train-negative-learning-rate",
         ["train", "--data", "xor", "--lr", "-1"],
-        r"Expected learning_rate > 0 \(a finite number, e\.g\. 0\.01\), got -1\.0\.",
+        r"argument --lr: expected a finite number > 0, got '-1'",
     ),
     (
         "train-negative-epochs",
         ["train", "--data", "xor", "--epochs", "-1"],
-        r"Expected epochs >= 0, got -1\.",
+        r"argument --epochs: expected a whole number >= 1, got '-1'",
     ),
     (
         "train-unknown-optimizer",
@@ -816,13 +826,13 @@ def test_cli_exits_2_with_one_line(tmp_path, capsys, argv, pattern) -> None:
     out, err = capsys.readouterr()
     assert code == 2, (out, err)
     assert "Traceback" not in out + err
-    # the message: one line (after argparse's usage lines, if any), on stderr or, for the
-    # commands that report on stdout, as stdout's last line
-    text = err if err.strip() else out.strip().splitlines()[-1]
-    message = [line for line in text.splitlines() if not line.startswith(("usage", " "))]
-    assert len(message) == 1, text
+    # the message: one line on stderr (argparse's usage text too is replaced by one line),
+    # with the prefix that says who is speaking, "glassnet <command>:"
+    message = err.splitlines()
+    assert len(message) == 1, err
     assert re.search(pattern, message[0]), message[0]
-    assert message[0].startswith("glassnet"), message[0]  # it says who is speaking
+    speaker = "glassnet:" if argv[0] == "bogus" else f"glassnet {argv[0]}:"
+    assert message[0].startswith(speaker), message[0]
 
 
 def test_cli_in_a_real_process_prints_no_traceback(tmp_path) -> None:
@@ -836,8 +846,8 @@ def test_cli_in_a_real_process_prints_no_traceback(tmp_path) -> None:
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
-        f"glassnet seed: error: {tmp_path} is a directory; expected a file. Give a file path, "
-        f"e.g. {tmp_path}/out.txt."
+        f"glassnet seed: error: --history-out {tmp_path} is a folder; expected a file path, "
+        f"e.g. {tmp_path}/history.json."
     ]
 
 

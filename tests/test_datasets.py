@@ -163,3 +163,93 @@ def test_csv_empty_file_directory_and_missing_file(tmp_path) -> None:
         datasets.load_csv(tmp_path / "nope.csv")
     with pytest.raises(ValueError, match=r"target=5 is out of range: .* has 2 columns"):
         datasets.load_csv(write(tmp_path, "1,2\n", "r.csv"), target=5)
+
+
+# -- issue 14, point 12: which row and column; a target beyond int64 -----------------------------
+def test_csv_one_row_with_a_text_cell_names_the_cell_not_a_missing_data_row(tmp_path) -> None:
+    path = write(tmp_path, "1,abc\n", "one.csv")
+    expected = (
+        f"{path} has no data rows: its one row, line 1, was read as a header because its column "
+        f"2 holds 'abc', not a number. If it is a row of data, make every feature a number; if "
+        f"it is a header, add rows of numbers below it."
+    )
+    with pytest.raises(ValueError) as error:
+        datasets.load_csv(path)
+    assert str(error.value) == expected
+    from glassnet.csvfiles import load_csv_for_model  # the reader glassnet predict uses
+
+    with pytest.raises(ValueError) as error:
+        load_csv_for_model(path, 2)
+    assert str(error.value) == expected
+    with pytest.raises(ValueError, match=r"a header row but no data rows\. Add rows of numbers"):
+        datasets.load_csv(write(tmp_path, "a,b\n", "h.csv"))
+
+
+def test_csv_without_header_counts_columns_from_1_as_a_spreadsheet(tmp_path) -> None:
+    path = write(tmp_path, "1,2,0\n3,x,1\n", "plain.csv")
+    with pytest.raises(ValueError) as error:
+        datasets.load_csv(path)
+    assert str(error.value).startswith(f"{path}, line 2, column 2: 'x' is not a number.")
+    path = write(tmp_path, "1,2,0\n3,4,\n", "target.csv")
+    with pytest.raises(ValueError, match=r"line 2, column 3: the target is empty\."):
+        datasets.load_csv(path)
+
+
+def test_csv_a_target_beyond_int64_stays_a_float_and_never_wraps_around(tmp_path) -> None:
+    _, y = datasets.load_csv(write(tmp_path, "a,y\n1,1e20\n2,3\n", "big.csv"))
+    assert y.dtype == np.float64 and y.tolist() == [1e20, 3.0]
+    _, y = datasets.load_csv(write(tmp_path, "a,y\n1,-1e19\n2,3\n", "low.csv"))
+    assert y.dtype == np.float64 and y[0] == -1e19
+    _, y = datasets.load_csv(write(tmp_path, f"a,y\n1,{2**53}\n2,3\n", "edge.csv"))
+    assert y.dtype == np.int64 and y.tolist() == [2**53, 3]
+
+
+def test_csv_a_target_column_of_numbers_with_one_text_cell_is_a_typo(tmp_path) -> None:
+    path = write(tmp_path, "a,y\n1,0\n2,1\n3,l\n", "typo.csv")
+    with pytest.raises(ValueError) as error:
+        datasets.load_csv(path)
+    assert str(error.value) == (
+        f"{path}, line 4, column 'y': the target 'l' is not a number, while 2 of the column's 3 "
+        f"targets are numbers. Correct it, or write every class as text."
+    )
+    _, y = datasets.load_csv(write(tmp_path, "a,y\n1,cat\n2,dog\n3,cat\n", "text.csv"))
+    assert y.tolist() == [0, 1, 0]  # a text column is still classes
+
+
+# -- issue 14, point 13: sizes estimated before allocating ---------------------------------------
+@pytest.mark.parametrize("make", GENERATORS)
+def test_generators_refuse_more_examples_than_memory_before_allocating(make) -> None:
+    with pytest.raises(ValueError) as error:
+        make(n_samples=10**11, seed=0)
+    assert str(error.value).startswith(
+        "n_samples=100,000,000,000: the arrays for that many examples (100 bytes each) would "
+        "take about 9313.2 GiB (10,000,000,000,000 bytes), more than glassnet allows: "
+    )
+
+
+@pytest.mark.parametrize("make", [datasets.spiral, datasets.blobs])
+def test_generators_refuse_too_many_classes_before_allocating(make) -> None:
+    with pytest.raises(ValueError, match=r"^n_classes=100,000,000,000: the arrays"):
+        make(n_samples=10, n_classes=10**11, seed=0)
+
+
+def test_an_infinite_noise_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"Expected noise to be a finite number >= 0, got inf\."):
+        datasets.moons(noise=float("inf"))
+    with pytest.raises(ValueError, match=r"Expected std to be a finite number >= 0, got inf\."):
+        datasets.blobs(std=float("inf"))
+
+
+def test_one_hot_of_many_classes_allocates_only_its_rows() -> None:
+    rows = datasets.one_hot(np.array([0, 99_999]), n_classes=100_000)  # np.eye: 80 GB
+    assert rows.shape == (2, 100_000) and rows.sum() == 2.0
+    assert rows[1, 99_999] == 1.0 and rows[0, 0] == 1.0
+    with pytest.raises(ValueError, match=r"^one-hot rows of shape \(2, 1000000000000\) in float64"):
+        datasets.one_hot(np.array([0, 1]), n_classes=10**12)
+
+
+def test_one_hot_refuses_a_label_of_1e20_instead_of_wrapping_around() -> None:
+    with pytest.raises(
+        ValueError, match=r"got dtype float64 with values like \[1e\+20, 1\.0\]\. Encode"
+    ):
+        datasets.one_hot(np.array([1e20, 1.0]))  # was int64's -9223372036854775808

@@ -611,7 +611,7 @@ def test_cli_in_a_terminal_prints_colour_with_rich(
     assert "\x1b[" in out  # ANSI colour
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     assert "dC/dW2 = a1.T @ delta2: (4x4).T @ (4x1) -> (4x1)" in plain
-    assert "dC/dW1[2,0], example 1's share" in plain and "Eq (A)" in plain
+    assert "dC/dW1[2,0], example 0's share" in plain and "Eq (A)" in plain
 
 
 @pytest.mark.parametrize(

@@ -176,7 +176,7 @@ def test_glassnet_gradcheck_exits_nonzero_on_a_wrong_gradient(monkeypatch, capsy
 
 def test_gradcheck_data_without_model_is_refused(capsys) -> None:
     assert main(["gradcheck", "--data", "moons"]) == 2
-    assert "--data goes with --model" in capsys.readouterr().out
+    assert "--data goes with --model" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("bad", [{"eps": 0.0}, {"tolerance": -1.0}])

@@ -104,7 +104,7 @@ def test_glassnet_parity_exits_nonzero_on_a_mismatch(monkeypatch, capsys) -> Non
 
 def test_glassnet_parity_refuses_a_batch_larger_than_the_data(capsys) -> None:
     assert main(["parity", "--batch-size", "9", "--steps", "2"]) == 2
-    assert "Expected batch_size between 1 and the 4 examples, got 9." in capsys.readouterr().out
+    assert "Expected batch_size between 1 and the 4 examples, got 9." in capsys.readouterr().err
 
 
 def test_glassnet_parity_without_torch_names_the_extra(monkeypatch, capsys) -> None:
@@ -112,7 +112,7 @@ def test_glassnet_parity_without_torch_names_the_extra(monkeypatch, capsys) -> N
 
     monkeypatch.setitem(sys.modules, "torch", None)  # as in a `make demo` environment
     assert main(["parity", "--steps", "2"]) == 2
-    assert "pip install 'glassnet[torch]'" in capsys.readouterr().out
+    assert "pip install 'glassnet[torch]'" in capsys.readouterr().err
 
 
 def test_glassnet_parity_passes_on_a_trained_digits_model(tmp_path, capsys) -> None:

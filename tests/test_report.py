@@ -212,8 +212,10 @@ def test_readme_pictures_example_runs(tmp_path, monkeypatch) -> None:
 
 def test_glassnet_demo_without_matplotlib_names_the_extra(tmp_path, capsys, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    assert cli.main(["demo", "--output", str(tmp_path / "out")]) == 1
-    out = capsys.readouterr().out
-    assert "Initial output              [ 0.758  0.771  0.791  0.801]" in out
-    assert "pip install 'glassnet[plots]'" in out
+    # said before any work (the cells are not run for nothing), as one line with exit status 2
+    assert cli.main(["demo", "--output", str(tmp_path / "out")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("glassnet demo: error: glassnet demo draws its report with matplotlib")
+    assert "pip install 'glassnet[plots]'" in err and len(err.splitlines()) == 1
     assert not (tmp_path / "out" / "index.html").exists()

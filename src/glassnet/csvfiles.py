@@ -2,8 +2,10 @@ r"""Reading CSV files safely: ``load_csv`` (features and a target) and ``load_cs
 
 Every mistake in a file is reported with the file, the line and the column, and the fix: a missing
 column, a non-numeric cell, a ragged row, an empty file, a directory, a binary file, repeated
-column names. ``glassnet.datasets`` re-exports both readers. ``load_csv_for_model`` reads either
-kind of file for a model's inputs, as ``glassnet predict`` takes them.
+column names. Lines and columns count from 1, as a text editor or a spreadsheet shows them (line
+1 is the header row when there is one); a column with a name is called by it.
+``glassnet.datasets`` re-exports both readers. ``load_csv_for_model`` reads either kind of file
+for a model's inputs, as ``glassnet predict`` takes them.
 
 >>> import tempfile, os
 >>> path = os.path.join(tempfile.mkdtemp(), "fruit.csv")
@@ -27,6 +29,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet.initializers import check_allocation
+
 Features = NDArray[np.float64]
 
 
@@ -37,8 +41,10 @@ def load_csv(
 
     ``target`` is a column name (needs a header row) or a position (``-1``, the last, by
     default). ``header`` None guesses: the first row is a header when any cell in it is not a
-    number. ``y`` is int64 when every target value is a whole number (class labels), float64
-    otherwise; a text target column is encoded as 0, 1, ... in sorted order of its values.
+    number. ``y`` is int64 when every target value is a whole number of at most 2**53 in size
+    (class labels; larger ones stay float64, never wrap around), float64 otherwise; a text target
+    column is encoded as 0, 1, ... in sorted order of its values (a column mixing numbers and
+    text is refused: a typo, not a class).
     """
     table = _table(_file_lines(path), path, target, header)
     return table.x, table.y
@@ -74,7 +80,7 @@ def _table(
     feature_columns = _feature_columns(path, names, index)
     x = _features(numbered, path, names, feature_columns)
     y, classes = _target_values(
-        [row[index] for _, row in numbered], path, [n for n, _ in numbered], names[index]
+        [row[index] for _, row in numbered], path, [n for n, _ in numbered], names, index
     )
     return CsvTable(x, y, [names[i] for i in feature_columns], has_header, classes)
 
@@ -96,6 +102,11 @@ def load_csv_for_model(path: str | Path, features: int) -> tuple[Features, NDArr
     """
     lines = _file_lines(path)
     names, numbered, _ = _header_and_body(lines, path, None)
+    if len(names) not in (features, features + 1):  # said before reading a single number
+        raise ValueError(
+            f"{path} has {len(names)} columns, but the model takes {features} inputs. Give "
+            f"{features} feature columns (optionally followed by a target column)."
+        )
     try:
         x = _features(numbered, path, names, range(len(names)))
     except ValueError as error:  # perhaps features and a text target column (e.g. "apple")
@@ -111,14 +122,9 @@ def load_csv_for_model(path: str | Path, features: int) -> tuple[Features, NDArr
         _feature_columns(path, names, index)  # a lone column cannot be features and a target
         # every cell is already a finite number: the target is the last column, as load_csv has it
         y, _ = _target_values(
-            [row[index] for _, row in numbered], path, [n for n, _ in numbered], names[index]
+            [row[index] for _, row in numbered], path, [n for n, _ in numbered], names, index
         )
         return x[:, :index].copy(), y
-    if len(names) != features:
-        raise ValueError(
-            f"{path} has {len(names)} columns, but the model takes {features} inputs. Give "
-            f"{features} feature columns (optionally followed by a target column)."
-        )
     return x, None
 
 
@@ -144,8 +150,17 @@ def _features(
     x = np.empty((len(numbered), len(columns)), dtype=np.float64)
     for r, (line, row) in enumerate(numbered):
         for c, column in enumerate(columns):
-            x[r, c] = _number(row[column], path, line, names[column])
+            x[r, c] = _number(row[column], path, line, column_label(names, column))
     return x
+
+
+def column_label(names: list[str], index: int) -> str:
+    """How a message names column ``index`` (from 0): "column 'age'" by its header name, or
+    "column 3" counted from 1 as a spreadsheet shows it when the file has no header row (its
+    names are then "0", "1", ...)."""
+    if names == [str(i) for i in range(len(names))]:
+        return f"column {index + 1}"
+    return f"column {names[index]!r}"
 
 
 def _file_lines(path: str | Path) -> list[tuple[int, list[str]]]:
@@ -160,6 +175,13 @@ def _file_lines(path: str | Path) -> list[tuple[int, list[str]]]:
         raise ValueError(f"{path} is a directory; expected a CSV file, e.g. {file / 'data.csv'}.")
     if not file.exists():
         raise FileNotFoundError(f"No such CSV file: {path}. Check the path and the spelling.")
+    if not file.is_file():  # checked before opening: a FIFO without a writer would wait for ever
+        raise ValueError(
+            f"{path} is not a regular file (a FIFO, socket or device); expected a CSV file. "
+            f"Save the data to a file first."
+        )
+    # the rows are held as Python strings while they are read: about 8 bytes per byte of file
+    check_allocation(8 * file.stat().st_size, f"reading {path} ({file.stat().st_size:,} bytes)")
     try:
         with file.open(newline="", encoding="utf-8-sig") as handle:
             return _numbered(csv.reader(handle), path)
@@ -200,7 +222,7 @@ def _header_and_body(
         )
     body = lines[1:] if header else lines
     if not body:
-        raise ValueError(f"{path} has a header row but no data rows.")
+        _no_data_rows(path, lines[0])
     for number, row in body:
         if len(row) != len(names):
             raise ValueError(
@@ -209,6 +231,24 @@ def _header_and_body(
                 f"per column; check for a missing or extra comma."
             )
     return names, body, header
+
+
+def _no_data_rows(path: str | Path, first: tuple[int, list[str]]) -> None:
+    """The error for a file whose only row was read as a header: when some of its cells are
+    numbers, it was probably data with a bad cell, so name that cell."""
+    line, cells = first
+    texts = [i for i, cell in enumerate(cells) if not is_number(cell)]
+    if len(texts) < len(cells):  # numbers beside the text: a row of data with a bad cell?
+        i = texts[0]
+        shown = "an empty cell" if not cells[i].strip() else repr(cells[i])
+        raise ValueError(
+            f"{path} has no data rows: its one row, line {line}, was read as a header because "
+            f"its column {i + 1} holds {shown}, not a number. If it is a row of data, make "
+            f"every feature a number; if it is a header, add rows of numbers below it."
+        )
+    raise ValueError(
+        f"{path} has a header row but no data rows. Add rows of numbers below the header."
+    )
 
 
 def is_number(cell: str) -> bool:
@@ -242,42 +282,59 @@ def _target_index(path: str | Path, names: list[str], target: str | int) -> int:
 
 
 def _number(cell: str, path: str | Path, line: int, column: str) -> float:
+    """``cell`` as a finite float; ``column`` is its ``column_label``."""
     try:
         value = float(cell)
     except ValueError:
         shown = "an empty cell" if not cell.strip() else f"{cell!r}"
         raise ValueError(
-            f"{path}, line {line}, column {column!r}: {shown} is not a number. Every feature "
+            f"{path}, line {line}, {column}: {shown} is not a number. Every feature "
             f"must be numeric; encode text as numbers or fill in missing values first."
         ) from None
     if not math.isfinite(value):
         raise ValueError(
-            f"{path}, line {line}, column {column!r}: {cell!r} is not a finite number. Remove "
+            f"{path}, line {line}, {column}: {cell!r} is not a finite number. Remove "
             f"or impute NaN and infinite values first."
         )
     return value
 
 
+#: whole-number targets up to this size are int64 labels; beyond it a float64 cannot even hold
+#: every whole number exactly, so they stay float64 (1e20 must not wrap around to -2**63)
+LARGEST_LABEL = 2**53
+
+
 def _target_values(
-    cells: list[str], path: str | Path, lines: list[int], column: str
+    cells: list[str], path: str | Path, lines: list[int], names: list[str], index: int
 ) -> tuple[NDArray[Any], list[str] | None]:
     """(y, classes) from the target column's cells (one per data row, ``lines`` their line
-    numbers): y (n_rows,) int64 for whole numbers, float64 otherwise, classes None; a text
-    column's values numbered 0, 1, ... in sorted order, classes those values in that order."""
+    numbers; the column is ``names[index]``): y (n_rows,) int64 for whole numbers up to
+    ``LARGEST_LABEL``, float64 otherwise, classes None; a text column's values numbered 0, 1,
+    ... in sorted order, classes those values in that order."""
+    column = column_label(names, index)
     try:
         values = np.array([float(cell) for cell in cells], dtype=np.float64)
     except ValueError:
         if any(not cell.strip() for cell in cells):
             line = lines[next(i for i, cell in enumerate(cells) if not cell.strip())]
             raise ValueError(
-                f"{path}, line {line}, column {column!r}: the target is empty. Fill in or drop "
+                f"{path}, line {line}, {column}: the target is empty. Fill in or drop "
                 f"rows without a target."
+            ) from None
+        numbers = [k for k, cell in enumerate(cells) if is_number(cell)]
+        texts = [k for k, cell in enumerate(cells) if not is_number(cell)]
+        if numbers and len(numbers) >= len(texts):  # mostly numbers: the text is a typo
+            k = texts[0]
+            raise ValueError(
+                f"{path}, line {lines[k]}, {column}: the target {cells[k]!r} is not a number, "
+                f"while {len(numbers)} of the column's {len(cells)} targets are numbers. "
+                f"Correct it, or write every class as text."
             ) from None
         classes, labels = np.unique(np.array(cells), return_inverse=True)
         return labels.astype(np.int64), classes.tolist()
     if not np.all(np.isfinite(values)):
         line = lines[int(np.flatnonzero(~np.isfinite(values))[0])]
-        raise ValueError(f"{path}, line {line}, column {column!r}: the target is not finite.")
-    if np.all(values % 1 == 0):
+        raise ValueError(f"{path}, line {line}, {column}: the target is not finite.")
+    if np.all(values % 1 == 0) and np.all(np.abs(values) <= LARGEST_LABEL):
         return values.astype(np.int64), None
     return values, None

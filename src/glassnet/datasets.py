@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from glassnet._validation import positive_int
 from glassnet.csvfiles import is_number, load_csv, load_csv_features
+from glassnet.initializers import check_allocation
 
 Features = NDArray[np.float64]
 Labels = NDArray[np.int64]
@@ -68,7 +69,7 @@ def moons(
     Class 0: (cos t, sin t); class 1: (1 - cos t, 0.5 - sin t), t in [0, pi]; then Gaussian
     noise of standard deviation ``noise`` on every coordinate. x (n, 2), y (n,).
     """
-    n_samples = positive_int(n_samples, "n_samples", minimum=2)
+    n_samples = _n_samples(n_samples, minimum=2)
     noise = _non_negative(noise, "noise")
     rng = np.random.default_rng(seed)
     n_outer = n_samples // 2
@@ -92,7 +93,7 @@ def circles(
 
     x (n, 2), y (n,). ``factor`` must be between 0 and 1 (exclusive).
     """
-    n_samples = positive_int(n_samples, "n_samples", minimum=2)
+    n_samples = _n_samples(n_samples, minimum=2)
     noise = _non_negative(noise, "noise")
     if not isinstance(factor, numbers.Real) or not 0.0 < factor < 1.0:
         raise ValueError(f"Expected factor between 0 and 1 (exclusive), got {factor!r}.")
@@ -119,8 +120,9 @@ def spiral(
     Arm k: radius r in [0, 1], angle t = 4 (k + r) + noise * N(0, 1); point (r sin t, r cos t).
     The ``noise`` perturbs the angle, so arms blur into one another as it grows. x (n, 2), y (n,).
     """
-    n_samples = positive_int(n_samples, "n_samples", minimum=2)
+    n_samples = _n_samples(n_samples, minimum=2)
     n_classes = positive_int(n_classes, "n_classes", minimum=2)
+    _check_size(n_classes, "n_classes")
     noise = _non_negative(noise, "noise")
     if n_samples < n_classes:
         raise ValueError(
@@ -145,8 +147,9 @@ def blobs(
 
     Each point is its centre plus ``std`` * N(0, I). x (n, 2), y (n,).
     """
-    n_samples = positive_int(n_samples, "n_samples", minimum=1)
+    n_samples = _n_samples(n_samples, minimum=1)
     n_classes = positive_int(n_classes, "n_classes", minimum=1)
+    _check_size(n_classes, "n_classes")
     std = _non_negative(std, "std")
     rng = np.random.default_rng(seed)
     centres = rng.uniform(-10.0, 10.0, size=(n_classes, 2))  # (n_classes, 2)
@@ -234,7 +237,12 @@ def one_hot(labels: ArrayLike, n_classes: int | None = None) -> NDArray[np.float
             f"Expected labels of shape (n_samples,), got shape {labels.shape}. "
             f"Flatten them with labels.ravel()."
         )
-    if labels.dtype.kind == "f" and np.all(np.isfinite(labels)) and np.all(labels % 1 == 0):
+    if (
+        labels.dtype.kind == "f"
+        and np.all(np.isfinite(labels))
+        and np.all(labels % 1 == 0)
+        and np.all(np.abs(labels) <= 2**53)  # 1e20 would wrap around to -2**63 as int64
+    ):
         labels = labels.astype(np.int64)
     if labels.dtype.kind not in "iu" or (labels.size and labels.min() < 0):
         raise ValueError(
@@ -251,7 +259,13 @@ def one_hot(labels: ArrayLike, n_classes: int | None = None) -> NDArray[np.float
             f"Label {needed - 1} does not fit n_classes={n_classes} (labels run from 0 to "
             f"n_classes - 1). Pass n_classes={needed} or more."
         )
-    return np.eye(n_classes, dtype=np.float64)[labels]
+    check_allocation(
+        labels.size * n_classes * 8,
+        f"one-hot rows of shape ({labels.size}, {n_classes}) in float64",
+    )
+    rows = np.zeros((labels.size, n_classes), dtype=np.float64)  # (n, n_classes), not an eye
+    rows[np.arange(labels.size), labels] = 1.0  # of n_classes**2
+    return rows
 
 
 def standardize(
@@ -295,9 +309,33 @@ def standardize(
 
 
 # -- internals -------------------------------------------------------------------------------
+#: bytes a generated example takes while it is made (x and its temporaries, y, the shuffle)
+BYTES_PER_EXAMPLE = 100
+
+
+def _n_samples(value: Any, minimum: int) -> int:
+    """``n_samples`` as an int >= ``minimum``, refused before any work when the arrays of that
+    many examples would not fit (``glassnet.initializers.check_allocation``)."""
+    value = positive_int(value, "n_samples", minimum=minimum)
+    _check_size(value, "n_samples")
+    return value
+
+
+def _check_size(count: int, name: str) -> None:
+    check_allocation(
+        count * BYTES_PER_EXAMPLE,
+        f"{name}={count:,}: the arrays for that many examples ({BYTES_PER_EXAMPLE} bytes each)",
+    )
+
+
 def _non_negative(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
-        raise ValueError(f"Expected {name} to be a number >= 0, got {value!r}.")
+    """A finite number >= 0 (an infinite noise would make every point infinite)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not (math.isfinite(value) and value >= 0)
+    ):
+        raise ValueError(f"Expected {name} to be a finite number >= 0, got {value!r}.")
     return float(value)
 
 

@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,72 @@ from glassnet._names import config_repr, lookup
 from glassnet._names import from_config as from_config_of
 
 Shape = tuple[int, ...]
+
+#: the most bytes glassnet lets one initializer use to make a weight array (the array itself and
+#: the float64 draws behind it): 4 GiB, or half the machine's memory when that is less. Raise it
+#: if you have the memory; a request beyond it is refused with the estimate, not a MemoryError.
+MAX_ALLOCATION_BYTES = 4 * 2**30
+_CHUNK = 2**20  # float64 draws made at a time for a float32 array: 8 MB of scratch, not 2x the size
+
+
+def memory_limit() -> int:
+    """The bytes one allocation may take: ``min(MAX_ALLOCATION_BYTES, physical memory / 2)``
+    (the physical memory from ``os.sysconf`` where the system has it)."""
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows) or no such name
+        return MAX_ALLOCATION_BYTES
+    return min(MAX_ALLOCATION_BYTES, physical // 2) if physical > 0 else MAX_ALLOCATION_BYTES
+
+
+def check_allocation(nbytes: int, what: str) -> None:
+    """Refuse, before allocating, ``what`` (e.g. "weights of shape (2, 10) in float32") when
+    its estimated ``nbytes`` exceed ``memory_limit()``: a ValueError with both numbers.
+
+    >>> try:
+    ...     check_allocation(8 * 10**12, "weights of shape (10**6, 10**6)")
+    ... except ValueError as error:
+    ...     print(str(error).split(", more")[0])
+    weights of shape (10**6, 10**6) would take about 7450.6 GiB (8,000,000,000,000 bytes)
+    """
+    limit = memory_limit()
+    if nbytes > limit:
+        raise ValueError(
+            f"{what} would take about {_gib(nbytes)} ({nbytes:,} bytes), more than glassnet "
+            f"allows: {_gib(limit)} (glassnet.initializers.MAX_ALLOCATION_BYTES, "
+            f"or half this machine's memory if less). Use fewer units, inputs or examples; if "
+            f"the memory is there, raise glassnet.initializers.MAX_ALLOCATION_BYTES."
+        )
+
+
+def _gib(nbytes: int) -> str:
+    return f"{nbytes / 2**30:.1f} GiB"
+
+
+def _check(shape: Shape, dtype: DTypeLike, scratch_per_value: int = 0) -> None:
+    """check_allocation for an array of ``shape`` and ``dtype``, plus ``scratch_per_value``
+    bytes of working memory per value."""
+    size = math.prod(shape)
+    dtype = np.dtype(dtype)
+    what = f"weights of shape {tuple(shape)} in {dtype.name}"
+    check_allocation(size * (dtype.itemsize + scratch_per_value), what)
+
+
+def _uniform(draw: Any, low: float, high: float, shape: Shape, dtype: DTypeLike) -> NDArray:
+    """``draw(low, high, size=shape).astype(dtype)`` without a float64 array of the full size
+    when ``dtype`` is narrower: the draws are made in chunks, in order, so the numbers are the
+    same bit for bit (a uniform draw takes one value of the stream per number)."""
+    dtype = np.dtype(dtype)
+    size = math.prod(shape)
+    if dtype == np.float64 or size <= _CHUNK:
+        _check(shape, dtype, 0 if dtype == np.float64 else 8)
+        return draw(low, high, size=shape).astype(dtype, copy=False)
+    _check(shape, dtype)
+    values = np.empty(size, dtype=dtype)
+    for start in range(0, size, _CHUNK):
+        stop = min(start + _CHUNK, size)
+        values[start:stop] = draw(low, high, size=stop - start)
+    return values.reshape(shape)
 
 
 def _fans(shape: Shape) -> tuple[int, int]:
@@ -59,6 +126,7 @@ class Zeros(Initializer):
     name = "zeros"
 
     def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        _check(shape, dtype)
         return np.zeros(shape, dtype=dtype)
 
 
@@ -78,6 +146,7 @@ class Constant(Initializer):
         self.value = float(value)
 
     def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        _check(shape, dtype)
         return np.full(shape, self.value, dtype=dtype)
 
     def get_config(self) -> dict[str, Any]:
@@ -127,10 +196,8 @@ class RandomUniform(_Seeded):
         if self.seed is not None:
             if self._rng is None:
                 self._rng = np.random.RandomState(self.seed)
-            values = self._rng.uniform(self.minval, self.maxval, size=shape)
-        else:
-            values = self._stream(rng).uniform(self.minval, self.maxval, size=shape)
-        return values.astype(dtype, copy=False)
+            return _uniform(self._rng.uniform, self.minval, self.maxval, shape, dtype)
+        return _uniform(self._stream(rng).uniform, self.minval, self.maxval, shape, dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "minval": self.minval, "maxval": self.maxval, "seed": self.seed}
@@ -144,7 +211,7 @@ class GlorotUniform(_Seeded):
     def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
         fan_in, fan_out = _fans(shape)
         limit = math.sqrt(6.0 / (fan_in + fan_out))
-        return self._stream(rng).uniform(-limit, limit, size=shape).astype(dtype, copy=False)
+        return _uniform(self._stream(rng).uniform, -limit, limit, shape, dtype)
 
 
 class HeNormal(_Seeded):
@@ -159,6 +226,7 @@ class HeNormal(_Seeded):
     def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
         fan_in, _ = _fans(shape)
         stddev = math.sqrt(2.0 / fan_in) / 0.87962566103423978
+        _check(shape, dtype, 8 + 1 + 8)  # float64 draws, the mask of tails, the scaled copy
         stream = self._stream(rng)
         values = stream.normal(0.0, 1.0, size=shape)
         outside = np.abs(values) > 2.0

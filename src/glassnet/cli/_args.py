@@ -1,14 +1,24 @@
 """What the ``glassnet`` commands share about their arguments and errors: argparse types for
-numbers, and the one line an error a user can fix is reported with."""
+numbers, the checks of output paths made before any work, the help layout, and the one line an
+error a user can fix is reported with."""
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
 
 
 def cli_message(error: BaseException) -> str:
     """One line for the ``glassnet`` command to print for an error a user can fix."""
+    return one_line(_message(error)) or type(error).__name__
+
+
+def _message(error: BaseException) -> str:
     if isinstance(error, IsADirectoryError):
         return (
             f"{error.filename} is a directory; expected a file. Give a file path, e.g. "
@@ -21,7 +31,61 @@ def cli_message(error: BaseException) -> str:
         )
     if isinstance(error, PermissionError) and error.filename:
         return f"Permission denied: {error.filename}. Choose a path you may read or write."
-    return " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, FileExistsError | NotADirectoryError) and error.filename:
+        return (
+            f"{error.filename}: a file is in the way of a folder to write into. Choose another "
+            f"path, or move the file."
+        )
+    if isinstance(error, MemoryError):
+        detail = str(error)
+        return (
+            f"out of memory{': ' + detail if detail else ''}. Use fewer examples, fewer units or "
+            f"fewer layers."
+        )
+    return str(error)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line of plain characters: runs of white space (newlines too) become one
+    space, and other control characters (a terminal's escape sequences, say from a file name)
+    are shown escaped, as ``repr`` writes them, instead of being sent to the terminal."""
+    flat = " ".join(text.split())
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in flat)
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions as written (the command modules' docstrings); every option's help ends with
+    its default, "(default: X)", "(default: off)" for a switch, or "(required)", unless the help
+    already says what the default is."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if "default" in text or not action.option_strings or default is argparse.SUPPRESS:
+            return text
+        if action.required:
+            return f"{text} (required)"
+        if action.nargs == 0 and default is False:  # a switch: store_true
+            return f"{text} (default: off)"
+        if default is None:
+            return text  # its help says in words what happens without it
+        if f"({default})" in text:  # "port to listen on (8000)"
+            return text.replace(f"({default})", "(default: %(default)s)")
+        return f"{text} (default: %(default)s)"
+
+
+class CommandParser(argparse.ArgumentParser):
+    """The parser of ``glassnet`` and of each subcommand: the help layout above, and a mistake in
+    the arguments is one line on stderr, ``glassnet <command>: error: ...``, exit status 2
+    (argparse's status), with where to read more instead of the whole usage text."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        text = one_line(message)
+        self.exit(2, f"{self.prog}: error: {text}. See {self.prog} --help.\n")
 
 
 def _whole_number(text: str, minimum: int) -> int:
@@ -35,8 +99,22 @@ def _whole_number(text: str, minimum: int) -> int:
 
 
 def cli_non_negative_int(text: str) -> int:
-    """An argparse type: a whole number >= 0."""
+    """An argparse type: a whole number >= 0 (a ``--seed``, ``--step`` or ``--example``)."""
     return _whole_number(text, 0)
+
+
+#: the largest --seed: int64's, so that a seed fits every file and generator that keeps it
+MAX_SEED = 2**63 - 1
+
+
+def cli_seed(text: str) -> int:
+    """An argparse type: a seed, a whole number from 0 to ``MAX_SEED``."""
+    value = _whole_number(text, 0)
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"expected a seed from 0 to 2**63 - 1 ({MAX_SEED}), got {text!r}"
+        )
+    return value
 
 
 def cli_positive_int(text: str) -> int:
@@ -44,12 +122,113 @@ def cli_positive_int(text: str) -> int:
     return _whole_number(text, 1)
 
 
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
 def cli_positive_float(text: str) -> float:
     """An argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    value = _float(text)
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
     return value
+
+
+def cli_non_negative_float(text: str) -> float:
+    """An argparse type: a finite number >= 0 (a penalty, a noise level)."""
+    value = _float(text)
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def cli_fraction(text: str) -> float:
+    """An argparse type: a fraction in [0, 1) (a validation split)."""
+    value = _float(text)
+    if not (math.isfinite(value) and 0 <= value < 1):
+        raise argparse.ArgumentTypeError(
+            f"expected a fraction from 0 up to (not including) 1, e.g. 0.2, got {text!r}"
+        )
+    return value
+
+
+# -- paths, checked before any work -------------------------------------------------------------
+def same_file(first: str | os.PathLike[str], second: str | os.PathLike[str]) -> bool:
+    """True when both paths name one file (``os.path.samefile``: through links and different
+    spellings); False when either does not exist."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
+def check_output_file(
+    flag: str, path: str, *inputs: tuple[str, str | None], example: str = "out.txt"
+) -> None:
+    """Refuse, before any work, an output ``path`` given with ``flag`` that could not be written
+    or would destroy an input: a folder, a path whose folder is missing, a file that is not a
+    regular file (a FIFO or a device; ``/dev/stdout`` is allowed), or the same file as one of the
+    ``inputs`` ((flag, path) pairs, e.g. ``("--model", args.model)``). ``example`` is a file name
+    the messages suggest."""
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(
+            f"{flag} {path} is a folder; expected a file path, e.g. {target / example}."
+        )
+    folder = target.absolute().parent
+    if not folder.is_dir():
+        raise ValueError(
+            f"{flag} {path}: the folder {folder} does not exist. Create it first, or choose "
+            f"another path."
+        )
+    for input_flag, input_path in inputs:
+        if input_path is not None and same_file(path, input_path):
+            raise ValueError(
+                f"{flag} {path} is the same file as {input_flag} {input_path}; writing it would "
+                f"destroy the input. Choose another {flag} path."
+            )
+    if target.exists() and not _regular_or_terminal(target):
+        raise ValueError(
+            f"{flag} {path} is not a regular file (a FIFO, socket or device); expected a file "
+            f"path to write, e.g. {example}."
+        )
+
+
+def _regular_or_terminal(path: Path) -> bool:
+    mode = path.stat().st_mode
+    if stat.S_ISREG(mode):
+        return True
+    # the terminal and the command's own output streams are fine places for text
+    return any(
+        same_file(path, f"/dev/fd/{stream.fileno()}")
+        for stream in (sys.stdout, sys.stderr)
+        if _has_fileno(stream)
+    )
+
+
+def _has_fileno(stream: Any) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
+
+
+def check_output_folder(flag: str, path: str) -> None:
+    """Refuse, before any work, a folder ``path`` to write into (made if missing) when a file
+    stands at it or in its way, or it cannot be written."""
+    target = Path(path).absolute()
+    for place in (target, *target.parents):
+        if place.exists():
+            if not place.is_dir():
+                what = "is a file" if place == target else f"needs {place} to be a folder"
+                raise ValueError(
+                    f"{flag} {path} {what}; expected a folder to write into (it is made if "
+                    f"missing). Choose another path."
+                )
+            if not os.access(place, os.W_OK | os.X_OK):
+                raise ValueError(f"{flag} {path}: {place} is not writable. Choose another path.")
+            return

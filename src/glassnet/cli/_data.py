@@ -13,6 +13,8 @@ import numpy as np
 
 #: the data sets --data accepts by name
 DATA_SETS = ("xor", "moons", "circles", "spiral", "blobs", "digits")
+#: the data sets made by a generator, which --samples and --noise shape
+GENERATED = ("moons", "circles", "spiral", "blobs")
 
 
 def load_data(

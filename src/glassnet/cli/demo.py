@@ -7,17 +7,21 @@ seed`` and ``glassnet seed --cell keras`` print), then writes the report, one of
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from pathlib import Path
 
 from glassnet import explain as explain_module
 from glassnet import seed as seed_module
 from glassnet.cli import seed as seed_command
+from glassnet.cli._args import check_output_folder, cli_seed
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``glassnet demo``."""
     demo = commands.add_parser(
-        "demo", help="rerun the seed notebook's cells and write an HTML report of them"
+        "demo",
+        help="rerun the seed notebook's cells and write an HTML report of them",
+        description=__doc__,
     )
     demo.add_argument(
         "--output",
@@ -34,7 +38,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     demo.add_argument(
         "--seed",
-        type=int,
+        type=cli_seed,
         default=seed_module.KERAS_CELL_SEED,
         help="random seed of the keras cell's initial weights and shuffling",
     )
@@ -44,6 +48,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from glassnet.plots.demo import demo_report, run_seed_cells, summary_line  # no matplotlib yet
 
+    check_output_folder("--output", args.output)  # before any work
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ImportError(
+            "glassnet demo draws its report with matplotlib, which is not installed: "
+            "pip install 'glassnet[plots]'"
+        )
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     runs = run_seed_cells(keras_seed=args.seed)  # both cells, run once: printed, then drawn
@@ -52,11 +62,7 @@ def run(args: argparse.Namespace) -> int:
     history_out = output / "seed_keras_history.json"
     seed_command.print_keras_cell(runs.keras, runs.iterations, args.seed, history_out)
     print()
-    try:
-        path = demo_report(output, runs=runs, level=args.level)
-    except ImportError as error:  # matplotlib missing: say what to install
-        print(f"glassnet demo: {error}")
-        return 1
+    path = demo_report(output, runs=runs, level=args.level)
     print(f"report written to {path}")
     print(summary_line(runs))
     if args.open:

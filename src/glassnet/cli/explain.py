@@ -1,7 +1,8 @@
 """``glassnet explain``: narrate a training step in words, with its real numbers.
 
 With no arguments it tells step 0 of the seed notebook's network (initial output 0.758 ...) at the
-kid's level. ``--step N`` trains N full-batch steps first; ``--example K`` follows row K;
+kid's level. ``--step N`` trains N full-batch steps first; ``--example K`` follows example K,
+counted from 0 as NumPy counts rows (example 0 is the first row; every narration says so);
 ``--level``, ``--format`` and ``--output`` choose how; ``--model FILE --data NAME|CSV`` narrate
 a saved network (``model.save``) on a data set instead, ``--batch N`` on its first N examples.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from glassnet import explain as explain_module
 from glassnet import seed as seed_module
-from glassnet.cli._args import cli_non_negative_int, cli_positive_int
+from glassnet.cli._args import check_output_file, cli_non_negative_int, cli_positive_int
 from glassnet.cli._data import DATA_SETS, load_model_and_data
 from glassnet.trace import trace_step
 
@@ -23,11 +24,25 @@ from glassnet.trace import trace_step
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``glassnet explain``."""
     parser = commands.add_parser(
-        "explain", help="narrate a training step in words, with its real numbers"
+        "explain",
+        help="narrate a training step in words, with its real numbers",
+        description=__doc__,
     )
-    parser.add_argument("--level", choices=explain_module.LEVELS, default="kid")
-    parser.add_argument("--format", choices=explain_module.FORMATS, default="text")
-    parser.add_argument("--output", help="write to this file instead of the terminal")
+    parser.add_argument(
+        "--level",
+        choices=explain_module.LEVELS,
+        default="kid",
+        help="how much to say: kid (plain words), student (equations), expert (tensors)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=explain_module.FORMATS,
+        default="text",
+        help="text for the terminal, markdown, or an HTML fragment",
+    )
+    parser.add_argument(
+        "--output", help="write to this file instead of the terminal (default: the terminal)"
+    )
     parser.add_argument(
         "--step",
         type=cli_non_negative_int,
@@ -35,11 +50,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="train N full-batch steps first (default 0)",
     )
     parser.add_argument(
-        "--example", type=cli_non_negative_int, default=None, help="follow row K of the batch"
+        "--example",
+        type=cli_non_negative_int,
+        default=None,
+        metavar="K",
+        help="follow example K, counted from 0: example 0 is the first row of the batch, as in "
+        "NumPy (default: every example, and example 0 at the kid's level)",
     )
-    parser.add_argument("--model", help="a saved network (.glassnet file) instead of the seed's")
     parser.add_argument(
-        "--data", help=f"with --model: a data set ({', '.join(DATA_SETS)}) or a CSV file path"
+        "--model", help="a saved network (.glassnet file) (default: the seed notebook's)"
+    )
+    parser.add_argument(
+        "--data",
+        help=f"with --model: a data set ({', '.join(DATA_SETS)}) or a CSV file path "
+        f"(default: none; --model needs it)",
     )
     parser.add_argument(
         "--batch",
@@ -51,6 +75,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output:  # before any work, and never over the files read
+        check_output_file("--output", args.output, ("--model", args.model), ("--data", args.data))
     model, x, y = _network(args)  # errors become one line from glassnet.cli.main
     for _ in range(args.step):
         model.train_on_batch(x, y)

@@ -13,23 +13,31 @@ from glassnet import gradcheck
 from glassnet.cli._args import cli_positive_float, cli_positive_int
 from glassnet.cli._data import load_model_and_data
 
+SAMPLES = 8  # examples of --data a saved model is checked on, unless --samples says
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``glassnet gradcheck``."""
     parser = commands.add_parser(
-        "gradcheck", help="check every analytic gradient against central differences"
+        "gradcheck",
+        help="check every analytic gradient against central differences",
+        description=__doc__,
     )
-    parser.add_argument("--model", help="a saved model (glassnet.load_model) to check")
+    parser.add_argument(
+        "--model",
+        help="a saved model (glassnet.load_model) to check (default: every built-in piece)",
+    )
     parser.add_argument(
         "--data",
         default=None,
-        help="with --model: a data set of glassnet.datasets (xor, moons, ...) or a CSV file",
+        help="with --model: a data set of glassnet.datasets (xor, moons, ...) or a CSV file "
+        "(default: none; --model needs it)",
     )
     parser.add_argument(
         "--samples",
         type=cli_positive_int,
-        default=8,
-        help="with --model: examples used (default 8)",
+        default=None,
+        help=f"with --model: the first N examples of --data are used (default: {SAMPLES})",
     )
     parser.add_argument(
         "--eps", type=cli_positive_float, default=1e-6, help="finite-difference step"
@@ -49,9 +57,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.model is not None:
         return _check_saved(args)
-    if args.data is not None:
-        print("glassnet gradcheck: --data goes with --model (a saved model to check).")
-        return 2
+    for flag, value in (("--data", args.data), ("--samples", args.samples)):
+        if value is not None:
+            raise ValueError(
+                f"{flag} goes with --model (a saved model to check); add --model FILE."
+            )
     return _check_builtins(args)
 
 
@@ -84,11 +94,7 @@ def _check_builtins(args: argparse.Namespace) -> int:
 
 
 def _check_saved(args: argparse.Namespace) -> int:
-    try:
-        model, x, y = load_model_and_data(args.model, args.data, args.samples)
-    except (OSError, ValueError, TypeError, AttributeError) as error:
-        print(f"glassnet: {error}")
-        return 2
+    model, x, y = load_model_and_data(args.model, args.data, args.samples or SAMPLES)
     print(
         f"Gradient check of {args.model} on {len(x)} examples of {args.data}, float64, "
         f"eps = {args.eps:g}"

@@ -26,7 +26,9 @@ NETWORKS = {
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``glassnet parity``."""
     parser = commands.add_parser(
-        "parity", help="train side by side with PyTorch or Keras and compare every step"
+        "parity",
+        help="train side by side with PyTorch or Keras and compare every step",
+        description=__doc__,
     )
     parser.add_argument(
         "--with",
@@ -38,16 +40,26 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--network",
         choices=list(NETWORKS),
-        default="seed",
+        default=None,
         help="which built-in network to compare (default: seed)",
     )
-    parser.add_argument("--model", help="compare a saved model (glassnet.load_model) instead")
-    parser.add_argument("--data", help="with --model: xor, moons, circles, ... or a CSV file")
     parser.add_argument(
-        "--steps", type=int, default=seed_module.ITERATIONS, help="training steps (default 1000)"
+        "--model",
+        help="compare a saved model (glassnet.load_model) instead (default: --network's)",
     )
     parser.add_argument(
-        "--batch-size", type=int, default=None, help="examples per step (default: all, up to 32)"
+        "--data",
+        help="with --model: xor, moons, circles, ... or a CSV file (default: none; --model "
+        "needs it)",
+    )
+    parser.add_argument(
+        "--steps", type=cli_positive_int, default=seed_module.ITERATIONS, help="training steps"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=cli_positive_int,
+        default=None,
+        help="examples per step (default: all, up to 32)",
     )
     parser.add_argument(
         "--tolerance",
@@ -63,24 +75,26 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.model is not None:
-        try:
-            model, x, y = load_model_and_data(args.model, args.data)
-        except (OSError, ValueError, TypeError, AttributeError) as error:
-            print(f"glassnet: {error}")
-            return 2
+        if args.network is not None:
+            raise ValueError(
+                f"--network {args.network} and --model are two networks; give one of them."
+            )
+        model, x, y = load_model_and_data(args.model, args.data)
         title = f"{args.model} on {len(x)} examples of {args.data}"
     else:
+        if args.data is not None:
+            raise ValueError(
+                "--data goes with --model (a saved model to compare); the built-in networks "
+                "train on the seed notebook's XOR set."
+            )
+        args.network = args.network or "seed"
         network = seed_module.seed_network if args.network == "seed" else seed_module.keras_network
         model = network()
         x, y = seed_module.XOR_X, seed_module.XOR_Y
         title = f"{NETWORKS[args.network]}, on the notebook's XOR set"
-    try:
-        report = parity.compare(
-            model, x, y, args.framework, args.steps, args.batch_size, args.tolerance
-        )
-    except (ImportError, ValueError) as error:
-        print(f"glassnet parity: {error}")
-        return 2
+    report = parity.compare(
+        model, x, y, args.framework, args.steps, args.batch_size, args.tolerance
+    )
     print(f"Parity with {args.framework}: {title}")
     print(report.table(rows=args.rows))
     ours, theirs = report.outputs

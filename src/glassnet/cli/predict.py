@@ -18,18 +18,19 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.cli._args import check_output_file
+
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
-        "predict",
-        help="run a saved model on a CSV file",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "predict", help="run a saved model on a CSV file", description=__doc__
     )
     parser.add_argument("--model", required=True, help="a file written by model.save / train")
     parser.add_argument("--input", required=True, help="a CSV file of examples")
     parser.add_argument(
-        "--output", default=None, help="write the predictions here (default: print)"
+        "--output",
+        default=None,
+        help="write the predictions here, not over --model or --input (default: print)",
     )
     parser.set_defaults(run=run)
 
@@ -44,6 +45,14 @@ def read_features(path: str, features: int) -> tuple[np.ndarray, np.ndarray | No
 def run(args: argparse.Namespace) -> int:
     import glassnet as gn
 
+    if args.output:  # before any work, and never over the files read
+        check_output_file(
+            "--output",
+            args.output,
+            ("--model", args.model),
+            ("--input", args.input),
+            example="predictions.csv",
+        )
     model = gn.load_model(args.model)
     x, y = read_features(args.input, model.input_features)
     out = model.predict(x)

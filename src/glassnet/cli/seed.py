@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from glassnet import seed as seed_module
+from glassnet.cli._args import check_output_file, cli_positive_int, cli_seed
 
 
 def print_numpy_cell(result: seed_module.NumpyCellResult, iterations: int) -> None:
@@ -47,7 +48,9 @@ def print_keras_cell(
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``glassnet seed``."""
-    seed = commands.add_parser("seed", help="rerun the seed notebook's cells with glassnet")
+    seed = commands.add_parser(
+        "seed", help="rerun the seed notebook's cells with glassnet", description=__doc__
+    )
     seed.add_argument(
         "--cell",
         choices=["numpy", "keras"],
@@ -56,13 +59,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     seed.add_argument(
         "--iterations",
-        type=_positive,
+        type=cli_positive_int,
         default=seed_module.ITERATIONS,
-        help="training iterations (numpy) or epochs (keras); default 1000",
+        help="training iterations (numpy) or epochs (keras)",
     )
     seed.add_argument(
         "--seed",
-        type=int,
+        type=cli_seed,
         default=seed_module.KERAS_CELL_SEED,
         help="random seed of the keras cell's initial weights and shuffling",
     )
@@ -76,15 +79,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.cell == "keras":
+        check_output_file(
+            "--history-out", args.history_out, example="history.json"
+        )  # before the training, not after
         result = seed_module.keras_cell(seed=args.seed, epochs=args.iterations)
         print_keras_cell(result, args.iterations, args.seed, args.history_out)
     else:
         print_numpy_cell(seed_module.numpy_cell(args.iterations), args.iterations)
     return 0
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
-    return value

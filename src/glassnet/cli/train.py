@@ -13,44 +13,99 @@ first ``Rescaling(1/16)`` layer; ``--standardize``, or a CSV file with wide rang
 +-10, or feature spreads differing more than 100-fold), puts a ``Normalization`` layer first,
 adapted on the data (each feature minus its mean, divided by its standard deviation);
 ``--no-standardize`` keeps a CSV's values as they come.
+
+Whole-number targets 0 .. K-1 are classes when K is at most 1000; other numbers are regressed on.
+A set of fewer than 50 examples (xor has 4) is trained on whole, with no validation split unless
+--validation-split asks for one. Every flag is checked before the data is read or anything is
+trained, and --save and --report before training.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import itertools
 from typing import Any
 
 import numpy as np
 
-from glassnet.cli._data import DATA_SETS, load_data
+from glassnet.cli._args import (
+    check_output_file,
+    check_output_folder,
+    cli_fraction,
+    cli_non_negative_float,
+    cli_positive_float,
+    cli_positive_int,
+    cli_seed,
+    same_file,
+)
+from glassnet.cli._data import DATA_SETS, GENERATED, load_data
+from glassnet.initializers import check_allocation
+
+DEFAULT_SPLIT = 0.2  # of the examples held out to validate on ...
+SMALL_SET = 50  # ... unless there are fewer examples than this: then none (xor has 4)
+#: whole-number targets 0..K-1 are class labels when K is at most this; beyond, values to regress
+MAX_CLASSES = 1000
+#: the losses that need class labels, and the most classes each takes
+CLASS_LOSSES = {
+    "binary_crossentropy": 2,
+    "sparse_categorical_crossentropy": MAX_CLASSES,
+    "categorical_crossentropy": MAX_CLASSES,
+}
 
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
-        "train",
-        help="train an MLP on a data set or CSV file",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "train", help="train an MLP on a data set or CSV file", description=__doc__
     )
     parser.add_argument(
         "--data",
         required=True,
         help=f"one of {', '.join(DATA_SETS)}, or a CSV file (last column = target)",
     )
-    parser.add_argument(
-        "--layers", default="16,16", help="hidden units per layer, e.g. 16,16 (default)"
-    )
-    parser.add_argument("--activation", default="relu", help="hidden activation (default relu)")
+    parser.add_argument("--layers", default="16,16", help="hidden units per layer, comma-separated")
+    parser.add_argument("--activation", default="relu", help="hidden activation")
     parser.add_argument("--loss", default=None, help="loss name (default: chosen from the targets)")
-    parser.add_argument("--optimizer", default="adam", help="sgd, rmsprop or adam (default adam)")
-    parser.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
+    parser.add_argument("--optimizer", default="adam", help="sgd, rmsprop or adam")
+    parser.add_argument("--lr", type=cli_positive_float, default=0.01, help="learning rate")
+    parser.add_argument("--epochs", type=cli_positive_int, default=100, help="passes over the data")
     parser.add_argument(
-        "--epochs", type=int, default=100, help="passes over the data (default 100)"
+        "--batch-size",
+        type=cli_positive_int,
+        default=None,
+        help="examples per step, at most the training examples (default: 32, or all of them "
+        "when fewer)",
     )
-    parser.add_argument("--batch-size", type=int, default=32, help="examples per step (default 32)")
     parser.add_argument(
-        "--validation-split", type=float, default=0.2, help="fraction held out (default 0.2)"
+        "--validation-split",
+        type=cli_fraction,
+        default=None,
+        help=f"fraction of the examples held out to validate on (default: {DEFAULT_SPLIT}, or "
+        f"none for a set of fewer than {SMALL_SET} examples)",
+    )
+    parser.add_argument("--l2", type=cli_non_negative_float, default=0.0, help="L2 weight penalty")
+    parser.add_argument(
+        "--samples",
+        type=cli_positive_int,
+        default=None,
+        help=f"examples to generate, for {', '.join(GENERATED)} (default: the generator's)",
+    )
+    parser.add_argument(
+        "--noise",
+        type=cli_non_negative_float,
+        default=None,
+        help=f"noise of the generated {', '.join(GENERATED)} (default: the generator's)",
+    )
+    parser.add_argument(
+        "--seed", type=cli_seed, default=0, help="seed for data, weights, shuffling"
+    )
+    parser.add_argument(
+        "--save", default=None, help="write the trained model to this file (default: not saved)"
+    )
+    parser.add_argument(
+        "--report",
+        default=None,
+        metavar="FOLDER",
+        help="write an HTML report into this folder, as FOLDER/index.html (default: none)",
     )
     parser.add_argument(
         "--standardize",
@@ -58,12 +113,6 @@ def add_parser(commands: Any) -> None:
         default=None,
         help="put an adapted Normalization layer first (default: only for a CSV with wide ranges)",
     )
-    parser.add_argument("--l2", type=float, default=0.0, help="L2 weight penalty (default 0)")
-    parser.add_argument("--samples", type=int, default=None, help="examples to generate")
-    parser.add_argument("--noise", type=float, default=None, help="noise of generated data sets")
-    parser.add_argument("--seed", type=int, default=0, help="seed for data, weights, shuffling")
-    parser.add_argument("--save", default=None, help="write the trained model to this file")
-    parser.add_argument("--report", default=None, help="write an HTML report into this folder")
     parser.add_argument(
         "--verbose", type=int, default=1, choices=(0, 1, 2), help="0 quiet, 1 bar, 2 lines"
     )
@@ -71,9 +120,11 @@ def add_parser(commands: Any) -> None:
 
 
 def _head(y: np.ndarray, loss: str | None) -> tuple[int, str | None, str]:
-    """(output units, output activation, loss) for targets ``y``."""
+    """(output units, output activation, loss) for targets ``y``. Whole numbers 0..K-1 with
+    K <= MAX_CLASSES are class labels; other numbers are values to regress on."""
     whole = np.issubdtype(y.dtype, np.integer) or bool(np.all(y == np.round(y)))
-    classes = int(y.max()) + 1 if whole and y.ndim == 1 and y.min() >= 0 else 0
+    labels = whole and y.ndim == 1 and y.min() >= 0
+    classes = int(y.max()) + 1 if labels and y.max() < MAX_CLASSES else 0
     if loss is None:
         if classes == 2:
             loss = "binary_crossentropy"
@@ -81,14 +132,20 @@ def _head(y: np.ndarray, loss: str | None) -> tuple[int, str | None, str]:
             loss = "sparse_categorical_crossentropy"
         else:
             loss = "mse"
+    wanted = CLASS_LOSSES.get(loss)
+    # binary cross-entropy also takes soft targets in [0, 1], as Keras's does
+    soft = loss == "binary_crossentropy" and bool(np.all((y >= 0) & (y <= 1)))
+    if wanted is not None and not soft and not 2 <= classes <= wanted:
+        expected = "0 and 1" if wanted == 2 else f"0, 1, ... (at most {MAX_CLASSES} classes)"
+        first = ", ".join(f"{v:g}" for v in np.ravel(y)[:5])
+        raise ValueError(
+            f"--loss {loss} needs class labels {expected} in the target column; found values "
+            f"from {y.min():g} to {y.max():g} (first ones: {first}). Use --loss mse for "
+            f"real-valued targets."
+        )
     if loss == "binary_crossentropy":
         return 1, "sigmoid", loss
     if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy"):
-        if classes < 2:
-            raise ValueError(
-                f"--loss {loss} needs integer class labels 0, 1, ... in the target column; "
-                f"found {y[:5]!r} ... Use --loss mse for real-valued targets."
-            )
         return classes, "softmax", loss
     width = 1 if y.ndim == 1 else y.shape[1]
     return width, None, loss
@@ -123,35 +180,106 @@ def _scaling(data: str, x: np.ndarray, standardize: bool | None) -> list[Any]:
 
 
 def _hidden(text: str) -> list[int]:
+    """The hidden layers' unit counts from ``--layers`` ("16,16"); an empty item ("16,,16",
+    ",") is refused, not skipped."""
+    parts = [part.strip() for part in text.split(",")]
     try:
-        units = [int(part) for part in text.split(",") if part.strip()]
+        units = [int(part) for part in parts]
     except ValueError:
         units = [0]
-    if any(u <= 0 for u in units):
-        raise ValueError(f"--layers expects positive unit counts like 16,16; got {text!r}.")
+    if not text.strip() or any(u <= 0 for u in units):
+        raise ValueError(
+            f"--layers expects positive unit counts separated by commas, like 16,16 (one number "
+            f"per hidden layer, none empty); got {text!r}."
+        )
     return units
+
+
+def _split_and_batch(args: argparse.Namespace, n: int) -> tuple[float, int, str | None]:
+    """(validation split, batch size, a note to print or None) for ``n`` examples, refusing a
+    split that leaves no side and a batch larger than the training examples (as ``fit`` does)."""
+    note = None
+    split = args.validation_split
+    if split is None:
+        split = DEFAULT_SPLIT if n >= SMALL_SET else 0.0
+        if not split:
+            note = (
+                f"{n} examples, fewer than {SMALL_SET}: training on all of them, no validation "
+                f"split (give --validation-split to hold some out)"
+            )
+    train = int(n * (1.0 - split)) if split else n
+    if split and not 0 < train < n:
+        raise ValueError(
+            f"--validation-split {split:g} leaves {train} of the {n} examples for training and "
+            f"{n - train} to validate on; choose a split that leaves examples on both sides, or "
+            f"--validation-split 0."
+        )
+    if args.batch_size is None:
+        return split, min(32, train), note
+    if args.batch_size > train:
+        raise ValueError(
+            f"--batch-size {args.batch_size} is larger than the {train} training examples; use "
+            f"--batch-size {train} for full-batch training, or leave it unset."
+        )
+    return split, args.batch_size, note
+
+
+def _check_model_size(widths: list[int], batch: int) -> None:
+    """Refuse, before building, a network whose training would not fit in memory: float32
+    weights, their gradients, two optimizer slots (Adam's moments) and one update each (5 copies
+    of the parameters), plus a batch's activations and their gradients forward and back."""
+    parameters = sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(widths))
+    activations = 4 * batch * sum(widths)
+    check_allocation(
+        4 * (5 * parameters + activations),
+        f"a network of {parameters:,} parameters, trained with its gradients, optimizer state "
+        f"and activations,",
+    )
+
+
+def _check_data_options(args: argparse.Namespace) -> None:
+    """--samples and --noise shape generated sets only; anything else is refused, not ignored."""
+    for flag, value in (("--samples", args.samples), ("--noise", args.noise)):
+        if value is not None and args.data not in GENERATED:
+            raise ValueError(
+                f"{flag} applies to the generated data sets ({', '.join(GENERATED)}); "
+                f"{args.data} has fixed rows. Drop {flag}."
+            )
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Say now, not after the whole training, that --save or --report cannot be written."""
+    if args.save:
+        check_output_file("--save", args.save, ("--data", args.data), example="model.glassnet")
+        from glassnet._files import check_save_target
+
+        check_save_target(args.save)  # .keras, a read-only or foreign file: refused before training
+    if args.report:
+        check_output_folder("--report", args.report)
+        if args.save and same_file(args.save, args.report):
+            raise ValueError("--save and --report name the same path; give each its own.")
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:
+            raise ImportError(
+                "--report needs matplotlib, which is not installed: pip install 'glassnet[plots]'"
+            )
 
 
 def run(args: argparse.Namespace) -> int:
     import glassnet as gn
     from glassnet import datasets
 
-    if args.save:  # say so now, not after the whole training
-        folder = Path(args.save).resolve().parent
-        if Path(args.save).is_dir() or not folder.is_dir():
-            raise ValueError(
-                f"--save {args.save}: expected a file path in an existing folder, e.g. "
-                f"--save model.glassnet."
-            )
+    _check_data_options(args)
+    hidden = _hidden(args.layers)
+    _check_outputs(args)
     x, y = load_data(args.data, args.seed, args.samples, args.noise)
+    split, batch, note = _split_and_batch(args, len(x))
     units, head, loss = _head(y, args.loss)
+    _check_model_size([x.shape[1], *hidden, units], batch)
     if loss == "categorical_crossentropy" and y.ndim == 1:
         y = datasets.one_hot(y, units)
     regularizer = gn.regularizers.L2(args.l2) if args.l2 else None
-    layers = [
-        gn.layers.Dense(n, args.activation, kernel_regularizer=regularizer)
-        for n in _hidden(args.layers)
-    ]
     scaling = _scaling(args.data, x, args.standardize)
     if args.save and scaling:  # say so now, not after the whole training
         import json
@@ -164,6 +292,8 @@ def run(args: argparse.Namespace) -> int:
                 f"numbers than a model file's {MAX_HEADER_BYTES}-byte header holds. Pass "
                 f"--no-standardize, or use fewer features."
             )
+    layers = [gn.layers.Dense(n, args.activation, kernel_regularizer=regularizer) for n in hidden]
+    # built here, with Input: weights too big for memory are refused before anything is printed
     model = gn.Sequential(
         [gn.Input(shape=(x.shape[1],)), *scaling, *layers, gn.layers.Dense(units, head)],
         seed=args.seed,
@@ -177,19 +307,16 @@ def run(args: argparse.Namespace) -> int:
     x, y = x[order], y[order]
     if args.verbose:
         print(f"glassnet train: {args.data}, {len(x)} examples, {x.shape[1]} features")
+        if note:
+            print(f"glassnet train: note: {note}")
         model.summary()
-    batch = min(args.batch_size, max(1, round(len(x) * (1 - args.validation_split))))
     history = model.fit(
-        x,
-        y,
-        epochs=args.epochs,
-        batch_size=batch,
-        validation_split=args.validation_split,
-        verbose=args.verbose,
+        x, y, epochs=args.epochs, batch_size=batch, validation_split=split, verbose=args.verbose
     )
     last = {key: values[-1] for key, values in history.history.items()}
     parts = [f"{key} {value:.4f}" for key, value in last.items()]
-    print(f"Trained {len(history.epoch)} epochs: " + ", ".join(parts))
+    epochs = len(history.epoch)
+    print(f"Trained {epochs} epoch{'' if epochs == 1 else 's'}: " + ", ".join(parts))
     if args.save:
         model.save(args.save)
         print(f"Model saved to {args.save} (load it with glassnet.load_model)")

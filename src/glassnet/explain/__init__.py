@@ -30,7 +30,8 @@ __all__ = ["FORMATS", "LEVELS", "document", "narrate", "print_rich"]
 
 
 def document(trace: Trace, level: str = "kid", example: int | None = None) -> Document:
-    """The narration as blocks (what ``narrate`` renders); ``example`` is a row of the batch."""
+    """The narration as blocks (what ``narrate`` renders); ``example`` is a row of the batch,
+    numbered from 0 as NumPy numbers rows, and the narration calls it by that number."""
     if not isinstance(trace, Trace):
         raise TypeError(
             f"Expected a glassnet.trace.Trace, got {type(trace).__name__}. Make one with "
@@ -57,7 +58,8 @@ def narrate(
 
     ``level``: "kid", "student" or "expert". ``format``: "text", "md" or "html" (``standalone``
     False gives an HTML fragment, a <section> with its own scoped style). ``example``: the row of
-    the batch to follow (the kid's level follows example 0 when none is given).
+    the batch to follow, numbered from 0 as NumPy numbers rows; the narration calls it "example
+    K" with the same K (the kid's level follows example 0 when none is given).
     """
     if format not in FORMATS:
         raise ValueError(f"Unknown format {format!r}; expected one of {', '.join(FORMATS)}.")

@@ -117,7 +117,7 @@ def chain_path(
         return None
     names, values, (i, j), share = found
     text = (
-        f"dC/dW{index}[{i},{j}], example {row + 1}'s share = "
+        f"dC/dW{index}[{i},{j}], example {row}'s share = "
         + " * ".join(names)
         + separator
         + " * ".join(_p(v) for v in values)

@@ -67,7 +67,10 @@ def narrate_expert(trace: Trace, example: int | None, notebook: bool) -> Documen
     if extras:
         doc.bullets(extras)
     if example is not None:
-        doc.paragraph(f"Per-example rows show example {example} only; gradients are batch sums.")
+        doc.paragraph(
+            f"Per-example rows show example {example} (numbered from 0) only; gradients are "
+            f"batch sums."
+        )
     kinds = [layer["kind"] for layer in info["layers"]]
     fused = info["fused"]
     doc.heading("Chain rule")

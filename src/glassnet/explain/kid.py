@@ -56,7 +56,8 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
     doc.heading("1. " + words.PHASE_WORDS["forward"]["kid"])
     x = trace["a0"].value
     doc.paragraph(
-        f"Let us follow example {focus + 1}. It goes in as {_values(x[focus])}: "
+        f"Let us follow example {focus} (examples are numbered from 0, the way Python counts "
+        f"rows). It goes in as {_values(x[focus])}: "
         f"{_count(x.shape[1], 'number')}."
     )
     for index, layer in enumerate(layers, start=1):
@@ -77,7 +78,7 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
             how=preprocessing_how(layer),
         )
         said = _one(trace[f"a{index}"].value[focus])
-        doc.paragraph(f"Layer {index} {what}. For example {focus + 1} it gives {said}.")
+        doc.paragraph(f"Layer {index} {what}. For example {focus} it gives {said}.")
         penalty = regularizer_words(layer, "kid")
         if penalty:
             doc.paragraph(penalty)
@@ -89,7 +90,7 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
             f"chance between 0 and 1 before checking it."
         )
         guess = trace["p"].value
-    doc.paragraph(f"So the network's guess for example {focus + 1} is {_one(guess[focus])}.")
+    doc.paragraph(f"So the network's guess for example {focus} is {_one(guess[focus])}.")
 
     doc.heading("2. " + words.PHASE_WORDS["loss"]["kid"])
     y = trace["y"].value
@@ -104,13 +105,11 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
             f"{miss.shape[1] - 1}); its guess is the class with the biggest share."
         )
     for k in range(min(len(y), MAX_ITEMS)):
-        line = (
-            f"Example {k + 1}: the network guessed {_one(guess[k])} but the answer was {_one(y[k])}"
-        )
+        line = f"Example {k}: the network guessed {_one(guess[k])} but the answer was {_one(y[k])}"
         if classes:
             picked, answer = int(np.argmax(guess[k])), int(np.argmax(y[k]))
             line = (
-                f"Example {k + 1}: the biggest share, {kid_number(guess[k][picked])}, went to "
+                f"Example {k}: the biggest share, {kid_number(guess[k][picked])}, went to "
                 f"class {picked}; the answer was class {answer}, which got "
                 f"{kid_number(guess[k][answer])}: " + ("right." if picked == answer else "wrong.")
             )
@@ -183,7 +182,7 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
     after_miss = np.abs(after[focus] - y[focus]).sum()
     verdict = "closer to" if after_miss < before_miss else "no closer to"
     doc.paragraph(
-        f"With the turned knobs, example {focus + 1} now gets {_one(after[focus])} instead of "
+        f"With the turned knobs, example {focus} now gets {_one(after[focus])} instead of "
         f"{_one(guess[focus])}: {verdict} the answer {_one(y[focus])}. One step is a small "
         f"nudge; training repeats it many times."
     )
@@ -221,7 +220,7 @@ def _kid_chain(doc: Document, trace: Trace, index: int, focus: int) -> None:
     blame = trace[f"dC/dW{index}"].value[i, j]
     doc.paragraph(
         f"For example, take the layer-{index} knob from input {i + 1} to calculator {j + 1}. "
-        f"Example {focus + 1}'s share of its blame is a chain of numbers multiplied together: "
+        f"Example {focus}'s share of its blame is a chain of numbers multiplied together: "
         f"{steps} = {kid_number(share)}. Adding up the shares of all {trace.info['batch']} "
         f"examples gives this knob's blame, {kid_number(blame)}."
     )

@@ -68,9 +68,9 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Docume
     doc.paragraph(f"The network: {model_line(trace)}")
     if example is not None:
         doc.paragraph(
-            f"Following row {example} of the batch (example {example + 1}): per-example quantities "
-            f"show only its row; the gradients dC/dW and dC/db are sums over all "
-            f"{info['batch']} examples."
+            f"Following example {example} (numbered from 0: row {example} of the batch): "
+            f"per-example quantities show only its row; the gradients dC/dW and dC/db are sums "
+            f"over all {info['batch']} examples."
         )
     row = w.row
 
