@@ -28,6 +28,8 @@ SESSIONS = 50
 ROUNDS = 3  # train, then read, ROUNDS times per session
 STEPS = 15  # steps per train request
 ROOT = Path(__file__).resolve().parents[1]
+JSON = {"Content-Type": "application/json"}
+UPLOAD = {"Content-Type": "application/octet-stream"}  # the model-file import's type
 
 
 def setup_for(i: int) -> dict:
@@ -59,10 +61,10 @@ def rss_mb(pid: int) -> float:
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port()
-    code = (
-        "import uvicorn\n"
+    code = (  # as `glassnet playground --port PORT` serves it
+        "from glassnet.playground import server\n"
         "from glassnet.playground.app import create_app\n"
-        f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning')\n"
+        f"server.serve(create_app(port={port}), server.bind('127.0.0.1', {port}))\n"
     )
     process = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -92,7 +94,7 @@ def raw_get(base: str, target: str) -> tuple[int, bytes]:
     host, port = base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall(
-            f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+            f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode()
         )
         data = b""
         while chunk := connection.recv(65536):
@@ -200,7 +202,7 @@ def test_malformed_and_oversized_requests_get_4xx_and_the_server_stays_up(server
     with httpx.Client(base_url=base, timeout=30) as client:
         sid = client.post("/api/sessions", json=setup_for(1)).json()["id"]
         for method, path, body, status, message in MALFORMED:
-            answer = client.request(method, path, content=body)
+            answer = client.request(method, path, content=body, headers=JSON)
             assert answer.status_code == status, (path, body[:40], answer.text)
             assert message in answer.json()["error"], (path, body[:40], answer.text)
         huge = client.post(f"/api/sessions/{sid}/train", json={"steps": 10**9})
@@ -208,7 +210,9 @@ def test_malformed_and_oversized_requests_get_4xx_and_the_server_stays_up(server
         assert "steps: expected an integer from 1 to 5000" in huge.json()["error"]
         # a body far larger than the limit, declared honestly: refused before it is read
         big = client.post(
-            f"/api/sessions/{sid}/import", content=b"\0" * (8 * LIMITS["max_body_bytes"])
+            f"/api/sessions/{sid}/import",
+            content=b"\0" * (8 * LIMITS["max_body_bytes"]),
+            headers=UPLOAD,
         )
         assert big.status_code == 413 and "accepts at most" in big.json()["error"]
         assert client.get("/api/limits").status_code == 200
@@ -257,7 +261,7 @@ def test_idle_sessions_expire() -> None:
     with pytest.raises(KeyError, match=r"each until it is 1 minutes idle\) or never existed"):
         store.get(idle.id)
     # the same through the app, in real time
-    client = TestClient(create_app(session_idle_seconds=0.2))
+    client = TestClient(create_app(session_idle_seconds=0.2), base_url="http://127.0.0.1:8000")
     sid = client.post("/api/sessions", json=setup_for(0)).json()["id"]
     assert client.get(f"/api/sessions/{sid}").status_code == 200
     time.sleep(0.3)
@@ -322,7 +326,7 @@ def test_hostile_model_files_are_refused_by_the_server(server, tmp_path) -> None
         sid = client.post("/api/sessions", json=setup_for(1)).json()["id"]
         for name, content in hostile_model_files(tmp_path).items():
             start = time.monotonic()
-            answer = client.post(f"/api/sessions/{sid}/import", content=content)
+            answer = client.post(f"/api/sessions/{sid}/import", content=content, headers=UPLOAD)
             assert answer.status_code == 400, (name, answer.text)
             assert answer.json()["error"].startswith(
                 ("The file's network is larger than", "Could not read that .glassnet file")

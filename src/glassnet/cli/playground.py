@@ -7,6 +7,7 @@ printed: the playground has no accounts and no passwords, and anyone who can rea
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import sys
 import threading
@@ -46,17 +47,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def load_server() -> tuple:
-    """(uvicorn, create_app), or ImportError naming the extra to install."""
+    """(the playground's ``server`` module, create_app), or ImportError naming the extra."""
     try:
-        import uvicorn
-
+        from glassnet.playground import server
         from glassnet.playground.app import create_app
     except ImportError as error:
         raise ImportError(
             f"glassnet playground needs Starlette and uvicorn ({error.name} is missing): "
             f"pip install 'glassnet[playground]'"
         ) from error
-    return uvicorn, create_app
+    return server, create_app
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,13 +74,25 @@ def run(args: argparse.Namespace) -> int:
             f"playground and its CPU time.",
             file=sys.stderr,
         )
-    uvicorn, create_app = load_server()
+    server, create_app = load_server()
+    try:  # take the port before announcing it; uvicorn gets this very socket
+        sock = server.bind(args.host, args.port)
+    except OSError as error:
+        busy = error.errno == errno.EADDRINUSE
+        reason = "is already in use" if busy else f"cannot be used ({error.strerror or error})"
+        print(
+            f"glassnet playground: port {args.port} on {args.host} {reason}. Stop what holds it, "
+            f"or choose another port, e.g. --port {args.port + 1 if args.port < 65535 else 8000}.",
+            file=sys.stderr,
+        )
+        return 2
     shown = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{shown}:{args.port}/"
-    print(f"glassnet playground on {url} (Ctrl+C to stop)")
+    print(f"glassnet playground on {url} (Ctrl+C to stop)", flush=True)
     if args.open:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    with sock:  # it answers only the address it serves on (see glassnet.playground.guard)
+        server.serve(create_app(port=args.port, host=args.host), sock)
     return 0
 
 
