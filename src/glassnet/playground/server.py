@@ -31,8 +31,6 @@ from glassnet.playground.config import LIMITS
 class BoundedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol, with a deadline for each request's line and headers."""
 
-    head_seconds: float = LIMITS["request_head_seconds"]
-
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._head_timer: asyncio.TimerHandle | None = None
@@ -41,7 +39,8 @@ class BoundedH11Protocol(H11Protocol):
     def _arm_head_timer(self) -> None:
         if self._head_timer is not None:
             self._head_timer.cancel()
-        self._head_timer = self.loop.call_later(self.head_seconds, self._head_timeout)
+        seconds = LIMITS["request_head_seconds"]
+        self._head_timer = self.loop.call_later(seconds, self._head_timeout)
 
     def _head_timeout(self) -> None:
         """Close the connection when no whole request head has arrived since the timer began."""
