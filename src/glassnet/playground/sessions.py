@@ -148,6 +148,7 @@ class Session:
                 self.position = 0
                 self.epoch += 1
             done += 1
+            time.sleep(0)  # hand the GIL over: the server's event loop answers between steps
         self.record()
         return done
 
