@@ -174,3 +174,37 @@ def test_the_page_has_nothing_inline_and_no_script_parses_html():
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in text, (path.name, sink)
         assert "new Function" not in text and 'setAttribute("on' not in text
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "POST"])
+def test_every_state_changing_method_is_checked(client, sid, method):
+    path = f"/api/sessions/{sid}/reset"
+    foreign = client.request(method, path, headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 403
+    typed = client.request(method, path, content=b"x", headers={"Content-Type": "text/plain"})
+    assert typed.status_code == 415
+    doubled = client.request(method, path, headers=[("Host", "127.0.0.1:8000")] * 2)
+    assert doubled.status_code == 403  # two Host headers never match
+
+
+def test_errors_are_json_never_html_even_with_markup_in_the_path(client, monkeypatch):
+    answer = client.get("/%3Cimg%20src=x%20onerror=alert(1)%3E")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.json()["error"].startswith("No such page or endpoint: /<img src=x")
+    # a bug (a 500, answered by Starlette's outermost error handler) carries the headers too
+    from glassnet.playground import app as app_module
+
+    def broken(session):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(app_module, "python_script", broken)
+    failing = TestClient(create_app(port=8000), base_url=BASE, raise_server_exceptions=False)
+    sid = failing.post("/api/sessions", json=XOR_241).json()["id"]
+    answer = failing.get(f"/api/sessions/{sid}/export.py")
+    assert answer.status_code == 500
+    assert answer.json() == {
+        "error": "The playground failed on this request (RuntimeError: a bug)."
+    }
+    assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY

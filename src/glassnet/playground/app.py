@@ -41,7 +41,6 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -158,7 +157,7 @@ def create_app(
     session_idle_seconds: float = LIMITS["session_idle_seconds"],
     port: int | None = None,
     host: str | None = None,
-) -> Starlette:
+) -> Guard:
     """The ASGI app, with its own session store (at most ``max_sessions`` sessions, each ended
     after ``session_idle_seconds`` unused). It answers only the loopback names on ``port`` (and
     ``host``, given with ``--allow-remote``); ``port`` None takes the port each connection
@@ -346,5 +345,5 @@ def create_app(
         TypeError: api_error,
         Exception: api_error,
     }
-    guard = Middleware(Guard, port=port, host=host)
-    return Starlette(routes=routes, exception_handlers=handlers, middleware=[guard])
+    # outermost, so that every answer (a 500 from Starlette's error middleware too) has the headers
+    return Guard(Starlette(routes=routes, exception_handlers=handlers), port=port, host=host)

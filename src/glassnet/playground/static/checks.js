@@ -85,7 +85,7 @@ const Checks = (() => {
   function fail(what, value) {
     throw new Error(`The server sent an unexpected ${what}: ${Fmt.quote(value)}. Reload the page.`);
   }
-  const texts = (v) => Array.isArray(v) && v.every((s) => typeof s === "string" && s.length <= 200);
+  const texts = (v) => Array.isArray(v) && v.every((s) => typeof s === "string");
   const numbers = (v) => Array.isArray(v) ? v.every(numbers) : v === null || typeof v === "number";
 
   function state(s, activations) {
