@@ -208,3 +208,17 @@ def test_errors_are_json_never_html_even_with_markup_in_the_path(client, monkeyp
         "error": "The playground failed on this request (RuntimeError: a bug)."
     }
     assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_a_busy_session_answers_409_instead_of_holding_a_thread(client, sid, monkeypatch):
+    from glassnet.playground import app as app_module
+
+    monkeypatch.setattr(app_module, "BUSY_SECONDS", 0.05)
+    store_session = client.app.app.state.store.get(sid)  # Guard -> Starlette -> its sessions
+    # hold the session's lock as a long training request would
+    with store_session.lock:
+        answer = client.post(f"/api/sessions/{sid}/train", json={"steps": 1})
+        assert answer.status_code == 409
+        assert answer.json()["error"].startswith("This session is busy with another request")
+        assert client.get("/api/limits").status_code == 200  # the others go on
+    assert client.post(f"/api/sessions/{sid}/train", json={"steps": 1}).status_code == 200

@@ -34,7 +34,8 @@ import asyncio
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,26 @@ def _finite(value: Any) -> Any:
     return value
 
 
+#: how long a request waits for its session while another request works on it (then 409)
+BUSY_SECONDS = 2.0
+
+
+@contextmanager
+def _held(session: Session) -> Iterator[None]:
+    """The session's lock, or 409: a worker thread never waits long for a busy session, so a
+    pile of requests on one session cannot take every thread from the others."""
+    if not session.lock.acquire(timeout=BUSY_SECONDS):
+        raise ApiError(
+            "This session is busy with another request (training, tracing or an import); "
+            "try again when that one has answered.",
+            409,
+        )
+    try:
+        yield
+    finally:
+        session.lock.release()
+
+
 def _answer(state: dict[str, Any], status: int = 200) -> Response:
     """A JSON answer (NaN and infinity as null); made in a worker thread, as it can be large."""
     return JSONResponse(_finite(state), status_code=status)
@@ -191,7 +212,7 @@ def create_app(
 
         def work() -> Response:
             session = store.create(parse_config(payload))
-            with session.lock:
+            with _held(session):
                 return _answer(session.state(with_data=True), 201)
 
         return await _work(work)
@@ -200,7 +221,7 @@ def create_app(
         session = session_of(request)
 
         def work() -> Response:
-            with session.lock:
+            with _held(session):
                 return _answer(session.state(with_data=True))
 
         return await _work(work)
@@ -227,7 +248,7 @@ def create_app(
             return steps
 
         def work() -> Response:
-            with session.lock:
+            with _held(session):
                 steps = steps_asked()
                 deadline = time.monotonic() + LIMITS["max_request_seconds"]
                 try:
@@ -248,7 +269,7 @@ def create_app(
         session = session_of(request)
 
         def work() -> Response:
-            with session.lock:
+            with _held(session):
                 session.reset()
                 return _answer(session.state(with_data=True))
 
@@ -273,13 +294,13 @@ def create_app(
         def work() -> Response:
             from glassnet.playground.stepthrough import trace_example  # imports explain
 
-            with session.lock:
+            with _held(session):
                 return _answer(trace_example(session, split, example, level))
 
         return await _work(work)
 
     def download(session: Session, suffix: str, content: Callable[[], Any], kind: str) -> Response:
-        with session.lock:
+        with _held(session):
             name = f"glassnet_{session.config.dataset.name}_step{session.step}.{suffix}"
             return Response(
                 content(),
@@ -302,7 +323,7 @@ def create_app(
         content = await _body(request)
 
         def work() -> Response:
-            with session.lock:
+            with _held(session):
                 model_files.import_into(session, content)
                 return _answer(session.state(with_data=True))
 
@@ -346,4 +367,6 @@ def create_app(
         Exception: api_error,
     }
     # outermost, so that every answer (a 500 from Starlette's error middleware too) has the headers
-    return Guard(Starlette(routes=routes, exception_handlers=handlers), port=port, host=host)
+    app = Starlette(routes=routes, exception_handlers=handlers)
+    app.state.store = store  # for tests and tools: the sessions this app holds
+    return Guard(app, port=port, host=host)
