@@ -8,6 +8,7 @@ GLASSNET_PLAYGROUND_SCREENSHOT to a path to also save the README's picture there
 
 from __future__ import annotations
 
+import csv as csv_module
 import json
 import os
 import subprocess
@@ -325,15 +326,11 @@ def test_hostile_csv_names_and_classes_are_shown_as_text(guarded, server, tmp_pa
     page, seen = guarded
     page.goto(server)
     settle(page)
-    rows = [f"{i % 7},{i % 3},{PAYLOADS[i % 2] if i % 2 else PAYLOADS[3]}" for i in range(30)]
+    header = [PAYLOADS[0], "javascript:alert(1)", "class"]
+    rows = [[i % 7, i % 3, PAYLOADS[1] if i % 2 else PAYLOADS[3]] for i in range(30)]
     csv = tmp_path / "hostile.csv"
-    header = [PAYLOADS[0].replace('"', "'"), "javascript:alert(1)", "class"]
-    csv.write_text(
-        ",".join(f'"{h}"' for h in header)
-        + "\n"
-        + "\n".join(",".join(f'"{c}"' for c in row.split(",", 2)) for row in rows)
-        + "\n"
-    )
+    with csv.open("w", newline="") as file:
+        csv_module.writer(file).writerows([header, *rows])
     page.select_option("#dataset", "csv")
     page.set_input_files("#csv-file", str(csv))
     page.wait_for_function("() => window.playground.session.features[1] === 'javascript:alert(1)'")

@@ -33,15 +33,22 @@ def is_loopback(host: str) -> bool:
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``glassnet playground``."""
     parser = commands.add_parser(
-        "playground", help="a local web page to build, train and step through a network"
+        "playground",
+        help="a local web page to build, train and step through a network",
+        description=(
+            "Serve the playground: a local web page to build a small network, train it step by "
+            "step and follow one example forward and backward (examples counted from 0, as "
+            "--example counts them in glassnet explain). It listens on 127.0.0.1, answers only "
+            "its own address, and refuses requests from other web sites."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
-    parser.add_argument("--open", action="store_true", help="open the page in a web browser")
+    parser.add_argument("--open", action="store_true", help="open the page in a web browser (off)")
     parser.add_argument(
         "--allow-remote",
         action="store_true",
-        help="allow a --host other than loopback (anyone who reaches it can use it)",
+        help="allow a --host other than loopback (off; anyone who reaches it can use it)",
     )
     parser.set_defaults(run=run)
 
