@@ -726,3 +726,15 @@ def test_training_stops_at_the_time_bound_and_says_so(client, monkeypatch):
     monkeypatch.setitem(LIMITS, "max_request_seconds", 20)
     state = client.post(f"/api/sessions/{sid}/train", json={"steps": 9}).json()
     assert state["step"] == 10 and "stopped" not in state
+
+
+def test_the_exported_script_carries_no_text_from_the_upload(client):
+    # a cousin of the page's injection: the script the user runs holds the CSV's numbers only,
+    # never its column or class names, so a name cannot become code
+    hostile = '"""\nimport os; os.system("echo pwned")  # '
+    rows = "".join(f"{i % 5},{i % 3},{'a' if i % 2 else 'b'}\n" for i in range(20))
+    csv_text = f'"{hostile.replace(chr(34), chr(34) * 2)}",x1,"{hostile[:3]}kind"\n' + rows
+    sid = create(client, {**XOR_241, "dataset": {"name": "csv", "csv": csv_text}})["id"]
+    script = client.get(f"/api/sessions/{sid}/export.py").text
+    assert "os.system" not in script and "pwned" not in script
+    assert run_script(script)["train_loss"] > 0

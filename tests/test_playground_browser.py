@@ -352,3 +352,27 @@ def test_examples_are_counted_from_0_as_the_cli_counts_them(page):
     assert intro.startswith("Example 0 of the train set (row 0, counted from 0): x = (0, 0)")
     assert "from 0" in page.text_content("label[title*='counted from 0']")
     assert problems == []
+
+
+def test_files_too_large_are_refused_before_the_page_reads_them(guarded, server, tmp_path):
+    page, seen = guarded
+    page.goto(server)
+    settle(page)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    big = tmp_path / "big.csv"
+    big.write_text("a,b\n" + "1,0\n" * 80_000)  # 320 kB
+    page.set_input_files("#csv-file", str(big))
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.text_content("#error-text") == (
+        "big.csv has 320004 bytes; the playground takes a CSV file of at most 200000 bytes. "
+        "Choose a smaller file."
+    )
+    huge = tmp_path / "huge.glassnet"
+    huge.write_bytes(b"\0" * 1_000_001)
+    page.set_input_files("#import-file", str(huge))
+    page.wait_for_function(
+        "() => document.querySelector('#error-text').textContent.startsWith('huge.glassnet')"
+    )
+    assert "a .glassnet file of at most 1000000 bytes" in page.text_content("#error-text")
+    assert requests == [] and seen == []

@@ -7,7 +7,8 @@ const DEFAULT = {
   layers: [{ units: 4, activation: "tanh" }],
   loss: "binary_crossentropy", optimizer: "sgd", learning_rate: 0.5, batch_size: 4, l2: 0, seed: 0,
 };
-let limits = { max_hidden_layers: 6, max_units: 8, min_samples: 10, max_samples: 1000 };
+let limits = { max_hidden_layers: 6, max_units: 8, min_samples: 10, max_samples: 1000,
+  max_csv_bytes: 200000, max_body_bytes: 1000000 };  // until GET /api/limits answers
 let choices = {  // what a setup may name, from GET /api/limits
   datasets: ["xor", "moons", "circles", "spiral", "blobs", "csv"],
   activations: ["tanh", "relu", "sigmoid", "leaky_relu", "linear"],
@@ -298,8 +299,16 @@ async function traceExample() {
   } catch (error) { showError(error); }
 }
 
+// a file too large is refused before the page reads it (the server refuses it too)
+function tooLarge(file, most, what) {
+  if (file.size <= most) return false;
+  showError(new Error(`${file.name} has ${file.size} bytes; the playground takes ${what} of at ` +
+    `most ${most} bytes. Choose a smaller file.`));
+  return true;
+}
+
 async function importModel(file) {
-  if (!session || !file) return;
+  if (!session || !file || tooLarge(file, limits.max_body_bytes, "a .glassnet file")) return;
   try { show(await api("POST", `/api/sessions/${session.id}/import`, undefined, await file.arrayBuffer())); }
   catch (error) { showError(error); }
 }
@@ -320,7 +329,8 @@ function wire() {
   }
   $("csv-file").addEventListener("change", async (e) => {
     const file = e.target.files[0];
-    if (!file) return;
+    e.target.value = "";  // the same file can be chosen again
+    if (!file || tooLarge(file, limits.max_csv_bytes, "a CSV file")) return;
     csv = { text: await file.text(), name: file.name };
     $("csv-name").textContent = `${file.name}: ${csv.text.split("\n").filter((r) => r.trim()).length} rows`;
     $("dataset").value = "csv";
