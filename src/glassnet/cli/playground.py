@@ -56,6 +56,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def load_server() -> tuple:
     """(the playground's ``server`` module, create_app), or ImportError naming the extra."""
     try:
+        import starlette  # noqa: F401  (the extra's two packages, checked first by name)
+        import uvicorn  # noqa: F401
+
         from glassnet.playground import server
         from glassnet.playground.app import create_app
     except ImportError as error:
