@@ -2,7 +2,9 @@
 
 A learner's path: build a 2-4-1 net on XOR, train until the loss is small, step one example
 forward and backward with the narration, export the script and run it (it prints the loss the page
-shows), upload a CSV. No console errors; screenshots go to pytest's tmp_path. Set
+shows), upload a CSV. No console errors; screenshots go to pytest's tmp_path. Then the hostile
+side: links with markup in every field, a CSV whose names and classes are markup, files too large,
+all under the server's Content-Security-Policy: no script runs and the page names the bad value. Set
 GLASSNET_PLAYGROUND_SCREENSHOT to a path to also save the README's picture there.
 """
 

@@ -23,7 +23,8 @@ answer). The work of a request (reading JSON, building data and models, training
 reading and writing model files, turning the state into JSON) runs in Starlette's thread pool,
 never on the event loop, so a long request never holds up another; training stops at
 ``LIMITS["max_request_seconds"]`` and says so. A session is worked on by one request at a time
-(its lock); other sessions go on in parallel.
+(its lock; a request that cannot have it within ``BUSY_SECONDS`` gets 409); other sessions go on
+in parallel.
 
 Starlette is imported here, so importing this module needs ``glassnet[playground]``.
 """
