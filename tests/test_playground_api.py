@@ -3,6 +3,8 @@ the numbers against the engine's, and the exported script run for real."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import subprocess
 import sys
 
@@ -16,6 +18,10 @@ from glassnet.playground.app import create_app
 from glassnet.playground.config import LIMITS
 from helpers import XOR_241
 
+BASE = "http://127.0.0.1:8000"  # the playground answers only its own address (guard.py)
+JSON = {"Content-Type": "application/json"}
+UPLOAD = {"Content-Type": "application/octet-stream"}  # the model-file import's type
+
 CSV_TEXT = "height,weight,kind\n" + "".join(
     f"{h:.2f},{w:.2f},{'cat' if h < 0.5 else 'dog'}\n"
     for h, w in np.random.default_rng(3).uniform(0, 1, size=(30, 2))
@@ -24,7 +30,7 @@ CSV_TEXT = "height,weight,kind\n" + "".join(
 
 @pytest.fixture
 def client() -> TestClient:
-    return TestClient(create_app())
+    return TestClient(create_app(), base_url=BASE)
 
 
 def create(client: TestClient, config: dict) -> dict:
@@ -273,7 +279,7 @@ BAD_CONFIGS = [
                 "csv": ",".join(f"f{i}" for i in range(18)) + "\n" + ("1," * 17 + "0\n") * 12,
             }
         },
-        "has 17 feature columns; expected at most 16.",
+        "the uploaded CSV has 18 columns; expected at most 17 (at most 16 features and the target).",
     ),
     ({"layers": {"units": 4}}, "layers: expected a list of hidden layers"),
     ({"layers": [{"units": 4}] * 7}, "layers: expected at most 6 hidden layers, got 7. Remove 1."),
@@ -315,9 +321,15 @@ def test_bad_setups_answer_400_with_the_message(client, config, message):
 def test_bad_requests_answer_json_errors(client):
     sid = create(client, XOR_241)["id"]
     cases = [
-        (client.post("/api/sessions", content=b"{nope"), 400, "The request body is not valid JSON"),
         (
-            client.post("/api/sessions", content=b"x" * (LIMITS["max_body_bytes"] + 1)),
+            client.post("/api/sessions", content=b"{nope", headers=JSON),
+            400,
+            "The request body is not valid JSON",
+        ),
+        (
+            client.post(
+                "/api/sessions", content=b"x" * (LIMITS["max_body_bytes"] + 1), headers=JSON
+            ),
             413,
             "accepts at most 1000000",
         ),
@@ -427,19 +439,25 @@ def test_sessions_are_bounded(client):
 
 
 # -- the command ---------------------------------------------------------------------------
-class FakeUvicorn:
+class FakeServer:
+    """Stands in for ``glassnet.playground.server``: takes no port, serves nothing, records."""
+
     def __init__(self) -> None:
         self.calls: list[dict] = []
 
-    def run(self, app, **options) -> None:
-        self.calls.append({"app": app, **options})
+    def bind(self, host: str, port: int) -> contextlib.nullcontext:
+        self.calls.append({"host": host, "port": port})
+        return contextlib.nullcontext()
+
+    def serve(self, app, sock) -> None:
+        self.calls[-1]["app"] = app
 
 
 def test_command_serves_on_loopback_and_opens_the_page(monkeypatch, capsys):
     from glassnet.cli import main
     from glassnet.cli import playground as command
 
-    fake, opened = FakeUvicorn(), []
+    fake, opened = FakeServer(), []
     monkeypatch.setattr(command, "load_server", lambda: (fake, create_app))
     monkeypatch.setattr(
         command.threading,
@@ -450,23 +468,50 @@ def test_command_serves_on_loopback_and_opens_the_page(monkeypatch, capsys):
     assert fake.calls[0]["host"] == "127.0.0.1" and fake.calls[0]["port"] == 8123
     assert opened == [("http://127.0.0.1:8123/",)]
     assert "glassnet playground on http://127.0.0.1:8123/" in capsys.readouterr().out
+    # the app it serves answers that address only
+    served = TestClient(fake.calls[0]["app"], base_url="http://127.0.0.1:8123")
+    assert served.get("/api/limits").status_code == 200
+    assert served.get("/api/limits", headers={"Host": "127.0.0.1:8000"}).status_code == 403
 
 
 def test_command_refuses_a_remote_host_unless_allowed(monkeypatch, capsys):
     from glassnet.cli import main
     from glassnet.cli import playground as command
 
-    fake = FakeUvicorn()
+    fake = FakeServer()
     monkeypatch.setattr(command, "load_server", lambda: (fake, create_app))
     assert main(["playground", "--host", "0.0.0.0"]) == 2
     assert "--host 0.0.0.0 is not a loopback address" in capsys.readouterr().err
     assert fake.calls == []
-    assert main(["playground", "--host", "0.0.0.0", "--allow-remote"]) == 0
-    assert "WARNING: serving on 0.0.0.0" in capsys.readouterr().err
-    assert fake.calls[0]["host"] == "0.0.0.0"
+    assert main(["playground", "--host", "10.1.2.3", "--allow-remote"]) == 0
+    assert "WARNING: serving on 10.1.2.3" in capsys.readouterr().err
+    assert fake.calls[0]["host"] == "10.1.2.3"
+    served = TestClient(fake.calls[0]["app"], base_url="http://10.1.2.3:8000")
+    assert served.get("/api/limits").status_code == 200  # the --host given is its address
     with pytest.raises(SystemExit):
         main(["playground", "--port", "70000"])
     assert "expected a port from 1 to 65535, got 70000" in capsys.readouterr().err
+
+
+def test_command_on_a_busy_port_says_so_in_one_line_and_exits_2():
+    # before: "glassnet playground on http://127.0.0.1:P/" on stdout, then uvicorn's bind error
+    # on stderr, exit status 3
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        out = subprocess.run(
+            [sys.executable, "-m", "glassnet", "playground", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert out.returncode == 2, out
+    assert out.stdout == ""
+    assert out.stderr == (
+        f"glassnet playground: port {port} on 127.0.0.1 is already in use. Stop what holds it, "
+        f"or choose another port, e.g. --port {port + 1}.\n"
+    )
 
 
 def test_command_without_the_extra_names_it(monkeypatch):
@@ -492,7 +537,9 @@ def test_model_files_export_and_import(client, tmp_path):
         gn.load_model(path).get_weights()[0], np.array(trained["layers"][0]["kernel"])
     )
     other = create(client, {**XOR_241, "layers": [{"units": 2, "activation": "relu"}]})["id"]
-    state = client.post(f"/api/sessions/{other}/import", content=response.content).json()
+    state = client.post(
+        f"/api/sessions/{other}/import", content=response.content, headers=UPLOAD
+    ).json()
     assert state["imported"] and state["step"] == 0
     assert state["config"]["layers"] == [{"units": 4, "activation": "tanh"}]
     assert state["metrics"]["loss"] == trained["metrics"]["loss"]
@@ -505,7 +552,7 @@ def test_model_files_export_and_import(client, tmp_path):
         (b"", "The import is empty"),
         (b"not a model file at all", "Could not read that .glassnet file"),
     ]:
-        bad = client.post(f"/api/sessions/{other}/import", content=content)
+        bad = client.post(f"/api/sessions/{other}/import", content=content, headers=UPLOAD)
         assert bad.status_code == 400 and message in bad.json()["error"]
 
 
@@ -530,3 +577,58 @@ def test_uploaded_csv_class_names_match_the_labels():
     assert x.shape == (12, 2) and features == ["p", "q"]
     assert classes == [" b", "a"]  # sorted raw values: label 0 is " b", label 1 is "a"
     assert [classes[k] for k in labels] == [" b" if i % 2 else "a" for i in range(12)]
+
+
+def test_a_csv_too_wide_is_refused_before_any_column_work(client):
+    # before: 99,990 columns took 139 s (the duplicate-name check was quadratic)
+    wide = "a," * 99_989 + "a\n1\n"  # 200 kB, 99,990 columns, all named "a"
+    answer = client.post("/api/sessions", json={"dataset": {"name": "csv", "csv": wide}})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == (
+        "the uploaded CSV has 99990 columns; expected at most 17 (at most 16 features and "
+        "the target). Keep the columns that matter."
+    )
+
+
+def test_repeated_column_names_are_still_named():
+    from glassnet import csvfiles
+
+    text = "a,b,a,c,b\n" + "1,2,3,4,5\n"
+    with pytest.raises(ValueError, match=r"more than one column named 'a', 'b'; every column"):
+        csvfiles.read_csv_text(text, "the upload")
+
+
+def test_trace_example_0_is_row_0_of_the_training_set(client):
+    # issue 15: examples are counted from 0 everywhere, as `glassnet explain --example 0` does
+    config = {**XOR_241, "dataset": {"name": "moons", "n_samples": 20}}
+    state = create(client, config)
+    for example in (0, 1, 14):
+        traced = client.post(f"/api/sessions/{state['id']}/trace", json={"example": example}).json()
+        assert traced["example"] == example
+        assert traced["x"] == state["data"]["x_train"][example]
+
+
+def test_training_stops_at_the_time_bound_and_says_so(client, monkeypatch):
+    sid = create(client, XOR_241)["id"]
+    monkeypatch.setitem(LIMITS, "max_request_seconds", 0)  # every request is already too long
+    state = client.post(f"/api/sessions/{sid}/train", json={"steps": 5000}).json()
+    assert state["step"] == 1  # at least one step, then the bound
+    assert state["stopped"] == (
+        "Trained 1 of the 5000 steps asked for: a request may take at most 0 seconds. Ask "
+        "again for the rest."
+    )
+    monkeypatch.setitem(LIMITS, "max_request_seconds", 20)
+    state = client.post(f"/api/sessions/{sid}/train", json={"steps": 9}).json()
+    assert state["step"] == 10 and "stopped" not in state
+
+
+def test_the_exported_script_carries_no_text_from_the_upload(client):
+    # a cousin of the page's injection: the script the user runs holds the CSV's numbers only,
+    # never its column or class names, so a name cannot become code
+    hostile = '"""\nimport os; os.system("echo pwned")  # '
+    rows = "".join(f"{i % 5},{i % 3},{'a' if i % 2 else 'b'}\n" for i in range(20))
+    csv_text = f'"{hostile.replace(chr(34), chr(34) * 2)}",x1,"{hostile[:3]}kind"\n' + rows
+    sid = create(client, {**XOR_241, "dataset": {"name": "csv", "csv": csv_text}})["id"]
+    script = client.get(f"/api/sessions/{sid}/export.py").text
+    assert "os.system" not in script and "pwned" not in script
+    assert run_script(script)["train_loss"] > 0

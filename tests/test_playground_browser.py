@@ -2,25 +2,29 @@
 
 A learner's path: build a 2-4-1 net on XOR, train until the loss is small, step one example
 forward and backward with the narration, export the script and run it (it prints the loss the page
-shows), upload a CSV. No console errors; screenshots go to pytest's tmp_path. Set
+shows), upload a CSV. No console errors; screenshots go to pytest's tmp_path. Then the hostile
+side: links with markup in every field, a CSV whose names and classes are markup, files too large,
+all under the server's Content-Security-Policy: no script runs and the page names the bad value. Set
 GLASSNET_PLAYGROUND_SCREENSHOT to a path to also save the README's picture there.
 """
 
 from __future__ import annotations
 
+import csv as csv_module
+import json
 import os
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
+from glassnet.playground import server as playground_server
 from glassnet.playground.app import create_app
 from glassnet.playground.config import parse_config
 from glassnet.playground.sessions import Session
@@ -31,11 +35,9 @@ LOSS_BOUND = 0.05
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))  # a free port, held until uvicorn takes the socket
+    sock = playground_server.bind("127.0.0.1", 0)  # a free port, as `glassnet playground` takes it
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    instance = uvicorn.Server(config)
+    instance = playground_server.make_server(create_app(port=port), "127.0.0.1", port)
     thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -65,7 +67,8 @@ def page(server: str) -> Iterator[tuple[Page, list[str]]]:
 
 def settle(page: Page) -> None:
     """Wait until the page has a session and no request is in flight."""
-    page.wait_for_function("window.playground.session && document.body.dataset.busy === '0'")
+    # functions, not expression strings: Playwright evaluates those with eval, which the CSP forbids
+    page.wait_for_function("() => window.playground.session && document.body.dataset.busy === '0'")
 
 
 def hover_edge(page: Page, selector: str) -> None:
@@ -110,7 +113,8 @@ def test_learner_builds_trains_steps_through_and_exports(page, tmp_path):
     page.fill("#speed", "40")
     page.click("#play")
     page.wait_for_function(
-        f"Number(document.querySelector('#train-loss').textContent) < {LOSS_BOUND}", timeout=20000
+        f"() => Number(document.querySelector('#train-loss').textContent) < {LOSS_BOUND}",
+        timeout=20000,
     )
     page.click("#play")
     settle(page)
@@ -188,7 +192,7 @@ def test_csv_upload_the_url_and_an_error_message(page, tmp_path, server):
     csv.write_text("sweetness,size,fruit\n" + "\n".join(rows) + "\n")
     page.select_option("#dataset", "csv")
     page.set_input_files("#csv-file", str(csv))
-    page.wait_for_function("window.playground.session.features[0] === 'sweetness'")
+    page.wait_for_function("() => window.playground.session.features[0] === 'sweetness'")
     settle(page)
     assert page.locator(".node .value").first.text_content() == "sweetness"
     assert "fruit.csv: 101 rows" in page.text_content("#csv-name")
@@ -218,3 +222,159 @@ def test_csv_upload_the_url_and_an_error_message(page, tmp_path, server):
     )
     assert [p for p in problems if "400" not in p] == []
     assert Path(tmp_path / "csv.png").stat().st_size > 10_000
+
+
+# -- hostile input: a shared link, a CSV and a model file try to run script in the page ----------
+PWN = "window.__pwned = (window.__pwned || 0) + 1"
+PAYLOADS = [
+    f'<img src=x onerror="{PWN}">',
+    f'"><script>{PWN}</script>',
+    f"javascript:{PWN}",
+    f'</select><svg onload="{PWN}">',
+]
+# (path into the setup, the name the page's message gives the field)
+FIELDS = [
+    (("dataset", "name"), "dataset.name"),
+    (("dataset", "n_samples"), "dataset.n_samples"),
+    (("dataset", "noise"), "dataset.noise"),
+    (("dataset", "classes"), "dataset.classes"),
+    (("dataset", "test_fraction"), "dataset.test_fraction"),
+    (("dataset", "target"), "dataset.target"),
+    (("layers", 0, "units"), "layers[0].units"),
+    (("layers", 0, "activation"), "layers[0].activation"),
+    (("layers",), "layers"),
+    (("layers", 0), "layers[0]"),
+    (("loss",), "loss"),
+    (("optimizer",), "optimizer"),
+    (("learning_rate",), "learning_rate"),
+    (("batch_size",), "batch_size"),
+    (("l2",), "l2"),
+    (("seed",), "seed"),
+    (("dataset",), "dataset"),
+]
+# what the page's scripts see when a CSP violation happens (Playwright's init script bypasses it)
+WATCH = (
+    "window.__csp = [];"
+    "document.addEventListener('securitypolicyviolation',"
+    " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+)
+
+
+def hostile_setup(path: tuple, payload: str) -> dict:
+    setup = json.loads(json.dumps({**XOR_241, "dataset": {"name": "moons", "n_samples": 40}}))
+    target = setup
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = payload
+    return setup
+
+
+@pytest.fixture
+def guarded(server: str) -> Iterator[tuple[Page, list[str]]]:
+    """A page that records dialogs (alert, confirm), page errors and CSP violations."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.add_init_script(WATCH)
+        seen: list[str] = []
+        page.on(
+            "dialog", lambda dialog: (seen.append(f"dialog {dialog.message}"), dialog.dismiss())
+        )
+        page.on("pageerror", lambda error: seen.append(f"page error: {error}"))
+        yield page, seen
+        browser.close()
+
+
+def assert_nothing_ran(page: Page, seen: list[str]) -> None:
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.evaluate("() => window.__csp") == []  # nothing was even tried and blocked
+    injected = "img, iframe, object, embed, script:not([src]), svg:not(#edges)"
+    assert page.evaluate(f"() => document.querySelectorAll('{injected}').length") == 0
+    assert seen == []
+
+
+def test_hostile_links_run_no_script_and_name_the_bad_field(guarded, server):
+    # before: the hash's layer units went through innerHTML, and <img onerror> ran
+    page, seen = guarded
+    for case, (path, where) in enumerate(FIELDS):
+        payload = PAYLOADS[case % len(PAYLOADS)]
+        if path == ("dataset", "target"):
+            payload = PAYLOADS[0]  # any other text is a column name a CSV may have
+        link = quote(json.dumps(hostile_setup(path, payload)))
+        page.goto(f"{server}?case={case}#{link}")  # the query makes each a fresh page load
+        page.wait_for_selector("#error:not([hidden])")
+        settle(page)  # it still builds, from the defaults for the bad field
+        message = page.text_content("#error-text")
+        assert message.startswith("This link's setup has bad values, replaced by the defaults:")
+        assert f"{where}: expected " in message, (where, message)
+        assert json.dumps(payload)[1:30] in message, (where, message)  # the value, as text
+        assert_nothing_ran(page, seen)
+    # the whole hash as markup, and a field whose name is markup
+    for case, (fragment, said) in enumerate(
+        [
+            (quote(PAYLOADS[0]), "the setup is not readable JSON"),
+            (quote(json.dumps({PAYLOADS[1]: 1})), 'unknown field "\\"><script>'),
+            (quote(json.dumps({"dataset": {PAYLOADS[3]: 1}})), 'dataset: unknown field "</select>'),
+        ]
+    ):
+        page.goto(f"{server}?whole={case}#{fragment}")
+        page.wait_for_selector("#error:not([hidden])")
+        settle(page)
+        assert said in page.text_content("#error-text")
+        assert_nothing_ran(page, seen)
+
+
+def test_hostile_csv_names_and_classes_are_shown_as_text(guarded, server, tmp_path):
+    page, seen = guarded
+    page.goto(server)
+    settle(page)
+    header = [PAYLOADS[0], "javascript:alert(1)", "class"]
+    rows = [[i % 7, i % 3, PAYLOADS[1] if i % 2 else PAYLOADS[3]] for i in range(30)]
+    csv = tmp_path / "hostile.csv"
+    with csv.open("w", newline="") as file:
+        csv_module.writer(file).writerows([header, *rows])
+    page.select_option("#dataset", "csv")
+    page.set_input_files("#csv-file", str(csv))
+    page.wait_for_function("() => window.playground.session.features[1] === 'javascript:alert(1)'")
+    settle(page)
+    assert page.locator(".node .value").first.text_content() == header[0]
+    legend = page.text_content("#class-legend")
+    assert PAYLOADS[1] in legend and PAYLOADS[3] in legend
+    assert_nothing_ran(page, seen)
+
+
+def test_examples_are_counted_from_0_as_the_cli_counts_them(page):
+    # issue 15: one numbering everywhere; "example 0" is row 0 of x, as `glassnet explain
+    # --example 0` and NumPy have it
+    page, problems = page
+    page.fill("#trace-example", "0")
+    page.click("#trace")
+    page.wait_for_selector("#narration section")
+    intro = page.text_content("#stage .intro")
+    assert intro.startswith("Example 0 of the train set (row 0, counted from 0): x = (0, 0)")
+    assert "from 0" in page.text_content("label[title*='counted from 0']")
+    assert problems == []
+
+
+def test_files_too_large_are_refused_before_the_page_reads_them(guarded, server, tmp_path):
+    page, seen = guarded
+    page.goto(server)
+    settle(page)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    big = tmp_path / "big.csv"
+    big.write_text("a,b\n" + "1,0\n" * 80_000)  # 320 kB
+    page.set_input_files("#csv-file", str(big))
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.text_content("#error-text") == (
+        "big.csv has 320004 bytes; the playground takes a CSV file of at most 200000 bytes. "
+        "Choose a smaller file."
+    )
+    huge = tmp_path / "huge.glassnet"
+    huge.write_bytes(b"\0" * 1_000_001)
+    page.set_input_files("#import-file", str(huge))
+    page.wait_for_function(
+        "() => document.querySelector('#error-text').textContent.startsWith('huge.glassnet')"
+    )
+    assert "a .glassnet file of at most 1000000 bytes" in page.text_content("#error-text")
+    assert requests == [] and seen == []

@@ -28,6 +28,8 @@ SESSIONS = 50
 ROUNDS = 3  # train, then read, ROUNDS times per session
 STEPS = 15  # steps per train request
 ROOT = Path(__file__).resolve().parents[1]
+JSON = {"Content-Type": "application/json"}
+UPLOAD = {"Content-Type": "application/octet-stream"}  # the model-file import's type
 
 
 def setup_for(i: int) -> dict:
@@ -59,10 +61,10 @@ def rss_mb(pid: int) -> float:
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port()
-    code = (
-        "import uvicorn\n"
+    code = (  # as `glassnet playground --port PORT` serves it
+        "from glassnet.playground import server\n"
         "from glassnet.playground.app import create_app\n"
-        f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning')\n"
+        f"server.serve(create_app(port={port}), server.bind('127.0.0.1', {port}))\n"
     )
     process = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -92,7 +94,7 @@ def raw_get(base: str, target: str) -> tuple[int, bytes]:
     host, port = base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall(
-            f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+            f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode()
         )
         data = b""
         while chunk := connection.recv(65536):
@@ -200,7 +202,7 @@ def test_malformed_and_oversized_requests_get_4xx_and_the_server_stays_up(server
     with httpx.Client(base_url=base, timeout=30) as client:
         sid = client.post("/api/sessions", json=setup_for(1)).json()["id"]
         for method, path, body, status, message in MALFORMED:
-            answer = client.request(method, path, content=body)
+            answer = client.request(method, path, content=body, headers=JSON)
             assert answer.status_code == status, (path, body[:40], answer.text)
             assert message in answer.json()["error"], (path, body[:40], answer.text)
         huge = client.post(f"/api/sessions/{sid}/train", json={"steps": 10**9})
@@ -208,7 +210,9 @@ def test_malformed_and_oversized_requests_get_4xx_and_the_server_stays_up(server
         assert "steps: expected an integer from 1 to 5000" in huge.json()["error"]
         # a body far larger than the limit, declared honestly: refused before it is read
         big = client.post(
-            f"/api/sessions/{sid}/import", content=b"\0" * (8 * LIMITS["max_body_bytes"])
+            f"/api/sessions/{sid}/import",
+            content=b"\0" * (8 * LIMITS["max_body_bytes"]),
+            headers=UPLOAD,
         )
         assert big.status_code == 413 and "accepts at most" in big.json()["error"]
         assert client.get("/api/limits").status_code == 200
@@ -257,7 +261,7 @@ def test_idle_sessions_expire() -> None:
     with pytest.raises(KeyError, match=r"each until it is 1 minutes idle\) or never existed"):
         store.get(idle.id)
     # the same through the app, in real time
-    client = TestClient(create_app(session_idle_seconds=0.2))
+    client = TestClient(create_app(session_idle_seconds=0.2), base_url="http://127.0.0.1:8000")
     sid = client.post("/api/sessions", json=setup_for(0)).json()["id"]
     assert client.get(f"/api/sessions/{sid}").status_code == 200
     time.sleep(0.3)
@@ -322,7 +326,7 @@ def test_hostile_model_files_are_refused_by_the_server(server, tmp_path) -> None
         sid = client.post("/api/sessions", json=setup_for(1)).json()["id"]
         for name, content in hostile_model_files(tmp_path).items():
             start = time.monotonic()
-            answer = client.post(f"/api/sessions/{sid}/import", content=content)
+            answer = client.post(f"/api/sessions/{sid}/import", content=content, headers=UPLOAD)
             assert answer.status_code == 400, (name, answer.text)
             assert answer.json()["error"].startswith(
                 ("The file's network is larger than", "Could not read that .glassnet file")
@@ -330,3 +334,148 @@ def test_hostile_model_files_are_refused_by_the_server(server, tmp_path) -> None
             assert time.monotonic() - start < 5, name
         assert client.get(f"/api/sessions/{sid}").status_code == 200
     assert process.poll() is None
+
+
+# -- no request holds up another ----------------------------------------------------------------
+BIGGEST = {  # the most work one session allows: 1000 examples, 6 layers of 8, Adam, batch 1
+    "dataset": {"name": "spiral", "n_samples": 1000, "classes": 5, "test_fraction": 0.5},
+    "layers": [{"units": 8, "activation": "tanh"}] * 6,
+    "loss": "categorical_crossentropy",
+    "optimizer": "adam",
+    "learning_rate": 0.001,
+    "batch_size": 1,
+}
+
+
+def test_limits_answer_fast_while_the_biggest_request_runs(server) -> None:
+    # before: training ran on the event loop, and every other request waited for it to end
+    base, process = server
+    with httpx.Client(base_url=base, timeout=60) as client:
+        sid = client.post("/api/sessions", json=BIGGEST).json()["id"]
+        wide = "a," * 99_989 + "a\n1\n"  # 200 kB, 99,990 columns, all named "a"
+        big_requests = [
+            (f"/api/sessions/{sid}/train", {"steps": LIMITS["max_steps_per_request"]}),
+            ("/api/sessions", {"dataset": {"name": "csv", "csv": wide}}),
+        ]
+        for path, payload in big_requests:
+            answers: list[httpx.Response] = []
+
+            def ask(p: str = path, b: dict = payload, out: list = answers) -> None:
+                out.append(client.post(p, json=b))
+
+            worker = threading.Thread(target=ask)
+            start = time.monotonic()
+            worker.start()
+            delays = []
+            while worker.is_alive() and time.monotonic() - start < 60:  # bounded in time
+                asked = time.monotonic()
+                assert httpx.get(f"{base}/api/limits", timeout=5).status_code == 200
+                delays.append(time.monotonic() - asked)
+                time.sleep(0.05)
+            worker.join(timeout=60)
+            took = time.monotonic() - start
+            print(
+                f"{path}: {took:.2f} s, {len(delays)} limits answered, slowest {max(delays):.3f} s"
+            )
+            assert answers and answers[0].status_code in (200, 400), answers
+            assert max(delays) < 0.5, (path, max(delays))
+        assert answers[0].status_code == 400 and "99990 columns" in answers[0].text
+        assert took < 5  # the width is checked before any per-column work
+    assert process.poll() is None
+
+
+def test_repeated_column_names_are_found_in_linear_time() -> None:
+    # before: names.count(name) for every name, quadratic: minutes for 99,990 columns
+    from glassnet import csvfiles
+
+    start = time.monotonic()
+    with pytest.raises(ValueError, match=r"has more than one column named 'a'; every column"):
+        csvfiles.read_csv_text("a," * 99_989 + "a\n" + "1," * 99_989 + "1\n", "the upload")
+    assert time.monotonic() - start < 3
+
+
+@pytest.fixture(scope="module")
+def impatient() -> Iterator[str]:
+    """The same server with 1-second bounds for request heads, bodies and idle connections."""
+    port = free_port()
+    code = (
+        "from glassnet.playground import server\n"
+        "from glassnet.playground.app import create_app\n"
+        "from glassnet.playground.config import LIMITS\n"
+        "LIMITS.update(request_head_seconds=1, body_seconds=1, keep_alive_seconds=1)\n"
+        f"server.serve(create_app(port={port}), server.bind('127.0.0.1', {port}))\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/api/limits", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, "no server"
+        time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def closed_by_server(connection: socket.socket, seconds: float) -> bool:
+    """True when the server closes ``connection`` within ``seconds`` (reading what it sends)."""
+    connection.settimeout(seconds)
+    end = time.monotonic() + seconds
+    try:
+        while time.monotonic() < end:
+            if connection.recv(65536) == b"":
+                return True
+    except (TimeoutError, ConnectionResetError) as error:
+        return isinstance(error, ConnectionResetError)
+    return False
+
+
+def test_half_sent_requests_are_closed_and_others_still_answered(impatient) -> None:
+    # before: uvicorn waited for ever for a request head that never ends (1,500 of them held
+    # the server); now each request has LIMITS["request_head_seconds"] to arrive
+    base = impatient
+    port = int(base.rsplit(":", 1)[1])
+    slow: list[socket.socket] = []
+    try:
+        for _ in range(300):  # a bounded number of slow clients, on loopback only
+            connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+            connection.sendall(b"GET /api/limits HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % port)
+            slow.append(connection)
+        asked = time.monotonic()
+        assert httpx.get(f"{base}/api/limits", timeout=5).status_code == 200
+        assert time.monotonic() - asked < 0.5
+        for connection in slow[:10]:  # a byte now and then does not extend the deadline
+            connection.sendall(b"X")
+        time.sleep(1.5)
+        assert all(closed_by_server(connection, 3) for connection in slow)
+        # a connection that sends nothing at all, and one that stays idle after an answer
+        silent = socket.create_connection(("127.0.0.1", port), timeout=5)
+        kept = socket.create_connection(("127.0.0.1", port), timeout=5)
+        kept.sendall(b"GET /api/limits HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port)
+        assert kept.recv(65536).startswith(b"HTTP/1.1 200")
+        assert closed_by_server(silent, 3) and closed_by_server(kept, 3)
+        silent.close()
+        kept.close()
+    finally:
+        for connection in slow:
+            connection.close()
+
+
+def test_a_body_that_never_ends_gets_408(impatient) -> None:
+    port = int(impatient.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(
+            b"POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{" % port
+        )
+        start = time.monotonic()
+        answer = b""
+        while b"}" not in answer and time.monotonic() - start < 10:
+            answer += connection.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 408")
+    assert b"The request body did not arrive within 1 seconds; send it at once." in answer
+    assert httpx.get(f"{impatient}/api/limits", timeout=5).status_code == 200

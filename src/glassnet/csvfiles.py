@@ -21,6 +21,7 @@ import csv
 import io
 import math
 import numbers
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,7 +215,8 @@ def _header_and_body(
     names = (
         [c.strip() for c in lines[0][1]] if header else [str(i) for i in range(len(lines[0][1]))]
     )
-    duplicated = sorted({name for name in names if names.count(name) > 1})
+    counts = Counter(names)  # linear: a header of 100,000 names takes milliseconds
+    duplicated = sorted(name for name, count in counts.items() if count > 1)
     if header and duplicated:
         raise ValueError(
             f"{path} has more than one column named {', '.join(map(repr, duplicated))}; every "

@@ -7,6 +7,7 @@ printed: the playground has no accounts and no passwords, and anyone who can rea
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import sys
 import threading
@@ -32,31 +33,40 @@ def is_loopback(host: str) -> bool:
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``glassnet playground``."""
     parser = commands.add_parser(
-        "playground", help="a local web page to build, train and step through a network"
+        "playground",
+        help="a local web page to build, train and step through a network",
+        description=(
+            "Serve the playground: a local web page to build a small network, train it step by "
+            "step and follow one example forward and backward (examples counted from 0, as "
+            "--example counts them in glassnet explain). It listens on 127.0.0.1, answers only "
+            "its own address, and refuses requests from other web sites."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
-    parser.add_argument("--open", action="store_true", help="open the page in a web browser")
+    parser.add_argument("--open", action="store_true", help="open the page in a web browser (off)")
     parser.add_argument(
         "--allow-remote",
         action="store_true",
-        help="allow a --host other than loopback (anyone who reaches it can use it)",
+        help="allow a --host other than loopback (off; anyone who reaches it can use it)",
     )
     parser.set_defaults(run=run)
 
 
 def load_server() -> tuple:
-    """(uvicorn, create_app), or ImportError naming the extra to install."""
+    """(the playground's ``server`` module, create_app), or ImportError naming the extra."""
     try:
-        import uvicorn
+        import starlette  # noqa: F401  (the extra's two packages, checked first by name)
+        import uvicorn  # noqa: F401
 
+        from glassnet.playground import server
         from glassnet.playground.app import create_app
     except ImportError as error:
         raise ImportError(
             f"glassnet playground needs Starlette and uvicorn ({error.name} is missing): "
             f"pip install 'glassnet[playground]'"
         ) from error
-    return uvicorn, create_app
+    return server, create_app
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,13 +84,25 @@ def run(args: argparse.Namespace) -> int:
             f"playground and its CPU time.",
             file=sys.stderr,
         )
-    uvicorn, create_app = load_server()
+    server, create_app = load_server()
+    try:  # take the port before announcing it; uvicorn gets this very socket
+        sock = server.bind(args.host, args.port)
+    except OSError as error:
+        busy = error.errno == errno.EADDRINUSE
+        reason = "is already in use" if busy else f"cannot be used ({error.strerror or error})"
+        print(
+            f"glassnet playground: port {args.port} on {args.host} {reason}. Stop what holds it, "
+            f"or choose another port, e.g. --port {args.port + 1 if args.port < 65535 else 8000}.",
+            file=sys.stderr,
+        )
+        return 2
     shown = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{shown}:{args.port}/"
-    print(f"glassnet playground on {url} (Ctrl+C to stop)")
+    print(f"glassnet playground on {url} (Ctrl+C to stop)", flush=True)
     if args.open:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    with sock:  # it answers only the address it serves on (see glassnet.playground.guard)
+        server.serve(create_app(port=args.port, host=args.host), sock)
     return 0
 
 

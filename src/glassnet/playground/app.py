@@ -14,20 +14,34 @@ POST     /api/sessions/{id}/trace         {"example": i, "split": "train", "leve
                                           step on one example, recorded, not applied; narrated
 GET      /api/sessions/{id}/export.py     the runnable script that reproduces the training
 GET      /api/sessions/{id}/export.glassnet   the model file (``model.save``)
-POST     /api/sessions/{id}/import        a .glassnet file's bytes: its weights into the session
+POST     /api/sessions/{id}/import        a .glassnet file's bytes (``application/octet-stream``):
+                                          its weights into the session
 =======  ===============================  =====================================================
+
+Every request first passes ``guard.Guard`` (Host, Origin, Content-Type; security headers on every
+answer). The work of a request (reading JSON, building data and models, training, tracing,
+reading and writing model files, turning the state into JSON) runs in Starlette's thread pool,
+never on the event loop, so a long request never holds up another; training stops at
+``LIMITS["max_request_seconds"]`` and says so. A session is worked on by one request at a time
+(its lock; a request that cannot have it within ``BUSY_SECONDS`` gets 409); other sessions go on
+in parallel.
 
 Starlette is imported here, so importing this module needs ``glassnet[playground]``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -40,6 +54,7 @@ from glassnet.playground import config as config_module
 from glassnet.playground import model_files
 from glassnet.playground.codegen import python_script
 from glassnet.playground.config import LIMITS, choice, integer, no_unknown, parse_config
+from glassnet.playground.guard import Guard
 from glassnet.playground.sessions import Session, SessionStore
 
 STATIC = Path(__file__).parent / "static"
@@ -65,12 +80,23 @@ async def _body(request: Request) -> bytes:
             )
         if int(declared) > most:
             raise ApiError(_too_large(int(declared)), 413)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > most:
-            raise ApiError(_too_large(size), 413)
-        chunks.append(chunk)
+    chunks: list[bytes] = []
+
+    async def read() -> None:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > most:
+                raise ApiError(_too_large(size), 413)
+            chunks.append(chunk)
+
+    seconds = LIMITS["body_seconds"]
+    try:
+        await asyncio.wait_for(read(), seconds)
+    except TimeoutError:
+        raise ApiError(
+            f"The request body did not arrive within {seconds} seconds; send it at once.", 408
+        ) from None
     return b"".join(chunks)
 
 
@@ -82,7 +108,11 @@ def _too_large(size: int) -> str:
 
 
 async def _json(request: Request) -> dict[str, Any]:
-    body = await _body(request)
+    return await run_in_threadpool(_parse_json, await _body(request))
+
+
+def _parse_json(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object ({} for an empty body), or ApiError saying what is wrong."""
     if not body.strip():
         return {}
     try:
@@ -114,12 +144,46 @@ def _finite(value: Any) -> Any:
     return value
 
 
+#: how long a request waits for its session while another request works on it (then 409)
+BUSY_SECONDS = 2.0
+
+
+@contextmanager
+def _held(session: Session) -> Iterator[None]:
+    """The session's lock, or 409: a worker thread never waits long for a busy session, so a
+    pile of requests on one session cannot take every thread from the others."""
+    if not session.lock.acquire(timeout=BUSY_SECONDS):
+        raise ApiError(
+            "This session is busy with another request (training, tracing or an import); "
+            "try again when that one has answered.",
+            409,
+        )
+    try:
+        yield
+    finally:
+        session.lock.release()
+
+
+def _answer(state: dict[str, Any], status: int = 200) -> Response:
+    """A JSON answer (NaN and infinity as null); made in a worker thread, as it can be large."""
+    return JSONResponse(_finite(state), status_code=status)
+
+
+async def _work(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` in the thread pool: the event loop keeps answering meanwhile."""
+    return await run_in_threadpool(function, *args)
+
+
 def create_app(
     max_sessions: int = LIMITS["max_sessions"],
     session_idle_seconds: float = LIMITS["session_idle_seconds"],
-) -> Starlette:
+    port: int | None = None,
+    host: str | None = None,
+) -> Guard:
     """The ASGI app, with its own session store (at most ``max_sessions`` sessions, each ended
-    after ``session_idle_seconds`` unused)."""
+    after ``session_idle_seconds`` unused). It answers only the loopback names on ``port`` (and
+    ``host``, given with ``--allow-remote``); ``port`` None takes the port each connection
+    arrived on, as a test server has it. See ``guard`` for the checks."""
     store = SessionStore(max_sessions, session_idle_seconds)
 
     def session_of(request: Request) -> Session:
@@ -145,12 +209,23 @@ def create_app(
         )
 
     async def create(request: Request) -> Response:
-        setup = parse_config(await _json(request))
-        session = store.create(setup)
-        return JSONResponse(_finite(session.state(with_data=True)), status_code=201)
+        payload = await _json(request)
+
+        def work() -> Response:
+            session = store.create(parse_config(payload))
+            with _held(session):
+                return _answer(session.state(with_data=True), 201)
+
+        return await _work(work)
 
     async def show(request: Request) -> Response:
-        return JSONResponse(_finite(session_of(request).state(with_data=True)))
+        session = session_of(request)
+
+        def work() -> Response:
+            with _held(session):
+                return _answer(session.state(with_data=True))
+
+        return await _work(work)
 
     async def train(request: Request) -> Response:
         session = session_of(request)
@@ -159,31 +234,49 @@ def create_app(
         most = LIMITS["max_steps_per_request"]
         if len(payload) != 1:
             raise ApiError('train: expected exactly one of {"steps": n} or {"epochs": n}.')
-        if "steps" in payload:
-            steps = integer(payload["steps"], "steps", 1, most)
-        else:
-            epochs = integer(payload["epochs"], "epochs", 1, most)
-            steps = epochs * session.batches_per_epoch - session.batches_done
+        asked = integer(payload.get("steps", payload.get("epochs")), next(iter(payload)), 1, most)
+
+        def steps_asked() -> int:  # under the session's lock: where the epoch stands now
+            if "steps" in payload:
+                return asked
+            steps = asked * session.batches_per_epoch - session.batches_done
             if steps > most:
                 raise ApiError(
-                    f"epochs: {epochs} epochs are {steps} steps of batch size "
+                    f"epochs: {asked} epochs are {steps} steps of batch size "
                     f"{session.config.batch_size}; at most {most} steps per request. "
                     f"Ask for fewer epochs, or use a larger batch."
                 )
-        try:
-            session.train(steps)
-        except TrainingDivergedError as error:
-            raise ApiError(f"{error} Press Reset to start again.") from None
-        return JSONResponse(_finite(session.state()))
+            return steps
+
+        def work() -> Response:
+            with _held(session):
+                steps = steps_asked()
+                deadline = time.monotonic() + LIMITS["max_request_seconds"]
+                try:
+                    done = session.train(steps, deadline=deadline)
+                except TrainingDivergedError as error:
+                    raise ApiError(f"{error} Press Reset to start again.") from None
+                state = session.state()
+            if done < steps:
+                state["stopped"] = (
+                    f"Trained {done} of the {steps} steps asked for: a request may take at most "
+                    f"{LIMITS['max_request_seconds']} seconds. Ask again for the rest."
+                )
+            return _answer(state)
+
+        return await _work(work)
 
     async def reset(request: Request) -> Response:
         session = session_of(request)
-        session.reset()
-        return JSONResponse(_finite(session.state(with_data=True)))
+
+        def work() -> Response:
+            with _held(session):
+                session.reset()
+                return _answer(session.state(with_data=True))
+
+        return await _work(work)
 
     async def trace(request: Request) -> Response:
-        from glassnet.playground.stepthrough import trace_example
-
         session = session_of(request)
         payload = await _json(request)
         no_unknown(payload, {"example", "split", "level"}, "trace")
@@ -198,30 +291,44 @@ def create_app(
                 f"got {example!r}."
             )
         level = choice(payload.get("level", "student"), LEVELS, "level")
-        return JSONResponse(_finite(trace_example(session, split, example, level)))
+
+        def work() -> Response:
+            from glassnet.playground.stepthrough import trace_example  # imports explain
+
+            with _held(session):
+                return _answer(trace_example(session, split, example, level))
+
+        return await _work(work)
+
+    def download(session: Session, suffix: str, content: Callable[[], Any], kind: str) -> Response:
+        with _held(session):
+            name = f"glassnet_{session.config.dataset.name}_step{session.step}.{suffix}"
+            return Response(
+                content(),
+                media_type=kind,
+                headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            )
 
     async def export_py(request: Request) -> Response:
         session = session_of(request)
-        name = f"glassnet_{session.config.dataset.name}_step{session.step}.py"
-        return Response(
-            python_script(session),
-            media_type="text/x-python; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        kind = "text/x-python; charset=utf-8"
+        return await _work(download, session, "py", lambda: python_script(session), kind)
 
     async def export_model(request: Request) -> Response:
         session = session_of(request)
-        name = f"glassnet_{session.config.dataset.name}_step{session.step}.glassnet"
-        return Response(
-            model_files.to_bytes(session.model),
-            media_type="application/octet-stream",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        content = lambda: model_files.to_bytes(session.model)  # noqa: E731  (under the lock)
+        return await _work(download, session, "glassnet", content, model_files.MEDIA_TYPE)
 
     async def import_model(request: Request) -> Response:
         session = session_of(request)
-        model_files.import_into(session, await _body(request))
-        return JSONResponse(_finite(session.state(with_data=True)))
+        content = await _body(request)
+
+        def work() -> Response:
+            with _held(session):
+                model_files.import_into(session, content)
+                return _answer(session.state(with_data=True))
+
+        return await _work(work)
 
     async def api_error(request: Request, error: Exception) -> Response:
         if isinstance(error, ApiError):
@@ -260,4 +367,7 @@ def create_app(
         TypeError: api_error,
         Exception: api_error,
     }
-    return Starlette(routes=routes, exception_handlers=handlers)
+    # outermost, so that every answer (a 500 from Starlette's error middleware too) has the headers
+    app = Starlette(routes=routes, exception_handlers=handlers)
+    app.state.store = store  # for tests and tools: the sessions this app holds
+    return Guard(app, port=port, host=host)

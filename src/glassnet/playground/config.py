@@ -34,6 +34,10 @@ LIMITS: dict[str, int] = {
     "session_idle_seconds": 1800,
     "max_history_points": 1000,
     "max_body_bytes": 1_000_000,
+    "max_request_seconds": 20,  # training stops there and says so
+    "body_seconds": 10,  # a request body must arrive within this (else 408)
+    "request_head_seconds": 10,  # a request line and headers must arrive within this
+    "keep_alive_seconds": 5,  # an idle kept-alive connection is closed after this
 }
 
 DATASETS = ("xor", "moons", "circles", "spiral", "blobs", "csv")

@@ -13,6 +13,8 @@ so the exported script can make the very same arrays.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +80,7 @@ def read_csv(config: DatasetConfig) -> tuple[Array, Array, list[str], list[str]]
     """The uploaded CSV text, read as ``datasets.load_csv`` reads a file: x (n, features), y (n,)
     labels 0 .. k-1, the feature names and the class names (the target's values, sorted)."""
     target: str | int = config.target if config.target else -1
+    _check_width(config.csv or "")
     table = csvfiles.read_csv_text(config.csv or "", "the uploaded CSV", target=target)
     x, y = table.x, table.y
     values, labels = np.unique(y, return_inverse=True)  # the classes, and y as 0 .. k-1
@@ -93,6 +96,23 @@ def read_csv(config: DatasetConfig) -> tuple[Array, Array, list[str], list[str]]
     return x, labels.astype(np.int64), feature_names, class_names
 
 
+def _check_width(text: str) -> None:
+    """Refuse a CSV wider than the playground takes before any per-column work: only the first
+    non-blank row is read here."""
+    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        first = next((row for row in rows if any(cell.strip() for cell in row)), [])
+    except csv.Error:
+        return  # read_csv_text reports the malformed file
+    most = LIMITS["max_csv_features"] + 1
+    if len(first) > most:
+        raise ValueError(
+            f"the uploaded CSV has {len(first)} columns; expected at most {most} (at most "
+            f"{LIMITS['max_csv_features']} features and the target). Keep the columns that "
+            f"matter."
+        )
+
+
 def _check_csv(x: Array, y: Array, classes: Array) -> None:
     """Refuse what the playground cannot learn; ``classes`` are y's distinct values."""
     if y.dtype.kind == "f":
@@ -105,11 +125,6 @@ def _check_csv(x: Array, y: Array, classes: Array) -> None:
         raise ValueError(
             f"the uploaded CSV has {len(x)} rows; expected {low} to {high}. "
             f"{'Add' if len(x) < low else 'Remove'} rows."
-        )
-    if x.shape[1] > LIMITS["max_csv_features"]:
-        raise ValueError(
-            f"the uploaded CSV has {x.shape[1]} feature columns; expected at most "
-            f"{LIMITS['max_csv_features']}. Keep the columns that matter."
         )
     if len(classes) < 2 or len(classes) > LIMITS["max_classes"]:
         raise ValueError(

@@ -5,6 +5,14 @@ refuses a hostile file (one declaring more weights than it holds) before allocat
 imported network must fit the session's data: the same number of inputs, and the output layer the
 session's loss and classes call for. Its hidden layers replace the session's, its weights become the
 session's starting weights (Reset returns to them), and training starts again from step 0.
+
+What the page cannot represent is refused with a message, never changed on the way in: a layer
+other than Dense, a Dense without bias, an activation with settings the page's own does not have
+(``LeakyReLU(0.9)``: the page's ``leaky_relu`` has slope 0.01), a regularizer other than one L2
+strength shared by every layer, weights the network cannot evaluate the data with. An import is
+all or nothing: the new network is built, given the weights and evaluated on the session's data
+first, and only then does the session take it; a refused file leaves the session as it was.
+The session keeps its own optimizer and learning rate (the file's optimizer state is not used).
 """
 
 from __future__ import annotations
@@ -17,7 +25,10 @@ from typing import Any
 import numpy as np
 
 from glassnet.playground.config import ACTIVATIONS, LIMITS, LayerConfig
-from glassnet.playground.sessions import output_layer
+from glassnet.playground.sessions import build_model, output_layer
+
+#: the Content-Type of a .glassnet file, in an export and in an import request
+MEDIA_TYPE = "application/octet-stream"
 
 
 def to_bytes(model: Any) -> bytes:
@@ -47,8 +58,32 @@ def load_bytes(content: bytes) -> Any:
 
 
 def import_into(session: Any, content: bytes) -> None:
-    """Give ``session`` the architecture and weights of the ``.glassnet`` file ``content``."""
+    """Give ``session`` the architecture and weights of the ``.glassnet`` file ``content``, or
+    raise ``ValueError`` (saying why) and leave the session exactly as it was."""
     model = load_bytes(content)
+    config = _config_for(session, model)
+    weights = [np.asarray(w, dtype=np.float64) for w in model.get_weights()]
+    trial = build_model(config, session.data.features, session.data.classes)
+    try:
+        trial.set_weights(weights)
+        trial.evaluate(session.data.x_train, session.y_train, return_dict=True)
+    except (ValueError, TypeError, ArithmeticError) as error:
+        raise ValueError(
+            f"The file's weights do not work on this data set ({error}); the session is unchanged."
+        ) from None
+    previous = (session.config, session.imported_weights)
+    session.config, session.imported_weights = config, weights
+    try:
+        session.reset()
+    except Exception:  # should not happen after the trial; keep the session whole regardless
+        session.config, session.imported_weights = previous
+        session.reset()
+        raise
+
+
+def _config_for(session: Any, model: Any) -> Any:
+    """The session's setup with the file's hidden layers (and L2), or ValueError when the file
+    holds what the page cannot show."""
     dense = [layer for layer in model.layers if layer.kind == "Dense"]
     if len(dense) != len(model.layers) or not dense:
         kinds = ", ".join(layer.kind for layer in model.layers)
@@ -82,9 +117,48 @@ def import_into(session: Any, content: bytes) -> None:
                 f"{layer.activation.name!r}); the playground takes at most {LIMITS['max_units']} "
                 f"units and the activations {', '.join(ACTIVATIONS)}."
             )
+    for layer in dense:
         if not layer.use_bias:
             raise ValueError(f"The file's layer {layer.name!r} has no bias; the playground's do.")
+        _check_activation(layer)
     layers = tuple(LayerConfig(layer.units, layer.activation.name) for layer in hidden)
-    session.config = dataclasses.replace(session.config, layers=layers)
-    session.imported_weights = [np.asarray(w, dtype=np.float64) for w in model.get_weights()]
-    session.reset()
+    return dataclasses.replace(session.config, layers=layers, l2=_shared_l2(dense))
+
+
+def _check_activation(layer: Any) -> None:
+    """Refuse an activation whose settings differ from the page's one of that name."""
+    from glassnet.activations import get as get_activation
+
+    own = get_activation(layer.activation.name).get_config()
+    theirs = layer.activation.get_config()
+    if theirs != own:
+        settings = ", ".join(f"{k}={v!r}" for k, v in theirs.items() if k != "name")
+        page = ", ".join(f"{k}={v!r}" for k, v in own.items() if k != "name")
+        raise ValueError(
+            f"The file's layer {layer.name!r} uses {layer.activation.name} with {settings}; the "
+            f"playground's {layer.activation.name} has {page} and cannot show another, so the "
+            f"file is refused rather than changed. Load it in Python with glassnet.load_model."
+        )
+
+
+def _shared_l2(dense: list[Any]) -> float:
+    """The one L2 strength every layer of the file has (0 for none), as the page sets it."""
+    strengths = set()
+    for layer in dense:
+        regularizer = layer.kernel_regularizer
+        config = None if regularizer is None else regularizer.get_config()
+        if config is None:
+            strengths.add(0.0)
+        elif config.get("name") == "l2" and set(config) == {"name", "l2"}:
+            strengths.add(float(config["l2"]))
+        else:
+            raise ValueError(
+                f"The file's layer {layer.name!r} has the regularizer {config}; the playground "
+                f"sets one L2 strength for every layer and nothing else."
+            )
+    if len(strengths) != 1 or not 0.0 <= next(iter(strengths)) <= 1.0:
+        raise ValueError(
+            f"The file's layers have the L2 strengths {sorted(strengths)}; the playground sets "
+            f"one strength from 0 to 1 for every layer."
+        )
+    return next(iter(strengths))

@@ -13,6 +13,7 @@ ends, so memory stays bounded however many pages come and go.
 >>> from glassnet.playground.config import parse_config
 >>> session = Session("demo", parse_config({"dataset": {"name": "xor"}, "batch_size": 1}))
 >>> session.train(steps=3)  # three batches of one example: three quarters of an epoch
+3
 >>> session.step, session.epoch, session.position
 (3, 0, 3)
 """
@@ -20,6 +21,7 @@ ends, so memory stays bounded however many pages come and go.
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -92,6 +94,7 @@ class Session:
 
     def __init__(self, session_id: str, config: Config) -> None:
         self.id = session_id
+        self.lock = threading.Lock()  # one request at a time works on a session
         self.config = config
         self.data = make_data(config.dataset, config.seed)
         if config.batch_size > len(self.data.x_train):
@@ -129,10 +132,13 @@ class Session:
         """Batches of the current epoch already trained on."""
         return -(-self.position // self.config.batch_size)
 
-    def train(self, steps: int) -> None:
-        """``steps`` optimizer updates, one batch each, in ``fit``'s seeded order."""
+    def train(self, steps: int, deadline: float | None = None) -> int:
+        """``steps`` optimizer updates, one batch each, in ``fit``'s seeded order; stops early
+        (after at least one) once ``time.monotonic()`` passes ``deadline``. Returns the number
+        of steps taken."""
         n, size = len(self.data.x_train), self.config.batch_size
-        for _ in range(steps):
+        done = 0
+        while done < steps and (deadline is None or done == 0 or time.monotonic() < deadline):
             if self.position == 0:
                 self.order = self.model.rng.permutation(n)  # as fit draws it, once per epoch
             index = self.order[self.position : self.position + size]
@@ -141,7 +147,10 @@ class Session:
             if self.position >= n:
                 self.position = 0
                 self.epoch += 1
+            done += 1
+            time.sleep(0)  # hand the GIL over: the server's event loop answers between steps
         self.record()
+        return done
 
     def evaluate(self) -> dict[str, float | None]:
         """Loss and accuracy on the whole train and test sets, with the current weights."""
@@ -253,6 +262,7 @@ class SessionStore:
         self.clock = clock
         self._sessions: OrderedDict[str, Session] = OrderedDict()
         self._used: dict[str, float] = {}
+        self._lock = threading.Lock()  # requests run in worker threads
 
     def _expire(self) -> None:
         """Forget the sessions idle for longer than ``idle_seconds`` (oldest first)."""
@@ -268,15 +278,20 @@ class SessionStore:
         del self._used[session_id]
 
     def create(self, config: Config) -> Session:
-        self._expire()
-        session = Session(secrets.token_hex(16), config)
-        self._sessions[session.id] = session
-        self._used[session.id] = self.clock()
-        while len(self._sessions) > self.capacity:
-            self._forget(next(iter(self._sessions)))
+        session = Session(secrets.token_hex(16), config)  # the work, outside the lock
+        with self._lock:
+            self._expire()
+            self._sessions[session.id] = session
+            self._used[session.id] = self.clock()
+            while len(self._sessions) > self.capacity:
+                self._forget(next(iter(self._sessions)))
         return session
 
     def get(self, session_id: str) -> Session:
+        with self._lock:
+            return self._get(session_id)
+
+    def _get(self, session_id: str) -> Session:
         self._expire()
         if session_id not in self._sessions:
             raise KeyError(
@@ -290,5 +305,6 @@ class SessionStore:
         return self._sessions[session_id]
 
     def __len__(self) -> int:
-        self._expire()
-        return len(self._sessions)
+        with self._lock:
+            self._expire()
+            return len(self._sessions)

@@ -7,8 +7,14 @@ const DEFAULT = {
   layers: [{ units: 4, activation: "tanh" }],
   loss: "binary_crossentropy", optimizer: "sgd", learning_rate: 0.5, batch_size: 4, l2: 0, seed: 0,
 };
-let limits = { max_hidden_layers: 6, max_units: 8 };
-let activations = [];  // the hidden layers' choices, from GET /api/limits
+let limits = { max_hidden_layers: 6, max_units: 8, min_samples: 10, max_samples: 1000,
+  max_csv_bytes: 200000, max_body_bytes: 1000000 };  // until GET /api/limits answers
+let choices = {  // what a setup may name, from GET /api/limits
+  datasets: ["xor", "moons", "circles", "spiral", "blobs", "csv"],
+  activations: ["tanh", "relu", "sigmoid", "leaky_relu", "linear"],
+  losses: ["binary_crossentropy", "categorical_crossentropy", "mse"],
+  optimizers: ["sgd", "adam", "rmsprop"],
+};
 let layers = DEFAULT.layers.map((l) => ({ ...l }));
 let csv = { text: null, name: "" };
 let session = null;   // the latest state from the server
@@ -31,8 +37,12 @@ async function api(method, path, body, raw) {
     if (raw !== undefined) { options.body = raw; options.headers["Content-Type"] = "application/octet-stream"; }
     else if (body !== undefined) { options.body = JSON.stringify(body); options.headers["Content-Type"] = "application/json"; }
     const response = await fetch(path, options);
-    const answer = await response.json();
-    if (!response.ok) throw new Error(answer.error || `${response.status} ${response.statusText}`);
+    let answer;
+    try { answer = await response.json(); } catch { answer = null; }
+    if (!response.ok || answer === null || typeof answer !== "object") {
+      const message = answer && typeof answer.error === "string" ? answer.error : "";
+      throw new Error(message || `${response.status} ${response.statusText}`);
+    }
     hideError();
     return answer;
   } finally {
@@ -42,7 +52,7 @@ async function api(method, path, body, raw) {
 }
 
 function showError(error) {
-  $("error-text").textContent = error.message || String(error);
+  $("error-text").textContent = (error && error.message) || String(error);
   $("error").hidden = false;
   stop();
 }
@@ -88,10 +98,15 @@ function writeConfig(config) {
   showDatasetFields(); renderLayers();
 }
 
+// the setup a shared link carries, validated field by field: {config, problems}
 function configFromUrl() {
   const hash = location.hash.slice(1);
-  if (!hash) return null;
-  try { return JSON.parse(decodeURIComponent(hash)); } catch { return null; }
+  if (!hash) return { config: DEFAULT, problems: [] };
+  let raw;
+  try { raw = JSON.parse(decodeURIComponent(hash)); } catch {
+    return { config: DEFAULT, problems: ["the setup is not readable JSON"] };
+  }
+  return Checks.setup(raw, DEFAULT, choices, limits);
 }
 
 function saveUrl(config) {
@@ -109,23 +124,19 @@ function showDatasetFields() {
 }
 
 function renderLayers() {
-  const box = $("layers");
-  box.innerHTML = "";
-  layers.forEach((layer, i) => {
-    const row = document.createElement("div");
-    row.className = "layer-row";
-    row.innerHTML = `<span class="name">layer ${i + 1}</span>
-      <button class="small" data-act="minus" title="one unit fewer">−</button>
-      <span class="units">${layer.units}</span>
-      <button class="small" data-act="plus" title="one unit more">+</button>
-      <select>${activations.map((a) => `<option${a === layer.activation ? " selected" : ""}>${a}</option>`).join("")}</select>
-      <button class="small" data-act="remove" title="remove this layer">×</button>`;
-    row.querySelector('[data-act="minus"]').onclick = () => { layer.units = Math.max(1, layer.units - 1); changed(); };
-    row.querySelector('[data-act="plus"]').onclick = () => { layer.units = Math.min(limits.max_units, layer.units + 1); changed(); };
-    row.querySelector('[data-act="remove"]').onclick = () => { layers.splice(i, 1); changed(); };
-    row.querySelector("select").onchange = (e) => { layer.activation = e.target.value; changed(); };
-    box.appendChild(row);
-  });
+  const el = Fmt.el;
+  $("layers").replaceChildren(...layers.map((layer, i) => {
+    const button = (text, title, act) => el("button", { className: "small", title, onclick: act }, text);
+    const select = el("select", { onchange: (e) => { layer.activation = e.target.value; changed(); } },
+      ...choices.activations.map((a) => el("option", { value: a, selected: a === layer.activation }, a)));
+    return el("div", { className: "layer-row" },
+      el("span", { className: "name" }, `layer ${i + 1}`),
+      button("−", "one unit fewer", () => { layer.units = Math.max(1, layer.units - 1); changed(); }),
+      el("span", { className: "units" }, String(layer.units)),
+      button("+", "one unit more", () => { layer.units = Math.min(limits.max_units, layer.units + 1); changed(); }),
+      select,
+      button("×", "remove this layer", () => { layers.splice(i, 1); changed(); }));
+  }));
   $("add-layer").disabled = layers.length >= limits.max_hidden_layers;
 }
 
@@ -173,6 +184,7 @@ async function act(path, body) {
 }
 
 function show(state) {
+  Checks.state(state, choices.activations);
   if (state.data) data = state.data;
   const first = !session || session.id !== state.id;
   session = state;
@@ -191,8 +203,11 @@ function show(state) {
   $("shape").textContent = sizes.join("-") + (state.imported ? " (imported weights)" : "");
   const out = state.layers[state.layers.length - 1];
   $("output-note").textContent = `Output: Dense(${out.units}, ${out.activation}), from the loss and the ${state.classes} classes.`;
-  $("class-legend").innerHTML = state.class_names.map((name, k) =>
-    `<span style="color:${Draw.classColour(k)}">●</span> ${Fmt.escape(name)}`).join(" &nbsp; ");
+  $("class-legend").replaceChildren(...state.class_names.map((name, k) => {
+    const dot = Fmt.el("span", { className: "dot" }, "●");
+    dot.style.color = Draw.classColour(k);
+    return Fmt.el("span", { className: "class-name" }, dot, ` ${name}`);
+  }));
   $("export-py").href = `/api/sessions/${state.id}/export.py`;
   $("export-model").href = `/api/sessions/${state.id}/export.glassnet`;
   Draw.network($("diagram"), state, hover);
@@ -201,6 +216,7 @@ function show(state) {
   Draw.chart($("acc-chart"), state.history, "accuracy", 1);
   $("trace-example").max = Math.max(0, data.x_train.length - 1);
   Stepper.clear(stepperElements());
+  if (state.stopped) showError(new Error(state.stopped));
 }
 
 function num(v) { return v == null ? "–" : Number(v).toPrecision(6); }
@@ -279,12 +295,20 @@ async function traceExample() {
     const result = await api("POST", `/api/sessions/${session.id}/trace`, {
       example: Number($("trace-example").value), split: $("trace-split").value, level: $("level").value,
     });
-    Stepper.start(result, stepperElements());
+    Stepper.start(Checks.trace(result), stepperElements());
   } catch (error) { showError(error); }
 }
 
+// a file too large is refused before the page reads it (the server refuses it too)
+function tooLarge(file, most, what) {
+  if (file.size <= most) return false;
+  showError(new Error(`${file.name} has ${file.size} bytes; the playground takes ${what} of at ` +
+    `most ${most} bytes. Choose a smaller file.`));
+  return true;
+}
+
 async function importModel(file) {
-  if (!session || !file) return;
+  if (!session || !file || tooLarge(file, limits.max_body_bytes, "a .glassnet file")) return;
   try { show(await api("POST", `/api/sessions/${session.id}/import`, undefined, await file.arrayBuffer())); }
   catch (error) { showError(error); }
 }
@@ -305,7 +329,8 @@ function wire() {
   }
   $("csv-file").addEventListener("change", async (e) => {
     const file = e.target.files[0];
-    if (!file) return;
+    e.target.value = "";  // the same file can be chosen again
+    if (!file || tooLarge(file, limits.max_csv_bytes, "a CSV file")) return;
     csv = { text: await file.text(), name: file.name };
     $("csv-name").textContent = `${file.name}: ${csv.text.split("\n").filter((r) => r.trim()).length} rows`;
     $("dataset").value = "csv";
@@ -333,20 +358,27 @@ async function start() {
   try {
     const info = await api("GET", "/api/limits");
     limits = info.limits;
-    activations = info.activations;
+    choices = { datasets: info.datasets, activations: info.activations, losses: info.losses,
+      optimizers: info.optimizers };
     const L = limits;
     $("limits").textContent = `Limits: at most ${L.max_hidden_layers} hidden layers of ${L.max_units} units; ` +
       `${L.min_samples} to ${L.max_samples} examples; a CSV of at most ${L.max_csv_bytes / 1000} kB ` +
       `and ${L.max_csv_features} features; ${L.max_steps_per_request} steps per request; ` +
       `${L.max_sessions} live sessions (the least recently used is forgotten; one idle for ` +
-      `${L.session_idle_seconds / 60} minutes ends).`;
+      `${L.session_idle_seconds / 60} minutes ends); a request trains for at most ` +
+      `${L.max_request_seconds} seconds.`;
   } catch (error) { showError(error); }
-  const config = configFromUrl() || DEFAULT;
-  if (config.dataset && config.dataset.name === "csv") {
+  const { config, problems } = configFromUrl();
+  if (config.dataset.name === "csv") {
     config.dataset = { ...DEFAULT.dataset };
-    showError(new Error("This link was made with a CSV file, which links cannot carry: upload it again."));
+    problems.push("it was made with a CSV file, which links cannot carry: upload the file again");
   }
   writeConfig(config);
+  if (problems.length) {  // built from the defaults for those fields; the message says which
+    await build();
+    showError(new Error(`This link's setup has bad values, replaced by the defaults: ${problems.join("; ")}.`));
+    return;
+  }
   await build();
 }
 

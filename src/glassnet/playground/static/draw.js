@@ -71,7 +71,7 @@ const Draw = (() => {
   function layout(container, sizes, state, onHover) {
     const svg = container.querySelector("svg");
     container.querySelectorAll(".node, .column-label").forEach((n) => n.remove());
-    svg.innerHTML = "";
+    svg.replaceChildren();
     const width = container.clientWidth || 600;
     const height = container.clientHeight || 440;
     const columns = sizes.length;
@@ -110,9 +110,9 @@ const Draw = (() => {
         node.className = "node";
         node.style.left = `${x}px`; node.style.top = `${y}px`;
         node.dataset.node = `${l},${j}`;
-        node.innerHTML = '<canvas></canvas><span class="value"></span>' +
-          (l > 0 ? '<span class="bias"></span>' : "");
-        if (l === 0) node.querySelector(".value").textContent = state.features[j];
+        node.append(document.createElement("canvas"),
+          Fmt.el("span", { className: "value" }, l === 0 ? state.features[j] : ""));
+        if (l > 0) node.append(Fmt.el("span", { className: "bias" }));
         node.addEventListener("mousemove", (e) => onHover(e, "node", l, j));
         node.addEventListener("mouseleave", () => onHover(null));
         container.appendChild(node);

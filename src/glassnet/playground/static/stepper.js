@@ -5,10 +5,39 @@ const Stepper = (() => {
   let trace = null;
   let index = 0;
 
+  const el = Fmt.el;
+
   function matrix(value) {
     const rows = Array.isArray(value) ? (Array.isArray(value[0]) ? value : [value]) : [[value]];
-    return "<table>" + rows.map((r) => "<tr>" + r.map((v) => `<td>${Fmt.short(v)}</td>`).join("") +
-      "</tr>").join("") + "</table>";
+    return el("table", {}, ...rows.map((r) => el("tr", {}, ...r.map((v) => el("td", {}, Fmt.short(v))))));
+  }
+
+  // The narration arrives as HTML made by glassnet.explain. It is parsed into an inert document
+  // (no script runs, nothing loads) and rebuilt here from a short list of tags, each with at most
+  // a plain class name: no attribute, handler, style or link of the original survives.
+  const NARRATION_TAGS = new Set(["section", "h1", "h2", "h3", "h4", "p", "div", "pre", "code",
+    "table", "thead", "tbody", "tr", "td", "th", "ul", "ol", "li", "b", "i", "em", "strong",
+    "small", "span", "sub", "sup", "br"]);
+
+  function rebuild(source) {
+    const out = document.createDocumentFragment();
+    for (const child of source.childNodes) {
+      if (child.nodeType === Node.TEXT_NODE) { out.append(child.textContent); continue; }
+      if (child.nodeType !== Node.ELEMENT_NODE) continue;
+      const tag = child.tagName.toLowerCase();
+      if (!NARRATION_TAGS.has(tag)) continue;  // <style>, <script>, <img>, ...: dropped whole
+      const node = document.createElement(tag);
+      const cls = child.getAttribute("class");
+      if (cls && /^[\w -]{1,60}$/.test(cls)) node.className = cls;
+      node.append(rebuild(child));
+      out.append(node);
+    }
+    return out;
+  }
+
+  function narrationNodes(html) {
+    const inert = new DOMParser().parseFromString(html, "text/html");
+    return rebuild(inert.body);
   }
 
   // values to print under each unit at this stage: a (forward), delta (backward)
@@ -61,13 +90,20 @@ const Stepper = (() => {
     const stage = trace.stages[index];
     elements.title.textContent = `${index + 1} / ${trace.stages.length}: ${stage.title}`;
     elements.stage.className = `stage ${stage.phase}`;
+    // examples are counted from 0, as NumPy rows and `glassnet explain --example` count them
     const intro = index === 0
-      ? `<p>Example ${trace.example} of the ${trace.split} set: x = (${trace.x.map(Fmt.short).join(", ")}), class ${trace.label}.</p>`
-      : "";
-    elements.stage.innerHTML = intro + stage.entries.map((e) =>
-      `<div class="equation" data-symbol="${Fmt.escape(e.symbol)}"><b>${Fmt.escape(e.symbol)}</b>` +
-      (e.equation !== e.symbol ? ` &nbsp;${Fmt.escape(e.equation)}` : "") +
-      ` <small>(${e.shape.join("×") || "scalar"})</small></div>` + matrix(e.value)).join("");
+      ? el("p", { className: "intro" }, `Example ${trace.example} of the ${trace.split} set ` +
+        `(row ${trace.example}, counted from 0): x = (${trace.x.map(Fmt.short).join(", ")}), ` +
+        `class ${trace.label}.`)
+      : null;
+    const parts = stage.entries.flatMap((e) => {
+      const line = el("div", { className: "equation" }, el("b", {}, e.symbol),
+        e.equation !== e.symbol ? `\u00a0 ${e.equation}` : null,
+        " ", el("small", {}, `(${e.shape.join("×") || "scalar"})`));
+      line.dataset.symbol = e.symbol;
+      return [line, matrix(e.value)];
+    });
+    elements.stage.replaceChildren(...(intro ? [intro] : []), ...parts);
     elements.prev.disabled = index === 0;
     elements.next.disabled = index === trace.stages.length - 1;
     Draw.highlight(stage);
@@ -78,8 +114,9 @@ const Stepper = (() => {
   function start(result, elements) {
     trace = result;
     index = 0;
-    elements.narration.innerHTML = result.narration ||
-      "<p>(This glassnet has no narrator: glassnet.explain is missing.)</p>";
+    elements.narration.replaceChildren(result.narration
+      ? narrationNodes(result.narration)
+      : el("p", {}, "(This glassnet has no narrator: glassnet.explain is missing.)"));
     render(elements);
   }
 

@@ -1,0 +1,127 @@
+// Validation on arrival: a setup from the address's hash (a shared link anyone can craft), and the
+// server's answers. A value that fails is never shown as markup: it is named in a message (as
+// text) and the field keeps its default. The rules mirror the server's (config.py), which checks
+// everything again.
+"use strict";
+
+const Checks = (() => {
+  const isInt = (v) => typeof v === "number" && Number.isInteger(v);
+  const isNum = (v) => typeof v === "number" && Number.isFinite(v);
+  const isObj = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+  // choices: {datasets, activations, losses, optimizers} and limits, from GET /api/limits
+  function setup(raw, defaults, choices, limits) {
+    const problems = [];
+    const config = JSON.parse(JSON.stringify(defaults));
+    const bad = (where, expected, value) =>
+      problems.push(`${where}: expected ${expected}, got ${Fmt.quote(value)}`);
+    const unknown = (where, key) => problems.push(`${where}unknown field ${Fmt.quote(key)}`);
+    if (!isObj(raw)) {
+      bad("setup", "a JSON object", raw);
+      return { config, problems };
+    }
+    const known = ["dataset", "layers", "loss", "optimizer", "learning_rate", "batch_size", "l2", "seed"];
+    for (const key of Object.keys(raw)) if (!known.includes(key)) unknown("", key);
+    // one field: keep the value if ok(value), else say what was expected
+    const take = (target, key, value, where, ok, expected) => {
+      if (value === undefined) return;
+      if (ok(value)) target[key] = value; else bad(where, expected, value);
+    };
+    const intIn = (lo, hi) => [(v) => isInt(v) && v >= lo && v <= hi, `an integer from ${lo} to ${hi}`];
+    const numIn = (lo, hi) => [(v) => isNum(v) && v >= lo && v <= hi, `a number from ${lo} to ${hi}`];
+    const oneOf = (list) => [(v) => typeof v === "string" && list.includes(v), `one of ${list.join(", ")}`];
+
+    if (raw.dataset !== undefined) {
+      const d = raw.dataset;
+      if (!isObj(d)) bad("dataset", "a JSON object", d);
+      else {
+        const fields = {
+          name: oneOf(choices.datasets),
+          n_samples: intIn(limits.min_samples, limits.max_samples),
+          noise: numIn(0, 1),
+          classes: intIn(2, 5),
+          test_fraction: numIn(0, 0.5),
+          target: [(v) => typeof v === "string" && v.length <= 200 && !/[\u0000-\u001f<>]/.test(v),
+            "a column name (at most 200 characters, no < or >)"],
+        };
+        for (const key of Object.keys(d)) {
+          if (key === "csv") continue;  // a link cannot carry a file; the page says so
+          if (!Object.hasOwn(fields, key)) { unknown("dataset: ", key); continue; }
+          take(config.dataset, key, d[key], `dataset.${key}`, ...fields[key]);
+        }
+      }
+    }
+    if (raw.layers !== undefined) {
+      const layers = raw.layers;
+      if (!Array.isArray(layers) || layers.length > limits.max_hidden_layers) {
+        bad("layers", `a list of at most ${limits.max_hidden_layers} layers`, layers);
+      } else {
+        config.layers = [];
+        layers.forEach((layer, i) => {
+          const where = `layers[${i}]`;
+          const kept = { units: 4, activation: "tanh" };
+          if (!isObj(layer)) { bad(where, "a JSON object like {\"units\": 4}", layer); }
+          else {
+            for (const key of Object.keys(layer)) {
+              if (!["units", "activation"].includes(key)) unknown(`${where}: `, key);
+            }
+            take(kept, "units", layer.units, `${where}.units`, ...intIn(1, limits.max_units));
+            take(kept, "activation", layer.activation, `${where}.activation`, ...oneOf(choices.activations));
+          }
+          config.layers.push(kept);
+        });
+      }
+    }
+    take(config, "loss", raw.loss, "loss", ...oneOf(choices.losses));
+    take(config, "optimizer", raw.optimizer, "optimizer", ...oneOf(choices.optimizers));
+    take(config, "learning_rate", raw.learning_rate, "learning_rate", ...numIn(1e-6, 10));
+    take(config, "batch_size", raw.batch_size, "batch_size", ...intIn(1, limits.max_samples));
+    take(config, "l2", raw.l2, "l2", ...numIn(0, 1));
+    take(config, "seed", raw.seed, "seed", ...intIn(0, 2147483647));
+    return { config, problems };
+  }
+
+  // The server's answers: the shapes the page relies on, or an Error naming what is off.
+  function fail(what, value) {
+    throw new Error(`The server sent an unexpected ${what}: ${Fmt.quote(value)}. Reload the page.`);
+  }
+  const texts = (v) => Array.isArray(v) && v.every((s) => typeof s === "string");
+  const numbers = (v) => Array.isArray(v) ? v.every(numbers) : v === null || typeof v === "number";
+
+  function state(s, activations) {
+    if (!isObj(s)) fail("answer", s);
+    if (typeof s.id !== "string" || !/^[0-9a-f]{32}$/.test(s.id)) fail("session id", s.id);
+    for (const key of ["step", "epoch", "batch_in_epoch", "batches_per_epoch", "classes"]) {
+      if (!isInt(s[key]) || s[key] < 0) fail(key, s[key]);
+    }
+    if (!texts(s.features)) fail("list of feature names", s.features);
+    if (!texts(s.class_names)) fail("list of class names", s.class_names);
+    const known = [...activations, "sigmoid", "softmax"];
+    if (!Array.isArray(s.layers) || !s.layers.length) fail("list of layers", s.layers);
+    for (const layer of s.layers) {
+      if (!isObj(layer) || !isInt(layer.units) || !known.includes(layer.activation)) fail("layer", layer);
+      for (const key of ["kernel", "bias", "kernel_gradient", "bias_gradient"]) {
+        if (!numbers(layer[key])) fail(`layer ${key}`, layer[key]);
+      }
+    }
+    if (!isObj(s.metrics) || !Array.isArray(s.history)) fail("metrics", s.metrics);
+    if (s.stopped !== undefined && typeof s.stopped !== "string") fail("note", s.stopped);
+    return s;
+  }
+
+  function trace(t) {
+    if (!isObj(t) || !Array.isArray(t.stages) || !isInt(t.example) || !numbers(t.x)) fail("trace", t);
+    if (!["train", "test"].includes(t.split) || !isInt(t.label)) fail("trace", t);
+    for (const stage of t.stages) {
+      if (!isObj(stage) || typeof stage.title !== "string" || !Array.isArray(stage.entries)) fail("stage", stage);
+      for (const e of stage.entries) {
+        if (!isObj(e) || typeof e.symbol !== "string" || typeof e.equation !== "string" ||
+            !numbers(e.value) || !Array.isArray(e.shape) || !e.shape.every(isInt)) fail("trace entry", e);
+      }
+    }
+    if (t.narration != null && typeof t.narration !== "string") fail("narration", t.narration);
+    return t;
+  }
+
+  return { setup, state, trace };
+})();
