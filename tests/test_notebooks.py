@@ -34,17 +34,35 @@ def kernel(tmp_path, monkeypatch) -> str:
     return KERNEL
 
 
-def run_notebook(name: str, kernel: str, directory: Path) -> nbformat.NotebookNode:
-    """Execute examples/<name> in a fresh kernel (cwd ``directory``); any error raises."""
-    notebook = nbformat.read(EXAMPLES / name, as_version=4)
-    client = NotebookClient(
+class RecordingClient(NotebookClient):
+    """nbclient's client, also keeping (message type, display_id) of every output message: the
+    stored notebook holds only each display's last state, the messages show it was updated."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.messages: list[tuple[str, str | None]] = []
+
+    def process_message(self, msg, cell, cell_index):
+        transient = msg.get("content", {}).get("transient") or {}
+        self.messages.append((msg["msg_type"], transient.get("display_id")))
+        return super().process_message(msg, cell, cell_index)
+
+
+def run_notebook(
+    notebook: str | nbformat.NotebookNode, kernel: str, directory: Path
+) -> RecordingClient:
+    """Execute examples/<name> (or a notebook) in a fresh kernel (cwd ``directory``); any error
+    raises. The executed notebook is ``client.nb``."""
+    if isinstance(notebook, str):
+        notebook = nbformat.read(EXAMPLES / notebook, as_version=4)
+    client = RecordingClient(
         notebook,
         kernel_name=kernel,
         timeout=120,  # a hang guard per cell, not a speed test: each notebook takes seconds
         resources={"metadata": {"path": str(directory)}},
     )
     client.execute()
-    return notebook
+    return client
 
 
 def outputs(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -103,7 +121,8 @@ def test_there_are_the_two_notebooks() -> None:
 
 
 def test_training_notebook_shows_progress_and_figures(kernel, tmp_path) -> None:
-    notebook = run_notebook("train_moons.ipynb", kernel, tmp_path)
+    client = run_notebook("train_moons.ipynb", kernel, tmp_path)
+    notebook = client.nb
     assert_clean(notebook)
     assert "text/html" in kinds(code_cell(notebook, "import glassnet"))  # the model's table
     fit = code_cell(notebook, "history = model.fit(")
@@ -114,6 +133,9 @@ def test_training_notebook_shows_progress_and_figures(kernel, tmp_path) -> None:
     assert [line.split(" ")[:2] for line in lines] == [["Epoch", f"{k}/15"] for k in range(1, 16)]
     assert all("160/160 samples" in line for line in lines)
     assert f"loss: {final_loss} - accuracy: " in lines[-1] and "val_loss: " in lines[-1]
+    shown = {key for kind, key in client.messages if kind == "display_data" and key}
+    updated = {key for kind, key in client.messages if kind == "update_display_data"}
+    assert len(shown) == 15 and shown == updated  # each epoch's line was updated in place
     assert "text/html" in kinds(code_cell(notebook, "history  #"))
     for start in (
         "plots.history_figure(",
@@ -125,7 +147,7 @@ def test_training_notebook_shows_progress_and_figures(kernel, tmp_path) -> None:
 
 
 def test_explain_seed_notebook_runs_and_shows_its_numbers(kernel, tmp_path) -> None:
-    notebook = run_notebook("explain_seed.ipynb", kernel, tmp_path)
+    notebook = run_notebook("explain_seed.ipynb", kernel, tmp_path).nb
     assert_clean(notebook)
     text = all_text(notebook)
     assert "[0.758 0.771 0.791 0.801]" in text  # the seed notebook's first output
@@ -161,10 +183,7 @@ def test_other_printers_in_a_notebook(kernel, tmp_path) -> None:
     """The bar on a stream of the user's or a redirected stdout, verbose=2, and explain's rich
     printer, in a kernel: none asks for ipywidgets, each prints where it should."""
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(COUSINS)])
-    client = NotebookClient(
-        notebook, kernel_name=kernel, timeout=120, resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()
+    run_notebook(notebook, kernel, tmp_path)
     assert_clean(notebook)
     text = all_text(notebook)
     assert "given: True redirected: True" in text

@@ -99,13 +99,16 @@ class _NotebookLines:
         self.handle: Any = None
 
     def add_task(self, description: str, total: int, numbers: str) -> Any:
-        task = self.progress.add_task(description, total=total, numbers=numbers)
-        self.handle = self.display({"text/plain": self._line(task)}, raw=True, display_id=True)
-        return task
+        self.handle = None  # the epoch's output appears with its first numbers (one message less)
+        return self.progress.add_task(description, total=total, numbers=numbers)
 
     def update(self, task: Any, completed: int, numbers: str) -> None:
         self.progress.update(task, completed=completed, numbers=numbers)
-        self.handle.update({"text/plain": self._line(task)}, raw=True)
+        line = {"text/plain": self._line(task)}
+        if self.handle is None:
+            self.handle = self.display(line, raw=True, display_id=True)
+        else:
+            self.handle.update(line, raw=True)
 
     def _line(self, task: Any) -> str:
         """The task's row of the bar as text, as rich draws it without colours."""
