@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from glassnet.callbacks import Callback, Logs, format_logs
 
 REFRESH_PER_SECOND = 8  # how often rich redraws the bar; numbers sent more often are never seen
-NOTEBOOK_WIDTH = 200  # characters of the text line a notebook shows (it has no terminal width)
+NOTEBOOK_WIDTH = 10_000  # a notebook has no width to fit: rich crops nothing, keep every number
 
 
 def in_jupyter() -> bool:
