@@ -4,14 +4,18 @@ the final numbers, glassnet's figures and the user's own pyplot figure shown as 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import sys
+import types
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+from glassnet.progress import in_jupyter
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
@@ -195,3 +199,34 @@ def test_other_printers_in_a_notebook(kernel, tmp_path) -> None:
     lines = [line for line in text.splitlines() if "val_mean_absolute_error" in line]
     assert len(lines) == 1 and len(lines[0]) > 250, lines
     assert lines[0].startswith("Epoch 1/1 ") and re.search(r"error: \d\.\d{4}$", lines[0]), lines
+
+
+def test_jupyter_is_recognised_by_its_shell_and_its_stdout(monkeypatch) -> None:
+    """in_jupyter: a ZMQ shell (or a subclass, as Colab's) with stdout the kernel's stream; a
+    terminal IPython, or a kernel whose stdout the user redirected, is not Jupyter for the bar."""
+    assert not in_jupyter()  # pytest, here
+
+    class ZMQInteractiveShell:
+        pass
+
+    class ColabShell(ZMQInteractiveShell):
+        pass
+
+    class TerminalInteractiveShell:
+        pass
+
+    class OutStream(io.StringIO):
+        pass
+
+    OutStream.__module__ = "ipykernel.iostream"
+    shell: object = ColabShell()
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    monkeypatch.setattr(sys, "stdout", OutStream())
+    assert in_jupyter()
+    shell = TerminalInteractiveShell()
+    assert not in_jupyter()
+    shell = ZMQInteractiveShell()
+    assert in_jupyter()
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # contextlib.redirect_stdout in a cell
+    assert not in_jupyter()
