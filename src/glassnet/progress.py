@@ -31,7 +31,8 @@ def in_jupyter() -> bool:
     """
     if "ipykernel" not in sys.modules or "IPython" not in sys.modules:
         return False
-    shell = sys.modules["IPython"].get_ipython()
+    get_ipython = getattr(sys.modules["IPython"], "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
     if shell is None or "ZMQInteractiveShell" not in {k.__name__ for k in type(shell).__mro__}:
         return False
     return type(sys.stdout).__module__.startswith("ipykernel")
