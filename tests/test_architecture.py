@@ -20,7 +20,7 @@ CORE = sorted(
 #: imports the core makes inside a function, only when that function is called: the doors from
 #: the core to an optional piece (each one a documented method or the progress bar)
 LAZY_ALLOWED = {
-    "progress.py": {"rich"},  # ProgressBar, fit(verbose=1)
+    "progress.py": {"rich", "IPython"},  # ProgressBar, fit(verbose=1); in Jupyter its display
     "model.py": {"glassnet.trace", "glassnet.explain", "glassnet.export", "glassnet.io"},
     "export.py": {"torch", "onnx", "onnxruntime"},
     "parity.py": {"torch", "keras"},

@@ -8,14 +8,13 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-import matplotlib
 import numpy as np
 import pytest
 from PIL import Image
 
 import glassnet as gn
 from glassnet import datasets, plots
-from glassnet.plots._matplotlib import png_bytes, pyplot
+from glassnet.plots._matplotlib import png_bytes
 from glassnet.seed import XOR_X, XOR_Y, seed_network
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -179,7 +178,6 @@ def test_history_figure(trained) -> None:
     some = plots.history_figure(history.history, log_scale=["loss"], xlabel="iteration")
     assert [ax.get_yscale() for ax in some.axes] == ["log", "linear"]
     assert some.axes[0].get_xlabel() == "iteration"
-    pyplot().close(some)
     with pytest.raises(ValueError, match="no numbers"):
         plots.history_figure({})
 
@@ -263,6 +261,50 @@ def test_missing_matplotlib_names_the_extra(monkeypatch) -> None:
         plots.history_figure({"loss": [1.0, 0.5]})
 
 
-def test_figures_use_agg() -> None:
-    pyplot()
-    assert matplotlib.get_backend().lower() == "agg"
+DRAW_EVERYTHING = """
+import sys, tempfile
+import matplotlib
+import matplotlib.figure
+
+matplotlib.use("svg")  # the user's choice of backend, made before glassnet draws
+import glassnet as gn
+from glassnet import datasets, plots
+from glassnet.plots import demo
+from glassnet.plots._matplotlib import png_bytes
+from glassnet.plots.report import figure_html
+
+x, y = datasets.moons(40, noise=0.1, seed=0)
+model = gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(3, "tanh"),
+                       gn.layers.Dense(1, "sigmoid")], seed=0)
+model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+before = model.get_weights()
+recorder = plots.WeightRecorder()
+history = model.fit(x, y, epochs=2, verbose=0, callbacks=[recorder])
+figures = [
+    plots.network_figure(model),
+    plots.history_figure(history),
+    plots.decision_boundary_figure(model, x, y, resolution=10),
+    plots.weight_heatmap_figure(model, 0),
+    plots.weights_change_figure(model, before),
+    plots.weight_histograms_figure(recorder),
+]
+directory = tempfile.mkdtemp()
+plots.save_network_svg(model, directory + "/net.svg")
+plots.training_report(directory + "/run", model, history, x, y, recorder, before)
+demo.demo_report(directory + "/demo", runs=demo.run_seed_cells(iterations=20))
+figure_html(figures[0]) and png_bytes(figures[1])
+figures[2].savefig(directory + "/boundary.svg")
+print(matplotlib.get_backend(), "matplotlib.pyplot" in sys.modules)
+print(all(isinstance(f, matplotlib.figure.Figure) for f in figures))
+print(all(hasattr(f, "_repr_png_") and f._repr_png_()[:4] == b"\\x89PNG" for f in figures))
+"""
+
+
+def test_drawing_leaves_the_backend_alone_and_pyplot_unimported() -> None:
+    """Every plots function, in a fresh interpreter: the backend the user chose is still in
+    force afterwards and pyplot was never imported (a notebook's own plt.plot keeps showing), and
+    each figure can still show itself as PNG (Jupyter calls ``_repr_png_`` for a cell's value)."""
+    out = subprocess.run(
+        [sys.executable, "-c", DRAW_EVERYTHING], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["svg", "False", "True", "True"]

@@ -2,18 +2,40 @@
 
 Both are ordinary callbacks, added by ``fit`` in front of the user's. rich is imported when a bar
 is first drawn, so the core stays NumPy and the standard library until then.
+
+In a Jupyter kernel rich's live display needs ipywidgets (without them it prints an "install
+ipywidgets" warning and an empty box), so there the bar is the same line of text, rendered by rich
+without a live display and shown with ``IPython.display``: one output per epoch, updated in place
+(``display_id``) as the epoch runs, ending with the epoch's final numbers.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from glassnet.callbacks import Callback, Logs, format_logs
 
 REFRESH_PER_SECOND = 8  # how often rich redraws the bar; numbers sent more often are never seen
+NOTEBOOK_WIDTH = 10_000  # a notebook has no width to fit: rich crops nothing, keep every number
+
+
+def in_jupyter() -> bool:
+    """True when this runs in a Jupyter kernel and ``sys.stdout`` goes to its front end.
+
+    The signs: ipykernel is loaded, IPython's running shell is a ``ZMQInteractiveShell`` (or a
+    subclass, as Colab's is) and stdout is the kernel's stream (not redirected to a file).
+    """
+    if "ipykernel" not in sys.modules or "IPython" not in sys.modules:
+        return False
+    get_ipython = getattr(sys.modules["IPython"], "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    if shell is None or "ZMQInteractiveShell" not in {k.__name__ for k in type(shell).__mro__}:
+        return False
+    return type(sys.stdout).__module__.startswith("ipykernel")
 
 
 class EpochLogger(Callback):
@@ -30,6 +52,80 @@ class EpochLogger(Callback):
         stream.flush()
 
 
+def _progress(console: Any) -> Any:
+    """rich's Progress with the bar's columns: ``Epoch 3/10 ━━━━ 120/120 samples 0:00:01 eta
+    0:00:00 loss: 0.2412 - accuracy: 0.7500``."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=24),
+        MofNCompleteColumn(),
+        TextColumn("samples"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[numbers]}"),
+        console=console,
+        refresh_per_second=REFRESH_PER_SECOND,
+    )
+
+
+class _NotebookLines:
+    """The bar's lines for a Jupyter notebook: each epoch's line is one display output (plain
+    text), updated in place through its ``display_id``; no live display, so no ipywidgets."""
+
+    def __init__(self) -> None:
+        from IPython.display import display
+        from rich.console import Console
+
+        self.display = display
+        self.buffer = io.StringIO()
+        self.console = Console(
+            file=self.buffer,
+            width=NOTEBOOK_WIDTH,
+            force_terminal=False,
+            force_jupyter=False,
+            color_system=None,
+            highlight=False,
+        )
+        self.progress = _progress(self.console)
+        self.handle: Any = None
+
+    def add_task(self, description: str, total: int, numbers: str) -> Any:
+        self.handle = None  # the epoch's output appears with its first numbers (one message less)
+        return self.progress.add_task(description, total=total, numbers=numbers)
+
+    def update(self, task: Any, completed: int, numbers: str) -> None:
+        self.progress.update(task, completed=completed, numbers=numbers)
+        line = {"text/plain": self._line(task)}
+        if self.handle is None:
+            self.handle = self.display(line, raw=True, display_id=True)
+        else:
+            self.handle.update(line, raw=True)
+
+    def _line(self, task: Any) -> str:
+        """The task's row of the bar as text, as rich draws it without colours."""
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        row = [item for item in self.progress.tasks if item.id == task]
+        self.console.print(self.progress.make_tasks_table(row))
+        return self.buffer.getvalue().rstrip()
+
+    def start(self) -> None:
+        pass  # nothing live to start or stop: each update is sent as it comes
+
+    def stop(self) -> None:
+        pass
+
+
 class ProgressBar(Callback):
     """``fit(verbose=1)``: a live bar per epoch (rich), counting samples, with the ETA and the
     running loss and metrics; each finished epoch stays as one line with its final numbers.
@@ -38,6 +134,9 @@ class ProgressBar(Callback):
     means are formatted and handed to rich at most ``REFRESH_PER_SECOND`` times a second, as
     often as rich redraws: with small, fast batches most batches skip the formatting.
     ``on_epoch_end`` always sends the final numbers, so the line that stays is exact.
+
+    In a Jupyter notebook (and no ``stream`` given) the same line is a display output per epoch,
+    updated in place, since rich's live bar there needs ipywidgets.
     """
 
     def __init__(self, stream: TextIO | None = None) -> None:
@@ -45,31 +144,17 @@ class ProgressBar(Callback):
         self.stream = stream
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        if self.stream is None and in_jupyter():
+            self.progress = _NotebookLines()
+        else:
+            from rich.console import Console
 
-        console = Console(file=self.stream or sys.stdout, highlight=False)
-        if not console.is_terminal:  # a log file or pipe: no width to fit, keep every number
-            console.width = 200
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=24),
-            MofNCompleteColumn(),
-            TextColumn("samples"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[numbers]}"),
-            console=console,
-            refresh_per_second=REFRESH_PER_SECOND,
-        )
+            # force_jupyter=False: a stream given (or stdout redirected) inside a notebook gets
+            # the text, not a live widget that needs ipywidgets; in a terminal it changes nothing
+            console = Console(file=self.stream or sys.stdout, highlight=False, force_jupyter=False)
+            if not console.is_terminal:  # a log file or pipe: no width to fit, keep every number
+                console.width = 200
+            self.progress = _progress(console)
         self.progress.start()
         self.samples = self.params.get("samples", 0)
         self.batch_size = self.params.get("batch_size", 1)

@@ -1,8 +1,10 @@
 """glassnet.plots: pictures of a network and its training (a face over the core).
 
-The network diagram is SVG written directly (no Graphviz); the figures are matplotlib's, imported
-only when a figure is drawn (``pip install 'glassnet[plots]'``), on the Agg backend. The report
-functions write one self-contained HTML page.
+The network diagram is SVG written directly (no Graphviz); the figures are
+``matplotlib.figure.Figure`` objects, matplotlib imported only when one is drawn (``pip install
+'glassnet[plots]'``). glassnet never imports pyplot nor switches the backend, so a notebook's own
+plots are untouched; a returned figure shows inline as a cell's value, or is saved with
+``figure.savefig(path)``. The report functions write one self-contained HTML page.
 
 >>> from glassnet.seed import seed_network
 >>> svg = network_svg(seed_network())

@@ -200,11 +200,12 @@ def network_figure(
     title: str | None = None,
 ) -> Any:
     """The same diagram as a matplotlib Figure (one pixel of the SVG is 1/100 inch)."""
-    from glassnet.plots._matplotlib import pyplot
+    from glassnet.plots._matplotlib import new_figure
 
-    plt = pyplot()
     layout = network_layout(model, max_units=max_units, title=title)
-    figure = plt.figure(figsize=(layout.width / 100, layout.height / 100))
+    figure = new_figure(figsize=(layout.width / 100, layout.height / 100))
+    from matplotlib.patches import Circle, Rectangle  # after new_figure: it names the extra
+
     ax = figure.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, layout.width)
     ax.set_ylim(layout.height, 0)  # y grows downwards, as in the SVG
@@ -236,9 +237,7 @@ def network_figure(
         ax.text(column.x, 52, column.heading, ha="center", weight="bold")
         if column.collapsed:
             x, y, width, height = column.box
-            ax.add_patch(
-                plt.Rectangle((x, y), width, height, fc=UNIT_FILL, ec=UNIT_STROKE, zorder=3)
-            )
+            ax.add_patch(Rectangle((x, y), width, height, fc=UNIT_FILL, ec=UNIT_STROKE, zorder=3))
             ax.text(
                 column.x,
                 column.ys[0],
@@ -249,15 +248,11 @@ def network_figure(
             )
         else:
             for label, y in zip(column.labels, column.ys, strict=True):
-                ax.add_patch(
-                    plt.Circle((column.x, y), RADIUS, fc=UNIT_FILL, ec=UNIT_STROKE, zorder=3)
-                )
+                ax.add_patch(Circle((column.x, y), RADIUS, fc=UNIT_FILL, ec=UNIT_STROKE, zorder=3))
                 ax.text(column.x, y, label, ha="center", va="center", fontsize=8, zorder=5)
         if column.bias_y is not None:
             x, y, width, height = column.bias_box
-            ax.add_patch(
-                plt.Rectangle((x, y), width, height, fc=BIAS_FILL, ec=UNIT_STROKE, zorder=3)
-            )
+            ax.add_patch(Rectangle((x, y), width, height, fc=BIAS_FILL, ec=UNIT_STROKE, zorder=3))
             ax.text(column.x, column.bias_y, "+1", ha="center", va="center", fontsize=8, zorder=5)
         ax.text(column.x, column.bottom + 20, column.caption, ha="center", fontsize=8)
         ax.text(

@@ -54,7 +54,7 @@ def history_figure(
     decades); a list of names (``["loss"]``) only those panels'. ``xlabel`` names the x axis
     (entry k of each list is drawn at x = k + 1).
     """
-    from glassnet.plots._matplotlib import pyplot
+    from glassnet.plots._matplotlib import new_figure
 
     records = history_dict(history)
     names = [key for key in records if not key.startswith("val_")]
@@ -64,8 +64,8 @@ def history_figure(
             "The history has no numbers to draw; train with model.fit(...) for at least one "
             "epoch and pass the History it returns."
         )
-    plt = pyplot()
-    figure, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False)
+    figure = new_figure(figsize=(4.2 * len(names), 3.2))
+    axes = figure.subplots(1, len(names), squeeze=False)
     for ax, name in zip(axes[0], names, strict=True):
         for key, style in ((name, "-"), (f"val_{name}", "--")):
             values = records.get(key)
@@ -156,7 +156,7 @@ def decision_boundary_figure(
     Several: the winning class (argmax) as a colour per region. ``bounds`` defaults to the data's
     range plus a margin; ``fixed`` (the values of features beyond the first two) to their means.
     """
-    from glassnet.plots._matplotlib import pyplot
+    from glassnet.plots._matplotlib import new_figure
 
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] < 2:
@@ -172,8 +172,8 @@ def decision_boundary_figure(
         pad = 0.1 * np.maximum(high - low, 1e-9)
         bounds = ((low[0] - pad[0], high[0] + pad[0]), (low[1] - pad[1], high[1] + pad[1]))
     grid = decision_grid(model, bounds, resolution, fixed)
-    plt = pyplot()
-    figure, ax = plt.subplots(figsize=(5.0, 4.2))
+    figure = new_figure(figsize=(5.0, 4.2))
+    ax = figure.subplots()
     extent = (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1])
     if grid.outputs.shape[2] == 1:
         values = grid.outputs[:, :, 0]

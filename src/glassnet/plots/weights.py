@@ -72,12 +72,12 @@ def _limit(*matrices: np.ndarray) -> float:
 def weight_heatmap_figure(model: Sequential, layer: int | str = 0) -> Any:
     """The kernel W (n_in, units) of one layer as a heatmap: row i is input i, column j unit j;
     red positive, blue negative, centred on zero; values written in for small matrices."""
-    from glassnet.plots._matplotlib import pyplot
+    from glassnet.plots._matplotlib import new_figure
 
     target = find_layer(model, layer)
     kernel = np.asarray(target.kernel, dtype=np.float64)  # (n_in, units)
-    plt = pyplot()
-    figure, ax = plt.subplots(figsize=(max(3.5, 0.55 * kernel.shape[1] + 2.2), 3.4))
+    figure = new_figure(figsize=(max(3.5, 0.55 * kernel.shape[1] + 2.2), 3.4))
+    ax = figure.subplots()
     image = _heatmap(ax, kernel, f"{target.name}: W {kernel.shape}", _limit(kernel))
     figure.colorbar(image, ax=ax)
     figure.tight_layout()
@@ -89,7 +89,7 @@ def weights_change_figure(
 ) -> Any:
     """Every kernel before training (``before``: ``get_weights()`` taken then) and now, side by
     side, on one colour scale per layer. Biases are drawn as one more row, labelled b."""
-    from glassnet.plots._matplotlib import pyplot
+    from glassnet.plots._matplotlib import new_figure
 
     after = model.get_weights()
     if len(before) != len(after):
@@ -106,10 +106,8 @@ def weights_change_figure(
         index += count
         # kernel (n_in, units), with the bias (units,) as a last row when the layer has one
         pairs.append((layer.name, np.vstack(old), np.vstack(new), len(old) > 1))
-    plt = pyplot()
-    figure, axes = plt.subplots(
-        len(pairs), 2, figsize=(8.0, 2.6 * len(pairs)), squeeze=False, layout="constrained"
-    )
+    figure = new_figure(figsize=(8.0, 2.6 * len(pairs)), layout="constrained")
+    axes = figure.subplots(len(pairs), 2, squeeze=False)
     for row, (name, old, new, has_bias) in enumerate(pairs):
         limit = _limit(old, new)
         for ax, matrix, when in ((axes[row, 0], old, "before"), (axes[row, 1], new, "after")):
@@ -126,7 +124,7 @@ def weights_change_figure(
 def weight_histograms_figure(recorder: WeightRecorder) -> Any:
     """One row per parameter: histograms of the weights at the first and last recorded epoch,
     the histogram of the last gradient, and the norms ||W|| and ||dC/dW|| over the epochs."""
-    from glassnet.plots._matplotlib import pyplot
+    from glassnet.plots._matplotlib import new_figure
 
     if not isinstance(recorder, WeightRecorder):
         raise TypeError(f"Expected a glassnet.plots.WeightRecorder, got {type(recorder).__name__}.")
@@ -135,9 +133,9 @@ def weight_histograms_figure(recorder: WeightRecorder) -> Any:
             "The recorder holds no training yet: pass it to model.fit(..., "
             "callbacks=[recorder]) and train for at least one epoch."
         )
-    plt = pyplot()
     rows = len(recorder.records)
-    figure, axes = plt.subplots(rows, 3, figsize=(11.0, 2.3 * rows), squeeze=False)
+    figure = new_figure(figsize=(11.0, 2.3 * rows))
+    axes = figure.subplots(rows, 3, squeeze=False)
     epochs = np.asarray(recorder.epochs)
     for row, record in zip(axes, recorder.records, strict=True):
         name = f"{record.layer}.{record.symbol}"
