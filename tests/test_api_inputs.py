@@ -241,7 +241,8 @@ def test_pandas_nullable_columns_without_missing_values_are_accepted() -> None:
     booleans = frame(a=pd.array([False, False, True, True], dtype="boolean"), b=x["b"])
     np.testing.assert_array_equal(model.predict(booleans), model.predict(X))
     labels = pd.Series(pd.array([0, 2, 1, 0], dtype="Int64"), name="label")
-    classifier = net(units=3, optimizer="adam", loss="sparse_categorical_crossentropy")
+    classifier = gn.Sequential([gn.Input((2,)), gn.layers.Dense(3, "softmax")], seed=0)
+    classifier.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     classifier.fit(x, labels, epochs=1, verbose=0)
 
 

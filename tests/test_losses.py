@@ -237,7 +237,7 @@ def test_values_beyond_the_float_range_get_a_message_not_inf() -> None:
     huge = np.array([[3e38], [-3e38]], dtype=np.float32)
     with pytest.raises(ValueError, match="HalfSumSquaredError's gradient overflowed float32"):
         gn.HalfSumSquaredError().gradient(-huge, huge)
-    message = "Targets y hold a value too large for float32 (largest |y| 1e+39)"
+    message = "Targets y have a value too large for float32 (first at row 0)"
     with pytest.raises(ValueError, match=re.escape(message)):
         gn.MeanSquaredError()(np.array([1e39, 0.0]), np.zeros(2, dtype=np.float32))
     model = gn.Sequential([gn.Input((1,)), gn.layers.Dense(1)], seed=0)  # float32

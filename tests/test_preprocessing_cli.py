@@ -113,7 +113,7 @@ def test_the_playground_exports_take_raw_rows_too(tmp_path) -> None:
 
     prices, sizes = np.linspace(1000, 9000, 40), np.linspace(0.001, 0.002, 40)
     rows = "".join(f"{a:.1f},{b:.5f},{int(a > 5000)}\n" for a, b in zip(prices, sizes, strict=True))
-    client = TestClient(create_app())
+    client = TestClient(create_app(), base_url="http://127.0.0.1:8000")
     config = {"dataset": {"name": "csv", "csv": rows}, "layers": [{"units": 4}], "seed": 0}
     sid = client.post("/api/sessions", json=config).json()["id"]
     state = client.post(f"/api/sessions/{sid}/train", json={"steps": 5}).json()

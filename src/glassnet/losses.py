@@ -54,6 +54,7 @@ from numpy.typing import ArrayLike, NDArray
 from glassnet._names import from_config as from_config_of
 from glassnet._names import lookup
 from glassnet._targets import as_numeric, label_hint, predictions
+from glassnet._validation import check_cast_targets
 
 Array = NDArray[np.floating[Any]]
 EPSILON = 1e-7
@@ -142,24 +143,23 @@ class Loss:
         """delta = dC/dz for the fused output activation: (a - y) / n."""
         raise NotImplementedError
 
-    def prepare_targets(self, y: NDArray[Any], units: int, dtype: np.dtype[Any]) -> Array:
+    def prepare_targets(
+        self, y: NDArray[Any], units: int, dtype: np.dtype[Any], what: str = "y"
+    ) -> Array:
         """Check y against an output of ``units`` units; return it as the loss wants it."""
-        y = as_numeric(y, "y")
+        y = as_numeric(y, what)
         if y.ndim == 1 and units == 1:
             y = y.reshape(-1, 1)
         if y.ndim != 2 or y.shape[1] != units:
             raise ValueError(
-                f"{type(self).__name__} expects targets y of shape (n_samples, {units}) to match "
-                f"the model's output, got shape {y.shape}." + label_hint(y, units, self.target_kind)
+                f"{type(self).__name__} expects targets {what} of shape (n_samples, {units}) to "
+                f"match the model's output, got shape {y.shape}."
+                + label_hint(y, units, self.target_kind)
             )
         with np.errstate(over="ignore"):  # float64 -> float32 overflow is reported below
             cast = y.astype(dtype, copy=False)
-        if cast is not y and cast.dtype.kind == "f" and not np.isfinite(cast).all():
-            raise ValueError(
-                f"Targets y hold a value too large for {np.dtype(dtype).name} (largest "
-                f"|y| {float(np.abs(y).max()):g}). Scale the targets, or use float64 (a "
-                f"model built with dtype='float64', or float64 predictions)."
-            )
+        if cast is not y:  # float64 -> float32: a number beyond its range became inf
+            check_cast_targets(cast, dtype, what)
         return cast
 
     def get_config(self) -> dict[str, Any]:
@@ -249,8 +249,10 @@ class BinaryCrossEntropy(Loss):
         delta *= _inside(y_pred)  # the clip's derivative: 1, or 0 where it holds a flat
         return delta
 
-    def prepare_targets(self, y: NDArray[Any], units: int, dtype: np.dtype[Any]) -> Array:
-        y = super().prepare_targets(y, units, dtype)
+    def prepare_targets(
+        self, y: NDArray[Any], units: int, dtype: np.dtype[Any], what: str = "y"
+    ) -> Array:
+        y = super().prepare_targets(y, units, dtype, what)
         if y.size and (y.min() < 0 or y.max() > 1):
             raise ValueError(
                 f"BinaryCrossEntropy expects targets between 0 and 1, got values from {y.min()} to "
@@ -332,8 +334,10 @@ class CategoricalCrossEntropy(Loss):
             )
         return total
 
-    def prepare_targets(self, y: NDArray[Any], units: int, dtype: np.dtype[Any]) -> Array:
-        y = super().prepare_targets(y, units, dtype)
+    def prepare_targets(
+        self, y: NDArray[Any], units: int, dtype: np.dtype[Any], what: str = "y"
+    ) -> Array:
+        y = super().prepare_targets(y, units, dtype, what)
         if y.size and (y.min() < 0 or y.max() > 1):
             raise ValueError(
                 f"CategoricalCrossEntropy expects one-hot (or probability) targets between 0 and "
@@ -363,8 +367,10 @@ class SparseCategoricalCrossEntropy(CategoricalCrossEntropy):
     name = "sparse_categorical_crossentropy"
     target_kind = "labels"
 
-    def prepare_targets(self, y: NDArray[Any], units: int, dtype: np.dtype[Any]) -> Array:
-        y = as_numeric(y, "y")
+    def prepare_targets(
+        self, y: NDArray[Any], units: int, dtype: np.dtype[Any], what: str = "y"
+    ) -> Array:
+        y = as_numeric(y, what)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim != 1:

@@ -34,7 +34,6 @@ from glassnet import training
 from glassnet._validation import (
     all_finite,
     as_features,
-    check_cast_targets,
     first_non_finite,
     float_dtype,
     input_first_message,
@@ -320,8 +319,9 @@ class Sequential:
             raise ValueError(NO_LAYERS)
         units = self._features_after(len(self.layers), x.shape[1])
         with np.errstate(over="ignore"):  # a target beyond float32 is reported just below
-            y = self.loss.prepare_targets(pandas_values(y, "y" + what), units, self.dtype)
-        check_cast_targets(y, self.dtype, "y" + what)
+            y = self.loss.prepare_targets(
+                pandas_values(y, "y" + what), units, self.dtype, "y" + what
+            )
         if len(y) != len(x):
             raise ValueError(
                 f"x{what} has {len(x)} examples but y{what} has {len(y)} labels; they must have "

@@ -1,7 +1,10 @@
-"""``glassnet playground``: serve the playground page and its JSON API with uvicorn.
+"""``glassnet playground``: serve the playground, a local web page to build a small network,
+train it step by step and follow one example forward and backward (examples counted from 0, as
+--example counts them in glassnet explain).
 
-Loopback (127.0.0.1) by default. Another host needs ``--allow-remote``, and even then a warning is
-printed: the playground has no accounts and no passwords, and anyone who can reach it can use it.
+It listens on loopback (127.0.0.1) by default, answers only its own address, and refuses requests
+from other web sites. Another host needs ``--allow-remote``, and even then a warning is printed:
+the playground has no accounts and no passwords, and anyone who can reach it can use it.
 """
 
 from __future__ import annotations
@@ -35,20 +38,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "playground",
         help="a local web page to build, train and step through a network",
-        description=(
-            "Serve the playground: a local web page to build a small network, train it step by "
-            "step and follow one example forward and backward (examples counted from 0, as "
-            "--example counts them in glassnet explain). It listens on 127.0.0.1, answers only "
-            "its own address, and refuses requests from other web sites."
-        ),
+        description=__doc__,
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    parser.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
-    parser.add_argument("--open", action="store_true", help="open the page in a web browser (off)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=_port, default=8000, help="port to listen on")
+    parser.add_argument("--open", action="store_true", help="open the page in a web browser")
     parser.add_argument(
         "--allow-remote",
         action="store_true",
-        help="allow a --host other than loopback (off; anyone who reaches it can use it)",
+        help="allow a --host other than loopback (anyone who reaches it can use it)",
     )
     parser.set_defaults(run=run)
 
