@@ -205,11 +205,15 @@ def _temporary_name(folder: str, base: str) -> str:
 
 
 def write_replacing(
-    target: str, info: os.stat_result | None, write: Callable[[IO[bytes]], None]
+    target: str,
+    info: os.stat_result | None,
+    write: Callable[[IO[bytes]], None],
+    check: Callable[[str, os.stat_result], None] | None = None,
 ) -> None:
     """Write a new file with ``write(file)`` beside ``target``, flush it to disk, then rename it
     over ``target`` (atomic): a crash leaves the old file whole. ``info`` is ``target``'s stat
-    (None if new): its mode, owner and group are kept."""
+    (None if new): its mode, owner and group are kept. ``check(target, stat)`` looks at the
+    target again just before the rename (default: a model file's checks)."""
     folder, base = os.path.split(target)
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
@@ -235,7 +239,10 @@ def write_replacing(
         except FileNotFoundError:
             pass
         else:
-            _check_replaceable(target, target, now)
+            if check is None:
+                _check_replaceable(target, target, now)
+            else:
+                check(target, now)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

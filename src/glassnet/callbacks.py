@@ -14,6 +14,7 @@ and ``"val_"`` ones at the end of an epoch when there is validation data).
 from __future__ import annotations
 
 import math
+import os
 import sys
 import warnings
 from collections.abc import Iterable
@@ -358,7 +359,34 @@ class ModelCheckpoint(_Monitor):
         super().on_train_begin(logs)
         if "{" not in self.filepath:  # a fixed name: a FIFO, a read-only file... refused now
             check_save_target(self.filepath)
+        else:
+            self._check_pattern()
         self.best = _worst(self.mode)
+
+    #: how many of a pattern's epoch names are checked before training (each is one stat)
+    CHECKED_EPOCHS = 10_000
+
+    def _check_pattern(self) -> None:
+        """Before training, refuse what the first save would: each name the pattern gives for
+        the epochs to come (up to ``CHECKED_EPOCHS``) when it needs only ``{epoch}``, else its
+        folder, when that is fixed, must exist."""
+        from glassnet._files import ModelFileError, check_save_target
+
+        epochs = self.params.get("epochs", 1)
+        for epoch in range(1, min(int(epochs or 1), self.CHECKED_EPOCHS) + 1):
+            try:
+                path = self.filepath.format(epoch=epoch)
+            except (KeyError, IndexError, ValueError, AttributeError):  # needs a log's value
+                break
+            check_save_target(path)  # a FIFO at ckpt-03.glassnet: refused now, not at epoch 3
+        else:
+            return
+        folder = os.path.dirname(self.filepath)
+        if folder and "{" not in folder and not os.path.isdir(folder):
+            raise ModelFileError(
+                f"ModelCheckpoint cannot save to {self.filepath!r}: the folder {folder!r} does "
+                f"not exist. Create it first (os.makedirs)."
+            )
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         logs = logs or {}

@@ -265,8 +265,28 @@ def export_onnx(model: Sequential, path: str | Path, dtype: str = "float32") -> 
 
     Run it with ``onnxruntime.InferenceSession(str(path)).run(None, {"x": x.astype(dtype)})``.
     Returns the path written.
+
+    The file is written atomically (a crash leaves an old file whole, a replaced file keeps its
+    mode). Refused before any work, and left alone (``OutputFileError``, a ValueError): a path
+    that is not a regular file (a FIFO, a device, a folder, a symbolic link to one), a read-only
+    file, a missing or unwritable folder, and a glassnet model file (``model.save``'s output:
+    exporting over it would lose the model; other existing files are replaced, as
+    ``onnx.save_model`` does).
     """
-    onnx = require("onnx", "onnx")
-    path = Path(path)
-    onnx.save_model(to_onnx(model, dtype), str(path))
-    return path
+    from glassnet._files import is_glassnet_file
+    from glassnet._outputs import OutputFileError, check_output_target, write_bytes_atomically
+
+    require("onnx", "onnx")
+    what = "the ONNX file"
+    check_output_target(path, what, "model.onnx")  # before building the graph
+
+    def keep_model_files(target: str) -> None:
+        if is_glassnet_file(target):
+            raise OutputFileError(
+                f"Cannot write {what} to {str(path)!r}: it is a glassnet model file "
+                f"(model.save's), and exporting over it would lose the model. Choose another "
+                f"name, e.g. 'model.onnx'."
+            )
+
+    data = to_onnx(model, dtype).SerializeToString()
+    return write_bytes_atomically(path, data, what, "model.onnx", refuse=keep_model_files)

@@ -195,6 +195,33 @@ def check_output_file(
             f"{flag} {path} is not a regular file (a FIFO, socket or device); expected a file "
             f"path to write, e.g. {example}."
         )
+    if target.exists() and not _own_stream(path):
+        from glassnet._outputs import check_output_target
+
+        check_output_target(path, f"the {flag} file", example)  # a read-only file, say
+
+
+def write_output(flag: str, path: str, text: str, example: str = "out.txt") -> None:
+    """Write ``text`` to the file ``path`` given with ``flag``: onto the command's own stdout or
+    stderr when ``path`` is one of them (``/dev/stdout``, or the file the shell redirected it
+    to), else atomically with glassnet's one writer, which refuses (``OutputFileError``) a path
+    that is not a writable regular file and leaves it alone."""
+    from glassnet._outputs import write_text_atomically
+
+    stream = _own_stream(path)
+    if stream is not None:
+        stream.write(text)
+        stream.flush()
+        return
+    write_text_atomically(path, text, f"the {flag} file", example)
+
+
+def _own_stream(path: str) -> Any:
+    """sys.stdout or sys.stderr when ``path`` names the same file; else None."""
+    for stream in (sys.stdout, sys.stderr):
+        if _has_fileno(stream) and same_file(path, f"/dev/fd/{stream.fileno()}"):
+            return stream
+    return None
 
 
 def _regular_or_terminal(path: Path) -> bool:

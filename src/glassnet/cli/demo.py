@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-from pathlib import Path
 
 from glassnet import explain as explain_module
 from glassnet import seed as seed_module
@@ -46,7 +45,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from glassnet._outputs import check_output_target
     from glassnet.plots.demo import demo_report, run_seed_cells, summary_line  # no matplotlib yet
+    from glassnet.plots.report import prepare_report_folder
 
     check_output_folder("--output", args.output)  # before any work
     if importlib.util.find_spec("matplotlib") is None:
@@ -54,13 +55,13 @@ def run(args: argparse.Namespace) -> int:
             "glassnet demo draws its report with matplotlib, which is not installed: "
             "pip install 'glassnet[plots]'"
         )
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
+    output = prepare_report_folder(args.output)  # the folder and its index.html, checked
+    history_out = output / "seed_keras_history.json"
+    check_output_target(history_out, "the --output history file", "history.json")
     runs = run_seed_cells(keras_seed=args.seed)  # both cells, run once: printed, then drawn
     seed_command.print_numpy_cell(runs.numpy, runs.iterations)
     print()
-    history_out = output / "seed_keras_history.json"
-    seed_command.print_keras_cell(runs.keras, runs.iterations, args.seed, history_out)
+    seed_command.print_keras_cell(runs.keras, runs.iterations, args.seed, history_out, "--output")
     print()
     path = demo_report(output, runs=runs, level=args.level)
     print(f"report written to {path}")

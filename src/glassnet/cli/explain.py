@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from glassnet import explain as explain_module
 from glassnet import seed as seed_module
-from glassnet.cli._args import check_output_file, cli_non_negative_int, cli_positive_int
+from glassnet.cli._args import (
+    check_output_file,
+    cli_non_negative_int,
+    cli_positive_int,
+    write_output,
+)
 from glassnet.cli._data import DATA_SETS, load_model_and_data
 from glassnet.trace import trace_step
 
@@ -86,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     text = explain_module.narrate(trace, level=args.level, format=args.format, example=args.example)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_output("--output", args.output, text, "narration.txt")
         print(f"narration written to {args.output}")
     else:
         sys.stdout.write(text)

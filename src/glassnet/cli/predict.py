@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.cli._args import check_output_file
+from glassnet.cli._args import check_output_file, write_output
 
 
 def add_parser(commands: Any) -> None:
@@ -75,8 +75,7 @@ def run(args: argparse.Namespace) -> int:
         writer.writerow([f"y{k}" for k in range(out.shape[1])])
         writer.writerows([f"{v:.6g}" for v in row] for row in out)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as file:
-            file.write(buffer.getvalue())
+        write_output("--output", args.output, buffer.getvalue(), "predictions.csv")
         print(f"{len(x)} predictions written to {args.output}")
     else:
         sys.stdout.write(buffer.getvalue())

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from glassnet import seed as seed_module
-from glassnet.cli._args import check_output_file, cli_positive_int, cli_seed
+from glassnet.cli._args import check_output_file, cli_positive_int, cli_seed, write_output
 
 
 def print_numpy_cell(result: seed_module.NumpyCellResult, iterations: int) -> None:
@@ -23,9 +23,14 @@ def print_numpy_cell(result: seed_module.NumpyCellResult, iterations: int) -> No
 
 
 def print_keras_cell(
-    result: seed_module.KerasCellResult, iterations: int, seed: int, history_out: str | Path
+    result: seed_module.KerasCellResult,
+    iterations: int,
+    seed: int,
+    history_out: str | Path,
+    flag: str = "--history-out",
 ) -> None:
-    """What ``glassnet seed --cell keras`` prints; the history goes to ``history_out`` as JSON."""
+    """What ``glassnet seed --cell keras`` prints; the history goes to ``history_out`` as JSON
+    (``flag`` names it in an error)."""
     print("The seed notebook's Keras cell, run with glassnet")
     print(result.summary)
     history = result.history.history
@@ -42,7 +47,7 @@ def print_keras_cell(
     lines = ",\n".join(
         f" {json.dumps(key)}: {json.dumps(values)}" for key, values in record.items()
     )
-    path.write_text("{\n" + lines + "\n}\n")
+    write_output(flag, str(path), "{\n" + lines + "\n}\n", "history.json")
     print(f"accuracy history written to {path}")
 
 

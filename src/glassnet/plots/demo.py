@@ -27,6 +27,7 @@ from glassnet.plots.report import (
     Section,
     figure_html,
     pre_html,
+    prepare_report_folder,
     svg_html,
     svg_row,
     values_attribute,
@@ -317,6 +318,7 @@ def demo_report(
     ``runs``: the result of ``run_seed_cells()`` (rerun here when None); ``level``: the
     narration's level ("kid", "student" or "expert").
     """
+    prepare_report_folder(directory)  # before the two cells run
     runs = run_seed_cells() if runs is None else runs
     return write_report(
         directory,

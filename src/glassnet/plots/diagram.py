@@ -89,10 +89,16 @@ def save_network_svg(
     show_values: bool | None = None,
     max_units: int = DEFAULT_MAX_UNITS,
 ) -> Path:
-    """Write ``network_svg(model)`` to ``path`` (UTF-8) and return the path."""
-    path = Path(path)
-    path.write_text(network_svg(model, show_values, max_units), encoding="utf-8")
-    return path
+    """Write ``network_svg(model)`` to ``path`` (UTF-8, atomically) and return the path. A
+    ``path`` that is not a writable regular file (a FIFO, a device, a folder, a read-only file)
+    or is in a missing folder is refused and left alone (``OutputFileError``, a ValueError)."""
+    from glassnet._outputs import check_output_target, write_text_atomically
+
+    what = "the network diagram (SVG)"
+    check_output_target(path, what, "network.svg")  # before drawing
+    return write_text_atomically(
+        path, network_svg(model, show_values, max_units), what, "network.svg"
+    )
 
 
 def _bundles_svg(layout: Layout) -> list[str]:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from glassnet._outputs import check_output_target, prepare_output_folder, write_text_atomically
 from glassnet.callbacks import History
 from glassnet.plots.figures import history_dict
 
@@ -137,18 +138,28 @@ def render_page(title: str, sections: Sequence[Section], subtitle: str = "") -> 
 def write_report(
     directory: str | Path, title: str, sections: Sequence[Section], subtitle: str = ""
 ) -> Path:
-    """Write ``directory/index.html`` (making the directory) and return its path."""
+    """Write ``directory/index.html`` (making the directory) and return its path.
+
+    The folder is refused when it is a file, a FIFO or a device, or is not writable; the page is
+    written atomically, and an ``index.html`` that is not a writable regular file (a FIFO, a
+    device, a folder, a read-only file) is refused and left alone (``OutputFileError``, a
+    ``ValueError``)."""
     for section in sections:
         if not isinstance(section, Section):
             raise TypeError(
                 f"Expected glassnet.plots.Section items, got {type(section).__name__}; wrap "
                 f"HTML as Section('Title', '<p>...</p>')."
             )
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "index.html"
-    path.write_text(render_page(title, sections, subtitle), encoding="utf-8")
-    return path
+    page = render_page(title, sections, subtitle)
+    folder = prepare_report_folder(directory)
+    return write_text_atomically(folder / "index.html", page, "the report page", "index.html")
+
+
+def prepare_report_folder(directory: str | Path) -> Path:
+    """Check (and make) the report's folder before any drawing: see ``write_report``."""
+    folder = prepare_output_folder(directory, "the report", "report")
+    check_output_target(folder / "index.html", "the report page", "index.html")
+    return folder
 
 
 def final_numbers_html(history: History | Mapping[str, Sequence[float]]) -> str:
@@ -189,6 +200,7 @@ def training_report(
         weights_change_figure,
     )
 
+    prepare_report_folder(directory)  # before any drawing
     sections = [
         Section("Network", svg_html(network_svg(model), "edges: blue positive, red negative")),
         Section("Numbers", final_numbers_html(history) + pre_html(model.summary_text())),
