@@ -161,6 +161,8 @@ def prepare_output_folder(path: Any, what: str, example: str = "report") -> Path
     except FileNotFoundError:
         _make_folder(text, what, example)
         return Path(text)
+    except NotADirectoryError:  # report/inner where report is a file
+        raise _in_the_way(text, what, example) from None
     except OSError as error:
         raise OutputFileError(
             f"Cannot write {what} into {text!r}: {error.strerror or error}. Choose a plain "
@@ -184,13 +186,17 @@ def _make_folder(text: str, what: str, example: str) -> None:
     try:
         os.makedirs(text, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        raise OutputFileError(
-            f"Cannot write {what} into {text!r}: something that is not a folder (a file, or a "
-            f"broken symbolic link) is in the way of it. Choose another path such as "
-            f"{example!r}, or move that file."
-        ) from None
+        raise _in_the_way(text, what, example) from None
     except OSError as error:
         raise OutputFileError(
             f"Cannot make the folder {text!r} for {what}: {error.strerror or error}. Choose a "
             f"folder you can write to."
         ) from None
+
+
+def _in_the_way(text: str, what: str, example: str) -> OutputFileError:
+    return OutputFileError(
+        f"Cannot write {what} into {text!r}: something that is not a folder (a file, or a "
+        f"broken symbolic link) is in the way of it. Choose another path such as {example!r}, "
+        f"or move that file."
+    )
