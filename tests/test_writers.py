@@ -10,6 +10,7 @@ Device nodes are the tests' own (os.mknod in tmp_path), never the machine's.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -381,3 +382,26 @@ def test_the_writer_refuses_wrong_kinds_of_path_and_data(tmp_path, path, data, e
     with pytest.raises(error, match=text):
         write_bytes_atomically(path, data, "a test output")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory", "read-only", "link-to-fifo"])
+def test_train_report_refuses_a_hostile_index_html_before_training(tmp_path, capsys, kind) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = hostile(kind, folder / "index.html")
+    before = snapshot(tmp_path)
+    argv = ["train", "--data", "xor", "--epochs", "1", "--verbose", "0", "--report", str(folder)]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 2 and out == ""  # no summary, no training
+    assert len(err.splitlines()) == 1 and err.startswith("glassnet train: error: ")
+    assert re.search(MESSAGES[kind], err), err
+    assert str(target) in err and snapshot(tmp_path) == before
+
+
+def test_train_report_names_a_fifo_where_its_folder_should_be(tmp_path, capsys) -> None:
+    os.mkfifo(tmp_path / "report")
+    argv = ["train", "--data", "xor", "--epochs", "1", "--report", str(tmp_path / "report")]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 2 and out == ""
+    assert "is a named pipe (FIFO); expected a folder to write into" in err
+    assert stat.S_ISFIFO(os.stat(tmp_path / "report").st_mode)

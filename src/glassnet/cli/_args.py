@@ -244,14 +244,23 @@ def _has_fileno(stream: Any) -> bool:
     return True
 
 
-def check_output_folder(flag: str, path: str) -> None:
+def check_output_folder(flag: str, path: str, files: tuple[str, ...] = ()) -> None:
     """Refuse, before any work, a folder ``path`` to write into (made if missing) when a file
-    stands at it or in its way, or it cannot be written."""
+    stands at it or in its way, or it cannot be written, or one of the ``files`` to be written
+    in it is there and is not a writable regular file (a FIFO, a device, a read-only file)."""
+    from glassnet._files import kind_of
+    from glassnet._outputs import check_output_target
+
     target = Path(path).absolute()
+    if target.is_dir():
+        for name in files:
+            if (target / name).exists() or (target / name).is_symlink():
+                check_output_target(Path(path) / name, f"the {flag} file {name}", name)
     for place in (target, *target.parents):
         if place.exists():
             if not place.is_dir():
-                what = "is a file" if place == target else f"needs {place} to be a folder"
+                kind = kind_of(place.stat().st_mode) or "a file"
+                what = f"is {kind}" if place == target else f"needs {place} to be a folder"
                 raise ValueError(
                     f"{flag} {path} {what}; expected a folder to write into (it is made if "
                     f"missing). Choose another path."

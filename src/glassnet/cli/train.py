@@ -255,7 +255,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
         check_save_target(args.save)  # .keras, a read-only or foreign file: refused before training
     if args.report:
-        check_output_folder("--report", args.report)
+        check_output_folder("--report", args.report, files=("index.html",))
         if args.save and same_file(args.save, args.report):
             raise ValueError("--save and --report name the same path; give each its own.")
         import importlib.util
