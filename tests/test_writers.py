@@ -27,6 +27,7 @@ from glassnet.cli import main
 from glassnet.export import export_onnx
 from glassnet.plots.demo import demo_report
 from glassnet.plots.diagram import save_network_svg
+from glassnet.plots.figures import history_figure, save_figure
 from glassnet.plots.report import Section, training_report, write_report
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -115,6 +116,7 @@ WRITERS: dict[str, tuple[str, Callable[[Path], object], bool]] = {
     "export_onnx": ("m.onnx", lambda p: export_onnx(model(), p), 0),
     "save_network_svg": ("net.svg", lambda p: save_network_svg(model(), p), 0),
     "ModelCheckpoint": ("ckpt-2.glassnet", checkpoint, 0),
+    "save_figure": ("curves.png", lambda p: save_figure(history_figure({"loss": [1.0]}), p), 0),
     "write_report": (
         "index.html",
         lambda p: write_report(p.parent, "T", [Section("S", "<p>x</p>")]),
@@ -200,6 +202,21 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@pytest.mark.parametrize("name", ["curves.png", "curves.SVG", "curves.pdf"])
+def test_save_figure_writes_the_format_its_suffix_names(tmp_path, name) -> None:
+    path = save_figure(history_figure({"loss": [1.0, 0.5]}), tmp_path / name)
+    head = path.read_bytes()[:8]
+    assert head.startswith(
+        {".png": b"\x89PNG", ".svg": b"<?xml", ".pdf": b"%PDF"}[path.suffix.lower()]
+    )
+
+
+def test_save_figure_refuses_a_name_without_a_picture_suffix(tmp_path) -> None:
+    with pytest.raises(ValueError, match=r"expected a name ending in .png, .svg, .pdf, got '.gif'"):
+        save_figure(history_figure({"loss": [1.0]}), tmp_path / "a.gif")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_export_onnx_keeps_a_glassnet_model_and_writes_a_real_onnx_file(tmp_path) -> None:

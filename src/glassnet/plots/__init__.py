@@ -4,7 +4,8 @@ The network diagram is SVG written directly (no Graphviz); the figures are
 ``matplotlib.figure.Figure`` objects, matplotlib imported only when one is drawn (``pip install
 'glassnet[plots]'``). glassnet never imports pyplot nor switches the backend, so a notebook's own
 plots are untouched; a returned figure shows inline as a cell's value, or is saved with
-``figure.savefig(path)``. The report functions write one self-contained HTML page.
+``save_figure(figure, path)`` (which, unlike ``figure.savefig``, refuses a FIFO or a device).
+The report functions write one self-contained HTML page.
 
 >>> from glassnet.seed import seed_network
 >>> svg = network_svg(seed_network())
@@ -19,6 +20,7 @@ from glassnet.plots.figures import (
     decision_boundary_figure,
     decision_grid,
     history_figure,
+    save_figure,
 )
 from glassnet.plots.recorder import WeightRecorder
 from glassnet.plots.report import Section, training_report, write_report
@@ -38,6 +40,7 @@ __all__ = [
     "history_figure",
     "network_figure",
     "network_svg",
+    "save_figure",
     "save_network_svg",
     "training_report",
     "weight_heatmap_figure",

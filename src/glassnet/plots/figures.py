@@ -15,8 +15,11 @@ output and puts the data points on it. ``decision_grid`` gives the numbers behin
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -218,3 +221,28 @@ def decision_boundary_figure(
     ax.set_title(title or "decision surface")
     figure.tight_layout()
     return figure
+
+
+#: the picture formats ``save_figure`` writes, by suffix (matplotlib's Agg, SVG and PDF backends)
+FIGURE_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def save_figure(figure: Any, path: str | Path, dpi: int = 100) -> Path:
+    """Save a matplotlib ``figure`` to ``path`` (PNG, SVG or PDF, by its suffix) with glassnet's
+    one writer and return the path: rendered in memory, then written atomically. Unlike
+    ``figure.savefig(path)``, a ``path`` that is not a writable regular file (a FIFO, which would
+    block savefig for ever, a device, a folder, a read-only file) or is in a missing folder is
+    refused before drawing and left alone (``OutputFileError``, a ValueError)."""
+    from glassnet._outputs import check_output_target, output_path, write_bytes_atomically
+
+    name = output_path(path, "the figure", "figure.png")
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix not in FIGURE_FORMATS:
+        raise ValueError(
+            f"Cannot tell which picture format to save {name!r} in: expected a name ending in "
+            f"{', '.join(FIGURE_FORMATS)}, got {suffix or 'no suffix'!r}. E.g. 'figure.png'."
+        )
+    check_output_target(name, "the figure", "figure.png")  # before drawing
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=FIGURE_FORMATS[suffix], dpi=dpi)
+    return write_bytes_atomically(name, buffer.getvalue(), "the figure", "figure.png")
