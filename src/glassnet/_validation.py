@@ -141,18 +141,34 @@ def as_features(x: Any, dtype: np.dtype[Any], what: str = "x") -> NDArray[Any]:
 def finite_float(value: Any, name: str) -> float:
     """``value`` (a real number) as a finite float, or a clear error: TypeError for what is not a
     number, ValueError for NaN, inf, or an integer beyond float64 (``float(10**400)`` raises
-    OverflowError, which no caller expects)."""
+    OverflowError, which no caller expects). A message shows at most about 20 characters of the
+    value (``shown``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Expected {name} to be a number, got {type(value).__name__} {value!r}.")
+        raise TypeError(
+            f"Expected {name} to be a number, got {type(value).__name__} {shown(value, 20)}."
+        )
     try:
         result = float(value)
     except OverflowError:
         raise ValueError(
-            f"Expected {name} to be a finite number, got {shown(value)}, beyond float64."
+            f"Expected {name} to be a finite number, got {shown(value, 20)}, beyond float64."
         ) from None
     if not math.isfinite(result):
         raise ValueError(f"Expected {name} to be a finite number, got {result!r}.")
     return result
+
+
+def whole_number(value: Any, name: str, low: int = 0, high: int | None = None) -> int:
+    """``value`` as an int in [low, high] (no upper bound when ``high`` is None), or a clear
+    TypeError (not a whole number; True and 1.0 are refused) or ValueError (out of range)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"Expected {name} to be a whole number, got {type(value).__name__} {shown(value, 20)}."
+        )
+    if value < low or (high is not None and value > high):
+        wanted = f">= {low}" if high is None else f"between {low} and {high}"
+        raise ValueError(f"Expected {name} {wanted}, got {shown(value, 20)}.")
+    return int(value)
 
 
 def shown(value: Any, limit: int = 60) -> str:
@@ -167,9 +183,11 @@ def shown(value: Any, limit: int = 60) -> str:
 def positive_int(value: Any, name: str, minimum: int = 1) -> int:
     """``value`` as an int >= ``minimum``, or a clear error."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"Expected {name} to be an integer, got {type(value).__name__} {value!r}.")
+        raise TypeError(
+            f"Expected {name} to be an integer, got {type(value).__name__} {shown(value, 20)}."
+        )
     if value < minimum:
-        raise ValueError(f"Expected {name} >= {minimum}, got {value}.")
+        raise ValueError(f"Expected {name} >= {minimum}, got {shown(value, 20)}.")
     return int(value)
 
 
@@ -196,10 +214,10 @@ def seed_value(seed: Any) -> Any:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(
             f"Expected seed to be a whole number >= 0 (or None), got {type(seed).__name__} "
-            f"{seed!r}. Use e.g. seed=0."
+            f"{shown(seed, 20)}. Use e.g. seed=0."
         )
     if seed < 0:
-        raise ValueError(f"Expected seed >= 0, got {seed}. Use e.g. seed=0.")
+        raise ValueError(f"Expected seed >= 0, got {shown(seed, 20)}. Use e.g. seed=0.")
     return int(seed)
 
 

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 
 from glassnet._names import from_config as from_config_of
 from glassnet._names import lookup
+from glassnet._validation import finite_float
 
 Array = NDArray[np.floating[Any]]
 
@@ -134,11 +135,10 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
 
     def __init__(self, negative_slope: float = 0.01) -> None:
-        if not np.isfinite(negative_slope) or negative_slope < 0:
-            raise ValueError(
-                f"LeakyReLU expects a finite negative_slope >= 0, got {negative_slope!r}."
-            )
-        self.negative_slope = float(negative_slope)
+        slope = finite_float(negative_slope, "LeakyReLU's negative_slope")
+        if slope < 0:
+            raise ValueError(f"LeakyReLU expects a finite negative_slope >= 0, got {slope!r}.")
+        self.negative_slope = slope
 
     def __call__(self, z: Array) -> Array:
         return np.where(z > 0, z, z * self.negative_slope)

@@ -20,6 +20,8 @@ import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from glassnet._validation import finite_float, whole_number
+
 if TYPE_CHECKING:
     from glassnet.model import Sequential
 
@@ -290,9 +292,8 @@ class EarlyStopping(_Monitor):
         verbose: int = 0,
     ) -> None:
         super().__init__(monitor, mode)
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"EarlyStopping expects patience >= 0 (an integer), got {patience!r}.")
-        self.min_delta = abs(float(min_delta))
+        patience = whole_number(patience, "EarlyStopping's patience (epochs)", 0, sys.maxsize)
+        self.min_delta = abs(finite_float(min_delta, "EarlyStopping's min_delta"))
         self.patience = patience
         self.restore_best_weights = restore_best_weights
         self.verbose = verbose

@@ -147,21 +147,40 @@ def _features(
     columns: Sequence[int],
 ) -> Features:
     """x (n_rows, len(columns)) from those columns of the data rows (line number, cells), read
-    row by row, so the error names the first bad cell in reading order."""
+    row by row, so the error names the first bad cell in reading order.
+
+    Linear in the number of cells: each row is converted in one pass, and only a row that holds
+    a bad cell is read again cell by cell (with the column's label, worked out once) to name it.
+    """
     x = np.empty((len(numbered), len(columns)), dtype=np.float64)
+    every = isinstance(columns, range) and columns == range(len(names))
+    label = _labeller(names)
     for r, (line, row) in enumerate(numbered):
-        for c, column in enumerate(columns):
-            x[r, c] = _number(row[column], path, line, column_label(names, column))
+        cells = row if every else [row[column] for column in columns]
+        try:
+            x[r] = [float(cell) for cell in cells]
+        except ValueError:
+            pass  # a cell is not a number: found and named below
+        else:
+            if np.isfinite(x[r]).all():
+                continue
+        for cell, column in zip(cells, columns, strict=True):
+            _number(cell, path, line, label(column))
     return x
+
+
+def _labeller(names: list[str]) -> Any:
+    """``column_label`` for ``names`` as a function of the index, the header check done once."""
+    if names == [str(i) for i in range(len(names))]:
+        return lambda index: f"column {index + 1}"
+    return lambda index: f"column {names[index]!r}"
 
 
 def column_label(names: list[str], index: int) -> str:
     """How a message names column ``index`` (from 0): "column 'age'" by its header name, or
     "column 3" counted from 1 as a spreadsheet shows it when the file has no header row (its
     names are then "0", "1", ...)."""
-    if names == [str(i) for i in range(len(names))]:
-        return f"column {index + 1}"
-    return f"column {names[index]!r}"
+    return _labeller(names)(index)
 
 
 def _file_lines(path: str | Path) -> list[tuple[int, list[str]]]:

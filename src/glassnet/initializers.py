@@ -27,6 +27,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from glassnet._names import config_repr, lookup
 from glassnet._names import from_config as from_config_of
+from glassnet._validation import finite_float, shown, whole_number
 
 Shape = tuple[int, ...]
 
@@ -136,14 +137,18 @@ class Constant(Initializer):
     name = "constant"
 
     def __init__(self, value: float = 0.0) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-            raise TypeError(f"Constant expects a number, got {type(value).__name__} {value!r}.")
-        if not math.isfinite(value):
+        try:
+            self.value = finite_float(value, "value")
+        except TypeError:
+            raise TypeError(
+                f"Constant expects a number, got {type(value).__name__} "
+                f"{shown(value, 20)}. Use e.g. Constant(value=0.1)."
+            ) from None
+        except ValueError:
             raise ValueError(
-                f"Constant expects a finite number, got {value!r}; a NaN or infinite weight "
-                f"would make every output NaN. Use e.g. Constant(0.1)."
-            )
-        self.value = float(value)
+                f"Constant expects a finite number, got {shown(value, 20)}; a NaN, infinite or "
+                f"beyond-float64 weight would make every output NaN. Use e.g. Constant(value=0.1)."
+            ) from None
 
     def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
         _check(shape, dtype)
@@ -153,11 +158,25 @@ class Constant(Initializer):
         return {"name": self.name, "value": self.value}
 
 
+#: the largest seed of RandomUniform: NumPy's legacy RandomState (np.random.seed) takes 0 ..
+#: 2**32 - 1; the others draw from ``np.random.default_rng(seed)``, which takes any size
+LARGEST_SEED = 2**32 - 1
+
+
+def _seed(seed: Any, owner: str, largest: int | None = None) -> int | None:
+    """A layer's or initializer's ``seed``: None, or a whole number 0 .. ``largest`` (no bound
+    when None: NumPy's ``default_rng`` takes any whole number >= 0)."""
+    if seed is None:
+        return None
+    return whole_number(seed, f"{owner}'s seed (or None)", 0, largest)
+
+
 class _Seeded(Initializer):
     """An initializer that draws from its own stream when given a ``seed``."""
 
     def __init__(self, seed: int | None = None) -> None:
-        self.seed = seed
+        largest = LARGEST_SEED if isinstance(self, RandomUniform) else None
+        self.seed = _seed(seed, type(self).__name__, largest)
         self._rng: np.random.Generator | np.random.RandomState | None = None
 
     def _stream(self, rng: np.random.Generator | None) -> np.random.Generator:
@@ -183,14 +202,16 @@ class RandomUniform(_Seeded):
     name = "random_uniform"
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
-        if not (np.isfinite(minval) and np.isfinite(maxval) and minval < maxval):
+        low = finite_float(minval, "RandomUniform's minval")
+        high = finite_float(maxval, "RandomUniform's maxval")
+        if not low < high:
             raise ValueError(
-                f"RandomUniform expects finite minval < maxval, got minval={minval!r}, "
-                f"maxval={maxval!r}."
+                f"RandomUniform expects finite minval < maxval, got minval={low!r}, "
+                f"maxval={high!r}."
             )
         super().__init__(seed)
-        self.minval = float(minval)
-        self.maxval = float(maxval)
+        self.minval = low
+        self.maxval = high
 
     def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
         if self.seed is not None:

@@ -78,6 +78,11 @@ def _progress(console: Any) -> Any:
     )
 
 
+def _row(progress: Any, task: Any) -> list[Any]:
+    """The task as a one-row list for ``make_tasks_table`` (the progress holds one task or two)."""
+    return [item for item in progress.tasks if item.id == task]
+
+
 class _NotebookLines:
     """The bar's lines for a Jupyter notebook: each epoch's line is one display output (plain
     text), updated in place through its ``display_id``; no live display, so no ipywidgets."""
@@ -115,15 +120,57 @@ class _NotebookLines:
         """The task's row of the bar as text, as rich draws it without colours."""
         self.buffer.seek(0)
         self.buffer.truncate()
-        row = [item for item in self.progress.tasks if item.id == task]
-        self.console.print(self.progress.make_tasks_table(row))
+        self.console.print(self.progress.make_tasks_table(_row(self.progress, task)))
         return self.buffer.getvalue().rstrip()
+
+    def finish(self, task: Any) -> None:
+        """The epoch's output already shows its final numbers: forget the task."""
+        self.progress.remove_task(task)
 
     def start(self) -> None:
         pass  # nothing live to start or stop: each update is sent as it comes
 
     def stop(self) -> None:
         pass
+
+
+class _TerminalLines:
+    """The bar in a terminal (or a file): rich's live display holds only the running epoch's
+    task; a finished epoch's row is printed once above it, as static text, and its task removed.
+
+    So each refresh redraws one row, whatever the number of epochs (rich redraws every task it
+    holds: keeping the finished ones made 1000 epochs take over ten minutes).
+    """
+
+    def __init__(self, console: Any) -> None:
+        self.progress = _progress(console)
+        self.console = console
+
+    def add_task(self, description: str, total: int, numbers: str) -> Any:
+        return self.progress.add_task(description, total=total, numbers=numbers)
+
+    def update(self, task: Any, completed: int, numbers: str) -> None:
+        self.progress.update(task, completed=completed, numbers=numbers)
+
+    def finish(self, task: Any) -> None:
+        """Print the finished epoch's row above the live display, then drop its task."""
+        row = self.progress.make_tasks_table(_row(self.progress, task))
+        self.progress.remove_task(task)
+        self.progress.refresh()  # the live display empty first: no stale copy of the row below it
+        self.console.print(row)
+
+    def start(self) -> None:
+        self.progress.start()
+
+    def stop(self) -> None:
+        """Stop the live display; when every epoch finished it is empty, so clear it (transient)
+        rather than leave a blank line (Progress.stop would add one to a file); an epoch stopped
+        part-way stays on screen as it was."""
+        if self.progress.tasks:
+            self.progress.stop()
+        else:
+            self.progress.live.transient = True
+            self.progress.live.stop()
 
 
 class ProgressBar(Callback):
@@ -154,7 +201,7 @@ class ProgressBar(Callback):
             console = Console(file=self.stream or sys.stdout, highlight=False, force_jupyter=False)
             if not console.is_terminal:  # a log file or pipe: no width to fit, keep every number
                 console.width = 200
-            self.progress = _progress(console)
+            self.progress = _TerminalLines(console)
         self.progress.start()
         self.samples = self.params.get("samples", 0)
         self.batch_size = self.params.get("batch_size", 1)
@@ -190,6 +237,7 @@ class ProgressBar(Callback):
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         self.progress.update(self.task, completed=self.seen, numbers=format_logs(logs or {}))
+        self.progress.finish(self.task)
         self.behind = False
 
     def on_train_end(self, logs: Logs | None = None) -> None:

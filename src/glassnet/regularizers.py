@@ -30,16 +30,25 @@ from numpy.typing import NDArray
 
 from glassnet._names import config_repr, lookup
 from glassnet._names import from_config as from_config_of
+from glassnet._validation import finite_float, shown
 
 Array = NDArray[np.floating[Any]]
 
 
 def _strength(name: str, value: Any) -> float:
+    """A penalty's strength as a finite float >= 0; 10**400 is refused (float64 cannot hold
+    it), and a message shows at most about 20 characters of the value."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Expected {name} to be a number >= 0, got {type(value).__name__}.")
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"Expected {name} to be a finite number >= 0, got {value!r}.")
-    return float(value)
+        raise TypeError(
+            f"Expected {name} to be a number >= 0, got {type(value).__name__} {shown(value, 20)}."
+        )
+    try:
+        strength = finite_float(value, name)
+    except ValueError:
+        strength = math.nan
+    if not strength >= 0:
+        raise ValueError(f"Expected {name} to be a finite number >= 0, got {shown(value, 20)}.")
+    return strength
 
 
 class Regularizer:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import html
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from glassnet import activations as activations_module
 from glassnet._trace_records import record_forward, record_loss_and_backward, record_update
+from glassnet._validation import shown
 from glassnet.callbacks import Callback, Logs
 
 if TYPE_CHECKING:
@@ -249,8 +251,10 @@ class TraceCallback(Callback):
 
     def __init__(self, every: int = 1) -> None:
         super().__init__()
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"TraceCallback expects every >= 1 (an integer), got {every!r}.")
+        if isinstance(every, bool) or not isinstance(every, int) or not 1 <= every <= sys.maxsize:
+            raise ValueError(
+                f"TraceCallback expects every >= 1 (an integer), got {shown(every, 20)}."
+            )
         self.every = every
         self.traces: list[Trace] = []
         self._seen = 0

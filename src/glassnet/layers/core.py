@@ -14,6 +14,7 @@ kernel (n_in, units), ``b`` its bias (units,), and ``delta = dC/dz`` the error a
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from glassnet import activations as activations_module
 from glassnet import initializers as initializers_module
 from glassnet import regularizers as regularizers_module
 from glassnet._names import lookup
+from glassnet._validation import shown
 from glassnet.activations import Activation as ActivationFunction
 
 Array = NDArray[np.floating[Any]]
@@ -36,12 +38,21 @@ class Input:
     """
 
     def __init__(self, shape: tuple[int, ...] | int) -> None:
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
-        if len(shape) != 1 or not all(isinstance(n, int | np.integer) and n > 0 for n in shape):
+        if isinstance(shape, tuple | list):
+            shape = tuple(shape)
+        elif isinstance(shape, int | np.integer) and not isinstance(shape, bool):
+            shape = (shape,)
+        else:
+            raise TypeError(
+                f"Input expects shape, the shape of one example, as a tuple (n_features,), got "
+                f"{type(shape).__name__} {shown(shape, 20)}. Example: Input(shape=(3,))."
+            )
+        whole = [isinstance(n, int | np.integer) and not isinstance(n, bool) for n in shape]
+        if len(shape) != 1 or not all(whole) or not 0 < shape[0] <= np.iinfo(np.int64).max:
             raise ValueError(
                 f"Input expects the shape of one example as (n_features,) with n_features a "
-                f"positive integer, got shape={shape!r}. glassnet's layers take 2-D batches "
-                f"(batch, n_features); flatten each example first, e.g. Input(shape=(3,))."
+                f"positive integer, got shape={shown(shape, 20)}. glassnet's layers take 2-D "
+                f"batches (batch, n_features); flatten each example first, e.g. Input(shape=(3,))."
             )
         self.shape = (int(shape[0]),)
 
@@ -151,9 +162,13 @@ class Dense(Layer):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        if isinstance(units, bool) or not isinstance(units, int | np.integer) or units <= 0:
+        if (
+            isinstance(units, bool)
+            or not isinstance(units, int | np.integer)
+            or not 0 < units <= np.iinfo(np.int64).max  # beyond: no NumPy shape holds it
+        ):
             raise ValueError(
-                f"Dense expects units to be a positive integer, got {units!r}. "
+                f"Dense expects units to be a positive integer, got {shown(units, 20)}. "
                 f"Example: Dense(4, activation='sigmoid')."
             )
         self.units = int(units)
@@ -300,13 +315,18 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, seed: int | None = None, name: str | None = None) -> None:
         super().__init__(name)
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 <= rate < 1.0:
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
+            raise TypeError(
+                f"Dropout expects rate, the fraction of inputs to drop, to be a number in [0, 1), "
+                f"got {type(rate).__name__} {shown(rate, 20)}. Example: Dropout(0.2)."
+            )
+        if not 0.0 <= rate < 1.0:  # NaN fails too; 10**400 is compared exactly, never cast
             raise ValueError(
-                f"Dropout expects rate, the fraction of inputs to drop, in [0, 1), got {rate!r}. "
-                f"Example: Dropout(0.2)."
+                f"Dropout expects rate, the fraction of inputs to drop, in [0, 1), got "
+                f"{shown(rate, 20)}. Example: Dropout(0.2)."
             )
         self.rate = float(rate)
-        self.seed = seed
+        self.seed = initializers_module._seed(seed, "Dropout")
         self.freeze_mask = False
         self.mask: Array | None = None
         self.rng: np.random.Generator | None = None

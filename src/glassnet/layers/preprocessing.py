@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from glassnet._validation import as_features
+from glassnet._validation import as_features, shown
 from glassnet.layers.core import Array, Layer
 
 #: Keras's ``backend.epsilon()``: Normalization divides by max(sqrt(variance), EPSILON)
@@ -31,15 +31,21 @@ EPSILON = 1e-7
 
 
 def _real_number(value: Any, what: str, example: str) -> float:
-    """``value`` as a finite Python float, or a TypeError/ValueError naming ``what``."""
+    """``value`` as a finite Python float, or a TypeError/ValueError naming ``what`` (10**400,
+    beyond float64, included; a message shows at most about 20 characters of the value)."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise TypeError(
-            f"{what} must be a real number, got {type(value).__name__} {value!r}. "
+            f"{what} must be a real number, got {type(value).__name__} {shown(value, 20)}. "
             f"Example: {example}."
         )
-    result = float(value)
+    try:
+        result = float(value)
+    except OverflowError:
+        result = math.inf
     if not math.isfinite(result):
-        raise ValueError(f"{what} must be a finite number, got {result!r}. Example: {example}.")
+        raise ValueError(
+            f"{what} must be a finite number, got {shown(value, 20)}. Example: {example}."
+        )
     return result
 
 
@@ -344,12 +350,12 @@ def _axis(axis: Any) -> int | None:
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
         raise TypeError(
             f"Normalization's axis must be an integer or None, got {type(axis).__name__} "
-            f"{axis!r}. Use axis=-1 (one mean and variance per feature) or axis=None."
+            f"{shown(axis, 20)}. Use axis=-1 (one mean and variance per feature) or axis=None."
         )
     if not -2 <= axis < 2:
         raise ValueError(
             f"Normalization's axis must be in the range [-ndim, ndim) = [-2, 2) for inputs of "
-            f"shape (batch, n_features), got axis={axis}. Use axis=-1."
+            f"shape (batch, n_features), got axis={shown(axis, 20)}. Use axis=-1."
         )
     if axis in (0, -2):
         raise ValueError(
@@ -363,7 +369,7 @@ def _axis(axis: Any) -> int | None:
 def _statistic(value: Any, what: str) -> np.ndarray:
     """A given mean or variance as a finite float64 array of shape () or (n,)."""
     if isinstance(value, str | bytes | bool | np.bool_):
-        raise TypeError(f"Normalization's {what} must be numbers, got {value!r}.")
+        raise TypeError(f"Normalization's {what} must be numbers, got {shown(value, 20)}.")
     try:
         array = np.asarray(value)
     except ValueError:
@@ -383,7 +389,7 @@ def _statistic(value: Any, what: str) -> np.ndarray:
         )
     array = array.astype(np.float64)
     if not np.isfinite(array).all():
-        raise ValueError(f"Normalization's {what} must be finite numbers, got {value!r}.")
+        raise ValueError(f"Normalization's {what} must be finite numbers, got {shown(value, 40)}.")
     return array
 
 
