@@ -15,7 +15,8 @@ at offset (i, j) of its window.
   does. "same" padding pads with -inf, so padding never wins.
 - Average: a = mean over the window. Backward: each input gets delta / (window size) from every
   window it is in. With "same" padding the mean is over the window's real inputs only (the
-  padding is not counted), as Keras/TensorFlow do.
+  padding is not counted), as Keras/TensorFlow do. (Keras's torch backend differs when the
+  padding is asymmetric: it replicates the edge row/column and counts it.)
 """
 
 from __future__ import annotations
