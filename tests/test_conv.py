@@ -340,3 +340,39 @@ def test_input_refuses_other_ranks_and_bad_sizes() -> None:
     for shape in [(4, 3), (2, 2, 2, 2), (8, 0, 1), (8, 8, True)]:
         with pytest.raises(ValueError, match=r"For images give \(height, width, channels\)"):
             gn.Input(shape=shape)
+
+
+def test_softmax_normalises_over_the_channels_of_an_image_as_keras() -> None:
+    # keras.activations.softmax works on the last axis; so must a Conv2D's softmax (it was
+    # axis 1, the image's rows, before this step)
+    z = np.random.default_rng(0).normal(size=(2, 3, 4, 5))
+    a = gn.activations.get("softmax")(z.copy())
+    np.testing.assert_allclose(a.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(a, np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True), atol=1e-12)
+
+
+def test_dropout_and_activation_work_on_images() -> None:
+    model = gn.Sequential(
+        [
+            gn.Input(shape=(4, 4, 2)),
+            gn.layers.Dropout(0.5, seed=0),
+            gn.layers.Activation("relu"),
+            Conv2D(2, 3),
+            Flatten(),
+            Dense(1),
+        ],
+        seed=0,
+    )
+    assert model.summary_text().count("(None, 4, 4, 2)") == 2
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).normal(size=(3, 4, 4, 2))
+    model.fit(x, np.zeros(3), verbose=0)
+    assert model.layers[0].mask.shape == (3, 4, 4, 2)
+
+
+def test_predict_in_chunks_keeps_the_image_output_shape() -> None:
+    model = gn.Sequential([gn.Input(shape=(3, 3, 1)), Conv2D(2, 2)], seed=0)
+    x = np.random.default_rng(0).normal(size=(5000, 3, 3, 1))  # more than one chunk of 4096
+    out = model.predict(x)
+    assert out.shape == (5000, 2, 2, 2)
+    np.testing.assert_allclose(out[4500:], model.predict(x[4500:]), rtol=1e-6)
