@@ -376,3 +376,32 @@ def test_predict_in_chunks_keeps_the_image_output_shape() -> None:
     out = model.predict(x)
     assert out.shape == (5000, 2, 2, 2)
     np.testing.assert_allclose(out[4500:], model.predict(x[4500:]), rtol=1e-6)
+
+
+def test_the_trace_records_a_convolutions_own_numbers() -> None:
+    # before, a Conv2D was traced as a weightless layer: its delta (dC/dz) was written down as
+    # dC/da_prev, another shape and other numbers
+    model = gn.Sequential(
+        [
+            gn.Input(shape=(5, 4, 2)),
+            Conv2D(3, 2, strides=2, padding="same", activation="tanh"),
+            Conv2D(2, 2, activation="relu"),
+            Flatten(),
+            Dense(1),
+        ],
+        dtype="float64",
+        seed=0,
+    )
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).normal(size=(3, 5, 4, 2))
+    trace = model.trace_step(x, np.zeros(3))
+    model.compute_gradients(x, np.zeros(3))
+    second = model.layers[1]
+    assert trace["z2"].value.shape == (3, 2, 1, 2) and trace["K2"].value.shape == (2, 2, 3, 2)
+    np.testing.assert_array_equal(trace["dC/dK2"].value, second.kernel_gradient)
+    np.testing.assert_array_equal(trace["dC/db2"].value, second.bias_gradient)
+    expected = conv_backward_loop(
+        trace["a1"].value, second.kernel, trace["delta2"].value, 1, "valid"
+    )[2]
+    np.testing.assert_allclose(trace["dC/da1"].value, expected, rtol=0, atol=1e-12)
+    assert trace["dC/da1"].value.shape == (3, 3, 2, 3)

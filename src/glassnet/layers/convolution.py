@@ -333,7 +333,8 @@ class Conv2D(Layer):
                 )
         top, _, left, _ = self.pads
         _, height, width, _ = self.a_prev_shape
-        return grad_padded[:, top : top + height, left : left + width, :]
+        self.input_gradient = grad_padded[:, top : top + height, left : left + width, :]
+        return self.input_gradient  # kept (a view) for the trace: dC/da_prev
 
     def regularization_penalty(self) -> float:
         """penalty(K) of the kernel regularizer, e.g. l2 * sum(K**2); 0 without one."""
