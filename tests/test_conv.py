@@ -405,3 +405,14 @@ def test_the_trace_records_a_convolutions_own_numbers() -> None:
     )[2]
     np.testing.assert_allclose(trace["dC/da1"].value, expected, rtol=0, atol=1e-12)
     assert trace["dC/da1"].value.shape == (3, 3, 2, 3)
+
+
+def test_set_weights_names_pytorchs_kernel_layout() -> None:
+    model = gn.Sequential([gn.Input(shape=(6, 6, 2)), Conv2D(4, (3, 2)), Flatten(), Dense(1)])
+    torch_layout = np.zeros((4, 2, 3, 2))  # (out, in, kh, kw)
+    weights = model.get_weights()
+    with pytest.raises(ValueError, match=r"expects shape \(3, 2, 2, 4\), got \(4, 2, 3, 2\)\. .*"):
+        model.set_weights([torch_layout, *weights[1:]])
+    with pytest.raises(ValueError, match=r"PyTorch's \(out, in, kh, kw\) layout.*transpose\(2, 3"):
+        model.set_weights([torch_layout, *weights[1:]])
+    model.set_weights([torch_layout.transpose(2, 3, 1, 0), *weights[1:]])  # the fix works

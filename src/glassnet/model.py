@@ -583,6 +583,13 @@ class Sequential:
                 raise ValueError(
                     f"Layer '{layer.name}' {name} expects shape {target.shape}, got {value.shape}."
                     + (" Did you mean its transpose?" if value.shape == target.shape[::-1] else "")
+                    + (
+                        " That is PyTorch's (out, in, kh, kw) layout; glassnet and Keras keep "
+                        "(kh, kw, in, out): pass w.transpose(2, 3, 1, 0)."
+                        if len(target.shape) == 4
+                        and value.shape == tuple(target.shape[i] for i in (3, 2, 0, 1))
+                        else ""
+                    )
                 )
             if not np.isfinite(value).all():  # weight_array has refused non-numbers
                 raise ValueError(f"Layer '{layer.name}' {name} must be finite real numbers.")
