@@ -674,14 +674,38 @@ LAYER_CASES = {
     "Normalization": lambda: gn.layers.Normalization(
         mean=[0.1, -0.2, 0.3], variance=[4.0, 0.25, 1]
     ),
+    # image layers sit between flat ones as (3,) -> (1, 3, 1) image -> ... -> flat again
+    "Flatten": lambda: [gn.layers.Reshape((1, 3, 1)), gn.layers.Flatten()],
+    "Reshape": lambda: [gn.layers.Reshape((3, 1, 1)), gn.layers.Flatten()],
+    "Conv2D": lambda: [
+        gn.layers.Reshape((1, 3, 1)),
+        gn.layers.Conv2D(2, (1, 2), activation="tanh"),
+        gn.layers.Flatten(),
+    ],
+    "MaxPooling2D": lambda: [
+        gn.layers.Reshape((3, 1, 1)),
+        gn.layers.MaxPooling2D((2, 1), strides=1),
+        gn.layers.Flatten(),
+    ],
+    "AveragePooling2D": lambda: [
+        gn.layers.Reshape((3, 1, 1)),
+        gn.layers.AveragePooling2D((2, 1), strides=1),
+        gn.layers.Flatten(),
+    ],
+    "GlobalAveragePooling2D": lambda: [
+        gn.layers.Reshape((3, 1, 1)),
+        gn.layers.GlobalAveragePooling2D(),
+    ],
 }
 
 
 @pytest.mark.parametrize("kind", sorted(cls.kind for cls in layers.LAYERS.values()))
 def test_each_layer_kind_is_narrated(kind: str) -> None:
     assert kind in LAYER_CASES, f"a new layer kind {kind}: give it words and a case here"
+    case = LAYER_CASES[kind]()
+    middle = case if isinstance(case, list) else [case]
     model = gn.Sequential(
-        [gn.Input(shape=(3,)), gn.layers.Dense(3), LAYER_CASES[kind](), gn.layers.Dense(1)],
+        [gn.Input(shape=(3,)), gn.layers.Dense(3), *middle, gn.layers.Dense(1)],
         dtype="float64",
         seed=0,
     )

@@ -81,6 +81,14 @@ def record_forward(trace: Trace, model: Sequential, x: Array, params: list[list[
                 trace.add("forward", index, f"b{index}", f"b{index}", params[index - 1][1])
             trace.add("forward", index, f"z{index}", f"z{index} = {prev} @ W{index}{bias}", layer.z)
             equation = f"a{index} = {activation.name}(z{index})"
+        elif layer.kind == "Conv2D":  # issue 17, first step: the numbers, plainly named
+            trace.add("forward", index, f"K{index}", f"K{index}", params[index - 1][0])
+            bias = f" + b{index}" if layer.use_bias else ""
+            if layer.use_bias:
+                trace.add("forward", index, f"b{index}", f"b{index}", params[index - 1][1])
+            conv = f"conv2d({prev}, K{index}, strides={layer.strides}, padding={layer.padding!r})"
+            trace.add("forward", index, f"z{index}", f"z{index} = {conv}{bias}", layer.z)
+            equation = f"a{index} = {activation.name}(z{index})"
         elif activation is not None:
             equation = f"a{index} = {activation.name}({prev})"
         elif hasattr(layer, "trace_equations"):  # a preprocessing layer writes its own rule
@@ -195,6 +203,21 @@ def record_loss_and_backward(
             if index > 1:
                 grad = layer.delta @ params[index - 1][0].T  # (batch, units) @ (units, n_in)
                 equation = f"dC/da{index - 1} = delta{index} @ W{index}.T"
+                trace.add("backward", index, f"dC/da{index - 1}", equation, grad)
+        elif layer.kind == "Conv2D":
+            if grad is None:
+                equation = f"delta{index} = ({out} - y) / n  (fused {name})"
+            else:
+                equation = f"delta{index} = {activation.name}_backward(dC/da{index}, z{index})"
+            trace.add("backward", index, f"delta{index}", equation, layer.delta)
+            windows = f"dC/dK{index} = windows of a{index - 1} correlated with delta{index}"
+            trace.add("backward", index, f"dC/dK{index}", windows, layer.kernel_gradient)
+            if layer.use_bias:
+                grad_b = f"dC/db{index} = sum(delta{index}, axis=(0, 1, 2))"
+                trace.add("backward", index, f"dC/db{index}", grad_b, layer.bias_gradient)
+            if index > 1:
+                grad = layer.input_gradient
+                equation = f"dC/da{index - 1} = delta{index} spread back through K{index}"
                 trace.add("backward", index, f"dC/da{index - 1}", equation, grad)
         elif kept.get("delta") is not None:
             # a weightless layer: its delta is the gradient for its input

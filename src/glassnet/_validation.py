@@ -85,9 +85,16 @@ def check_cast_targets(y: NDArray[Any], dtype: np.dtype[Any], what: str = "y") -
         )
 
 
-def as_features(x: Any, dtype: np.dtype[Any], what: str = "x") -> NDArray[Any]:
+def as_features(
+    x: Any, dtype: np.dtype[Any], what: str = "x", images: tuple[int, ...] | None = None
+) -> NDArray[Any]:
     """``x`` as a finite 2-D float array (n_samples, n_features) of ``dtype``, or a clear error.
-    A pandas DataFrame is read by ``pandas_values`` (nullable columns, missing values)."""
+    A pandas DataFrame is read by ``pandas_values`` (nullable columns, missing values).
+
+    ``images``: the example shape of a model whose input is n-d, e.g. ``(8, 8, 1)`` (``()`` when
+    any n-d shape will do): then x is (n_samples, *shape), checked by ``as_images``."""
+    if images is not None:
+        return as_images(x, dtype, what, images)
     x = pandas_values(x, what)
     try:
         array = np.asarray(x)
@@ -134,6 +141,53 @@ def as_features(x: Any, dtype: np.dtype[Any], what: str = "x") -> NDArray[Any]:
             f"Input {what} has a value too large for {np.dtype(dtype).name} (first at row "
             f"{bad[0]}, column {bad[1]}: {float(array[bad[0], bad[1]]):g}). Scale the data (e.g. "
             f"glassnet.datasets.standardize) or build the model with dtype='float64'."
+        )
+    return cast
+
+
+def as_images(x: Any, dtype: np.dtype[Any], what: str, shape: tuple[int, ...]) -> NDArray[Any]:
+    """``x`` as a finite float array (n_samples, *shape) of ``dtype`` for a model whose input is
+    n-d (images: (n_samples, height, width, channels), channels last); ``shape`` ``()`` takes any
+    n-d example shape (the model adopts it). The size check against the model is the caller's."""
+    wanted = "(n_samples, " + (", ".join(map(str, shape)) if shape else "height, width, channels")
+    wanted += ")"
+    try:
+        array = np.asarray(x)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(
+            f"Expected {what} to be an array {wanted} with every example the same shape, but it "
+            f"could not be made into one ({error})."
+        ) from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Expected real numbers in {what}, got an array of dtype {array.dtype}. Convert it "
+            f"first, e.g. np.asarray({what}, dtype=float)."
+        )
+    rank = 1 + (len(shape) if shape else max(array.ndim - 1, 2))
+    if array.ndim != rank or (not shape and array.ndim < 3):
+        fix = (
+            f" Reshape it, e.g. {what}.reshape(-1, {', '.join(map(str, shape))})."
+            if shape and array.ndim >= 1 and array[:1].size == math.prod(shape)
+            else ""
+        )
+        raise ValueError(
+            f"Expected {rank}-D array {what} of shape {wanted} for this "
+            f"model's image input, got {array.ndim}-D array of shape {array.shape}.{fix}"
+        )
+    if array.size == 0:
+        raise ValueError(f"Expected at least one example in {what}, got shape {array.shape}.")
+    if array.dtype.kind == "f" and (bad := first_non_finite(array)) is not None:
+        raise ValueError(
+            f"Input {what} contains NaN or infinity (first at example {bad[0]}, position "
+            f"{bad[1:]}). Remove or impute those values before training."
+        )
+    with np.errstate(over="ignore"):  # float64 -> float32 overflow is reported below
+        cast = array.astype(dtype, copy=False)
+    if cast is not array and cast.dtype.kind == "f" and (bad := first_non_finite(cast)) is not None:
+        raise ValueError(
+            f"Input {what} has a value too large for {np.dtype(dtype).name} (first at example "
+            f"{bad[0]}, position {bad[1:]}: {float(array[bad]):g}). Scale the data (e.g. divide "
+            f"images by 255) or build the model with dtype='float64'."
         )
     return cast
 

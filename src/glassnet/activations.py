@@ -166,13 +166,14 @@ class Softmax(Activation):
     elementwise = False
 
     def __call__(self, z: Array) -> Array:
-        e = z - z.max(axis=1, keepdims=True)  # (batch, units)
+        # over the last axis, as Keras: the units, or an image's channels (batch, h, w, c)
+        e = z - z.max(axis=-1, keepdims=True)  # (batch, units)
         np.exp(e, out=e)  # in place: e = exp(z - max), no second array
-        e /= e.sum(axis=1, keepdims=True)
+        e /= e.sum(axis=-1, keepdims=True)
         return e
 
     def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
-        return a * (grad_a - np.sum(grad_a * a, axis=1, keepdims=True))  # (batch, units)
+        return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))  # (batch, units)
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {

@@ -239,7 +239,29 @@ def _hidden_block(kind: str, cls: type, activation: str) -> list[Any]:
         return [Dense(4), Activation(activation)]
     if kind == "normalization":  # given its state, which adapt() would otherwise learn
         return [Dense(4, activation), cls(mean=0.5, variance=2.0)]
+    if getattr(cls, "takes_images", False):  # the 4 units as a 2x2 image, then flat again
+        return _image_block(kind, cls, activation)
     return [Dense(4, activation), cls(0.25)]  # any other kind: after a Dense, with one argument
+
+
+def _image_block(kind: str, cls: type, activation: str) -> list[Any]:
+    """An image layer kind between flat ones: Dense(4) -> (2, 2, 1) image -> the layer -> flat.
+    Before a convolution or a window pooling the Dense is linear, so the image holds no exact
+    zeros or ties (relu's kink, max pooling's tie), and the activation is the convolution's own
+    or an Activation after the pooling."""
+    from glassnet.layers import Activation, Dense, Flatten, Reshape
+
+    image = [Dense(4), Reshape((2, 2, 1))]
+    if kind == "reshape":
+        return [Dense(4, activation), cls((2, 2, 1)), Flatten()]
+    if kind == "flatten":
+        return [Dense(4, activation), Reshape((2, 2, 1)), cls()]
+    if kind == "globalaveragepooling2d":  # two channels: a softmax's mean is then not constant
+        return [Dense(8, activation), Reshape((2, 2, 2)), cls()]
+    if kind == "conv2d":
+        return [*image, cls(2, 2, padding="same", activation=activation), Flatten()]
+    # the window poolings
+    return [*image, cls(2, strides=1, padding="same"), Flatten(), Activation(activation)]
 
 
 def _loss_variants() -> list[Any]:

@@ -99,9 +99,13 @@ def _uniform(draw: Any, low: float, high: float, shape: Shape, dtype: DTypeLike)
 
 
 def _fans(shape: Shape) -> tuple[int, int]:
-    """(fan_in, fan_out) of a kernel of shape (n_in, units)."""
+    """(fan_in, fan_out) of a kernel of shape (n_in, units), or of a convolution kernel
+    (kh, kw, in, out) as Keras computes them: receptive field kh * kw times in (or out)."""
     if len(shape) == 2:
         return shape[0], shape[1]
+    if len(shape) > 2:
+        receptive = math.prod(shape[:-2])  # kh * kw
+        return shape[-2] * receptive, shape[-1] * receptive
     size = math.prod(shape)
     return size, size
 

@@ -153,7 +153,9 @@ def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]
         "dtype": model.dtype.name,
         # a Generator given as the seed is not a number: its state below is what counts
         "seed": _seed_number(model.seed),
-        "input_features": model.input_features,
+        # images: the flat size here, and the example shape (height, width, channels) below
+        "input_features": math.prod(model.input_shape),
+        **({"input_shape": list(model.input_shape)} if len(model.input_shape) > 1 else {}),
         "layers": [layer.get_config() for layer in model.layers],
         "weights": len(weights),
         "rng": _rng_state(model.rng),
@@ -466,18 +468,20 @@ def _check_header(header: Any, path: str) -> None:
 def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequential:
     from glassnet import layers as layers_module
     from glassnet import losses, optimizers
+    from glassnet.layers.core import shape_argument
     from glassnet.model import Sequential
 
     features = header["input_features"]
     if features <= 0:
         raise ModelFileError(f"{path!r}: input_features must be positive, got {features}.")
+    shape = _input_shape(header, path)
     try:
         layers = [layers_module.from_config(config) for config in header["layers"]]
         # count the parameters before any allocation: a hostile header may ask for a huge layer
-        total, width = 0, features
+        total, width = 0, shape
         for layer in layers:
-            total += layer.parameter_count_for(width)
-            width = layer.output_features(width)
+            total += layer.parameter_count_for(shape_argument(width))
+            width = layer.compute_output_shape(width)
         check_size(len(layers), total, repr(path), "load")
         if total * np.dtype(header["dtype"]).itemsize > file_size:
             raise ModelFileError(
@@ -488,7 +492,7 @@ def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequentia
         model = Sequential(dtype=header["dtype"], seed=seed, name=header["name"])
         for layer in layers:
             model.add(layer)
-        model.build((features,))
+        model.build((None, *shape))
         _restore_rngs(model, header)
         compiled = header["compile"]
         if compiled is not None:
@@ -507,6 +511,25 @@ def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequentia
             f"header lists {header['weights']}."
         )
     return model
+
+
+def _input_shape(header: dict[str, Any], path: str) -> tuple[int, ...]:
+    """The example shape: ``input_shape`` (images, (height, width, channels)) when the header
+    has one, each size a positive integer whose product is ``input_features``; else the width."""
+    features, shape = header["input_features"], header.get("input_shape")
+    if shape is None:
+        return (features,)
+    if (
+        not isinstance(shape, list)
+        or len(shape) != 3
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape)
+        or math.prod(shape) != features
+    ):
+        raise ModelFileError(
+            f"{path!r}: the header's input_shape must be [height, width, channels], positive "
+            f"integers whose product is input_features ({features}), found {shape!r:.80}."
+        )
+    return tuple(shape)
 
 
 def _restore_rngs(model: Sequential, header: dict[str, Any]) -> None:

@@ -52,6 +52,7 @@ from glassnet.callbacks import (
     diverged_message,
 )
 from glassnet.layers import Input, Layer
+from glassnet.layers.core import INPUT_RANKS, Shape, as_shape, shape_argument, show_shape
 
 Array = NDArray[np.floating[Any]]
 NO_LAYERS = "The model has no layers; add some, e.g. model.add(Dense(1))."
@@ -78,7 +79,8 @@ class Sequential:
         self.seed = seed
         self.rng = np.random.default_rng(seed_value(seed))
         self.layers: list[Layer] = []
-        self.input_features: int | None = None
+        #: the shape of one example, without the batch: (n_features,) or (height, width, channels)
+        self.input_shape: Shape | None = None
         self.optimizer: optimizers_module.Optimizer | None = None
         self.loss: losses_module.Loss | None = None
         self.metric_names: list[str] = []
@@ -90,13 +92,23 @@ class Sequential:
         for item in layers or []:
             self.add(item)
 
+    @property
+    def input_features(self) -> int | None:
+        """The width of one example for flat inputs (n_features); None for images or unknown."""
+        shape = self.input_shape
+        return shape[0] if shape is not None and len(shape) == 1 else None
+
+    @input_features.setter
+    def input_features(self, value: int | None) -> None:
+        self.input_shape = None if value is None else as_shape(value)
+
     # -- structure ---------------------------------------------------------------------------
     def add(self, item: Layer | Input) -> None:
         """Append a layer (or give the input shape, first)."""
         if isinstance(item, Input):
-            if self.layers or self.input_features is not None:
+            if self.layers or self.input_shape is not None:
                 raise ValueError(input_first_message(len(self.layers)))
-            self.input_features = item.shape[0]
+            self.input_shape = item.shape
             return
         if not isinstance(item, Layer):
             raise TypeError(
@@ -105,15 +117,15 @@ class Sequential:
             )
         taken = self._names()
         if item.name is None:
-            item.name = self._unique_name(item.kind.lower())
+            item.name = self._unique_name(getattr(item, "base_name", item.kind.lower()))
         elif item.name in taken:
             raise ValueError(f"Layer names must be unique; {item.name!r} is already in the model.")
-        width = self._width_so_far()
-        if self.input_features is not None and width is not None:
+        shape = self._shape_so_far()
+        if self.input_shape is not None and shape is not None:
             # the input shape is known (Input first, or already built): make the weights now
-            self._build_layer(item, width)
+            self._build_layer(item, shape)
             self.layers.append(item)
-            self._built_end = (item, item.output_features(width))
+            self._built_end = (item, item.compute_output_shape(shape))
             self._collect_parameters(item)
         else:
             self.layers.append(item)
@@ -128,16 +140,16 @@ class Sequential:
             self._name_counts: dict[str, int] = {}  # per base name, the next suffix to try
         return names
 
-    def _width_so_far(self) -> int | None:
-        """The output width of the layers so far when all of them are built (None otherwise):
+    def _shape_so_far(self) -> Shape | None:
+        """The output shape of the layers so far when all of them are built (None otherwise):
         remembered from the last ``add`` or ``build``, so adding layer n does not walk n layers."""
         if not self.layers:
-            return self.input_features
+            return self.input_shape
         end = getattr(self, "_built_end", None)
         if end is not None and end[0] is self.layers[-1]:
             return end[1]
         if all(layer.built for layer in self.layers):
-            return self._features_after(len(self.layers))
+            return self._shape_after(len(self.layers))
         return None
 
     def _unique_name(self, base: str) -> str:
@@ -157,45 +169,42 @@ class Sequential:
         return bool(self.layers) and all(layer.built for layer in self.layers)
 
     def build(self, input_shape: int | Sequence[int | None]) -> None:
-        """Make every layer's weights for inputs of ``input_shape``: (None, n_features) as in
-        Keras, or just (n_features,)."""
-        shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
-        if len(shape) not in (1, 2) or not isinstance(shape[-1], int) or shape[-1] <= 0:
-            raise ValueError(
-                f"Expected input_shape (None, n_features) or (n_features,), got {input_shape!r}."
-            )
+        """Make every layer's weights for inputs of ``input_shape``, the batch first as in Keras:
+        (None, n_features) for a table, (None, height, width, channels) for images; or just
+        (n_features,)."""
+        shape = batch_shape(input_shape)
         if not self.layers:
             raise ValueError(NO_LAYERS)
         before = self._snapshot()
-        self.input_features = shape[-1]
-        features = shape[-1]
+        self.input_shape = shape
         try:
             for layer in self.layers:
-                self._build_layer(layer, features)
-                features = layer.output_features(features)
+                self._build_layer(layer, shape)
+                shape = layer.compute_output_shape(shape)
         except BaseException:  # e.g. a layer too large: leave the model as it was
             self._restore(before)
             raise
-        self._built_end = (self.layers[-1], features)
+        self._built_end = (self.layers[-1], shape)
         self._collect_parameters()
 
     def _snapshot(self) -> tuple[Any, ...]:
         """What building changes: the input width, which layers are unbuilt, the generator."""
         unbuilt = [layer for layer in self.layers if not layer.built]
-        return self.input_features, unbuilt, self.rng.bit_generator.state
+        return self.input_shape, unbuilt, self.rng.bit_generator.state
 
     def _restore(self, snapshot: tuple[Any, ...]) -> None:
         """Undo a build (``_snapshot``'s state): the layers it built are unbuilt again and the
         generator rewound, so the next build draws the very same weights."""
-        self.input_features, unbuilt, state = snapshot
+        self.input_shape, unbuilt, state = snapshot
         for layer in unbuilt:
             layer.built = False
         self.rng.bit_generator.state = state
 
-    def _build_layer(self, layer: Layer, features: int) -> None:
+    def _build_layer(self, layer: Layer, shape: Shape) -> None:
         if not layer.built:
+            layer.compute_output_shape(shape)  # a shape the layer cannot take: said by the layer
             with np.errstate(over="ignore"):  # an initial value beyond the dtype: said below
-                layer.build(features, self.dtype, self.rng)
+                layer.build(shape_argument(shape), self.dtype, self.rng)
             if not all_finite(layer.parameters):
                 layer.built = False
                 raise ValueError(
@@ -204,21 +213,38 @@ class Sequential:
                     f"Constant(1e39) in float32). Use smaller initial values, or "
                     f"dtype='float64'."
                 )
-        elif layer.input_features is not None and layer.input_features != features:
+        elif layer.input_shape is not None and layer.input_shape != shape:
             # a layer object built in another model: its weights are for another width
+            built_for, here = (
+                (f"{layer.input_shape[0]} features", str(shape[0]))
+                if len(layer.input_shape) == 1 and len(shape) == 1
+                else (f"shape {show_shape(layer.input_shape)}", show_shape(shape))
+            )
             raise ValueError(
                 f"Layer '{layer.name}' ({layer.kind}) is already built for inputs of "
-                f"{layer.input_features} features, but here it gets {features}. Use a new layer "
+                f"{built_for}, but here it gets {here}. Use a new layer "
                 f"object (layers are not copied when added to a second model)."
             )
 
-    def _features_after(self, index: int, features: int | None = None) -> int:
-        """The width after the first ``index`` layers, for inputs of ``features`` (default: the
-        model's): pure arithmetic, nothing is built."""
-        features = self.input_features if features is None else features
+    def _shape_after(self, index: int, shape: Shape | None = None) -> Shape:
+        """The example shape after the first ``index`` layers, for inputs of ``shape`` (default:
+        the model's): pure arithmetic, nothing is built."""
+        shape = self.input_shape if shape is None else shape
         for layer in self.layers[:index]:
-            features = layer.output_features(features)
-        return features
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def _features_after(self, index: int, features: int | Shape | None = None) -> int:
+        """The width after the first ``index`` layers, for inputs of ``features`` (default: the
+        model's), when that output is flat; an image output is refused with the fix."""
+        shape = self._shape_after(index, None if features is None else as_shape(features))
+        if len(shape) != 1:
+            raise ValueError(
+                f"The model's output has shape {show_shape(shape)}, but the losses and metrics "
+                f"take (batch, units). End the model with Flatten() (or "
+                f"GlobalAveragePooling2D()) and a Dense layer."
+            )
+        return shape[0]
 
     def _collect_parameters(self, added: Layer | None = None) -> None:
         """Flat lists, fixed once built: the optimizer updates these very arrays in place.
@@ -236,12 +262,12 @@ class Sequential:
 
     def _ensure_built(self) -> None:
         if not self.built:
-            if self.input_features is None:
+            if self.input_shape is None:
                 raise ValueError(
                     "The model is not built yet: pass data to fit/predict, call "
                     "model.build((None, n_features)), or start with glassnet.Input(shape=...)."
                 )
-            self.build((self.input_features,))
+            self.build((None, *self.input_shape))
 
     def _generators(self) -> list[np.random.Generator]:
         """Every random generator the model and its layers draw from (shuffling, dropout masks),
@@ -290,12 +316,34 @@ class Sequential:
 
     # -- data --------------------------------------------------------------------------------
     def _features(self, x: ArrayLike, what: str = "x") -> Array:
-        x = as_features(x, self.dtype, what)
+        x = as_features(x, self.dtype, what, self._expected_shape())
         self._check_width(x, what)
         self._adopt_width(x)
         return x
 
+    def _expected_shape(self) -> Shape | None:
+        """The example shape x must have for ``as_features`` to take it as images: the model's
+        n-d input shape, or any image shape while unknown if the first layer takes images
+        (``()``); None for flat input (the 2-D checks and their messages)."""
+        if self.input_shape is not None:
+            return self.input_shape if len(self.input_shape) > 1 else None
+        return () if self.layers and self.layers[0].takes_images else None
+
     def _check_width(self, x: Array, what: str) -> None:
+        if self.input_shape is not None and len(self.input_shape) > 1:
+            if x.shape[1:] != self.input_shape:
+                first = self.layers[0] if self.layers else None
+                where = f"Layer '{first.name}' ({first.kind})" if first else "The model"
+                raise ValueError(
+                    f"{where} expects input of shape {show_shape(self.input_shape)}, but {what} "
+                    f"has shape {x.shape}. Give every example the shape {self.input_shape}"
+                    + (
+                        f", e.g. {what}.reshape(-1, {', '.join(map(str, self.input_shape))})."
+                        if math.prod(x.shape[1:]) == math.prod(self.input_shape)
+                        else ", or build a new model for this shape."
+                    )
+                )
+            return
         if self.input_features is not None and x.shape[1] != self.input_features:
             first = self.layers[0] if self.layers else None
             where = f"Layer '{first.name}' ({first.kind})" if first is not None else "The model"
@@ -308,16 +356,16 @@ class Sequential:
     def _adopt_width(self, x: Array) -> None:
         """Build for x's width (checked by ``_check_width``) if the model is not built yet."""
         if not self.built:
-            self.build((self.input_features or x.shape[1],))  # unbuilt again if it fails
+            self.build((None, *(self.input_shape or x.shape[1:])))  # unbuilt again if it fails
 
     def _data(self, x: ArrayLike, y: ArrayLike, what: str = "") -> tuple[Array, Array]:
         """x and y checked, and then (only then) the model built for x's width: a call that
         fails leaves an unbuilt model unbuilt."""
-        x = as_features(x, self.dtype, "x" + what)
+        x = as_features(x, self.dtype, "x" + what, self._expected_shape())
         self._check_width(x, "x" + what)
         if not self.layers:
             raise ValueError(NO_LAYERS)
-        units = self._features_after(len(self.layers), x.shape[1])
+        units = self._features_after(len(self.layers), x.shape[1:])
         with np.errstate(over="ignore"):  # a target beyond float32 is reported just below
             y = self.loss.prepare_targets(
                 pandas_values(y, "y" + what), units, self.dtype, "y" + what
@@ -479,7 +527,7 @@ class Sequential:
             if len(x) <= chunk:
                 outputs = self.forward(x)
             else:
-                outputs = np.empty((len(x), self.output_units), dtype=self.dtype)
+                outputs = np.empty((len(x), *self._shape_after(len(self.layers))), self.dtype)
                 for start in range(0, len(x), chunk):  # filled chunk by chunk, no concatenation
                     outputs[start : start + chunk] = self.forward(x[start : start + chunk])
         if (bad := first_non_finite(outputs)) is not None:
@@ -535,6 +583,13 @@ class Sequential:
                 raise ValueError(
                     f"Layer '{layer.name}' {name} expects shape {target.shape}, got {value.shape}."
                     + (" Did you mean its transpose?" if value.shape == target.shape[::-1] else "")
+                    + (
+                        " That is PyTorch's (out, in, kh, kw) layout; glassnet and Keras keep "
+                        "(kh, kw, in, out): pass w.transpose(2, 3, 1, 0)."
+                        if len(target.shape) == 4
+                        and value.shape == tuple(target.shape[i] for i in (3, 2, 0, 1))
+                        else ""
+                    )
                 )
             if not np.isfinite(value).all():  # weight_array has refused non-numbers
                 raise ValueError(f"Layer '{layer.name}' {name} must be finite real numbers.")
@@ -566,12 +621,12 @@ class Sequential:
         """Print a Keras-style table: layer (type), output shape, parameter count, totals."""
         print_fn(self.summary_text())
 
-    def _layer_outputs(self) -> list[tuple[Layer, int | None]]:
-        """Each layer with its output width (None while the input width is unknown)."""
-        outputs, features = [], self.input_features
+    def _layer_outputs(self) -> list[tuple[Layer, Shape | None]]:
+        """Each layer with its output example shape (None while the input shape is unknown)."""
+        outputs, shape = [], self.input_shape
         for layer in self.layers:
-            features = layer.output_features(features) if features is not None else None
-            outputs.append((layer, features))
+            shape = layer.compute_output_shape(shape) if shape is not None else None
+            outputs.append((layer, shape))
         return outputs
 
     def summary_text(self) -> str:
@@ -579,10 +634,10 @@ class Sequential:
         rows = [
             (
                 f"{layer.name} ({layer.kind})",
-                f"(None, {features if features is not None else '?'})",
+                show_shape(shape),
                 str(layer.count_params()),
             )
-            for layer, features in self._layer_outputs()
+            for layer, shape in self._layer_outputs()
         ]
         widths = [max([len(h)] + [len(r[i]) for r in rows]) + 2 for i, h in enumerate(_HEADER)]
         width = sum(widths)
@@ -642,8 +697,8 @@ class Sequential:
         import html
 
         rows = []
-        for layer, features in self._layer_outputs():
-            cells = (layer.name, layer.kind, repr(layer), f"(None, {features})")
+        for layer, shape in self._layer_outputs():
+            cells = (layer.name, layer.kind, repr(layer), show_shape(shape))
             rows.append(
                 "<tr>"
                 + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells)
@@ -682,3 +737,25 @@ def _result(logs: Logs, return_dict: bool) -> float | list[float] | Logs:
     if return_dict:
         return logs
     return logs["loss"] if len(logs) == 1 else list(logs.values())
+
+
+def batch_shape(input_shape: Any) -> Shape:
+    """The example shape in ``build``'s argument: (None, n) or (None, h, w, c) as in Keras (the
+    first entry is the batch, None or a number), or a bare width / (n_features,)."""
+    shape = (input_shape,) if isinstance(input_shape, int | np.integer) else input_shape
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        shape = None
+    example = None if shape is None else (shape if len(shape) == 1 else shape[1:])
+    if (
+        example is None
+        or len(example) not in INPUT_RANKS
+        or not all(isinstance(n, int | np.integer) and not isinstance(n, bool) for n in example)
+        or not all(n > 0 for n in example)
+    ):
+        raise ValueError(
+            f"Expected input_shape (None, n_features) or (n_features,), got {input_shape!r}. "
+            f"For images give (None, height, width, channels); each size a positive integer."
+        )
+    return tuple(int(n) for n in example)

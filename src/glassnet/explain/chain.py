@@ -140,6 +140,8 @@ def path_factors(
     i, j = int(np.argmax(np.abs(a_prev))), 0
     units = {index: j}
     for m in range(index + 1, count + 1):
+        if np.ndim(trace[f"a{m}"].value) != 2:  # images: no single path of units (issue 17)
+            return None
         if layers[m - 1]["kind"] == "Dense":
             if layers[m - 1]["units"] != 1:
                 return None

@@ -181,6 +181,43 @@ LAYER_WORDS: dict[str, dict[str, str]] = {
         "of each input fixed beforehand (adapt on the training data), no weights; backward, "
         "dC/da_prev = dC/da / sqrt(variance)",
     },
+    # images (issue 17, first step): one line each; the full narration of a CNN comes next
+    "Conv2D": {
+        "kid": "slides small squares of knobs (filters) over the picture; at every spot each "
+        "filter multiplies the pixels under it by its knobs and adds them up{bias}, and then "
+        "{activation}",
+        "student": "Conv2D: z[n, y, x, f] = sum_{i, j, c} a_prev[n, y*s+i, x*s+j, c] * "
+        "K[i, j, c, f] + b[f]; a = f(z); dC/dK = windows correlated with delta, dC/da_prev = "
+        "delta spread back through K",
+        "bias_kid": " plus the filter's extra knob (the bias)",
+    },
+    "MaxPooling2D": {
+        "kid": "has no knobs; it keeps only the biggest number of each small square of the "
+        "picture, so the picture gets smaller",
+        "student": "MaxPooling2D: a = the maximum of each window, no weights; backward, each "
+        "delta goes to its window's winner (the first maximum) and the others get 0",
+    },
+    "AveragePooling2D": {
+        "kid": "has no knobs; it replaces each small square of the picture by the average of "
+        "its numbers, so the picture gets smaller",
+        "student": "AveragePooling2D: a = the mean of each window, no weights; backward, each "
+        "input of a window gets delta / (window size)",
+    },
+    "GlobalAveragePooling2D": {
+        "kid": "has no knobs; it turns each whole picture channel into one number, its average",
+        "student": "GlobalAveragePooling2D: a[n, c] = mean over y, x of a_prev[n, y, x, c]; "
+        "backward, every position gets delta[n, c] / (h * w)",
+    },
+    "Flatten": {
+        "kid": "has no knobs; it lays the picture's numbers out in one long row, row by row",
+        "student": "Flatten: a = a_prev.reshape(batch, -1) (channels-last order), no weights; "
+        "backward, dC/da_prev = dC/da reshaped back",
+    },
+    "Reshape": {
+        "kid": "has no knobs; it arranges the same numbers into a new shape",
+        "student": "Reshape: a = a_prev.reshape(batch, *target_shape), no weights; backward, "
+        "dC/da_prev = dC/da reshaped back",
+    },
 }
 
 #: regularizer name -> words

@@ -1,13 +1,16 @@
 """Layers: each forward pass above its hand-written backward pass, one family a module.
 
 ``core`` holds the base ``Layer``, ``Input``, ``Dense``, ``Activation`` (and, for now,
-``Dropout``); ``preprocessing`` holds ``Rescaling`` and ``Normalization``. Every public name is
+``Dropout``); ``preprocessing`` holds ``Rescaling`` and ``Normalization``; ``convolution``
+``Conv2D``; ``pooling`` ``MaxPooling2D``, ``AveragePooling2D``, ``GlobalAveragePooling2D``;
+``reshaping`` ``Flatten`` and ``Reshape``. Every public name is
 re-exported here, so ``glassnet.layers.Dense`` and ``glassnet.layers.from_config`` are spelled as
 before, and ``LAYERS`` (the registry ``from_config`` reads) lists every kind.
 """
 
 from __future__ import annotations
 
+from glassnet.layers.convolution import Conv2D
 from glassnet.layers.core import (
     LAYERS,
     Activation,
@@ -18,20 +21,39 @@ from glassnet.layers.core import (
     Layer,
     from_config,
 )
+from glassnet.layers.pooling import AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D
 from glassnet.layers.preprocessing import Normalization, Rescaling
+from glassnet.layers.reshaping import Flatten, Reshape
 
-# registered here, not in core.py: preprocessing.py builds on core.py's Layer
-LAYERS.update({"rescaling": Rescaling, "normalization": Normalization})
+# registered here, not in core.py: the other modules build on core.py's Layer
+LAYERS.update(
+    {
+        "rescaling": Rescaling,
+        "normalization": Normalization,
+        "conv2d": Conv2D,
+        "maxpooling2d": MaxPooling2D,
+        "averagepooling2d": AveragePooling2D,
+        "globalaveragepooling2d": GlobalAveragePooling2D,
+        "flatten": Flatten,
+        "reshape": Reshape,
+    }
+)
 
 __all__ = [
     "LAYERS",
     "Activation",
     "Array",
+    "AveragePooling2D",
+    "Conv2D",
     "Dense",
     "Dropout",
+    "Flatten",
+    "GlobalAveragePooling2D",
     "Input",
     "Layer",
+    "MaxPooling2D",
     "Normalization",
     "Rescaling",
+    "Reshape",
     "from_config",
 ]

@@ -30,11 +30,36 @@ from glassnet.activations import Activation as ActivationFunction
 Array = NDArray[np.floating[Any]]
 
 
+Shape = tuple[int, ...]  # the shape of one example, without the batch: (n,) or (h, w, c)
+INPUT_RANKS = (1, 3)  # an example is (n_features,) or an image (height, width, channels)
+
+
+def as_shape(shape: int | Shape) -> Shape:
+    """An example shape as a tuple: ``3`` -> ``(3,)``; ``(8, 8, 1)`` unchanged."""
+    return (int(shape),) if isinstance(shape, int | np.integer) else tuple(int(n) for n in shape)
+
+
+def shape_argument(shape: Shape) -> int | Shape:
+    """What ``Layer.build`` receives: the width for flat inputs (as ever), the tuple for n-d."""
+    return shape[0] if len(shape) == 1 else shape
+
+
+def show_shape(shape: Shape | None) -> str:
+    """A batch shape as Keras prints it: ``(None, 26, 26, 8)``; ``(None, ?)`` when unknown."""
+    if shape is None:
+        return "(None, ?)"
+    return "(" + ", ".join(["None", *(str(n) for n in shape)]) + ")"
+
+
 class Input:
-    """The shape of one example, given as the first element of ``Sequential([...])``.
+    """The shape of one example, given as the first element of ``Sequential([...])``:
+    ``(n_features,)`` for tables, ``(height, width, channels)`` for images (channels last, as
+    Keras's default).
 
     >>> Input(shape=(3,)).shape
     (3,)
+    >>> Input(shape=(28, 28, 1)).shape
+    (28, 28, 1)
     """
 
     def __init__(self, shape: tuple[int, ...] | int) -> None:
@@ -47,14 +72,19 @@ class Input:
                 f"Input expects shape, the shape of one example, as a tuple (n_features,), got "
                 f"{type(shape).__name__} {shown(shape, 20)}. Example: Input(shape=(3,))."
             )
-        whole = [isinstance(n, int | np.integer) and not isinstance(n, bool) for n in shape]
-        if len(shape) != 1 or not all(whole) or not 0 < shape[0] <= np.iinfo(np.int64).max:
+        if len(shape) not in INPUT_RANKS or not all(
+            isinstance(n, int | np.integer)
+            and not isinstance(n, bool)
+            and 0 < n <= np.iinfo(np.int64).max
+            for n in shape
+        ):
             raise ValueError(
                 f"Input expects the shape of one example as (n_features,) with n_features a "
-                f"positive integer, got shape={shown(shape, 20)}. glassnet's layers take 2-D "
-                f"batches (batch, n_features); flatten each example first, e.g. Input(shape=(3,))."
+                f"positive integer, got shape={shown(shape, 20)}. For images give (height, width, "
+                f"channels), channels last, each a positive integer, without the batch. "
+                f"Examples: Input(shape=(3,)), Input(shape=(28, 28, 1))."
             )
-        self.shape = (int(shape[0]),)
+        self.shape = tuple(int(n) for n in shape)
 
     def __repr__(self) -> str:
         return f"Input(shape={self.shape})"
@@ -69,16 +99,31 @@ class Layer:
         self.name = name
         self.built = False
         self.input_features: int | None = None
+        self.input_shape: Shape | None = None
+
+    #: True for layers that take images (batch, height, width, channels) as they come
+    takes_images = False
 
     # -- building --------------------------------------------------------------------------
-    def build(self, input_features: int, dtype: DTypeLike, rng: np.random.Generator) -> None:
-        """Make the weights for inputs of shape (batch, input_features)."""
-        self.input_features = input_features
+    def build(
+        self, input_features: int | Shape, dtype: DTypeLike, rng: np.random.Generator
+    ) -> None:
+        """Make the weights for inputs of shape (batch, input_features), or (batch, *shape) for
+        an n-d example shape given as a tuple."""
+        self.input_shape = as_shape(input_features)
+        self.input_features = self.input_shape[0] if len(self.input_shape) == 1 else None
         self.built = True
 
     def output_features(self, input_features: int) -> int:
         """Number of features this layer outputs for ``input_features`` inputs."""
         return input_features
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        """The shape of one output example for one input example of ``input_shape`` (no batch),
+        pure arithmetic; a shape the layer cannot take is refused here, naming the layer."""
+        if len(input_shape) == 1:
+            return (self.output_features(input_shape[0]),)
+        return input_shape  # an elementwise layer (Activation, Dropout, Rescaling)
 
     # -- the two passes --------------------------------------------------------------------
     def forward(self, x: Array, training: bool = False) -> Array:
@@ -123,12 +168,20 @@ class Layer:
         return self.name or self.kind.lower()
 
     def _check_input(self, x: Array, hint: str = "") -> None:
-        """Refuse an input that is not (batch, input_features), naming this layer and its kind.
+        """Refuse an input that is not (batch, *input_shape), naming this layer and its kind.
 
         ``hint`` is a sentence appended to the message, with ``{features}`` (the width expected)
         and ``{got}`` (the width received) filled in only when the check fails, so the forward
         pass that succeeds formats nothing.
         """
+        shape = self.input_shape
+        if shape is not None and len(shape) > 1:
+            if x.shape[1:] != shape:
+                raise ValueError(
+                    f"Layer '{self._display_name()}' ({self.kind}) expects input of shape "
+                    f"{show_shape(shape)}, but received shape {x.shape}."
+                )
+            return
         if x.ndim != 2 or x.shape[1] != self.input_features:
             raise ValueError(
                 f"Layer '{self._display_name()}' ({self.kind}) expects input of shape "
@@ -179,8 +232,11 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers_module.get(kernel_regularizer)
         self.parameter_names = ("kernel", "bias") if self.use_bias else ("kernel",)
 
-    def build(self, input_features: int, dtype: DTypeLike, rng: np.random.Generator) -> None:
-        shape = (input_features, self.units)
+    def build(
+        self, input_features: int | Shape, dtype: DTypeLike, rng: np.random.Generator
+    ) -> None:
+        self.compute_output_shape(as_shape(input_features))  # images: "add Flatten()"
+        shape = (int(as_shape(input_features)[0]), self.units)
         self.kernel = self.kernel_initializer(shape, dtype, rng)  # W: (n_in, units)
         self.kernel_gradient = np.zeros_like(self.kernel)  # dC/dW: (n_in, units)
         if self.use_bias:
@@ -191,8 +247,19 @@ class Dense(Layer):
     def output_features(self, input_features: int) -> int:
         return self.units
 
-    def parameter_count_for(self, input_features: int) -> int:
-        return input_features * self.units + (self.units if self.use_bias else 0)
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        if len(input_shape) != 1:
+            raise ValueError(
+                f"Layer '{self._display_name()}' (Dense) expects flat input of shape "
+                f"(batch, n_features), but it would receive {show_shape(input_shape)}. Add "
+                f"Flatten() before it (or GlobalAveragePooling2D() after convolutions)."
+            )
+        return (self.units,)
+
+    def parameter_count_for(self, input_features: int | Shape) -> int:
+        width = as_shape(input_features)
+        self.compute_output_shape(width)  # images: "add Flatten()"
+        return width[0] * self.units + (self.units if self.use_bias else 0)
 
     def forward(self, x: Array, training: bool = False) -> Array:
         """z = a_prev @ W + b; a = f(z). (batch, n_in) -> (batch, units)."""
@@ -331,7 +398,9 @@ class Dropout(Layer):
         self.mask: Array | None = None
         self.rng: np.random.Generator | None = None
 
-    def build(self, input_features: int, dtype: DTypeLike, rng: np.random.Generator) -> None:
+    def build(
+        self, input_features: int | Shape, dtype: DTypeLike, rng: np.random.Generator
+    ) -> None:
         if self.rng is None:
             self.rng = np.random.default_rng(self.seed) if self.seed is not None else rng
         super().build(input_features, dtype, rng)
