@@ -40,6 +40,8 @@ REQUIRED = {
     "Dropout": {"rate": 0.5},
     "Rescaling": {"scale": 0.5},
     "Input": {"shape": (2,)},
+    "Conv2D": {"filters": 2, "kernel_size": 3},
+    "Reshape": {"target_shape": (2,)},
     "Normalization": {"mean": 0.0, "variance": 1.0},
     "Optimizer": {"learning_rate": 0.1},
     "ModelCheckpoint": {"filepath": "model.glassnet"},
@@ -70,6 +72,9 @@ VALID = {
     ("Normalization", "axis", "[1]"): "a list of axes, as Keras takes it",
     ("Normalization", "axis", "None"): "one mean and variance for every input",
     ("Input", "shape", "[1]"): "a list is a shape too",
+    ("Reshape", "target_shape", "[1]"): "a list is a shape too",
+    ("MaxPooling2D", "strides", "None"): "strides default to pool_size, as in Keras",
+    ("AveragePooling2D", "strides", "None"): "strides default to pool_size, as in Keras",
 }
 for _name in ("GlorotUniform", "HeNormal", "RandomUniform", "Dropout", "Sequential"):
     VALID[(_name, "seed", "None")] = "no seed: the model's random stream"

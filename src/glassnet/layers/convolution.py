@@ -31,6 +31,7 @@ from numpy.typing import DTypeLike
 from glassnet import activations as activations_module
 from glassnet import initializers as initializers_module
 from glassnet import regularizers as regularizers_module
+from glassnet._validation import shown
 from glassnet.activations import Activation as ActivationFunction
 from glassnet.initializers import check_allocation
 from glassnet.layers.core import Array, Layer, Shape, as_shape, show_shape
@@ -56,6 +57,9 @@ def output_size(size: int, window: int, stride: int, padding: str) -> tuple[int,
     return (size + total - window) // stride + 1, before, total - before
 
 
+INT64_MAX = np.iinfo(np.int64).max  # larger sizes are refused as absurd, not as overflow
+
+
 def pair(value: Any, what: str, layer: str, example: str) -> tuple[int, int]:
     """An int or a pair of ints, each positive, as (rows, columns), or a clear error."""
     values = (value, value) if isinstance(value, int | np.integer) else value
@@ -63,11 +67,11 @@ def pair(value: Any, what: str, layer: str, example: str) -> tuple[int, int]:
         not isinstance(values, tuple | list)
         or len(values) != 2
         or not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values)
-        or not all(v > 0 for v in values)
+        or not all(0 < v <= INT64_MAX for v in values)
     ):
         raise ValueError(
             f"{layer} expects {what} to be a positive integer or a pair of them (rows, columns), "
-            f"got {value!r}. Example: {example}."
+            f"got {shown(value, 20)}. Example: {example}."
         )
     return int(values[0]), int(values[1])
 
@@ -78,7 +82,7 @@ def padding_name(padding: Any, layer: str) -> str:
     if name not in PADDINGS:
         raise ValueError(
             f"{layer} expects padding 'valid' (no padding: the output shrinks) or 'same' (pad so "
-            f"that out = ceil(in / stride)), got {padding!r}."
+            f"that out = ceil(in / stride)), got {shown(padding, 20)}."
         )
     return name
 
@@ -213,10 +217,14 @@ class Conv2D(Layer):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        if isinstance(filters, bool) or not isinstance(filters, int | np.integer) or filters <= 0:
+        if (
+            isinstance(filters, bool)
+            or not isinstance(filters, int | np.integer)
+            or not 0 < filters <= INT64_MAX
+        ):
             raise ValueError(
                 f"Conv2D expects filters, the number of output channels, to be a positive "
-                f"integer, got {filters!r}. Example: Conv2D(8, 3, activation='relu')."
+                f"integer, got {shown(filters, 20)}. Example: Conv2D(8, 3, activation='relu')."
             )
         self.filters = int(filters)
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D", "Conv2D(8, kernel_size=3)")

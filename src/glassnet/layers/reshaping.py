@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import shown
 from glassnet.layers.core import Array, Layer, Shape, show_shape
 
 
@@ -72,13 +73,13 @@ class Reshape(Layer):
             shape is None
             or not 1 <= len(shape) <= 3
             or not all(isinstance(n, int | np.integer) and not isinstance(n, bool) for n in shape)
-            or not all(n > 0 or n == -1 for n in shape)
+            or not all(0 < n <= np.iinfo(np.int64).max or n == -1 for n in shape)
             or sum(n == -1 for n in shape) > 1
         ):
             raise ValueError(
                 f"Reshape expects target_shape, the shape of one example without the batch, as a "
-                f"tuple of 1 to 3 positive integers (at most one -1), got {target_shape!r}. "
-                f"Example: Reshape((8, 8, 1))."
+                f"tuple of 1 to 3 positive integers (at most one -1), got "
+                f"{shown(target_shape, 20)}. Example: Reshape((8, 8, 1))."
             )
         self.target_shape = tuple(int(n) for n in shape)
 
