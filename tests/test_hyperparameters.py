@@ -169,3 +169,35 @@ def test_seeds_are_whole_numbers_numpy_takes() -> None:
     ):
         initializers.HeNormal(seed=1.5)
     assert initializers.RandomUniform(0, 1, seed=2**32 - 1)((2,), "float64", None).shape == (2,)
+
+
+def _fit(**kwargs):
+    from glassnet.seed import XOR_X, XOR_Y, seed_network
+
+    return seed_network().fit(XOR_X, XOR_Y, epochs=1, verbose=0, **kwargs)
+
+
+COUSINS = {  # the same numbers given to functions: fit, the data sets, the allocation check
+    "fit batch_size": (lambda v: _fit(batch_size=v), "batch_size"),
+    "fit validation_split": (lambda v: _fit(validation_split=v), "validation_split"),
+    "moons noise": (lambda v: glassnet.datasets.moons(noise=v), "noise"),
+    "moons n_samples": (lambda v: glassnet.datasets.moons(n_samples=v), "n_samples"),
+    "circles factor": (lambda v: glassnet.datasets.circles(factor=v), "factor"),
+    "test_size": (
+        lambda v: glassnet.datasets.train_test_split(*glassnet.datasets.xor(), test_size=v),
+        "test_size",
+    ),
+    "Sequential seed": (lambda v: glassnet.Sequential(seed=-v), "seed"),
+}
+
+
+@pytest.mark.parametrize("case", list(COUSINS))
+def test_functions_taking_numbers_say_10_to_the_400_in_words(case) -> None:
+    """moons(noise=10**400) was an OverflowError; circles(factor=10**400) and others printed
+    all 401 digits."""
+    call, argument = COUSINS[case]
+    with pytest.raises(ValueError) as caught:
+        call(10**400)
+    message = str(caught.value)
+    assert argument in message and "an integer of about 401 digits" in message, message
+    assert not re.search(r"\d{22}", message), message

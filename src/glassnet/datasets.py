@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet._validation import positive_int
+from glassnet._validation import finite_float, positive_int, shown
 from glassnet.csvfiles import is_number, load_csv, load_csv_features
 from glassnet.initializers import check_allocation
 
@@ -96,7 +96,7 @@ def circles(
     n_samples = _n_samples(n_samples, minimum=2)
     noise = _non_negative(noise, "noise")
     if not isinstance(factor, numbers.Real) or not 0.0 < factor < 1.0:
-        raise ValueError(f"Expected factor between 0 and 1 (exclusive), got {factor!r}.")
+        raise ValueError(f"Expected factor between 0 and 1 (exclusive), got {shown(factor, 20)}.")
     rng = np.random.default_rng(seed)
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer
@@ -322,21 +322,22 @@ def _n_samples(value: Any, minimum: int) -> int:
 
 
 def _check_size(count: int, name: str) -> None:
+    shown_count = f"{count:,}" if count < 10**20 else shown(count, 20)  # 10**400: not 401 digits
     check_allocation(
         count * BYTES_PER_EXAMPLE,
-        f"{name}={count:,}: the arrays for that many examples ({BYTES_PER_EXAMPLE} bytes each)",
+        f"{name}={shown_count}: the arrays for that many examples ({BYTES_PER_EXAMPLE} bytes each)",
     )
 
 
 def _non_negative(value: Any, name: str) -> float:
     """A finite number >= 0 (an infinite noise would make every point infinite)."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not (math.isfinite(value) and value >= 0)
-    ):
-        raise ValueError(f"Expected {name} to be a finite number >= 0, got {value!r}.")
-    return float(value)
+    try:
+        number = finite_float(value, name)  # 10**400 too: beyond float64
+    except (TypeError, ValueError):
+        number = math.nan
+    if not number >= 0:
+        raise ValueError(f"Expected {name} to be a finite number >= 0, got {shown(value, 20)}.")
+    return number
 
 
 def _split_evenly(n: int, parts: int) -> list[int]:
@@ -354,16 +355,21 @@ def _noisy_shuffled(
 
 def _test_count(test_size: float | int, n: int) -> int:
     if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise TypeError(f"Expected test_size to be a fraction or a count, got {test_size!r}.")
+        raise TypeError(
+            f"Expected test_size to be a fraction or a count, got {shown(test_size, 20)}."
+        )
     if isinstance(test_size, numbers.Integral):
         count = int(test_size)
     elif 0.0 < test_size < 1.0:
         count = math.ceil(test_size * n)
     else:
-        raise ValueError(f"Expected test_size as a fraction between 0 and 1, got {test_size}.")
+        raise ValueError(
+            f"Expected test_size as a fraction between 0 and 1, got {shown(test_size, 20)}."
+        )
     if not 0 < count < n:
         raise ValueError(
-            f"test_size={test_size} leaves {count} of {n} examples for testing; choose a size "
+            f"test_size={shown(test_size, 20)} leaves {shown(count, 20)} of {n} examples for "
+            f"testing; choose a size "
             f"that leaves examples in both parts."
         )
     return count

@@ -61,11 +61,19 @@ def check_allocation(nbytes: int, what: str) -> None:
     limit = memory_limit()
     if nbytes > limit:
         raise ValueError(
-            f"{what} would take about {_gib(nbytes)} ({nbytes:,} bytes), more than glassnet "
+            f"{what} would take about {_size(nbytes)}, more than glassnet "
             f"allows: {_gib(limit)} (glassnet.initializers.MAX_ALLOCATION_BYTES, "
             f"or half this machine's memory if less). Use fewer units, inputs or examples; if "
             f"the memory is there, raise glassnet.initializers.MAX_ALLOCATION_BYTES."
         )
+
+
+def _size(nbytes: int) -> str:
+    """``nbytes`` in GiB and bytes; one beyond 10**20 by its power of ten (10**400 examples:
+    ``str`` of it is 403 digits, and a float cannot hold it)."""
+    if nbytes < 10**20:
+        return f"{_gib(nbytes)} ({nbytes:,} bytes)"
+    return f"10**{int(int(nbytes).bit_length() * math.log10(2))} bytes"
 
 
 def _gib(nbytes: int) -> str:

@@ -3,6 +3,10 @@
 Both are ordinary callbacks, added by ``fit`` in front of the user's. rich is imported when a bar
 is first drawn, so the core stays NumPy and the standard library until then.
 
+In a terminal, rich's live display holds only the running epoch: a finished epoch's line is
+printed once above it and its task removed, so an epoch costs the same after 1000 epochs as after
+one (rich redraws every task it holds at each refresh).
+
 In a Jupyter kernel rich's live display needs ipywidgets (without them it prints an "install
 ipywidgets" warning and an empty box), so there the bar is the same line of text, rendered by rich
 without a live display and shown with ``IPython.display``: one output per epoch, updated in place
@@ -175,7 +179,8 @@ class _TerminalLines:
 
 class ProgressBar(Callback):
     """``fit(verbose=1)``: a live bar per epoch (rich), counting samples, with the ETA and the
-    running loss and metrics; each finished epoch stays as one line with its final numbers.
+    running loss and metrics; each finished epoch stays as one line with its final numbers,
+    printed once above the live bar (which holds the running epoch only).
 
     Every batch adds its loss and metrics (times its size) to the epoch's sums, but the running
     means are formatted and handed to rich at most ``REFRESH_PER_SECOND`` times a second, as

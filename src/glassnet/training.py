@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet._validation import all_finite, fit_options, positive_int
+from glassnet._validation import all_finite, fit_options, positive_int, shown
 from glassnet.callbacks import (
     Callback,
     CallbackList,
@@ -65,7 +65,7 @@ def fit(
     batch_size = positive_int(batch_size, "batch_size")
     if batch_size > n:
         raise ValueError(
-            f"batch_size={batch_size} is larger than the {n} training examples. Use "
+            f"batch_size={shown(batch_size, 20)} is larger than the {n} training examples. Use "
             f"batch_size={n} for full-batch training, or leave batch_size unset."
         )
     history = History()
@@ -165,7 +165,7 @@ def split_off(x: Array, y: Array, fraction: float) -> tuple[Array, Array, tuple[
     """Keras's validation_split: the last ``fraction`` of the rows (before any shuffling) is held
     out as ``(x_val, y_val)``; returns ``x_train, y_train, (x_val, y_val)``."""
     if not (isinstance(fraction, int | float) and 0.0 < fraction < 1.0):
-        raise ValueError(f"Expected validation_split between 0 and 1, got {fraction!r}.")
+        raise ValueError(f"Expected validation_split between 0 and 1, got {shown(fraction, 20)}.")
     n_train = int(len(x) * (1.0 - fraction))
     if n_train == 0 or n_train == len(x):
         raise ValueError(
