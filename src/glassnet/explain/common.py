@@ -42,6 +42,18 @@ def check_example(trace: Trace, example: int | None) -> None:
         )
 
 
+def check_first_example(first_example: int) -> None:
+    if isinstance(first_example, bool) or not isinstance(first_example, int | np.integer):
+        raise TypeError(
+            f"Expected first_example to be a whole number (the batch's first row number), got "
+            f"{type(first_example).__name__}."
+        )
+    if first_example < 0:
+        raise ValueError(
+            f"Expected first_example >= 0 (rows are numbered from 0), got {int(first_example)}."
+        )
+
+
 def kid_number(value: float) -> str:
     """Whole numbers as whole numbers (the answer 0, the input 1), others with 3 decimals."""
     value = float(value)
