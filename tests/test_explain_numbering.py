@@ -71,8 +71,10 @@ def test_a_slice_is_narrated_with_its_rows_numbers(level, fmt) -> None:
 
 def test_first_example_is_checked() -> None:
     trace = seed_network().trace_step(XOR_X, XOR_Y)
-    with pytest.raises(ValueError, match=r"Expected first_example >= 0 .*got -1\."):
+    with pytest.raises(ValueError, match=r"Expected first_example in \[0, \d+\] .*got -1\."):
         narrate(trace, first_example=-1)
+    with pytest.raises(ValueError, match=r"got 10000000000000000000\.\.\.\.$"):
+        narrate(trace, first_example=10**400)  # refused, and not echoed in 401 digits
     with pytest.raises(TypeError, match=r"Expected first_example to be a whole number.*float"):
         narrate(trace, first_example=1.5)
     with pytest.raises(TypeError, match=r"Expected first_example .*bool"):

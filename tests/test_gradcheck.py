@@ -275,3 +275,12 @@ def test_planted_bugs_still_fail_on_the_digits_model(trained_digits, planted, la
     assert failed == [(model.layers[layer].name, "kernel")], report.table()
     check = report.failures[0]
     assert np.linalg.norm(check.analytic - check.numeric) > 100 * check.floor  # far above it
+
+
+def test_a_cost_that_is_not_finite_is_refused() -> None:
+    # before: the check ran on inf - inf differences and reported NaN errors as FAIL
+    model = gn.Sequential([gn.Input((1,)), gn.layers.Dense(1)], dtype="float64")
+    model.compile("sgd", "mse")
+    model.set_weights([np.array([[1e200]]), np.array([0.0])])  # (1e200)^2 overflows to inf
+    with pytest.raises(ValueError, match=r"The cost at the model's weights is inf \(not finite\)"):
+        gn.check_gradients(model, np.ones((2, 1)), np.zeros((2, 1)))

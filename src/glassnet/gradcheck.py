@@ -207,7 +207,15 @@ def check_gradients(
             return numeric
 
         # the rounding error of one cost evaluation, carried into each difference quotient
-        rounding = ROUNDING_SAFETY * np.finfo(np.float64).eps * max(abs(cost()), 1.0) / eps
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+            base = cost()
+        if not np.isfinite(base):
+            raise ValueError(
+                f"The cost at the model's weights is {base} (not finite), so no gradient can be "
+                f"checked there. Check the weights and data for values that overflow (e.g. an "
+                f"exp of a huge pre-activation)."
+            )
+        rounding = ROUNDING_SAFETY * np.finfo(np.float64).eps * max(abs(base), 1.0) / eps
 
         # one forward and backward fills every parameter's gradient, and dC/dx when asked
         rewind()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import numpy as np
@@ -48,9 +49,11 @@ def check_first_example(first_example: int) -> None:
             f"Expected first_example to be a whole number (the batch's first row number), got "
             f"{type(first_example).__name__}."
         )
-    if first_example < 0:
+    if not 0 <= first_example <= sys.maxsize:  # no array has a row beyond sys.maxsize
+        shown = str(int(first_example))
+        shown = shown if len(shown) <= 20 else shown[:20] + "..."
         raise ValueError(
-            f"Expected first_example >= 0 (rows are numbered from 0), got {int(first_example)}."
+            f"Expected first_example in [0, {sys.maxsize}] (rows are numbered from 0), got {shown}."
         )
 
 
