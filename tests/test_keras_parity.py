@@ -79,13 +79,22 @@ def test_a_wrong_derivative_is_caught_by_keras_parity() -> None:
     assert report.first_failure.step == 1 and report.first_failure.gradient_difference > 1e-3
 
 
-def test_keras_parity_refuses_adam_with_the_reason() -> None:
-    model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1)])
+def test_keras_parity_refuses_adam_with_the_reason(tmp_path, capsys) -> None:
+    model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(1)])  # the xor set's 3 columns
     model.compile(gn.Adam(0.01), "mse")
-    with pytest.raises(
-        ValueError, match=r"Keras parity supports SGD .* Compare those with framework='torch'"
-    ):
-        gn.compare(model, np.ones((2, 2)), np.ones((2, 1)), "keras")
+    # the way out is named for both callers (before: only framework='torch', on the CLI too)
+    way_out = (
+        "Compare those with PyTorch instead: `glassnet parity --with torch` on the command "
+        "line, framework='torch' in Python."
+    )
+    with pytest.raises(ValueError, match=r"Keras parity supports SGD .*") as caught:
+        gn.compare(model, np.ones((2, 3)), np.ones((2, 1)), "keras")
+    assert str(caught.value).endswith(way_out)
+    path = tmp_path / "adam.glassnet"
+    model.save(path)
+    assert main(["parity", "--with", "keras", "--model", str(path), "--data", "xor"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet parity: ") and "--with torch" in err and way_out in err
 
 
 def test_glassnet_parity_with_keras(capsys) -> None:

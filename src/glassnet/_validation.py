@@ -1,4 +1,10 @@
-"""Checks at the public API: bad input gets a message that says what, got what, and the fix."""
+"""Checks at the public API: bad input gets a message that says what, got what, and the fix.
+
+``what`` is always the argument's name as the caller wrote it (``x``, ``y``, ``x_val``, ``data``
+for ``adapt(data)``): the messages use it as a noun and in the code of their fix
+(``x.reshape(-1, 1)``, ``x.dropna()``), so a description ("the data passed to adapt()") would
+make them read wrong (tests/test_validation_messages.py checks every call's name).
+"""
 
 from __future__ import annotations
 
@@ -60,7 +66,8 @@ def pandas_values(value: Any, what: str) -> Any:
         raise ValueError(
             f"{what} has missing values (NaN or pandas.NA) in {len(missing)} column(s): {shown}"
             f"{' ...' if missing[5:] else ''}. Drop those rows ({what}.dropna(), and the same "
-            f"rows of the other array) or fill them in ({what}.fillna(value)) first."
+            f"rows of the other array if there is one) or fill them in ({what}.fillna(value)) "
+            f"first."
         )
     numpy_dtype = np.result_type(*{getattr(dt, "numpy_dtype", dt) for dt in dtypes})
     array = frame.to_numpy(dtype=numpy_dtype)

@@ -113,7 +113,9 @@ def load_csv_for_model(path: str | Path, features: int) -> tuple[Features, NDArr
     except ValueError as error:  # perhaps features and a text target column (e.g. "apple")
         try:
             table = _table(lines, path, -1, None)
-        except ValueError:
+        except ValueError as target_error:
+            if len(names) == features + 1 and _readable(numbered, path, names, features):
+                raise target_error from None  # the bad cell is a target: say so, not "feature"
             raise error from None
         if table.x.shape[1] != features:
             raise
@@ -127,6 +129,17 @@ def load_csv_for_model(path: str | Path, features: int) -> tuple[Features, NDArr
         )
         return x[:, :index].copy(), y
     return x, None
+
+
+def _readable(
+    numbered: list[tuple[int, list[str]]], path: str | Path, names: list[str], features: int
+) -> bool:
+    """True when the first ``features`` columns are all finite numbers."""
+    try:
+        _features(numbered, path, names, list(range(features)))
+    except ValueError:
+        return False
+    return True
 
 
 def _feature_columns(path: str | Path, names: list[str], index: int) -> list[int]:

@@ -4,10 +4,23 @@ For each parameter entry w (and, on request, each input entry x), the numerical 
 
     dC/dw ~ (C(w + eps) - C(w - eps)) / (2 eps)
 
-whose error shrinks as eps**2. The analytic gradient (from ``backward``) passes when its relative
-error ``|analytic - numeric| / max(|analytic| + |numeric|, 1e-12)`` (norms over the whole
-parameter) is at most ``tolerance``. The report is a table per layer; a failure lists the worst
-entries with the analytic and numeric values side by side, as HIPS/autograd's ``check_grads`` does.
+whose truncation error shrinks as eps**2 but whose rounding error grows as 1/eps: each cost is
+computed from numbers of order 1 (probabilities, activations) in float64, so it carries an error
+of about u * max(|C|, 1) (u = 2.2e-16, the float64 unit roundoff; a well-fitted model's C of
+0.001 still comes from a log of p = 0.999...), and the difference quotient an error of about
+u * max(|C|, 1) / eps per entry: 2e-10 at eps = 1e-6, whatever the gradient's own size.
+
+So the analytic gradient a (from ``backward``) passes against the numeric n when, in norms over
+the whole parameter (size N),
+
+    |a - n| <= tolerance * (|a| + |n|) + floor,   floor = 8 u max(|C|, 1) / eps * sqrt(N)
+
+a relative error of ``tolerance`` (1e-7) on top of the rounding floor, 8 times the per-entry
+rounding error. A plain relative error fails correct gradients that are nearly zero (a trained
+model's 1e-8 entries, where 1e-10 of rounding is a relative 1e-2); the floor is far below any
+real bug's size (a gradient off by 1%, a transposed kernel gradient still fail). The report
+shows both the relative error and the floor; a failure lists the worst entries with the analytic
+and numeric values side by side, as HIPS/autograd's ``check_grads`` does.
 
 >>> import numpy as np
 >>> import glassnet as gn
@@ -34,6 +47,7 @@ from glassnet.model import Sequential
 Array = NDArray[np.float64]
 INPUT = "input"  # the "layer" name under which the check with respect to x is reported
 SHOWN_ENTRIES = 5  # entries printed side by side for a failed check
+ROUNDING_SAFETY = 8  # the floor: this many times u * max(|C|, 1) / eps per entry (module doc)
 
 
 @dataclass
@@ -47,6 +61,7 @@ class ParameterCheck:
     max_abs_error: float
     relative_error: float
     passed: bool
+    floor: float = 0.0  # the rounding floor allowed on |a - n| (norm over the parameter)
 
     def side_by_side(self, limit: int = SHOWN_ENTRIES) -> str:
         """The ``limit`` worst entries: index, analytic, numeric, and their difference."""
@@ -92,19 +107,25 @@ class GradientReport:
     def table(self) -> str:
         """A table per layer, one line per parameter: max absolute error, relative error, pass
         or FAIL; each failure followed by its worst entries, analytic beside numeric."""
-        lines = [f"{'layer / parameter':<28}{'max abs error':>15}{'rel error':>12}  result"]
+        lines = [
+            f"{'layer / parameter':<28}{'max abs error':>15}{'rel error':>12}{'floor':>12}  result"
+        ]
         for layer, checks in self.by_layer().items():
             worst = max(c.relative_error for c in checks)
             verdict = "pass" if all(c.passed for c in checks) else "FAIL"
-            lines.append(f"{layer:<28}{'':>15}{worst:>12.3e}  {verdict}")
+            lines.append(f"{layer:<28}{'':>15}{worst:>12.3e}{'':>12}  {verdict}")
             for c in checks:
                 lines.append(
-                    f"  {c.parameter:<26}{c.max_abs_error:>15.3e}{c.relative_error:>12.3e}  "
+                    f"  {c.parameter:<26}{c.max_abs_error:>15.3e}{c.relative_error:>12.3e}"
+                    f"{c.floor:>12.3e}  "
                     f"{'pass' if c.passed else 'FAIL'}"
                 )
                 if not c.passed:
                     lines.append(c.side_by_side())
-        lines.append(f"tolerance: relative error <= {self.tolerance:g} (eps = {self.eps:g})")
+        lines.append(
+            f"tolerance: |a - n| <= {self.tolerance:g} * (|a| + |n|) + rounding floor "
+            f"8 u max(|C|, 1) / eps * sqrt(size) (norms per parameter; eps = {self.eps:g})"
+        )
         return "\n".join(lines)
 
 
@@ -185,30 +206,48 @@ def check_gradients(
                 numeric[index] = (plus - minus) / (2.0 * eps)
             return numeric
 
+        # the rounding error of one cost evaluation, carried into each difference quotient
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+            base = cost()
+        if not np.isfinite(base):
+            raise ValueError(
+                f"The cost at the model's weights is {base} (not finite), so no gradient can be "
+                f"checked there. Check the weights and data for values that overflow (e.g. an "
+                f"exp of a huge pre-activation)."
+            )
+        rounding = ROUNDING_SAFETY * np.finfo(np.float64).eps * max(abs(base), 1.0) / eps
+
         # one forward and backward fills every parameter's gradient, and dC/dx when asked
         rewind()
         analytic_input = net.backward(y, net.forward(x, training=True), input_gradient=check_input)
         analytic_gradients = [[g.copy() for g in layer.gradients] for layer in net.layers]
         if check_input:
             analytic = np.array(analytic_input)  # (n_samples, n_features)
-            report.checks.append(_compare(INPUT, "x", analytic, numeric_gradient(x), tolerance))
+            numeric = numeric_gradient(x)
+            report.checks.append(_compare(INPUT, "x", analytic, numeric, tolerance, rounding))
         for layer, gradients in zip(net.layers, analytic_gradients, strict=True):
             for name, param, analytic in zip(
                 layer.parameter_names, layer.parameters, gradients, strict=True
             ):
                 numeric = numeric_gradient(param)
-                report.checks.append(_compare(layer.name or "", name, analytic, numeric, tolerance))
+                report.checks.append(
+                    _compare(layer.name or "", name, analytic, numeric, tolerance, rounding)
+                )
     return report
 
 
 def _compare(
-    layer: str, name: str, analytic: Any, numeric: Any, tolerance: float
+    layer: str, name: str, analytic: Any, numeric: Any, tolerance: float, rounding: float
 ) -> ParameterCheck:
+    """|a - n| <= tolerance * (|a| + |n|) + rounding * sqrt(size), norms over the parameter."""
     diff = analytic - numeric
-    scale = max(float(np.linalg.norm(analytic) + np.linalg.norm(numeric)), 1e-12)
-    relative = float(np.linalg.norm(diff)) / scale
+    error = float(np.linalg.norm(diff))
+    size = float(np.linalg.norm(analytic) + np.linalg.norm(numeric))
+    relative = error / max(size, 1e-300)
+    floor = rounding * float(np.sqrt(diff.size))
     max_abs = float(np.abs(diff).max()) if diff.size else 0.0
-    return ParameterCheck(layer, name, analytic, numeric, max_abs, relative, relative <= tolerance)
+    passed = error <= tolerance * size + floor
+    return ParameterCheck(layer, name, analytic, numeric, max_abs, relative, passed, floor)
 
 
 # -- every built-in combination ------------------------------------------------------------------

@@ -363,7 +363,8 @@ class _KerasTwin:
             raise ValueError(
                 f"Keras parity supports SGD (plain, momentum, Nesterov), got {optimizer!r}: "
                 f"Keras's RMSprop and Adam place epsilon differently from PyTorch's rules, which "
-                f"glassnet follows. Compare those with framework='torch'."
+                f"glassnet follows. Compare those with PyTorch instead: `glassnet parity --with "
+                f"torch` on the command line, framework='torch' in Python."
             )
         self.model = _keras_model(keras, ours)
         units = ours.output_units

@@ -46,7 +46,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--tolerance",
         type=cli_positive_float,
         default=1e-7,
-        help="largest relative error that passes",
+        help="largest relative error |a - n| / (|a| + |n|) that passes, on top of the rounding "
+        "floor 8 u max(|C|, 1) / eps per entry that central differences carry "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--verbose", action="store_true", help="print every network's table, not only failures"
@@ -88,7 +90,7 @@ def _check_builtins(args: argparse.Namespace) -> int:
     kinds = sorted({case.layer_kind for case in cases})
     print(
         f"{len(cases) - failures} of {len(cases)} networks pass at relative error <= "
-        f"{args.tolerance:g} (layer kinds: {', '.join(kinds)})."
+        f"{args.tolerance:g} above the rounding floor (layer kinds: {', '.join(kinds)})."
     )
     return 1 if failures else 0
 

@@ -1,5 +1,5 @@
-"""``glassnet seed``: rerun the seed notebook's NumPy cell with the library's own API and prints its
-numbers in the notebook's format; ``glassnet seed --cell keras`` reruns its Keras cell.
+"""``glassnet seed``: reruns the seed notebook's NumPy cell with the library's own API and prints
+its numbers in the notebook's format; ``glassnet seed --cell keras`` reruns its Keras cell.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from glassnet.explain.common import check_example, is_seed
+from glassnet.explain.common import check_example, check_first_example, is_seed
 from glassnet.explain.document import Document, print_rich, to_html, to_markdown, to_text
 from glassnet.explain.expert import narrate_expert
 from glassnet.explain.kid import narrate_kid
@@ -29,9 +29,12 @@ FORMATS = ("text", "md", "html")
 __all__ = ["FORMATS", "LEVELS", "document", "narrate", "print_rich"]
 
 
-def document(trace: Trace, level: str = "kid", example: int | None = None) -> Document:
+def document(
+    trace: Trace, level: str = "kid", example: int | None = None, first_example: int = 0
+) -> Document:
     """The narration as blocks (what ``narrate`` renders); ``example`` is a row of the batch,
-    numbered from 0 as NumPy numbers rows, and the narration calls it by that number."""
+    numbered from 0 as NumPy numbers rows, and the narration calls it "example
+    first_example + example" (``first_example``: see ``narrate``)."""
     if not isinstance(trace, Trace):
         raise TypeError(
             f"Expected a glassnet.trace.Trace, got {type(trace).__name__}. Make one with "
@@ -40,11 +43,12 @@ def document(trace: Trace, level: str = "kid", example: int | None = None) -> Do
     if level not in LEVELS:
         raise ValueError(f"Unknown level {level!r}; expected one of {', '.join(LEVELS)}.")
     check_example(trace, example)
+    check_first_example(first_example)
     if level == "kid":
-        return narrate_kid(trace, example)
+        return narrate_kid(trace, example, first_example)
     if level == "student":
-        return narrate_student(trace, example, notebook=is_seed(trace))
-    return narrate_expert(trace, example, notebook=is_seed(trace))
+        return narrate_student(trace, example, notebook=is_seed(trace), first=first_example)
+    return narrate_expert(trace, example, notebook=is_seed(trace), first=first_example)
 
 
 def narrate(
@@ -53,6 +57,7 @@ def narrate(
     format: str = "text",
     example: int | None = None,
     standalone: bool = True,
+    first_example: int = 0,
 ) -> str:
     """One training step in words.
 
@@ -60,10 +65,14 @@ def narrate(
     False gives an HTML fragment, a <section> with its own scoped style). ``example``: the row of
     the batch to follow, numbered from 0 as NumPy numbers rows; the narration calls it "example
     K" with the same K (the kid's level follows example 0 when none is given).
+    ``first_example``: the number the batch's first row has in the reader's data, when the trace
+    was taken on a slice of it: a step traced on ``x[5:6]`` narrated with ``first_example=5``
+    calls its one row "example 5" (the playground's step-through does this); subscripts such as
+    ``delta2[0,0]`` keep indexing the traced batch.
     """
     if format not in FORMATS:
         raise ValueError(f"Unknown format {format!r}; expected one of {', '.join(FORMATS)}.")
-    doc = document(trace, level, example)
+    doc = document(trace, level, example, first_example)
     if format == "md":
         return to_markdown(doc)
     if format == "html":

@@ -107,17 +107,18 @@ def _pick(trace: Trace, count: int, row: int) -> str:
 
 
 def chain_path(
-    trace: Trace, index: int, row: int, separator: str = "\n    = "
+    trace: Trace, index: int, row: int, separator: str = "\n    = ", name: int | None = None
 ) -> tuple[str, tuple[int, int]] | None:
     """One knob's chain as a product of numbers (the symbols, ``separator``, the numbers), or None
     when a layer above has several units (then dC/da_l is a sum over them, not one product) or a
-    factor is a Jacobian."""
+    factor is a Jacobian. ``row`` is the batch row the subscripts index; ``name`` the example's
+    number in the reader's data (default ``row``)."""
     found = path_factors(trace, index, row)
     if found is None:
         return None
     names, values, (i, j), share = found
     text = (
-        f"dC/dW{index}[{i},{j}], example {row}'s share = "
+        f"dC/dW{index}[{i},{j}], example {row if name is None else name}'s share = "
         + " * ".join(names)
         + separator
         + " * ".join(_p(v) for v in values)

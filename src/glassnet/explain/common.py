@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,20 @@ def check_example(trace: Trace, example: int | None) -> None:
         raise ValueError(
             f"This step's batch has {batch} examples, so example must be in [0, {batch - 1}], "
             f"got {example}."
+        )
+
+
+def check_first_example(first_example: int) -> None:
+    if isinstance(first_example, bool) or not isinstance(first_example, int | np.integer):
+        raise TypeError(
+            f"Expected first_example to be a whole number (the batch's first row number), got "
+            f"{type(first_example).__name__}."
+        )
+    if not 0 <= first_example <= sys.maxsize:  # no array has a row beyond sys.maxsize
+        shown = str(int(first_example))
+        shown = shown if len(shown) <= 20 else shown[:20] + "..."
+        raise ValueError(
+            f"Expected first_example in [0, {sys.maxsize}] (rows are numbered from 0), got {shown}."
         )
 
 

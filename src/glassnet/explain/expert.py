@@ -43,7 +43,9 @@ def values_text(value: np.ndarray) -> str:
     return "; ".join(parts) + more
 
 
-def narrate_expert(trace: Trace, example: int | None, notebook: bool) -> Document:
+def narrate_expert(trace: Trace, example: int | None, notebook: bool, first: int = 0) -> Document:
+    """``example`` is a row of the trace's batch; the words call batch row k "example first + k"
+    and the symbols' subscripts ([k]) keep the batch row."""
     info = trace.info
     doc = Document(f"Training step {trace.step}: every quantity")
     doc.paragraph(model_line(trace))
@@ -68,15 +70,19 @@ def narrate_expert(trace: Trace, example: int | None, notebook: bool) -> Documen
         doc.bullets(extras)
     if example is not None:
         doc.paragraph(
-            f"Per-example rows show example {example} (numbered from 0) only; gradients are "
-            f"batch sums."
+            f"Per-example rows show example {first + example} (numbered from 0"
+            + (f"; row {example} of this step's batch" if first else "")
+            + ") only; gradients are batch sums."
         )
     kinds = [layer["kind"] for layer in info["layers"]]
     fused = info["fused"]
     doc.heading("Chain rule")
     doc.bullets([f"`{chain(kinds, i, fused)}`" for i in reversed(dense_layers(trace))])
     row = 0 if example is None else example
-    paths = [chain_path(trace, i, row, separator=" = ") for i in reversed(dense_layers(trace))]
+    paths = [
+        chain_path(trace, i, row, separator=" = ", name=first + row)
+        for i in reversed(dense_layers(trace))
+    ]
     for path in paths:
         if path is not None:
             doc.equation(path[0])

@@ -36,9 +36,11 @@ def _count(n: int, thing: str) -> str:
     return f"{n} {thing}" + ("" if n == 1 else "s")
 
 
-def narrate_kid(trace: Trace, example: int | None) -> Document:
+def narrate_kid(trace: Trace, example: int | None, first: int = 0) -> Document:
+    """``example`` is a row of the trace's batch; the words call batch row k "example first + k"."""
     info = trace.info
     focus = 0 if example is None else example
+    name = first + focus  # the followed example's number in the reader's data
     layers = info["layers"]
     count = len(layers)
     out = f"a{count}"
@@ -56,7 +58,7 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
     doc.heading("1. " + words.PHASE_WORDS["forward"]["kid"])
     x = trace["a0"].value
     doc.paragraph(
-        f"Let us follow example {focus} (examples are numbered from 0, the way Python counts "
+        f"Let us follow example {name} (examples are numbered from 0, the way Python counts "
         f"rows). It goes in as {_values(x[focus])}: "
         f"{_count(x.shape[1], 'number')}."
     )
@@ -78,7 +80,7 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
             how=preprocessing_how(layer),
         )
         said = _one(trace[f"a{index}"].value[focus])
-        doc.paragraph(f"Layer {index} {what}. For example {focus} it gives {said}.")
+        doc.paragraph(f"Layer {index} {what}. For example {name} it gives {said}.")
         penalty = regularizer_words(layer, "kid")
         if penalty:
             doc.paragraph(penalty)
@@ -90,7 +92,7 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
             f"chance between 0 and 1 before checking it."
         )
         guess = trace["p"].value
-    doc.paragraph(f"So the network's guess for example {focus} is {_one(guess[focus])}.")
+    doc.paragraph(f"So the network's guess for example {name} is {_one(guess[focus])}.")
 
     doc.heading("2. " + words.PHASE_WORDS["loss"]["kid"])
     y = trace["y"].value
@@ -105,11 +107,14 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
             f"{miss.shape[1] - 1}); its guess is the class with the biggest share."
         )
     for k in range(min(len(y), MAX_ITEMS)):
-        line = f"Example {k}: the network guessed {_one(guess[k])} but the answer was {_one(y[k])}"
+        line = (
+            f"Example {first + k}: the network guessed {_one(guess[k])} but the answer was "
+            f"{_one(y[k])}"
+        )
         if classes:
             picked, answer = int(np.argmax(guess[k])), int(np.argmax(y[k]))
             line = (
-                f"Example {k}: the biggest share, {kid_number(guess[k][picked])}, went to "
+                f"Example {first + k}: the biggest share, {kid_number(guess[k][picked])}, went to "
                 f"class {picked}; the answer was class {answer}, which got "
                 f"{kid_number(guess[k][answer])}: " + ("right." if picked == answer else "wrong.")
             )
@@ -155,7 +160,7 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
             f"after them: each blame is a chain of small 'how much does this change that' steps "
             f"multiplied together (the chain rule)."
         )
-    _kid_chain(doc, trace, dense_layers(trace)[0], focus)
+    _kid_chain(doc, trace, dense_layers(trace)[0], focus, name)
 
     doc.heading("4. " + words.PHASE_WORDS["update"]["kid"])
     optimizer = info["optimizer"]
@@ -182,7 +187,7 @@ def narrate_kid(trace: Trace, example: int | None) -> Document:
     after_miss = np.abs(after[focus] - y[focus]).sum()
     verdict = "closer to" if after_miss < before_miss else "no closer to"
     doc.paragraph(
-        f"With the turned knobs, example {focus} now gets {_one(after[focus])} instead of "
+        f"With the turned knobs, example {name} now gets {_one(after[focus])} instead of "
         f"{_one(guess[focus])}: {verdict} the answer {_one(y[focus])}. One step is a small "
         f"nudge; training repeats it many times."
     )
@@ -208,7 +213,7 @@ def _factor_words(name: str, index: int) -> str:
     return f"how steep layer {layer}'s change was"
 
 
-def _kid_chain(doc: Document, trace: Trace, index: int, focus: int) -> None:
+def _kid_chain(doc: Document, trace: Trace, index: int, focus: int, name: int) -> None:
     """One knob's blame from one example, as a chain of numbers multiplied together."""
     found = path_factors(trace, index, focus)
     if found is None:
@@ -220,7 +225,7 @@ def _kid_chain(doc: Document, trace: Trace, index: int, focus: int) -> None:
     blame = trace[f"dC/dW{index}"].value[i, j]
     doc.paragraph(
         f"For example, take the layer-{index} knob from input {i + 1} to calculator {j + 1}. "
-        f"Example {focus}'s share of its blame is a chain of numbers multiplied together: "
+        f"Example {name}'s share of its blame is a chain of numbers multiplied together: "
         f"{steps} = {kid_number(share)}. Adding up the shares of all {trace.info['batch']} "
         f"examples gives this knob's blame, {kid_number(blame)}."
     )

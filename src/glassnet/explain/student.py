@@ -58,7 +58,9 @@ class _Writer:
         return f"({text}).T" if transpose else f"({text})"
 
 
-def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Document:
+def narrate_student(trace: Trace, example: int | None, notebook: bool, first: int = 0) -> Document:
+    """``example`` is a row of the trace's batch; the words call batch row k "example first + k"
+    and the subscripts ([k, j]) keep the batch row."""
     doc = Document(f"Training step {trace.step}, with equations and shapes")
     w = _Writer(trace, example, doc, notebook)
     info = trace.info
@@ -68,11 +70,14 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Docume
     doc.paragraph(f"The network: {model_line(trace)}")
     if example is not None:
         doc.paragraph(
-            f"Following example {example} (numbered from 0: row {example} of the batch): "
+            f"Following example {first + example} (numbered from 0: row {example} of "
+            + ("this step's" if first else "the")
+            + " batch): "
             f"per-example quantities show only its row; the gradients dC/dW and dC/db are sums "
             f"over all {info['batch']} examples."
         )
     row = w.row
+    followed = first + row  # the followed example's number in the reader's data
 
     doc.heading(words.PHASE_WORDS["forward"]["student"])
     w.show("a0")
@@ -158,11 +163,11 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool) -> Docume
             continue
         doc.equation(chain(kinds, index, info["fused"]))
         doc.paragraph(
-            f"The factors, with their values for example {row + 1} (a slope or mask multiplies "
+            f"The factors, with their values for example {followed} (a slope or mask multiplies "
             f"element by element; a weight matrix W passes the blame back as @ W.T):"
         )
-        doc.table(["factor", f"value (example {row + 1})"], chain_factors(trace, index, row))
-        path = chain_path(trace, index, row)
+        doc.table(["factor", f"value (example {followed})"], chain_factors(trace, index, row))
+        path = chain_path(trace, index, row, name=followed)
         penalty = regularizer_words(layer, "student")
         if penalty:
             doc.paragraph(penalty)

@@ -217,7 +217,7 @@ class Normalization(Layer):
         ``axis=None``. Computed in float64 whatever the data's dtype (Keras sums float32 data in
         float32, and loses digits on a feature of small spread around a large mean); call it
         before ``fit`` or ``predict``."""
-        x = as_features(data, np.dtype(np.float64), "the data passed to adapt()")
+        x = as_features(data, np.dtype(np.float64), "data")  # adapt's argument, by its name
         if self.built and x.shape[1] != self.input_features:
             raise ValueError(
                 f"Layer '{self._display_name()}' (Normalization) was built for "

@@ -55,7 +55,10 @@ def trace_example(session: Any, split: str, example: int, level: str) -> dict[st
     ]
     from glassnet.explain import narrate
 
-    narration = narrate(trace, level=level, format="html", standalone=False)
+    # the trace is of row ``example`` alone: the narration follows it and calls it by its row
+    narration = narrate(
+        trace, level=level, format="html", standalone=False, example=0, first_example=example
+    )
     # the page's style.css styles the narration; an inline <style> is what its CSP forbids
     narration = re.sub(r"<style>.*?</style>\s*", "", narration, flags=re.DOTALL)
     labels = data.y_train if split == "train" else data.y_test
