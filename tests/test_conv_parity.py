@@ -208,10 +208,14 @@ def test_keras_gives_the_same_outputs_with_the_same_weights(name: str) -> None:
     model = net(*KERAS_NETS[name](), dtype="float32")
     theirs = keras.Sequential([keras.Input((9, 8, 2))] + [keras_layer(v) for v in model.layers])
     theirs.set_weights(model.get_weights())  # unchanged: the same layout, (kh, kw, in, out)
-    for mine, kept in zip(model.get_weights(), theirs.get_weights(), strict=True):
-        np.testing.assert_array_equal(mine, kept)
+    # read Keras's variables and outputs as torch tensors (its get_weights/predict go through
+    # np.array(tensor), which NumPy 2 warns about on the torch backend)
+    kept = [v.value.detach().cpu().numpy() for v in theirs.weights]
+    for mine, kept_one in zip(model.get_weights(), kept, strict=True):
+        np.testing.assert_array_equal(mine, kept_one)
     x = np.random.default_rng(3).normal(size=(4, 9, 8, 2)).astype(np.float32)
-    expected = np.asarray(theirs.predict(x, verbose=0))
+    with torch.no_grad():
+        expected = theirs(torch.from_numpy(x), training=False).detach().cpu().numpy()
     np.testing.assert_allclose(model.predict(x), expected, rtol=0, atol=1e-5)
     # Keras's own output shapes and parameter counts are the summary's
     for ours, keras_one in zip(model._layer_outputs(), theirs.layers, strict=True):
