@@ -12,30 +12,43 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from glassnet._validation import shown, shown_path
+
+#: the longest error line the command prints; a longer one (a message that echoed a hostile
+#: value whole, from code that did not cut it with ``shown``) is cut, with its length said
+LONGEST_MESSAGE = 1000
+
 
 def cli_message(error: BaseException) -> str:
     """One line for the ``glassnet`` command to print for an error a user can fix."""
-    return one_line(_message(error)) or type(error).__name__
+    line = one_line(_message(error)) or type(error).__name__
+    if len(line) > LONGEST_MESSAGE:
+        line = f"{line[:LONGEST_MESSAGE]}... (the message had {len(line)} characters)"
+    return line
 
 
 def _message(error: BaseException) -> str:
     if isinstance(error, IsADirectoryError):
         return (
-            f"{error.filename} is a directory; expected a file. Give a file path, e.g. "
-            f"{error.filename}/out.txt."
+            f"{shown_path(error.filename)} is a directory; expected a file. Give a file path, "
+            f"e.g. {shown_path(os.path.join(error.filename, 'out.txt'))}."
         )
     if isinstance(error, FileNotFoundError) and error.filename:
         return (
-            f"No such file or folder: {error.filename}. Check the path; a folder to write into "
-            f"must exist first."
+            f"No such file or folder: {shown_path(error.filename)}. Check the path; a folder "
+            f"to write into must exist first."
         )
     if isinstance(error, PermissionError) and error.filename:
-        return f"Permission denied: {error.filename}. Choose a path you may read or write."
+        return (
+            f"Permission denied: {shown_path(error.filename)}. Choose a path you may read or write."
+        )
     if isinstance(error, FileExistsError | NotADirectoryError) and error.filename:
         return (
-            f"{error.filename}: a file is in the way of a folder to write into. Choose another "
-            f"path, or move the file."
+            f"{shown_path(error.filename)}: a file is in the way of a folder to write into. "
+            f"Choose another path, or move the file."
         )
+    if isinstance(error, OSError) and error.filename:  # e.g. "File name too long"
+        return f"{error.strerror or type(error).__name__}: {shown_path(error.filename)}."
     if isinstance(error, MemoryError):
         detail = str(error)
         return (
@@ -94,7 +107,7 @@ def _whole_number(text: str, minimum: int) -> int:
     except ValueError:
         value = minimum - 1
     if value < minimum:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {shown(text)}")
     return value
 
 
@@ -112,7 +125,7 @@ def cli_seed(text: str) -> int:
     value = _whole_number(text, 0)
     if value > MAX_SEED:
         raise argparse.ArgumentTypeError(
-            f"expected a seed from 0 to 2**63 - 1 ({MAX_SEED}), got {text!r}"
+            f"expected a seed from 0 to 2**63 - 1 ({MAX_SEED}), got {shown(text)}"
         )
     return value
 
@@ -133,7 +146,7 @@ def cli_positive_float(text: str) -> float:
     """An argparse type: a finite number > 0."""
     value = _float(text)
     if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {shown(text)}")
     return value
 
 
@@ -141,7 +154,7 @@ def cli_non_negative_float(text: str) -> float:
     """An argparse type: a finite number >= 0 (a penalty, a noise level)."""
     value = _float(text)
     if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {shown(text)}")
     return value
 
 
@@ -150,7 +163,7 @@ def cli_fraction(text: str) -> float:
     value = _float(text)
     if not (math.isfinite(value) and 0 <= value < 1):
         raise argparse.ArgumentTypeError(
-            f"expected a fraction from 0 up to (not including) 1, e.g. 0.2, got {text!r}"
+            f"expected a fraction from 0 up to (not including) 1, e.g. 0.2, got {shown(text)}"
         )
     return value
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import shown
+
 #: the data sets --data accepts by name
 DATA_SETS = ("xor", "moons", "circles", "spiral", "blobs", "digits")
 #: the data sets made by a generator, which --samples and --noise shape
@@ -30,8 +32,8 @@ def load_data(
         if Path(name).exists():
             return datasets.load_csv(name)
         raise ValueError(
-            f"Unknown data set {name!r}. Expected one of {', '.join(DATA_SETS)}, or the path of "
-            f"a CSV file (its last column is the target); there is no such file."
+            f"Unknown data set {shown(name)}. Expected one of {', '.join(DATA_SETS)}, or the "
+            f"path of a CSV file (its last column is the target); there is no such file."
         )
     if name == "xor":
         x, y = datasets.xor()

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import shown
 from glassnet.cli._args import (
     check_output_file,
     check_output_folder,
@@ -190,7 +191,7 @@ def _hidden(text: str) -> list[int]:
     if not text.strip() or any(u <= 0 for u in units):
         raise ValueError(
             f"--layers expects positive unit counts separated by commas, like 16,16 (one number "
-            f"per hidden layer, none empty); got {text!r}."
+            f"per hidden layer, none empty); got {shown(text)}."
         )
     return units
 
