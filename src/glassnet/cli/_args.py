@@ -66,6 +66,26 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in flat)
 
 
+def emit(text: str) -> None:
+    """Print ``text`` (a whole table or CSV, say) on stdout so that a reader who went away is
+    noticed: BrokenPipeError, which ``glassnet`` turns into exit status 141.
+
+    One big ``sys.stdout.write`` is not enough: when the reader closes the pipe during it, the
+    system call returns the part it wrote and CPython's buffered writer drops the EPIPE of the
+    rest, so ``glassnet predict ... | head -1`` exited 0. ``os.write`` in a loop raises it. A
+    stdout with no file descriptor (a test's capture, a notebook) is written the ordinary way.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()  # what print() buffered goes first
+    data = memoryview(text.encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
+    while data:
+        data = data[os.write(fd, data) :]
+
+
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Descriptions as written (the command modules' docstrings); every option's help ends with
     its default, "(default: X)", "(default: off)" for a switch, or "(required)", unless the help

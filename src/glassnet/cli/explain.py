@@ -19,6 +19,7 @@ from glassnet.cli._args import (
     check_output_file,
     cli_non_negative_int,
     cli_positive_int,
+    emit,
     write_output,
 )
 from glassnet.cli._data import DATA_SETS, load_model_and_data
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         write_output("--output", args.output, text, "narration.txt")
         print(f"narration written to {args.output}")
     else:
-        sys.stdout.write(text)
+        emit(text)
     return 0
 
 

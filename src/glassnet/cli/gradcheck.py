@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from glassnet import gradcheck
-from glassnet.cli._args import cli_positive_float, cli_positive_int
+from glassnet.cli._args import cli_positive_float, cli_positive_int, emit
 from glassnet.cli._data import load_model_and_data
 
 SAMPLES = 8  # examples of --data a saved model is checked on, unless --samples says
@@ -81,7 +81,7 @@ def _check_builtins(args: argparse.Namespace) -> int:
         verdict = "pass" if report.passed else "FAIL"
         print(f"{case.name:<70}{report.max_relative_error:>14.3e}  {verdict}")
         if args.verbose or not report.passed:
-            print(_indent(report.table()))
+            emit(_indent(report.table()) + "\n")
         failures += not report.passed
     for line in uncovered:
         print(f"not checked (could not build): {line}")
@@ -102,7 +102,7 @@ def _check_saved(args: argparse.Namespace) -> int:
     report = gradcheck.check_gradients(
         model, x, y, eps=args.eps, tolerance=args.tolerance, check_input=True
     )
-    print(report.table())
+    emit(report.table() + "\n")
     print("PASS" if report.passed else f"FAIL: {len(report.failures)} gradient(s) off")
     return 0 if report.passed else 1
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from glassnet import parity
 from glassnet import seed as seed_module
-from glassnet.cli._args import cli_positive_float, cli_positive_int
+from glassnet.cli._args import cli_positive_float, cli_positive_int, emit
 from glassnet.cli._data import load_model_and_data
 
 NETWORKS = {
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         model, x, y, args.framework, args.steps, args.batch_size, args.tolerance
     )
     print(f"Parity with {args.framework}: {title}")
-    print(report.table(rows=args.rows))
+    emit(report.table(rows=args.rows) + "\n")
     ours, theirs = report.outputs
     fmt = seed_module.format_outputs
     if len(x) <= 8 and ours.shape[1] == 1:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.cli._args import check_output_file, write_output
+from glassnet.cli._args import check_output_file, emit, write_output
 
 
 def add_parser(commands: Any) -> None:
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         write_output("--output", args.output, buffer.getvalue(), "predictions.csv")
         print(f"{len(x)} predictions written to {args.output}")
     else:
-        sys.stdout.write(buffer.getvalue())
+        emit(buffer.getvalue())
     if y is not None and labels is not None and y.ndim == 1:
         accuracy = float(np.mean(labels == y))
         print(f"accuracy against the file's last column: {accuracy:.4f}", file=sys.stderr)
