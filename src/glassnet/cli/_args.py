@@ -131,6 +131,29 @@ def _whole_number(text: str, minimum: int) -> int:
     return value
 
 
+#: the most training steps, iterations or epochs a command takes (seed --iterations, parity
+#: --steps, explain --step): 10**11 was accepted and ran for hours; this many take minutes
+MAX_STEPS = 100_000
+#: the most epochs ``glassnet train --epochs`` takes
+MAX_EPOCHS = 1_000_000
+
+
+def cli_count(minimum: int, maximum: int) -> Any:
+    """An argparse type: a whole number from ``minimum`` to ``maximum`` (a count of work)."""
+
+    def count(text: str) -> int:
+        value = _whole_number(text, minimum)
+        if value > maximum:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from {minimum} to {maximum:,}, got {shown(text, 20)}; "
+                f"more would run for hours"
+            )
+        return value
+
+    count.__name__ = "whole number"  # argparse names the type in its own messages
+    return count
+
+
 def cli_non_negative_int(text: str) -> int:
     """An argparse type: a whole number >= 0 (a ``--seed``, ``--step`` or ``--example``)."""
     return _whole_number(text, 0)

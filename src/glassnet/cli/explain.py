@@ -16,7 +16,9 @@ from typing import Any
 from glassnet import explain as explain_module
 from glassnet import seed as seed_module
 from glassnet.cli._args import (
+    MAX_STEPS,
     check_output_file,
+    cli_count,
     cli_non_negative_int,
     cli_positive_int,
     emit,
@@ -50,9 +52,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--step",
-        type=cli_non_negative_int,
+        type=cli_count(0, MAX_STEPS),
         default=0,
-        help="train N full-batch steps first (default 0)",
+        help=f"train N full-batch steps first, at most {MAX_STEPS:,} (default 0)",
     )
     parser.add_argument(
         "--example",

@@ -14,7 +14,7 @@ import numpy as np
 
 from glassnet import parity
 from glassnet import seed as seed_module
-from glassnet.cli._args import cli_positive_float, cli_positive_int, emit
+from glassnet.cli._args import MAX_STEPS, cli_count, cli_positive_float, cli_positive_int, emit
 from glassnet.cli._data import load_model_and_data
 
 NETWORKS = {
@@ -53,7 +53,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "needs it)",
     )
     parser.add_argument(
-        "--steps", type=cli_positive_int, default=seed_module.ITERATIONS, help="training steps"
+        "--steps",
+        type=cli_count(1, MAX_STEPS),
+        default=seed_module.ITERATIONS,
+        help=f"training steps, at most {MAX_STEPS:,}",
     )
     parser.add_argument(
         "--batch-size",

@@ -30,8 +30,10 @@ import numpy as np
 
 from glassnet._validation import shown
 from glassnet.cli._args import (
+    MAX_EPOCHS,
     check_output_file,
     check_output_folder,
+    cli_count,
     cli_fraction,
     cli_non_negative_float,
     cli_positive_float,
@@ -68,7 +70,12 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--loss", default=None, help="loss name (default: chosen from the targets)")
     parser.add_argument("--optimizer", default="adam", help="sgd, rmsprop or adam")
     parser.add_argument("--lr", type=cli_positive_float, default=0.01, help="learning rate")
-    parser.add_argument("--epochs", type=cli_positive_int, default=100, help="passes over the data")
+    parser.add_argument(
+        "--epochs",
+        type=cli_count(1, MAX_EPOCHS),
+        default=100,
+        help=f"passes over the data, at most {MAX_EPOCHS:,}",
+    )
     parser.add_argument(
         "--batch-size",
         type=cli_positive_int,
