@@ -43,7 +43,10 @@ def pandas_values(value: Any, what: str) -> Any:
     """
     if not type(value).__module__.startswith("pandas") or not hasattr(value, "isna"):
         return value
-    frame = value if getattr(value, "ndim", 0) == 2 else value.to_frame()  # (rows, columns)
+    if getattr(value, "ndim", 0) == 2:
+        frame = value  # (rows, columns)
+    else:  # a Series without a name is called by what it is ("y"), not by the column 0
+        frame = value.to_frame(name=what if value.name is None else value.name)
     dtypes = list(frame.dtypes)
     other = [
         (c, dt) for c, dt in zip(frame.columns, dtypes, strict=True) if _kind(dt) not in "biuf"

@@ -165,7 +165,7 @@ def _features(
         except ValueError:
             pass  # a cell is not a number: found and named below
         else:
-            if np.isfinite(x[r]).all():
+            if np.isfinite(x[r]).all() and "_" not in "".join(cells):
                 continue
         for cell, column in zip(cells, columns, strict=True):
             _number(cell, path, line, label(column))
@@ -296,9 +296,9 @@ def _no_data_rows(path: str | Path, first: tuple[int, list[str]]) -> None:
 
 
 def is_number(cell: str) -> bool:
-    """True when a CSV cell reads as a number (``float(cell)`` accepts it)."""
+    """True when a CSV cell reads as a number (``float(cell)`` accepts it, without ``_``)."""
     try:
-        float(cell)
+        _float(cell)
     except ValueError:
         return False
     return True
@@ -331,15 +331,24 @@ def _listed(names: Sequence[str], most: int = 10) -> str:
     return ", ".join(shown(n) for n in names[:most]) + more
 
 
+def _float(cell: str) -> float:
+    """``float(cell)``, except that ``_`` digit separators (Python's ``1_000``) are refused: no
+    spreadsheet writes them, so a cell holding one is a mistake, not a thousand."""
+    if "_" in cell:
+        raise ValueError(cell)
+    return float(cell)
+
+
 def _number(cell: str, path: str | Path, line: int, column: str) -> float:
     """``cell`` as a finite float; ``column`` is its ``column_label``."""
     try:
-        value = float(cell)
+        value = _float(cell)
     except ValueError:
         text = "an empty cell" if not cell.strip() else shown(cell)
         raise ValueError(
             f"{shown_path(path)}, line {line}, {column}: {text} is not a number. Every feature "
-            f"must be numeric; encode text as numbers or fill in missing values first."
+            f"must be numeric; encode text as numbers or fill in missing values first"
+            f"{' (write 1000, not 1_000: digit separators are not read)' if '_' in cell else ''}."
         ) from None
     if not math.isfinite(value):
         raise ValueError(
@@ -364,7 +373,7 @@ def _target_values(
     ... in sorted order, classes those values in that order."""
     column = column_label(names, index)
     try:
-        values = np.array([float(cell) for cell in cells], dtype=np.float64)
+        values = np.array([_float(cell) for cell in cells], dtype=np.float64)
     except ValueError:
         if any(not cell.strip() for cell in cells):
             line = lines[next(i for i, cell in enumerate(cells) if not cell.strip())]

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import shown
 from glassnet.cli._args import check_output_file, emit, write_output
 
 
@@ -80,6 +81,22 @@ def run(args: argparse.Namespace) -> int:
     else:
         emit(buffer.getvalue())
     if y is not None and labels is not None and y.ndim == 1:
-        accuracy = float(np.mean(labels == y))
-        print(f"accuracy against the file's last column: {accuracy:.4f}", file=sys.stderr)
+        _accuracy(labels, y, max(out.shape[1], 2))
     return 0
+
+
+def _accuracy(labels: np.ndarray, y: np.ndarray, classes: int) -> None:
+    """Print the accuracy against the file's last column (n,) when it holds the model's classes
+    0 .. classes - 1; otherwise (7, or 0.5, for a binary model) say why there is none."""
+    outside = np.flatnonzero(~np.isin(y, np.arange(classes)))
+    if outside.size:
+        row = int(outside[0])
+        print(
+            f"glassnet predict: warning: no accuracy: the file's last column holds "
+            f"{shown(y[row].item())} (row {row}, counted from 0) and {outside.size - 1} other "
+            f"value(s) that are not the model's classes 0 to {classes - 1}; is it the target?",
+            file=sys.stderr,
+        )
+        return
+    accuracy = float(np.mean(labels == y))
+    print(f"accuracy against the file's last column: {accuracy:.4f}", file=sys.stderr)
