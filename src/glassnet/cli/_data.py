@@ -15,6 +15,10 @@ from glassnet._validation import shown
 
 #: the data sets --data accepts by name
 DATA_SETS = ("xor", "moons", "circles", "spiral", "blobs", "digits")
+#: what --help and train's first line say about xor: the seed notebook's rows carry a third,
+#: constant column (its bias input), so a model trained on it takes 3 inputs, not 2
+XOR_FEATURES = "x1, x2 and the seed's constant 1"
+XOR_HELP = f"xor has 3 features: {XOR_FEATURES}"
 #: the data sets made by a generator, which --samples and --noise shape
 GENERATED = ("moons", "circles", "spiral", "blobs")
 

@@ -24,7 +24,7 @@ from glassnet.cli._args import (
     emit,
     write_output,
 )
-from glassnet.cli._data import DATA_SETS, load_model_and_data
+from glassnet.cli._data import DATA_SETS, XOR_HELP, load_model_and_data
 from glassnet.trace import trace_step
 
 
@@ -69,8 +69,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--data",
-        help=f"with --model: a data set ({', '.join(DATA_SETS)}) or a CSV file path "
-        f"(default: none; --model needs it)",
+        help=f"with --model: a data set ({', '.join(DATA_SETS)}) or a CSV file path; "
+        f"{XOR_HELP} (default: none; --model needs it)",
     )
     parser.add_argument(
         "--batch",

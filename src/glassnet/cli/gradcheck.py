@@ -11,7 +11,7 @@ import argparse
 
 from glassnet import gradcheck
 from glassnet.cli._args import cli_positive_float, cli_positive_int, emit
-from glassnet.cli._data import load_model_and_data
+from glassnet.cli._data import XOR_HELP, load_model_and_data
 
 SAMPLES = 8  # examples of --data a saved model is checked on, unless --samples says
 
@@ -30,8 +30,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--data",
         default=None,
-        help="with --model: a data set of glassnet.datasets (xor, moons, ...) or a CSV file "
-        "(default: none; --model needs it)",
+        help="with --model: a data set of glassnet.datasets (xor, moons, ...) or a CSV file; "
+        f"{XOR_HELP} (default: none; --model needs it)",
     )
     parser.add_argument(
         "--samples",

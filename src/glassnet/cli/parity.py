@@ -15,7 +15,7 @@ import numpy as np
 from glassnet import parity
 from glassnet import seed as seed_module
 from glassnet.cli._args import MAX_STEPS, cli_count, cli_positive_float, cli_positive_int, emit
-from glassnet.cli._data import load_model_and_data
+from glassnet.cli._data import XOR_HELP, load_model_and_data
 
 NETWORKS = {
     "seed": "the seed notebook's 3-4-1 sigmoid network, no biases, half sum of squares, SGD 1.0",
@@ -49,8 +49,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--data",
-        help="with --model: xor, moons, circles, ... or a CSV file (default: none; --model "
-        "needs it)",
+        help=f"with --model: xor, moons, circles, ... or a CSV file; {XOR_HELP} (default: "
+        "none; --model needs it)",
     )
     parser.add_argument(
         "--steps",

@@ -20,6 +20,7 @@ import numpy as np
 
 from glassnet._validation import shown
 from glassnet.cli._args import check_output_file, emit, write_output
+from glassnet.cli._data import XOR_FEATURES
 
 
 def add_parser(commands: Any) -> None:
@@ -27,7 +28,12 @@ def add_parser(commands: Any) -> None:
         "predict", help="run a saved model on a CSV file", description=__doc__
     )
     parser.add_argument("--model", required=True, help="a file written by model.save / train")
-    parser.add_argument("--input", required=True, help="a CSV file of examples")
+    parser.add_argument(
+        "--input",
+        required=True,
+        help="a CSV file of examples, one column per model input (a model trained on --data "
+        f"xor takes 3: {XOR_FEATURES})",
+    )
     parser.add_argument(
         "--output",
         default=None,

@@ -41,7 +41,7 @@ from glassnet.cli._args import (
     cli_seed,
     same_file,
 )
-from glassnet.cli._data import DATA_SETS, GENERATED, load_data
+from glassnet.cli._data import DATA_SETS, GENERATED, XOR_FEATURES, XOR_HELP, load_data
 from glassnet.initializers import check_allocation
 
 DEFAULT_SPLIT = 0.2  # of the examples held out to validate on ...
@@ -63,7 +63,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--data",
         required=True,
-        help=f"one of {', '.join(DATA_SETS)}, or a CSV file (last column = target)",
+        help=f"one of {', '.join(DATA_SETS)}, or a CSV file (last column = target); {XOR_HELP}",
     )
     parser.add_argument("--layers", default="16,16", help="hidden units per layer, comma-separated")
     parser.add_argument("--activation", default="relu", help="hidden activation")
@@ -203,6 +203,10 @@ def _hidden(text: str) -> list[int]:
     return units
 
 
+#: a validation set smaller than this gets a note: its accuracy moves in steps of 10% or more
+MIN_VALIDATION = 10
+
+
 def _split_and_batch(args: argparse.Namespace, n: int) -> tuple[float, int, str | None]:
     """(validation split, batch size, a note to print or None) for ``n`` examples, refusing a
     split that leaves no side and a batch larger than the training examples (as ``fit`` does)."""
@@ -221,6 +225,12 @@ def _split_and_batch(args: argparse.Namespace, n: int) -> tuple[float, int, str 
             f"--validation-split {split:g} leaves {train} of the {n} examples for training and "
             f"{n - train} to validate on; choose a split that leaves examples on both sides, or "
             f"--validation-split 0."
+        )
+    if split and n - train < MIN_VALIDATION:
+        note = (
+            f"--validation-split {split:g} holds out {n - train} of the {n} examples; a "
+            f"val_accuracy on fewer than {MIN_VALIDATION} examples says little (on 1 it is 0 or "
+            f"1). Use more data, a larger split, or --validation-split 0"
         )
     if args.batch_size is None:
         return split, min(32, train), note
@@ -314,7 +324,8 @@ def run(args: argparse.Namespace) -> int:
     order = np.random.default_rng(args.seed).permutation(len(x))
     x, y = x[order], y[order]
     if args.verbose:
-        print(f"glassnet train: {args.data}, {len(x)} examples, {x.shape[1]} features")
+        extra = f" ({XOR_FEATURES})" if args.data == "xor" else ""
+        print(f"glassnet train: {args.data}: {len(x)} examples, {x.shape[1]} features{extra}")
         if note:
             print(f"glassnet train: note: {note}")
         model.summary()
