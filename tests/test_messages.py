@@ -52,6 +52,11 @@ CALLS: dict[str, Callable[[str], Any]] = {
     "Sequential name=": _shared_optimizer,
     "load_csv(path)": lambda v: load_csv(v),
     "load_csv(target=)": lambda v: load_csv(_CSV, target=v),
+    "circles(factor=)": lambda v: gn.datasets.circles(factor=v),
+    "moons(noise=)": lambda v: gn.datasets.moons(noise=v),
+    "train_test_split(test_size=)": lambda v: gn.datasets.train_test_split(
+        [[1.0]] * 4, [1] * 4, test_size=v
+    ),
 }
 
 
@@ -122,3 +127,16 @@ def test_shown_cuts_escapes_and_says_the_length() -> None:
     assert shown("a" * 100_001) == "'" + "a" * 79 + "... (100001 characters)"
     assert shown("\u202e\x1b") == "'\\u202e\\x1b'"
     assert shown(10**500) == "an integer of about 501 digits"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [("d" * 250 + "/") * 40 + "m.glassnet", "missing\u202e" + "e" * 5_000 + "/m.glassnet"],
+)
+def test_a_hostile_output_path_is_cut_in_the_cli_error(
+    path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", "--data", "xor", "--epochs", "1", "--save", path]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet train: error: ") and err.count("\n") == 1
+    assert len(err) < 600 and "\u202e" not in err, err[:700]

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet._validation import positive_int
+from glassnet._validation import positive_int, shown
 from glassnet.csvfiles import is_number, load_csv, load_csv_features
 from glassnet.initializers import check_allocation
 
@@ -96,7 +96,7 @@ def circles(
     n_samples = _n_samples(n_samples, minimum=2)
     noise = _non_negative(noise, "noise")
     if not isinstance(factor, numbers.Real) or not 0.0 < factor < 1.0:
-        raise ValueError(f"Expected factor between 0 and 1 (exclusive), got {factor!r}.")
+        raise ValueError(f"Expected factor between 0 and 1 (exclusive), got {shown(factor, 20)}.")
     rng = np.random.default_rng(seed)
     n_outer = n_samples // 2
     n_inner = n_samples - n_outer
@@ -335,7 +335,7 @@ def _non_negative(value: Any, name: str) -> float:
         or not isinstance(value, numbers.Real)
         or not (math.isfinite(value) and value >= 0)
     ):
-        raise ValueError(f"Expected {name} to be a finite number >= 0, got {value!r}.")
+        raise ValueError(f"Expected {name} to be a finite number >= 0, got {shown(value, 20)}.")
     return float(value)
 
 
@@ -354,7 +354,7 @@ def _noisy_shuffled(
 
 def _test_count(test_size: float | int, n: int) -> int:
     if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise TypeError(f"Expected test_size to be a fraction or a count, got {test_size!r}.")
+        raise TypeError(f"Expected test_size to be a fraction or a count, got {shown(test_size)}.")
     if isinstance(test_size, numbers.Integral):
         count = int(test_size)
     elif 0.0 < test_size < 1.0:

@@ -230,25 +230,26 @@ def check_output_file(
     ``inputs`` ((flag, path) pairs, e.g. ``("--model", args.model)``). ``example`` is a file name
     the messages suggest."""
     target = Path(path)
+    shown_flag = f"{flag} {shown_path(path)}"  # a hostile path is cut and escaped
     if target.is_dir():
         raise ValueError(
-            f"{flag} {path} is a folder; expected a file path, e.g. {target / example}."
+            f"{shown_flag} is a folder; expected a file path, e.g. {shown_path(target / example)}."
         )
     folder = target.absolute().parent
     if not folder.is_dir():
         raise ValueError(
-            f"{flag} {path}: the folder {folder} does not exist. Create it first, or choose "
-            f"another path."
+            f"{shown_flag}: the folder {shown_path(folder)} does not exist. Create it first, "
+            f"or choose another path."
         )
     for input_flag, input_path in inputs:
         if input_path is not None and same_file(path, input_path):
             raise ValueError(
-                f"{flag} {path} is the same file as {input_flag} {input_path}; writing it would "
-                f"destroy the input. Choose another {flag} path."
+                f"{shown_flag} is the same file as {input_flag} {shown_path(input_path)}; "
+                f"writing it would destroy the input. Choose another {flag} path."
             )
     if target.exists() and not _regular_or_terminal(target):
         raise ValueError(
-            f"{flag} {path} is not a regular file (a FIFO, socket or device); expected a file "
+            f"{shown_flag} is not a regular file (a FIFO, socket or device); expected a file "
             f"path to write, e.g. {example}."
         )
     if target.exists() and not _own_stream(path):
