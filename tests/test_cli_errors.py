@@ -351,7 +351,8 @@ def test_control_characters_in_a_message_stay_on_one_line(tmp_path, capsys) -> N
     path.write_text("a,b\n1,0\nx,1\n")
     code, _, err = run_cli(["train", "--data", str(path)], capsys)
     assert code == 2
-    assert_one_line(err, "train", "evil \\x1b[2Jname.csv, line 3, column 'a': 'x' is not")
+    # the path is shown as repr writes it (quoted, its newline and escape written out)
+    assert_one_line(err, "train", "evil\\n\\x1b[2Jname.csv', line 3, column 'a': 'x' is not")
     assert "\x1b" not in err
 
 

@@ -235,7 +235,9 @@ def test_values_beyond_the_float_range_get_a_message_not_inf() -> None:
         gn.MeanSquaredError()(np.zeros(2), big)
     assert gn.MeanSquaredError().gradient(np.zeros(2), big)[0, 0] == 1e200
     huge = np.array([[3e38], [-3e38]], dtype=np.float32)
-    with pytest.raises(ValueError, match="HalfSumSquaredError's gradient overflowed float32"):
+    # targets that large are refused before a - y overflows: their squared error cannot be
+    # summed in float32 (this was "HalfSumSquaredError's gradient overflowed float32")
+    with pytest.raises(ValueError, match="the target -3e\\+38 \\(row 0 of y\\) is too large"):
         gn.HalfSumSquaredError().gradient(-huge, huge)
     message = "Targets y have a value too large for float32 (first at row 0)"
     with pytest.raises(ValueError, match=re.escape(message)):

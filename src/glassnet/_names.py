@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from glassnet._validation import shown
+
 T = TypeVar("T")
 
 
@@ -21,12 +23,12 @@ def lookup(kind: str, name: object, table: Mapping[str, T]) -> T:
     if not isinstance(name, str):
         raise TypeError(
             f"Expected a {kind} name (a string) or a {kind} object, got {type(name).__name__} "
-            f"{name!r}."
+            f"{shown(name)}."
         )
     key = name.lower()
     if key not in table:
         valid = ", ".join(repr(k) for k in table)
-        raise ValueError(f"Unknown {kind} {name!r}. Valid names: {valid}.")
+        raise ValueError(f"Unknown {kind} {shown(name)}. Valid names: {valid}.")
     return table[key]
 
 
@@ -40,7 +42,9 @@ def from_config(kind: str, config: object, table: Mapping[str, Any], key: str = 
     2
     """
     if not isinstance(config, dict) or key not in config:
-        raise ValueError(f"Expected a {kind} config, a dict with a {key!r} entry, got {config!r}.")
+        raise ValueError(
+            f"Expected a {kind} config, a dict with a {key!r} entry, got {shown(config)}."
+        )
     config = dict(config)
     return lookup(kind, config.pop(key), table)(**config)
 

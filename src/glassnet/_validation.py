@@ -49,22 +49,26 @@ def pandas_values(value: Any, what: str) -> Any:
     """
     if not type(value).__module__.startswith("pandas") or not hasattr(value, "isna"):
         return value
-    frame = value if getattr(value, "ndim", 0) == 2 else value.to_frame()  # (rows, columns)
+    if getattr(value, "ndim", 0) == 2:
+        frame = value  # (rows, columns)
+    else:  # a Series without a name is called by what it is ("y"), not by the column 0
+        frame = value.to_frame(name=what if value.name is None else value.name)
     dtypes = list(frame.dtypes)
     other = [
         (c, dt) for c, dt in zip(frame.columns, dtypes, strict=True) if _kind(dt) not in "biuf"
     ]
     if other:
-        shown = ", ".join(f"{c!r} ({dt})" for c, dt in other[:5]) + (" ..." if other[5:] else "")
+        listed = ", ".join(f"{shown(c)} ({dt})" for c, dt in other[:5])
         raise TypeError(
-            f"Expected numeric {what}, but {len(other)} column(s) are not numbers: {shown}. "
+            f"Expected numeric {what}, but {len(other)} column(s) are not numbers: {listed}"
+            f"{' ...' if other[5:] else ''}. "
             f"Encode them as numbers first (e.g. pandas.get_dummies for categories), or drop them."
         )
     missing = [(c, int(n)) for c, n in frame.isna().sum().items() if n]
     if missing:
-        shown = ", ".join(f"{c!r} ({n} of {len(frame)} rows)" for c, n in missing[:5])
+        listed = ", ".join(f"{shown(c)} ({n} of {len(frame)} rows)" for c, n in missing[:5])
         raise ValueError(
-            f"{what} has missing values (NaN or pandas.NA) in {len(missing)} column(s): {shown}"
+            f"{what} has missing values (NaN or pandas.NA) in {len(missing)} column(s): {listed}"
             f"{' ...' if missing[5:] else ''}. Drop those rows ({what}.dropna(), and the same "
             f"rows of the other array if there is one) or fill them in ({what}.fillna(value)) "
             f"first."
@@ -215,7 +219,7 @@ def finite_float(value: Any, name: str) -> float:
             f"Expected {name} to be a finite number, got {shown(value, 20)}, beyond float64."
         ) from None
     if not math.isfinite(result):
-        raise ValueError(f"Expected {name} to be a finite number, got {result!r}.")
+        raise ValueError(f"Expected {name} to be a finite number, got {shown(result, 20)}.")
     return result
 
 
@@ -232,13 +236,33 @@ def whole_number(value: Any, name: str, low: int = 0, high: int | None = None) -
     return int(value)
 
 
-def shown(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` cut to ``limit`` characters; a huge integer by its size (``str`` of an
-    integer past 4300 digits raises ValueError)."""
+def shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` for a message: cut to ``limit`` characters with the full length said, so a
+    hostile value (a 100,000-character name, a CSV cell of 100,001 digits) cannot flood a terminal
+    or a log line; ``repr`` already escapes control and bidi characters (``'\\u202e'``, ``'\\n'``).
+    A huge integer is given by its size (``str`` of an integer past 4300 digits raises).
+
+    >>> shown("relu")
+    "'relu'"
+    >>> shown("x" * 1000, 10)
+    "'xxxxxxxxx... (1000 characters)"
+    >>> print(shown(chr(0x202E)))
+    '\\u202e'
+    """
     if isinstance(value, int) and abs(value) >= 10**limit:
         return f"an integer of about {int(abs(value).bit_length() * math.log10(2)) + 1} digits"
+    if isinstance(value, str | bytes) and len(value) > limit:
+        text = repr(value[:limit])  # not the whole repr of a huge string
+        return f"{text[:limit]}... ({len(value)} characters)"
     text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def shown_path(path: Any) -> str:
+    """A file path for a message, unquoted when it is short and plain (as ``open`` errors show
+    it), else ``shown``'s cut and escaped repr."""
+    text = str(path)
+    return text if len(text) <= 200 and text.isprintable() else shown(text, 200)
 
 
 def positive_int(value: Any, name: str, minimum: int = 1) -> int:
@@ -260,7 +284,7 @@ def float_dtype(dtype: Any) -> np.dtype[Any]:
         result = None
     if result not in (np.float32, np.float64):
         raise ValueError(
-            f"Expected dtype 'float32' or 'float64', got {dtype!r}. Use dtype='float64' for "
+            f"Expected dtype 'float32' or 'float64', got {shown(dtype)}. Use dtype='float64' for "
             f"exact work, or leave it unset for float32."
         )
     return result
@@ -289,7 +313,8 @@ def metric_list(metrics: Any) -> list[str]:
     if isinstance(metrics, str) or not isinstance(metrics, list | tuple):
         raise TypeError(
             f"Expected metrics to be a list of names, e.g. metrics=['accuracy'], got "
-            f"{type(metrics).__name__} {metrics!r}. Wrap it in a list: metrics=[{metrics!r}]."
+            f"{type(metrics).__name__} {shown(metrics)}. Wrap it in a list: "
+            f"metrics=[{shown(metrics)}]."
         )
     return list(metrics)
 
@@ -297,11 +322,11 @@ def metric_list(metrics: Any) -> list[str]:
 def fit_options(shuffle: Any, verbose: Any, callbacks: Any) -> list[Any]:
     """Check fit()'s ``shuffle`` and ``verbose``; ``callbacks`` as a list."""
     if not isinstance(shuffle, bool | np.bool_):
-        raise TypeError(f"Expected shuffle to be True or False, got {shuffle!r}.")
+        raise TypeError(f"Expected shuffle to be True or False, got {shown(shuffle)}.")
     if isinstance(verbose, bool) or verbose not in (0, 1, 2):
         raise ValueError(
             f"Expected verbose to be 0 (silent), 1 (a progress bar) or 2 (one line per epoch), "
-            f"got {verbose!r}."
+            f"got {shown(verbose)}."
         )
     if callbacks is None:
         return []

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet._validation import shown, shown_path
 from glassnet.initializers import check_allocation
 
 Features = NDArray[np.float64]
@@ -105,7 +106,8 @@ def load_csv_for_model(path: str | Path, features: int) -> tuple[Features, NDArr
     names, numbered, _ = _header_and_body(lines, path, None)
     if len(names) not in (features, features + 1):  # said before reading a single number
         raise ValueError(
-            f"{path} has {len(names)} columns, but the model takes {features} inputs. Give "
+            f"{shown_path(path)} has {len(names)} columns, but the model takes {features} "
+            f"inputs. Give "
             f"{features} feature columns (optionally followed by a target column)."
         )
     try:
@@ -147,7 +149,8 @@ def _feature_columns(path: str | Path, names: list[str], index: int) -> list[int
     feature_columns = [i for i in range(len(names)) if i != index]
     if not feature_columns:
         raise ValueError(
-            f"{path} has only one column ({names[index]!r}), the target; a CSV to learn from "
+            f"{shown_path(path)} has only one column ({shown(names[index])}), the target; a "
+            f"CSV to learn from "
             f"needs at least one feature column besides the target."
         )
     return feature_columns
@@ -175,7 +178,7 @@ def _features(
         except ValueError:
             pass  # a cell is not a number: found and named below
         else:
-            if np.isfinite(x[r]).all():
+            if np.isfinite(x[r]).all() and "_" not in "".join(cells):
                 continue
         for cell, column in zip(cells, columns, strict=True):
             _number(cell, path, line, label(column))
@@ -186,7 +189,7 @@ def _labeller(names: list[str]) -> Any:
     """``column_label`` for ``names`` as a function of the index, the header check done once."""
     if names == [str(i) for i in range(len(names))]:
         return lambda index: f"column {index + 1}"
-    return lambda index: f"column {names[index]!r}"
+    return lambda index: f"column {shown(names[index])}"
 
 
 def column_label(names: list[str], index: int) -> str:
@@ -201,27 +204,44 @@ def _file_lines(path: str | Path) -> list[tuple[int, list[str]]]:
     if not isinstance(path, str | Path):
         raise TypeError(
             f"Expected path to be a CSV file's path (a str or pathlib.Path), got "
-            f"{type(path).__name__} {path!r}."
+            f"{type(path).__name__} {shown(path)}."
         )
     file = Path(path)
+    try:
+        file.stat()
+    except FileNotFoundError:
+        pass  # said below
+    except OSError as error:  # a name too long, a loop of links: said with the path cut short
+        raise OSError(
+            error.errno, f"Cannot read the CSV file {shown_path(path)}: {error.strerror}"
+        ) from None
     if file.is_dir():
-        raise ValueError(f"{path} is a directory; expected a CSV file, e.g. {file / 'data.csv'}.")
+        raise ValueError(
+            f"{shown_path(path)} is a directory; expected a CSV file, e.g. "
+            f"{shown_path(file / 'data.csv')}."
+        )
     if not file.exists():
-        raise FileNotFoundError(f"No such CSV file: {path}. Check the path and the spelling.")
+        raise FileNotFoundError(
+            f"No such CSV file: {shown_path(path)}. Check the path and the spelling."
+        )
     if not file.is_file():  # checked before opening: a FIFO without a writer would wait for ever
         raise ValueError(
-            f"{path} is not a regular file (a FIFO, socket or device); expected a CSV file. "
+            f"{shown_path(path)} is not a regular file (a FIFO, socket or device); expected a "
+            f"CSV file. "
             f"Save the data to a file first."
         )
     # the rows are held as Python strings while they are read: about 8 bytes per byte of file
-    check_allocation(8 * file.stat().st_size, f"reading {path} ({file.stat().st_size:,} bytes)")
+    size = file.stat().st_size
+    check_allocation(8 * size, f"reading {shown_path(path)} ({size:,} bytes)")
     try:
         with file.open(newline="", encoding="utf-8-sig") as handle:
             return _numbered(csv.reader(handle), path)
     except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a UTF-8 text file; expected a CSV file.") from None
+        raise ValueError(
+            f"{shown_path(path)} is not a UTF-8 text file; expected a CSV file."
+        ) from None
     except csv.Error as error:
-        raise ValueError(f"{path} is not a valid CSV file: {error}.") from None
+        raise ValueError(f"{shown_path(path)} is not a valid CSV file: {error}.") from None
 
 
 def _numbered(rows: Iterable[list[str]], path: str | Path) -> list[tuple[int, list[str]]]:
@@ -230,7 +250,8 @@ def _numbered(rows: Iterable[list[str]], path: str | Path) -> list[tuple[int, li
     for number, row in lines:
         if any("\x00" in cell for cell in row):
             raise ValueError(
-                f"{path}, line {number} holds a NUL byte; expected a text CSV file. Is it a "
+                f"{shown_path(path)}, line {number} holds a NUL byte; expected a text CSV file. "
+                f"Is it a "
                 f"binary file (a spreadsheet, an archive)? Export it as CSV first."
             )
     return lines
@@ -241,7 +262,7 @@ def _header_and_body(
 ) -> tuple[list[str], list[tuple[int, list[str]]], bool]:
     """Column names, the data rows as (line number, cells), and whether row 1 was a header."""
     if not lines:
-        raise ValueError(f"{path} is empty; expected a header row and rows of numbers.")
+        raise ValueError(f"{shown_path(path)} is empty; expected a header row and rows of numbers.")
     if header is None:
         header = any(not is_number(cell) for cell in lines[0][1])
     names = (
@@ -251,7 +272,7 @@ def _header_and_body(
     duplicated = sorted(name for name, count in counts.items() if count > 1)
     if header and duplicated:
         raise ValueError(
-            f"{path} has more than one column named {', '.join(map(repr, duplicated))}; every "
+            f"{shown_path(path)} has more than one column named {_listed(duplicated)}; every "
             f"column needs its own name. Rename the repeated columns in the header row."
         )
     body = lines[1:] if header else lines
@@ -260,7 +281,7 @@ def _header_and_body(
     for number, row in body:
         if len(row) != len(names):
             raise ValueError(
-                f"{path}, line {number} has {len(row)} cells but the "
+                f"{shown_path(path)}, line {number} has {len(row)} cells but the "
                 f"{'header' if header else 'first row'} has {len(names)}. Every row needs one cell "
                 f"per column; check for a missing or extra comma."
             )
@@ -274,21 +295,23 @@ def _no_data_rows(path: str | Path, first: tuple[int, list[str]]) -> None:
     texts = [i for i, cell in enumerate(cells) if not is_number(cell)]
     if len(texts) < len(cells):  # numbers beside the text: a row of data with a bad cell?
         i = texts[0]
-        shown = "an empty cell" if not cells[i].strip() else repr(cells[i])
+        text = "an empty cell" if not cells[i].strip() else shown(cells[i])
         raise ValueError(
-            f"{path} has no data rows: its one row, line {line}, was read as a header because "
-            f"its column {i + 1} holds {shown}, not a number. If it is a row of data, make "
+            f"{shown_path(path)} has no data rows: its one row, line {line}, was read as a "
+            f"header because "
+            f"its column {i + 1} holds {text}, not a number. If it is a row of data, make "
             f"every feature a number; if it is a header, add rows of numbers below it."
         )
     raise ValueError(
-        f"{path} has a header row but no data rows. Add rows of numbers below the header."
+        f"{shown_path(path)} has a header row but no data rows. Add rows of numbers below "
+        f"the header."
     )
 
 
 def is_number(cell: str) -> bool:
-    """True when a CSV cell reads as a number (``float(cell)`` accepts it)."""
+    """True when a CSV cell reads as a number (``float(cell)`` accepts it, without ``_``)."""
     try:
-        float(cell)
+        _float(cell)
     except ValueError:
         return False
     return True
@@ -297,37 +320,53 @@ def is_number(cell: str) -> bool:
 def _target_index(path: str | Path, names: list[str], target: str | int) -> int:
     if isinstance(target, bool) or not isinstance(target, str | numbers.Integral):
         raise TypeError(
-            f"Expected target to be a column name or position, got {target!r}. Use e.g. "
+            f"Expected target to be a column name or position, got {shown(target)}. Use e.g. "
             f"target='label', or target=-1 for the last column."
         )
     if isinstance(target, str):
         if target not in names:
             raise ValueError(
-                f"{path} has no column {target!r}; its columns are: "
-                f"{', '.join(repr(n) for n in names)}. Pass target= one of those."
+                f"{shown_path(path)} has no column {shown(target)}; its columns are: "
+                f"{_listed(names)}. Pass target= one of those."
             )
         return names.index(target)
     if not -len(names) <= target < len(names):
         raise ValueError(
-            f"target={target} is out of range: {path} has {len(names)} columns "
+            f"target={target} is out of range: {shown_path(path)} has {len(names)} columns "
             f"(positions 0 to {len(names) - 1}, or -1 for the last)."
         )
     return int(target) % len(names)
 
 
+def _listed(names: Sequence[str], most: int = 10) -> str:
+    """Up to ``most`` names for a message, each ``shown`` (cut and escaped), then how many more."""
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(shown(n) for n in names[:most]) + more
+
+
+def _float(cell: str) -> float:
+    """``float(cell)``, except that ``_`` digit separators (Python's ``1_000``) are refused: no
+    spreadsheet writes them, so a cell holding one is a mistake, not a thousand."""
+    if "_" in cell:
+        raise ValueError(cell)
+    return float(cell)
+
+
 def _number(cell: str, path: str | Path, line: int, column: str) -> float:
     """``cell`` as a finite float; ``column`` is its ``column_label``."""
     try:
-        value = float(cell)
+        value = _float(cell)
     except ValueError:
-        shown = "an empty cell" if not cell.strip() else f"{cell!r}"
+        text = "an empty cell" if not cell.strip() else shown(cell)
         raise ValueError(
-            f"{path}, line {line}, {column}: {shown} is not a number. Every feature "
-            f"must be numeric; encode text as numbers or fill in missing values first."
+            f"{shown_path(path)}, line {line}, {column}: {text} is not a number. Every feature "
+            f"must be numeric; encode text as numbers or fill in missing values first"
+            f"{' (write 1000, not 1_000: digit separators are not read)' if '_' in cell else ''}."
         ) from None
     if not math.isfinite(value):
         raise ValueError(
-            f"{path}, line {line}, {column}: {cell!r} is not a finite number. Remove "
+            f"{shown_path(path)}, line {line}, {column}: {shown(cell)} is not a finite number. "
+            f"Remove "
             f"or impute NaN and infinite values first."
         )
     return value
@@ -347,12 +386,12 @@ def _target_values(
     ... in sorted order, classes those values in that order."""
     column = column_label(names, index)
     try:
-        values = np.array([float(cell) for cell in cells], dtype=np.float64)
+        values = np.array([_float(cell) for cell in cells], dtype=np.float64)
     except ValueError:
         if any(not cell.strip() for cell in cells):
             line = lines[next(i for i, cell in enumerate(cells) if not cell.strip())]
             raise ValueError(
-                f"{path}, line {line}, {column}: the target is empty. Fill in or drop "
+                f"{shown_path(path)}, line {line}, {column}: the target is empty. Fill in or drop "
                 f"rows without a target."
             ) from None
         numbers = [k for k, cell in enumerate(cells) if is_number(cell)]
@@ -360,7 +399,8 @@ def _target_values(
         if numbers and len(numbers) >= len(texts):  # mostly numbers: the text is a typo
             k = texts[0]
             raise ValueError(
-                f"{path}, line {lines[k]}, {column}: the target {cells[k]!r} is not a number, "
+                f"{shown_path(path)}, line {lines[k]}, {column}: the target {shown(cells[k])} is "
+                f"not a number, "
                 f"while {len(numbers)} of the column's {len(cells)} targets are numbers. "
                 f"Correct it, or write every class as text."
             ) from None
@@ -368,7 +408,7 @@ def _target_values(
         return labels.astype(np.int64), classes.tolist()
     if not np.all(np.isfinite(values)):
         line = lines[int(np.flatnonzero(~np.isfinite(values))[0])]
-        raise ValueError(f"{path}, line {line}, {column}: the target is not finite.")
+        raise ValueError(f"{shown_path(path)}, line {line}, {column}: the target is not finite.")
     if np.all(values % 1 == 0) and np.all(np.abs(values) <= LARGEST_LABEL):
         return values.astype(np.int64), None
     return values, None

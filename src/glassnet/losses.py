@@ -46,6 +46,7 @@ error for any other shape. ``compute(y, a)`` is the same number on targets alrea
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -169,6 +170,29 @@ class Loss:
         return f"{type(self).__name__}()"
 
 
+def check_square_fits(loss: Loss, y: NDArray[Any], dtype: np.dtype[Any], what: str) -> NDArray[Any]:
+    """Refuse targets whose squared error cannot be summed in ``dtype``: n values (a - y)**2 add
+    up past its largest number when some |y| > sqrt(largest / n) (1e20 in float32, whose square
+    1e40 is inf). Training would then "diverge" at the first step and blame the learning rate;
+    the cause is the targets' scale. Returns ``y``."""
+    if y.size and y.dtype.kind == "f":
+        largest = float(np.finfo(dtype).max)
+        limit = math.sqrt(largest / y.size)
+        worst = int(np.argmax(np.abs(y)))
+        value = float(np.abs(y).flat[worst])
+        if value > limit:
+            row = worst // max(y.shape[1], 1) if y.ndim == 2 else worst
+            raise ValueError(
+                f"{type(loss).__name__}: the target {float(y.flat[worst]):.4g} (row {row} of "
+                f"{what}) is too large for a squared error in {np.dtype(dtype).name}: "
+                f"{y.size} squares of differences that size add up past its largest number "
+                f"(about {largest:.3g}), so the loss would be inf. Scale the targets (divide "
+                f"them by their largest value, or standardize them) or build the model with "
+                f"dtype='float64'."
+            )
+    return y
+
+
 class MeanSquaredError(Loss):
     """C = mean over the batch and the outputs of (a - y)**2; dC/da = 2 (a - y) / (n k).
 
@@ -186,6 +210,11 @@ class MeanSquaredError(Loss):
 
     def compute_gradient(self, y: Array, a: Array) -> Array:
         return (a - y) * (2.0 / a.size)
+
+    def prepare_targets(
+        self, y: NDArray[Any], units: int, dtype: np.dtype[Any], what: str = "y"
+    ) -> Array:
+        return check_square_fits(self, super().prepare_targets(y, units, dtype, what), dtype, what)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
@@ -211,6 +240,11 @@ class HalfSumSquaredError(Loss):
 
     def compute_gradient(self, y: Array, a: Array) -> Array:
         return a - y
+
+    def prepare_targets(
+        self, y: NDArray[Any], units: int, dtype: np.dtype[Any], what: str = "y"
+    ) -> Array:
+        return check_square_fits(self, super().prepare_targets(y, units, dtype, what), dtype, what)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}

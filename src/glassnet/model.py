@@ -41,6 +41,7 @@ from glassnet._validation import (
     pandas_values,
     positive_int,
     seed_value,
+    shown,
     weight_array,
     weight_list,
 )
@@ -119,7 +120,9 @@ class Sequential:
         if item.name is None:
             item.name = self._unique_name(getattr(item, "base_name", item.kind.lower()))
         elif item.name in taken:
-            raise ValueError(f"Layer names must be unique; {item.name!r} is already in the model.")
+            raise ValueError(
+                f"Layer names must be unique; {shown(item.name)} is already in the model."
+            )
         shape = self._shape_so_far()
         if self.input_shape is not None and shape is not None:
             # the input shape is known (Input first, or already built): make the weights now

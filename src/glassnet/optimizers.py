@@ -61,7 +61,7 @@ class Optimizer:
         if owner is not None and owner is not model and owner.optimizer is self:
             raise ValueError(
                 f"This {type(self).__name__} optimizer is already compiled into another model "
-                f"({owner.name!r}); its state (step count, moments) belongs to that model's "
+                f"({shown(owner.name)}); its state (step count, moments) belongs to that model's "
                 f"weights. Give each model its own optimizer, e.g. "
                 f"model.compile(optimizer={type(self).__name__}(...)) or a name such as "
                 f"optimizer={self.name!r}."

@@ -16,6 +16,7 @@ command killed by SIGPIPE reports in the shell; Ctrl+C stops it with status 130.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -63,12 +64,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     prefix = f"glassnet {args.command}:"
+    _line_buffered()
+    stdout = _stdout_identity()
     try:
         code = int(args.run(args))
         sys.stdout.flush()  # a reader gone away shows here, not at interpreter exit
         return code
     except BrokenPipeError:
         return _reader_gone()
+    except SystemExit:
+        # rich's progress bar meets a closed pipe by pointing stdout at devnull and raising
+        # SystemExit(1): the reader went away, so say it with the same status as above
+        if stdout is not None and _stdout_identity() != stdout:
+            return EXIT_BROKEN_PIPE
+        raise
     except KeyboardInterrupt:
         print(f"{prefix} interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -86,6 +95,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _stdout_identity() -> tuple[int, int] | None:
+    """(device, inode) of the file behind stdout, or None when it has no file descriptor."""
+    try:
+        info = os.fstat(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _line_buffered() -> None:
+    """Send stdout on at each line, as on a terminal, also into a pipe: ``glassnet seed | head -1``
+    then gets its line at once, and the command learns that the reader went away at its next
+    line (status 141) instead of writing everything at exit into a pipe nobody reads."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:  # a stream that cannot change (closed, detached) stays as is
+        with contextlib.suppress(OSError, ValueError):
+            reconfigure(line_buffering=True)
 
 
 def _reader_gone() -> int:

@@ -12,30 +12,43 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from glassnet._validation import shown, shown_path
+
+#: the longest error line the command prints; a longer one (a message that echoed a hostile
+#: value whole, from code that did not cut it with ``shown``) is cut, with its length said
+LONGEST_MESSAGE = 1000
+
 
 def cli_message(error: BaseException) -> str:
     """One line for the ``glassnet`` command to print for an error a user can fix."""
-    return one_line(_message(error)) or type(error).__name__
+    line = one_line(_message(error)) or type(error).__name__
+    if len(line) > LONGEST_MESSAGE:
+        line = f"{line[:LONGEST_MESSAGE]}... (the message had {len(line)} characters)"
+    return line
 
 
 def _message(error: BaseException) -> str:
     if isinstance(error, IsADirectoryError):
         return (
-            f"{error.filename} is a directory; expected a file. Give a file path, e.g. "
-            f"{error.filename}/out.txt."
+            f"{shown_path(error.filename)} is a directory; expected a file. Give a file path, "
+            f"e.g. {shown_path(os.path.join(error.filename, 'out.txt'))}."
         )
     if isinstance(error, FileNotFoundError) and error.filename:
         return (
-            f"No such file or folder: {error.filename}. Check the path; a folder to write into "
-            f"must exist first."
+            f"No such file or folder: {shown_path(error.filename)}. Check the path; a folder "
+            f"to write into must exist first."
         )
     if isinstance(error, PermissionError) and error.filename:
-        return f"Permission denied: {error.filename}. Choose a path you may read or write."
+        return (
+            f"Permission denied: {shown_path(error.filename)}. Choose a path you may read or write."
+        )
     if isinstance(error, FileExistsError | NotADirectoryError) and error.filename:
         return (
-            f"{error.filename}: a file is in the way of a folder to write into. Choose another "
-            f"path, or move the file."
+            f"{shown_path(error.filename)}: a file is in the way of a folder to write into. "
+            f"Choose another path, or move the file."
         )
+    if isinstance(error, OSError) and error.filename:  # e.g. "File name too long"
+        return f"{error.strerror or type(error).__name__}: {shown_path(error.filename)}."
     if isinstance(error, MemoryError):
         detail = str(error)
         return (
@@ -51,6 +64,26 @@ def one_line(text: str) -> str:
     are shown escaped, as ``repr`` writes them, instead of being sent to the terminal."""
     flat = " ".join(text.split())
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in flat)
+
+
+def emit(text: str) -> None:
+    """Print ``text`` (a whole table or CSV, say) on stdout so that a reader who went away is
+    noticed: BrokenPipeError, which ``glassnet`` turns into exit status 141.
+
+    One big ``sys.stdout.write`` is not enough: when the reader closes the pipe during it, the
+    system call returns the part it wrote and CPython's buffered writer drops the EPIPE of the
+    rest, so ``glassnet predict ... | head -1`` exited 0. ``os.write`` in a loop raises it. A
+    stdout with no file descriptor (a test's capture, a notebook) is written the ordinary way.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()  # what print() buffered goes first
+    data = memoryview(text.encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -94,8 +127,31 @@ def _whole_number(text: str, minimum: int) -> int:
     except ValueError:
         value = minimum - 1
     if value < minimum:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {shown(text)}")
     return value
+
+
+#: the most training steps, iterations or epochs a command takes (seed --iterations, parity
+#: --steps, explain --step): 10**11 was accepted and ran for hours; this many take minutes
+MAX_STEPS = 100_000
+#: the most epochs ``glassnet train --epochs`` takes
+MAX_EPOCHS = 1_000_000
+
+
+def cli_count(minimum: int, maximum: int) -> Any:
+    """An argparse type: a whole number from ``minimum`` to ``maximum`` (a count of work)."""
+
+    def count(text: str) -> int:
+        value = _whole_number(text, minimum)
+        if value > maximum:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from {minimum} to {maximum:,}, got {shown(text, 20)}; "
+                f"more would run for hours"
+            )
+        return value
+
+    count.__name__ = "whole number"  # argparse names the type in its own messages
+    return count
 
 
 def cli_non_negative_int(text: str) -> int:
@@ -112,7 +168,7 @@ def cli_seed(text: str) -> int:
     value = _whole_number(text, 0)
     if value > MAX_SEED:
         raise argparse.ArgumentTypeError(
-            f"expected a seed from 0 to 2**63 - 1 ({MAX_SEED}), got {text!r}"
+            f"expected a seed from 0 to 2**63 - 1 ({MAX_SEED}), got {shown(text)}"
         )
     return value
 
@@ -133,7 +189,7 @@ def cli_positive_float(text: str) -> float:
     """An argparse type: a finite number > 0."""
     value = _float(text)
     if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {shown(text)}")
     return value
 
 
@@ -141,7 +197,7 @@ def cli_non_negative_float(text: str) -> float:
     """An argparse type: a finite number >= 0 (a penalty, a noise level)."""
     value = _float(text)
     if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {shown(text)}")
     return value
 
 
@@ -150,7 +206,7 @@ def cli_fraction(text: str) -> float:
     value = _float(text)
     if not (math.isfinite(value) and 0 <= value < 1):
         raise argparse.ArgumentTypeError(
-            f"expected a fraction from 0 up to (not including) 1, e.g. 0.2, got {text!r}"
+            f"expected a fraction from 0 up to (not including) 1, e.g. 0.2, got {shown(text)}"
         )
     return value
 
@@ -174,25 +230,26 @@ def check_output_file(
     ``inputs`` ((flag, path) pairs, e.g. ``("--model", args.model)``). ``example`` is a file name
     the messages suggest."""
     target = Path(path)
+    shown_flag = f"{flag} {shown_path(path)}"  # a hostile path is cut and escaped
     if target.is_dir():
         raise ValueError(
-            f"{flag} {path} is a folder; expected a file path, e.g. {target / example}."
+            f"{shown_flag} is a folder; expected a file path, e.g. {shown_path(target / example)}."
         )
     folder = target.absolute().parent
     if not folder.is_dir():
         raise ValueError(
-            f"{flag} {path}: the folder {folder} does not exist. Create it first, or choose "
-            f"another path."
+            f"{shown_flag}: the folder {shown_path(folder)} does not exist. Create it first, "
+            f"or choose another path."
         )
     for input_flag, input_path in inputs:
         if input_path is not None and same_file(path, input_path):
             raise ValueError(
-                f"{flag} {path} is the same file as {input_flag} {input_path}; writing it would "
-                f"destroy the input. Choose another {flag} path."
+                f"{shown_flag} is the same file as {input_flag} {shown_path(input_path)}; "
+                f"writing it would destroy the input. Choose another {flag} path."
             )
     if target.exists() and not _regular_or_terminal(target):
         raise ValueError(
-            f"{flag} {path} is not a regular file (a FIFO, socket or device); expected a file "
+            f"{shown_flag} is not a regular file (a FIFO, socket or device); expected a file "
             f"path to write, e.g. {example}."
         )
     if target.exists() and not _own_stream(path):

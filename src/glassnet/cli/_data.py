@@ -11,8 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import shown
+
 #: the data sets --data accepts by name
 DATA_SETS = ("xor", "moons", "circles", "spiral", "blobs", "digits")
+#: what --help and train's first line say about xor: the seed notebook's rows carry a third,
+#: constant column (its bias input), so a model trained on it takes 3 inputs, not 2
+XOR_FEATURES = "x1, x2 and the seed's constant 1"
+XOR_HELP = f"xor has 3 features: {XOR_FEATURES}"
 #: the data sets made by a generator, which --samples and --noise shape
 GENERATED = ("moons", "circles", "spiral", "blobs")
 
@@ -30,8 +36,8 @@ def load_data(
         if Path(name).exists():
             return datasets.load_csv(name)
         raise ValueError(
-            f"Unknown data set {name!r}. Expected one of {', '.join(DATA_SETS)}, or the path of "
-            f"a CSV file (its last column is the target); there is no such file."
+            f"Unknown data set {shown(name)}. Expected one of {', '.join(DATA_SETS)}, or the "
+            f"path of a CSV file (its last column is the target); there is no such file."
         )
     if name == "xor":
         x, y = datasets.xor()

@@ -16,12 +16,15 @@ from typing import Any
 from glassnet import explain as explain_module
 from glassnet import seed as seed_module
 from glassnet.cli._args import (
+    MAX_STEPS,
     check_output_file,
+    cli_count,
     cli_non_negative_int,
     cli_positive_int,
+    emit,
     write_output,
 )
-from glassnet.cli._data import DATA_SETS, load_model_and_data
+from glassnet.cli._data import DATA_SETS, XOR_HELP, load_model_and_data
 from glassnet.trace import trace_step
 
 
@@ -49,9 +52,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--step",
-        type=cli_non_negative_int,
+        type=cli_count(0, MAX_STEPS),
         default=0,
-        help="train N full-batch steps first (default 0)",
+        help=f"train N full-batch steps first, at most {MAX_STEPS:,} (default 0)",
     )
     parser.add_argument(
         "--example",
@@ -66,8 +69,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--data",
-        help=f"with --model: a data set ({', '.join(DATA_SETS)}) or a CSV file path "
-        f"(default: none; --model needs it)",
+        help=f"with --model: a data set ({', '.join(DATA_SETS)}) or a CSV file path; "
+        f"{XOR_HELP} (default: none; --model needs it)",
     )
     parser.add_argument(
         "--batch",
@@ -93,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         write_output("--output", args.output, text, "narration.txt")
         print(f"narration written to {args.output}")
     else:
-        sys.stdout.write(text)
+        emit(text)
     return 0
 
 

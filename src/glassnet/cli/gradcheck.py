@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 
 from glassnet import gradcheck
-from glassnet.cli._args import cli_positive_float, cli_positive_int
-from glassnet.cli._data import load_model_and_data
+from glassnet.cli._args import cli_positive_float, cli_positive_int, emit
+from glassnet.cli._data import XOR_HELP, load_model_and_data
 
 SAMPLES = 8  # examples of --data a saved model is checked on, unless --samples says
 
@@ -30,8 +30,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--data",
         default=None,
-        help="with --model: a data set of glassnet.datasets (xor, moons, ...) or a CSV file "
-        "(default: none; --model needs it)",
+        help="with --model: a data set of glassnet.datasets (xor, moons, ...) or a CSV file; "
+        f"{XOR_HELP} (default: none; --model needs it)",
     )
     parser.add_argument(
         "--samples",
@@ -83,7 +83,7 @@ def _check_builtins(args: argparse.Namespace) -> int:
         verdict = "pass" if report.passed else "FAIL"
         print(f"{case.name:<70}{report.max_relative_error:>14.3e}  {verdict}")
         if args.verbose or not report.passed:
-            print(_indent(report.table()))
+            emit(_indent(report.table()) + "\n")
         failures += not report.passed
     for line in uncovered:
         print(f"not checked (could not build): {line}")
@@ -104,7 +104,7 @@ def _check_saved(args: argparse.Namespace) -> int:
     report = gradcheck.check_gradients(
         model, x, y, eps=args.eps, tolerance=args.tolerance, check_input=True
     )
-    print(report.table())
+    emit(report.table() + "\n")
     print("PASS" if report.passed else f"FAIL: {len(report.failures)} gradient(s) off")
     return 0 if report.passed else 1
 

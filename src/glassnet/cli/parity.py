@@ -14,8 +14,8 @@ import numpy as np
 
 from glassnet import parity
 from glassnet import seed as seed_module
-from glassnet.cli._args import cli_positive_float, cli_positive_int
-from glassnet.cli._data import load_model_and_data
+from glassnet.cli._args import MAX_STEPS, cli_count, cli_positive_float, cli_positive_int, emit
+from glassnet.cli._data import XOR_HELP, load_model_and_data
 
 NETWORKS = {
     "seed": "the seed notebook's 3-4-1 sigmoid network, no biases, half sum of squares, SGD 1.0",
@@ -49,11 +49,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--data",
-        help="with --model: xor, moons, circles, ... or a CSV file (default: none; --model "
-        "needs it)",
+        help=f"with --model: xor, moons, circles, ... or a CSV file; {XOR_HELP} (default: "
+        "none; --model needs it)",
     )
     parser.add_argument(
-        "--steps", type=cli_positive_int, default=seed_module.ITERATIONS, help="training steps"
+        "--steps",
+        type=cli_count(1, MAX_STEPS),
+        default=seed_module.ITERATIONS,
+        help=f"training steps, at most {MAX_STEPS:,}",
     )
     parser.add_argument(
         "--batch-size",
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         model, x, y, args.framework, args.steps, args.batch_size, args.tolerance
     )
     print(f"Parity with {args.framework}: {title}")
-    print(report.table(rows=args.rows))
+    emit(report.table(rows=args.rows) + "\n")
     ours, theirs = report.outputs
     fmt = seed_module.format_outputs
     if len(x) <= 8 and ours.shape[1] == 1:

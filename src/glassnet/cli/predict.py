@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.cli._args import check_output_file, write_output
+from glassnet._validation import shown
+from glassnet.cli._args import check_output_file, emit, write_output
+from glassnet.cli._data import XOR_FEATURES
 
 
 def add_parser(commands: Any) -> None:
@@ -26,7 +28,12 @@ def add_parser(commands: Any) -> None:
         "predict", help="run a saved model on a CSV file", description=__doc__
     )
     parser.add_argument("--model", required=True, help="a file written by model.save / train")
-    parser.add_argument("--input", required=True, help="a CSV file of examples")
+    parser.add_argument(
+        "--input",
+        required=True,
+        help="a CSV file of examples, one column per model input (a model trained on --data "
+        f"xor takes 3: {XOR_FEATURES})",
+    )
     parser.add_argument(
         "--output",
         default=None,
@@ -78,8 +85,24 @@ def run(args: argparse.Namespace) -> int:
         write_output("--output", args.output, buffer.getvalue(), "predictions.csv")
         print(f"{len(x)} predictions written to {args.output}")
     else:
-        sys.stdout.write(buffer.getvalue())
+        emit(buffer.getvalue())
     if y is not None and labels is not None and y.ndim == 1:
-        accuracy = float(np.mean(labels == y))
-        print(f"accuracy against the file's last column: {accuracy:.4f}", file=sys.stderr)
+        _accuracy(labels, y, max(out.shape[1], 2))
     return 0
+
+
+def _accuracy(labels: np.ndarray, y: np.ndarray, classes: int) -> None:
+    """Print the accuracy against the file's last column (n,) when it holds the model's classes
+    0 .. classes - 1; otherwise (7, or 0.5, for a binary model) say why there is none."""
+    outside = np.flatnonzero(~np.isin(y, np.arange(classes)))
+    if outside.size:
+        row = int(outside[0])
+        print(
+            f"glassnet predict: warning: no accuracy: the file's last column holds "
+            f"{shown(y[row].item())} (row {row}, counted from 0) and {outside.size - 1} other "
+            f"value(s) that are not the model's classes 0 to {classes - 1}; is it the target?",
+            file=sys.stderr,
+        )
+        return
+    accuracy = float(np.mean(labels == y))
+    print(f"accuracy against the file's last column: {accuracy:.4f}", file=sys.stderr)

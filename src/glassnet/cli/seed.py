@@ -9,7 +9,14 @@ import json
 from pathlib import Path
 
 from glassnet import seed as seed_module
-from glassnet.cli._args import check_output_file, cli_positive_int, cli_seed, write_output
+from glassnet.cli._args import (
+    MAX_STEPS,
+    check_output_file,
+    cli_count,
+    cli_seed,
+    emit,
+    write_output,
+)
 
 
 def print_numpy_cell(result: seed_module.NumpyCellResult, iterations: int) -> None:
@@ -32,7 +39,7 @@ def print_keras_cell(
     """What ``glassnet seed --cell keras`` prints; the history goes to ``history_out`` as JSON
     (``flag`` names it in an error)."""
     print("The seed notebook's Keras cell, run with glassnet")
-    print(result.summary)
+    emit(result.summary + "\n")
     history = result.history.history
     last = ", ".join(f"{key} {values[-1]:.4f}" for key, values in history.items())
     print(f"fit(epochs={iterations}, batch_size=1, seed={seed}): last epoch {last}")
@@ -64,9 +71,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     seed.add_argument(
         "--iterations",
-        type=cli_positive_int,
+        type=cli_count(1, MAX_STEPS),
         default=seed_module.ITERATIONS,
-        help="training iterations (numpy) or epochs (keras)",
+        help=f"training iterations (numpy) or epochs (keras), at most {MAX_STEPS:,}",
     )
     seed.add_argument(
         "--seed",

@@ -28,9 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import shown
 from glassnet.cli._args import (
+    MAX_EPOCHS,
     check_output_file,
     check_output_folder,
+    cli_count,
     cli_fraction,
     cli_non_negative_float,
     cli_positive_float,
@@ -38,7 +41,7 @@ from glassnet.cli._args import (
     cli_seed,
     same_file,
 )
-from glassnet.cli._data import DATA_SETS, GENERATED, load_data
+from glassnet.cli._data import DATA_SETS, GENERATED, XOR_FEATURES, XOR_HELP, load_data
 from glassnet.initializers import check_allocation
 
 DEFAULT_SPLIT = 0.2  # of the examples held out to validate on ...
@@ -60,14 +63,19 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--data",
         required=True,
-        help=f"one of {', '.join(DATA_SETS)}, or a CSV file (last column = target)",
+        help=f"one of {', '.join(DATA_SETS)}, or a CSV file (last column = target); {XOR_HELP}",
     )
     parser.add_argument("--layers", default="16,16", help="hidden units per layer, comma-separated")
     parser.add_argument("--activation", default="relu", help="hidden activation")
     parser.add_argument("--loss", default=None, help="loss name (default: chosen from the targets)")
     parser.add_argument("--optimizer", default="adam", help="sgd, rmsprop or adam")
     parser.add_argument("--lr", type=cli_positive_float, default=0.01, help="learning rate")
-    parser.add_argument("--epochs", type=cli_positive_int, default=100, help="passes over the data")
+    parser.add_argument(
+        "--epochs",
+        type=cli_count(1, MAX_EPOCHS),
+        default=100,
+        help=f"passes over the data, at most {MAX_EPOCHS:,}",
+    )
     parser.add_argument(
         "--batch-size",
         type=cli_positive_int,
@@ -190,9 +198,13 @@ def _hidden(text: str) -> list[int]:
     if not text.strip() or any(u <= 0 for u in units):
         raise ValueError(
             f"--layers expects positive unit counts separated by commas, like 16,16 (one number "
-            f"per hidden layer, none empty); got {text!r}."
+            f"per hidden layer, none empty); got {shown(text)}."
         )
     return units
+
+
+#: a validation set smaller than this gets a note: its accuracy moves in steps of 10% or more
+MIN_VALIDATION = 10
 
 
 def _split_and_batch(args: argparse.Namespace, n: int) -> tuple[float, int, str | None]:
@@ -213,6 +225,12 @@ def _split_and_batch(args: argparse.Namespace, n: int) -> tuple[float, int, str 
             f"--validation-split {split:g} leaves {train} of the {n} examples for training and "
             f"{n - train} to validate on; choose a split that leaves examples on both sides, or "
             f"--validation-split 0."
+        )
+    if split and n - train < MIN_VALIDATION:
+        note = (
+            f"--validation-split {split:g} holds out {n - train} of the {n} examples; a "
+            f"val_accuracy on fewer than {MIN_VALIDATION} examples says little (on 1 it is 0 or "
+            f"1). Use more data, a larger split, or --validation-split 0"
         )
     if args.batch_size is None:
         return split, min(32, train), note
@@ -306,7 +324,8 @@ def run(args: argparse.Namespace) -> int:
     order = np.random.default_rng(args.seed).permutation(len(x))
     x, y = x[order], y[order]
     if args.verbose:
-        print(f"glassnet train: {args.data}, {len(x)} examples, {x.shape[1]} features")
+        extra = f" ({XOR_FEATURES})" if args.data == "xor" else ""
+        print(f"glassnet train: {args.data}: {len(x)} examples, {x.shape[1]} features{extra}")
         if note:
             print(f"glassnet train: note: {note}")
         model.summary()
