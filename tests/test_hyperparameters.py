@@ -70,6 +70,7 @@ VALID = {
     ("Normalization", "axis", "[1]"): "a list of axes, as Keras takes it",
     ("Normalization", "axis", "None"): "one mean and variance for every input",
     ("Input", "shape", "[1]"): "a list is a shape too",
+    ("EarlyStopping", "baseline", "None"): "no baseline, Keras's default",
 }
 for _name in ("GlorotUniform", "HeNormal", "RandomUniform", "Dropout", "Sequential"):
     VALID[(_name, "seed", "None")] = "no seed: the model's random stream"
