@@ -13,6 +13,8 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from glassnet._files import ModelFileError
 
 if TYPE_CHECKING:
@@ -25,14 +27,15 @@ MAX_PARAMETERS = 10**9
 MAX_INTEGER_DIGITS = 40  # a header integer has at most 40 digits (PCG64's 128-bit state: 39)
 
 #: hyperparameter bounds, kept by the constructors (so the loader, which builds through them,
-#: keeps them too). Keras checks none of these and PyTorch only signs; glassnet bounds them so
-#: that every one stays an ordinary number in float32, the default dtype (largest 3.4e38,
-#: smallest normal 1.2e-38): a learning rate, penalty (l1, l2) or LeakyReLU slope of at most
-#: 10**6 (no published recipe comes near: learning rates are below 10, penalties below 1), and a
-#: positive learning rate or epsilon of at least 10**-30 (Adam's epsilon of 1e-50 is 0 in
-#: float32, and 0 divides by zero where a gradient is 0).
-MAX_HYPERPARAMETER = 1e6
-MIN_POSITIVE = 1e-30
+#: keeps them too): every learning rate, epsilon, penalty (l1, l2) and LeakyReLU slope must be
+#: an ordinary number in float32, the default dtype: at most its largest, 3.4e38 (1e300 is inf
+#: there: a slope of 1e300 made a sigmoid predict 0.0 for everything), and a learning rate or
+#: epsilon at least its smallest normal number, 1.2e-38 (Adam's epsilon 0, or 1e-50, which is 0
+#: in float32, divides by zero where a gradient is 0). Keras checks none of these and PyTorch
+#: only their signs (it allows eps=0); a huge learning rate stays allowed, as in both, because
+#: watching training diverge is a lesson (TerminateOnNaN then says so).
+MAX_HYPERPARAMETER = float(np.finfo(np.float32).max)
+MIN_POSITIVE = float(np.finfo(np.float32).tiny)
 #: a layer's or a model's name: at most 256 printable characters (no newline, no control code),
 #: so messages, summaries and file headers that show it stay readable
 MAX_NAME_CHARS = 256
@@ -43,9 +46,8 @@ def bounded(value: float, name: str, low: float, example: str) -> float:
     ValueError that names the bounds, the value and an example."""
     if not low <= value <= MAX_HYPERPARAMETER:
         raise ValueError(
-            f"Expected {name} between {low:g} and {MAX_HYPERPARAMETER:g}, got {value:g}: "
-            f"glassnet bounds hyperparameters so that they stay ordinary float32 numbers. Use "
-            f"e.g. {example}."
+            f"Expected {name} between {low:.3g} and {MAX_HYPERPARAMETER:.3g} (an ordinary number "
+            f"in float32, the default dtype), got {value:.6g}. Use e.g. {example}."
         )
     return value
 

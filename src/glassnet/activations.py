@@ -131,8 +131,8 @@ class LeakyReLU(Activation):
 
     ``negative_slope`` defaults to 0.01, PyTorch's ``nn.LeakyReLU`` default (Keras 3 uses 0.2;
     pass ``LeakyReLU(0.2)`` for that). At the kink z = 0 the derivative is ``negative_slope``.
-    It must lie in [0, 1e6] (Keras refuses a negative one too; 1e300 would be inf in float32
-    and turn every negative input into -inf).
+    It must lie in [0, 3.4e38], an ordinary float32 number (Keras refuses a negative one too;
+    1e300 would be inf in float32 and turn every negative input into -inf).
     """
 
     name = "leaky_relu"

@@ -8,10 +8,11 @@ comparing with it (its ``eps`` is 1e-8 and its RMSprop ``alpha`` is 0.99).
 Parameters are updated **in place**, so every reference to a weight array stays valid.
 
 Bounds (``glassnet._header_bounds``, kept here and so by ``load_model`` too): ``learning_rate``
-and ``epsilon`` in [1e-30, 1e6], so both stay ordinary nonzero float32 numbers (Adam's
-``epsilon=0`` or ``1e-50``, which is 0 in float32, would divide by zero where a gradient is 0;
-PyTorch allows ``eps=0``, Keras checks nothing); ``momentum``, ``rho``, ``beta_1``, ``beta_2`` in
-[0, 1). A config with a setting the optimizer does not have is refused by name.
+and ``epsilon`` in [1.2e-38, 3.4e38], ordinary nonzero float32 numbers (Adam's ``epsilon=0`` or
+``1e-50``, which is 0 in float32, would divide by zero where a gradient is 0; PyTorch allows
+``eps=0``, Keras checks nothing; a huge learning rate stays allowed, to watch training diverge);
+``momentum``, ``rho``, ``beta_1``, ``beta_2`` in [0, 1). A config with a setting the optimizer
+does not have is refused by name.
 
 >>> import numpy as np
 >>> w, g = np.array([1.0, 2.0]), np.array([0.5, -1.0])

@@ -37,7 +37,7 @@ Array = NDArray[np.floating[Any]]
 
 
 def _strength(name: str, value: Any) -> float:
-    """A penalty's strength as a finite float in [0, 1e6] (``MAX_HYPERPARAMETER``: 1e300 would
+    """A penalty's strength as a finite float in [0, 3.4e38] (``MAX_HYPERPARAMETER``: 1e300 would
     make every penalty and gradient inf in float32; Keras checks nothing, PyTorch's weight_decay
     only its sign); a message shows at most about 20 characters of the value."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
