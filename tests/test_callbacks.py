@@ -302,3 +302,24 @@ def test_early_stopping_refuses_bad_numbers(args, error, text) -> None:
 
 def test_early_stopping_takes_a_negative_min_delta_by_its_size_as_keras_does() -> None:
     assert gn.EarlyStopping(monitor="loss", min_delta=-0.1).min_delta == 0.1
+
+
+@pytest.mark.parametrize(
+    ("rate", "words"),
+    [
+        (math.nan, "learning_rate to be a finite number, got nan"),
+        (math.inf, "learning_rate to be a finite number, got inf"),
+        (1e39, "learning_rate between 1.18e-38 and 3.4e+38 (an ordinary number in float32"),
+        (1e-300, "learning_rate between 1.18e-38 and 3.4e+38"),  # 0 in float32: nothing moves
+    ],
+)
+def test_a_schedule_returning_a_bad_rate_stops_at_that_epoch(rate, words) -> None:
+    """LearningRateScheduler's numbers go through the optimizer's learning_rate bounds."""
+    model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1, "sigmoid")], seed=0)
+    model.compile(gn.SGD(0.1), "binary_crossentropy")
+    schedule = gn.LearningRateScheduler(lambda epoch, lr: rate if epoch == 1 else lr)
+    x, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0.0, 1.0])
+    with pytest.raises(ValueError, match=r"The schedule returned .* for epoch 1: ") as info:
+        model.fit(x, y, epochs=3, verbose=0, callbacks=[schedule])
+    assert words in str(info.value)
+    assert model.optimizer.learning_rate == 0.1 and model.optimizer.iterations == 1
