@@ -202,3 +202,124 @@ def test_trace_every_collects_traces(moons):
     model = _moons_model()
     model.fit(x, y, epochs=2, batch_size=100, trace_every=2, verbose=0)
     assert [trace.step for trace in model.traces] == [0, 2, 4]
+
+
+# -- EarlyStopping against Keras 3's own callback, on scripted logs (tester's point 4) ---------
+class _ScriptedModel:
+    """What both callbacks touch: stop_training and weights (the epoch they were taken at)."""
+
+    def __init__(self) -> None:
+        self.stop_training = False
+        self.epoch = -1
+        self.restored: list[int] | None = None
+
+    def get_weights(self) -> list[int]:
+        return [self.epoch]
+
+    def set_weights(self, weights: list[int]) -> None:
+        self.restored = list(weights)
+
+
+def _drive(callback, values: list[float]) -> tuple:
+    model = _ScriptedModel()
+    callback.set_model(model)
+    callback.on_train_begin({})
+    ran = 0
+    for epoch, value in enumerate(values):
+        model.epoch, ran = epoch, epoch + 1
+        callback.on_epoch_end(epoch, {"loss": value})
+        if model.stop_training:
+            break
+    callback.on_train_end({})
+    best = None if callback.best is None or math.isinf(callback.best) else float(callback.best)
+    return ran, callback.stopped_epoch, best, callback.best_epoch, callback.wait, model.restored
+
+
+SCRIPTS = {
+    "dips": [1.0, 0.9, 0.95, 0.97, 0.85, 0.86, 0.87, 0.88, 0.89, 0.9],
+    "plateaus": [0.5, 0.5, 0.5, 0.4, 0.4, 0.39, 0.3, 0.3, 0.3, 0.3],
+    "rises": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+    "nan": [1.0, math.nan, 0.8, math.nan, math.nan, math.nan, 0.7, 0.6],
+    "nan-first": [math.nan, 1.0, 0.9, 0.9, 0.9],
+}
+
+
+@pytest.mark.parametrize("script", list(SCRIPTS))
+def test_early_stopping_matches_keras_on_scripted_logs(script) -> None:
+    """Keras 3.15.1's EarlyStopping (KERAS_BACKEND=torch) and glassnet's, given the same logs
+    for every mix of patience, min_delta (negative too), baseline, start_from_epoch, mode and
+    restore_best_weights, run as many epochs, stop at the same one, keep the same best, best
+    epoch and patience count, and restore the same epoch's weights."""
+    import itertools
+    import os
+
+    os.environ["KERAS_BACKEND"] = "torch"
+    import keras
+
+    compared = 0
+    for patience, delta, baseline, start, mode, restore in itertools.product(
+        (0, 1, 3), (0.0, 0.05, -0.05), (None, 0.6, 0.95), (0, 2), ("min", "max"), (False, True)
+    ):
+        args = dict(monitor="loss", min_delta=delta, patience=patience, mode=mode)
+        args.update(baseline=baseline, start_from_epoch=start, restore_best_weights=restore)
+        theirs = _drive(keras.callbacks.EarlyStopping(**args), SCRIPTS[script])
+        ours = _drive(gn.EarlyStopping(**args), SCRIPTS[script])
+        if theirs[2] is not None and math.isnan(theirs[2]):  # Keras keeps a first NaN as best
+            assert ours[2] is not None and math.isnan(ours[2])
+            theirs, ours = theirs[:2] + theirs[3:], ours[:2] + ours[3:]
+        assert ours == theirs, args
+        compared += 1
+    assert compared == 216
+
+
+def test_early_stopping_baseline_and_warm_up_by_hand() -> None:
+    # baseline 0.5 never beaten: the count is never reset (epoch 1 improves on the best, so it
+    # is not a stop; epoch 2 is the third without passing the baseline), the best epoch restored
+    stop = gn.EarlyStopping(monitor="loss", patience=2, baseline=0.5, restore_best_weights=True)
+    assert _drive(stop, [0.9, 0.8, 0.85, 0.7, 0.6]) == (3, 2, 0.8, 1, 3, [1])
+    # warm-up: epochs 0-2 are not watched, so their rising loss does not stop training
+    stop = gn.EarlyStopping(monitor="loss", patience=0, start_from_epoch=3)
+    assert _drive(stop, [0.1, 0.5, 0.9, 0.4, 0.3, 0.35, 0.2]) == (6, 5, 0.3, 4, 1, None)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "text"),
+    [
+        ({"min_delta": math.nan}, ValueError, "EarlyStopping's min_delta to be a finite number"),
+        ({"min_delta": math.inf}, ValueError, "EarlyStopping's min_delta to be a finite number"),
+        ({"baseline": math.nan}, ValueError, "EarlyStopping's baseline to be a finite number"),
+        ({"baseline": -math.inf}, ValueError, "EarlyStopping's baseline to be a finite number"),
+        ({"baseline": "0.5"}, TypeError, "EarlyStopping's baseline"),
+        ({"start_from_epoch": -1}, ValueError, "EarlyStopping's start_from_epoch"),
+        ({"start_from_epoch": 2.5}, (TypeError, ValueError), "EarlyStopping's start_from_epoch"),
+        ({"start_from_epoch": math.nan}, (TypeError, ValueError), "start_from_epoch"),
+    ],
+)
+def test_early_stopping_refuses_bad_numbers(args, error, text) -> None:
+    with pytest.raises(error, match=re.escape(text)):
+        gn.EarlyStopping(monitor="loss", **args)
+
+
+def test_early_stopping_takes_a_negative_min_delta_by_its_size_as_keras_does() -> None:
+    assert gn.EarlyStopping(monitor="loss", min_delta=-0.1).min_delta == 0.1
+
+
+@pytest.mark.parametrize(
+    ("rate", "words"),
+    [
+        (math.nan, "learning_rate to be a finite number, got nan"),
+        (math.inf, "learning_rate to be a finite number, got inf"),
+        (1e39, "learning_rate between 1.18e-38 and 3.4e+38 (an ordinary number in float32"),
+        (1e-300, "learning_rate between 1.18e-38 and 3.4e+38"),  # 0 in float32: nothing moves
+    ],
+)
+def test_a_schedule_returning_a_bad_rate_stops_at_that_epoch(rate, words) -> None:
+    """LearningRateScheduler's numbers go through the optimizer's learning_rate bounds."""
+    model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1, "sigmoid")], seed=0)
+    model.compile(gn.SGD(0.1), "binary_crossentropy")
+    schedule = gn.LearningRateScheduler(lambda epoch, lr: rate if epoch == 1 else lr)
+    x, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0.0, 1.0])
+    with pytest.raises(ValueError, match=r"The schedule returned .* for epoch 1: ") as info:
+        model.fit(x, y, epochs=3, verbose=0, callbacks=[schedule])
+    assert words in str(info.value)
+    assert model.optimizer.learning_rate == 0.1 and model.optimizer.iterations == 1

@@ -75,6 +75,7 @@ VALID = {
     ("Reshape", "target_shape", "[1]"): "a list is a shape too",
     ("MaxPooling2D", "strides", "None"): "strides default to pool_size, as in Keras",
     ("AveragePooling2D", "strides", "None"): "strides default to pool_size, as in Keras",
+    ("EarlyStopping", "baseline", "None"): "no baseline, Keras's default",
 }
 for _name in ("GlorotUniform", "HeNormal", "RandomUniform", "Dropout", "Sequential"):
     VALID[(_name, "seed", "None")] = "no seed: the model's random stream"

@@ -266,3 +266,154 @@ def test_sequential_add_is_linear_in_the_number_of_layers() -> None:
         dense.add(gn.layers.Dense(units))
     assert [w.shape for w in dense.get_weights()] == [(3, 4), (4,), (4, 5), (5,), (5, 2), (2,)]
     assert dense._parameters == [p for layer in dense.layers for p in layer.parameters]
+
+
+# -- finite but absurd hyperparameters (tester's point 2): refused by the constructors, and so by
+# -- the loader, which builds through them --------------------------------------------------
+ABSURD_CASES = {
+    "learning_rate 1e308": (
+        ("compile", "optimizer", "learning_rate"),
+        1e308,
+        r"Expected learning_rate between 1\.18e-38 and 3\.4e\+38 \(an ordinary number in float32, the default dtype\), got 1e\+308",
+    ),
+    "learning_rate 1e-300": (
+        ("compile", "optimizer", "learning_rate"),
+        1e-300,  # 0 in float32: the model would never move
+        r"Expected learning_rate between 1\.18e-38 and 3\.4e\+38",
+    ),
+    "epsilon 0": (
+        ("compile", "optimizer", "epsilon"),
+        0.0,  # divides by zero where a gradient is 0
+        r"Expected epsilon between 1\.18e-38 and 3\.4e\+38 .*, got 0\. Use e\.g\. 1e-7",
+    ),
+    "epsilon 1e-50": (
+        ("compile", "optimizer", "epsilon"),
+        1e-50,
+        r"epsilon between 1\.18e-38 and 3\.4e\+38",
+    ),
+    "amsgrad": (
+        ("compile", "optimizer", "amsgrad"),
+        True,
+        r"Unknown setting 'amsgrad' for the 'adam' optimizer; its settings are: "
+        r"'learning_rate', 'beta_1', 'beta_2', 'epsilon'",
+    ),
+    "l2 1e300": (
+        ("layers", 0, "kernel_regularizer"),
+        {"name": "l2", "l2": 1e300},
+        r"Expected l2 between 0 and 3\.4e\+38 .*, got 1e\+300",
+    ),
+    "l1 unknown key": (
+        ("layers", 0, "kernel_regularizer"),
+        {"name": "l1", "l2": 0.1},
+        r"Unknown setting 'l2' for the 'l1' regularizer; its settings are: 'l1'",
+    ),
+    "negative_slope 1e300": (
+        ("layers", 0, "activation"),
+        {"name": "leaky_relu", "negative_slope": 1e300},  # inf in float32: predictions 0.0
+        r"Expected LeakyReLU's negative_slope between 0 and 3\.4e\+38 .*, got 1e\+300",
+    ),
+    "leaky_relu alpha": (
+        ("layers", 0, "activation"),
+        {"name": "leaky_relu", "alpha": 0.2},
+        r"Unknown setting 'alpha' for the 'leaky_relu' activation; its settings are: "
+        r"'negative_slope'",
+    ),
+    "loss unknown key": (
+        ("compile", "loss", "label_smoothing"),
+        0.1,
+        r"Unknown setting 'label_smoothing' for the 'binary_crossentropy' loss",
+    ),
+    "initializer unknown key": (
+        ("layers", 0, "kernel_initializer", "gain"),
+        2.0,
+        r"Unknown setting 'gain' for the 'glorot_uniform' initializer; its settings are: 'seed'",
+    ),
+    "layer name 100,000 characters": (
+        ("layers", 0, "name"),
+        "d" * 100_000,
+        r"layer 0's name to be 1 to 256 printable characters .* got 100000 characters: "
+        r"'d{40}'\.\.\.",
+    ),
+    "layer name with a newline": (
+        ("layers", 1, "name"),
+        "out\nFAKE LOG LINE",
+        r"layer 1's name to be 1 to 256 printable characters \(no newline",
+    ),
+    "model name 300 characters": (("name",), "m" * 300, r"the model's name to be 1 to 256"),
+    "model name empty": (("name",), "", r"the model's name to be 1 to 256 .* got 0 characters"),
+}
+
+
+@pytest.mark.parametrize(
+    ("keys", "value", "message"), ABSURD_CASES.values(), ids=list(ABSURD_CASES)
+)
+def test_absurd_but_finite_hyperparameters_and_names_are_refused(
+    arrays, tmp_path, keys, value, message
+) -> None:
+    header = header_of(arrays)
+    assert header["dtype"] == "float32"
+    path = forged(tmp_path, arrays, changed(header, keys, value))
+    start = time.perf_counter()
+    with pytest.raises(ModelFileError, match=message) as info:
+        gn.load_model(path)
+    assert time.perf_counter() - start < 1
+    assert "\n" not in str(info.value) and len(str(info.value)) < 600
+    assert "unexpected keyword argument" not in str(info.value)
+
+
+def test_the_same_bounds_hold_at_the_api() -> None:
+    bounds, nonnegative = "between 1.18e-38 and 3.4e+38", "between 0 and 3.4e+38"
+    refusals = {
+        f"learning_rate {bounds} (an ordinary number in float32, the default dtype), got 1e+308. "
+        f"Use e.g. learning_rate=0.01.": lambda: gn.Adam(1e308),
+        f"epsilon {bounds} (an ordinary number in float32, the default dtype), got 0.": lambda: (
+            gn.Adam(epsilon=0)
+        ),
+        f"epsilon {bounds} (an ordinary": lambda: gn.RMSprop(epsilon=1e-50),  # 0 in float32
+        f"l2 {nonnegative} (an ordinary number in float32, the default dtype), got 1e+300": (
+            lambda: gn.regularizers.L2(1e300)
+        ),
+        f"l1 {nonnegative} (an ordinary number in float32, the default dtype), got 1e+39": (
+            lambda: gn.regularizers.L1L2(l1=1e39)
+        ),
+        f"negative_slope {nonnegative} (an ordinary number in float32, the default dtype), got "
+        f"1e+300": lambda: gn.layers.Dense(1, gn.activations.LeakyReLU(1e300)),
+        "Dense's name to be 1 to 256 printable": lambda: gn.layers.Dense(1, name="d" * 100_000),
+        "the model's name to be 1 to 256 printable": lambda: gn.Sequential(name="a\tb"),
+    }
+    for words, make in refusals.items():
+        with pytest.raises(ValueError) as info:
+            make()
+        assert words in str(info.value), str(info.value)
+        assert "Use e.g." in str(info.value) or "such as 'dense_1'" in str(info.value)
+    sgd = gn.SGD(0.1)
+    with pytest.raises(ValueError, match=r"learning_rate between 1\.18e-38 and 3\.4e\+38"):
+        sgd.learning_rate = 1e39  # the setter LearningRateScheduler goes through
+    assert sgd.learning_rate == 0.1
+
+
+def test_hyperparameters_at_the_bounds_are_taken_and_round_trip(tmp_path) -> None:
+    largest, tiny = float(np.finfo(np.float32).max), float(np.finfo(np.float32).tiny)
+    assert gn.activations.LeakyReLU(largest).negative_slope == largest
+    assert gn.regularizers.L1L2(largest, largest).l2 == largest
+    assert gn.SGD(largest).learning_rate == largest  # diverging on purpose stays possible
+    net = gn.Sequential(
+        [
+            gn.Input((2,)),
+            gn.layers.Dense(
+                3,
+                gn.activations.LeakyReLU(1e6),
+                kernel_regularizer=gn.regularizers.L2(1e6),
+                name="n" * 256,
+            ),
+            gn.layers.Dense(1, "sigmoid"),
+        ],
+        seed=0,
+        name="m" * 256,
+    )
+    net.compile(gn.Adam(tiny, epsilon=tiny), "binary_crossentropy")
+    net.fit(X, np.array([0, 1, 1, 0]), epochs=1, verbose=0)
+    net.save(tmp_path / "edge.glassnet")
+    back = gn.load_model(tmp_path / "edge.glassnet")
+    assert back.layers[0].name == "n" * 256 and back.optimizer.epsilon == tiny
+    np.testing.assert_array_equal(back.predict(X), net.predict(X))

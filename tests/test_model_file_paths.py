@@ -170,6 +170,25 @@ def test_save_refuses_other_formats_suffixes_and_names_glassnet(tmp_path, suffix
         model().save(tmp_path / f"m{suffix.upper()}")  # any case, new file or not
 
 
+@pytest.mark.parametrize(
+    ("name", "suggested"),
+    [
+        ("m.keras.", "m.glassnet"),  # Windows drops trailing dots and spaces: m.keras there
+        ("m.keras ", "m.glassnet"),
+        ("m.keras. . ", "m.glassnet"),
+        ("M.Keras", "M.glassnet"),
+        (".keras", "model.glassnet"),  # a bare suffix is Keras's too (it checks endswith)
+        ("x.PT.", "x.glassnet"),
+        ("data.csv ", "data.glassnet"),
+    ],
+)
+def test_save_normalises_a_name_before_the_suffix_check(tmp_path, name, suggested) -> None:
+    with pytest.raises(ModelFileError, match=r"is the suffix of .* Use the \.glassnet suffix") as e:
+        model().save(tmp_path / name)
+    assert repr(str(tmp_path / suggested)) in str(e.value)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_save_refuses_to_destroy_a_file_that_is_not_a_glassnet_file(tmp_path) -> None:
     # cousin of point 9: a Keras file, a data file or a script under any other name
     for name, content in {"model.bin": b"PK\x03\x04 a keras zip", "notes": b"my notes\n"}.items():

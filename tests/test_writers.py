@@ -225,7 +225,7 @@ def test_export_onnx_keeps_a_glassnet_model_and_writes_a_real_onnx_file(tmp_path
     saved = tmp_path / "m.glassnet"
     model().save(saved)
     before = saved.read_bytes()
-    with pytest.raises(OutputFileError, match=r"it is a glassnet model file .* lose the model"):
+    with pytest.raises(OutputFileError, match=r"a name ending in .glassnet is a glassnet model"):
         export_onnx(model(), saved)
     assert saved.read_bytes() == before
     out = export_onnx(model(), tmp_path / "m.onnx")
@@ -422,3 +422,78 @@ def test_train_report_names_a_fifo_where_its_folder_should_be(tmp_path, capsys) 
     assert code == 2 and out == ""
     assert "is a named pipe (FIFO); expected a folder to write into" in err
     assert stat.S_ISFIFO(os.stat(tmp_path / "report").st_mode)
+
+
+# -- a glassnet model is never replaced by another kind of file (tester's point 1) -------------
+NOT_MODELS = [name for name in WRITERS if name != "ModelCheckpoint"]  # that one writes models
+
+
+@pytest.mark.parametrize("writer", NOT_MODELS)
+def test_no_writer_replaces_a_glassnet_model_file_whatever_its_name(tmp_path, writer) -> None:
+    name, write, _in_report = WRITERS[writer]
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / name  # a model under the writer's own name (out.txt, m.onnx, index.html)
+    model().save(tmp_path / "saved.glassnet")
+    os.rename(tmp_path / "saved.glassnet", target)  # model.save refuses .onnx, say: moved there
+    before = snapshot(tmp_path)
+    with pytest.raises(OutputFileError, match=r"it is a glassnet model file .*lose the model"):
+        write(target)
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("name", ["m.glassnet", "M.GLASSNET", "m.glassnet.", "m.glassnet "])
+@pytest.mark.parametrize("saved", [True, False], ids=["model-there", "new-file"])
+@pytest.mark.parametrize("writer", [w for w in NOT_MODELS if not WRITERS[w][2]])
+def test_no_writer_writes_under_a_glassnet_name(tmp_path, writer, saved, name) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / name
+    if saved:
+        model().save(target)
+    before = snapshot(tmp_path)
+    with pytest.raises(ValueError, match=re.escape(repr(str(target)))) as caught:
+        WRITERS[writer][1](target)
+    message = str(caught.value)
+    if writer == "save_figure":  # refused first for its suffix, which names a picture's
+        assert "expected a name ending in .png, .svg, .pdf" in message
+    else:
+        assert "a name ending in .glassnet is a glassnet model file's" in message
+        assert "Choose another name, e.g." in message
+    assert snapshot(tmp_path) == before
+
+
+def test_a_link_to_a_model_is_not_written_through(tmp_path) -> None:
+    saved = tmp_path / "m.glassnet"
+    model().save(saved)
+    link = tmp_path / "page.html"
+    link.symlink_to(saved)
+    before = snapshot(tmp_path)
+    with pytest.raises(OutputFileError, match=r"m\.glassnet'.*glassnet model file"):
+        write_text_atomically(link, "<p>x</p>", "a page", "page.html")
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", ["explain", "predict", "seed"])
+@pytest.mark.parametrize("name", ["m.glassnet", "other.glassnet", "model-as.csv"])
+def test_no_output_flag_replaces_or_mimics_a_model(tmp_path, capsys, command, name) -> None:
+    saved, rows = cli_inputs(tmp_path)  # the model the command reads is tmp_path/m.glassnet
+    folder = tmp_path if name == "m.glassnet" else tmp_path / "out"
+    folder.mkdir(exist_ok=True)
+    target = folder / name
+    if name == "model-as.csv":
+        model().save(tmp_path / "keep.glassnet")
+        os.rename(tmp_path / "keep.glassnet", target)  # a model under a CSV's name
+    before = snapshot(tmp_path)
+    argv = cli_argv(command, saved, rows, target)
+    argv += {"seed": ["--iterations", "1"], "explain": ["--format", "html"]}.get(command, [])
+    code, _out, err = run_cli(argv, capsys)
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"glassnet {command.split('-')[0]}: error: ")
+    assert str(target) in lines[0] and "Choose another" in lines[0]
+    if name == "m.glassnet" and command != "seed":  # read as an input: that check comes first
+        assert "glassnet model file" in lines[0] or "same file as" in lines[0]
+    else:
+        assert "glassnet model file" in lines[0]
+    assert snapshot(tmp_path) == before

@@ -101,16 +101,27 @@ def kind_of(mode: int) -> str | None:
 
 
 # -- saving ------------------------------------------------------------------------------------
+def normal_name(path: str) -> str:
+    """The last part of ``path`` as the file system may read it: trailing dots and spaces
+    stripped (Windows drops them: ``m.keras.`` and ``m.keras `` are ``m.keras`` there) and
+    case-folded (``M.KERAS`` is a Keras file on a case-insensitive disk)."""
+    return os.path.basename(path).rstrip(". ").casefold()
+
+
 def check_suffix(path: str) -> None:
-    """Refuse a name that ends in another tool's suffix (``FOREIGN_SUFFIXES``)."""
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix in FOREIGN_SUFFIXES:
-        stem = os.path.splitext(path)[0]
+    """Refuse a name that ends in another tool's suffix (``FOREIGN_SUFFIXES``), once normalised
+    (``normal_name``): ``m.keras.``, ``m.keras ``, ``M.KERAS`` and a bare ``.keras`` included
+    (Keras itself takes any name ending in ``.keras`` as its own, a bare one too)."""
+    name = normal_name(path)
+    suffix = next((end for end in FOREIGN_SUFFIXES if name.endswith(end)), None)
+    if suffix is not None:
+        base = os.path.basename(path)
+        stem = base.rstrip(". ")[: -len(suffix)] or "model"
         raise ModelFileError(
             f"Refusing to save a glassnet model as {path!r}: {suffix!r} is the suffix of "
             f"{FOREIGN_SUFFIXES[suffix]} files, and glassnet's file is not one (it would replace "
             f"such a file with glassnet's format). Use the .glassnet suffix, e.g. "
-            f"{stem + '.glassnet'!r}."
+            f"{os.path.join(os.path.dirname(path), stem + '.glassnet')!r}."
         )
 
 

@@ -8,9 +8,12 @@ explodes later (a step count of 10**30, Adam's second moment below zero).
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from glassnet._files import ModelFileError
 
@@ -22,6 +25,46 @@ if TYPE_CHECKING:
 MAX_LAYERS = 1000
 MAX_PARAMETERS = 10**9
 MAX_INTEGER_DIGITS = 40  # a header integer has at most 40 digits (PCG64's 128-bit state: 39)
+
+#: hyperparameter bounds, kept by the constructors (so the loader, which builds through them,
+#: keeps them too): every learning rate, epsilon, penalty (l1, l2) and LeakyReLU slope must be
+#: an ordinary number in float32, the default dtype: at most its largest, 3.4e38 (1e300 is inf
+#: there: a slope of 1e300 made a sigmoid predict 0.0 for everything), and a learning rate or
+#: epsilon at least its smallest normal number, 1.2e-38 (Adam's epsilon 0, or 1e-50, which is 0
+#: in float32, divides by zero where a gradient is 0). Keras checks none of these and PyTorch
+#: only their signs (it allows eps=0); a huge learning rate stays allowed, as in both, because
+#: watching training diverge is a lesson (TerminateOnNaN then says so).
+MAX_HYPERPARAMETER = float(np.finfo(np.float32).max)
+MIN_POSITIVE = float(np.finfo(np.float32).tiny)
+#: a layer's or a model's name: at most 256 printable characters (no newline, no control code),
+#: so messages, summaries and file headers that show it stay readable
+MAX_NAME_CHARS = 256
+
+
+def bounded(value: float, name: str, low: float, example: str) -> float:
+    """``value`` (already a finite float) in [``low``, ``MAX_HYPERPARAMETER``], or a
+    ValueError that names the bounds, the value and an example."""
+    if not low <= value <= MAX_HYPERPARAMETER:
+        raise ValueError(
+            f"Expected {name} between {low:.3g} and {MAX_HYPERPARAMETER:.3g} (an ordinary number "
+            f"in float32, the default dtype), got {value:.6g}. Use e.g. {example}."
+        )
+    return value
+
+
+def check_name(name: object, what: str) -> None:
+    """Refuse a name that is not a str of 1 to ``MAX_NAME_CHARS`` printable characters."""
+    if not isinstance(name, str):
+        raise TypeError(
+            f"Expected {what} to be a str such as 'dense_1', got {type(name).__name__}."
+        )
+    if not 0 < len(name) <= MAX_NAME_CHARS or not name.isprintable():
+        shown = repr(name[:40]) + ("..." if len(name) > 40 else "")
+        raise ValueError(
+            f"Expected {what} to be 1 to {MAX_NAME_CHARS} printable characters (no newline or "
+            f"control code), got {len(name)} characters: {shown}. Choose a short name such as "
+            f"'dense_1'."
+        )
 
 
 def check_size(layers: int, parameters: int, where: str, action: str) -> None:
@@ -125,3 +168,22 @@ def check_slots(model: Sequential, compiled: dict[str, Any] | None, path: str) -
 def _short(value: Any, limit: int = 120) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def check_settings(kind: str, config: Any, table: dict[str, Any]) -> None:
+    """Refuse a ``get_config()`` dict (``{"name": ..., setting: value}``) holding a setting its
+    class does not take, naming the setting and the allowed ones (else Python's ``__init__()
+    got an unexpected keyword argument`` would be the message)."""
+    if not isinstance(config, dict) or not isinstance(config.get("name"), str):
+        return  # from_config says what a config must be
+    cls = table.get(config["name"])
+    if cls is None:
+        return  # from_config lists the known names
+    allowed = [p for p in inspect.signature(cls).parameters if p != "self"]
+    unknown = [key for key in config if key != "name" and key not in allowed]
+    if unknown:
+        settings = ", ".join(map(repr, allowed)) or "none"
+        raise ValueError(
+            f"Unknown setting {_short(unknown[0], 40)} for the {config['name']!r} {kind}; its "
+            f"settings are: {settings}."
+        )

@@ -13,8 +13,11 @@ The new content is written to a temporary file beside the target, flushed to dis
 over it (atomic): a crash leaves the old file whole; a replaced file keeps its mode. The target is
 never opened, so a FIFO cannot block the writer; it is looked at again just before the rename.
 Unlike model files, these outputs are not refused for holding someone else's content (a page or a
-CSV is regenerated, and the command line already refuses an output that is one of its inputs);
-``refuse`` lets a writer add such a check (``export_onnx`` will not replace a glassnet model).
+CSV is regenerated, and the command line already refuses an output that is one of its inputs),
+with one exception: a glassnet model file (``model.save``'s, found by its seal) is never replaced,
+and no output is written under a name ending in ``.glassnet`` (any case, trailing dots or spaces
+ignored), so a history, a page or predictions never take a model's place. ``refuse`` lets a
+writer add a check of its own.
 
 A report writes several files into a folder: ``prepare_output_folder`` refuses a folder path that
 is a file, a FIFO or a device, or is not writable, makes a missing one, and each file in it is
@@ -41,7 +44,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from glassnet._files import _EFFECTIVE, kind_of, write_replacing
+from glassnet._files import _EFFECTIVE, is_glassnet_file, kind_of, normal_name, write_replacing
 
 
 class OutputFileError(ValueError):
@@ -64,7 +67,8 @@ def output_path(path: Any, what: str, example: str) -> str:
 
 
 def check_output_kind(path: str, info: os.stat_result, what: str, example: str) -> None:
-    """Refuse an existing ``path`` (``info`` its stat) that is not a writable regular file."""
+    """Refuse an existing ``path`` (``info`` its stat) that is not a writable regular file, or
+    that is a glassnet model file."""
     kind = kind_of(info.st_mode)
     if kind == "a directory":
         raise OutputFileError(
@@ -82,6 +86,23 @@ def check_output_kind(path: str, info: os.stat_result, what: str, example: str) 
             f"{stat.S_IMODE(info.st_mode):#o}), and glassnet does not replace a file you could "
             f"not write. Make it writable (chmod u+w) or remove it first, or choose another name."
         )
+    if is_glassnet_file(path):
+        raise OutputFileError(
+            f"Cannot write {what} to {path!r}: it is a glassnet model file (model.save's), and "
+            f"writing over it would lose the model. Choose another name, e.g. {example!r}, or "
+            f"remove the model file first if you mean to replace it."
+        )
+
+
+def check_model_name(path: str, what: str, example: str) -> None:
+    """Refuse a name ending in ``.glassnet`` (any case, trailing dots and spaces ignored): it is
+    the name of a model file, and an output written there would pass for one."""
+    if normal_name(path).endswith(".glassnet"):
+        raise OutputFileError(
+            f"Cannot write {what} to {path!r}: a name ending in .glassnet is a glassnet model "
+            f"file's, and glassnet does not put another kind of file there (it could replace a "
+            f"model, or pass for one). Choose another name, e.g. {example!r}."
+        )
 
 
 def check_output_target(
@@ -95,7 +116,9 @@ def check_output_target(
             f"Cannot write {what} to {path!r}: it names a folder. Give a file name, e.g. "
             f"{os.path.join(path, example)!r}."
         )
+    check_model_name(path, what, example)
     target = os.path.realpath(path)  # through symbolic links: the file they point to
+    check_model_name(target, what, example)
     try:
         info: os.stat_result | None = os.stat(target)
     except FileNotFoundError:

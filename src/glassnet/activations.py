@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet._header_bounds import bounded, check_settings
 from glassnet._names import from_config as from_config_of
 from glassnet._names import lookup
 from glassnet._validation import finite_float
@@ -130,6 +131,8 @@ class LeakyReLU(Activation):
 
     ``negative_slope`` defaults to 0.01, PyTorch's ``nn.LeakyReLU`` default (Keras 3 uses 0.2;
     pass ``LeakyReLU(0.2)`` for that). At the kink z = 0 the derivative is ``negative_slope``.
+    It must lie in [0, 3.4e38], an ordinary float32 number (Keras refuses a negative one too;
+    1e300 would be inf in float32 and turn every negative input into -inf).
     """
 
     name = "leaky_relu"
@@ -138,7 +141,7 @@ class LeakyReLU(Activation):
         slope = finite_float(negative_slope, "LeakyReLU's negative_slope")
         if slope < 0:
             raise ValueError(f"LeakyReLU expects a finite negative_slope >= 0, got {slope!r}.")
-        self.negative_slope = slope
+        self.negative_slope = bounded(slope, "LeakyReLU's negative_slope", 0.0, "0.01")
 
     def __call__(self, z: Array) -> Array:
         return np.where(z > 0, z, z * self.negative_slope)
@@ -192,4 +195,5 @@ def get(identifier: str | Activation | None) -> Activation:
 
 def from_config(config: dict[str, Any]) -> Activation:
     """Rebuild an activation from ``get_config()``."""
+    check_settings("activation", config, ACTIVATIONS)
     return from_config_of("activation", config, ACTIVATIONS)

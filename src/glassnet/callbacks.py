@@ -274,12 +274,18 @@ class _Monitor(Callback):
 class EarlyStopping(_Monitor):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
-    ``mode`` "auto" minimises losses and errors and maximises accuracies (see ``_mode`` for
-    the whole rule); a ``monitor`` missing from the logs is warned about once and skipped, so
-    training goes on, as in Keras. With ``restore_best_weights=True``
-    the weights of the best epoch are put back when training ends (whether or not it stopped
-    early). ``stopped_epoch`` is the epoch it stopped at (0 if it never did); ``best`` the best
-    value seen.
+    An epoch improves when ``value < best - min_delta`` (mode "min") or ``value > best +
+    min_delta`` (mode "max"); the first epoch watched always does. ``mode`` "auto" minimises
+    losses and errors and maximises accuracies (see ``_mode`` for the whole rule); a ``monitor``
+    missing from the logs is warned about once and skipped, so training goes on, as in Keras.
+
+    As in Keras 3: ``min_delta`` counts by its size (a negative one is taken as ``abs``; NaN and
+    infinity are refused); with a ``baseline``, an epoch resets the patience count only when it
+    also beats the baseline, so training stops after ``patience`` epochs unless the model gets
+    past it; epochs before ``start_from_epoch`` (counted from 0) are not watched at all (a
+    warm-up). With ``restore_best_weights=True`` the weights of the best epoch watched are put
+    back when training ends (whether or not it stopped early, baseline or not).
+    ``stopped_epoch`` is the epoch it stopped at (0 if it never did); ``best`` the best value.
     """
 
     def __init__(
@@ -290,6 +296,8 @@ class EarlyStopping(_Monitor):
         mode: str = "auto",
         restore_best_weights: bool = False,
         verbose: int = 0,
+        baseline: float | None = None,
+        start_from_epoch: int = 0,
     ) -> None:
         super().__init__(monitor, mode)
         patience = whole_number(patience, "EarlyStopping's patience (epochs)", 0, sys.maxsize)
@@ -297,6 +305,12 @@ class EarlyStopping(_Monitor):
         self.patience = patience
         self.restore_best_weights = restore_best_weights
         self.verbose = verbose
+        self.baseline = (
+            None if baseline is None else finite_float(baseline, "EarlyStopping's baseline")
+        )
+        self.start_from_epoch = whole_number(
+            start_from_epoch, "EarlyStopping's start_from_epoch", 0, sys.maxsize
+        )
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         super().on_train_begin(logs)
@@ -305,18 +319,24 @@ class EarlyStopping(_Monitor):
         self.best = _worst(self.mode)
         self.best_epoch = 0
         self.best_weights: list[Any] | None = None
+        self._watched = False  # no epoch watched yet: the first one is the best so far
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         value = self._monitored(logs)
-        if value is None:
+        if value is None or epoch < self.start_from_epoch:  # absent, or still warming up
             return
-        if _better(self.mode, value, self.best, self.min_delta):
-            self.best, self.best_epoch, self.wait = value, epoch, 0
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights, self.best_epoch = self.model.get_weights(), epoch
+        self.wait += 1
+        if not self._watched or _better(self.mode, value, self.best, self.min_delta):
+            self._watched = True
+            self.best, self.best_epoch = value, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
+            if self.baseline is None or _better(self.mode, value, self.baseline, self.min_delta):
+                self.wait = 0  # beat both the best so far and the baseline
             return
-        self.wait += 1
-        if self.wait >= max(self.patience, 1):  # Keras: stop after `patience` epochs without gain
+        if self.wait >= self.patience and epoch > 0:  # Keras: `patience` epochs without gain
             self.stopped_epoch = epoch
             self.model.stop_training = True
 

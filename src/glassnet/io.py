@@ -78,6 +78,7 @@ from glassnet._header_bounds import (
     MAX_INTEGER_DIGITS,
     MAX_LAYERS,
     MAX_PARAMETERS,
+    check_name,
     check_rng_state,
     check_size,
     check_slots,
@@ -117,6 +118,7 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
     model._ensure_built()
     check_size(len(model.layers), model.count_params(), repr(os.fsdecode(path)), "save")
     header, arrays = _serialise(model)
+    _check_names(header, f"Cannot save the model to {os.fsdecode(path)!r}")  # load would refuse
     header["checksum"] = _checksum(header, arrays)
     text = json.dumps(header).encode("utf-8")
     if len(text) > MAX_HEADER_BYTES:  # load_model would refuse it: say so now, before writing
@@ -410,6 +412,22 @@ def _read_member(
     return np.frombuffer(data, dtype=dtype).reshape(declared).copy()
 
 
+def _check_names(header: dict[str, Any], where: str) -> None:
+    """The model's and each layer's name: 1 to MAX_NAME_CHARS printable characters (a
+    100,000-character or multi-line name would flood every message and summary)."""
+    names = [("the model's name", header["name"])]
+    names += [
+        (f"layer {index}'s name", config["name"])
+        for index, config in enumerate(header["layers"])
+        if isinstance(config, dict) and config.get("name") is not None
+    ]
+    for what, name in names:
+        try:
+            check_name(name, what)
+        except (TypeError, ValueError) as error:
+            raise ModelFileError(f"{where}: {error}") from None
+
+
 def _check_header(header: Any, path: str) -> None:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelFileError(f"{path!r} is not a glassnet model file (its header has no format).")
@@ -443,6 +461,7 @@ def _check_header(header: Any, path: str) -> None:
             f"{path!r}: the header declares {len(header['layers'])} layers; glassnet loads at "
             f"most {MAX_LAYERS} (glassnet.io.MAX_LAYERS)."
         )
+    _check_names(header, f"{path!r}")
     compiled = header.get("compile")
     if compiled is not None and not (
         isinstance(compiled, dict)

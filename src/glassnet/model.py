@@ -31,6 +31,7 @@ from glassnet import losses as losses_module
 from glassnet import metrics as metrics_module
 from glassnet import optimizers as optimizers_module
 from glassnet import training
+from glassnet._header_bounds import check_name
 from glassnet._validation import (
     all_finite,
     as_features,
@@ -76,6 +77,7 @@ class Sequential:
         name: str = "sequential",
     ) -> None:
         self.dtype = float_dtype(dtype)
+        check_name(name, "the model's name")  # at most 256 printable characters, as load_model
         self.name = name
         self.seed = seed
         self.rng = np.random.default_rng(seed_value(seed))

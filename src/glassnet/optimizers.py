@@ -7,6 +7,13 @@ comparing with it (its ``eps`` is 1e-8 and its RMSprop ``alpha`` is 0.99).
 
 Parameters are updated **in place**, so every reference to a weight array stays valid.
 
+Bounds (``glassnet._header_bounds``, kept here and so by ``load_model`` too): ``learning_rate``
+and ``epsilon`` in [1.2e-38, 3.4e38], ordinary nonzero float32 numbers (Adam's ``epsilon=0`` or
+``1e-50``, which is 0 in float32, would divide by zero where a gradient is 0; PyTorch allows
+``eps=0``, Keras checks nothing; a huge learning rate stays allowed, to watch training diverge);
+``momentum``, ``rho``, ``beta_1``, ``beta_2`` in [0, 1). A config with a setting the optimizer
+does not have is refused by name.
+
 >>> import numpy as np
 >>> w, g = np.array([1.0, 2.0]), np.array([0.5, -1.0])
 >>> sgd = SGD(learning_rate=0.1)
@@ -25,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet._header_bounds import MIN_POSITIVE, bounded, check_settings
 from glassnet._names import config_repr, lookup
 from glassnet._names import from_config as from_config_of
 from glassnet._validation import finite_float, shown
@@ -79,7 +87,7 @@ class Optimizer:
             raise ValueError(
                 f"Expected learning_rate > 0 (a finite number, e.g. 0.01), got {rate!r}."
             )
-        self._learning_rate = rate
+        self._learning_rate = bounded(rate, "learning_rate", MIN_POSITIVE, "learning_rate=0.01")
 
     #: names of the per-parameter state lists (saved with the model so training resumes exactly)
     state_slots: tuple[str, ...] = ()
@@ -240,7 +248,7 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate)
         self.rho = _check_rate("rho", rho, 0.0, 1.0)
         self.momentum = _check_rate("momentum", momentum, 0.0, 1.0)
-        self.epsilon = _check_rate("epsilon", epsilon)
+        self.epsilon = bounded(_check_rate("epsilon", epsilon), "epsilon", MIN_POSITIVE, "1e-7")
         self.centered = bool(centered)
 
     def build(self, parameters: list[Array]) -> None:
@@ -299,7 +307,7 @@ class Adam(Optimizer):
         super().__init__(learning_rate)
         self.beta_1 = _check_rate("beta_1", beta_1, 0.0, 1.0)
         self.beta_2 = _check_rate("beta_2", beta_2, 0.0, 1.0)
-        self.epsilon = _check_rate("epsilon", epsilon)
+        self.epsilon = bounded(_check_rate("epsilon", epsilon), "epsilon", MIN_POSITIVE, "1e-7")
 
     def build(self, parameters: list[Array]) -> None:
         super().build(parameters)
@@ -337,4 +345,5 @@ def get(identifier: str | Optimizer) -> Optimizer:
 
 def from_config(config: dict[str, Any]) -> Optimizer:
     """Rebuild an optimizer from ``get_config()``."""
+    check_settings("optimizer", config, OPTIMIZERS)  # 'amsgrad': named, with the allowed ones
     return from_config_of("optimizer", config, OPTIMIZERS)

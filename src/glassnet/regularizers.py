@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet._header_bounds import bounded, check_settings
 from glassnet._names import config_repr, lookup
 from glassnet._names import from_config as from_config_of
 from glassnet._validation import finite_float, shown
@@ -36,8 +37,9 @@ Array = NDArray[np.floating[Any]]
 
 
 def _strength(name: str, value: Any) -> float:
-    """A penalty's strength as a finite float >= 0; 10**400 is refused (float64 cannot hold
-    it), and a message shows at most about 20 characters of the value."""
+    """A penalty's strength as a finite float in [0, 3.4e38] (``MAX_HYPERPARAMETER``: 1e300 would
+    make every penalty and gradient inf in float32; Keras checks nothing, PyTorch's weight_decay
+    only its sign); a message shows at most about 20 characters of the value."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"Expected {name} to be a number >= 0, got {type(value).__name__} {shown(value, 20)}."
@@ -48,7 +50,7 @@ def _strength(name: str, value: Any) -> float:
         strength = math.nan
     if not strength >= 0:
         raise ValueError(f"Expected {name} to be a finite number >= 0, got {shown(value, 20)}.")
-    return strength
+    return bounded(strength, name, 0.0, f"{name}=0.01")
 
 
 class Regularizer:
@@ -139,4 +141,5 @@ def from_config(config: dict[str, Any] | None) -> Regularizer | None:
     """Rebuild a regularizer from ``get_config()`` (None for no regularizer)."""
     if config is None:
         return None
+    check_settings("regularizer", config, REGULARIZERS)
     return from_config_of("regularizer", config, REGULARIZERS)

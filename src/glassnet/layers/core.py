@@ -23,6 +23,7 @@ from numpy.typing import DTypeLike, NDArray
 from glassnet import activations as activations_module
 from glassnet import initializers as initializers_module
 from glassnet import regularizers as regularizers_module
+from glassnet._header_bounds import check_name
 from glassnet._names import lookup
 from glassnet._validation import shown
 from glassnet.activations import Activation as ActivationFunction
@@ -96,6 +97,8 @@ class Layer:
     kind = "Layer"
 
     def __init__(self, name: str | None = None) -> None:
+        if name is not None:  # at most 256 printable characters, as load_model checks
+            check_name(name, f"{type(self).__name__}'s name")
         self.name = name
         self.built = False
         self.input_features: int | None = None
