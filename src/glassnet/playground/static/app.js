@@ -201,6 +201,8 @@ function show(state) {
   $("test-acc").textContent = m.test_accuracy == null ? "–" : pct(m.test_accuracy);
   const sizes = [state.features.length, ...state.layers.map((l) => l.units)];
   $("shape").textContent = sizes.join("-") + (state.imported ? " (imported weights)" : "");
+  $("preprocessing-note").textContent = state.preprocessing || "";  // a Normalization first
+  $("preprocessing-note").hidden = !state.preprocessing;
   const out = state.layers[state.layers.length - 1];
   $("output-note").textContent = `Output: Dense(${out.units}, ${out.activation}), from the loss and the ${state.classes} classes.`;
   $("class-legend").replaceChildren(...state.class_names.map((name, k) => {

@@ -106,6 +106,7 @@ const Checks = (() => {
     }
     if (!isObj(s.metrics) || !Array.isArray(s.history)) fail("metrics", s.metrics);
     if (s.stopped !== undefined && typeof s.stopped !== "string") fail("note", s.stopped);
+    if (s.preprocessing != null && typeof s.preprocessing !== "string") fail("note", s.preprocessing);
     return s;
   }
 
