@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 import glassnet as gn
 from glassnet import datasets
+from glassnet._validation import shown
 from glassnet.playground.config import LIMITS, Config
 from glassnet.playground.data import make_data
 from glassnet.plots.figures import decision_grid
@@ -349,7 +350,7 @@ class SessionStore:
         self._expire()
         if session_id not in self._sessions:
             raise KeyError(
-                f"No session {session_id!r}: it has ended (the playground keeps the "
+                f"No session {shown(session_id, 80)}: it has ended (the playground keeps the "
                 f"{self.capacity} most recently used, each until it is "
                 f"{self.idle_seconds / 60:g} minutes idle) or never existed. Press Build to "
                 f"start a new one."
