@@ -52,7 +52,7 @@ async function api(method, path, body, raw) {
 }
 
 function showError(error) {
-  $("error-text").textContent = (error && error.message) || String(error);
+  $("error-text").textContent = Fmt.plain((error && error.message) || String(error));
   $("error").hidden = false;
   stop();
 }
@@ -61,12 +61,13 @@ function hideError() { $("error").hidden = true; }
 // -- the setup: controls <-> config <-> URL -----------------------------------------------
 function readConfig() {
   const name = $("dataset").value;
+  const read = (id, where, lo, hi, whole) => Checks.input($(id), where, lo, hi, whole);
   const dataset = {
     name,
-    n_samples: Number($("n-samples").value),
-    noise: Number($("noise").value),
-    classes: Number($("classes").value),
-    test_fraction: Number($("test-fraction").value),
+    n_samples: read("n-samples", "examples", limits.min_samples, limits.max_samples, true),
+    noise: read("noise", $("noise-name").textContent, 0, 1),
+    classes: read("classes", "classes", 2, 5, true),
+    test_fraction: read("test-fraction", "test share", 0, 0.5),
   };
   if (name === "csv") {
     dataset.csv = csv.text || "";
@@ -77,10 +78,10 @@ function readConfig() {
     layers: layers.map((l) => ({ ...l })),
     loss: $("loss").value,
     optimizer: $("optimizer").value,
-    learning_rate: Number($("learning-rate").value),
-    batch_size: Number($("batch-size").value),
-    l2: Number($("l2").value),
-    seed: Number($("seed").value),
+    learning_rate: read("learning-rate", "learning rate", 0.000001, 10),
+    batch_size: read("batch-size", "batch size", 1, limits.max_samples, true),
+    l2: read("l2", "L2", 0, 1),
+    seed: read("seed", "seed", 0, 2147483647, true),
   };
 }
 
@@ -161,7 +162,8 @@ function changed() {
 async function build() {
   clearTimeout(changeTimer);
   stop();
-  const config = readConfig();
+  let config;
+  try { config = readConfig(); } catch (error) { showError(error); return; }
   if (config.dataset.name === "csv" && !csv.text) {
     showError(new Error("Choose a CSV file first (a header row, numeric features, a class column)."));
     return;
@@ -210,6 +212,9 @@ function show(state) {
     dot.style.color = Draw.classColour(k);
     return Fmt.el("span", { className: "class-name" }, dot, ` ${name}`);
   }));
+  if (state.config.dataset.name === "csv" && data) {  // the rows read, not the header
+    $("csv-name").textContent = `${Fmt.visible(csv.name)}: ${data.x_train.length + data.x_test.length} rows`;
+  }
   $("export-py").href = `/api/sessions/${state.id}/export.py`;
   $("export-model").href = `/api/sessions/${state.id}/export.glassnet`;
   Draw.network($("diagram"), state, hover);
@@ -334,7 +339,7 @@ function wire() {
     e.target.value = "";  // the same file can be chosen again
     if (!file || tooLarge(file, limits.max_csv_bytes, "a CSV file")) return;
     csv = { text: await file.text(), name: file.name };
-    $("csv-name").textContent = `${file.name}: ${csv.text.split("\n").filter((r) => r.trim()).length} rows`;
+    $("csv-name").textContent = Fmt.visible(file.name);  // its rows are counted once it is read
     $("dataset").value = "csv";
     datasetChanged();
   });
