@@ -250,6 +250,8 @@ function hover(event, kind, l, i, j) {
   if (!event) { tip.hidden = true; return; }
   const lines = [];
   const trace = Stepper.current();
+  // the trace numbers a leading Rescaling/Normalization as layer 1: its Dense layers come after
+  const t = (n) => n + (session.preprocessing ? 1 : 0);
   const pick = (symbol, r, c) => {
     if (!trace) return null;
     for (const s of trace.stages) for (const e of s.entries) {
@@ -261,7 +263,7 @@ function hover(event, kind, l, i, j) {
     const layer = session.layers[l - 1];
     lines.push(`W${l}[${i},${j}] = ${num(layer.kernel[i][j])}`);
     lines.push(`dC/dW${l}[${i},${j}] = ${num(layer.kernel_gradient[i][j])}  (last batch)`);
-    const a = pick(`a${l - 1}`, 0, i), d = pick(`delta${l}`, 0, j), g = pick(`dC/dW${l}`, i, j);
+    const a = pick(`a${t(l - 1)}`, 0, i), d = pick(`delta${t(l)}`, 0, j), g = pick(`dC/dW${t(l)}`, i, j);
     if (a != null) {  // the formulas with this example's numbers plugged in
       const w = layer.kernel[i][j];
       lines.push(`forward:  a${l - 1}[${i}] * W${l}[${i},${j}] = ${Fmt.short(a)} * ${Fmt.short(w)} = ${Fmt.short(a * w)}`);
@@ -271,6 +273,8 @@ function hover(event, kind, l, i, j) {
     lines.push(`input ${session.features[i]}`);
     const x = pick("a0", 0, i);
     if (x != null) lines.push(`a0 = x = ${num(x)}`);
+    const scaled = session.preprocessing ? pick("a1", 0, i) : null;
+    if (scaled != null) lines.push(`a1 = ${num(scaled)}  (scaled inside the model)`);
   } else {
     const layer = session.layers[l - 1];
     lines.push(`layer ${l}, unit ${i} (${layer.activation})`);
@@ -280,12 +284,12 @@ function hover(event, kind, l, i, j) {
       const values = session.grids.units[l - 1][i];
       lines.push(`a${l}[${i}] over the plane: ${Fmt.short(Math.min(...values))} to ${Fmt.short(Math.max(...values))}`);
     }
-    const z = pick(`z${l}`, 0, i);
+    const z = pick(`z${t(l)}`, 0, i);
     if (z != null) {  // the formulas with this example's numbers plugged in
-      const terms = layer.kernel.map((row, k) => `${Fmt.short(pick(`a${l - 1}`, 0, k))}·${Fmt.short(row[i])}`);
+      const terms = layer.kernel.map((row, k) => `${Fmt.short(pick(`a${t(l - 1)}`, 0, k))}·${Fmt.short(row[i])}`);
       lines.push(`z${l}[${i}] = ${terms.join(" + ")} + ${Fmt.short(layer.bias[i])} = ${num(z)}`);
-      lines.push(`a${l}[${i}] = ${layer.activation}(${Fmt.short(z)}) = ${num(pick(`a${l}`, 0, i))}`);
-      lines.push(`delta${l}[${i}] = dC/dz${l}[${i}] = ${num(pick(`delta${l}`, 0, i))}`);
+      lines.push(`a${l}[${i}] = ${layer.activation}(${Fmt.short(z)}) = ${num(pick(`a${t(l)}`, 0, i))}`);
+      lines.push(`delta${l}[${i}] = dC/dz${l}[${i}] = ${num(pick(`delta${t(l)}`, 0, i))}`);
     }
   }
   tip.textContent = lines.join("\n");
