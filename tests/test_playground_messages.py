@@ -112,3 +112,29 @@ def test_bidi_controls_in_echoed_values_are_escaped(client):
     assert message.endswith("got '\\u202eevil'.")
     message = error_of(client.get("/api/\u202enowhere"), 404)
     assert "\u202e" not in message and "/api/\\u202enowhere" in message
+
+
+def test_a_model_files_layer_name_is_cut_and_escaped_in_the_import_message(client, tmp_path):
+    import glassnet as gn
+
+    name = "\u202e" + "x" * 3000
+    model = gn.Sequential(
+        [
+            gn.Input(shape=(2,)),
+            gn.layers.Dense(3, activation="tanh", use_bias=False, name=name),
+            gn.layers.Dense(1, activation="sigmoid"),
+        ],
+        dtype="float64",
+    )
+    path = tmp_path / "named.glassnet"
+    model.save(path)
+    sid = client.post("/api/sessions", json=XOR).json()["id"]
+    response = client.post(
+        f"/api/sessions/{sid}/import",
+        content=path.read_bytes(),
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    message = error_of(response)
+    assert message.startswith("The file's layer '\\u202exxx")
+    assert message.endswith("... has no bias; the playground's do.")
+    assert len(message) < 200

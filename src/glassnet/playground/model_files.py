@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import shown
 from glassnet.playground.config import ACTIVATIONS, LIMITS, LayerConfig
 from glassnet.playground.sessions import build_model, output_layer, preprocessing_layer
 
@@ -133,7 +134,8 @@ def _config_for(session: Any, model: Any) -> Any:
         layers = layers[1:]  # checked by _preprocessing_of
     dense = [layer for layer in layers if layer.kind == "Dense"]
     if len(dense) != len(layers) or not dense:
-        kinds = ", ".join(layer.kind for layer in model.layers)
+        kinds = ", ".join(layer.kind for layer in model.layers[:8])
+        kinds += f" ... ({len(model.layers)} layers)" if len(model.layers) > 8 else ""
         raise ValueError(
             f"The playground draws networks of Dense layers only, after at most one leading "
             f"Rescaling or Normalization; this file has: {kinds}."
@@ -161,13 +163,15 @@ def _config_for(session: Any, model: Any) -> Any:
     for layer in hidden:
         if layer.units > LIMITS["max_units"] or layer.activation.name not in ACTIVATIONS:
             raise ValueError(
-                f"The file's layer {layer.name!r} is Dense({layer.units}, "
+                f"The file's layer {shown(layer.name, 80)} is Dense({layer.units}, "
                 f"{layer.activation.name!r}); the playground takes at most {LIMITS['max_units']} "
                 f"units and the activations {', '.join(ACTIVATIONS)}."
             )
     for layer in dense:
         if not layer.use_bias:
-            raise ValueError(f"The file's layer {layer.name!r} has no bias; the playground's do.")
+            raise ValueError(
+                f"The file's layer {shown(layer.name, 80)} has no bias; the playground's do."
+            )
         _check_activation(layer)
     layers = tuple(LayerConfig(layer.units, layer.activation.name) for layer in hidden)
     return dataclasses.replace(session.config, layers=layers, l2=_shared_l2(dense))
@@ -183,9 +187,10 @@ def _check_activation(layer: Any) -> None:
         settings = ", ".join(f"{k}={v!r}" for k, v in theirs.items() if k != "name")
         page = ", ".join(f"{k}={v!r}" for k, v in own.items() if k != "name")
         raise ValueError(
-            f"The file's layer {layer.name!r} uses {layer.activation.name} with {settings}; the "
-            f"playground's {layer.activation.name} has {page} and cannot show another, so the "
-            f"file is refused rather than changed. Load it in Python with glassnet.load_model."
+            f"The file's layer {shown(layer.name, 80)} uses {layer.activation.name} with "
+            f"{settings}; the playground's {layer.activation.name} has {page} and cannot show "
+            f"another, so the file is refused rather than changed. Load it in Python with "
+            f"glassnet.load_model."
         )
 
 
@@ -201,8 +206,9 @@ def _shared_l2(dense: list[Any]) -> float:
             strengths.add(float(config["l2"]))
         else:
             raise ValueError(
-                f"The file's layer {layer.name!r} has the regularizer {config}; the playground "
-                f"sets one L2 strength for every layer and nothing else."
+                f"The file's layer {shown(layer.name, 80)} has the regularizer "
+                f"{shown(config, 80)}; the playground sets one L2 strength for every layer and "
+                f"nothing else."
             )
     if len(strengths) != 1 or not 0.0 <= next(iter(strengths)) <= 1.0:
         raise ValueError(
