@@ -195,3 +195,20 @@ def test_preprocessing_the_page_cannot_take_is_refused_and_nothing_changes(
     assert message in response.json()["error"]
     after = client.get(f"/api/sessions/{sid}").json()
     assert after["layers"] == before["layers"] and after["preprocessing"] == before["preprocessing"]
+
+
+def test_values_too_large_to_standardize_are_refused_in_the_playgrounds_words(client):
+    # before: "adapt() received values so large ...", naming a call the user never made
+    csv = "a,b,k\n" + "".join(f"{i}e200,{i % 3},{i % 2}\n" for i in range(1, 21))
+    response = client.post("/api/sessions", json={"dataset": {"name": "csv", "csv": csv}})
+    assert response.status_code == 400
+    assert response.json()[
+        "error"
+    ].startswith(
+        "the uploaded CSV holds values up to 1.9e+201, too large to standardize"  # the 15 training rows
+    )
+
+
+def test_the_wide_rule_is_quiet_on_values_whose_spread_overflows():
+    with np.errstate(all="raise"):
+        assert gn.datasets.wide_ranges(np.array([[1e300, 0.0], [-1e300, 1.0]]))

@@ -328,9 +328,10 @@ def wide_ranges(x: ArrayLike) -> bool:
     x = np.asarray(x, dtype=np.float64)
     if x.size == 0:
         return False
-    spreads = x.std(axis=0)
-    spreads = spreads[spreads > 0]
-    unequal = spreads.size > 0 and spreads.max() > WIDE_SPREAD_RATIO * spreads.min()
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e200: a spread of inf
+        spreads = x.std(axis=0)
+        spreads = spreads[spreads > 0]
+        unequal = spreads.size > 0 and spreads.max() > WIDE_SPREAD_RATIO * spreads.min()
     return bool(np.abs(x).max() > WIDE_VALUE or unequal)
 
 

@@ -86,7 +86,14 @@ def preprocessing_layer(spec: dict[str, Any] | None, x_train: Array) -> Any:
         return gn.layers.Rescaling(spec["scale"], offset=spec["offset"])
     if spec.get("adapt"):
         layer = gn.layers.Normalization()  # (x - mean) / sqrt(variance), per feature
-        layer.adapt(x_train)
+        try:
+            layer.adapt(x_train)
+        except ValueError:  # a variance beyond float64
+            raise ValueError(
+                f"the uploaded CSV holds values up to {np.abs(x_train).max():.3g}, too large to "
+                f"standardize (their variance overflows float64 above about 1e154). Divide those "
+                f"columns by a large constant first."
+            ) from None
         return layer
     return gn.layers.Normalization(mean=spec["mean"], variance=spec["variance"])
 
