@@ -186,3 +186,15 @@ def test_a_wide_csv_says_it_is_standardized_and_steps_through(browser, server, t
     assert all(text.startswith("a=") for text in labels[2][2:6])  # the 4 hidden units
     assert labels[3][6].startswith("a=")  # the output unit
     assert problems == []
+
+
+def test_a_links_number_beyond_float64_is_named_too_large_not_null(browser, server):  # noqa: F811
+    # before: JSON.parse reads 1e999 as Infinity, which the message showed as "null"
+    page, problems = open_page(browser, server)
+    link = quote('{"seed": 1e999}')
+    page.goto(f"{server}?big=1#{link}")
+    page.wait_for_selector("#error:not([hidden])")
+    settle(page)
+    message = page.text_content("#error-text")
+    assert "seed: expected an integer from 0 to 2147483647, got Infinity (too large)" in message
+    assert problems == []

@@ -32,6 +32,8 @@ const Fmt = (() => {
 
   // a value as it is shown in a message: JSON, cut short, bidi controls escaped
   function quote(value) {
+    // JSON.stringify(Infinity) is "null": a link's 1e999 reads as Infinity, and is named so
+    if (typeof value === "number" && !Number.isFinite(value)) return `${value} (too large)`;
     let text;
     try { text = JSON.stringify(value); } catch { text = String(value); }
     if (text === undefined) text = String(value);
