@@ -254,7 +254,7 @@ BAD_CONFIGS = [
     ),
     (
         {"dataset": {"name": "csv", "csv": "a,b,c\n1,2,0.5\n" * 1 + "3,4,0.25\n" * 10}},
-        "fractional numbers",
+        "fractional numbers (such as 0.5), which are not class labels",
     ),
     (
         {"dataset": {"name": "csv", "csv": "a,b\n1,0\n2,1\n"}},
@@ -307,7 +307,10 @@ BAD_CONFIGS = [
     ({"batch_size": 2.5}, "batch_size: expected an integer from 1 to 1000, got 2.5."),
     ({"batch_size": 5}, "batch_size: expected at most the 4 training examples, got 5."),
     ({"l2": -0.1}, "l2: expected a number from 0 to 1, got -0.1."),
-    ({"seed": True}, "seed: expected an integer from 0 to 2147483647, got True."),
+    (
+        {"seed": True},
+        "seed: expected an integer from 0 to 2147483647, got true (a boolean is not a seed).",
+    ),
 ]
 
 
@@ -381,7 +384,8 @@ def test_bad_requests_answer_json_errors(client):
         (
             client.post(f"/api/sessions/{sid}/trace", json={"split": "test"}),
             400,
-            "expected an index from 0 to -1 of the test set",
+            "split: this session has no test set (its test share is 0). Step through a "
+            "training example, or set a test share above 0 and build again.",
         ),
         (
             client.post(f"/api/sessions/{sid}/trace", json={"level": "phd"}),
@@ -481,7 +485,10 @@ def test_command_refuses_a_remote_host_unless_allowed(monkeypatch, capsys):
     fake = FakeServer()
     monkeypatch.setattr(command, "load_server", lambda: (fake, create_app))
     assert main(["playground", "--host", "0.0.0.0"]) == 2
-    assert "--host 0.0.0.0 is not a loopback address" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "glassnet playground: error: --host 0.0.0.0 is not a loopback address. The playground "
+        "has no passwords; to serve it to other machines anyway, add --allow-remote.\n"
+    )
     assert fake.calls == []
     assert main(["playground", "--host", "10.1.2.3", "--allow-remote"]) == 0
     assert "WARNING: serving on 10.1.2.3" in capsys.readouterr().err
@@ -509,9 +516,43 @@ def test_command_on_a_busy_port_says_so_in_one_line_and_exits_2():
     assert out.returncode == 2, out
     assert out.stdout == ""
     assert out.stderr == (
-        f"glassnet playground: port {port} on 127.0.0.1 is already in use. Stop what holds it, "
-        f"or choose another port, e.g. --port {port + 1}.\n"
+        f"glassnet playground: error: port {port} on 127.0.0.1 is already in use. Stop what "
+        f"holds it, or choose another port, e.g. --port {port + 1}.\n"
     )
+
+
+ADVICE = (
+    "Give an address to listen on, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every "
+    "interface, with --allow-remote).\n"
+)
+
+
+def test_command_refuses_a_bad_host_name_before_the_warning(monkeypatch, capsys):
+    # before: the WARNING, then "port N on <b>x cannot be used (Name or service not known).
+    # Stop what holds it, or choose another port"
+    from glassnet.cli import main
+    from glassnet.cli import playground as command
+
+    fake = FakeServer()
+    monkeypatch.setattr(command, "load_server", lambda: (fake, create_app))
+    assert main(["playground", "--host", "<b>x", "--allow-remote", "--port", "8123"]) == 2
+    assert capsys.readouterr().err == (
+        "glassnet playground: error: --host '<b>x' is not an IP address or a host name "
+        "(letters, digits, hyphens and dots). " + ADVICE
+    )
+
+    def unknown(host, port):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(command.socket, "getaddrinfo", unknown)
+    assert main(["playground", "--host", "nowhere.example", "--allow-remote"]) == 2
+    assert capsys.readouterr().err == (
+        "glassnet playground: error: --host nowhere.example: no address found for this name "
+        "(Name or service not known). " + ADVICE
+    )
+    assert main(["playground", "--host", "x" * 5000, "--allow-remote"]) == 2
+    assert len(capsys.readouterr().err) < 400
+    assert fake.calls == []
 
 
 def test_command_without_the_extra_names_it(monkeypatch):

@@ -308,6 +308,33 @@ def standardize(
     return (x - mean) / std, mean, std
 
 
+#: features are "wide" (standardized by default by ``glassnet train`` and the playground) when a
+#: value reaches beyond this ...
+WIDE_VALUE = 10.0
+#: ... or when their standard deviations differ by more than this factor
+WIDE_SPREAD_RATIO = 100.0
+
+
+def wide_ranges(x: ArrayLike) -> bool:
+    """True when the features of ``x`` (n_samples, n_features) have wide or very unequal ranges:
+    a value beyond +-``WIDE_VALUE``, or the largest nonzero standard deviation more than
+    ``WIDE_SPREAD_RATIO`` times the smallest. ``glassnet train`` and the playground then put an
+    adapted ``Normalization`` first in the model; a network trained on such raw values (features
+    near 5000 beside features near 3) learns next to nothing.
+
+    >>> wide_ranges(np.array([[5000.0, 3.0], [4000.0, 3.01]])), wide_ranges(xor()[0])
+    (True, False)
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.size == 0:
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e200: a spread of inf
+        spreads = x.std(axis=0)
+        spreads = spreads[spreads > 0]
+        unequal = spreads.size > 0 and spreads.max() > WIDE_SPREAD_RATIO * spreads.min()
+    return bool(np.abs(x).max() > WIDE_VALUE or unequal)
+
+
 # -- internals -------------------------------------------------------------------------------
 #: bytes a generated example takes while it is made (x and its temporaries, y, the shuffle)
 BYTES_PER_EXAMPLE = 100

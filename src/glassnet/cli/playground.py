@@ -12,9 +12,13 @@ from __future__ import annotations
 import argparse
 import errno
 import ipaddress
+import re
+import socket
 import sys
 import threading
 import webbrowser
+
+from glassnet._validation import shown
 
 LOOPBACK_NAMES = {"localhost"}
 
@@ -68,15 +72,15 @@ def load_server() -> tuple:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Serve the playground; every failure raises ValueError (or ImportError for the missing
+    extra), which ``glassnet.cli.main`` prints as ``glassnet playground: error: ...``, exit 2."""
+    check_host(args.host)
     if not is_loopback(args.host):
         if not args.allow_remote:
-            print(
-                f"glassnet playground: --host {args.host} is not a loopback address. The "
-                f"playground has no passwords; to serve it to other machines anyway, add "
-                f"--allow-remote.",
-                file=sys.stderr,
+            raise ValueError(
+                f"--host {args.host} is not a loopback address. The playground has no "
+                f"passwords; to serve it to other machines anyway, add --allow-remote."
             )
-            return 2
         print(
             f"WARNING: serving on {args.host}: anyone who can reach this address can use the "
             f"playground and its CPU time.",
@@ -88,12 +92,10 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         busy = error.errno == errno.EADDRINUSE
         reason = "is already in use" if busy else f"cannot be used ({error.strerror or error})"
-        print(
-            f"glassnet playground: port {args.port} on {args.host} {reason}. Stop what holds it, "
-            f"or choose another port, e.g. --port {args.port + 1 if args.port < 65535 else 8000}.",
-            file=sys.stderr,
-        )
-        return 2
+        raise ValueError(
+            f"port {args.port} on {args.host} {reason}. Stop what holds it, or choose another "
+            f"port, e.g. --port {args.port + 1 if args.port < 65535 else 8000}."
+        ) from None
     shown = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{shown}:{args.port}/"
     print(f"glassnet playground on {url} (Ctrl+C to stop)", flush=True)
@@ -102,6 +104,46 @@ def run(args: argparse.Namespace) -> int:
     with sock:  # it answers only the address it serves on (see glassnet.playground.guard)
         server.serve(create_app(port=args.port, host=args.host), sock)
     return 0
+
+
+#: a host name as DNS spells it: labels of letters, digits and hyphens, joined by dots
+HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+
+
+def check_host(host: str) -> None:
+    """Refuse a ``--host`` that is neither an IP address nor a host name this machine resolves,
+    before anything is printed or bound.
+
+    >>> check_host("127.0.0.1"), check_host("::1"), check_host("localhost")
+    (None, None, None)
+    >>> check_host("<b>x")
+    Traceback (most recent call last):
+    ...
+    ValueError: --host '<b>x' is not an IP address or a host name (letters, digits, hyphens and \
+dots). Give an address to listen on, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every \
+interface, with --allow-remote).
+    """
+    try:
+        ipaddress.ip_address(host)
+        return
+    except ValueError:
+        pass
+    advice = (
+        "Give an address to listen on, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every "
+        "interface, with --allow-remote)."
+    )
+    if len(host) > 253 or not HOST_NAME.fullmatch(host):
+        raise ValueError(
+            f"--host {shown(host, 80)} is not an IP address or a host name (letters, digits, "
+            f"hyphens and dots). {advice}"
+        )
+    try:
+        socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ValueError(
+            f"--host {host}: no address found for this name ({reason}). {advice}"
+        ) from None
 
 
 def _port(text: str) -> int:

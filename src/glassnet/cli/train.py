@@ -159,26 +159,13 @@ def _head(y: np.ndarray, loss: str | None) -> tuple[int, str | None, str]:
     return width, None, loss
 
 
-#: a CSV is standardized by default when a value reaches beyond this ...
-WIDE_VALUE = 10.0
-#: ... or when its features' standard deviations differ by more than this factor
-WIDE_SPREAD_RATIO = 100.0
-
-
-def _wide(x: np.ndarray) -> bool:
-    """True when the features of ``x`` have wide or very unequal ranges (see the module doc)."""
-    spreads = x.std(axis=0)
-    spreads = spreads[spreads > 0]
-    unequal = spreads.size > 0 and spreads.max() > WIDE_SPREAD_RATIO * spreads.min()
-    return bool(np.abs(x).max() > WIDE_VALUE or unequal)
-
-
 def _scaling(data: str, x: np.ndarray, standardize: bool | None) -> list[Any]:
     """The preprocessing layers that go first in the model, so that it takes raw data."""
     import glassnet as gn
+    from glassnet.datasets import wide_ranges
 
     csv = data not in DATA_SETS
-    if standardize or (standardize is None and csv and _wide(x)):
+    if standardize or (standardize is None and csv and wide_ranges(x)):
         normalization = gn.layers.Normalization()  # (x - mean) / sqrt(variance), per feature
         normalization.adapt(x)
         return [normalization]

@@ -53,7 +53,15 @@ from glassnet.model import TrainingDivergedError
 from glassnet.playground import config as config_module
 from glassnet.playground import model_files
 from glassnet.playground.codegen import python_script
-from glassnet.playground.config import LIMITS, choice, integer, no_unknown, parse_config
+from glassnet.playground.config import (
+    LIMITS,
+    choice,
+    echo,
+    echo_text,
+    integer,
+    no_unknown,
+    parse_config,
+)
 from glassnet.playground.guard import Guard
 from glassnet.playground.sessions import Session, SessionStore
 
@@ -76,7 +84,7 @@ async def _body(request: Request) -> bytes:
     if declared is not None:
         if not declared.isdigit():
             raise ApiError(
-                f"The Content-Length header must be a number of bytes, got {declared!r}."
+                f"The Content-Length header must be a number of bytes, got {echo(declared)}."
             )
         if int(declared) > most:
             raise ApiError(_too_large(int(declared)), 413)
@@ -126,7 +134,12 @@ def _parse_json(body: bytes) -> dict[str, Any]:
             "The request body is JSON nested too deeply to read. Send a flat JSON object like "
             'the page does, e.g. {"steps": 10}.'
         ) from None
-    except ValueError as error:  # e.g. an integer with more digits than Python converts
+    except ValueError as error:  # an integer with more digits than Python converts (4300)
+        if "integer string conversion" in str(error):
+            raise ApiError(
+                "The request body holds an integer with more than 4300 digits; no field takes "
+                "one. Send the numbers the page sends (a seed is at most 2147483647)."
+            ) from None
         raise ApiError(f"The request body holds a value that cannot be read ({error}).") from None
     if not isinstance(value, dict):
         raise ApiError(f"Expected a JSON object in the request body, got {type(value).__name__}.")
@@ -282,13 +295,18 @@ def create_app(
         no_unknown(payload, {"example", "split", "level"}, "trace")
         split = payload.get("split", "train")
         if split not in ("train", "test"):
-            raise ApiError(f"split: expected 'train' or 'test', got {split!r}.")
+            raise ApiError(f"split: expected 'train' or 'test', got {echo(split)}.")
         count = len(session.data.x_train if split == "train" else session.data.x_test)
+        if count == 0:
+            raise ApiError(
+                "split: this session has no test set (its test share is 0). Step through a "
+                "training example, or set a test share above 0 and build again."
+            )
         example = payload.get("example", 0)
         if isinstance(example, bool) or not isinstance(example, int) or not 0 <= example < count:
             raise ApiError(
                 f"example: expected an index from 0 to {count - 1} of the {split} set, "
-                f"got {example!r}."
+                f"got {echo(example, 'example')}."
             )
         level = choice(payload.get("level", "student"), LEVELS, "level")
 
@@ -334,9 +352,10 @@ def create_app(
         if isinstance(error, ApiError):
             return JSONResponse({"error": error.message}, status_code=error.status)
         if isinstance(error, HTTPException):
+            path = request.url.path
             message = {
-                404: f"No such page or endpoint: {request.url.path}. See GET /api/limits.",
-                405: f"{request.method} is not allowed on {request.url.path}.",
+                404: f"No such page or endpoint: {echo_text(path)}. See GET /api/limits.",
+                405: f"{echo_text(request.method)} is not allowed on {echo_text(path)}.",
             }.get(error.status_code, str(error.detail))
             return JSONResponse({"error": message}, status_code=error.status_code)
         if isinstance(error, ValueError | TypeError):

@@ -76,6 +76,8 @@ def _model_lines(session: Any) -> list[str]:
     config = session.config
     regularizer = f", kernel_regularizer=L2({config.l2!r})" if config.l2 else ""
     layers = [f"gn.Input(shape=({session.data.features},))"]
+    first, before = _preprocessing_lines(session.preprocessing)
+    layers += first
     layers += [
         f"gn.layers.Dense({units}, activation={activation!r}{regularizer})"
         for units, activation in layer_specs(config, session.data.classes)
@@ -90,6 +92,7 @@ def _model_lines(session: Any) -> list[str]:
         f"    loss={ENGINE_LOSS[config.loss]!r},\n"
         '    metrics=["accuracy"],\n)',
     ]
+    lines = before + lines
     if session.imported_weights is not None:
         arrays = ",\n".join(_array(w) for w in session.imported_weights)
         lines.append(
@@ -98,6 +101,25 @@ def _model_lines(session: Any) -> list[str]:
     if config.l2:
         lines.insert(0, "from glassnet.regularizers import L2  # a penalty on every kernel")
     return lines
+
+
+def _preprocessing_lines(spec: dict[str, Any] | None) -> tuple[list[str], list[str]]:
+    """(the model's first layer entries, the lines that make them) for the session's Rescaling
+    or Normalization: the session's own Normalization is adapted on the same training rows."""
+    if spec is None:
+        return [], []
+    if spec["kind"] == "Rescaling":
+        return [f"gn.layers.Rescaling({spec['scale']!r}, offset={spec['offset']!r})"], []
+    if spec.get("adapt"):
+        return ["normalization"], [
+            "# the features have wide ranges: the model standardizes them itself, as glassnet",
+            "# train does (each feature minus its mean, divided by its standard deviation)",
+            "normalization = gn.layers.Normalization()",
+            "normalization.adapt(x_train)  # on the training split, as the playground did",
+        ]
+    return [
+        f"gn.layers.Normalization(mean={list(spec['mean'])!r}, variance={list(spec['variance'])!r})"
+    ], []
 
 
 def _training_lines(session: Any) -> list[str]:

@@ -20,6 +20,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from glassnet._validation import shown
+
 #: every bound the playground enforces, shown on the page and returned by GET /api/limits
 LIMITS: dict[str, int] = {
     "max_hidden_layers": 6,
@@ -157,7 +159,12 @@ def _parse_dataset(raw: dict[str, Any]) -> DatasetConfig:
         raise ValueError(f"dataset.csv: only the 'csv' data set takes a file, not {name!r}.")
     target = raw.get("target")
     if target is not None and not isinstance(target, str):
-        raise ValueError(f"dataset.target: expected a column name, got {target!r}.")
+        raise ValueError(f"dataset.target: expected a column name, got {echo(target)}.")
+    if target is not None and len(target) > MAX_NAME:
+        raise ValueError(
+            f"dataset.target: expected a column name of at most {MAX_NAME} characters, got "
+            f"{echo(target)}. Give the target column's name as the CSV's header has it."
+        )
     return DatasetConfig(
         name=name,
         n_samples=integer(
@@ -187,11 +194,43 @@ def _parse_layer(raw: Any, index: int) -> LayerConfig:
     most = LIMITS["max_units"]
     if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= most:
         raise ValueError(
-            f"{where}.units: expected an integer from 1 to {most}, got {units!r}. "
+            f"{where}.units: expected an integer from 1 to {most}, got {echo(units, where)}. "
             f"Use at most {most} units."
         )
     activation = choice(raw.get("activation", "tanh"), ACTIVATIONS, f"{where}.activation")
     return LayerConfig(units=units, activation=activation)
+
+
+#: the most characters of a received value a message shows (the rest is cut, its length said)
+SHOWN = 80
+#: the longest column name the target field takes (the page's own check is the same)
+MAX_NAME = 200
+
+
+def echo(value: Any, where: str = "") -> str:
+    """A received value as a message shows it: ``repr`` cut to ``SHOWN`` characters (a long
+    string's length said, a huge integer by its digits, every control or bidi character escaped
+    by ``repr``), and a boolean named as one: JSON's ``true`` is not the number 1.
+
+    >>> echo("<b>" * 1000)[-30:]
+    'b><b><b><... (3000 characters)'
+    >>> echo(True, "seed")
+    'true (a boolean is not a seed)'
+    """
+    if isinstance(value, bool):
+        noun = "seed" if where == "seed" else "number"
+        return f"{str(value).lower()} (a boolean is not a {noun})"
+    text = shown(value, SHOWN)
+    if isinstance(value, str) and len(value) > SHOWN:
+        text += f" ({len(value)} characters)"
+    return text
+
+
+def echo_text(text: str) -> str:
+    """A received text (a URL path) as a message shows it, unquoted: cut to ``SHOWN``
+    characters, control and bidi characters escaped (``\\u202e``) so they cannot reorder it."""
+    kept = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:SHOWN])
+    return kept + ("..." if len(text) > SHOWN else "")
 
 
 def _mapping(raw: Any, where: str) -> dict[str, Any]:
@@ -203,23 +242,25 @@ def _mapping(raw: Any, where: str) -> dict[str, Any]:
 def no_unknown(raw: dict[str, Any], known: set[str], where: str) -> None:
     unknown = sorted(set(raw) - known)
     if unknown:
+        names = ", ".join(echo(name) for name in unknown[:5]) + (" ..." if unknown[5:] else "")
         raise ValueError(
-            f"{where}: unknown field(s) {', '.join(map(repr, unknown))}. "
-            f"Known fields: {', '.join(sorted(known))}."
+            f"{where}: unknown field(s) {names}. Known fields: {', '.join(sorted(known))}."
         )
 
 
 def choice(value: Any, choices: tuple[str, ...], where: str) -> str:
     if value not in choices:
         raise ValueError(
-            f"{where}: expected one of {', '.join(map(repr, choices))}, got {value!r}."
+            f"{where}: expected one of {', '.join(map(repr, choices))}, got {echo(value)}."
         )
     return value
 
 
 def integer(value: Any, where: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{where}: expected an integer from {low} to {high}, got {value!r}.")
+        raise ValueError(
+            f"{where}: expected an integer from {low} to {high}, got {echo(value, where)}."
+        )
     return value
 
 
@@ -230,5 +271,7 @@ def _number(value: Any, where: str, low: float, high: float) -> float:
         or not math.isfinite(value)
         or not low <= value <= high
     ):
-        raise ValueError(f"{where}: expected a number from {low:g} to {high:g}, got {value!r}.")
+        raise ValueError(
+            f"{where}: expected a number from {low:g} to {high:g}, got {echo(value, where)}."
+        )
     return float(value)

@@ -116,9 +116,18 @@ def _check_width(text: str) -> None:
 def _check_csv(x: Array, y: Array, classes: Array) -> None:
     """Refuse what the playground cannot learn; ``classes`` are y's distinct values."""
     if y.dtype.kind == "f":
+        whole = bool(np.all(np.isfinite(y)) and np.all(y == np.round(y)))
+        if whole:  # beyond 2**53: read as float, not as class labels
+            problem = (
+                f"numbers too large to be class labels (up to {np.abs(y).max():.3g}; whole "
+                f"numbers beyond 2**53 are read as measurements)"
+            )
+        else:
+            fraction = y[y != np.round(y)][0]
+            problem = f"fractional numbers (such as {fraction:.6g}), which are not class labels"
         raise ValueError(
-            "the uploaded CSV's target column holds fractional numbers; the playground learns "
-            "classes. Give the target as class labels (0, 1, 2, ... or words)."
+            f"the uploaded CSV's target column holds {problem}; the playground learns classes. "
+            f"Give the target as class labels (0, 1, 2, ... or words)."
         )
     low, high = LIMITS["min_samples"], LIMITS["max_samples"]
     if not low <= len(x) <= high:

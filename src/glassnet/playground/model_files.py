@@ -6,12 +6,16 @@ imported network must fit the session's data: the same number of inputs, and the
 session's loss and classes call for. Its hidden layers replace the session's, its weights become the
 session's starting weights (Reset returns to them), and training starts again from step 0.
 
-What the page cannot represent is refused with a message, never changed on the way in: a layer
-other than Dense, a Dense without bias, an activation with settings the page's own does not have
-(``LeakyReLU(0.9)``: the page's ``leaky_relu`` has slope 0.01), a regularizer other than one L2
-strength shared by every layer, weights the network cannot evaluate the data with. An import is
-all or nothing: the new network is built, given the weights and evaluated on the session's data
-first, and only then does the session take it; a refused file leaves the session as it was.
+A first ``Rescaling`` or ``Normalization`` layer (what ``glassnet train`` puts in front for digits
+or a CSV with wide ranges) is kept when the session holds an uploaded CSV of the right width: the
+session's model then starts with it (and the exported script and file carry it). What the page
+cannot represent is refused with a message, never changed on the way in: a layer other than Dense
+(after that one first layer), a Dense without bias, an activation with settings the page's own
+does not have (``LeakyReLU(0.9)``: the page's ``leaky_relu`` has slope 0.01), a regularizer
+other than one L2 strength shared by every layer, weights the network cannot evaluate the data
+with. An import is all or nothing: the new network is built, given the weights and evaluated on
+the session's data first, and only then does the session take it; a refused file leaves the
+session as it was.
 The session keeps its own optimizer and learning rate (the file's optimizer state is not used).
 """
 
@@ -24,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import shown
 from glassnet.playground.config import ACTIVATIONS, LIMITS, LayerConfig
-from glassnet.playground.sessions import build_model, output_layer
+from glassnet.playground.sessions import build_model, output_layer, preprocessing_layer
 
 #: the Content-Type of a .glassnet file, in an export and in an import request
 MEDIA_TYPE = "application/octet-stream"
@@ -61,9 +66,11 @@ def import_into(session: Any, content: bytes) -> None:
     """Give ``session`` the architecture and weights of the ``.glassnet`` file ``content``, or
     raise ``ValueError`` (saying why) and leave the session exactly as it was."""
     model = load_bytes(content)
-    config = _config_for(session, model)
+    config = _config_for(session, model)  # the input width first
+    preprocessing = _preprocessing_of(session, model)
     weights = [np.asarray(w, dtype=np.float64) for w in model.get_weights()]
-    trial = build_model(config, session.data.features, session.data.classes)
+    first = preprocessing_layer(preprocessing, session.data.x_train)
+    trial = build_model(config, session.data.features, session.data.classes, first)
     try:
         trial.set_weights(weights)
         trial.evaluate(session.data.x_train, session.y_train, return_dict=True)
@@ -71,24 +78,67 @@ def import_into(session: Any, content: bytes) -> None:
         raise ValueError(
             f"The file's weights do not work on this data set ({error}); the session is unchanged."
         ) from None
-    previous = (session.config, session.imported_weights)
+    previous = (session.config, session.imported_weights, session.preprocessing)
     session.config, session.imported_weights = config, weights
+    session.preprocessing = preprocessing
     try:
         session.reset()
     except Exception:  # should not happen after the trial; keep the session whole regardless
-        session.config, session.imported_weights = previous
+        session.config, session.imported_weights, session.preprocessing = previous
         session.reset()
         raise
+
+
+PREPROCESSING = ("Rescaling", "Normalization")
+
+
+def _preprocessing_of(session: Any, model: Any) -> dict[str, Any] | None:
+    """The spec of the file's leading Rescaling or Normalization (None without one), or
+    ValueError when the page cannot take it: only an uploaded CSV's session has raw features
+    for such a layer to scale, and a per-feature Normalization must fit its width."""
+    layers = model.layers
+    if not layers or layers[0].kind not in PREPROCESSING:
+        return None
+    layer = layers[0]
+    if session.config.dataset.name != "csv":
+        raise ValueError(
+            f"The file's network starts with a {layer.kind} layer; the playground keeps one "
+            f"only for an uploaded CSV (its generated sets are already on a small scale). Upload "
+            f"the CSV the model was trained on, or load the file in Python with "
+            f"glassnet.load_model."
+        )
+    if layer.kind == "Rescaling":
+        config = layer.get_config()
+        return {"kind": "Rescaling", "scale": config["scale"], "offset": config["offset"]}
+    if layer.mean is None or layer.variance is None:
+        raise ValueError(
+            "The file's Normalization layer was never adapted (it has no mean and variance); "
+            "the playground cannot use it. Adapt it on the data before saving the model."
+        )
+    mean = np.atleast_1d(np.asarray(layer.mean, dtype=np.float64))
+    variance = np.atleast_1d(np.asarray(layer.variance, dtype=np.float64))
+    if layer.axis != -1 or mean.shape != (session.data.features,):
+        raise ValueError(
+            f"The file's Normalization layer has {mean.size} mean(s) (axis={layer.axis!r}); "
+            f"the playground takes one per feature of this CSV, {session.data.features} in all "
+            f"(axis=-1). Export a network built for this data."
+        )
+    return {"kind": "Normalization", "mean": mean.tolist(), "variance": variance.tolist()}
 
 
 def _config_for(session: Any, model: Any) -> Any:
     """The session's setup with the file's hidden layers (and L2), or ValueError when the file
     holds what the page cannot show."""
-    dense = [layer for layer in model.layers if layer.kind == "Dense"]
-    if len(dense) != len(model.layers) or not dense:
-        kinds = ", ".join(layer.kind for layer in model.layers)
+    layers = list(model.layers)
+    if layers and layers[0].kind in PREPROCESSING:
+        layers = layers[1:]  # checked by _preprocessing_of
+    dense = [layer for layer in layers if layer.kind == "Dense"]
+    if len(dense) != len(layers) or not dense:
+        kinds = ", ".join(layer.kind for layer in model.layers[:8])
+        kinds += f" ... ({len(model.layers)} layers)" if len(model.layers) > 8 else ""
         raise ValueError(
-            f"The playground draws networks of Dense layers only; this file has: {kinds}."
+            f"The playground draws networks of Dense layers only, after at most one leading "
+            f"Rescaling or Normalization; this file has: {kinds}."
         )
     if model.input_features != session.data.features:
         raise ValueError(
@@ -113,13 +163,15 @@ def _config_for(session: Any, model: Any) -> Any:
     for layer in hidden:
         if layer.units > LIMITS["max_units"] or layer.activation.name not in ACTIVATIONS:
             raise ValueError(
-                f"The file's layer {layer.name!r} is Dense({layer.units}, "
+                f"The file's layer {shown(layer.name, 80)} is Dense({layer.units}, "
                 f"{layer.activation.name!r}); the playground takes at most {LIMITS['max_units']} "
                 f"units and the activations {', '.join(ACTIVATIONS)}."
             )
     for layer in dense:
         if not layer.use_bias:
-            raise ValueError(f"The file's layer {layer.name!r} has no bias; the playground's do.")
+            raise ValueError(
+                f"The file's layer {shown(layer.name, 80)} has no bias; the playground's do."
+            )
         _check_activation(layer)
     layers = tuple(LayerConfig(layer.units, layer.activation.name) for layer in hidden)
     return dataclasses.replace(session.config, layers=layers, l2=_shared_l2(dense))
@@ -135,9 +187,10 @@ def _check_activation(layer: Any) -> None:
         settings = ", ".join(f"{k}={v!r}" for k, v in theirs.items() if k != "name")
         page = ", ".join(f"{k}={v!r}" for k, v in own.items() if k != "name")
         raise ValueError(
-            f"The file's layer {layer.name!r} uses {layer.activation.name} with {settings}; the "
-            f"playground's {layer.activation.name} has {page} and cannot show another, so the "
-            f"file is refused rather than changed. Load it in Python with glassnet.load_model."
+            f"The file's layer {shown(layer.name, 80)} uses {layer.activation.name} with "
+            f"{settings}; the playground's {layer.activation.name} has {page} and cannot show "
+            f"another, so the file is refused rather than changed. Load it in Python with "
+            f"glassnet.load_model."
         )
 
 
@@ -153,8 +206,9 @@ def _shared_l2(dense: list[Any]) -> float:
             strengths.add(float(config["l2"]))
         else:
             raise ValueError(
-                f"The file's layer {layer.name!r} has the regularizer {config}; the playground "
-                f"sets one L2 strength for every layer and nothing else."
+                f"The file's layer {shown(layer.name, 80)} has the regularizer "
+                f"{shown(config, 80)}; the playground sets one L2 strength for every layer and "
+                f"nothing else."
             )
     if len(strengths) != 1 or not 0.0 <= next(iter(strengths)) <= 1.0:
         raise ValueError(

@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 import glassnet as gn
 from glassnet import datasets
+from glassnet._validation import shown
 from glassnet.playground.config import LIMITS, Config
 from glassnet.playground.data import make_data
 from glassnet.plots.figures import decision_grid
@@ -65,10 +66,63 @@ def optimizer_class(config: Config) -> type[gn.optimizers.Optimizer]:
     return gn.optimizers.OPTIMIZERS[config.optimizer]
 
 
-def build_model(config: Config, features: int, classes: int) -> gn.Sequential:
-    """The setup's network, compiled: what the exported script writes out, line for line."""
+def scaling_for(config: Config, x_train: Array) -> dict[str, Any] | None:
+    """The preprocessing layer a new session's model starts with, as a spec: an uploaded CSV
+    whose features have wide ranges (``datasets.wide_ranges``, the rule ``glassnet train``
+    follows) gets a ``Normalization`` adapted on the training split; anything else None."""
+    if config.dataset.name == "csv" and datasets.wide_ranges(x_train):
+        return {"kind": "Normalization", "adapt": True}
+    return None
+
+
+def preprocessing_layer(spec: dict[str, Any] | None, x_train: Array) -> Any:
+    """The layer a preprocessing spec describes (None for none): ``{"kind": "Normalization",
+    "adapt": True}`` adapted on ``x_train``; ``{"kind": "Normalization", "mean": [...],
+    "variance": [...]}`` or ``{"kind": "Rescaling", "scale": s, "offset": o}`` as given (an
+    imported file's)."""
+    if spec is None:
+        return None
+    if spec["kind"] == "Rescaling":
+        return gn.layers.Rescaling(spec["scale"], offset=spec["offset"])
+    if spec.get("adapt"):
+        layer = gn.layers.Normalization()  # (x - mean) / sqrt(variance), per feature
+        try:
+            layer.adapt(x_train)
+        except ValueError:  # a variance beyond float64
+            raise ValueError(
+                f"the uploaded CSV holds values up to {np.abs(x_train).max():.3g}, too large to "
+                f"standardize (their variance overflows float64 above about 1e154). Divide those "
+                f"columns by a large constant first."
+            ) from None
+        return layer
+    return gn.layers.Normalization(mean=spec["mean"], variance=spec["variance"])
+
+
+def preprocessing_words(spec: dict[str, Any] | None, rows: int) -> str | None:
+    """The page's line about the preprocessing layer, or None."""
+    if spec is None:
+        return None
+    if spec["kind"] == "Rescaling":
+        return (
+            f"features rescaled inside the model (Rescaling: x * {spec['scale']:g} + "
+            f"{spec['offset']:g}), from the imported file"
+        )
+    source = f"adapted on the {rows} training rows" if spec.get("adapt") else "from the file"
+    return (
+        f"features standardized inside the model (Normalization, {source}): each feature "
+        f"minus its mean, divided by its standard deviation; the model takes raw rows"
+    )
+
+
+def build_model(
+    config: Config, features: int, classes: int, preprocessing: Any = None
+) -> gn.Sequential:
+    """The setup's network, compiled: what the exported script writes out, line for line.
+    ``preprocessing`` (a Rescaling or Normalization layer, or None) goes first."""
     regularizer = gn.regularizers.L2(config.l2) if config.l2 > 0 else None
     layers: list[Any] = [gn.Input(shape=(features,))]
+    if preprocessing is not None:
+        layers.append(preprocessing)
     layers += [
         gn.layers.Dense(units, activation=activation, kernel_regularizer=regularizer)
         for units, activation in layer_specs(config, classes)
@@ -105,11 +159,13 @@ class Session:
         self.y_train = targets(config, self.data.y_train, self.data.classes)
         self.y_test = targets(config, self.data.y_test, self.data.classes)
         self.imported_weights: list[Array] | None = None
+        self.preprocessing = scaling_for(config, self.data.x_train)
         self.reset()
 
     def reset(self) -> None:
         """A fresh model from the seed (or the imported weights): step 0, no history."""
-        self.model = build_model(self.config, self.data.features, self.data.classes)
+        first = preprocessing_layer(self.preprocessing, self.data.x_train)
+        self.model = build_model(self.config, self.data.features, self.data.classes, first)
         if self.imported_weights is not None:
             self.model.set_weights(self.imported_weights)
         self.epoch = 0
@@ -185,8 +241,13 @@ class Session:
                 "kernel_gradient": layer.kernel_gradient.tolist(),
                 "bias_gradient": layer.bias_gradient.tolist(),
             }
-            for layer in self.model.layers
+            for layer in self.dense_layers()
         ]
+
+    def dense_layers(self) -> list[Any]:
+        """The model's Dense layers: the columns the page draws (a Rescaling or Normalization
+        first is not a column; ``state["preprocessing"]`` says it is there)."""
+        return [layer for layer in self.model.layers if layer.kind == "Dense"]
 
     def grids(self) -> dict[str, Any] | None:
         """For 2-D inputs: every unit's output over a grid, and the predicted class and its
@@ -198,7 +259,7 @@ class Session:
         bounds = (extent[0], extent[1][::-1])
         units = []
         decision_grid(self.model, bounds, UNIT_RESOLUTION)  # fills every layer's a
-        for layer in self.model.layers:
+        for layer in self.dense_layers():
             a = layer.a  # (points, units)
             units.append([np.round(a[:, j], 4).tolist() for j in range(a.shape[1])])
         surface = decision_grid(self.model, bounds, SURFACE_RESOLUTION).outputs
@@ -231,6 +292,7 @@ class Session:
             "features": self.data.feature_names,
             "class_names": self.data.class_names,
             "imported": self.imported_weights is not None,
+            "preprocessing": preprocessing_words(self.preprocessing, len(self.data.x_train)),
             "metrics": self.history[-1],
             "history": self.history,
             "layers": self.network(),
@@ -295,7 +357,7 @@ class SessionStore:
         self._expire()
         if session_id not in self._sessions:
             raise KeyError(
-                f"No session {session_id!r}: it has ended (the playground keeps the "
+                f"No session {shown(session_id, 80)}: it has ended (the playground keeps the "
                 f"{self.capacity} most recently used, each until it is "
                 f"{self.idle_seconds / 60:g} minutes idle) or never existed. Press Build to "
                 f"start a new one."

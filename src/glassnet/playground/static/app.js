@@ -52,7 +52,7 @@ async function api(method, path, body, raw) {
 }
 
 function showError(error) {
-  $("error-text").textContent = (error && error.message) || String(error);
+  $("error-text").textContent = Fmt.plain((error && error.message) || String(error));
   $("error").hidden = false;
   stop();
 }
@@ -61,12 +61,13 @@ function hideError() { $("error").hidden = true; }
 // -- the setup: controls <-> config <-> URL -----------------------------------------------
 function readConfig() {
   const name = $("dataset").value;
+  const read = (id, where, lo, hi, whole) => Checks.input($(id), where, lo, hi, whole);
   const dataset = {
     name,
-    n_samples: Number($("n-samples").value),
-    noise: Number($("noise").value),
-    classes: Number($("classes").value),
-    test_fraction: Number($("test-fraction").value),
+    n_samples: read("n-samples", "examples", limits.min_samples, limits.max_samples, true),
+    noise: read("noise", $("noise-name").textContent, 0, 1),
+    classes: read("classes", "classes", 2, 5, true),
+    test_fraction: read("test-fraction", "test share", 0, 0.5),
   };
   if (name === "csv") {
     dataset.csv = csv.text || "";
@@ -77,10 +78,10 @@ function readConfig() {
     layers: layers.map((l) => ({ ...l })),
     loss: $("loss").value,
     optimizer: $("optimizer").value,
-    learning_rate: Number($("learning-rate").value),
-    batch_size: Number($("batch-size").value),
-    l2: Number($("l2").value),
-    seed: Number($("seed").value),
+    learning_rate: read("learning-rate", "learning rate", 0.000001, 10),
+    batch_size: read("batch-size", "batch size", 1, limits.max_samples, true),
+    l2: read("l2", "L2", 0, 1),
+    seed: read("seed", "seed", 0, 2147483647, true),
   };
 }
 
@@ -161,7 +162,8 @@ function changed() {
 async function build() {
   clearTimeout(changeTimer);
   stop();
-  const config = readConfig();
+  let config;
+  try { config = readConfig(); } catch (error) { showError(error); return; }
   if (config.dataset.name === "csv" && !csv.text) {
     showError(new Error("Choose a CSV file first (a header row, numeric features, a class column)."));
     return;
@@ -201,6 +203,8 @@ function show(state) {
   $("test-acc").textContent = m.test_accuracy == null ? "–" : pct(m.test_accuracy);
   const sizes = [state.features.length, ...state.layers.map((l) => l.units)];
   $("shape").textContent = sizes.join("-") + (state.imported ? " (imported weights)" : "");
+  $("preprocessing-note").textContent = state.preprocessing || "";  // a Normalization first
+  $("preprocessing-note").hidden = !state.preprocessing;
   const out = state.layers[state.layers.length - 1];
   $("output-note").textContent = `Output: Dense(${out.units}, ${out.activation}), from the loss and the ${state.classes} classes.`;
   $("class-legend").replaceChildren(...state.class_names.map((name, k) => {
@@ -208,6 +212,9 @@ function show(state) {
     dot.style.color = Draw.classColour(k);
     return Fmt.el("span", { className: "class-name" }, dot, ` ${name}`);
   }));
+  if (state.config.dataset.name === "csv" && data) {  // the rows read, not the header
+    $("csv-name").textContent = `${Fmt.visible(csv.name)}: ${data.x_train.length + data.x_test.length} rows`;
+  }
   $("export-py").href = `/api/sessions/${state.id}/export.py`;
   $("export-model").href = `/api/sessions/${state.id}/export.glassnet`;
   Draw.network($("diagram"), state, hover);
@@ -243,6 +250,8 @@ function hover(event, kind, l, i, j) {
   if (!event) { tip.hidden = true; return; }
   const lines = [];
   const trace = Stepper.current();
+  // the trace numbers a leading Rescaling/Normalization as layer 1: its Dense layers come after
+  const t = (n) => n + (session.preprocessing ? 1 : 0);
   const pick = (symbol, r, c) => {
     if (!trace) return null;
     for (const s of trace.stages) for (const e of s.entries) {
@@ -254,7 +263,7 @@ function hover(event, kind, l, i, j) {
     const layer = session.layers[l - 1];
     lines.push(`W${l}[${i},${j}] = ${num(layer.kernel[i][j])}`);
     lines.push(`dC/dW${l}[${i},${j}] = ${num(layer.kernel_gradient[i][j])}  (last batch)`);
-    const a = pick(`a${l - 1}`, 0, i), d = pick(`delta${l}`, 0, j), g = pick(`dC/dW${l}`, i, j);
+    const a = pick(`a${t(l - 1)}`, 0, i), d = pick(`delta${t(l)}`, 0, j), g = pick(`dC/dW${t(l)}`, i, j);
     if (a != null) {  // the formulas with this example's numbers plugged in
       const w = layer.kernel[i][j];
       lines.push(`forward:  a${l - 1}[${i}] * W${l}[${i},${j}] = ${Fmt.short(a)} * ${Fmt.short(w)} = ${Fmt.short(a * w)}`);
@@ -264,6 +273,8 @@ function hover(event, kind, l, i, j) {
     lines.push(`input ${session.features[i]}`);
     const x = pick("a0", 0, i);
     if (x != null) lines.push(`a0 = x = ${num(x)}`);
+    const scaled = session.preprocessing ? pick("a1", 0, i) : null;
+    if (scaled != null) lines.push(`a1 = ${num(scaled)}  (scaled inside the model)`);
   } else {
     const layer = session.layers[l - 1];
     lines.push(`layer ${l}, unit ${i} (${layer.activation})`);
@@ -273,12 +284,12 @@ function hover(event, kind, l, i, j) {
       const values = session.grids.units[l - 1][i];
       lines.push(`a${l}[${i}] over the plane: ${Fmt.short(Math.min(...values))} to ${Fmt.short(Math.max(...values))}`);
     }
-    const z = pick(`z${l}`, 0, i);
+    const z = pick(`z${t(l)}`, 0, i);
     if (z != null) {  // the formulas with this example's numbers plugged in
-      const terms = layer.kernel.map((row, k) => `${Fmt.short(pick(`a${l - 1}`, 0, k))}·${Fmt.short(row[i])}`);
+      const terms = layer.kernel.map((row, k) => `${Fmt.short(pick(`a${t(l - 1)}`, 0, k))}·${Fmt.short(row[i])}`);
       lines.push(`z${l}[${i}] = ${terms.join(" + ")} + ${Fmt.short(layer.bias[i])} = ${num(z)}`);
-      lines.push(`a${l}[${i}] = ${layer.activation}(${Fmt.short(z)}) = ${num(pick(`a${l}`, 0, i))}`);
-      lines.push(`delta${l}[${i}] = dC/dz${l}[${i}] = ${num(pick(`delta${l}`, 0, i))}`);
+      lines.push(`a${l}[${i}] = ${layer.activation}(${Fmt.short(z)}) = ${num(pick(`a${t(l)}`, 0, i))}`);
+      lines.push(`delta${l}[${i}] = dC/dz${l}[${i}] = ${num(pick(`delta${t(l)}`, 0, i))}`);
     }
   }
   tip.textContent = lines.join("\n");
@@ -332,7 +343,7 @@ function wire() {
     e.target.value = "";  // the same file can be chosen again
     if (!file || tooLarge(file, limits.max_csv_bytes, "a CSV file")) return;
     csv = { text: await file.text(), name: file.name };
-    $("csv-name").textContent = `${file.name}: ${csv.text.split("\n").filter((r) => r.trim()).length} rows`;
+    $("csv-name").textContent = Fmt.visible(file.name);  // its rows are counted once it is read
     $("dataset").value = "csv";
     datasetChanged();
   });

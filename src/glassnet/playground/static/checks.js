@@ -41,11 +41,12 @@ const Checks = (() => {
           noise: numIn(0, 1),
           classes: intIn(2, 5),
           test_fraction: numIn(0, 0.5),
-          target: [(v) => typeof v === "string" && v.length <= 200 && !/[\u0000-\u001f<>]/.test(v),
-            "a column name (at most 200 characters, no < or >)"],
+          target: [(v) => typeof v === "string" && v.length <= 200 && !/[<>]/.test(v) && !Fmt.hasHidden(v),
+            "a column name (at most 200 characters, no < or >, no control or bidi characters)"],
         };
         for (const key of Object.keys(d)) {
           if (key === "csv") continue;  // a link cannot carry a file; the page says so
+          if (key === "target" && d[key] === null) continue;  // the server's "no target given"
           if (!Object.hasOwn(fields, key)) { unknown("dataset: ", key); continue; }
           take(config.dataset, key, d[key], `dataset.${key}`, ...fields[key]);
         }
@@ -96,6 +97,9 @@ const Checks = (() => {
     }
     if (!texts(s.features)) fail("list of feature names", s.features);
     if (!texts(s.class_names)) fail("list of class names", s.class_names);
+    // a CSV's names as the page shows them: control and bidi characters escaped (\u202e)
+    s.features = s.features.map(Fmt.visible);
+    s.class_names = s.class_names.map(Fmt.visible);
     const known = [...activations, "sigmoid", "softmax"];
     if (!Array.isArray(s.layers) || !s.layers.length) fail("list of layers", s.layers);
     for (const layer of s.layers) {
@@ -106,6 +110,7 @@ const Checks = (() => {
     }
     if (!isObj(s.metrics) || !Array.isArray(s.history)) fail("metrics", s.metrics);
     if (s.stopped !== undefined && typeof s.stopped !== "string") fail("note", s.stopped);
+    if (s.preprocessing != null && typeof s.preprocessing !== "string") fail("note", s.preprocessing);
     return s;
   }
 
@@ -123,5 +128,20 @@ const Checks = (() => {
     return t;
   }
 
-  return { setup, state, trace };
+  // A number typed in one of the page's inputs, or an Error in words: empty, too large, not a
+  // number, out of range (Number("") is 0, and a number input empties itself on "1e999").
+  function input(element, where, lo, hi, whole) {
+    const text = element.value.trim();
+    const range = `${whole ? "a whole number" : "a number"} from ${lo} to ${hi}`;
+    const refuse = (what) => { throw new Error(`${where}: ${what}; enter ${range}.`); };
+    if (text === "") refuse(element.validity && element.validity.badInput ? "too large or not a number" : "empty");
+    const value = Number(text);
+    if (Number.isNaN(value)) refuse(`${Fmt.quote(text)} is not a number`);
+    if (!Number.isFinite(value)) refuse("too large");
+    if (whole && !Number.isInteger(value)) refuse(`${Fmt.quote(text)} is not a whole number`);
+    if (value < lo || value > hi) refuse(`${Fmt.quote(text)} is out of range`);
+    return value;
+  }
+
+  return { setup, state, trace, input };
 })();

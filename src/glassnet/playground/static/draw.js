@@ -57,8 +57,13 @@ const Draw = (() => {
 
   // The diagram's structure is made once per architecture and updated in place after.
   let built = null;
+  // 1 when the model starts with a Rescaling or Normalization: the trace numbers that layer 1 and
+  // the first Dense layer 2, while the diagram draws the Dense layers only (columns 1, 2, ...)
+  let shift = 0;
+  const column = (layer) => Math.max(0, layer - shift);  // a trace's layer -> a diagram column
 
   function network(container, state, onHover) {
+    shift = state.preprocessing ? 1 : 0;
     const sizes = [state.features.length, ...state.layers.map((l) => l.units)];
     const key = [sizes.join("-"), ...state.layers.map((l) => l.activation), ...state.features].join(",");
     if (!built || built.key !== key || !container.contains(built.svg)) {
@@ -166,13 +171,15 @@ const Draw = (() => {
     if (!stage) return;
     const cls = stage.phase === "backward" ? "back" : "active";
     const last = built.sizes.length - 1;
-    const l = stage.phase === "loss" ? last : stage.layer;
+    const l = stage.phase === "loss" ? last : column(stage.layer);
+    const scaling = shift && stage.layer === shift;  // the preprocessing layer: no weights drawn
     if (stage.phase === "update") {
       built.svg.querySelectorAll("line").forEach((e) => e.classList.add("active"));
       return;
     }
+    if (!built.nodes[l]) return;
     built.nodes[l].forEach((n) => n.classList.add(cls));
-    if (l > 0 && stage.phase !== "loss") {
+    if (l > 0 && stage.phase !== "loss" && !scaling) {
       built.edges[l].flat().forEach((e) => e.classList.add(cls));
     }
   }
@@ -180,9 +187,11 @@ const Draw = (() => {
   function labels(values) {
     // values: {l: [text per unit]}; others cleared (inputs keep their names)
     if (!built) return;
-    built.nodes.forEach((column, l) => column.forEach((node, j) => {
+    const shown = {};
+    for (const [layer, texts] of Object.entries(values || {})) shown[column(Number(layer))] = texts;
+    built.nodes.forEach((nodes, l) => nodes.forEach((node, j) => {
       const span = node.querySelector(".value");
-      if (values && values[l]) span.textContent = values[l][j];
+      if (shown[l] && shown[l][j] !== undefined) span.textContent = shown[l][j];
       else span.textContent = l === 0 ? built.names[j] : "";
     }));
   }
