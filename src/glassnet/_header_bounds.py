@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassnet._files import ModelFileError
+from glassnet._validation import shown
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -59,11 +60,10 @@ def check_name(name: object, what: str) -> None:
             f"Expected {what} to be a str such as 'dense_1', got {type(name).__name__}."
         )
     if not 0 < len(name) <= MAX_NAME_CHARS or not name.isprintable():
-        shown = repr(name[:40]) + ("..." if len(name) > 40 else "")
+        length = "" if len(name) > 80 else f" ({len(name)} characters)"  # shown says it past 80
         raise ValueError(
             f"Expected {what} to be 1 to {MAX_NAME_CHARS} printable characters (no newline or "
-            f"control code), got {len(name)} characters: {shown}. Choose a short name such as "
-            f"'dense_1'."
+            f"control code), got {shown(name)}{length}. Choose a short name such as 'dense_1'."
         )
 
 

@@ -220,10 +220,7 @@ def echo(value: Any, where: str = "") -> str:
     if isinstance(value, bool):
         noun = "seed" if where == "seed" else "number"
         return f"{str(value).lower()} (a boolean is not a {noun})"
-    text = shown(value, SHOWN)
-    if isinstance(value, str) and len(value) > SHOWN:
-        text += f" ({len(value)} characters)"
-    return text
+    return shown(value, SHOWN)  # a long string's length is said by shown
 
 
 def echo_text(text: str) -> str:
