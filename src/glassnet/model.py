@@ -562,14 +562,19 @@ class Sequential:
 
     # -- weights -----------------------------------------------------------------------------
     def get_weights(self) -> list[Array]:
-        """Copies of every parameter, in Keras order: per layer the kernel, then the bias."""
+        """Copies of every weight, in Keras order: per layer the kernel, then the bias (and
+        BatchNormalization's gamma, beta, then its non-trainable moving mean and variance)."""
         self._ensure_built()
-        return [p.copy() for p in self._parameters]
+        return [w.copy() for layer in self.layers for w in layer.weights]
 
     def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Overwrite every parameter (in place), in the order of ``get_weights()``."""
         self._ensure_built()
-        slots = [(layer, name) for layer in self.layers for name in layer.parameter_names]
+        slots = [
+            (layer, name)
+            for layer in self.layers
+            for name in layer.parameter_names + layer.state_names
+        ]
         expected = ", ".join(
             f"{layer.name}.{name} {getattr(layer, name).shape}" for layer, name in slots
         )
