@@ -202,6 +202,15 @@ def test_save_and_load_bit_for_bit_with_the_moving_statistics(tmp_path) -> None:
         np.testing.assert_array_equal(old, new)
 
 
+def test_set_weights_refuses_a_negative_moving_variance() -> None:
+    model = _net(Dense(4), BatchNormalization())
+    weights = model.get_weights()
+    weights[5] = np.array([1.0, -2.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"'batch_normalization' moving_variance must be >= 0 "):
+        model.set_weights(weights)
+    np.testing.assert_array_equal(model.get_weights()[5], np.ones(4))  # nothing changed
+
+
 def _forge(path, change) -> None:
     """Rewrite a model file with ``change(header, arrays)`` applied and valid checksums."""
     import json

@@ -601,6 +601,12 @@ class Sequential:
                 )
             if not np.isfinite(value).all():  # weight_array has refused non-numbers
                 raise ValueError(f"Layer '{layer.name}' {name} must be finite real numbers.")
+            if name == "moving_variance" and (value < 0).any():  # sqrt(var + eps): NaN outputs
+                raise ValueError(
+                    f"Layer '{layer.name}' moving_variance must be >= 0 (a variance), got "
+                    f"{float(value.min()):g}. Pass the variances in Keras's order: gamma, beta, "
+                    f"moving_mean, moving_variance."
+                )
             with np.errstate(over="ignore"):  # an overflow is reported just below
                 cast = value.astype(target.dtype)
             if (bad := first_non_finite(cast)) is not None:
