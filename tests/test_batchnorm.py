@@ -157,7 +157,8 @@ def test_weights_are_in_kerass_order_and_counted_as_keras_counts() -> None:
     shapes = [(3, 4), (4,), (4,), (4,), (4,), (4,), (4, 2), (2,)]
     assert [w.shape for w in model.get_weights()] == shapes
     assert [w.tolist() for w in model.get_weights()[2:6]] == [[1] * 4, [0] * 4, [0] * 4, [1] * 4]
-    # Keras 3.15.1 prints for Dense(4) -> BatchNormalization(): 16 + 16 params, 8 non-trainable
+    # Keras 3.15.1 (torch backend): keras.Sequential([keras.Input((3,)), Dense(4),
+    # BatchNormalization(), Dense(2)]) has count_params() 42, non_trainable_weights of size 8
     assert model.count_params() == 16 + 16 + 10
     assert sum(layer.non_trainable_count() for layer in model.layers) == 8
     model = _net(Dense(4), BatchNormalization(center=False, scale=False))
