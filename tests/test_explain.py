@@ -696,6 +696,7 @@ LAYER_CASES = {
         gn.layers.Reshape((3, 1, 1)),
         gn.layers.GlobalAveragePooling2D(),
     ],
+    "BatchNormalization": lambda: gn.layers.BatchNormalization(),
 }
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from glassnet.trace import Trace, _Snapshot
 
 Array = NDArray[Any]
-_PARAMETER_SYMBOLS = {"kernel": "W", "bias": "b"}
+_PARAMETER_SYMBOLS = {"kernel": "W", "bias": "b"}  # gamma and beta keep their names
 #: the optimizer's state lists, by optimizer name: (attribute, symbol prefix, equation)
 OPTIMIZER_STATE: dict[str, list[tuple[str, str, str]]] = {
     "sgd": [("momentums", "momentum", "momentum_{p} = mu * momentum_{p} + dC/d{p}")],
@@ -89,6 +89,29 @@ def record_forward(trace: Trace, model: Sequential, x: Array, params: list[list[
             conv = f"conv2d({prev}, K{index}, strides={layer.strides}, padding={layer.padding!r})"
             trace.add("forward", index, f"z{index}", f"z{index} = {conv}{bias}", layer.z)
             equation = f"a{index} = {activation.name}(z{index})"
+        elif layer.kind == "BatchNormalization":
+            mu, var = (f"mu{index}", f"var{index}")
+            moving = "" if layer.training else "moving_"
+            trace.add("forward", index, mu, f"{mu} = {moving}mean({prev}) per channel", layer.mean)
+            trace.add(
+                "forward",
+                index,
+                var,
+                f"{var} = {moving}variance({prev}) per channel",
+                layer.variance,
+            )
+            x_hat = f"x_hat{index}"
+            equation = f"{x_hat} = ({prev} - {mu}) / sqrt({var} + epsilon)"
+            trace.add("forward", index, x_hat, equation, layer.x_hat)
+            terms = [x_hat]
+            for position, name in enumerate(layer.parameter_names):
+                symbol = f"{name}{index}"
+                trace.add("forward", index, symbol, symbol, params[index - 1][position])
+            if layer.scale:
+                terms = [f"gamma{index} * {x_hat}"]
+            if layer.center:
+                terms.append(f"beta{index}")
+            equation = f"a{index} = {' + '.join(terms)}"
         elif activation is not None:
             equation = f"a{index} = {activation.name}({prev})"
         elif hasattr(layer, "trace_equations"):  # a preprocessing layer writes its own rule
@@ -219,6 +242,25 @@ def record_loss_and_backward(
                 grad = layer.input_gradient
                 equation = f"dC/da{index - 1} = delta{index} spread back through K{index}"
                 trace.add("backward", index, f"dC/da{index - 1}", equation, grad)
+        elif layer.kind == "BatchNormalization":
+            upstream = f"dC/da{index}"
+            if layer.scale:
+                grad_g = f"dC/dgamma{index} = sum({upstream} * x_hat{index}) per channel"
+                trace.add("backward", index, f"dC/dgamma{index}", grad_g, layer.gamma_gradient)
+            if layer.center:
+                grad_b = f"dC/dbeta{index} = sum({upstream}) per channel"
+                trace.add("backward", index, f"dC/dbeta{index}", grad_b, layer.beta_gradient)
+            if kept.get("delta") is not None and index > 1:
+                g = f"{upstream} * gamma{index}" if layer.scale else upstream
+                spread = f"sqrt(var{index} + epsilon)"
+                equation = (
+                    f"dC/da{index - 1} = (m * g - sum(g) - x_hat{index} * sum(g * x_hat{index})) "
+                    f"/ (m * {spread}), g = {g}, m values per channel"
+                    if layer.training
+                    else f"dC/da{index - 1} = {g} / {spread}"
+                )
+                trace.add("backward", index, f"dC/da{index - 1}", equation, layer.delta)
+                grad = layer.delta
         elif kept.get("delta") is not None:
             # a weightless layer: its delta is the gradient for its input
             link = f"da{index}/da{index - 1}"

@@ -141,6 +141,8 @@ def float64_copy(model: Sequential) -> Sequential:
             setattr(
                 layer, name + "_gradient", getattr(layer, name + "_gradient").astype(np.float64)
             )
+        for name in layer.state_names:  # BatchNormalization's moving statistics
+            setattr(layer, name, getattr(layer, name).astype(np.float64))
     twin._collect_parameters()  # also gives the optimizer fresh state for the new arrays
     return twin
 
@@ -148,13 +150,17 @@ def float64_copy(model: Sequential) -> Sequential:
 @contextmanager
 def _same_randomness(net: Sequential) -> Iterator[Callable[[], None]]:
     """Yield a function that rewinds every generator, so each forward pass draws the same
-    dropout masks; the generators are left where they were afterwards."""
+    dropout masks, and every moving statistic; both are left where they were afterwards."""
     generators = net._generators()
     states = [g.bit_generator.state for g in generators]
+    # BatchNormalization's moving statistics, which each training-mode forward pass moves
+    moving = [(w, w.copy()) for layer in net.layers for w in layer.weights[len(layer.parameters) :]]
 
     def rewind() -> None:
         for generator, state in zip(generators, states, strict=True):
             generator.bit_generator.state = state
+        for array, value in moving:
+            array[...] = value
 
     try:
         yield rewind
@@ -299,6 +305,8 @@ def _image_block(kind: str, cls: type, activation: str) -> list[Any]:
         return [Dense(8, activation), Reshape((2, 2, 2)), cls()]
     if kind == "conv2d":
         return [*image, cls(2, 2, padding="same", activation=activation), Flatten()]
+    if kind == "batchnormalization":  # per channel of a 2x2x2 image, in training mode
+        return [Dense(8, activation), Reshape((2, 2, 2)), cls(), Flatten()]
     # the window poolings
     return [*image, cls(2, strides=1, padding="same"), Flatten(), Activation(activation)]
 

@@ -9,7 +9,8 @@ member                 contents
 ``header.npy``         the JSON header as uint8 bytes: format name and version, the architecture
                        (each layer's ``get_config()``), dtype, compile settings, the optimizer's
                        scalar state, the random streams' states, and a SHA-256 checksum
-``weights/<i>.npy``    the parameters in ``get_weights()`` order (kernel, then bias, per layer)
+``weights/<i>.npy``    the weights in ``get_weights()`` order (kernel, then bias, per layer; the
+                       header's ``trainable`` flags mark BatchNormalization's moving statistics)
 ``optimizer/...npy``   the optimizer's per-parameter state (momentum, Adam's m and v, ...)
 =====================  ==========================================================================
 
@@ -31,6 +32,7 @@ built:
   ``MAX_INTEGER_DIGITS`` (40) digits, its floats are finite (no ``1e400``, ``NaN``, ``Infinity``);
 - at most ``MAX_LAYERS`` (1000) layers and ``MAX_PARAMETERS`` (10**9) parameters, and no more
   parameters than the file's bytes can hold;
+- a BatchNormalization's moving variance is >= 0 (a negative one would make NaN outputs);
 - random-generator states are PCG64 states with every integer in its range; the optimizer's
   slots are its own; its step count is in [0, 2**63); its state arrays are finite, and Adam's
   second moment and RMSprop's mean square are >= 0.
@@ -84,6 +86,7 @@ from glassnet._header_bounds import (
     check_slots,
     parse_header,
 )
+from glassnet._validation import shown
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -160,6 +163,7 @@ def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]
         **({"input_shape": list(model.input_shape)} if len(model.input_shape) > 1 else {}),
         "layers": [layer.get_config() for layer in model.layers],
         "weights": len(weights),
+        "trainable": _trainable(model),
         "rng": _rng_state(model.rng),
         "layer_rngs": {
             layer.name: _rng_state(layer.rng)
@@ -311,7 +315,7 @@ def _load_archive(archive: zipfile.ZipFile, file_size: int, path: str) -> Sequen
     _check_header(header, path)
     model = _build_model(header, path, file_size)
     check_slots(model, header["compile"], path)
-    shapes = [p.shape for p in model._parameters]
+    shapes = [w.shape for layer in model.layers for w in layer.weights]
     names = [f"weights/{i}" for i in range(len(shapes))]
     compiled = header["compile"]
     if compiled is not None:
@@ -338,13 +342,23 @@ def _load_archive(archive: zipfile.ZipFile, file_size: int, path: str) -> Sequen
             f"{path!r}: checksum mismatch; the file was changed or damaged after it was saved. "
             f"Save the model again from its source."
         )
-    weights = [arrays[f"weights/{i}"] for i in range(len(model._parameters))]
+    weights = [arrays[f"weights/{i}"] for i in range(len(model.get_weights()))]
     for i, value in enumerate(weights):
         # exactly the model's dtype: set_weights would quietly cast any real numbers
         if value.dtype != model.dtype:
             raise ModelFileError(
                 f"{path!r}: weight array {i} must be {model.dtype.name}, found {value.dtype}."
             )
+    for layer in model.layers:
+        variance = getattr(layer, "moving_variance", None) if layer.state_names else None
+        if variance is not None:
+            index = sum(len(other.weights) for other in model.layers[: model.layers.index(layer)])
+            if (weights[index + len(layer.parameter_names) + 1] < 0).any():
+                raise ModelFileError(
+                    f"{path!r}: layer {layer.name!r} (BatchNormalization) has a negative moving "
+                    f"variance (weight array {index + len(layer.parameter_names) + 1}); a "
+                    f"variance is >= 0. The file was changed after it was saved."
+                )
     try:
         model.set_weights(weights)  # refuses NaN and inf
     except ValueError as error:
@@ -524,12 +538,29 @@ def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequentia
         raise
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise ModelFileError(f"{path!r}: the header describes no valid model ({error}).") from None
-    if len(model._parameters) != header["weights"]:
+    trainable = _trainable(model)
+    if len(trainable) != header["weights"]:
         raise ModelFileError(
-            f"{path!r}: the architecture has {len(model._parameters)} weight arrays but the "
+            f"{path!r}: the architecture has {len(trainable)} weight arrays but the "
             f"header lists {header['weights']}."
         )
+    # which weights the optimizer trains (BatchNormalization's moving statistics it does not):
+    # files written before BatchNormalization have no such list and train every weight
+    if header.get("trainable", [True] * len(trainable)) != trainable:
+        raise ModelFileError(
+            f"{path!r}: the header's trainable flags {shown(header.get('trainable'), 60)} do "
+            f"not match its architecture's {shown(trainable, 60)}; the header was changed."
+        )
     return model
+
+
+def _trainable(model: Sequential) -> list[bool]:
+    """For each weight in ``get_weights()`` order: True when the optimizer trains it."""
+    return [
+        trainable
+        for layer in model.layers
+        for trainable in [True] * len(layer.parameter_names) + [False] * len(layer.state_names)
+    ]
 
 
 def _input_shape(header: dict[str, Any], path: str) -> tuple[int, ...]:

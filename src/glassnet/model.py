@@ -564,14 +564,19 @@ class Sequential:
 
     # -- weights -----------------------------------------------------------------------------
     def get_weights(self) -> list[Array]:
-        """Copies of every parameter, in Keras order: per layer the kernel, then the bias."""
+        """Copies of every weight, in Keras order: per layer the kernel, then the bias (and
+        BatchNormalization's gamma, beta, then its non-trainable moving mean and variance)."""
         self._ensure_built()
-        return [p.copy() for p in self._parameters]
+        return [w.copy() for layer in self.layers for w in layer.weights]
 
     def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Overwrite every parameter (in place), in the order of ``get_weights()``."""
         self._ensure_built()
-        slots = [(layer, name) for layer in self.layers for name in layer.parameter_names]
+        slots = [
+            (layer, name)
+            for layer in self.layers
+            for name in layer.parameter_names + layer.state_names
+        ]
         expected = ", ".join(
             f"{layer.name}.{name} {getattr(layer, name).shape}" for layer, name in slots
         )
@@ -598,6 +603,12 @@ class Sequential:
                 )
             if not np.isfinite(value).all():  # weight_array has refused non-numbers
                 raise ValueError(f"Layer '{layer.name}' {name} must be finite real numbers.")
+            if name == "moving_variance" and (value < 0).any():  # sqrt(var + eps): NaN outputs
+                raise ValueError(
+                    f"Layer '{layer.name}' moving_variance must be >= 0 (a variance), got "
+                    f"{float(value.min()):g}. Pass the variances in Keras's order: gamma, beta, "
+                    f"moving_mean, moving_variance."
+                )
             with np.errstate(over="ignore"):  # an overflow is reported just below
                 cast = value.astype(target.dtype)
             if (bad := first_non_finite(cast)) is not None:

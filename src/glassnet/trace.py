@@ -52,7 +52,8 @@ if TYPE_CHECKING:
 
 Array = NDArray[Any]
 PHASES = ("forward", "loss", "backward", "update")
-_CACHES = ("a_prev", "z", "a", "delta", "mask", "training")
+_CACHES = ("a_prev", "z", "a", "delta", "mask", "training", "x_hat", "mean", "variance")
+_CACHES += ("inverse_std",)  # BatchNormalization's
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,10 @@ class _Snapshot:
     def __init__(self, model: Sequential) -> None:
         self.parameters = [[p.copy() for p in layer.parameters] for layer in model.layers]
         self.gradients = [[g.copy() for g in layer.gradients] for layer in model.layers]
+        # BatchNormalization's moving statistics, which a training-mode forward pass moves
+        self.states = [
+            [getattr(layer, n).copy() for n in layer.state_names] for layer in model.layers
+        ]
         self.optimizer = model.optimizer.get_state()  # step count and moments, as copies
         # the model's stream and any layer's own (Dropout(seed=...)): none may be advanced
         self.streams = [
@@ -206,6 +211,9 @@ class _Snapshot:
                 target[...] = value
             for target, value in zip(layer.gradients, grads, strict=True):
                 target[...] = value
+        for layer, states in zip(model.layers, self.states, strict=True):
+            for name, value in zip(layer.state_names, states, strict=True):
+                getattr(layer, name)[...] = value
         model.optimizer.set_state(self.optimizer, model._parameters)
         for generator, state in self.streams:
             generator.bit_generator.state = state

@@ -208,6 +208,16 @@ LAYER_WORDS: dict[str, dict[str, str]] = {
         "student": "GlobalAveragePooling2D: a[n, c] = mean over y, x of a_prev[n, y, x, c]; "
         "backward, every position gets delta[n, c] / (h * w)",
     },
+    "BatchNormalization": {
+        "kid": "evens out each channel while training: from every number it takes away the "
+        "batch's average and divides by how widely the batch spreads, then stretches and shifts "
+        "it by two knobs of its own (gamma and beta), and it keeps running averages to use "
+        "when predicting",
+        "student": "BatchNormalization: x_hat = (a_prev - mu) / sqrt(var + epsilon) with mu, var "
+        "the batch's per-channel mean and (biased) variance while training (the moving averages "
+        "otherwise); a = gamma * x_hat + beta; backward, dC/da_prev = (m * g - sum(g) - x_hat * "
+        "sum(g * x_hat)) / (m * sqrt(var + epsilon)) with g = dC/da * gamma, m values a channel",
+    },
     "Flatten": {
         "kid": "has no knobs; it lays the picture's numbers out in one long row, row by row",
         "student": "Flatten: a = a_prev.reshape(batch, -1) (channels-last order), no weights; "

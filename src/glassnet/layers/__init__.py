@@ -3,9 +3,10 @@
 ``core`` holds the base ``Layer``, ``Input``, ``Dense``, ``Activation`` (and, for now,
 ``Dropout``); ``preprocessing`` holds ``Rescaling`` and ``Normalization``; ``convolution``
 ``Conv2D``; ``pooling`` ``MaxPooling2D``, ``AveragePooling2D``, ``GlobalAveragePooling2D``;
-``reshaping`` ``Flatten`` and ``Reshape``. Every public name is
-re-exported here, so ``glassnet.layers.Dense`` and ``glassnet.layers.from_config`` are spelled as
-before, and ``LAYERS`` (the registry ``from_config`` reads) lists every kind.
+``reshaping`` ``Flatten`` and ``Reshape``; ``normalization`` ``BatchNormalization``. Every
+public name is re-exported here, so ``glassnet.layers.Dense`` and
+``glassnet.layers.from_config`` are spelled as before, and ``LAYERS`` (the registry
+``from_config`` reads) lists every kind.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from glassnet.layers.core import (
     Layer,
     from_config,
 )
+from glassnet.layers.normalization import BatchNormalization
 from glassnet.layers.pooling import AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D
 from glassnet.layers.preprocessing import Normalization, Rescaling
 from glassnet.layers.reshaping import Flatten, Reshape
@@ -36,6 +38,7 @@ LAYERS.update(
         "globalaveragepooling2d": GlobalAveragePooling2D,
         "flatten": Flatten,
         "reshape": Reshape,
+        "batchnormalization": BatchNormalization,
     }
 )
 
@@ -44,6 +47,7 @@ __all__ = [
     "Activation",
     "Array",
     "AveragePooling2D",
+    "BatchNormalization",
     "Conv2D",
     "Dense",
     "Dropout",

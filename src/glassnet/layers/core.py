@@ -143,6 +143,16 @@ class Layer:
         """The trainable arrays, in Keras order (kernel, then bias). Updated in place."""
         return [getattr(self, n) for n in self.parameter_names]
 
+    #: non-trainable weights (BatchNormalization's moving statistics), after the parameters in
+    #: ``get_weights()`` and model files, as Keras orders them; changed by forward, never by the
+    #: optimizer
+    state_names: tuple[str, ...] = ()
+
+    @property
+    def weights(self) -> list[Array]:
+        """Every weight, trainable first (``parameters``), then ``state_names``: Keras's order."""
+        return [getattr(self, n) for n in self.parameter_names + self.state_names]
+
     @property
     def gradients(self) -> list[Array]:
         """dC/d(parameter) for each parameter, same order, filled by ``backward``."""
