@@ -24,7 +24,9 @@ NCHW_TO_NHWC = (0, 2, 3, 1)
 def torch_image_layer(layer: Any, torch_dtype: Any) -> Any:
     """The ``torch.nn.Module`` computing an image layer's forward pass on NHWC tensors (Conv2D
     without its activation, which the caller appends)."""
-    import torch
+    from glassnet.export import require
+
+    torch = require("torch", "torch")
 
     top, bottom, left, right = getattr(layer, "pads", (0, 0, 0, 0))
     pads = (left, right, top, bottom)  # torch's padding order: last axis first
@@ -106,7 +108,10 @@ def torch_image_layer(layer: Any, torch_dtype: Any) -> Any:
 def onnx_image_nodes(layer: Any, source: str, dtype: str) -> tuple[list[Any], list[Any], str]:
     """(nodes, initializers, output name) of an image layer's forward pass on NHWC tensors
     (Conv2D without its activation, which the caller appends)."""
-    from onnx import helper, numpy_helper
+    from glassnet.export import require
+
+    onnx = require("onnx", "onnx")
+    helper, numpy_helper = onnx.helper, onnx.numpy_helper
 
     prefix = layer.name
     nodes: list[Any] = []
