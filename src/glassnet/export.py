@@ -12,9 +12,34 @@ Both targets compute the same forward pass, layer by layer:
     Normalization: a = (a_prev - mean) / std,    ->  a small torch module with mean and std as
         std = max(sqrt(variance), 1e-7)              buffers; ONNX Sub, Div
 
-with f one of sigmoid, tanh, relu, leaky_relu (its slope kept), softmax (over the units of each
-example) or linear (nothing). PyTorch and ONNX are optional: ``pip install 'glassnet[torch]'`` or
-``pip install 'glassnet[onnx]'``; they are imported only when an export is asked for.
+Image layers (channels last in glassnet, channels first in PyTorch and ONNX's operators):
+
+    Conv2D:      z = windows(a_prev) . K + b     ->  NHWC -> NCHW, zero padding (explicit, so the
+                                                     "same" padding's extra bottom/right row and
+                                                     column is kept), torch.nn.Conv2d with weight
+                                                     K.transpose(3, 2, 0, 1) (out, in, kh, kw),
+                                                     NCHW -> NHWC, then f; ONNX Transpose, Conv
+                                                     (pads [top, left, bottom, right]), Transpose
+    MaxPooling2D: a = max of each window         ->  -inf padding + torch.nn.MaxPool2d;
+                                                     ONNX MaxPool (its pads never win)
+    AveragePooling2D: a = sum / count, count =   ->  zero padding + torch.nn.AvgPool2d giving the
+        the real (unpadded) inputs of the window     sum (divisor_override=1) / count buffer;
+                                                     ONNX AveragePool, count_include_pad=0
+    GlobalAveragePooling2D: a = mean over h, w   ->  a mean over dims (1, 2); ONNX ReduceMean
+    Flatten:     a = a_prev.reshape(batch, -1)   ->  torch.nn.Flatten / ONNX Flatten on the NHWC
+                                                     tensor: Keras's channels-last order is kept
+    Reshape:     a = a_prev.reshape(batch, *t)   ->  the same reshape
+
+**Layout.** The exported torch module and ONNX graph take what ``model.predict`` takes: images
+channels last, (batch, height, width, channels), and every tensor between two layers is in
+glassnet's layout too; each image layer turns its input to NCHW and its output back to NHWC
+inside itself (``net.get_submodule('conv2d').inner`` holds the ``torch.nn.Conv2d``). So a Dense
+after Flatten gets the same weights as in glassnet and Keras, with no reordering.
+
+with f one of sigmoid, tanh, relu, leaky_relu (its slope kept), softmax (over the last axis, the
+units of each example, as Keras) or linear (nothing). PyTorch and ONNX are optional:
+``pip install 'glassnet[torch]'`` or ``pip install 'glassnet[onnx]'``; they are imported only
+when an export is asked for.
 """
 
 from __future__ import annotations
@@ -26,6 +51,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from glassnet.export_images import onnx_image_nodes, torch_image_layer
+
 if TYPE_CHECKING:
     from glassnet.model import Sequential
 
@@ -33,7 +60,20 @@ if TYPE_CHECKING:
 ONNX_OPSET = 17
 #: the ONNX IR version written, old enough for every onnxruntime that knows opset 17
 ONNX_IR_VERSION = 8
-SUPPORTED_LAYERS = ("Dense", "Activation", "Dropout", "Rescaling", "Normalization")
+SUPPORTED_LAYERS = (
+    "Dense",
+    "Activation",
+    "Dropout",
+    "Rescaling",
+    "Normalization",
+    "Conv2D",
+    "MaxPooling2D",
+    "AveragePooling2D",
+    "GlobalAveragePooling2D",
+    "Flatten",
+    "Reshape",
+)
+IMAGE_LAYERS = SUPPORTED_LAYERS[5:]
 
 
 def require(module: str, extra: str) -> Any:
@@ -72,7 +112,7 @@ def torch_activation(activation: Any) -> Any:
     if name == "leaky_relu":
         return torch.nn.LeakyReLU(activation.negative_slope)
     if name == "softmax":
-        return torch.nn.Softmax(dim=1)  # over the units of each example, rows sum to 1
+        return torch.nn.Softmax(dim=-1)  # over the last axis (Keras's), rows sum to 1
     modules = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
     if name not in modules:
         raise ValueError(
@@ -135,7 +175,9 @@ def to_torch(model: Sequential, dtype: str | None = None) -> Any:
     """A ``torch.nn.Sequential`` computing the same outputs as ``model``, with its weights copied.
 
     Each Dense layer becomes a ``torch.nn.Linear`` named after it (PyTorch stores the weight as
-    W.T, shape (units, n_in)), followed by its activation under the name ``'<layer>_activation'``.
+    W.T, shape (units, n_in)), followed by its activation under the name ``'<layer>_activation'``;
+    a Conv2D likewise (its ``torch.nn.Conv2d`` is ``.inner``, wrapped so that it takes and gives
+    channels-last tensors: the module takes the same NHWC images as ``model.predict``).
     ``dtype`` is the model's own (float32 or float64) unless given. The returned module is in
     eval mode; call ``.train()`` on it to train it further.
 
@@ -173,6 +215,12 @@ def to_torch(model: Sequential, dtype: str | None = None) -> Any:
             modules[name] = activation if activation is not None else torch.nn.Identity()
         elif layer.kind in ("Rescaling", "Normalization"):
             modules[name] = _torch_preprocessing(layer, torch_dtype)
+        elif layer.kind in IMAGE_LAYERS:  # NHWC in and out, NCHW inside (export_images)
+            modules[name] = torch_image_layer(layer, torch_dtype)
+            if layer.kind == "Conv2D":
+                activation = torch_activation(layer.activation)
+                if activation is not None:
+                    modules[f"{name}_activation"] = activation
         else:  # Dropout: the identity at inference, a random mask when trained further in torch
             modules[name] = torch.nn.Dropout(float(getattr(layer, "rate", 0.0)))
     return torch.nn.Sequential(modules).eval()
@@ -186,7 +234,7 @@ def _onnx_activation(helper: Any, activation: Any, source: str, target: str) -> 
     if name == "leaky_relu":
         return [helper.make_node("LeakyRelu", [source], [target], alpha=activation.negative_slope)]
     if name == "softmax":
-        return [helper.make_node("Softmax", [source], [target], axis=1)]
+        return [helper.make_node("Softmax", [source], [target], axis=-1)]
     operators = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}
     if name not in operators:
         raise ValueError(
@@ -197,7 +245,8 @@ def _onnx_activation(helper: Any, activation: Any, source: str, target: str) -> 
 
 
 def to_onnx(model: Sequential, dtype: str = "float32") -> Any:
-    """An ``onnx.ModelProto`` of the forward pass: input ``"x"`` (batch, n_in), output ``"y"``.
+    """An ``onnx.ModelProto`` of the forward pass: input ``"x"`` (batch, n_in) or, for an image
+    model, (batch, height, width, channels) as ``model.predict`` takes; output ``"y"``.
 
     Built with ``onnx.helper`` directly: per Dense layer a MatMul with W (n_in, units), an Add of
     b (units,) and the activation's operator; the weights are initializers in ``dtype``.
@@ -208,6 +257,7 @@ def to_onnx(model: Sequential, dtype: str = "float32") -> Any:
     element = {"float32": onnx.TensorProto.FLOAT, "float64": onnx.TensorProto.DOUBLE}[
         np.dtype(dtype).name
     ]
+    output_shape = model._shape_after(len(model.layers))
     nodes, initializers = [], []
     current = "x"
     for layer in model.layers:
@@ -241,13 +291,20 @@ def to_onnx(model: Sequential, dtype: str = "float32") -> Any:
                 nodes.append(helper.make_node("Sub", [current, first], [middle]))
                 nodes.append(helper.make_node("Div", [middle, second], [f"{prefix}.a"]))
             current = f"{prefix}.a"
+        elif layer.kind in IMAGE_LAYERS:  # NHWC in and out, NCHW inside (export_images)
+            image_nodes, image_initializers, current = onnx_image_nodes(layer, current, dtype)
+            nodes += image_nodes
+            initializers += image_initializers
+            if layer.kind == "Conv2D":
+                nodes += _onnx_activation(helper, layer.activation, current, f"{prefix}.a")
+                current = f"{prefix}.a"
         # Dropout is the identity at inference: no node
     nodes.append(helper.make_node("Identity", [current], ["y"]))
     graph = helper.make_graph(
         nodes,
         model.name,
-        [helper.make_tensor_value_info("x", element, ["batch", model.input_features])],
-        [helper.make_tensor_value_info("y", element, ["batch", model.output_units])],
+        [helper.make_tensor_value_info("x", element, ["batch", *model.input_shape])],
+        [helper.make_tensor_value_info("y", element, ["batch", *output_shape])],
         initializer=initializers,
     )
     proto = helper.make_model(
@@ -263,7 +320,9 @@ def to_onnx(model: Sequential, dtype: str = "float32") -> Any:
 def export_onnx(model: Sequential, path: str | Path, dtype: str = "float32") -> Path:
     """Write ``model`` as an ONNX file that onnxruntime (or any ONNX runtime) can run.
 
-    Run it with ``onnxruntime.InferenceSession(str(path)).run(None, {"x": x.astype(dtype)})``.
+    Run it with ``onnxruntime.InferenceSession(str(path)).run(None, {"x": x.astype(dtype)})``;
+    x is what ``model.predict`` takes (images channels last). onnxruntime's CPU provider has no
+    float64 ``Conv``: export image models in float32 (the default) to run them there.
     Returns the path written.
 
     The file is written atomically (a crash leaves an old file whole, a replaced file keeps its

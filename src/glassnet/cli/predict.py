@@ -3,7 +3,10 @@
     glassnet predict --model digits.glassnet --input rows.csv [--output predictions.csv]
 
 The CSV holds one example per row, with as many numeric columns as the model has inputs (a header
-row is allowed). A file with one column more is read as features plus a target column (as
+row is allowed); for an image model, each row is one image's height * width * channels
+numbers, row by row with the channels last (``x.reshape(len(x), -1)`` of glassnet's or Keras's
+(n, height, width, channels) images), as ``datasets.digits()`` lays the 8x8 digits out. A file
+with one column more is read as features plus a target column (as
 ``glassnet train`` reads it): the target is then compared with the predictions. The output is a
 CSV: for a classifier, the predicted class and each class's probability; otherwise the outputs.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import math
 import sys
 from typing import Any
 
@@ -61,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
             example="predictions.csv",
         )
     model = gn.load_model(args.model)
-    x, y = read_features(args.input, model.input_features)
+    shape = model.input_shape  # (features,) or (height, width, channels)
+    x, y = read_features(args.input, math.prod(shape))
+    x = x.reshape(len(x), *shape)  # an image model: each row's numbers, channels last
     out = model.predict(x)
     kind = getattr(model.loss, "name", "")
     classify = "crossentropy" in kind

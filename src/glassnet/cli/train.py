@@ -1,7 +1,16 @@
-"""``glassnet train``: build an MLP from flags, train it on a data set or a CSV file, save it.
+"""``glassnet train``: build an MLP (or, with --conv, a small CNN) from flags, train it on a data
+set or a CSV file, save it.
 
     glassnet train --data digits --layers 64 --activation relu --optimizer adam --lr 0.005 \\
         --epochs 40 --validation-split 0.2 --seed 0 --save digits.glassnet
+    glassnet train --data digits-images --conv --epochs 20 --save cnn.glassnet
+
+``--conv`` (image data: ``digits-images``, the 8x8 digits as (n, 8, 8, 1), or ``mnist``, the
+5,000 MNIST digits ``glassnet.datasets.mnist()`` loads) builds
+``Conv2D(8, 3, activation) -> MaxPooling2D(2) -> Flatten() -> [--layers Dense] -> output``, with
+no hidden Dense layer unless --layers asks for some. Image data without --conv is flattened
+first and goes through the MLP. Image pixels are divided by their top value (16 or 255) by a
+first ``Rescaling`` layer.
 
 The output layer and the loss follow from the targets unless given: two classes get one sigmoid
 unit and binary cross-entropy, more get a softmax and sparse categorical cross-entropy, real
@@ -41,7 +50,14 @@ from glassnet.cli._args import (
     cli_seed,
     same_file,
 )
-from glassnet.cli._data import DATA_SETS, GENERATED, XOR_FEATURES, XOR_HELP, load_data
+from glassnet.cli._data import (
+    DATA_SETS,
+    GENERATED,
+    IMAGE_SETS,
+    XOR_FEATURES,
+    XOR_HELP,
+    load_data,
+)
 from glassnet.initializers import check_allocation
 
 DEFAULT_SPLIT = 0.2  # of the examples held out to validate on ...
@@ -65,7 +81,17 @@ def add_parser(commands: Any) -> None:
         required=True,
         help=f"one of {', '.join(DATA_SETS)}, or a CSV file (last column = target); {XOR_HELP}",
     )
-    parser.add_argument("--layers", default="16,16", help="hidden units per layer, comma-separated")
+    parser.add_argument(
+        "--layers",
+        default=None,
+        help="hidden Dense units per layer, comma-separated (default: 16,16; none with --conv)",
+    )
+    parser.add_argument(
+        "--conv",
+        action="store_true",
+        help="a small CNN, Conv2D(8, 3) -> MaxPooling2D(2) -> Flatten, for --data digits-images "
+        "or mnist",
+    )
     parser.add_argument("--activation", default="relu", help="hidden activation")
     parser.add_argument("--loss", default=None, help="loss name (default: chosen from the targets)")
     parser.add_argument("--optimizer", default="adam", help="sgd, rmsprop or adam")
@@ -171,7 +197,25 @@ def _scaling(data: str, x: np.ndarray, standardize: bool | None) -> list[Any]:
         return [normalization]
     if data == "digits":
         return [gn.layers.Rescaling(1 / 16)]  # pixels 0..16 -> 0..1
+    if data in IMAGE_SETS:  # pixels 0..16 or 0..255 -> 0..1
+        return [gn.layers.Rescaling(IMAGE_SETS[data])]
     return []
+
+
+def _stem(args: argparse.Namespace, shape: tuple[int, ...]) -> list[Any]:
+    """What turns images into a row of features for the Dense layers: --conv's convolution and
+    pooling, then Flatten (Keras's channels-last order); nothing for rows of features."""
+    import glassnet as gn
+
+    if len(shape) == 1:
+        return []
+    if not args.conv:
+        return [gn.layers.Flatten()]
+    return [
+        gn.layers.Conv2D(8, 3, activation=args.activation),  # (h - 2, w - 2, 8)
+        gn.layers.MaxPooling2D(2),  # ((h - 2) // 2, (w - 2) // 2, 8)
+        gn.layers.Flatten(),
+    ]
 
 
 def _hidden(text: str) -> list[int]:
@@ -243,7 +287,24 @@ def _check_model_size(widths: list[int], batch: int) -> None:
 
 
 def _check_data_options(args: argparse.Namespace) -> None:
-    """--samples and --noise shape generated sets only; anything else is refused, not ignored."""
+    """--samples and --noise shape generated sets only, --conv takes images, --standardize flat
+    features; anything else is refused, not ignored."""
+    if args.conv and args.data not in IMAGE_SETS:
+        raise ValueError(
+            f"--conv builds a convolutional network, which takes images; --data {shown(args.data)} "
+            f"holds rows of features. Use --data {' or --data '.join(IMAGE_SETS)}, or drop --conv."
+        )
+    if args.report and args.data in IMAGE_SETS:  # checked before training, not after it
+        raise ValueError(
+            f"--report draws networks of rows of features for now; an image model's report "
+            f"(filters, feature maps) is not written yet. Drop --report for --data {args.data}, "
+            f"and draw the network with glassnet.plots.diagram.network_svg(model)."
+        )
+    if args.standardize and args.data in IMAGE_SETS:
+        raise ValueError(
+            f"--standardize applies to rows of features; the images of {args.data} are scaled to "
+            f"0..1 by a Rescaling layer already. Drop --standardize."
+        )
     for flag, value in (("--samples", args.samples), ("--noise", args.noise)):
         if value is not None and args.data not in GENERATED:
             raise ValueError(
@@ -276,12 +337,15 @@ def run(args: argparse.Namespace) -> int:
     from glassnet import datasets
 
     _check_data_options(args)
-    hidden = _hidden(args.layers)
+    hidden = _hidden(args.layers) if args.layers is not None else [] if args.conv else [16, 16]
     _check_outputs(args)
     x, y = load_data(args.data, args.seed, args.samples, args.noise)
     split, batch, note = _split_and_batch(args, len(x))
     units, head, loss = _head(y, args.loss)
-    _check_model_size([x.shape[1], *hidden, units], batch)
+    shape = x.shape[1:]  # (features,) or (height, width, channels)
+    features = int(np.prod(shape))
+    # --conv: 8 filters of a 3x3 window, halved twice by the pooling: at most 2 * features
+    _check_model_size([2 * features if args.conv else features, *hidden, units], batch)
     if loss == "categorical_crossentropy" and y.ndim == 1:
         y = datasets.one_hot(y, units)
     regularizer = gn.regularizers.L2(args.l2) if args.l2 else None
@@ -300,7 +364,13 @@ def run(args: argparse.Namespace) -> int:
     layers = [gn.layers.Dense(n, args.activation, kernel_regularizer=regularizer) for n in hidden]
     # built here, with Input: weights too big for memory are refused before anything is printed
     model = gn.Sequential(
-        [gn.Input(shape=(x.shape[1],)), *scaling, *layers, gn.layers.Dense(units, head)],
+        [
+            gn.Input(shape=shape),
+            *scaling,
+            *_stem(args, shape),
+            *layers,
+            gn.layers.Dense(units, head),
+        ],
         seed=args.seed,
     )
     optimizer = gn.optimizers.get(args.optimizer)
@@ -312,7 +382,8 @@ def run(args: argparse.Namespace) -> int:
     x, y = x[order], y[order]
     if args.verbose:
         extra = f" ({XOR_FEATURES})" if args.data == "xor" else ""
-        print(f"glassnet train: {args.data}: {len(x)} examples, {x.shape[1]} features{extra}")
+        what = f"{'x'.join(map(str, shape))} images" if len(shape) > 1 else f"{features} features"
+        print(f"glassnet train: {args.data}: {len(x)} examples, {what}{extra}")
         if note:
             print(f"glassnet train: note: {note}")
         model.summary()

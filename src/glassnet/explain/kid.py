@@ -36,6 +36,19 @@ def _count(n: int, thing: str) -> str:
     return f"{n} {thing}" + ("" if n == 1 else "s")
 
 
+def _input_words(shape: tuple[int, ...]) -> str:
+    """One example's input in plain words: "3 numbers", or for an image (height, width,
+    channels) "an 8x8 picture with 1 channel (64 numbers)"."""
+    if len(shape) != 3:
+        return _count(int(np.prod(shape)), "number")
+    height, width, channels = shape
+    article = "an" if str(height).startswith("8") or height in (11, 18) else "a"
+    return (
+        f"{article} {height}x{width} picture with {_count(channels, 'channel')} "
+        f"({_count(height * width * channels, 'number')})"
+    )
+
+
 def narrate_kid(trace: Trace, example: int | None, first: int = 0) -> Document:
     """``example`` is a row of the trace's batch; the words call batch row k "example first + k"."""
     info = trace.info
@@ -44,8 +57,11 @@ def narrate_kid(trace: Trace, example: int | None, first: int = 0) -> Document:
     layers = info["layers"]
     count = len(layers)
     out = f"a{count}"
-    knobs = sum(trace[f"W{i}"].value.size for i in dense_layers(trace)) + sum(
-        trace[f"b{i}"].value.size for i in dense_layers(trace) if f"b{i}" in trace
+    knobs = sum(  # every layer's weights: W (Dense) or K (Conv2D), and b
+        trace[symbol].value.size
+        for i in range(1, count + 1)
+        for symbol in (f"W{i}", f"K{i}", f"b{i}")
+        if symbol in trace
     )
     doc = Document(f"Training step {trace.step}, told simply")
     doc.paragraph(
@@ -59,8 +75,7 @@ def narrate_kid(trace: Trace, example: int | None, first: int = 0) -> Document:
     x = trace["a0"].value
     doc.paragraph(
         f"Let us follow example {name} (examples are numbered from 0, the way Python counts "
-        f"rows). It goes in as {_values(x[focus])}: "
-        f"{_count(x.shape[1], 'number')}."
+        f"rows). It goes in as {_values(x[focus])}: {_input_words(x.shape[1:])}."
     )
     for index, layer in enumerate(layers, start=1):
         activation = words.ACTIVATION_WORDS.get(layer["activation"] or "", {}).get("kid", "")

@@ -118,7 +118,14 @@ def _bundles_svg(layout: Layout) -> list[str]:
 
 
 def _noun(column: Any) -> str:
+    if column.shape is not None:  # an image model's box: "8x8x1" / "image"
+        return "image" if "x" in column.shape else "values"
     return "inputs" if column.heading == "inputs" else "units"
+
+
+def _count(column: Any) -> str:
+    """The bold text of a collapsed box: its units, or an image model's example shape."""
+    return column.shape if column.shape is not None else str(column.units)
 
 
 def _edges_svg(layout: Layout, values: bool) -> list[str]:
@@ -158,7 +165,7 @@ def _columns_svg(layout: Layout) -> list[str]:
                 f"height='{height:.1f}' rx='14' fill='{UNIT_FILL}' "
                 f"stroke='{UNIT_STROKE}' stroke-width='1.5'/>"
                 f"<text x='{column.x:.1f}' y='{column.ys[0] - 4:.1f}' text-anchor='middle' "
-                f"font-weight='bold'>{column.units}</text>"
+                f"font-weight='bold'>{_count(column)}</text>"
                 f"<text x='{column.x:.1f}' y='{column.ys[0] + 12:.1f}' text-anchor='middle'>"
                 f"{_noun(column)}</text>"
             )
@@ -247,7 +254,7 @@ def network_figure(
             ax.text(
                 column.x,
                 column.ys[0],
-                f"{column.units}\n{_noun(column)}",
+                f"{_count(column)}\n{_noun(column)}",
                 ha="center",
                 va="center",
                 zorder=5,

@@ -17,8 +17,9 @@ one grey band. Coordinates are in pixels, y growing downwards (as SVG has it).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -63,6 +64,7 @@ class Column:
     ys: list[float] = field(default_factory=list)  # unit centres; one entry if collapsed
     collapsed: bool = False
     bias_y: float | None = None  # the bias node feeding the next column, if it has a bias
+    shape: str | None = None  # an image model's column: its example shape, "8x8x1" or "10"
 
     @property
     def half_height(self) -> float:
@@ -177,6 +179,8 @@ def network_layout(
             "The model is not built yet, so it has no weights to draw: call "
             "model.build((None, n_features)) or start it with glassnet.Input(shape=...)."
         )
+    if len(model.input_shape) > 1 or any(layer.takes_images for layer in model.layers):
+        return _image_layout(model, title)
     columns, dense = _columns(model)
     for column in columns:
         column.collapsed = column.units > max_units
@@ -217,6 +221,52 @@ def _columns(model: Sequential) -> tuple[list[Column], list]:
             columns[-1].caption += f" + {name}"
             columns[-1].labels = [GLYPHS.get(name, name[:4])] * columns[-1].units
     return columns, dense
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """An example's shape as the diagram writes it: (8, 8, 1) -> "8x8x1"."""
+    return "x".join(str(n) for n in shape)
+
+
+def layer_caption(layer: Any) -> str:
+    """What an image model's layer does, short: "Conv2D 4 3x3 relu", "MaxPooling2D 2x2"."""
+    if layer.kind == "Conv2D":
+        stride = "" if layer.strides == (1, 1) else f" stride {shape_text(layer.strides)}"
+        caption = f"Conv2D {layer.filters} {shape_text(layer.kernel_size)}{stride}"
+        return caption + ("" if layer.padding == "valid" else " same")
+    if layer.kind in ("MaxPooling2D", "AveragePooling2D"):
+        return f"{layer.kind} {shape_text(layer.pool_size)}"
+    if layer.kind == "Dense":
+        return f"Dense({layer.units})"
+    return layer.kind
+
+
+def _image_layout(model: Sequential, title: str | None) -> Layout:
+    """An image model, drawn as boxes: one a layer, each with the shape of one example after
+    it ("8x8x1 image", "6x6x4 image", "10 values"), joined by bands that carry the layer's
+    weight count. Its units are too many to draw one by one."""
+    shape = model.input_shape
+    shapes = [shape]
+    columns = [Column("inputs", f"{shape_text(shape)} image", "a0 = x", math.prod(shape), [])]
+    bundles = []
+    for index, layer in enumerate(model.layers, start=1):
+        shape = layer.compute_output_shape(shape)
+        shapes.append(shape)
+        caption = layer_caption(layer)
+        activation = getattr(getattr(layer, "activation", None), "name", "linear")
+        if activation != "linear":
+            caption += f", {activation}"
+        column = Column(layer.name, caption, f"a{index}", math.prod(shape), [])
+        columns.append(column)
+        bundles.append(Bundle(layer.name, layer.count_params(), columns[-2], column))
+    for column, example in zip(columns, shapes, strict=True):
+        column.collapsed = True
+        column.shape = shape_text(example)
+    _place(columns)
+    height = max(column.bottom for column in columns) + MARGIN_BOTTOM
+    width = 2 * MARGIN_SIDE + COLUMN_GAP * (len(columns) - 1)
+    chain = " -> ".join(column.shape or "" for column in columns)
+    return Layout(title or f"{model.name}: {chain}", width, height, columns, [], bundles, 0.0)
 
 
 def _place(columns: list[Column]) -> None:
