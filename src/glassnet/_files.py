@@ -162,24 +162,40 @@ def check_save_target(path: Any) -> tuple[str, os.stat_result | None]:
     return target, info
 
 
-def _check_replaceable(path: str, target: str, info: os.stat_result) -> None:
+def refuse_unwritable(
+    path: str,
+    target: str,
+    info: os.stat_result,
+    doing: str,
+    example: str,
+    error: type[ValueError] = ModelFileError,
+) -> None:
+    """Refuse (``error``) an existing ``target`` (``info`` its stat; ``path`` as the caller
+    wrote it) that glassnet must not replace: a directory, anything that is not a regular file (a
+    FIFO, a device, a socket), or a file the caller could not write. ``doing`` names the action
+    ("save the model"), ``example`` a file name to suggest. Model files and every other output
+    share this check."""
     kind = kind_of(info.st_mode)
     if kind == "a directory":
-        raise ModelFileError(
-            f"Cannot save the model to {path!r}: it is a directory. Give a file name, e.g. "
-            f"{os.path.join(path, 'model.glassnet')!r}."
+        raise error(
+            f"Cannot {doing} to {path!r}: it is a directory. Give a file name, e.g. "
+            f"{os.path.join(path, example)!r}."
         )
     if kind is not None:
-        raise ModelFileError(
-            f"Cannot save the model to {path!r}: it is {kind}, not a regular file, and glassnet "
-            f"leaves it alone. Save to a file name such as 'model.glassnet'."
+        raise error(
+            f"Cannot {doing} to {path!r}: it is {kind}, not a regular file, and glassnet "
+            f"leaves it alone. Write to a regular file instead, e.g. {example!r}."
         )
     if not info.st_mode & 0o222 or not os.access(target, os.W_OK, effective_ids=_EFFECTIVE):
-        raise ModelFileError(
-            f"Cannot save the model to {path!r}: the file is read-only (mode "
+        raise error(
+            f"Cannot {doing} to {path!r}: the file is read-only (mode "
             f"{stat.S_IMODE(info.st_mode):#o}), and glassnet does not replace a file you could "
             f"not write. Make it writable (chmod u+w) or remove it first, or choose another name."
         )
+
+
+def _check_replaceable(path: str, target: str, info: os.stat_result) -> None:
+    refuse_unwritable(path, target, info, "save the model", "model.glassnet")
     if info.st_size > 0 and not is_glassnet_file(target):
         raise ModelFileError(
             f"Cannot save the model to {path!r}: that file exists and is not a glassnet model "

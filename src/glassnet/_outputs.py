@@ -44,7 +44,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from glassnet._files import _EFFECTIVE, is_glassnet_file, kind_of, normal_name, write_replacing
+from glassnet._files import (
+    _EFFECTIVE,
+    is_glassnet_file,
+    kind_of,
+    normal_name,
+    refuse_unwritable,
+    write_replacing,
+)
 
 
 class OutputFileError(ValueError):
@@ -69,23 +76,7 @@ def output_path(path: Any, what: str, example: str) -> str:
 def check_output_kind(path: str, info: os.stat_result, what: str, example: str) -> None:
     """Refuse an existing ``path`` (``info`` its stat) that is not a writable regular file, or
     that is a glassnet model file."""
-    kind = kind_of(info.st_mode)
-    if kind == "a directory":
-        raise OutputFileError(
-            f"Cannot write {what} to {path!r}: it is a directory. Give a file name, e.g. "
-            f"{os.path.join(path, example)!r}."
-        )
-    if kind is not None:
-        raise OutputFileError(
-            f"Cannot write {what} to {path!r}: it is {kind}, not a regular file, and glassnet "
-            f"leaves it alone. Write to a regular file instead, e.g. {example!r}."
-        )
-    if not info.st_mode & 0o222 or not os.access(path, os.W_OK, effective_ids=_EFFECTIVE):
-        raise OutputFileError(
-            f"Cannot write {what} to {path!r}: the file is read-only (mode "
-            f"{stat.S_IMODE(info.st_mode):#o}), and glassnet does not replace a file you could "
-            f"not write. Make it writable (chmod u+w) or remove it first, or choose another name."
-        )
+    refuse_unwritable(path, path, info, f"write {what}", example, OutputFileError)
     if is_glassnet_file(path):
         raise OutputFileError(
             f"Cannot write {what} to {path!r}: it is a glassnet model file (model.save's), and "
