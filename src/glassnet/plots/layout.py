@@ -84,7 +84,8 @@ class Column:
     @property
     def bias_box(self) -> tuple[float, float, float, float]:
         """The bias node's square (the column must have one): (left x, top y, width, height)."""
-        assert self.bias_y is not None
+        if self.bias_y is None:
+            raise ValueError("This column has no bias node; check column.bias_y first.")
         half = BIAS_SIZE / 2
         return self.x - half, self.bias_y - half, BIAS_SIZE, BIAS_SIZE
 
