@@ -293,6 +293,29 @@ def _sync_folder(folder: str) -> None:
 
 
 # -- loading -----------------------------------------------------------------------------------
+def open_without_waiting(path: str | os.PathLike[str], refuse: Callable[[str], None]) -> IO[bytes]:
+    """``path`` opened for reading (binary) without ever waiting: opened with O_NONBLOCK, so a FIFO
+    without a writer does not block, then checked with ``fstat`` on what was actually opened, so a
+    file swapped for a FIFO or a device after an earlier ``stat`` is still caught. For anything
+    but a regular file ``refuse(kind)`` raises the caller's own error (``kind`` in words, e.g. "a
+    named pipe (FIFO)"). OSError from opening passes through. Model files, CSV files and MNIST
+    files are all read through it."""
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # POSIX: opening a FIFO must not wait
+    flags = os.O_RDONLY | nonblocking | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    handle = os.open(path, flags)
+    try:
+        kind = kind_of(os.fstat(handle).st_mode)
+        if kind is not None:
+            refuse(kind)
+            raise ValueError(f"{os.fsdecode(path)!r} is {kind}, not a regular file.")
+        if nonblocking:
+            os.set_blocking(handle, True)
+        return os.fdopen(handle, "rb")
+    except BaseException:
+        os.close(handle)
+        raise
+
+
 @contextlib.contextmanager
 def open_regular(path: str) -> Iterator[tuple[IO[bytes], int]]:
     """Open the regular file ``path`` for reading: ``(file, size)``. Anything else (missing, a
@@ -306,29 +329,19 @@ def open_regular(path: str) -> Iterator[tuple[IO[bytes], int]]:
     except OSError as error:
         raise ModelFileError(f"Could not read the model file {path!r}: {error}.") from None
     _check_readable_kind(path, info.st_mode)
-    nonblocking = getattr(os, "O_NONBLOCK", 0)  # POSIX: opening a FIFO must not wait
-    flags = os.O_RDONLY | nonblocking | getattr(os, "O_NOCTTY", 0)
     try:
-        handle = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+        file = open_without_waiting(path, lambda kind: _check_readable_kind(path, kind))
     except FileNotFoundError:
         raise ModelFileError(f"No model file at {path!r} (it was just removed).") from None
     except OSError as error:
         raise ModelFileError(f"Could not read the model file {path!r}: {error}.") from None
-    try:
-        info = os.fstat(handle)  # the file actually opened, not the one stat saw
-        _check_readable_kind(path, info.st_mode)
-        if nonblocking:
-            os.set_blocking(handle, True)
-        file = os.fdopen(handle, "rb")
-    except BaseException:
-        os.close(handle)
-        raise
+    info = os.fstat(file.fileno())
     with file:
         yield file, info.st_size
 
 
-def _check_readable_kind(path: str, mode: int) -> None:
-    kind = kind_of(mode)
+def _check_readable_kind(path: str, mode_or_kind: int | str) -> None:
+    kind = kind_of(mode_or_kind) if isinstance(mode_or_kind, int) else mode_or_kind
     if kind == "a directory":
         raise ModelFileError(
             f"{path!r} is a directory; expected a .glassnet file written by model.save(path)."

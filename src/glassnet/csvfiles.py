@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet._files import open_without_waiting
 from glassnet._validation import shown, shown_path
 from glassnet.initializers import check_allocation
 
@@ -224,17 +225,22 @@ def _file_lines(path: str | Path) -> list[tuple[int, list[str]]]:
         raise FileNotFoundError(
             f"No such CSV file: {shown_path(path)}. Check the path and the spelling."
         )
-    if not file.is_file():  # checked before opening: a FIFO without a writer would wait for ever
+
+    def refuse(kind: str = "") -> None:  # a FIFO without a writer would wait for ever
         raise ValueError(
             f"{shown_path(path)} is not a regular file (a FIFO, socket or device); expected a "
             f"CSV file. "
             f"Save the data to a file first."
         )
+
+    if not file.is_file():
+        refuse()
     # the rows are held as Python strings while they are read: about 8 bytes per byte of file
     size = file.stat().st_size
     check_allocation(8 * size, f"reading {shown_path(path)} ({size:,} bytes)")
     try:
-        with file.open(newline="", encoding="utf-8-sig") as handle:
+        raw = open_without_waiting(file, refuse)  # and checked again once open (a swap)
+        with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as handle:
             return _numbered(csv.reader(handle), path)
     except UnicodeDecodeError:
         raise ValueError(

