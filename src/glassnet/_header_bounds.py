@@ -8,7 +8,6 @@ explodes later (a step count of 10**30, Adam's second moment below zero).
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 from typing import TYPE_CHECKING, Any
@@ -168,22 +167,3 @@ def check_slots(model: Sequential, compiled: dict[str, Any] | None, path: str) -
 def _short(value: Any, limit: int = 120) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
-
-
-def check_settings(kind: str, config: Any, table: dict[str, Any]) -> None:
-    """Refuse a ``get_config()`` dict (``{"name": ..., setting: value}``) holding a setting its
-    class does not take, naming the setting and the allowed ones (else Python's ``__init__()
-    got an unexpected keyword argument`` would be the message)."""
-    if not isinstance(config, dict) or not isinstance(config.get("name"), str):
-        return  # from_config says what a config must be
-    cls = table.get(config["name"])
-    if cls is None:
-        return  # from_config lists the known names
-    allowed = [p for p in inspect.signature(cls).parameters if p != "self"]
-    unknown = [key for key in config if key != "name" and key not in allowed]
-    if unknown:
-        settings = ", ".join(map(repr, allowed)) or "none"
-        raise ValueError(
-            f"Unknown setting {_short(unknown[0], 40)} for the {config['name']!r} {kind}; its "
-            f"settings are: {settings}."
-        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -33,7 +34,8 @@ def lookup(kind: str, name: object, table: Mapping[str, T]) -> T:
 
 
 def from_config(kind: str, config: object, table: Mapping[str, Any], key: str = "name") -> Any:
-    """Rebuild an object from its ``get_config()`` dict: ``table[config[key]](**the rest)``.
+    """Rebuild an object from its ``get_config()`` dict: ``table[config[key]](**the rest)``; a
+    setting the class does not take is refused by name, with the ones it takes.
 
     >>> class Step:
     ...     def __init__(self, size=1):
@@ -46,7 +48,16 @@ def from_config(kind: str, config: object, table: Mapping[str, Any], key: str = 
             f"Expected a {kind} config, a dict with a {key!r} entry, got {shown(config)}."
         )
     config = dict(config)
-    return lookup(kind, config.pop(key), table)(**config)
+    name = config.pop(key)
+    cls = lookup(kind, name, table)
+    allowed = [p for p in inspect.signature(cls).parameters if p != "self"]
+    unknown = [setting for setting in config if setting not in allowed]
+    if unknown:  # else Python's "__init__() got an unexpected keyword argument" would say it
+        raise ValueError(
+            f"Unknown setting {shown(unknown[0], 40)} for the {name!r} {kind}; its settings "
+            f"are: {', '.join(map(repr, allowed)) or 'none'}."
+        )
+    return cls(**config)
 
 
 def config_repr(obj: Any) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from glassnet._header_bounds import bounded, check_settings
+from glassnet._header_bounds import bounded
 from glassnet._names import from_config as from_config_of
 from glassnet._names import lookup
 from glassnet._validation import finite_float
@@ -195,5 +195,4 @@ def get(identifier: str | Activation | None) -> Activation:
 
 def from_config(config: dict[str, Any]) -> Activation:
     """Rebuild an activation from ``get_config()``."""
-    check_settings("activation", config, ACTIVATIONS)
     return from_config_of("activation", config, ACTIVATIONS)

@@ -325,8 +325,6 @@ class EarlyStopping(_Monitor):
         value = self._monitored(logs)
         if value is None or epoch < self.start_from_epoch:  # absent, or still warming up
             return
-        if self.restore_best_weights and self.best_weights is None:
-            self.best_weights, self.best_epoch = self.model.get_weights(), epoch
         self.wait += 1
         if not self._watched or _better(self.mode, value, self.best, self.min_delta):
             self._watched = True

@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from glassnet._header_bounds import check_settings
 from glassnet._names import config_repr, lookup
 from glassnet._names import from_config as from_config_of
 from glassnet._validation import finite_float, shown, whole_number
@@ -284,5 +283,4 @@ def get(identifier: str | Initializer) -> Initializer:
 
 def from_config(config: dict[str, Any]) -> Initializer:
     """Rebuild an initializer from ``get_config()``."""
-    check_settings("initializer", config, INITIALIZERS)  # an unknown setting, named
     return from_config_of("initializer", config, INITIALIZERS)

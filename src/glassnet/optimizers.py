@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from glassnet._header_bounds import MIN_POSITIVE, bounded, check_settings
+from glassnet._header_bounds import MIN_POSITIVE, bounded
 from glassnet._names import config_repr, lookup
 from glassnet._names import from_config as from_config_of
 from glassnet._validation import finite_float, shown
@@ -345,5 +345,4 @@ def get(identifier: str | Optimizer) -> Optimizer:
 
 def from_config(config: dict[str, Any]) -> Optimizer:
     """Rebuild an optimizer from ``get_config()``."""
-    check_settings("optimizer", config, OPTIMIZERS)  # 'amsgrad': named, with the allowed ones
     return from_config_of("optimizer", config, OPTIMIZERS)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from glassnet._header_bounds import bounded, check_settings
+from glassnet._header_bounds import bounded
 from glassnet._names import config_repr, lookup
 from glassnet._names import from_config as from_config_of
 from glassnet._validation import finite_float, shown
@@ -141,5 +141,4 @@ def from_config(config: dict[str, Any] | None) -> Regularizer | None:
     """Rebuild a regularizer from ``get_config()`` (None for no regularizer)."""
     if config is None:
         return None
-    check_settings("regularizer", config, REGULARIZERS)
     return from_config_of("regularizer", config, REGULARIZERS)
