@@ -120,10 +120,8 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
     target, info = check_save_target(path)
     model._ensure_built()
     check_size(len(model.layers), model.count_params(), repr(os.fsdecode(path)), "save")
-    header, arrays = _serialise(model)
+    header, arrays, text = _header(model)
     _check_names(header, f"Cannot save the model to {os.fsdecode(path)!r}")  # load would refuse
-    header["checksum"] = _checksum(header, arrays)
-    text = json.dumps(header).encode("utf-8")
     if len(text) > MAX_HEADER_BYTES:  # load_model would refuse it: say so now, before writing
         raise ModelFileError(
             f"Cannot save the model: its JSON header would be {len(text)} bytes, more than the "
@@ -139,6 +137,19 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
         _seal(file)
 
     write_replacing(target, info, write)
+
+
+def _header(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray], bytes]:
+    """The header (checksum included), the arrays, and the header's JSON as saved."""
+    header, arrays = _serialise(model)
+    header["checksum"] = _checksum(header, arrays)
+    return header, arrays, json.dumps(header).encode("utf-8")
+
+
+def header_size(model: Sequential) -> int:
+    """The bytes of the JSON header ``save_model`` would write for ``model`` (at most
+    ``MAX_HEADER_BYTES`` load): ``glassnet train`` checks it before training."""
+    return len(_header(model)[2])
 
 
 def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -350,17 +350,6 @@ def run(args: argparse.Namespace) -> int:
         y = datasets.one_hot(y, units)
     regularizer = gn.regularizers.L2(args.l2) if args.l2 else None
     scaling = _scaling(args.data, x, args.standardize)
-    if args.save and scaling:  # say so now, not after the whole training
-        import json
-
-        from glassnet.io import MAX_HEADER_BYTES
-
-        if len(json.dumps(scaling[0].get_config())) > MAX_HEADER_BYTES:
-            raise ValueError(
-                f"--save {args.save}: a Normalization over {x.shape[1]} features keeps more "
-                f"numbers than a model file's {MAX_HEADER_BYTES}-byte header holds. Pass "
-                f"--no-standardize, or use fewer features."
-            )
     layers = [gn.layers.Dense(n, args.activation, kernel_regularizer=regularizer) for n in hidden]
     # built here, with Input: weights too big for memory are refused before anything is printed
     model = gn.Sequential(
@@ -377,6 +366,15 @@ def run(args: argparse.Namespace) -> int:
     optimizer.learning_rate = args.lr
     classify = head in ("sigmoid", "softmax")
     model.compile(optimizer, loss, metrics=["accuracy"] if classify else [])
+    if args.save and scaling:  # the header load_model would refuse: said now, not after training
+        from glassnet.io import MAX_HEADER_BYTES, header_size
+
+        if header_size(model) > MAX_HEADER_BYTES:
+            raise ValueError(
+                f"--save {args.save}: a Normalization over {features} features keeps more "
+                f"numbers than a model file's {MAX_HEADER_BYTES}-byte header holds. Pass "
+                f"--no-standardize, or use fewer features."
+            )
     # shuffle once (seeded) so the validation split is not just the file's last rows
     order = np.random.default_rng(args.seed).permutation(len(x))
     x, y = x[order], y[order]
