@@ -16,8 +16,7 @@ Unlike model files, these outputs are not refused for holding someone else's con
 CSV is regenerated, and the command line already refuses an output that is one of its inputs),
 with one exception: a glassnet model file (``model.save``'s, found by its seal) is never replaced,
 and no output is written under a name ending in ``.glassnet`` (any case, trailing dots or spaces
-ignored), so a history, a page or predictions never take a model's place. ``refuse`` lets a
-writer add a check of its own.
+ignored), so a history, a page or predictions never take a model's place.
 
 A report writes several files into a folder: ``prepare_output_folder`` refuses a folder path that
 is a file, a FIFO or a device, or is not writable, makes a missing one, and each file in it is
@@ -40,7 +39,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -140,15 +138,11 @@ def write_bytes_atomically(
     data: bytes,
     what: str = "the output file",
     example: str = "out.txt",
-    refuse: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write ``data`` to ``path`` atomically after the checks above; returns ``Path(path)``.
-    ``refuse(target)`` may raise to keep an existing regular file (called when one exists)."""
+    """Write ``data`` to ``path`` atomically after the checks above; returns ``Path(path)``."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"Expected bytes to write to {what}, got {type(data).__name__}.")
     target, info = check_output_target(path, what, example)
-    if info is not None and refuse is not None:
-        refuse(target)
 
     def check_again(name: str, now: os.stat_result) -> None:
         check_output_kind(name, now, what, example)

@@ -332,20 +332,11 @@ def export_onnx(model: Sequential, path: str | Path, dtype: str = "float32") -> 
     exporting over it would lose the model; other existing files are replaced, as
     ``onnx.save_model`` does).
     """
-    from glassnet._files import is_glassnet_file
-    from glassnet._outputs import OutputFileError, check_output_target, write_bytes_atomically
+    from glassnet._outputs import check_output_target, write_bytes_atomically
 
     require("onnx", "onnx")
     what = "the ONNX file"
     check_output_target(path, what, "model.onnx")  # before building the graph
 
-    def keep_model_files(target: str) -> None:
-        if is_glassnet_file(target):
-            raise OutputFileError(
-                f"Cannot write {what} to {str(path)!r}: it is a glassnet model file "
-                f"(model.save's), and exporting over it would lose the model. Choose another "
-                f"name, e.g. 'model.onnx'."
-            )
-
     data = to_onnx(model, dtype).SerializeToString()
-    return write_bytes_atomically(path, data, what, "model.onnx", refuse=keep_model_files)
+    return write_bytes_atomically(path, data, what, "model.onnx")  # never over a model file
