@@ -353,23 +353,24 @@ def _load_archive(archive: zipfile.ZipFile, file_size: int, path: str) -> Sequen
             f"{path!r}: checksum mismatch; the file was changed or damaged after it was saved. "
             f"Save the model again from its source."
         )
-    weights = [arrays[f"weights/{i}"] for i in range(len(model.get_weights()))]
+    weights = [arrays[f"weights/{i}"] for i in range(sum(len(x.weights) for x in model.layers))]
     for i, value in enumerate(weights):
         # exactly the model's dtype: set_weights would quietly cast any real numbers
         if value.dtype != model.dtype:
             raise ModelFileError(
                 f"{path!r}: weight array {i} must be {model.dtype.name}, found {value.dtype}."
             )
+    offset = 0  # where each layer's arrays start in the weights list
     for layer in model.layers:
-        variance = getattr(layer, "moving_variance", None) if layer.state_names else None
-        if variance is not None:
-            index = sum(len(other.weights) for other in model.layers[: model.layers.index(layer)])
-            if (weights[index + len(layer.parameter_names) + 1] < 0).any():
+        if "moving_variance" in layer.state_names:  # BatchNormalization's: a variance is >= 0
+            index = offset + len(layer.parameter_names) + layer.state_names.index("moving_variance")
+            if (weights[index] < 0).any():
                 raise ModelFileError(
                     f"{path!r}: layer {layer.name!r} (BatchNormalization) has a negative moving "
-                    f"variance (weight array {index + len(layer.parameter_names) + 1}); a "
-                    f"variance is >= 0. The file was changed after it was saved."
+                    f"variance (weight array {index}); a variance is >= 0. The file was changed "
+                    f"after it was saved."
                 )
+        offset += len(layer.weights)
     try:
         model.set_weights(weights)  # refuses NaN and inf
     except ValueError as error:
