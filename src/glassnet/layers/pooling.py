@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.layers.convolution import pad_images, padding_name, pair, window_output_shape
-from glassnet.layers.core import Array, Layer, Shape, show_shape
+from glassnet.layers.core import Array, Layer, Shape, as_shape, show_shape
 
 
 class _Pooling2D(Layer):
@@ -66,8 +66,7 @@ class _Pooling2D(Layer):
         return (out_h, out_w, input_shape[-1])
 
     def build(self, input_features: Any, dtype: Any, rng: Any) -> None:
-        shape = (input_features,) if isinstance(input_features, int) else tuple(input_features)
-        self.out_h, self.out_w, self.pads = self._geometry(shape)
+        self.out_h, self.out_w, self.pads = self._geometry(as_shape(input_features))
         super().build(input_features, dtype, rng)
 
     def _offsets(self, padded: Array) -> Any:
