@@ -160,11 +160,12 @@ class Layer:
 
     def count_params(self) -> int:
         """Every number the layer holds once built, trainable or not (Keras's count)."""
-        return int(sum(p.size for p in self.parameters)) if self.built else 0
+        return int(sum(w.size for w in self.weights)) if self.built else 0
 
     def non_trainable_count(self) -> int:
-        """How many of ``count_params()`` the optimizer never changes (Normalization's state)."""
-        return 0
+        """How many of ``count_params()`` the optimizer never changes: the ``state_names``
+        arrays (BatchNormalization's moving statistics; Normalization counts its own)."""
+        return int(sum(getattr(self, n).size for n in self.state_names)) if self.built else 0
 
     def regularization_penalty(self) -> float:
         """The penalty this layer adds to the cost (0 without a regularizer)."""

@@ -128,12 +128,6 @@ class BatchNormalization(Layer):
         self.moving_variance = ones.copy()  # (channels,), non-trainable
         super().build(input_features, dtype, rng)
 
-    def count_params(self) -> int:
-        return int(sum(w.size for w in self.weights)) if self.built else 0
-
-    def non_trainable_count(self) -> int:
-        return 2 * self.moving_mean.size if self.built else 0
-
     # -- the two passes ----------------------------------------------------------------------
     def _channels(self, vector: Array) -> Array:
         return vector.reshape(self.broadcast)  # (channels,) -> broadcastable, e.g. (1, 1, 1, c)
