@@ -176,8 +176,34 @@ def tolerance(token: str) -> float:
     return 0.5 * 10.0 ** (int(exponent or 0) - decimals) * (1 + 1e-9) + 1e-300
 
 
+def worked_values(trace: Trace) -> np.ndarray:
+    """The numbers an image narration derives from the trace's (products, the sums of the rest,
+    shares of a delta); tests/test_explain_images.py binds each to its index and recomputes them."""
+    from glassnet.explain import images
+
+    focus = images.make_focus(trace, 0)
+    if focus is None:
+        return np.zeros(0)
+    values = []
+    for index, layer in enumerate(trace.info["layers"], start=1):
+        kind = layer["kind"]
+        if kind == "Conv2D":
+            sums = [images.conv_pixel(trace, index, focus)]
+            sums.append(images.kernel_gradient_entry(trace, index, focus))
+            sums.append(images.input_gradient_pixel(trace, index, focus))
+            for worked in filter(None, sums):
+                values += [*worked.products(), worked.rest]
+        elif kind == "GlobalAveragePooling2D":
+            found = images.global_pool(trace, index, focus)
+            values += [found["total"], found["delta"].value / found["count"]]
+        elif kind in ("MaxPooling2D", "AveragePooling2D"):
+            values += images.pool_window(trace, index, focus).shares
+    return np.array(values, dtype=float)
+
+
 def check_numbers(text: str, trace: Trace) -> int:
-    allowed = allowed_values(trace)
+    allowed = np.unique(np.concatenate([allowed_values(trace), np.abs(worked_values(trace))]))
+    allowed = np.unique(np.concatenate([allowed, -allowed]))
     tokens = NUMBER.findall(text)
     for token in tokens:
         value, tol = float(token), tolerance(token)

@@ -65,6 +65,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "NumPy (default: every example, and example 0 at the kid's level)",
     )
     parser.add_argument(
+        "--channel",
+        type=cli_non_negative_int,
+        default=None,
+        metavar="C",
+        help="an image network: follow channel C of the first Conv2D's output (default: the "
+        "channel that reacts most to the example)",
+    )
+    parser.add_argument(
+        "--position",
+        default=None,
+        metavar="Y,X",
+        help="an image network: follow row Y, column X of the first Conv2D's output, counted "
+        "from 0 at the top-left (default: where the channel reacts most)",
+    )
+    parser.add_argument(
         "--model", help="a saved network (.glassnet file) (default: the seed notebook's)"
     )
     parser.add_argument(
@@ -84,20 +99,39 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.output:  # before any work, and never over the files read
         check_output_file("--output", args.output, ("--model", args.model), ("--data", args.data))
+    position = _position(args.position)
     model, x, y = _network(args)  # errors become one line from glassnet.cli.main
     for _ in range(args.step):
         model.train_on_batch(x, y)
     trace = trace_step(model, x, y)
+    focus = {"channel": args.channel, "position": position}
     if args.output is None and args.format == "text" and sys.stdout.isatty():
-        explain_module.print_rich(explain_module.document(trace, args.level, args.example))
+        document = explain_module.document(trace, args.level, args.example, **focus)
+        explain_module.print_rich(document)
         return 0
-    text = explain_module.narrate(trace, level=args.level, format=args.format, example=args.example)
+    text = explain_module.narrate(
+        trace, level=args.level, format=args.format, example=args.example, **focus
+    )
     if args.output:
         write_output("--output", args.output, text, "narration.txt")
         print(f"narration written to {args.output}")
     else:
         emit(text)
     return 0
+
+
+def _position(text: str | None) -> tuple[int, int] | None:
+    """``--position Y,X`` as (y, x), or a clear error."""
+    if text is None:
+        return None
+    parts = text.split(",")
+    digits = [part.strip() for part in parts]
+    if len(parts) != 2 or not all(d.isascii() and d.isdigit() and len(d) < 19 for d in digits):
+        raise ValueError(
+            f"--position expects Y,X, two whole numbers from 0 (row, column), e.g. "
+            f"--position 3,4; got {text[:40]!r}."
+        )
+    return int(digits[0]), int(digits[1])
 
 
 def _network(args: argparse.Namespace) -> tuple[Any, Any, Any]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from glassnet.explain.common import check_example, check_first_example, is_seed
 from glassnet.explain.document import Document, print_rich, to_html, to_markdown, to_text
 from glassnet.explain.expert import narrate_expert
+from glassnet.explain.images import check_focus, is_image_trace, make_focus
 from glassnet.explain.kid import narrate_kid
 from glassnet.explain.student import narrate_student
 from glassnet.trace import Trace
@@ -30,11 +31,16 @@ __all__ = ["FORMATS", "LEVELS", "document", "narrate", "print_rich"]
 
 
 def document(
-    trace: Trace, level: str = "kid", example: int | None = None, first_example: int = 0
+    trace: Trace,
+    level: str = "kid",
+    example: int | None = None,
+    first_example: int = 0,
+    channel: int | None = None,
+    position: tuple[int, int] | None = None,
 ) -> Document:
     """The narration as blocks (what ``narrate`` renders); ``example`` is a row of the batch,
     numbered from 0 as NumPy numbers rows, and the narration calls it "example
-    first_example + example" (``first_example``: see ``narrate``)."""
+    first_example + example" (``first_example``, ``channel``, ``position``: see ``narrate``)."""
     if not isinstance(trace, Trace):
         raise TypeError(
             f"Expected a glassnet.trace.Trace, got {type(trace).__name__}. Make one with "
@@ -44,11 +50,18 @@ def document(
         raise ValueError(f"Unknown level {level!r}; expected one of {', '.join(LEVELS)}.")
     check_example(trace, example)
     check_first_example(first_example)
+    focus = None
+    if is_image_trace(trace):  # one example, one channel, one position: never a whole tensor
+        example = 0 if example is None else example
+        focus = make_focus(trace, example, channel, position)
+    elif channel is not None or position is not None:
+        check_focus(trace, channel, position)  # the error: no image layer to pick a spot of
     if level == "kid":
-        return narrate_kid(trace, example, first_example)
+        return narrate_kid(trace, example, first_example, focus=focus)
+    notebook = is_seed(trace)
     if level == "student":
-        return narrate_student(trace, example, notebook=is_seed(trace), first=first_example)
-    return narrate_expert(trace, example, notebook=is_seed(trace), first=first_example)
+        return narrate_student(trace, example, notebook, first=first_example, focus=focus)
+    return narrate_expert(trace, example, notebook, first=first_example, focus=focus)
 
 
 def narrate(
@@ -58,6 +71,8 @@ def narrate(
     example: int | None = None,
     standalone: bool = True,
     first_example: int = 0,
+    channel: int | None = None,
+    position: tuple[int, int] | None = None,
 ) -> str:
     """One training step in words.
 
@@ -69,10 +84,17 @@ def narrate(
     was taken on a slice of it: a step traced on ``x[5:6]`` narrated with ``first_example=5``
     calls its one row "example 5" (the playground's step-through does this); subscripts such as
     ``delta2[0,0]`` keep indexing the traced batch.
+
+    An image network is told through one example (``example``, default 0), one ``channel`` and
+    one ``position`` (y, x), both counted on the output grid of its first Conv2D (else its first
+    image-shaped output); each image layer shows the same spot scaled to its own grid, its
+    tensors as small crops with their shape, and its worked numbers: one convolution output as
+    its sum, one kernel-gradient entry, one input-gradient pixel, one pooling window. By default
+    the channel is 0 and the position is where that channel's output is largest in size.
     """
     if format not in FORMATS:
         raise ValueError(f"Unknown format {format!r}; expected one of {', '.join(FORMATS)}.")
-    doc = document(trace, level, example, first_example)
+    doc = document(trace, level, example, first_example, channel, position)
     if format == "md":
         return to_markdown(doc)
     if format == "html":

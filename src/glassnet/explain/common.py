@@ -12,7 +12,11 @@ from glassnet.explain.document import number
 from glassnet.explain.words import LAYER_WORDS, LOGITS_WORDS, LOSS_WORDS, REGULARIZER_WORDS
 from glassnet.trace import Trace, TraceEntry
 
-_PARAMETER_LIKE = re.compile(r"^(W\d+|b\d+|dC/d[Wb]\d+|C)$")
+#: entries with no batch axis: weights (W, K), biases, BatchNormalization's gamma, beta and
+#: statistics, their gradients, the penalties' gradients, the cost
+_PARAMETER_LIKE = re.compile(
+    r"^((?:dC/d)?(?:[WKb]|gamma|beta)\d+|mu\d+|var\d+|dpenalty\d+/d[WK]\d+|C)$"
+)
 
 
 def per_example(entry: TraceEntry) -> bool:
@@ -68,6 +72,18 @@ def layer_title(layer: dict[str, Any]) -> str:
     if layer["kind"] == "Dense":
         bias = "" if layer["use_bias"] else ", no bias"
         return f"Dense({layer['units']}, {layer['activation']}{bias})"
+    config = layer.get("config") or {}
+    if layer["kind"] == "Conv2D":
+        kh, kw = config["kernel_size"]
+        strides = (
+            ""
+            if list(config["strides"]) == [1, 1]
+            else ", strides={}x{}".format(*config["strides"])
+        )
+        padding = "" if config["padding"] == "valid" else f", padding={config['padding']}"
+        return f"Conv2D({config['filters']}, {kh}x{kw}{strides}{padding}, {layer['activation']})"
+    if layer["kind"] in ("MaxPooling2D", "AveragePooling2D"):
+        return "{}({}x{})".format(layer["kind"], *config["pool_size"])
     if layer["activation"]:
         return f"{layer['kind']}({layer['activation']})"
     if layer["kind"] == "Rescaling":
@@ -105,8 +121,11 @@ def model_line(trace: Trace) -> str:
     loss = info["loss"]["class_name"]
     if info["loss"].get("from_logits"):
         loss += "(from_logits=True)"
+    inputs = info["input_features"]
+    if inputs is None:  # an image model: its input's shape
+        inputs = "x".join(str(n) for n in trace["a0"].shape[1:])
     return (
-        f"{info['input_features']} inputs -> {layers}; loss {loss}; optimizer "
+        f"{inputs} inputs -> {layers}; loss {loss}; optimizer "
         f"{optimizer_title(info['optimizer'])}; a batch of {info['batch']} examples in "
         f"{info['dtype']}."
     )
@@ -203,7 +222,7 @@ def update_rule(trace: Trace) -> list[str]:
     """The optimizer's rule as the trace wrote it for the first weight matrix, with its symbol
     made general (W1 -> W): momentum, Nesterov, centering and Adam's moments included."""
     first = next(e for e in trace.phase("update") if e.layer > 0).layer
-    general = re.compile(rf"W{first}(?![0-9])")
+    general = re.compile(rf"[WK]{first}(?![0-9])")  # a Dense layer's W, a Conv2D's K
     return [
         general.sub("W", entry.equation)
         for entry in trace.phase("update")

@@ -16,6 +16,9 @@ from glassnet.explain.common import (
     update_rule,
 )
 from glassnet.explain.document import Document, number, shape_text
+from glassnet.explain.image_short import expert_lines
+from glassnet.explain.image_text import per_example_image
+from glassnet.explain.images import IMAGE_KINDS, Focus, crop
 from glassnet.trace import PHASES, Trace
 
 DECIMALS = 6
@@ -43,9 +46,12 @@ def values_text(value: np.ndarray) -> str:
     return "; ".join(parts) + more
 
 
-def narrate_expert(trace: Trace, example: int | None, notebook: bool, first: int = 0) -> Document:
+def narrate_expert(
+    trace: Trace, example: int | None, notebook: bool, first: int = 0, focus: Focus | None = None
+) -> Document:
     """``example`` is a row of the trace's batch; the words call batch row k "example first + k"
-    and the symbols' subscripts ([k]) keep the batch row."""
+    and the symbols' subscripts ([k]) keep the batch row. With ``focus`` (an image network),
+    image tensors are cropped around it and each image layer has its worked lines."""
     info = trace.info
     doc = Document(f"Training step {trace.step}: every quantity")
     doc.paragraph(model_line(trace))
@@ -76,6 +82,21 @@ def narrate_expert(trace: Trace, example: int | None, notebook: bool, first: int
         )
     kinds = [layer["kind"] for layer in info["layers"]]
     fused = info["fused"]
+    if focus is not None:
+        doc.heading("Image layers")
+        y, x = focus.position
+        doc.paragraph(
+            f"Example {first + focus.example}, channel {focus.channel}, position (y, x) = "
+            f"({y}, {x}) of layer {focus.reference}'s output, scaled to each layer's grid:"
+        )
+        doc.bullets(
+            [
+                line
+                for index, kind in enumerate(kinds, start=1)
+                if kind in IMAGE_KINDS
+                for line in expert_lines(trace, index, focus)
+            ]
+        )
     doc.heading("Chain rule")
     doc.bullets([f"`{chain(kinds, i, fused)}`" for i in reversed(dense_layers(trace))])
     row = 0 if example is None else example
@@ -91,6 +112,9 @@ def narrate_expert(trace: Trace, example: int | None, notebook: bool, first: int
         table = []
         for entry in trace.phase(phase):
             value, cut = example_rows(entry, example)
+            if focus is not None and entry.value.ndim == 4:
+                kernel = not per_example_image(trace, entry.symbol)
+                value, cut = crop(entry.value, focus, kernel=kernel)
             table.append(
                 [entry.symbol + cut, entry.equation, shape_text(entry.shape), values_text(value)]
             )

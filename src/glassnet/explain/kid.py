@@ -16,6 +16,8 @@ from glassnet.explain.common import (
     regularizer_words,
 )
 from glassnet.explain.document import Document
+from glassnet.explain.image_short import kid_backward, kid_forward
+from glassnet.explain.images import IMAGE_KINDS, Focus
 from glassnet.trace import Trace
 
 MAX_ITEMS = 8  # examples or knobs listed one by one; the rest are summed up in words
@@ -49,9 +51,13 @@ def _input_words(shape: tuple[int, ...]) -> str:
     )
 
 
-def narrate_kid(trace: Trace, example: int | None, first: int = 0) -> Document:
-    """``example`` is a row of the trace's batch; the words call batch row k "example first + k"."""
+def narrate_kid(
+    trace: Trace, example: int | None, first: int = 0, focus: Focus | None = None
+) -> Document:
+    """``example`` is a row of the trace's batch; the words call batch row k "example first + k".
+    ``focus`` (an image network's example, channel, position) adds the image layers' numbers."""
     info = trace.info
+    spot = focus
     focus = 0 if example is None else example
     name = first + focus  # the followed example's number in the reader's data
     layers = info["layers"]
@@ -94,8 +100,11 @@ def narrate_kid(trace: Trace, example: int | None, first: int = 0) -> Document:
             activation=activation,
             how=preprocessing_how(layer),
         )
-        said = _one(trace[f"a{index}"].value[focus])
+        value = trace[f"a{index}"].value[focus]
+        said = _input_words(value.shape) if value.ndim == 3 else _one(value)
         doc.paragraph(f"Layer {index} {what}. For example {name} it gives {said}.")
+        if spot is not None and layer["kind"] in IMAGE_KINDS:
+            doc.paragraph(kid_forward(trace, index, spot))
         penalty = regularizer_words(layer, "kid")
         if penalty:
             doc.paragraph(penalty)
@@ -154,19 +163,30 @@ def narrate_kid(trace: Trace, example: int | None, first: int = 0) -> Document:
         doc.paragraph(f"The score includes the fines for big knobs: {listed}.")
 
     doc.heading("3. " + words.PHASE_WORDS["backward"]["kid"])
-    last = dense_layers(trace)[-1]
+    knobs = [(i, f"W{i}") for i in dense_layers(trace)] or [
+        (i, f"K{i}") for i in range(1, count + 1) if f"K{i}" in trace
+    ]
+    last, weights = knobs[-1]
     doc.paragraph(
         "Going backwards from the misses, every knob gets its share of blame: how much the "
         "score would go up if that knob were turned up a tiny bit. A positive blame means "
         "'turn me down', a negative blame 'turn me up'."
     )
-    blame = np.ravel(trace[f"dC/dW{last}"].value)
+    blame = np.ravel(trace[f"dC/d{weights}"].value)
     doc.bullets(
         [
             f"Layer {last}, knob {i + 1}: blame {kid_number(v)}"
             for i, v in enumerate(blame[:MAX_ITEMS])
         ]
     )
+    if spot is not None:
+        doc.bullets(
+            [
+                kid_backward(trace, index, spot)
+                for index in range(count, 0, -1)
+                if layers[index - 1]["kind"] in IMAGE_KINDS
+            ]
+        )
     earlier = [i for i in dense_layers(trace) if i < last]
     if earlier:
         sizes = " and ".join(f"layer {i}'s {trace[f'W{i}'].value.size}" for i in earlier)
@@ -175,7 +195,8 @@ def narrate_kid(trace: Trace, example: int | None, first: int = 0) -> Document:
             f"after them: each blame is a chain of small 'how much does this change that' steps "
             f"multiplied together (the chain rule)."
         )
-    _kid_chain(doc, trace, dense_layers(trace)[0], focus, name)
+    if dense_layers(trace):
+        _kid_chain(doc, trace, dense_layers(trace)[0], focus, name)
 
     doc.heading("4. " + words.PHASE_WORDS["update"]["kid"])
     optimizer = info["optimizer"]
@@ -184,9 +205,9 @@ def narrate_kid(trace: Trace, example: int | None, first: int = 0) -> Document:
     if optimizer.get("momentum"):
         text += f"; {table.get('kid_momentum', '')}"
     doc.paragraph(text + f". Here the learning rate is {kid_number(optimizer['learning_rate'])}.")
-    old = np.ravel(trace[f"W{last}"].value)
-    new = np.ravel(trace[f"W{last}_new"].value)
-    change = np.ravel(trace[f"change_W{last}"].value)
+    old = np.ravel(trace[weights].value)
+    new = np.ravel(trace[f"{weights}_new"].value)
+    change = np.ravel(trace[f"change_{weights}"].value)
     items = []
     for i in range(min(old.size, MAX_ITEMS)):
         direction = "down" if change[i] < 0 else "up"

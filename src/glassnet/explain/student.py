@@ -30,24 +30,40 @@ from glassnet.explain.common import (
     update_rule,
 )
 from glassnet.explain.document import Document, matrix, shape_text
+from glassnet.explain.image_text import crop_block, student_backward, student_forward
+from glassnet.explain.images import IMAGE_KINDS, Focus
 from glassnet.trace import Trace
 
 _n, _p = formula_number, formula_term  # short names for the many formulas below
 
 
 class _Writer:
-    def __init__(self, trace: Trace, example: int | None, doc: Document, notebook: bool) -> None:
+    def __init__(
+        self,
+        trace: Trace,
+        example: int | None,
+        doc: Document,
+        notebook: bool,
+        focus: Focus | None = None,
+    ) -> None:
         self.trace, self.example, self.doc, self.notebook = trace, example, doc, notebook
         self.row = 0 if example is None else example
+        self.focus = focus
 
     def show(self, symbol: str, label: str | None = None) -> np.ndarray:
         entry = self.trace[symbol]
         note = words.NOTEBOOK_INLINE.get(symbol) if self.notebook else None
         if note:
             self.doc.paragraph(f"({note})")
+        if self.focus is not None and entry.value.ndim == 4:  # an image: a small crop
+            crop_block(self.doc, self.trace, symbol, self.focus)
+            return entry.value
         value, cut = example_rows(entry, self.example)
         text = label or entry.equation
-        self.doc.matrix(f"{text}{cut}  ({shape_text(entry.shape)})", matrix(value, DECIMALS))
+        cells = matrix(value, DECIMALS)
+        if self.focus is not None and len(cells) > 4:  # an image network's big matrices: 3 rows
+            cells = [*cells[:3], ["..."] * len(cells[0])]
+        self.doc.matrix(f"{text}{cut}  ({shape_text(entry.shape)})", cells)
         return value
 
     def value(self, symbol: str) -> np.ndarray:
@@ -58,11 +74,14 @@ class _Writer:
         return f"({text}).T" if transpose else f"({text})"
 
 
-def narrate_student(trace: Trace, example: int | None, notebook: bool, first: int = 0) -> Document:
+def narrate_student(
+    trace: Trace, example: int | None, notebook: bool, first: int = 0, focus: Focus | None = None
+) -> Document:
     """``example`` is a row of the trace's batch; the words call batch row k "example first + k"
-    and the subscripts ([k, j]) keep the batch row."""
+    and the subscripts ([k, j]) keep the batch row. ``focus`` (an image network's example,
+    channel and position) turns on the image layers' worked numbers and crops."""
     doc = Document(f"Training step {trace.step}, with equations and shapes")
-    w = _Writer(trace, example, doc, notebook)
+    w = _Writer(trace, example, doc, notebook, focus)
     info = trace.info
     layers = info["layers"]
     count = len(layers)
@@ -85,6 +104,11 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool, first: in
         prev = f"a{index - 1}"
         doc.heading(f"Layer {index}: {layer_title(layer)}", level=3)
         act = words.ACTIVATION_WORDS.get(layer["activation"] or "", {})
+        if focus is not None and layer["kind"] in IMAGE_KINDS:
+            student_forward(doc, trace, index, focus)
+            if trace[f"a{index}"].value.ndim == 4:  # a flat output: its number is shown above
+                w.show(f"a{index}")
+            continue
         if layer["kind"] == "Dense":
             w.show(f"W{index}")
             bias = f" + b{index}" if layer["use_bias"] else ""
@@ -154,6 +178,9 @@ def narrate_student(trace: Trace, example: int | None, notebook: bool, first: in
     for index in range(count, 0, -1):
         layer = layers[index - 1]
         doc.heading(f"Layer {index}: {layer_title(layer)}", level=3)
+        if focus is not None and layer["kind"] in IMAGE_KINDS:
+            student_backward(doc, trace, index, focus)
+            continue
         if layer["kind"] != "Dense":
             link = f"da{index}/da{index - 1}"
             if link in trace:
