@@ -179,7 +179,7 @@ def tolerance(token: str) -> float:
 def worked_values(trace: Trace) -> np.ndarray:
     """The numbers an image narration derives from the trace's (products, the sums of the rest,
     shares of a delta); tests/test_explain_images.py binds each to its index and recomputes them."""
-    from glassnet.explain import images
+    from glassnet.explain import image_layers, images
 
     focus = images.make_focus(trace, 0)
     if focus is None:
@@ -194,10 +194,10 @@ def worked_values(trace: Trace) -> np.ndarray:
             for worked in filter(None, sums):
                 values += [*worked.products(), worked.rest]
         elif kind == "GlobalAveragePooling2D":
-            found = images.global_pool(trace, index, focus)
+            found = image_layers.global_pool(trace, index, focus)
             values += [found["total"], found["delta"].value / found["count"]]
         elif kind in ("MaxPooling2D", "AveragePooling2D"):
-            values += images.pool_window(trace, index, focus).shares
+            values += image_layers.pool_window(trace, index, focus).shares
     return np.array(values, dtype=float)
 
 

@@ -15,7 +15,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.cli import main
-from glassnet.explain import FORMATS, LEVELS, narrate
+from glassnet.explain import FORMATS, LEVELS, image_layers, narrate
 from glassnet.explain import images as images_module
 from glassnet.explain.image_words import IMAGE_WORDS, LEVEL_KEYS
 from glassnet.layers import (
@@ -183,7 +183,7 @@ def worked_sums(text: str) -> list[tuple[str, list[str], float]]:
 def evaluate(terms: list[str]) -> float:
     total = 0.0
     for term in terms:
-        rest = re.match(r"^\[\d+ more products: \(?(\S+?)\)?\]$", term)
+        rest = re.match(r"^\[\d+ more products?: \(?(\S+?)\)?\]$", term)
         if rest:
             total += float(rest.group(1))
             continue
@@ -302,7 +302,7 @@ def test_the_shape_sentence_and_the_pooling_routes() -> None:
     assert "(W - F + 2P) / S + 1 = (8 - 3 + 0) / 1 + 1 = 6" in text
     route = re.search(r"(dC/da3\[[\d, ]+\]) = (\S+) goes to the winner (a2\[[\d, ]+\])", text)
     assert route and "the 3 losers get 0" in text
-    window = images_module.pool_window(trace, 3, images_module.make_focus(trace, 0))
+    window = image_layers.pool_window(trace, 3, images_module.make_focus(trace, 0))
     assert window.shares.count(0.0) == 3 and max(abs(s) for s in window.shares) > 0
     assert window.inputs[window.winner].value == max(f.value for f in window.inputs)
     odd = narrate(traced("odd"), "student")

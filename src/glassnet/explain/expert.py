@@ -16,8 +16,8 @@ from glassnet.explain.common import (
     update_rule,
 )
 from glassnet.explain.document import Document, number, shape_text
+from glassnet.explain.image_render import per_example_image
 from glassnet.explain.image_short import expert_lines
-from glassnet.explain.image_text import per_example_image
 from glassnet.explain.images import IMAGE_KINDS, Focus, crop
 from glassnet.trace import PHASES, Trace
 

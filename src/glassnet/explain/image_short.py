@@ -4,25 +4,21 @@ line a quantity, six decimals), from the worked numbers of ``images``."""
 from __future__ import annotations
 
 from glassnet.explain.common import kid_number
-from glassnet.explain.image_text import (
-    _scaling_line,
+from glassnet.explain.image_layers import batchnorm, elementwise, global_pool, moved, pool_window
+from glassnet.explain.image_render import (
     expert_number,
     expert_term,
     kid_term,
     render_sum,
+    scaling_line,
     sum_terms,
 )
 from glassnet.explain.image_words import IMAGE_WORDS
 from glassnet.explain.images import (
     Focus,
-    batchnorm,
     conv_pixel,
-    elementwise,
-    global_pool,
     input_gradient_pixel,
     kernel_gradient_entry,
-    moved,
-    pool_window,
 )
 from glassnet.trace import Trace
 
@@ -164,7 +160,7 @@ def expert_lines(trace: Trace, index: int, focus: Focus) -> list[str]:
         source, target = moved(trace, index, focus)
         lines.append(f"{target.label} = {source.label} = {expert_number(target.value)}")
     elif kind in ("Rescaling", "Normalization"):
-        lines.append(_scaling_line(trace, index, focus, expert_term, expert_number))
+        lines.append(scaling_line(trace, index, focus, expert_term, expert_number))
     else:
         found = batchnorm(trace, index, focus)
         mu, var, x_hat = found["mu"], found["var"], found["x_hat"]

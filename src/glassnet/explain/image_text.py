@@ -1,129 +1,39 @@
-"""Image layers told in words, with the worked numbers of ``images``: the student's equations
-(forward and backward, per layer), the kid's sentences, the expert's compact lines.
+"""Image layers told in words, with the worked numbers of ``images``: the student's equations,
+forward and backward, per layer (the kid's and the expert's are in ``image_short``).
 
 Every number is written beside the index it belongs to (``z2[0, 3, 4, 2] = 0.4213``), or inside a
 crop whose label says which slice it is (``a1[0, 3:6, 4:7, 0]``), or in a sum whose terms come in
 a stated order; a long sum shows its first terms, then ``[N more products: R]`` (their sum), so
-that the written arithmetic still adds up to the total. ``render_sum`` and ``sum_terms`` are the
-small API the pictures and the playground can reuse.
+that the written arithmetic still adds up to the total (``image_render.render_sum``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from glassnet.explain.chain import formula_number, formula_term
-from glassnet.explain.common import kid_number
-from glassnet.explain.document import Document, matrix, number, shape_text
+from glassnet.explain.document import Document, matrix, shape_text
+from glassnet.explain.image_layers import batchnorm, global_pool, moved, pool_window
+from glassnet.explain.image_render import (
+    crop_block,
+    expert_number,
+    expert_term,
+    render_sum,
+    scaling_line,
+    size_lines,
+)
 from glassnet.explain.image_words import IMAGE_WORDS
 from glassnet.explain.images import (
     Focus,
-    WorkedSum,
-    batchnorm,
     conv_pixel,
-    crop,
-    elementwise,
     geometry,
-    global_pool,
     input_gradient_pixel,
     kernel_gradient_entry,
-    moved,
-    pool_window,
 )
 from glassnet.explain.words import ACTIVATION_WORDS, LAYER_WORDS
 from glassnet.trace import Trace
 
-Format = Callable[[float], str]
 _n, _p = formula_number, formula_term
-
-
-def expert_number(value: float) -> str:
-    return number(value, 6)
-
-
-def expert_term(value: float) -> str:
-    return f"({expert_number(value)})" if float(value) < 0 else expert_number(value)
-
-
-def kid_term(value: float) -> str:
-    return f"({kid_number(value)})" if float(value) < 0 else kid_number(value)
-
-
-def sum_terms(worked: WorkedSum, term: Format = _p, times: str = " * ") -> list[str]:
-    """The written terms of a worked sum: the shown products, ``[N more products: R]``, then the
-    constant (bias or penalty)."""
-    terms = [f"{term(a.value)}{times}{term(b.value)}" for a, b in worked.shown]
-    if worked.rest_count:
-        terms.append(f"[{worked.rest_count} more products: {term(worked.rest)}]")
-    if worked.constant is not None:
-        terms.append(term(worked.constant.value))
-    return terms
-
-
-def render_sum(worked: WorkedSum, term: Format = _p, value: Format = _n) -> str:
-    """The formula in symbols, then the numbers and the engine's total on the next line."""
-    return (
-        f"{worked.formula}\n    = " + " + ".join(sum_terms(worked, term)) + f" = "
-        f"{value(worked.target.value)}"
-    )
-
-
-def crop_block(doc: Document, trace: Trace, symbol: str, focus: Focus, note: str = "") -> None:
-    """A crop of an image tensor (or one filter of a kernel), labelled with its index."""
-    entry = trace[symbol]
-    kernel = entry.value.ndim == 4 and not per_example_image(trace, symbol)
-    piece, where = crop(entry.value, focus, kernel=kernel)
-    what = note or ("one filter" if kernel else "a crop")
-    doc.matrix(f"{symbol}{where}  ({what} of {shape_text(entry.shape)})", matrix(piece, 4))
-
-
-def per_example_image(trace: Trace, symbol: str) -> bool:
-    """True for a (batch, h, w, c) tensor of the step (a, z, delta, dC/da), False for a kernel."""
-    value = trace[symbol].value
-    return (
-        value.ndim == 4
-        and value.shape[0] == trace.info["batch"]
-        and not (
-            symbol.lstrip("dC/").startswith("K")
-            or "_K" in symbol
-            or symbol.startswith(("K", "change_K", "dpenalty"))
-        )
-    )
-
-
-def _size_lines(trace: Trace, index: int) -> list[str]:
-    """(W - F + 2P) / S + 1 with the layer's numbers, for rows and columns, and where "same"
-    put its padding."""
-    g = geometry(trace, index)
-    lines: list[str] = []
-    names = (("rows", "on top", "at the bottom"), ("columns", "on the left", "on the right"))
-    for axis, (name, before_side, after_side) in enumerate(names):
-        size, window, stride = g.size[axis], g.window[axis], g.strides[axis]
-        before, after = g.pads[2 * axis], g.pads[2 * axis + 1]
-        inner = f"({size} - {window} + {before + after}) / {stride}"
-        if (size - window + before + after) % stride:
-            inner = f"floor{inner}"
-        lines.append(
-            f"{name}: (W - F + 2P) / S + 1 = {inner} + 1 = {g.out[axis]}"
-            + (
-                f"  (2P = {before} {before_side} + {after} {after_side})"
-                if g.padding == "same"
-                else ""
-            )
-        )
-    if g.padding == "valid":
-        lines = ["; ".join(lines)]
-    if g.padding == "same":
-        top, bottom, left, right = g.pads
-        lopsided = top != bottom or left != right
-        lines.append(
-            f"padding 'same': out = ceil(W / S), so the zeros added are {top} row(s) on top, "
-            f"{bottom} at the bottom, {left} column(s) on the left, {right} on the right"
-            + ("; the odd one goes to the bottom/right, as TensorFlow" if lopsided else "")
-        )
-    return lines
 
 
 # -- the student -------------------------------------------------------------------------------
@@ -139,7 +49,7 @@ def student_forward(doc: Document, trace: Trace, index: int, focus: Focus) -> No
     if kind == "Conv2D":
         _conv_forward(doc, trace, index, focus, layer)
     elif kind in ("MaxPooling2D", "AveragePooling2D"):
-        doc.equation("\n".join(_size_lines(trace, index)))
+        doc.equation("\n".join(size_lines(trace, index)))
         window = pool_window(trace, index, focus)
         values = ", ".join(_n(f.value) for f in window.inputs)
         out = window.output
@@ -168,7 +78,7 @@ def student_forward(doc: Document, trace: Trace, index: int, focus: Focus) -> No
             f"{target.label} = {source.label} = {_n(target.value)}  (the number moves, unchanged)"
         )
     elif kind in ("Rescaling", "Normalization"):
-        doc.equation(_scaling_line(trace, index, focus, _p, _n))
+        doc.equation(scaling_line(trace, index, focus, _p, _n))
     elif kind == "BatchNormalization":
         _batchnorm_forward(doc, trace, index, focus)
 
@@ -176,7 +86,7 @@ def student_forward(doc: Document, trace: Trace, index: int, focus: Focus) -> No
 def _conv_forward(doc: Document, trace: Trace, index: int, focus: Focus, layer: dict) -> None:
     kernel = trace[f"K{index}"]
     kh, kw, channels, _ = kernel.shape
-    doc.equation("\n".join(_size_lines(trace, index)))
+    doc.equation("\n".join(size_lines(trace, index)))
     worked = conv_pixel(trace, index, focus)
     n, y, x, f = worked.target.index
     row, column = worked.notes["row"], worked.notes["column"]
@@ -212,29 +122,6 @@ def _padded_window(prev: np.ndarray, n: int, row: int, column: int, kh: int, kw:
             if 0 <= r < prev.shape[1] and 0 <= q < prev.shape[2]:
                 out[i, j] = prev[n, r, q, 0]
     return out
-
-
-def _scaling_line(trace: Trace, index: int, focus: Focus, term: Format, value: Format) -> str:
-    layer = trace.info["layers"][index - 1]
-    config = layer["config"]
-    before, after = elementwise(trace, index, focus)
-    if layer["kind"] == "Rescaling":
-        return (
-            f"{after.label} = {before.label} * scale + offset = {term(before.value)} * "
-            f"{config['scale']:.9g} + {term(config['offset'])} = {value(after.value)}"
-        )
-    mean, variance = _normalization_stats(config, before.index[-1])
-    return (
-        f"{after.label} = ({before.label} - mean) / sqrt(variance) = ({term(before.value)} - "
-        f"{term(mean)}) / sqrt({value(variance)}) = {value(after.value)}"
-    )
-
-
-def _normalization_stats(config: dict, channel: int) -> tuple[float, float]:
-    mean = np.ravel(np.asarray(config["mean"], dtype=float))
-    variance = np.ravel(np.asarray(config["variance"], dtype=float))
-    pick = channel if mean.size > 1 else 0
-    return float(mean[pick]), float(variance[pick])
 
 
 def _batchnorm_forward(doc: Document, trace: Trace, index: int, focus: Focus) -> None:

@@ -1,6 +1,6 @@
 """The worked numbers of image layers, as data: one output pixel of a convolution written out as
-its sum, one kernel-gradient entry, one input-gradient pixel, one pooling window, one batch-
-normalised activation, and small crops of big tensors.
+its sum, one kernel-gradient entry, one input-gradient pixel, and small crops of big tensors
+(``image_layers`` holds the pooling window, the batch-normalised activation and the rest).
 
 A large image network is told through one example, one channel and one position (the *focus*):
 ``Focus`` holds them on the grid of a reference layer's output (the first Conv2D's, else the first
@@ -156,10 +156,11 @@ def crop(value: np.ndarray, focus: Focus, kernel: bool = False) -> tuple[np.ndar
     per-example (batch, h, w, c) tensor the focus's example and channel around its position;
     for a kernel (kh, kw, c_in, filters) one filter's slice ``[:, :, 0, f]`` (``kernel=True``)."""
     if kernel:
-        filters = value.shape[3]
-        f = min(focus.channel, filters - 1)
-        return value[:CROP, :CROP, 0, f], f"[{_slice(0, value.shape[0])}, " + (
-            f"{_slice(0, value.shape[1])}, 0, {f}]"
+        f = min(focus.channel, value.shape[3] - 1)
+        c = min(focus.channel, value.shape[2] - 1)
+        rows, columns = min(value.shape[0], CROP), min(value.shape[1], CROP)
+        return value[:rows, :columns, c, f], (
+            f"[{_slice(0, rows, value.shape[0])}, {_slice(0, columns, value.shape[1])}, {c}, {f}]"
         )
     channel, y, x = focus.on(value.shape)
     (y0, y1), (x0, x1) = _span(y, value.shape[1]), _span(x, value.shape[2])
@@ -243,7 +244,7 @@ def _plus(offset: int) -> str:
     return f"{offset:+d}" if offset else ""
 
 
-def _window_factor(trace: Trace, symbol: str, index: tuple[int, int, int, int]) -> Factor:
+def window_factor(trace: Trace, symbol: str, index: tuple[int, int, int, int]) -> Factor:
     """a_prev[n, r, c, ch], or a padding zero when (r, c) falls outside the image."""
     value = trace[symbol].value
     n, r, col, ch = index
@@ -268,7 +269,7 @@ def conv_pixel(trace: Trace, index: int, focus: Focus) -> WorkedSum:
                 r, col = y * g.strides[0] + i - top, x * g.strides[1] + j - left
                 pairs.append(
                     (
-                        _window_factor(trace, prev, (n, r, col, c)),
+                        window_factor(trace, prev, (n, r, col, c)),
                         Factor(f"K{index}", (i, j, c, f), float(kernel[i, j, c, f])),
                     )
                 )
@@ -301,8 +302,8 @@ def kernel_gradient_entry(trace: Trace, index: int, focus: Focus) -> WorkedSum:
     g = geometry(trace, index)
     delta = trace[f"delta{index}"].value  # (n, oh, ow, f)
     f = min(focus.channel, delta.shape[3] - 1)
-    i, j, c = g.window[0] // 2, g.window[1] // 2, 0
     prev = trace[f"a{index - 1}"].value
+    i, j, c = g.window[0] // 2, g.window[1] // 2, focus.on(prev.shape)[0]
     top, bottom, left, right = g.pads
     padded = np.pad(prev, ((0, 0), (top, bottom), (left, right), (0, 0)))
     sy, sx = g.strides
@@ -314,7 +315,7 @@ def kernel_gradient_entry(trace: Trace, index: int, focus: Focus) -> WorkedSum:
     shown = []
     for flat in order:
         y, x = (int(v) for v in np.unravel_index(int(flat), (oh, ow)))
-        a = _window_factor(trace, f"a{index - 1}", (n, y * sy + i - top, x * sx + j - left, c))
+        a = window_factor(trace, f"a{index - 1}", (n, y * sy + i - top, x * sx + j - left, c))
         d = Factor(f"delta{index}", (n, y, x, f), float(delta[n, y, x, f]))
         shown.append((a, d))
     penalty = None
@@ -342,8 +343,9 @@ def kernel_gradient_entry(trace: Trace, index: int, focus: Focus) -> WorkedSum:
 def input_gradient_pixel(trace: Trace, index: int, focus: Focus) -> WorkedSum | None:
     """dC/da_{l-1}[n, r, q, c] = sum over the outputs (y, x, f) whose window held that pixel
     of delta_l[n, y, x, f] * K_l[r+top - y*s, q+left - x*s, c, f]: the pixel under the kernel's
-    centre at the focus, c = 0. Shown: the focus filter's terms; the rest (other filters) is
-    added up. None when the step did not need the input's gradient (a first layer)."""
+    centre at the focus, in the focus's channel (clipped to the input's). Shown: the focus
+    filter's terms; the rest (other filters) is added up. None when the step did not need the
+    input's gradient (a first layer)."""
     symbol = f"dC/da{index - 1}"
     if symbol not in trace:
         return None
@@ -351,7 +353,7 @@ def input_gradient_pixel(trace: Trace, index: int, focus: Focus) -> WorkedSum | 
     delta = trace[f"delta{index}"].value
     kernel = trace[f"K{index}"].value
     f, y, x = focus.on(delta.shape)
-    n, c = focus.example, 0
+    n, c = focus.example, focus.on(trace[f"a{index - 1}"].value.shape)[0]
     top, left = g.pads[0], g.pads[2]
     sy, sx = g.strides
     height, width = g.size
@@ -388,136 +390,3 @@ def input_gradient_pixel(trace: Trace, index: int, focus: Focus) -> WorkedSum | 
         None,
         {"filter": f, "pixel": (r, q)},
     )
-
-
-# -- pooling, reshaping, scaling, batch normalisation ----------------------------------------
-@dataclass
-class PoolWindow:
-    """One pooling window: its inputs (row by row), the output, the blame arriving there
-    (None when the step has none) and each input's share of it."""
-
-    kind: str
-    inputs: list[Factor]
-    output: Factor
-    delta: Factor | None
-    shares: list[float]
-    winner: int | None
-    count: int
-
-
-def pool_window(trace: Trace, index: int, focus: Focus) -> PoolWindow:
-    """The focus's window of a MaxPooling2D or AveragePooling2D layer ``index``: the max (its
-    first maximum, row by row, wins the whole delta; the others get 0) or the mean (each real
-    input gets delta / count; padding is not counted)."""
-    kind = trace.info["layers"][index - 1]["kind"]
-    g = geometry(trace, index)
-    out = trace[f"a{index}"].value
-    c, y, x = focus.on(out.shape)
-    n = focus.example
-    top, left = g.pads[0], g.pads[2]
-    inputs = []
-    for i in range(g.window[0]):
-        for j in range(g.window[1]):
-            r, q = y * g.strides[0] + i - top, x * g.strides[1] + j - left
-            factor = _window_factor(trace, f"a{index - 1}", (n, r, q, c))
-            if not factor.padding:  # max pads with -inf, average does not count the padding
-                inputs.append(factor)
-    upstream = f"dC/da{index}"
-    delta = None
-    if upstream in trace:
-        delta = Factor(upstream, (n, y, x, c), float(trace[upstream].value[n, y, x, c]))
-    blame = 0.0 if delta is None else delta.value
-    winner = None
-    if kind == "MaxPooling2D":
-        winner = int(np.argmax([factor.value for factor in inputs]))
-        shares = [blame if k == winner else 0.0 for k in range(len(inputs))]
-    else:
-        shares = [blame / len(inputs)] * len(inputs)
-    output = Factor(f"a{index}", (n, y, x, c), float(out[n, y, x, c]))
-    return PoolWindow(kind, inputs, output, delta, shares, winner, len(inputs))
-
-
-def global_pool(trace: Trace, index: int, focus: Focus) -> dict[str, Any]:
-    """a_l[n, c] = sum of a_{l-1}[n, :, :, c] / (h * w), and each position's share of its
-    delta."""
-    prev = trace[f"a{index - 1}"].value
-    c, _, _ = focus.on(prev.shape)
-    n = focus.example
-    height, width = prev.shape[1:3]
-    found = {
-        "total": float(np.sum(prev[n, :, :, c], dtype=float)),
-        "count": height * width,
-        "output": Factor(f"a{index}", (n, c), float(trace[f"a{index}"].value[n, c])),
-        "delta": None,
-    }
-    if f"dC/da{index}" in trace:
-        found["delta"] = Factor(f"dC/da{index}", (n, c), float(trace[f"dC/da{index}"].value[n, c]))
-    return found
-
-
-def moved(trace: Trace, index: int, focus: Focus) -> tuple[Factor, Factor]:
-    """Flatten / Reshape: where the focus's number of a_{l-1} lands in a_l (same value)."""
-    prev, out = trace[f"a{index - 1}"].value, trace[f"a{index}"].value
-    if prev.ndim == 4:
-        c, y, x = focus.on(prev.shape)
-        source = (focus.example, y, x, c)
-    else:
-        source = (focus.example, 0)
-    flat = int(np.ravel_multi_index(source[1:], prev.shape[1:]))
-    target = (focus.example, *(int(v) for v in np.unravel_index(flat, out.shape[1:])))
-    return (
-        Factor(f"a{index - 1}", source, float(prev[source])),
-        Factor(f"a{index}", target, float(out[target])),
-    )
-
-
-def elementwise(trace: Trace, index: int, focus: Focus) -> tuple[Factor, Factor]:
-    """Rescaling / Normalization: the focus's number before and after the layer."""
-    prev, out = trace[f"a{index - 1}"].value, trace[f"a{index}"].value
-    if prev.ndim == 4:
-        c, y, x = focus.on(prev.shape)
-        at: tuple[int, ...] = (focus.example, y, x, c)
-    else:
-        at = (focus.example, 0)
-    return Factor(f"a{index - 1}", at, float(prev[at])), Factor(f"a{index}", at, float(out[at]))
-
-
-def batchnorm(trace: Trace, index: int, focus: Focus) -> dict[str, Any]:
-    """The focus's channel c of a BatchNormalization layer: mu and var with their sums, one
-    activation normalised, and (when the step has dC/da_l) the backward's three terms."""
-    prev = trace[f"a{index - 1}"].value
-    if prev.ndim == 4:
-        c, y, x = focus.on(prev.shape)
-        at: tuple[int, ...] = (focus.example, y, x, c)
-    else:
-        c, at = 0, (focus.example, 0)
-    column = np.asarray(prev[..., c], dtype=float)
-    mu = float(trace[f"mu{index}"].value[c])
-    found: dict[str, Any] = {
-        "channel": c,
-        "count": column.size,
-        "sum": float(column.sum()),
-        "squares": float(np.sum((column - mu) ** 2)),
-        "mu": Factor(f"mu{index}", (c,), mu),
-        "var": Factor(f"var{index}", (c,), float(trace[f"var{index}"].value[c])),
-        "input": Factor(f"a{index - 1}", at, float(prev[at])),
-        "x_hat": Factor(f"x_hat{index}", at, float(trace[f"x_hat{index}"].value[at])),
-        "output": Factor(f"a{index}", at, float(trace[f"a{index}"].value[at])),
-        "epsilon": float(trace.info["layers"][index - 1]["config"]["epsilon"]),
-    }
-    for name in ("gamma", "beta"):
-        if f"{name}{index}" in trace:
-            found[name] = Factor(f"{name}{index}", (c,), float(trace[f"{name}{index}"].value[c]))
-    upstream = f"dC/da{index}"
-    if upstream in trace and f"dC/da{index - 1}" in trace:
-        gamma = found["gamma"].value if "gamma" in found else 1.0
-        g = np.asarray(trace[upstream].value[..., c], dtype=float) * gamma
-        x_hat = np.asarray(trace[f"x_hat{index}"].value[..., c], dtype=float)
-        found["backward"] = {
-            "upstream": Factor(upstream, at, float(trace[upstream].value[at])),
-            "g": float(trace[upstream].value[at]) * gamma,
-            "sum_g": float(g.sum()),
-            "sum_g_x_hat": float((g * x_hat).sum()),
-            "result": Factor(f"dC/da{index - 1}", at, float(trace[f"dC/da{index - 1}"].value[at])),
-        }
-    return found

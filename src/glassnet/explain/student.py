@@ -30,7 +30,8 @@ from glassnet.explain.common import (
     update_rule,
 )
 from glassnet.explain.document import Document, matrix, shape_text
-from glassnet.explain.image_text import crop_block, student_backward, student_forward
+from glassnet.explain.image_render import crop_block
+from glassnet.explain.image_text import student_backward, student_forward
 from glassnet.explain.images import IMAGE_KINDS, Focus
 from glassnet.trace import Trace
 
