@@ -437,3 +437,99 @@ def test_an_mnist_sized_cnn_stays_short_at_the_students_level() -> None:
     longest = max(len(re.findall(r"\d\.\d", line)) for line in text.splitlines())
     assert longest < 60  # no line carries a whole image row of 26 or 28 numbers and more
     assert "(a crop of 16x26x26x8)" in text and "K2[:, :, 0, " in text
+
+
+def test_the_readme_excerpt_is_what_its_example_prints() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Explain a step", 1)[1].split("\n## ", 1)[0]
+    block = next(
+        b for b in re.findall(r"```python\n(.*?)```", section, re.DOTALL) if "channel=" in b
+    )
+    namespace: dict = {}
+    exec(compile(block.replace("print(", "str("), "README.md", "exec"), namespace)
+    excerpt = next(t for t in re.findall(r"```text\n(.*?)```", section, re.DOTALL) if "z2[" in t)
+    lines = namespace["text"].splitlines()
+    assert all(line in lines for line in excerpt.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"channel": True}, TypeError, "channel to be an integer, got bool"),
+        ({"channel": 2.0}, TypeError, "channel to be an integer, got float"),
+        ({"channel": float("nan")}, TypeError, "got float"),
+        ({"channel": "1"}, TypeError, "got str"),
+        ({"channel": -1}, ValueError, r"channel must be in \[0, 3\]"),
+        ({"channel": 10**30}, ValueError, r"channel must be in \[0, 3\].*got 1000000000000000000"),
+        ({"position": (1, 2, 3)}, TypeError, "pair of integers"),
+        ({"position": "1,2"}, TypeError, "pair of integers"),
+        ({"position": (True, 0)}, TypeError, "pair of integers"),
+        ({"position": (0, -1)}, ValueError, r"x in \[0, 5\].*got \(0, -1\)"),
+        ({"position": (10**40, 0)}, ValueError, r"y in \[0, 5\]"),
+    ],
+)
+def test_hostile_channels_and_positions_get_a_clear_error(options, error, message) -> None:
+    trace = traced("digits")
+    with pytest.raises(error, match=message):
+        narrate(trace, "student", **options)
+
+
+def test_numpy_integers_are_a_channel_and_a_position() -> None:
+    trace = traced("digits")
+    text = narrate(trace, "student", channel=np.int64(1), position=(np.int32(2), np.int64(3)))
+    assert "z2[0, 2, 3, 1] = sum" in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--channel", "99999999999999999999999"],
+        ["--position", "99999999999999999999999,1"],
+        ["--position", "1,2,3"],
+        ["--position", "<b>1</b>,2"],
+        ["--position", ""],
+    ],
+)
+def test_cli_hostile_focus_flags(tmp_path, capsys, args) -> None:
+    path = saved_digits_cnn(tmp_path)
+    base = ["explain", "--model", str(path), "--data", "digits-images", "--batch", "4"]
+    assert main([*base, *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet explain: error:") and err.count("\n") == 1
+    assert "[0, " in err or "--position expects Y,X" in err
+
+
+def test_cli_focus_flags_on_a_network_without_images(capsys) -> None:
+    assert main(["explain", "--channel", "0"]) == 2
+    assert "no image layer" in capsys.readouterr().err
+
+
+def test_cli_on_an_mnist_cnn_tells_a_conv_step_recomputed_here(tmp_path, capsys) -> None:
+    """The issue's done-when, on a batch of the MNIST sample (--data mnist)."""
+    model = gn.Sequential(
+        [
+            gn.Input((28, 28, 1)),
+            Rescaling(1 / 255),
+            Conv2D(8, 3, activation="relu"),
+            MaxPooling2D(2),
+            Flatten(),
+            Dense(10, "softmax"),
+        ],
+        seed=0,
+    )
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.save(tmp_path / "mnist_cnn.glassnet")
+    args = ["explain", "--model", str(tmp_path / "mnist_cnn.glassnet"), "--data", "mnist"]
+    assert main([*args, "--batch", "32", "--level", "student"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) < 300
+    (x_train, _), _ = gn.datasets.mnist()
+    n, y, x, f = (
+        int(v) for v in re.search(r"z2\[(\d+), (\d+), (\d+), (\d+)\] = sum", out).groups()
+    )
+    kernel, bias = model.layers[1].kernel.astype(float), model.layers[1].bias.astype(float)
+    pixels = x_train[n].astype(float) / 255
+    z = bias[f] + sum(pixels[y + i, x + j] * kernel[i, j, 0, f] for i in range(3) for j in range(3))
+    printed = re.search(rf"z2\[{n}, {y}, {x}, {f}\] = sum.*\n.* = (\S+)\n", out)
+    assert float(printed.group(1)) == pytest.approx(z, abs=5e-4)
+    assert z > 0  # the chosen spot is one the filter reacts to, not a blank corner

@@ -80,15 +80,19 @@ def global_pool(trace: Trace, index: int, focus: Focus) -> dict[str, Any]:
 
 
 def moved(trace: Trace, index: int, focus: Focus) -> tuple[Factor, Factor]:
-    """Flatten / Reshape: where the focus's number of a_{l-1} lands in a_l (same value)."""
+    """Flatten / Reshape: where the focus's number of a_{l-1} lands in a_l (same value); when
+    only the output is an image, the number that lands on the focus's spot."""
     prev, out = trace[f"a{index - 1}"].value, trace[f"a{index}"].value
-    if prev.ndim == 4:
-        c, y, x = focus.on(prev.shape)
-        source = (focus.example, y, x, c)
+    if prev.ndim == 4 or out.ndim != 4:
+        c, y, x = focus.on(prev.shape) if prev.ndim == 4 else (0, 0, 0)
+        source = (focus.example, y, x, c) if prev.ndim == 4 else (focus.example, 0)
+        flat = int(np.ravel_multi_index(source[1:], prev.shape[1:]))
+        target = (focus.example, *(int(v) for v in np.unravel_index(flat, out.shape[1:])))
     else:
-        source = (focus.example, 0)
-    flat = int(np.ravel_multi_index(source[1:], prev.shape[1:]))
-    target = (focus.example, *(int(v) for v in np.unravel_index(flat, out.shape[1:])))
+        c, y, x = focus.on(out.shape)
+        target = (focus.example, y, x, c)
+        flat = int(np.ravel_multi_index(target[1:], out.shape[1:]))
+        source = (focus.example, *(int(v) for v in np.unravel_index(flat, prev.shape[1:])))
     return (
         Factor(f"a{index - 1}", source, float(prev[source])),
         Factor(f"a{index}", target, float(out[target])),
