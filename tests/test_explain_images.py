@@ -340,7 +340,10 @@ def test_each_level_tells_each_image_layer(fmt) -> None:
 def test_html_is_escaped_and_markdown_keeps_the_crops() -> None:
     trace = traced("digits")
     page = narrate(trace, "student", "html")
-    assert "&gt;" not in page or "<script" not in page
+    body = re.sub(r"<style>.*?</style>", "", page, flags=re.DOTALL)
+    text = re.sub(r"</?[a-z0-9]+(?: [a-z-]+=\"[^\"]*\")*>|<!DOCTYPE html>", "", body)
+    assert "<" not in text and ">" not in text  # every < and > of the words is escaped
+    assert "-&gt;" in page
     assert "dC/dK2 has K2&#x27;s shape" in page
     assert not re.search(r"<script|<link|https?://|src=", page)
     md = narrate(trace, "student", "md")
@@ -533,3 +536,44 @@ def test_cli_on_an_mnist_cnn_tells_a_conv_step_recomputed_here(tmp_path, capsys)
     printed = re.search(rf"z2\[{n}, {y}, {x}, {f}\] = sum.*\n.* = (\S+)\n", out)
     assert float(printed.group(1)) == pytest.approx(z, abs=5e-4)
     assert z > 0  # the chosen spot is one the filter reacts to, not a blank corner
+
+
+def test_model_explain_takes_the_focus_too() -> None:
+    model, x, y = digits_cnn()
+    text = model.explain(x, y, level="student", channel=1, position=(2, 3))
+    assert text == narrate(model.trace_step(x, y), "student", channel=1, position=(2, 3))
+    assert "z2[0, 2, 3, 1] = sum" in text
+
+
+# -- cousins: entries with no batch axis, the update rule of a kernel, an image's input size ----
+def test_weights_and_statistics_are_never_cut_to_the_followed_row() -> None:
+    """Before, dpenalty1/dW1, K2, dC/dK2, mu, var, gamma and beta were cut as if they had one
+    row per example: the expert printed "dpenalty1/dW1[1]", one row of a gradient."""
+    model = gn.Sequential(
+        [
+            gn.Input((3,)),
+            Dense(4, "relu", kernel_regularizer=gn.regularizers.L2(0.01)),
+            BatchNormalization(),
+            Dense(1),
+        ],
+        dtype="float64",
+        seed=0,
+    )
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    trace = model.trace_step(x, np.arange(5.0))
+    expert = narrate(trace, "expert", example=1)
+    for symbol in ("dpenalty1/dW1", "mu2", "var2", "gamma2", "beta2", "dC/dgamma2"):
+        row = next(line for line in expert.splitlines() if line.startswith(f"{symbol} "))
+        printed = row.split(" | ")[-1].replace(";", " ").split()
+        assert len(printed) == trace[symbol].value.size, symbol
+    assert "dpenalty1/dW1[1]" not in expert and "mu2[1]" not in expert
+
+
+def test_a_cnns_update_rule_and_input_size_are_told() -> None:
+    """Before: the update rule of a net whose first weights are a kernel K was empty, and the
+    model line said "None inputs"."""
+    expert = narrate(traced("digits"), "expert")
+    assert "m_W = beta_1 * m_W + (1 - beta_1) * dC/dW" in expert
+    assert expert.splitlines()[3].startswith("8x8x1 inputs -> Rescaling(0.0625, offset=0), ")
+    assert "Conv2D(4, 3x3, relu), MaxPooling2D(2x2), Flatten" in expert

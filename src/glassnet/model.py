@@ -694,19 +694,23 @@ class Sequential:
         format: str = "text",
         example: int | None = None,
         step: int = 0,
+        channel: int | None = None,
+        position: tuple[int, int] | None = None,
     ) -> str:
         """Narrate a training step on (x, y) in words (``glassnet.explain.narrate``).
 
         ``step`` N first trains N full-batch steps on (x, y), then narrates the next one; the model
         keeps those N updates but not the narrated one. ``level`` is "kid", "student" or "expert";
-        ``format`` "text", "md" or "html"; ``example`` a row of x to follow.
+        ``format`` "text", "md" or "html"; ``example`` a row of x to follow; for an image model,
+        ``channel`` and ``position`` (y, x) the spot of the first Conv2D's output to follow.
         """
         from glassnet.explain import narrate  # a face: imported only when asked for
 
         step = positive_int(step, "step", minimum=0)
         for _ in range(step):
             self.train_on_batch(x, y)
-        return narrate(self.trace_step(x, y), level=level, format=format, example=example)
+        trace = self.trace_step(x, y)
+        return narrate(trace, level, format, example, channel=channel, position=position)
 
     def _repr_html_(self) -> str:
         """A table of the layers for Jupyter: name, kind, output shape, parameters."""
