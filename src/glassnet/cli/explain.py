@@ -4,7 +4,9 @@ With no arguments it tells step 0 of the seed notebook's network (initial output
 kid's level. ``--step N`` trains N full-batch steps first; ``--example K`` follows example K,
 counted from 0 as NumPy counts rows (example 0 is the first row; every narration says so);
 ``--level``, ``--format`` and ``--output`` choose how; ``--model FILE --data NAME|CSV`` narrate
-a saved network (``model.save``) on a data set instead, ``--batch N`` on its first N examples.
+a saved network (``model.save``) on a data set instead, ``--batch N`` on its first N examples;
+for an image network ``--channel C --position Y,X`` pick the spot of the first Conv2D's output
+that the narration follows (crops and worked sums around it).
 """
 
 from __future__ import annotations
