@@ -66,8 +66,13 @@ def image_sections(
         feature_maps_figure,
         kernel_gradients_figure,
         kernels_figure,
+        map_layers,
     )
-    from glassnet.plots.mistakes import confusion_matrix_figure, worst_predictions_figure
+    from glassnet.plots.mistakes import (
+        confusion_matrix_figure,
+        is_classifier,
+        worst_predictions_figure,
+    )
 
     has_conv = any(layer.kind == "Conv2D" for layer in model.layers)
     sections = [
@@ -80,10 +85,13 @@ def image_sections(
             + svg_html(network_svg(model)),
         ),
         Section("Numbers", final_numbers_html(history) + pre_html(model.summary_text())),
-        Section("Training curves", figure_html(history_figure(history, log_scale=log_scale))),
+        Section(
+            "Training curves",
+            figure_html(history_figure(history, log_scale=log_scale), alt="training curves"),
+        ),
     ]
-    if x is not None and y is not None:
-        x = np.asarray(x)
+    x = None if x is None else np.asarray(x)
+    if x is not None and y is not None and is_classifier(model):
         sections += [
             Section(
                 "Confusion matrix",
@@ -92,7 +100,7 @@ def image_sections(
                     "they are the held-out part). Row: the true digit; column: the net's "
                     "answer; the diagonal is right."
                 )
-                + figure_html(confusion_matrix_figure(model, x, y), "confusion matrix"),
+                + figure_html(confusion_matrix_figure(model, x, y), alt="confusion matrix"),
             ),
             Section(
                 "Most wrong",
@@ -101,17 +109,18 @@ def image_sections(
                     "class, and in purple the class the net said with the probability it "
                     "gave it."
                 )
-                + figure_html(worst_predictions_figure(model, x, y), "most wrong examples"),
-            ),
-            Section(
-                "Feature maps",
-                _note(
-                    "What each layer sees in example #0: every channel of every convolution "
-                    f"and pooling layer as a small picture. {SIGNS}"
-                )
-                + figure_html(feature_maps_figure(model, x[0]), "feature maps of example 0"),
+                + figure_html(worst_predictions_figure(model, x, y), alt="most wrong examples"),
             ),
         ]
+    if x is not None and map_layers(model):
+        figure = feature_maps_figure(model, x[0])
+        note = _note(
+            "What each layer sees in example #0: every channel of every convolution and "
+            f"pooling layer as a small picture. {SIGNS}"
+        )
+        sections.append(
+            Section("Feature maps", note + figure_html(figure, alt="feature maps of example 0"))
+        )
     if has_conv:
         before = (
             "before training (above) and after (below), on one scale"
@@ -125,7 +134,7 @@ def image_sections(
                     f"Each filter's kernel, {before}: one column a filter, one row an input "
                     f"channel. {SIGNS}"
                 )
-                + figure_html(kernels_figure(model, before=weights_before), "kernels"),
+                + figure_html(kernels_figure(model, before=weights_before), alt="kernels"),
             )
         )
     if has_conv and x is not None and y is not None and model.optimizer is not None:
@@ -140,7 +149,7 @@ def image_sections(
                     "moves K against dC/dK, so a blue (positive) gradient cell makes that "
                     "kernel entry smaller."
                 )
-                + figure_html(figure, "kernel gradients"),
+                + figure_html(figure, alt="kernel gradients"),
             )
         )
     return sections

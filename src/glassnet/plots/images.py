@@ -89,11 +89,13 @@ def feature_maps(
     The forward pass runs in inference mode, as ``predict`` does."""
     what = "feature_maps_figure"
     a = one_example(model, x, what)  # (1, h, w, c) = a0
-    drawable = [
-        layer
-        for layer, shape in model._layer_outputs()
-        if layer.kind in MAP_KINDS and shape is not None and len(shape) == 3
-    ]
+    drawable = map_layers(model)
+    if not drawable:
+        kinds = ", ".join(f"{layer.name} ({layer.kind})" for layer in model.layers)
+        raise ValueError(
+            f"{what}: the model has no convolution or pooling layer, so no feature maps to "
+            f"draw; its layers are {kinds}."
+        )
     wanted = {id(layer) for layer in _chosen(drawable, layers, "feature maps", what)}
     maps = []
     with np.errstate(over="ignore", invalid="ignore"):  # reported below, by layer
@@ -110,14 +112,18 @@ def feature_maps(
     return maps
 
 
+def map_layers(model: Sequential) -> list[Layer]:
+    """The layers whose outputs ``feature_maps`` draws: of ``MAP_KINDS``, giving images."""
+    return [
+        layer
+        for layer, shape in model._layer_outputs()
+        if layer.kind in MAP_KINDS and shape is not None and len(shape) == 3
+    ]
+
+
 def _chosen(candidates: list[Layer], names: Sequence[str] | None, what: str, who: str) -> list:
     """The candidate layers, or those named in ``names`` (each must be a candidate)."""
     listed = ", ".join(repr(layer.name) for layer in candidates) or "none"
-    if not candidates:
-        raise ValueError(
-            f"{who}: the model has no layer with {what} to draw (Conv2D, pooling); its layers "
-            f"are {', '.join(layer.name for layer in candidates) or 'not image layers'}."
-        )
     if names is None:
         return candidates
     if isinstance(names, str):
@@ -247,19 +253,30 @@ def _kernel_panel(
         caps.append(f"input channels 0-{shown_c - 1} of {channels}")
     heading += f" (showing {' and '.join(caps)})" if caps else ""
     axes = subfigure.subplots(shown_c, shown_f, squeeze=False)
-    options = signed_image_options(limit)
+    power = _power_of_ten(limit)  # gradients of 0.005 are drawn as 5 on a "x 1e-3" scale
+    options = signed_image_options(limit / 10.0**power)
     image = None
     for c in range(shown_c):
         for f in range(shown_f):
             ax = axes[c, f]
-            image = ax.imshow(kernel[:, :, c, f], interpolation="nearest", **options)
+            cell = kernel[:, :, c, f] / 10.0**power
+            image = ax.imshow(cell, interpolation="nearest", **options)
             _bare(ax)
             if c == 0:
                 ax.set_title(f"filter {f}", fontsize=8, pad=2)
             if f == 0:
                 ax.set_ylabel(f"in {c}", fontsize=8)
-    subfigure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.9, label=symbol)
+    label = symbol if power == 0 else f"{symbol} (x 1e{power})"
+    subfigure.colorbar(image, ax=axes.ravel().tolist(), shrink=0.9, label=label)
     subfigure.suptitle(heading, fontsize=10, x=0.02, ha="left")
+
+
+def _power_of_ten(limit: float) -> int:
+    """0 when the scale's ticks read well as they are (0.1 to 100), else the power of ten
+    that brings ``limit`` to 1 .. 10, so that every colorbar's tick labels are as wide."""
+    if 0.1 <= limit < 100:
+        return 0
+    return int(np.floor(np.log10(limit)))
 
 
 def _panels_figure(panels: list[tuple[str, str, np.ndarray, float]], title: str | None) -> Any:

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 MAX_SHOWN = 60  # worst predictions drawn, at most
 
 
+def is_classifier(model: Sequential) -> bool:
+    """True when the model's last layer is a softmax, or one sigmoid unit."""
+    activation = getattr(getattr(model.layers[-1], "activation", None), "name", "linear")
+    return activation == "softmax" or (activation == "sigmoid" and model.output_units == 1)
+
+
 def class_probabilities(model: Sequential, x: ArrayLike, who: str) -> NDArray[np.float64]:
     """The model's class probabilities for x: (n, classes); refuses a model that is not a
     classifier (its output must be a softmax, or one sigmoid unit)."""
@@ -36,7 +42,7 @@ def class_probabilities(model: Sequential, x: ArrayLike, who: str) -> NDArray[np
     model._ensure_built()
     activation = getattr(getattr(model.layers[-1], "activation", None), "name", "linear")
     units = model.output_units
-    if not (activation == "softmax" or (activation == "sigmoid" and units == 1)):
+    if not is_classifier(model):
         raise ValueError(
             f"{who} needs a classifier, whose last layer is a softmax (or one sigmoid unit); "
             f"this model ends in {units} {activation} unit{'s' if units != 1 else ''}."
@@ -114,7 +120,7 @@ def confusion_matrix_figure(
 
     judged = judge(model, x, y, "confusion_matrix_figure")
     counts = confusion_matrix(judged.labels, judged.predicted, judged.classes)
-    size = max(3.6, 0.42 * judged.classes + 2.2)
+    size = max(3.4, 0.3 * judged.classes + 1.6)
     figure = new_figure(figsize=(size + 0.8, size), layout="constrained")
     ax = figure.subplots()
     image = ax.imshow(counts, cmap=COUNT_MAP, vmin=0, vmax=max(int(counts.max()), 1))

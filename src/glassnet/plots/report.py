@@ -74,12 +74,13 @@ class Section:
         return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "section"
 
 
-def figure_html(figure: Any, caption: str = "", dpi: int = 100) -> str:
-    """A matplotlib figure as an inline ``<img>`` (PNG in a data: URI), closing the figure."""
+def figure_html(figure: Any, caption: str = "", dpi: int = 100, alt: str = "") -> str:
+    """A matplotlib figure as an inline ``<img>`` (PNG in a data: URI), closing the figure;
+    ``alt``: the image's text for readers who cannot see it (default: the caption)."""
     from glassnet.plots._matplotlib import png_bytes
 
     data = base64.b64encode(png_bytes(figure, dpi=dpi)).decode("ascii")
-    alt = escape(caption or "figure", quote=True)
+    alt = escape(alt or caption or "figure", quote=True)
     image = f"<img src='data:image/png;base64,{data}' alt='{alt}'>"
     return f"<figure>{image}{_figcaption(caption)}</figure>"
 
