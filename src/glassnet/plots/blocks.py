@@ -127,13 +127,14 @@ def image_layout(model: Sequential, title: str | None = None) -> Layout:
         column.box_height = SMALLEST_BOX + (TALLEST_BOX - SMALLEST_BOX) * ratio
         column.box_width = max(68.0, text_width(column.shape, 12, bold=True) + 14)
     gap = _column_gap(columns, bundles)
-    place(columns, gap)
+    side = max(MARGIN_SIDE, max(_widest(column) for column in (columns[0], columns[-1])) / 2 + 12)
+    place(columns, gap, side)
     caption_top = max(column.bottom for column in columns)
     for column in columns:
         column.caption_top = caption_top  # one baseline for every caption
     height = columns[0].symbol_y + 14 + 22 * len(LEGEND) + MARGIN_BOTTOM / 3
     legend_width = max(text_width(line, 11) for line in LEGEND) + 20
-    width = max(2 * MARGIN_SIDE + gap * (len(columns) - 1), legend_width)
+    width = max(2 * side + gap * (len(columns) - 1), legend_width)
     chain = " -> ".join(column.shape or "" for column in columns)
     full = title or f"{model.name}: {chain}"
     room = int((width - 20) / (15 * (CHAR_WIDTH + 0.04)))
@@ -143,16 +144,16 @@ def image_layout(model: Sequential, title: str | None = None) -> Layout:
 def _column_gap(columns: list[Column], bundles: list[Bundle]) -> float:
     """Room between column centres: the widest heading or caption line, or a band's label
     between two boxes, each with a margin."""
-    widest = max(
-        max(
-            text_width(column.heading, 12, bold=True),
-            *(text_width(line, 12) for line in column.caption_lines),
-        )
-        for column in columns
-    )
+    widest = max(_widest(column) for column in columns)
     band = max(text_width(weights_text(b.count), 12) for b in bundles) if bundles else 0.0
     boxes = max(column.box_width for column in columns)
     return max(COLUMN_GAP, widest + 24, band + boxes + 24)
+
+
+def _widest(column: Column) -> float:
+    """The widest label of a column: its heading, a caption line or its box."""
+    lines = [text_width(line, 12) for line in column.caption_lines]
+    return max(text_width(column.heading, 12, bold=True), column.box_width, *lines)
 
 
 @dataclass

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from glassnet.plots.blocks import layer_description, shape_text
+from glassnet.plots.blocks import cut, layer_description, shape_text
 from glassnet.plots.colors import UNSIGNED_MAP, signed_image_options
 
 if TYPE_CHECKING:
@@ -188,12 +188,15 @@ def feature_maps_figure(
     for layer, values in maps:
         shown = min(values.shape[2], max_channels)
         cap = "" if shown == values.shape[2] else f" (the first {shown} of {values.shape[2]})"
-        heading = f"{layer.name} ({layer_description(layer)}): {symbols[layer]}, "
+        heading = f"{cut(layer.name)} ({layer_description(layer)}): {symbols[layer]}, "
         blocks.append((symbols[layer], heading + shape_text(values.shape) + cap, values, True))
     rows = [math.ceil(min(v.shape[2], max_channels) / columns) for _, _, v, _ in blocks]
     width = CELL * min(columns, max(min(v.shape[2], max_channels) for _, _, v, _ in blocks))
     figure = new_figure(
-        figsize=(max(width, 3.2) + 1.4, sum(CELL * r + 0.55 for r in rows) + 0.4),
+        figsize=(
+            max(width + 1.4, max(len(heading) for _, heading, _, _ in blocks) * 0.085, 4.6),
+            sum(CELL * r + 0.55 for r in rows) + 0.4,
+        ),
         layout="constrained",
     )
     subfigures = figure.subfigures(len(blocks), 1, height_ratios=[r + 0.55 for r in rows])
@@ -285,8 +288,13 @@ def _panels_figure(panels: list[tuple[str, str, np.ndarray, float]], title: str 
 
     rows = [min(kernel.shape[2], MAX_KERNEL_CHANNELS) for _, _, kernel, _ in panels]
     widest = max(min(kernel.shape[3], MAX_FILTERS) for _, _, kernel, _ in panels)
+    headings = [heading for heading, _, _, _ in panels] + [title or ""]
+    lettering = max(len(text) for text in headings) * 0.085  # inches, at 10-12 points
     figure = new_figure(
-        figsize=(max(CELL * 0.8 * widest, 4.0) + 1.4, sum(0.8 * CELL * r + 0.6 for r in rows)),
+        figsize=(
+            max(CELL * 0.8 * widest + 1.4, lettering, 5.4),
+            sum(0.8 * CELL * r + 0.6 for r in rows) + (0.35 if title else 0.0),
+        ),
         layout="constrained",
     )
     subfigures = figure.subfigures(len(panels), 1, height_ratios=[r + 0.7 for r in rows])
@@ -302,7 +310,7 @@ def _panels_figure(panels: list[tuple[str, str, np.ndarray, float]], title: str 
 def _kernel_heading(layer: Layer, kernel: np.ndarray, what: str) -> str:
     kh, kw, channels, filters = kernel.shape
     shape = shape_text(kernel.shape)
-    return f"{layer.name}: {what} ({shape}: {filters} filters of {kh}x{kw}x{channels})"
+    return f"{cut(layer.name)}: {what} ({shape}: {filters} filters of {kh}x{kw}x{channels})"
 
 
 def kernels_figure(

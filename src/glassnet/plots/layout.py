@@ -239,8 +239,9 @@ def _columns(model: Sequential) -> tuple[list[Column], list]:
     return columns, dense
 
 
-def place(columns: list[Column], gap: float = COLUMN_GAP, top: float = MARGIN_TOP) -> None:
-    """Put the columns ``gap`` px apart, each centred on the tallest one's middle."""
+def place(columns: list[Column], gap: float = COLUMN_GAP, side: float = MARGIN_SIDE) -> None:
+    """Put the columns ``gap`` px apart, the first ``side`` px from the left edge, each centred
+    on the tallest one's middle."""
 
     def extent(column: Column) -> float:
         body = column.box_height if column.collapsed else UNIT_GAP * (column.units - 1)
@@ -248,8 +249,8 @@ def place(columns: list[Column], gap: float = COLUMN_GAP, top: float = MARGIN_TO
 
     tallest = max(extent(column) for column in columns)
     for index, column in enumerate(columns):
-        column.x = MARGIN_SIDE + gap * index
-        first = top + RADIUS + (tallest - extent(column)) / 2
+        column.x = side + gap * index
+        first = MARGIN_TOP + RADIUS + (tallest - extent(column)) / 2
         if column.collapsed:
             column.ys = [first + column.box_height / 2]
             last = first + column.box_height
