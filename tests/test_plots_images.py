@@ -242,6 +242,10 @@ def test_one_sign_convention_everywhere() -> None:
     model.layers[0].kernel[...] = [[-1.0, 2.0], [0.5, -0.5]]
     svg = plots.network_svg(model)
     assert f"stroke='{colors.NEGATIVE}' stroke-width" in svg and "#dc2626" not in svg
+    # curves have no sign: neither blue nor orange (before: matplotlib's blue and orange)
+    curves = plots.history_figure({"loss": [1.0, 0.5], "val_loss": [1.2, 0.7]})
+    lines = [line.get_color() for line in curves.get_axes()[0].get_lines()]
+    assert lines == [colors.TRAIN_COLOUR, colors.VALIDATION_COLOUR]
 
 
 # -- the mistakes ----------------------------------------------------------------------------------

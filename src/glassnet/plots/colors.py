@@ -28,6 +28,9 @@ ZERO = "#ffffff"  # white: zero, the middle of every diverging map
 HIGHLIGHT = "#7c3aed"  # purple: "look here" (a wrong prediction); never a sign
 UNSIGNED_MAP = "gray_r"  # pixels and other unsigned values: white 0 to black (ink on paper)
 COUNT_MAP = "Greys"  # counts (the confusion matrix)
+#: curves are not signs either: training dark slate, validation (dashed) teal, never blue/orange
+TRAIN_COLOUR = "#334155"
+VALIDATION_COLOUR = "#0f766e"
 
 
 def sign_colour(value: float) -> str:

@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from glassnet.plots.colors import signed_image_options, symmetric_limit
+from glassnet.plots.colors import (
+    TRAIN_COLOUR,
+    VALIDATION_COLOUR,
+    signed_image_options,
+    symmetric_limit,
+)
 from glassnet.plots.recorder import WeightRecorder
 
 if TYPE_CHECKING:
@@ -19,8 +24,8 @@ if TYPE_CHECKING:
 
 ANNOTATE_LIMIT = 64  # matrices with at most this many entries get their values written in
 #: the histograms' series: neither is a sign, so neither is blue or orange (glassnet.plots.colors)
-WEIGHT_COLOUR = "#334155"  # slate: the weights
-GRADIENT_COLOUR = "#0f766e"  # teal: the gradients
+WEIGHT_COLOUR = TRAIN_COLOUR  # slate: the weights
+GRADIENT_COLOUR = VALIDATION_COLOUR  # teal: the gradients
 
 
 def _weighted_layers(model: Sequential) -> list[Layer]:
