@@ -109,6 +109,8 @@ def feature_maps(
                         f"build the model with dtype='float64'."
                     )
                 maps.append((layer, np.array(a[0], dtype=np.float64)))  # (h, w, c), a copy
+                if len(maps) == len(wanted):
+                    break  # the layers after the last one drawn need not run
     return maps
 
 
