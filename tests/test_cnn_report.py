@@ -130,7 +130,7 @@ def test_the_report_folder_is_checked_before_training(tmp_path, monkeypatch) -> 
     assert trained == [] and target.read_text() == "not a folder"
 
 
-def test_readme_cnn_report_picture_is_small(tmp_path) -> None:
+def test_readme_cnn_report_picture_is_small() -> None:
     picture = Path(__file__).resolve().parents[1] / "docs" / "cnn_report.png"
     assert picture.stat().st_size < 400_000
     width, height = Image.open(picture).size

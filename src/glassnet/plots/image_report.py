@@ -97,7 +97,7 @@ def image_sections(
                 "Confusion matrix",
                 _note(
                     f"On the {len(x)} examples given to the report (not trained on, when "
-                    "they are the held-out part). Row: the true digit; column: the net's "
+                    "they are the held-out part). Row: the true class; column: the net's "
                     "answer; the diagonal is right."
                 )
                 + figure_html(confusion_matrix_figure(model, x, y), alt="confusion matrix"),
