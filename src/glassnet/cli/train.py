@@ -26,7 +26,10 @@ adapted on the data (each feature minus its mean, divided by its standard deviat
 Whole-number targets 0 .. K-1 are classes when K is at most 1000; other numbers are regressed on.
 A set of fewer than 50 examples (xor has 4) is trained on whole, with no validation split unless
 --validation-split asks for one. Every flag is checked before the data is read or anything is
-trained, and --save and --report before training.
+trained, and --save and --report before training. ``--report DIR`` writes an HTML page of the
+run; for image data it shows the network as blocks, the curves, the confusion matrix and the
+examples most wrong (on the validation part), the feature maps of one example, the kernels before
+and after training and one step's kernel gradients.
 """
 
 from __future__ import annotations
@@ -294,12 +297,6 @@ def _check_data_options(args: argparse.Namespace) -> None:
             f"--conv builds a convolutional network, which takes images; --data {shown(args.data)} "
             f"holds rows of features. Use --data {' or --data '.join(IMAGE_SETS)}, or drop --conv."
         )
-    if args.report and args.data in IMAGE_SETS:  # checked before training, not after it
-        raise ValueError(
-            f"--report draws networks of rows of features for now; an image model's report "
-            f"(filters, feature maps) is not written yet. Drop --report for --data {args.data}, "
-            f"and draw the network with glassnet.plots.diagram.network_svg(model)."
-        )
     if args.standardize and args.data in IMAGE_SETS:
         raise ValueError(
             f"--standardize applies to rows of features; the images of {args.data} are scaled to "
@@ -385,6 +382,7 @@ def run(args: argparse.Namespace) -> int:
         if note:
             print(f"glassnet train: note: {note}")
         model.summary()
+    before = model.get_weights() if args.report else None  # the report's "before training"
     history = model.fit(
         x, y, epochs=args.epochs, batch_size=batch, validation_split=split, verbose=args.verbose
     )
@@ -398,8 +396,18 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         from glassnet.plots.report import training_report
 
+        judged = (x, y)
+        if len(shape) > 1 and split:  # an image model is judged on the held-out examples only
+            from glassnet.training import split_off
+
+            judged = split_off(x, y, split)[2]
         path = training_report(
-            args.report, model, history, x, y, title=f"glassnet train: {args.data}"
+            args.report,
+            model,
+            history,
+            *judged,
+            weights_before=before if len(shape) > 1 else None,
+            title=f"glassnet train: {args.data}",
         )
         print(f"Report written to {path}")
     return 0

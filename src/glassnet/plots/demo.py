@@ -277,7 +277,7 @@ def _network_html(runs: SeedRuns) -> str:
         "<p class='note'>The notebook opens with \"The below is the neural net we want to "
         'model", and its picture is missing. Here it is, with the weights it starts from: '
         "inputs x0, x1 and the constant x2 = 1 (which plays the bias), 4 hidden units, 1 output, "
-        "sigmoid (&#963;) everywhere. Blue edges are positive weights, red negative, thicker "
+        "sigmoid (&#963;) everywhere. Blue edges are positive weights, orange negative, thicker "
         "larger.</p>"
     )
     keras_model = seed_module.keras_network(runs.keras_seed)

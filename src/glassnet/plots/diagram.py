@@ -1,8 +1,9 @@
 """The network diagram, written as SVG by hand (no Graphviz) or drawn by matplotlib.
 
 Units are circles by layer (inputs labelled x0, x1, ...); a bias is a "+1" square feeding the next
-layer; each weight is a line coloured by its sign (blue positive, red negative) and as thick as its
-magnitude, with its value written on it for small networks. Wide layers collapse into a box.
+layer; each weight is a line coloured by its sign (blue positive, orange negative: the one
+convention of ``glassnet.plots.colors``) and as thick as its magnitude, with its value written on
+it for small networks. Wide layers collapse into a box.
 
 >>> import xml.etree.ElementTree as ET
 >>> from glassnet.seed import seed_network
@@ -19,15 +20,14 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from glassnet.plots.blocks import legend_y, weights_text
+from glassnet.plots.colors import NEGATIVE, POSITIVE, sign_colour
 from glassnet.plots.layout import (
     DEFAULT_MAX_UNITS,
-    NEGATIVE,
-    POSITIVE,
     RADIUS,
     Layout,
     label_position,
     network_layout,
-    sign_colour,
     wants_values,
 )
 
@@ -112,7 +112,7 @@ def _bundles_svg(layout: Layout) -> list[str]:
         mid_x, mid_y = bundle.middle
         parts.append(
             f"<text x='{mid_x:.1f}' y='{mid_y:.1f}' text-anchor='middle' fill='#334155'>"
-            f"{bundle.count} weights</text>"
+            f"{weights_text(bundle.count)}</text>"
         )
     return parts
 
@@ -185,17 +185,26 @@ def _columns_svg(layout: Layout) -> list[str]:
                 f"<text x='{column.x:.1f}' y='{column.bias_y + 4:.1f}' text-anchor='middle'>"
                 f"+1</text>"
             )
-        bottom = column.bottom
+        for k, line in enumerate(column.caption_lines):
+            if line:
+                parts.append(
+                    f"<text class='caption' x='{column.x:.1f}' y='{column.caption_y + 16 * k:.1f}'"
+                    f" text-anchor='middle' fill='#334155'>{_escape(line)}</text>"
+                )
         parts.append(
-            f"<text x='{column.x:.1f}' y='{bottom + 20:.1f}' text-anchor='middle' "
-            f"fill='#334155'>{_escape(column.caption)}</text>"
-            f"<text x='{column.x:.1f}' y='{bottom + 36:.1f}' text-anchor='middle' "
+            f"<text x='{column.x:.1f}' y='{column.symbol_y:.1f}' text-anchor='middle' "
             f"font-style='italic' fill='#64748b'>{_escape(column.symbol)}</text>"
         )
     return parts
 
 
 def _legend_svg(layout: Layout) -> str:
+    if layout.legend:  # an image model's blocks: what a box and a band stand for
+        lines = "".join(
+            f"<text x='10' y='{legend_y(layout, k):.1f}'>{_escape(line)}</text>"
+            for k, line in enumerate(layout.legend)
+        )
+        return f"<g class='legend' font-size='11' fill='#475569'>{lines}</g>"
     y = layout.height - 12
     return (
         f"<g class='legend' font-size='11' fill='#475569'>"
@@ -227,7 +236,7 @@ def network_figure(
     for bundle in layout.bundles:
         xs, ys = zip(*bundle.corners, strict=True)
         ax.fill(xs, ys, color=BUNDLE_FILL, alpha=0.6, zorder=1)
-        ax.text(*bundle.middle, f"{bundle.count} weights", ha="center", va="center", zorder=5)
+        ax.text(*bundle.middle, weights_text(bundle.count), ha="center", va="center", zorder=5)
     for edge in layout.edges:
         colour, width = layout.stroke(edge.value)
         ax.plot([edge.x1, edge.x2], [edge.y1, edge.y2], color=colour, lw=width * 0.72, alpha=0.75)
@@ -267,10 +276,13 @@ def network_figure(
             x, y, width, height = column.bias_box
             ax.add_patch(Rectangle((x, y), width, height, fc=BIAS_FILL, ec=UNIT_STROKE, zorder=3))
             ax.text(column.x, column.bias_y, "+1", ha="center", va="center", fontsize=8, zorder=5)
-        ax.text(column.x, column.bottom + 20, column.caption, ha="center", fontsize=8)
-        ax.text(
-            column.x, column.bottom + 36, column.symbol, ha="center", fontsize=8, style="italic"
-        )
+        for k, line in enumerate(column.caption_lines):
+            ax.text(column.x, column.caption_y + 16 * k, line, ha="center", fontsize=8)
+        ax.text(column.x, column.symbol_y, column.symbol, ha="center", fontsize=8, style="italic")
+    if layout.legend:
+        for k, line in enumerate(layout.legend):
+            ax.text(10, legend_y(layout, k), line, fontsize=7, color="#475569")
+        return figure
     y = layout.height - 14
     for x, colour, words in ((10, POSITIVE, "positive weight"), (140, NEGATIVE, "negative")):
         ax.plot([x, x + 24], [y, y], color=colour, lw=2.5)

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from glassnet.callbacks import History
+from glassnet.plots.colors import TRAIN_COLOUR, VALIDATION_COLOUR
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -75,7 +76,8 @@ def history_figure(
             if values:
                 epochs = np.arange(1, len(values) + 1)
                 label = "validation" if key.startswith("val_") else "train"
-                ax.plot(epochs, values, style, label=label, lw=1.6)
+                colour = VALIDATION_COLOUR if key.startswith("val_") else TRAIN_COLOUR
+                ax.plot(epochs, values, style, label=label, lw=1.6, color=colour)  # not a sign
         ax.set_title(name)
         ax.set_xlabel(xlabel)
         if log_scale is True or (not isinstance(log_scale, bool) and name in log_scale):

@@ -17,11 +17,12 @@ one grey band. Coordinates are in pixels, y growing downwards (as SVG has it).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from glassnet.plots.colors import sign_colour
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -36,8 +37,6 @@ COLLAPSED_HEIGHT = 150.0  # px, the box standing for a collapsed column
 COLLAPSED_WIDTH = 68.0  # px
 BIAS_SIZE = 28.0  # px, the side of a bias node's square
 DEFAULT_MAX_UNITS = 12
-POSITIVE = "#2563eb"  # blue: a positive weight
-NEGATIVE = "#dc2626"  # red: a negative weight
 AUTO_VALUES_LIMIT = 24  # edges; show_values=None writes values on edges up to this many
 
 #: short glyphs written inside a unit's circle, by activation name
@@ -65,11 +64,14 @@ class Column:
     collapsed: bool = False
     bias_y: float | None = None  # the bias node feeding the next column, if it has a bias
     shape: str | None = None  # an image model's column: its example shape, "8x8x1" or "10"
+    box_height: float = COLLAPSED_HEIGHT  # px, a collapsed column's box (image blocks vary)
+    box_width: float = COLLAPSED_WIDTH  # px
+    caption_top: float | None = None  # where the caption goes (None: just below the column)
 
     @property
     def half_height(self) -> float:
         """Half the height of one unit's shape: a circle's radius, or half a collapsed box."""
-        return COLLAPSED_HEIGHT / 2 if self.collapsed else RADIUS
+        return self.box_height / 2 if self.collapsed else RADIUS
 
     @property
     def top(self) -> float:
@@ -79,7 +81,7 @@ class Column:
     @property
     def box(self) -> tuple[float, float, float, float]:
         """A collapsed column's box: (left x, top y, width, height)."""
-        return self.x - COLLAPSED_WIDTH / 2, self.top, COLLAPSED_WIDTH, COLLAPSED_HEIGHT
+        return self.x - self.box_width / 2, self.top, self.box_width, self.box_height
 
     @property
     def bias_box(self) -> tuple[float, float, float, float]:
@@ -90,9 +92,24 @@ class Column:
         return self.x - half, self.bias_y - half, BIAS_SIZE, BIAS_SIZE
 
     @property
+    def caption_lines(self) -> list[str]:
+        """The caption, a line an entry (an image model's captions have two)."""
+        return self.caption.split("\n")
+
+    @property
+    def caption_y(self) -> float:
+        """The baseline of the caption's first line."""
+        return (self.bottom if self.caption_top is None else self.caption_top) + 20
+
+    @property
+    def symbol_y(self) -> float:
+        """The baseline of the symbol (a1, ...), below the caption."""
+        return self.caption_y + 16 * len(self.caption_lines)
+
+    @property
     def bottom(self) -> float:
         low = self.bias_y if self.bias_y is not None else self.ys[-1]
-        return low + (COLLAPSED_HEIGHT / 2 if self.collapsed and self.bias_y is None else RADIUS)
+        return low + (self.box_height / 2 if self.collapsed and self.bias_y is None else RADIUS)
 
 
 @dataclass
@@ -152,17 +169,13 @@ class Layout:
     edges: list[Edge]
     bundles: list[Bundle]
     largest: float  # the largest |value| among the edges drawn (for line widths)
+    legend: tuple[str, ...] = ()  # an image model's legend lines (a net of units: the edges')
 
     def stroke(self, value: float) -> tuple[str, float]:
         """Colour by sign, width by magnitude: 0.6 px for zero up to 5.6 px for the largest."""
         colour = sign_colour(value)
         scale = abs(value) / self.largest if self.largest > 0 else 0.0
         return colour, 0.6 + 5.0 * scale
-
-
-def sign_colour(value: float) -> str:
-    """Blue for a positive (or zero) value, red for a negative one."""
-    return POSITIVE if value >= 0 else NEGATIVE
 
 
 def network_layout(
@@ -181,13 +194,15 @@ def network_layout(
             "model.build((None, n_features)) or start it with glassnet.Input(shape=...)."
         )
     if len(model.input_shape) > 1 or any(layer.takes_images for layer in model.layers):
-        return _image_layout(model, title)
+        from glassnet.plots.blocks import image_layout  # it builds on this module's classes
+
+        return image_layout(model, title)
     columns, dense = _columns(model)
     for column in columns:
         column.collapsed = column.units > max_units
     for column, layer in zip(columns[:-1], dense, strict=True):
         column.bias_y = 0.0 if layer.use_bias else None  # placed below
-    _place(columns)
+    place(columns)
     edges, bundles = _edges(columns, dense)
     largest = max((abs(edge.value) for edge in edges), default=0.0)
     height = max(column.bottom for column in columns) + MARGIN_BOTTOM
@@ -224,66 +239,23 @@ def _columns(model: Sequential) -> tuple[list[Column], list]:
     return columns, dense
 
 
-def shape_text(shape: tuple[int, ...]) -> str:
-    """An example's shape as the diagram writes it: (8, 8, 1) -> "8x8x1"."""
-    return "x".join(str(n) for n in shape)
+def place(columns: list[Column], gap: float = COLUMN_GAP, side: float = MARGIN_SIDE) -> None:
+    """Put the columns ``gap`` px apart, the first ``side`` px from the left edge, each centred
+    on the tallest one's middle."""
 
-
-def layer_caption(layer: Any) -> str:
-    """What an image model's layer does, short: "Conv2D 4 3x3 relu", "MaxPooling2D 2x2"."""
-    if layer.kind == "Conv2D":
-        stride = "" if layer.strides == (1, 1) else f" stride {shape_text(layer.strides)}"
-        caption = f"Conv2D {layer.filters} {shape_text(layer.kernel_size)}{stride}"
-        return caption + ("" if layer.padding == "valid" else " same")
-    if layer.kind in ("MaxPooling2D", "AveragePooling2D"):
-        return f"{layer.kind} {shape_text(layer.pool_size)}"
-    if layer.kind == "Dense":
-        return f"Dense({layer.units})"
-    return layer.kind
-
-
-def _image_layout(model: Sequential, title: str | None) -> Layout:
-    """An image model, drawn as boxes: one a layer, each with the shape of one example after
-    it ("8x8x1 image", "6x6x4 image", "10 values"), joined by bands that carry the layer's
-    weight count. Its units are too many to draw one by one."""
-    shape = model.input_shape
-    shapes = [shape]
-    columns = [Column("inputs", f"{shape_text(shape)} image", "a0 = x", math.prod(shape), [])]
-    bundles = []
-    for index, layer in enumerate(model.layers, start=1):
-        shape = layer.compute_output_shape(shape)
-        shapes.append(shape)
-        caption = layer_caption(layer)
-        activation = getattr(getattr(layer, "activation", None), "name", "linear")
-        if activation != "linear":
-            caption += f", {activation}"
-        column = Column(layer.name, caption, f"a{index}", math.prod(shape), [])
-        columns.append(column)
-        bundles.append(Bundle(layer.name, layer.count_params(), columns[-2], column))
-    for column, example in zip(columns, shapes, strict=True):
-        column.collapsed = True
-        column.shape = shape_text(example)
-    _place(columns)
-    height = max(column.bottom for column in columns) + MARGIN_BOTTOM
-    width = 2 * MARGIN_SIDE + COLUMN_GAP * (len(columns) - 1)
-    chain = " -> ".join(column.shape or "" for column in columns)
-    return Layout(title or f"{model.name}: {chain}", width, height, columns, [], bundles, 0.0)
-
-
-def _place(columns: list[Column]) -> None:
     def extent(column: Column) -> float:
-        body = COLLAPSED_HEIGHT if column.collapsed else UNIT_GAP * (column.units - 1)
+        body = column.box_height if column.collapsed else UNIT_GAP * (column.units - 1)
         return body + (UNIT_GAP if column.bias_y is not None else 0.0)
 
     tallest = max(extent(column) for column in columns)
     for index, column in enumerate(columns):
-        column.x = MARGIN_SIDE + COLUMN_GAP * index
-        top = MARGIN_TOP + RADIUS + (tallest - extent(column)) / 2
+        column.x = side + gap * index
+        first = MARGIN_TOP + RADIUS + (tallest - extent(column)) / 2
         if column.collapsed:
-            column.ys = [top + COLLAPSED_HEIGHT / 2]
-            last = top + COLLAPSED_HEIGHT
+            column.ys = [first + column.box_height / 2]
+            last = first + column.box_height
         else:
-            column.ys = [top + UNIT_GAP * i for i in range(column.units)]
+            column.ys = [first + UNIT_GAP * i for i in range(column.units)]
             last = column.ys[-1]
         if column.bias_y is not None:
             column.bias_y = last + UNIT_GAP

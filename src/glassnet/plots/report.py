@@ -74,12 +74,13 @@ class Section:
         return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "section"
 
 
-def figure_html(figure: Any, caption: str = "", dpi: int = 100) -> str:
-    """A matplotlib figure as an inline ``<img>`` (PNG in a data: URI), closing the figure."""
+def figure_html(figure: Any, caption: str = "", dpi: int = 100, alt: str = "") -> str:
+    """A matplotlib figure as an inline ``<img>`` (PNG in a data: URI), closing the figure;
+    ``alt``: the image's text for readers who cannot see it (default: the caption)."""
     from glassnet.plots._matplotlib import png_bytes
 
     data = base64.b64encode(png_bytes(figure, dpi=dpi)).decode("ascii")
-    alt = escape(caption or "figure", quote=True)
+    alt = escape(alt or caption or "figure", quote=True)
     image = f"<img src='data:image/png;base64,{data}' alt='{alt}'>"
     return f"<figure>{image}{_figcaption(caption)}</figure>"
 
@@ -190,6 +191,12 @@ def training_report(
     (when x has at least two features; any beyond the first two are held at their means), the
     weights (before and after, when ``weights_before`` is given) and, with a ``WeightRecorder``
     that was passed to ``fit``, the weight and gradient histograms. Returns the page's path.
+
+    For an image model (input (height, width, channels)) the page is
+    ``glassnet.plots.image_report``'s: the network as blocks, the numbers, the curves, and with
+    (x, y) (best the held-out examples) the confusion matrix, the examples it gets most wrong and
+    the feature maps of x[0], then the kernels (before and after with ``weights_before``) and
+    one training step's kernel gradients on x[:32].
     """
     from glassnet.plots.diagram import network_svg
     from glassnet.plots.figures import decision_boundary_figure, history_figure
@@ -201,8 +208,19 @@ def training_report(
     )
 
     prepare_report_folder(directory)  # before any drawing
+    epochs = max((len(values) for values in history_dict(history).values()), default=0)
+    subtitle = f"{model.count_params()} parameters, trained for {epochs} epochs"
+    model._ensure_built()
+    if len(model.input_shape) > 1:  # an image model: blocks, mistakes, feature maps, kernels
+        from glassnet.plots.image_report import image_sections
+
+        sections = image_sections(model, history, x, y, weights_before, log_scale)
+        if recorder is not None:
+            figure = weight_histograms_figure(recorder)
+            sections.append(Section("Weight and gradient histograms", figure_html(figure)))
+        return write_report(directory, title, sections, subtitle)
     sections = [
-        Section("Network", svg_html(network_svg(model), "edges: blue positive, red negative")),
+        Section("Network", svg_html(network_svg(model), "edges: blue positive, orange negative")),
         Section("Numbers", final_numbers_html(history) + pre_html(model.summary_text())),
         Section("Training curves", figure_html(history_figure(history, log_scale=log_scale))),
     ]
@@ -220,6 +238,4 @@ def training_report(
     if recorder is not None:
         figure = weight_histograms_figure(recorder)
         sections.append(Section("Weight and gradient histograms", figure_html(figure)))
-    epochs = max((len(values) for values in history_dict(history).values()), default=0)
-    subtitle = f"{model.count_params()} parameters, trained for {epochs} epochs"
     return write_report(directory, title, sections, subtitle)

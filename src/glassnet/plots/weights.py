@@ -10,6 +10,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from glassnet.plots.colors import (
+    TRAIN_COLOUR,
+    VALIDATION_COLOUR,
+    signed_image_options,
+    symmetric_limit,
+)
 from glassnet.plots.recorder import WeightRecorder
 
 if TYPE_CHECKING:
@@ -17,6 +23,9 @@ if TYPE_CHECKING:
     from glassnet.model import Sequential
 
 ANNOTATE_LIMIT = 64  # matrices with at most this many entries get their values written in
+#: the histograms' series: neither is a sign, so neither is blue or orange (glassnet.plots.colors)
+WEIGHT_COLOUR = TRAIN_COLOUR  # slate: the weights
+GRADIENT_COLOUR = VALIDATION_COLOUR  # teal: the gradients
 
 
 def _weighted_layers(model: Sequential) -> list[Layer]:
@@ -44,7 +53,7 @@ def find_layer(model: Sequential, layer: int | str) -> Layer:
 
 
 def _heatmap(ax: Any, matrix: np.ndarray, title: str, limit: float) -> Any:
-    image = ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    image = ax.imshow(matrix, aspect="auto", **signed_image_options(limit))
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("unit j")
     ax.set_ylabel("input i")
@@ -64,21 +73,17 @@ def _heatmap(ax: Any, matrix: np.ndarray, title: str, limit: float) -> Any:
     return image
 
 
-def _limit(*matrices: np.ndarray) -> float:
-    largest = max(float(np.abs(m).max()) for m in matrices)
-    return largest if largest > 0 else 1.0
-
-
 def weight_heatmap_figure(model: Sequential, layer: int | str = 0) -> Any:
     """The kernel W (n_in, units) of one layer as a heatmap: row i is input i, column j unit j;
-    red positive, blue negative, centred on zero; values written in for small matrices."""
+    blue positive, orange negative, white zero (``glassnet.plots.colors``), with a colorbar;
+    values written in for small matrices."""
     from glassnet.plots._matplotlib import new_figure
 
     target = find_layer(model, layer)
     kernel = np.asarray(target.kernel, dtype=np.float64)  # (n_in, units)
     figure = new_figure(figsize=(max(3.5, 0.55 * kernel.shape[1] + 2.2), 3.4))
     ax = figure.subplots()
-    image = _heatmap(ax, kernel, f"{target.name}: W {kernel.shape}", _limit(kernel))
+    image = _heatmap(ax, kernel, f"{target.name}: W {kernel.shape}", symmetric_limit(kernel))
     figure.colorbar(image, ax=ax)
     figure.tight_layout()
     return figure
@@ -109,7 +114,7 @@ def weights_change_figure(
     figure = new_figure(figsize=(8.0, 2.6 * len(pairs)), layout="constrained")
     axes = figure.subplots(len(pairs), 2, squeeze=False)
     for row, (name, old, new, has_bias) in enumerate(pairs):
-        limit = _limit(old, new)
+        limit = symmetric_limit(old, new)
         for ax, matrix, when in ((axes[row, 0], old, "before"), (axes[row, 1], new, "after")):
             image = _heatmap(ax, matrix, f"{name} {when}", limit)
             if has_bias and matrix.shape[0] <= 16:
@@ -141,18 +146,18 @@ def weight_histograms_figure(recorder: WeightRecorder) -> Any:
         name = f"{record.layer}.{record.symbol}"
         for histogram, label, colour in (
             (record.weight_histograms[0], f"epoch {recorder.epochs[0]}", "#94a3b8"),
-            (record.weight_histograms[-1], f"epoch {recorder.epochs[-1]}", "#2563eb"),
+            (record.weight_histograms[-1], f"epoch {recorder.epochs[-1]}", WEIGHT_COLOUR),
         ):
             counts, edges = histogram
             row[0].stairs(counts, edges, fill=True, alpha=0.55, color=colour, label=label)
         row[0].set_title(f"{name} values", fontsize=10)
         row[0].legend(fontsize=7)
         counts, edges = record.gradient_histograms[-1]
-        row[1].stairs(counts, edges, fill=True, color="#dc2626", alpha=0.7)
+        row[1].stairs(counts, edges, fill=True, color=GRADIENT_COLOUR, alpha=0.7)
         row[1].set_title(f"dC/d{record.symbol} ({record.layer}), last batch", fontsize=10)
         gradient_norms = [np.nan if g is None else g for g in record.gradient_norms]
-        row[2].plot(epochs, record.weight_norms, label=f"||{record.symbol}||", color="#2563eb")
-        row[2].plot(epochs, gradient_norms, label=f"||dC/d{record.symbol}||", color="#dc2626")
+        row[2].plot(epochs, record.weight_norms, label=f"||{record.symbol}||", color=WEIGHT_COLOUR)
+        row[2].plot(epochs, gradient_norms, label=f"||dC/d{record.symbol}||", color=GRADIENT_COLOUR)
         row[2].set_title(f"{name} norms", fontsize=10)
         row[2].set_xlabel("epoch")
         row[2].legend(fontsize=7)
