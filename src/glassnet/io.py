@@ -170,8 +170,8 @@ def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]
         # a Generator given as the seed is not a number: its state below is what counts
         "seed": _seed_number(model.seed),
         # images: the flat size here, and the example shape (height, width, channels) below
-        "input_features": math.prod(model.input_shape),
-        **({"input_shape": list(model.input_shape)} if len(model.input_shape) > 1 else {}),
+        "input_features": math.prod(model.example_shape),
+        **({"input_shape": list(model.example_shape)} if len(model.example_shape) > 1 else {}),
         "layers": [layer.get_config() for layer in model.layers],
         "weights": len(weights),
         "trainable": _trainable(model),

@@ -24,6 +24,7 @@ from glassnet import activations as activations_module
 from glassnet import initializers as initializers_module
 from glassnet import regularizers as regularizers_module
 from glassnet._header_bounds import check_name
+from glassnet._keras_api import KerasLayerAPI, declared_input
 from glassnet._names import lookup
 from glassnet._validation import shown
 from glassnet.activations import Activation as ActivationFunction
@@ -91,8 +92,10 @@ class Input:
         return f"Input(shape={self.shape})"
 
 
-class Layer:
-    """Base class of every layer. Subclasses write ``build``, ``forward`` and ``backward``."""
+class Layer(KerasLayerAPI):
+    """Base class of every layer. Subclasses write ``build``, ``forward`` and ``backward``.
+
+    ``get_weights`` / ``set_weights`` and ``trainable`` (freezing) come from ``KerasLayerAPI``."""
 
     kind = "Layer"
 
@@ -176,7 +179,7 @@ class Layer:
         return 0
 
     def get_config(self) -> dict[str, Any]:
-        return {"class_name": self.kind, "name": self.name}
+        return {"class_name": self.kind, "name": self.name, "trainable": self.trainable}
 
     def _display_name(self) -> str:
         return self.name or self.kind.lower()
@@ -209,6 +212,9 @@ class Dense(Layer):
 
     Shapes: a_prev (batch, n_in), W (n_in, units), b (units,), z and a (batch, units).
 
+    ``input_shape=(n,)`` or ``input_dim=n`` on the first layer stands for a first
+    ``Input(shape=(n,))``, as Keras 3 still takes it (with the same UserWarning).
+
     >>> import numpy as np
     >>> layer = Dense(2, activation="linear", kernel_initializer="zeros")
     >>> layer.build(3, np.float64, np.random.default_rng(0))
@@ -227,8 +233,12 @@ class Dense(Layer):
         bias_initializer: str | initializers_module.Initializer = "zeros",
         kernel_regularizer: str | regularizers_module.Regularizer | None = None,
         name: str | None = None,
+        input_shape: tuple[int, ...] | None = None,
+        input_dim: int | None = None,
     ) -> None:
         super().__init__(name)
+        # Keras 3's old spelling of the first layer's input: kept, with Keras's warning
+        self.declared_input = declared_input(input_shape, input_dim, "Dense")
         if (
             isinstance(units, bool)
             or not isinstance(units, int | np.integer)
@@ -457,8 +467,11 @@ def from_config(config: dict[str, Any]) -> Layer:
     """Rebuild a layer (unbuilt) from ``get_config()``."""
     config = dict(config)
     cls = lookup("layer", config.pop("class_name"), LAYERS)
+    trainable = config.pop("trainable", True)  # set after construction (KerasLayerAPI)
     if "from_config" in vars(cls):  # a layer with saved state of its own (Normalization)
-        return cls.from_config(config)
+        layer = cls.from_config(config)
+        layer.trainable = trainable
+        return layer
     if "activation" in config:
         config["activation"] = activations_module.from_config(config["activation"])
     for key in ("kernel_initializer", "bias_initializer"):
@@ -466,4 +479,6 @@ def from_config(config: dict[str, Any]) -> Layer:
             config[key] = initializers_module.from_config(config[key])
     if "kernel_regularizer" in config:
         config["kernel_regularizer"] = regularizers_module.from_config(config["kernel_regularizer"])
-    return cls(**config)
+    layer = cls(**config)
+    layer.trainable = trainable
+    return layer

@@ -180,7 +180,7 @@ def network_layout(
             "The model is not built yet, so it has no weights to draw: call "
             "model.build((None, n_features)) or start it with glassnet.Input(shape=...)."
         )
-    if len(model.input_shape) > 1 or any(layer.takes_images for layer in model.layers):
+    if len(model.example_shape) > 1 or any(layer.takes_images for layer in model.layers):
         return _image_layout(model, title)
     columns, dense = _columns(model)
     for column in columns:
@@ -246,7 +246,7 @@ def _image_layout(model: Sequential, title: str | None) -> Layout:
     """An image model, drawn as boxes: one a layer, each with the shape of one example after
     it ("8x8x1 image", "6x6x4 image", "10 values"), joined by bands that carry the layer's
     weight count. Its units are too many to draw one by one."""
-    shape = model.input_shape
+    shape = model.example_shape
     shapes = [shape]
     columns = [Column("inputs", f"{shape_text(shape)} image", "a0 = x", math.prod(shape), [])]
     bundles = []

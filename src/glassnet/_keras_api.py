@@ -1,0 +1,425 @@
+"""What a Keras user reaches for on a model and a layer, beyond compile/fit/predict.
+
+``KerasModelAPI`` (a base of ``Sequential``): ``model(x)``, ``predict_on_batch``,
+``test_on_batch``, ``weights`` / ``trainable_weights`` / ``non_trainable_weights``,
+``get_layer``, ``input_shape`` / ``output_shape``, ``pop``, ``get_config`` / ``from_config`` /
+``to_json`` / ``from_json``, ``save_weights`` / ``load_weights``. ``KerasLayerAPI`` (a base of
+``Layer``): ``get_weights`` / ``set_weights`` and ``trainable``.
+
+A frozen layer (``layer.trainable = False``) still passes gradients back to the layers before
+it, but the optimizer never changes its weights, and its optimizer state (momentum, Adam's
+moments) is left as it was; its regularizer adds nothing to the cost, as in Keras. Unlike
+Keras, no second ``compile`` is needed after freezing or unfreezing: the flag is read at every
+step.
+
+>>> import numpy as np
+>>> import glassnet as gn
+>>> model = gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(3, name="hidden"),
+...                        gn.layers.Dense(1)], seed=0)
+>>> model.input_shape, model.output_shape
+((None, 2), (None, 1))
+>>> model.get_layer("hidden").trainable = False
+>>> [w.shape for w in model.trainable_weights]
+[(3, 1), (1,)]
+>>> model(np.zeros((4, 2))).shape
+(4, 1)
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import os
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from glassnet._validation import first_non_finite, shown, weight_array, weight_list
+
+if TYPE_CHECKING:
+    from glassnet.layers.core import Layer
+    from glassnet.model import Sequential
+
+Array = NDArray[np.floating[Any]]
+#: a model's JSON (``to_json``) is at most this long, as a model file's header
+MAX_JSON_BYTES = 1 << 20
+
+
+# -- one weight array, checked (set_weights of a model or of a layer) -------------------------
+def checked_weight(layer: Layer, name: str, value: Any) -> Array:
+    """``value`` for ``layer``'s weight ``name``, checked and cast to its dtype: the same shape
+    (with the transposes people make named), finite, a variance >= 0, and within the dtype."""
+    target = getattr(layer, name)
+    value = weight_array(value, f"Layer '{layer.name}' {name}")
+    if value.shape != target.shape:
+        raise ValueError(
+            f"Layer '{layer.name}' {name} expects shape {target.shape}, got {value.shape}."
+            + (" Did you mean its transpose?" if value.shape == target.shape[::-1] else "")
+            + (
+                " That is PyTorch's (out, in, kh, kw) layout; glassnet and Keras keep "
+                "(kh, kw, in, out): pass w.transpose(2, 3, 1, 0)."
+                if len(target.shape) == 4
+                and value.shape == tuple(target.shape[i] for i in (3, 2, 0, 1))
+                else ""
+            )
+        )
+    if not np.isfinite(value).all():  # weight_array has refused non-numbers
+        raise ValueError(f"Layer '{layer.name}' {name} must be finite real numbers.")
+    if name == "moving_variance" and (value < 0).any():  # sqrt(var + eps): NaN outputs
+        raise ValueError(
+            f"Layer '{layer.name}' moving_variance must be >= 0 (a variance), got "
+            f"{float(value.min()):g}. Pass the variances in Keras's order: gamma, beta, "
+            f"moving_mean, moving_variance."
+        )
+    with np.errstate(over="ignore"):  # an overflow is reported just below
+        cast = value.astype(target.dtype)
+    if (bad := first_non_finite(cast)) is not None:
+        raise ValueError(
+            f"Layer '{layer.name}' {name} has a value too large for {target.dtype.name} "
+            f"(first at index {bad}: {float(value[bad]):g}); {target.dtype.name} holds "
+            f"at most {float(np.finfo(target.dtype).max):.4g}. Build the model with "
+            f"dtype='float64', or scale the weights."
+        )
+    return cast
+
+
+def assign_weights(slots: list[tuple[Layer, str]], weights: Any, who: str) -> None:
+    """Overwrite the weights ``slots`` (layer, attribute name) in place with ``weights``, all
+    checked before any is written: a refused list leaves every weight as it was."""
+    expected = ", ".join(
+        f"{layer.name}.{name} {getattr(layer, name).shape}" for layer, name in slots
+    )
+    weights = weight_list(weights)
+    if len(weights) != len(slots):
+        raise ValueError(f"{who} expected {len(slots)} arrays ({expected}), got {len(weights)}.")
+    arrays = [
+        (getattr(layer, name), checked_weight(layer, name, value))
+        for (layer, name), value in zip(slots, weights, strict=True)
+    ]
+    for target, value in arrays:
+        target[...] = value
+
+
+# -- layers ------------------------------------------------------------------------------------
+#: Keras 3.15's warning for a layer given ``input_shape=`` / ``input_dim=``, word for word
+INPUT_SHAPE_WARNING = (
+    "Do not pass an `input_shape`/`input_dim` argument to a layer. When using Sequential "
+    "models, prefer using an `Input(shape)` object as the first layer in the model instead."
+)
+
+
+def declared_input(input_shape: Any, input_dim: Any, owner: str) -> Any:
+    """The ``glassnet.Input`` that a layer's ``input_shape=`` / ``input_dim=`` stands for (None
+    when neither is given), with Keras's UserWarning; ``Sequential.add`` puts it first when the
+    layer is the model's first. Checked as ``Input(shape=...)`` checks its shape."""
+    if input_shape is None and input_dim is None:
+        return None
+    from glassnet.layers.core import Input
+
+    warnings.warn(INPUT_SHAPE_WARNING, UserWarning, stacklevel=3)
+    dim = None if input_dim is None else Input(input_dim)
+    shape = None if input_shape is None else Input(input_shape)
+    if dim is not None and shape is not None and dim.shape != shape.shape:
+        raise ValueError(
+            f"{owner} got input_shape={shape.shape} and input_dim={dim.shape[0]}, which disagree. "
+            f"Give one of them, or better a first glassnet.Input(shape={shape.shape})."
+        )
+    return shape if shape is not None else dim
+
+
+class KerasLayerAPI:
+    """``get_weights`` / ``set_weights`` / ``trainable`` on every layer, as in Keras."""
+
+    name: str | None
+    built: bool
+    kind: str
+    parameter_names: tuple[str, ...]
+    state_names: tuple[str, ...]
+    _trainable = True
+
+    @property
+    def trainable(self) -> bool:
+        """False freezes the layer: the optimizer leaves its weights (and its state for them)
+        alone, while gradients still flow through it to the layers before it."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        if not isinstance(value, bool | np.bool_):
+            raise TypeError(
+                f"Expected layer.trainable to be True or False, got {type(value).__name__} "
+                f"{shown(value, 20)}."
+            )
+        self._trainable = bool(value)
+
+    def _check_built(self, what: str) -> None:
+        if not self.built:
+            raise ValueError(
+                f"Layer '{self.name or self.kind.lower()}' ({self.kind}) has no weights yet: it "
+                f"is built once the model knows its input shape. Start the model with "
+                f"glassnet.Input(shape=...) or call model.build(...) before {what}."
+            )
+
+    def get_weights(self) -> list[Array]:
+        """Copies of the layer's weights in Keras's order: trainable (kernel, bias), then the
+        non-trainable state (BatchNormalization's moving mean and variance)."""
+        self._check_built("get_weights()")
+        return [np.array(getattr(self, n), copy=True) for n in self._weight_names()]
+
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
+        """Overwrite the layer's weights in place, in ``get_weights()`` order; every array is
+        checked (count, shape, finite, dtype range) before any is written."""
+        self._check_built("set_weights()")
+        slots = [(self, name) for name in self._weight_names()]
+        assign_weights(slots, weights, f"Layer '{self.name}' set_weights")  # type: ignore[arg-type]
+
+    def _weight_names(self) -> tuple[str, ...]:
+        return self.parameter_names + self.state_names
+
+
+# -- the model ---------------------------------------------------------------------------------
+class KerasModelAPI:
+    """Keras's model methods that ``Sequential`` has beyond compile/fit/evaluate/predict."""
+
+    # -- calling -----------------------------------------------------------------------------
+    def __call__(self: Sequential, x: ArrayLike, training: bool = False) -> Array:
+        """The outputs for x in one forward pass (no batching; Keras's ``model(x)``). With
+        ``training=True`` Dropout drops and BatchNormalization uses (and moves) batch statistics,
+        as in Keras. A NumPy array comes back (Keras gives a backend tensor)."""
+        if not isinstance(training, bool | np.bool_):
+            raise TypeError(f"Expected training=True or False, got {shown(training, 20)}.")
+        x = self._features(x)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, once, clearly
+            outputs = self.forward(x, training=bool(training))
+        if (bad := first_non_finite(outputs)) is not None:
+            raise FloatingPointError(
+                f"The network's output overflowed {self.dtype.name} (inf or NaN), first for row "
+                f"{bad[0]} of x. Scale the inputs, or use Sequential(..., dtype='float64')."
+            )
+        return outputs
+
+    def predict_on_batch(self: Sequential, x: ArrayLike) -> Array:
+        """``predict`` on x as one batch (Keras's ``predict_on_batch``)."""
+        x = self._features(x)
+        return self._predict(x, batch_size=len(x))
+
+    def test_on_batch(
+        self: Sequential, x: ArrayLike, y: ArrayLike, return_dict: bool = False
+    ) -> Any:
+        """Loss (and metrics) on one batch without training (Keras's ``test_on_batch``)."""
+        self._check_compiled("test_on_batch()")
+        x, y = self._data(x, y)
+        return _result(self._evaluate(x, y, batch_size=len(x)), return_dict)
+
+    # -- weights as Keras lists them -----------------------------------------------------------
+    @property
+    def weights(self: Sequential) -> list[Array]:
+        """Every weight array itself (not a copy: changing it changes the model), in Keras's
+        order: layer by layer, trainable first, then the layer's non-trainable state."""
+        return [w for layer in self.layers if layer.built for w in layer.weights]
+
+    @property
+    def trainable_weights(self: Sequential) -> list[Array]:
+        """The arrays the optimizer changes: the parameters of every layer still trainable."""
+        return [
+            p for layer in self.layers if layer.built and layer.trainable for p in layer.parameters
+        ]
+
+    @property
+    def non_trainable_weights(self: Sequential) -> list[Array]:
+        """The other arrays: every weight of a frozen layer, and the moving statistics."""
+        return [
+            w
+            for layer in self.layers
+            if layer.built
+            for w in (
+                layer.weights[len(layer.parameter_names) :] if layer.trainable else layer.weights
+            )
+        ]
+
+    def _apply_update(self: Sequential) -> None:
+        """One optimizer step on the trainable parameters only. With a frozen layer, the
+        optimizer sees the trainable parameters and their state (each ``state_slots`` list
+        narrowed to them, then written back), so clipping, weight decay and step counts are
+        over the trainable weights (Keras's ``trainable_variables``) and a frozen weight's
+        momentum or moments stay exactly as they were."""
+        optimizer, parameters, gradients = self.optimizer, self._parameters, self._gradients
+        keep = self._trainable_indices()
+        if keep is None:
+            optimizer.apply(parameters, gradients)
+            return
+        full = {
+            slot: values
+            for slot in optimizer.state_slots
+            if len(values := getattr(optimizer, slot, [])) == len(parameters)
+        }
+        for slot, values in full.items():
+            setattr(optimizer, slot, [values[i] for i in keep])
+        try:
+            optimizer.apply([parameters[i] for i in keep], [gradients[i] for i in keep])
+        finally:
+            for slot, values in full.items():
+                for position, index in enumerate(keep):
+                    values[index] = getattr(optimizer, slot)[position]  # a buffer made just now
+                setattr(optimizer, slot, values)
+
+    def _trainable_indices(self: Sequential) -> list[int] | None:
+        """Positions in ``_parameters`` of the trainable layers' parameters; None when every
+        layer is trainable (the usual case, which costs one pass over the layers)."""
+        if all(layer.trainable for layer in self.layers):
+            return None
+        keep, index = [], 0
+        for layer in self.layers:
+            count = len(layer.parameter_names)
+            if layer.trainable:
+                keep.extend(range(index, index + count))
+            index += count
+        return keep
+
+    def non_trainable_count(self: Sequential) -> int:
+        """Numbers the optimizer never changes: frozen layers' weights and moving statistics."""
+        return sum(
+            layer.non_trainable_count() if layer.trainable else layer.count_params()
+            for layer in self.layers
+        )
+
+    # -- layers by name or position ------------------------------------------------------------
+    def get_layer(self: Sequential, name: str | None = None, index: int | None = None) -> Layer:
+        """The layer called ``name``, or at position ``index`` (0 is the first layer after the
+        Input, as in Keras; negative counts from the end)."""
+        if (name is None) == (index is None):
+            raise ValueError(
+                f"get_layer takes either a layer name or an index, not "
+                f"{'both' if name is not None else 'neither'}. Example: "
+                f"model.get_layer('dense') or model.get_layer(index=0)."
+            )
+        names = [layer.name for layer in self.layers]
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+                raise TypeError(
+                    f"get_layer's index must be a whole number, got {type(index).__name__} "
+                    f"{shown(index, 20)}."
+                )
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(
+                    f"get_layer(index={shown(index, 20)}): the model has {len(self.layers)} "
+                    f"layers, so index runs from {-len(self.layers)} to {len(self.layers) - 1}."
+                )
+            return self.layers[int(index)]
+        if not isinstance(name, str):
+            raise TypeError(
+                f"get_layer's name must be a string, got {type(name).__name__} {shown(name, 20)}."
+            )
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        listed = ", ".join(repr(n) for n in names[:20]) + (", ..." if len(names) > 20 else "")
+        raise ValueError(f"No layer named {shown(name, 40)}. The layers are: {listed or 'none'}.")
+
+    # -- shapes, with the batch first -----------------------------------------------------------
+    @property
+    def input_shape(self: Sequential) -> tuple[int | None, ...]:
+        """The input's shape with the batch first, as Keras: (None, n_features) or
+        (None, height, width, channels). ``model.example_shape`` is the same without the batch."""
+        if self.example_shape is None:
+            raise AttributeError(
+                f"The model {self.name!r} has no input shape yet: start it with "
+                f"glassnet.Input(shape=...), call model.build((None, n_features)), or fit it."
+            )
+        return (None, *self.example_shape)
+
+    @property
+    def output_shape(self: Sequential) -> tuple[int | None, ...]:
+        """The output's shape with the batch first, e.g. (None, 10)."""
+        if self.example_shape is None or not self.layers:
+            raise AttributeError(
+                f"The model {self.name!r} has no output shape yet: it needs layers and an input "
+                f"shape (glassnet.Input(shape=...) first, or model.build((None, n_features)))."
+            )
+        return (None, *self._shape_after(len(self.layers)))
+
+    # -- editing -------------------------------------------------------------------------------
+    def pop(self: Sequential) -> Layer:
+        """Remove the last layer and return it (Keras's ``pop``). The compile settings stay; the
+        optimizer keeps its step count and the other layers' state, and drops the popped one's."""
+        if not self.layers:
+            raise ValueError("pop(): the model has no layers to remove.")
+        layer = self.layers.pop()
+        gone = len(layer.parameters) if layer.built else 0
+        self._built_end = None
+        if self.built or not self.layers:
+            kept = len(self._parameters) - gone if hasattr(self, "_parameters") else 0
+            optimizer = self.optimizer
+            saved = {} if optimizer is None else _slot_lists(optimizer, len(self._parameters))
+            self.optimizer = None  # not rebuilt here: its state is cut below instead
+            self._collect_parameters()
+            self.optimizer = optimizer
+            for slot, values in saved.items():
+                setattr(optimizer, slot, values[:kept])
+        return layer
+
+    # -- configuration (JSON, no weights) --------------------------------------------------------
+    def get_config(self: Sequential) -> dict[str, Any]:
+        """The architecture as plain data, Keras's keys: ``name``, ``dtype``, ``layers`` (each
+        layer's ``get_config()``), ``build_input_shape`` ([None, ...] or None). No weights."""
+        shape = None if self.example_shape is None else [None, *self.example_shape]
+        return {
+            "name": self.name,
+            "dtype": self.dtype.name,
+            "layers": [layer.get_config() for layer in self.layers],
+            "build_input_shape": shape,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Sequential:
+        """A new model (fresh weights) from ``get_config()``; every entry is checked, and the
+        parameters are counted before any array is made (at most ``glassnet.io.MAX_PARAMETERS``)."""
+        from glassnet._model_config import model_from_config
+
+        return model_from_config(cls, config)
+
+    def to_json(self: Sequential, **kwargs: Any) -> str:
+        """``{"class_name": "Sequential", "config": get_config()}`` as JSON (Keras's shape);
+        ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``)."""
+        return json.dumps({"class_name": "Sequential", "config": self.get_config()}, **kwargs)
+
+    @classmethod
+    def from_json(cls, json_string: str | bytes) -> Sequential:
+        """A new model from ``to_json()``'s text (``glassnet.models.model_from_json``)."""
+        from glassnet._model_config import model_from_json
+
+        return model_from_json(cls, json_string)
+
+    # -- weights files -------------------------------------------------------------------------
+    def save_weights(self: Sequential, filepath: str | os.PathLike[str]) -> None:
+        """Write only the weights to ``filepath``, which must end in ``.weights.glassnet`` (as
+        Keras 3 wants ``.weights.h5`` for its own format): model files' safe format (``.npz`` +
+        JSON header, checksum and seal, atomic write). Read back with ``load_weights``."""
+        from glassnet._weights_files import save_weights
+
+        save_weights(self, filepath)
+
+    def load_weights(self: Sequential, filepath: str | os.PathLike[str]) -> None:
+        """Read weights written by ``save_weights`` into this model, which must have the same
+        architecture (each weight's shape, in order); checked whole before any weight changes."""
+        from glassnet._weights_files import load_weights
+
+        load_weights(self, filepath)
+
+
+def _slot_lists(optimizer: Any, count: int) -> dict[str, list[Any]]:
+    """The optimizer's per-parameter state lists (``state_slots``) that hold ``count`` entries."""
+    return {
+        slot: list(values)
+        for slot in optimizer.state_slots
+        if len(values := getattr(optimizer, slot, [])) == count
+    }
+
+
+def _result(logs: dict[str, float], return_dict: bool) -> Any:
+    if return_dict:
+        return logs
+    return logs["loss"] if len(logs) == 1 else list(logs.values())
