@@ -229,11 +229,9 @@ def from_callable(function: Any) -> Activation:
             return ACTIVATIONS[name](negative_slope=0.2)  # keras.activations.leaky_relu's default
         return ACTIVATIONS[name]()
     valid = ", ".join(repr(key) for key in ACTIVATIONS)
-    what = (
-        f"the class {name}"
-        if isinstance(function, type)
-        else f"the callable {name or function!r:.60}"
-    )
+    shown_name = name if isinstance(name, str) else repr(function)
+    kind = "class" if isinstance(function, type) else "callable"
+    what = f"the {kind} {shown_name[:60]}"
     hint = f" Its name matches glassnet's: pass activation={name!r}." if known else ""
     raise TypeError(
         f"Expected an activation name or a glassnet activation (e.g. activation='relu' or "
