@@ -54,7 +54,7 @@ def check_weights_suffix(path: str) -> None:
     if name.endswith(SUFFIX) and len(name) > len(SUFFIX):
         return
     stem = os.path.basename(path).rstrip(". ")
-    for end in (".weights.h5", ".h5", ".keras", ".weights", ".glassnet", ".npz"):
+    for end in (SUFFIX, ".weights.h5", ".h5", ".keras", ".weights", ".glassnet", ".npz"):
         if stem.casefold().endswith(end):
             stem = stem[: -len(end)]
             break
