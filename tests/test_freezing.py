@@ -194,3 +194,28 @@ def test_an_unbuilt_layer_has_no_weights_yet():
         layer.get_weights()
     with pytest.raises(ValueError, match=r"before set_weights\(\)\."):
         layer.set_weights([])
+
+
+# -- the narration says so ---------------------------------------------------------------------------
+def test_trace_and_narration_of_a_step_with_a_frozen_layer():
+    model = network("float64")
+    model.compile(optimizer=gn.SGD(0.1, momentum=0.9), loss="mse")
+    model.train_on_batch(X, Y)  # momentum buffers for every weight
+    model.get_layer("first").trainable = False
+    trace = model.trace_step(X, Y)
+    assert trace["W1_new"].equation == "W1_new = W1  (frozen: trainable = False)"
+    np.testing.assert_array_equal(trace["change_W1"].value, 0.0)
+    assert "momentum_W1" not in trace and "momentum_W2" in trace
+    student = model.explain(X, Y, level="student")
+    assert (
+        "Frozen (trainable = False): layer 1. The optimizer leaves the weights there, and their "
+        "optimizer state, as they are; the gradients still flow through to the layers before."
+    ) in student
+    assert "W_new = W - learning_rate * momentum_W" in student  # the rule, from layer 2
+    kid = model.explain(X, Y, level="kid")
+    assert (
+        "Frozen (trainable = False): layer 1. The optimizer does not turn the knobs there." in kid
+    )
+    assert "- Frozen (trainable = False): layer 1." in model.explain(X, Y, level="expert")
+    model.get_layer("first").trainable = True
+    assert "Frozen" not in model.explain(X, Y, level="student")
