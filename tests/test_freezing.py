@@ -219,3 +219,72 @@ def test_trace_and_narration_of_a_step_with_a_frozen_layer():
     assert "- Frozen (trainable = False): layer 1." in model.explain(X, Y, level="expert")
     model.get_layer("first").trainable = True
     assert "Frozen" not in model.explain(X, Y, level="student")
+
+
+# -- cousins: a frozen BatchNormalization, the whole model frozen, trainable= as a keyword ------------
+def test_a_frozen_batch_normalization_runs_in_inference_mode_as_keras():
+    model = gn.Sequential(
+        [gn.Input(shape=(3,)), gn.layers.BatchNormalization(name="norm"), gn.layers.Dense(1)],
+        seed=0,
+    )
+    norm = model.get_layer("norm")
+    norm.set_weights([np.full(3, 1.5), np.full(3, 0.2), np.full(3, 0.3), np.full(3, 2.0)])
+    norm.trainable = False
+    model.compile(optimizer=gn.SGD(0.1), loss="mse")
+    twin = keras.Sequential(
+        [keras.Input((3,)), keras.layers.BatchNormalization(name="norm"), keras.layers.Dense(1)]
+    )
+    twin.set_weights(model.get_weights())
+    twin.get_layer("norm").trainable = False
+    twin.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    statistics = norm.get_weights()
+    for _ in range(2):
+        ours, theirs = model.train_on_batch(X, Y), twin.train_on_batch(X, Y)
+        assert ours == pytest.approx(float(theirs), rel=1e-5)
+    for kept, before in zip(norm.get_weights(), statistics, strict=True):
+        np.testing.assert_array_equal(kept, before)  # moving statistics untouched too
+    for a, b in zip(model.get_weights(), twin.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_freezing_the_whole_model_as_keras():
+    model = network()
+    model.compile(optimizer=gn.Adam(0.01), loss="mse")
+    model.trainable = False
+    assert [layer.trainable for layer in model.layers] == [False, False]
+    before, steps = model.get_weights(), model.optimizer.iterations
+    model.fit(X, Y, epochs=2, verbose=0)
+    model.get_layer("last").trainable = True  # the model's flag wins, as in Keras
+    model.add(gn.layers.Dense(1))  # a layer added later is not trained either
+    model.train_on_batch(X, Y)
+    for a, b in zip(model.get_weights()[:4], before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert model.optimizer.iterations == steps  # no step at all, as Keras with no variables
+    assert model.trainable_weights == []
+    twin = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)]
+    )
+    twin.trainable = False
+    assert len(model.non_trainable_weights) == len(twin.non_trainable_weights) + 2
+    assert "Trainable params: 0" in model.summary_text()
+    config = model.get_config()
+    assert config["trainable"] is False
+    assert gn.Sequential.from_config(config).trainable is False
+    model.trainable = True
+    assert model.get_layer("first").trainable and len(model.trainable_weights) == 6
+    with pytest.raises(TypeError, match=r"Expected model\.trainable to be True or False, got"):
+        model.trainable = "yes"
+
+
+def test_trainable_and_unknown_keywords_on_any_layer():
+    assert gn.layers.Dense(2, trainable=False).trainable is False
+    assert keras.layers.Dense(2, trainable=False).trainable is False  # the same in Keras
+    assert gn.layers.Conv2D(2, 3, trainable=False).trainable is False
+    with pytest.raises(
+        TypeError,
+        match=r"Dense got an unexpected keyword argument 'bias_constraint'; it takes units, "
+        r"activation, use_bias, .*name \(and Keras's trainable, input_shape, input_dim\)\.",
+    ):
+        gn.layers.Dense(2, bias_constraint="non_neg")
+    with pytest.raises(TypeError, match=r"Flatten got an unexpected keyword argument '<b>'"):
+        gn.layers.Flatten(**{"<b>": 1})

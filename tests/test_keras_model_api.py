@@ -304,7 +304,7 @@ def dense_config(**changes):
         (
             keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).get_config(),
             ValueError,
-            r"unknown entry 'trainable'",
+            r"this config is Keras's own \(its dtype is a DTypePolicy dict\)",
         ),
         (
             {"layers": keras.Sequential([keras.layers.Dense(2)]).get_config()["layers"]},
@@ -375,3 +375,16 @@ def test_input_shape_on_a_later_layer_is_ignored_as_keras_does():
     with pytest.warns(UserWarning):
         model = gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(3, input_shape=(9,))])
     assert model.input_shape == (None, 2)
+
+
+def test_input_shape_on_any_first_layer():
+    with pytest.warns(UserWarning, match="Do not pass an `input_shape`"):
+        images = gn.Sequential(
+            [gn.layers.Conv2D(2, 3, input_shape=(8, 8, 1)), gn.layers.Flatten(), gn.layers.Dense(1)]
+        )
+    assert images.input_shape == (None, 8, 8, 1) and images.built
+    with pytest.warns(UserWarning):
+        flat = gn.Sequential([gn.layers.Flatten(input_shape=(4, 4, 1)), gn.layers.Dense(1)])
+    assert flat.output_shape == (None, 1)
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match=r"\(height, width, channels\)"):
+        gn.layers.Flatten(input_shape=(28, 28))  # Keras's MNIST spelling: glassnet wants channels

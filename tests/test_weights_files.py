@@ -275,3 +275,10 @@ def test_a_float64_file_loads_into_a_float32_model(tmp_path):
     for a, b in zip(narrow.get_weights(), wide.get_weights(), strict=True):
         assert a.dtype == np.float32
         np.testing.assert_array_equal(a, b.astype(np.float32))
+
+
+def test_load_model_of_a_weights_file_says_what_it_is(tmp_path):
+    path = tmp_path / "m.weights.glassnet"
+    network().save_weights(path)
+    with pytest.raises(ModelFileError, match=r"holds weights only \(model\.save_weights\), not a"):
+        gn.load_model(path)

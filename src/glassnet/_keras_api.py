@@ -214,6 +214,31 @@ class KerasModelAPI:
         x, y = self._data(x, y)
         return _result(self._evaluate(x, y, batch_size=len(x)), return_dict)
 
+    # -- freezing the whole model ------------------------------------------------------------
+    _frozen_model = False
+
+    @property
+    def trainable(self: Sequential) -> bool:
+        """False freezes the whole model, as Keras's ``model.trainable = False``: every layer's
+        ``trainable`` is set with it, and while it is False no weight is trained, whatever a
+        layer's own flag says (a layer added or unfrozen later included)."""
+        return not self._frozen_model
+
+    @trainable.setter
+    def trainable(self: Sequential, value: bool) -> None:
+        if not isinstance(value, bool | np.bool_):
+            raise TypeError(
+                f"Expected model.trainable to be True or False, got {type(value).__name__} "
+                f"{shown(value, 20)}."
+            )
+        self._frozen_model = not value
+        for layer in self.layers:
+            layer.trainable = bool(value)
+
+    def _trains(self: Sequential, layer: Layer) -> bool:
+        """Whether the optimizer changes ``layer``'s parameters (the model and it trainable)."""
+        return layer.trainable and not self._frozen_model
+
     # -- weights as Keras lists them -----------------------------------------------------------
     @property
     def weights(self: Sequential) -> list[Array]:
@@ -225,7 +250,10 @@ class KerasModelAPI:
     def trainable_weights(self: Sequential) -> list[Array]:
         """The arrays the optimizer changes: the parameters of every layer still trainable."""
         return [
-            p for layer in self.layers if layer.built and layer.trainable for p in layer.parameters
+            p
+            for layer in self.layers
+            if layer.built and self._trains(layer)
+            for p in layer.parameters
         ]
 
     @property
@@ -236,7 +264,9 @@ class KerasModelAPI:
             for layer in self.layers
             if layer.built
             for w in (
-                layer.weights[len(layer.parameter_names) :] if layer.trainable else layer.weights
+                layer.weights[len(layer.parameter_names) :]
+                if self._trains(layer)
+                else layer.weights
             )
         ]
 
@@ -250,6 +280,8 @@ class KerasModelAPI:
         keep = self._trainable_indices()
         if keep is None:
             optimizer.apply(parameters, gradients)
+            return
+        if not keep:  # nothing to train: no step at all (Keras's apply with no variables)
             return
         full = {
             slot: values
@@ -269,12 +301,12 @@ class KerasModelAPI:
     def _trainable_indices(self: Sequential) -> list[int] | None:
         """Positions in ``_parameters`` of the trainable layers' parameters; None when every
         layer is trainable (the usual case, which costs one pass over the layers)."""
-        if all(layer.trainable for layer in self.layers):
+        if not self._frozen_model and all(layer.trainable for layer in self.layers):
             return None
         keep, index = [], 0
         for layer in self.layers:
             count = len(layer.parameter_names)
-            if layer.trainable:
+            if self._trains(layer):
                 keep.extend(range(index, index + count))
             index += count
         return keep
@@ -282,7 +314,7 @@ class KerasModelAPI:
     def non_trainable_count(self: Sequential) -> int:
         """Numbers the optimizer never changes: frozen layers' weights and moving statistics."""
         return sum(
-            layer.non_trainable_count() if layer.trainable else layer.count_params()
+            layer.non_trainable_count() if self._trains(layer) else layer.count_params()
             for layer in self.layers
         )
 
@@ -363,11 +395,13 @@ class KerasModelAPI:
 
     # -- configuration (JSON, no weights) --------------------------------------------------------
     def get_config(self: Sequential) -> dict[str, Any]:
-        """The architecture as plain data, Keras's keys: ``name``, ``dtype``, ``layers`` (each
+        """The architecture as plain data, Keras's keys: ``name``, ``trainable``, ``dtype``,
+        ``layers`` (each
         layer's ``get_config()``), ``build_input_shape`` ([None, ...] or None). No weights."""
         shape = None if self.example_shape is None else [None, *self.example_shape]
         return {
             "name": self.name,
+            "trainable": self.trainable,
             "dtype": self.dtype.name,
             "layers": [layer.get_config() for layer in self.layers],
             "build_input_shape": shape,

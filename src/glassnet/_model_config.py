@@ -18,7 +18,7 @@ from glassnet._validation import shown
 if TYPE_CHECKING:
     from glassnet.model import Sequential
 
-KEYS = ("name", "dtype", "layers", "build_input_shape")
+KEYS = ("name", "trainable", "dtype", "layers", "build_input_shape")
 WHERE = "Sequential.from_config"
 
 
@@ -59,6 +59,12 @@ def model_from_config(cls: type[Sequential], config: Any) -> Sequential:
         raise ValueError(
             f"{WHERE} expects the dict of model.get_config(), with a 'layers' list, got "
             f"{shown(config, 60)}."
+        )
+    if isinstance(config.get("dtype"), dict):  # Keras's DTypePolicy
+        raise ValueError(
+            f"{WHERE}: this config is Keras's own (its dtype is a DTypePolicy dict); glassnet "
+            f"reads a glassnet model's get_config(). Rebuild the model with glassnet's layers and "
+            f"copy the weights with set_weights."
         )
     unknown = [key for key in config if key not in KEYS]
     if unknown:
@@ -110,4 +116,6 @@ def model_from_config(cls: type[Sequential], config: Any) -> Sequential:
         model.build((None, *shape))
     elif shape is not None:
         model.example_shape = shape
+    if config.get("trainable", True) is not True:  # False, or not a bool: said by the setter
+        model.trainable = config["trainable"]
     return model

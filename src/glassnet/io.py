@@ -455,6 +455,11 @@ def _check_names(header: dict[str, Any], where: str) -> None:
 
 
 def _check_header(header: Any, path: str) -> None:
+    if isinstance(header, dict) and header.get("format") == "glassnet-weights":
+        raise ModelFileError(
+            f"{path!r} holds weights only (model.save_weights), not a whole model. Build the "
+            f"model as it was built, then call model.load_weights(path)."
+        )
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelFileError(f"{path!r} is not a glassnet model file (its header has no format).")
     version = header.get("format_version")

@@ -431,7 +431,7 @@ class Sequential(KerasModelAPI):
         """C = loss(y, aL) + the trainable layers' regularization penalties (e.g. l2 * sum(W**2));
         a frozen layer's penalty is left out, as Keras leaves it out."""
         return self.loss.compute(y, a) + sum(
-            layer.regularization_penalty() for layer in self.layers if layer.trainable
+            layer.regularization_penalty() for layer in self.layers if self._trains(layer)
         )
 
     def _compute_gradients(self, x: Array, y: Array) -> float:

@@ -14,6 +14,8 @@ kernel (n_in, units), ``b`` its bias (units,), and ``delta = dC/dz`` the error a
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 from typing import Any
 
@@ -95,9 +97,47 @@ class Input:
 class Layer(KerasLayerAPI):
     """Base class of every layer. Subclasses write ``build``, ``forward`` and ``backward``.
 
-    ``get_weights`` / ``set_weights`` and ``trainable`` (freezing) come from ``KerasLayerAPI``."""
+    ``get_weights`` / ``set_weights`` and ``trainable`` (freezing) come from ``KerasLayerAPI``.
+    Every layer also takes Keras's ``trainable=`` and Keras 3's ``input_shape=`` /
+    ``input_dim=`` keywords, which a first layer turns into the model's ``Input`` (with Keras's
+    UserWarning); a keyword the layer does not have is refused with the ones it has.
+    ``__init_subclass__`` wraps each layer's ``__init__`` once, so no layer spells these out."""
 
     kind = "Layer"
+    #: the Input that ``input_shape=`` / ``input_dim=`` stood for (None without them)
+    declared_input: Input | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__init__
+        if getattr(init, "takes_input_shape", False):  # inherited from a wrapped layer
+            return
+
+        own = [name for name in inspect.signature(init).parameters if name != "self"]
+
+        @functools.wraps(init)
+        def init_with_keras_keywords(
+            self: Layer,
+            *args: Any,
+            input_shape: Any = None,
+            input_dim: Any = None,
+            trainable: Any = True,
+            **kw: Any,
+        ) -> None:
+            unknown = [key for key in kw if key not in own]
+            if unknown:  # e.g. Keras's bias_constraint, which glassnet does not have
+                raise TypeError(
+                    f"{type(self).__name__} got an unexpected keyword argument "
+                    f"{shown(unknown[0], 40)}; it takes {', '.join(own)} (and Keras's "
+                    f"trainable, input_shape, input_dim)."
+                )
+            init(self, *args, **kw)
+            self.trainable = trainable
+            if input_shape is not None or input_dim is not None:
+                self.declared_input = declared_input(input_shape, input_dim, type(self).__name__)
+
+        init_with_keras_keywords.takes_input_shape = True  # type: ignore[attr-defined]
+        cls.__init__ = init_with_keras_keywords  # type: ignore[method-assign]
 
     def __init__(self, name: str | None = None) -> None:
         if name is not None:  # at most 256 printable characters, as load_model checks
@@ -212,8 +252,8 @@ class Dense(Layer):
 
     Shapes: a_prev (batch, n_in), W (n_in, units), b (units,), z and a (batch, units).
 
-    ``input_shape=(n,)`` or ``input_dim=n`` on the first layer stands for a first
-    ``Input(shape=(n,))``, as Keras 3 still takes it (with the same UserWarning).
+    ``Dense(units, input_shape=(n,))`` or ``input_dim=n`` as the first layer stands for a first
+    ``Input(shape=(n,))``, as Keras 3 still takes it (with the same UserWarning; see ``Layer``).
 
     >>> import numpy as np
     >>> layer = Dense(2, activation="linear", kernel_initializer="zeros")
@@ -233,12 +273,8 @@ class Dense(Layer):
         bias_initializer: str | initializers_module.Initializer = "zeros",
         kernel_regularizer: str | regularizers_module.Regularizer | None = None,
         name: str | None = None,
-        input_shape: tuple[int, ...] | None = None,
-        input_dim: int | None = None,
     ) -> None:
         super().__init__(name)
-        # Keras 3's old spelling of the first layer's input: kept, with Keras's warning
-        self.declared_input = declared_input(input_shape, input_dim, "Dense")
         if (
             isinstance(units, bool)
             or not isinstance(units, int | np.integer)
