@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet._keras_api import INPUT_SHAPE_WARNING
+from glassnet._layer_api import INPUT_SHAPE_WARNING
 
 os.environ["KERAS_BACKEND"] = "torch"
 import keras

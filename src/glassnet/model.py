@@ -32,7 +32,8 @@ from glassnet import metrics as metrics_module
 from glassnet import optimizers as optimizers_module
 from glassnet import training
 from glassnet._header_bounds import check_name
-from glassnet._keras_api import KerasModelAPI, assign_weights
+from glassnet._keras_api import KerasModelAPI
+from glassnet._layer_api import assign_weights
 from glassnet._validation import (
     all_finite,
     as_features,

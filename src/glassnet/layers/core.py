@@ -26,7 +26,7 @@ from glassnet import activations as activations_module
 from glassnet import initializers as initializers_module
 from glassnet import regularizers as regularizers_module
 from glassnet._header_bounds import check_name
-from glassnet._keras_api import KerasLayerAPI, declared_input
+from glassnet._layer_api import KerasLayerAPI, declared_input
 from glassnet._names import lookup
 from glassnet._validation import shown
 from glassnet.activations import Activation as ActivationFunction
