@@ -77,6 +77,15 @@ def test_to_categorical_refuses_with_keras_names():
         gn.utils.to_categorical([-1, 0])
 
 
+@pytest.fixture(autouse=True)
+def global_seed_restored(monkeypatch):
+    """set_random_seed's stream is put back after each test (monkeypatch restores it)."""
+    monkeypatch.setattr(gn.utils, "_sequence", gn.utils._sequence)
+    state = np.random.get_state()
+    yield
+    np.random.set_state(state)
+
+
 def test_set_random_seed_repeats_models_and_numpy():
     def draw() -> tuple[list[np.ndarray], float]:
         gn.utils.set_random_seed(3)
