@@ -282,3 +282,19 @@ def test_load_model_of_a_weights_file_says_what_it_is(tmp_path):
     network().save_weights(path)
     with pytest.raises(ModelFileError, match=r"holds weights only \(model\.save_weights\), not a"):
         gn.load_model(path)
+
+
+def test_overwrite_and_skip_mismatch_as_keras_spells_them(tmp_path):
+    path = tmp_path / "m.weights.glassnet"
+    network().save_weights(path, overwrite=False)  # a new file: written
+    before = path.read_bytes()
+    with pytest.raises(ModelFileError, match=r"exists and overwrite=False: the weights were not"):
+        network(seed=3).save_weights(path, overwrite=False)
+    assert path.read_bytes() == before
+    with pytest.raises(TypeError, match=r"Expected overwrite=True or False, got str"):
+        network().save_weights(path, overwrite="no")
+    network(seed=3).save_weights(path, overwrite=True)
+    assert path.read_bytes() != before
+    with pytest.raises(ValueError, match=r"load_weights\(skip_mismatch=True\): glassnet loads"):
+        network().load_weights(path, skip_mismatch=True)
+    network().load_weights(path, skip_mismatch=False)

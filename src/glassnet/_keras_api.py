@@ -294,19 +294,32 @@ class KerasModelAPI:
         return model_from_json(cls, json_string)
 
     # -- weights files -------------------------------------------------------------------------
-    def save_weights(self: Sequential, filepath: str | os.PathLike[str]) -> None:
+    def save_weights(
+        self: Sequential, filepath: str | os.PathLike[str], overwrite: bool = True
+    ) -> None:
         """Write only the weights to ``filepath``, which must end in ``.weights.glassnet`` (as
         Keras 3 wants ``.weights.h5`` for its own format): model files' safe format (``.npz`` +
-        JSON header, checksum and seal, atomic write). Read back with ``load_weights``."""
+        JSON header, checksum and seal, atomic write). Read back with ``load_weights``.
+        ``overwrite=False`` refuses an existing file (Keras would ask on the terminal)."""
         from glassnet._weights_files import save_weights
 
-        save_weights(self, filepath)
+        save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self: Sequential, filepath: str | os.PathLike[str]) -> None:
+    def load_weights(
+        self: Sequential, filepath: str | os.PathLike[str], skip_mismatch: bool = False
+    ) -> None:
         """Read weights written by ``save_weights`` into this model, which must have the same
-        architecture (each weight's shape, in order); checked whole before any weight changes."""
+        architecture (each weight's shape, in order); checked whole before any weight changes.
+        Keras's ``skip_mismatch=True`` (load what fits, skip the rest) is refused: glassnet
+        loads a whole architecture or nothing."""
         from glassnet._weights_files import load_weights
 
+        if skip_mismatch is not False:
+            raise ValueError(
+                f"load_weights(skip_mismatch={shown(skip_mismatch, 20)}): glassnet loads the "
+                f"weights of a whole architecture or none. Copy the layers that match one by "
+                f"one: model.get_layer(...).set_weights(other.get_layer(...).get_weights())."
+            )
         load_weights(self, filepath)
 
 

@@ -78,11 +78,19 @@ def _layout(model: Sequential) -> list[dict[str, Any]]:
     ]
 
 
-def save_weights(model: Sequential, path: Any) -> None:
-    """Write ``model``'s weights to ``path`` (``.weights.glassnet``), atomically."""
+def save_weights(model: Sequential, path: Any, overwrite: bool = True) -> None:
+    """Write ``model``'s weights to ``path`` (``.weights.glassnet``), atomically; an existing
+    file is replaced unless ``overwrite`` is False."""
     path = file_path(path, "the weights file's path")
     check_weights_suffix(path)
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"Expected overwrite=True or False, got {type(overwrite).__name__}.")
     target, info = check_save_target(path)
+    if info is not None and not overwrite:
+        raise ModelFileError(
+            f"{path!r} exists and overwrite=False: the weights were not saved. Pass "
+            f"overwrite=True to replace it, or choose another name."
+        )
     model._ensure_built()
     check_size(len(model.layers), model.count_params(), repr(path), "save")
     weights = model.get_weights()
