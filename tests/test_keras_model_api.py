@@ -386,5 +386,14 @@ def test_input_shape_on_any_first_layer():
     with pytest.warns(UserWarning):
         flat = gn.Sequential([gn.layers.Flatten(input_shape=(4, 4, 1)), gn.layers.Dense(1)])
     assert flat.output_shape == (None, 1)
-    with pytest.warns(UserWarning), pytest.raises(ValueError, match=r"\(height, width, channels\)"):
+    with (
+        pytest.warns(UserWarning),
+        pytest.raises(
+            ValueError,
+            match=r"A grayscale image has one channel: shape=\(28, 28, 1\), with x reshaped to "
+            r"\(n, 28, 28, 1\)\.",
+        ),
+    ):
         gn.layers.Flatten(input_shape=(28, 28))  # Keras's MNIST spelling: glassnet wants channels
+    with pytest.raises(ValueError, match=r"Input\(shape=\(28, 28, 1\)\)\.$"):
+        gn.Input(shape=(28, 10**12))  # no hint for a shape that is no image

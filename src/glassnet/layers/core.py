@@ -82,11 +82,17 @@ class Input:
             and 0 < n <= np.iinfo(np.int64).max
             for n in shape
         ):
+            gray = (  # Keras's MNIST spelling, (28, 28): glassnet's images name their channels
+                f" A grayscale image has one channel: shape=({shape[0]}, {shape[1]}, 1), with x "
+                f"reshaped to (n, {shape[0]}, {shape[1]}, 1)."
+                if len(shape) == 2 and all(isinstance(n, int) and 0 < n < 10**9 for n in shape)
+                else ""
+            )
             raise ValueError(
                 f"Input expects the shape of one example as (n_features,) with n_features a "
                 f"positive integer, got shape={shown(shape, 20)}. For images give (height, width, "
                 f"channels), channels last, each a positive integer, without the batch. "
-                f"Examples: Input(shape=(3,)), Input(shape=(28, 28, 1))."
+                f"Examples: Input(shape=(3,)), Input(shape=(28, 28, 1)).{gray}"
             )
         self.shape = tuple(int(n) for n in shape)
 
