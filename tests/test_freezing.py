@@ -288,3 +288,18 @@ def test_trainable_and_unknown_keywords_on_any_layer():
         gn.layers.Dense(2, bias_constraint="non_neg")
     with pytest.raises(TypeError, match=r"Flatten got an unexpected keyword argument '<b>'"):
         gn.layers.Flatten(**{"<b>": 1})
+
+
+def test_parity_refuses_a_model_with_frozen_layers():
+    model = network("float64")
+    model.compile(optimizer="sgd", loss="mse")
+    model.get_layer("first").trainable = False
+    with pytest.raises(
+        ValueError,
+        match=r"compare\(\) trains every layer in both frameworks, but "
+        r"first is frozen \(trainable = False\)",
+    ):
+        gn.compare(model, X, Y, "torch", steps=1)
+    model.trainable = False
+    with pytest.raises(ValueError, match=r"but first, last are frozen"):
+        gn.compare(model, X, Y, "torch", steps=1)
