@@ -298,3 +298,20 @@ def test_overwrite_and_skip_mismatch_as_keras_spells_them(tmp_path):
     with pytest.raises(ValueError, match=r"load_weights\(skip_mismatch=True\): glassnet loads"):
         network().load_weights(path, skip_mismatch=True)
     network().load_weights(path, skip_mismatch=False)
+
+
+def test_model_checkpoint_saves_weights_only_as_keras(tmp_path):
+    model = network()
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    pattern = str(tmp_path / "ckpt-{epoch:02d}.weights.glassnet")
+    checkpoint = gn.ModelCheckpoint(pattern, monitor="loss", save_weights_only=True)
+    model.fit(x, x[:, :1], epochs=2, verbose=0, callbacks=[checkpoint])
+    assert sorted(os.listdir(tmp_path)) == ["ckpt-01.weights.glassnet", "ckpt-02.weights.glassnet"]
+    fresh = network(seed=7)
+    fresh.load_weights(tmp_path / "ckpt-02.weights.glassnet")
+    assert same(fresh, model)
+    with pytest.raises(ModelFileError, match=r"A weights file's name must end in "):
+        gn.ModelCheckpoint(str(tmp_path / "best.weights.h5"), save_weights_only=True)
+    with pytest.raises(ModelFileError, match=r"Refusing to save a glassnet model as"):
+        gn.ModelCheckpoint(str(tmp_path / "best.h5"))
