@@ -227,10 +227,14 @@ def test_pop_matches_keras_and_refuses_an_empty_model():
     unbuilt.pop()
     unbuilt.add(gn.layers.Dense(1))  # the name is free again
     assert [layer.name for layer in unbuilt.layers] == ["dense", "dense_1"]
+    unbuilt.compile(optimizer="adam", loss="mse")  # compiled, never built: no optimizer state
     for _ in range(2):
         unbuilt.pop()
     with pytest.raises(ValueError, match=r"pop\(\): the model has no layers to remove\."):
         unbuilt.pop()
+    unbuilt.add(gn.layers.Dense(1))
+    unbuilt.fit(X, Y, epochs=1, verbose=0)  # builds, and the optimizer with it
+    assert len(unbuilt.optimizer.first_moments) == 2
 
 
 # -- configuration ------------------------------------------------------------------------------

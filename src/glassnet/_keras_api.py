@@ -249,9 +249,10 @@ class KerasModelAPI:
         gone = len(layer.parameters) if layer.built else 0
         self._built_end = None
         if self.built or not self.layers:
-            kept = len(self._parameters) - gone if hasattr(self, "_parameters") else 0
+            count = len(getattr(self, "_parameters", []))  # none yet when never built
+            kept = max(count - gone, 0)
             optimizer = self.optimizer
-            saved = {} if optimizer is None else _slot_lists(optimizer, len(self._parameters))
+            saved = {} if optimizer is None else _slot_lists(optimizer, count)
             self.optimizer = None  # not rebuilt here: its state is cut below instead
             self._collect_parameters()
             self.optimizer = optimizer
