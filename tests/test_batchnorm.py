@@ -61,7 +61,7 @@ def test_central_differences_agree_in_training_mode(case: str) -> None:
     model = CASES[case]()
     _moved(model)
     rng = np.random.default_rng(1)
-    shape = model.input_shape
+    shape = model.example_shape
     x = rng.normal(size=(5, *shape))
     units = model.output_units
     y = np.eye(units)[rng.integers(0, units, 5)] if units > 1 else rng.normal(size=(5, 1))

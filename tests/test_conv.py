@@ -143,7 +143,7 @@ def test_summary_shows_keras_output_shapes_and_parameter_counts() -> None:
 def test_build_takes_keras_shapes_and_checks_each_layer() -> None:
     model = gn.Sequential([Conv2D(2, 3), Flatten(), Dense(1)])
     model.build((None, 5, 5, 1))
-    assert model.input_shape == (5, 5, 1) and model.input_features is None
+    assert model.example_shape == (5, 5, 1) and model.input_features is None
     assert model.layers[0].kernel.shape == (3, 3, 1, 2)
     assert model.layers[2].kernel.shape == (18, 1)
     assert model.predict(np.zeros((2, 5, 5, 1))).shape == (2, 1)
@@ -155,7 +155,7 @@ def test_an_unbuilt_conv_model_adopts_the_image_shape_of_x() -> None:
     model = gn.Sequential([Conv2D(2, 3, activation="relu"), Flatten(), Dense(1)], seed=0)
     model.compile("sgd", "mse")
     model.fit(np.ones((4, 6, 5, 3)), np.zeros(4), epochs=1, verbose=0)
-    assert model.input_shape == (6, 5, 3)
+    assert model.example_shape == (6, 5, 3)
 
 
 def test_conv_models_save_and_load_bit_for_bit(tmp_path) -> None:
@@ -173,7 +173,7 @@ def test_conv_models_save_and_load_bit_for_bit(tmp_path) -> None:
     model.fit(x, np.arange(8) % 2, epochs=2, verbose=0)
     model.save(tmp_path / "m.glassnet")
     loaded = gn.load_model(tmp_path / "m.glassnet")
-    assert loaded.input_shape == (6, 6, 2)
+    assert loaded.example_shape == (6, 6, 2)
     assert repr(loaded) == repr(model)
     for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)

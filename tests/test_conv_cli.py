@@ -22,7 +22,7 @@ def test_train_conv_on_the_digit_images_saves_a_cnn_that_predicts_images(tmp_pat
     model = gn.load_model(path)
     kinds = [layer.kind for layer in model.layers]
     assert kinds == ["Rescaling", "Conv2D", "MaxPooling2D", "Flatten", "Dense"]
-    assert model.input_shape == (8, 8, 1)
+    assert model.example_shape == (8, 8, 1)
     images, y = gn.datasets.digits(images=True)  # raw pixels 0..16: the model rescales them
     assert float(np.mean(model.predict(images).argmax(axis=1) == y)) > 0.9
 

@@ -41,7 +41,7 @@ from glassnet.model import Sequential, TrainingDivergedError
 from glassnet.optimizers import SGD, Adam, RMSprop
 
 if TYPE_CHECKING:
-    from glassnet import datasets
+    from glassnet import datasets, models, utils
     from glassnet.gradcheck import check_gradients
     from glassnet.io import ModelFileError, load_model
     from glassnet.parity import compare
@@ -57,6 +57,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Trace": ("glassnet.trace", "Trace"),
     "TraceCallback": ("glassnet.trace", "TraceCallback"),
     "trace_step": ("glassnet.trace", "trace_step"),
+    "models": ("glassnet.models", None),  # Keras's namespaces: keras.models, keras.utils
+    "utils": ("glassnet.utils", None),
 }
 
 
@@ -113,7 +115,9 @@ __all__ = [
     "load_model",
     "losses",
     "metrics",
+    "models",
     "optimizers",
     "regularizers",
     "trace_step",
+    "utils",
 ]

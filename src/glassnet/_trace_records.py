@@ -314,7 +314,8 @@ def record_update(trace: Trace, model: Sequential, saved: _Snapshot) -> None:
             letter = kernel_symbol(layer) if param_name == "kernel" else letter
             symbol = f"{letter}{index}"
             before = saved.parameters[index - 1][position]
-            for attribute, prefix, equation in OPTIMIZER_STATE.get(name, []):
+            frozen = not layer.trainable  # no update, its optimizer state untouched: none shown
+            for attribute, prefix, equation in [] if frozen else OPTIMIZER_STATE.get(name, []):
                 state = getattr(optimizer, attribute, None) or []
                 if flat < len(state) and state[flat] is not None:
                     old = (saved.optimizer.get(attribute) or [None] * (flat + 1))[flat]
@@ -331,6 +332,7 @@ def record_update(trace: Trace, model: Sequential, saved: _Snapshot) -> None:
                     trace.add("update", index, state_symbol, text, state[flat])
             new = layer.parameters[position]
             equation = UPDATE_EQUATIONS.get(rule, "{p}_new = optimizer({p}, dC/d{p})")
+            equation = "{p}_new = {p}  (frozen: trainable = False)" if frozen else equation
             trace.add("update", index, f"{symbol}_new", equation.format(p=symbol), new)
             change = f"change_{symbol} = {symbol}_new - {symbol}"
             trace.add("update", index, f"change_{symbol}", change, new - before)

@@ -190,9 +190,51 @@ def get(identifier: str | Activation | None) -> Activation:
         return Linear()
     if isinstance(identifier, Activation):
         return identifier
+    if callable(identifier):  # a function: Keras's / PyTorch's own, by name (below)
+        return from_callable(identifier)
     return lookup("activation", identifier, ACTIVATIONS)()
 
 
 def from_config(config: dict[str, Any]) -> Activation:
     """Rebuild an activation from ``get_config()``."""
     return from_config_of("activation", config, ACTIVATIONS)
+
+
+# -- Keras's spelling: ``activations.relu`` and friends, callables a layer takes -------------------
+#: libraries whose activation functions mean what glassnet's of the same name mean, when given
+#: as ``activation=keras.activations.relu`` (or ``torch.relu``)
+KNOWN_LIBRARIES = ("keras", "tensorflow", "tf_keras", "torch")
+
+
+def __getattr__(name: str) -> Activation:
+    """``activations.relu``, ``activations.sigmoid``, ...: Keras's lowercase names, one shared
+    instance each (PEP 562), for every activation in ``ACTIVATIONS``. Each is a callable, a = f(z),
+    that any layer takes as ``activation=``."""
+    if name in ACTIVATIONS:
+        globals()[name] = ACTIVATIONS[name]()  # later lookups are plain attribute reads
+        return globals()[name]
+    raise AttributeError(f"module 'glassnet.activations' has no attribute {name!r}")
+
+
+def from_callable(function: Any) -> Activation:
+    """The glassnet activation for a function passed as ``activation=``: Keras's, TensorFlow's
+    or PyTorch's function of one of glassnet's names (``keras.activations.relu``,
+    ``torch.tanh``); ``keras.activations.leaky_relu`` keeps Keras's slope, 0.2. Any other
+    callable is refused: glassnet trains only through activations whose derivative it has."""
+    name = getattr(function, "__name__", None)
+    library = (getattr(function, "__module__", None) or "").split(".")[0]
+    known = isinstance(name, str) and name in ACTIVATIONS
+    if known and library in KNOWN_LIBRARIES:
+        if name == "leaky_relu" and library != "torch":
+            return ACTIVATIONS[name](negative_slope=0.2)  # keras.activations.leaky_relu's default
+        return ACTIVATIONS[name]()
+    valid = ", ".join(repr(key) for key in ACTIVATIONS)
+    shown_name = name if isinstance(name, str) else repr(function)
+    kind = "class" if isinstance(function, type) else "callable"
+    what = f"the {kind} {shown_name[:60]}"
+    hint = f" Its name matches glassnet's: pass activation={name!r}." if known else ""
+    raise TypeError(
+        f"Expected an activation name or a glassnet activation (e.g. activation='relu' or "
+        f"glassnet.activations.relu), got {what}. glassnet writes each activation's derivative "
+        f"by hand, so it cannot train through an arbitrary function.{hint} Valid names: {valid}."
+    )

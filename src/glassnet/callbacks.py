@@ -353,7 +353,8 @@ class ModelCheckpoint(_Monitor):
     improves (``save_best_only=True``). ``filepath`` may hold ``{epoch}`` and log keys, formatted
     as Keras does: ``"ckpt-{epoch:02d}-{val_loss:.3f}.glassnet"`` (epochs count from 1).
     With ``save_best_only``, an epoch whose logs lack ``monitor`` saves nothing (warned once),
-    as in Keras."""
+    as in Keras. ``save_weights_only=True`` saves with ``model.save_weights`` instead, to a name
+    ending in ``.weights.glassnet`` (as Keras 3 wants ``.weights.h5`` there)."""
 
     def __init__(
         self,
@@ -362,12 +363,16 @@ class ModelCheckpoint(_Monitor):
         save_best_only: bool = False,
         mode: str = "auto",
         verbose: int = 0,
+        save_weights_only: bool = False,
     ) -> None:
         from glassnet._files import check_suffix
+        from glassnet._weights_files import check_weights_suffix
 
         super().__init__(monitor, mode)
         self.filepath = str(filepath)
-        check_suffix(self.filepath)  # .keras, .h5, ...: refused now, not after an epoch
+        self.save_weights_only = bool(save_weights_only)
+        # .keras, .h5, ...: refused now, not after an epoch
+        (check_weights_suffix if self.save_weights_only else check_suffix)(self.filepath)
         self.save_best_only = save_best_only
         self.verbose = verbose
         self.saved: list[str] = []
@@ -421,7 +426,10 @@ class ModelCheckpoint(_Monitor):
                 f"ModelCheckpoint could not fill in filepath {self.filepath!r} ({error!r}); "
                 f"it may use {{epoch}} and these keys: {', '.join(logs)}."
             ) from None
-        self.model.save(path)
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
         self.saved.append(path)
         if self.verbose:
             print(f"Epoch {epoch + 1}: saved the model to {path}")

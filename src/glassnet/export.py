@@ -303,7 +303,7 @@ def to_onnx(model: Sequential, dtype: str = "float32") -> Any:
     graph = helper.make_graph(
         nodes,
         model.name,
-        [helper.make_tensor_value_info("x", element, ["batch", *model.input_shape])],
+        [helper.make_tensor_value_info("x", element, ["batch", *model.example_shape])],
         [helper.make_tensor_value_info("y", element, ["batch", *output_shape])],
         initializer=initializers,
     )

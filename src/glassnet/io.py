@@ -170,8 +170,8 @@ def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]
         # a Generator given as the seed is not a number: its state below is what counts
         "seed": _seed_number(model.seed),
         # images: the flat size here, and the example shape (height, width, channels) below
-        "input_features": math.prod(model.input_shape),
-        **({"input_shape": list(model.input_shape)} if len(model.input_shape) > 1 else {}),
+        "input_features": math.prod(model.example_shape),
+        **({"input_shape": list(model.example_shape)} if len(model.example_shape) > 1 else {}),
         "layers": [layer.get_config() for layer in model.layers],
         "weights": len(weights),
         "trainable": _trainable(model),
@@ -455,6 +455,11 @@ def _check_names(header: dict[str, Any], where: str) -> None:
 
 
 def _check_header(header: Any, path: str) -> None:
+    if isinstance(header, dict) and header.get("format") == "glassnet-weights":
+        raise ModelFileError(
+            f"{path!r} holds weights only (model.save_weights), not a whole model. Build the "
+            f"model as it was built, then call model.load_weights(path)."
+        )
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelFileError(f"{path!r} is not a glassnet model file (its header has no format).")
     version = header.get("format_version")

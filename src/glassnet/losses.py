@@ -450,3 +450,10 @@ def get(identifier: str | Loss) -> Loss:
 def from_config(config: dict[str, Any]) -> Loss:
     """Rebuild a loss from ``get_config()``."""
     return from_config_of("loss", config, LOSSES)
+
+
+# Keras's spelling of the same classes ("Crossentropy", one word), so a Keras script's
+# ``keras.losses.BinaryCrossentropy()`` runs unchanged; glassnet's own names stay documented
+BinaryCrossentropy = BinaryCrossEntropy
+CategoricalCrossentropy = CategoricalCrossEntropy
+SparseCategoricalCrossentropy = SparseCategoricalCrossEntropy

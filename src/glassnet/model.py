@@ -32,6 +32,8 @@ from glassnet import metrics as metrics_module
 from glassnet import optimizers as optimizers_module
 from glassnet import training
 from glassnet._header_bounds import check_name
+from glassnet._keras_api import KerasModelAPI
+from glassnet._layer_api import assign_weights
 from glassnet._validation import (
     all_finite,
     as_features,
@@ -41,10 +43,7 @@ from glassnet._validation import (
     metric_list,
     pandas_values,
     positive_int,
-    seed_value,
     shown,
-    weight_array,
-    weight_list,
 )
 from glassnet.callbacks import (
     Callback,
@@ -55,18 +54,22 @@ from glassnet.callbacks import (
 )
 from glassnet.layers import Input, Layer
 from glassnet.layers.core import INPUT_RANKS, Shape, as_shape, shape_argument, show_shape
+from glassnet.utils import model_generator
 
 Array = NDArray[np.floating[Any]]
 NO_LAYERS = "The model has no layers; add some, e.g. model.add(Dense(1))."
 PREDICT_CHUNK = 4096  # rows per forward pass in predict/evaluate when no batch_size is given
 
 
-class Sequential:
-    """A linear stack of layers, with Keras's ``compile`` / ``fit`` / ``evaluate`` / ``predict``.
+class Sequential(KerasModelAPI):
+    """A linear stack of layers, with Keras's ``compile`` / ``fit`` / ``evaluate`` / ``predict``
+    (and, from ``KerasModelAPI``, ``model(x)``, ``get_layer``, ``pop``, ``get_config``,
+    ``save_weights``, ...).
 
     ``dtype`` is float32 by default (as Keras and PyTorch); use ``"float64"`` for exact work.
     ``seed`` seeds one ``numpy.random.Generator`` used for initial weights (unless an
-    initializer has its own seed) and for shuffling in ``fit``.
+    initializer has its own seed) and for shuffling in ``fit``; without one, the generator
+    follows ``glassnet.utils.set_random_seed`` when it was called, else fresh entropy.
     """
 
     def __init__(
@@ -80,10 +83,11 @@ class Sequential:
         check_name(name, "the model's name")  # at most 256 printable characters, as load_model
         self.name = name
         self.seed = seed
-        self.rng = np.random.default_rng(seed_value(seed))
+        self.rng = model_generator(seed)
         self.layers: list[Layer] = []
-        #: the shape of one example, without the batch: (n_features,) or (height, width, channels)
-        self.input_shape: Shape | None = None
+        #: the shape of one example, without the batch: (n_features,) or (height, width, channels);
+        #: ``input_shape`` is Keras's, the batch first: (None, *example_shape)
+        self.example_shape: Shape | None = None
         self.optimizer: optimizers_module.Optimizer | None = None
         self.loss: losses_module.Loss | None = None
         self.metric_names: list[str] = []
@@ -98,20 +102,24 @@ class Sequential:
     @property
     def input_features(self) -> int | None:
         """The width of one example for flat inputs (n_features); None for images or unknown."""
-        shape = self.input_shape
+        shape = self.example_shape
         return shape[0] if shape is not None and len(shape) == 1 else None
 
     @input_features.setter
     def input_features(self, value: int | None) -> None:
-        self.input_shape = None if value is None else as_shape(value)
+        self.example_shape = None if value is None else as_shape(value)
 
     # -- structure ---------------------------------------------------------------------------
     def add(self, item: Layer | Input) -> None:
-        """Append a layer (or give the input shape, first)."""
+        """Append a layer (or give the input shape, first). A first layer made with Keras's
+        ``input_shape=`` / ``input_dim=`` gives the input shape as an Input first would."""
+        declared = getattr(item, "declared_input", None)
+        if declared is not None and not self.layers and self.example_shape is None:
+            self.add(declared)
         if isinstance(item, Input):
-            if self.layers or self.input_shape is not None:
+            if self.layers or self.example_shape is not None:
                 raise ValueError(input_first_message(len(self.layers)))
-            self.input_shape = item.shape
+            self.example_shape = item.shape
             return
         if not isinstance(item, Layer):
             raise TypeError(
@@ -126,7 +134,7 @@ class Sequential:
                 f"Layer names must be unique; {shown(item.name)} is already in the model."
             )
         shape = self._shape_so_far()
-        if self.input_shape is not None and shape is not None:
+        if self.example_shape is not None and shape is not None:
             # the input shape is known (Input first, or already built): make the weights now
             self._build_layer(item, shape)
             self.layers.append(item)
@@ -149,7 +157,7 @@ class Sequential:
         """The output shape of the layers so far when all of them are built (None otherwise):
         remembered from the last ``add`` or ``build``, so adding layer n does not walk n layers."""
         if not self.layers:
-            return self.input_shape
+            return self.example_shape
         end = getattr(self, "_built_end", None)
         if end is not None and end[0] is self.layers[-1]:
             return end[1]
@@ -181,7 +189,7 @@ class Sequential:
         if not self.layers:
             raise ValueError(NO_LAYERS)
         before = self._snapshot()
-        self.input_shape = shape
+        self.example_shape = shape
         try:
             for layer in self.layers:
                 self._build_layer(layer, shape)
@@ -195,12 +203,12 @@ class Sequential:
     def _snapshot(self) -> tuple[Any, ...]:
         """What building changes: the input width, which layers are unbuilt, the generator."""
         unbuilt = [layer for layer in self.layers if not layer.built]
-        return self.input_shape, unbuilt, self.rng.bit_generator.state
+        return self.example_shape, unbuilt, self.rng.bit_generator.state
 
     def _restore(self, snapshot: tuple[Any, ...]) -> None:
         """Undo a build (``_snapshot``'s state): the layers it built are unbuilt again and the
         generator rewound, so the next build draws the very same weights."""
-        self.input_shape, unbuilt, state = snapshot
+        self.example_shape, unbuilt, state = snapshot
         for layer in unbuilt:
             layer.built = False
         self.rng.bit_generator.state = state
@@ -234,7 +242,7 @@ class Sequential:
     def _shape_after(self, index: int, shape: Shape | None = None) -> Shape:
         """The example shape after the first ``index`` layers, for inputs of ``shape`` (default:
         the model's): pure arithmetic, nothing is built."""
-        shape = self.input_shape if shape is None else shape
+        shape = self.example_shape if shape is None else shape
         for layer in self.layers[:index]:
             shape = layer.compute_output_shape(shape)
         return shape
@@ -267,12 +275,12 @@ class Sequential:
 
     def _ensure_built(self) -> None:
         if not self.built:
-            if self.input_shape is None:
+            if self.example_shape is None:
                 raise ValueError(
                     "The model is not built yet: pass data to fit/predict, call "
                     "model.build((None, n_features)), or start with glassnet.Input(shape=...)."
                 )
-            self.build((None, *self.input_shape))
+            self.build((None, *self.example_shape))
 
     def _generators(self) -> list[np.random.Generator]:
         """Every random generator the model and its layers draw from (shuffling, dropout masks),
@@ -330,21 +338,21 @@ class Sequential:
         """The example shape x must have for ``as_features`` to take it as images: the model's
         n-d input shape, or any image shape while unknown if the first layer takes images
         (``()``); None for flat input (the 2-D checks and their messages)."""
-        if self.input_shape is not None:
-            return self.input_shape if len(self.input_shape) > 1 else None
+        if self.example_shape is not None:
+            return self.example_shape if len(self.example_shape) > 1 else None
         return () if self.layers and self.layers[0].takes_images else None
 
     def _check_width(self, x: Array, what: str) -> None:
-        if self.input_shape is not None and len(self.input_shape) > 1:
-            if x.shape[1:] != self.input_shape:
+        if self.example_shape is not None and len(self.example_shape) > 1:
+            if x.shape[1:] != self.example_shape:
                 first = self.layers[0] if self.layers else None
                 where = f"Layer '{first.name}' ({first.kind})" if first else "The model"
                 raise ValueError(
-                    f"{where} expects input of shape {show_shape(self.input_shape)}, but {what} "
-                    f"has shape {x.shape}. Give every example the shape {self.input_shape}"
+                    f"{where} expects input of shape {show_shape(self.example_shape)}, but {what} "
+                    f"has shape {x.shape}. Give every example the shape {self.example_shape}"
                     + (
-                        f", e.g. {what}.reshape(-1, {', '.join(map(str, self.input_shape))})."
-                        if math.prod(x.shape[1:]) == math.prod(self.input_shape)
+                        f", e.g. {what}.reshape(-1, {', '.join(map(str, self.example_shape))})."
+                        if math.prod(x.shape[1:]) == math.prod(self.example_shape)
                         else ", or build a new model for this shape."
                     )
                 )
@@ -361,7 +369,7 @@ class Sequential:
     def _adopt_width(self, x: Array) -> None:
         """Build for x's width (checked by ``_check_width``) if the model is not built yet."""
         if not self.built:
-            self.build((None, *(self.input_shape or x.shape[1:])))  # unbuilt again if it fails
+            self.build((None, *(self.example_shape or x.shape[1:])))  # unbuilt again if it fails
 
     def _data(self, x: ArrayLike, y: ArrayLike, what: str = "") -> tuple[Array, Array]:
         """x and y checked, and then (only then) the model built for x's width: a call that
@@ -421,9 +429,10 @@ class Sequential:
         return self._compute_gradients(*self._data(x, y))
 
     def _cost(self, y: Array, a: Array) -> float:
-        """C = loss(y, aL) + the layers' regularization penalties (e.g. l2 * sum(W**2))."""
+        """C = loss(y, aL) + the trainable layers' regularization penalties (e.g. l2 * sum(W**2));
+        a frozen layer's penalty is left out, as Keras leaves it out."""
         return self.loss.compute(y, a) + sum(
-            layer.regularization_penalty() for layer in self.layers
+            layer.regularization_penalty() for layer in self.layers if self._trains(layer)
         )
 
     def _compute_gradients(self, x: Array, y: Array) -> float:
@@ -435,7 +444,7 @@ class Sequential:
         a = self.forward(x, training=True)
         loss = self._cost(y, a)
         self.backward(y, a)
-        self.optimizer.apply(self._parameters, self._gradients)
+        self._apply_update()  # the trainable layers' parameters only (KerasModelAPI)
         return loss, a
 
     def train_on_batch(
@@ -570,57 +579,15 @@ class Sequential:
         return [w.copy() for layer in self.layers for w in layer.weights]
 
     def set_weights(self, weights: Sequence[ArrayLike]) -> None:
-        """Overwrite every parameter (in place), in the order of ``get_weights()``."""
+        """Overwrite every parameter (in place), in the order of ``get_weights()``; every array
+        is checked (count, shape, finite, dtype range) before any is written."""
         self._ensure_built()
         slots = [
             (layer, name)
             for layer in self.layers
             for name in layer.parameter_names + layer.state_names
         ]
-        expected = ", ".join(
-            f"{layer.name}.{name} {getattr(layer, name).shape}" for layer, name in slots
-        )
-        weights = weight_list(weights)
-        if len(weights) != len(slots):
-            raise ValueError(
-                f"set_weights expected {len(slots)} arrays ({expected}), got {len(weights)}."
-            )
-        arrays = []
-        for (layer, name), value in zip(slots, weights, strict=True):
-            target = getattr(layer, name)
-            value = weight_array(value, f"Layer '{layer.name}' {name}")
-            if value.shape != target.shape:
-                raise ValueError(
-                    f"Layer '{layer.name}' {name} expects shape {target.shape}, got {value.shape}."
-                    + (" Did you mean its transpose?" if value.shape == target.shape[::-1] else "")
-                    + (
-                        " That is PyTorch's (out, in, kh, kw) layout; glassnet and Keras keep "
-                        "(kh, kw, in, out): pass w.transpose(2, 3, 1, 0)."
-                        if len(target.shape) == 4
-                        and value.shape == tuple(target.shape[i] for i in (3, 2, 0, 1))
-                        else ""
-                    )
-                )
-            if not np.isfinite(value).all():  # weight_array has refused non-numbers
-                raise ValueError(f"Layer '{layer.name}' {name} must be finite real numbers.")
-            if name == "moving_variance" and (value < 0).any():  # sqrt(var + eps): NaN outputs
-                raise ValueError(
-                    f"Layer '{layer.name}' moving_variance must be >= 0 (a variance), got "
-                    f"{float(value.min()):g}. Pass the variances in Keras's order: gamma, beta, "
-                    f"moving_mean, moving_variance."
-                )
-            with np.errstate(over="ignore"):  # an overflow is reported just below
-                cast = value.astype(target.dtype)
-            if (bad := first_non_finite(cast)) is not None:
-                raise ValueError(
-                    f"Layer '{layer.name}' {name} has a value too large for {target.dtype.name} "
-                    f"(first at index {bad}: {float(value[bad]):g}); {target.dtype.name} holds "
-                    f"at most {float(np.finfo(target.dtype).max):.4g}. Build the model with "
-                    f"dtype='float64', or scale the weights."
-                )
-            arrays.append((target, cast))
-        for target, value in arrays:
-            target[...] = value
+        assign_weights(slots, weights, "set_weights")
 
     # -- files (glassnet.io) -----------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -639,7 +606,7 @@ class Sequential:
 
     def _layer_outputs(self) -> list[tuple[Layer, Shape | None]]:
         """Each layer with its output example shape (None while the input shape is unknown)."""
-        outputs, shape = [], self.input_shape
+        outputs, shape = [], self.example_shape
         for layer in self.layers:
             shape = layer.compute_output_shape(shape) if shape is not None else None
             outputs.append((layer, shape))
@@ -662,7 +629,7 @@ class Sequential:
             lines.append(_row(row, widths))
             lines.append("=" * width if i == len(rows) - 1 else "_" * width)
         total = self.count_params()
-        frozen = sum(layer.non_trainable_count() for layer in self.layers)  # Normalization's state
+        frozen = self.non_trainable_count()  # frozen layers, moving statistics, Normalization's
         lines += [
             f"Total params: {total}",
             f"Trainable params: {total - frozen}",

@@ -155,6 +155,14 @@ def compare(
     if framework not in FRAMEWORKS:
         raise ValueError(f"Expected framework 'torch' or 'keras', got {framework!r}.")
     model._check_compiled("comparing with another framework")
+    frozen = [layer.name for layer in model.layers if not model._trains(layer)]
+    if frozen:  # the twins train every layer: their weights would part from ours at step 1
+        raise ValueError(
+            f"compare() trains every layer in both frameworks, but {', '.join(frozen[:5])} "
+            f"{'is' if len(frozen) == 1 else 'are'} frozen (trainable = False). Compare a copy "
+            f"with every layer trainable: copy = glassnet.models.clone_model(model); "
+            f"copy.trainable = True; copy.set_weights(model.get_weights()); copy.compile(...)."
+        )
     model._features(x)
     ours = float64_copy(model)
     x, y = ours._data(x, y)

@@ -142,3 +142,10 @@ def from_config(config: dict[str, Any] | None) -> Regularizer | None:
     if config is None:
         return None
     return from_config_of("regularizer", config, REGULARIZERS)
+
+
+# Keras's lowercase spellings of the same classes (``keras.regularizers.l2(0.01)``), with Keras's
+# defaults: l1 and l2 0.01 each, l1_l2 0.0 for both
+l1 = L1
+l2 = L2
+l1_l2 = L1L2

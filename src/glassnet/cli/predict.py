@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             example="predictions.csv",
         )
     model = gn.load_model(args.model)
-    shape = model.input_shape  # (features,) or (height, width, channels)
+    shape = model.example_shape  # (features,) or (height, width, channels)
     x, y = read_features(args.input, math.prod(shape))
     x = x.reshape(len(x), *shape)  # an image model: each row's numbers, channels last
     out = model.predict(x)

@@ -9,7 +9,13 @@ from typing import Any
 import numpy as np
 
 from glassnet.explain.document import number
-from glassnet.explain.words import LAYER_WORDS, LOGITS_WORDS, LOSS_WORDS, REGULARIZER_WORDS
+from glassnet.explain.words import (
+    FROZEN_WORDS,
+    LAYER_WORDS,
+    LOGITS_WORDS,
+    LOSS_WORDS,
+    REGULARIZER_WORDS,
+)
 from glassnet.trace import Trace, TraceEntry
 
 #: entries with no batch axis: weights (W, K), biases, BatchNormalization's gamma, beta and
@@ -221,7 +227,8 @@ def regularizer_words(layer: dict[str, Any], level: str) -> str | None:
 def update_rule(trace: Trace) -> list[str]:
     """The optimizer's rule as the trace wrote it for the first weight matrix, with its symbol
     made general (W1 -> W): momentum, Nesterov, centering and Adam's moments included."""
-    first = next(e for e in trace.phase("update") if e.layer > 0).layer
+    updated = [e.layer for e in trace.phase("update") if e.layer > 0]
+    first = next((i for i in updated if i not in frozen_layers(trace)), updated[0])
     general = re.compile(rf"[WK]{first}(?![0-9])")  # a Dense layer's W, a Conv2D's K
     return [
         general.sub("W", entry.equation)
@@ -240,3 +247,21 @@ def loss_words(info: dict[str, Any]) -> dict[str, str]:
     if info["loss"].get("from_logits") and name in LOGITS_WORDS:
         table.update(LOGITS_WORDS[name])
     return table
+
+
+def frozen_layers(trace: Trace) -> list[int]:
+    """The 1-based numbers of the layers frozen (``layer.trainable = False``) in this step."""
+    return [
+        index
+        for index, layer in enumerate(trace.info["layers"], start=1)
+        if (layer.get("config") or {}).get("trainable") is False
+    ]
+
+
+def frozen_sentence(trace: Trace, level: str) -> str | None:
+    """One sentence naming the frozen layers at ``level`` ("kid" or "student"); None if none."""
+    frozen = frozen_layers(trace)
+    if not frozen:
+        return None
+    names = ("layer " if len(frozen) == 1 else "layers ") + ", ".join(map(str, frozen))
+    return FROZEN_WORDS[level].format(layers=names) + "."

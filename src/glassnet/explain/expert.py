@@ -10,6 +10,7 @@ from glassnet.explain.common import (
     chain,
     dense_layers,
     example_rows,
+    frozen_sentence,
     loss_words,
     model_line,
     regularizer_entry,
@@ -72,6 +73,8 @@ def narrate_expert(
             extras.append(f"layer {index} regularizer: `{reg['formula']}`; `{reg['gradient']}`")
         if layer["kind"] in ("Dropout", "Rescaling", "Normalization"):
             extras.append(f"layer {index}: {words.LAYER_WORDS[layer['kind']]['student']}")
+    if frozen := frozen_sentence(trace, "student"):
+        extras.append(frozen)
     if extras:
         doc.bullets(extras)
     if example is not None:

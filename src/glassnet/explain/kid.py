@@ -10,6 +10,7 @@ from glassnet.explain import words
 from glassnet.explain.chain import path_factors
 from glassnet.explain.common import (
     dense_layers,
+    frozen_sentence,
     kid_number,
     loss_words,
     preprocessing_how,
@@ -205,6 +206,8 @@ def narrate_kid(
     if optimizer.get("momentum"):
         text += f"; {table.get('kid_momentum', '')}"
     doc.paragraph(text + f". Here the learning rate is {kid_number(optimizer['learning_rate'])}.")
+    if frozen := frozen_sentence(trace, "kid"):
+        doc.paragraph(frozen)
     old = np.ravel(trace[weights].value)
     new = np.ravel(trace[f"{weights}_new"].value)
     change = np.ravel(trace[f"change_{weights}"].value)

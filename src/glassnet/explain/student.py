@@ -23,6 +23,7 @@ from glassnet.explain.chain import (
 from glassnet.explain.common import (
     chain,
     example_rows,
+    frozen_sentence,
     layer_title,
     loss_words,
     model_line,
@@ -345,6 +346,8 @@ def _update(w: _Writer, info: dict[str, Any]) -> None:
     doc.paragraph(f"{table['student']}. The rule, with {_hyper(optimizer)}:")
     rule = update_rule(trace)
     doc.equation("\n".join(rule))
+    if frozen := frozen_sentence(trace, "student"):
+        doc.paragraph(frozen)
     for entry in trace.phase("update"):
         if entry.layer == 0:
             doc.equation(f"{entry.equation} = {_n(float(entry.value))}")

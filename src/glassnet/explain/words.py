@@ -295,3 +295,10 @@ PHASE_WORDS: dict[str, dict[str, str]] = {
     "backward": {"kid": "Blame: the backward pass", "student": "Backward pass (chain rule)"},
     "update": {"kid": "Fixing: turning the knobs", "student": "Update"},
 }
+
+#: said where the update is narrated when layers are frozen (layer.trainable = False)
+FROZEN_WORDS: dict[str, str] = {
+    "kid": "Frozen (trainable = False): {layers}. The optimizer does not turn the knobs there",
+    "student": "Frozen (trainable = False): {layers}. The optimizer leaves the weights there, and "
+    "their optimizer state, as they are; the gradients still flow through to the layers before",
+}

@@ -14,6 +14,8 @@ kernel (n_in, units), ``b`` its bias (units,), and ``delta = dC/dz`` the error a
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 from typing import Any
 
@@ -24,6 +26,7 @@ from glassnet import activations as activations_module
 from glassnet import initializers as initializers_module
 from glassnet import regularizers as regularizers_module
 from glassnet._header_bounds import check_name
+from glassnet._layer_api import KerasLayerAPI, declared_input
 from glassnet._names import lookup
 from glassnet._validation import shown
 from glassnet.activations import Activation as ActivationFunction
@@ -79,11 +82,17 @@ class Input:
             and 0 < n <= np.iinfo(np.int64).max
             for n in shape
         ):
+            gray = (  # Keras's MNIST spelling, (28, 28): glassnet's images name their channels
+                f" A grayscale image has one channel: shape=({shape[0]}, {shape[1]}, 1), with x "
+                f"reshaped to (n, {shape[0]}, {shape[1]}, 1)."
+                if len(shape) == 2 and all(isinstance(n, int) and 0 < n < 10**9 for n in shape)
+                else ""
+            )
             raise ValueError(
                 f"Input expects the shape of one example as (n_features,) with n_features a "
                 f"positive integer, got shape={shown(shape, 20)}. For images give (height, width, "
                 f"channels), channels last, each a positive integer, without the batch. "
-                f"Examples: Input(shape=(3,)), Input(shape=(28, 28, 1))."
+                f"Examples: Input(shape=(3,)), Input(shape=(28, 28, 1)).{gray}"
             )
         self.shape = tuple(int(n) for n in shape)
 
@@ -91,10 +100,50 @@ class Input:
         return f"Input(shape={self.shape})"
 
 
-class Layer:
-    """Base class of every layer. Subclasses write ``build``, ``forward`` and ``backward``."""
+class Layer(KerasLayerAPI):
+    """Base class of every layer. Subclasses write ``build``, ``forward`` and ``backward``.
+
+    ``get_weights`` / ``set_weights`` and ``trainable`` (freezing) come from ``KerasLayerAPI``.
+    Every layer also takes Keras's ``trainable=`` and Keras 3's ``input_shape=`` /
+    ``input_dim=`` keywords, which a first layer turns into the model's ``Input`` (with Keras's
+    UserWarning); a keyword the layer does not have is refused with the ones it has.
+    ``__init_subclass__`` wraps each layer's ``__init__`` once, so no layer spells these out."""
 
     kind = "Layer"
+    #: the Input that ``input_shape=`` / ``input_dim=`` stood for (None without them)
+    declared_input: Input | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__init__
+        if getattr(init, "takes_input_shape", False):  # inherited from a wrapped layer
+            return
+
+        own = [name for name in inspect.signature(init).parameters if name != "self"]
+
+        @functools.wraps(init)
+        def init_with_keras_keywords(
+            self: Layer,
+            *args: Any,
+            input_shape: Any = None,
+            input_dim: Any = None,
+            trainable: Any = True,
+            **kw: Any,
+        ) -> None:
+            unknown = [key for key in kw if key not in own]
+            if unknown:  # e.g. Keras's bias_constraint, which glassnet does not have
+                raise TypeError(
+                    f"{type(self).__name__} got an unexpected keyword argument "
+                    f"{shown(unknown[0], 40)}; it takes {', '.join(own)} (and Keras's "
+                    f"trainable, input_shape, input_dim)."
+                )
+            init(self, *args, **kw)
+            self.trainable = trainable
+            if input_shape is not None or input_dim is not None:
+                self.declared_input = declared_input(input_shape, input_dim, type(self).__name__)
+
+        init_with_keras_keywords.takes_input_shape = True  # type: ignore[attr-defined]
+        cls.__init__ = init_with_keras_keywords  # type: ignore[method-assign]
 
     def __init__(self, name: str | None = None) -> None:
         if name is not None:  # at most 256 printable characters, as load_model checks
@@ -176,7 +225,7 @@ class Layer:
         return 0
 
     def get_config(self) -> dict[str, Any]:
-        return {"class_name": self.kind, "name": self.name}
+        return {"class_name": self.kind, "name": self.name, "trainable": self.trainable}
 
     def _display_name(self) -> str:
         return self.name or self.kind.lower()
@@ -208,6 +257,9 @@ class Dense(Layer):
     """A fully connected layer: z = a_prev @ W + b; a = f(z).
 
     Shapes: a_prev (batch, n_in), W (n_in, units), b (units,), z and a (batch, units).
+
+    ``Dense(units, input_shape=(n,))`` or ``input_dim=n`` as the first layer stands for a first
+    ``Input(shape=(n,))``, as Keras 3 still takes it (with the same UserWarning; see ``Layer``).
 
     >>> import numpy as np
     >>> layer = Dense(2, activation="linear", kernel_initializer="zeros")
@@ -457,8 +509,11 @@ def from_config(config: dict[str, Any]) -> Layer:
     """Rebuild a layer (unbuilt) from ``get_config()``."""
     config = dict(config)
     cls = lookup("layer", config.pop("class_name"), LAYERS)
+    trainable = config.pop("trainable", True)  # set after construction (KerasLayerAPI)
     if "from_config" in vars(cls):  # a layer with saved state of its own (Normalization)
-        return cls.from_config(config)
+        layer = cls.from_config(config)
+        layer.trainable = trainable
+        return layer
     if "activation" in config:
         config["activation"] = activations_module.from_config(config["activation"])
     for key in ("kernel_initializer", "bias_initializer"):
@@ -466,4 +521,6 @@ def from_config(config: dict[str, Any]) -> Layer:
             config[key] = initializers_module.from_config(config[key])
     if "kernel_regularizer" in config:
         config["kernel_regularizer"] = regularizers_module.from_config(config["kernel_regularizer"])
-    return cls(**config)
+    layer = cls(**config)
+    layer.trainable = trainable
+    return layer

@@ -137,7 +137,9 @@ class BatchNormalization(Layer):
         them; inference: the moving statistics. x_hat = (a_prev - mu) / sqrt(var + eps);
         a = gamma * x_hat + beta. Shapes: a_prev, x_hat, a all (batch, ..., channels, ...)."""
         self._check_input(x)
-        self.training = bool(training)
+        # frozen (trainable = False), it runs as in inference even in fit, as Keras 3's does: a
+        # fine-tune keeps the statistics the layer learned
+        self.training = training = bool(training) and self.trainable
         if training:
             mean = x.mean(axis=self.reduce_axes)  # mu: (channels,)
             variance = np.square(x - self._channels(mean)).mean(axis=self.reduce_axes)  # var

@@ -108,7 +108,7 @@ def weights_text(count: int) -> str:
 
 def image_layout(model: Sequential, title: str | None = None) -> Layout:
     """The blocks of a built image model (see the module's docstring)."""
-    shape = model.input_shape
+    shape = model.example_shape
     shapes = [shape]
     columns = [Column("inputs", f"{shape_text(shape)} image\n", "a0 = x", math.prod(shape), [])]
     bundles = []

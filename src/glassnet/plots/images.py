@@ -54,7 +54,7 @@ def image_model(model: Sequential, what: str) -> tuple[int, ...]:
             f"{what}: the model is not built yet, so it has no weights; start it with "
             f"glassnet.Input(shape=(height, width, channels)) or call model.build(...)."
         )
-    shape = tuple(model.input_shape)
+    shape = tuple(model.example_shape)
     if len(shape) != 3:
         raise ValueError(
             f"{what} draws image models (input (height, width, channels), e.g. a first Conv2D); "

@@ -193,7 +193,7 @@ def network_layout(
             "The model is not built yet, so it has no weights to draw: call "
             "model.build((None, n_features)) or start it with glassnet.Input(shape=...)."
         )
-    if len(model.input_shape) > 1 or any(layer.takes_images for layer in model.layers):
+    if len(model.example_shape) > 1 or any(layer.takes_images for layer in model.layers):
         from glassnet.plots.blocks import image_layout  # it builds on this module's classes
 
         return image_layout(model, title)

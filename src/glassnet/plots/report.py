@@ -211,7 +211,7 @@ def training_report(
     epochs = max((len(values) for values in history_dict(history).values()), default=0)
     subtitle = f"{model.count_params()} parameters, trained for {epochs} epochs"
     model._ensure_built()
-    if len(model.input_shape) > 1:  # an image model: blocks, mistakes, feature maps, kernels
+    if len(model.example_shape) > 1:  # an image model: blocks, mistakes, feature maps, kernels
         from glassnet.plots.image_report import image_sections
 
         sections = image_sections(model, history, x, y, weights_before, log_scale)
