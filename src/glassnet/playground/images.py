@@ -106,7 +106,7 @@ def unavailable(name: str) -> str | None:
 
 def dataset_choices() -> list[dict[str, Any]]:
     """The page's data set menu: each name, its label, and why it is off (None when on)."""
-    labels = {"digits": "8x8 digits (1,797)", "mnist": "MNIST sample (5,000, 28x28)"}
+    labels = {"digits": "8x8 digits (1,797)", "mnist": "MNIST sample (5,000)"}
     return [
         {"name": name, "label": labels[name], "unavailable": unavailable(name)}
         for name in IMAGE_DATASETS

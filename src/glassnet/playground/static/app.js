@@ -357,6 +357,7 @@ function wire() {
   $("level").onchange = () => { if (Stepper.current()) traceExample(); };
   document.addEventListener("keydown", (e) => {
     if (["INPUT", "SELECT", "BUTTON", "A", "LABEL"].includes(e.target.tagName)) return;
+    if ($("tab-dense").hidden) return;  // the images tab has its own keys (images.js)
     if (e.key === " ") { e.preventDefault(); play(); }
     if (e.key === "s") { stop(); act("train", { steps: 1 }); }
     if (e.key === "ArrowRight") Stepper.move(1, stepperElements());
