@@ -185,6 +185,17 @@ const Checks = (() => {
       r.every((x) => x === null || typeof x === "number"));
   const probabilities = (p) => Array.isArray(p) && p.length === 10 && p.every(isNum);
 
+  // GET /api/limits's "images": every bound the page uses a whole number, the data sets known
+  function imageLimits(info, keys) {
+    if (!isObj(info) || !isObj(info.limits) || !Array.isArray(info.datasets)) fail("images limits", info);
+    for (const key of keys) if (!isInt(info.limits[key]) || info.limits[key] < 0) fail(`limit ${key}`, info.limits[key]);
+    for (const d of info.datasets) {
+      if (!isObj(d) || !["digits", "mnist"].includes(d.name) || typeof d.label !== "string" ||
+          (d.unavailable !== null && typeof d.unavailable !== "string")) fail("data set", d);
+    }
+    return info;
+  }
+
   function imageState(s) {
     if (!isObj(s) || typeof s.id !== "string" || !/^[0-9a-f]{32}$/.test(s.id)) fail("images session", s && s.id);
     for (const key of ["step", "epoch", "batch_in_epoch", "batches_per_epoch", "train_size", "test_size", "parameters"]) {
@@ -223,5 +234,5 @@ const Checks = (() => {
     return t;
   }
 
-  return { setup, state, trace, input, imageShapes, imageState, imagePrediction, imageTrace };
+  return { setup, state, trace, input, imageShapes, imageLimits, imageState, imagePrediction, imageTrace };
 })();

@@ -9,7 +9,7 @@ const Images = (() => {
   const el = Fmt.el;
   let limits = { max_conv_layers: 2, min_filters: 1, max_filters: 16, min_kernel_size: 2,
     max_kernel_size: 5, pool_size: 2, max_batch_size: 32, max_steps_per_request: 500,
-    evaluated_examples: 500 };  // until GET /api/limits answers
+    max_image_sessions: 16, evaluated_examples: 500 };  // until GET /api/limits answers
   let datasets = [{ name: "digits", label: "8x8 digits", unavailable: null }];
   let blocks = [{ filters: 4, kernel_size: 3, pooling: "max" }];
   let session = null, playing = false, generation = 0, opened = false, changeTimer = null;
@@ -253,11 +253,15 @@ const Images = (() => {
     if (opened) return;
     opened = true;
     try {
-      const info = (await api("GET", "/api/limits")).images;
-      if (!info || typeof info !== "object" || !Array.isArray(info.datasets)) throw new Error("The server sent no images limits. Reload the page.");
+      const info = Checks.imageLimits((await api("GET", "/api/limits")).images, Object.keys(limits));
       limits = info.limits;
-      datasets = info.datasets.filter((d) => d && typeof d.name === "string" && typeof d.label === "string");
+      datasets = info.datasets;
     } catch (error) { showError(error); }
+    const L = limits;
+    $("img-limits").textContent = `Limits: ${L.max_conv_layers} conv layers of ${L.min_filters} to ` +
+      `${L.max_filters} filters, stamps ${L.min_kernel_size}x${L.min_kernel_size} to ` +
+      `${L.max_kernel_size}x${L.max_kernel_size}, batches of at most ${L.max_batch_size}, ` +
+      `${L.max_steps_per_request} steps per request, ${L.max_image_sessions} live image sessions.`;
     renderDatasets(); renderBlocks(); preview(); clearPad();
     await build();
   }

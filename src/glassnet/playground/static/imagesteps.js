@@ -40,9 +40,9 @@ const ImageSteps = (() => {
         if (options.numbers && cell >= 26 && !blank && v != null) {
           const dark = rgb[0] * 0.3 + rgb[1] * 0.59 + rgb[2] * 0.11 < 128;
           ctx.fillStyle = dark ? "#fff" : "#1d232a";
-          ctx.fillText(Number(v.toPrecision(2)).toString().replace(/^(-?)0\./, "$1."), c * cell + cell / 2, r * cell + cell / 2);
+          ctx.fillText(cellText(v), c * cell + cell / 2, r * cell + cell / 2);
         }
-        if (options.marks && options.marks[r][c]) {
+        if (options.marks && options.marks[r][c] && v) {  // a window of zeros: not dotted
           ctx.fillStyle = "#000";
           ctx.beginPath(); ctx.arc(c * cell + cell / 2, r * cell + cell / 2, Math.max(1.5, cell / 6), 0, 7); ctx.fill();
         }
@@ -56,6 +56,14 @@ const ImageSteps = (() => {
       ctx.strokeRect(x * cell + 1.5, y * cell + 1.5, w * cell - 2, h * cell - 2);
     }
     return canvas;
+  }
+
+  // a number in at most 5 characters: .25, -.41, 1, 3e-4 (the full value is in the words)
+  function cellText(v) {
+    const a = Math.abs(v);
+    if (a === 0) return "0";
+    if (a < 0.01 || a >= 100) return v.toExponential(0).replace("e+", "e");
+    return Number(v.toPrecision(2)).toString().replace(/^(-?)0\./, "$1.");
   }
 
   function figure(caption, canvas) {
@@ -98,7 +106,8 @@ const ImageSteps = (() => {
 
   const KIND_WORDS = {
     Conv2D: "Each filter's stamp slid over every channel below it: one map per filter, then relu (negative sums become 0).",
-    MaxPooling2D: "Each 2x2 window keeps its largest number; the black dots mark the winners in the maps that came in.",
+    MaxPooling2D: "Each 2x2 window keeps its largest number; the black dots mark the winners in the maps that came in " +
+      "(in a window of zeros the first zero wins, reading row by row, as in PyTorch: it is not dotted).",
     AveragePooling2D: "Each 2x2 window keeps the mean of its four numbers.",
     Flatten: "The maps are read row by row into one long list for the dense layer: nothing is computed.",
   };
@@ -113,7 +122,7 @@ const ImageSteps = (() => {
     const top = Math.max(1e-12, ...m.channels.flat(2).map((v) => Math.abs(v || 0)));
     const small = m.channels[0].length <= 6;  // the digits' maps: big enough to write in
     return m.channels.map((channel, c) => figure(`${m.symbol}[…, ${c}]`, grid(channel,
-      { fit: small ? 6 * 26 : 96, numbers: small, top, marks: options.marks && options.marks[c] })));
+      { fit: small ? 6 * 26 : 120, numbers: small, top, marks: options.marks && options.marks[c] })));
   }
 
   // a forward map's rule in words-and-symbols (the engine's trace names the symbols)
