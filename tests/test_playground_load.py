@@ -347,25 +347,14 @@ BIGGEST = {  # the most work one session allows: 1000 examples, 6 layers of 8, A
 }
 
 
-BIGGEST_IMAGES = {  # the largest images net: MNIST, 2 conv layers of 16 filters 5x5, batch 32
-    "dataset": "mnist",
-    "conv": [{"filters": 16, "kernel_size": 5, "pooling": "none"}] * 2,
-    "batch_size": 32,
-}
-
-
 def test_limits_answer_fast_while_the_biggest_request_runs(server) -> None:
     # before: training ran on the event loop, and every other request waited for it to end
     base, process = server
     with httpx.Client(base_url=base, timeout=60) as client:
         sid = client.post("/api/sessions", json=BIGGEST).json()["id"]
-        images = client.post("/api/images", json=BIGGEST_IMAGES).json()["id"]
         wide = "a," * 99_989 + "a\n1\n"  # 200 kB, 99,990 columns, all named "a"
         big_requests = [
             (f"/api/sessions/{sid}/train", {"steps": LIMITS["max_steps_per_request"]}),
-            # the images tab's largest net on MNIST (about 0.2 s a step, then 1000 images
-            # evaluated): 10 steps, so that the test stays short
-            (f"/api/images/{images}/train", {"steps": 10}),
             ("/api/sessions", {"dataset": {"name": "csv", "csv": wide}}),
         ]
         for path, payload in big_requests:
