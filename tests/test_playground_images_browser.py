@@ -170,6 +170,21 @@ def readme_picture(page: Page, path: str) -> None:
     page.screenshot(path=path, full_page=True)
 
 
+def test_a_link_ending_in_images_opens_the_tab_and_dense_gets_its_link_back(page, server):  # noqa: F811
+    page, problems = page
+    page.goto(server + "#images")
+    quiet(page)
+    assert page.is_visible("#tab-images") and page.is_hidden("#error")
+    settle(page)  # the dense tab's session, built meanwhile, does not take the link
+    assert page.url.endswith("#images")
+    page.click("#tab-dense-button")
+    settle(page)
+    assert "%22layers%22" in page.url  # the dense setup's link again
+    page.click("#tab-images-button")
+    assert page.url.endswith("#images")
+    assert problems == []
+
+
 def test_the_page_checks_the_net_before_sending_it(page, server):  # noqa: F811
     page, problems = page
     open_images(page, server)

@@ -247,6 +247,7 @@ const Images = (() => {
 
   // -- the tabs and the wiring ----------------------------------------------------------------
   async function open() {
+    history.replaceState(null, "", "#images");  // a link to the page opens this tab
     $("tab-dense").hidden = true; $("tab-images").hidden = false;
     $("tab-dense-button").setAttribute("aria-selected", "false");
     $("tab-images-button").setAttribute("aria-selected", "true");
@@ -269,6 +270,7 @@ const Images = (() => {
   function close() {
     stop();
     $("tab-images").hidden = true; $("tab-dense").hidden = false;
+    if (window.playground.session) saveUrl(window.playground.session.config);  // the dense link
     $("tab-images-button").setAttribute("aria-selected", "false");
     $("tab-dense-button").setAttribute("aria-selected", "true");
   }
@@ -304,5 +306,6 @@ const Images = (() => {
   }
 
   wire();
+  if (location.hash === "#images") open();
   return { open, get session() { return session; } };
 })();
