@@ -471,3 +471,32 @@ def test_a_busy_image_session_answers_409(client, sid, monkeypatch):
 def test_the_images_store_makes_image_sessions():
     store = image_routes.image_store()
     assert store.kind is images_module.ImageSession
+
+
+@pytest.mark.parametrize(
+    ("conv", "forward", "backward"),
+    [
+        ([{"pooling": "none"}], ["a1"], ["dC/da1", "delta1"]),
+        ([{"pooling": "average"}], ["a1", "a2"], ["dC/da2", "dC/da1", "delta1"]),
+        (
+            [{"pooling": "max"}, {"filters": 3, "kernel_size": 2, "pooling": "none"}],
+            ["a1", "a2", "a3"],
+            ["dC/da3", "delta3", "dC/da2", "dC/da1", "delta1"],
+        ),
+    ],
+)
+def test_every_shape_of_net_steps_through(client, conv, forward, backward):
+    sid = create(client, {"conv": conv})["id"]
+    step = client.post(f"/api/images/{sid}/trace", json={"example": 1}).json()
+    maps = step["maps"]
+    assert [m["symbol"] for m in maps if m["phase"] == "forward"] == forward
+    assert [m["symbol"] for m in maps if m["phase"] == "backward"] == backward
+    winners = [m["symbol"] for m in maps if "winners" in m]
+    assert winners == (["a2"] if conv[0]["pooling"] == "max" else [])
+    # the stamp's last partial sum is the engine's kernel gradient, whatever follows conv 1
+    np.testing.assert_allclose(
+        np.array(step["stamp"]["partials"][-1]).reshape(3, 3),
+        step["stamp"]["kernel_gradient"],
+        rtol=1e-5,
+        atol=1e-7,
+    )
