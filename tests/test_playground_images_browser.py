@@ -172,6 +172,13 @@ def readme_picture(page: Page, path: str) -> None:
 
 def test_a_link_ending_in_images_opens_the_tab_and_dense_gets_its_link_back(page, server):  # noqa: F811
     page, problems = page
+    page.goto(server)
+    settle(page)
+    page.click("#play")  # the dense tab trains, then the learner opens the images tab
+    page.click("#tab-images-button")
+    quiet(page)
+    assert page.text_content("#play") == "▶ Play"  # the dense tab's training stopped
+    page.goto("about:blank")
     page.goto(server + "#images")
     quiet(page)
     assert page.is_visible("#tab-images") and page.is_hidden("#error")

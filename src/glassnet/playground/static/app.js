@@ -395,5 +395,5 @@ async function start() {
   await build();
 }
 
-window.playground = { get session() { return session; } };  // for the browser tests
+window.playground = { get session() { return session; }, stop };  // for tests and images.js
 start();

@@ -248,6 +248,7 @@ const Images = (() => {
   // -- the tabs and the wiring ----------------------------------------------------------------
   async function open() {
     history.replaceState(null, "", "#images");  // a link to the page opens this tab
+    window.playground.stop();  // the dense tab's Play stops when it is out of sight
     $("tab-dense").hidden = true; $("tab-images").hidden = false;
     $("tab-dense-button").setAttribute("aria-selected", "false");
     $("tab-images-button").setAttribute("aria-selected", "true");
