@@ -94,7 +94,9 @@ def test_a_csv_upload_counts_its_rows_not_its_header_and_has_no_bare_file_input(
     assert problems == []
 
 
-FITS = """() => [...document.querySelectorAll('.build select')].flatMap((select) => {
+FITS = """() => [...document.querySelectorAll('.build select')].filter((select) =>
+    select.offsetParent !== null  // the other tab's controls are hidden: they have no width
+).flatMap((select) => {
     const probe = document.createElement('span');
     probe.style.font = getComputedStyle(select).font;
     document.body.append(probe);
@@ -125,7 +127,28 @@ def test_layout_fits_at_1280_and_390_pixels(browser, server, tmp_path, width, he
     assert page.evaluate(FITS) == []
     assert page.evaluate(OFF_CARD) == []
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    # the images tab too: its choices fit, nothing runs off the page
+    page.click("#tab-images-button")
+    page.wait_for_function("() => Images.session && document.body.dataset.busy === '0'")
+    page.click("#img-add-layer")
+    page.wait_for_function("() => Images.session.config.conv.length === 2")
+    page.wait_for_function("() => document.body.dataset.busy === '0'")
+    page.screenshot(path=tmp_path / f"images_{width}.png", full_page=True)
+    assert page.locator(".conv-row select").count() == 6
+    assert page.evaluate(FITS) == []
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert page.evaluate(IMAGES_INSIDE) == []
     assert problems == []
+
+
+# the images tab's rows and pictures stay inside their cards (a conv row's "x" ran off at first)
+IMAGES_INSIDE = """() => [...document.querySelectorAll('#tab-images .panel')].flatMap((panel) => {
+    const card = panel.getBoundingClientRect();
+    return [...panel.querySelectorAll('select, button, canvas, input')]
+        .filter((e) => e.offsetParent !== null)
+        .filter((e) => e.getBoundingClientRect().right > card.right + 0.5)
+        .map((e) => e.id || e.className || e.tagName);
+})"""
 
 
 RLO = "\u202e"

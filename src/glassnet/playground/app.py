@@ -16,6 +16,7 @@ GET      /api/sessions/{id}/export.py     the runnable script that reproduces th
 GET      /api/sessions/{id}/export.glassnet   the model file (``model.save``)
 POST     /api/sessions/{id}/import        a .glassnet file's bytes (``application/octet-stream``):
                                           its weights into the session
+...      /api/images/...                  the images tab (``image_routes``)
 =======  ===============================  =====================================================
 
 Every request first passes ``guard.Guard`` (Host, Origin, Content-Type; security headers on every
@@ -198,6 +199,9 @@ def create_app(
     ``host``, given with ``--allow-remote``); ``port`` None takes the port each connection
     arrived on, as a test server has it. See ``guard`` for the checks."""
     store = SessionStore(max_sessions, session_idle_seconds)
+    from glassnet.playground import image_routes  # imports this module: imported here
+
+    images = image_routes.image_store()
 
     def session_of(request: Request) -> Session:
         try:
@@ -218,6 +222,7 @@ def create_app(
                 "optimizers": config_module.OPTIMIZERS,
                 "levels": LEVELS,
                 "sessions": len(store),
+                "images": image_routes.image_limits(images),
             }
         )
 
@@ -377,6 +382,7 @@ def create_app(
         Route(api + "/export.py", export_py),
         Route(api + "/export.glassnet", export_model),
         Route(api + "/import", import_model, methods=["POST"]),
+        *image_routes.image_routes(images),  # the images tab: /api/images/...
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     handlers: dict[Any, Any] = {
@@ -389,4 +395,5 @@ def create_app(
     # outermost, so that every answer (a 500 from Starlette's error middleware too) has the headers
     app = Starlette(routes=routes, exception_handlers=handlers)
     app.state.store = store  # for tests and tools: the sessions this app holds
+    app.state.images = images  # and the images tab's
     return Guard(app, port=port, host=host)

@@ -265,7 +265,8 @@ def _number(value: Any, where: str, low: float, high: float) -> float:
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
-        or not math.isfinite(value)
+        # an int is finite: math.isfinite(10**400) would raise OverflowError (a 500)
+        or (isinstance(value, float) and not math.isfinite(value))
         or not low <= value <= high
     ):
         raise ValueError(

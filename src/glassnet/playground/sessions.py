@@ -311,14 +311,17 @@ class Session:
 
 class SessionStore:
     """At most ``capacity`` sessions; the least recently used is forgotten first, and a session
-    unused for ``idle_seconds`` ends. ``clock`` (seconds, monotonic) is for tests."""
+    unused for ``idle_seconds`` ends. ``clock`` (seconds, monotonic) is for tests; ``kind``
+    makes a session from (id, config): ``Session``, or the images tab's ``ImageSession``."""
 
     def __init__(
         self,
         capacity: int = LIMITS["max_sessions"],
         idle_seconds: float = LIMITS["session_idle_seconds"],
         clock: Callable[[], float] = time.monotonic,
+        kind: Callable[[str, Any], Session] | None = None,
     ) -> None:
+        self.kind = Session if kind is None else kind
         self.capacity = capacity
         self.idle_seconds = idle_seconds
         self.clock = clock
@@ -339,8 +342,8 @@ class SessionStore:
         del self._sessions[session_id]
         del self._used[session_id]
 
-    def create(self, config: Config) -> Session:
-        session = Session(secrets.token_hex(16), config)  # the work, outside the lock
+    def create(self, config: Any) -> Session:
+        session = self.kind(secrets.token_hex(16), config)  # the work, outside the lock
         with self._lock:
             self._expire()
             self._sessions[session.id] = session

@@ -102,7 +102,7 @@ function writeConfig(config) {
 // the setup a shared link carries, validated field by field: {config, problems}
 function configFromUrl() {
   const hash = location.hash.slice(1);
-  if (!hash) return { config: DEFAULT, problems: [] };
+  if (!hash || hash === "images") return { config: DEFAULT, problems: [] };  // #images: images.js
   let raw;
   try { raw = JSON.parse(decodeURIComponent(hash)); } catch {
     return { config: DEFAULT, problems: ["the setup is not readable JSON"] };
@@ -111,6 +111,7 @@ function configFromUrl() {
 }
 
 function saveUrl(config) {
+  if (!$("tab-images").hidden) return;  // the images tab's link is #images
   const shared = JSON.parse(JSON.stringify(config));
   delete shared.dataset.csv; // a file does not fit in a link
   history.replaceState(null, "", "#" + encodeURIComponent(JSON.stringify(shared)));
@@ -357,6 +358,7 @@ function wire() {
   $("level").onchange = () => { if (Stepper.current()) traceExample(); };
   document.addEventListener("keydown", (e) => {
     if (["INPUT", "SELECT", "BUTTON", "A", "LABEL"].includes(e.target.tagName)) return;
+    if ($("tab-dense").hidden) return;  // the images tab has its own keys (images.js)
     if (e.key === " ") { e.preventDefault(); play(); }
     if (e.key === "s") { stop(); act("train", { steps: 1 }); }
     if (e.key === "ArrowRight") Stepper.move(1, stepperElements());
@@ -393,5 +395,5 @@ async function start() {
   await build();
 }
 
-window.playground = { get session() { return session; } };  // for the browser tests
+window.playground = { get session() { return session; }, stop };  // for tests and images.js
 start();

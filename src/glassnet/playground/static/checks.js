@@ -143,5 +143,96 @@ const Checks = (() => {
     return value;
   }
 
-  return { setup, state, trace, input };
+  // -- the images tab --------------------------------------------------------------------
+  // The network's shapes, as the server's images.describe_shapes writes them, or an Error with
+  // its message: a stamp or a 2x2 pooling window larger than the maps that reach it.
+  function imageShapes(config, size, limits) {
+    let [h, w] = size, channels = 1;
+    const shapes = [`${h}x${w}x1`];
+    const pool = limits.pool_size;
+    config.conv.forEach((block, index) => {
+      const k = block.kernel_size;
+      if (!isInt(block.filters) || block.filters < limits.min_filters || block.filters > limits.max_filters) {
+        throw new Error(`conv[${index}].filters: expected an integer from ${limits.min_filters} to ${limits.max_filters}, got ${Fmt.quote(block.filters)}.`);
+      }
+      if (!isInt(k) || k < limits.min_kernel_size || k > limits.max_kernel_size) {
+        throw new Error(`conv[${index}].kernel_size: expected an integer from ${limits.min_kernel_size} to ${limits.max_kernel_size}, got ${Fmt.quote(k)}.`);
+      }
+      if (k > Math.min(h, w)) {
+        throw new Error(`conv[${index}].kernel_size: a ${k}x${k} stamp does not fit on the ` +
+          `${h}x${w}x${channels} maps that reach it (${shapes.join(" -> ")}). Use a kernel of at ` +
+          `most ${Math.min(h, w)}, less pooling, or one conv layer.`);
+      }
+      h = h - k + 1; w = w - k + 1; channels = block.filters;
+      shapes.push(`conv ${k}x${k}, ${channels} filters, relu: ${h}x${w}x${channels}`);
+      if (block.pooling !== "none") {
+        if (Math.min(h, w) < pool) {
+          throw new Error(`conv[${index}].pooling: a ${pool}x${pool} pooling window does not fit on the ` +
+            `${h}x${w}x${channels} maps of conv ${index + 1} (${shapes.join(" -> ")}). Choose pooling ` +
+            `'none' there, or a smaller kernel.`);
+        }
+        h = Math.floor(h / pool); w = Math.floor(w / pool);
+        shapes.push(`${block.pooling} pool ${pool}x${pool}: ${h}x${w}x${channels}`);
+      }
+    });
+    shapes.push(`flatten: ${h * w * channels}`, "dense 10, softmax: 10");
+    return shapes;
+  }
+
+  // a grid: rows of numbers (null for a NaN), all rows as long; optionally of a given size
+  const grid = (v, rows, cols) => Array.isArray(v) && v.length > 0 && (rows === undefined || v.length === rows) &&
+    v.every((r) => Array.isArray(r) && r.length === (cols === undefined ? v[0].length : cols) &&
+      r.every((x) => x === null || typeof x === "number"));
+  const probabilities = (p) => Array.isArray(p) && p.length === 10 && p.every(isNum);
+
+  // GET /api/limits's "images": every bound the page uses a whole number, the data sets known
+  function imageLimits(info, keys) {
+    if (!isObj(info) || !isObj(info.limits) || !Array.isArray(info.datasets)) fail("images limits", info);
+    for (const key of keys) if (!isInt(info.limits[key]) || info.limits[key] < 0) fail(`limit ${key}`, info.limits[key]);
+    for (const d of info.datasets) {
+      if (!isObj(d) || !["digits", "mnist"].includes(d.name) || typeof d.label !== "string" ||
+          (d.unavailable !== null && typeof d.unavailable !== "string")) fail("data set", d);
+    }
+    return info;
+  }
+
+  function imageState(s) {
+    if (!isObj(s) || typeof s.id !== "string" || !/^[0-9a-f]{32}$/.test(s.id)) fail("images session", s && s.id);
+    for (const key of ["step", "epoch", "batch_in_epoch", "batches_per_epoch", "train_size", "test_size", "parameters"]) {
+      if (!isInt(s[key]) || s[key] < 0) fail(key, s[key]);
+    }
+    if (!Array.isArray(s.input_size) || s.input_size.length !== 2 || !s.input_size.every(isInt)) fail("input size", s.input_size);
+    if (!texts(s.shapes)) fail("list of shapes", s.shapes);
+    if (!isObj(s.metrics) || !Array.isArray(s.history)) fail("metrics", s.metrics);
+    if (!Array.isArray(s.kernels) || !s.kernels.every((k) => grid(k))) fail("kernels", s.kernels);
+    if (!Array.isArray(s.evaluated) || !s.evaluated.every(isInt)) fail("evaluated counts", s.evaluated);
+    if (s.stopped !== undefined && typeof s.stopped !== "string") fail("note", s.stopped);
+    return s;
+  }
+
+  function imagePrediction(p) {
+    if (!isObj(p) || !probabilities(p.probabilities) || !isInt(p.prediction)) fail("prediction", p);
+    return p;
+  }
+
+  function imageTrace(t) {
+    if (!isObj(t) || !["train", "test"].includes(t.split) || !isInt(t.example) || !isInt(t.label)) fail("trace", t);
+    if (!grid(t.x) || !probabilities(t.probabilities) || !isNum(t.loss) || !isNum(t.reference_gap)) fail("trace", t);
+    const s = t.stamp;
+    if (!isObj(s) || !isInt(s.filter) || !grid(s.kernel) || !isNum(s.bias) || !grid(s.z) || !grid(s.a) ||
+        !grid(s.delta, s.z.length, s.z[0].length) || !grid(s.kernel_gradient) || !grid(s.kernel_new) ||
+        typeof s.optimizer !== "string") fail("stamp", s);
+    const positions = s.z.length * s.z[0].length, size = s.kernel.length * s.kernel[0].length;
+    if (!grid(s.terms, positions, size) || !grid(s.partials, positions, size)) fail("stamp's sums", s.terms);
+    if (!Array.isArray(t.maps)) fail("maps", t.maps);
+    for (const m of t.maps) {
+      if (!isObj(m) || !["forward", "backward"].includes(m.phase) || !isInt(m.layer) ||
+          typeof m.symbol !== "string" || typeof m.kind !== "string" || typeof m.equation !== "string" ||
+          !Array.isArray(m.channels) || !m.channels.every((c) => grid(c))) fail("map", m);
+      if (m.winners !== undefined && !(Array.isArray(m.winners) && m.winners.every((c) => grid(c)))) fail("winners", m.winners);
+    }
+    return t;
+  }
+
+  return { setup, state, trace, input, imageShapes, imageLimits, imageState, imagePrediction, imageTrace };
 })();
