@@ -307,6 +307,8 @@ def _image_block(kind: str, cls: type, activation: str) -> list[Any]:
         return [*image, cls(2, 2, padding="same", activation=activation), Flatten()]
     if kind == "batchnormalization":  # per channel of a 2x2x2 image, in training mode
         return [Dense(8, activation), Reshape((2, 2, 2)), cls(), Flatten()]
+    if kind == "dropout":  # one mask entry per element of a 2x2x2 image
+        return [Dense(8, activation), Reshape((2, 2, 2)), cls(0.25), Flatten()]
     # the window poolings
     return [*image, cls(2, strides=1, padding="same"), Flatten(), Activation(activation)]
 
