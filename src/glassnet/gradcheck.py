@@ -331,7 +331,9 @@ def _loss_label(loss: Any) -> str:
     return loss.name + (" (from_logits)" if loss.from_logits else "")
 
 
-def _targets(loss: Any, n: int, units: int, rng: np.random.Generator) -> Array:
+def random_targets(loss: Any, n: int, units: int, rng: np.random.Generator) -> Array:
+    """``n`` random targets that ``loss`` takes for ``units`` outputs: class labels, one-hot
+    rows, 0/1 columns, or normal numbers (also ``glassnet parity``'s, for random images)."""
     if loss.target_kind == "labels":
         return rng.integers(0, units, size=n)
     if loss.fused_activation == "softmax":
@@ -386,6 +388,6 @@ def builtin_cases(seed: int = 0) -> tuple[list[Case], list[str]]:
                     uncovered.append(f"{label}: {error}")
                     continue
                 model.compile("sgd", loss)
-                y = _targets(loss, len(x), units, rng)
+                y = random_targets(loss, len(x), units, rng)
                 cases.append(Case(kind, activation, _loss_label(loss), model, x, y))
     return cases, uncovered
