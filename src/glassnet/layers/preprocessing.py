@@ -206,9 +206,9 @@ class Normalization(Layer):
         float64 = np.dtype(np.float64)
         if self.built:
             images = len(self.input_shape) > 1
-        else:  # images when the data has more than 2 axes (ragged lists: as_features says so)
+        else:  # images: (n, height, width, channels); ragged lists: as_features says so
             try:
-                images = np.ndim(data) > 2
+                images = np.ndim(data) == 4
             except ValueError:
                 images = False
         if images:
