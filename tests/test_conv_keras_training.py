@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.layers import Conv2D, Dense, Flatten
+from glassnet.layers import AveragePooling2D, Conv2D, Dense, Flatten
 
 STEPS, BATCH = 50, 8
 SHAPE = (9, 8, 2)  # 9x8 at stride 2, kernel 3, "same": out 5x4, pads (1, 1) rows, (0, 1) columns
@@ -100,3 +100,25 @@ def test_compare_steps_keras_and_glassnet_side_by_side() -> None:
     report = gn.compare(glassnet_model(0.9), x, y, "keras", steps=STEPS, batch_size=BATCH)
     assert report.passed, report.table()
     assert 0 < report.max_weight_difference <= 1e-5  # float32 against float64: another engine
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # Keras's own
+def test_keras_parity_refuses_an_unevenly_padded_average_pooling() -> None:
+    """Keras 3.15.1's torch backend averages pool 3, stride 2, "same" on 4x4 images (pads 0 top,
+    1 bottom) otherwise than TensorFlow's rule (the mean of the real inputs), which glassnet
+    follows: parity would blame glassnet for Keras's difference, so it says so instead."""
+    x = np.random.default_rng(0).normal(size=(1, 4, 4, 1)).astype(np.float32)
+    model = gn.Sequential(
+        [gn.Input((4, 4, 1)), AveragePooling2D(3, strides=2, padding="same"), Flatten(), Dense(1)]
+    )
+    assert model.layers[0].pads == (0, 1, 0, 1)
+    theirs = keras.layers.AveragePooling2D(3, strides=2, padding="same")(x).numpy()
+    assert np.abs(theirs - model.layers[0].forward(x)).max() > 0.01
+    model.compile("sgd", "mse")
+    with pytest.raises(
+        ValueError,
+        match=r"Layer 'average_pooling2d' \(AveragePooling2D\) pads unevenly \(top 0, bottom 1, left "
+        r"0, right 1\); Keras 3's torch backend averages such windows differently",
+    ):
+        gn.compare(model, x, np.ones(1), "keras", steps=1)
+    assert gn.compare(model, x, np.ones(1), "torch", steps=3).passed  # PyTorch mirrors it

@@ -3,9 +3,11 @@ its weights copied in, trained with Keras's SGD on the same batches.
 
 Every layer kind glassnet compares has its Keras twin with the same arguments: Dense, Activation,
 Rescaling, Normalization (given its mean and variance), Conv2D (kernels (kh, kw, in, out) in both,
-"same" padding's extra row/column at the bottom/right in both), MaxPooling2D, AveragePooling2D,
-GlobalAveragePooling2D, Flatten, Reshape and BatchNormalization (same momentum and epsilon: Keras
-is the rule glassnet follows). See ``glassnet.parity`` for the loss and optimizer translations.
+"same" padding's extra row/column at the bottom/right in both), MaxPooling2D, AveragePooling2D
+(evenly padded only: Keras 3.15's torch backend averages an unevenly padded "same" window, such
+as pool 3 at stride 2 on 4x4 images, otherwise than TensorFlow's rule), GlobalAveragePooling2D,
+Flatten, Reshape and BatchNormalization (same momentum and epsilon: Keras is the rule glassnet
+follows). See ``glassnet.parity`` for the loss and optimizer translations.
 """
 
 from __future__ import annotations
@@ -115,6 +117,17 @@ def _keras_layer(keras: Any, layer: Any) -> Any:
     if kind == "Normalization":  # given mean and variance: constants, no weights
         mean, variance = layer.mean.tolist(), layer.variance.tolist()
         return made.Normalization(layer.axis, mean=mean, variance=variance)
+    if kind == "AveragePooling2D" and (
+        layer.pads[0] != layer.pads[1] or layer.pads[2] != layer.pads[3]
+    ):
+        top, bottom, left, right = layer.pads
+        raise ValueError(
+            f"Layer '{layer.name}' (AveragePooling2D) pads unevenly (top {top}, bottom "
+            f"{bottom}, left {left}, right {right}); Keras 3's torch backend averages such "
+            f"windows differently from TensorFlow's rule, which glassnet follows (e.g. pool 3, "
+            f"stride 2 on 4x4 images). Compare this model with PyTorch instead (framework='torch', "
+            f"or `glassnet parity --with torch`)."
+        )
     if kind in ("MaxPooling2D", "AveragePooling2D"):
         pooling = made.MaxPooling2D if kind == "MaxPooling2D" else made.AveragePooling2D
         return pooling(layer.pool_size, strides=layer.strides, padding=layer.padding)
