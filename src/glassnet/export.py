@@ -29,6 +29,10 @@ Image layers (channels last in glassnet, channels first in PyTorch and ONNX's op
     Flatten:     a = a_prev.reshape(batch, -1)   ->  torch.nn.Flatten / ONNX Flatten on the NHWC
                                                      tensor: Keras's channels-last order is kept
     Reshape:     a = a_prev.reshape(batch, *t)   ->  the same reshape
+    BatchNormalization (inference): a = gamma *  ->  torch.nn.BatchNorm1d/2d(eps=epsilon,
+        (a_prev - moving_mean) / sqrt(moving_       momentum=1 - momentum), eval mode, running
+        variance + epsilon) + beta, per channel     stats copied; ONNX BatchNormalization; the
+                                                     channel axis moved to axis 1 and back
 
 **Layout.** The exported torch module and ONNX graph take what ``model.predict`` takes: images
 channels last, (batch, height, width, channels), and every tensor between two layers is in
@@ -72,6 +76,7 @@ SUPPORTED_LAYERS = (
     "GlobalAveragePooling2D",
     "Flatten",
     "Reshape",
+    "BatchNormalization",
 )
 IMAGE_LAYERS = SUPPORTED_LAYERS[5:]
 

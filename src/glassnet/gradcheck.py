@@ -307,6 +307,8 @@ def _image_block(kind: str, cls: type, activation: str) -> list[Any]:
         return [*image, cls(2, 2, padding="same", activation=activation), Flatten()]
     if kind == "batchnormalization":  # per channel of a 2x2x2 image, in training mode
         return [Dense(8, activation), Reshape((2, 2, 2)), cls(), Flatten()]
+    if kind == "dropout":  # one mask entry per element of a 2x2x2 image
+        return [Dense(8, activation), Reshape((2, 2, 2)), cls(0.25), Flatten()]
     # the window poolings
     return [*image, cls(2, strides=1, padding="same"), Flatten(), Activation(activation)]
 
@@ -329,7 +331,9 @@ def _loss_label(loss: Any) -> str:
     return loss.name + (" (from_logits)" if loss.from_logits else "")
 
 
-def _targets(loss: Any, n: int, units: int, rng: np.random.Generator) -> Array:
+def random_targets(loss: Any, n: int, units: int, rng: np.random.Generator) -> Array:
+    """``n`` random targets that ``loss`` takes for ``units`` outputs: class labels, one-hot
+    rows, 0/1 columns, or normal numbers (also ``glassnet parity``'s, for random images)."""
     if loss.target_kind == "labels":
         return rng.integers(0, units, size=n)
     if loss.fused_activation == "softmax":
@@ -384,6 +388,6 @@ def builtin_cases(seed: int = 0) -> tuple[list[Case], list[str]]:
                     uncovered.append(f"{label}: {error}")
                     continue
                 model.compile("sgd", loss)
-                y = _targets(loss, len(x), units, rng)
+                y = random_targets(loss, len(x), units, rng)
                 cases.append(Case(kind, activation, _loss_label(loss), model, x, y))
     return cases, uncovered

@@ -10,6 +10,13 @@ glassnet itself runs in float64 (on a copy; the model passed in is not changed).
 in order, without shuffling, wrapping around the data so every batch is full: step s uses rows
 (s * batch_size + i) mod n_samples.
 
+Image models compare too: every layer of ``glassnet.export`` but Dropout (its masks are random
+in each framework). The PyTorch twin is ``to_torch``'s module (Conv2d weights (out, in, kh, kw),
+turned back into glassnet's (kh, kw, in, out) to compare; BatchNorm2d in training mode, whose
+batch statistics are glassnet's), the Keras twin the same Keras layers with the same arguments.
+The trainable weights are compared; BatchNormalization's moving statistics are not (PyTorch's
+running variance takes the unbiased batch variance).
+
 Translations, stated in ``ParityReport.notes``:
 
 - PyTorch: glassnet's optimizers follow ``torch.optim``'s rules, so the same hyperparameters are
@@ -33,15 +40,15 @@ PyTorch and Keras are optional: ``pip install 'glassnet[torch]'`` or ``'glassnet
 
 from __future__ import annotations
 
-import os
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet.export import module_name, require, to_torch
+from glassnet._parity_keras import KerasTwin
+from glassnet.export import SUPPORTED_LAYERS, module_name, require, to_torch
 from glassnet.gradcheck import float64_copy
 from glassnet.losses import EPSILON
 from glassnet.model import Sequential
@@ -175,9 +182,8 @@ def compare(
         )
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"Expected steps to be a positive integer, got {steps!r}.")
-    for layer in ours.layers:
-        _check_comparable(layer)
-    twin = _TorchTwin(ours) if framework == "torch" else _KerasTwin(ours, batch_size)
+    check_comparable(ours)
+    twin = _TorchTwin(ours) if framework == "torch" else KerasTwin(ours, batch_size)
     report = ParityReport(
         framework=framework,
         tolerance=TOLERANCES[framework] if tolerance is None else float(tolerance),
@@ -208,12 +214,34 @@ def _max_difference(ours: list[Array], theirs: list[Array]) -> float:
     return max(float(np.abs(a - b).max()) for a, b in zip(ours, theirs, strict=True))
 
 
-def _check_comparable(layer: Any) -> None:
-    if layer.kind not in ("Dense", "Activation", "Rescaling", "Normalization"):
+#: the layer kinds both twins mirror: every exported kind but Dropout
+COMPARABLE_LAYERS = tuple(kind for kind in SUPPORTED_LAYERS if kind != "Dropout")
+
+
+def check_comparable(model: Sequential) -> None:
+    """Refuse, with one clear sentence, a built model that parity cannot mirror: a layer kind
+    without a twin (Dropout: its masks are random), a regularizer, an output that is not
+    (batch, units)."""
+    for layer in model.layers:
+        _check_comparable(layer)
+    shape = model._shape_after(len(model.layers))
+    if len(shape) != 1:
         raise ValueError(
-            f"Layer '{layer.name}' ({layer.kind}) cannot be compared step by step: parity "
-            f"supports Dense, Activation, Rescaling and Normalization layers (a dropout mask is "
-            f"random in each framework)."
+            f"Model '{model.name}' ends in images of shape {(None, *shape)}; parity compares "
+            f"models whose output is (batch, units). End it with Flatten() and a Dense layer."
+        )
+
+
+def _check_comparable(layer: Any) -> None:
+    if layer.kind not in COMPARABLE_LAYERS:
+        reason = (
+            "a dropout mask is random in each framework; compare the network without Dropout"
+            if layer.kind == "Dropout"
+            else "it has no PyTorch or Keras twin here"
+        )
+        raise ValueError(
+            f"Layer '{layer.name}' ({layer.kind}) cannot be compared step by step ({reason}). "
+            f"Parity supports {', '.join(COMPARABLE_LAYERS)}."
         )
     for attribute in ("kernel_regularizer", "bias_regularizer"):
         if getattr(layer, attribute, None) is not None:
@@ -230,17 +258,43 @@ def _common_notes(ours: Sequential, n: int, batch_size: int, steps: int) -> list
     ]
 
 
-def _torch_slots(ours: Sequential, module: Any) -> list[tuple[Any, bool]]:
-    """The torch parameter behind each glassnet parameter, in glassnet's order, and whether it
-    is stored transposed (a Linear's weight is W.T, shape (units, n_in))."""
-    slots = []
+#: a torch tensor in glassnet's layout
+Layout = Callable[[Any], Array]
+
+
+def _as_is(tensor: Any) -> Array:
+    return tensor.detach().cpu().numpy().astype(np.float64)
+
+
+def _linear_weight(tensor: Any) -> Array:
+    return _as_is(tensor).T  # (units, n_in) -> W (n_in, units)
+
+
+def _conv_weight(tensor: Any) -> Array:
+    return _as_is(tensor).transpose(2, 3, 1, 0)  # (out, in, kh, kw) -> K (kh, kw, in, out)
+
+
+def _torch_slots(ours: Sequential, module: Any) -> list[tuple[Any, Layout]]:
+    """The torch parameter behind each glassnet parameter, in glassnet's order, and how to read
+    it in glassnet's layout (a Linear's weight is W.T, a Conv2d's (out, in, kh, kw))."""
+    slots: list[tuple[Any, Layout]] = []
     for layer in ours.layers:
-        if layer.kind != "Dense":
-            continue
-        linear = module.get_submodule(module_name(layer.name))
-        slots.append((linear.weight, True))
-        if layer.use_bias:
-            slots.append((linear.bias, False))
+        wrapper = module.get_submodule(module_name(layer.name)) if layer.parameters else None
+        if layer.kind == "Dense":
+            slots.append((wrapper.weight, _linear_weight))
+            if layer.use_bias:
+                slots.append((wrapper.bias, _as_is))
+        elif layer.kind == "Conv2D":  # ChannelsLast(Conv2d), or of Sequential(pad, Conv2d)
+            conv = wrapper.inner if hasattr(wrapper.inner, "weight") else wrapper.inner[-1]
+            slots.append((conv.weight, _conv_weight))
+            if layer.use_bias:
+                slots.append((conv.bias, _as_is))
+        elif layer.kind == "BatchNormalization":  # BatchNorm1d, or Permuted(BatchNorm2d)
+            norm = getattr(wrapper, "inner", wrapper)
+            if layer.scale:
+                slots.append((norm.weight, _as_is))  # gamma
+            if layer.center:
+                slots.append((norm.bias, _as_is))  # beta
     return slots
 
 
@@ -256,6 +310,13 @@ class _TorchTwin:
             torch, ours.optimizer, [p for p, _ in self.slots]
         )
         self.notes = [f"PyTorch {torch.__version__} float64: {loss_note}; {optimizer_note}"]
+        if any(layer.kind == "BatchNormalization" for layer in ours.layers):
+            self.notes.append(
+                "BatchNormalization: torch.nn.BatchNorm(momentum=1 - momentum) in training mode, "
+                "the same batch statistics; its running_var moves by the unbiased batch variance "
+                "(glassnet's and Keras's by the biased one), so predictions after training "
+                "differ by that, while every step's outputs, gradients and weights agree"
+            )
 
     def step(self, xb: Array, yb: Array) -> tuple[float, Array, list[Array]]:
         torch = self.torch
@@ -263,21 +324,17 @@ class _TorchTwin:
         loss = self.loss_fn(a, torch.from_numpy(yb))
         self.optimizer.zero_grad()
         loss.backward()
-        gradients = [_numpy(p.grad, transposed) for p, transposed in self.slots]
+        gradients = [layout(p.grad) for p, layout in self.slots]
         self.optimizer.step()
         return float(loss.item()), a.detach().numpy().copy(), gradients
 
     def weights(self) -> list[Array]:
-        return [_numpy(p, transposed) for p, transposed in self.slots]
+        return [layout(p) for p, layout in self.slots]
 
     def predict(self, x: Array) -> Array:
+        self.module.eval()  # BatchNorm: the running statistics, as glassnet's predict
         with self.torch.no_grad():
             return self.module(self.torch.from_numpy(x)).numpy().copy()
-
-
-def _numpy(tensor: Any, transposed: bool) -> Array:
-    array = tensor.detach().cpu().numpy().astype(np.float64)
-    return array.T if transposed else array
 
 
 def _torch_loss(torch: Any, loss: Any) -> tuple[Any, str]:
@@ -349,116 +406,3 @@ def _torch_optimizer(torch: Any, optimizer: Any, params: list[Any]) -> tuple[Any
 
 
 _SHOWN = ("lr", "momentum", "nesterov", "alpha", "eps", "betas", "centered")
-
-
-class _KerasTwin:
-    """The model in Keras 3 on its torch backend, float32, trained with Keras's SGD."""
-
-    def __init__(self, ours: Sequential, batch_size: int) -> None:
-        if "keras" not in sys.modules:  # Keras reads its backend once, when first imported
-            os.environ["KERAS_BACKEND"] = "torch"
-        keras = require("keras", "keras")
-        if keras.backend.backend() != "torch":
-            raise ValueError(
-                f"Keras parity runs on the torch backend, but Keras was imported with the "
-                f"{keras.backend.backend()!r} backend. Set KERAS_BACKEND=torch before importing "
-                f"keras."
-            )
-        self.torch = require("torch", "torch")
-        self.keras = keras
-        optimizer = ours.optimizer
-        if optimizer.name != "sgd":
-            raise ValueError(
-                f"Keras parity supports SGD (plain, momentum, Nesterov), got {optimizer!r}: "
-                f"Keras's RMSprop and Adam place epsilon differently from PyTorch's rules, which "
-                f"glassnet follows. Compare those with PyTorch instead: `glassnet parity --with "
-                f"torch` on the command line, framework='torch' in Python."
-            )
-        self.model = _keras_model(keras, ours)
-        units = ours.output_units
-        self.scale, self.loss_fn, loss_note = _keras_loss(keras, ours.loss, batch_size, units)
-        lr = optimizer.learning_rate * self.scale
-        self.optimizer = keras.optimizers.SGD(
-            learning_rate=lr, momentum=optimizer.momentum, nesterov=optimizer.nesterov
-        )
-        self.notes = [
-            f"Keras {keras.__version__} (torch backend) float32: {loss_note}; "
-            f"keras.optimizers.SGD(learning_rate={lr:g}, momentum={optimizer.momentum}, "
-            f"nesterov={optimizer.nesterov})"
-        ]
-
-    def step(self, xb: Array, yb: Array) -> tuple[float, Array, list[Array]]:
-        torch = self.torch
-        a = self.model(torch.from_numpy(xb.astype(np.float32)), training=True)
-        self.model.zero_grad()  # as Keras's own torch train_step does
-        loss = self.loss_fn(torch.from_numpy(yb.astype(np.float32)), a)
-        loss.backward()
-        variables = self.model.trainable_weights
-        gradients = [v.value.grad for v in variables]
-        found = [g.detach().cpu().numpy().astype(np.float64) * self.scale for g in gradients]
-        with torch.no_grad():
-            self.optimizer.apply(gradients, variables)
-        their_a = a.detach().cpu().numpy().astype(np.float64)
-        return float(loss.item()) * self.scale, their_a, found
-
-    def weights(self) -> list[Array]:
-        variables = self.model.trainable_weights  # per Dense layer: kernel (n_in, units), bias
-        return [v.value.detach().cpu().numpy().astype(np.float64) for v in variables]
-
-    def predict(self, x: Array) -> Array:
-        with self.torch.no_grad():
-            out = self.model(self.torch.from_numpy(x.astype(np.float32)), training=False)
-        return out.detach().cpu().numpy().astype(np.float64)
-
-
-def _keras_activation(keras: Any, activation: Any) -> Any:
-    name = activation.name
-    if name == "leaky_relu":
-        slope = activation.negative_slope
-        return lambda z: keras.activations.leaky_relu(z, negative_slope=slope)
-    if name in ("linear", "sigmoid", "tanh", "relu", "softmax"):
-        return name  # Keras's softmax is over the last axis: the units of each example
-    raise ValueError(f"Activation {name!r} has no Keras translation in glassnet.parity.")
-
-
-def _keras_model(keras: Any, ours: Sequential) -> Any:
-    layers: list[Any] = [keras.Input((ours.input_features,), dtype="float32")]
-    for layer in ours.layers:
-        if layer.kind == "Rescaling":  # no weights in Keras either
-            layers.append(keras.layers.Rescaling(layer.scale, offset=layer.offset))
-            continue
-        if layer.kind == "Normalization":  # given mean and variance: constants, no weights
-            mean, variance = layer.mean.tolist(), layer.variance.tolist()
-            layers.append(keras.layers.Normalization(layer.axis, mean=mean, variance=variance))
-            continue
-        activation = _keras_activation(keras, layer.activation)
-        if layer.kind == "Dense":
-            layers.append(
-                keras.layers.Dense(layer.units, activation=activation, use_bias=layer.use_bias)
-            )
-        else:
-            layers.append(keras.layers.Activation(activation))
-    model = keras.Sequential(layers)
-    model.set_weights([w.astype(np.float32) for w in ours.get_weights()])  # kernel (n_in, units)
-    return model
-
-
-def _keras_loss(keras: Any, loss: Any, batch_size: int, units: int) -> tuple[float, Any, str]:
-    """(scale, Keras loss, note): glassnet's C = scale * Keras's loss."""
-    name, logits = loss.name, loss.from_logits
-    if name == "mean_squared_error":
-        return 1.0, keras.losses.MeanSquaredError(), "mse = keras.losses.MeanSquaredError()"
-    if name == "half_sum_squared_error":
-        scale = batch_size * units / 2.0
-        note = (
-            f"the seed's half sum of squares = (N k / 2) * Keras mse with N k = "
-            f"{batch_size * units}, so Keras trains mse with the learning rate times {scale:g}, "
-            f"and its loss and gradients are multiplied by {scale:g} to compare"
-        )
-        return scale, keras.losses.MeanSquaredError(), note
-    if name == "binary_crossentropy":
-        return 1.0, keras.losses.BinaryCrossentropy(from_logits=logits), "BinaryCrossentropy"
-    if name in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
-        made = keras.losses.CategoricalCrossentropy(from_logits=logits)
-        return 1.0, made, "CategoricalCrossentropy (labels one-hot)"
-    raise ValueError(f"Loss {name!r} has no Keras translation in glassnet.parity.")

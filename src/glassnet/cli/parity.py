@@ -2,13 +2,17 @@
 Keras, step by step, and print the largest differences of outputs, loss, gradients and weights.
 
 By default it runs the seed notebook's 3-4-1 network for the notebook's 1000 iterations, full
-batch, so it shows the notebook's numbers come out of PyTorch and Keras too. Exits 1 on a
-difference beyond the tolerance.
+batch, so it shows the notebook's numbers come out of PyTorch and Keras too. ``--model FILE``
+compares a saved model instead, dense or convolutional, on ``--data`` (an image model without
+``--data`` trains on 32 random images of its input shape, pixels uniform in [0, 1), with random
+targets for its loss, seed 0). Exits 1 on a difference beyond the tolerance, 2 (one line) on a
+model it cannot mirror (Dropout, a regularizer, an output that is not (batch, units)).
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +21,8 @@ from glassnet import seed as seed_module
 from glassnet.cli._args import MAX_STEPS, cli_count, cli_positive_float, cli_positive_int, emit
 from glassnet.cli._data import XOR_HELP, load_model_and_data
 
+#: how many random images an image model is compared on without --data
+RANDOM_IMAGES = 32
 NETWORKS = {
     "seed": "the seed notebook's 3-4-1 sigmoid network, no biases, half sum of squares, SGD 1.0",
     "keras-cell": "the notebook's Keras cell: Dense 3, 4, 1, sigmoid, biases, mse, SGD 1.0",
@@ -49,8 +55,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--data",
-        help=f"with --model: xor, moons, circles, ... or a CSV file; {XOR_HELP} (default: "
-        "none; --model needs it)",
+        help=f"with --model: xor, moons, circles, digits-images, mnist ... or a CSV file; "
+        f"{XOR_HELP} (default: none; a dense --model needs it, an image model then trains on "
+        f"{RANDOM_IMAGES} random images of its input shape)",
     )
     parser.add_argument(
         "--steps",
@@ -82,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(
                 f"--network {args.network} and --model are two networks; give one of them."
             )
-        model, x, y = load_model_and_data(args.model, args.data)
-        title = f"{args.model} on {len(x)} examples of {args.data}"
+        model, x, y, what = _model_and_data(args.model, args.data)
+        title = f"{args.model} on {len(x)} {what}"
     else:
         if args.data is not None:
             raise ValueError(
@@ -112,3 +119,27 @@ def run(args: argparse.Namespace) -> int:
             f"largest output difference after {args.steps} steps: {np.abs(ours - theirs).max():.2e}"
         )
     return 0 if report.passed else 1
+
+
+def _model_and_data(path: str, data: str | None) -> tuple[Any, np.ndarray, np.ndarray, str]:
+    """(model, x, y, what the examples are): ``data`` by name or path, or for an image model
+    without it, ``RANDOM_IMAGES`` random images of its input shape and random targets."""
+    if data is not None:
+        model, x, y = load_model_and_data(path, data)
+        return model, x, y, f"examples of {data}"
+    from glassnet import load_model
+    from glassnet.gradcheck import random_targets
+
+    model = load_model(path)
+    shape = tuple(model.example_shape)
+    if len(shape) == 1:
+        raise ValueError(
+            "--model needs --data (xor, moons, circles, spiral, blobs, digits, or a CSV file) for "
+            "a model of flat features; only an image model can go without it (random images)."
+        )
+    model._check_compiled("comparing with another framework")
+    parity.check_comparable(model)  # before making targets for its output
+    rng = np.random.default_rng(0)
+    x = rng.random((RANDOM_IMAGES, *shape))  # (n, height, width, channels), pixels in [0, 1)
+    y = random_targets(model.loss, RANDOM_IMAGES, model.output_units, rng)
+    return model, x, y, f"random images {shape} (seed 0)"

@@ -1,7 +1,7 @@
 """Layers: each forward pass above its hand-written backward pass, one family a module.
 
-``core`` holds the base ``Layer``, ``Input``, ``Dense``, ``Activation`` (and, for now,
-``Dropout``); ``preprocessing`` holds ``Rescaling`` and ``Normalization``; ``convolution``
+``core`` holds the base ``Layer``, ``Input``, ``Dense``, ``Activation``; ``regularization``
+``Dropout``; ``preprocessing`` holds ``Rescaling`` and ``Normalization``; ``convolution``
 ``Conv2D``; ``pooling`` ``MaxPooling2D``, ``AveragePooling2D``, ``GlobalAveragePooling2D``;
 ``reshaping`` ``Flatten`` and ``Reshape``; ``normalization`` ``BatchNormalization``. Every
 public name is re-exported here, so ``glassnet.layers.Dense`` and
@@ -17,7 +17,6 @@ from glassnet.layers.core import (
     Activation,
     Array,
     Dense,
-    Dropout,
     Input,
     Layer,
     from_config,
@@ -25,11 +24,13 @@ from glassnet.layers.core import (
 from glassnet.layers.normalization import BatchNormalization
 from glassnet.layers.pooling import AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D
 from glassnet.layers.preprocessing import Normalization, Rescaling
+from glassnet.layers.regularization import Dropout
 from glassnet.layers.reshaping import Flatten, Reshape
 
 # registered here, not in core.py: the other modules build on core.py's Layer
 LAYERS.update(
     {
+        "dropout": Dropout,
         "rescaling": Rescaling,
         "normalization": Normalization,
         "conv2d": Conv2D,

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
+from glassnet._header_bounds import MIN_POSITIVE, bounded
 from glassnet._validation import shown
 from glassnet.layers.core import Array, Layer, Shape, as_shape, show_shape
 
@@ -84,6 +85,9 @@ class BatchNormalization(Layer):
                 f"BatchNormalization expects epsilon greater than 0 (it keeps sqrt(var + epsilon) "
                 f"away from 0), got {shown(epsilon, 20)}. Example: {EXAMPLE}."
             )
+        # an ordinary float32 number, as every epsilon in glassnet: 1e-50 is 0 there (a constant
+        # channel then divides by 0), 1e39 is inf (every output becomes beta)
+        bounded(self.epsilon, "BatchNormalization's epsilon", MIN_POSITIVE, "epsilon=1e-3")
         self.center = _flag(center, "center")
         self.scale = _flag(scale, "scale")
         self.parameter_names = (("gamma",) if self.scale else ()) + (
@@ -141,8 +145,10 @@ class BatchNormalization(Layer):
         # fine-tune keeps the statistics the layer learned
         self.training = training = bool(training) and self.trainable
         if training:
-            mean = x.mean(axis=self.reduce_axes)  # mu: (channels,)
-            variance = np.square(x - self._channels(mean)).mean(axis=self.reduce_axes)  # var
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+                mean = x.mean(axis=self.reduce_axes)  # mu: (channels,)
+                variance = np.square(x - self._channels(mean)).mean(axis=self.reduce_axes)
+            self._check_finite(mean, variance, x.dtype)  # before the moving statistics move
             self.moving_mean[...] = self.moving_mean * self.momentum + mean * (1.0 - self.momentum)
             self.moving_variance[...] = self.moving_variance * self.momentum + variance * (
                 1.0 - self.momentum
@@ -159,6 +165,18 @@ class BatchNormalization(Layer):
             a = a + self._channels(self.beta)
         self.a = a
         return a
+
+    def _check_finite(self, mean: Array, variance: Array, dtype: np.dtype[Any]) -> None:
+        """Refuse a batch whose mean or variance overflowed ``dtype`` (inputs near 1e20 square
+        past float32's 3.4e38): the moving variance would silently become inf."""
+        bad = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(variance)))
+        if bad.size:
+            raise ValueError(
+                f"Layer '{self._display_name()}' (BatchNormalization): the batch mean or variance "
+                f"of channel {int(bad[0])} overflowed {np.dtype(dtype).name} (its inputs are too "
+                f"large to square). Scale the data first (a Rescaling or Normalization layer "
+                f"before it) or build the model with dtype='float64'."
+            )
 
     def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
         """dC/dgamma = sum(dC/da * x_hat); dC/dbeta = sum(dC/da) (sums over all but the channel

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet.initializers import check_allocation
 from glassnet.layers.convolution import pad_images, padding_name, pair, window_output_shape
 from glassnet.layers.core import Array, Layer, Shape, as_shape, show_shape
 
@@ -68,6 +69,20 @@ class _Pooling2D(Layer):
     def build(self, input_features: Any, dtype: Any, rng: Any) -> None:
         self.out_h, self.out_w, self.pads = self._geometry(as_shape(input_features))
         super().build(input_features, dtype, rng)
+        self._check_padded(1, np.dtype(dtype).itemsize)  # a huge "same" window pads hugely
+
+    def _check_padded(self, n: int, itemsize: int) -> None:
+        """Refuse, before ``np.pad`` allocates it, a padded batch beyond the memory limit (a
+        window of 10**6 with "same" padding pads a 6x6 image to about 10**6 x 10**6)."""
+        top, bottom, left, right = self.pads
+        height, width, channels = self.input_shape
+        size = (height + top + bottom) * (width + left + right) * channels
+        check_allocation(
+            n * size * itemsize,
+            f"Layer '{self._display_name()}' ({self.kind}) with pool_size={self.pool_size} and "
+            f"padding={self.padding!r}: the padded input "
+            f"{(n, height + top + bottom, width + left + right, channels)} of a batch of {n}",
+        )
 
     def _offsets(self, padded: Array) -> Any:
         """For each window offset (i, j), row by row: the slice of ``padded`` it reads for
@@ -121,6 +136,7 @@ class MaxPooling2D(_Pooling2D):
         """a = the largest input of each window: a running np.maximum over the window's offsets.
         (batch, h, w, c) -> (batch, out_h, out_w, c)."""
         self._check_input(x)
+        self._check_padded(len(x), x.itemsize)
         self.a_prev_shape = x.shape
         self.padded = pad_images(x, self.pads, value=-np.inf)
         offsets = self._offsets(self.padded)
@@ -171,6 +187,7 @@ class AveragePooling2D(_Pooling2D):
     def forward(self, x: Array, training: bool = False) -> Array:
         """a = (sum of the window's inputs) / (how many real inputs it holds)."""
         self._check_input(x)
+        self._check_padded(len(x), x.itemsize)
         self.a_prev_shape = x.shape
         padded = pad_images(x, self.pads)
         self.padded_shape = padded.shape

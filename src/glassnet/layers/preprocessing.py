@@ -11,48 +11,28 @@ and fills no parameter gradient.
   with ``mean`` and ``variance`` given or learnt by ``adapt(x)`` (a non-trainable state, counted
   by ``summary()`` as Keras counts it).
 
-Shapes: a_prev and a are (batch, n_features); glassnet's layers take 2-D batches.
+Shapes: a_prev and a are (batch, n_features) or images (batch, height, width, channels), the
+layer working elementwise (Rescaling) or per feature / per channel (Normalization).
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from glassnet._validation import as_features, shown
-from glassnet.layers.core import Array, Layer
+from glassnet._validation import as_features
+from glassnet.layers._preprocessing_arguments import (
+    fits,
+    normalization_axis,
+    real_number,
+    statistic,
+)
+from glassnet.layers.core import Array, Layer, Shape, as_shape, show_shape
 
 #: Keras's ``backend.epsilon()``: Normalization divides by max(sqrt(variance), EPSILON)
 EPSILON = 1e-7
-
-
-def _real_number(value: Any, what: str, example: str) -> float:
-    """``value`` as a finite Python float, or a TypeError/ValueError naming ``what`` (10**400,
-    beyond float64, included; a message shows at most about 20 characters of the value)."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{what} must be a real number, got {type(value).__name__} {shown(value, 20)}. "
-            f"Example: {example}."
-        )
-    try:
-        result = float(value)
-    except OverflowError:
-        result = math.inf
-    if not math.isfinite(result):
-        raise ValueError(
-            f"{what} must be a finite number, got {shown(value, 20)}. Example: {example}."
-        )
-    return result
-
-
-def _fits(value: float, dtype: np.dtype[Any]) -> bool:
-    """True when ``value`` is finite once cast to ``dtype`` (1e39 is not, in float32)."""
-    with np.errstate(over="ignore"):
-        return bool(np.isfinite(np.asarray(value, dtype=dtype)))
 
 
 class Rescaling(Layer):
@@ -76,8 +56,8 @@ class Rescaling(Layer):
 
     def __init__(self, scale: float, offset: float = 0.0, name: str | None = None) -> None:
         super().__init__(name)
-        self.scale = _real_number(scale, "Rescaling's scale", "Rescaling(1 / 255)")
-        self.offset = _real_number(offset, "Rescaling's offset", "Rescaling(1 / 127.5, -1.0)")
+        self.scale = real_number(scale, "Rescaling's scale", "Rescaling(1 / 255)")
+        self.offset = real_number(offset, "Rescaling's offset", "Rescaling(1 / 127.5, -1.0)")
         if self.scale == 0.0:
             raise ValueError(
                 "Rescaling's scale must not be 0: every input would become the offset and the "
@@ -87,7 +67,7 @@ class Rescaling(Layer):
     def build(self, input_features: int, dtype: DTypeLike, rng: np.random.Generator) -> None:
         dtype = np.dtype(dtype)
         for what, value in (("scale", self.scale), ("offset", self.offset)):
-            if not _fits(value, dtype):
+            if not fits(value, dtype):
                 raise ValueError(
                     f"Layer '{self._display_name()}' (Rescaling): {what}={value!r} is too large "
                     f"for {dtype.name}. Build the model with dtype='float64'."
@@ -142,14 +122,18 @@ class Normalization(Layer):
     it: a = (a_prev - mean) / max(sqrt(variance), 1e-7), so a constant feature gives 0, not NaN.
 
     ``axis=-1`` (or 1) keeps one mean and variance per feature, shape (n,); ``axis=None`` one
-    number for all. The batch axis (0) cannot be kept. ``mean`` and ``variance`` are a
+    number for all. The batch axis (0) cannot be kept. On images (batch, height, width,
+    channels), ``axis=-1`` keeps one mean and variance per channel, shape (channels,), taken over
+    every example and position, as Keras's default does (Keras's other axes, one mean per row or
+    column, are refused). ``mean`` and ``variance`` are a
     non-trainable state: the optimizer never changes them, and ``summary()`` counts an adapted
     layer's mean, variance and sample count as non-trainable parameters (2n + 1), as Keras does
     (a layer given ``mean``/``variance`` holds constants, counted 0). Unlike Keras, which quietly
     uses mean 0 and variance 1, a layer neither adapted nor given ``mean``/``variance`` refuses to
     run. ``invert`` is not supported.
 
-    Shapes: a_prev (batch, n) -> a (batch, n); mean and variance (n,), or () for ``axis=None``.
+    Shapes: a_prev (batch, n) -> a (batch, n), or (batch, h, w, c) -> (batch, h, w, c); mean and
+    variance (n,) or (c,), or () for ``axis=None``.
 
     >>> import numpy as np
     >>> layer = Normalization()
@@ -162,6 +146,7 @@ class Normalization(Layer):
     """
 
     kind = "Normalization"
+    takes_images = True  # per channel, the last axis
 
     def __init__(
         self,
@@ -171,7 +156,7 @@ class Normalization(Layer):
         name: str | None = None,
     ) -> None:
         super().__init__(name)
-        self.axis = _axis(axis)
+        self.axis = normalization_axis(axis)
         if (mean is None) != (variance is None):
             raise ValueError(
                 f"Normalization needs mean and variance together, or neither (then call "
@@ -182,7 +167,7 @@ class Normalization(Layer):
         self.mean: np.ndarray | None = None
         self.variance: np.ndarray | None = None
         if mean is not None:
-            self._set_state(_statistic(mean, "mean"), _statistic(variance, "variance"))
+            self._set_state(statistic(mean, "mean"), statistic(variance, "variance"))
 
     def _set_state(self, mean: np.ndarray, variance: np.ndarray) -> None:
         if mean.shape != variance.shape:
@@ -202,7 +187,7 @@ class Normalization(Layer):
                 f"{float(variance.flat[negative[0]])!r} at position {int(negative[0])}. Pass "
                 f"the variance, not a log-variance, or call adapt(x) to compute it."
             )
-        features = self.input_features if self.built else None
+        features = self.input_shape[-1] if self.built else None  # features or channels
         if features is not None and mean.ndim == 1 and mean.shape[0] != features:
             raise ValueError(_width_message(self._display_name(), mean.shape[0], features))
         cast = self._cast(mean, variance, self.dtype) if self.built else None  # may refuse
@@ -212,18 +197,35 @@ class Normalization(Layer):
 
     # -- learning the state ----------------------------------------------------------------------
     def adapt(self, data: ArrayLike) -> None:
-        """Set mean and variance from ``data`` (n_samples, n_features): the mean and the
-        population variance (``np.var``, ddof 0) of each feature, or of everything for
+        """Set mean and variance from ``data`` (n_samples, n_features) or images (n_samples,
+        height, width, channels): the mean and the population variance (``np.var``, ddof 0) of
+        each feature, of each channel over every example and position, or of everything for
         ``axis=None``. Computed in float64 whatever the data's dtype (Keras sums float32 data in
         float32, and loses digits on a feature of small spread around a large mean); call it
         before ``fit`` or ``predict``."""
-        x = as_features(data, np.dtype(np.float64), "data")  # adapt's argument, by its name
-        if self.built and x.shape[1] != self.input_features:
+        float64 = np.dtype(np.float64)
+        if self.built:
+            images = len(self.input_shape) > 1
+        else:  # images: (n, height, width, channels); ragged lists: as_features says so
+            try:
+                images = np.ndim(data) == 4
+            except ValueError:
+                images = False
+        if images:
+            shape = self.input_shape if self.built else ()
+            x = as_features(data, float64, "data", images=shape)  # (n, h, w, c)
+        else:
+            x = as_features(data, float64, "data")  # adapt's argument, by its name: (n, n_in)
+        self._check_axis(x.shape[1:])
+        if self.built and x.shape[1:] != self.input_shape:
+            shape = self.input_shape
+            built = f"{shape[0]} features" if len(shape) == 1 else f"images {show_shape(shape)}"
             raise ValueError(
-                f"Layer '{self._display_name()}' (Normalization) was built for "
-                f"{self.input_features} features, but adapt() received data of shape {x.shape}."
+                f"Layer '{self._display_name()}' (Normalization) was built for {built}, but "
+                f"adapt() received data of shape {x.shape}."
             )
-        axis = None if self.axis is None else 0  # reduce the batch axis, keep the features
+        # reduce every axis but the channels' (the features' for 2-D data), or all of them
+        axis = None if self.axis is None else tuple(range(x.ndim - 1))
         with np.errstate(over="ignore", invalid="ignore"):
             mean, variance = np.mean(x, axis=axis), np.var(x, axis=axis)
         if not (np.isfinite(mean).all() and np.isfinite(variance).all()):
@@ -235,10 +237,23 @@ class Normalization(Layer):
         self.adapted, self.count = True, len(x)
 
     # -- building ------------------------------------------------------------------------------
-    def build(self, input_features: int, dtype: DTypeLike, rng: np.random.Generator) -> None:
-        if self.mean is not None and self.mean.ndim == 1 and self.mean.shape[0] != input_features:
-            width = self.mean.shape[0]
-            raise ValueError(_width_message(self._display_name(), width, input_features))
+    def _check_axis(self, example_shape: Shape) -> None:
+        """Refuse Keras's axis=1 on images (one mean per row): glassnet keeps the channels'."""
+        if len(example_shape) > 1 and self.axis == 1:
+            raise ValueError(
+                f"Layer '{self._display_name()}' (Normalization) has axis=1, which for input of "
+                f"shape {show_shape(example_shape)} would keep one mean per row. Use axis=-1 (one "
+                f"mean and variance per channel, Keras's default) or axis=None (one for all)."
+            )
+
+    def build(
+        self, input_features: int | Shape, dtype: DTypeLike, rng: np.random.Generator
+    ) -> None:
+        shape = as_shape(input_features)
+        self._check_axis(shape)
+        width = shape[-1]  # the features, or an image's channels
+        if self.mean is not None and self.mean.ndim == 1 and self.mean.shape[0] != width:
+            raise ValueError(_width_message(self._display_name(), self.mean.shape[0], width))
         dtype = np.dtype(dtype)
         if self.mean is not None:  # refused before anything changes
             self._mean, self._std = self._cast(self.mean, self.variance, dtype)
@@ -269,7 +284,8 @@ class Normalization(Layer):
 
     # -- the two passes ----------------------------------------------------------------------
     def forward(self, x: Array, training: bool = False) -> Array:
-        """a = (a_prev - mean) / max(sqrt(variance), 1e-7). (batch, n) -> (batch, n)."""
+        """a = (a_prev - mean) / max(sqrt(variance), 1e-7), mean and std broadcast along the last
+        axis. (batch, n) -> (batch, n); (batch, h, w, c) -> (batch, h, w, c)."""
         self._check_input(x)
         if self.mean is None:
             raise ValueError(
@@ -280,7 +296,7 @@ class Normalization(Layer):
         if self._mean.dtype != x.dtype:  # a float64 twin (gradient checks, parity)
             self._mean, self._std = self._cast(self.mean, self.variance, x.dtype)
             self.dtype = x.dtype
-        self.a = (x - self._mean) / self._std  # (batch, n)
+        self.a = (x - self._mean) / self._std  # (batch, n) or (batch, h, w, c)
         return self.a
 
     def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
@@ -288,7 +304,7 @@ class Normalization(Layer):
         if not need_input_gradient:
             self.delta = None  # the first layer: no one needs dC/dx
             return None
-        self.delta = grad_output / self._std  # (batch, n)
+        self.delta = grad_output / self._std  # (batch, n) or (batch, h, w, c)
         return self.delta
 
     def backward_delta(self, delta: Array, need_input_gradient: bool = True) -> Array | None:
@@ -338,63 +354,9 @@ class Normalization(Layer):
         return f"Normalization(axis={self.axis}, {state})"
 
 
-def _axis(axis: Any) -> int | None:
-    """Keras's ``axis`` for 2-D inputs: -1 or 1 (per feature), None or () (one for all)."""
-    if isinstance(axis, tuple | list):
-        if len(axis) == 0:
-            return None
-        if len(axis) == 1:
-            axis = axis[0]
-    if axis is None:
-        return None
-    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
-        raise TypeError(
-            f"Normalization's axis must be an integer or None, got {type(axis).__name__} "
-            f"{shown(axis, 20)}. Use axis=-1 (one mean and variance per feature) or axis=None."
-        )
-    if not -2 <= axis < 2:
-        raise ValueError(
-            f"Normalization's axis must be in the range [-ndim, ndim) = [-2, 2) for inputs of "
-            f"shape (batch, n_features), got axis={shown(axis, 20)}. Use axis=-1."
-        )
-    if axis in (0, -2):
-        raise ValueError(
-            f"Normalization's axis={axis} is the batch axis, whose length is not known in "
-            f"advance, so it cannot keep a mean per index. Use axis=-1 (one per feature) or "
-            f"axis=None (one for all)."
-        )
-    return int(axis)
-
-
-def _statistic(value: Any, what: str) -> np.ndarray:
-    """A given mean or variance as a finite float64 array of shape () or (n,)."""
-    if isinstance(value, str | bytes | bool | np.bool_):
-        raise TypeError(f"Normalization's {what} must be numbers, got {shown(value, 20)}.")
-    try:
-        array = np.asarray(value)
-    except ValueError:
-        raise ValueError(
-            f"Normalization's {what} must be one number or one per feature; its rows have "
-            f"different lengths."
-        ) from None
-    if array.dtype.kind not in "iuf":
-        raise TypeError(
-            f"Normalization's {what} must be real numbers, got an array of dtype {array.dtype}. "
-            f"Example: Normalization(mean=[0.5, 2.0], variance=[0.25, 4.0])."
-        )
-    if array.ndim > 1 or array.size == 0:
-        raise ValueError(
-            f"Normalization's {what} must be one number or one per feature (shape (n,)), got "
-            f"shape {array.shape}."
-        )
-    array = array.astype(np.float64)
-    if not np.isfinite(array).all():
-        raise ValueError(f"Normalization's {what} must be finite numbers, got {shown(value, 40)}.")
-    return array
-
-
 def _width_message(name: str, given: int, features: int) -> str:
     return (
         f"Layer '{name}' (Normalization) has a mean and variance for {given} features, but its "
-        f"input has {features}. Give one value per feature, or adapt it on the training data."
+        f"input has {features} (features, or an image's channels). Give one value per feature or "
+        f"channel, or adapt it on the training data."
     )
