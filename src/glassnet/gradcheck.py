@@ -235,7 +235,7 @@ def check_gradients(
         # the rounding error of one cost evaluation, carried into each difference quotient
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
             base = cost()
-        sides = _kink_sides(net)  # which side of every kink the unperturbed forward pass took
+        sides = list(_kink_sides(net))  # which side of every kink the unperturbed pass took
         if not np.isfinite(base):
             raise ValueError(
                 f"The cost at the model's weights is {base} (not finite), so no gradient can be "
@@ -271,29 +271,27 @@ def check_gradients(
 KINKED_ACTIVATIONS = ("relu", "leaky_relu")
 
 
-def _kink_sides(net: Sequential) -> list[NDArray[Any]]:
+def _kink_sides(net: Sequential) -> Iterator[NDArray[Any]]:
     """Which side of every kink the last forward pass took: the sign of z before a relu or
     leaky_relu, and the winner of each max-pooling window (the first maximum, as backward routes
     it). When a +-eps step changes one, the step crossed a kink: C is not differentiable
     between the two points, and the difference quotient mixes two one-sided slopes (in a blank
     region of an image every window of a positive ReLU output ties, and each pixel's step breaks
     the tie its own way; cs231n's "kinks in the objective")."""
-    sides: list[NDArray[Any]] = []
-    for layer in net.layers:
+    for layer in net.layers:  # one at a time, so a comparison can stop at the first change
         activation = getattr(layer, "activation", None)
         if getattr(activation, "name", None) in KINKED_ACTIVATIONS:
-            sides.append(np.asarray(layer.z) > 0)
+            yield np.asarray(layer.z) > 0
         if layer.kind == "MaxPooling2D":
             winner = np.full(layer.a.shape, -1)  # (batch, out_h, out_w, channels)
             for k, (values, _) in enumerate(layer._offsets(layer.padded)):
                 winner[(values == layer.a) & (winner < 0)] = k
-            sides.append(winner)
-    return sides
+            yield winner
 
 
 def _crossed(net: Sequential, sides: list[NDArray[Any]]) -> bool:
     """True when the last forward pass took another side of some kink than ``sides``."""
-    return any(
+    return bool(sides) and any(
         not np.array_equal(now, then) for now, then in zip(_kink_sides(net), sides, strict=True)
     )
 
