@@ -22,6 +22,12 @@ real bug's size (a gradient off by 1%, a transposed kernel gradient still fail).
 shows both the relative error and the floor; a failure lists the worst entries with the analytic
 and numeric values side by side, as HIPS/autograd's ``check_grads`` does.
 
+Where C has a kink (relu at z = 0, a max-pooling window whose maximum is tied, as in every blank
+region of an image under a positive bias), the difference quotient of an entry whose +-eps
+crosses it is the mean of two one-sided slopes, not a derivative. The check notes which side of
+every kink each forward pass took; an entry whose step changed one is left out of the comparison
+and counted in the report ("52 of 6272 entries left out"), as cs231n's notes advise.
+
 >>> import numpy as np
 >>> import glassnet as gn
 >>> model = gn.Sequential([gn.layers.Dense(3, "tanh"), gn.layers.Dense(1)], dtype="float64", seed=0)
@@ -62,10 +68,15 @@ class ParameterCheck:
     relative_error: float
     passed: bool
     floor: float = 0.0  # the rounding floor allowed on |a - n| (norm over the parameter)
+    kinks: int = 0  # entries whose +-eps crossed a kink: left out of the comparison
+    crossed: NDArray[np.bool_] | None = None  # where they are (the shape of the parameter)
 
     def side_by_side(self, limit: int = SHOWN_ENTRIES) -> str:
         """The ``limit`` worst entries: index, analytic, numeric, and their difference."""
         diff = np.abs(self.analytic - self.numeric).ravel()
+        if self.crossed is not None:  # an entry left out at a kink is not one of the worst
+            diff[self.crossed.ravel()] = -1.0
+            limit = min(limit, int(np.count_nonzero(diff >= 0)))
         lines = [f"    {'entry':<12}{'analytic':>16}{'numeric':>16}{'abs error':>12}"]
         for flat in np.argsort(-diff, kind="stable")[:limit]:
             index = np.unravel_index(flat, self.analytic.shape)
@@ -120,6 +131,11 @@ class GradientReport:
                     f"{c.floor:>12.3e}  "
                     f"{'pass' if c.passed else 'FAIL'}"
                 )
+                if c.kinks:
+                    lines.append(
+                        f"    {c.kinks} of {c.analytic.size} entries left out: their +-eps "
+                        f"crossed a kink (relu at 0, a max-pooling tie), where no derivative exists"
+                    )
                 if not c.passed:
                     lines.append(c.side_by_side())
         lines.append(
@@ -200,21 +216,26 @@ def check_gradients(
             rewind()
             return net._cost(y, net.forward(x, training=True))
 
-        def numeric_gradient(array: Array) -> Array:
+        def numeric_gradient(array: Array) -> tuple[Array, NDArray[np.bool_]]:
+            """(dC/d array by central differences, where the +-eps crossed a kink)."""
             numeric = np.zeros_like(array)
+            crossed = np.zeros(array.shape, dtype=bool)
             for index in np.ndindex(array.shape):
                 original = array[index]
                 array[index] = original + eps
                 plus = cost()
+                crossed[index] = _crossed(net, sides)
                 array[index] = original - eps
                 minus = cost()
+                crossed[index] |= _crossed(net, sides)
                 array[index] = original  # restored exactly: the model is left unchanged
                 numeric[index] = (plus - minus) / (2.0 * eps)
-            return numeric
+            return numeric, crossed
 
         # the rounding error of one cost evaluation, carried into each difference quotient
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
             base = cost()
+        sides = list(_kink_sides(net))  # which side of every kink the unperturbed pass took
         if not np.isfinite(base):
             raise ValueError(
                 f"The cost at the model's weights is {base} (not finite), so no gradient can be "
@@ -229,31 +250,75 @@ def check_gradients(
         analytic_gradients = [[g.copy() for g in layer.gradients] for layer in net.layers]
         if check_input:
             analytic = np.array(analytic_input)  # (n_samples, n_features)
-            numeric = numeric_gradient(x)
-            report.checks.append(_compare(INPUT, "x", analytic, numeric, tolerance, rounding))
+            numeric, crossed = numeric_gradient(x)
+            report.checks.append(
+                _compare(INPUT, "x", analytic, numeric, tolerance, rounding, crossed)
+            )
         for layer, gradients in zip(net.layers, analytic_gradients, strict=True):
             for name, param, analytic in zip(
                 layer.parameter_names, layer.parameters, gradients, strict=True
             ):
-                numeric = numeric_gradient(param)
+                numeric, crossed = numeric_gradient(param)
                 report.checks.append(
-                    _compare(layer.name or "", name, analytic, numeric, tolerance, rounding)
+                    _compare(
+                        layer.name or "", name, analytic, numeric, tolerance, rounding, crossed
+                    )
                 )
     return report
 
 
+#: the activations with a kink at z = 0, where the derivative jumps
+KINKED_ACTIVATIONS = ("relu", "leaky_relu")
+
+
+def _kink_sides(net: Sequential) -> Iterator[NDArray[Any]]:
+    """Which side of every kink the last forward pass took: the sign of z before a relu or
+    leaky_relu, and the winner of each max-pooling window (the first maximum, as backward routes
+    it). When a +-eps step changes one, the step crossed a kink: C is not differentiable
+    between the two points, and the difference quotient mixes two one-sided slopes (in a blank
+    region of an image every window of a positive ReLU output ties, and each pixel's step breaks
+    the tie its own way; cs231n's "kinks in the objective")."""
+    for layer in net.layers:  # one at a time, so a comparison can stop at the first change
+        activation = getattr(layer, "activation", None)
+        if getattr(activation, "name", None) in KINKED_ACTIVATIONS:
+            yield np.asarray(layer.z) > 0
+        if layer.kind == "MaxPooling2D":
+            winner = np.full(layer.a.shape, -1)  # (batch, out_h, out_w, channels)
+            for k, (values, _) in enumerate(layer._offsets(layer.padded)):
+                winner[(values == layer.a) & (winner < 0)] = k
+            yield winner
+
+
+def _crossed(net: Sequential, sides: list[NDArray[Any]]) -> bool:
+    """True when the last forward pass took another side of some kink than ``sides``."""
+    return bool(sides) and any(
+        not np.array_equal(now, then) for now, then in zip(_kink_sides(net), sides, strict=True)
+    )
+
+
 def _compare(
-    layer: str, name: str, analytic: Any, numeric: Any, tolerance: float, rounding: float
+    layer: str,
+    name: str,
+    analytic: Any,
+    numeric: Any,
+    tolerance: float,
+    rounding: float,
+    crossed: NDArray[np.bool_] | None = None,
 ) -> ParameterCheck:
-    """|a - n| <= tolerance * (|a| + |n|) + rounding * sqrt(size), norms over the parameter."""
-    diff = analytic - numeric
+    """|a - n| <= tolerance * (|a| + |n|) + rounding * sqrt(size), norms over the parameter,
+    over the entries whose +-eps crossed no kink (``crossed`` marks the others: left out)."""
+    kept = np.ones(np.shape(analytic), dtype=bool) if crossed is None else ~crossed
+    diff = np.where(kept, analytic - numeric, 0.0)
     error = float(np.linalg.norm(diff))
-    size = float(np.linalg.norm(analytic) + np.linalg.norm(numeric))
+    size = float(np.linalg.norm(analytic[kept]) + np.linalg.norm(numeric[kept]))
     relative = error / max(size, 1e-300)
     floor = rounding * float(np.sqrt(diff.size))
     max_abs = float(np.abs(diff).max()) if diff.size else 0.0
     passed = error <= tolerance * size + floor
-    return ParameterCheck(layer, name, analytic, numeric, max_abs, relative, passed, floor)
+    kinks = int(kept.size - kept.sum())
+    return ParameterCheck(
+        layer, name, analytic, numeric, max_abs, relative, passed, floor, kinks, ~kept
+    )
 
 
 # -- every built-in combination ------------------------------------------------------------------

@@ -222,13 +222,19 @@ def same_file(first: str | os.PathLike[str], second: str | os.PathLike[str]) -> 
 
 
 def check_output_file(
-    flag: str, path: str, *inputs: tuple[str, str | None], example: str = "out.txt"
+    flag: str,
+    path: str,
+    *inputs: tuple[str, str | None],
+    example: str = "out.txt",
+    model_file: bool = False,
 ) -> None:
     """Refuse, before any work, an output ``path`` given with ``flag`` that could not be written
     or would destroy an input: a folder, a path whose folder is missing, a file that is not a
     regular file (a FIFO or a device; ``/dev/stdout`` is allowed), or the same file as one of the
     ``inputs`` ((flag, path) pairs, e.g. ``("--model", args.model)``). ``example`` is a file name
-    the messages suggest."""
+    the messages suggest. A ``model_file`` (``train --save``) may replace an existing model file:
+    ``_files.check_save_target`` checks it as ``model.save`` does, not the writer of other
+    outputs, which refuses every ``.glassnet`` name."""
     target = Path(path)
     shown_flag = f"{flag} {shown_path(path)}"  # a hostile path is cut and escaped
     if target.is_dir():
@@ -252,7 +258,7 @@ def check_output_file(
             f"{shown_flag} is not a regular file (a FIFO, socket or device); expected a file "
             f"path to write, e.g. {example}."
         )
-    if target.exists() and not _own_stream(path):
+    if target.exists() and not _own_stream(path) and not model_file:
         from glassnet._outputs import check_output_target
 
         check_output_target(path, f"the {flag} file", example)  # a read-only file, say

@@ -78,6 +78,7 @@ def load_model_and_data(
         raise ValueError(missing_data)
     model = load_model(path)
     x, y = load_data(data)
+    x = _as_model_images(model, x, data)
     if one_hot:
         units = model.output_units
         if getattr(model.loss, "target_kind", "dense") == "dense" and units > 1 and y.ndim == 1:
@@ -85,3 +86,23 @@ def load_model_and_data(
     if rows is not None:
         x, y = x[:rows], y[:rows]
     return model, x, y
+
+
+def _as_model_images(model: Any, x: np.ndarray, data: str) -> np.ndarray:
+    """``x`` shaped for an image model: flat rows of height * width * channels numbers (a CSV
+    file, ``--data digits``) become images, channels last, as ``glassnet predict`` reads them;
+    images of another size are refused naming both shapes. A flat model's x is left alone."""
+    shape = model.example_shape
+    if shape is None or len(shape) == 1:
+        return x
+    if x.ndim == 2 and x.shape[1] == int(np.prod(shape)):
+        return x.reshape(len(x), *shape)  # each row's numbers, row by row, channels last
+    if tuple(x.shape[1:]) != tuple(shape):
+        what = f"images of shape {tuple(x.shape[1:])}" if x.ndim > 2 else f"{x.shape[1]} features"
+        raise ValueError(
+            f"--data {shown(data)} gives {what}, but the model takes images of shape "
+            f"{tuple(shape)} (height, width, channels), or rows of {int(np.prod(shape))} "
+            f"numbers. Give the data it was trained on (digits-images for 8x8 digits, mnist for "
+            f"28x28), or a CSV file of such rows."
+        )
+    return x

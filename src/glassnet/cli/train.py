@@ -313,7 +313,9 @@ def _check_data_options(args: argparse.Namespace) -> None:
 def _check_outputs(args: argparse.Namespace) -> None:
     """Say now, not after the whole training, that --save or --report cannot be written."""
     if args.save:
-        check_output_file("--save", args.save, ("--data", args.data), example="model.glassnet")
+        check_output_file(
+            "--save", args.save, ("--data", args.data), example="model.glassnet", model_file=True
+        )
         from glassnet._files import check_save_target
 
         check_save_target(args.save)  # .keras, a read-only or foreign file: refused before training

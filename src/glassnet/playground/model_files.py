@@ -17,6 +17,8 @@ with. An import is all or nothing: the new network is built, given the weights a
 the session's data first, and only then does the session take it; a refused file leaves the
 session as it was.
 The session keeps its own optimizer and learning rate (the file's optimizer state is not used).
+An image model (inputs of shape (height, width, channels)) is refused by name, with where to look
+at it instead, until the page has a view for images.
 """
 
 from __future__ import annotations
@@ -129,6 +131,15 @@ def _preprocessing_of(session: Any, model: Any) -> dict[str, Any] | None:
 def _config_for(session: Any, model: Any) -> Any:
     """The session's setup with the file's hidden layers (and L2), or ValueError when the file
     holds what the page cannot show."""
+    shape = model.example_shape
+    if shape is not None and len(shape) != 1:  # images: (height, width, channels)
+        raise ValueError(
+            f"The file holds an image model (its input shape is {shape}: height, width, "
+            f"channels); the playground's page draws networks of Dense layers on tables of "
+            f"features and cannot show it. Load it in Python with glassnet.load_model (summary, "
+            f"predict), or narrate it with glassnet explain --model FILE --data digits-images "
+            f"(or mnist)."
+        )
     layers = list(model.layers)
     if layers and layers[0].kind in PREPROCESSING:
         layers = layers[1:]  # checked by _preprocessing_of

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from glassnet._validation import shown
 from glassnet.callbacks import History
 from glassnet.plots.colors import TRAIN_COLOUR, VALIDATION_COLOUR
 
@@ -116,13 +117,13 @@ def decision_grid(
     The first two input features vary over ((x_min, x_max), (y_min, y_max)); any further features
     are held at the values in ``fixed`` (for the seed's XOR net, the constant input 1).
     """
-    features = model.input_features
+    features = _plane_features(model)
     fixed = [float(value) for value in fixed]
-    if features is None or features != 2 + len(fixed):
+    if features != 2 + len(fixed):
         raise ValueError(
             f"The model takes {features} input features; a decision boundary plots two of them, "
-            f"so pass the other {0 if features is None else max(features - 2, 0)} as fixed=..., "
-            f"got fixed={fixed!r}."
+            f"so pass the other {max(features - 2, 0)} as fixed=..., got {len(fixed)} value(s): "
+            f"fixed={shown(fixed)}."
         )
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"Expected resolution to be an integer >= 2, got {resolution!r}.")
@@ -134,6 +135,27 @@ def decision_grid(
     inputs = np.stack(columns, axis=1)  # (resolution**2, n_features)
     outputs = model.predict(inputs).reshape(resolution, resolution, -1)
     return DecisionGrid(xs, ys, inputs, np.asarray(outputs, dtype=np.float64))
+
+
+def _plane_features(model: Sequential) -> int:
+    """The model's number of input features, or ValueError when it has no plane of two features
+    to colour: an image model (its inputs are (height, width, channels) pictures) or a model
+    that does not know its input shape yet."""
+    shape = model.example_shape
+    if shape is None:
+        raise ValueError(
+            "The model does not know its input shape yet, so there is no plane of its inputs "
+            "to colour. Build it first: gn.Input(shape=(2,)) as its first item, "
+            "model.build((None, 2)), or model.fit(x, y)."
+        )
+    if len(shape) != 1:  # Input takes (n_features,) or images (height, width, channels)
+        raise ValueError(
+            f"A decision boundary colours the plane of two input features, but this model takes "
+            f"images of shape {shape} (height, width, channels), which have no such plane. Draw "
+            f"its training curves with history_figure(history) and look at its predictions with "
+            f"model.predict(images) instead."
+        )
+    return shape[0]
 
 
 def _labels(y: ArrayLike, n: int) -> NDArray[np.int64]:
@@ -160,9 +182,12 @@ def decision_boundary_figure(
     One output unit: its value as a colour from 0 to 1 and the 0.5 contour (the boundary).
     Several: the winning class (argmax) as a colour per region. ``bounds`` defaults to the data's
     range plus a margin; ``fixed`` (the values of features beyond the first two) to their means.
+    An image model (inputs of shape (height, width, channels)) has no such plane and is refused
+    with a ValueError that says so.
     """
     from glassnet.plots._matplotlib import new_figure
 
+    _plane_features(model)  # an image model is refused before its images are looked at
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] < 2:
         raise ValueError(
