@@ -38,7 +38,7 @@ from glassnet.losses import (
     SparseCategoricalCrossEntropy,
 )
 from glassnet.model import Sequential, TrainingDivergedError
-from glassnet.optimizers import SGD, Adam, RMSprop
+from glassnet.optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 
 if TYPE_CHECKING:
     from glassnet import datasets
@@ -79,7 +79,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "Adagrad",
     "Adam",
+    "AdamW",
     "BinaryCrossEntropy",
     "Callback",
     "CategoricalCrossEntropy",

@@ -183,6 +183,8 @@ def narrate_kid(trace: Trace, example: int | None, first: int = 0) -> Document:
     text = f"The optimizer ({optimizer['class_name']}) {table['kid']}"
     if optimizer.get("momentum"):
         text += f"; {table.get('kid_momentum', '')}"
+    for key in words.optimizer_extras(optimizer):
+        text += f"; {words.OPTIMIZER_EXTRA_WORDS[key]['kid']}"
     doc.paragraph(text + f". Here the learning rate is {kid_number(optimizer['learning_rate'])}.")
     old = np.ravel(trace[f"W{last}"].value)
     new = np.ravel(trace[f"W{last}_new"].value)

@@ -143,7 +143,67 @@ OPTIMIZER_WORDS: dict[str, dict[str, str]] = {
         "student": "Adam: m and v are running means of the gradient and its square; dividing by "
         "1 - beta^t corrects their start at zero (bias correction)",
     },
+    "adamw": {
+        "rule": "W_decayed = W * (1 - learning_rate * weight_decay); then Adam's step: "
+        "m_W = beta_1 * m_W + (1 - beta_1) * dC/dW; "
+        "v_W = beta_2 * v_W + (1 - beta_2) * (dC/dW)**2; "
+        "W_new = W_decayed - learning_rate * (m_W / (1 - beta_1^t)) / "
+        "(sqrt(v_W / (1 - beta_2^t)) + eps)",
+        "kid": "first shrinks every knob a tiny bit towards 0 (weight decay), then moves it as "
+        "Adam does: by about the learning rate in the direction of its average push",
+        "student": "AdamW: Adam plus decoupled weight decay; each weight shrinks by the factor "
+        "1 - learning_rate * weight_decay before Adam's step, instead of adding a penalty to "
+        "the loss",
+    },
+    "adagrad": {
+        "rule": "acc_W = acc_W + (dC/dW)**2; "
+        "W_new = W - learning_rate * dC/dW / (sqrt(acc_W) + eps)",
+        "kid": "adds up how big each knob's pushes have been so far, and moves a knob that has "
+        "been pushed a lot by smaller and smaller steps",
+        "student": "Adagrad: acc sums every squared gradient so far (from "
+        "initial_accumulator_value); the step is the gradient divided by its square root, so "
+        "each weight's step size only shrinks",
+    },
 }
+
+#: what weight decay and clipping add to any optimizer's rule (kid words, student words)
+OPTIMIZER_EXTRA_WORDS: dict[str, dict[str, str]] = {
+    "weight_decay": {
+        "kid": "before each step every knob also shrinks a tiny bit towards 0 (weight decay)",
+        "student": "decoupled weight decay: W shrinks by the factor 1 - learning_rate * "
+        "weight_decay before the step",
+    },
+    "clipnorm": {
+        "kid": "a push that is too big is first cut down to a set size (clipping)",
+        "student": "each weight's gradient is first scaled down to length clipnorm when it is "
+        "longer",
+    },
+    "global_clipnorm": {
+        "kid": "when all the pushes together are too big, they are all cut down by the same "
+        "share (clipping)",
+        "student": "all the gradients together are first scaled down to total length "
+        "global_clipnorm when they are longer",
+    },
+    "clipvalue": {
+        "kid": "each push is first cut down to a set size in either direction (clipping)",
+        "student": "each gradient element is first clipped to [-clipvalue, clipvalue]",
+    },
+}
+
+
+def optimizer_extras(config: dict[str, object]) -> list[str]:
+    """The keys of ``OPTIMIZER_EXTRA_WORDS`` that an optimizer's config turns on (AdamW's own
+    words already tell its weight decay).
+
+    >>> optimizer_extras({"name": "sgd", "weight_decay": 0.01, "clipnorm": 1.0})
+    ['weight_decay', 'clipnorm']
+    """
+    return [
+        key
+        for key in OPTIMIZER_EXTRA_WORDS
+        if config.get(key) and not (key == "weight_decay" and config.get("name") == "adamw")
+    ]
+
 
 #: layer kind -> kid words, student words
 LAYER_WORDS: dict[str, dict[str, str]] = {
