@@ -13,6 +13,12 @@ will use. With t = step:
 - ``PiecewiseConstantDecay``: lr(t) = values[i] for boundaries[i-1] < t <= boundaries[i]
   (values[0] up to and including boundaries[0]; values[-1] after boundaries[-1])
 
+Under a schedule, SGD's and RMSprop's momentum stay torch.optim's (b <- mu * b + g;
+W <- W - lr(t) * b), so the rate of each step scales the whole buffer; Keras keeps lr(t) * g in
+its momentum (m <- mu * m - lr(t) * g; W <- W + m), so earlier rates stay inside it. The two
+agree while the rate is constant and differ once it changes (``tests/test_optimizers_keras.py``
+checks glassnet against torch.optim with torch's own ExponentialLR, and that Keras differs).
+
 A schedule saves as ``{"class_name": "ExponentialDecay", "config": {...}}`` inside the
 optimizer's config (Keras's shape, without its ``module``), so model files keep it.
 
