@@ -581,3 +581,28 @@ def test_a_hostile_schedule_in_a_model_file_is_refused(tmp_path, value, message)
     header["compile"]["optimizer"]["learning_rate"] = value
     with pytest.raises(ModelFileError, match=message):
         gn.load_model(forged(tmp_path, arrays, header))
+
+
+# -- glassnet.compare translates the new optimizers ----------------------------------------------
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        lambda: gn.AdamW(0.02, weight_decay=0.1, amsgrad=True),
+        lambda: gn.Adagrad(0.1),
+        lambda: gn.Adam(0.01, amsgrad=True),
+    ],
+    ids=["adamw_amsgrad", "adagrad", "adam_amsgrad"],
+)
+def test_compare_with_torch_trains_the_new_optimizers_the_same(optimizer) -> None:
+    model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(4, "tanh"), gn.layers.Dense(1)], seed=0)
+    model.compile(optimizer(), "mse")
+    rng = np.random.default_rng(3)
+    report = gn.compare(model, rng.normal(size=(8, 3)), rng.normal(size=(8,)), steps=50)
+    assert report.passed and report.max_weight_difference <= 1e-12, report.table()
+
+
+def test_compare_with_torch_refuses_what_torch_optim_does_differently() -> None:
+    model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(1)], seed=0)
+    model.compile(gn.SGD(0.1, clipnorm=1.0, weight_decay=0.1), "mse")
+    with pytest.raises(ValueError, match=r"also has clipnorm, weight_decay, which torch\.optim"):
+        gn.compare(model, np.ones((4, 3)), np.ones(4), steps=2)

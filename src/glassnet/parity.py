@@ -318,6 +318,17 @@ def _torch_loss(torch: Any, loss: Any) -> tuple[Any, str]:
 
 def _torch_optimizer(torch: Any, optimizer: Any, params: list[Any]) -> tuple[Any, str]:
     lr = optimizer.learning_rate
+    extras = [k for k in ("clipnorm", "clipvalue", "global_clipnorm") if getattr(optimizer, k)]
+    if optimizer.weight_decay and optimizer.name != "adamw":
+        extras.append("weight_decay")  # torch.optim's is an L2 penalty, not Keras's decay
+    if optimizer.schedule is not None:
+        extras.append("a learning-rate schedule")
+    if extras:
+        raise ValueError(
+            f"The PyTorch comparison covers torch.optim's own rules; this optimizer also has "
+            f"{', '.join(extras)}, which torch.optim does not do the same way. Compare without "
+            f"it (tests/test_optimizers_keras.py checks it against Keras)."
+        )
     if optimizer.name == "sgd":
         made = torch.optim.SGD(
             params, lr=lr, momentum=optimizer.momentum, nesterov=optimizer.nesterov
@@ -331,16 +342,43 @@ def _torch_optimizer(torch: Any, optimizer: Any, params: list[Any]) -> tuple[Any
             momentum=optimizer.momentum,
             centered=optimizer.centered,
         )
-    elif optimizer.name == "adam":
+    elif optimizer.name in ("adam", "adamw"):
         betas = (optimizer.beta_1, optimizer.beta_2)
-        made = torch.optim.Adam(params, lr=lr, betas=betas, eps=optimizer.epsilon)
+        settings = {
+            "lr": lr,
+            "betas": betas,
+            "eps": optimizer.epsilon,
+            "amsgrad": optimizer.amsgrad,
+        }
+        if optimizer.name == "adamw":
+            made = torch.optim.AdamW(params, weight_decay=optimizer.weight_decay, **settings)
+        else:
+            made = torch.optim.Adam(params, **settings)
+    elif optimizer.name == "adagrad":
+        made = torch.optim.Adagrad(
+            params,
+            lr=lr,
+            eps=optimizer.epsilon,
+            initial_accumulator_value=optimizer.initial_accumulator_value,
+        )
     else:
         raise ValueError(f"Optimizer {optimizer.name!r} has no PyTorch translation.")
     settings = ", ".join(f"{k}={v}" for k, v in made.defaults.items() if k in _SHOWN)
     return made, f"torch.optim.{type(made).__name__}({settings}), the same update rule"
 
 
-_SHOWN = ("lr", "momentum", "nesterov", "alpha", "eps", "betas", "centered")
+_SHOWN = (
+    "lr",
+    "momentum",
+    "nesterov",
+    "alpha",
+    "eps",
+    "betas",
+    "centered",
+    "amsgrad",
+    "weight_decay",
+    "initial_accumulator_value",
+)
 
 
 class _KerasTwin:
