@@ -303,7 +303,8 @@ class Sequential:
             valid = ", ".join(repr(name) for name in losses_module.LOSSES)
             raise ValueError(f"compile() needs a loss, e.g. loss='mse'. Valid names: {valid}.")
         chosen = optimizers_module.get(optimizer)
-        loss = losses_module.get(loss)  # a loss holds no state: one object may serve many models
+        # a loss holds no state: one object may serve many models; reduction='none' is refused
+        loss = losses_module.get(loss, training=True)
         names = metric_list(metrics)
         for name in names:
             metrics_module.lookup("metric", name, metrics_module.METRICS)

@@ -9,7 +9,13 @@ from typing import Any
 import numpy as np
 
 from glassnet.explain.document import number
-from glassnet.explain.words import LAYER_WORDS, LOGITS_WORDS, LOSS_WORDS, REGULARIZER_WORDS
+from glassnet.explain.words import (
+    LAYER_WORDS,
+    LOGITS_WORDS,
+    LOSS_SETTING_WORDS,
+    LOSS_WORDS,
+    REGULARIZER_WORDS,
+)
 from glassnet.trace import Trace, TraceEntry
 
 _PARAMETER_LIKE = re.compile(r"^(W\d+|b\d+|dC/d[Wb]\d+|C)$")
@@ -220,4 +226,11 @@ def loss_words(info: dict[str, Any]) -> dict[str, str]:
     table = dict(LOSS_WORDS[name])
     if info["loss"].get("from_logits") and name in LOGITS_WORDS:
         table.update(LOGITS_WORDS[name])
+    settings = []
+    if info["loss"].get("label_smoothing"):
+        settings.append(LOSS_SETTING_WORDS["label_smoothing"].format(**info["loss"]))
+    if info["loss"].get("reduction") == "sum" and name != "half_sum_squared_error":
+        settings.append(LOSS_SETTING_WORDS["reduction_sum"])
+    if settings:
+        table["formula"] += f" ({'; '.join(settings)})"
     return table

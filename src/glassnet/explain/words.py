@@ -89,6 +89,30 @@ LOSS_WORDS: dict[str, dict[str, str]] = {
         "why": "the labels are one-hot encoded first; with a softmax output, delta = (a - y) / n "
         "directly (fused)",
     },
+    "mean_absolute_error": {
+        "formula": "C = mean(|a - y|)",
+        "gradient": "dC/da = sign(a - y) / (n * k)",
+        "kid": "the average size of the misses",
+        "why": "the slope of |a - y| is +1 or -1 (0 for an exact hit), so every miss pushes with "
+        "the same strength, divided by the n * k numbers averaged",
+    },
+    "huber": {
+        "formula": "C = mean(0.5 * (a - y)**2 if |a - y| <= delta else "
+        "delta * |a - y| - 0.5 * delta**2)",
+        "gradient": "dC/da = (a - y if |a - y| <= delta else delta * sign(a - y)) / (n * k)",
+        "kid": "the average miss, counted squared when it is small and only by its size when it "
+        "is big, so one wild example cannot pull too hard",
+        "why": "near the target the loss is half the squared error (slope a - y); past delta it "
+        "is a straight line (slope delta * sign(a - y)), so no single miss pulls harder than delta",
+    },
+}
+
+#: how a loss's optional Keras settings change its words (added after the formula)
+LOSS_SETTING_WORDS: dict[str, str] = {
+    "label_smoothing": "with label smoothing s = {label_smoothing}: the targets are first "
+    "y * (1 - s) + s / k (k = 2 for the binary loss, the number of classes otherwise)",
+    "reduction_sum": "summed over the batch (reduction='sum'): n times the mean, and so is "
+    "its gradient",
 }
 
 #: the cross-entropies with from_logits=True: the output a_L is the logit z, not a probability
