@@ -48,6 +48,58 @@ ACTIVATION_WORDS: dict[str, dict[str, str]] = {
         "student": "softmax(z)_i = exp(z_i) / sum_j exp(z_j); each share depends on every z, "
         "so dC/dz = a * (dC/da - sum(dC/da * a))",
     },
+    "elu": {
+        "formula": "z if z > 0 else alpha * (exp(z) - 1)",
+        "derivative": "1 if z > 0 else a + alpha",
+        "kid": "keeps a positive sum and bends a negative one smoothly towards -alpha (ELU)",
+        "student": "elu(z) = z if z > 0 else alpha * (exp(z) - 1); its slope is 1 or "
+        "alpha * exp(z) = a + alpha, read off the output",
+    },
+    "selu": {
+        "formula": "scale * (z if z > 0 else alpha * (exp(z) - 1))",
+        "derivative": "scale if z > 0 else a + scale * alpha",
+        "kid": "like ELU, but stretched by fixed numbers chosen so the signals keep a steady size "
+        "from layer to layer (SELU)",
+        "student": "selu(z) = scale * elu(z) with alpha = 1.6733, scale = 1.0507; its slope is "
+        "scale or a + scale * alpha, read off the output",
+    },
+    "gelu": {
+        "formula": "z * Phi(z)  (Phi: the normal distribution's cdf; tanh approximation with "
+        "approximate=True)",
+        "derivative": "Phi(z) + z * phi(z)",
+        "kid": "lets a sum through in proportion to how likely a bell curve says it is to be "
+        "positive, so big positive sums pass, big negative ones become 0 (GELU)",
+        "student": "gelu(z) = z * Phi(z), Phi the standard normal cdf; its slope is "
+        "Phi(z) + z * phi(z), phi the normal density",
+    },
+    "silu": {
+        "formula": "z * sigmoid(z)",
+        "derivative": "s * (1 + z * (1 - s)), s = sigmoid(z)",
+        "kid": "multiplies the sum by its own sigmoid squash, a smooth ReLU (SiLU, or swish)",
+        "student": "silu(z) = z * sigmoid(z); its slope is s * (1 + z * (1 - s)) with "
+        "s = sigmoid(z), from z",
+    },
+    "softplus": {
+        "formula": "log(1 + exp(z))",
+        "derivative": "sigmoid(z)",
+        "kid": "a smooth ReLU: about 0 for negative sums and about the sum for positive ones "
+        "(softplus)",
+        "student": "softplus(z) = log(1 + exp(z)); its slope is sigmoid(z)",
+    },
+    "softsign": {
+        "formula": "z / (1 + |z|)",
+        "derivative": "1 / (1 + |z|)**2",
+        "kid": "squashes the sum into a number between -1 and 1, more gently than tanh (softsign)",
+        "student": "softsign(z) = z / (1 + |z|); its slope is 1 / (1 + |z|)**2",
+    },
+    "hard_sigmoid": {
+        "formula": "min(max((z + 3) / 6, 0), 1)",
+        "derivative": "1/6 if -3 < z < 3 else 0",
+        "kid": "a straight-line version of the sigmoid squash: 0 below -3, 1 above 3, a ramp "
+        "between (hard sigmoid)",
+        "student": "hard_sigmoid(z) = relu6(z + 3) / 6; its slope is 1/6 between -3 and 3 and "
+        "0 outside",
+    },
 }
 
 #: loss name -> formula of C, dC/da, kid words, the why of its gradient
