@@ -83,6 +83,16 @@ VALID = {
 }
 for _name in ("GlorotUniform", "HeNormal", "RandomUniform", "Dropout", "Sequential"):
     VALID[(_name, "seed", "None")] = "no seed: the model's random stream"
+for _name in (
+    "GlorotNormal",
+    "HeUniform",
+    "LecunNormal",
+    "RandomNormal",
+    "TruncatedNormal",
+    "Orthogonal",
+):
+    VALID[(_name, "seed", "None")] = "no seed: the model's random stream"
+    VALID[(_name, "seed", "10**400")] = "default_rng"
 for _name in ("SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Optimizer"):
     for _argument in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm"):
         VALID[(_name, _argument, "None")] = "off, Keras's default"
