@@ -320,10 +320,15 @@ ABSURD_CASES = {
         r"Unknown setting 'alpha' for the 'leaky_relu' activation; its settings are: "
         r"'negative_slope'",
     ),
-    "loss unknown key": (
+    "label_smoothing 2": (
         ("compile", "loss", "label_smoothing"),
-        0.1,
-        r"Unknown setting 'label_smoothing' for the 'binary_crossentropy' loss",
+        2.0,
+        r"label_smoothing in \[0, 1\]",
+    ),
+    "loss unknown key": (
+        ("compile", "loss", "ignore_class"),  # a Keras setting glassnet's losses do not have
+        0,
+        r"Unknown setting 'ignore_class' for the 'binary_crossentropy' loss",
     ),
     "initializer unknown key": (
         ("layers", 0, "kernel_initializer", "gain"),
