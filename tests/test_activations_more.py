@@ -155,3 +155,34 @@ def test_model_files_and_torch_compare(activation, tmp_path) -> None:
     again = gn.load_model(tmp_path / "m.glassnet")
     assert again.layers[0].activation.get_config() == model.layers[0].activation.get_config()
     np.testing.assert_array_equal(again.predict(x), model.predict(x))
+
+
+def test_leaky_relu_layer_takes_any_slope_with_keras_default(tmp_path) -> None:
+    layer = gn.layers.LeakyReLU()
+    assert layer.activation.negative_slope == 0.3  # Keras 3's layer default
+    assert activations.get("leaky_relu").negative_slope == 0.01  # glassnet's documented name
+    z = _inputs()
+    g = np.random.default_rng(2).normal(size=z.shape)
+    for slope in (0.3, 0.05, 2.5):
+        act = gn.layers.LeakyReLU(negative_slope=slope).activation
+        tensor = torch.tensor(z, requires_grad=True)
+        value = F.leaky_relu(tensor, negative_slope=slope)
+        (value * torch.tensor(g)).sum().backward()
+        np.testing.assert_allclose(act(z), value.detach().numpy(), rtol=1e-15)
+        np.testing.assert_allclose(act.backward(z, act(z), g), tensor.grad.numpy(), rtol=1e-15)
+    keras_layer = keras.layers.LeakyReLU()
+    expected = keras.ops.convert_to_numpy(keras_layer(z.astype(np.float32)))
+    np.testing.assert_allclose(layer.activation(z.astype(np.float32)), expected, rtol=1e-6)
+    model = gn.Sequential(
+        [gn.Input((3,)), gn.layers.Dense(4), gn.layers.LeakyReLU(0.2), gn.layers.Dense(1)],
+        seed=0,
+        dtype="float64",
+    )
+    model.compile("sgd", "mse")
+    x, y = np.random.default_rng(4).normal(size=(6, 3)), np.ones((6, 1))
+    assert gn.check_gradients(model, x, y, check_input=True).passed
+    model.save(tmp_path / "m.glassnet")
+    again = gn.load_model(tmp_path / "m.glassnet")
+    assert again.layers[1].activation.negative_slope == 0.2
+    with pytest.raises(ValueError, match=r"negative_slope >= 0"):
+        gn.layers.LeakyReLU(negative_slope=-0.1)
