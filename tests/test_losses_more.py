@@ -340,3 +340,19 @@ def test_huge_targets_give_a_clear_error_not_inf() -> None:
         gn.MeanAbsoluteError()(
             np.full((4, 1), 3e38, np.float32), np.full((4, 1), -3e38, np.float32)
         )
+
+
+@pytest.mark.parametrize("loss", [gn.MeanAbsoluteError(), losses.Huber(0.4)], ids=["mae", "huber"])
+def test_compare_with_torch_translates_mae_and_huber(loss) -> None:
+    model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(4, "tanh"), gn.layers.Dense(2)], seed=0)
+    model.compile(gn.SGD(0.1), loss)
+    rng = np.random.default_rng(6)
+    report = gn.compare(model, rng.normal(size=(8, 3)), rng.normal(size=(8, 2)), steps=30)
+    assert report.passed and report.max_weight_difference <= 1e-12, report.table()
+
+
+def test_compare_with_torch_refuses_smoothing_and_sum() -> None:
+    model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(1, "sigmoid")], seed=0)
+    model.compile("sgd", gn.BinaryCrossEntropy(label_smoothing=0.1))
+    with pytest.raises(ValueError, match=r"default reduction and no label smoothing"):
+        gn.compare(model, np.ones((4, 3)), np.ones(4), steps=2)

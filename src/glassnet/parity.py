@@ -282,6 +282,20 @@ def _torch_loss(torch: Any, loss: Any) -> tuple[Any, str]:
     """
     name, logits = loss.name, loss.from_logits
     low, high = EPSILON, 1.0 - EPSILON
+    if (
+        loss.label_smoothing
+        or loss.reduction not in ("sum_over_batch_size", "sum")
+        or (loss.reduction == "sum" and name != "half_sum_squared_error")
+    ):
+        raise ValueError(
+            f"The PyTorch comparison takes the losses with their default reduction and no "
+            f"label smoothing; this {type(loss).__name__} has "
+            f"{loss.get_config()}. Compare without them (tests/test_losses_more.py checks them)."
+        )
+    if name == "mean_absolute_error":
+        return torch.nn.L1Loss(), "mae = nn.L1Loss() (mean)"
+    if name == "huber":
+        return torch.nn.HuberLoss(delta=loss.delta), f"nn.HuberLoss(delta={loss.delta}) (mean)"
     if name == "mean_squared_error":
         return torch.nn.MSELoss(), "mse = nn.MSELoss() (mean)"
     if name == "half_sum_squared_error":
