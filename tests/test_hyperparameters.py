@@ -23,6 +23,7 @@ from glassnet import (
     initializers,
     layers,
     losses,
+    metric_objects,
     optimizers,
     regularizers,
     trace,
@@ -31,6 +32,7 @@ from glassnet import (
 MODULES = [glassnet, activations, callbacks, initializers, layers, losses, optimizers, regularizers]
 MODULES.append(trace)
 MODULES.append(optimizers.schedules)
+MODULES.append(metric_objects)
 
 #: arguments that are flags, counts of printing, not quantities (any int/bool works as in Keras)
 FLAGS = {"verbose"}
@@ -98,6 +100,8 @@ for _name in ("SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Optimizer"):
         VALID[(_name, _argument, "None")] = "off, Keras's default"
 VALID[("CosineDecay", "warmup_target", "None")] = "no warm-up, Keras's default"
 VALID[("PiecewiseConstantDecay", "boundaries", "[1]")] = "a list of one boundary"
+VALID[("Precision", "thresholds", "None")] = "Keras's default: 0.5"
+VALID[("Recall", "thresholds", "None")] = "Keras's default: 0.5"
 
 
 def numeric(parameter: inspect.Parameter) -> bool:

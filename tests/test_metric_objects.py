@@ -147,7 +147,7 @@ def test_a_hostile_metric_object_in_a_model_file_is_refused(tmp_path) -> None:
     for value, message in [
         ([{"name": "auc", "num_thresholds": 10**9}], r"num_thresholds between 2 and 1000000"),
         ([{"name": "f1"}], r"Unknown metric 'f1'"),
-        ([{"name": "precision", "thresholds": "<b>"}], r"threshold to be a number"),
+        ([{"name": "precision", "thresholds": "<b>"}], r"thresholds to be a number"),
         ([{"name": "recall"}] * 101, r"at most 100 metric configs"),
         ("auc", r"metric_objects must be a list"),
     ]:

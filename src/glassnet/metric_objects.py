@@ -69,10 +69,10 @@ def _pair(y_true: ArrayLike, y_pred: ArrayLike, who: str) -> tuple[NDArray[Any],
     return y, p
 
 
-def _threshold(value: object, who: str) -> float:
-    number = finite_float(value, f"{who}'s threshold")
+def _threshold(value: object, who: str, argument: str = "threshold") -> float:
+    number = finite_float(value, f"{who}'s {argument}")
     if not 0 <= number <= 1:
-        raise ValueError(f"Expected {who}'s threshold in [0, 1] (e.g. 0.5), got {number!r}.")
+        raise ValueError(f"Expected {who}'s {argument} in [0, 1] (e.g. 0.5), got {number!r}.")
     return number
 
 
@@ -144,7 +144,7 @@ class _Confusion(MetricObject):
                 f"{who} takes one threshold (a number in [0, 1], or None for 0.5); Keras's list "
                 f"of thresholds, which returns a list, is not offered."
             )
-        self.thresholds = 0.5 if thresholds is None else _threshold(thresholds, who)
+        self.thresholds = 0.5 if thresholds is None else _threshold(thresholds, who, "thresholds")
         self.reset_state()
 
     def reset_state(self) -> None:
