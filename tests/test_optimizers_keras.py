@@ -606,3 +606,26 @@ def test_compare_with_torch_refuses_what_torch_optim_does_differently() -> None:
     model.compile(gn.SGD(0.1, clipnorm=1.0, weight_decay=0.1), "mse")
     with pytest.raises(ValueError, match=r"also has clipnorm, weight_decay, which torch\.optim"):
         gn.compare(model, np.ones((4, 3)), np.ones(4), steps=2)
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "slot"),
+    [
+        (lambda: gn.Adagrad(0.1), "accumulators"),
+        (lambda: gn.Adam(amsgrad=True), "max_second_moments"),
+    ],
+    ids=["adagrad", "amsgrad"],
+)
+def test_negative_square_means_in_a_model_file_are_refused(optimizer, slot, tmp_path) -> None:
+    from helpers import header_of, read_members
+    from test_model_file_bounds import forged
+
+    model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1)], seed=0)
+    model.compile(optimizer(), "mse")
+    model.fit(np.ones((4, 2)), np.ones(4), epochs=1, verbose=0)
+    model.save(tmp_path / "m.glassnet")
+    arrays = read_members(tmp_path / "m.glassnet")
+    hostile = dict(arrays)
+    hostile[f"optimizer/{slot}/0"] = -np.abs(arrays[f"optimizer/{slot}/0"]) - 1
+    with pytest.raises(gn.ModelFileError, match=rf"'{slot}' array 0: expected values >= 0"):
+        gn.load_model(forged(tmp_path, hostile, header_of(arrays)))
