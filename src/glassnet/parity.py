@@ -377,7 +377,12 @@ def _torch_optimizer(torch: Any, optimizer: Any, params: list[Any]) -> tuple[Any
         )
     else:
         raise ValueError(f"Optimizer {optimizer.name!r} has no PyTorch translation.")
-    settings = ", ".join(f"{k}={v}" for k, v in made.defaults.items() if k in _SHOWN)
+    shown = (*_SHOWN, "weight_decay") if optimizer.name == "adamw" else _SHOWN
+    settings = ", ".join(
+        f"{k}={v}"
+        for k, v in made.defaults.items()
+        if k in shown and not (k == "amsgrad" and not v)  # amsgrad only when on
+    )
     return made, f"torch.optim.{type(made).__name__}({settings}), the same update rule"
 
 
@@ -390,7 +395,6 @@ _SHOWN = (
     "betas",
     "centered",
     "amsgrad",
-    "weight_decay",
     "initial_accumulator_value",
 )
 
