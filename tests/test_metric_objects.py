@@ -184,3 +184,12 @@ def test_a_hostile_metric_object_in_a_model_file_is_refused(tmp_path) -> None:
 def test_bad_input_gets_clear_errors(make, error, message) -> None:
     with pytest.raises(error, match=message):
         make()
+
+
+def test_a_capitalised_metric_name_trains_under_its_lowercase_key() -> None:
+    # fit keyed its totals by the name as given and the batch values by resolve's lowercase key:
+    # metrics=["Accuracy"] raised KeyError: 'accuracy' at the first batch
+    model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1, "sigmoid")], seed=0)
+    model.compile("sgd", "binary_crossentropy", metrics=["Accuracy"])
+    history = model.fit(np.ones((4, 2)), np.ones(4), epochs=1, verbose=0)
+    assert set(history.history) == {"loss", "accuracy"}

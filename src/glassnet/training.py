@@ -129,10 +129,11 @@ def run_epoch(
     objects = model.metric_objects  # Keras's stateful metrics: counts over the whole epoch
     for metric in objects:
         metric.reset_state()
-    totals = dict.fromkeys(["loss", *model.metric_names, *(m.name for m in objects)], 0.0)
     summed = model.loss.reduction == "sum"
     # each metric's function, looked up once per epoch rather than once per batch
     metrics = model._metric_functions(y.shape[1])
+    # by history key ("Accuracy" reports as "accuracy", as resolve names it)
+    totals = dict.fromkeys(["loss", *(key for key, _ in metrics), *(m.name for m in objects)], 0.0)
     for batch, start in enumerate(range(0, n, batch_size)):
         if order is None:
             xb, yb = x[start : start + batch_size], y[start : start + batch_size]  # views
