@@ -92,7 +92,7 @@ def test_float32_stays_float32() -> None:
 def test_unknown_name_lists_the_valid_ones() -> None:
     with pytest.raises(
         ValueError,
-        match=r"Unknown activation 'sigmoud'\. Valid names: 'linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'softmax'\.",
+        match=r"Unknown activation 'sigmoud'\. Valid names: 'linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'softmax', 'elu', 'selu', 'gelu', 'silu', 'softplus', 'softsign', 'hard_sigmoid'\.",
     ):
         activations.get("sigmoud")
 

@@ -93,23 +93,23 @@ def test_nan_in_y(model) -> None:
     [
         (
             lambda: Dense(2, activation="sigmod"),
-            r"Unknown activation 'sigmod'\. Valid names: 'linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'softmax'\.",
+            r"Unknown activation 'sigmod'\. Valid names: 'linear', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'softmax', 'elu', 'selu', 'gelu', 'silu', 'softplus', 'softsign', 'hard_sigmoid'\.",
         ),
         (
-            lambda: gn.layers.Activation("swish"),
-            r"Unknown activation 'swish'\. Valid names: 'linear'",
+            lambda: gn.layers.Activation("mish"),
+            r"Unknown activation 'mish'\. Valid names: 'linear'",
         ),
         (
             lambda: Dense(2, kernel_initializer="glorot"),
-            r"Unknown initializer 'glorot'\. Valid names: 'zeros', 'constant', 'random_uniform', 'glorot_uniform', 'he_normal'\.",
+            r"Unknown initializer 'glorot'\. Valid names: 'zeros', 'constant', 'random_uniform', 'glorot_uniform', 'he_normal', 'glorot_normal', 'he_uniform', 'lecun_normal', 'random_normal', 'truncated_normal', 'orthogonal'\.",
         ),
         (
-            lambda: gn.Sequential([Dense(1)]).compile("adamw", "mse"),
-            r"Unknown optimizer 'adamw'\. Valid names: 'sgd', 'rmsprop', 'adam'\.",
+            lambda: gn.Sequential([Dense(1)]).compile("nadam", "mse"),
+            r"Unknown optimizer 'nadam'\. Valid names: 'sgd', 'rmsprop', 'adam', 'adamw', 'adagrad'\.",
         ),
         (
             lambda: gn.Sequential([Dense(1)]).compile("sgd", "hinge"),
-            r"Unknown loss 'hinge'\. Valid names: 'mse', 'mean_squared_error', 'half_sum_squared_error', 'binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy'\.",
+            r"Unknown loss 'hinge'\. Valid names: 'mse', 'mean_squared_error', 'half_sum_squared_error', 'binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy', 'mae', 'mean_absolute_error', 'huber'\.",
         ),
         (
             lambda: gn.Sequential([Dense(1)]).compile("sgd", "mse", metrics=["f1"]),

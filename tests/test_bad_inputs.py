@@ -786,8 +786,9 @@ CLI_CASES: list[tuple[str, list[str], str]] = [
     ),
     (
         "train-unknown-optimizer",
-        ["train", "--data", "xor", "--optimizer", "adamw"],
-        r"Unknown optimizer 'adamw'\. Valid names: 'sgd', 'rmsprop', 'adam'\.",
+        ["train", "--data", "xor", "--optimizer", "adamax"],
+        r"Unknown optimizer 'adamax'\. Valid names: 'sgd', 'rmsprop', 'adam', 'adamw', "
+        r"'adagrad'\.",
     ),
     (
         "predict-model-is-a-directory",

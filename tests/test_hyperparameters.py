@@ -23,6 +23,7 @@ from glassnet import (
     initializers,
     layers,
     losses,
+    metric_objects,
     optimizers,
     regularizers,
     trace,
@@ -30,6 +31,8 @@ from glassnet import (
 
 MODULES = [glassnet, activations, callbacks, initializers, layers, losses, optimizers, regularizers]
 MODULES.append(trace)
+MODULES.append(optimizers.schedules)
+MODULES.append(metric_objects)
 
 #: arguments that are flags, counts of printing, not quantities (any int/bool works as in Keras)
 FLAGS = {"verbose"}
@@ -46,6 +49,9 @@ REQUIRED = {
     "Optimizer": {"learning_rate": 0.1},
     "ModelCheckpoint": {"filepath": "model.glassnet"},
     "LearningRateScheduler": {"schedule": lambda epoch, lr: lr},
+    "ExponentialDecay": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5},
+    "CosineDecay": {"initial_learning_rate": 0.1, "decay_steps": 10},
+    "PiecewiseConstantDecay": {"boundaries": [10], "values": [0.1, 0.01]},
 }
 
 BAD = {
@@ -79,6 +85,23 @@ VALID = {
 }
 for _name in ("GlorotUniform", "HeNormal", "RandomUniform", "Dropout", "Sequential"):
     VALID[(_name, "seed", "None")] = "no seed: the model's random stream"
+for _name in (
+    "GlorotNormal",
+    "HeUniform",
+    "LecunNormal",
+    "RandomNormal",
+    "TruncatedNormal",
+    "Orthogonal",
+):
+    VALID[(_name, "seed", "None")] = "no seed: the model's random stream"
+    VALID[(_name, "seed", "10**400")] = "default_rng"
+for _name in ("SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Optimizer"):
+    for _argument in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm"):
+        VALID[(_name, _argument, "None")] = "off, Keras's default"
+VALID[("CosineDecay", "warmup_target", "None")] = "no warm-up, Keras's default"
+VALID[("PiecewiseConstantDecay", "boundaries", "[1]")] = "a list of one boundary"
+VALID[("Precision", "thresholds", "None")] = "Keras's default: 0.5"
+VALID[("Recall", "thresholds", "None")] = "Keras's default: 0.5"
 
 
 def numeric(parameter: inspect.Parameter) -> bool:

@@ -77,8 +77,9 @@ RNG_AND_STEP_CASES = {
     "slots for 10 weights": (
         ("compile", "slots", "first_moments"),
         [True] * 10,  # used to index past the 4 weights: IndexError
-        r"optimizer slots should be \['first_moments', 'second_moments'\], each a list of "
-        r"true/false flags, one per array \({'first_moments': 4, 'second_moments': 4}\)",
+        r"optimizer slots should be \['first_moments', 'second_moments', "
+        r"'max_second_moments'\], each a list of true/false flags, one per array "
+        r"\({'first_moments': 4, 'second_moments': 4, 'max_second_moments': 0}\)",
     ),
     "slots not bools": (
         ("compile", "slots", "second_moments"),
@@ -291,11 +292,12 @@ ABSURD_CASES = {
         1e-50,
         r"epsilon between 1\.18e-38 and 3\.4e\+38",
     ),
-    "amsgrad": (
-        ("compile", "optimizer", "amsgrad"),
+    "use_ema": (  # a Keras setting glassnet's optimizers do not have
+        ("compile", "optimizer", "use_ema"),
         True,
-        r"Unknown setting 'amsgrad' for the 'adam' optimizer; its settings are: "
-        r"'learning_rate', 'beta_1', 'beta_2', 'epsilon'",
+        r"Unknown setting 'use_ema' for the 'adam' optimizer; its settings are: "
+        r"'learning_rate', 'beta_1', 'beta_2', 'epsilon', 'amsgrad', 'weight_decay', "
+        r"'clipnorm', 'clipvalue', 'global_clipnorm'",
     ),
     "l2 1e300": (
         ("layers", 0, "kernel_regularizer"),
@@ -318,10 +320,15 @@ ABSURD_CASES = {
         r"Unknown setting 'alpha' for the 'leaky_relu' activation; its settings are: "
         r"'negative_slope'",
     ),
-    "loss unknown key": (
+    "label_smoothing 2": (
         ("compile", "loss", "label_smoothing"),
-        0.1,
-        r"Unknown setting 'label_smoothing' for the 'binary_crossentropy' loss",
+        2.0,
+        r"label_smoothing in \[0, 1\]",
+    ),
+    "loss unknown key": (
+        ("compile", "loss", "ignore_class"),  # a Keras setting glassnet's losses do not have
+        0,
+        r"Unknown setting 'ignore_class' for the 'binary_crossentropy' loss",
     ),
     "initializer unknown key": (
         ("layers", 0, "kernel_initializer", "gain"),

@@ -99,7 +99,7 @@ def test_train_on_a_csv_file_and_predict_with_targets(tmp_path, capsys):
     [
         (["train", "--data", "nope"], "Unknown data set 'nope'. Expected one of xor, moons"),
         (["train", "--data", "moons", "--layers", "16,x"], "--layers expects positive unit"),
-        (["train", "--data", "moons", "--optimizer", "adamw"], "adamw"),
+        (["train", "--data", "moons", "--optimizer", "nadam"], "nadam"),
         (["train", "--data", "moons", "--lr", "-1"], "--lr: expected a finite number > 0"),
         (["predict", "--model", "missing.glassnet", "--input", "x.csv"], "No model file at"),
     ],

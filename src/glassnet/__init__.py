@@ -34,11 +34,13 @@ from glassnet.losses import (
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
     HalfSumSquaredError,
+    Huber,
+    MeanAbsoluteError,
     MeanSquaredError,
     SparseCategoricalCrossEntropy,
 )
 from glassnet.model import Sequential, TrainingDivergedError
-from glassnet.optimizers import SGD, Adam, RMSprop
+from glassnet.optimizers import SGD, Adagrad, Adam, AdamW, RMSprop
 
 if TYPE_CHECKING:
     from glassnet import datasets, models, utils
@@ -81,7 +83,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "Adagrad",
     "Adam",
+    "AdamW",
     "BinaryCrossEntropy",
     "Callback",
     "CategoricalCrossEntropy",
@@ -91,8 +95,10 @@ __all__ = [
     "HalfSumSquaredError",
     "HeNormal",
     "History",
+    "Huber",
     "Input",
     "LearningRateScheduler",
+    "MeanAbsoluteError",
     "MeanSquaredError",
     "ModelCheckpoint",
     "ModelFileError",

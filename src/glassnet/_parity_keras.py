@@ -92,7 +92,14 @@ def keras_activation(keras: Any, activation: Any) -> Any:
     if name == "leaky_relu":
         slope = activation.negative_slope
         return lambda z: keras.activations.leaky_relu(z, negative_slope=slope)
-    if name in ("linear", "sigmoid", "tanh", "relu", "softmax"):
+    if name == "elu":
+        alpha = activation.alpha
+        return lambda z: keras.activations.elu(z, alpha=alpha)
+    if name == "gelu":
+        approximate = activation.approximate
+        return lambda z: keras.activations.gelu(z, approximate=approximate)
+    simple = ("linear", "sigmoid", "tanh", "relu", "softmax", "selu", "silu", "softplus")
+    if name in (*simple, "softsign", "hard_sigmoid"):
         return name  # Keras's softmax is over the last axis: the units of each example
     raise ValueError(f"Activation {name!r} has no Keras translation in glassnet.parity.")
 

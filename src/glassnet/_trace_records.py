@@ -36,8 +36,11 @@ OPTIMIZER_STATE: dict[str, list[tuple[str, str, str]]] = {
     "adam": [
         ("first_moments", "m", "m_{p} = beta_1 * m_{p} + (1 - beta_1) * dC/d{p}"),
         ("second_moments", "v", "v_{p} = beta_2 * v_{p} + (1 - beta_2) * (dC/d{p})**2"),
+        ("max_second_moments", "vmax", "vmax_{p} = max(vmax_{p}, v_{p})"),
     ],
+    "adagrad": [("accumulators", "acc", "acc_{p} = acc_{p} + (dC/d{p})**2")],
 }
+OPTIMIZER_STATE["adamw"] = OPTIMIZER_STATE["adam"]
 #: how each optimizer writes the new parameter value
 UPDATE_EQUATIONS: dict[str, str] = {
     "sgd": "{p}_new = {p} - learning_rate * dC/d{p}",
@@ -50,7 +53,37 @@ UPDATE_EQUATIONS: dict[str, str] = {
     "rmsprop_centered_momentum": "{p}_new = {p} - learning_rate * momentum_{p}",
     "adam": "{p}_new = {p} - learning_rate / (1 - beta_1^t) * m_{p} / "
     "(sqrt(v_{p}) / sqrt(1 - beta_2^t) + eps)",
+    "adam_amsgrad": "{p}_new = {p} - learning_rate / (1 - beta_1^t) * m_{p} / "
+    "(sqrt(vmax_{p}) / sqrt(1 - beta_2^t) + eps)",
+    "adagrad": "{p}_new = {p} - learning_rate * dC/d{p} / (sqrt(acc_{p}) + eps)",
 }
+UPDATE_EQUATIONS["adamw"] = UPDATE_EQUATIONS["adam"]  # its decay is written in by decorated()
+UPDATE_EQUATIONS["adamw_amsgrad"] = UPDATE_EQUATIONS["adam_amsgrad"]
+#: the clipping each setting does, as the equations write it
+CLIP_EQUATIONS: dict[str, str] = {
+    "clipnorm": "clip(g) = g * clipnorm / max(||g||, clipnorm)",
+    "global_clipnorm": "clip(g) = g * global_clipnorm / max(sqrt(sum of ||g||**2 over all "
+    "weights), global_clipnorm)",
+    "clipvalue": "clip(g) = min(max(g, -clipvalue), clipvalue)",
+}
+
+
+def decorated(equation: str, config: dict[str, Any], symbol: str) -> str:
+    """``equation`` (one of the rules above, formatted for ``symbol``) with the optimizer's
+    clipping (dC/dW -> clip(dC/dW)) and decoupled weight decay (W -> W * (1 - lr * wd)) written
+    in, as ``Optimizer.apply`` does them.
+
+    >>> decorated("W1_new = W1 - learning_rate * dC/dW1", {"weight_decay": 0.1}, "W1")
+    'W1_new = W1 * (1 - learning_rate * weight_decay) - learning_rate * dC/dW1'
+    """
+    if any(config.get(key) for key in CLIP_EQUATIONS):
+        equation = equation.replace(f"dC/d{symbol}", f"clip(dC/d{symbol})")
+    if config.get("weight_decay"):
+        equation = equation.replace(
+            f"{symbol}_new = {symbol} - ",
+            f"{symbol}_new = {symbol} * (1 - learning_rate * weight_decay) - ",
+        )
+    return equation
 
 
 def update_rule_name(config: dict[str, Any]) -> str:
@@ -66,6 +99,8 @@ def update_rule_name(config: dict[str, Any]) -> str:
         rule += "_centered"
     if name in ("sgd", "rmsprop") and config.get("momentum"):
         rule += "_nesterov" if config.get("nesterov") else "_momentum"
+    if name in ("adam", "adamw") and config.get("amsgrad"):
+        rule += "_amsgrad"
     return rule
 
 
@@ -302,10 +337,16 @@ def record_update(trace: Trace, model: Sequential, saved: _Snapshot) -> None:
     optimizer = model.optimizer
     name = optimizer.name
     t = optimizer.iterations
-    if name == "adam":
+    if name in ("adam", "adamw"):
         trace.add("update", 0, "1 - beta_1^t", f"1 - beta_1^{t}", 1.0 - optimizer.beta_1**t)
         trace.add("update", 0, "1 - beta_2^t", f"1 - beta_2^{t}", 1.0 - optimizer.beta_2**t)
-    rule = update_rule_name(optimizer.get_config())
+    config = optimizer.get_config()
+    for key, clipping in CLIP_EQUATIONS.items():
+        if config.get(key):
+            trace.add("update", 0, key, f"{clipping}, with {key}", float(config[key]))
+    if config.get("weight_decay"):
+        trace.add("update", 0, "weight_decay", "weight_decay", float(config["weight_decay"]))
+    rule = update_rule_name(config)
     centered = rule.startswith("rmsprop_centered")
     flat = 0
     for index, layer in enumerate(model.layers, start=1):
@@ -329,11 +370,14 @@ def record_update(trace: Trace, model: Sequential, saved: _Snapshot) -> None:
                         old,
                     )
                     text = equation.format(p=symbol, centered=f" - mean_{symbol}**2" * centered)
+                    text = decorated(text, config, symbol)
                     trace.add("update", index, state_symbol, text, state[flat])
             new = layer.parameters[position]
             equation = UPDATE_EQUATIONS.get(rule, "{p}_new = optimizer({p}, dC/d{p})")
-            equation = "{p}_new = {p}  (frozen: trainable = False)" if frozen else equation
-            trace.add("update", index, f"{symbol}_new", equation.format(p=symbol), new)
+            equation = decorated(equation.format(p=symbol), config, symbol)
+            if frozen:
+                equation = f"{symbol}_new = {symbol}  (frozen: trainable = False)"
+            trace.add("update", index, f"{symbol}_new", equation, new)
             change = f"change_{symbol} = {symbol}_new - {symbol}"
             trace.add("update", index, f"change_{symbol}", change, new - before)
             flat += 1

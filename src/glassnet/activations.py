@@ -14,7 +14,22 @@ tanh           tanh(z)                      1 - a**2              (from the outp
 relu           max(z, 0)                    1 if z > 0 else 0     (0 at the kink z = 0)
 leaky_relu     z if z > 0 else s * z        1 if z > 0 else s     (s at the kink z = 0)
 softmax        exp(z_i) / sum_j exp(z_j)    not element-wise: dC/dz = a * (g - sum(g * a))
+elu            z if z > 0 else al(e^z - 1)  1 if z > 0 else a + al (from a; al = alpha)
+selu           sc * elu(z) (al = 1.6733)    sc if z > 0 else a + sc * al (sc = 1.0507)
+gelu           z * Phi(z)                   Phi(z) + z * phi(z)   (Phi, phi: normal cdf, pdf)
+gelu (tanh)    z/2 (1 + tanh(u))            see ``GELU``          (u = c (z + 0.044715 z**3))
+silu (swish)   z * sigmoid(z)               s * (1 + z * (1 - s)) (s = sigmoid(z))
+softplus       log(1 + exp(z))              sigmoid(z)
+softsign       z / (1 + |z|)                1 / (1 + |z|)**2
+hard_sigmoid   relu6(z + 3) / 6             1/6 if -3 < z < 3 else 0 (0 at the kinks)
 =============  ===========================  =====================================
+
+These follow ``torch.nn`` (``ELU``, ``SELU``, ``GELU``, ``SiLU``, ``Softplus``, ``Softsign``,
+``Hardsigmoid``) and Keras 3's ``keras.activations`` of the same names, whose definitions agree
+(Keras 3's ``hard_sigmoid`` is PyTorch's relu6(z + 3) / 6, not Keras 2's 0.2 z + 0.5; its
+``gelu`` is exact unless ``approximate=True``, as PyTorch's ``approximate="none"``). One
+difference: ``torch.nn.Softplus`` (and Keras on its torch backend) returns z itself past z = 20,
+where log(1 + exp(z)) is z + 2e-9; glassnet keeps the formula (the same number in float32).
 
 >>> import numpy as np
 >>> sig = get("sigmoid")
@@ -26,6 +41,7 @@ array([[0.25]])
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -179,9 +195,190 @@ class Softmax(Activation):
         return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))  # (batch, units)
 
 
+def _slope_like(value: object, name: str, example: str) -> float:
+    """A finite float in [0, 3.4e38] (ELU's alpha), or a clear error."""
+    number = finite_float(value, name)
+    if number < 0:
+        raise ValueError(f"Expected {name} >= 0 (e.g. {example}), got {number!r}.")
+    return bounded(number, name, 0.0, example)
+
+
+class ELU(Activation):
+    """a = z where z > 0, else alpha * (exp(z) - 1); f'(z) = 1 where z > 0, else a + alpha
+    (= alpha * exp(z), read off the output). ``torch.nn.ELU(alpha)``, ``keras.activations.elu``.
+    At the kink z = 0 the derivative is alpha (both sides agree when alpha = 1)."""
+
+    name = "elu"
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = _slope_like(alpha, "ELU's alpha", "1.0")
+
+    def __call__(self, z: Array) -> Array:
+        with np.errstate(over="ignore"):  # exp of a large z, in the branch not taken
+            return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return np.where(z > 0, 1.0, a + self.alpha).astype(z.dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "alpha": self.alpha}
+
+    def __repr__(self) -> str:
+        return f"ELU(alpha={self.alpha})"
+
+
+class SELU(Activation):
+    """a = scale * (z where z > 0, else alpha * (exp(z) - 1)), with the self-normalizing
+    constants alpha = 1.6732632423543772, scale = 1.0507009873554805 (``torch.nn.SELU``,
+    ``keras.activations.selu``); f'(z) = scale where z > 0, else a + scale * alpha."""
+
+    name = "selu"
+    alpha = 1.6732632423543772848170429916717
+    scale = 1.0507009873554804934193349852946
+
+    def __call__(self, z: Array) -> Array:
+        negative = (self.scale * self.alpha) * np.expm1(np.minimum(z, 0))
+        return np.where(z > 0, self.scale * z, negative)
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return np.where(z > 0, self.scale, a + self.scale * self.alpha).astype(z.dtype)
+
+
+_ERFC = np.frompyfunc(math.erfc, 1, 1)  # NumPy has no erf; math.erfc is libm's, to the last bit
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _normal_cdf(z: Array) -> Array:
+    """Phi(z) = erfc(-z / sqrt(2)) / 2 in float64 (erfc, not 1 + erf, keeps the digits of a
+    small Phi for a very negative z, which 1 + erf(...) would cancel away)."""
+    return 0.5 * _ERFC(np.asarray(z, np.float64) * -math.sqrt(0.5)).astype(np.float64)
+
+
+class GELU(Activation):
+    """Gaussian error linear unit, ``torch.nn.GELU(approximate=...)``, ``keras.activations.gelu``.
+
+    Exact (``approximate=False``, PyTorch's ``"none"``, Keras's default): a = z * Phi(z), with
+    Phi(z) = (1 + erf(z / sqrt(2))) / 2 the normal cdf; f'(z) = Phi(z) + z * phi(z), phi(z) =
+    exp(-z**2 / 2) / sqrt(2 pi).
+
+    Phi is computed in float64 as erfc(-z / sqrt(2)) / 2 (math.erfc, element by element: NumPy
+    has none), then cast to z's dtype.
+
+    Tanh approximation (``approximate=True`` or ``"tanh"``): with u = sqrt(2/pi) (z + 0.044715
+    z**3) and t = tanh(u), a = z (1 + t) / 2 and f'(z) = (1 + t) / 2 + z (1 - t**2) / 2 *
+    sqrt(2/pi) (1 + 3 * 0.044715 z**2).
+
+    ``approximate`` takes Keras's True/False or PyTorch's "none"/"tanh"; the config keeps
+    Keras's bool.
+    """
+
+    name = "gelu"
+
+    def __init__(self, approximate: bool | str = False) -> None:
+        if isinstance(approximate, bool | np.bool_):
+            self.approximate = bool(approximate)
+        elif approximate in ("none", "tanh"):
+            self.approximate = approximate == "tanh"
+        else:
+            raise ValueError(
+                f"Expected GELU's approximate to be False or True (Keras) or 'none' or 'tanh' "
+                f"(PyTorch), got {approximate!r:.40}."
+            )
+
+    def __call__(self, z: Array) -> Array:
+        if self.approximate:
+            return 0.5 * z * (1.0 + np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3)))
+        return (z * _normal_cdf(z)).astype(z.dtype, copy=False)
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        if self.approximate:
+            t = np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3))
+            du = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * z * z)
+            return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du
+        wide = np.asarray(z, np.float64)
+        pdf = np.exp(-0.5 * wide * wide) / math.sqrt(2.0 * math.pi)
+        return (_normal_cdf(z) + wide * pdf).astype(z.dtype, copy=False)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "approximate": self.approximate}
+
+    def __repr__(self) -> str:
+        return f"GELU(approximate={self.approximate})"
+
+
+class SiLU(Activation):
+    """a = z * sigmoid(z) (SiLU, also called swish: ``torch.nn.SiLU``, ``keras.activations.silu``);
+    f'(z) = s * (1 + z * (1 - s)) with s = sigmoid(z)."""
+
+    name = "silu"
+
+    def __call__(self, z: Array) -> Array:
+        return z * Sigmoid()(z)
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        s = Sigmoid()(z)
+        return s * (1.0 + z * (1.0 - s))
+
+
+class Softplus(Activation):
+    """a = log(1 + exp(z)), computed as logaddexp(0, z) so a large z does not overflow;
+    f'(z) = sigmoid(z). (``torch.nn.Softplus``, ``keras.activations.softplus``.)"""
+
+    name = "softplus"
+
+    def __call__(self, z: Array) -> Array:
+        return np.logaddexp(0.0, z).astype(z.dtype, copy=False)
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return Sigmoid()(z)
+
+
+class Softsign(Activation):
+    """a = z / (1 + |z|); f'(z) = 1 / (1 + |z|)**2. (``torch.nn.Softsign``,
+    ``keras.activations.softsign``.)"""
+
+    name = "softsign"
+
+    def __call__(self, z: Array) -> Array:
+        return z / (1.0 + np.abs(z))
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return 1.0 / (1.0 + np.abs(z)) ** 2
+
+
+class HardSigmoid(Activation):
+    """a = relu6(z + 3) / 6 = min(max((z + 3) / 6, 0), 1), Keras 3's and ``torch.nn.Hardsigmoid``;
+    f'(z) = 1/6 where -3 < z < 3, else 0 (0 at the kinks z = -3 and z = 3, as PyTorch)."""
+
+    name = "hard_sigmoid"
+
+    def __call__(self, z: Array) -> Array:
+        return np.clip(z + 3.0, 0.0, 6.0) / 6.0
+
+    def derivative(self, z: Array, a: Array) -> Array:
+        return np.where((z > -3.0) & (z < 3.0), 1.0 / 6.0, 0.0).astype(z.dtype)
+
+
 ACTIVATIONS: dict[str, type[Activation]] = {
-    cls.name: cls for cls in (Linear, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax)
+    cls.name: cls
+    for cls in (
+        Linear,
+        Sigmoid,
+        Tanh,
+        ReLU,
+        LeakyReLU,
+        Softmax,
+        ELU,
+        SELU,
+        GELU,
+        SiLU,
+        Softplus,
+        Softsign,
+        HardSigmoid,
+    )
 }
+#: Keras's other names for the same functions
+ALIASES: dict[str, str] = {"swish": "silu"}
 
 
 def get(identifier: str | Activation | None) -> Activation:
@@ -190,6 +387,8 @@ def get(identifier: str | Activation | None) -> Activation:
         return Linear()
     if isinstance(identifier, Activation):
         return identifier
+    if isinstance(identifier, str):
+        identifier = ALIASES.get(identifier.lower(), identifier)
     if callable(identifier):  # a function: Keras's / PyTorch's own, by name (below)
         return from_callable(identifier)
     return lookup("activation", identifier, ACTIVATIONS)()

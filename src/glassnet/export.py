@@ -49,6 +49,7 @@ when an export is asked for.
 from __future__ import annotations
 
 import importlib
+import math
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,7 +119,20 @@ def torch_activation(activation: Any) -> Any:
         return torch.nn.LeakyReLU(activation.negative_slope)
     if name == "softmax":
         return torch.nn.Softmax(dim=-1)  # over the last axis (Keras's), rows sum to 1
-    modules = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
+    if name == "elu":
+        return torch.nn.ELU(activation.alpha)
+    if name == "gelu":
+        return torch.nn.GELU(approximate="tanh" if activation.approximate else "none")
+    modules = {
+        "sigmoid": torch.nn.Sigmoid,
+        "tanh": torch.nn.Tanh,
+        "relu": torch.nn.ReLU,
+        "selu": torch.nn.SELU,
+        "silu": torch.nn.SiLU,
+        "softplus": torch.nn.Softplus,  # z itself past z = 20 (a 2e-9 difference there)
+        "softsign": torch.nn.Softsign,
+        "hard_sigmoid": torch.nn.Hardsigmoid,
+    }
     if name not in modules:
         raise ValueError(
             f"Activation {name!r} has no PyTorch counterpart here; supported: linear, "
@@ -240,13 +254,127 @@ def _onnx_activation(helper: Any, activation: Any, source: str, target: str) -> 
         return [helper.make_node("LeakyRelu", [source], [target], alpha=activation.negative_slope)]
     if name == "softmax":
         return [helper.make_node("Softmax", [source], [target], axis=-1)]
-    operators = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}
+    if name in ("elu", "selu", "softplus", "softsign", "hard_sigmoid"):
+        return _onnx_composed(helper, activation, source, target)
+    if name == "silu":  # z * sigmoid(z)
+        sigmoid = f"{target}.sigmoid"
+        return [
+            helper.make_node("Sigmoid", [source], [sigmoid]),
+            helper.make_node("Mul", [source, sigmoid], [target]),
+        ]
+    if name == "gelu":
+        return _onnx_gelu(helper, activation.approximate, source, target)
+    operators = {
+        "sigmoid": "Sigmoid",
+        "tanh": "Tanh",
+        "relu": "Relu",
+    }
     if name not in operators:
         raise ValueError(
             f"Activation {name!r} has no ONNX operator here; supported: linear, leaky_relu, "
             f"softmax, {', '.join(operators)}."
         )
     return [helper.make_node(operators[name], [source], [target])]
+
+
+def _onnx_constant(helper: Any, name: str, value: float, like: str) -> list[Any]:
+    """A scalar ``value`` named ``name`` in the dtype of tensor ``like``: a float64 Constant
+    cast with CastLike (opset 15), so a float64 graph keeps every digit."""
+    import onnx
+
+    tensor = helper.make_tensor(f"{name}.value", onnx.TensorProto.DOUBLE, [], [value])
+    return [
+        helper.make_node("Constant", [], [f"{name}.double"], value=tensor),
+        helper.make_node("CastLike", [f"{name}.double", like], [name]),
+    ]
+
+
+def _onnx_composed(helper: Any, activation: Any, source: str, target: str) -> list[Any]:
+    """elu, selu, softplus, softsign and hard_sigmoid from elementary operators (onnxruntime has
+    no float64 kernels for Elu, Selu, Softplus, Softsign or HardSigmoid)."""
+    name, t = activation.name, target
+    nodes = []
+    for constant, value in (("zero", 0.0), ("one", 1.0), ("three", 3.0), ("six", 6.0)):
+        nodes += _onnx_constant(helper, f"{t}.{constant}", value, source)
+    if name in ("elu", "selu"):  # where(z > 0, z, alpha * (exp(min(z, 0)) - 1)) [* scale]
+        alpha = activation.alpha
+        nodes += _onnx_constant(helper, f"{t}.alpha", alpha, source)
+        nodes += [
+            helper.make_node("Min", [source, f"{t}.zero"], [f"{t}.left"]),
+            helper.make_node("Exp", [f"{t}.left"], [f"{t}.exp"]),
+            helper.make_node("Sub", [f"{t}.exp", f"{t}.one"], [f"{t}.expm1"]),
+            helper.make_node("Mul", [f"{t}.expm1", f"{t}.alpha"], [f"{t}.negative"]),
+            helper.make_node("Greater", [source, f"{t}.zero"], [f"{t}.positive"]),
+        ]
+        out = f"{t}.elu" if name == "selu" else t
+        nodes.append(helper.make_node("Where", [f"{t}.positive", source, f"{t}.negative"], [out]))
+        if name == "selu":
+            nodes += _onnx_constant(helper, f"{t}.scale", activation.scale, source)
+            nodes.append(helper.make_node("Mul", [out, f"{t}.scale"], [t]))
+        return nodes
+    if name == "softplus":  # max(z, 0) + log(1 + exp(-|z|))
+        return [
+            *nodes,
+            helper.make_node("Abs", [source], [f"{t}.abs"]),
+            helper.make_node("Neg", [f"{t}.abs"], [f"{t}.neg"]),
+            helper.make_node("Exp", [f"{t}.neg"], [f"{t}.exp"]),
+            helper.make_node("Add", [f"{t}.exp", f"{t}.one"], [f"{t}.sum"]),
+            helper.make_node("Log", [f"{t}.sum"], [f"{t}.log"]),
+            helper.make_node("Max", [source, f"{t}.zero"], [f"{t}.relu"]),
+            helper.make_node("Add", [f"{t}.relu", f"{t}.log"], [t]),
+        ]
+    if name == "softsign":  # z / (1 + |z|)
+        return [
+            *nodes,
+            helper.make_node("Abs", [source], [f"{t}.abs"]),
+            helper.make_node("Add", [f"{t}.abs", f"{t}.one"], [f"{t}.sum"]),
+            helper.make_node("Div", [source, f"{t}.sum"], [t]),
+        ]
+    return [  # hard_sigmoid: min(max(z + 3, 0), 6) / 6
+        *nodes,
+        helper.make_node("Add", [source, f"{t}.three"], [f"{t}.shifted"]),
+        helper.make_node("Max", [f"{t}.shifted", f"{t}.zero"], [f"{t}.low"]),
+        helper.make_node("Min", [f"{t}.low", f"{t}.six"], [f"{t}.high"]),
+        helper.make_node("Div", [f"{t}.high", f"{t}.six"], [t]),
+    ]
+
+
+def _onnx_gelu(helper: Any, approximate: bool, source: str, target: str) -> list[Any]:
+    """z * Phi(z) = z * (1 + erf(z / sqrt(2))) / 2, or its tanh approximation
+    z * (1 + tanh(sqrt(2/pi) (z + 0.044715 z**3))) / 2, in opset-13 operators."""
+    one, half = f"{target}.one", f"{target}.half"
+    nodes = _onnx_constant(helper, one, 1.0, source)
+    nodes += _onnx_constant(helper, half, 0.5, source)
+    if approximate:
+        kappa, beta = f"{target}.kappa", f"{target}.beta"
+        nodes += _onnx_constant(helper, kappa, 0.044715, source)
+        nodes += _onnx_constant(helper, beta, math.sqrt(2.0 / math.pi), source)
+        square, cube = f"{target}.square", f"{target}.cube"
+        nodes += [
+            helper.make_node("Mul", [source, source], [square]),
+            helper.make_node("Mul", [square, source], [cube]),
+            helper.make_node("Mul", [cube, kappa], [f"{target}.kcube"]),
+            helper.make_node("Add", [source, f"{target}.kcube"], [f"{target}.inner"]),
+            helper.make_node("Mul", [f"{target}.inner", beta], [f"{target}.u"]),
+            helper.make_node("Tanh", [f"{target}.u"], [f"{target}.squash"]),
+        ]
+    else:
+        root = f"{target}.rsqrt2"
+        nodes += _onnx_constant(helper, root, math.sqrt(0.5), source)
+        # onnxruntime's Erf has no float64 kernel: it runs in float32 (a float64 graph's exact
+        # gelu is then float32-accurate, about 1e-7), cast back to the graph's dtype
+        nodes += [
+            helper.make_node("Mul", [source, root], [f"{target}.scaled"]),
+            helper.make_node("Cast", [f"{target}.scaled"], [f"{target}.single"], to=1),
+            helper.make_node("Erf", [f"{target}.single"], [f"{target}.erf"]),
+            helper.make_node("CastLike", [f"{target}.erf", source], [f"{target}.squash"]),
+        ]
+    return [
+        *nodes,
+        helper.make_node("Add", [f"{target}.squash", one], [f"{target}.plus"]),
+        helper.make_node("Mul", [source, f"{target}.plus"], [f"{target}.times"]),
+        helper.make_node("Mul", [f"{target}.times", half], [target]),
+    ]
 
 
 def to_onnx(model: Sequential, dtype: str = "float32") -> Any:

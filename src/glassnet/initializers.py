@@ -258,19 +258,163 @@ class HeNormal(_Seeded):
 
     def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
         fan_in, _ = _fans(shape)
-        stddev = math.sqrt(2.0 / fan_in) / 0.87962566103423978
-        _check(shape, dtype, 8 + 1 + 8)  # float64 draws, the mask of tails, the scaled copy
-        stream = self._stream(rng)
-        values = stream.normal(0.0, 1.0, size=shape)
+        stddev = math.sqrt(2.0 / fan_in) / TRUNCATION_CORRECTION
+        return _truncated(self._stream(rng), 0.0, stddev, shape, dtype)
+
+
+#: the standard deviation of a standard normal truncated to [-2, 2]: Keras's VarianceScaling
+#: divides by it so the truncated draws keep the variance asked for
+TRUNCATION_CORRECTION = 0.87962566103423978
+
+
+def _truncated(
+    stream: np.random.Generator, mean: float, stddev: float, shape: Shape, dtype: DTypeLike
+) -> NDArray:
+    """mean + stddev * u, u standard normal redrawn until |u| <= 2 (Keras's truncation)."""
+    _check(shape, dtype, 8 + 1 + 8)  # float64 draws, the mask of tails, the scaled copy
+    values = stream.normal(0.0, 1.0, size=shape)
+    outside = np.abs(values) > 2.0
+    while outside.any():  # redraw the tails until every value is within 2 deviations
+        values[outside] = stream.normal(0.0, 1.0, size=int(outside.sum()))
         outside = np.abs(values) > 2.0
-        while outside.any():  # redraw the tails until every value is within 2 deviations
-            values[outside] = stream.normal(0.0, 1.0, size=int(outside.sum()))
-            outside = np.abs(values) > 2.0
-        return (values * stddev).astype(dtype, copy=False)
+    return (values * stddev + mean).astype(dtype, copy=False)
+
+
+class GlorotNormal(_Seeded):
+    """Truncated normal, mean 0, standard deviation sqrt(2 / (fan_in + fan_out)) after the
+    truncation at 2 deviations (Keras's ``GlorotNormal``: VarianceScaling(1, "fan_avg",
+    "truncated_normal"), the pre-truncation deviation divided by 0.8796...)."""
+
+    name = "glorot_normal"
+
+    def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        fan_in, fan_out = _fans(shape)
+        stddev = math.sqrt(2.0 / (fan_in + fan_out)) / TRUNCATION_CORRECTION
+        return _truncated(self._stream(rng), 0.0, stddev, shape, dtype)
+
+
+class LecunNormal(_Seeded):
+    """Truncated normal, mean 0, standard deviation sqrt(1 / fan_in) after the truncation
+    (Keras's ``LecunNormal``: VarianceScaling(1, "fan_in", "truncated_normal")); SELU's match."""
+
+    name = "lecun_normal"
+
+    def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        fan_in, _ = _fans(shape)
+        stddev = math.sqrt(1.0 / fan_in) / TRUNCATION_CORRECTION
+        return _truncated(self._stream(rng), 0.0, stddev, shape, dtype)
+
+
+class HeUniform(_Seeded):
+    """Uniform on [-limit, limit], limit = sqrt(6 / fan_in) (Keras's ``HeUniform``:
+    VarianceScaling(2, "fan_in", "uniform"), limit = sqrt(3 * scale / fan_in))."""
+
+    name = "he_uniform"
+
+    def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        fan_in, _ = _fans(shape)
+        limit = math.sqrt(6.0 / fan_in)
+        return _uniform(self._stream(rng).uniform, -limit, limit, shape, dtype)
+
+
+def _normal_settings(owner: str, mean: object, stddev: object) -> tuple[float, float]:
+    center = finite_float(mean, f"{owner}'s mean")
+    spread = finite_float(stddev, f"{owner}'s stddev")
+    if not 0 < spread <= MAX_WEIGHT_SCALE or abs(center) > MAX_WEIGHT_SCALE:
+        raise ValueError(
+            f"{owner} expects stddev > 0 and |mean|, stddev at most {MAX_WEIGHT_SCALE:.3g} (an "
+            f"ordinary float32 number), got mean={center!r}, stddev={spread!r}. Use e.g. "
+            f"{owner}(mean=0.0, stddev=0.05)."
+        )
+    return center, spread
+
+
+#: the largest mean or standard deviation a normal initializer takes: float32's largest
+MAX_WEIGHT_SCALE = float(np.finfo(np.float32).max)
+
+
+class RandomNormal(_Seeded):
+    """Normal with ``mean`` and ``stddev`` (Keras's defaults 0.0 and 0.05)."""
+
+    name = "random_normal"
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
+        self.mean, self.stddev = _normal_settings("RandomNormal", mean, stddev)
+        super().__init__(seed)
+
+    def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        _check(shape, dtype, 8)
+        values = self._stream(rng).normal(self.mean, self.stddev, size=shape)
+        return values.astype(dtype, copy=False)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class TruncatedNormal(RandomNormal):
+    """Normal with ``mean`` and ``stddev``, draws beyond 2 ``stddev`` from the mean drawn again
+    (Keras's ``TruncatedNormal``: ``stddev`` is the deviation before the truncation, so the
+    values' own is about 0.88 of it; defaults 0.0 and 0.05)."""
+
+    name = "truncated_normal"
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
+        self.mean, self.stddev = _normal_settings("TruncatedNormal", mean, stddev)
+        _Seeded.__init__(self, seed)
+
+    def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        return _truncated(self._stream(rng), self.mean, self.stddev, shape, dtype)
+
+
+class Orthogonal(_Seeded):
+    """An orthogonal matrix times ``gain`` (Keras's ``Orthogonal``): the kernel, flattened to
+    (prod(shape[:-1]), shape[-1]) = (rows, cols), has orthonormal columns (rows >= cols) or rows.
+    From a standard normal A of shape (max, min): Q, R = qr(A); Q *= sign(diag(R)) (so the draw
+    is uniform over orthogonal matrices); Q transposed when rows < cols."""
+
+    name = "orthogonal"
+
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
+        value = finite_float(gain, "Orthogonal's gain")
+        if not 0 < value <= MAX_WEIGHT_SCALE:
+            raise ValueError(f"Orthogonal expects gain > 0 (e.g. 1.0), got {value!r}.")
+        self.gain = value
+        super().__init__(seed)
+
+    def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        if len(shape) < 2:
+            raise ValueError(
+                f"Orthogonal needs a weight of at least 2 dimensions (a kernel), got shape "
+                f"{tuple(shape)}. Use it as kernel_initializer, not for a bias."
+            )
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        _check((max(rows, cols), max(rows, cols)), dtype, 8 * 3)  # A, Q, R in float64
+        a = self._stream(rng).normal(0.0, 1.0, size=(max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)  # (max, min) and (min, min)
+        q *= np.sign(np.diag(r))  # each column's sign fixed by R's diagonal
+        if rows < cols:
+            q = q.T
+        return (self.gain * q).reshape(shape).astype(dtype, copy=False)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "gain": self.gain, "seed": self.seed}
 
 
 INITIALIZERS: dict[str, type[Initializer]] = {
-    cls.name: cls for cls in (Zeros, Constant, RandomUniform, GlorotUniform, HeNormal)
+    cls.name: cls
+    for cls in (
+        Zeros,
+        Constant,
+        RandomUniform,
+        GlorotUniform,
+        HeNormal,
+        GlorotNormal,
+        HeUniform,
+        LecunNormal,
+        RandomNormal,
+        TruncatedNormal,
+        Orthogonal,
+    )
 }
 
 

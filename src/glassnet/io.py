@@ -198,6 +198,11 @@ def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]
             "loss": model.loss.get_config(),
             "metrics": list(model.metric_names),
             "iterations": state["iterations"],
+            **(
+                {"metric_objects": [m.get_config() for m in model.metric_objects]}
+                if model.metric_objects
+                else {}
+            ),
             "slots": slots,
         }
     return header, arrays
@@ -515,6 +520,19 @@ def _check_header(header: Any, path: str) -> None:
             check_rng_state(state, f"{path!r}: random state {where!r}")
 
 
+def _metric_objects(compiled: dict[str, Any], path: str) -> list[Any]:
+    """The header's metric objects (Precision, AUC, ...), each rebuilt through its constructor."""
+    from glassnet import metric_objects
+
+    configs = compiled.get("metric_objects", [])
+    if not isinstance(configs, list) or len(configs) > metric_objects.MAX_METRIC_OBJECTS:
+        raise ModelFileError(
+            f"{path!r}: the header's metric_objects must be a list of at most "
+            f"{metric_objects.MAX_METRIC_OBJECTS} metric configs."
+        )
+    return [metric_objects.from_config(config) for config in configs]
+
+
 def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequential:
     from glassnet import layers as layers_module
     from glassnet import losses, optimizers
@@ -549,7 +567,7 @@ def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequentia
             model.compile(
                 optimizer=optimizers.from_config(compiled["optimizer"]),
                 loss=losses.from_config(compiled["loss"]),
-                metrics=compiled["metrics"],
+                metrics=[*compiled["metrics"], *_metric_objects(compiled, path)],
             )
     except ModelFileError:
         raise

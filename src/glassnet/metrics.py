@@ -12,6 +12,10 @@ output is read as "1" when it is above 0.5); for several units it is sparse cate
 when the targets are class labels and categorical accuracy (the largest output is the guess,
 compared with the argmax of one-hot targets) when they are rows.
 
+Keras's metric objects (``BinaryAccuracy(threshold=)``, ``Precision``, ``Recall``, ``AUC``,
+``TopKCategoricalAccuracy(k=)``, from ``glassnet.metric_objects``) go in
+``compile(metrics=[...])`` beside the names; they keep counts over an epoch (see there).
+
 >>> import numpy as np
 >>> binary_accuracy(np.array([[0.0], [1.0]]), np.array([[0.2], [0.4]]))
 0.5
@@ -28,6 +32,30 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from glassnet._names import lookup
+from glassnet.metric_objects import (
+    AUC,
+    BinaryAccuracy,
+    MetricObject,
+    Precision,
+    Recall,
+    TopKCategoricalAccuracy,
+)
+
+__all__ = [
+    "AUC",
+    "BinaryAccuracy",
+    "MetricObject",
+    "Precision",
+    "Recall",
+    "TopKCategoricalAccuracy",
+    "accuracy",
+    "binary_accuracy",
+    "categorical_accuracy",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "resolve",
+    "sparse_categorical_accuracy",
+]
 
 Array = NDArray[np.floating[Any]]
 Metric = Callable[[Array, Array], float]
@@ -157,3 +185,14 @@ def resolve(name: str, output_units: int) -> tuple[str, Metric]:
         # fit's targets are prepared rows (labels are one-hot by then): no need to look each time
         function = binary_accuracy if output_units == 1 else categorical_accuracy
     return key, function
+
+
+def check_distinct(names: list[Any], objects: list[MetricObject]) -> None:
+    """Refuse two metrics that would report under one history key (Keras refuses it too)."""
+    keys = [str(name).lower() for name in names] + [m.name for m in objects]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(
+            f"Two metrics would be reported as {repeated[0]!r}; give each metric once (a "
+            f"metric object reports under its name, e.g. Precision() as 'precision')."
+        )

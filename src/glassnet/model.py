@@ -91,6 +91,8 @@ class Sequential(KerasModelAPI):
         self.optimizer: optimizers_module.Optimizer | None = None
         self.loss: losses_module.Loss | None = None
         self.metric_names: list[str] = []
+        #: Keras's metric objects (Precision, AUC, ...), reported under their names
+        self.metric_objects: list[metrics_module.MetricObject] = []
         self.stop_training = False
         self.history: History | None = None
         self.traces: list[Any] = []  # filled by fit(trace_every=N)
@@ -311,12 +313,17 @@ class Sequential(KerasModelAPI):
             valid = ", ".join(repr(name) for name in losses_module.LOSSES)
             raise ValueError(f"compile() needs a loss, e.g. loss='mse'. Valid names: {valid}.")
         chosen = optimizers_module.get(optimizer)
-        loss = losses_module.get(loss)  # a loss holds no state: one object may serve many models
-        names = metric_list(metrics)
+        # a loss holds no state: one object may serve many models; reduction='none' is refused
+        loss = losses_module.get(loss, training=True)
+        given = metric_list(metrics)
+        objects = [m for m in given if isinstance(m, metrics_module.MetricObject)]
+        names = [m for m in given if not isinstance(m, metrics_module.MetricObject)]
         for name in names:
             metrics_module.lookup("metric", name, metrics_module.METRICS)
+        metrics_module.check_distinct(names, objects)
         chosen.claim(self)  # one optimizer, one model; checked last: nothing changes on an error
         self.optimizer, self.loss, self.metric_names = chosen, loss, names
+        self.metric_objects = objects
         if self.built:
             self.optimizer.build(self._parameters)
 
@@ -475,8 +482,9 @@ class Sequential(KerasModelAPI):
     ) -> Logs:
         """Every metric of (y, a) by its history key. ``functions`` from ``_metric_functions``
         saves looking the names up again (fit does it once per epoch, not once per batch)."""
-        if functions is None:
+        if functions is None:  # evaluate, train_on_batch: the objects' values over (y, a) too
             functions = self._metric_functions(a.shape[1])
+            functions += [(m.name, m.value) for m in self.metric_objects]
         return {key: function(y, a) for key, function in functions}
 
     # -- fit ---------------------------------------------------------------------------------

@@ -347,6 +347,20 @@ def _torch_loss(torch: Any, loss: Any) -> tuple[Any, str]:
     """
     name, logits = loss.name, loss.from_logits
     low, high = EPSILON, 1.0 - EPSILON
+    if (
+        loss.label_smoothing
+        or loss.reduction not in ("sum_over_batch_size", "sum")
+        or (loss.reduction == "sum" and name != "half_sum_squared_error")
+    ):
+        raise ValueError(
+            f"The PyTorch comparison takes the losses with their default reduction and no "
+            f"label smoothing; this {type(loss).__name__} has "
+            f"{loss.get_config()}. Compare without them (tests/test_losses_more.py checks them)."
+        )
+    if name == "mean_absolute_error":
+        return torch.nn.L1Loss(), "mae = nn.L1Loss() (mean)"
+    if name == "huber":
+        return torch.nn.HuberLoss(delta=loss.delta), f"nn.HuberLoss(delta={loss.delta}) (mean)"
     if name == "mean_squared_error":
         return torch.nn.MSELoss(), "mse = nn.MSELoss() (mean)"
     if name == "half_sum_squared_error":
@@ -383,6 +397,17 @@ def _torch_loss(torch: Any, loss: Any) -> tuple[Any, str]:
 
 def _torch_optimizer(torch: Any, optimizer: Any, params: list[Any]) -> tuple[Any, str]:
     lr = optimizer.learning_rate
+    extras = [k for k in ("clipnorm", "clipvalue", "global_clipnorm") if getattr(optimizer, k)]
+    if optimizer.weight_decay and optimizer.name != "adamw":
+        extras.append("weight_decay")  # torch.optim's is an L2 penalty, not Keras's decay
+    if optimizer.schedule is not None:
+        extras.append("a learning-rate schedule")
+    if extras:
+        raise ValueError(
+            f"The PyTorch comparison covers torch.optim's own rules; this optimizer also has "
+            f"{', '.join(extras)}, which torch.optim does not do the same way. Compare without "
+            f"it (tests/test_optimizers_keras.py checks it against Keras)."
+        )
     if optimizer.name == "sgd":
         made = torch.optim.SGD(
             params, lr=lr, momentum=optimizer.momentum, nesterov=optimizer.nesterov
@@ -396,13 +421,44 @@ def _torch_optimizer(torch: Any, optimizer: Any, params: list[Any]) -> tuple[Any
             momentum=optimizer.momentum,
             centered=optimizer.centered,
         )
-    elif optimizer.name == "adam":
+    elif optimizer.name in ("adam", "adamw"):
         betas = (optimizer.beta_1, optimizer.beta_2)
-        made = torch.optim.Adam(params, lr=lr, betas=betas, eps=optimizer.epsilon)
+        settings = {
+            "lr": lr,
+            "betas": betas,
+            "eps": optimizer.epsilon,
+            "amsgrad": optimizer.amsgrad,
+        }
+        if optimizer.name == "adamw":
+            made = torch.optim.AdamW(params, weight_decay=optimizer.weight_decay, **settings)
+        else:
+            made = torch.optim.Adam(params, **settings)
+    elif optimizer.name == "adagrad":
+        made = torch.optim.Adagrad(
+            params,
+            lr=lr,
+            eps=optimizer.epsilon,
+            initial_accumulator_value=optimizer.initial_accumulator_value,
+        )
     else:
         raise ValueError(f"Optimizer {optimizer.name!r} has no PyTorch translation.")
-    settings = ", ".join(f"{k}={v}" for k, v in made.defaults.items() if k in _SHOWN)
+    shown = (*_SHOWN, "weight_decay") if optimizer.name == "adamw" else _SHOWN
+    settings = ", ".join(
+        f"{k}={v}"
+        for k, v in made.defaults.items()
+        if k in shown and not (k == "amsgrad" and not v)  # amsgrad only when on
+    )
     return made, f"torch.optim.{type(made).__name__}({settings}), the same update rule"
 
 
-_SHOWN = ("lr", "momentum", "nesterov", "alpha", "eps", "betas", "centered")
+_SHOWN = (
+    "lr",
+    "momentum",
+    "nesterov",
+    "alpha",
+    "eps",
+    "betas",
+    "centered",
+    "amsgrad",
+    "initial_accumulator_value",
+)

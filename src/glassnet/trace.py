@@ -245,7 +245,12 @@ def _describe(model: Sequential, batch: int) -> dict[str, Any]:
             "reduction": model.loss.reduction,
         },
         "fused": model._fused_output(),  # the engine's own rule (Sequential.backward)
-        "optimizer": {**model.optimizer.get_config(), "class_name": type(model.optimizer).__name__},
+        # the rate this step uses: a schedule's value at this step, not the schedule's config
+        "optimizer": {
+            **model.optimizer.get_config(),
+            "learning_rate": model.optimizer.learning_rate,
+            "class_name": type(model.optimizer).__name__,
+        },
     }
 
 

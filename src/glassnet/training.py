@@ -126,10 +126,14 @@ def run_epoch(
 ) -> Logs:
     n = len(x)
     order = model.rng.permutation(n) if shuffle else None
-    totals = dict.fromkeys(["loss", *model.metric_names], 0.0)
+    objects = model.metric_objects  # Keras's stateful metrics: counts over the whole epoch
+    for metric in objects:
+        metric.reset_state()
     summed = model.loss.reduction == "sum"
     # each metric's function, looked up once per epoch rather than once per batch
     metrics = model._metric_functions(y.shape[1])
+    # by history key ("Accuracy" reports as "accuracy", as resolve names it)
+    totals = dict.fromkeys(["loss", *(key for key, _ in metrics), *(m.name for m in objects)], 0.0)
     for batch, start in enumerate(range(0, n, batch_size)):
         if order is None:
             xb, yb = x[start : start + batch_size], y[start : start + batch_size]  # views
@@ -147,6 +151,9 @@ def run_epoch(
         weight = len(xb)
         totals["loss"] += loss if summed else loss * weight
         batch_metrics = model._metrics(yb, a, metrics)
+        for metric in objects:  # the running value so far, as Keras's batch logs show it
+            metric.update_state(yb, a)
+            batch_metrics[metric.name] = metric.result()
         for key, value in batch_metrics.items():
             totals[key] += value * weight
         if hooks.wants_batches:
@@ -156,9 +163,12 @@ def run_epoch(
             break
     if not model.stop_training and not all_finite(model._parameters):  # the last update
         guard.diverged(math.inf, epoch, batch)  # blew up: no later loss would show it
-    return {
+    logs = {
         key: (value if key == "loss" and summed else value / n) for key, value in totals.items()
     }
+    for metric in objects:  # the epoch's own counts, not an average of the batches' values
+        logs[metric.name] = metric.result()
+    return logs
 
 
 def split_off(x: Array, y: Array, fraction: float) -> tuple[Array, Array, tuple[Array, Array]]:

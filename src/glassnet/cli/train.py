@@ -97,7 +97,7 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument("--activation", default="relu", help="hidden activation")
     parser.add_argument("--loss", default=None, help="loss name (default: chosen from the targets)")
-    parser.add_argument("--optimizer", default="adam", help="sgd, rmsprop or adam")
+    parser.add_argument("--optimizer", default="adam", help="sgd, rmsprop, adam, adamw or adagrad")
     parser.add_argument("--lr", type=cli_positive_float, default=0.01, help="learning rate")
     parser.add_argument(
         "--epochs",

@@ -13,6 +13,7 @@ from glassnet.explain.words import (
     FROZEN_WORDS,
     LAYER_WORDS,
     LOGITS_WORDS,
+    LOSS_SETTING_WORDS,
     LOSS_WORDS,
     REGULARIZER_WORDS,
 )
@@ -246,6 +247,13 @@ def loss_words(info: dict[str, Any]) -> dict[str, str]:
     table = dict(LOSS_WORDS[name])
     if info["loss"].get("from_logits") and name in LOGITS_WORDS:
         table.update(LOGITS_WORDS[name])
+    settings = []
+    if info["loss"].get("label_smoothing"):
+        settings.append(LOSS_SETTING_WORDS["label_smoothing"].format(**info["loss"]))
+    if info["loss"].get("reduction") == "sum" and name != "half_sum_squared_error":
+        settings.append(LOSS_SETTING_WORDS["reduction_sum"])
+    if settings:
+        table["formula"] += f" ({'; '.join(settings)})"
     return table
 
 

@@ -205,6 +205,8 @@ def narrate_kid(
     text = f"The optimizer ({optimizer['class_name']}) {table['kid']}"
     if optimizer.get("momentum"):
         text += f"; {table.get('kid_momentum', '')}"
+    for key in words.optimizer_extras(optimizer):
+        text += f"; {words.OPTIMIZER_EXTRA_WORDS[key]['kid']}"
     doc.paragraph(text + f". Here the learning rate is {kid_number(optimizer['learning_rate'])}.")
     if frozen := frozen_sentence(trace, "kid"):
         doc.paragraph(frozen)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._trace_records import update_rule_name
+from glassnet._trace_records import CLIP_EQUATIONS, update_rule_name
 from glassnet.explain import words
 from glassnet.explain.chain import (
     DECIMALS,
@@ -265,6 +265,9 @@ _PLUGGED: dict[str, str] = {
     "rmsprop:momentum": "{mu} * {old} + {g} / (sqrt({v}{centered}) + {eps})",
     "adam:m": "{b1} * {old} + (1 - {b1}) * {g}",
     "adam:v": "{b2} * {old} + (1 - {b2}) * {g}**2",
+    "adamw:m": "{b1} * {old} + (1 - {b1}) * {g}",
+    "adamw:v": "{b2} * {old} + (1 - {b2}) * {g}**2",
+    "adagrad:acc": "{old} + {g}**2",
     "sgd:new": "{p} - {lr} * {g}",
     "sgd_momentum:new": "{p} - {lr} * {momentum}",
     "sgd_nesterov:new": "{p} - {lr} * ({g} + {mu} * {momentum})",
@@ -273,6 +276,8 @@ _PLUGGED: dict[str, str] = {
     "rmsprop_centered:new": "{p} - {lr} * {g} / (sqrt({v}{centered}) + {eps})",
     "rmsprop_centered_momentum:new": "{p} - {lr} * {momentum}",
     "adam:new": "{p} - {lr} / {c1} * {m} / (sqrt({v}) / sqrt({c2}) + {eps})",
+    "adamw:new": "{p} - {lr} / {c1} * {m} / (sqrt({v}) / sqrt({c2}) + {eps})",
+    "adagrad:new": "{p} - {lr} * {g} / (sqrt({acc}) + {eps})",
 }
 
 
@@ -304,6 +309,10 @@ def _applied(layer: dict[str, Any], w: _Writer, index: int) -> str:
 def _plugged(trace: Trace, optimizer: dict[str, Any], symbol: str) -> str | None:
     """``symbol``'s first element as its rule with the numbers plugged in, or None."""
     name = optimizer["name"]
+    if any(optimizer.get(key) for key in CLIP_EQUATIONS):
+        return None  # the rule's g is the clipped gradient, which the trace does not hold
+    if symbol.endswith("_new") and optimizer.get("weight_decay"):
+        return None  # the decayed W is not in the trace either; the rule says how it is made
     if symbol.endswith("_new"):
         param, key = symbol[: -len("_new")], f"{update_rule_name(optimizer)}:new"
     else:
@@ -318,6 +327,7 @@ def _plugged(trace: Trace, optimizer: dict[str, Any], symbol: str) -> str | None
         "momentum": f"momentum_{param}",
         "v": f"v_{param}",
         "m": f"m_{param}",
+        "acc": f"acc_{param}",
         "old": f"{symbol}_old",
     }
     values = {k: _first(trace, v) for k, v in known.items() if v in trace}
@@ -343,7 +353,11 @@ def _update(w: _Writer, info: dict[str, Any]) -> None:
     doc.heading(words.PHASE_WORDS["update"]["student"])
     optimizer = info["optimizer"]
     table = words.OPTIMIZER_WORDS[optimizer["name"]]
-    doc.paragraph(f"{table['student']}. The rule, with {_hyper(optimizer)}:")
+    extras = "".join(
+        f" Also {words.OPTIMIZER_EXTRA_WORDS[key]['student']}."
+        for key in words.optimizer_extras(optimizer)
+    )
+    doc.paragraph(f"{table['student']}.{extras} The rule, with {_hyper(optimizer)}:")
     rule = update_rule(trace)
     doc.equation("\n".join(rule))
     if frozen := frozen_sentence(trace, "student"):

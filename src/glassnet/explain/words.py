@@ -48,6 +48,58 @@ ACTIVATION_WORDS: dict[str, dict[str, str]] = {
         "student": "softmax(z)_i = exp(z_i) / sum_j exp(z_j); each share depends on every z, "
         "so dC/dz = a * (dC/da - sum(dC/da * a))",
     },
+    "elu": {
+        "formula": "z if z > 0 else alpha * (exp(z) - 1)",
+        "derivative": "1 if z > 0 else a + alpha",
+        "kid": "keeps a positive sum and bends a negative one smoothly towards -alpha (ELU)",
+        "student": "elu(z) = z if z > 0 else alpha * (exp(z) - 1); its slope is 1 or "
+        "alpha * exp(z) = a + alpha, read off the output",
+    },
+    "selu": {
+        "formula": "scale * (z if z > 0 else alpha * (exp(z) - 1))",
+        "derivative": "scale if z > 0 else a + scale * alpha",
+        "kid": "like ELU, but stretched by fixed numbers chosen so the signals keep a steady size "
+        "from layer to layer (SELU)",
+        "student": "selu(z) = scale * elu(z) with alpha = 1.6733, scale = 1.0507; its slope is "
+        "scale or a + scale * alpha, read off the output",
+    },
+    "gelu": {
+        "formula": "z * Phi(z)  (Phi: the normal distribution's cdf; tanh approximation with "
+        "approximate=True)",
+        "derivative": "Phi(z) + z * phi(z)",
+        "kid": "lets a sum through in proportion to how likely a bell curve says it is to be "
+        "positive, so big positive sums pass, big negative ones become 0 (GELU)",
+        "student": "gelu(z) = z * Phi(z), Phi the standard normal cdf; its slope is "
+        "Phi(z) + z * phi(z), phi the normal density",
+    },
+    "silu": {
+        "formula": "z * sigmoid(z)",
+        "derivative": "s * (1 + z * (1 - s)), s = sigmoid(z)",
+        "kid": "multiplies the sum by its own sigmoid squash, a smooth ReLU (SiLU, or swish)",
+        "student": "silu(z) = z * sigmoid(z); its slope is s * (1 + z * (1 - s)) with "
+        "s = sigmoid(z), from z",
+    },
+    "softplus": {
+        "formula": "log(1 + exp(z))",
+        "derivative": "sigmoid(z)",
+        "kid": "a smooth ReLU: about 0 for negative sums and about the sum for positive ones "
+        "(softplus)",
+        "student": "softplus(z) = log(1 + exp(z)); its slope is sigmoid(z)",
+    },
+    "softsign": {
+        "formula": "z / (1 + |z|)",
+        "derivative": "1 / (1 + |z|)**2",
+        "kid": "squashes the sum into a number between -1 and 1, more gently than tanh (softsign)",
+        "student": "softsign(z) = z / (1 + |z|); its slope is 1 / (1 + |z|)**2",
+    },
+    "hard_sigmoid": {
+        "formula": "min(max((z + 3) / 6, 0), 1)",
+        "derivative": "1/6 if -3 < z < 3 else 0",
+        "kid": "a straight-line version of the sigmoid squash: 0 below -3, 1 above 3, a ramp "
+        "between (hard sigmoid)",
+        "student": "hard_sigmoid(z) = relu6(z + 3) / 6; its slope is 1/6 between -3 and 3 and "
+        "0 outside",
+    },
 }
 
 #: loss name -> formula of C, dC/da, kid words, the why of its gradient
@@ -89,6 +141,30 @@ LOSS_WORDS: dict[str, dict[str, str]] = {
         "why": "the labels are one-hot encoded first; with a softmax output, delta = (a - y) / n "
         "directly (fused)",
     },
+    "mean_absolute_error": {
+        "formula": "C = mean(|a - y|)",
+        "gradient": "dC/da = sign(a - y) / (n * k)",
+        "kid": "the average size of the misses",
+        "why": "the slope of |a - y| is +1 or -1 (0 for an exact hit), so every miss pushes with "
+        "the same strength, divided by the n * k numbers averaged",
+    },
+    "huber": {
+        "formula": "C = mean(0.5 * (a - y)**2 if |a - y| <= delta else "
+        "delta * |a - y| - 0.5 * delta**2)",
+        "gradient": "dC/da = (a - y if |a - y| <= delta else delta * sign(a - y)) / (n * k)",
+        "kid": "the average miss, counted squared when it is small and only by its size when it "
+        "is big, so one wild example cannot pull too hard",
+        "why": "near the target the loss is half the squared error (slope a - y); past delta it "
+        "is a straight line (slope delta * sign(a - y)), so no single miss pulls harder than delta",
+    },
+}
+
+#: how a loss's optional Keras settings change its words (added after the formula)
+LOSS_SETTING_WORDS: dict[str, str] = {
+    "label_smoothing": "with label smoothing s = {label_smoothing}: the targets are first "
+    "y * (1 - s) + s / k (k = 2 for the binary loss, the number of classes otherwise)",
+    "reduction_sum": "summed over the batch (reduction='sum'): n times the mean, and so is "
+    "its gradient",
 }
 
 #: the cross-entropies with from_logits=True: the output a_L is the logit z, not a probability
@@ -143,7 +219,67 @@ OPTIMIZER_WORDS: dict[str, dict[str, str]] = {
         "student": "Adam: m and v are running means of the gradient and its square; dividing by "
         "1 - beta^t corrects their start at zero (bias correction)",
     },
+    "adamw": {
+        "rule": "W_decayed = W * (1 - learning_rate * weight_decay); then Adam's step: "
+        "m_W = beta_1 * m_W + (1 - beta_1) * dC/dW; "
+        "v_W = beta_2 * v_W + (1 - beta_2) * (dC/dW)**2; "
+        "W_new = W_decayed - learning_rate * (m_W / (1 - beta_1^t)) / "
+        "(sqrt(v_W / (1 - beta_2^t)) + eps)",
+        "kid": "first shrinks every knob a tiny bit towards 0 (weight decay), then moves it as "
+        "Adam does: by about the learning rate in the direction of its average push",
+        "student": "AdamW: Adam plus decoupled weight decay; each weight shrinks by the factor "
+        "1 - learning_rate * weight_decay before Adam's step, instead of adding a penalty to "
+        "the loss",
+    },
+    "adagrad": {
+        "rule": "acc_W = acc_W + (dC/dW)**2; "
+        "W_new = W - learning_rate * dC/dW / (sqrt(acc_W) + eps)",
+        "kid": "adds up how big each knob's pushes have been so far, and moves a knob that has "
+        "been pushed a lot by smaller and smaller steps",
+        "student": "Adagrad: acc sums every squared gradient so far (from "
+        "initial_accumulator_value); the step is the gradient divided by its square root, so "
+        "each weight's step size only shrinks",
+    },
 }
+
+#: what weight decay and clipping add to any optimizer's rule (kid words, student words)
+OPTIMIZER_EXTRA_WORDS: dict[str, dict[str, str]] = {
+    "weight_decay": {
+        "kid": "before each step every knob also shrinks a tiny bit towards 0 (weight decay)",
+        "student": "decoupled weight decay: W shrinks by the factor 1 - learning_rate * "
+        "weight_decay before the step",
+    },
+    "clipnorm": {
+        "kid": "a push that is too big is first cut down to a set size (clipping)",
+        "student": "each weight's gradient is first scaled down to length clipnorm when it is "
+        "longer",
+    },
+    "global_clipnorm": {
+        "kid": "when all the pushes together are too big, they are all cut down by the same "
+        "share (clipping)",
+        "student": "all the gradients together are first scaled down to total length "
+        "global_clipnorm when they are longer",
+    },
+    "clipvalue": {
+        "kid": "each push is first cut down to a set size in either direction (clipping)",
+        "student": "each gradient element is first clipped to [-clipvalue, clipvalue]",
+    },
+}
+
+
+def optimizer_extras(config: dict[str, object]) -> list[str]:
+    """The keys of ``OPTIMIZER_EXTRA_WORDS`` that an optimizer's config turns on (AdamW's own
+    words already tell its weight decay).
+
+    >>> optimizer_extras({"name": "sgd", "weight_decay": 0.01, "clipnorm": 1.0})
+    ['weight_decay', 'clipnorm']
+    """
+    return [
+        key
+        for key in OPTIMIZER_EXTRA_WORDS
+        if config.get(key) and not (key == "weight_decay" and config.get("name") == "adamw")
+    ]
+
 
 #: layer kind -> kid words, student words
 LAYER_WORDS: dict[str, dict[str, str]] = {

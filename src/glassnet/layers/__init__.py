@@ -11,6 +11,7 @@ public name is re-exported here, so ``glassnet.layers.Dense`` and
 
 from __future__ import annotations
 
+from glassnet.layers.activation_layers import LeakyReLU
 from glassnet.layers.convolution import Conv2D
 from glassnet.layers.core import (
     LAYERS,
@@ -56,6 +57,7 @@ __all__ = [
     "GlobalAveragePooling2D",
     "Input",
     "Layer",
+    "LeakyReLU",
     "MaxPooling2D",
     "Normalization",
     "Rescaling",

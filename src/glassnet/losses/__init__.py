@@ -46,151 +46,40 @@ error for any other shape. ``compute(y, a)`` is the same number on targets alrea
 
 from __future__ import annotations
 
-import math
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from glassnet._names import from_config as from_config_of
 from glassnet._names import lookup
-from glassnet._targets import as_numeric, label_hint, predictions
-from glassnet._validation import check_cast_targets
+from glassnet._targets import as_numeric
+from glassnet.losses.base import (
+    EPSILON,
+    REDUCTIONS,
+    Array,
+    Loss,
+    _inside,
+    _log_softmax,
+    _sigmoid,
+    check_square_fits,
+)
+from glassnet.losses.regression import Huber, MeanAbsoluteError
 
-Array = NDArray[np.floating[Any]]
-EPSILON = 1e-7
-
-
-def _sigmoid(z: Array) -> Array:
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-z))
-
-
-def _log_softmax(z: Array) -> Array:
-    shifted = z - z.max(axis=1, keepdims=True)  # (n, k); subtracting the max keeps exp finite
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
-class Loss:
-    """Base class. Subclasses write ``compute``, ``compute_gradient`` (and ``fused_delta``)."""
-
-    name = "loss"
-    reduction: Literal["mean", "sum"] = "mean"
-    #: the output activation this loss fuses with (its dC/dz is computed directly), if any
-    fused_activation: str | None = None
-    #: what y_true must look like: "dense" (same shape as the output) or "labels" (class indices)
-    target_kind: Literal["dense", "labels"] = "dense"
-
-    def __init__(self, from_logits: bool = False) -> None:
-        self.from_logits = bool(from_logits)
-
-    #: True when the loss is a mean (or sum) of one term per output, so a 1-D y_pred is read as
-    #: one column; the categorical losses need (n_samples, n_classes)
-    elementwise = True
-
-    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike) -> float:
-        """C for targets ``y_true`` and outputs ``y_pred``, prepared as ``fit`` prepares them."""
-        y, a = self.prepare(y_true, y_pred)
-        with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
-            value = self.compute(y, a)
-        if not np.isfinite(value):
-            raise ValueError(self._overflow_message("loss", a))
-        return value
-
-    def gradient(self, y_true: ArrayLike, y_pred: ArrayLike) -> Array:
-        """dC/da (or dC/dz with ``from_logits``), shape of y_pred."""
-        shape = np.shape(y_pred)
-        y, a = self.prepare(y_true, y_pred)
-        with np.errstate(over="ignore", invalid="ignore"):
-            grad = self.compute_gradient(y, a)
-        if not np.isfinite(grad).all():
-            raise ValueError(self._overflow_message("gradient", a))
-        return grad.reshape(shape)
-
-    def _overflow_message(self, what: str, a: Array) -> str:
-        return (
-            f"{type(self).__name__}'s {what} overflowed {a.dtype.name} on these values (largest "
-            f"|y_pred| {float(np.abs(a).max()):g}). Scale the targets and outputs, or pass "
-            f"float64 arrays."
-        )
-
-    def prepare(self, y_true: ArrayLike, y_pred: ArrayLike) -> tuple[Array, Array]:
-        """(y, a): the outputs as a 2-D float array (n, k) and the targets prepared for them by
-        ``prepare_targets``, the same preparation ``fit`` makes once for all its batches."""
-        a = predictions(y_pred, type(self).__name__, self.elementwise)
-        y = self.prepare_targets(y_true, a.shape[1], a.dtype)
-        if len(y) != len(a):
-            raise ValueError(
-                f"{type(self).__name__} got {len(y)} target rows for {len(a)} rows of y_pred; "
-                f"give one target per example."
-            )
-        return y, a
-
-    def compute(self, y: Array, a: Array) -> float:
-        """C on targets already prepared by ``prepare_targets`` (what ``fit`` calls)."""
-        raise NotImplementedError
-
-    def compute_gradient(self, y: Array, a: Array) -> Array:
-        """dC/da on targets already prepared by ``prepare_targets``, shape of a."""
-        raise NotImplementedError
-
-    def fuses_with(self, activation_name: str | None) -> bool:
-        """True when the model may use ``fused_delta`` for an output with this activation."""
-        if self.from_logits or self.fused_activation is None:
-            return False
-        return activation_name == self.fused_activation
-
-    def fused_delta(self, y_true: Array, y_pred: Array) -> Array:
-        """delta = dC/dz for the fused output activation: (a - y) / n."""
-        raise NotImplementedError
-
-    def prepare_targets(
-        self, y: NDArray[Any], units: int, dtype: np.dtype[Any], what: str = "y"
-    ) -> Array:
-        """Check y against an output of ``units`` units; return it as the loss wants it."""
-        y = as_numeric(y, what)
-        if y.ndim == 1 and units == 1:
-            y = y.reshape(-1, 1)
-        if y.ndim != 2 or y.shape[1] != units:
-            raise ValueError(
-                f"{type(self).__name__} expects targets {what} of shape (n_samples, {units}) to "
-                f"match the model's output, got shape {y.shape}."
-                + label_hint(y, units, self.target_kind)
-            )
-        with np.errstate(over="ignore"):  # float64 -> float32 overflow is reported below
-            cast = y.astype(dtype, copy=False)
-        if cast is not y:  # float64 -> float32: a number beyond its range became inf
-            check_cast_targets(cast, dtype, what)
-        return cast
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "from_logits": self.from_logits}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-
-def check_square_fits(loss: Loss, y: NDArray[Any], dtype: np.dtype[Any], what: str) -> NDArray[Any]:
-    """Refuse targets whose squared error cannot be summed in ``dtype``: n values (a - y)**2 add
-    up past its largest number when some |y| > sqrt(largest / n) (1e20 in float32, whose square
-    1e40 is inf). Training would then "diverge" at the first step and blame the learning rate;
-    the cause is the targets' scale. Returns ``y``."""
-    if y.size and y.dtype.kind == "f":
-        largest = float(np.finfo(dtype).max)
-        limit = math.sqrt(largest / y.size)
-        worst = int(np.argmax(np.abs(y)))
-        value = float(np.abs(y).flat[worst])
-        if value > limit:
-            row = worst // max(y.shape[1], 1) if y.ndim == 2 else worst
-            raise ValueError(
-                f"{type(loss).__name__}: the target {float(y.flat[worst]):.4g} (row {row} of "
-                f"{what}) is too large for a squared error in {np.dtype(dtype).name}: "
-                f"{y.size} squares of differences that size add up past its largest number "
-                f"(about {largest:.3g}), so the loss would be inf. Scale the targets (divide "
-                f"them by their largest value, or standardize them) or build the model with "
-                f"dtype='float64'."
-            )
-    return y
+__all__ = [
+    "EPSILON",
+    "REDUCTIONS",
+    "BinaryCrossEntropy",
+    "CategoricalCrossEntropy",
+    "HalfSumSquaredError",
+    "Huber",
+    "Loss",
+    "MeanAbsoluteError",
+    "MeanSquaredError",
+    "SparseCategoricalCrossEntropy",
+    "from_config",
+    "get",
+]
 
 
 class MeanSquaredError(Loss):
@@ -201,14 +90,18 @@ class MeanSquaredError(Loss):
 
     name = "mean_squared_error"
 
-    def __init__(self) -> None:
-        super().__init__(from_logits=False)
+    def __init__(self, reduction: str = "sum_over_batch_size") -> None:
+        super().__init__(from_logits=False, reduction=reduction)
 
-    def compute(self, y: Array, a: Array) -> float:
+    def _compute(self, y: Array, a: Array) -> float:
         diff = a - y
         return float((diff * diff).mean())
 
-    def compute_gradient(self, y: Array, a: Array) -> Array:
+    def _per_example(self, y: Array, a: Array) -> Array:
+        diff = a - y
+        return (diff * diff).mean(axis=1)  # (n,)
+
+    def _compute_gradient(self, y: Array, a: Array) -> Array:
         return (a - y) * (2.0 / a.size)
 
     def prepare_targets(
@@ -217,7 +110,7 @@ class MeanSquaredError(Loss):
         return check_square_fits(self, super().prepare_targets(y, units, dtype, what), dtype, what)
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name}
+        return {"name": self.name, **self._keras_settings()}
 
 
 class HalfSumSquaredError(Loss):
@@ -229,16 +122,23 @@ class HalfSumSquaredError(Loss):
     """
 
     name = "half_sum_squared_error"
-    reduction = "sum"
 
     def __init__(self) -> None:
         super().__init__(from_logits=False)
+        self.reduction = "sum"  # its own sum over everything, already in the formula
 
-    def compute(self, y: Array, a: Array) -> float:
+    def _compute(self, y: Array, a: Array) -> float:
         diff = a - y
         return float(0.5 * (diff * diff).sum())
 
-    def compute_gradient(self, y: Array, a: Array) -> Array:
+    def _per_example(self, y: Array, a: Array) -> Array:
+        diff = a - y
+        return 0.5 * (diff * diff).sum(axis=1)  # (n,): the rows' shares of the sum
+
+    def _scaled(self, value: Any, n: int, per_row: bool = False) -> Any:
+        return value  # a sum by definition: nothing to scale
+
+    def _compute_gradient(self, y: Array, a: Array) -> Array:
         return a - y
 
     def prepare_targets(
@@ -263,20 +163,35 @@ class BinaryCrossEntropy(Loss):
     name = "binary_crossentropy"
     fused_activation = "sigmoid"
 
-    def compute(self, y: Array, a: Array) -> float:
+    def __init__(
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        reduction: str = "sum_over_batch_size",
+    ) -> None:
+        super().__init__(from_logits, reduction, label_smoothing)
+
+    def _terms(self, y: Array, a: Array) -> Array:
+        """Each output's term, (n, k)."""
         if self.from_logits:
             z = a
-            return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+            return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
         a = np.clip(a, EPSILON, 1.0 - EPSILON)
-        return float(-np.mean(y * np.log(a) + (1.0 - y) * np.log(1.0 - a)))
+        return -(y * np.log(a) + (1.0 - y) * np.log(1.0 - a))
 
-    def compute_gradient(self, y: Array, a: Array) -> Array:
+    def _compute(self, y: Array, a: Array) -> float:
+        return float(np.mean(self._terms(y, a)))
+
+    def _per_example(self, y: Array, a: Array) -> Array:
+        return self._terms(y, a).mean(axis=1)  # (n,): Keras's mean over the outputs
+
+    def _compute_gradient(self, y: Array, a: Array) -> Array:
         if self.from_logits:
             return (_sigmoid(a) - y) / a.size
         clipped = np.clip(a, EPSILON, 1.0 - EPSILON)
         return (clipped - y) / (clipped * (1.0 - clipped) * a.size) * _inside(a)
 
-    def fused_delta(self, y_true: Array, y_pred: Array) -> Array:
+    def _fused_delta(self, y_true: Array, y_pred: Array) -> Array:
         """delta = dC/dz = (a - y) / (n k) where the clip is inactive, 0 where it holds a."""
         delta = y_pred - y_true  # (n, k)
         delta /= y_pred.size  # in place
@@ -294,11 +209,6 @@ class BinaryCrossEntropy(Loss):
                 f"SparseCategoricalCrossEntropy with a softmax output."
             )
         return y
-
-
-def _inside(p: Array) -> NDArray[np.bool_]:
-    """Where the clip to [EPSILON, 1 - EPSILON] is inactive: its own derivative, 1 or 0."""
-    return (p >= EPSILON) & (p <= 1.0 - EPSILON)
 
 
 class CategoricalCrossEntropy(Loss):
@@ -322,15 +232,31 @@ class CategoricalCrossEntropy(Loss):
     fused_activation = "softmax"
     elementwise = False
 
-    def compute(self, y: Array, a: Array) -> float:
-        if self.from_logits:
-            log_p = _log_softmax(a)
-        else:
-            log_p = np.clip(self._rescaled(a), EPSILON, 1.0 - EPSILON)
-            np.log(log_p, out=log_p)  # in place: log of the clipped copy
-        return float(-(y * log_p).sum() / a.shape[0])
+    def __init__(
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        reduction: str = "sum_over_batch_size",
+    ) -> None:
+        super().__init__(from_logits, reduction, label_smoothing)
 
-    def compute_gradient(self, y: Array, a: Array) -> Array:
+    def _log_p(self, a: Array) -> Array:
+        if self.from_logits:
+            return _log_softmax(a)
+        log_p = np.clip(self._rescaled(a), EPSILON, 1.0 - EPSILON)
+        np.log(log_p, out=log_p)  # in place: log of the clipped copy
+        return log_p
+
+    def _compute(self, y: Array, a: Array) -> float:
+        return float(-(y * self._log_p(a)).sum() / a.shape[0])
+
+    def _per_example(self, y: Array, a: Array) -> Array:
+        return -(y * self._log_p(a)).sum(axis=1)  # (n,): the sum over the classes
+
+    def _choices(self, y: Array) -> int:
+        return y.shape[1]  # k classes: y * (1 - s) + s / k
+
+    def _compute_gradient(self, y: Array, a: Array) -> Array:
         n = a.shape[0]
         if self.from_logits:
             return (np.exp(_log_softmax(a)) * y.sum(axis=1, keepdims=True) - y) / n
@@ -339,7 +265,7 @@ class CategoricalCrossEntropy(Loss):
         g = -y * _inside(p) / (np.clip(p, EPSILON, 1.0 - EPSILON) * n)  # dC/dp, (n, k)
         return (g - (g * p).sum(axis=1, keepdims=True)) / total  # dC/da through p = a / s
 
-    def fused_delta(self, y_true: Array, y_pred: Array) -> Array:
+    def _fused_delta(self, y_true: Array, y_pred: Array) -> Array:
         """delta = dC/dz = (a sum(y') - y') / n, y' = y where p's clip is inactive."""
         p = y_pred / y_pred.sum(axis=1, keepdims=True)  # (n, k), the loss's own p
         kept = y_true * _inside(p)  # y': the targets whose log p the clip leaves alone
@@ -401,6 +327,9 @@ class SparseCategoricalCrossEntropy(CategoricalCrossEntropy):
     name = "sparse_categorical_crossentropy"
     target_kind = "labels"
 
+    def __init__(self, from_logits: bool = False, reduction: str = "sum_over_batch_size") -> None:
+        super().__init__(from_logits, 0.0, reduction)  # no label_smoothing, as in Keras
+
     def prepare_targets(
         self, y: NDArray[Any], units: int, dtype: np.dtype[Any], what: str = "y"
     ) -> Array:
@@ -437,12 +366,18 @@ LOSSES: dict[str, type[Loss]] = {
     "binary_crossentropy": BinaryCrossEntropy,
     "categorical_crossentropy": CategoricalCrossEntropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossEntropy,
+    "mae": MeanAbsoluteError,
+    "mean_absolute_error": MeanAbsoluteError,
+    "huber": Huber,
 }
 
 
-def get(identifier: str | Loss) -> Loss:
-    """A loss from its name (``"mse"``) or an instance."""
+def get(identifier: str | Loss, training: bool = False) -> Loss:
+    """A loss from its name (``"mse"``) or an instance. ``training=True`` (what ``compile``
+    asks) refuses ``reduction="none"``, which gives no single number to minimise."""
     if isinstance(identifier, Loss):
+        if training:
+            identifier._check_one_number()
         return identifier
     return lookup("loss", identifier, LOSSES)()
 

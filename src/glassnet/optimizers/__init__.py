@@ -1,0 +1,362 @@
+"""Optimizers: turn each gradient g = dC/dW into a change of the parameter W.
+
+The update rules are those of ``torch.optim`` (single-tensor code path), step for step, so that
+float64 training matches PyTorch to rounding. The names and defaults are Keras's
+(``learning_rate``, ``rho``, ``beta_1``, ``epsilon=1e-7``); pass PyTorch's values explicitly when
+comparing with it (its ``eps`` is 1e-8 and its RMSprop ``alpha`` is 0.99).
+
+Parameters are updated **in place**, so every reference to a weight array stays valid.
+
+Bounds (``glassnet._header_bounds``, kept here and so by ``load_model`` too): ``learning_rate``
+and ``epsilon`` in [1.2e-38, 3.4e38], ordinary nonzero float32 numbers (Adam's ``epsilon=0`` or
+``1e-50``, which is 0 in float32, would divide by zero where a gradient is 0; PyTorch allows
+``eps=0``, Keras checks nothing; a huge learning rate stays allowed, to watch training diverge);
+``momentum``, ``rho``, ``beta_1``, ``beta_2`` in [0, 1). A config with a setting the optimizer
+does not have is refused by name.
+
+Every optimizer also takes Keras's ``weight_decay=`` (decoupled: W <- W * (1 - lr * wd) before
+the rule), ``clipnorm=`` / ``clipvalue=`` / ``global_clipnorm=`` (Keras's clipping, applied to
+the gradients first) and a schedule from ``glassnet.optimizers.schedules`` as
+``learning_rate=`` (see ``glassnet.optimizers.base``). Where the rule differs from Keras's by
+where epsilon sits (Adam: Keras adds it to sqrt(v) before the bias correction; Adagrad and
+RMSprop: Keras takes sqrt(acc + eps)), the difference is below float32's rounding for the
+defaults unless a running mean of g**2 falls near epsilon (a gradient that has gone to 0);
+Keras's own golden numbers for Adagrad and Adam(amsgrad) hold here (the tests quote them). Its
+AdamW golden run with ``epsilon=2`` does not, for the same reason.
+
+>>> import numpy as np
+>>> w, g = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+>>> sgd = SGD(learning_rate=0.1)
+>>> sgd.build([w])
+>>> sgd.apply([w], [g])
+>>> w
+array([0.95, 2.1 ])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from glassnet._header_bounds import MIN_POSITIVE, bounded
+from glassnet._names import from_config as from_config_of
+from glassnet._names import lookup
+from glassnet.optimizers import schedules
+from glassnet.optimizers.base import Array, Optimizer, _check_rate
+from glassnet.optimizers.schedules import LearningRateSchedule
+
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "LearningRateSchedule",
+    "Optimizer",
+    "RMSprop",
+    "from_config",
+    "get",
+    "schedules",
+]
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"Expected {name} to be True or False, got {type(value).__name__}.")
+    return bool(value)
+
+
+def _epsilon(value: object) -> float:
+    return bounded(_check_rate("epsilon", value), "epsilon", MIN_POSITIVE, "1e-7")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (Nesterov) momentum, as ``torch.optim.SGD``.
+
+    Plain: W <- W - lr * g.
+    Momentum mu: b <- mu * b + g (b = g at the first step); W <- W - lr * b.
+    Nesterov: the same b, then W <- W - lr * (g + mu * b).
+    """
+
+    name = "sgd"
+    state_slots = ("momentums",)
+
+    def __init__(
+        self,
+        learning_rate: float | LearningRateSchedule = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+    ) -> None:
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm)
+        self.momentum = _check_rate("momentum", momentum, 0.0, 1.0)
+        if nesterov and self.momentum == 0:
+            raise ValueError("SGD(nesterov=True) needs momentum > 0, e.g. SGD(0.01, momentum=0.9).")
+        self.nesterov = bool(nesterov)
+        self.momentums: list[Array | None] = []
+
+    def build(self, parameters: list[Array]) -> None:
+        super().build(parameters)
+        self.momentums = [None] * len(parameters)
+
+    def _update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        if self.momentum == 0:
+            param -= rate * grad
+            return
+        buf = self.momentums[index]
+        if buf is None:
+            buf = self.momentums[index] = grad.copy()  # b = g at the first step
+        else:
+            buf *= self.momentum
+            buf += grad  # b <- mu * b + g
+        step = grad + self.momentum * buf if self.nesterov else buf
+        param -= rate * step
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as ``torch.optim.RMSprop`` (``rho`` is PyTorch's ``alpha``).
+
+    v <- rho * v + (1 - rho) * g**2
+    (centered: m <- rho * m + (1 - rho) * g, and v - m**2 replaces v below)
+    W <- W - lr * g / (sqrt(v) + epsilon)
+    (momentum mu: b <- mu * b + g / (sqrt(v) + epsilon); W <- W - lr * b)
+    """
+
+    name = "rmsprop"
+    state_slots = ("velocities", "averages", "momentums")
+    nonnegative_slots = ("velocities",)
+
+    def __init__(
+        self,
+        learning_rate: float | LearningRateSchedule = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+    ) -> None:
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm)
+        self.rho = _check_rate("rho", rho, 0.0, 1.0)
+        self.momentum = _check_rate("momentum", momentum, 0.0, 1.0)
+        self.epsilon = _epsilon(epsilon)
+        self.centered = bool(centered)
+
+    def build(self, parameters: list[Array]) -> None:
+        super().build(parameters)
+        self.velocities = [np.zeros_like(p) for p in parameters]  # v: running mean of g**2
+        self.averages = [np.zeros_like(p) for p in parameters] if self.centered else []
+        self.momentums = [np.zeros_like(p) for p in parameters] if self.momentum else []
+
+    def _update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        v = self.velocities[index]
+        v *= self.rho
+        v += (1.0 - self.rho) * grad * grad  # v <- rho v + (1 - rho) g^2
+        if self.centered:
+            m = self.averages[index]
+            m += (1.0 - self.rho) * (grad - m)  # m <- rho m + (1 - rho) g, as torch's lerp
+            denom = np.sqrt(v - m * m) + self.epsilon
+        else:
+            denom = np.sqrt(v) + self.epsilon
+        if self.momentum:
+            buf = self.momentums[index]
+            buf *= self.momentum
+            buf += grad / denom
+            param -= rate * buf
+        else:
+            param -= rate * (grad / denom)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }
+
+
+class Adam(Optimizer):
+    """Adam, as ``torch.optim.Adam``. With t the step number (1, 2, ...):
+
+    m <- beta_1 * m + (1 - beta_1) * g            (first moment, the mean of g)
+    v <- beta_2 * v + (1 - beta_2) * g**2         (second moment, the mean of g**2)
+    W <- W - (lr / (1 - beta_1**t)) * m / (sqrt(v) / sqrt(1 - beta_2**t) + epsilon)
+
+    ``amsgrad=True`` (AMSGrad, as PyTorch and Keras): v_max <- max(v_max, v) element by element,
+    and sqrt(v_max) replaces sqrt(v) in the step, so a weight's step size never grows back.
+    """
+
+    name = "adam"
+    state_slots = ("first_moments", "second_moments", "max_second_moments")
+    nonnegative_slots = ("second_moments", "max_second_moments")
+
+    def __init__(
+        self,
+        learning_rate: float | LearningRateSchedule = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+    ) -> None:
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm)
+        self.beta_1 = _check_rate("beta_1", beta_1, 0.0, 1.0)
+        self.beta_2 = _check_rate("beta_2", beta_2, 0.0, 1.0)
+        self.epsilon = _epsilon(epsilon)
+        self.amsgrad = _flag(amsgrad, "amsgrad")
+
+    def build(self, parameters: list[Array]) -> None:
+        super().build(parameters)
+        self.first_moments = [np.zeros_like(p) for p in parameters]  # m
+        self.second_moments = [np.zeros_like(p) for p in parameters]  # v
+        # v_max, the largest v so far (AMSGrad only)
+        self.max_second_moments = [np.zeros_like(p) for p in parameters] if self.amsgrad else []
+
+    def _update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        t = self.iterations
+        m, v = self.first_moments[index], self.second_moments[index]
+        m += (1.0 - self.beta_1) * (grad - m)  # = beta_1 m + (1 - beta_1) g, torch's lerp form
+        v *= self.beta_2
+        v += (1.0 - self.beta_2) * grad * grad
+        if self.amsgrad:
+            v_max = self.max_second_moments[index]
+            np.maximum(v_max, v, out=v_max)  # v_max <- max(v_max, v)
+            v = v_max
+        step_size = rate / (1.0 - self.beta_1**t)
+        denom = np.sqrt(v) / math.sqrt(1.0 - self.beta_2**t) + self.epsilon
+        param -= step_size * (m / denom)
+
+    def get_config(self) -> dict[str, Any]:
+        config = {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+        }
+        if self.amsgrad:  # only when set, so files and reprs from before amsgrad read the same
+            config["amsgrad"] = True
+        return config
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay, as ``torch.optim.AdamW`` and Keras's ``AdamW``:
+
+    W <- W * (1 - lr * weight_decay), then Adam's step (``Adam``) with the same lr.
+
+    The default ``weight_decay=0.004`` is Keras's (PyTorch's is 0.01); ``epsilon=1e-7`` is
+    Keras's (PyTorch's ``eps`` is 1e-8). Any optimizer takes ``weight_decay=`` the same way;
+    AdamW only makes it on by default, as Keras's does.
+    """
+
+    name = "adamw"
+
+    def __init__(
+        self,
+        learning_rate: float | LearningRateSchedule = 0.001,
+        weight_decay: float = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+    ) -> None:
+        if weight_decay is None:
+            raise ValueError(
+                "AdamW needs a weight_decay (e.g. 0.004, Keras's default); for none use Adam."
+            )
+        super().__init__(
+            learning_rate,
+            beta_1,
+            beta_2,
+            epsilon,
+            amsgrad,
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+        )
+
+
+class Adagrad(Optimizer):
+    """Adagrad, as ``torch.optim.Adagrad`` with Keras's defaults:
+
+    acc <- acc + g**2                 (every squared gradient so far; starts at
+                                       ``initial_accumulator_value``, Keras's 0.1)
+    W <- W - lr * g / (sqrt(acc) + epsilon)
+
+    Keras writes the step as lr * g / sqrt(acc + epsilon); with the default start of 0.1 the two
+    differ by less than float32's rounding (a relative 1.6e-7 at most for epsilon=1e-7).
+    PyTorch's default ``initial_accumulator_value`` is 0 and its ``eps`` 1e-10.
+    """
+
+    name = "adagrad"
+    state_slots = ("accumulators",)
+    nonnegative_slots = ("accumulators",)
+
+    def __init__(
+        self,
+        learning_rate: float | LearningRateSchedule = 0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+    ) -> None:
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm)
+        start = _check_rate("initial_accumulator_value", initial_accumulator_value)
+        self.initial_accumulator_value = bounded(
+            start, "initial_accumulator_value", 0.0, "initial_accumulator_value=0.1"
+        )
+        self.epsilon = _epsilon(epsilon)
+
+    def build(self, parameters: list[Array]) -> None:
+        super().build(parameters)
+        start = self.initial_accumulator_value
+        self.accumulators = [np.full_like(p, start) for p in parameters]  # acc
+
+    def _update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        acc = self.accumulators[index]
+        acc += grad * grad  # acc <- acc + g^2
+        param -= rate * (grad / (np.sqrt(acc) + self.epsilon))
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "epsilon": self.epsilon,
+        }
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    cls.name: cls for cls in (SGD, RMSprop, Adam, AdamW, Adagrad)
+}
+
+
+def get(identifier: str | Optimizer) -> Optimizer:
+    """An optimizer from its name (``"adam"``, with Keras's defaults) or an instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    return lookup("optimizer", identifier, OPTIMIZERS)()
+
+
+def from_config(config: dict[str, Any]) -> Optimizer:
+    """Rebuild an optimizer from ``get_config()`` (a schedule's dict becomes the schedule)."""
+    if isinstance(config, dict) and isinstance(config.get("learning_rate"), dict):
+        config = {**config, "learning_rate": schedules.deserialize(config["learning_rate"])}
+    return from_config_of("optimizer", config, OPTIMIZERS)

@@ -1,0 +1,195 @@
+"""Keras's metric objects: BinaryAccuracy(threshold), Precision, Recall, AUC, TopK.
+
+Every expected number is computed here by Keras 3.15.1 (torch backend) on the same batches, fed
+through ``update_state`` in the same order (float32 against glassnet's float64 counts: 1e-6),
+including the cases of Keras's docstrings; then compile/fit/evaluate/model files and bad input.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+os.environ["KERAS_BACKEND"] = "torch"
+
+import keras  # after KERAS_BACKEND is set
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import metrics
+
+
+def _batches(seed: int, k: int = 1, n: int = 3):
+    rng = np.random.default_rng(seed)
+    out = []
+    for size in (5, 8, 3)[:n]:
+        y = rng.integers(0, 2, size=(size, k)).astype(np.float32)
+        p = rng.uniform(size=(size, k)).astype(np.float32)
+        p[0, 0] = 0.5  # a prediction exactly at the default threshold
+        out.append((y, p))
+    return out
+
+
+CASES = {
+    "binary_accuracy": (lambda: metrics.BinaryAccuracy(), lambda: keras.metrics.BinaryAccuracy()),
+    "binary_accuracy_0.7": (
+        lambda: metrics.BinaryAccuracy(threshold=0.7),
+        lambda: keras.metrics.BinaryAccuracy(threshold=0.7),
+    ),
+    "precision": (lambda: metrics.Precision(), lambda: keras.metrics.Precision()),
+    "precision_0.3": (
+        lambda: metrics.Precision(thresholds=0.3),
+        lambda: keras.metrics.Precision(thresholds=0.3),
+    ),
+    "recall": (lambda: metrics.Recall(), lambda: keras.metrics.Recall()),
+    "recall_0.8": (
+        lambda: metrics.Recall(thresholds=0.8),
+        lambda: keras.metrics.Recall(thresholds=0.8),
+    ),
+    "auc": (lambda: metrics.AUC(), lambda: keras.metrics.AUC()),
+    "auc_7": (lambda: metrics.AUC(num_thresholds=7), lambda: keras.metrics.AUC(num_thresholds=7)),
+    "auc_pr": (lambda: metrics.AUC(curve="PR"), lambda: keras.metrics.AUC(curve="PR")),
+    "auc_pr_11": (
+        lambda: metrics.AUC(num_thresholds=11, curve="PR"),
+        lambda: keras.metrics.AUC(num_thresholds=11, curve="PR"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("k", [1, 3])
+def test_running_results_match_keras(case: str, k: int) -> None:
+    ours, theirs = CASES[case][0](), CASES[case][1]()
+    for y, p in _batches(seed=len(case) + k, k=k):
+        ours.update_state(y, p)
+        theirs.update_state(y, p)
+        assert ours.result() == pytest.approx(float(theirs.result()), rel=1e-6, abs=1e-7)
+    ours.reset_state()
+    theirs.reset_state()
+    assert ours.result() == float(theirs.result()) == 0.0
+
+
+def test_keras_docstring_cases() -> None:
+    # keras/src/metrics/confusion_metrics.py and accuracy_metrics.py docstrings
+    cases = [
+        (metrics.Precision(), [0, 1, 1, 1], [1, 0, 1, 1], 2 / 3),
+        (metrics.Recall(), [0, 1, 1, 1], [1, 0, 1, 1], 2 / 3),
+        (metrics.AUC(num_thresholds=3), [0, 0, 1, 1], [0, 0.5, 0.3, 0.9], 0.75),
+        (metrics.BinaryAccuracy(), [[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]], 0.75),
+    ]
+    for metric, y, p, expected in cases:
+        metric.update_state(y, p)
+        assert metric.result() == pytest.approx(expected, rel=1e-7)
+    top = metrics.TopKCategoricalAccuracy(k=1)
+    top.update_state([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]])
+    assert top.result() == 0.5
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_top_k_matches_keras_with_ties(k: int) -> None:
+    rng = np.random.default_rng(k)
+    y = np.eye(5, dtype=np.float32)[rng.integers(0, 5, size=40)]
+    p = rng.integers(0, 4, size=(40, 5)).astype(np.float32) / 4  # many ties
+    ours = metrics.TopKCategoricalAccuracy(k=k)
+    theirs = keras.metrics.TopKCategoricalAccuracy(k=k)
+    for part in (slice(0, 15), slice(15, 40)):
+        ours.update_state(y[part], p[part])
+        theirs.update_state(y[part], p[part])
+    assert ours.result() == pytest.approx(float(theirs.result()), rel=1e-7)
+
+
+def test_top_k_with_k_beyond_the_classes_counts_every_example() -> None:
+    # Keras's torch backend raises "selected index k out of range" here; every class is in the
+    # top 7 of 5, so glassnet counts each example a hit
+    top = metrics.TopKCategoricalAccuracy(k=7)
+    top.update_state(np.eye(5)[[0, 3]], np.full((2, 5), 0.2))
+    assert top.result() == 1.0
+
+
+def test_fit_reports_the_epochs_counts_not_the_average_of_batches() -> None:
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(48, 3)), (rng.normal(size=48) > 0).astype(float)
+    model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(1, "sigmoid")], seed=1, dtype="float64")
+    # a learning rate of float32's smallest: the weights stay put, so every batch sees one model
+    model.compile(gn.SGD(1.2e-38), "binary_crossentropy", metrics=[metrics.Precision(), "acc"])
+    history = model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    p = model.predict(x)
+    whole = metrics.Precision().value(y, p)
+    assert history.history["precision"][0] == pytest.approx(whole, rel=1e-12)
+    mean_of_batches = np.mean(
+        [metrics.Precision().value(y[i : i + 16], p[i : i + 16]) for i in (0, 16, 32)]
+    )
+    assert abs(mean_of_batches - whole) > 1e-3  # the two differ here, so the test tells them apart
+    logs = model.evaluate(x, y, return_dict=True)
+    assert logs["precision"] == pytest.approx(whole, rel=1e-12)
+    assert set(logs) == {"loss", "precision", "acc"}
+
+
+def test_model_files_keep_the_metric_objects(tmp_path) -> None:
+    model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(4, "softmax")], seed=0)
+    chosen = [metrics.AUC(num_thresholds=50, curve="PR"), metrics.TopKCategoricalAccuracy(k=2)]
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy", *chosen])
+    model.save(tmp_path / "m.glassnet")
+    again = gn.load_model(tmp_path / "m.glassnet")
+    assert again.metric_names == ["accuracy"]
+    assert [m.get_config() for m in again.metric_objects] == [m.get_config() for m in chosen]
+
+
+def test_a_hostile_metric_object_in_a_model_file_is_refused(tmp_path) -> None:
+    from helpers import header_of, read_members
+    from test_model_file_bounds import forged
+
+    model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(1, "sigmoid")], seed=0)
+    model.compile("adam", "binary_crossentropy", metrics=[metrics.AUC()])
+    model.save(tmp_path / "m.glassnet")
+    arrays = read_members(tmp_path / "m.glassnet")
+    for value, message in [
+        ([{"name": "auc", "num_thresholds": 10**9}], r"num_thresholds between 2 and 1000000"),
+        ([{"name": "f1"}], r"Unknown metric 'f1'"),
+        ([{"name": "precision", "thresholds": "<b>"}], r"thresholds to be a number"),
+        ([{"name": "recall"}] * 101, r"at most 100 metric configs"),
+        ("auc", r"metric_objects must be a list"),
+    ]:
+        header = header_of(arrays)
+        header["compile"]["metric_objects"] = value
+        with pytest.raises(gn.ModelFileError, match=message):
+            gn.load_model(forged(tmp_path, arrays, header))
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: metrics.BinaryAccuracy(threshold=1.5), ValueError, r"threshold in \[0, 1\]"),
+        (lambda: metrics.BinaryAccuracy(threshold="0.5"), TypeError, r"threshold to be a number"),
+        (lambda: metrics.Precision(thresholds=math.nan), ValueError, r"finite number"),
+        (lambda: metrics.Recall(thresholds=[0.3, 0.5]), TypeError, r"takes one threshold"),
+        (lambda: metrics.AUC(num_thresholds=1), ValueError, r"num_thresholds between 2"),
+        (lambda: metrics.AUC(num_thresholds=True), TypeError, r"num_thresholds to be a whole"),
+        (lambda: metrics.AUC(curve="roc2"), ValueError, r"curve to be 'ROC' or 'PR'"),
+        (lambda: metrics.TopKCategoricalAccuracy(k=0), ValueError, r"k between 1"),
+        (lambda: metrics.AUC().update_state([1, 0], [1.5, 0.2]), ValueError, r"in \[0, 1\]"),
+        (lambda: metrics.Precision().update_state([1, 0], [0.5]), ValueError, r"same shape"),
+        (lambda: metrics.Precision().update_state([1], [math.nan]), ValueError, r"NaN"),
+        (lambda: metrics.Precision().update_state(["a"], [0.5]), TypeError, r"numeric y_true"),
+        (
+            lambda: gn.Sequential([gn.layers.Dense(1)]).compile(
+                "sgd", "mse", metrics=[metrics.Precision(), metrics.Precision(0.3)]
+            ),
+            ValueError,
+            r"Two metrics would be reported as 'precision'",
+        ),
+    ],
+)
+def test_bad_input_gets_clear_errors(make, error, message) -> None:
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_a_capitalised_metric_name_trains_under_its_lowercase_key() -> None:
+    # fit keyed its totals by the name as given and the batch values by resolve's lowercase key:
+    # metrics=["Accuracy"] raised KeyError: 'accuracy' at the first batch
+    model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1, "sigmoid")], seed=0)
+    model.compile("sgd", "binary_crossentropy", metrics=["Accuracy"])
+    history = model.fit(np.ones((4, 2)), np.ones(4), epochs=1, verbose=0)
+    assert set(history.history) == {"loss", "accuracy"}
