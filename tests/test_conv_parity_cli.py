@@ -182,4 +182,4 @@ def test_a_flat_model_still_needs_data_and_image_data_must_fit(tmp_path, capsys)
     path = saved(tmp_path, cnn, "cnn.glassnet")
     assert main(["parity", "--model", path, "--data", "digits-images", "--steps", "2"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("glassnet parity: ") and "(9, 8, 2)" in err and "(1797, 8, 8, 1)" in err
+    assert err.startswith("glassnet parity: ") and "(9, 8, 2)" in err and "(8, 8, 1)" in err
