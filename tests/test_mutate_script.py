@@ -55,7 +55,7 @@ def test_list_and_an_unknown_module() -> None:
     script = str(ROOT / "scripts" / "mutate")
     listed = subprocess.run([sys.executable, script, "--list"], capture_output=True, text=True)
     assert listed.returncode == 0
-    assert "losses: src/glassnet/losses.py <- tests/test_losses.py" in listed.stdout
+    assert "losses: src/glassnet/losses.py <- tests/test_loss_rules.py" in listed.stdout
     wrong = subprocess.run([sys.executable, script, "lossses"], capture_output=True, text=True)
     assert wrong.returncode == 2
     assert "unknown module(s) lossses; expected some of losses, optimizers" in wrong.stderr
