@@ -175,6 +175,58 @@ class Binder:
                 self.statement(piece.strip().strip("`"))
 
 
+KNOB = re.compile(r"Layer (?P<layer>\d+), knob (?P<knob>\d+): (?P<rest>.*)$")
+SHARE_OF = re.compile(
+    r"Example (?P<row>\d+): the biggest share, (?P<top>\S+), went to class (?P<top_class>\d+); "
+    r"the answer was class (?P<right>\d+), which got (?P<got>[^:]+):"
+)
+GUESSED = re.compile(r"Example (?P<row>\d+): the network guessed (?P<guess>-?\d\.\d+) but")
+
+
+class KidBinder(Binder):
+    """The kid's sentences: 'Layer 2, knob 1: blame 0.126' (dC/dW2, knob k = the k-th entry of
+    the layer's weights then biases), 'Layer 2, knob 1: 0.204 -> 0.078 (down by 0.126)', the
+    cost C, and each example's guess (the output, or p for a from_logits loss)."""
+
+    def flat(self, layer: int, kind: str) -> np.ndarray:
+        names = {"grad": ("dC/dW", "dC/db"), "old": ("W", "b"), "new": ("W", "b")}[kind]
+        suffix = "_new" if kind == "new" else ""
+        parts = [self.trace.get(f"{name}{layer}{suffix}") for name in names]
+        return np.concatenate([np.ravel(p.value) for p in parts if p is not None])
+
+    def guesses(self) -> np.ndarray:
+        outputs = [e.symbol for e in self.trace.entries if re.fullmatch(r"a\d+", e.symbol)]
+        p = self.trace.get("p")
+        return np.asarray((p or self.trace[outputs[-1]]).value, dtype=float)
+
+    def narration(self, text: str) -> None:
+        for line in text.splitlines():
+            line = line.strip().removeprefix("- ")
+            knob = KNOB.match(line)
+            if knob:
+                layer, k = int(knob["layer"]), int(knob["knob"]) - 1
+                numbers = NUMBER.findall(knob["rest"])
+                if knob["rest"].startswith("blame") and numbers:
+                    self.check(numbers[0], self.flat(layer, "grad")[k], line)
+                elif " -> " in knob["rest"] and len(numbers) == 3:
+                    old, new = self.flat(layer, "old")[k], self.flat(layer, "new")[k]
+                    self.check(numbers[0], old, line)
+                    self.check(numbers[1], new, line)
+                    self.check(numbers[2], abs(new - old), line)
+            cost = re.search(r"the cost C = (" + NUMBER.pattern + ")", line)
+            if cost and self.trace.get("C") is not None:
+                self.check(cost.group(1), float(self.trace["C"].value), line)
+            share = SHARE_OF.match(line)
+            if share:
+                row = self.guesses()[int(share["row"])]
+                assert int(share["top_class"]) == int(np.argmax(row)), line
+                self.check(share["top"], row.max(), line)
+                self.check(share["got"], row[int(share["right"])], line)
+            guessed = GUESSED.match(line)
+            if guessed:
+                self.check(guessed["guess"], self.guesses()[int(guessed["row"])].item(), line)
+
+
 def as_text(narration: str, fmt: str) -> str:
     """The narration as lines; an HTML matrix (a label, then a table) as the text format's rows."""
     if fmt != "html":
@@ -216,6 +268,22 @@ def test_every_named_number_is_the_value_it_names(name: str, fmt: str) -> None:
             binder = Binder(trace)
             binder.narration(as_text(narrate(trace, level, fmt, example=example), fmt))
             assert binder.bound >= 60, (level, binder.bound)  # the smallest: 70
+
+
+@pytest.mark.parametrize("name", ["seed", *networks()])
+def test_the_kid_s_knobs_costs_and_guesses_are_the_values_they_name(name: str) -> None:
+    trace = trace_of(name)
+    binder = KidBinder(trace)
+    binder.narration(narrate(trace, "kid", "text"))
+    assert binder.bound >= 12, binder.bound  # the smallest, bce_fused: 14
+
+
+def test_a_kid_s_knob_with_the_wrong_blame_is_caught() -> None:
+    text = narrate(trace_of("seed"), "kid", "text")
+    assert "Layer 2, knob 1: blame 0.126" in text
+    wrong = text.replace("Layer 2, knob 1: blame 0.126", "Layer 2, knob 1: blame 0.136")
+    with pytest.raises(AssertionError, match="printed as"):
+        KidBinder(trace_of("seed")).narration(wrong)
 
 
 def test_the_seed_student_narration_binds_its_numbers() -> None:
