@@ -4,6 +4,8 @@ of `make mutate` that the other loss tests let live). Messages were produced by 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,31 @@ def test_the_fused_softmax_delta_clips_the_loss_s_own_p() -> None:
     y = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     delta = CategoricalCrossEntropy().fused_delta(y, a)
     np.testing.assert_allclose(delta, (a - y) / 2, rtol=1e-15, atol=0)
+
+
+def test_which_losses_fuse_with_which_output() -> None:
+    assert BinaryCrossEntropy().fuses_with("sigmoid")
+    assert not BinaryCrossEntropy().fuses_with("softmax")
+    assert not BinaryCrossEntropy(from_logits=True).fuses_with("sigmoid")
+    assert CategoricalCrossEntropy().fuses_with("softmax")
+    assert SparseCategoricalCrossEntropy().fuses_with("softmax")
+    assert not CategoricalCrossEntropy(from_logits=True).fuses_with("softmax")
+    assert not MeanSquaredError().fuses_with("linear")
+    assert not HalfSumSquaredError().fuses_with(None)
+
+
+def test_the_square_limit_is_sqrt_of_largest_over_the_count() -> None:
+    # 4 targets in float32: |y| may reach sqrt(3.4e38 / 4) = 9.2e18, exactly; 1e19 is refused
+    # (a limit of sqrt(largest * n) would let it through)
+    # a target exactly at the limit passes (float64's: 6.7e153 for 4 targets)
+    limit = math.sqrt(float(np.finfo(np.float64).max) / 4)
+    at_limit = np.array([[0.0, 0.0], [0.0, limit]])
+    assert MeanSquaredError().prepare_targets(at_limit, 2, np.dtype("float64"))[1, 1] == limit
+    MeanSquaredError().prepare_targets(np.array([[0.0, 0.0], [0.0, 9e18]]), 2, F32)
+    with pytest.raises(ValueError) as raised:
+        MeanSquaredError().prepare_targets(np.array([[0.0, 0.0], [0.0, 1e19]]), 2, F32)
+    # the row of the largest target, in a 2-column array (flat index 3 is row 1)
+    assert "the target 1e+19 (row 1 of y)" in str(raised.value)
+    assert "4 squares of differences" in str(raised.value)
+    empty = MeanSquaredError().prepare_targets(np.zeros((0, 1)), 1, F32)
+    assert empty.shape == (0, 1)
