@@ -53,6 +53,12 @@ def test_configs_and_reprs() -> None:
     assert L2(0.5).get_config() == {"name": "l2", "l2": 0.5}
     assert L1L2(0.5, 0.25).get_config() == {"name": "l1_l2", "l1": 0.5, "l2": 0.25}
     assert repr(L1L2(0.1, 0.2)) == "L1L2(l1=0.1, l2=0.2)"
+    assert repr(L1(0.5)) == "L1(l1=0.5)" and repr(L2()) == "L2(l2=0.01)"
+    base = regularizers.Regularizer()  # the base class: a name, no rule
+    assert base.get_config() == {"name": "regularizer"} and repr(base) == "Regularizer()"
+    for rule in (base, base.gradient):
+        with pytest.raises(NotImplementedError):
+            rule(W)
     for reg in (L1(0.5), L2(0.5), L1L2(0.5, 0.25)):
         again = regularizers.from_config(reg.get_config())
         assert type(again) is type(reg) and again.get_config() == reg.get_config()
