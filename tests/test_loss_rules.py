@@ -127,3 +127,13 @@ def test_the_square_limit_is_sqrt_of_largest_over_the_count() -> None:
     assert "4 squares of differences" in str(raised.value)
     empty = MeanSquaredError().prepare_targets(np.zeros((0, 1)), 1, F32)
     assert empty.shape == (0, 1)
+
+
+def test_the_fused_softmax_delta_divides_each_row_by_its_own_sum() -> None:
+    # p = a / (row sum) is the loss's p whatever the rows sum to: 1e-7 / 0.2000001 = 5e-7 is
+    # inside the clip, so the target keeps its delta (a sum(y) - y) / n; p = a * (row sum)
+    # = 2e-8 would be clipped and zero it
+    a = np.array([[1e-7, 0.1, 0.1]])
+    y = np.array([[1.0, 0.0, 0.0]])
+    delta = CategoricalCrossEntropy().fused_delta(y, a)
+    np.testing.assert_allclose(delta, a - y, rtol=1e-15, atol=0)
