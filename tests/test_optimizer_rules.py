@@ -4,6 +4,8 @@ the code and are compared whole."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -234,3 +236,82 @@ def test_build_forgets_the_state_and_counts_from_zero() -> None:
         assert optimizer.iterations == 0
         for slot in optimizer.state_slots:
             assert all(v is None or not v.any() for v in getattr(optimizer, slot)), slot
+
+
+def test_more_saved_states_that_are_refused() -> None:
+    adam = Adam()
+    w = np.ones(2)
+    adam.build([w])
+    for saved, message in [
+        (
+            {"iterations": 1.5},
+            "Optimizer state: expected iterations, the step count, in [0, 2**63), got 1.5.",
+        ),
+        (
+            {"iterations": 1},  # the moments left out: none of the one per parameter
+            "Optimizer state 'first_moments': expected 1 arrays (one per parameter), got 0.",
+        ),
+    ]:
+        with pytest.raises(ValueError) as raised:
+            adam.set_state(saved, [w])
+        assert str(raised.value) == message
+    rms = RMSprop()
+    params = [np.ones(2), np.ones(3)]
+    rms.build(params)
+    bad = {"iterations": 1, "velocities": [np.zeros(2), np.array([0.0, -2.0, 0.0])]}
+    with pytest.raises(ValueError) as raised:
+        rms.set_state({**bad, "averages": [], "momentums": []}, params)
+    assert str(raised.value) == (
+        "Optimizer state 'velocities' array 1: expected values >= 0 (a running mean of g**2, "
+        "whose square root RMSprop takes), found -2."
+    )
+
+
+def test_a_value_beyond_float32_is_reported_not_warned() -> None:
+    adam = Adam()
+    w = np.ones(2, dtype=np.float32)
+    adam.build([w])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the cast's overflow is reported in words, not warned
+        with pytest.raises(ValueError) as raised:
+            adam.set_state(state([np.array([1e39, 0.0])], [np.zeros(2)]), [w])
+    assert str(raised.value) == (
+        "Optimizer state 'first_moments' array 0: expected finite numbers of float32, found NaN "
+        "or inf (or a value beyond its range)."
+    )
+
+
+def test_restored_states_are_copies_and_keep_every_slot() -> None:
+    # float64 into float64: astype must still copy; a None slot (SGD's b before its first step)
+    # is skipped, not the end of the list
+    sgd = SGD(0.1, momentum=0.5)
+    params = [np.ones(2), np.ones(3)]
+    sgd.build(params)
+    second = np.array([0.5, 0.25, -1.0])
+    sgd.set_state({"iterations": 200, "momentums": [None, second]}, params)
+    assert sgd.iterations == 200
+    assert sgd.momentums[0] is None
+    np.testing.assert_array_equal(sgd.momentums[1], second)
+    second[0] = 9.0
+    assert sgd.momentums[1][0] == 0.5
+
+
+def test_states_hold_only_the_slots_the_rule_uses() -> None:
+    w = np.ones(2)
+    plain = SGD(0.1)
+    plain.build([w])
+    plain.apply([w], [np.ones(2)])
+    assert plain.get_state() == {"iterations": 1, "momentums": [None]}  # no buffer without momentum
+    rms = RMSprop()
+    rms.build([w])
+    saved = rms.get_state()
+    assert saved["averages"] == [] and saved["momentums"] == []  # not centered, no momentum
+    np.testing.assert_array_equal(saved["velocities"][0], [0.0, 0.0])
+
+
+def test_apply_needs_one_gradient_per_parameter() -> None:
+    sgd = SGD(0.1)
+    w = np.ones(2)
+    sgd.build([w, w])
+    with pytest.raises(ValueError, match="zip"):
+        sgd.apply([w, w], [np.ones(2)])
