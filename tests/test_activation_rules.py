@@ -117,3 +117,12 @@ def test_softmax_normalises_each_row_over_the_last_axis() -> None:
     np.testing.assert_allclose(
         Softmax().backward(None, two, g), [[0.25, -0.25], [-0.375, 0.375]], rtol=1e-15
     )
+
+
+def test_softmax_backward_sums_over_the_last_axis_of_an_image() -> None:
+    # (1, 2, 2) channels last: each pixel's two channels are one softmax
+    a = np.array([[[0.5, 0.5], [0.25, 0.75]]])
+    g = np.array([[[1.0, 0.0], [0.0, 2.0]]])
+    np.testing.assert_allclose(
+        Softmax().backward(None, a, g), [[[0.25, -0.25], [-0.375, 0.375]]], rtol=1e-15
+    )
