@@ -315,3 +315,33 @@ def test_apply_needs_one_gradient_per_parameter() -> None:
     sgd.build([w, w])
     with pytest.raises(ValueError, match="zip"):
         sgd.apply([w, w], [np.ones(2)])
+
+
+def test_before_build_the_state_is_empty_and_the_count_zero() -> None:
+    # a fresh optimizer (before compile builds it) has no moments yet: get_state says so and a
+    # saved state with no parameters restores (load_model of a model with no weights)
+    assert SGD().get_state() == {"iterations": 0, "momentums": []}
+    assert RMSprop().get_state() == {
+        "iterations": 0,
+        "velocities": [],
+        "averages": [],
+        "momentums": [],
+    }
+    adam = Adam()
+    assert adam.iterations == 0
+    assert adam.get_state() == {"iterations": 0, "first_moments": [], "second_moments": []}
+    adam.set_state({"iterations": 3}, [])
+    assert adam.iterations == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-1, "Expected epsilon >= 0.0, got -1.0."),
+        (np.nan, "Expected epsilon to be a finite number, got nan."),
+    ],
+)
+def test_adam_names_its_epsilon(value, message) -> None:
+    with pytest.raises(ValueError) as raised:
+        Adam(epsilon=value)
+    assert str(raised.value) == message
