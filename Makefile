@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench lint format clean
+.PHONY: demo test bench mutate lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ test: $(VENV)/.installed-dev
 # glassnet against PyTorch eager, side by side; `python -m benchmarks --quick` for a smoke run
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks
+
+# mutation testing of the core (mutmut, one module at a time, one process; minutes per module):
+# before a release and after changing the core. Not part of `make test`. Writes
+# build/mutate/REPORT.md; `make mutate MODULES="losses optimizers"` runs only those.
+MODULES ?=
+mutate: $(VENV)/.installed-dev
+	$(BIN)/python scripts/mutate $(MODULES)
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,14 @@ def test_seed_keras_example() -> None:
 def test_digits_example_trains_saves_and_loads() -> None:
     out = run("digits.py")
     accuracy = float(out.split("test accuracy ")[1].split()[0])
-    assert accuracy >= 0.96
+    # the README's number, not a floor below it: the example is seeded (split, weights, dropout,
+    # shuffling) and prints 0.9822 (442 of 450) on every run (`python examples/digits.py`, run
+    # twice); it was held to 0.96 while the README said 98.2%
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    promised = re.search(r"digits\.py\)[^%]*?reaches (\d+\.\d)% test accuracy", readme, re.DOTALL)
+    assert promised is not None
+    assert round(100 * accuracy, 1) == float(promised.group(1)) == 98.2
+    assert accuracy == 0.9822
     assert "loaded back, predicts the same: True" in out
 
 

@@ -120,8 +120,10 @@ def test_rmsprop_first_step() -> None:
 
 
 def test_adam_first_step_is_learning_rate_times_sign() -> None:
-    # m = 0.5 g, v = 0.25 g^2; m_hat = g, v_hat = g^2 -> step = lr g / |g| = lr sign(g)
-    w = first_step(gn.Adam(0.125, beta_1=0.5, beta_2=0.75, epsilon=1e-30))
+    # m = 0.5 g, v = g^2 / 16; m_hat = m / 0.5 = g, v_hat = v / (1/16) = g^2 -> step = lr g / |g|
+    # = lr sign(g). Without the bias corrections the step would be lr 0.5 g / (|g| / 4) =
+    # 2 lr sign(g): beta_2 = 0.9375 (not 0.75, where 0.5 / sqrt(0.25) = 1 hid the corrections)
+    w = first_step(gn.Adam(0.125, beta_1=0.5, beta_2=0.9375, epsilon=1e-30))
     np.testing.assert_array_equal(w, [0.875, 1.125])
 
 
