@@ -55,7 +55,7 @@ def test_an_unknown_loss_lists_the_names(call) -> None:
     assert str(raised.value) == (
         "Unknown loss 'msee'. Valid names: 'mse', 'mean_squared_error', "
         "'half_sum_squared_error', 'binary_crossentropy', 'categorical_crossentropy', "
-        "'sparse_categorical_crossentropy'."
+        "'sparse_categorical_crossentropy', 'mae', 'mean_absolute_error', 'huber'."
     )
 
 

@@ -26,8 +26,11 @@ def test_every_file_the_table_names_exists() -> None:
 
 def test_the_core_modules_are_in_the_table() -> None:
     mutated = {path for files, _, _ in mutate.MODULES.values() for path in files}
-    for name in ("activations", "losses", "optimizers", "regularizers", "metrics", "model", "io"):
+    for name in ("activations", "regularizers", "metrics", "model", "io"):
         assert f"src/glassnet/{name}.py" in mutated
+    for package in ("losses", "optimizers"):  # every module of the package
+        found = {p.as_posix() for p in (ROOT / "src/glassnet" / package).glob("*.py")}
+        assert {str(ROOT / p) for p in mutated if f"/{package}/" in p} == found
     layers = {p.as_posix() for p in (ROOT / "src/glassnet/layers").glob("*.py")}
     assert {str(ROOT / p) for p in mutated if "/layers/" in p} == layers - {
         str(ROOT / "src/glassnet/layers/__init__.py")
@@ -55,7 +58,10 @@ def test_list_and_an_unknown_module() -> None:
     script = str(ROOT / "scripts" / "mutate")
     listed = subprocess.run([sys.executable, script, "--list"], capture_output=True, text=True)
     assert listed.returncode == 0
-    assert "losses: src/glassnet/losses.py <- tests/test_loss_rules.py" in listed.stdout
+    assert (
+        "losses: src/glassnet/losses/__init__.py src/glassnet/losses/base.py src/glassnet/losses/regression.py <- tests/test_loss_rules.py"
+        in listed.stdout
+    )
     wrong = subprocess.run([sys.executable, script, "lossses"], capture_output=True, text=True)
     assert wrong.returncode == 2
     assert "unknown module(s) lossses; expected some of losses, optimizers" in wrong.stderr

@@ -110,14 +110,14 @@ def test_defaults_configs_and_reprs_are_keras_s() -> None:
             "default dtype), got 1e+300. Use e.g. 1e-7.",
         ),
         (
-            lambda: optimizers.get("adamw"),
+            lambda: optimizers.get("adamax"),
             ValueError,
-            "Unknown optimizer 'adamw'. Valid names: 'sgd', 'rmsprop', 'adam'.",
+            "Unknown optimizer 'adamax'. Valid names: 'sgd', 'rmsprop', 'adam', 'adamw', 'adagrad'.",
         ),
         (
-            lambda: optimizers.from_config({"name": "adamw"}),
+            lambda: optimizers.from_config({"name": "adamax"}),
             ValueError,
-            "Unknown optimizer 'adamw'. Valid names: 'sgd', 'rmsprop', 'adam'.",
+            "Unknown optimizer 'adamax'. Valid names: 'sgd', 'rmsprop', 'adam', 'adamw', 'adagrad'.",
         ),
     ],
 )
@@ -203,6 +203,7 @@ def test_a_saved_state_is_cast_to_the_parameter_and_copied() -> None:
         "iterations",
         "first_moments",
         "second_moments",
+        "max_second_moments",  # amsgrad's running maximum (empty unless amsgrad=True)
     }
     saved["first_moments"][0][0] = 7.0  # get_state gives copies too
     assert adam.first_moments[0][0] == 0.5
@@ -329,7 +330,12 @@ def test_before_build_the_state_is_empty_and_the_count_zero() -> None:
     }
     adam = Adam()
     assert adam.iterations == 0
-    assert adam.get_state() == {"iterations": 0, "first_moments": [], "second_moments": []}
+    assert adam.get_state() == {
+        "iterations": 0,
+        "first_moments": [],
+        "second_moments": [],
+        "max_second_moments": [],  # amsgrad's, empty unless amsgrad=True
+    }
     adam.set_state({"iterations": 3}, [])
     assert adam.iterations == 3
 
