@@ -291,8 +291,12 @@ def test_overwrite_and_skip_mismatch_as_keras_spells_them(tmp_path):
     with pytest.raises(ModelFileError, match=r"exists and overwrite=False: the weights were not"):
         network(seed=3).save_weights(path, overwrite=False)
     assert path.read_bytes() == before
-    with pytest.raises(TypeError, match=r"Expected overwrite=True or False, got str"):
-        network().save_weights(path, overwrite="no")
+    with pytest.raises(TypeError, match=r"expected overwrite=True or False, got str 'no'"):
+        network().save_weights(path, overwrite="no")  # before: "got str." without the value
+    assert path.read_bytes() == before
+    network(seed=3).save_weights(path, overwrite=np.True_)  # NumPy's True, as training= takes
+    assert path.read_bytes() != before
+    path.write_bytes(before)
     network(seed=3).save_weights(path, overwrite=True)
     assert path.read_bytes() != before
     with pytest.raises(ValueError, match=r"load_weights\(skip_mismatch=True\): glassnet loads"):
