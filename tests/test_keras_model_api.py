@@ -330,7 +330,12 @@ def dense_config(**changes):
         (
             {"layers": keras.Sequential([keras.layers.Dense(2)]).get_config()["layers"]},
             ValueError,
-            r"layer 0's config is Keras's own",
+            r"layer 0's config is Keras's shape \(its arguments nested in a 'config' entry\)",
+        ),
+        (  # before: hand-written without 'module', "Dense got an unexpected keyword 'config'"
+            {"layers": [{"class_name": "Dense", "config": {"units": 2}}]},
+            ValueError,
+            r"layer 0's config is Keras's shape .*glassnet's layer config is flat, e\.g\.",
         ),
     ],
 )
