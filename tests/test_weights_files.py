@@ -319,3 +319,16 @@ def test_model_checkpoint_saves_weights_only_as_keras(tmp_path):
         gn.ModelCheckpoint(str(tmp_path / "best.weights.h5"), save_weights_only=True)
     with pytest.raises(ModelFileError, match=r"Refusing to save a glassnet model as"):
         gn.ModelCheckpoint(str(tmp_path / "best.h5"))
+
+
+def test_model_checkpoint_refuses_a_weights_name_for_a_whole_model_and_non_bool_flags(tmp_path):
+    # before: ModelCheckpoint("w.weights.glassnet") wrote whole models under a weights name
+    # (Keras 3 refuses .weights.h5 without save_weights_only), and save_weights_only="no" was
+    # truthy, so weights only
+    with pytest.raises(ValueError, match=r"a name ending in '\.weights\.glassnet' is for weights"):
+        gn.ModelCheckpoint(str(tmp_path / "w.weights.glassnet"))
+    for flag in ("save_weights_only", "save_best_only"):
+        with pytest.raises(TypeError, match=rf"expects {flag}=True or False, got str 'no'"):
+            gn.ModelCheckpoint(str(tmp_path / "w.weights.glassnet"), **{flag: "no"})
+    assert os.listdir(tmp_path) == []
+    gn.ModelCheckpoint(str(tmp_path / "w.weights.glassnet"), save_weights_only=np.True_)
