@@ -245,6 +245,21 @@ def test_kernel_figures_refuse_overflow_and_bad_before_by_name() -> None:
         assert message in str(caught.value)
 
 
+def test_weights_change_figure_refuses_nan_or_misshapen_before() -> None:
+    # the cousin of kernels_figure's before: NaN was drawn silently, a wrong shape raised from
+    # inside np.vstack, and before="x" was "got 1"
+    model = gn.Sequential([gn.Input(shape=(3,)), Dense(2)], seed=0)
+    cases = [
+        ([np.full((3, 2), np.nan), np.zeros(2)], r"before\[0\] to be finite numbers of shape"),
+        ([np.zeros((3, 2)), np.zeros(3)], r"before\[1\] .*shape \(2,\).*got shape \(3,\)\."),
+        ([np.zeros((3, 2)), ["a", "b"]], r"holding NaN, infinity or non-numbers"),
+        ("xy", r"hold 2 arrays \(model\.get_weights\(\) taken before training\), got str"),
+    ]
+    for before, message in cases:
+        with pytest.raises(ValueError, match=message):
+            plots.weights_change_figure(model, before)
+
+
 # -- one colour convention -------------------------------------------------------------------------
 def test_one_sign_convention_everywhere() -> None:
     cmap = colors.diverging_map()
