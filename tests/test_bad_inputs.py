@@ -286,7 +286,13 @@ API_CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         "optimizer-of-the-wrong-type",
         lambda: gn.Sequential([Dense(1)]).compile(5, "mse"),
         TypeError,
-        r"Expected a optimizer name \(a string\) or a optimizer object, got int 5\.",
+        r"Expected an optimizer name \(a string\) or an optimizer object, got int 5\.",
+    ),
+    (
+        "activation-of-the-wrong-type",  # before: "a activation ... a activation object"
+        lambda: Dense(1, activation=3),
+        TypeError,
+        r"Expected an activation name \(a string\) or an activation object, got int 3\.",
     ),
     (
         "loss-of-the-wrong-type",

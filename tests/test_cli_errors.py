@@ -278,6 +278,26 @@ def test_demo_checks_its_output_folder_before_running(tmp_path, capsys) -> None:
     assert_one_line(err, "demo", "is a file; expected a folder to write into")
 
 
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["train", "--data", "xor", "--epochs", "1", "--save", ""], "--save"),
+        (["train", "--data", "xor", "--epochs", "1", "--report", " "], "--report"),
+        (["demo", "--output", ""], "--output"),
+        (["explain", "--output", ""], "--output"),
+        (["predict", "--model", "m.glassnet", "--input", "x.csv", "--output", ""], "--output"),
+    ],
+)
+def test_an_empty_output_path_is_refused_not_ignored(argv, flag, tmp_path, monkeypatch, capsys):
+    # before: --save "" (an unset shell variable) trained, saved nothing and exited 0; demo
+    # --output "" wrote to the default folder, explain --output "" printed to the terminal
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(argv, capsys)
+    assert code == 2 and out == ""
+    assert_one_line(err, argv[0], f"argument {flag}: expected a path, got ")
+    assert list(tmp_path.iterdir()) == []  # nothing written anywhere
+
+
 def test_the_cli_module_documents_its_exit_statuses() -> None:
     assert "status 141" in cli.__doc__ and "status 2" in cli.__doc__
     assert (cli.EXIT_ERROR, cli.EXIT_BROKEN_PIPE, cli.EXIT_INTERRUPTED) == (2, 141, 130)

@@ -110,6 +110,23 @@ def test_test_on_batch_is_keras_loss_and_metrics():
         small_model().test_on_batch(X, Y)
 
 
+def test_return_dict_must_be_a_bool_and_is_checked_before_any_step():
+    # before: return_dict="no" (truthy) gave a dict back, and train_on_batch took its step first
+    model = small_model()
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+    weights = model.get_weights()
+    calls = [
+        ("test_on_batch", lambda: model.test_on_batch(X, Y, return_dict="no")),
+        ("train_on_batch", lambda: model.train_on_batch(X, Y, return_dict="no")),
+        ("evaluate", lambda: model.evaluate(X, Y, return_dict=1)),
+    ]
+    for who, call in calls:
+        with pytest.raises(TypeError, match=rf"{who}: expected return_dict=True or False, got"):
+            call()
+    assert all(np.array_equal(a, b) for a, b in zip(weights, model.get_weights(), strict=True))
+    assert model.test_on_batch(X, Y, return_dict=np.True_).keys() == {"loss", "accuracy"}
+
+
 # -- the weights lists ---------------------------------------------------------------------------
 def shapes(arrays) -> list[tuple[int, ...]]:
     return [tuple(a.shape) for a in arrays]
@@ -313,7 +330,12 @@ def dense_config(**changes):
         (
             {"layers": keras.Sequential([keras.layers.Dense(2)]).get_config()["layers"]},
             ValueError,
-            r"layer 0's config is Keras's own",
+            r"layer 0's config is Keras's shape \(its arguments nested in a 'config' entry\)",
+        ),
+        (  # before: hand-written without 'module', "Dense got an unexpected keyword 'config'"
+            {"layers": [{"class_name": "Dense", "config": {"units": 2}}]},
+            ValueError,
+            r"layer 0's config is Keras's shape .*glassnet's layer config is flat, e\.g\.",
         ),
     ],
 )

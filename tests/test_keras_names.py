@@ -139,6 +139,24 @@ def test_lowercase_activations_are_callables_layers_take():
         activations.rleu  # noqa: B018
 
 
+def test_lowercase_activations_take_what_keras_activations_take():
+    # before: activations.softmax([[1.0, 2.0]]) raised AttributeError 'list' object has no
+    # attribute 'max', and relu("a") a bare TypeError from inside
+    for name in ("relu", "sigmoid", "tanh", "softmax"):
+        ours = getattr(activations, name)
+        theirs = getattr(keras.activations, name)
+        for z in ([[1.0, -2.0, 0.5]], [3, -1], np.array([[2, 0]])):
+            expected = keras.ops.convert_to_numpy(theirs(np.asarray(z, dtype="float32")))
+            np.testing.assert_allclose(ours(z), expected, rtol=1e-6, atol=1e-7)
+    assert activations.relu(2.5) == 2.5
+    for bad in ("ab", None, [[1], [2, 3]], np.array(["a"])):
+        with pytest.raises(TypeError, match=r"activations\.relu expects numbers \(a NumPy array"):
+            activations.relu(bad)
+    with pytest.raises(ValueError, match=r"activations\.softmax works along the last axis"):
+        activations.softmax(1.0)
+    assert repr(activations.relu) == "ReLU()" and isinstance(activations.relu, activations.ReLU)
+
+
 def test_keras_and_torch_activation_functions_are_taken_by_name():
     assert gn.layers.Dense(2, activation=keras.activations.relu).activation.name == "relu"
     assert gn.layers.Dense(2, activation=keras.activations.softmax).activation.name == "softmax"

@@ -223,6 +223,43 @@ def test_kernel_figures_refuse_what_they_cannot_draw() -> None:
         plots.kernel_gradients_figure(model, np.full((2, 6, 6, 1), np.nan), [0, 1])
 
 
+def test_kernel_figures_refuse_overflow_and_bad_before_by_name() -> None:
+    # before: an input that overflowed float32 drew inf/NaN gradients silently (with NumPy's
+    # RuntimeWarnings from inside the conv), NaN "before" kernels were drawn, and before="x"
+    # was reported as "got 1" (its length)
+    model = small_cnn()
+    model.layers[0].set_weights([np.ones((3, 3, 1, 3)), np.zeros(3)])
+    with pytest.raises(FloatingPointError, match="layer 'conv''s dC/dK is inf or NaN"):
+        plots.kernel_gradients_figure(model, np.full((2, 6, 6, 1), 3e38), [0, 1])
+    before = model.get_weights()
+    cases = [
+        ([np.full_like(w, np.nan) for w in before], "before[0], layer 'conv''s kernel before"),
+        ([np.full_like(w, np.inf) for w in before], "holds NaN, infinity or something not"),
+        (["abc"] * 4, "holds NaN, infinity or something not a number"),
+        ("x", "a list of 4 arrays; got str 'x'"),
+        (5, "a list of 4 arrays; got int 5"),
+    ]
+    for bad, message in cases:
+        with pytest.raises(ValueError) as caught:
+            plots.kernels_figure(model, before=bad)
+        assert message in str(caught.value)
+
+
+def test_weights_change_figure_refuses_nan_or_misshapen_before() -> None:
+    # the cousin of kernels_figure's before: NaN was drawn silently, a wrong shape raised from
+    # inside np.vstack, and before="x" was "got 1"
+    model = gn.Sequential([gn.Input(shape=(3,)), Dense(2)], seed=0)
+    cases = [
+        ([np.full((3, 2), np.nan), np.zeros(2)], r"before\[0\] to be finite numbers of shape"),
+        ([np.zeros((3, 2)), np.zeros(3)], r"before\[1\] .*shape \(2,\).*got shape \(3,\)\."),
+        ([np.zeros((3, 2)), ["a", "b"]], r"holding NaN, infinity or non-numbers"),
+        ("xy", r"hold 2 arrays \(model\.get_weights\(\) taken before training\), got str"),
+    ]
+    for before, message in cases:
+        with pytest.raises(ValueError, match=message):
+            plots.weights_change_figure(model, before)
+
+
 # -- one colour convention -------------------------------------------------------------------------
 def test_one_sign_convention_everywhere() -> None:
     cmap = colors.diverging_map()

@@ -291,8 +291,12 @@ def test_overwrite_and_skip_mismatch_as_keras_spells_them(tmp_path):
     with pytest.raises(ModelFileError, match=r"exists and overwrite=False: the weights were not"):
         network(seed=3).save_weights(path, overwrite=False)
     assert path.read_bytes() == before
-    with pytest.raises(TypeError, match=r"Expected overwrite=True or False, got str"):
-        network().save_weights(path, overwrite="no")
+    with pytest.raises(TypeError, match=r"expected overwrite=True or False, got str 'no'"):
+        network().save_weights(path, overwrite="no")  # before: "got str." without the value
+    assert path.read_bytes() == before
+    network(seed=3).save_weights(path, overwrite=np.True_)  # NumPy's True, as training= takes
+    assert path.read_bytes() != before
+    path.write_bytes(before)
     network(seed=3).save_weights(path, overwrite=True)
     assert path.read_bytes() != before
     with pytest.raises(ValueError, match=r"load_weights\(skip_mismatch=True\): glassnet loads"):
@@ -315,3 +319,16 @@ def test_model_checkpoint_saves_weights_only_as_keras(tmp_path):
         gn.ModelCheckpoint(str(tmp_path / "best.weights.h5"), save_weights_only=True)
     with pytest.raises(ModelFileError, match=r"Refusing to save a glassnet model as"):
         gn.ModelCheckpoint(str(tmp_path / "best.h5"))
+
+
+def test_model_checkpoint_refuses_a_weights_name_for_a_whole_model_and_non_bool_flags(tmp_path):
+    # before: ModelCheckpoint("w.weights.glassnet") wrote whole models under a weights name
+    # (Keras 3 refuses .weights.h5 without save_weights_only), and save_weights_only="no" was
+    # truthy, so weights only
+    with pytest.raises(ValueError, match=r"a name ending in '\.weights\.glassnet' is for weights"):
+        gn.ModelCheckpoint(str(tmp_path / "w.weights.glassnet"))
+    for flag in ("save_weights_only", "save_best_only"):
+        with pytest.raises(TypeError, match=rf"expects {flag}=True or False, got str 'no'"):
+            gn.ModelCheckpoint(str(tmp_path / "w.weights.glassnet"), **{flag: "no"})
+    assert os.listdir(tmp_path) == []
+    gn.ModelCheckpoint(str(tmp_path / "w.weights.glassnet"), save_weights_only=np.True_)

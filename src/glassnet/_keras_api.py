@@ -77,6 +77,7 @@ class KerasModelAPI:
     ) -> Any:
         """Loss (and metrics) on one batch without training (Keras's ``test_on_batch``)."""
         self._check_compiled("test_on_batch()")
+        check_return_dict(return_dict, "test_on_batch")
         x, y = self._data(x, y)
         return _result(self._evaluate(x, y, batch_size=len(x)), return_dict)
 
@@ -331,6 +332,16 @@ def _slot_lists(optimizer: Any, count: int) -> dict[str, list[Any]]:
         for slot in optimizer.state_slots
         if len(values := getattr(optimizer, slot, [])) == count
     }
+
+
+def check_return_dict(return_dict: Any, who: str) -> None:
+    """Refuse a ``return_dict`` that is not True or False before any work (a string such as
+    'no' is truthy, and train_on_batch would have taken its step before a late failure)."""
+    if not isinstance(return_dict, bool | np.bool_):
+        raise TypeError(
+            f"{who}: expected return_dict=True or False, got {type(return_dict).__name__} "
+            f"{shown(return_dict, 20)}."
+        )
 
 
 def _result(logs: dict[str, float], return_dict: bool) -> Any:

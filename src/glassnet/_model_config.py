@@ -89,11 +89,12 @@ def model_from_config(cls: type[Sequential], config: Any) -> Sequential:
                 f"{WHERE}: layer {index}'s config must be a dict with a 'class_name' (a layer's "
                 f"get_config()), got {shown(layer_config, 60)}."
             )
-        if "module" in layer_config and "config" in layer_config:
+        if isinstance(layer_config.get("config"), dict):  # Keras nests, even without 'module'
             raise ValueError(
-                f"{WHERE}: layer {index}'s config is Keras's own (it has 'module' and 'config' "
-                f"entries); glassnet reads the JSON of a glassnet model's to_json(). Rebuild the "
-                f"model with glassnet's layers and copy the weights with set_weights."
+                f"{WHERE}: layer {index}'s config is Keras's shape (its arguments nested in a "
+                f"'config' entry); glassnet's layer config is flat, e.g. {{'class_name': "
+                f"'Dense', 'units': 4}}, as a glassnet model's get_config() writes it. Rebuild "
+                f"the model with glassnet's layers and copy the weights with set_weights."
             )
         if layer_config.get("name") is not None:
             check_name(layer_config["name"], f"layer {index}'s name")

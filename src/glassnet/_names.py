@@ -22,8 +22,9 @@ def lookup(kind: str, name: object, table: Mapping[str, T]) -> T:
     ValueError: Unknown activation 'rleu'. Valid names: 'relu', 'tanh'.
     """
     if not isinstance(name, str):
+        a = "an" if kind[:1] in "aeiou" else "a"  # "an activation", "an optimizer"
         raise TypeError(
-            f"Expected a {kind} name (a string) or a {kind} object, got {type(name).__name__} "
+            f"Expected {a} {kind} name (a string) or {a} {kind} object, got {type(name).__name__} "
             f"{shown(name)}."
         )
     key = name.lower()

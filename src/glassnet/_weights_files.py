@@ -29,6 +29,7 @@ from glassnet._files import (
     write_replacing,
 )
 from glassnet._header_bounds import check_size, parse_header
+from glassnet._validation import shown
 from glassnet.io import (
     HEADER_MEMBER,
     MAX_HEADER_BYTES,
@@ -83,8 +84,11 @@ def save_weights(model: Sequential, path: Any, overwrite: bool = True) -> None:
     file is replaced unless ``overwrite`` is False."""
     path = file_path(path, "the weights file's path")
     check_weights_suffix(path)
-    if not isinstance(overwrite, bool):
-        raise TypeError(f"Expected overwrite=True or False, got {type(overwrite).__name__}.")
+    if not isinstance(overwrite, bool | np.bool_):
+        raise TypeError(
+            f"save_weights: expected overwrite=True or False, got {type(overwrite).__name__} "
+            f"{shown(overwrite, 20)}."
+        )
     target, info = check_save_target(path)
     if info is not None and not overwrite:
         raise ModelFileError(

@@ -50,7 +50,7 @@ from numpy.typing import NDArray
 from glassnet._header_bounds import bounded
 from glassnet._names import from_config as from_config_of
 from glassnet._names import lookup
-from glassnet._validation import finite_float
+from glassnet._validation import finite_float, shown
 
 Array = NDArray[np.floating[Any]]
 
@@ -410,9 +410,38 @@ def __getattr__(name: str) -> Activation:
     instance each (PEP 562), for every activation in ``ACTIVATIONS``. Each is a callable, a = f(z),
     that any layer takes as ``activation=``."""
     if name in ACTIVATIONS:
-        globals()[name] = ACTIVATIONS[name]()  # later lookups are plain attribute reads
+        globals()[name] = _taking_array_likes(ACTIVATIONS[name])()  # later: plain reads
         return globals()[name]
     raise AttributeError(f"module 'glassnet.activations' has no attribute {name!r}")
+
+
+def _taking_array_likes(kind: type[Activation]) -> type[Activation]:
+    """``kind`` whose call also takes what Keras's ``activations.relu(x)`` takes: a list, a
+    number, an integer array (before, ``activations.softmax([[1.0, 2.0]])`` raised a bare
+    AttributeError from inside). A float array goes straight through, as in the layers."""
+
+    class TakingArrayLikes(kind):  # type: ignore[misc, valid-type]
+        def __call__(self, z: Any) -> Array:
+            given = z
+            if not (isinstance(z, np.ndarray) and z.dtype.kind == "f"):
+                try:
+                    z = np.asarray(z, dtype=np.float64) if z is not None else None
+                except (TypeError, ValueError):
+                    z = None
+                if z is None:  # np.asarray(None, float) is a NaN: refused too
+                    raise TypeError(
+                        f"activations.{self.name} expects numbers (a NumPy array or a nested "
+                        f"list of numbers), got {type(given).__name__} {shown(given, 40)}."
+                    )
+            if z.ndim == 0 and not self.elementwise:
+                raise ValueError(
+                    f"activations.{self.name} works along the last axis, so it needs an array "
+                    f"of at least one axis, e.g. [[1.0, 2.0]]; got the single number {z}."
+                )
+            return super().__call__(z)
+
+    TakingArrayLikes.__name__ = TakingArrayLikes.__qualname__ = kind.__name__
+    return TakingArrayLikes
 
 
 def from_callable(function: Any) -> Activation:

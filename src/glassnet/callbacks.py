@@ -20,7 +20,9 @@ import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from glassnet._validation import finite_float, whole_number
+import numpy as np
+
+from glassnet._validation import finite_float, shown, whole_number
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -370,7 +372,23 @@ class ModelCheckpoint(_Monitor):
 
         super().__init__(monitor, mode)
         self.filepath = str(filepath)
+        for flag, value in (
+            ("save_best_only", save_best_only),
+            ("save_weights_only", save_weights_only),
+        ):
+            if not isinstance(value, bool | np.bool_):  # before: "no" was truthy, so True
+                raise TypeError(
+                    f"ModelCheckpoint expects {flag}=True or False, got "
+                    f"{type(value).__name__} {shown(value, 20)}."
+                )
         self.save_weights_only = bool(save_weights_only)
+        if not self.save_weights_only and self.filepath.endswith(".weights.glassnet"):
+            raise ValueError(  # Keras 3 refuses a .weights.h5 name without it, too
+                f"ModelCheckpoint({shown(self.filepath, 80)}): a name ending in "
+                f"'.weights.glassnet' is for weights only, but save_weights_only=False would "
+                f"write a whole model there (which load_weights refuses). Pass "
+                f"save_weights_only=True, or name the file e.g. 'checkpoint.glassnet'."
+            )
         # .keras, .h5, ...: refused now, not after an epoch
         (check_weights_suffix if self.save_weights_only else check_suffix)(self.filepath)
         self.save_best_only = save_best_only

@@ -32,7 +32,7 @@ from glassnet import metrics as metrics_module
 from glassnet import optimizers as optimizers_module
 from glassnet import training
 from glassnet._header_bounds import check_name
-from glassnet._keras_api import KerasModelAPI
+from glassnet._keras_api import KerasModelAPI, check_return_dict
 from glassnet._layer_api import assign_weights
 from glassnet._validation import (
     all_finite,
@@ -459,6 +459,7 @@ class Sequential(KerasModelAPI):
     ) -> float | list[float] | Logs:
         """One update on one batch. Returns the loss (and metrics) measured before the update."""
         self._check_compiled("training")
+        check_return_dict(return_dict, "train_on_batch")
         x, y = self._data(x, y)
         with np.errstate(over="ignore", invalid="ignore"):  # a NaN loss is reported below
             loss, a = self._train_step(x, y)
@@ -572,6 +573,7 @@ class Sequential(KerasModelAPI):
         """Loss and metrics over all of (x, y), without training. The loss is over the whole set
         (a mean, or a sum for a summing loss), whatever the batch size."""
         self._check_compiled("evaluate()")
+        check_return_dict(return_dict, "evaluate")
         x, y = self._data(x, y)
         return _result(self._evaluate(x, y, batch_size), return_dict)
 

@@ -185,6 +185,16 @@ def _float(text: str) -> float:
         return math.nan
 
 
+def cli_path(text: str) -> str:
+    """An argparse type: a path to write, not empty nor blank. Before it, ``--save ""`` (an
+    unset shell variable) trained and saved nothing, with exit status 0."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected a path, got {shown(text)}; leave the flag out for its default"
+        )
+    return text
+
+
 def cli_positive_float(text: str) -> float:
     """An argparse type: a finite number > 0."""
     value = _float(text)

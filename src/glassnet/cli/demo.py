@@ -16,7 +16,7 @@ from pathlib import Path
 from glassnet import explain as explain_module
 from glassnet import seed as seed_module
 from glassnet.cli import seed as seed_command
-from glassnet.cli._args import check_output_folder, cli_seed
+from glassnet.cli._args import check_output_folder, cli_path, cli_seed
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -29,6 +29,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     demo.add_argument(
         "--output",
         default=None,
+        type=cli_path,
         metavar="DIR",
         help="the folder the report is written to, as DIR/index.html (default: glassnet-report, "
         "or glassnet-cnn-report with --cnn)",

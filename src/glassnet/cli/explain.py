@@ -22,6 +22,7 @@ from glassnet.cli._args import (
     check_output_file,
     cli_count,
     cli_non_negative_int,
+    cli_path,
     cli_positive_int,
     emit,
     write_output,
@@ -50,7 +51,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="text for the terminal, markdown, or an HTML fragment",
     )
     parser.add_argument(
-        "--output", help="write to this file instead of the terminal (default: the terminal)"
+        "--output",
+        type=cli_path,
+        help="write to this file instead of the terminal (default: the terminal)",
     )
     parser.add_argument(
         "--step",

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validation import shown
-from glassnet.cli._args import check_output_file, emit, write_output
+from glassnet.cli._args import check_output_file, cli_path, emit, write_output
 from glassnet.cli._data import XOR_FEATURES
 
 
@@ -41,6 +41,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--output",
         default=None,
+        type=cli_path,
         help="write the predictions here, not over --model or --input (default: print)",
     )
     parser.set_defaults(run=run)

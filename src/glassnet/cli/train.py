@@ -48,6 +48,7 @@ from glassnet.cli._args import (
     cli_count,
     cli_fraction,
     cli_non_negative_float,
+    cli_path,
     cli_positive_float,
     cli_positive_int,
     cli_seed,
@@ -136,11 +137,15 @@ def add_parser(commands: Any) -> None:
         "--seed", type=cli_seed, default=0, help="seed for data, weights, shuffling"
     )
     parser.add_argument(
-        "--save", default=None, help="write the trained model to this file (default: not saved)"
+        "--save",
+        default=None,
+        type=cli_path,
+        help="write the trained model to this file (default: not saved)",
     )
     parser.add_argument(
         "--report",
         default=None,
+        type=cli_path,
         metavar="FOLDER",
         help="write an HTML report into this folder, as FOLDER/index.html (default: none)",
     )

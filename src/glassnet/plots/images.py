@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from glassnet._validation import shown
 from glassnet.plots.blocks import cut, layer_description, shape_text
 from glassnet.plots.colors import UNSIGNED_MAP, signed_image_options
 
@@ -349,8 +350,13 @@ def _limit(*arrays: np.ndarray) -> float:
 def _kernels_before(model: Sequential, before: Sequence[ArrayLike], who: str) -> dict:
     """The kernels in ``before`` (a ``get_weights()`` list), by Conv2D layer name."""
     now = model.get_weights()
-    if isinstance(before, np.ndarray) or len(before) != len(now):
-        count = len(before) if not isinstance(before, np.ndarray) else "an array, not a list of"
+    if not isinstance(before, list | tuple) or len(before) != len(now):
+        # before: a str or a number was measured with len() (a str 'x' was "got 1") or raised
+        count = (
+            len(before)
+            if isinstance(before, list | tuple)
+            else f"{type(before).__name__} {shown(before, 40)}"
+        )
         raise ValueError(
             f"{who}: expected before to be model.get_weights() taken before training, a list of "
             f"{len(now)} arrays; got {count}."
@@ -358,7 +364,16 @@ def _kernels_before(model: Sequential, before: Sequence[ArrayLike], who: str) ->
     kernels, index = {}, 0
     for layer in model.layers:
         if layer.kind == "Conv2D":
-            kernel = np.asarray(before[index], dtype=np.float64)
+            try:
+                kernel = np.asarray(before[index], dtype=np.float64)
+            except (TypeError, ValueError):
+                kernel = np.asarray(np.nan)  # not numbers: refused just below, by name
+            if not np.isfinite(kernel).all():
+                raise ValueError(
+                    f"{who}: before[{index}], layer '{layer.name}''s kernel before training, "
+                    f"holds NaN, infinity or something not a number; pass model.get_weights() "
+                    f"taken before training."
+                )
             if kernel.shape != layer.kernel.shape:
                 raise ValueError(
                     f"{who}: before[{index}] should be layer '{layer.name}''s kernel of shape "
@@ -389,13 +404,20 @@ def kernel_gradients_figure(
     model._check_compiled("drawing kernel gradients")
     state = model.get_weights()
     try:
-        loss = model.compute_gradients(x, y)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, clearly
+            loss = model.compute_gradients(x, y)
     finally:
         model.set_weights(state)  # the forward pass in training mode moves BatchNormalization
     panels = []
     for item in layers:
         kernel = np.asarray(item.kernel, dtype=np.float64)
         gradient = np.asarray(item.kernel_gradient, dtype=np.float64)  # dC/dK, K's shape
+        if not (math.isfinite(loss) and np.isfinite(gradient).all()):
+            raise FloatingPointError(
+                f"{who}: the step's loss or layer '{item.name}''s dC/dK is inf or NaN (the "
+                f"numbers overflowed {model.dtype.name}; loss C = {loss:.4g}). Scale the input, "
+                f"or build the model with dtype='float64'."
+            )
         panels.append((_kernel_heading(item, kernel, "K"), "K", kernel, _limit(kernel)))
         panels.append(
             (_kernel_heading(item, gradient, "dC/dK"), "dC/dK", gradient, _limit(gradient))

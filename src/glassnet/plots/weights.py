@@ -97,11 +97,23 @@ def weights_change_figure(
     from glassnet.plots._matplotlib import new_figure
 
     after = model.get_weights()
-    if len(before) != len(after):
+    if not isinstance(before, list | tuple) or len(before) != len(after):
+        got = len(before) if isinstance(before, list | tuple) else type(before).__name__
         raise ValueError(
             f"Expected before to hold {len(after)} arrays (model.get_weights() taken before "
-            f"training), got {len(before)}."
+            f"training), got {got}."
         )
+    for index, (old, new) in enumerate(zip(before, after, strict=True)):
+        try:  # before: NaN was drawn as blank cells, a wrong shape failed inside np.vstack
+            old = np.asarray(old, dtype=np.float64)
+        except (TypeError, ValueError):
+            old = np.asarray(np.nan)
+        if old.shape != new.shape or not np.isfinite(old).all():
+            raise ValueError(
+                f"Expected before[{index}] to be finite numbers of shape {new.shape}, as "
+                f"model.get_weights() gives them; got shape {old.shape}"
+                f"{'' if np.isfinite(old).all() else ' holding NaN, infinity or non-numbers'}."
+            )
     pairs = []
     index = 0
     for layer in _weighted_layers(model):
