@@ -103,6 +103,11 @@ def _format_number(value: float) -> str:
     return f"{value:.4f}" if abs(value) >= 1e-3 or value == 0 else f"{value:.4e}"
 
 
+def _overrides(callback: Callback, hook: str) -> bool:
+    method = getattr(callback, hook)
+    return getattr(method, "__func__", method) is not getattr(Callback, hook)
+
+
 class CallbackList:
     """Calls every callback's hook in order; batch hooks only when some callback has them."""
 
@@ -117,10 +122,11 @@ class CallbackList:
             callback.set_model(model)
             callback.set_params(params)
         # Skip per-batch Python work entirely when no callback overrides a batch hook.
+        # (an instance's own function counts: LambdaCallback sets its hooks per instance)
         self.wants_batches = any(
-            type(c).on_train_batch_begin is not Callback.on_train_batch_begin
-            or type(c).on_train_batch_end is not Callback.on_train_batch_end
+            _overrides(c, hook)
             for c in self.callbacks
+            for hook in ("on_train_batch_begin", "on_train_batch_end")
         )
 
     def abort(self) -> None:
@@ -463,3 +469,27 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if logs is not None:
             logs["learning_rate"] = self.model.optimizer.learning_rate
+
+
+# Keras's other callbacks, kept in their own module (imported last: they build on the above)
+from glassnet.callbacks_more import (  # noqa: E402
+    CSVLogger,
+    CSVLoggerError,
+    LambdaCallback,
+    ReduceLROnPlateau,
+)
+
+__all__ = [
+    "CSVLogger",
+    "CSVLoggerError",
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "History",
+    "LambdaCallback",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ReduceLROnPlateau",
+    "TerminateOnNaN",
+    "TrainingDivergedError",
+]
