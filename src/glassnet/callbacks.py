@@ -59,13 +59,16 @@ class History(Callback):
         super().__init__()
         self.epoch: list[int] = []
         self.history: dict[str, list[float]] = {}
+        self._rows: list[Logs] = []
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self.epoch = []
         self.history = {}
+        self._rows = []  # each epoch's logs (val_ keys only on validated epochs)
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         self.epoch.append(epoch)
+        self._rows.append(dict(logs or {}))
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
 
@@ -87,7 +90,10 @@ class History(Callback):
             if i == -1:
                 rows.append(f"<tr><td colspan='{len(keys) + 1}'>...</td></tr>")
                 continue
-            cells = [str(self.epoch[i] + 1)] + [_format_number(self.history[k][i]) for k in keys]
+            row = self._rows[i] if i < len(self._rows) else {}
+            cells = [str(self.epoch[i] + 1)] + [
+                _format_number(row[k]) if k in row else "" for k in keys
+            ]
             rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
         return f"<table><caption>History</caption><tr>{head}</tr>{''.join(rows)}</table>"
 

@@ -47,10 +47,14 @@ def fit(
     callbacks: Sequence[Callback] | None = None,
     verbose: int = 1,
     trace_every: int | None = None,
+    initial_epoch: int = 0,
+    validation_freq: int | Sequence[int] = 1,
 ) -> History:
     """``model.fit(...)``: see ``Sequential.fit`` for the meaning of each argument."""
     model._check_compiled("fit()")
     epochs = positive_int(epochs, "epochs", minimum=0)
+    initial_epoch = epoch_start(initial_epoch, epochs)
+    should_validate = validation_schedule(validation_freq)
     callbacks = fit_options(shuffle, verbose, callbacks)
     x, y = model._data(x, y)
     if validation_split and validation_data is None:
@@ -93,12 +97,16 @@ def fit(
     model.history = history
     hooks.on_train_begin()
     try:
-        for epoch in range(epochs):
+        for epoch in range(initial_epoch, epochs):
             hooks.on_epoch_begin(epoch)
             # overflow becomes inf/NaN in the loss, which stops training with a clear message
             with np.errstate(over="ignore", invalid="ignore"):
                 logs = run_epoch(model, x, y, batch_size, shuffle, epoch, hooks, guard)
-            if validation_data is not None and math.isfinite(logs["loss"]):
+            if (
+                validation_data is not None
+                and should_validate(epoch)
+                and math.isfinite(logs["loss"])
+            ):
                 # prepared once above (_data): _evaluate does not check x and y again
                 val = model._evaluate(*validation_data)
                 logs.update({f"val_{key}": value for key, value in val.items()})
@@ -183,3 +191,39 @@ def split_off(x: Array, y: Array, fraction: float) -> tuple[Array, Array, tuple[
             f"choose a split that leaves examples on both sides."
         )
     return x[:n_train], y[:n_train], (x[n_train:], y[n_train:])
+
+
+def epoch_start(initial_epoch: object, epochs: int) -> int:
+    """Keras's ``initial_epoch``: the index (from 0) of the first epoch to run, so that
+    ``fit(epochs=10, initial_epoch=4)`` runs epochs 5 to 10 (six of them). Equal to ``epochs``:
+    nothing runs, as in Keras; beyond it, refused (Keras silently runs nothing there, which
+    usually means ``epochs`` was taken for a count of extra epochs)."""
+    start = positive_int(initial_epoch, "initial_epoch", minimum=0)
+    if start > epochs:
+        raise ValueError(
+            f"initial_epoch={shown(start, 20)} is past epochs={epochs}. As in Keras, epochs is "
+            f"the index of the last epoch, not a count of more epochs: initial_epoch=2, "
+            f"epochs=7 runs epochs 3 to 7, five of them."
+        )
+    return start
+
+
+def validation_schedule(validation_freq: object) -> Any:
+    """Keras's ``validation_freq`` as a test on the epoch index (from 0): an int N validates
+    after epochs N, 2N, 3N... (counted from 1); a list or tuple names the epochs (from 1)."""
+    if isinstance(validation_freq, list | tuple):
+        chosen = {positive_int(e, "each epoch in validation_freq") for e in validation_freq}
+        if not chosen:
+            raise ValueError(
+                "validation_freq=[] would never validate. Name the epochs to validate after "
+                "(counted from 1), e.g. validation_freq=[1, 5, 10], or pass an int."
+            )
+        return lambda epoch: epoch + 1 in chosen
+    if isinstance(validation_freq, bool) or not isinstance(validation_freq, int | np.integer):
+        raise TypeError(
+            f"Expected validation_freq to be an int (validate every N epochs) or a list of "
+            f"epochs (counted from 1), got {type(validation_freq).__name__} "
+            f"{shown(validation_freq, 20)}."
+        )
+    every = positive_int(validation_freq, "validation_freq")
+    return lambda epoch: (epoch + 1) % every == 0
