@@ -485,6 +485,13 @@ from glassnet.callbacks_more import (  # noqa: E402
     ReduceLROnPlateau,
 )
 
+
+def __getattr__(name: str) -> Any:
+    from glassnet._not_here import missing  # TensorBoard: the reason why
+
+    raise missing("glassnet.callbacks", name)
+
+
 __all__ = [
     "CSVLogger",
     "CSVLoggerError",

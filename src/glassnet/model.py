@@ -491,7 +491,7 @@ class Sequential(KerasModelAPI):
     def fit(
         self,
         x: ArrayLike,
-        y: ArrayLike,
+        y: ArrayLike | None = None,
         epochs: int = 1,
         batch_size: int | None = None,
         shuffle: bool = True,
@@ -502,6 +502,7 @@ class Sequential(KerasModelAPI):
         trace_every: int | None = None,
         initial_epoch: int = 0,
         validation_freq: int | Sequence[int] = 1,
+        **keras_only: Any,
     ) -> History:
         """Train for ``epochs`` passes over (x, y) in mini-batches; returns the History.
 
@@ -522,6 +523,7 @@ class Sequential(KerasModelAPI):
         ``validation_freq=N`` validates after every N-th epoch (counted from 1), a list
         ``[1, 5]`` after those epochs; the History has ``val_`` numbers for those epochs only.
         """
+        training.keras_only(x, y, keras_only)  # sample_weight, a generator...: said clearly
         before, steps = self._snapshot(), getattr(self.optimizer, "iterations", 0)
         try:
             return training.fit(  # the loop, in glassnet/training.py

@@ -13,7 +13,7 @@ One epoch, the way ``fit`` runs it::
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -227,3 +227,32 @@ def validation_schedule(validation_freq: object) -> Any:
         )
     every = positive_int(validation_freq, "validation_freq")
     return lambda epoch: (epoch + 1) % every == 0
+
+
+def keras_only(x: object, y: object, keywords: dict[str, Any]) -> None:
+    """Refuse, with the reason, what Keras's fit takes and glassnet's does not: ``y`` left out
+    (a generator or dataset gives both), ``sample_weight``/``class_weight``, or any other
+    keyword (named with the ones fit has)."""
+    from glassnet._not_here import FIT_KEYWORDS, NOT_ARRAYS
+
+    for name in keywords:
+        if name in FIT_KEYWORDS:
+            raise TypeError(FIT_KEYWORDS[name])
+    if keywords:
+        import inspect
+
+        from glassnet.model import Sequential
+
+        known = [p for p in inspect.signature(Sequential.fit).parameters if p != "self"][:-1]
+        raise TypeError(
+            f"Sequential.fit() got an unexpected keyword argument {shown(next(iter(keywords)))}; "
+            f"it takes {', '.join(known)}."
+        )
+    if isinstance(x, Iterator):  # a generator: its batches cannot be checked as arrays
+        raise TypeError(NOT_ARRAYS)
+    if y is None:
+        if isinstance(x, np.ndarray | list | tuple):
+            raise TypeError(
+                "fit needs the targets too: call fit(x, y), with y one row per row of x."
+            )
+        raise TypeError(NOT_ARRAYS)
