@@ -478,6 +478,7 @@ class LearningRateScheduler(Callback):
 
 
 # Keras's other callbacks, kept in their own module (imported last: they build on the above)
+from glassnet.callbacks_backup import BackupAndRestore, BackupError  # noqa: E402
 from glassnet.callbacks_more import (  # noqa: E402
     CSVLogger,
     CSVLoggerError,
@@ -493,6 +494,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BackupAndRestore",
+    "BackupError",
     "CSVLogger",
     "CSVLoggerError",
     "Callback",

@@ -96,6 +96,10 @@ def fit(
     model.stop_training = False
     model.history = history
     hooks.on_train_begin()
+    # BackupAndRestore's resumed epoch, as Keras's fit reads model._initial_epoch
+    resumed = model.__dict__.pop("_initial_epoch", None)
+    if resumed is not None:
+        initial_epoch = min(max(resumed, initial_epoch), epochs)
     try:
         for epoch in range(initial_epoch, epochs):
             hooks.on_epoch_begin(epoch)
