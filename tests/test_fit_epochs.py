@@ -129,3 +129,23 @@ def test_a_huge_validation_freq_never_validates(data):
         x, y, epochs=2, validation_data=(x, y), validation_freq=10**30, verbose=0
     )
     assert list(history.history) == ["loss"]
+
+
+def test_monitors_of_val_keys_skip_unvalidated_epochs_without_a_warning(data, recwarn):
+    """A cousin: EarlyStopping and ReduceLROnPlateau watching val_loss under validation_freq=2
+    used to warn "monitors 'val_loss', but the epoch logs have only: 'loss'... Pass
+    validation_data" at epoch 1, though validation_data was passed; they now watch the
+    validated epochs only."""
+    x, y = data
+    stop = gn.callbacks.EarlyStopping(monitor="val_loss", patience=0, min_delta=10)
+    plateau = gn.callbacks.ReduceLROnPlateau(factor=0.5, patience=0, min_delta=10)
+    history = _model().fit(
+        x, y, epochs=8, validation_data=(x, y), validation_freq=2,
+        callbacks=[plateau, stop], verbose=0,
+    )  # fmt: skip
+    assert not [w for w in recwarn.list if "monitors" in str(w.message)]
+    # epoch 2 sets the best, epoch 4 fails to beat it by 10: the plateau halves the rate at
+    # epoch 4 (logged from epoch 5 on) and EarlyStopping stops there
+    assert history.epoch == [0, 1, 2, 3] and stop.stopped_epoch == 3
+    assert history.history["learning_rate"] == [0.01, 0.01, 0.01, 0.01]
+    assert plateau.model.optimizer.learning_rate == 0.005

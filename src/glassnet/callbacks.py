@@ -245,7 +245,8 @@ class _Monitor(Callback):
 
     A key that is not in the logs (``val_loss`` without validation data, a metric not compiled)
     is skipped for that epoch with one warning per ``fit`` naming the keys there are, and
-    training goes on, as in Keras.
+    training goes on, as in Keras. An epoch that ``validation_freq`` leaves unvalidated is
+    skipped without a warning (Keras warns there, though nothing is wrong).
     """
 
     def __init__(self, monitor: str, mode: str) -> None:
@@ -266,6 +267,8 @@ class _Monitor(Callback):
         logs = logs or {}
         if self.monitor in logs:
             return float(logs[self.monitor])
+        if self.monitor.startswith("val_") and self.params.get("do_validation"):
+            return None  # fit validates only some epochs (validation_freq): not one of them
         if not self._warned:
             self._warned = True
             available = ", ".join(repr(k) for k in logs) or "none"

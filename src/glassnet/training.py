@@ -79,6 +79,7 @@ def fit(
         "samples": n,
         "batch_size": batch_size,
         "verbose": verbose,
+        "do_validation": validation_data is not None,  # (with validation_freq, not every epoch)
     }
     printer: list[Callback] = {0: [], 1: [ProgressBar()], 2: [EpochLogger()]}[verbose]
     extra: list[Callback] = []
