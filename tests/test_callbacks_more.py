@@ -118,6 +118,8 @@ def test_reduce_lr_on_plateau_stops_at_float32s_smallest_rate():
         (dict(factor="0.1"), TypeError, "factor to be a number, got str '0.1'"),
         (dict(factor=True), TypeError, "factor to be a number, got bool True"),
         (dict(patience=-1), ValueError, "patience between 0 and"),
+        (dict(patience=10**30), ValueError, "got an integer of about 31 digits"),
+        (dict(cooldown=10**400), ValueError, "got an integer of about 401 digits"),
         (dict(patience=2.0), TypeError, "patience to be a whole number, got float 2.0"),
         (dict(patience=True), TypeError, "patience to be a whole number, got bool True"),
         (dict(cooldown="1"), TypeError, "cooldown to be a whole number, got str '1'"),
