@@ -132,8 +132,8 @@ API_CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     (
         "y-none",
         lambda: mse_model().fit(X, None, verbose=0),
-        TypeError,
-        r"Expected numeric targets y, got an array of dtype object",
+        TypeError,  # was "Expected numeric targets y, got an array of dtype object"
+        r"^fit needs the targets too: call fit\(x, y\), with y one row per row of x\.$",
     ),
     (
         "y-empty",

@@ -66,7 +66,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
-        raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+        from glassnet._not_here import missing  # Model, mixed_precision...: the reason why
+
+        raise missing("glassnet", name)
     module, attribute = _LAZY[name]
     value = importlib.import_module(module)
     if attribute is not None:

@@ -61,13 +61,16 @@ class History(Callback):
         super().__init__()
         self.epoch: list[int] = []
         self.history: dict[str, list[float]] = {}
+        self._rows: list[Logs] = []
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self.epoch = []
         self.history = {}
+        self._rows = []  # each epoch's logs (val_ keys only on validated epochs)
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         self.epoch.append(epoch)
+        self._rows.append(dict(logs or {}))
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
 
@@ -89,7 +92,10 @@ class History(Callback):
             if i == -1:
                 rows.append(f"<tr><td colspan='{len(keys) + 1}'>...</td></tr>")
                 continue
-            cells = [str(self.epoch[i] + 1)] + [_format_number(self.history[k][i]) for k in keys]
+            row = self._rows[i] if i < len(self._rows) else {}
+            cells = [str(self.epoch[i] + 1)] + [
+                _format_number(row[k]) if k in row else "" for k in keys
+            ]
             rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
         return f"<table><caption>History</caption><tr>{head}</tr>{''.join(rows)}</table>"
 
@@ -103,6 +109,11 @@ def _format_number(value: float) -> str:
     if not math.isfinite(value):
         return str(value)
     return f"{value:.4f}" if abs(value) >= 1e-3 or value == 0 else f"{value:.4e}"
+
+
+def _overrides(callback: Callback, hook: str) -> bool:
+    method = getattr(callback, hook)
+    return getattr(method, "__func__", method) is not getattr(Callback, hook)
 
 
 class CallbackList:
@@ -119,10 +130,11 @@ class CallbackList:
             callback.set_model(model)
             callback.set_params(params)
         # Skip per-batch Python work entirely when no callback overrides a batch hook.
+        # (an instance's own function counts: LambdaCallback sets its hooks per instance)
         self.wants_batches = any(
-            type(c).on_train_batch_begin is not Callback.on_train_batch_begin
-            or type(c).on_train_batch_end is not Callback.on_train_batch_end
+            _overrides(c, hook)
             for c in self.callbacks
+            for hook in ("on_train_batch_begin", "on_train_batch_end")
         )
 
     def abort(self) -> None:
@@ -235,7 +247,8 @@ class _Monitor(Callback):
 
     A key that is not in the logs (``val_loss`` without validation data, a metric not compiled)
     is skipped for that epoch with one warning per ``fit`` naming the keys there are, and
-    training goes on, as in Keras.
+    training goes on, as in Keras. An epoch that ``validation_freq`` leaves unvalidated is
+    skipped without a warning (Keras warns there, though nothing is wrong).
     """
 
     def __init__(self, monitor: str, mode: str) -> None:
@@ -256,6 +269,8 @@ class _Monitor(Callback):
         logs = logs or {}
         if self.monitor in logs:
             return float(logs[self.monitor])
+        if self.monitor.startswith("val_") and self.params.get("do_validation"):
+            return None  # fit validates only some epochs (validation_freq): not one of them
         if not self._warned:
             self._warned = True
             available = ", ".join(repr(k) for k in logs) or "none"
@@ -481,3 +496,37 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         if logs is not None:
             logs["learning_rate"] = self.model.optimizer.learning_rate
+
+
+# Keras's other callbacks, kept in their own module (imported last: they build on the above)
+from glassnet.callbacks_backup import BackupAndRestore, BackupError  # noqa: E402
+from glassnet.callbacks_more import (  # noqa: E402
+    CSVLogger,
+    CSVLoggerError,
+    LambdaCallback,
+    ReduceLROnPlateau,
+)
+
+
+def __getattr__(name: str) -> Any:
+    from glassnet._not_here import missing  # TensorBoard: the reason why
+
+    raise missing("glassnet.callbacks", name)
+
+
+__all__ = [
+    "BackupAndRestore",
+    "BackupError",
+    "CSVLogger",
+    "CSVLoggerError",
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "History",
+    "LambdaCallback",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ReduceLROnPlateau",
+    "TerminateOnNaN",
+    "TrainingDivergedError",
+]

@@ -492,7 +492,7 @@ class Sequential(KerasModelAPI):
     def fit(
         self,
         x: ArrayLike,
-        y: ArrayLike,
+        y: ArrayLike | None = None,
         epochs: int = 1,
         batch_size: int | None = None,
         shuffle: bool = True,
@@ -501,6 +501,9 @@ class Sequential(KerasModelAPI):
         callbacks: Sequence[Callback] | None = None,
         verbose: int = 1,
         trace_every: int | None = None,
+        initial_epoch: int = 0,
+        validation_freq: int | Sequence[int] = 1,
+        **keras_only: Any,
     ) -> History:
         """Train for ``epochs`` passes over (x, y) in mini-batches; returns the History.
 
@@ -515,7 +518,13 @@ class Sequential(KerasModelAPI):
         metrics), 2 prints one line per epoch, 0 nothing. ``trace_every=N`` records every N-th
         training step as a ``glassnet.trace.Trace`` (taken before its update), kept in
         ``model.traces``; see ``glassnet.explain.narrate``.
+
+        As in Keras: ``initial_epoch`` is the index of the first epoch to run (resuming a
+        run), so ``epochs`` is the last one, and ``epochs - initial_epoch`` epochs run;
+        ``validation_freq=N`` validates after every N-th epoch (counted from 1), a list
+        ``[1, 5]`` after those epochs; the History has ``val_`` numbers for those epochs only.
         """
+        training.keras_only(x, y, keras_only)  # sample_weight, a generator...: said clearly
         before, steps = self._snapshot(), getattr(self.optimizer, "iterations", 0)
         try:
             return training.fit(  # the loop, in glassnet/training.py
@@ -530,6 +539,8 @@ class Sequential(KerasModelAPI):
                 callbacks=callbacks,
                 verbose=verbose,
                 trace_every=trace_every,
+                initial_epoch=initial_epoch,
+                validation_freq=validation_freq,
             )
         except BaseException:
             # refused before any step (bad validation_data, batch_size, ...): as if never called

@@ -36,12 +36,9 @@ def clone_model(model: Sequential) -> Sequential:
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Model":
-        raise AttributeError(
-            "glassnet has no Model class: Keras's functional API and Model subclassing have no "
-            "glassnet counterpart. Stack the layers in glassnet.models.Sequential([...])."
-        )
-    raise AttributeError(f"module 'glassnet.models' has no attribute {name!r}")
+    from glassnet._not_here import missing  # Model: the reason why, not a bare AttributeError
+
+    raise missing("glassnet.models", name)
 
 
 __all__ = ["Sequential", "clone_model", "load_model", "model_from_json", "save_model"]

@@ -13,7 +13,7 @@ One epoch, the way ``fit`` runs it::
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,10 +47,14 @@ def fit(
     callbacks: Sequence[Callback] | None = None,
     verbose: int = 1,
     trace_every: int | None = None,
+    initial_epoch: int = 0,
+    validation_freq: int | Sequence[int] = 1,
 ) -> History:
     """``model.fit(...)``: see ``Sequential.fit`` for the meaning of each argument."""
     model._check_compiled("fit()")
     epochs = positive_int(epochs, "epochs", minimum=0)
+    initial_epoch = epoch_start(initial_epoch, epochs)
+    should_validate = validation_schedule(validation_freq)
     callbacks = fit_options(shuffle, verbose, callbacks)
     x, y = model._data(x, y)
     if validation_split and validation_data is None:
@@ -75,6 +79,7 @@ def fit(
         "samples": n,
         "batch_size": batch_size,
         "verbose": verbose,
+        "do_validation": validation_data is not None,  # (with validation_freq, not every epoch)
     }
     printer: list[Callback] = {0: [], 1: [ProgressBar()], 2: [EpochLogger()]}[verbose]
     extra: list[Callback] = []
@@ -92,13 +97,21 @@ def fit(
     model.stop_training = False
     model.history = history
     hooks.on_train_begin()
+    # BackupAndRestore's resumed epoch, as Keras's fit reads model._initial_epoch
+    resumed = model.__dict__.pop("_initial_epoch", None)
+    if resumed is not None:
+        initial_epoch = min(max(resumed, initial_epoch), epochs)
     try:
-        for epoch in range(epochs):
+        for epoch in range(initial_epoch, epochs):
             hooks.on_epoch_begin(epoch)
             # overflow becomes inf/NaN in the loss, which stops training with a clear message
             with np.errstate(over="ignore", invalid="ignore"):
                 logs = run_epoch(model, x, y, batch_size, shuffle, epoch, hooks, guard)
-            if validation_data is not None and math.isfinite(logs["loss"]):
+            if (
+                validation_data is not None
+                and should_validate(epoch)
+                and math.isfinite(logs["loss"])
+            ):
                 # prepared once above (_data): _evaluate does not check x and y again
                 val = model._evaluate(*validation_data)
                 logs.update({f"val_{key}": value for key, value in val.items()})
@@ -183,3 +196,68 @@ def split_off(x: Array, y: Array, fraction: float) -> tuple[Array, Array, tuple[
             f"choose a split that leaves examples on both sides."
         )
     return x[:n_train], y[:n_train], (x[n_train:], y[n_train:])
+
+
+def epoch_start(initial_epoch: object, epochs: int) -> int:
+    """Keras's ``initial_epoch``: the index (from 0) of the first epoch to run, so that
+    ``fit(epochs=10, initial_epoch=4)`` runs epochs 5 to 10 (six of them). Equal to ``epochs``:
+    nothing runs, as in Keras; beyond it, refused (Keras silently runs nothing there, which
+    usually means ``epochs`` was taken for a count of extra epochs)."""
+    start = positive_int(initial_epoch, "initial_epoch", minimum=0)
+    if start > epochs:
+        raise ValueError(
+            f"initial_epoch={shown(start, 20)} is past epochs={epochs}. As in Keras, epochs is "
+            f"the index of the last epoch, not a count of more epochs: initial_epoch=2, "
+            f"epochs=7 runs epochs 3 to 7, five of them."
+        )
+    return start
+
+
+def validation_schedule(validation_freq: object) -> Any:
+    """Keras's ``validation_freq`` as a test on the epoch index (from 0): an int N validates
+    after epochs N, 2N, 3N... (counted from 1); a list or tuple names the epochs (from 1)."""
+    if isinstance(validation_freq, list | tuple):
+        chosen = {positive_int(e, "each epoch in validation_freq") for e in validation_freq}
+        if not chosen:
+            raise ValueError(
+                "validation_freq=[] would never validate. Name the epochs to validate after "
+                "(counted from 1), e.g. validation_freq=[1, 5, 10], or pass an int."
+            )
+        return lambda epoch: epoch + 1 in chosen
+    if isinstance(validation_freq, bool) or not isinstance(validation_freq, int | np.integer):
+        raise TypeError(
+            f"Expected validation_freq to be an int (validate every N epochs) or a list of "
+            f"epochs (counted from 1), got {type(validation_freq).__name__} "
+            f"{shown(validation_freq, 20)}."
+        )
+    every = positive_int(validation_freq, "validation_freq")
+    return lambda epoch: (epoch + 1) % every == 0
+
+
+def keras_only(x: object, y: object, keywords: dict[str, Any]) -> None:
+    """Refuse, with the reason, what Keras's fit takes and glassnet's does not: ``y`` left out
+    (a generator or dataset gives both), ``sample_weight``/``class_weight``, or any other
+    keyword (named with the ones fit has)."""
+    from glassnet._not_here import FIT_KEYWORDS, NOT_ARRAYS
+
+    for name in keywords:
+        if name in FIT_KEYWORDS:
+            raise TypeError(FIT_KEYWORDS[name])
+    if keywords:
+        import inspect
+
+        from glassnet.model import Sequential
+
+        known = [p for p in inspect.signature(Sequential.fit).parameters if p != "self"][:-1]
+        raise TypeError(
+            f"Sequential.fit() got an unexpected keyword argument {shown(next(iter(keywords)))}; "
+            f"it takes {', '.join(known)}."
+        )
+    if isinstance(x, Iterator):  # a generator: its batches cannot be checked as arrays
+        raise TypeError(NOT_ARRAYS)
+    if y is None:
+        if isinstance(x, np.ndarray | list | tuple):
+            raise TypeError(
+                "fit needs the targets too: call fit(x, y), with y one row per row of x."
+            )
+        raise TypeError(NOT_ARRAYS)

@@ -11,6 +11,8 @@ public name is re-exported here, so ``glassnet.layers.Dense`` and
 
 from __future__ import annotations
 
+from typing import Any
+
 from glassnet.layers.activation_layers import LeakyReLU
 from glassnet.layers.convolution import Conv2D
 from glassnet.layers.core import (
@@ -43,6 +45,13 @@ LAYERS.update(
         "batchnormalization": BatchNormalization,
     }
 )
+
+
+def __getattr__(name: str) -> Any:
+    from glassnet._not_here import missing  # Conv1D, LSTM...: the reason why
+
+    raise missing("glassnet.layers", name)
+
 
 __all__ = [
     "LAYERS",

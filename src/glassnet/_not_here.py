@@ -1,0 +1,77 @@
+"""What Keras has that glassnet deliberately does not, and the error each name gives.
+
+``glassnet``, ``glassnet.models``, ``glassnet.layers`` and ``glassnet.callbacks`` look a missing
+name up here (their module ``__getattr__``), so a Keras user gets the reason and what to use
+instead rather than a bare ``AttributeError``. The README's table "What glassnet leaves out"
+quotes these messages; ``tests/test_not_here.py`` checks that they agree.
+"""
+
+from __future__ import annotations
+
+_MODEL = (
+    "glassnet has no Model class: Keras's functional API and Model subclassing have no "
+    "glassnet counterpart. Stack the layers in glassnet.models.Sequential([...])."
+)
+
+#: (module, name) -> the message of the AttributeError
+MISSING: dict[tuple[str, str], str] = {
+    ("glassnet", "Model"): _MODEL,
+    ("glassnet.models", "Model"): _MODEL,
+    ("glassnet", "mixed_precision"): (
+        "glassnet has no mixed precision: every layer computes in the model's one dtype "
+        "(float32 by default, Sequential(..., dtype='float64') for exact work), and NumPy on a "
+        "CPU gains nothing from float16."
+    ),
+    ("glassnet", "distribution"): (
+        "glassnet has no distribution API (no strategies, no device meshes): it trains in one "
+        "process with NumPy on the CPU."
+    ),
+    ("glassnet", "ops"): (
+        "glassnet has no ops module, so no custom training loop with GradientTape-style "
+        "automatic gradients: every gradient is a layer's hand-written backward. Use model.fit, "
+        "or call model.train_on_batch(x, y) in your own loop."
+    ),
+    ("glassnet.callbacks", "TensorBoard"): (
+        "glassnet has no TensorBoard callback: it writes no TensorFlow event files. Log the "
+        "epochs with glassnet.callbacks.CSVLogger, or draw fit's History with "
+        "glassnet.plots.history_figure(history)."
+    ),
+}
+for _name in ("Conv1D", "Conv3D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D"):
+    MISSING["glassnet.layers", _name] = (
+        f"glassnet has no {_name} layer: its convolution is Conv2D (with MaxPooling2D, "
+        f"AveragePooling2D and GlobalAveragePooling2D). For 1-d signals, use Conv2D on inputs "
+        f"of shape (length, 1, channels) with kernel_size=(k, 1)."
+    )
+for _name in ("SimpleRNN", "LSTM", "GRU", "Bidirectional", "Embedding", "MultiHeadAttention"):
+    MISSING["glassnet.layers", _name] = (
+        f"glassnet has no {_name} layer: it has no recurrent, embedding or attention layers, "
+        f"only Dense, Conv2D, pooling, normalization, Dropout and reshaping layers (see "
+        f"glassnet.layers.LAYERS)."
+    )
+
+#: fit's keywords that Keras has and glassnet does not (yet): name -> the TypeError's message
+FIT_KEYWORDS: dict[str, str] = {
+    "sample_weight": (
+        "glassnet's fit does not take sample_weight: every example counts the same. To weigh "
+        "rows more, repeat them (np.repeat) before calling fit."
+    ),
+    "class_weight": (
+        "glassnet's fit does not take class_weight: every example counts the same. To weigh a "
+        "class more, repeat its rows (np.repeat) or resample to balance the classes."
+    ),
+}
+
+#: what fit says when x is not an array (a generator, a tf.data.Dataset, a PyDataset)
+NOT_ARRAYS = (
+    "glassnet's fit takes x and y as arrays (NumPy arrays or nested lists), not a generator, "
+    "tf.data.Dataset or keras.utils.PyDataset: it holds the whole training set in memory. "
+    "Collect the batches first, e.g. x = np.concatenate([...]), then fit(x, y)."
+)
+
+
+def missing(module: str, name: str) -> AttributeError:
+    """The AttributeError for ``module.name``: the explanation when glassnet leaves ``name``
+    out on purpose, else Python's usual message."""
+    text = MISSING.get((module, name), f"module {module!r} has no attribute {name!r}")
+    return AttributeError(text)
