@@ -183,6 +183,23 @@ def _answer(state: dict[str, Any], status: int = 200) -> Response:
     return JSONResponse(_finite(state), status_code=status)
 
 
+def train_within_limit(session: Any, steps: int) -> dict[str, Any]:
+    """Train ``steps`` steps, or as many as ``LIMITS["max_request_seconds"]`` allows, and give
+    the session's state, saying so when it stopped early. The caller holds the session."""
+    deadline = time.monotonic() + LIMITS["max_request_seconds"]
+    try:
+        done = session.train(steps, deadline=deadline)
+    except TrainingDivergedError as error:
+        raise ApiError(f"{error} Press Reset to start again.") from None
+    state = session.state()
+    if done < steps:
+        state["stopped"] = (
+            f"Trained {done} of the {steps} steps asked for: a request may take at most "
+            f"{LIMITS['max_request_seconds']} seconds. Ask again for the rest."
+        )
+    return state
+
+
 async def _work(function: Callable[..., Any], *args: Any) -> Any:
     """``function(*args)`` in the thread pool: the event loop keeps answering meanwhile."""
     return await run_in_threadpool(function, *args)
@@ -268,19 +285,7 @@ def create_app(
 
         def work() -> Response:
             with _held(session):
-                steps = steps_asked()
-                deadline = time.monotonic() + LIMITS["max_request_seconds"]
-                try:
-                    done = session.train(steps, deadline=deadline)
-                except TrainingDivergedError as error:
-                    raise ApiError(f"{error} Press Reset to start again.") from None
-                state = session.state()
-            if done < steps:
-                state["stopped"] = (
-                    f"Trained {done} of the {steps} steps asked for: a request may take at most "
-                    f"{LIMITS['max_request_seconds']} seconds. Ask again for the rest."
-                )
-            return _answer(state)
+                return _answer(train_within_limit(session, steps_asked()))
 
         return await _work(work)
 

@@ -21,15 +21,13 @@ way round.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from glassnet.model import TrainingDivergedError
-from glassnet.playground.app import ApiError, _answer, _held, _json, _work
+from glassnet.playground.app import ApiError, _answer, _held, _json, _work, train_within_limit
 from glassnet.playground.config import LIMITS, OPTIMIZERS, echo, integer, no_unknown
 from glassnet.playground.image_steps import image_step
 from glassnet.playground.images import (
@@ -110,18 +108,7 @@ def image_routes(store: SessionStore) -> list[Route]:
                             f"{session.config.batch_size}; the images tab takes at most {most} "
                             f"steps per request. Ask for steps, or use a larger batch."
                         )
-                deadline = time.monotonic() + LIMITS["max_request_seconds"]
-                try:
-                    done = session.train(steps, deadline=deadline)
-                except TrainingDivergedError as error:
-                    raise ApiError(f"{error} Press Reset to start again.") from None
-                state = session.state()
-            if done < steps:
-                state["stopped"] = (
-                    f"Trained {done} of the {steps} steps asked for: a request may take at most "
-                    f"{LIMITS['max_request_seconds']} seconds. Ask again for the rest."
-                )
-            return _answer(state)
+                return _answer(train_within_limit(session, steps))
 
         return await _work(work)
 
