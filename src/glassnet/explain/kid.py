@@ -19,6 +19,7 @@ from glassnet.explain.common import (
 from glassnet.explain.document import Document
 from glassnet.explain.image_short import kid_backward, kid_forward
 from glassnet.explain.images import IMAGE_KINDS, Focus
+from glassnet.explain.rates import kid_rates
 from glassnet.trace import Trace
 
 MAX_ITEMS = 8  # examples or knobs listed one by one; the rest are summed up in words
@@ -221,6 +222,7 @@ def narrate_kid(
             f"({direction} by {kid_number(abs(change[i]))})"
         )
     doc.bullets(items)
+    kid_rates(doc, trace)
 
     doc.heading("After the step")
     after = trace["p_new" if logits else f"{out}_new"].value

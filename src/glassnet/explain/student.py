@@ -34,6 +34,7 @@ from glassnet.explain.document import Document, matrix, shape_text
 from glassnet.explain.image_render import crop_block
 from glassnet.explain.image_text import student_backward, student_forward
 from glassnet.explain.images import IMAGE_KINDS, Focus
+from glassnet.explain.rates import student_rates
 from glassnet.trace import Trace
 
 _n, _p = formula_number, formula_term  # short names for the many formulas below
@@ -398,6 +399,7 @@ def _update(w: _Writer, info: dict[str, Any]) -> None:
     w.show(f"{out}_new")
     if "p_new" in trace:
         w.show("p_new")
+    student_rates(doc, trace)
 
 
 def _hyper(optimizer: dict[str, Any]) -> str:
