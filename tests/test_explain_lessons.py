@@ -139,3 +139,37 @@ def test_kid_hears_about_bigger_and_smaller_steps() -> None:
     )
     assert "A bigger step (ten times the rate) would turn it all the way to -0.715" in kid
     assert "worse than before: it jumps past the spot it was aiming for (overshooting)" in kid
+
+
+def test_kid_says_which_way_the_guess_moved() -> None:
+    trace = seed_network().trace_step(XOR_X, XOR_Y)
+    kid0 = narrate(trace, "kid", example=0)
+    assert "example 0 now gets 0.691 instead of 0.758: closer to the answer 0." in kid0
+    # example 1's answer is 1, and step 0 pulls its guess down from 0.771 to 0.702
+    kid1 = narrate(trace, "kid", example=1)
+    assert "no closer" not in kid1
+    assert "example 1 now gets 0.702 instead of 0.771: it moved down, away from the answer 1." in (
+        kid1
+    )
+    assert "the same knobs serve every example, so what helps the others can push this one" in (
+        kid1
+    )
+
+
+def test_kid_explains_the_constant_one_input() -> None:
+    kid = narrate(seed_network().trace_step(XOR_X, XOR_Y), "kid")
+    assert "The last input number is 1 in every example: it carries no news" in kid
+    assert "(the seed notebook's stand-in for a bias)" in kid
+    # a first column of ones beside a real bias: named, without the notebook's stand-in words
+    model = gn.Sequential(
+        [gn.Input(shape=(3,)), gn.layers.Dense(2, "tanh"), gn.layers.Dense(1)],
+        dtype="float64",
+        seed=1,
+    )
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.array([[1.0, 0.2, 0.5], [1.0, -0.3, 0.1], [1.0, 0.7, -0.4]])
+    kid = narrate(model.trace_step(x, np.zeros((3, 1))), "kid")
+    assert "The first input number is 1 in every example" in kid and "stand-in" not in kid
+    # no column of ones: nothing said
+    kid = narrate(model.trace_step(x[:, 1:] @ np.ones((2, 3)), np.zeros((3, 1))), "kid")
+    assert "in every example: it carries no news" not in kid
