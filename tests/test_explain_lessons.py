@@ -173,3 +173,17 @@ def test_kid_explains_the_constant_one_input() -> None:
     # no column of ones: nothing said
     kid = narrate(model.trace_step(x[:, 1:] @ np.ones((2, 3)), np.zeros((3, 1))), "kid")
     assert "in every example: it carries no news" not in kid
+
+
+def test_learning_rate_lesson_shows_no_nan_or_inf() -> None:
+    # hostile weights: 1e308 overflows the forward pass (z is inf, the cost inf or NaN)
+    model = gn.Sequential(
+        [gn.Input(shape=(2,)), gn.layers.Dense(2, "linear"), gn.layers.Dense(1, "linear")],
+        dtype="float64",
+        seed=1,
+    )
+    model.compile(optimizer="sgd", loss="mse")
+    model.set_weights([np.full((2, 2), 1e308), np.zeros(2), np.full((2, 1), 1e308), np.zeros(1)])
+    with np.errstate(all="ignore"):
+        trace = model.trace_step(np.ones((3, 2)), np.zeros((3, 1)))
+    assert rate_effects(trace) is None

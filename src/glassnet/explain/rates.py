@@ -80,7 +80,7 @@ def rate_effects(trace: Trace) -> list[RateEffect] | None:
     flat = int(np.argmax(np.abs(changes)))  # the weight this step moves most: one that moves
     at = ",".join(str(int(i)) for i in np.unravel_index(flat, weights.shape))
     old, change = float(weights.flat[flat]), float(changes.flat[flat])
-    return [
+    effects = [
         RateEffect(
             k,
             k * rate,
@@ -93,6 +93,10 @@ def rate_effects(trace: Trace) -> list[RateEffect] | None:
         )
         for k in FACTORS
     ]
+    numbers = [v for e in effects for v in (e.new, e.cost, e.before)]
+    if not np.all(np.isfinite(numbers)):
+        return None  # a step that overflows has no honest number to show: say nothing
+    return effects
 
 
 def _cost(trace: Trace, loss: losses.Loss, y: np.ndarray, factor: float) -> float:
