@@ -21,6 +21,7 @@ from glassnet import activations, layers, losses, optimizers
 from glassnet.cli import main
 from glassnet.explain import FORMATS, LEVELS, narrate, words
 from glassnet.explain.common import example_rows
+from glassnet.explain.rates import rate_effects
 from glassnet.seed import XOR_X, XOR_Y, seed_network
 from glassnet.trace import Trace
 
@@ -159,6 +160,9 @@ def allowed_values(trace: Trace) -> np.ndarray:
     values += example_shares(trace)
     config = trace.info["optimizer"]
     values.append(np.array([v for v in config.values() if isinstance(v, int | float)], float))
+    # the learning-rate lesson's what-ifs (tests/test_explain_lessons.py recomputes them)
+    for e in rate_effects(trace) or []:
+        values.append(np.array([e.rate, e.new, e.new - e.old, e.cost], float))
     flat = np.concatenate(values)
     return np.unique(np.concatenate([flat, np.abs(flat)]))
 

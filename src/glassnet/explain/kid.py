@@ -19,6 +19,7 @@ from glassnet.explain.common import (
 from glassnet.explain.document import Document
 from glassnet.explain.image_short import kid_backward, kid_forward
 from glassnet.explain.images import IMAGE_KINDS, Focus
+from glassnet.explain.rates import kid_rates
 from glassnet.trace import Trace
 
 MAX_ITEMS = 8  # examples or knobs listed one by one; the rest are summed up in words
@@ -84,6 +85,8 @@ def narrate_kid(
         f"Let us follow example {name} (examples are numbered from 0, the way Python counts "
         f"rows). It goes in as {_values(x[focus])}: {_input_words(x.shape[1:])}."
     )
+    if ones := _constant_one(x, layers[0]["use_bias"]):
+        doc.paragraph(ones)
     for index, layer in enumerate(layers, start=1):
         activation = words.ACTIVATION_WORDS.get(layer["activation"] or "", {}).get("kid", "")
         table = words.LAYER_WORDS[layer["kind"]]
@@ -221,19 +224,55 @@ def narrate_kid(
             f"({direction} by {kid_number(abs(change[i]))})"
         )
     doc.bullets(items)
+    kid_rates(doc, trace)
 
     doc.heading("After the step")
     after = trace["p_new" if logits else f"{out}_new"].value
-    before_miss = np.abs(guess[focus] - y[focus]).sum()
-    after_miss = np.abs(after[focus] - y[focus]).sum()
-    verdict = "closer to" if after_miss < before_miss else "no closer to"
     doc.paragraph(
         f"With the turned knobs, example {name} now gets {_one(after[focus])} instead of "
-        f"{_one(guess[focus])}: {verdict} the answer {_one(y[focus])}. One step is a small "
-        f"nudge; training repeats it many times."
+        f"{_one(guess[focus])}: {_verdict(guess[focus], after[focus], y[focus])} One step is "
+        f"a small nudge; training repeats it many times."
     )
     doc.paragraph(f"All the guesses now: {_values(after)} (before: {_values(guess)}).")
     return doc
+
+
+def _constant_one(x: np.ndarray, bias: bool) -> str:
+    """The kid's words for an input column that is 1 in every example (the seed's third input):
+    the notebook's stand-in for a bias. Empty when there is none (or one example only)."""
+    if x.ndim != 2 or len(x) < 2:
+        return ""
+    columns = [j for j in range(x.shape[1]) if np.all(x[:, j] == 1.0)]
+    if not columns:
+        return ""
+    column = columns[0]
+    place = "last" if column == x.shape[1] - 1 else "first" if column == 0 else f"{column + 1}th"
+    stand_in = "" if bias else " (the seed notebook's stand-in for a bias)"
+    return (
+        f"The {place} input number is 1 in every example: it carries no news about the example. "
+        f"It is there so that each calculator has a knob of its own that always counts, whatever "
+        f"the other inputs are (knob x 1 is just the knob): a starting push up or down{stand_in}."
+    )
+
+
+def _verdict(before: np.ndarray, after: np.ndarray, answer: np.ndarray) -> str:
+    """Which way the followed example's guess moved, honestly: closer, or away and why."""
+    before_miss = np.abs(before - answer).sum()
+    after_miss = np.abs(after - answer).sum()
+    if after_miss < before_miss:
+        return f"closer to the answer {_one(answer)}."
+    if _one(after) == _one(before):
+        return f"about as far from the answer {_one(answer)} as before."
+    if np.size(after) == 1:
+        way = "up" if float(np.ravel(after)[0]) > float(np.ravel(before)[0]) else "down"
+        moved = f"it moved {way}, away from the answer {_one(answer)}"
+    else:
+        moved = f"further from the answer {_one(answer)}"
+    return (
+        f"{moved}. A single step can do that: the knobs are turned to make the score of all "
+        f"the examples together smaller, and the same knobs serve every example, so what helps "
+        f"the others can push this one the wrong way (and a step that is too big can overshoot)."
+    )
 
 
 def _factor_words(name: str, index: int) -> str:

@@ -34,6 +34,7 @@ from glassnet.explain.document import Document, matrix, shape_text
 from glassnet.explain.image_render import crop_block
 from glassnet.explain.image_text import student_backward, student_forward
 from glassnet.explain.images import IMAGE_KINDS, Focus
+from glassnet.explain.rates import student_rates
 from glassnet.trace import Trace
 
 _n, _p = formula_number, formula_term  # short names for the many formulas below
@@ -173,6 +174,8 @@ def narrate_student(
         doc.paragraph(f"Fused gradient: {loss['why']}.")
     else:
         doc.paragraph(f"Its gradient, {loss['gradient']}: {loss['why']}.")
+        if "calculus" in loss:  # the derivative worked once, for one output
+            doc.equation(loss["calculus"])
         w.show(f"dC/d{out}")
 
     doc.heading(words.PHASE_WORDS["backward"]["student"])
@@ -217,6 +220,7 @@ def narrate_student(
             f"dz{index}/dW{index} = {prev}, so dC/dW{index} = {prev}.T @ delta{index}: "
             f"{w.shape(prev, True)} @ {w.shape(f'delta{index}')} -> {w.shape(f'dC/dW{index}')}"
         )
+        _shape_words(w, index, layer["use_bias"])
         if f"dpenalty{index}/dW{index}" in trace:
             w.show(f"dpenalty{index}/dW{index}")
         w.show(f"dC/dW{index}")
@@ -254,6 +258,24 @@ def narrate_student(
     if notebook:
         _notebook(doc)
     return doc
+
+
+def _shape_words(w: _Writer, index: int, bias: bool) -> None:
+    """Why dC/dW{index} has W{index}'s shape (in x out), in the layer's real sizes, and what the
+    shorthand dz/dW = a_prev means index by index."""
+    prev = f"a{index - 1}"
+    rows, cols = w.trace[f"W{index}"].shape
+    batch = w.trace[prev].shape[0]
+    source = "input i" if index == 1 else f"unit i of layer {index - 1}"
+    w.doc.paragraph(
+        f"One blame per weight, so dC/dW{index} has W{index}'s shape, {rows}x{cols}: row i, "
+        f"column j is the blame of the weight from {source} to unit j. {prev}.T @ "
+        f"delta{index} makes that shape: ({rows}xN) @ (Nx{cols}) = {rows}x{cols}, with N = "
+        f'{batch} examples summed away in the middle. "dz{index}/dW{index} = {prev}" is '
+        f"shorthand for dz{index}[n,j]/dW{index}[i,j] = {prev}[n,i] (and 0 for every other "
+        f"column j): the weight from i to j multiplies {prev}[n,i] on its way into unit j"
+        + (", and the bias adds 1 per example." if bias else ".")
+    )
 
 
 #: each state entry ("optimizer:prefix") and new value ("update rule:new", the rules of
@@ -377,6 +399,7 @@ def _update(w: _Writer, info: dict[str, Any]) -> None:
     w.show(f"{out}_new")
     if "p_new" in trace:
         w.show("p_new")
+    student_rates(doc, trace)
 
 
 def _hyper(optimizer: dict[str, Any]) -> str:

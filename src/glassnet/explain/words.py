@@ -110,6 +110,7 @@ LOSS_WORDS: dict[str, dict[str, str]] = {
         "kid": "half of the sum of the squared misses",
         "why": "the 1/2 cancels the 2 that comes down from the square, so the output error is "
         "just a - y (the notebook's delta2 = a2 - y)",
+        "calculus": "d/da 1/2 (a - y)^2 = 1/2 * 2 * (a - y) * d(a - y)/da = (a - y)",
     },
     "mean_squared_error": {
         "formula": "C = mean((a - y)**2)",
