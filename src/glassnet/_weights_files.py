@@ -39,6 +39,7 @@ from glassnet.io import (
     _seal,
     _version,
     _write_archive,
+    weight_arrays,
 )
 
 if TYPE_CHECKING:
@@ -97,21 +98,14 @@ def save_weights(model: Sequential, path: Any, overwrite: bool = True) -> None:
         )
     model._ensure_built()
     check_size(len(model.layers), model.count_params(), repr(path), "save")
-    weights = model.get_weights()
-    for index, array in enumerate(weights):
-        if not np.isfinite(array).all():
-            raise ModelFileError(
-                f"Cannot save the weights: weight array {index} holds NaN or inf (training "
-                f"diverged). Rebuild or reload the model, and train with a smaller learning rate."
-            )
-    arrays = {f"weights/{i}": w for i, w in enumerate(weights)}
+    arrays = weight_arrays(model, "save the weights")
     header: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "glassnet_version": _version(),
         "dtype": model.dtype.name,
         "layers": _layout(model),
-        "weights": len(weights),
+        "weights": len(arrays),
     }
     header["checksum"] = _checksum(header, arrays)
 

@@ -152,15 +152,22 @@ def header_size(model: Sequential) -> int:
     return len(_header(model)[2])
 
 
-def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def weight_arrays(model: Sequential, action: str = "save") -> dict[str, np.ndarray]:
+    """The model's weights as a file's arrays ``weights/0``, ``weights/1``, ... in
+    ``get_weights`` order; ModelFileError naming ``action`` when one holds NaN or inf (a model
+    whose training diverged is not written)."""
     weights = model.get_weights()
     for index, array in enumerate(weights):
         if not np.isfinite(array).all():
             raise ModelFileError(
-                f"Cannot save: weight array {index} holds NaN or inf (training diverged). "
+                f"Cannot {action}: weight array {index} holds NaN or inf (training diverged). "
                 f"Rebuild or reload the model, and train with a smaller learning rate."
             )
-    arrays = {f"weights/{i}": w for i, w in enumerate(weights)}
+    return {f"weights/{i}": w for i, w in enumerate(weights)}
+
+
+def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    arrays = weight_arrays(model)
     header: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -173,7 +180,7 @@ def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]
         "input_features": math.prod(model.example_shape),
         **({"input_shape": list(model.example_shape)} if len(model.example_shape) > 1 else {}),
         "layers": [layer.get_config() for layer in model.layers],
-        "weights": len(weights),
+        "weights": len(arrays),
         "trainable": _trainable(model),
         "rng": _rng_state(model.rng),
         "layer_rngs": {
