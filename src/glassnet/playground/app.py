@@ -183,6 +183,21 @@ def _answer(state: dict[str, Any], status: int = 200) -> Response:
     return JSONResponse(_finite(state), status_code=status)
 
 
+def split_asked(session: Any, payload: dict[str, Any]) -> tuple[str, int]:
+    """The request's ``split`` ("train", the default, or "test") and how many examples the
+    session holds there; ApiError for another split or an empty one."""
+    split = payload.get("split", "train")
+    if split not in ("train", "test"):
+        raise ApiError(f"split: expected 'train' or 'test', got {echo(split)}.")
+    count = len(session.data.x_train if split == "train" else session.data.x_test)
+    if count == 0:
+        raise ApiError(
+            "split: this session has no test set (its test share is 0). Step through a "
+            "training example, or set a test share above 0 and build again."
+        )
+    return split, count
+
+
 def train_within_limit(session: Any, steps: int) -> dict[str, Any]:
     """Train ``steps`` steps, or as many as ``LIMITS["max_request_seconds"]`` allows, and give
     the session's state, saying so when it stopped early. The caller holds the session."""
@@ -303,15 +318,7 @@ def create_app(
         session = session_of(request)
         payload = await _json(request)
         no_unknown(payload, {"example", "split", "level"}, "trace")
-        split = payload.get("split", "train")
-        if split not in ("train", "test"):
-            raise ApiError(f"split: expected 'train' or 'test', got {echo(split)}.")
-        count = len(session.data.x_train if split == "train" else session.data.x_test)
-        if count == 0:
-            raise ApiError(
-                "split: this session has no test set (its test share is 0). Step through a "
-                "training example, or set a test share above 0 and build again."
-            )
+        split, count = split_asked(session, payload)
         example = payload.get("example", 0)
         if isinstance(example, bool) or not isinstance(example, int) or not 0 <= example < count:
             raise ApiError(

@@ -27,8 +27,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from glassnet.playground.app import ApiError, _answer, _held, _json, _work, train_within_limit
-from glassnet.playground.config import LIMITS, OPTIMIZERS, echo, integer, no_unknown
+from glassnet.playground.app import (
+    ApiError,
+    _answer,
+    _held,
+    _json,
+    _work,
+    split_asked,
+    train_within_limit,
+)
+from glassnet.playground.config import LIMITS, OPTIMIZERS, integer, no_unknown
 from glassnet.playground.image_steps import image_step
 from glassnet.playground.images import (
     IMAGE_LIMITS,
@@ -140,10 +148,7 @@ def image_routes(store: SessionStore) -> list[Route]:
         session = session_of(request)
         payload = await _json(request)
         no_unknown(payload, {"example", "split", "filter"}, "trace")
-        split = payload.get("split", "train")
-        if split not in ("train", "test"):
-            raise ApiError(f"split: expected 'train' or 'test', got {echo(split)}.")
-        count = len(session.data.x_train if split == "train" else session.data.x_test)
+        split, count = split_asked(session, payload)
         example = integer(payload.get("example", 0), "example", 0, count - 1)
         filters = session.config.conv[0].filters
         chosen = integer(payload.get("filter", 0), "filter", 0, filters - 1)
