@@ -82,7 +82,18 @@ def test_page_and_static_files_are_served(client):
 def test_limits_lists_bounds_and_choices(client):
     info = client.get("/api/limits").json()
     assert info["limits"] == LIMITS
-    assert info["datasets"] == ["xor", "moons", "circles", "spiral", "blobs", "csv"]
+    assert info["datasets"] == [
+        "xor",
+        "xor_seed",
+        "moons",
+        "circles",
+        "spiral",
+        "blobs",
+        "sine",
+        "csv",
+    ]
+    assert info["initializers"] == ["glorot_uniform", "seed_notebook"]
+    assert info["presets"]["seed"]["loss"] == "half_sum_squared_error"
     assert "categorical_crossentropy" in info["losses"] and info["levels"] == [
         "kid",
         "student",
@@ -221,7 +232,8 @@ BAD_CONFIGS = [
     ({"colour": 1}, "config: unknown field(s) 'colour'."),
     (
         {"dataset": {"name": "mnist"}},
-        "dataset.name: expected one of 'xor', 'moons', 'circles', 'spiral', 'blobs', 'csv', got 'mnist'.",
+        "dataset.name: expected one of 'xor', 'xor_seed', 'moons', 'circles', 'spiral', 'blobs', "
+        "'sine', 'csv', got 'mnist'.",
     ),
     (
         {"dataset": {"name": "moons", "n_samples": 5}},
@@ -295,7 +307,8 @@ BAD_CONFIGS = [
     ({"layers": ["dense"]}, "layers[0]: expected a JSON object, got str."),
     (
         {"loss": "hinge"},
-        "loss: expected one of 'binary_crossentropy', 'categorical_crossentropy', 'mse', got 'hinge'.",
+        "loss: expected one of 'binary_crossentropy', 'categorical_crossentropy', 'mse', "
+        "'half_sum_squared_error', got 'hinge'.",
     ),
     (
         {"dataset": {"name": "spiral", "classes": 3}},
@@ -582,7 +595,7 @@ def test_model_files_export_and_import(client, tmp_path):
         f"/api/sessions/{other}/import", content=response.content, headers=UPLOAD
     ).json()
     assert state["imported"] and state["step"] == 0
-    assert state["config"]["layers"] == [{"units": 4, "activation": "tanh"}]
+    assert state["config"]["layers"] == [{"units": 4, "activation": "tanh", "use_bias": True}]
     assert state["metrics"]["loss"] == trained["metrics"]["loss"]
     state = client.post(f"/api/sessions/{other}/train", json={"steps": 7}).json()
     assert (

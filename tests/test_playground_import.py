@@ -1,5 +1,6 @@
 """Importing a .glassnet file into a playground session: all or nothing, and what the page cannot
-show (a LeakyReLU slope, an L1 penalty, mixed L2 strengths) is refused, never changed."""
+show (a LeakyReLU slope, a penalty on one layer only, mixed L2 strengths) is refused, never
+changed; one without biases (the seed's) or with L1 is taken as it is."""
 
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ def test_a_refused_import_leaves_the_session_as_it_was(client, tmp_path):
     # a good file still imports afterwards
     good = forged_model_file(tmp_path, lambda arrays: None)
     state = client.post(f"/api/sessions/{sid}/import", content=good, headers=UPLOAD).json()
-    assert state["imported"] and state["config"]["layers"] == [{"units": 3, "activation": "relu"}]
+    layer = {"units": 3, "activation": "relu", "use_bias": True}
+    assert state["imported"] and state["config"]["layers"] == [layer]
 
 
 @pytest.mark.parametrize(
@@ -87,11 +89,12 @@ def test_a_refused_import_leaves_the_session_as_it_was(client, tmp_path):
         ),
         (
             gn.layers.Dense(3, activation="tanh", kernel_regularizer=gn.regularizers.L1(0.1)),
-            "has the regularizer {'name': 'l1', 'l1': 0.1}; the playground sets one L2 strength",
+            "The file's layers have the penalties L1 0 L2 0, L1 0.1 L2 0; the playground sets "
+            "one L1 and one L2 strength, each from 0 to 1, for every layer.",
         ),
         (
             gn.layers.Dense(3, activation="tanh", kernel_regularizer=gn.regularizers.L2(0.3)),
-            "The file's layers have the L2 strengths [0.0, 0.3]; the playground sets one strength",
+            "The file's layers have the penalties L1 0 L2 0, L1 0 L2 0.3; the playground sets",
         ),
     ],
 )

@@ -252,6 +252,8 @@ def create_app(
                 "activations": config_module.ACTIVATIONS,
                 "losses": config_module.LOSSES,
                 "optimizers": config_module.OPTIMIZERS,
+                "initializers": config_module.INITIALIZERS,
+                "presets": {"seed": config_module.SEED_PRESET},
                 "levels": LEVELS,
                 "sessions": len(store),
                 "images": image_routes.image_limits(images),

@@ -18,10 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from glassnet.playground.data import generator_arguments
+from glassnet.playground.data import SINE_RANGE, generator_arguments
 from glassnet.playground.sessions import (
     ENGINE_LOSS,
+    layer_biases,
     layer_specs,
+    metrics_for,
     one_hot_targets,
     optimizer_class,
 )
@@ -50,6 +52,20 @@ def _data_lines(session: Any) -> list[str]:
             "x, y = datasets.xor()",
             "x, y = x[:, :2], y.ravel().astype(int)",
         ]
+    elif name == "xor_seed":
+        lines = [
+            "# the seed's XOR as the notebook has it: x0, x1 and a third input that is always 1",
+            "x, y = datasets.xor()",
+            "y = y.ravel().astype(int)",
+        ]
+    elif name == "sine":
+        low, high = SINE_RANGE
+        lines = [
+            "# y = sin(x) + noise, x uniform over one period: numbers to fit, not classes",
+            "rng = np.random.default_rng(SEED)",
+            f"x = rng.uniform({low!r}, {high!r}, size=({dataset.n_samples}, 1))",
+            f"y = np.sin(x[:, 0]) + {dataset.noise!r} * rng.standard_normal({dataset.n_samples})",
+        ]
     else:
         arguments = ", ".join(f"{k}={v!r}" for k, v in generator_arguments(dataset).items())
         lines = [f"x, y = datasets.{name}({arguments}, seed=SEED)"]
@@ -74,13 +90,20 @@ def _data_lines(session: Any) -> list[str]:
 
 def _model_lines(session: Any) -> list[str]:
     config = session.config
-    regularizer = f", kernel_regularizer=L2({config.l2!r})" if config.l2 else ""
+    regularizer, imported = _regularizer(config.l1, config.l2)
+    settings = f", kernel_regularizer={regularizer}" if regularizer else ""
+    if config.initializer == "seed_notebook":
+        settings += ", kernel_initializer=draws"
     layers = [f"gn.Input(shape=({session.data.features},))"]
     first, before = _preprocessing_lines(session.preprocessing)
     layers += first
     layers += [
-        f"gn.layers.Dense({units}, activation={activation!r}{regularizer})"
-        for units, activation in layer_specs(config, session.data.classes)
+        f"gn.layers.Dense({units}, activation={activation!r}"
+        + ("" if bias else ", use_bias=False")
+        + f"{settings})"
+        for (units, activation), bias in zip(
+            layer_specs(config, session.data.classes), layer_biases(config), strict=True
+        )
     ]
     body = "".join(f"        {layer},\n" for layer in layers)
     name = optimizer_class(config).__name__
@@ -90,17 +113,36 @@ def _model_lines(session: Any) -> list[str]:
         "model.compile(\n"
         f"    optimizer={optimizer},\n"
         f"    loss={ENGINE_LOSS[config.loss]!r},\n"
-        '    metrics=["accuracy"],\n)',
+        f"    metrics={metrics_for(config)!r},\n)",
     ]
+    if config.initializer == "seed_notebook":
+        before = [
+            "# the seed notebook's first weights: np.random.seed(1), then np.random.random(shape)",
+            "# for each kernel in turn; one shared initializer hands out those draws in order",
+            "draws = gn.initializers.RandomUniform(0.0, 1.0, seed=1)",
+            *before,
+        ]
     lines = before + lines
     if session.imported_weights is not None:
         arrays = ",\n".join(_array(w) for w in session.imported_weights)
         lines.append(
             f"# the weights imported from a .glassnet file\nmodel.set_weights([\n{arrays}\n])"
         )
-    if config.l2:
-        lines.insert(0, "from glassnet.regularizers import L2  # a penalty on every kernel")
+    if imported:
+        lines.insert(
+            0, f"from glassnet.regularizers import {imported}  # a penalty on every kernel"
+        )
     return lines
+
+
+def _regularizer(l1: float, l2: float) -> tuple[str, str]:
+    """(the kernel regularizer's expression, the class to import), as ``regularizer_for``
+    makes it: L1, L2, or L1L2 for both; ("", "") for neither."""
+    if l1 and l2:
+        return f"L1L2(l1={l1!r}, l2={l2!r})", "L1L2"
+    if l1:
+        return f"L1({l1!r})", "L1"
+    return (f"L2({l2!r})", "L2") if l2 else ("", "")
 
 
 def _preprocessing_lines(spec: dict[str, Any] | None) -> tuple[list[str], list[str]]:
@@ -124,6 +166,8 @@ def _preprocessing_lines(spec: dict[str, Any] | None) -> tuple[list[str], list[s
 
 def _training_lines(session: Any) -> list[str]:
     size = session.config.batch_size
+    # a regression set has no accuracy: its loss is the measure
+    accuracy = "" if session.config.regression else " accuracy {{{0}['accuracy']!r}}"
     per_epoch = session.batches_per_epoch
     epochs, extra = session.epoch, session.batches_done
     lines = [
@@ -149,12 +193,12 @@ def _training_lines(session: Any) -> list[str]:
         "train = model.evaluate(x_train, y_train, return_dict=True)",
         f'print(f"after {session.step} steps (epoch {session.epoch}, batch '
         f'{session.batches_done} of {per_epoch})")',
-        "print(f\"train loss {train['loss']!r} accuracy {train['accuracy']!r}\")",
+        "print(f\"train loss {train['loss']!r}" + accuracy.format("train") + '")',
     ]
     if len(session.data.x_test):
         lines += [
             "test = model.evaluate(x_test, y_test, return_dict=True)",
-            "print(f\"test loss {test['loss']!r} accuracy {test['accuracy']!r}\")",
+            "print(f\"test loss {test['loss']!r}" + accuracy.format("test") + '")',
         ]
     return lines
 

@@ -42,10 +42,39 @@ LIMITS: dict[str, int] = {
     "keep_alive_seconds": 5,  # an idle kept-alive connection is closed after this
 }
 
-DATASETS = ("xor", "moons", "circles", "spiral", "blobs", "csv")
+DATASETS = ("xor", "xor_seed", "moons", "circles", "spiral", "blobs", "sine", "csv")
+#: the data sets whose targets are numbers to fit, not classes (a linear output unit)
+REGRESSION = ("sine",)
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "linear")
-LOSSES = ("binary_crossentropy", "categorical_crossentropy", "mse")
+#: "half_sum_squared_error" is the seed notebook's cost, 1/2 sum (a - y)^2 (``glassnet.losses``)
+LOSSES = (
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "mse",
+    "half_sum_squared_error",
+)
+#: the losses that compare numbers, so the only ones a regression set takes
+SQUARED_LOSSES = ("mse", "half_sum_squared_error")
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
+#: the kernels' first values: Keras's default from the setup's seed, or the seed notebook's
+#: ``np.random.seed(1)``; ``np.random.random`` draws (uniform in [0, 1), handed out in build order)
+INITIALIZERS = ("glorot_uniform", "seed_notebook")
+
+#: the "the seed" button's setup: the notebook's 3-4-1 sigmoid network on its XOR with the third
+#: constant input, no biases, its half sum of squares, its weights, full-batch SGD at rate 1
+SEED_PRESET: dict[str, Any] = {
+    "dataset": {"name": "xor_seed", "test_fraction": 0.0},
+    "layers": [{"units": 4, "activation": "sigmoid", "use_bias": False}],
+    "output_bias": False,
+    "loss": "half_sum_squared_error",
+    "optimizer": "sgd",
+    "learning_rate": 1.0,
+    "batch_size": 4,
+    "l1": 0.0,
+    "l2": 0.0,
+    "initializer": "seed_notebook",
+    "seed": 0,
+}
 
 
 @dataclass(frozen=True)
@@ -67,6 +96,7 @@ class LayerConfig:
 
     units: int = 4
     activation: str = "tanh"
+    use_bias: bool = True  # False: z = a @ W, no b (the seed's layers)
 
 
 @dataclass(frozen=True)
@@ -79,8 +109,16 @@ class Config:
     optimizer: str = "sgd"
     learning_rate: float = 0.1
     batch_size: int = 4
+    l1: float = 0.0  # l1 * sum |W| on every kernel (with l2: both, as Keras's L1L2)
     l2: float = 0.0
     seed: int = 0
+    output_bias: bool = True
+    initializer: str = "glorot_uniform"
+
+    @property
+    def regression(self) -> bool:
+        """True for a data set of numbers to fit (sine): one linear output unit."""
+        return self.dataset.name in REGRESSION
 
     def to_json(self, with_csv: bool = True) -> dict[str, Any]:
         """The setup as JSON (what ``parse_config`` reads back)."""
@@ -94,8 +132,11 @@ class Config:
             "optimizer": self.optimizer,
             "learning_rate": self.learning_rate,
             "batch_size": self.batch_size,
+            "l1": self.l1,
             "l2": self.l2,
             "seed": self.seed,
+            "output_bias": self.output_bias,
+            "initializer": self.initializer,
         }
 
 
@@ -127,6 +168,11 @@ def parse_config(raw: Any) -> Config:
             f"loss: binary_crossentropy needs 2 classes, but the {dataset.name} data set has "
             f"{dataset.classes}. Use categorical_crossentropy (or mse), or set classes to 2."
         )
+    if dataset.name in REGRESSION and loss not in SQUARED_LOSSES:
+        raise ValueError(
+            f"loss: the {dataset.name} data set holds numbers to fit, not classes, so it takes "
+            f"mse or half_sum_squared_error, got {loss!r}. Choose mse (mean squared error)."
+        )
     return Config(
         dataset=dataset,
         layers=layers,
@@ -134,8 +180,11 @@ def parse_config(raw: Any) -> Config:
         optimizer=choice(raw.get("optimizer", "sgd"), OPTIMIZERS, "optimizer"),
         learning_rate=_number(raw.get("learning_rate", 0.1), "learning_rate", 1e-6, 10.0),
         batch_size=integer(raw.get("batch_size", 4), "batch_size", 1, LIMITS["max_samples"]),
+        l1=_number(raw.get("l1", 0.0), "l1", 0.0, 1.0),
         l2=_number(raw.get("l2", 0.0), "l2", 0.0, 1.0),
         seed=integer(raw.get("seed", 0), "seed", 0, 2**31 - 1),
+        output_bias=boolean(raw.get("output_bias", True), "output_bias"),
+        initializer=choice(raw.get("initializer", "glorot_uniform"), INITIALIZERS, "initializer"),
     )
 
 
@@ -176,7 +225,7 @@ def _parse_dataset(raw: dict[str, Any]) -> DatasetConfig:
         noise=_number(raw.get("noise", 0.1), "dataset.noise", 0.0, 1.0),
         classes=integer(raw.get("classes", 3), "dataset.classes", 2, 5),
         test_fraction=_number(
-            raw.get("test_fraction", 0.0 if name == "xor" else 0.25),
+            raw.get("test_fraction", 0.0 if name in ("xor", "xor_seed") else 0.25),
             "dataset.test_fraction",
             0.0,
             0.5,
@@ -189,7 +238,7 @@ def _parse_dataset(raw: dict[str, Any]) -> DatasetConfig:
 def _parse_layer(raw: Any, index: int) -> LayerConfig:
     where = f"layers[{index}]"
     raw = _mapping(raw, where)
-    no_unknown(raw, {"units", "activation"}, where)
+    no_unknown(raw, {"units", "activation", "use_bias"}, where)
     units = raw.get("units", 4)
     most = LIMITS["max_units"]
     if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= most:
@@ -198,7 +247,8 @@ def _parse_layer(raw: Any, index: int) -> LayerConfig:
             f"Use at most {most} units."
         )
     activation = choice(raw.get("activation", "tanh"), ACTIVATIONS, f"{where}.activation")
-    return LayerConfig(units=units, activation=activation)
+    use_bias = boolean(raw.get("use_bias", True), f"{where}.use_bias")
+    return LayerConfig(units=units, activation=activation, use_bias=use_bias)
 
 
 #: the most characters of a received value a message shows (the rest is cut, its length said)
@@ -250,6 +300,13 @@ def choice(value: Any, choices: tuple[str, ...], where: str) -> str:
         raise ValueError(
             f"{where}: expected one of {', '.join(map(repr, choices))}, got {echo(value)}."
         )
+    return value
+
+
+def boolean(value: Any, where: str) -> bool:
+    """A JSON true or false; anything else (1, "false", null) is refused, not guessed at."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}: expected true or false, got {echo(value, where)}.")
     return value
 
 

@@ -1,9 +1,11 @@
 """The playground's data: made by ``glassnet.datasets`` from a ``DatasetConfig``, then split.
 
 XOR here is the seed's four points with the two real features (x0, x1); the seed's constant third
-column (its stand-in for a bias) is dropped, since the playground's layers have biases. Every other
-set is generated with the setup's one ``seed``, and split by ``train_test_split`` with that seed,
-so the exported script can make the very same arrays.
+column (its stand-in for a bias) is dropped, since the playground's layers have biases. "XOR (the
+seed's)", ``xor_seed``, keeps it: three inputs x0, x1, x2 = 1, for the notebook's network without
+biases. ``sine`` is a regression set of one feature: y = sin(x) + noise (the author's second
+notebook fits a sine). Every other set is generated with the setup's one ``seed``, and split by
+``train_test_split`` with that seed, so the exported script can make the very same arrays.
 
 >>> from glassnet.playground.config import DatasetConfig
 >>> data = make_data(DatasetConfig(name="moons", n_samples=40), seed=0)
@@ -29,7 +31,8 @@ Array = NDArray[Any]
 
 @dataclass
 class Data:
-    """Train and test arrays (x float64 (n, features), y int64 labels (n,)) and their labels."""
+    """Train and test arrays (x float64 (n, features), y int64 labels (n,), or float64 values
+    for a regression set) and their labels (none for a regression set)."""
 
     x_train: Array
     y_train: Array
@@ -39,6 +42,13 @@ class Data:
     class_names: list[str]
     x_all: Array  # every example before the split (the CSV's, embedded in exported scripts)
     y_all: Array
+    #: inputs held constant when the plane is drawn (the seed's third column of ones)
+    fixed: tuple[float, ...] = ()
+
+    @property
+    def regression(self) -> bool:
+        """True when y holds numbers to fit: no classes."""
+        return not self.class_names
 
     @property
     def classes(self) -> int:
@@ -52,15 +62,42 @@ class Data:
         """[[x0_min, x0_max], [x1_min, x1_max]]: the plane drawn, the data plus a margin."""
         low, high = self.x_all.min(axis=0), self.x_all.max(axis=0)
         margin = np.maximum((high - low) * 0.15, 0.25)  # (features,)
+        if self.fixed:  # a constant input is drawn at its value, not over a range
+            kept = len(low) - len(self.fixed)
+            low[kept:] = high[kept:] = self.fixed
+            margin[kept:] = 0.0
         return [[float(a), float(b)] for a, b in zip(low - margin, high + margin, strict=True)]
 
 
+#: the sine set's x range: one period, -pi to pi
+SINE_RANGE = (-np.pi, np.pi)
+
+
+def sine(n_samples: int, noise: float, seed: int) -> tuple[Array, Array]:
+    """x (n, 1) uniform over one period, y (n,) = sin(x) + noise * N(0, 1), from ``seed``.
+
+    >>> x, y = sine(5, 0.0, seed=0)
+    >>> x.shape, y.shape, bool(np.allclose(y, np.sin(x[:, 0])))
+    ((5, 1), (5,), True)
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(SINE_RANGE[0], SINE_RANGE[1], size=(n_samples, 1))
+    y = np.sin(x[:, 0]) + noise * rng.standard_normal(n_samples)
+    return x, y
+
+
 def generate(config: DatasetConfig, seed: int) -> tuple[Array, Array, list[str]]:
-    """All examples of a generated set (not the CSV): x (n, 2), y (n,) int labels, names."""
+    """All examples of a generated set (not the CSV): x (n, 2) (xor_seed (4, 3), sine (n, 1)),
+    y (n,) int labels (sine: float values), names."""
     name = config.name
-    if name == "xor":
+    if name in ("xor", "xor_seed"):
         x, y = datasets.xor()
-        return x[:, :2].copy(), y.ravel().astype(np.int64), ["x0", "x1"]
+        if name == "xor":
+            x = x[:, :2].copy()  # the seed's constant third column dropped
+        return x, y.ravel().astype(np.int64), ["x0", "x1", "x2"][: x.shape[1]]
+    if name == "sine":
+        x, y = sine(config.n_samples, config.noise, seed)
+        return x, y, ["x"]
     x, y = getattr(datasets, name)(**generator_arguments(config), seed=seed)
     return x, y, ["x0", "x1"]
 
@@ -146,6 +183,9 @@ def make_data(config: DatasetConfig, seed: int) -> Data:
     """Generate (or read) the examples and split them with ``datasets.train_test_split``."""
     if config.name == "csv":
         x, y, names, class_names = read_csv(config)
+    elif config.name == "sine":
+        x, y, names = generate(config, seed)
+        class_names = []  # numbers to fit: no classes
     else:
         x, y, names = generate(config, seed)
         class_names = [str(k) for k in range(int(y.max()) + 1)]
@@ -156,4 +196,5 @@ def make_data(config: DatasetConfig, seed: int) -> Data:
     else:
         x_train, y_train = x, y
         x_test, y_test = x[:0], y[:0]
-    return Data(x_train, y_train, x_test, y_test, names, class_names, x, y)
+    fixed = (1.0,) if config.name == "xor_seed" else ()
+    return Data(x_train, y_train, x_test, y_test, names, class_names, x, y, fixed)

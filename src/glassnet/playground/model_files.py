@@ -10,10 +10,11 @@ A first ``Rescaling`` or ``Normalization`` layer (what ``glassnet train`` puts i
 or a CSV with wide ranges) is kept when the session holds an uploaded CSV of the right width: the
 session's model then starts with it (and the exported script and file carry it). What the page
 cannot represent is refused with a message, never changed on the way in: a layer other than Dense
-(after that one first layer), a Dense without bias, an activation with settings the page's own
-does not have (``LeakyReLU(0.9)``: the page's ``leaky_relu`` has slope 0.01), a regularizer
-other than one L2 strength shared by every layer, weights the network cannot evaluate the data
-with. An import is all or nothing: the new network is built, given the weights and evaluated on
+(after that one first layer), an activation with settings the page's own does not have
+(``LeakyReLU(0.9)``: the page's ``leaky_relu`` has slope 0.01), a regularizer other than one L1
+and one L2 strength shared by every layer, weights the network cannot evaluate the data with. A
+Dense without bias is taken (the page has a bias switch per layer, as the seed's network needs).
+An import is all or nothing: the new network is built, given the weights and evaluated on
 the session's data first, and only then does the session take it; a refused file leaves the
 session as it was.
 The session keeps its own optimizer and learning rate (the file's optimizer state is not used).
@@ -179,13 +180,14 @@ def _config_for(session: Any, model: Any) -> Any:
                 f"units and the activations {', '.join(ACTIVATIONS)}."
             )
     for layer in dense:
-        if not layer.use_bias:
-            raise ValueError(
-                f"The file's layer {shown(layer.name, 80)} has no bias; the playground's do."
-            )
         _check_activation(layer)
-    layers = tuple(LayerConfig(layer.units, layer.activation.name) for layer in hidden)
-    return dataclasses.replace(session.config, layers=layers, l2=_shared_l2(dense))
+    layers = tuple(
+        LayerConfig(layer.units, layer.activation.name, bool(layer.use_bias)) for layer in hidden
+    )
+    l1, l2 = _shared_penalties(dense)
+    return dataclasses.replace(
+        session.config, layers=layers, l1=l1, l2=l2, output_bias=bool(last.use_bias)
+    )
 
 
 def _check_activation(layer: Any) -> None:
@@ -205,25 +207,32 @@ def _check_activation(layer: Any) -> None:
         )
 
 
-def _shared_l2(dense: list[Any]) -> float:
-    """The one L2 strength every layer of the file has (0 for none), as the page sets it."""
+#: the regularizers the page can show, by name: their settings
+PENALTIES = {"l1": {"l1"}, "l2": {"l2"}, "l1_l2": {"l1", "l2"}}
+
+
+def _shared_penalties(dense: list[Any]) -> tuple[float, float]:
+    """The one (L1, L2) pair of strengths every layer of the file has ((0, 0) for none), as the
+    page sets them: ``L1``, ``L2`` or ``L1L2`` on every kernel alike."""
     strengths = set()
     for layer in dense:
         regularizer = layer.kernel_regularizer
         config = None if regularizer is None else regularizer.get_config()
         if config is None:
-            strengths.add(0.0)
-        elif config.get("name") == "l2" and set(config) == {"name", "l2"}:
-            strengths.add(float(config["l2"]))
+            strengths.add((0.0, 0.0))
+        elif set(config) - {"name"} == PENALTIES.get(config.get("name")):
+            strengths.add((float(config.get("l1", 0.0)), float(config.get("l2", 0.0))))
         else:
             raise ValueError(
                 f"The file's layer {shown(layer.name, 80)} has the regularizer "
-                f"{shown(config, 80)}; the playground sets one L2 strength for every layer and "
-                f"nothing else."
+                f"{shown(config, 80)}; the playground sets one L1 and one L2 strength for every "
+                f"layer and nothing else."
             )
-    if len(strengths) != 1 or not 0.0 <= next(iter(strengths)) <= 1.0:
+    pair = next(iter(strengths))
+    if len(strengths) != 1 or not all(0.0 <= value <= 1.0 for value in pair):
+        pairs = ", ".join(f"L1 {a:g} L2 {b:g}" for a, b in sorted(strengths))
         raise ValueError(
-            f"The file's layers have the L2 strengths {sorted(strengths)}; the playground sets "
-            f"one strength from 0 to 1 for every layer."
+            f"The file's layers have the penalties {pairs}; the playground sets one L1 and one "
+            f"L2 strength, each from 0 to 1, for every layer."
         )
-    return next(iter(strengths))
+    return pair

@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 import glassnet as gn
 from glassnet import datasets
 from glassnet._validation import shown
-from glassnet.playground.config import LIMITS, Config
+from glassnet.playground.config import LIMITS, SQUARED_LOSSES, Config
 from glassnet.playground.data import make_data
 from glassnet.plots.figures import decision_grid
 
@@ -42,15 +42,21 @@ ENGINE_LOSS = {
     "binary_crossentropy": "binary_crossentropy",
     "categorical_crossentropy": "sparse_categorical_crossentropy",
     "mse": "mse",
+    "half_sum_squared_error": "half_sum_squared_error",  # the seed's 1/2 sum (a - y)^2
 }
 SURFACE_RESOLUTION = 50  # the decision surface's grid is 50 x 50 points
 UNIT_RESOLUTION = 20  # each unit's small heatmap is 20 x 20 points
+CURVE_POINTS = 100  # a regression's fitted curve: the model's output at 100 x values
+MAX_LISTED = 8  # a data set of at most this many examples has every prediction listed
 
 
 def output_layer(config: Config, classes: int) -> tuple[int, str]:
-    """(units, activation) of the output layer: one sigmoid unit for two classes under binary
-    cross-entropy or mse, else one softmax unit per class."""
-    if config.loss == "binary_crossentropy" or (config.loss == "mse" and classes == 2):
+    """(units, activation) of the output layer: one linear unit for a regression set (sine),
+    one sigmoid unit for two classes under binary cross-entropy or a squared error (mse, the
+    seed's half sum), else one softmax unit per class."""
+    if config.regression:
+        return 1, "linear"
+    if config.loss == "binary_crossentropy" or (config.loss in SQUARED_LOSSES and classes == 2):
         return 1, "sigmoid"
     return classes, "softmax"
 
@@ -59,6 +65,35 @@ def layer_specs(config: Config, classes: int) -> list[tuple[int, str]]:
     """(units, activation) of every Dense layer, the hidden ones and then the output."""
     hidden = [(layer.units, layer.activation) for layer in config.layers]
     return [*hidden, output_layer(config, classes)]
+
+
+def layer_biases(config: Config) -> list[bool]:
+    """Whether each Dense layer has a bias, the hidden ones and then the output."""
+    return [layer.use_bias for layer in config.layers] + [config.output_bias]
+
+
+def regularizer_for(config: Config) -> Any:
+    """The kernels' penalty: L1, L2, both (``L1L2``, as Keras's), or None for neither."""
+    if config.l1 and config.l2:
+        return gn.regularizers.L1L2(l1=config.l1, l2=config.l2)
+    if config.l1:
+        return gn.regularizers.L1(config.l1)
+    return gn.regularizers.L2(config.l2) if config.l2 else None
+
+
+def initializer_for(config: Config) -> Any:
+    """The kernels' initializer: None for Dense's default (Glorot uniform, from the model's
+    seed), or, for "seed_notebook", one ``RandomUniform(0, 1, seed=1)`` shared by every layer: it
+    hands out the draws of the notebook's ``np.random.seed(1)``; ``np.random.random(shape)`` in
+    build order, so the 3-4-1 network starts from the notebook's very weights."""
+    if config.initializer == "seed_notebook":
+        return gn.initializers.RandomUniform(0.0, 1.0, seed=1)
+    return None
+
+
+def metrics_for(config: Config) -> list[str]:
+    """["accuracy"] for classes; none for a regression set (its loss is the measure)."""
+    return [] if config.regression else ["accuracy"]
 
 
 def optimizer_class(config: Config) -> type[gn.optimizers.Optimizer]:
@@ -119,23 +154,34 @@ def build_model(
 ) -> gn.Sequential:
     """The setup's network, compiled: what the exported script writes out, line for line.
     ``preprocessing`` (a Rescaling or Normalization layer, or None) goes first."""
-    regularizer = gn.regularizers.L2(config.l2) if config.l2 > 0 else None
+    regularizer = regularizer_for(config)
+    draws = initializer_for(config)
+    settings: dict[str, Any] = {} if draws is None else {"kernel_initializer": draws}
     layers: list[Any] = [gn.Input(shape=(features,))]
     if preprocessing is not None:
         layers.append(preprocessing)
     layers += [
-        gn.layers.Dense(units, activation=activation, kernel_regularizer=regularizer)
-        for units, activation in layer_specs(config, classes)
+        gn.layers.Dense(
+            units,
+            activation=activation,
+            use_bias=bias,
+            kernel_regularizer=regularizer,
+            **settings,
+        )
+        for (units, activation), bias in zip(
+            layer_specs(config, classes), layer_biases(config), strict=True
+        )
     ]
     model = gn.Sequential(layers, dtype="float64", seed=config.seed)
     optimizer = optimizer_class(config)(learning_rate=config.learning_rate)
-    model.compile(optimizer=optimizer, loss=ENGINE_LOSS[config.loss], metrics=["accuracy"])
+    model.compile(optimizer=optimizer, loss=ENGINE_LOSS[config.loss], metrics=metrics_for(config))
     return model
 
 
 def one_hot_targets(config: Config, classes: int) -> bool:
-    """True when the loss compares one-hot rows: mse over several (softmax) output units."""
-    return config.loss == "mse" and output_layer(config, classes)[0] > 1
+    """True when the loss compares one-hot rows: a squared error over several (softmax) output
+    units."""
+    return config.loss in SQUARED_LOSSES and output_layer(config, classes)[0] > 1
 
 
 def targets(config: Config, labels: Array, classes: int) -> Array:
@@ -213,13 +259,13 @@ class Session:
         train = self.model.evaluate(self.data.x_train, self.y_train, return_dict=True)
         result: dict[str, float | None] = {
             "loss": train["loss"],
-            "accuracy": train["accuracy"],
+            "accuracy": train.get("accuracy"),  # none for a regression set
             "test_loss": None,
             "test_accuracy": None,
         }
         if len(self.data.x_test):
             test = self.model.evaluate(self.data.x_test, self.y_test, return_dict=True)
-            result.update(test_loss=test["loss"], test_accuracy=test["accuracy"])
+            result.update(test_loss=test["loss"], test_accuracy=test.get("accuracy"))
         return result
 
     def record(self) -> None:
@@ -230,16 +276,18 @@ class Session:
 
     # -- what the page draws -----------------------------------------------------------------
     def network(self) -> list[dict[str, Any]]:
-        """Per Dense layer: kernel W (n_in, units), bias b, and the last batch's dC/dW, dC/db."""
+        """Per Dense layer: kernel W (n_in, units), bias b, and the last batch's dC/dW, dC/db
+        (a layer without bias: ``use_bias`` false and empty lists for b and dC/db)."""
         return [
             {
                 "name": layer.name,
                 "units": layer.units,
                 "activation": layer.activation.name,
+                "use_bias": layer.use_bias,
                 "kernel": layer.kernel.tolist(),
-                "bias": layer.bias.tolist(),
+                "bias": layer.bias.tolist() if layer.use_bias else [],
                 "kernel_gradient": layer.kernel_gradient.tolist(),
-                "bias_gradient": layer.bias_gradient.tolist(),
+                "bias_gradient": layer.bias_gradient.tolist() if layer.use_bias else [],
             }
             for layer in self.dense_layers()
         ]
@@ -250,19 +298,21 @@ class Session:
         return [layer for layer in self.model.layers if layer.kind == "Dense"]
 
     def grids(self) -> dict[str, Any] | None:
-        """For 2-D inputs: every unit's output over a grid, and the predicted class and its
-        probability over a finer grid (the decision surface). None for other inputs."""
-        if self.data.features != 2:
+        """For 2-D inputs (and the seed's XOR, its third input held at 1): every unit's output
+        over a grid, and the predicted class and its probability over a finer grid (the
+        decision surface). None for other inputs and for a regression set."""
+        fixed = self.data.fixed
+        if self.data.features != 2 + len(fixed) or self.data.regression:
             return None
         extent = self.data.extent()
         # points of the plane row by row from the top (x1 falling), as an image is drawn
         bounds = (extent[0], extent[1][::-1])
         units = []
-        decision_grid(self.model, bounds, UNIT_RESOLUTION)  # fills every layer's a
+        decision_grid(self.model, bounds, UNIT_RESOLUTION, fixed)  # fills every layer's a
         for layer in self.dense_layers():
             a = layer.a  # (points, units)
             units.append([np.round(a[:, j], 4).tolist() for j in range(a.shape[1])])
-        surface = decision_grid(self.model, bounds, SURFACE_RESOLUTION).outputs
+        surface = decision_grid(self.model, bounds, SURFACE_RESOLUTION, fixed).outputs
         out = surface.reshape(SURFACE_RESOLUTION**2, -1)  # (points, output units)
         if out.shape[1] == 1:
             label = (out[:, 0] > 0.5).astype(int)
@@ -278,6 +328,31 @@ class Session:
             "label": label.tolist(),
             "confidence": np.round(confidence, 4).tolist(),
         }
+
+    def curve(self) -> dict[str, Any] | None:
+        """For a regression set of one feature (sine): the fitted curve, the model's output at
+        ``CURVE_POINTS`` x values evenly over the drawn range, and that range (None otherwise)."""
+        if not self.data.regression or self.data.features != 1:
+            return None
+        ((low, high),) = self.data.extent()
+        xs = np.linspace(low, high, CURVE_POINTS)
+        ys = self.model.predict(xs[:, None])[:, 0]
+        values = np.concatenate([ys, self.data.y_all])
+        finite = values[np.isfinite(values)]
+        top = float(np.abs(finite).max()) if finite.size else 1.0
+        return {
+            "extent": [low, high],
+            "y_extent": [-top * 1.15 - 0.1, top * 1.15 + 0.1],
+            "x": np.round(xs, 6).tolist(),
+            "y": np.round(ys, 6).tolist(),
+        }
+
+    def predictions(self) -> list[list[float]] | None:
+        """For a data set of at most ``MAX_LISTED`` examples (the XORs): the model's output for
+        every example, in the data set's own row order (one list per row); None for larger."""
+        if len(self.data.x_all) > MAX_LISTED:
+            return None
+        return np.asarray(self.model.predict(self.data.x_all), dtype=np.float64).tolist()
 
     def state(self, with_data: bool = False) -> dict[str, Any]:
         """Everything the page shows, as JSON."""
@@ -297,12 +372,17 @@ class Session:
             "history": self.history,
             "layers": self.network(),
             "grids": self.grids(),
+            "regression": self.data.regression,
+            "curve": self.curve(),
+            "predictions": self.predictions(),
         }
         if with_data:
             data = self.data
             state["data"] = {
                 "x_train": data.x_train.tolist(),
                 "y_train": data.y_train.tolist(),
+                "x_all": data.x_all.tolist() if len(data.x_all) <= MAX_LISTED else None,
+                "y_all": data.y_all.tolist() if len(data.x_all) <= MAX_LISTED else None,
                 "x_test": data.x_test.tolist(),
                 "y_test": data.y_test.tolist(),
             }

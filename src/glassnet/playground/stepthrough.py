@@ -66,7 +66,8 @@ def trace_example(session: Any, split: str, example: int, level: str) -> dict[st
         "split": split,
         "example": example,
         "x": x[example].tolist(),
-        "label": int(labels[example]),
+        # a class for classes, the number to fit for a regression set (sine)
+        "label": float(labels[example]) if data.regression else int(labels[example]),
         "level": level,
         "stages": _stages(entries, len(session.model.layers)),
         "narration": narration,

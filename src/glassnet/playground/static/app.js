@@ -4,17 +4,21 @@
 const $ = (id) => document.getElementById(id);
 const DEFAULT = {
   dataset: { name: "xor", n_samples: 200, noise: 0.1, classes: 3, test_fraction: 0 },
-  layers: [{ units: 4, activation: "tanh" }],
+  layers: [{ units: 4, activation: "tanh", use_bias: true }],
   loss: "binary_crossentropy", optimizer: "sgd", learning_rate: 0.5, batch_size: 4, l2: 0, seed: 0,
+  l1: 0, output_bias: true, initializer: "glorot_uniform",
 };
 let limits = { max_hidden_layers: 6, max_units: 8, min_samples: 10, max_samples: 1000,
   max_csv_bytes: 200000, max_body_bytes: 1000000 };  // until GET /api/limits answers
 let choices = {  // what a setup may name, from GET /api/limits
-  datasets: ["xor", "moons", "circles", "spiral", "blobs", "csv"],
+  datasets: ["xor", "xor_seed", "moons", "circles", "spiral", "blobs", "sine", "csv"],
   activations: ["tanh", "relu", "sigmoid", "leaky_relu", "linear"],
-  losses: ["binary_crossentropy", "categorical_crossentropy", "mse"],
+  losses: ["binary_crossentropy", "categorical_crossentropy", "mse", "half_sum_squared_error"],
   optimizers: ["sgd", "adam", "rmsprop"],
+  initializers: ["glorot_uniform", "seed_notebook"],
 };
+let presets = {};     // the server's preset setups ("the seed"), from GET /api/limits
+const SQUARED = ["mse", "half_sum_squared_error"];  // the losses a regression set takes
 let layers = DEFAULT.layers.map((l) => ({ ...l }));
 let csv = { text: null, name: "" };
 let session = null;   // the latest state from the server
@@ -80,8 +84,11 @@ function readConfig() {
     optimizer: $("optimizer").value,
     learning_rate: read("learning-rate", "learning rate", 0.000001, 10),
     batch_size: read("batch-size", "batch size", 1, limits.max_samples, true),
+    l1: read("l1", "L1", 0, 1),
     l2: read("l2", "L2", 0, 1),
     seed: read("seed", "seed", 0, 2147483647, true),
+    output_bias: $("output-bias").checked,
+    initializer: $("initializer").value,
   };
 }
 
@@ -91,8 +98,9 @@ function writeConfig(config) {
   $("n-samples").value = d.n_samples; $("noise").value = d.noise;
   $("classes").value = d.classes; $("test-fraction").value = d.test_fraction;
   if (d.target) $("csv-target").value = d.target;
-  layers = (config.layers || DEFAULT.layers).map((l) => ({ ...l }));
-  for (const key of ["loss", "optimizer"]) $(key).value = config[key] ?? DEFAULT[key];
+  layers = (config.layers || DEFAULT.layers).map((l) => ({ use_bias: true, ...l }));
+  for (const key of ["loss", "optimizer", "initializer"]) $(key).value = config[key] ?? DEFAULT[key];
+  $("l1").value = config.l1 ?? 0; $("output-bias").checked = config.output_bias ?? true;
   $("learning-rate").value = config.learning_rate ?? DEFAULT.learning_rate;
   $("batch-size").value = config.batch_size ?? DEFAULT.batch_size;
   $("l2").value = config.l2 ?? 0; $("seed").value = config.seed ?? 0;
@@ -114,12 +122,13 @@ function saveUrl(config) {
   if (!$("tab-images").hidden) return;  // the images tab's link is #images
   const shared = JSON.parse(JSON.stringify(config));
   delete shared.dataset.csv; // a file does not fit in a link
+  if ($("discretize").checked) shared.discretize = true;  // a view setting: the page's own
   history.replaceState(null, "", "#" + encodeURIComponent(JSON.stringify(shared)));
 }
 
 function showDatasetFields() {
   const name = $("dataset").value;
-  document.querySelectorAll(".for-generated").forEach((e) => (e.hidden = name === "csv" || name === "xor"));
+  document.querySelectorAll(".for-generated").forEach((e) => (e.hidden = ["csv", "xor", "xor_seed"].includes(name)));
   document.querySelectorAll(".for-classes").forEach((e) => (e.hidden = !["spiral", "blobs"].includes(name)));
   document.querySelectorAll(".for-csv").forEach((e) => (e.hidden = name !== "csv"));
   $("noise-name").textContent = name === "blobs" ? "spread (std)" : "noise";
@@ -131,12 +140,16 @@ function renderLayers() {
     const button = (text, title, act) => el("button", { className: "small", title, onclick: act }, text);
     const select = el("select", { onchange: (e) => { layer.activation = e.target.value; changed(); } },
       ...choices.activations.map((a) => el("option", { value: a, selected: a === layer.activation }, a)));
+    // "b": this layer's bias; untick for none, z = a W, as the seed's layers have it
+    const bias = el("label", { className: "bias-switch", title: "bias b (untick: none, z = a W, as the seed's layers)" },
+      el("input", { type: "checkbox", checked: layer.use_bias !== false, ariaLabel: `layer ${i + 1} bias`,
+        onchange: (e) => { layer.use_bias = e.target.checked; changed(); } }), "b");
     return el("div", { className: "layer-row" },
       el("span", { className: "name" }, `layer ${i + 1}`),
       button("−", "one unit fewer", () => { layer.units = Math.max(1, layer.units - 1); changed(); }),
       el("span", { className: "units" }, String(layer.units)),
       button("+", "one unit more", () => { layer.units = Math.min(limits.max_units, layer.units + 1); changed(); }),
-      select,
+      select, bias,
       button("×", "remove this layer", () => { layers.splice(i, 1); changed(); }));
   }));
   $("add-layer").disabled = layers.length >= limits.max_hidden_layers;
@@ -144,11 +157,12 @@ function renderLayers() {
 
 // XOR's four points are all for training; other sets keep a quarter aside for testing
 function datasetChanged() {
-  const xor = $("dataset").value === "xor";
+  const xor = ["xor", "xor_seed"].includes($("dataset").value);
   if (xor) $("test-fraction").value = 0;
   else if (Number($("test-fraction").value) === 0) $("test-fraction").value = 0.25;
   if (["spiral", "blobs"].includes($("dataset").value) && Number($("classes").value) > 2 &&
       $("loss").value === "binary_crossentropy") $("loss").value = "categorical_crossentropy";
+  if ($("dataset").value === "sine" && !SQUARED.includes($("loss").value)) $("loss").value = "mse";
   changed();
 }
 
@@ -207,7 +221,9 @@ function show(state) {
   $("preprocessing-note").textContent = state.preprocessing || "";  // a Normalization first
   $("preprocessing-note").hidden = !state.preprocessing;
   const out = state.layers[state.layers.length - 1];
-  $("output-note").textContent = `Output: Dense(${out.units}, ${out.activation}), from the loss and the ${state.classes} classes.`;
+  $("output-note").textContent = state.regression
+    ? `Output: Dense(${out.units}, ${out.activation}): a number to fit, not a class.`
+    : `Output: Dense(${out.units}, ${out.activation}), from the loss and the ${state.classes} classes.`;
   $("class-legend").replaceChildren(...state.class_names.map((name, k) => {
     const dot = Fmt.el("span", { className: "dot" }, "●");
     dot.style.color = Draw.classColour(k);
@@ -219,12 +235,45 @@ function show(state) {
   $("export-py").href = `/api/sessions/${state.id}/export.py`;
   $("export-model").href = `/api/sessions/${state.id}/export.glassnet`;
   Draw.network($("diagram"), state, hover);
-  Draw.surface($("surface"), state, data);
+  drawOutput(state);
   Draw.chart($("loss-chart"), state.history, "loss");
   Draw.chart($("acc-chart"), state.history, "accuracy", 1);
   $("trace-example").max = Math.max(0, data.x_train.length - 1);
   Stepper.clear(stepperElements());
   if (state.stopped) showError(new Error(state.stopped));
+}
+
+// the decision surface, or a regression's fitted curve; the outputs of a small set, listed
+function drawOutput(state) {
+  $("surface-title").textContent = state.curve ? "Fitted curve" : "Decision surface";
+  $("discretize-row").hidden = Boolean(state.curve);
+  if (state.curve) Curve.draw($("surface"), state, data);
+  else if (state.grids && $("discretize").checked) {  // each point at full strength: its class
+    const grids = { ...state.grids, confidence: state.grids.confidence.map(() => 1) };
+    Draw.surface($("surface"), { ...state, grids }, data);
+  } else Draw.surface($("surface"), state, data);
+  const rows = state.predictions;
+  $("predictions").hidden = !rows;
+  if (rows) {
+    $("predictions-count").textContent = String(rows.length);
+    const fixed = (v) => (v == null ? "nan" : v.toFixed(3));  // null: a NaN or inf in JSON
+    const shown = (row) => row.length === 1 ? fixed(row[0]) : `(${row.map(fixed).join(", ")})`;
+    $("predictions-values").textContent = `[${rows.map(shown).join(" ")}]`;
+  }
+}
+
+function seedPreset() {
+  if (!presets.seed) return;
+  writeConfig(presets.seed);
+  build();
+}
+
+async function trainSteps() {
+  let steps;
+  try { steps = Checks.input($("train-steps"), "steps", 1, limits.max_steps_per_request || 5000, true); }
+  catch (error) { showError(error); return; }
+  stop();
+  await act("train", { steps });
 }
 
 function num(v) { return v == null ? "–" : Number(v).toPrecision(6); }
@@ -279,8 +328,11 @@ function hover(event, kind, l, i, j) {
   } else {
     const layer = session.layers[l - 1];
     lines.push(`layer ${l}, unit ${i} (${layer.activation})`);
-    lines.push(`b${l}[${i}] = ${num(layer.bias[i])}`);
-    lines.push(`dC/db${l}[${i}] = ${num(layer.bias_gradient[i])}  (last batch)`);
+    if (layer.use_bias === false) lines.push(`no bias: z${l} = a${l - 1} W${l}`);
+    else {
+      lines.push(`b${l}[${i}] = ${num(layer.bias[i])}`);
+      lines.push(`dC/db${l}[${i}] = ${num(layer.bias_gradient[i])}  (last batch)`);
+    }
     if (session.grids) {
       const values = session.grids.units[l - 1][i];
       lines.push(`a${l}[${i}] over the plane: ${Fmt.short(Math.min(...values))} to ${Fmt.short(Math.max(...values))}`);
@@ -288,7 +340,8 @@ function hover(event, kind, l, i, j) {
     const z = pick(`z${t(l)}`, 0, i);
     if (z != null) {  // the formulas with this example's numbers plugged in
       const terms = layer.kernel.map((row, k) => `${Fmt.short(pick(`a${t(l - 1)}`, 0, k))}·${Fmt.short(row[i])}`);
-      lines.push(`z${l}[${i}] = ${terms.join(" + ")} + ${Fmt.short(layer.bias[i])} = ${num(z)}`);
+      const b = layer.use_bias === false ? "" : ` + ${Fmt.short(layer.bias[i])}`;
+      lines.push(`z${l}[${i}] = ${terms.join(" + ")}${b} = ${num(z)}`);
       lines.push(`a${l}[${i}] = ${layer.activation}(${Fmt.short(z)}) = ${num(pick(`a${t(l)}`, 0, i))}`);
       lines.push(`delta${l}[${i}] = dC/dz${l}[${i}] = ${num(pick(`delta${t(l)}`, 0, i))}`);
     }
@@ -332,11 +385,17 @@ function wire() {
   $("epoch").onclick = () => { stop(); act("train", { epochs: 1 }); };
   $("play").onclick = play;
   $("speed").oninput = () => { $("speed-label").textContent = `${$("speed").value} steps / frame`; };
-  $("add-layer").onclick = () => { layers.push({ units: 4, activation: "tanh" }); changed(); };
+  $("add-layer").onclick = () => { layers.push({ units: 4, activation: "tanh", use_bias: true }); changed(); };
+  $("preset-seed").onclick = seedPreset;
+  $("train-n").onclick = trainSteps;
+  $("discretize").addEventListener("change", () => {
+    if (session) { drawOutput(session); saveUrl(session.config); }
+  });
   $("error-close").onclick = hideError;
   $("dataset").addEventListener("change", datasetChanged);
   for (const id of ["n-samples", "noise", "classes", "test-fraction", "loss",
-    "optimizer", "learning-rate", "batch-size", "l2", "seed", "csv-target"]) {
+    "optimizer", "learning-rate", "batch-size", "l1", "l2", "seed", "csv-target", "output-bias",
+    "initializer"]) {
     $(id).addEventListener("change", changed);
   }
   $("csv-file").addEventListener("change", async (e) => {
@@ -372,7 +431,8 @@ async function start() {
     const info = await api("GET", "/api/limits");
     limits = info.limits;
     choices = { datasets: info.datasets, activations: info.activations, losses: info.losses,
-      optimizers: info.optimizers };
+      optimizers: info.optimizers, initializers: info.initializers };
+    presets = Checks.setup(info.presets.seed, DEFAULT, choices, limits).problems.length ? {} : info.presets;
     const L = limits;
     $("limits").textContent = `Limits: at most ${L.max_hidden_layers} hidden layers of ${L.max_units} units; ` +
       `${L.min_samples} to ${L.max_samples} examples; a CSV of at most ${L.max_csv_bytes / 1000} kB ` +
@@ -382,6 +442,8 @@ async function start() {
       `${L.max_request_seconds} seconds.`;
   } catch (error) { showError(error); }
   const { config, problems } = configFromUrl();
+  $("discretize").checked = config.discretize === true;
+  delete config.discretize;  // a view setting, not the server's
   if (config.dataset.name === "csv") {
     config.dataset = { ...DEFAULT.dataset };
     problems.push("it was made with a CSV file, which links cannot carry: upload the file again");

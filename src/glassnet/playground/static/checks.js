@@ -20,7 +20,8 @@ const Checks = (() => {
       bad("setup", "a JSON object", raw);
       return { config, problems };
     }
-    const known = ["dataset", "layers", "loss", "optimizer", "learning_rate", "batch_size", "l2", "seed"];
+    const known = ["dataset", "layers", "loss", "optimizer", "learning_rate", "batch_size", "l2", "seed",
+      "l1", "output_bias", "initializer", "discretize"];
     for (const key of Object.keys(raw)) if (!known.includes(key)) unknown("", key);
     // one field: keep the value if ok(value), else say what was expected
     const take = (target, key, value, where, ok, expected) => {
@@ -30,6 +31,7 @@ const Checks = (() => {
     const intIn = (lo, hi) => [(v) => isInt(v) && v >= lo && v <= hi, `an integer from ${lo} to ${hi}`];
     const numIn = (lo, hi) => [(v) => isNum(v) && v >= lo && v <= hi, `a number from ${lo} to ${hi}`];
     const oneOf = (list) => [(v) => typeof v === "string" && list.includes(v), `one of ${list.join(", ")}`];
+    const yesNo = [(v) => typeof v === "boolean", "true or false"];
 
     if (raw.dataset !== undefined) {
       const d = raw.dataset;
@@ -60,14 +62,15 @@ const Checks = (() => {
         config.layers = [];
         layers.forEach((layer, i) => {
           const where = `layers[${i}]`;
-          const kept = { units: 4, activation: "tanh" };
+          const kept = { units: 4, activation: "tanh", use_bias: true };
           if (!isObj(layer)) { bad(where, "a JSON object like {\"units\": 4}", layer); }
           else {
             for (const key of Object.keys(layer)) {
-              if (!["units", "activation"].includes(key)) unknown(`${where}: `, key);
+              if (!["units", "activation", "use_bias"].includes(key)) unknown(`${where}: `, key);
             }
             take(kept, "units", layer.units, `${where}.units`, ...intIn(1, limits.max_units));
             take(kept, "activation", layer.activation, `${where}.activation`, ...oneOf(choices.activations));
+            take(kept, "use_bias", layer.use_bias, `${where}.use_bias`, ...yesNo);
           }
           config.layers.push(kept);
         });
@@ -79,6 +82,10 @@ const Checks = (() => {
     take(config, "batch_size", raw.batch_size, "batch_size", ...intIn(1, limits.max_samples));
     take(config, "l2", raw.l2, "l2", ...numIn(0, 1));
     take(config, "seed", raw.seed, "seed", ...intIn(0, 2147483647));
+    take(config, "l1", raw.l1, "l1", ...numIn(0, 1));
+    take(config, "output_bias", raw.output_bias, "output_bias", ...yesNo);
+    take(config, "initializer", raw.initializer, "initializer", ...oneOf(choices.initializers));
+    take(config, "discretize", raw.discretize, "discretize", ...yesNo);
     return { config, problems };
   }
 
@@ -111,12 +118,18 @@ const Checks = (() => {
     if (!isObj(s.metrics) || !Array.isArray(s.history)) fail("metrics", s.metrics);
     if (s.stopped !== undefined && typeof s.stopped !== "string") fail("note", s.stopped);
     if (s.preprocessing != null && typeof s.preprocessing !== "string") fail("note", s.preprocessing);
+    if (s.predictions != null && !(Array.isArray(s.predictions) && s.predictions.every(
+      (row) => Array.isArray(row) && row.length > 0 && row.every((v) => v === null || isNum(v))))) fail("predictions", s.predictions);
+    const c = s.curve;
+    if (c != null && !(isObj(c) && numbers(c.x) && numbers(c.y) && c.x.length === c.y.length &&
+        Array.isArray(c.extent) && c.extent.length === 2 && c.extent.every(isNum) &&
+        Array.isArray(c.y_extent) && c.y_extent.length === 2 && c.y_extent.every(isNum))) fail("curve", c);
     return s;
   }
 
   function trace(t) {
     if (!isObj(t) || !Array.isArray(t.stages) || !isInt(t.example) || !numbers(t.x)) fail("trace", t);
-    if (!["train", "test"].includes(t.split) || !isInt(t.label)) fail("trace", t);
+    if (!["train", "test"].includes(t.split) || !isNum(t.label)) fail("trace", t);
     for (const stage of t.stages) {
       if (!isObj(stage) || typeof stage.title !== "string" || !Array.isArray(stage.entries)) fail("stage", stage);
       for (const e of stage.entries) {
