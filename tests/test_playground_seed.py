@@ -287,3 +287,14 @@ def test_the_trace_of_a_seed_session_is_a_look_not_a_step():
     trace_example(session, "train", 0, "student")
     for a, b in zip(before, session.model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_export_of_a_served_seed_session_ends_on_the_weights_the_page_shows(client):
+    sid = create(client, {**SEED_PRESET, "l1": 0.0005})["id"]
+    state = client.post(f"/api/sessions/{sid}/train", json={"steps": 40}).json()
+    namespace: dict = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        exec(client.get(f"/api/sessions/{sid}/export.py").text, namespace)
+    weights = namespace["model"].get_weights()
+    assert [w.tolist() for w in weights] == [layer["kernel"] for layer in state["layers"]]
+    assert f"train loss {state['metrics']['loss']!r} accuracy" in printed.getvalue()

@@ -139,3 +139,26 @@ def test_hostile_values_in_the_new_link_fields_are_named_not_run(page, server, f
     assert f"{where}: expected " in message and value[:12] in message
     assert page.evaluate("() => document.querySelectorAll('img, script:not([src])').length") == 0
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    "field, button, typed, message",
+    [
+        ("#l1", "#build", "7", 'L1: "7" is out of range; enter a number from 0 to 1.'),
+        ("#l1", "#build", "", "L1: empty; enter a number from 0 to 1."),
+        ("#train-steps", "#train-n", "0", 'steps: "0" is out of range; enter a whole number'),
+        ("#train-steps", "#train-n", "2.5", 'steps: "2.5" is not a whole number'),
+        ("#train-steps", "#train-n", "1e999", "steps: too large"),
+    ],
+)
+def test_the_new_inputs_are_checked_in_the_page_before_anything_is_sent(
+    page, field, button, typed, message
+):
+    page, problems = page
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url))
+    page.fill(field, typed)
+    page.click(button)
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.text_content("#error-text").startswith(message)
+    assert sent == [] and problems == []
