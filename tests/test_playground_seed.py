@@ -193,7 +193,12 @@ SINE = {
 
 def test_sine_fits_a_curve_with_a_linear_output(client):
     state = create(client, SINE)
-    assert state["regression"] is True and state["grids"] is None and state["classes"] == 0
+    assert state["regression"] is True and state["classes"] == 0
+    # no surface (no labels), but each unit's output along x for the diagram's squares
+    grids = state["grids"]
+    assert grids["label"] == [] and [len(u) for u in grids["units"]] == [8, 1]
+    first_row = grids["units"][0][0][:20]
+    assert grids["units"][0][0] == first_row * 20  # columns are x, rows repeat
     assert state["layers"][-1]["activation"] == "linear" and state["layers"][-1]["units"] == 1
     assert state["features"] == ["x"] and state["metrics"]["accuracy"] is None
     first = state["metrics"]["loss"]

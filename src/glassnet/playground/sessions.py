@@ -302,6 +302,8 @@ class Session:
         over a grid, and the predicted class and its probability over a finer grid (the
         decision surface). None for other inputs and for a regression set."""
         fixed = self.data.fixed
+        if self.data.regression and self.data.features == 1:
+            return self.line_grids()
         if self.data.features != 2 + len(fixed) or self.data.regression:
             return None
         extent = self.data.extent()
@@ -327,6 +329,29 @@ class Session:
             "units": units,
             "label": label.tolist(),
             "confidence": np.round(confidence, 4).tolist(),
+        }
+
+    def line_grids(self) -> dict[str, Any]:
+        """For a one-feature regression (sine): every unit's output along x, drawn as a square
+        whose columns are x (left to right) and whose rows repeat, so the diagram's squares read
+        as they do over a plane. The data set draws a curve, not a surface: no labels."""
+        ((low, high),) = self.data.extent()
+        xs = np.linspace(low, high, UNIT_RESOLUTION)
+        self.model.predict(xs[:, None])  # fills every layer's a: (UNIT_RESOLUTION, units)
+        units = [
+            [
+                np.tile(np.round(layer.a[:, j], 4), UNIT_RESOLUTION).tolist()
+                for j in range(layer.units)
+            ]
+            for layer in self.dense_layers()
+        ]
+        return {
+            "extent": [[low, high], [0.0, 0.0]],
+            "unit_resolution": UNIT_RESOLUTION,
+            "surface_resolution": 0,
+            "units": units,
+            "label": [],
+            "confidence": [],
         }
 
     def curve(self) -> dict[str, Any] | None:
