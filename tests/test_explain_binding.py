@@ -217,8 +217,16 @@ class KidBinder(Binder):
     the layer's weights then biases), 'Layer 2, knob 1: 0.204 -> 0.078 (down by 0.126)', the
     cost C, and each example's guess (the output, or p for a from_logits loss)."""
 
+    def __init__(self, trace: Trace) -> None:
+        super().__init__(trace)
+        self.told: list[tuple[str, int]] = []  # ("blame" or "by", layer) for each knob line
+
     def flat(self, layer: int, kind: str) -> np.ndarray:
-        names = {"grad": ("dC/dW", "dC/db"), "old": ("W", "b"), "new": ("W", "b")}[kind]
+        names = {
+            "grad": ("dC/dW", "dC/dK", "dC/db"),
+            "old": ("W", "K", "b"),
+            "new": ("W", "K", "b"),
+        }[kind]
         suffix = "_new" if kind == "new" else ""
         parts = [self.trace.get(f"{name}{layer}{suffix}") for name in names]
         return np.concatenate([np.ravel(p.value) for p in parts if p is not None])
@@ -231,6 +239,7 @@ class KidBinder(Binder):
     def knobs(self, match: re.Match[str], values: np.ndarray, key: str) -> None:
         """The biggest knob (in size) is the one named; the others' range is theirs."""
         k, line = int(match["knob"]) - 1, match.string
+        self.told.append((key, int(match["layer"])))
         assert int(match["count"]) == values.size, line
         assert np.argmax(np.abs(values)) == k, f"knob {k + 1} is not the biggest: {line}"
         self.check(match[key], values[k], line)
@@ -327,6 +336,15 @@ def test_a_kid_s_knob_with_the_wrong_blame_is_caught() -> None:
     wrong = text.replace(right, right.replace("0.139", "0.136"))
     with pytest.raises(AssertionError, match="printed as"):
         KidBinder(trace_of("seed")).narration(wrong)
+    # the others' range and a turn's new value are bound too
+    for right, bad in (
+        ("blames are between 0.120 and 0.136", "blames are between 0.120 and 0.135"),
+        ("0.670 -> 0.532 (down by 0.139)", "0.670 -> 0.531 (down by 0.139)"),
+        ("Layer 1, knob 10: blame 0.033", "Layer 1, knob 9: blame 0.033"),
+    ):
+        assert right in text
+        with pytest.raises(AssertionError, match=r"printed as|not the biggest"):
+            KidBinder(trace_of("seed")).narration(text.replace(right, bad))
 
 
 def test_the_seed_student_narration_binds_its_numbers() -> None:
@@ -357,3 +375,24 @@ def test_a_number_in_the_wrong_place_is_caught(right: str, wrong: str) -> None:
     assert right in text
     with pytest.raises(AssertionError, match=r"printed as|step's value"):
         Binder(trace_of("seed")).narration(text.replace(right, wrong, 1))
+
+
+@pytest.mark.parametrize("name", ["seed", "2-8-8-1", "deep", "784-32-10", "cnn"])
+def test_the_kid_tells_every_layer_s_blame_and_turn(name: str) -> None:
+    """Before, the kid heard the last layer's knobs only: 'Layer 2, knob 1: blame 0.126'."""
+    from test_explain_layout import traced
+
+    trace = traced(name)
+    text = narrate(trace, "kid", "text", width=None)
+    binder = KidBinder(trace)
+    binder.narration(text)
+    layers = range(1, len(trace.info["layers"]) + 1)
+    weighted = [i for i in layers if f"W{i}" in trace or f"K{i}" in trace]
+    assert len(weighted) == {"seed": 2, "2-8-8-1": 3, "deep": 5, "784-32-10": 2, "cnn": 2}[name]
+    last_first = list(reversed(weighted))
+    assert binder.told == [("blame", i) for i in last_first] + [("by", i) for i in last_first]
+    assert binder.bound >= 6 * len(weighted)  # blame, its range, old, new, turn, its range
+    # and in the wrapped text the reader sees, each layer's line is there once
+    wrapped = " ".join(narrate(trace, "kid").split())
+    for i in weighted:
+        assert wrapped.count(f"Layer {i}, knob ") == 2

@@ -16,6 +16,8 @@ True
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from glassnet.explain.common import check_example, check_first_example, is_seed
 from glassnet.explain.document import WIDTH, Document, print_rich, to_html, to_markdown, to_text
 from glassnet.explain.expert import narrate_expert
@@ -99,17 +101,18 @@ def narrate(
     """
     if format not in FORMATS:
         raise ValueError(f"Unknown format {format!r}; expected one of {', '.join(FORMATS)}.")
-    if width is not None and (isinstance(width, bool) or not isinstance(width, int)):
+    if width is not None and (isinstance(width, bool) or not isinstance(width, Integral)):
         raise TypeError(
             f"Expected width to be a whole number of characters or None, got "
             f"{type(width).__name__}. Use width=100 (the default) or width=None."
         )
-    if width is not None and not 40 <= width <= 10_000:
+    if width is not None and not 40 <= width <= 10_000:  # a NumPy integer too
         raise ValueError(
             f"Expected width to be a whole number of characters in [40, 10000] or None, got "
             f"{width!r:.40}. Use width=100 (the default) or width=None for unwrapped lines."
         )
     doc = document(trace, level, example, first_example, channel, position)
+    width = None if width is None else int(width)
     if format == "md":
         return to_markdown(doc, width)
     if format == "html":

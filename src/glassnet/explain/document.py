@@ -257,9 +257,10 @@ def _code_lines(block: Block, width: int) -> list[str]:
 
 
 def subject(block: Block) -> str:
-    """The quantity a code block is about: the symbol its first line starts with ('z1' for
-    'z1 = a0 @ W1: ...', 'z1[0,0] = ...' and 'z1 = a0 @ W1  (4x4) =')."""
-    found = re.match(r"\s*([^\s\[:=(]+)", block.text)
+    """The quantity a code block is about: what its first line starts with, up to an index, an
+    ``=``, a shape or a colon ('z1' for 'z1 = a0 @ W1: ...', 'z1[0,0] = ...' and
+    'z1 = a0 @ W1  (4x4) ='; 'a2 - y' for 'a2 - y  (4x1) =')."""
+    found = re.match(r"\s*(.+?)(?=\[| = |  \(|: |, |$)", block.text.splitlines()[0])
     return found.group(1) if found else ""
 
 
