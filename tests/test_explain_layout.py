@@ -211,9 +211,7 @@ OVERFLOW = """() => {
 
 def test_html_wraps_inside_an_800_pixel_page(tmp_path: Path) -> None:
     pages = {
-        (name, level): narrate(traced(name), level, "html")
-        for name in ("seed", "784-32-10", "cnn")
-        for level in LEVELS
+        (name, level): narrate(traced(name), level, "html") for name in NETS for level in LEVELS
     }
     found = {}
     with chromium_page({"width": 800, "height": 900}) as (page, problems, requests):

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 MAX_ROWS = 8  # a matrix shows at most this many rows and columns; the rest is "..."
 MAX_COLUMNS = 8
 WIDTH = 100  # text and Markdown lines are at most this wide
+HTML_VALUES_WIDTH = 72  # an HTML values row's characters a line (an 800-pixel page holds them)
 
 
 def number(value: float, decimals: int, plain: bool = False) -> str:
@@ -67,7 +68,8 @@ def matrix(value: NDArray[Any], decimals: int, plain: bool = False) -> list[list
 
 @dataclass
 class Block:
-    """One piece of a narration: kind is heading, paragraph, bullets, equation, matrix, table."""
+    """One piece of a narration: kind is heading, paragraph, bullets, equation, matrix, values
+    (a quantity row by row, the expert's), table."""
 
     kind: str
     text: str = ""
@@ -75,6 +77,8 @@ class Block:
     cells: list[list[str]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     level: int = 2
+    indexed: bool = False  # a values block's rows are labelled [0], [1], ...
+    more: bool = False  # a values block left values out ("..." after its rows)
 
 
 @dataclass
@@ -105,8 +109,7 @@ class Document:
     def values(self, label: str, rows: list[list[str]], indexed: bool, more: bool) -> None:
         """A quantity's values, row by row: ``label`` ("W1  (3x4)"), each row's cells, whether
         rows are labelled with their index ([0], [1], ...) and whether values were left out."""
-        header = ["indexed"] if indexed else []
-        self.blocks.append(Block("values", label, cells=rows, header=header, items=["..."] * more))
+        self.blocks.append(Block("values", label, cells=rows, indexed=indexed, more=more))
 
 
 def _plain(text: str) -> str:
@@ -179,7 +182,7 @@ def _values_lines(block: Block, width: int) -> list[str]:
     lines that start under its first number (as NumPy wraps), each row labelled [i]."""
     rows = block.cells
     cell = max((len(c) for row in rows for c in row), default=1)
-    labels = [f"[{i}] " if block.header else "" for i in range(len(rows))]
+    labels = [f"[{i}] " if block.indexed else "" for i in range(len(rows))]
     pad = max((len(label) for label in labels), default=0)
     per_line = max(1, (width - pad + 2) // (cell + 2))
     lines = []
@@ -188,7 +191,7 @@ def _values_lines(block: Block, width: int) -> list[str]:
         for start in range(0, max(len(cells), 1), per_line):
             lead = label.ljust(pad) if start == 0 else " " * pad
             lines.append((lead + "  ".join(cells[start : start + per_line])).rstrip())
-    return lines + block.items
+    return lines + ["..."] * block.more
 
 
 def _table_lines(header: list[str], rows: list[list[str]], width: int | None = None) -> list[str]:
@@ -200,11 +203,11 @@ def _table_lines(header: list[str], rows: list[list[str]], width: int | None = N
             max(len(w) for r in [header, *rows] for w in r[j].split() or [""])
             for j in range(len(header))
         ]
-        while sum(widths) + 3 * (len(widths) - 1) > width:
-            j = max(range(len(widths)), key=lambda k: widths[k] - words[k])
-            if widths[j] <= max(words[j], 8):
+        while sum(widths) + 3 * (len(widths) - 1) > width:  # narrow the widest column
+            narrowable = [k for k in range(len(widths)) if widths[k] > max(words[k], 8)]
+            if not narrowable:
                 break
-            widths[j] -= 1
+            widths[max(narrowable, key=lambda k: widths[k])] -= 1
     line = [" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     line.append("-+-".join("-" * w for w in widths))
     for row in rows:
@@ -219,7 +222,24 @@ def _table_lines(header: list[str], rows: list[list[str]], width: int | None = N
 
 def to_text(doc: Document, width: int | None = WIDTH) -> str:
     """Plain text, for a terminal without colour or a file; lines at most ``width`` characters
-    (None: one line a paragraph)."""
+    (None: one line a paragraph).
+
+    >>> doc = Document("Step")
+    >>> doc.equation("z1[0,0] = 0.1000 * 0.2000 + 0.3000 * 0.4000 + 0.5000 * 0.6000 = 0.4400")
+    >>> doc.values("W1  (2x6)", [["0.1"] * 6, ["-2.5"] * 6], indexed=True, more=False)
+    >>> print(to_text(doc, width=42))
+    Step
+    ====
+        z1[0,0] = 0.1000 * 0.2000
+            + 0.3000 * 0.4000
+            + 0.5000 * 0.6000 = 0.4400
+        W1  (2x6) =
+          [0]  0.1   0.1   0.1   0.1   0.1
+               0.1
+          [1] -2.5  -2.5  -2.5  -2.5  -2.5
+              -2.5
+    <BLANKLINE>
+    """
     wide = 10**9 if width is None else width
     out = [doc.title, "=" * len(doc.title)]
     for block in doc.blocks:
@@ -350,7 +370,8 @@ def to_html(doc: Document, standalone: bool = True) -> str:
             out.append(f'<div class="label">{label} =</div><table class="m">{rows}</table>')
         elif block.kind == "values":
             label = html.escape(block.text)
-            lines = html.escape("\n".join(_values_lines(block, WIDTH - 6)))
+            # 72 characters of monospace fit an 800-pixel page; narrower ones wrap (pre-wrap)
+            lines = html.escape("\n".join(_values_lines(block, HTML_VALUES_WIDTH)))
             out.append(f'<div class="label">{label} =</div><pre class="v">\n{lines}</pre>')
         elif block.kind == "table":
             head = "".join(f"<th>{html.escape(h)}</th>" for h in block.header)
