@@ -5,6 +5,7 @@ an 800-pixel-wide page (measured in headless Chromium)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from functools import cache
@@ -224,3 +225,32 @@ def test_html_wraps_inside_an_800_pixel_page(tmp_path: Path) -> None:
     assert problems == [] and requests == []
     assert {key: bad for key, bad in found.items() if bad} == {}
     assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("name", NETS)
+@pytest.mark.parametrize("level", LEVELS)
+def test_no_wrapped_markdown_line_starts_a_list_heading_or_quote(name: str, level: str) -> None:
+    """A sentence with 'a - y' wrapped before the minus would read as a list item in Markdown."""
+    lines = narrate(traced(name), level, "md").splitlines()
+    fenced = False
+    for before, line in itertools.pairwise(lines):
+        fenced ^= before.startswith("```")
+        if fenced or not before.strip() or before.startswith(("#", "|", "```")):
+            continue  # a new block may start so; only a sentence's next line may not
+        in_list = before.startswith(("- ", "  "))  # a list item's next line: "  " then words
+        start = r"  " if in_list else r""
+        assert not re.match(start + r"(?:[-+*>]|#+|\d+[.)])(?: |$)", line), (before, line)
+
+
+def test_a_sentence_never_breaks_before_a_minus() -> None:
+    from glassnet.explain.document import Document, to_markdown
+
+    doc = Document("t")
+    doc.paragraph("The error is " + " ".join(f"a{k} - y{k} + b{k} * c{k}" for k in range(40)))
+    doc.bullets(["Then " + " ".join(f"# {k}. > {k})" for k in range(40))])
+    text = to_markdown(doc, width=40)
+    body = text.splitlines()[2:]
+    assert len(body) > 20 and max(len(line) for line in body) <= 40
+    paragraph = body[: body.index("")]
+    assert not [line for line in paragraph[1:] if re.match(r"[-+*] ", line)]
+    assert body[body.index("") + 1].startswith("- Then #")  # signs in a row: plain wrapping

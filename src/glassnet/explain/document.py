@@ -116,17 +116,29 @@ def _plain(text: str) -> str:
     return text.replace("`", "")
 
 
+#: a space before what would start a list, a heading or a quote at the head of a Markdown line
+_MARKER = re.compile(r" (?=(?:[-+*>]|#+|\d+[.)])(?: |$))")
+_GLUE = "\u00a0"  # a no-break space: textwrap never breaks there
+
+
 def _wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
     """``text`` in lines of at most ``width`` characters, broken at spaces only (a word longer
-    than a line stays whole); ``first`` and ``rest`` start the first and the other lines."""
-    return textwrap.wrap(
-        text,
-        width,
-        initial_indent=first,
-        subsequent_indent=rest,
-        break_long_words=False,
-        break_on_hyphens=False,
-    ) or [first.rstrip()]
+    than a line stays whole); ``first`` and ``rest`` start the first and the other lines. No
+    line but the first starts with ``- ``, ``+ ``, ``* ``, ``> ``, ``# `` or ``1. `` (the
+    space before such a sign never breaks, unless so many signs follow one another that a line
+    would grow too long): Markdown would read it as a list, a heading or a quote.
+
+    >>> _wrap("the error is a - y and then b + c", 15)
+    ['the error is', 'a - y and then', 'b + c']
+    """
+    options = {"break_long_words": False, "break_on_hyphens": False}
+    plain = textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest, **options)
+    glued = textwrap.wrap(
+        _MARKER.sub(_GLUE, text), width, initial_indent=first, subsequent_indent=rest, **options
+    )
+    if max(map(len, glued), default=0) > max(map(len, plain), default=0):
+        return plain or [first.rstrip()]  # signs in a row glued a run too long for a line
+    return [line.replace(_GLUE, " ") for line in glued] or [first.rstrip()]
 
 
 _BREAKS = (  # where a long equation may break, best first: before = and +, after ;, before *
