@@ -95,7 +95,7 @@ def traced(regularizer: str | None = None) -> gn.trace.Trace:
 
 
 def test_the_kid_hears_of_a_picture_and_of_every_knob() -> None:
-    text = narrate(traced(), "kid")
+    text = narrate(traced(), "kid", width=None)
     assert "an 8x8 picture with 1 channel (64 numbers)." in text  # before: "8 numbers"
     assert "a machine with 410 knobs" in text  # count_params: 40 (conv) + 370 (dense)
 

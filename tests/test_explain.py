@@ -47,23 +47,23 @@ def test_seed_step0_snapshot(level: str, fmt: str) -> None:
 
 def test_seed_story_at_each_level() -> None:
     trace = seed_trace()
-    kid = narrate(trace, "kid")
+    kid = narrate(trace, "kid", width=None)
     assert "the network guessed 0.758 but the answer was 0; it was 0.758 too high" in kid
     assert "it was 0.229 too low" in kid
-    student = narrate(trace, "student")
+    student = narrate(trace, "student", width=None)
     assert "dC/dW2 = a1.T @ delta2: (4x4).T @ (4x1) -> (4x1)" in student
     assert "dC/dW1 = dC/da2 * da2/dz2 * dz2/da1 * da1/dz1 * dz1/dW1" in student
     for name in ("Eq (A)", "Eq (B)", "dC_dw2_1", "dC_dw2", "dC_dw1", "delta2 = (a2-y)"):
         assert name in student
     assert "1/2 cancels the 2" in student
-    expert = narrate(trace, "expert")
+    expert = narrate(trace, "expert", width=None)
     assert "0.757519" in expert and "Eq (A)" in expert
 
 
 def test_html_fragment_and_page() -> None:
     trace = seed_trace()
-    page = narrate(trace, "student", "html")
-    fragment = narrate(trace, "student", "html", standalone=False)
+    page = narrate(trace, "student", "html", width=None)
+    fragment = narrate(trace, "student", "html", standalone=False, width=None)
     assert page.startswith("<!DOCTYPE html>") and fragment.startswith("<section")
     assert fragment in page
     for text in (page, fragment):
@@ -229,30 +229,54 @@ def test_every_printed_number_is_the_engines(name: str) -> None:
     for level in LEVELS:
         for fmt in FORMATS:
             for example in (None, 1):
-                text = narrate(trace, level, fmt, example=example)
+                text = narrate(trace, level, fmt, example=example, width=None)
                 counted += check_numbers(readable(text, fmt), trace)
     assert counted > 500
 
 
+#: a row of an expert's quantity: "[3]  0.1  -2.5e-04", its next line "  0.3  0.4", or "..."
+VALUES_ROW = re.compile(r"\s*(?:\[\d+\])?[-\d.e+\s]*(?:\.\.\.)?\s*")
+
+
+def expert_values(text: str, trace: Trace) -> dict[str, list[float]]:
+    """Each quantity the expert prints, by symbol: the numbers of its rows (or of its one line
+    for a scalar). A quantity's label starts a line: 'a1 = sigmoid(z1)  (4x4) =', 'W1  (3x4) =',
+    'a2_new: a2 with the new weights  (4x1) =', 'C = ... = 0.655919'; rows follow it."""
+    lines = text.splitlines()
+    found = {}
+    for entry in trace:
+        label = re.compile(re.escape(entry.symbol) + r"(?:\[[^\]]*\])?(?:  \(| = |: )")
+        k = next(k for k, line in enumerate(lines) if label.match(line.strip()))
+        if entry.value.ndim == 0:
+            while not re.search(NUMBER.pattern + "$", lines[k]):
+                k += 1  # a long scalar line goes on to its value
+            found[entry.symbol] = [float(NUMBER.findall(lines[k])[-1])]
+            continue
+        while not lines[k].endswith(") ="):
+            k += 1  # a long label goes on to its shape
+        rows = []
+        while k + 1 < len(lines) and lines[k + 1].strip() and VALUES_ROW.fullmatch(lines[k + 1]):
+            k += 1
+            rows.append(re.sub(r"^\s*\[\d+\]", "", lines[k]))
+        found[entry.symbol] = [float(t) for t in NUMBER.findall(" ".join(rows))]
+    return found
+
+
 @pytest.mark.parametrize("example", [None, 2])
-def test_expert_tables_print_each_entry_in_order(example: int | None) -> None:
+@pytest.mark.parametrize("width", [None, 100])
+def test_expert_prints_each_entry_in_order(example: int | None, width: int | None) -> None:
     model, x, y = networks()["softmax_adam"]
     trace = model.trace_step(x, y)
-    text = narrate(trace, "expert", "text", example=example)
-    checked = 0
-    for line in text.splitlines():
-        cells = [cell.strip() for cell in line.split(" | ")]
-        if len(cells) != 4 or cells[0] == "symbol":
-            continue
-        entry = trace[re.sub(r"\[\d+\]$", "", cells[0])]
-        printed = [float(t) for t in cells[3].replace(";", " ").split()]
+    text = narrate(trace, "expert", "text", example=example, width=width)
+    printed = expert_values(text, trace)
+    assert list(printed) == [entry.symbol for entry in trace]
+    for entry in trace:
         expected = np.ravel(example_rows(entry, example)[0])
-        assert len(printed) == expected.size
+        values = printed[entry.symbol]
+        assert len(values) == expected.size, entry.symbol
         assert all(
-            abs(p - e) <= 5e-7 * max(1.0, abs(e)) for p, e in zip(printed, expected, strict=True)
+            abs(p - e) <= 5e-7 * max(1.0, abs(e)) for p, e in zip(values, expected, strict=True)
         )
-        checked += 1
-    assert checked == len(trace)
 
 
 # -- every piece has words -------------------------------------------------------------------
@@ -283,7 +307,7 @@ def test_each_activation_is_narrated(activation: str) -> None:
     )
     model.compile(optimizer="sgd", loss="mse")
     trace = model.trace_step(np.array([[0.5, -1.0], [2.0, 0.3]]), np.array([1.0, 0.0]))
-    kid, student = narrate(trace, "kid"), narrate(trace, "student")
+    kid, student = narrate(trace, "kid", width=None), narrate(trace, "student", width=None)
     assert words.ACTIVATION_WORDS[activation]["kid"] in kid
     assert words.ACTIVATION_WORDS[activation]["student"] in student
 
@@ -295,7 +319,7 @@ def test_each_loss_is_narrated(loss: str) -> None:
     model.compile(optimizer="adam", loss=loss)
     y = np.array([1, 0]) if loss.startswith("sparse") else np.array([[1.0, 0.0], [0.0, 1.0]])
     trace = model.trace_step(np.array([[0.5, -1.0], [2.0, 0.3]]), y)
-    student = narrate(trace, "student")
+    student = narrate(trace, "student", width=None)
     assert words.LOSS_WORDS[loss]["formula"] in student
     assert words.LOSS_WORDS[loss]["why"] in student
     assert ("Fused gradient" in student) == trace.info["fused"]
@@ -306,20 +330,20 @@ def test_each_optimizer_is_narrated(optimizer: str) -> None:
     model = gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(1)], seed=0)
     model.compile(optimizer=optimizer, loss="mse")
     trace = model.trace_step(np.array([[0.5, -1.0]]), np.array([1.0]))
-    assert words.OPTIMIZER_WORDS[optimizer]["kid"] in narrate(trace, "kid")
-    assert words.OPTIMIZER_WORDS[optimizer]["student"] in narrate(trace, "student")
+    assert words.OPTIMIZER_WORDS[optimizer]["kid"] in narrate(trace, "kid", width=None)
+    assert words.OPTIMIZER_WORDS[optimizer]["student"] in narrate(trace, "student", width=None)
 
 
 def test_bad_level_format_example() -> None:
     trace = seed_trace()
     with pytest.raises(ValueError, match="Unknown level 'baby'; expected one of kid"):
-        narrate(trace, "baby")
+        narrate(trace, "baby", width=None)
     with pytest.raises(ValueError, match="Unknown format 'pdf'"):
-        narrate(trace, format="pdf")
+        narrate(trace, format="pdf", width=None)
     with pytest.raises(ValueError, match=r"must be in \[0, 3\], got 4"):
-        narrate(trace, example=4)
+        narrate(trace, example=4, width=None)
     with pytest.raises(TypeError, match=r"model\.trace_step"):
-        narrate("not a trace")
+        narrate("not a trace", width=None)
 
 
 # -- model.explain and the command -----------------------------------------------------------
@@ -345,7 +369,7 @@ def test_cli_explain_options(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     model = seed_network()
     for _ in range(3):
         model.train_on_batch(XOR_X, XOR_Y)
-    expected = narrate(model.trace_step(XOR_X, XOR_Y), "student", "html", example=1)
+    expected = narrate(model.trace_step(XOR_X, XOR_Y), "student", "html", example=1, width=None)
     assert target.read_text(encoding="utf-8") == expected
     assert main(["explain", "--example", "7"]) == 2
     assert "must be in [0, 3], got 7" in capsys.readouterr().err
@@ -460,7 +484,7 @@ def test_plugged_in_arithmetic_gives_the_printed_result(name: str) -> None:
     else:
         model, x, y = networks()[name]
         model.train_on_batch(x, y)
-    text = narrate(model.trace_step(x, y), "student", example=1)
+    text = narrate(model.trace_step(x, y), "student", example=1, width=None)
     lines = plugged_lines(text)
     assert len(lines) >= 8
     for expression, printed in lines:
@@ -491,7 +515,7 @@ def test_dropout_and_regularizers_are_traced_and_narrated() -> None:
     np.testing.assert_array_equal(trace["a2"].value, trace["a1"].value * mask)
     np.testing.assert_array_equal(trace["dC/da1"].value, trace["dC/da2"].value * mask)
     assert first.kernel_regularizer is not None and last.kernel_regularizer is not None
-    kid, student, expert = (narrate(trace, level) for level in LEVELS)
+    kid, student, expert = (narrate(trace, level, width=None) for level in LEVELS)
     assert words.REGULARIZER_WORDS["l2"]["kid"] in kid and "fines for big knobs" in kid
     assert words.LAYER_WORDS["Dropout"]["kid"] in kid
     assert words.REGULARIZER_WORDS["l1"]["student"] in student
@@ -505,10 +529,10 @@ def test_biases_are_narrated() -> None:
     model, x, y = networks()["one_path_adam"]
     trace = model.trace_step(x, y)
     np.testing.assert_allclose(trace["dC/db1"].value, trace["delta1"].value.sum(axis=0))
-    student = narrate(trace, "student")
+    student = narrate(trace, "student", width=None)
     assert "dC/db1 = sum(delta1, axis=0): (5x3) -> (3)" in student
     assert "z1 = a0 @ W1 + b1: (5x3) @ (3x3) + (3) -> (5x3)" in student
-    assert "its own extra knob (the bias)" in narrate(trace, "kid")
+    assert "its own extra knob (the bias)" in narrate(trace, "kid", width=None)
     assert "m_b3[0] = " in student and "b3_new[0] = " in student
 
 
@@ -555,7 +579,7 @@ def test_each_optimizer_variant_states_its_rule(optimizer, lines: list[str]) -> 
     x, y = np.array([[0.5, -1.0], [2.0, 0.3]]), np.array([1.0, 0.0])
     model.train_on_batch(x, y)
     trace = model.trace_step(x, y)
-    student, expert = narrate(trace, "student"), narrate(trace, "expert")
+    student, expert = narrate(trace, "student", width=None), narrate(trace, "expert", width=None)
     for line in lines:
         assert f"    {line}\n" in student
         assert line in expert
@@ -666,10 +690,10 @@ def test_each_loss_from_logits_is_narrated(loss) -> None:
     np.testing.assert_allclose(
         trace["dC/da1"].value, (trace["p - y"].value) / trace["a1"].value.size * units, atol=1e-15
     )
-    student = narrate(trace, "student")
+    student = narrate(trace, "student", width=None)
     assert words.LOGITS_WORDS[instance.name]["formula"] in student
     assert words.LOGITS_WORDS[instance.name]["why"] in student
-    kid = narrate(trace, "kid")
+    kid = narrate(trace, "kid", width=None)
     assert "raw score" in kid
     check_numbers(student, trace)
     check_numbers(kid, trace)
@@ -743,7 +767,7 @@ def test_each_layer_kind_is_narrated(kind: str) -> None:
     model.compile(optimizer="sgd", loss="mse")
     x, y = np.random.default_rng(0).normal(size=(4, 3)), np.arange(4.0)
     trace = model.trace_step(x, y)
-    kid, student = narrate(trace, "kid"), narrate(trace, "student")
+    kid, student = narrate(trace, "kid", width=None), narrate(trace, "student", width=None)
     table = words.LAYER_WORDS[kind]
     assert table["kid"].split("{")[0].split(";")[0] in kid
     if kind != "Dense":

@@ -39,6 +39,8 @@ REF = re.compile(r"(?P<symbol>[A-Za-z][\w/']*)" + INDEX)
 BLOCK = re.compile(r"^\s*(?P<head>.+?)\s{2}\((?P<shape>\d+(?:x\d+)*)\) =\s*$")
 SHARE = re.compile(r"^dC/dW(?P<layer>\d+)" + INDEX + r", example (?P<row>\d+)'s share$")
 OPERATOR = re.compile(r"^[\s*+\-/()]*$")
+#: a printed row of a matrix or of an expert's quantity: "[[0.1  0.2]", "[3]  0.1  0.2", "..."
+ROW = re.compile(r"\s*(?:\[\d+\])?[-\d.e+\[\]\s]*(?:\.\.\.)?\s*")
 
 
 class Binder:
@@ -63,7 +65,8 @@ class Binder:
         if expected is None:
             return
         printed = float(token)
-        assert abs(printed - expected) <= tolerance(token), (
+        tol = tolerance(token) if "." in token else 0.0  # the kid's whole numbers are exact
+        assert abs(printed - expected) <= tol, (
             f"{what} is printed as {token}, but the step's value is {expected!r}"
         )
         self.bound += 1
@@ -119,12 +122,15 @@ class Binder:
         return float(a_prev.value[row, i] * delta.value[row, j])
 
     def block(self, head: str, shape: str, body: list[str]) -> None:
-        row = re.search(r"\[(\d+)\]$", head)  # "a1 = sigmoid(z1)[1]": example 1's row only
-        symbol = re.sub(r"\[\d+\]$", "", head.split(" = ")[0].strip())
+        name = head.split(" = ")[0].split(": ")[0].strip()
+        row = re.search(r"\[(\d+)\]$", name)  # "a1[1] = sigmoid(z1)": example 1's row only
+        row = row or re.search(r"\[(\d+)\]$", head)  # "a1 = sigmoid(z1)[1]" (the student's)
+        symbol = re.sub(r"\[\d+\]$", "", name)
         entry = self.trace.get(symbol)
         if entry is None:
             return
-        self.entries(symbol, row, shape, NUMBER.findall(" ".join(body)))
+        more = body and body[-1].strip() == "..."  # the expert's first MAX_VALUES values
+        self.entries(symbol, row, shape, NUMBER.findall(" ".join(body)), more)
 
     def table_row(self, line: str) -> None:
         """An expert table's row: symbol | equation | shape | values (rows split by ';')."""
@@ -136,7 +142,9 @@ class Binder:
         if self.trace.get(symbol) is not None:
             self.entries(symbol, row, cells[2], NUMBER.findall(cells[3]))
 
-    def entries(self, symbol: str, row: re.Match[str] | None, shape: str, tokens) -> None:
+    def entries(
+        self, symbol: str, row: re.Match[str] | None, shape: str, tokens, more: bool = False
+    ) -> None:
         entry = self.trace[symbol]
         value = np.asarray(entry.value, dtype=float)
         value = np.ravel(value if row is None else value[int(row.group(1))])
@@ -145,6 +153,9 @@ class Binder:
         assert shape == "x".join(map(str, entry.shape)) or entry.value.ndim != 2, (symbol, shape)
         if entry.value.ndim > 2 and len(tokens) != value.size:
             return  # an image tensor printed in slices: the statements above still bind
+        if more:  # the first values in row-major order, then "..."
+            assert len(tokens) < value.size, symbol
+            value = value[: len(tokens)]
         assert len(tokens) == value.size, f"{symbol}: {len(tokens)} numbers for {value.size}"
         for k, (token, expected) in enumerate(zip(tokens, value, strict=True)):
             self.check(token, float(expected), f"{symbol} entry {k}")
@@ -156,13 +167,16 @@ class Binder:
         while k < len(lines):
             line = lines[k]
             start = BLOCK.match(line)
-            if start and lines[k + 1 : k + 2] and lines[k + 1].strip().startswith("["):
-                body, depth = [], 0
-                for k in range(k + 1, len(lines)):  # noqa: B020 (the rows of the block)
+            if (
+                start
+                and lines[k + 1 : k + 2]
+                and ROW.fullmatch(lines[k + 1])
+                and lines[k + 1].strip()
+            ):
+                body = []  # its rows: numbers, brackets, row labels [i], a last "..."
+                while k + 1 < len(lines) and ROW.fullmatch(lines[k + 1]) and lines[k + 1].strip():
+                    k += 1
                     body.append(lines[k])
-                    depth += lines[k].count("[") - lines[k].count("]")
-                    if depth <= 0:
-                        break
                 self.block(start["head"], start["shape"], body)
             elif line.strip().startswith("= ") and logical:
                 logical[-1] += " " + line.strip()  # "    = 0.75 * 0.18 = 0.14" continues
@@ -175,7 +189,22 @@ class Binder:
                 self.statement(piece.strip().strip("`"))
 
 
-KNOB = re.compile(r"Layer (?P<layer>\d+), knob (?P<knob>\d+): (?P<rest>.*)$")
+KID = r"-?\d+(?:\.\d+)?"  # a kid's number: 0.126, or a whole 0
+#: "Layer 2, knob 4: blame 0.139, the biggest of its 4 knobs (...); the other 3 blames are
+#: between 0.120 and 0.136." (or "are 0.120." when the others print alike)
+BLAME = re.compile(
+    rf"^Layer (?P<layer>\d+), knob (?P<knob>\d+): blame (?P<blame>{KID}), the biggest of its "
+    rf"(?P<count>\d+) knobs?(?: \([^)]*\))?(?:; the other (?P<others>\d+) blames? (?:are|is) "
+    rf"(?:between (?P<low>{KID}) and (?P<high>{KID})|(?P<same>{KID})))?\.$"
+)
+#: "Layer 2, knob 4: 0.670 -> 0.532 (down by 0.139), the biggest turn of its 4 knobs; the
+#: other 3 knobs turned by between 0.120 and 0.136."
+TURN = re.compile(
+    rf"^Layer (?P<layer>\d+), knob (?P<knob>\d+): (?P<old>{KID}) -> (?P<new>{KID}) "
+    rf"\((?P<way>up|down) by (?P<by>{KID})\), the biggest turn of its (?P<count>\d+) knobs?"
+    rf"(?:; the other (?P<others>\d+) knobs? turned by (?:between (?P<low>{KID}) and "
+    rf"(?P<high>{KID})|(?P<same>{KID})))?\.$"
+)
 SHARE_OF = re.compile(
     r"Example (?P<row>\d+): the biggest share, (?P<top>\S+), went to class (?P<top_class>\d+); "
     r"the answer was class (?P<right>\d+), which got (?P<got>[^:]+):"
@@ -188,8 +217,16 @@ class KidBinder(Binder):
     the layer's weights then biases), 'Layer 2, knob 1: 0.204 -> 0.078 (down by 0.126)', the
     cost C, and each example's guess (the output, or p for a from_logits loss)."""
 
+    def __init__(self, trace: Trace) -> None:
+        super().__init__(trace)
+        self.told: list[tuple[str, int]] = []  # ("blame" or "by", layer) for each knob line
+
     def flat(self, layer: int, kind: str) -> np.ndarray:
-        names = {"grad": ("dC/dW", "dC/db"), "old": ("W", "b"), "new": ("W", "b")}[kind]
+        names = {
+            "grad": ("dC/dW", "dC/dK", "dC/db"),
+            "old": ("W", "K", "b"),
+            "new": ("W", "K", "b"),
+        }[kind]
         suffix = "_new" if kind == "new" else ""
         parts = [self.trace.get(f"{name}{layer}{suffix}") for name in names]
         return np.concatenate([np.ravel(p.value) for p in parts if p is not None])
@@ -199,20 +236,34 @@ class KidBinder(Binder):
         p = self.trace.get("p")
         return np.asarray((p or self.trace[outputs[-1]]).value, dtype=float)
 
+    def knobs(self, match: re.Match[str], values: np.ndarray, key: str) -> None:
+        """The biggest knob (in size) is the one named; the others' range is theirs."""
+        k, line = int(match["knob"]) - 1, match.string
+        self.told.append((key, int(match["layer"])))
+        assert int(match["count"]) == values.size, line
+        assert np.argmax(np.abs(values)) == k, f"knob {k + 1} is not the biggest: {line}"
+        self.check(match[key], values[k], line)
+        if match["others"] is None:
+            assert values.size == 1, line
+            return
+        rest = np.delete(np.abs(values) if key == "by" else values, k)
+        assert int(match["others"]) == rest.size, line
+        self.check(match["low"] or match["same"], rest.min(), line)
+        self.check(match["high"] or match["same"], rest.max(), line)
+
     def narration(self, text: str) -> None:
         for line in text.splitlines():
             line = line.strip().removeprefix("- ")
-            knob = KNOB.match(line)
-            if knob:
-                layer, k = int(knob["layer"]), int(knob["knob"]) - 1
-                numbers = NUMBER.findall(knob["rest"])
-                if knob["rest"].startswith("blame") and numbers:
-                    self.check(numbers[0], self.flat(layer, "grad")[k], line)
-                elif " -> " in knob["rest"] and len(numbers) == 3:
-                    old, new = self.flat(layer, "old")[k], self.flat(layer, "new")[k]
-                    self.check(numbers[0], old, line)
-                    self.check(numbers[1], new, line)
-                    self.check(numbers[2], abs(new - old), line)
+            if blame := BLAME.match(line):
+                self.knobs(blame, self.flat(int(blame["layer"]), "grad"), "blame")
+            if turn := TURN.match(line):
+                layer = int(turn["layer"])
+                old, new = self.flat(layer, "old"), self.flat(layer, "new")
+                self.knobs(turn, np.abs(new - old), "by")
+                k = int(turn["knob"]) - 1
+                self.check(turn["old"], old[k], line)
+                self.check(turn["new"], new[k], line)
+                assert turn["way"] == ("up" if new[k] > old[k] else "down"), line
             cost = re.search(r"the cost C = (" + NUMBER.pattern + ")", line)
             if cost and self.trace.get("C") is not None:
                 self.check(cost.group(1), float(self.trace["C"].value), line)
@@ -266,7 +317,7 @@ def test_every_named_number_is_the_value_it_names(name: str, fmt: str) -> None:
     for level in ("student", "expert"):
         for example in (None, 1):
             binder = Binder(trace)
-            binder.narration(as_text(narrate(trace, level, fmt, example=example), fmt))
+            binder.narration(as_text(narrate(trace, level, fmt, example=example, width=None), fmt))
             assert binder.bound >= 60, (level, binder.bound)  # the smallest: 70
 
 
@@ -274,26 +325,36 @@ def test_every_named_number_is_the_value_it_names(name: str, fmt: str) -> None:
 def test_the_kid_s_knobs_costs_and_guesses_are_the_values_they_name(name: str) -> None:
     trace = trace_of(name)
     binder = KidBinder(trace)
-    binder.narration(narrate(trace, "kid", "text"))
+    binder.narration(narrate(trace, "kid", "text", width=None))
     assert binder.bound >= 12, binder.bound  # the smallest, bce_fused: 14
 
 
 def test_a_kid_s_knob_with_the_wrong_blame_is_caught() -> None:
-    text = narrate(trace_of("seed"), "kid", "text")
-    assert "Layer 2, knob 1: blame 0.126" in text
-    wrong = text.replace("Layer 2, knob 1: blame 0.126", "Layer 2, knob 1: blame 0.136")
+    text = narrate(trace_of("seed"), "kid", "text", width=None)
+    right = "Layer 2, knob 4: blame 0.139, the biggest of its 4 knobs"
+    assert right in text
+    wrong = text.replace(right, right.replace("0.139", "0.136"))
     with pytest.raises(AssertionError, match="printed as"):
         KidBinder(trace_of("seed")).narration(wrong)
+    # the others' range and a turn's new value are bound too
+    for right, bad in (
+        ("blames are between 0.120 and 0.136", "blames are between 0.120 and 0.135"),
+        ("0.670 -> 0.532 (down by 0.139)", "0.670 -> 0.531 (down by 0.139)"),
+        ("Layer 1, knob 10: blame 0.033", "Layer 1, knob 9: blame 0.033"),
+    ):
+        assert right in text
+        with pytest.raises(AssertionError, match=r"printed as|not the biggest"):
+            KidBinder(trace_of("seed")).narration(text.replace(right, bad))
 
 
 def test_the_seed_student_narration_binds_its_numbers() -> None:
     binder = Binder(trace_of("seed"))
-    binder.narration(narrate(trace_of("seed"), "student", "text"))
+    binder.narration(narrate(trace_of("seed"), "student", "text", width=None))
     assert binder.bound >= 200  # every matrix entry, every worked product
 
 
 def seed_student() -> str:
-    return narrate(trace_of("seed"), "student", "text")
+    return narrate(trace_of("seed"), "student", "text", width=None)
 
 
 @pytest.mark.parametrize(
@@ -314,3 +375,24 @@ def test_a_number_in_the_wrong_place_is_caught(right: str, wrong: str) -> None:
     assert right in text
     with pytest.raises(AssertionError, match=r"printed as|step's value"):
         Binder(trace_of("seed")).narration(text.replace(right, wrong, 1))
+
+
+@pytest.mark.parametrize("name", ["seed", "2-8-8-1", "deep", "784-32-10", "cnn"])
+def test_the_kid_tells_every_layer_s_blame_and_turn(name: str) -> None:
+    """Before, the kid heard the last layer's knobs only: 'Layer 2, knob 1: blame 0.126'."""
+    from test_explain_layout import traced
+
+    trace = traced(name)
+    text = narrate(trace, "kid", "text", width=None)
+    binder = KidBinder(trace)
+    binder.narration(text)
+    layers = range(1, len(trace.info["layers"]) + 1)
+    weighted = [i for i in layers if f"W{i}" in trace or f"K{i}" in trace]
+    assert len(weighted) == {"seed": 2, "2-8-8-1": 3, "deep": 5, "784-32-10": 2, "cnn": 2}[name]
+    last_first = list(reversed(weighted))
+    assert binder.told == [("blame", i) for i in last_first] + [("by", i) for i in last_first]
+    assert binder.bound >= 6 * len(weighted)  # blame, its range, old, new, turn, its range
+    # and in the wrapped text the reader sees, each layer's line is there once
+    wrapped = " ".join(narrate(trace, "kid").split())
+    for i in weighted:
+        assert wrapped.count(f"Layer {i}, knob ") == 2

@@ -12,7 +12,7 @@ from glassnet.seed import XOR_X, XOR_Y, seed_network
 
 
 def test_student_says_why_the_gradient_has_the_weights_shape() -> None:
-    student = narrate(seed_network().trace_step(XOR_X, XOR_Y), "student")
+    student = narrate(seed_network().trace_step(XOR_X, XOR_Y), "student", width=None)
     assert (
         "One blame per weight, so dC/dW1 has W1's shape, 3x4: row i, column j is the blame of "
         "the weight from input i to unit j." in student
@@ -30,7 +30,7 @@ def test_shape_lesson_uses_the_layers_real_sizes() -> None:
     )
     model.compile(optimizer="sgd", loss="mse")
     x = np.arange(14, dtype=float).reshape(7, 2) / 10
-    student = narrate(model.trace_step(x, np.zeros((7, 3))), "student")
+    student = narrate(model.trace_step(x, np.zeros((7, 3))), "student", width=None)
     assert "dC/dW1 has W1's shape, 2x5" in student
     assert "(2xN) @ (Nx5) = 2x5, with N = 7 examples" in student
     assert "dC/dW2 has W2's shape, 5x3" in student and "(5xN) @ (Nx3) = 5x3" in student
@@ -40,7 +40,7 @@ def test_shape_lesson_uses_the_layers_real_sizes() -> None:
 
 
 def test_student_writes_the_calculus_line_once() -> None:
-    student = narrate(seed_network().trace_step(XOR_X, XOR_Y), "student")
+    student = narrate(seed_network().trace_step(XOR_X, XOR_Y), "student", width=None)
     assert student.count("d/da 1/2 (a - y)^2 = 1/2 * 2 * (a - y) * d(a - y)/da = (a - y)") == 1
 
 
@@ -63,7 +63,7 @@ def test_learning_rate_lesson_matches_the_engine_at_each_rate() -> None:
     model = seed_network()
     trace = model.trace_step(XOR_X, XOR_Y)
     before = model.get_weights()
-    student = narrate(trace, "student")
+    student = narrate(trace, "student", width=None)
     rows = _rate_rows(student)
     assert [row[0] for row in rows] == [0.1, 1.0, 10.0]
     assert "for the weight this step moves most, W2[3,0] (0.6705 before the step)" in student
@@ -127,11 +127,11 @@ def test_learning_rate_lesson_is_silent_where_it_cannot_recompute() -> None:
     model.compile(optimizer="sgd", loss="mse")
     trace = model.trace_step(np.ones((4, 3)), np.zeros((4, 1)))
     assert rate_effects(trace) is None
-    assert "What the learning rate does" not in narrate(trace, "student")
+    assert "What the learning rate does" not in narrate(trace, "student", width=None)
 
 
 def test_kid_hears_about_bigger_and_smaller_steps() -> None:
-    kid = narrate(seed_network().trace_step(XOR_X, XOR_Y), "kid")
+    kid = narrate(seed_network().trace_step(XOR_X, XOR_Y), "kid", width=None)
     assert (
         "Layer 2's knob 4 turned from 0.670 to 0.532, and the score went from 0.656 to 0.589. "
         "A smaller step (a tenth of the rate) would turn it only to 0.657: the score would go "
@@ -143,10 +143,10 @@ def test_kid_hears_about_bigger_and_smaller_steps() -> None:
 
 def test_kid_says_which_way_the_guess_moved() -> None:
     trace = seed_network().trace_step(XOR_X, XOR_Y)
-    kid0 = narrate(trace, "kid", example=0)
+    kid0 = narrate(trace, "kid", example=0, width=None)
     assert "example 0 now gets 0.691 instead of 0.758: closer to the answer 0." in kid0
     # example 1's answer is 1, and step 0 pulls its guess down from 0.771 to 0.702
-    kid1 = narrate(trace, "kid", example=1)
+    kid1 = narrate(trace, "kid", example=1, width=None)
     assert "no closer" not in kid1
     assert "example 1 now gets 0.702 instead of 0.771: it moved down, away from the answer 1." in (
         kid1
@@ -157,7 +157,7 @@ def test_kid_says_which_way_the_guess_moved() -> None:
 
 
 def test_kid_explains_the_constant_one_input() -> None:
-    kid = narrate(seed_network().trace_step(XOR_X, XOR_Y), "kid")
+    kid = narrate(seed_network().trace_step(XOR_X, XOR_Y), "kid", width=None)
     assert "The last input number is 1 in every example: it carries no news" in kid
     assert "(the seed notebook's stand-in for a bias)" in kid
     # a first column of ones beside a real bias: named, without the notebook's stand-in words
@@ -168,10 +168,10 @@ def test_kid_explains_the_constant_one_input() -> None:
     )
     model.compile(optimizer="sgd", loss="mse")
     x = np.array([[1.0, 0.2, 0.5], [1.0, -0.3, 0.1], [1.0, 0.7, -0.4]])
-    kid = narrate(model.trace_step(x, np.zeros((3, 1))), "kid")
+    kid = narrate(model.trace_step(x, np.zeros((3, 1))), "kid", width=None)
     assert "The first input number is 1 in every example" in kid and "stand-in" not in kid
     # no column of ones: nothing said
-    kid = narrate(model.trace_step(x[:, 1:] @ np.ones((2, 3)), np.zeros((3, 1))), "kid")
+    kid = narrate(model.trace_step(x[:, 1:] @ np.ones((2, 3)), np.zeros((3, 1))), "kid", width=None)
     assert "in every example: it carries no news" not in kid
 
 

@@ -40,7 +40,7 @@ def check(text: str, followed_number: int, batch_numbers: list[int]) -> None:
 def test_every_example_mention_names_the_followed_row(level, fmt, example) -> None:
     # before the fix the student's chain table said "value (example 3)" for --example 2, and
     # "example 1" with no example given, while the chain beside it said "example 2's share"
-    text = narrate(seed_network().trace_step(XOR_X, XOR_Y), level, fmt, example=example)
+    text = narrate(seed_network().trace_step(XOR_X, XOR_Y), level, fmt, example=example, width=None)
     check(text, 0 if example is None else example, [0, 1, 2, 3])
     if level == "student":
         # one factor table a Dense layer, each headed by the followed example's number
@@ -61,24 +61,24 @@ def test_cli_and_model_explain_print_k(example, capsys: pytest.CaptureFixture[st
 def test_a_slice_is_narrated_with_its_rows_numbers(level, fmt) -> None:
     """A step traced on x[2:3] with first_example=2 calls its one row example 2."""
     trace = seed_network().trace_step(XOR_X[2:3], XOR_Y[2:3])
-    text = narrate(trace, level, fmt, example=0, first_example=2)
+    text = narrate(trace, level, fmt, example=0, first_example=2, width=None)
     check(text, 2, [2])
     if level != "kid":
         assert "row 0 of this step" in text  # the subscripts [0] index the traced batch
     # without an example the kid follows the slice's first row, under its own number too
-    check(narrate(trace, level, fmt, first_example=2), 2, [2])
+    check(narrate(trace, level, fmt, first_example=2, width=None), 2, [2])
 
 
 def test_first_example_is_checked() -> None:
     trace = seed_network().trace_step(XOR_X, XOR_Y)
     with pytest.raises(ValueError, match=r"Expected first_example in \[0, \d+\] .*got -1\."):
-        narrate(trace, first_example=-1)
+        narrate(trace, first_example=-1, width=None)
     with pytest.raises(ValueError, match=r"got 10000000000000000000\.\.\.\.$"):
-        narrate(trace, first_example=10**400)  # refused, and not echoed in 401 digits
+        narrate(trace, first_example=10**400, width=None)  # refused, and not echoed in 401 digits
     with pytest.raises(TypeError, match=r"Expected first_example to be a whole number.*float"):
-        narrate(trace, first_example=1.5)
+        narrate(trace, first_example=1.5, width=None)
     with pytest.raises(TypeError, match=r"Expected first_example .*bool"):
-        narrate(trace, first_example=True)
+        narrate(trace, first_example=True, width=None)
 
 
 @pytest.mark.parametrize("level", LEVELS)

@@ -206,13 +206,13 @@ def test_trace_and_narration_of_a_step_with_a_frozen_layer():
     assert trace["W1_new"].equation == "W1_new = W1  (frozen: trainable = False)"
     np.testing.assert_array_equal(trace["change_W1"].value, 0.0)
     assert "momentum_W1" not in trace and "momentum_W2" in trace
-    student = model.explain(X, Y, level="student")
+    student = " ".join(model.explain(X, Y, level="student").split())  # unwrapped
     assert (
         "Frozen (trainable = False): layer 1. The optimizer leaves the weights there, and their "
         "optimizer state, as they are; the gradients still flow through to the layers before."
     ) in student
     assert "W_new = W - learning_rate * momentum_W" in student  # the rule, from layer 2
-    kid = model.explain(X, Y, level="kid")
+    kid = " ".join(model.explain(X, Y, level="kid").split())
     assert (
         "Frozen (trainable = False): layer 1. The optimizer does not turn the knobs there." in kid
     )

@@ -269,7 +269,7 @@ def test_names_and_narration_words() -> None:
     model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(2, "sigmoid")], seed=0)
     model.compile("sgd", gn.BinaryCrossEntropy(label_smoothing=0.1, reduction="sum"))
     trace = model.trace_step(np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]]))
-    student = narrate(trace, "student")
+    student = narrate(trace, "student", width=None)
     assert "label smoothing s = 0.1" in student
     assert words.LOSS_SETTING_WORDS["reduction_sum"] in student
 

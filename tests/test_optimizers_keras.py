@@ -470,7 +470,7 @@ def test_decay_and_clipping_are_written_into_the_trace_and_the_words() -> None:
     clipped = g * 0.05 / max(np.linalg.norm(g), 0.05)
     expected = trace["W1"].value * (1 - 0.1 * 0.2) - 0.1 * clipped
     np.testing.assert_allclose(trace["W1_new"].value, expected, rtol=1e-6)
-    kid, student = narrate(trace, "kid"), narrate(trace, "student")
+    kid, student = narrate(trace, "kid", width=None), narrate(trace, "student", width=None)
     for key in ("weight_decay", "clipnorm"):
         assert words.OPTIMIZER_EXTRA_WORDS[key]["kid"] in kid
         assert words.OPTIMIZER_EXTRA_WORDS[key]["student"] in student

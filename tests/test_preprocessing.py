@@ -309,17 +309,17 @@ def test_explain_says_the_pixels_are_divided_by_16_first() -> None:
     model = gn.Sequential([*stack, gn.layers.Dense(1, "sigmoid")], seed=0)
     model.compile("sgd", "binary_crossentropy")
     x, y = np.array([[16.0, 8.0], [0.0, 4.0]]), np.array([1, 0])
-    kid = model.explain(x, y, "kid")
+    kid = " ".join(model.explain(x, y, "kid").split())  # sentences wrap at 100 characters
     assert (
         "Layer 1 has no knobs; it changes every number the same way before anything else: " in kid
     )
     assert "the numbers (the pixels, for a picture) are divided by 16 first" in kid
     assert "average over the training data" in kid  # layer 2, Normalization
-    student = model.explain(x, y, "student")
+    student = " ".join(model.explain(x, y, "student").split())
     assert words.LAYER_WORDS["Rescaling"]["student"] in student
     assert words.LAYER_WORDS["Normalization"]["student"] in student
     assert "a1 = a0 * 0.0625 + 0" in student and "a2 = (a1 - mean) / sqrt(variance)" in student
-    expert = model.explain(x, y, "expert")
+    expert = " ".join(model.explain(x, y, "expert").split())
     assert "layer 1: Rescaling: a = a_prev * scale + offset" in expert
     assert "2 inputs -> Rescaling(0.0625, offset=0), Normalization, Dense(2, relu)" in expert
     trace = model.trace_step(x, y)

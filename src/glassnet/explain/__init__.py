@@ -16,8 +16,10 @@ True
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from glassnet.explain.common import check_example, check_first_example, is_seed
-from glassnet.explain.document import Document, print_rich, to_html, to_markdown, to_text
+from glassnet.explain.document import WIDTH, Document, print_rich, to_html, to_markdown, to_text
 from glassnet.explain.expert import narrate_expert
 from glassnet.explain.images import check_focus, is_image_trace, make_focus
 from glassnet.explain.kid import narrate_kid
@@ -73,6 +75,7 @@ def narrate(
     first_example: int = 0,
     channel: int | None = None,
     position: tuple[int, int] | None = None,
+    width: int | None = WIDTH,
 ) -> str:
     """One training step in words.
 
@@ -91,12 +94,27 @@ def narrate(
     tensors as small crops with their shape, and its worked numbers: one convolution output as
     its sum, one kernel-gradient entry, one input-gradient pixel, one pooling window. By default
     the channel is 0 and the position is where that channel's output is largest in size.
+
+    ``width``: text and Markdown lines are at most this many characters (default 100): long
+    sentences wrap at spaces, long equations break before an operator, wide matrix rows go on
+    under their first number; None keeps each paragraph on one line (for a program to read).
     """
     if format not in FORMATS:
         raise ValueError(f"Unknown format {format!r}; expected one of {', '.join(FORMATS)}.")
+    if width is not None and (isinstance(width, bool) or not isinstance(width, Integral)):
+        raise TypeError(
+            f"Expected width to be a whole number of characters or None, got "
+            f"{type(width).__name__}. Use width=100 (the default) or width=None."
+        )
+    if width is not None and not 40 <= width <= 10_000:  # a NumPy integer too
+        raise ValueError(
+            f"Expected width to be a whole number of characters in [40, 10000] or None, got "
+            f"{width!r:.40}. Use width=100 (the default) or width=None for unwrapped lines."
+        )
     doc = document(trace, level, example, first_example, channel, position)
+    width = None if width is None else int(width)
     if format == "md":
-        return to_markdown(doc)
+        return to_markdown(doc, width)
     if format == "html":
         return to_html(doc, standalone=standalone)
-    return to_text(doc)
+    return to_text(doc, width)

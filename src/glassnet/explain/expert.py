@@ -26,25 +26,34 @@ DECIMALS = 6
 MAX_VALUES = 64  # values written per entry; the rest is "..."
 
 
-def values_text(value: np.ndarray) -> str:
-    """Row-major values, rows separated by ';' (one row for vectors, one value for scalars)."""
-    array = np.atleast_2d(np.asarray(value, dtype=float))
-    array = array.reshape(array.shape[0], -1)
-    parts: list[str] = []
+def values_rows(value: np.ndarray) -> tuple[list[list[str]], bool]:
+    """Row-major values as rows of cells (a vector is one row, a scalar one cell), stopping
+    after MAX_VALUES; and whether some were left out."""
+    array = np.asarray(value, dtype=float)
+    array = np.atleast_2d(array).reshape(max(len(np.atleast_2d(array)), 1), -1)
+    rows: list[list[str]] = []
     written = 0
     for row in array:
-        cells = []
-        for cell in row:
-            if written == MAX_VALUES:
-                break
-            cells.append(number(cell, DECIMALS))
-            written += 1
+        cells = [number(cell, DECIMALS) for cell in row[: MAX_VALUES - written]]
+        written += len(cells)
         if cells:
-            parts.append(" ".join(cells))
+            rows.append(cells)
         if written == MAX_VALUES:
             break
-    more = " ..." if array.size > MAX_VALUES else ""
-    return "; ".join(parts) + more
+    return rows, array.size > MAX_VALUES
+
+
+def _quantity(doc: Document, symbol: str, equation: str, shape: str, value: np.ndarray) -> None:
+    """One quantity of the step: 'a1 = sigmoid(z1)  (4x4) =' and its rows, each row on its own
+    line labelled with its index (a column vector reads as a column); a scalar on one line."""
+    name = symbol.split("[")[0]
+    same = equation.startswith(f"{name} = ") or equation == name  # 'a1 = sigmoid(z1)', 'W1'
+    label = symbol + equation[len(name) :] if same else f"{symbol}: {equation}"
+    if np.ndim(value) == 0:
+        doc.equation(f"{label} = {number(float(value), DECIMALS)}")
+        return
+    rows, more = values_rows(value)
+    doc.values(f"{label}  ({shape})", rows, indexed=np.ndim(value) > 1, more=more)
 
 
 def narrate_expert(
@@ -112,16 +121,12 @@ def narrate_expert(
             doc.equation(path[0])
     for phase in PHASES:
         doc.heading(phase)
-        table = []
         for entry in trace.phase(phase):
             value, cut = example_rows(entry, example)
             if focus is not None and entry.value.ndim == 4:
                 kernel = not per_example_image(trace, entry.symbol)
                 value, cut = crop(entry.value, focus, kernel=kernel)
-            table.append(
-                [entry.symbol + cut, entry.equation, shape_text(entry.shape), values_text(value)]
-            )
-        doc.table(["symbol", "equation", "shape", "values"], table)
+            _quantity(doc, entry.symbol + cut, entry.equation, shape_text(entry.shape), value)
     if notebook:
         doc.heading("Seed notebook names")
         doc.table(["glassnet", "notebook", "note"], [list(row) for row in words.NOTEBOOK_NAMES])

@@ -167,21 +167,15 @@ def narrate_kid(
         doc.paragraph(f"The score includes the fines for big knobs: {listed}.")
 
     doc.heading("3. " + words.PHASE_WORDS["backward"]["kid"])
-    knobs = [(i, f"W{i}") for i in dense_layers(trace)] or [
-        (i, f"K{i}") for i in range(1, count + 1) if f"K{i}" in trace
-    ]
-    last, weights = knobs[-1]
     doc.paragraph(
         "Going backwards from the misses, every knob gets its share of blame: how much the "
         "score would go up if that knob were turned up a tiny bit. A positive blame means "
-        "'turn me down', a negative blame 'turn me up'."
+        "'turn me down', a negative blame 'turn me up'. Layer by layer, from the last back to "
+        "the first (knobs are counted weights first, then the extra knobs):"
     )
-    blame = np.ravel(trace[f"dC/d{weights}"].value)
+    weighted = _weighted_layers(trace)
     doc.bullets(
-        [
-            f"Layer {last}, knob {i + 1}: blame {kid_number(v)}"
-            for i, v in enumerate(blame[:MAX_ITEMS])
-        ]
+        [_blame_line(trace, i) for i in reversed(weighted) if f"dC/d{_kernel(trace, i)}" in trace]
     )
     if spot is not None:
         doc.bullets(
@@ -191,13 +185,11 @@ def narrate_kid(
                 if layers[index - 1]["kind"] in IMAGE_KINDS
             ]
         )
-    earlier = [i for i in dense_layers(trace) if i < last]
-    if earlier:
-        sizes = " and ".join(f"layer {i}'s {trace[f'W{i}'].value.size}" for i in earlier)
+    if len(weighted) > 1:
         doc.paragraph(
-            f"The blame of {sizes} knobs is found the same way, passed back through the layers "
-            f"after them: each blame is a chain of small 'how much does this change that' steps "
-            f"multiplied together (the chain rule)."
+            "The blame of an earlier layer's knobs is passed back through the layers after it: "
+            "each blame is a chain of small 'how much does this change that' steps multiplied "
+            "together (the chain rule)."
         )
     if dense_layers(trace):
         _kid_chain(doc, trace, dense_layers(trace)[0], focus, name)
@@ -213,17 +205,7 @@ def narrate_kid(
     doc.paragraph(text + f". Here the learning rate is {kid_number(optimizer['learning_rate'])}.")
     if frozen := frozen_sentence(trace, "kid"):
         doc.paragraph(frozen)
-    old = np.ravel(trace[weights].value)
-    new = np.ravel(trace[f"{weights}_new"].value)
-    change = np.ravel(trace[f"change_{weights}"].value)
-    items = []
-    for i in range(min(old.size, MAX_ITEMS)):
-        direction = "down" if change[i] < 0 else "up"
-        items.append(
-            f"Layer {last}, knob {i + 1}: {kid_number(old[i])} -> {kid_number(new[i])} "
-            f"({direction} by {kid_number(abs(change[i]))})"
-        )
-    doc.bullets(items)
+    doc.bullets([line for index in reversed(weighted) if (line := _turn_line(trace, index))])
     kid_rates(doc, trace)
 
     doc.heading("After the step")
@@ -235,6 +217,97 @@ def narrate_kid(
     )
     doc.paragraph(f"All the guesses now: {_values(after)} (before: {_values(guess)}).")
     return doc
+
+
+def _weighted_layers(trace: Trace) -> list[int]:
+    """The layers with knobs (a Dense's W, a Conv2D's K), first to last."""
+    return [
+        i for i in range(1, len(trace.info["layers"]) + 1) if f"W{i}" in trace or f"K{i}" in trace
+    ]
+
+
+def _kernel(trace: Trace, index: int) -> str:
+    return f"W{index}" if f"W{index}" in trace else f"K{index}"
+
+
+def _knobs(trace: Trace, index: int, suffix: str, prefix: str = "") -> np.ndarray:
+    """Layer ``index``'s knobs in the kid's order: its weights row by row, then its biases
+    (``prefix`` "dC/d" gives their blames, ``suffix`` "_new" their values after the step)."""
+    names = [f"{prefix}{kind}{index}{suffix}" for kind in ("W", "K", "b")]
+    return np.concatenate([np.ravel(trace[n].value) for n in names if n in trace])
+
+
+def _knob_words(trace: Trace, index: int, knob: int) -> str:
+    """What knob ``knob`` (counted from 0) of layer ``index`` connects, in plain words."""
+    weights = trace[f"W{index}"] if f"W{index}" in trace else trace[f"K{index}"]
+    shape = weights.value.shape
+    if knob >= weights.value.size:
+        owner = "calculator" if len(shape) == 2 else "stamp"
+        return f"the extra knob of {owner} {knob - weights.value.size + 1}"
+    where = np.unravel_index(knob, shape)
+    if len(shape) == 2:
+        into = f"to calculator {where[1] + 1}"
+        if index > 1 and trace.info["layers"][index - 2]["kind"] == "Dense":
+            return f"from layer {index - 1}'s calculator {where[0] + 1} {into}"
+        return f"from input {where[0] + 1} {into}"
+    row, column, channel, stamp = where  # counted from 0, as the picture's rows are
+    return f"stamp {stamp}'s number at row {row}, column {column}, channel {channel}"
+
+
+def _others(values: np.ndarray, biggest: int) -> tuple[float, float] | None:
+    rest = np.delete(values, biggest)
+    return None if rest.size == 0 else (float(rest.min()), float(rest.max()))
+
+
+def _blame_line(trace: Trace, index: int) -> str:
+    """Layer ``index``'s blames in one bullet: the biggest (in size) named with its knob, the
+    others as the range they lie in. 'Layer 2, knob 4: blame 0.139, ...'."""
+    blame = _knobs(trace, index, "", prefix="dC/d")
+    top = int(np.argmax(np.abs(blame)))
+    line = (
+        f"Layer {index}, knob {top + 1}: blame {kid_number(blame[top])}, the biggest of its "
+        f"{_count(blame.size, 'knob')} ({_knob_words(trace, index, top)})"
+    )
+    others = _others(blame, top)
+    if others is None:
+        return line + "."
+    low, high = others
+    if kid_number(low) == kid_number(high):
+        verb = "is" if blame.size == 2 else "are"
+        return f"{line}; the other {_count(blame.size - 1, 'blame')} {verb} {kid_number(low)}."
+    return (
+        f"{line}; the other {_count(blame.size - 1, 'blame')} are between {kid_number(low)} "
+        f"and {kid_number(high)}."
+    )
+
+
+def _turn_line(trace: Trace, index: int) -> str:
+    """Layer ``index``'s knob turns in one bullet: the biggest turn with its old and new value,
+    the others as the range of their sizes. Empty for a layer without new values."""
+    names = [f"{kind}{index}_new" for kind in ("W", "K")]
+    if not any(name in trace for name in names):
+        return ""
+    old, new = _knobs(trace, index, ""), _knobs(trace, index, "_new")
+    turn = new - old
+    top = int(np.argmax(np.abs(turn)))
+    if turn[top] == 0:
+        return f"Layer {index}: no knob turned."
+    way = "down" if turn[top] < 0 else "up"
+    line = (
+        f"Layer {index}, knob {top + 1}: {kid_number(old[top])} -> {kid_number(new[top])} "
+        f"({way} by {kid_number(abs(turn[top]))}), the biggest turn of its "
+        f"{_count(old.size, 'knob')}"
+    )
+    others = _others(np.abs(turn), top)
+    if others is None:
+        return line + "."
+    low, high = others
+    if kid_number(low) == kid_number(high):
+        return f"{line}; the other {_count(old.size - 1, 'knob')} turned by {kid_number(low)}."
+    return (
+        f"{line}; the other {_count(old.size - 1, 'knob')} turned by between "
+        f"{kid_number(low)} and {kid_number(high)}."
+    )
 
 
 def _constant_one(x: np.ndarray, bias: bool) -> str:
