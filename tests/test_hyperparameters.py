@@ -23,6 +23,7 @@ from glassnet import (
     initializers,
     layers,
     losses,
+    metric_means,
     metric_objects,
     optimizers,
     regularizers,
@@ -33,6 +34,7 @@ MODULES = [glassnet, activations, callbacks, initializers, layers, losses, optim
 MODULES.append(trace)
 MODULES.append(optimizers.schedules)
 MODULES.append(metric_objects)
+MODULES.append(metric_means)
 
 #: arguments that are flags, counts of printing, not quantities (any int/bool works as in Keras)
 FLAGS = {"verbose"}
@@ -102,6 +104,8 @@ VALID[("CosineDecay", "warmup_target", "None")] = "no warm-up, Keras's default"
 VALID[("PiecewiseConstantDecay", "boundaries", "[1]")] = "a list of one boundary"
 VALID[("Precision", "thresholds", "None")] = "Keras's default: 0.5"
 VALID[("Recall", "thresholds", "None")] = "Keras's default: 0.5"
+for _name in ("TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives"):
+    VALID[(_name, "thresholds", "None")] = "Keras's default: 0.5"
 
 
 def numeric(parameter: inspect.Parameter) -> bool:

@@ -27,6 +27,8 @@ A ratio whose denominator is 0 is 0 (Keras's divide_no_nan).
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
 
 import numpy as np
@@ -46,17 +48,22 @@ def _ratio(top: NDArray[Any] | float, bottom: NDArray[Any] | float) -> Any:
     return np.where(bottom == 0, 0.0, top / safe)
 
 
+def numeric_array(values: Any, what: str, who: str) -> NDArray[Any]:
+    """``values`` as an array of numbers of shape (n,) or (n, k), n >= 1, or a clear error."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{who} expects numeric {what}, got an array of dtype {array.dtype}.")
+    if array.ndim not in (1, 2) or array.shape[0] == 0:
+        raise ValueError(
+            f"{who} expects {what} of shape (n_samples,) or (n_samples, n_outputs) with at least "
+            f"one example, got shape {array.shape}."
+        )
+    return array
+
+
 def _pair(y_true: ArrayLike, y_pred: ArrayLike, who: str) -> tuple[NDArray[Any], NDArray[Any]]:
     """Both as float64 (n, k) arrays of one shape ((n,) read as (n, 1)), finite."""
-    y, p = np.asarray(y_true), np.asarray(y_pred)
-    for what, array in (("y_true", y), ("y_pred", p)):
-        if array.dtype.kind not in "biuf":
-            raise TypeError(f"{who} expects numeric {what}, got an array of dtype {array.dtype}.")
-        if array.ndim not in (1, 2) or array.shape[0] == 0:
-            raise ValueError(
-                f"{who} expects {what} of shape (n_samples,) or (n_samples, n_outputs), got "
-                f"shape {array.shape}."
-            )
+    y, p = numeric_array(y_true, "y_true", who), numeric_array(y_pred, "y_pred", who)
     y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(np.float64)
     p = (p.reshape(-1, 1) if p.ndim == 1 else p).astype(np.float64)
     if y.shape != p.shape:
@@ -77,12 +84,21 @@ def _threshold(value: object, who: str, argument: str = "threshold") -> float:
 
 
 class MetricObject:
-    """Base class: ``update_state``, ``result``, ``reset_state``; ``value(y, p)`` is the result
-    over (y, p) alone (what evaluate reports), leaving the running state as it was."""
+    """Base class (Keras's ``keras.metrics.Metric``): ``update_state``, ``result``,
+    ``reset_state``; ``value(y, p)`` is the result over (y, p) alone (what evaluate reports),
+    leaving the running state as it was. ``name=`` sets the history key (Keras's
+    ``name="my_auc"``). A metric of your own subclasses it and writes those three methods."""
 
     name = "metric"
-    #: bigger is better (Keras's direction "up"), as for every metric object here
+    #: bigger is better (Keras's direction "up"), as for the counting metric objects here
     maximized = True
+    #: update_state takes (y_true, y_pred), so the object goes in compile(metrics=[...])
+    takes_targets = True
+
+    def __init__(self, name: str | None = None) -> None:
+        if name is not None:
+            self.name = metric_name(name, type(self).__name__)
+        self.reset_state()
 
     def reset_state(self) -> None:
         raise NotImplementedError
@@ -94,7 +110,8 @@ class MetricObject:
         raise NotImplementedError
 
     def value(self, y_true: ArrayLike, y_pred: ArrayLike) -> float:
-        fresh = from_config(self.get_config())
+        fresh = copy.deepcopy(self)  # a subclass of your own too, with its settings
+        fresh.reset_state()
         fresh.update_state(y_true, y_pred)
         return fresh.result()
 
@@ -104,10 +121,43 @@ class MetricObject:
         return self.result()
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name}
+        """The settings; with a ``name=`` of its own, ``class_name`` says which metric it is."""
+        default = type(self).name
+        return (
+            {"name": self.name}
+            if self.name == default
+            else {"name": self.name, "class_name": type(self).__name__}
+        )
 
     def __repr__(self) -> str:
-        return config_repr(self)
+        config = self.get_config()
+        if "class_name" not in config:
+            return config_repr(self)
+        args = ", ".join(f"{k}={v!r}" for k, v in config.items() if k != "class_name")
+        return f"{type(self).__name__}({args})"
+
+
+#: history keys that a metric's name= may not take (fit reports the loss and val_ keys itself)
+_RESERVED = ("loss",)
+
+
+def metric_name(name: object, who: str) -> str:
+    """A metric's ``name=``: it becomes a history key, a CSV column and a label in pictures."""
+    if not isinstance(name, str):
+        raise TypeError(
+            f"Expected {who}'s name to be a string, got {type(name).__name__} {shown(name, 20)}."
+        )
+    if (
+        not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", name)
+        or name in _RESERVED
+        or name.startswith("val_")
+    ):
+        raise ValueError(
+            f"Expected {who}'s name to be 1 to 64 letters, digits, '_', '-' or '.', not 'loss' "
+            f"and not starting with 'val_' (fit reports those keys itself), e.g. name='my_auc'; "
+            f"got {shown(name, 20)}."
+        )
+    return name
 
 
 class BinaryAccuracy(MetricObject):
@@ -115,9 +165,9 @@ class BinaryAccuracy(MetricObject):
 
     name = "binary_accuracy"
 
-    def __init__(self, threshold: float = 0.5) -> None:
+    def __init__(self, threshold: float = 0.5, name: str | None = None) -> None:
         self.threshold = _threshold(threshold, "BinaryAccuracy")
-        self.reset_state()
+        super().__init__(name)
 
     def reset_state(self) -> None:
         self.matches, self.count = 0.0, 0
@@ -131,13 +181,13 @@ class BinaryAccuracy(MetricObject):
         return float(_ratio(self.matches, self.count))
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "threshold": self.threshold}
+        return {**super().get_config(), "threshold": self.threshold}
 
 
 class _Confusion(MetricObject):
     """True/false positive/negative counts at one threshold (p > threshold is positive)."""
 
-    def __init__(self, thresholds: float | None = None) -> None:
+    def __init__(self, thresholds: float | None = None, name: str | None = None) -> None:
         who = type(self).__name__
         if thresholds is not None and isinstance(thresholds, list | tuple):
             raise TypeError(
@@ -145,10 +195,11 @@ class _Confusion(MetricObject):
                 f"of thresholds, which returns a list, is not offered."
             )
         self.thresholds = 0.5 if thresholds is None else _threshold(thresholds, who, "thresholds")
-        self.reset_state()
+        super().__init__(name)
 
     def reset_state(self) -> None:
-        self.true_positives = self.false_positives = self.false_negatives = 0.0
+        self.true_positives = self.false_positives = 0.0
+        self.true_negatives = self.false_negatives = 0.0
 
     def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
         y, p = _pair(y_true, y_pred, type(self).__name__)
@@ -156,9 +207,10 @@ class _Confusion(MetricObject):
         self.true_positives += float(np.sum(truth & guess))
         self.false_positives += float(np.sum(~truth & guess))
         self.false_negatives += float(np.sum(truth & ~guess))
+        self.true_negatives += float(np.sum(~truth & ~guess))
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "thresholds": self.thresholds}
+        return {**super().get_config(), "thresholds": self.thresholds}
 
 
 class Precision(_Confusion):
@@ -179,13 +231,53 @@ class Recall(_Confusion):
         return float(_ratio(self.true_positives, self.true_positives + self.false_negatives))
 
 
+class TruePositives(_Confusion):
+    """TP: how many outputs are positive targets predicted positive (p > threshold)."""
+
+    name = "true_positives"
+
+    def result(self) -> float:
+        return float(self.true_positives)
+
+
+class FalsePositives(_Confusion):
+    """FP: how many negative targets (0) are predicted positive."""
+
+    name = "false_positives"
+    maximized = False
+
+    def result(self) -> float:
+        return float(self.false_positives)
+
+
+class TrueNegatives(_Confusion):
+    """TN: how many negative targets are predicted negative (p <= threshold)."""
+
+    name = "true_negatives"
+
+    def result(self) -> float:
+        return float(self.true_negatives)
+
+
+class FalseNegatives(_Confusion):
+    """FN: how many positive targets are predicted negative."""
+
+    name = "false_negatives"
+    maximized = False
+
+    def result(self) -> float:
+        return float(self.false_negatives)
+
+
 class AUC(MetricObject):
     """Area under the ROC (or precision-recall) curve, from counts at ``num_thresholds``
     thresholds, Keras's ``AUC`` (``summation_method="interpolation"``, one label)."""
 
     name = "auc"
 
-    def __init__(self, num_thresholds: int = 200, curve: str = "ROC") -> None:
+    def __init__(
+        self, num_thresholds: int = 200, curve: str = "ROC", name: str | None = None
+    ) -> None:
         self.num_thresholds = whole_number(num_thresholds, "AUC's num_thresholds", 2, 10**6)
         if not isinstance(curve, str) or curve.upper() not in ("ROC", "PR"):
             raise ValueError(f"Expected AUC's curve to be 'ROC' or 'PR', got {shown(curve, 20)}.")
@@ -193,7 +285,7 @@ class AUC(MetricObject):
         n = self.num_thresholds
         inner = [(i + 1) * 1.0 / (n - 1) for i in range(n - 2)]
         self.threshold_values = np.array([0.0 - EPSILON, *inner, 1.0 + EPSILON])  # (T,)
-        self.reset_state()
+        super().__init__(name)
 
     def reset_state(self) -> None:
         n = self.num_thresholds
@@ -252,7 +344,8 @@ class AUC(MetricObject):
         return float(np.sum(increment))
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "num_thresholds": self.num_thresholds, "curve": self.curve}
+        settings = {"num_thresholds": self.num_thresholds, "curve": self.curve}
+        return {**super().get_config(), **settings}
 
 
 class TopKCategoricalAccuracy(MetricObject):
@@ -260,41 +353,70 @@ class TopKCategoricalAccuracy(MetricObject):
 
     name = "top_k_categorical_accuracy"
 
-    def __init__(self, k: int = 5) -> None:
+    def __init__(self, k: int = 5, name: str | None = None) -> None:
         self.k = whole_number(k, "TopKCategoricalAccuracy's k", 1, 10**6)
-        self.reset_state()
+        super().__init__(name)
 
     def reset_state(self) -> None:
         self.hits, self.count = 0.0, 0
 
     def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
         y, p = _pair(y_true, y_pred, "TopKCategoricalAccuracy")
-        k = min(self.k, p.shape[1])  # k >= the classes: every example is a hit
-        target = p[np.arange(len(p)), y.argmax(axis=1)]  # (n,): the target class's score
-        kth = np.partition(p, -k, axis=1)[:, -k]  # (n,): the k-th largest score
-        self.hits += float(np.sum(target >= kth))
+        self.hits += float(np.sum(self.top_k(y.argmax(axis=1), p, self.k)))
         self.count += len(p)
+
+    @staticmethod
+    def top_k(labels: NDArray[np.intp], p: NDArray[Any], k: int) -> NDArray[np.bool_]:
+        """(n,): whether each example's label scores at least its row's k-th largest."""
+        k = min(k, p.shape[1])  # k >= the classes: every example is a hit
+        target = p[np.arange(len(p)), labels]  # (n,): the target class's score
+        kth = np.partition(p, -k, axis=1)[:, -k]  # (n,): the k-th largest score
+        return target >= kth
 
     def result(self) -> float:
         return float(_ratio(self.hits, self.count))
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "k": self.k}
+        return {**super().get_config(), "k": self.k}
 
 
 METRIC_OBJECTS: dict[str, type[MetricObject]] = {
-    cls.name: cls for cls in (BinaryAccuracy, Precision, Recall, AUC, TopKCategoricalAccuracy)
+    cls.name: cls
+    for cls in (
+        BinaryAccuracy,
+        Precision,
+        Recall,
+        AUC,
+        TopKCategoricalAccuracy,
+        TruePositives,
+        FalsePositives,
+        TrueNegatives,
+        FalseNegatives,
+    )
 }
 #: the most metric objects a model file's header may hold
 MAX_METRIC_OBJECTS = 100
 
 
+def all_metric_objects() -> dict[str, type[MetricObject]]:
+    """Every metric object glassnet has, by its history key: these and ``metric_means``'s."""
+    from glassnet.metric_means import METRIC_MEANS  # they build on this module's base class
+
+    return {**METRIC_OBJECTS, **METRIC_MEANS}
+
+
 def from_config(config: dict[str, Any]) -> MetricObject:
-    """Rebuild a metric object from ``get_config()``."""
-    return from_config_of("metric", config, METRIC_OBJECTS)
+    """Rebuild a metric object from ``get_config()``: its ``name`` says which metric it is,
+    or, for one named by ``name=``, its ``class_name``."""
+    kinds = all_metric_objects()
+    if isinstance(config, dict) and "class_name" in config:
+        by_class = {kind.__name__.lower(): kind for kind in kinds.values()}
+        return from_config_of("metric", config, by_class, key="class_name")
+    return from_config_of("metric", config, kinds)
 
 
 def get(identifier: str | MetricObject) -> MetricObject:
+    """A metric object from its history key (e.g. "auc") or the object itself."""
     if isinstance(identifier, MetricObject):
         return identifier
-    return lookup("metric", identifier, METRIC_OBJECTS)()
+    return lookup("metric", identifier, all_metric_objects())()
