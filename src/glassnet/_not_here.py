@@ -8,6 +8,8 @@ quotes these messages; ``tests/test_not_here.py`` checks that they agree.
 
 from __future__ import annotations
 
+from glassnet._keras_left_out import left_out
+
 _MODEL = (
     "glassnet has no Model class: Keras's functional API and Model subclassing have no "
     "glassnet counterpart. Stack the layers in glassnet.models.Sequential([...])."
@@ -73,5 +75,5 @@ NOT_ARRAYS = (
 def missing(module: str, name: str) -> AttributeError:
     """The AttributeError for ``module.name``: the explanation when glassnet leaves ``name``
     out on purpose, else Python's usual message."""
-    text = MISSING.get((module, name), f"module {module!r} has no attribute {name!r}")
-    return AttributeError(text)
+    text = MISSING.get((module, name)) or left_out(module, name)  # Keras's other names: grouped
+    return AttributeError(text or f"module {module!r} has no attribute {name!r}")

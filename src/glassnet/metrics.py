@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from glassnet._names import lookup
+from glassnet._validation import shown
 from glassnet.metric_means import (
     Accuracy,
     BinaryCrossentropy,
@@ -290,11 +291,26 @@ def split(given: list[Any]) -> tuple[list[str], list[MetricObject]]:
             objects.append(metric)
         elif isinstance(metric, str) and metric.lower() in STATEFUL:
             objects.append(STATEFUL[metric.lower()]())
-        else:
-            valid = {**METRICS, **STATEFUL}
-            lookup("metric", metric, valid)
+        elif isinstance(metric, str) and metric.lower() in METRICS:
             names.append(metric)
+        else:
+            raise _unknown(metric)
     return names, objects
+
+
+def _unknown(metric: object) -> Exception:
+    """compile's error for a metric it does not know (a few names: the whole list is long)."""
+    if not isinstance(metric, str):
+        return TypeError(
+            f"Expected a metric name (a string) or a metric object, got "
+            f"{type(metric).__name__} {shown(metric, 40)}. Example: metrics=['accuracy'] or "
+            f"metrics=[glassnet.metrics.AUC()]."
+        )
+    return ValueError(
+        f"Unknown metric {shown(metric)}. Valid names: 'accuracy', 'mse', 'mae', 'mape', 'auc', "
+        f"'precision', 'recall', 'root_mean_squared_error', 'binary_crossentropy' and more "
+        f"(glassnet.metrics.METRICS and STATEFUL list them all)."
+    )
 
 
 def resolve(name: str, output_units: int) -> tuple[str, MetricFunction]:
@@ -316,3 +332,9 @@ def check_distinct(names: list[Any], objects: list[MetricObject]) -> None:
             f"Two metrics would be reported as {repeated[0]!r}; give each metric once (a "
             f"metric object reports under its name, e.g. Precision() as 'precision')."
         )
+
+
+def __getattr__(name: str) -> Any:
+    from glassnet._not_here import missing  # a Keras name glassnet leaves out: the reason why
+
+    raise missing(__name__, name)
