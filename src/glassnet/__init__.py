@@ -95,6 +95,7 @@ def version() -> str:
     """glassnet's version, as a string (Keras's ``keras.version()``)."""
     return __version__
 
+
 __all__ = [
     "SGD",
     "Adagrad",
