@@ -10,9 +10,8 @@ targets y (a target counts as positive when it is not 0):
 - ``BinaryAccuracy(threshold=0.5)``: mean of ((p > threshold) == y) over every output
 - ``Precision(thresholds=0.5)``: TP / (TP + FP), predicted positive when p > threshold
 - ``Recall(thresholds=0.5)``: TP / (TP + FN)
-- ``AUC(num_thresholds=200, curve="ROC"|"PR")``: TP, FP, TN, FN at the thresholds
-  -1e-7, 1/(T-1), ..., (T-2)/(T-1), 1 + 1e-7; ROC: the trapezoid sum over (false positive rate,
-  recall); PR: Keras's interpolation (Davis & Goadrich) over (recall, precision)
+- ``AUC(num_thresholds=200, curve="ROC"|"PR", multi_label=False, from_logits=False)``: in
+  ``glassnet.metric_auc``
 - ``TopKCategoricalAccuracy(k=5)``: the fraction of examples whose target class (argmax of the
   one-hot row) scores at least the k-th largest output (ties count, as Keras's ``in_top_k``)
 
@@ -269,85 +268,6 @@ class FalseNegatives(_Confusion):
         return float(self.false_negatives)
 
 
-class AUC(MetricObject):
-    """Area under the ROC (or precision-recall) curve, from counts at ``num_thresholds``
-    thresholds, Keras's ``AUC`` (``summation_method="interpolation"``, one label)."""
-
-    name = "auc"
-
-    def __init__(
-        self, num_thresholds: int = 200, curve: str = "ROC", name: str | None = None
-    ) -> None:
-        self.num_thresholds = whole_number(num_thresholds, "AUC's num_thresholds", 2, 10**6)
-        if not isinstance(curve, str) or curve.upper() not in ("ROC", "PR"):
-            raise ValueError(f"Expected AUC's curve to be 'ROC' or 'PR', got {shown(curve, 20)}.")
-        self.curve = curve.upper()
-        n = self.num_thresholds
-        inner = [(i + 1) * 1.0 / (n - 1) for i in range(n - 2)]
-        self.threshold_values = np.array([0.0 - EPSILON, *inner, 1.0 + EPSILON])  # (T,)
-        super().__init__(name)
-
-    def reset_state(self) -> None:
-        n = self.num_thresholds
-        self.true_positives = np.zeros(n)
-        self.false_positives = np.zeros(n)
-        self.true_negatives = np.zeros(n)
-        self.false_negatives = np.zeros(n)
-
-    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
-        y, p = _pair(y_true, y_pred, "AUC")
-        if p.min() < 0 or p.max() > 1:
-            raise ValueError(
-                f"AUC expects predictions in [0, 1] (probabilities), got values from "
-                f"{p.min():g} to {p.max():g}. Give the output a sigmoid or softmax."
-            )
-        truth = (y != 0).ravel()
-        # each prediction's count of thresholds it exceeds: sorted, one search for all
-        above = np.searchsorted(self.threshold_values, p.ravel(), side="left")  # (m,)
-        positives = np.bincount(above[truth], minlength=self.num_thresholds + 1)
-        negatives = np.bincount(above[~truth], minlength=self.num_thresholds + 1)
-        # at threshold j, a prediction is "positive" when it exceeds t_j: above > j
-        pos_over = np.cumsum(positives[::-1])[::-1][1:]  # (T,): predictions with above > j
-        neg_over = np.cumsum(negatives[::-1])[::-1][1:]
-        self.true_positives += pos_over
-        self.false_positives += neg_over
-        self.false_negatives += truth.sum() - pos_over
-        self.true_negatives += (~truth).sum() - neg_over
-
-    def result(self) -> float:
-        tp, fp, tn, fn = (
-            self.true_positives,
-            self.false_positives,
-            self.true_negatives,
-            self.false_negatives,
-        )
-        if self.curve == "PR":
-            return self._interpolated_pr()
-        recall = _ratio(tp, tp + fn)
-        fp_rate = _ratio(fp, fp + tn)
-        heights = (recall[:-1] + recall[1:]) / 2.0
-        return float(np.sum((fp_rate[:-1] - fp_rate[1:]) * heights))
-
-    def _interpolated_pr(self) -> float:
-        """Keras's ``interpolate_pr_auc`` (Davis & Goadrich's interpolation, closed form)."""
-        tp, fp, fn = self.true_positives, self.false_positives, self.false_negatives
-        dtp = tp[:-1] - tp[1:]
-        p = tp + fp
-        dp = p[:-1] - p[1:]
-        slope = _ratio(dtp, np.maximum(dp, 0))
-        intercept = tp[1:] - slope * p[1:]
-        both = (p[:-1] > 0) & (p[1:] > 0)
-        ratio = np.where(both, _ratio(p[:-1], np.maximum(p[1:], 0)), 1.0)
-        with np.errstate(divide="ignore"):
-            logs = np.log(np.where(ratio > 0, ratio, 1.0))
-        increment = _ratio(slope * (dtp + intercept * logs), np.maximum(tp[1:] + fn[1:], 0))
-        return float(np.sum(increment))
-
-    def get_config(self) -> dict[str, Any]:
-        settings = {"num_thresholds": self.num_thresholds, "curve": self.curve}
-        return {**super().get_config(), **settings}
-
-
 class TopKCategoricalAccuracy(MetricObject):
     """The share of examples whose target class scores at least the k-th largest output."""
 
@@ -386,7 +306,6 @@ METRIC_OBJECTS: dict[str, type[MetricObject]] = {
         BinaryAccuracy,
         Precision,
         Recall,
-        AUC,
         TopKCategoricalAccuracy,
         TruePositives,
         FalsePositives,
@@ -399,10 +318,11 @@ MAX_METRIC_OBJECTS = 100
 
 
 def all_metric_objects() -> dict[str, type[MetricObject]]:
-    """Every metric object glassnet has, by its history key: these and ``metric_means``'s."""
-    from glassnet.metric_means import METRIC_MEANS  # they build on this module's base class
+    """Every metric object glassnet has, by its history key: these, AUC and ``metric_means``'s."""
+    from glassnet.metric_auc import AUC  # they build on this module's base class
+    from glassnet.metric_means import METRIC_MEANS
 
-    return {**METRIC_OBJECTS, **METRIC_MEANS}
+    return {**METRIC_OBJECTS, AUC.name: AUC, **METRIC_MEANS}
 
 
 def from_config(config: dict[str, Any]) -> MetricObject:

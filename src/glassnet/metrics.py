@@ -33,6 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from glassnet._names import lookup
 from glassnet._validation import shown
+from glassnet.metric_auc import AUC
 from glassnet.metric_means import (
     Accuracy,
     BinaryCrossentropy,
@@ -51,7 +52,6 @@ from glassnet.metric_means import (
     labels_of,
 )
 from glassnet.metric_objects import (
-    AUC,
     BinaryAccuracy,
     FalseNegatives,
     FalsePositives,
