@@ -431,6 +431,12 @@ def test_keras_names_for_get() -> None:
         (lambda: metrics.Mean().update_state("a"), TypeError, r"expects numbers"),
         (lambda: metrics.Sum().update_state([math.inf]), ValueError, r"NaN or infinite"),
         (lambda: metrics.Mean().update_state([]), TypeError, r"expects numbers"),
+        (
+            lambda: metrics.MeanSquaredError().update_state([1.0], [0.0], sample_weight=[2.0]),
+            TypeError,
+            r"^MeanSquaredError\.update_state does not take sample_weight",
+        ),
+        (lambda: metrics.Sum()([1.0], sample_weight=[2.0]), TypeError, r"^Sum\.update_state"),
     ],
 )
 def test_bad_input_gets_clear_errors(make, error, message) -> None:

@@ -259,6 +259,28 @@ def test_auc_multi_label_in_fit_and_model_files(tmp_path) -> None:
             r"counts 2 labels, got y_pred with 3 columns",
         ),
         (lambda: metrics.AUC().update_state([1, 0], [2.0, 0.5]), ValueError, r"from_logits=True"),
+        (
+            lambda: metrics.AUC(num_thresholds=10**6, multi_label=True, num_labels=11),
+            ValueError,
+            r"would keep 11,000,000 counts of each kind, more than 10,000,000",
+        ),
+        (
+            lambda: metrics.AUC(num_thresholds=1000, multi_label=True).update_state(
+                np.zeros((1, 100_000)), np.zeros((1, 100_000))
+            ),
+            ValueError,
+            r"1000 thresholds and 100000 labels would keep",
+        ),
+        (
+            lambda: metrics.AUC().update_state([1], [0.5], sample_weight=[2.0]),
+            TypeError,
+            r"^AUC\.update_state does not take sample_weight: in glassnet's metric objects",
+        ),
+        (
+            lambda: metrics.Precision()([1], [0.5], sample_weight=[2.0]),
+            TypeError,
+            r"^Precision\.update_state does not take sample_weight",
+        ),
     ],
 )
 def test_auc_settings_are_checked(make, error, message) -> None:

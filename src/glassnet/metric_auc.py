@@ -18,7 +18,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from glassnet._validation import shown, whole_number
-from glassnet.metric_objects import EPSILON, MetricObject, _pair, _ratio
+from glassnet.metric_objects import EPSILON, MetricObject, _pair, _ratio, no_sample_weight
+
+#: the most thresholds x labels one AUC keeps (4 arrays of float64: 320 MB at the most)
+MAX_COUNTS = 10**7
 
 
 class AUC(MetricObject):
@@ -60,6 +63,7 @@ class AUC(MetricObject):
                     "pass multi_label=True."
                 )
             self.num_labels = whole_number(num_labels, "AUC's num_labels", 1, 10**5)
+            self._check_size(self.num_labels)
         self._labels = self.num_labels  # known at the first batch when not given
         n = self.num_thresholds
         inner = [(i + 1) * 1.0 / (n - 1) for i in range(n - 2)]
@@ -76,7 +80,10 @@ class AUC(MetricObject):
         self.true_negatives = np.zeros(shape)
         self.false_negatives = np.zeros(shape)
 
-    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
+    def update_state(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+    ) -> None:
+        no_sample_weight(sample_weight, self)
         y, p = _pair(y_true, y_pred, "AUC")
         if self.from_logits:
             with np.errstate(over="ignore"):
@@ -91,6 +98,7 @@ class AUC(MetricObject):
             counts = [self._counts(y.ravel() != 0, p.ravel())]  # every output together
         else:
             if self._labels is None:
+                self._check_size(p.shape[1])
                 self._labels = p.shape[1]
                 self.reset_state()
             if p.shape[1] != self._labels:
@@ -106,6 +114,16 @@ class AUC(MetricObject):
         self.false_positives += fp
         self.true_negatives += tn
         self.false_negatives += fn
+
+    def _check_size(self, labels: int) -> None:
+        """Refuse counts beyond MAX_COUNTS before making them (four float64 arrays each)."""
+        if self.num_thresholds * labels > MAX_COUNTS:
+            raise ValueError(
+                f"AUC(multi_label=True) with {self.num_thresholds} thresholds and {labels} labels "
+                f"would keep {self.num_thresholds * labels:,} counts of each kind, more than "
+                f"{MAX_COUNTS:,}. Use fewer thresholds (num_thresholds=200 is Keras's default) "
+                f"or multi_label=False."
+            )
 
     def _counts(self, truth: NDArray[np.bool_], p: NDArray[Any]) -> tuple[NDArray[Any], ...]:
         """TP, FP, TN, FN at each threshold (T,) for one set of predictions."""

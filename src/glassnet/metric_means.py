@@ -43,7 +43,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from glassnet import losses
 from glassnet._validation import shown, whole_number
-from glassnet.metric_objects import EPSILON, MetricObject, _pair, _ratio, numeric_array
+from glassnet.metric_objects import (
+    EPSILON,
+    MetricObject,
+    _pair,
+    _ratio,
+    no_sample_weight,
+    numeric_array,
+)
 from glassnet.metric_objects import TopKCategoricalAccuracy as _TopK
 
 
@@ -83,7 +90,10 @@ class _MeanOfExamples(MetricObject):
     def reset_state(self) -> None:
         self.total, self.count = 0.0, 0
 
-    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
+    def update_state(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+    ) -> None:
+        no_sample_weight(sample_weight, self)
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
             values = self._per_example(y_true, y_pred)  # (n,)
             total = float(np.sum(values, dtype=np.float64))
@@ -305,7 +315,10 @@ class Mean(MetricObject):
     def reset_state(self) -> None:
         self.total, self.count = 0.0, 0
 
-    def update_state(self, values: ArrayLike) -> None:  # type: ignore[override]
+    def update_state(  # type: ignore[override]
+        self, values: ArrayLike, sample_weight: None = None
+    ) -> None:
+        no_sample_weight(sample_weight, self)
         array = np.asarray(values)
         if array.dtype.kind not in "biuf" or array.size == 0:
             raise TypeError(
@@ -322,7 +335,10 @@ class Mean(MetricObject):
     def result(self) -> float:
         return float(_ratio(self.total, self.count))
 
-    def __call__(self, values: ArrayLike) -> float:  # type: ignore[override]
+    def __call__(  # type: ignore[override]
+        self, values: ArrayLike, sample_weight: None = None
+    ) -> float:
+        no_sample_weight(sample_weight, self)
         self.update_state(values)
         return self.result()
 
@@ -330,7 +346,10 @@ class Mean(MetricObject):
 class Sum(Mean):
     """The sum of every number given to ``update_state(values)`` since ``reset_state()``."""
 
-    def update_state(self, values: ArrayLike) -> None:  # type: ignore[override]
+    def update_state(  # type: ignore[override]
+        self, values: ArrayLike, sample_weight: None = None
+    ) -> None:
+        no_sample_weight(sample_weight, self)
         super().update_state(np.ravel(values) if np.ndim(values) >= 2 else values)
 
     name = "sum"

@@ -102,7 +102,9 @@ class MetricObject:
     def reset_state(self) -> None:
         raise NotImplementedError
 
-    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
+    def update_state(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+    ) -> None:
         raise NotImplementedError
 
     def result(self) -> float:
@@ -114,8 +116,9 @@ class MetricObject:
         fresh.update_state(y_true, y_pred)
         return fresh.result()
 
-    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None) -> float:
         """As Keras's: update the state with this batch, then return ``result()``."""
+        no_sample_weight(sample_weight, self)
         self.update_state(y_true, y_pred)
         return self.result()
 
@@ -134,6 +137,16 @@ class MetricObject:
             return config_repr(self)
         args = ", ".join(f"{k}={v!r}" for k, v in config.items() if k != "class_name")
         return f"{type(self).__name__}({args})"
+
+
+def no_sample_weight(sample_weight: object, metric: object) -> None:
+    """Refuse Keras's ``update_state(..., sample_weight=w)``: every example counts the same."""
+    if sample_weight is not None:
+        raise TypeError(
+            f"{type(metric).__name__}.update_state does not take sample_weight: in glassnet's "
+            f"metric objects every example counts the same. Repeat the rows that should count "
+            f"more (np.repeat), or leave sample_weight out."
+        )
 
 
 #: history keys that a metric's name= may not take (fit reports the loss and val_ keys itself)
@@ -171,7 +184,10 @@ class BinaryAccuracy(MetricObject):
     def reset_state(self) -> None:
         self.matches, self.count = 0.0, 0
 
-    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
+    def update_state(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+    ) -> None:
+        no_sample_weight(sample_weight, self)
         y, p = _pair(y_true, y_pred, "BinaryAccuracy")
         self.matches += float(np.sum((p > self.threshold) == y))
         self.count += y.size
@@ -200,7 +216,10 @@ class _Confusion(MetricObject):
         self.true_positives = self.false_positives = 0.0
         self.true_negatives = self.false_negatives = 0.0
 
-    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
+    def update_state(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+    ) -> None:
+        no_sample_weight(sample_weight, self)
         y, p = _pair(y_true, y_pred, type(self).__name__)
         truth, guess = y != 0, p > self.thresholds
         self.true_positives += float(np.sum(truth & guess))
@@ -280,7 +299,10 @@ class TopKCategoricalAccuracy(MetricObject):
     def reset_state(self) -> None:
         self.hits, self.count = 0.0, 0
 
-    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
+    def update_state(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+    ) -> None:
+        no_sample_weight(sample_weight, self)
         y, p = _pair(y_true, y_pred, "TopKCategoricalAccuracy")
         self.hits += float(np.sum(self.top_k(y.argmax(axis=1), p, self.k)))
         self.count += len(p)
