@@ -334,6 +334,19 @@ def test_a_metric_of_your_own_subclasses_metric() -> None:
     assert metrics.Metric is metrics.MetricObject
 
 
+def test_compile_takes_a_metric_class_as_keras_does() -> None:
+    # Keras 3.15.1: compile(metrics=[keras.metrics.MeanAbsoluteError]) reports
+    # 'mean_absolute_error'; glassnet refused the class as "not a name or an object"
+    model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(1)], seed=0)
+    model.compile("sgd", "mse", metrics=[metrics.MeanAbsoluteError, metrics.AUC])
+    history = model.fit(np.zeros((4, 3)), np.zeros((4, 1)), verbose=0)
+    assert sorted(history.history) == ["auc", "loss", "mean_absolute_error"]
+    with pytest.raises(TypeError, match=r"^Mean keeps the numbers you give"):
+        model.compile("sgd", "mse", metrics=[metrics.Mean])
+    with pytest.raises(TypeError, match=r"^Expected a metric name \(a string\) or a metric obj"):
+        model.compile("sgd", "mse", metrics=[int])
+
+
 def test_keras_names_for_get() -> None:
     assert isinstance(metrics.get("mae"), metrics.MeanAbsoluteError)
     assert isinstance(metrics.get("root_mean_squared_error"), metrics.RootMeanSquaredError)
@@ -409,12 +422,12 @@ def test_keras_names_for_get() -> None:
         (
             lambda: metrics.SparseTopKCategoricalAccuracy().update_state([3], [[0.2, 0.8]]),
             ValueError,
-            r"got the label 3 for y_pred with 2 classes",
+            r"whole class labels from 0 to 1 \(y_pred has 2 classes\), got the label 3\.$",
         ),
         (
             lambda: metrics.SparseTopKCategoricalAccuracy().update_state([0.5], [[0.2, 0.8]]),
             ValueError,
-            r"expects whole class labels from 0 to 1",
+            r"expects whole class labels from 0 to 1 .*got the label 0\.5\.$",
         ),
         (
             lambda: metrics.SparseCategoricalCrossentropy().update_state([7], [[0.2, 0.8]]),
@@ -465,3 +478,9 @@ def test_the_numbers_the_big_inputs_give_stay_finite() -> None:
     with pytest.raises(ValueError, match=r"^MeanSquaredError overflowed float64 on these values"):
         squares.update_state([0.0], [1e200])
     assert squares.result() == 0.0  # nothing counted
+    # the functions "mse" and "mae" too: they returned inf without a word
+    for function in (metrics.mean_squared_error, metrics.mean_absolute_error):
+        with pytest.raises(ValueError, match=r"got NaN or infinite values .*or overflowed"):
+            function([0.0, 1.0], [1e200 if function is metrics.mean_squared_error else math.inf, 0])
+    big = np.array([[3e20]], dtype=np.float32)  # its square is beyond float32, not float64
+    assert metrics.mean_squared_error(np.zeros((1, 1), np.float32), big) == pytest.approx(9e40)

@@ -1,8 +1,10 @@
 """What Keras has that glassnet deliberately does not, and the error each name gives.
 
-``glassnet``, ``glassnet.models``, ``glassnet.layers`` and ``glassnet.callbacks`` look a missing
-name up here (their module ``__getattr__``), so a Keras user gets the reason and what to use
-instead rather than a bare ``AttributeError``. The README's table "What glassnet leaves out"
+``glassnet`` and its Keras namespaces (``models``, ``layers``, ``callbacks``, ``losses``,
+``metrics``, ``optimizers``, ``optimizers.schedules``, ``activations``, ``initializers``,
+``regularizers``, ``utils``) look a missing name up here (their module ``__getattr__``), then in
+``glassnet._keras_left_out``'s groups, so a Keras user gets the reason and what to use instead
+rather than a bare ``AttributeError``. The README's table "What glassnet leaves out"
 quotes these messages; ``tests/test_not_here.py`` checks that they agree.
 """
 

@@ -11,7 +11,7 @@ MeanAbsoluteError                   |p - y|                                     
 MeanSquaredError                    (p - y)**2                                       down
 RootMeanSquaredError                sqrt of the mean of (p - y)**2 over everything   down
 MeanAbsolutePercentageError         100 |y - p| / max(|y|, eps)                      down
-MeanSquaredLogarithmicError         (log(max(p, eps) + 1) - log(max(y, eps) + 1))**2  down
+MeanSquaredLogarithmicError         (log(max(p,eps) + 1) - log(max(y,eps) + 1))**2   down
 Accuracy                            y == p (exactly equal)                           up
 CategoricalAccuracy                 argmax p == argmax y (one value per example)     up
 SparseCategoricalAccuracy           argmax p == the label y                          up
@@ -211,15 +211,11 @@ class SparseTopKCategoricalAccuracy(_MeanOfExamples):
 
     def _per_example(self, y_true: ArrayLike, y_pred: ArrayLike) -> NDArray[Any]:
         labels, p = labels_of(y_true, y_pred, "SparseTopKCategoricalAccuracy")
-        if not np.array_equal(labels, np.round(labels)) or labels.min() < 0:
+        bad = labels[(labels != np.round(labels)) | (labels < 0) | (labels >= p.shape[1])]
+        if bad.size:
             raise ValueError(
                 f"SparseTopKCategoricalAccuracy expects whole class labels from 0 to "
-                f"{p.shape[1] - 1}, got {labels[~(labels == np.round(labels))][:1]} or below 0."
-            )
-        if labels.max() >= p.shape[1]:
-            raise ValueError(
-                f"SparseTopKCategoricalAccuracy got the label {int(labels.max())} for y_pred "
-                f"with {p.shape[1]} classes (labels run from 0 to {p.shape[1] - 1})."
+                f"{p.shape[1] - 1} (y_pred has {p.shape[1]} classes), got the label {bad[0]:g}."
             )
         return _TopK.top_k(labels.astype(np.intp), p, self.k)
 

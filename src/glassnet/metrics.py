@@ -172,14 +172,26 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
 def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean over examples and outputs of (a - y)**2."""
     y, a = _same_shape(y_true, y_pred, "mean_squared_error")
-    diff = a - y
-    return float(np.mean(diff * diff))
+    diff = a.astype(np.float64) - y  # float64: a float32 error of 1e20 squares to 1e40, not inf
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
+        return _finite(np.mean(diff * diff), "mean_squared_error")
 
 
 def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean over examples and outputs of |a - y|."""
     y, a = _same_shape(y_true, y_pred, "mean_absolute_error")
-    return float(np.mean(np.abs(a - y)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _finite(np.mean(np.abs(a.astype(np.float64) - y)), "mean_absolute_error")
+
+
+def _finite(value: Any, who: str) -> float:
+    """``value`` as a float, or a ValueError when it is NaN or infinite (never a silent inf)."""
+    if not np.isfinite(value):
+        raise ValueError(
+            f"{who} got NaN or infinite values in y_true or y_pred, or overflowed float64 on "
+            f"them (errors beyond 1e154). Check the data for NaN, or scale it."
+        )
+    return float(value)
 
 
 def _batch_value(kind: type[MetricObject], **settings: Any) -> MetricFunction:
@@ -277,10 +289,13 @@ def get(identifier: str | MetricObject) -> MetricObject:
 
 def split(given: list[Any]) -> tuple[list[str], list[MetricObject]]:
     """compile's metrics as (names, objects): each name checked, a name of ``STATEFUL`` made
-    its object, and every object one that takes (y_true, y_pred)."""
+    its object, a metric class made an object with its defaults (as Keras does), and every
+    object one that takes (y_true, y_pred)."""
     names: list[str] = []
     objects: list[MetricObject] = []
     for metric in given:
+        if isinstance(metric, type) and issubclass(metric, MetricObject):
+            metric = metric()  # the class itself, as Keras takes it: its default settings
         if isinstance(metric, MetricObject):
             if not metric.takes_targets:
                 raise TypeError(
