@@ -23,6 +23,8 @@ from glassnet import (
     initializers,
     layers,
     losses,
+    metric_auc,
+    metric_means,
     metric_objects,
     optimizers,
     regularizers,
@@ -33,6 +35,8 @@ MODULES = [glassnet, activations, callbacks, initializers, layers, losses, optim
 MODULES.append(trace)
 MODULES.append(optimizers.schedules)
 MODULES.append(metric_objects)
+MODULES.append(metric_means)
+MODULES.append(metric_auc)
 
 #: arguments that are flags, counts of printing, not quantities (any int/bool works as in Keras)
 FLAGS = {"verbose"}
@@ -102,6 +106,9 @@ VALID[("CosineDecay", "warmup_target", "None")] = "no warm-up, Keras's default"
 VALID[("PiecewiseConstantDecay", "boundaries", "[1]")] = "a list of one boundary"
 VALID[("Precision", "thresholds", "None")] = "Keras's default: 0.5"
 VALID[("Recall", "thresholds", "None")] = "Keras's default: 0.5"
+for _name in ("TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives"):
+    VALID[(_name, "thresholds", "None")] = "Keras's default: 0.5"
+VALID[("AUC", "num_labels", "None")] = "Keras's default: known at the first batch"
 
 
 def numeric(parameter: inspect.Parameter) -> bool:
@@ -115,7 +122,8 @@ def cases() -> list[tuple[str, type, str, str]]:
         for name, value in vars(module).items():
             public = not name.startswith("_") and inspect.isclass(value)
             ours = public and value.__module__.startswith("glassnet")
-            if ours and not issubclass(value, BaseException):
+            alias = ours and value.__name__ != name  # Keras's MaxPool2D: MaxPooling2D's checks
+            if ours and not alias and not issubclass(value, BaseException):
                 found.setdefault(name, value)
     found.pop("Trace", None)  # a record fit and trace_step fill in, not built by hand
     found.pop("TraceEntry", None)

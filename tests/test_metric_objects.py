@@ -54,6 +54,15 @@ CASES = {
         lambda: metrics.AUC(num_thresholds=11, curve="PR"),
         lambda: keras.metrics.AUC(num_thresholds=11, curve="PR"),
     ),
+    # before: AUC(multi_label=True) raised a bare "unexpected keyword argument" TypeError
+    "auc_multi_label": (
+        lambda: metrics.AUC(multi_label=True),
+        lambda: keras.metrics.AUC(multi_label=True),
+    ),
+    "auc_multi_label_pr_9": (
+        lambda: metrics.AUC(num_thresholds=9, curve="PR", multi_label=True, num_labels=None),
+        lambda: keras.metrics.AUC(num_thresholds=9, curve="PR", multi_label=True),
+    ),
 }
 
 
@@ -193,3 +202,87 @@ def test_a_capitalised_metric_name_trains_under_its_lowercase_key() -> None:
     model.compile("sgd", "binary_crossentropy", metrics=["Accuracy"])
     history = model.fit(np.ones((4, 2)), np.ones(4), epochs=1, verbose=0)
     assert set(history.history) == {"loss", "accuracy"}
+
+
+@pytest.mark.parametrize("multi_label", [False, True])
+def test_auc_from_logits_matches_keras(multi_label: bool) -> None:
+    ours = metrics.AUC(
+        from_logits=True, multi_label=multi_label, num_labels=3 if multi_label else None
+    )
+    theirs = keras.metrics.AUC(
+        from_logits=True, multi_label=multi_label, num_labels=3 if multi_label else None
+    )
+    rng = np.random.default_rng(7)
+    for size in (6, 9):
+        y = rng.integers(0, 2, size=(size, 3)).astype(np.float32)
+        z = rng.normal(scale=3.0, size=(size, 3)).astype(np.float32)
+        ours.update_state(y, z)
+        theirs.update_state(y, z)
+        assert ours.result() == pytest.approx(float(theirs.result()), rel=1e-6)
+
+
+def test_auc_multi_label_in_fit_and_model_files(tmp_path) -> None:
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(40, 3)), rng.integers(0, 2, size=(40, 2)).astype(float)
+    model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(2, "sigmoid")], seed=0)
+    chosen = metrics.AUC(multi_label=True, name="auc_by_label")
+    model.compile("adam", "binary_crossentropy", metrics=[chosen])
+    history = model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    p = model.predict(x)
+    each = [metrics.AUC().value(y[:, j], p[:, j]) for j in range(2)]
+    assert model.evaluate(x, y, return_dict=True)["auc_by_label"] == pytest.approx(np.mean(each))
+    assert len(history.history["auc_by_label"]) == 2
+    model.save(tmp_path / "m.glassnet")
+    again = gn.load_model(tmp_path / "m.glassnet").metric_objects[0]
+    assert again.get_config() == {
+        "name": "auc_by_label",
+        "class_name": "AUC",
+        "num_thresholds": 200,
+        "curve": "ROC",
+        "multi_label": True,
+        "num_labels": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: metrics.AUC(multi_label="yes"), TypeError, r"multi_label to be True or False"),
+        (lambda: metrics.AUC(num_labels=3), ValueError, r"num_labels goes with multi_label=True"),
+        (lambda: metrics.AUC(summation_method="minoring"), ValueError, r"'minoring' and"),
+        (lambda: metrics.AUC(from_logits=1), TypeError, r"from_logits to be True or False"),
+        (
+            lambda: metrics.AUC(multi_label=True, num_labels=2).update_state(
+                np.zeros((2, 3)), np.zeros((2, 3))
+            ),
+            ValueError,
+            r"counts 2 labels, got y_pred with 3 columns",
+        ),
+        (lambda: metrics.AUC().update_state([1, 0], [2.0, 0.5]), ValueError, r"from_logits=True"),
+        (
+            lambda: metrics.AUC(num_thresholds=10**6, multi_label=True, num_labels=11),
+            ValueError,
+            r"would keep 11,000,000 counts of each kind, more than 10,000,000",
+        ),
+        (
+            lambda: metrics.AUC(num_thresholds=1000, multi_label=True).update_state(
+                np.zeros((1, 100_000)), np.zeros((1, 100_000))
+            ),
+            ValueError,
+            r"1000 thresholds and 100000 labels would keep",
+        ),
+        (
+            lambda: metrics.AUC().update_state([1], [0.5], sample_weight=[2.0]),
+            TypeError,
+            r"^AUC\.update_state does not take sample_weight: in glassnet's metric objects",
+        ),
+        (
+            lambda: metrics.Precision()([1], [0.5], sample_weight=[2.0]),
+            TypeError,
+            r"^Precision\.update_state does not take sample_weight",
+        ),
+    ],
+)
+def test_auc_settings_are_checked(make, error, message) -> None:
+    with pytest.raises(error, match=message):
+        make()

@@ -86,8 +86,11 @@ def test_resolve_picks_the_accuracy_by_the_output_width() -> None:
             lambda: metrics.resolve("acuracy", 1),
             ValueError,
             "Unknown metric 'acuracy'. Valid names: 'accuracy', 'acc', 'binary_accuracy', "
-            "'categorical_accuracy', 'sparse_categorical_accuracy', 'mse', 'mean_squared_error', "
-            "'mae', 'mean_absolute_error'.",
+            "'categorical_accuracy', 'sparse_categorical_accuracy', 'top_k_categorical_accuracy', "
+            "'sparse_top_k_categorical_accuracy', 'mse', 'mean_squared_error', 'mae', "
+            "'mean_absolute_error', 'mape', 'mean_absolute_percentage_error', 'msle', "
+            "'mean_squared_logarithmic_error', 'binary_crossentropy', 'categorical_crossentropy', "
+            "'sparse_categorical_crossentropy'.",
         ),
     ],
 )

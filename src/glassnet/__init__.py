@@ -61,6 +61,13 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "trace_step": ("glassnet.trace", "trace_step"),
     "models": ("glassnet.models", None),  # Keras's namespaces: keras.models, keras.utils
     "utils": ("glassnet.utils", None),
+    # Keras's base classes at the top level (keras.Layer is keras.layers.Layer)
+    "Layer": ("glassnet.layers", "Layer"),
+    "Loss": ("glassnet.losses", "Loss"),
+    "Metric": ("glassnet.metrics", "Metric"),
+    "Optimizer": ("glassnet.optimizers", "Optimizer"),
+    "Initializer": ("glassnet.initializers", "Initializer"),
+    "Regularizer": ("glassnet.regularizers", "Regularizer"),
 }
 
 
@@ -82,6 +89,12 @@ def __dir__() -> list[str]:
 
 
 __version__ = "0.1.0"
+
+
+def version() -> str:
+    """glassnet's version, as a string (Keras's ``keras.version()``)."""
+    return __version__
+
 
 __all__ = [
     "SGD",

@@ -1,12 +1,16 @@
 """What Keras has that glassnet deliberately does not, and the error each name gives.
 
-``glassnet``, ``glassnet.models``, ``glassnet.layers`` and ``glassnet.callbacks`` look a missing
-name up here (their module ``__getattr__``), so a Keras user gets the reason and what to use
-instead rather than a bare ``AttributeError``. The README's table "What glassnet leaves out"
+``glassnet`` and its Keras namespaces (``models``, ``layers``, ``callbacks``, ``losses``,
+``metrics``, ``optimizers``, ``optimizers.schedules``, ``activations``, ``initializers``,
+``regularizers``, ``utils``) look a missing name up here (their module ``__getattr__``), then in
+``glassnet._keras_left_out``'s groups, so a Keras user gets the reason and what to use instead
+rather than a bare ``AttributeError``. The README's table "What glassnet leaves out"
 quotes these messages; ``tests/test_not_here.py`` checks that they agree.
 """
 
 from __future__ import annotations
+
+from glassnet._keras_left_out import left_out
 
 _MODEL = (
     "glassnet has no Model class: Keras's functional API and Model subclassing have no "
@@ -73,5 +77,5 @@ NOT_ARRAYS = (
 def missing(module: str, name: str) -> AttributeError:
     """The AttributeError for ``module.name``: the explanation when glassnet leaves ``name``
     out on purpose, else Python's usual message."""
-    text = MISSING.get((module, name), f"module {module!r} has no attribute {name!r}")
-    return AttributeError(text)
+    text = MISSING.get((module, name)) or left_out(module, name)  # Keras's other names: grouped
+    return AttributeError(text or f"module {module!r} has no attribute {name!r}")

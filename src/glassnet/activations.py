@@ -409,10 +409,14 @@ def __getattr__(name: str) -> Activation:
     """``activations.relu``, ``activations.sigmoid``, ...: Keras's lowercase names, one shared
     instance each (PEP 562), for every activation in ``ACTIVATIONS``. Each is a callable, a = f(z),
     that any layer takes as ``activation=``."""
+    if name in ALIASES:  # activations.swish is activations.silu, as in Keras
+        return __getattr__(ALIASES[name])
     if name in ACTIVATIONS:
         globals()[name] = _taking_array_likes(ACTIVATIONS[name])()  # later: plain reads
         return globals()[name]
-    raise AttributeError(f"module 'glassnet.activations' has no attribute {name!r}")
+    from glassnet._not_here import missing  # a Keras name glassnet leaves out: the reason why
+
+    raise missing(__name__, name)
 
 
 def _taking_array_likes(kind: type[Activation]) -> type[Activation]:

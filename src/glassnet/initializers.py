@@ -428,3 +428,19 @@ def get(identifier: str | Initializer) -> Initializer:
 def from_config(config: dict[str, Any]) -> Initializer:
     """Rebuild an initializer from ``get_config()``."""
     return from_config_of("initializer", config, INITIALIZERS)
+
+
+#: Keras's other spellings of the same classes (``keras.initializers.glorot_uniform`` is the
+#: class ``GlorotUniform``; ``OrthogonalInitializer`` is ``Orthogonal``)
+KERAS_ALIASES: dict[str, type[Initializer]] = {
+    **INITIALIZERS,
+    "OrthogonalInitializer": Orthogonal,
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in KERAS_ALIASES:
+        return KERAS_ALIASES[name]
+    from glassnet._not_here import missing  # a Keras name glassnet leaves out: the reason why
+
+    raise missing(__name__, name)

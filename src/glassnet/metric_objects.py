@@ -10,9 +10,8 @@ targets y (a target counts as positive when it is not 0):
 - ``BinaryAccuracy(threshold=0.5)``: mean of ((p > threshold) == y) over every output
 - ``Precision(thresholds=0.5)``: TP / (TP + FP), predicted positive when p > threshold
 - ``Recall(thresholds=0.5)``: TP / (TP + FN)
-- ``AUC(num_thresholds=200, curve="ROC"|"PR")``: TP, FP, TN, FN at the thresholds
-  -1e-7, 1/(T-1), ..., (T-2)/(T-1), 1 + 1e-7; ROC: the trapezoid sum over (false positive rate,
-  recall); PR: Keras's interpolation (Davis & Goadrich) over (recall, precision)
+- ``AUC(num_thresholds=200, curve="ROC"|"PR", multi_label=False, from_logits=False)``: in
+  ``glassnet.metric_auc``
 - ``TopKCategoricalAccuracy(k=5)``: the fraction of examples whose target class (argmax of the
   one-hot row) scores at least the k-th largest output (ties count, as Keras's ``in_top_k``)
 
@@ -27,6 +26,8 @@ A ratio whose denominator is 0 is 0 (Keras's divide_no_nan).
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
 
 import numpy as np
@@ -46,17 +47,22 @@ def _ratio(top: NDArray[Any] | float, bottom: NDArray[Any] | float) -> Any:
     return np.where(bottom == 0, 0.0, top / safe)
 
 
+def numeric_array(values: Any, what: str, who: str) -> NDArray[Any]:
+    """``values`` as an array of numbers of shape (n,) or (n, k), n >= 1, or a clear error."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{who} expects numeric {what}, got an array of dtype {array.dtype}.")
+    if array.ndim not in (1, 2) or array.shape[0] == 0:
+        raise ValueError(
+            f"{who} expects {what} of shape (n_samples,) or (n_samples, n_outputs) with at least "
+            f"one example, got shape {array.shape}."
+        )
+    return array
+
+
 def _pair(y_true: ArrayLike, y_pred: ArrayLike, who: str) -> tuple[NDArray[Any], NDArray[Any]]:
     """Both as float64 (n, k) arrays of one shape ((n,) read as (n, 1)), finite."""
-    y, p = np.asarray(y_true), np.asarray(y_pred)
-    for what, array in (("y_true", y), ("y_pred", p)):
-        if array.dtype.kind not in "biuf":
-            raise TypeError(f"{who} expects numeric {what}, got an array of dtype {array.dtype}.")
-        if array.ndim not in (1, 2) or array.shape[0] == 0:
-            raise ValueError(
-                f"{who} expects {what} of shape (n_samples,) or (n_samples, n_outputs), got "
-                f"shape {array.shape}."
-            )
+    y, p = numeric_array(y_true, "y_true", who), numeric_array(y_pred, "y_pred", who)
     y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(np.float64)
     p = (p.reshape(-1, 1) if p.ndim == 1 else p).astype(np.float64)
     if y.shape != p.shape:
@@ -77,37 +83,93 @@ def _threshold(value: object, who: str, argument: str = "threshold") -> float:
 
 
 class MetricObject:
-    """Base class: ``update_state``, ``result``, ``reset_state``; ``value(y, p)`` is the result
-    over (y, p) alone (what evaluate reports), leaving the running state as it was."""
+    """Base class (Keras's ``keras.metrics.Metric``): ``update_state``, ``result``,
+    ``reset_state``; ``value(y, p)`` is the result over (y, p) alone (what evaluate reports),
+    leaving the running state as it was. ``name=`` sets the history key (Keras's
+    ``name="my_auc"``). A metric of your own subclasses it and writes those three methods."""
 
     name = "metric"
-    #: bigger is better (Keras's direction "up"), as for every metric object here
+    #: bigger is better (Keras's direction "up"), as for the counting metric objects here
     maximized = True
+    #: update_state takes (y_true, y_pred), so the object goes in compile(metrics=[...])
+    takes_targets = True
+
+    def __init__(self, name: str | None = None) -> None:
+        if name is not None:
+            self.name = metric_name(name, type(self).__name__)
+        self.reset_state()
 
     def reset_state(self) -> None:
         raise NotImplementedError
 
-    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
+    def update_state(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+    ) -> None:
         raise NotImplementedError
 
     def result(self) -> float:
         raise NotImplementedError
 
     def value(self, y_true: ArrayLike, y_pred: ArrayLike) -> float:
-        fresh = from_config(self.get_config())
+        fresh = copy.deepcopy(self)  # a subclass of your own too, with its settings
+        fresh.reset_state()
         fresh.update_state(y_true, y_pred)
         return fresh.result()
 
-    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None) -> float:
         """As Keras's: update the state with this batch, then return ``result()``."""
+        no_sample_weight(sample_weight, self)
         self.update_state(y_true, y_pred)
         return self.result()
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name}
+        """The settings; with a ``name=`` of its own, ``class_name`` says which metric it is."""
+        default = type(self).name
+        return (
+            {"name": self.name}
+            if self.name == default
+            else {"name": self.name, "class_name": type(self).__name__}
+        )
 
     def __repr__(self) -> str:
-        return config_repr(self)
+        config = self.get_config()
+        if "class_name" not in config:
+            return config_repr(self)
+        args = ", ".join(f"{k}={v!r}" for k, v in config.items() if k != "class_name")
+        return f"{type(self).__name__}({args})"
+
+
+def no_sample_weight(sample_weight: object, metric: object) -> None:
+    """Refuse Keras's ``update_state(..., sample_weight=w)``: every example counts the same."""
+    if sample_weight is not None:
+        raise TypeError(
+            f"{type(metric).__name__}.update_state does not take sample_weight: in glassnet's "
+            f"metric objects every example counts the same. Repeat the rows that should count "
+            f"more (np.repeat), or leave sample_weight out."
+        )
+
+
+#: history keys that a metric's name= may not take (fit reports the loss and val_ keys itself)
+_RESERVED = ("loss",)
+
+
+def metric_name(name: object, who: str) -> str:
+    """A metric's ``name=``: it becomes a history key, a CSV column and a label in pictures."""
+    if not isinstance(name, str):
+        raise TypeError(
+            f"Expected {who}'s name to be a string, got {type(name).__name__} {shown(name, 20)}."
+        )
+    if (
+        not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", name)
+        or name in _RESERVED
+        or name.startswith("val_")
+    ):
+        raise ValueError(
+            f"Expected {who}'s name to be 1 to 64 letters, digits, '_', '-' or '.', not 'loss' "
+            f"and not starting with 'val_' (fit reports those keys itself), e.g. name='my_auc'; "
+            f"got {shown(name, 20)}."
+        )
+    return name
 
 
 class BinaryAccuracy(MetricObject):
@@ -115,14 +177,17 @@ class BinaryAccuracy(MetricObject):
 
     name = "binary_accuracy"
 
-    def __init__(self, threshold: float = 0.5) -> None:
+    def __init__(self, threshold: float = 0.5, name: str | None = None) -> None:
         self.threshold = _threshold(threshold, "BinaryAccuracy")
-        self.reset_state()
+        super().__init__(name)
 
     def reset_state(self) -> None:
         self.matches, self.count = 0.0, 0
 
-    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
+    def update_state(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+    ) -> None:
+        no_sample_weight(sample_weight, self)
         y, p = _pair(y_true, y_pred, "BinaryAccuracy")
         self.matches += float(np.sum((p > self.threshold) == y))
         self.count += y.size
@@ -131,13 +196,13 @@ class BinaryAccuracy(MetricObject):
         return float(_ratio(self.matches, self.count))
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "threshold": self.threshold}
+        return {**super().get_config(), "threshold": self.threshold}
 
 
 class _Confusion(MetricObject):
     """True/false positive/negative counts at one threshold (p > threshold is positive)."""
 
-    def __init__(self, thresholds: float | None = None) -> None:
+    def __init__(self, thresholds: float | None = None, name: str | None = None) -> None:
         who = type(self).__name__
         if thresholds is not None and isinstance(thresholds, list | tuple):
             raise TypeError(
@@ -145,20 +210,25 @@ class _Confusion(MetricObject):
                 f"of thresholds, which returns a list, is not offered."
             )
         self.thresholds = 0.5 if thresholds is None else _threshold(thresholds, who, "thresholds")
-        self.reset_state()
+        super().__init__(name)
 
     def reset_state(self) -> None:
-        self.true_positives = self.false_positives = self.false_negatives = 0.0
+        self.true_positives = self.false_positives = 0.0
+        self.true_negatives = self.false_negatives = 0.0
 
-    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
+    def update_state(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+    ) -> None:
+        no_sample_weight(sample_weight, self)
         y, p = _pair(y_true, y_pred, type(self).__name__)
         truth, guess = y != 0, p > self.thresholds
         self.true_positives += float(np.sum(truth & guess))
         self.false_positives += float(np.sum(~truth & guess))
         self.false_negatives += float(np.sum(truth & ~guess))
+        self.true_negatives += float(np.sum(~truth & ~guess))
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "thresholds": self.thresholds}
+        return {**super().get_config(), "thresholds": self.thresholds}
 
 
 class Precision(_Confusion):
@@ -179,80 +249,42 @@ class Recall(_Confusion):
         return float(_ratio(self.true_positives, self.true_positives + self.false_negatives))
 
 
-class AUC(MetricObject):
-    """Area under the ROC (or precision-recall) curve, from counts at ``num_thresholds``
-    thresholds, Keras's ``AUC`` (``summation_method="interpolation"``, one label)."""
+class TruePositives(_Confusion):
+    """TP: how many outputs are positive targets predicted positive (p > threshold)."""
 
-    name = "auc"
-
-    def __init__(self, num_thresholds: int = 200, curve: str = "ROC") -> None:
-        self.num_thresholds = whole_number(num_thresholds, "AUC's num_thresholds", 2, 10**6)
-        if not isinstance(curve, str) or curve.upper() not in ("ROC", "PR"):
-            raise ValueError(f"Expected AUC's curve to be 'ROC' or 'PR', got {shown(curve, 20)}.")
-        self.curve = curve.upper()
-        n = self.num_thresholds
-        inner = [(i + 1) * 1.0 / (n - 1) for i in range(n - 2)]
-        self.threshold_values = np.array([0.0 - EPSILON, *inner, 1.0 + EPSILON])  # (T,)
-        self.reset_state()
-
-    def reset_state(self) -> None:
-        n = self.num_thresholds
-        self.true_positives = np.zeros(n)
-        self.false_positives = np.zeros(n)
-        self.true_negatives = np.zeros(n)
-        self.false_negatives = np.zeros(n)
-
-    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
-        y, p = _pair(y_true, y_pred, "AUC")
-        if p.min() < 0 or p.max() > 1:
-            raise ValueError(
-                f"AUC expects predictions in [0, 1] (probabilities), got values from "
-                f"{p.min():g} to {p.max():g}. Give the output a sigmoid or softmax."
-            )
-        truth = (y != 0).ravel()
-        # each prediction's count of thresholds it exceeds: sorted, one search for all
-        above = np.searchsorted(self.threshold_values, p.ravel(), side="left")  # (m,)
-        positives = np.bincount(above[truth], minlength=self.num_thresholds + 1)
-        negatives = np.bincount(above[~truth], minlength=self.num_thresholds + 1)
-        # at threshold j, a prediction is "positive" when it exceeds t_j: above > j
-        pos_over = np.cumsum(positives[::-1])[::-1][1:]  # (T,): predictions with above > j
-        neg_over = np.cumsum(negatives[::-1])[::-1][1:]
-        self.true_positives += pos_over
-        self.false_positives += neg_over
-        self.false_negatives += truth.sum() - pos_over
-        self.true_negatives += (~truth).sum() - neg_over
+    name = "true_positives"
 
     def result(self) -> float:
-        tp, fp, tn, fn = (
-            self.true_positives,
-            self.false_positives,
-            self.true_negatives,
-            self.false_negatives,
-        )
-        if self.curve == "PR":
-            return self._interpolated_pr()
-        recall = _ratio(tp, tp + fn)
-        fp_rate = _ratio(fp, fp + tn)
-        heights = (recall[:-1] + recall[1:]) / 2.0
-        return float(np.sum((fp_rate[:-1] - fp_rate[1:]) * heights))
+        return float(self.true_positives)
 
-    def _interpolated_pr(self) -> float:
-        """Keras's ``interpolate_pr_auc`` (Davis & Goadrich's interpolation, closed form)."""
-        tp, fp, fn = self.true_positives, self.false_positives, self.false_negatives
-        dtp = tp[:-1] - tp[1:]
-        p = tp + fp
-        dp = p[:-1] - p[1:]
-        slope = _ratio(dtp, np.maximum(dp, 0))
-        intercept = tp[1:] - slope * p[1:]
-        both = (p[:-1] > 0) & (p[1:] > 0)
-        ratio = np.where(both, _ratio(p[:-1], np.maximum(p[1:], 0)), 1.0)
-        with np.errstate(divide="ignore"):
-            logs = np.log(np.where(ratio > 0, ratio, 1.0))
-        increment = _ratio(slope * (dtp + intercept * logs), np.maximum(tp[1:] + fn[1:], 0))
-        return float(np.sum(increment))
 
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "num_thresholds": self.num_thresholds, "curve": self.curve}
+class FalsePositives(_Confusion):
+    """FP: how many negative targets (0) are predicted positive."""
+
+    name = "false_positives"
+    maximized = False
+
+    def result(self) -> float:
+        return float(self.false_positives)
+
+
+class TrueNegatives(_Confusion):
+    """TN: how many negative targets are predicted negative (p <= threshold)."""
+
+    name = "true_negatives"
+
+    def result(self) -> float:
+        return float(self.true_negatives)
+
+
+class FalseNegatives(_Confusion):
+    """FN: how many positive targets are predicted negative."""
+
+    name = "false_negatives"
+    maximized = False
+
+    def result(self) -> float:
+        return float(self.false_negatives)
 
 
 class TopKCategoricalAccuracy(MetricObject):
@@ -260,41 +292,73 @@ class TopKCategoricalAccuracy(MetricObject):
 
     name = "top_k_categorical_accuracy"
 
-    def __init__(self, k: int = 5) -> None:
+    def __init__(self, k: int = 5, name: str | None = None) -> None:
         self.k = whole_number(k, "TopKCategoricalAccuracy's k", 1, 10**6)
-        self.reset_state()
+        super().__init__(name)
 
     def reset_state(self) -> None:
         self.hits, self.count = 0.0, 0
 
-    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike) -> None:
+    def update_state(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+    ) -> None:
+        no_sample_weight(sample_weight, self)
         y, p = _pair(y_true, y_pred, "TopKCategoricalAccuracy")
-        k = min(self.k, p.shape[1])  # k >= the classes: every example is a hit
-        target = p[np.arange(len(p)), y.argmax(axis=1)]  # (n,): the target class's score
-        kth = np.partition(p, -k, axis=1)[:, -k]  # (n,): the k-th largest score
-        self.hits += float(np.sum(target >= kth))
+        self.hits += float(np.sum(self.top_k(y.argmax(axis=1), p, self.k)))
         self.count += len(p)
+
+    @staticmethod
+    def top_k(labels: NDArray[np.intp], p: NDArray[Any], k: int) -> NDArray[np.bool_]:
+        """(n,): whether each example's label scores at least its row's k-th largest."""
+        k = min(k, p.shape[1])  # k >= the classes: every example is a hit
+        target = p[np.arange(len(p)), labels]  # (n,): the target class's score
+        kth = np.partition(p, -k, axis=1)[:, -k]  # (n,): the k-th largest score
+        return target >= kth
 
     def result(self) -> float:
         return float(_ratio(self.hits, self.count))
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "k": self.k}
+        return {**super().get_config(), "k": self.k}
 
 
 METRIC_OBJECTS: dict[str, type[MetricObject]] = {
-    cls.name: cls for cls in (BinaryAccuracy, Precision, Recall, AUC, TopKCategoricalAccuracy)
+    cls.name: cls
+    for cls in (
+        BinaryAccuracy,
+        Precision,
+        Recall,
+        TopKCategoricalAccuracy,
+        TruePositives,
+        FalsePositives,
+        TrueNegatives,
+        FalseNegatives,
+    )
 }
 #: the most metric objects a model file's header may hold
 MAX_METRIC_OBJECTS = 100
 
 
+def all_metric_objects() -> dict[str, type[MetricObject]]:
+    """Every metric object glassnet has, by its history key: these, AUC and ``metric_means``'s."""
+    from glassnet.metric_auc import AUC  # they build on this module's base class
+    from glassnet.metric_means import METRIC_MEANS
+
+    return {**METRIC_OBJECTS, AUC.name: AUC, **METRIC_MEANS}
+
+
 def from_config(config: dict[str, Any]) -> MetricObject:
-    """Rebuild a metric object from ``get_config()``."""
-    return from_config_of("metric", config, METRIC_OBJECTS)
+    """Rebuild a metric object from ``get_config()``: its ``name`` says which metric it is,
+    or, for one named by ``name=``, its ``class_name``."""
+    kinds = all_metric_objects()
+    if isinstance(config, dict) and "class_name" in config:
+        by_class = {kind.__name__.lower(): kind for kind in kinds.values()}
+        return from_config_of("metric", config, by_class, key="class_name")
+    return from_config_of("metric", config, kinds)
 
 
 def get(identifier: str | MetricObject) -> MetricObject:
+    """A metric object from its history key (e.g. "auc") or the object itself."""
     if isinstance(identifier, MetricObject):
         return identifier
-    return lookup("metric", identifier, METRIC_OBJECTS)()
+    return lookup("metric", identifier, all_metric_objects())()

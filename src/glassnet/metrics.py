@@ -32,51 +32,92 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from glassnet._names import lookup
+from glassnet._validation import shown
+from glassnet.metric_auc import AUC
+from glassnet.metric_means import (
+    Accuracy,
+    BinaryCrossentropy,
+    CategoricalAccuracy,
+    CategoricalCrossentropy,
+    Mean,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    RootMeanSquaredError,
+    SparseCategoricalAccuracy,
+    SparseCategoricalCrossentropy,
+    SparseTopKCategoricalAccuracy,
+    Sum,
+    labels_of,
+)
 from glassnet.metric_objects import (
-    AUC,
     BinaryAccuracy,
+    FalseNegatives,
+    FalsePositives,
     MetricObject,
     Precision,
     Recall,
     TopKCategoricalAccuracy,
+    TrueNegatives,
+    TruePositives,
+    all_metric_objects,
+    numeric_array,
 )
 
 __all__ = [
     "AUC",
+    "Accuracy",
     "BinaryAccuracy",
+    "BinaryCrossentropy",
+    "CategoricalAccuracy",
+    "CategoricalCrossentropy",
+    "FalseNegatives",
+    "FalsePositives",
+    "Mean",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Metric",
     "MetricObject",
     "Precision",
     "Recall",
+    "RootMeanSquaredError",
+    "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy",
+    "Sum",
     "TopKCategoricalAccuracy",
+    "TrueNegatives",
+    "TruePositives",
     "accuracy",
     "binary_accuracy",
+    "binary_crossentropy",
     "categorical_accuracy",
+    "categorical_crossentropy",
+    "get",
     "mean_absolute_error",
+    "mean_absolute_percentage_error",
     "mean_squared_error",
+    "mean_squared_logarithmic_error",
     "resolve",
     "sparse_categorical_accuracy",
+    "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy",
+    "top_k_categorical_accuracy",
 ]
 
 Array = NDArray[np.floating[Any]]
-Metric = Callable[[Array, Array], float]
-
-
-def _array(values: Any, what: str, who: str) -> NDArray[Any]:
-    array = np.asarray(values)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{who} expects numeric {what}, got an array of dtype {array.dtype}.")
-    if array.ndim not in (1, 2) or array.shape[0] == 0:
-        raise ValueError(
-            f"{who} expects {what} of shape (n_samples,) or (n_samples, n_outputs) with at least "
-            f"one example, got shape {array.shape}."
-        )
-    return array
+MetricFunction = Callable[[Array, Array], float]
+#: Keras's base class for metrics of your own (``keras.metrics.Metric``): glassnet's MetricObject
+Metric = MetricObject
 
 
 def _same_shape(y_true: ArrayLike, y_pred: ArrayLike, who: str) -> tuple[Array, Array]:
     """Both as (n, k) arrays of one shape; (n,) is read as the column (n, 1), as Keras does."""
-    y = _array(y_true, "y_true", who)
-    a = _array(y_pred, "y_pred", who)
+    y = numeric_array(y_true, "y_true", who)
+    a = numeric_array(y_pred, "y_pred", who)
     y = y.reshape(-1, 1) if y.ndim == 1 else y
     a = a.reshape(-1, 1) if a.ndim == 1 else a
     if y.shape != a.shape:
@@ -112,25 +153,7 @@ def sparse_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Fraction of examples whose largest output is the label: argmax a == y, labels (n,) or
     (n, 1). One-hot rows (n, k) are read by their argmax too: that is what ``fit`` hands a
     metric once the sparse loss has encoded the labels."""
-    who = "sparse_categorical_accuracy"
-    a = _array(y_pred, "y_pred", who)
-    if a.ndim != 2:
-        raise ValueError(
-            f"{who} expects y_pred of shape (n_samples, n_classes), got {a.shape}. For a single "
-            f"example use y_pred.reshape(1, -1)."
-        )
-    y = _array(y_true, "y_true", who)
-    if y.ndim == 2 and y.shape[1] == a.shape[1] > 1:
-        labels = y.argmax(axis=1)  # one-hot rows, as fit prepares them
-    elif y.ndim == 1 or y.shape[1] == 1:
-        labels = y.reshape(-1)
-    else:
-        raise ValueError(
-            f"{who} expects class labels of shape (n_samples,) or (n_samples, 1), got "
-            f"{y.shape} for y_pred of shape {a.shape}."
-        )
-    if len(labels) != len(a):
-        raise ValueError(f"{who} got {len(labels)} labels for {len(a)} rows of y_pred.")
+    labels, a = labels_of(y_true, y_pred, "sparse_categorical_accuracy")
     return float(np.mean(a.argmax(axis=1) == labels))
 
 
@@ -149,35 +172,163 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
 def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean over examples and outputs of (a - y)**2."""
     y, a = _same_shape(y_true, y_pred, "mean_squared_error")
-    diff = a - y
-    return float(np.mean(diff * diff))
+    diff = a.astype(np.float64) - y  # float64: a float32 error of 1e20 squares to 1e40, not inf
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
+        return _finite(np.mean(diff * diff), "mean_squared_error")
 
 
 def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean over examples and outputs of |a - y|."""
     y, a = _same_shape(y_true, y_pred, "mean_absolute_error")
-    return float(np.mean(np.abs(a - y)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _finite(np.mean(np.abs(a.astype(np.float64) - y)), "mean_absolute_error")
 
 
-METRICS: dict[str, Metric] = {
+def _finite(value: Any, who: str) -> float:
+    """``value`` as a float, or a ValueError when it is NaN or infinite (never a silent inf)."""
+    if not np.isfinite(value):
+        raise ValueError(
+            f"{who} got NaN or infinite values in y_true or y_pred, or overflowed float64 on "
+            f"them (errors beyond 1e154). Check the data for NaN, or scale it."
+        )
+    return float(value)
+
+
+def _batch_value(kind: type[MetricObject], **settings: Any) -> MetricFunction:
+    """The metric object's value over one batch, as a function (y_true, y_pred) -> float."""
+
+    def function(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+        return kind(**settings).value(y_true, y_pred)
+
+    function.__name__ = kind.name
+    function.__doc__ = f"The batch mean of {kind.__name__}: {(kind.__doc__ or '').strip()}"
+    return function
+
+
+mean_absolute_percentage_error = _batch_value(MeanAbsolutePercentageError)
+mean_squared_logarithmic_error = _batch_value(MeanSquaredLogarithmicError)
+binary_crossentropy = _batch_value(BinaryCrossentropy)
+categorical_crossentropy = _batch_value(CategoricalCrossentropy)
+sparse_categorical_crossentropy = _batch_value(SparseCategoricalCrossentropy)
+
+
+def top_k_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike, k: int = 5) -> float:
+    """Fraction of examples whose target class (argmax of the one-hot row) is in the top k."""
+    return TopKCategoricalAccuracy(k=k).value(y_true, y_pred)
+
+
+def sparse_top_k_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike, k: int = 5) -> float:
+    """Fraction of examples whose label (n,) or (n, 1) is in the top k outputs."""
+    return SparseTopKCategoricalAccuracy(k=k).value(y_true, y_pred)
+
+
+#: the names compile takes whose epoch value is the mean of the examples' values: a function
+#: of one batch, averaged over the batches weighted by their size (Keras's number)
+METRICS: dict[str, MetricFunction] = {
     "accuracy": accuracy,  # resolve() picks binary or categorical by the output width
     "acc": accuracy,
     "binary_accuracy": binary_accuracy,
     "categorical_accuracy": categorical_accuracy,
     "sparse_categorical_accuracy": sparse_categorical_accuracy,
+    "top_k_categorical_accuracy": top_k_categorical_accuracy,
+    "sparse_top_k_categorical_accuracy": sparse_top_k_categorical_accuracy,
     "mse": mean_squared_error,
     "mean_squared_error": mean_squared_error,
     "mae": mean_absolute_error,
     "mean_absolute_error": mean_absolute_error,
+    "mape": mean_absolute_percentage_error,
+    "mean_absolute_percentage_error": mean_absolute_percentage_error,
+    "msle": mean_squared_logarithmic_error,
+    "mean_squared_logarithmic_error": mean_squared_logarithmic_error,
+    "binary_crossentropy": binary_crossentropy,
+    "categorical_crossentropy": categorical_crossentropy,
+    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+}
+
+#: the names compile takes whose epoch value is not a mean of batch values (a ratio of the
+#: epoch's counts, a root): each becomes its metric object, reported under the same key
+STATEFUL: dict[str, type[MetricObject]] = {
+    cls.name: cls
+    for cls in (
+        AUC,
+        Precision,
+        Recall,
+        RootMeanSquaredError,
+        TruePositives,
+        FalsePositives,
+        TrueNegatives,
+        FalseNegatives,
+    )
 }
 
 #: the metrics whose bigger values are better (Keras's direction "up"); the others go "down"
 MAXIMIZED = frozenset(
-    {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
+    {
+        "accuracy",
+        "acc",
+        "binary_accuracy",
+        "categorical_accuracy",
+        "sparse_categorical_accuracy",
+        "top_k_categorical_accuracy",
+        "sparse_top_k_categorical_accuracy",
+    }
 )
 
 
-def resolve(name: str, output_units: int) -> tuple[str, Metric]:
+def get(identifier: str | MetricObject) -> MetricObject:
+    """A metric object from its name (Keras's ``metrics.get``: "mae", "auc",
+    "root_mean_squared_error", ...) or the object itself."""
+    if isinstance(identifier, MetricObject):
+        return identifier
+    kinds = all_metric_objects()
+    kinds.update({"mae": MeanAbsoluteError, "mse": MeanSquaredError})
+    kinds.update({"mape": MeanAbsolutePercentageError, "msle": MeanSquaredLogarithmicError})
+    kinds = {key: kind for key, kind in kinds.items() if kind.takes_targets}
+    return lookup("metric", identifier, kinds)()
+
+
+def split(given: list[Any]) -> tuple[list[str], list[MetricObject]]:
+    """compile's metrics as (names, objects): each name checked, a name of ``STATEFUL`` made
+    its object, a metric class made an object with its defaults (as Keras does), and every
+    object one that takes (y_true, y_pred)."""
+    names: list[str] = []
+    objects: list[MetricObject] = []
+    for metric in given:
+        if isinstance(metric, type) and issubclass(metric, MetricObject):
+            metric = metric()  # the class itself, as Keras takes it: its default settings
+        if isinstance(metric, MetricObject):
+            if not metric.takes_targets:
+                raise TypeError(
+                    f"{type(metric).__name__} keeps the numbers you give to update_state(values): "
+                    f"it has no y_true and y_pred, so it cannot go in compile(metrics=[...]). Use "
+                    f"it on its own, or a metric that compares targets, e.g. MeanAbsoluteError()."
+                )
+            objects.append(metric)
+        elif isinstance(metric, str) and metric.lower() in STATEFUL:
+            objects.append(STATEFUL[metric.lower()]())
+        elif isinstance(metric, str) and metric.lower() in METRICS:
+            names.append(metric)
+        else:
+            raise _unknown(metric)
+    return names, objects
+
+
+def _unknown(metric: object) -> Exception:
+    """compile's error for a metric it does not know (a few names: the whole list is long)."""
+    if not isinstance(metric, str):
+        return TypeError(
+            f"Expected a metric name (a string) or a metric object, got "
+            f"{type(metric).__name__} {shown(metric, 40)}. Example: metrics=['accuracy'] or "
+            f"metrics=[glassnet.metrics.AUC()]."
+        )
+    return ValueError(
+        f"Unknown metric {shown(metric)}. Valid names: 'accuracy', 'mse', 'mae', 'mape', 'auc', "
+        f"'precision', 'recall', 'root_mean_squared_error', 'binary_crossentropy' and more "
+        f"(glassnet.metrics.METRICS and STATEFUL list them all)."
+    )
+
+
+def resolve(name: str, output_units: int) -> tuple[str, MetricFunction]:
     """The (history key, function) of a metric name for an output of ``output_units`` units."""
     function = lookup("metric", name, METRICS)
     key = name.lower()
@@ -196,3 +347,9 @@ def check_distinct(names: list[Any], objects: list[MetricObject]) -> None:
             f"Two metrics would be reported as {repeated[0]!r}; give each metric once (a "
             f"metric object reports under its name, e.g. Precision() as 'precision')."
         )
+
+
+def __getattr__(name: str) -> Any:
+    from glassnet._not_here import missing  # a Keras name glassnet leaves out: the reason why
+
+    raise missing(__name__, name)

@@ -315,11 +315,8 @@ class Sequential(KerasModelAPI):
         chosen = optimizers_module.get(optimizer)
         # a loss holds no state: one object may serve many models; reduction='none' is refused
         loss = losses_module.get(loss, training=True)
-        given = metric_list(metrics)
-        objects = [m for m in given if isinstance(m, metrics_module.MetricObject)]
-        names = [m for m in given if not isinstance(m, metrics_module.MetricObject)]
-        for name in names:
-            metrics_module.lookup("metric", name, metrics_module.METRICS)
+        # names checked; "auc", "root_mean_squared_error"...: their objects (epoch counts)
+        names, objects = metrics_module.split(metric_list(metrics))
         metrics_module.check_distinct(names, objects)
         chosen.claim(self)  # one optimizer, one model; checked last: nothing changes on an error
         self.optimizer, self.loss, self.metric_names = chosen, loss, names
@@ -470,7 +467,7 @@ class Sequential(KerasModelAPI):
         logs = {"loss": loss, **self._metrics(y, a)}
         return _result(logs, return_dict)
 
-    def _metric_functions(self, units: int) -> list[tuple[str, metrics_module.Metric]]:
+    def _metric_functions(self, units: int) -> list[tuple[str, metrics_module.MetricFunction]]:
         """Each compiled metric as (history key, function(y, a)) for an output of ``units``
         units ("accuracy" means binary or categorical accuracy by the width)."""
         return [metrics_module.resolve(name, units) for name in self.metric_names]
@@ -479,7 +476,7 @@ class Sequential(KerasModelAPI):
         self,
         y: Array,
         a: Array,
-        functions: list[tuple[str, metrics_module.Metric]] | None = None,
+        functions: list[tuple[str, metrics_module.MetricFunction]] | None = None,
     ) -> Logs:
         """Every metric of (y, a) by its history key. ``functions`` from ``_metric_functions``
         saves looking the names up again (fit does it once per epoch, not once per batch)."""

@@ -78,4 +78,10 @@ def to_categorical(x: ArrayLike, num_classes: int | None = None) -> NDArray[np.f
         raise type(error)(str(error).replace("n_classes", "num_classes")) from None
 
 
+def __getattr__(name: str) -> Any:
+    from glassnet._not_here import missing  # a Keras name glassnet leaves out: the reason why
+
+    raise missing(__name__, name)
+
+
 __all__ = ["set_random_seed", "to_categorical"]

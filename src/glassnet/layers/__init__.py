@@ -46,6 +46,12 @@ LAYERS.update(
     }
 )
 
+# Keras's other spellings of the same classes (keras.layers.MaxPool2D is MaxPooling2D)
+Convolution2D = Conv2D
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+GlobalAvgPool2D = GlobalAveragePooling2D
+
 
 def __getattr__(name: str) -> Any:
     from glassnet._not_here import missing  # Conv1D, LSTM...: the reason why
@@ -58,15 +64,19 @@ __all__ = [
     "Activation",
     "Array",
     "AveragePooling2D",
+    "AvgPool2D",
     "BatchNormalization",
     "Conv2D",
+    "Convolution2D",
     "Dense",
     "Dropout",
     "Flatten",
     "GlobalAveragePooling2D",
+    "GlobalAvgPool2D",
     "Input",
     "Layer",
     "LeakyReLU",
+    "MaxPool2D",
     "MaxPooling2D",
     "Normalization",
     "Rescaling",

@@ -392,3 +392,9 @@ def from_config(config: dict[str, Any]) -> Loss:
 BinaryCrossentropy = BinaryCrossEntropy
 CategoricalCrossentropy = CategoricalCrossEntropy
 SparseCategoricalCrossentropy = SparseCategoricalCrossEntropy
+
+
+def __getattr__(name: str) -> Any:
+    from glassnet._not_here import missing  # a Keras name glassnet leaves out: the reason why
+
+    raise missing(__name__, name)

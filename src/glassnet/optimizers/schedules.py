@@ -258,3 +258,9 @@ def deserialize(config: object) -> LearningRateSchedule:
     lookup("learning-rate schedule", name, SCHEDULES)  # the valid names, on a miss
     settings = {**inner, "class_name": name}
     return from_config_of("learning-rate schedule", settings, SCHEDULES, "class_name")
+
+
+def __getattr__(name: str) -> Any:
+    from glassnet._not_here import missing  # a Keras name glassnet leaves out: the reason why
+
+    raise missing(__name__, name)
