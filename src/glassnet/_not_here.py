@@ -50,18 +50,6 @@ for _name in ("SimpleRNN", "LSTM", "GRU", "Bidirectional", "Embedding", "MultiHe
         f"glassnet.layers.LAYERS)."
     )
 
-#: fit's keywords that Keras has and glassnet does not (yet): name -> the TypeError's message
-FIT_KEYWORDS: dict[str, str] = {
-    "sample_weight": (
-        "glassnet's fit does not take sample_weight: every example counts the same. To weigh "
-        "rows more, repeat them (np.repeat) before calling fit."
-    ),
-    "class_weight": (
-        "glassnet's fit does not take class_weight: every example counts the same. To weigh a "
-        "class more, repeat its rows (np.repeat) or resample to balance the classes."
-    ),
-}
-
 #: what fit says when x is not an array (a generator, a tf.data.Dataset, a PyDataset)
 NOT_ARRAYS = (
     "glassnet's fit takes x and y as arrays (NumPy arrays or nested lists), not a generator, "
