@@ -31,6 +31,9 @@ TRIGGERS = {
     "glassnet.layers.Conv1D": lambda: gn.layers.Conv1D,
     "glassnet.layers.LSTM": lambda: gn.layers.LSTM,
     "model.fit(generator)": lambda: _model().fit((b for b in [(X, Y)]), epochs=2, verbose=0),
+    "model.compile(..., weighted_metrics=[...])": lambda: _model().compile(
+        "sgd", "mse", weighted_metrics=["mae"]
+    ),
 }
 
 
@@ -84,3 +87,14 @@ def test_fit_names_an_unknown_keyword_and_a_missing_y():
     with pytest.raises(TypeError, match=r"^glassnet's fit takes x and y as arrays"):
         model.fit(iter([X]), Y)
     assert model.optimizer.iterations == 0
+
+
+def test_an_empty_weighted_metrics_asks_for_nothing_and_changes_nothing():
+    model = _model()
+    model.compile("sgd", "mse", metrics=["mae"], weighted_metrics=[])
+    model.compile("sgd", "mse", metrics=["mae"], weighted_metrics=None)
+    assert model.metric_names == ["mae"]
+    optimizer = model.optimizer
+    with pytest.raises(TypeError, match=r"^glassnet's compile has no weighted_metrics"):
+        model.compile("adam", "mae", weighted_metrics="mae")
+    assert model.optimizer is optimizer and model.loss.name == "mean_squared_error"

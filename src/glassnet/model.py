@@ -308,8 +308,17 @@ class Sequential(KerasModelAPI):
         optimizer: str | optimizers_module.Optimizer = "rmsprop",
         loss: str | losses_module.Loss | None = None,
         metrics: Sequence[str] | None = None,
+        weighted_metrics: Sequence[str] | None = None,
     ) -> None:
-        """Choose how to learn: the optimizer, the loss to minimise, the metrics to report."""
+        """Choose how to learn: the optimizer, the loss to minimise, the metrics to report.
+        The metrics are unweighted, as Keras 3's ``metrics=``; ``weighted_metrics`` (Keras's
+        metrics weighed by sample_weight) is refused unless empty, with the reason."""
+        if weighted_metrics is not None and not (
+            isinstance(weighted_metrics, list | tuple) and not weighted_metrics
+        ):  # None, [] and () ask for nothing
+            from glassnet._not_here import WEIGHTED_METRICS
+
+            raise TypeError(WEIGHTED_METRICS)
         if loss is None:
             valid = ", ".join(repr(name) for name in losses_module.LOSSES)
             raise ValueError(f"compile() needs a loss, e.g. loss='mse'. Valid names: {valid}.")
