@@ -466,3 +466,33 @@ def test_hostile_class_weights_are_refused() -> None:
         "dtype='float64'.",
     )
     assert model.optimizer.iterations == 0 and small.optimizer.iterations == 0
+
+
+def test_check_gradients_and_compute_gradients_take_the_weights() -> None:
+    from glassnet.gradcheck import check_gradients
+
+    rng = np.random.default_rng(4)
+    x, labels = rng.normal(size=(6, 4)), rng.integers(0, 3, size=6)
+    model = gn.Sequential(
+        [gn.Input(shape=(4,)), gn.layers.Dense(5, "tanh"), gn.layers.Dense(3, "softmax")], seed=1
+    )
+    model.compile("sgd", "sparse_categorical_crossentropy")  # float32: checked in float64
+    report = check_gradients(model, x, labels, sample_weight=W6, check_input=True)
+    assert report.passed, report.table()
+    weighted = model.compute_gradients(x, labels, sample_weight=W6)
+    kernel = model.layers[0].kernel_gradient.copy()
+    assert weighted == pytest.approx(model.evaluate(x, labels, sample_weight=W6), rel=1e-6)
+    model.compute_gradients(x, labels)
+    assert not np.allclose(model.layers[0].kernel_gradient, kernel)
+    with pytest.raises(ValueError, match=r"^sample_weight\[0\] is -1: weights must be >= 0"):
+        check_gradients(model, x, labels, sample_weight=-W6)
+
+
+def test_validation_data_with_none_weights_is_unweighted() -> None:
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(8, 4)), rng.normal(size=(8, 1))
+    model = _model("linear", 1, "mse")
+    history = model.fit(x, y, validation_data=(x, y, None), epochs=1, verbose=0)
+    assert history.history["val_loss"][0] == pytest.approx(model.evaluate(x, y), rel=1e-12)
+    with pytest.raises(ValueError, match=r"^Expected validation_data=\(x_val, y_val\), a pair"):
+        model.fit(x, y, validation_data=(x, y, None, None), verbose=0)

@@ -447,10 +447,14 @@ class Sequential(KerasModelAPI):
         activation = getattr(self.layers[-1], "activation", None)
         return activation is not None and self.loss.fuses_with(activation.name)
 
-    def compute_gradients(self, x: ArrayLike, y: ArrayLike) -> float:
-        """Forward and backward on (x, y) without updating: returns C, fills the gradients."""
+    def compute_gradients(
+        self, x: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
+        """Forward and backward on (x, y) without updating: returns C, fills the gradients
+        (weighted by ``sample_weight`` as ``train_on_batch`` weighs them)."""
         self._check_compiled("computing gradients")
-        return self._compute_gradients(*self._data(x, y))
+        x, y = self._data(x, y)
+        return self._compute_gradients(x, y, self._weights(y, sample_weight))
 
     def _cost(self, y: Array, a: Array, sample_weight: Array | None = None) -> float:
         """C = loss(y, aL) + the trainable layers' regularization penalties (e.g. l2 * sum(W**2));
