@@ -5,7 +5,8 @@ One epoch, the way ``fit`` runs it::
 
     order = a fresh permutation of the rows (if shuffle)
     for each batch of rows:  xb, yb = x[rows], y[rows]     one index gather, (batch, n_in)
-        loss, aL = model._train_step(xb, yb)               forward, loss, backward, update
+        (wb = weights[rows], when fit has sample_weight or class_weight: the same rows)
+        loss, aL = model._train_step(xb, yb, wb)           forward, loss, backward, update
         stop at a NaN/inf loss (TerminateOnNaN), add loss and metrics weighted by batch size
     logs = the epoch's means (sums for a summing loss); then val_ numbers, then on_epoch_end
 """
