@@ -31,8 +31,9 @@ TRIGGERS = {
     "glassnet.layers.Conv1D": lambda: gn.layers.Conv1D,
     "glassnet.layers.LSTM": lambda: gn.layers.LSTM,
     "model.fit(generator)": lambda: _model().fit((b for b in [(X, Y)]), epochs=2, verbose=0),
-    "model.fit(x, y, sample_weight=...)": lambda: _model().fit(X, Y, sample_weight=np.ones(4)),
-    "model.fit(x, y, class_weight=...)": lambda: _model().fit(X, Y, class_weight={0: 1.0}),
+    "model.compile(..., weighted_metrics=[...])": lambda: _model().compile(
+        "sgd", "mse", weighted_metrics=["mae"]
+    ),
 }
 
 
@@ -79,10 +80,21 @@ def test_fit_names_an_unknown_keyword_and_a_missing_y():
     assert str(caught.value) == (
         "Sequential.fit() got an unexpected keyword argument 'steps_per_epoch'; it takes x, y, "
         "epochs, batch_size, shuffle, validation_data, validation_split, callbacks, verbose, "
-        "trace_every, initial_epoch, validation_freq."
+        "trace_every, initial_epoch, validation_freq, sample_weight, class_weight."
     )
     with pytest.raises(TypeError, match=r"^fit needs the targets too: call fit\(x, y\)"):
         model.fit(X)
     with pytest.raises(TypeError, match=r"^glassnet's fit takes x and y as arrays"):
         model.fit(iter([X]), Y)
     assert model.optimizer.iterations == 0
+
+
+def test_an_empty_weighted_metrics_asks_for_nothing_and_changes_nothing():
+    model = _model()
+    model.compile("sgd", "mse", metrics=["mae"], weighted_metrics=[])
+    model.compile("sgd", "mse", metrics=["mae"], weighted_metrics=None)
+    assert model.metric_names == ["mae"]
+    optimizer = model.optimizer
+    with pytest.raises(TypeError, match=r"^glassnet's compile has no weighted_metrics"):
+        model.compile("adam", "mae", weighted_metrics="mae")
+    assert model.optimizer is optimizer and model.loss.name == "mean_squared_error"

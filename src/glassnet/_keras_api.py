@@ -73,13 +73,19 @@ class KerasModelAPI:
         return self._predict(x, batch_size=len(x))
 
     def test_on_batch(
-        self: Sequential, x: ArrayLike, y: ArrayLike, return_dict: bool = False
+        self: Sequential,
+        x: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        return_dict: bool = False,
     ) -> Any:
-        """Loss (and metrics) on one batch without training (Keras's ``test_on_batch``)."""
+        """Loss (and metrics) on one batch without training (Keras's ``test_on_batch``); with
+        ``sample_weight`` the loss is weighted as ``evaluate``'s."""
         self._check_compiled("test_on_batch()")
         check_return_dict(return_dict, "test_on_batch")
         x, y = self._data(x, y)
-        return _result(self._evaluate(x, y, batch_size=len(x)), return_dict)
+        weights = self._weights(y, sample_weight)
+        return _result(self._evaluate(x, y, len(x), weights), return_dict)
 
     # -- freezing the whole model ------------------------------------------------------------
     _frozen_model = False

@@ -54,17 +54,13 @@ for _name in ("SimpleRNN", "LSTM", "GRU", "Bidirectional", "Embedding", "MultiHe
         f"glassnet.layers.LAYERS)."
     )
 
-#: fit's keywords that Keras has and glassnet does not (yet): name -> the TypeError's message
-FIT_KEYWORDS: dict[str, str] = {
-    "sample_weight": (
-        "glassnet's fit does not take sample_weight: every example counts the same. To weigh "
-        "rows more, repeat them (np.repeat) before calling fit."
-    ),
-    "class_weight": (
-        "glassnet's fit does not take class_weight: every example counts the same. To weigh a "
-        "class more, repeat its rows (np.repeat) or resample to balance the classes."
-    ),
-}
+#: what compile says to ``weighted_metrics=[...]`` (Keras's metrics weighed by sample_weight)
+WEIGHTED_METRICS = (
+    "glassnet's compile has no weighted_metrics: its metrics are unweighted, as Keras 3's "
+    "metrics= are even when fit gets sample_weight or class_weight (the loss is weighted). Use "
+    "metrics=[...], or weigh a metric yourself after predict, e.g. "
+    "np.average(correct, weights=sample_weight)."
+)
 
 #: what fit says when x is not an array (a generator, a tf.data.Dataset, a PyDataset)
 NOT_ARRAYS = (

@@ -202,12 +202,32 @@ def _penalty_gradient_equation(regularizer: Any, index: int, w: str = "W") -> st
     return f"dpenalty{index}/d{w}{index} = " + " + ".join(parts)
 
 
+def record_weights(trace: Trace, model: Sequential, y: Array, a: Array, weights: Array) -> None:
+    """A weighted step's loss parts: w (n,), each example's loss_i (n,) and their products, so
+    that C = sum_i w_i loss_i / n (without / n for a summing loss) can be read with numbers."""
+    count = len(model.layers)
+    name = model.loss.name
+    trace.add("loss", count, "w", "w = sample_weight (one weight per example)", weights)
+    per_example = model.loss.per_example(y, a)  # (n,): Keras's values before the reduction
+    trace.add("loss", count, "loss_i", f"loss_i = {name}(y_i, a{count}_i)", per_example)
+    reduce = "sum(w * loss_i)" if model.loss.reduction == "sum" else "sum(w * loss_i) / n"
+    value = model.loss.weighted(per_example, weights)
+    trace.add("loss", count, "weighted loss", f"{name} = {reduce}", np.asarray(value))
+
+
 def record_loss_and_backward(
-    trace: Trace, model: Sequential, y: Array, a: Array, loss: float, params: list[list[Array]]
+    trace: Trace,
+    model: Sequential,
+    y: Array,
+    a: Array,
+    loss: float,
+    params: list[list[Array]],
+    sample_weight: Array | None = None,
 ) -> None:
     count = len(model.layers)
     out = f"a{count}"
     name = model.loss.name
+    weighted = sample_weight is not None
     trace.add("loss", count, "y", "y", y)
     trace.add("loss", count, f"{out} - y", f"{out} - y", a - y)
     if getattr(model.loss, "from_logits", False):
@@ -216,10 +236,13 @@ def record_loss_and_backward(
         probability = activations_module.get(squash)(a)
         trace.add("loss", count, "p", f"p = {squash}({out})", probability)
         trace.add("loss", count, "p - y", "p - y", probability - y)
+    if weighted:  # w and each example's loss_i, whose weighted sum is the loss
+        record_weights(trace, model, y, a, sample_weight)
     regularized = _regularized(model)
     if regularized:
         # C = loss + penalties, each penalty on the weights the step started from
-        trace.add("loss", count, f"{name}(y, {out})", f"{name}(y, {out})", model.loss.compute(y, a))
+        data = model.loss.compute(y, a, sample_weight)
+        trace.add("loss", count, f"{name}(y, {out})", f"{name}(y, {out})", data)
         for index, layer in regularized:
             penalty = layer.kernel_regularizer(params[index - 1][0])
             equation = _penalty_equation(layer.kernel_regularizer, index, kernel_symbol(layer))
@@ -231,7 +254,7 @@ def record_loss_and_backward(
     if trace.info["fused"]:
         grad = None  # delta_L comes straight from the loss; see the backward entries
     else:
-        grad = model.loss.compute_gradient(y, a)  # (batch, units): the engine's own dC/da_L
+        grad = model.loss.compute_gradient(y, a, sample_weight)  # (batch, units): the engine's
         trace.add("loss", count, f"dC/d{out}", f"dC/d{out} = {name}'(y, {out})", grad)
     for index in range(count, 0, -1):
         layer = model.layers[index - 1]
@@ -239,7 +262,8 @@ def record_loss_and_backward(
         kept = vars(layer)
         if layer.kind == "Dense":
             if grad is None:
-                equation = f"delta{index} = ({out} - y) / n  (fused {name})"
+                scale = "w * " if weighted else ""
+                equation = f"delta{index} = {scale}({out} - y) / n  (fused {name})"
             elif activation.elementwise:
                 factor = activation.derivative(layer.z, layer.a)
                 slope = f"da{index}/dz{index}"

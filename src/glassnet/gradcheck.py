@@ -191,6 +191,7 @@ def check_gradients(
     eps: float = 1e-6,
     tolerance: float = 1e-7,
     check_input: bool = False,
+    sample_weight: ArrayLike | None = None,
 ) -> GradientReport:
     """Compare every parameter's analytic gradient on (x, y) with central differences.
 
@@ -199,6 +200,7 @@ def check_gradients(
     The model's own weights are left exactly as they were. With ``check_input=True`` the gradient
     with respect to the input, dC/dx (n_samples, n_features), is checked too (reported as layer
     ``'input'``). Random layers (dropout) draw the same mask in every forward pass of the check.
+    ``sample_weight`` (n,) checks the weighted loss sum_i w_i loss_i / n and its gradient.
     """
     for name, value in (("eps", eps), ("tolerance", tolerance)):
         if not (isinstance(value, int | float) and np.isfinite(value) and value > 0):
@@ -207,6 +209,7 @@ def check_gradients(
     model._features(x)
     net = model if model.dtype == np.float64 else float64_copy(model)
     x, y = net._data(x, y)
+    weights = net._weights(y, sample_weight)  # (n,) or None, checked as fit checks them
     x = x.copy()  # perturbed in place for the input check
     report = GradientReport(tolerance=tolerance, eps=eps)
 
@@ -214,7 +217,7 @@ def check_gradients(
 
         def cost() -> float:
             rewind()
-            return net._cost(y, net.forward(x, training=True))
+            return net._cost(y, net.forward(x, training=True), weights)
 
         def numeric_gradient(array: Array) -> tuple[Array, NDArray[np.bool_]]:
             """(dC/d array by central differences, where the +-eps crossed a kink)."""
@@ -246,7 +249,9 @@ def check_gradients(
 
         # one forward and backward fills every parameter's gradient, and dC/dx when asked
         rewind()
-        analytic_input = net.backward(y, net.forward(x, training=True), input_gradient=check_input)
+        analytic_input = net.backward(
+            y, net.forward(x, training=True), input_gradient=check_input, sample_weight=weights
+        )
         analytic_gradients = [[g.copy() for g in layer.gradients] for layer in net.layers]
         if check_input:
             analytic = np.array(analytic_input)  # (n_samples, n_features)

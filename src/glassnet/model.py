@@ -34,6 +34,7 @@ from glassnet import training
 from glassnet._header_bounds import check_name
 from glassnet._keras_api import KerasModelAPI, check_return_dict
 from glassnet._layer_api import assign_weights
+from glassnet._sample_weights import example_weights
 from glassnet._validation import (
     all_finite,
     as_features,
@@ -307,8 +308,17 @@ class Sequential(KerasModelAPI):
         optimizer: str | optimizers_module.Optimizer = "rmsprop",
         loss: str | losses_module.Loss | None = None,
         metrics: Sequence[str] | None = None,
+        weighted_metrics: Sequence[str] | None = None,
     ) -> None:
-        """Choose how to learn: the optimizer, the loss to minimise, the metrics to report."""
+        """Choose how to learn: the optimizer, the loss to minimise, the metrics to report.
+        The metrics are unweighted, as Keras 3's ``metrics=``; ``weighted_metrics`` (Keras's
+        metrics weighed by sample_weight) is refused unless empty, with the reason."""
+        if weighted_metrics is not None and not (
+            isinstance(weighted_metrics, list | tuple) and not weighted_metrics
+        ):  # None, [] and () ask for nothing
+            from glassnet._not_here import WEIGHTED_METRICS
+
+            raise TypeError(WEIGHTED_METRICS)
         if loss is None:
             valid = ", ".join(repr(name) for name in losses_module.LOSSES)
             raise ValueError(f"compile() needs a loss, e.g. loss='mse'. Valid names: {valid}.")
@@ -403,18 +413,25 @@ class Sequential(KerasModelAPI):
             a = layer.forward(a, training=training)
         return a
 
-    def backward(self, y: Array, a: Array, input_gradient: bool = False) -> Array | None:
+    def backward(
+        self,
+        y: Array,
+        a: Array,
+        input_gradient: bool = False,
+        sample_weight: Array | None = None,
+    ) -> Array | None:
         """Fill every layer's gradients from the loss at output ``a``; no parameter changes.
 
         The first layer skips dC/da0, which no parameter needs, unless ``input_gradient=True``:
-        then the chain goes on through it and dC/dx (batch, n_in) is returned (else None)."""
+        then the chain goes on through it and dC/dx (batch, n_in) is returned (else None).
+        ``sample_weight`` (n,), checked: row i of dC/daL (or of the fused delta) times w_i."""
         last = self.layers[-1]
         more = len(self.layers) > 1 or input_gradient
         if self._fused_output():
             # softmax + cross-entropy (or sigmoid + binary): delta = dC/dz directly, stably
-            grad = last.backward_delta(self.loss.fused_delta(y, a), more)
+            grad = last.backward_delta(self.loss.fused_delta(y, a, sample_weight), more)
         else:
-            grad = last.backward(self.loss.compute_gradient(y, a), more)
+            grad = last.backward(self.loss.compute_gradient(y, a, sample_weight), more)
         for index in range(len(self.layers) - 2, -1, -1):
             layer = self.layers[index]
             grad = layer.backward(grad, need_input_gradient=index > 0 or input_gradient)
@@ -427,45 +444,66 @@ class Sequential(KerasModelAPI):
         activation = getattr(self.layers[-1], "activation", None)
         return activation is not None and self.loss.fuses_with(activation.name)
 
-    def compute_gradients(self, x: ArrayLike, y: ArrayLike) -> float:
-        """Forward and backward on (x, y) without updating: returns C, fills the gradients."""
+    def compute_gradients(
+        self, x: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
+        """Forward and backward on (x, y) without updating: returns C, fills the gradients
+        (weighted by ``sample_weight`` as ``train_on_batch`` weighs them)."""
         self._check_compiled("computing gradients")
-        return self._compute_gradients(*self._data(x, y))
+        x, y = self._data(x, y)
+        return self._compute_gradients(x, y, self._weights(y, sample_weight))
 
-    def _cost(self, y: Array, a: Array) -> float:
+    def _cost(self, y: Array, a: Array, sample_weight: Array | None = None) -> float:
         """C = loss(y, aL) + the trainable layers' regularization penalties (e.g. l2 * sum(W**2));
-        a frozen layer's penalty is left out, as Keras leaves it out."""
-        return self.loss.compute(y, a) + sum(
+        a frozen layer's penalty is left out, as Keras leaves it out. ``sample_weight`` weighs
+        the loss (sum_i w_i loss_i / n), not the penalties, as in Keras."""
+        return self.loss.compute(y, a, sample_weight) + sum(
             layer.regularization_penalty() for layer in self.layers if self._trains(layer)
         )
 
-    def _compute_gradients(self, x: Array, y: Array) -> float:
+    def _compute_gradients(self, x: Array, y: Array, sample_weight: Array | None = None) -> float:
         a = self.forward(x, training=True)
-        self.backward(y, a)
-        return self._cost(y, a)
+        self.backward(y, a, sample_weight=sample_weight)
+        return self._cost(y, a, sample_weight)
 
-    def _train_step(self, x: Array, y: Array) -> tuple[float, Array]:
+    def _train_step(
+        self, x: Array, y: Array, sample_weight: Array | None = None
+    ) -> tuple[float, Array]:
         a = self.forward(x, training=True)
-        loss = self._cost(y, a)
-        self.backward(y, a)
+        loss = self._cost(y, a, sample_weight)
+        self.backward(y, a, sample_weight=sample_weight)
         self._apply_update()  # the trainable layers' parameters only (KerasModelAPI)
         return loss, a
 
     def train_on_batch(
-        self, x: ArrayLike, y: ArrayLike, return_dict: bool = False
+        self,
+        x: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        class_weight: dict[int, float] | None = None,
+        return_dict: bool = False,
     ) -> float | list[float] | Logs:
-        """One update on one batch. Returns the loss (and metrics) measured before the update."""
+        """One update on one batch. Returns the loss (and metrics) measured before the update.
+        ``sample_weight`` / ``class_weight`` weigh the loss and its gradient as in ``fit``."""
         self._check_compiled("training")
         check_return_dict(return_dict, "train_on_batch")
         x, y = self._data(x, y)
+        weights = self._weights(y, sample_weight, class_weight)
         with np.errstate(over="ignore", invalid="ignore"):  # a NaN loss is reported below
-            loss, a = self._train_step(x, y)
+            loss, a = self._train_step(x, y, weights)
         if not math.isfinite(loss):
             raise TrainingDivergedError(diverged_message(loss, None, None))
         if not all_finite(self._parameters):  # this very update overflowed the weights
             raise TrainingDivergedError(diverged_message(math.inf, None, None))
         logs = {"loss": loss, **self._metrics(y, a)}
         return _result(logs, return_dict)
+
+    def _weights(
+        self, y: Array, sample_weight: Any, class_weight: Any = None, what: str = ""
+    ) -> Array | None:
+        """The (n,) per-example weights from Keras's ``sample_weight`` or ``class_weight`` for
+        prepared targets y, checked (glassnet/_sample_weights.py); None when neither is given."""
+        return example_weights(sample_weight, class_weight, y, y.shape[1], self.dtype, what)
 
     def _metric_functions(self, units: int) -> list[tuple[str, metrics_module.MetricFunction]]:
         """Each compiled metric as (history key, function(y, a)) for an output of ``units``
@@ -500,6 +538,8 @@ class Sequential(KerasModelAPI):
         trace_every: int | None = None,
         initial_epoch: int = 0,
         validation_freq: int | Sequence[int] = 1,
+        sample_weight: ArrayLike | None = None,
+        class_weight: dict[int, float] | None = None,
         **keras_only: Any,
     ) -> History:
         """Train for ``epochs`` passes over (x, y) in mini-batches; returns the History.
@@ -520,6 +560,13 @@ class Sequential(KerasModelAPI):
         run), so ``epochs`` is the last one, and ``epochs - initial_epoch`` epochs run;
         ``validation_freq=N`` validates after every N-th epoch (counted from 1), a list
         ``[1, 5]`` after those epochs; the History has ``val_`` numbers for those epochs only.
+
+        ``sample_weight`` (n,) or ``class_weight`` {class index: weight}, as Keras 3: each batch's
+        loss is sum_i w_i loss_i / n_batch (divided by the batch size, not by the weights' sum),
+        its gradient weighted row by row the same way; the weights are shuffled with their rows,
+        and ``validation_split`` splits them too. ``validation_data=(x, y, sample_weight)``
+        weighs the validation loss. The compiled ``metrics`` are not weighted (Keras 3 weighs
+        only ``weighted_metrics``). Weights must be finite and >= 0, and not all 0.
         """
         training.keras_only(x, y, keras_only)  # sample_weight, a generator...: said clearly
         before, steps = self._snapshot(), getattr(self.optimizer, "iterations", 0)
@@ -538,6 +585,8 @@ class Sequential(KerasModelAPI):
                 trace_every=trace_every,
                 initial_epoch=initial_epoch,
                 validation_freq=validation_freq,
+                sample_weight=sample_weight,
+                class_weight=class_weight,
             )
         except BaseException:
             # refused before any step (bad validation_data, batch_size, ...): as if never called
@@ -577,17 +626,27 @@ class Sequential(KerasModelAPI):
         batch_size: int | None = None,
         verbose: int = 0,
         return_dict: bool = False,
+        sample_weight: ArrayLike | None = None,
     ) -> float | list[float] | Logs:
         """Loss and metrics over all of (x, y), without training. The loss is over the whole set
-        (a mean, or a sum for a summing loss), whatever the batch size."""
+        (a mean, or a sum for a summing loss), whatever the batch size. With ``sample_weight``
+        (n,), the loss is sum_i w_i loss_i / n, as Keras's batches add up to; the metrics are
+        not weighted (as Keras's ``metrics=``)."""
         self._check_compiled("evaluate()")
         check_return_dict(return_dict, "evaluate")
         x, y = self._data(x, y)
-        return _result(self._evaluate(x, y, batch_size), return_dict)
+        weights = self._weights(y, sample_weight)
+        return _result(self._evaluate(x, y, batch_size, weights), return_dict)
 
-    def _evaluate(self, x: Array, y: Array, batch_size: int | None = None) -> Logs:
+    def _evaluate(
+        self,
+        x: Array,
+        y: Array,
+        batch_size: int | None = None,
+        sample_weight: Array | None = None,
+    ) -> Logs:
         a = self._predict(x, batch_size)  # x and y prepared by the caller (_data)
-        return {"loss": self._cost(y, a), **self._metrics(y, a)}
+        return {"loss": self._cost(y, a, sample_weight), **self._metrics(y, a)}
 
     # -- weights -----------------------------------------------------------------------------
     def get_weights(self) -> list[Array]:
@@ -663,13 +722,20 @@ class Sequential(KerasModelAPI):
         return f"Sequential([{inner}], dtype='{self.dtype.name}')"
 
     # -- seeing through (glassnet.trace, glassnet.explain) -----------------------------------
-    def trace_step(self, x: ArrayLike, y: ArrayLike, update: bool = False) -> Any:
+    def trace_step(
+        self,
+        x: ArrayLike,
+        y: ArrayLike,
+        update: bool = False,
+        sample_weight: ArrayLike | None = None,
+    ) -> Any:
         """Record one training step on (x, y) as a ``glassnet.trace.Trace``: every a, z, delta,
         gradient and update, with its equation and shape. The model is left unchanged unless
-        ``update=True`` (then the step stays, as ``train_on_batch`` would make it)."""
+        ``update=True`` (then the step stays, as ``train_on_batch`` would make it).
+        ``sample_weight`` weighs the step's loss as in ``train_on_batch`` (the trace keeps w)."""
         from glassnet.trace import trace_step
 
-        return trace_step(self, x, y, update=update)
+        return trace_step(self, x, y, update=update, sample_weight=sample_weight)
 
     def explain(
         self,
@@ -681,8 +747,10 @@ class Sequential(KerasModelAPI):
         step: int = 0,
         channel: int | None = None,
         position: tuple[int, int] | None = None,
+        sample_weight: ArrayLike | None = None,
     ) -> str:
         """Narrate a training step on (x, y) in words (``glassnet.explain.narrate``).
+        ``sample_weight`` (n,) weighs the examples' losses, and the narration shows it.
 
         ``step`` N first trains N full-batch steps on (x, y), then narrates the next one; the model
         keeps those N updates but not the narrated one. ``level`` is "kid", "student" or "expert";
@@ -693,8 +761,8 @@ class Sequential(KerasModelAPI):
 
         step = positive_int(step, "step", minimum=0)
         for _ in range(step):
-            self.train_on_batch(x, y)
-        trace = self.trace_step(x, y)
+            self.train_on_batch(x, y, sample_weight=sample_weight)
+        trace = self.trace_step(x, y, sample_weight=sample_weight)
         return narrate(trace, level, format, example, channel=channel, position=position)
 
     def _repr_html_(self) -> str:

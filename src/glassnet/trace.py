@@ -131,27 +131,36 @@ class Trace:
         )
 
 
-def trace_step(model: Sequential, x: ArrayLike, y: ArrayLike, update: bool = False) -> Trace:
+def trace_step(
+    model: Sequential,
+    x: ArrayLike,
+    y: ArrayLike,
+    update: bool = False,
+    sample_weight: ArrayLike | None = None,
+) -> Trace:
     """Record one training step of ``model`` on the batch (x, y).
 
     The step is the engine's own (the numbers are those ``fit`` would compute). With
     ``update=False`` (the default) the model is left as it was; with ``update=True`` the update
-    stays, exactly as ``model.train_on_batch(x, y)`` would have made it.
+    stays, exactly as ``model.train_on_batch(x, y)`` would have made it. With ``sample_weight``
+    (n,) the step is weighted as ``train_on_batch``'s, and the trace keeps w and each loss_i.
     """
     model._check_compiled("tracing a step")
     x, y = model._data(x, y)
-    return _trace_prepared(model, x, y, update)
+    return _trace_prepared(model, x, y, update, model._weights(y, sample_weight))
 
 
-def _trace_prepared(model: Sequential, x: Array, y: Array, update: bool) -> Trace:
+def _trace_prepared(
+    model: Sequential, x: Array, y: Array, update: bool, sample_weight: Array | None = None
+) -> Trace:
     """``trace_step`` on data already checked by ``model._data`` (as fit holds it)."""
     saved = _Snapshot(model)
     trace = Trace(info=_describe(model, len(x)), step=model.optimizer.iterations)
     try:
         with np.errstate(over="ignore", invalid="ignore"):
-            loss, a = model._train_step(x, y)
+            loss, a = model._train_step(x, y, sample_weight)
         record_forward(trace, model, x, saved.parameters)
-        record_loss_and_backward(trace, model, y, a, loss, saved.parameters)
+        record_loss_and_backward(trace, model, y, a, loss, saved.parameters, sample_weight)
         record_update(trace, model, saved)
         # where the updated network puts the same inputs: the step's effect, in one look
         stepped = _caches(model)
@@ -279,6 +288,7 @@ class TraceCallback(Callback):
     def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
         if self._seen % self.every == 0 and self.model is not None:
             x, y = self.model.current_batch
+            weights = getattr(self.model, "current_sample_weight", None)
             # its step is the optimizer's count of updates so far, so a second fit goes on counting
-            self.traces.append(_trace_prepared(self.model, x, y, update=False))
+            self.traces.append(_trace_prepared(self.model, x, y, False, weights))
         self._seen += 1

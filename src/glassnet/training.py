@@ -5,7 +5,8 @@ One epoch, the way ``fit`` runs it::
 
     order = a fresh permutation of the rows (if shuffle)
     for each batch of rows:  xb, yb = x[rows], y[rows]     one index gather, (batch, n_in)
-        loss, aL = model._train_step(xb, yb)               forward, loss, backward, update
+        (wb = weights[rows], when fit has sample_weight or class_weight: the same rows)
+        loss, aL = model._train_step(xb, yb, wb)           forward, loss, backward, update
         stop at a NaN/inf loss (TerminateOnNaN), add loss and metrics weighted by batch size
     logs = the epoch's means (sums for a summing loss); then val_ numbers, then on_epoch_end
 """
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from glassnet._sample_weights import refuse_all_zero
 from glassnet._validation import all_finite, fit_options, positive_int, shown
 from glassnet.callbacks import (
     Callback,
@@ -49,6 +51,8 @@ def fit(
     trace_every: int | None = None,
     initial_epoch: int = 0,
     validation_freq: int | Sequence[int] = 1,
+    sample_weight: ArrayLike | None = None,
+    class_weight: dict[int, float] | None = None,
 ) -> History:
     """``model.fit(...)``: see ``Sequential.fit`` for the meaning of each argument."""
     model._check_compiled("fit()")
@@ -57,12 +61,18 @@ def fit(
     should_validate = validation_schedule(validation_freq)
     callbacks = fit_options(shuffle, verbose, callbacks)
     x, y = model._data(x, y)
+    # (n,) per-example weights, or None; only sample_weight is split off with validation_split
+    # (Keras applies class_weight to the training rows only)
+    weights = model._weights(y, sample_weight, class_weight)
     if validation_split and validation_data is None:
         x, y, validation_data = split_off(x, y, validation_split)  # already prepared
+        if weights is not None:
+            val_weights = weights[len(x) :] if class_weight is None else None
+            validation_data, weights = (*validation_data, val_weights), weights[: len(x)]
     elif validation_data is not None:
-        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
-            raise ValueError("Expected validation_data=(x_val, y_val), a pair of arrays.")
-        validation_data = model._data(*validation_data, what="_val")
+        validation_data = weighted_validation(model, validation_data)
+    if weights is not None:
+        refuse_all_zero(weights, "sample_weight" if class_weight is None else "class_weight")
     n = len(x)
     if batch_size is None:
         batch_size = min(32, n)
@@ -106,14 +116,17 @@ def fit(
             hooks.on_epoch_begin(epoch)
             # overflow becomes inf/NaN in the loss, which stops training with a clear message
             with np.errstate(over="ignore", invalid="ignore"):
-                logs = run_epoch(model, x, y, batch_size, shuffle, epoch, hooks, guard)
+                logs = run_epoch(model, x, y, batch_size, shuffle, epoch, hooks, guard, weights)
             if (
                 validation_data is not None
                 and should_validate(epoch)
                 and math.isfinite(logs["loss"])
             ):
-                # prepared once above (_data): _evaluate does not check x and y again
-                val = model._evaluate(*validation_data)
+                # prepared once above (_data): _evaluate does not check x and y again;
+                # (x_val, y_val) or (x_val, y_val, sample_weight_val)
+                val = model._evaluate(
+                    validation_data[0], validation_data[1], None, *validation_data[2:]
+                )
                 logs.update({f"val_{key}": value for key, value in val.items()})
             hooks.on_epoch_end(epoch, logs)
             if model.stop_training:
@@ -136,8 +149,10 @@ def run_epoch(
     epoch: int,
     hooks: CallbackList,
     guard: TerminateOnNaN,
+    weights: Array | None = None,
 ) -> Logs:
     n = len(x)
+    wb = None  # the batch's sample weights, (batch,), gathered with its rows
     order = model.rng.permutation(n) if shuffle else None
     objects = model.metric_objects  # Keras's stateful metrics: counts over the whole epoch
     for metric in objects:
@@ -150,15 +165,20 @@ def run_epoch(
     for batch, start in enumerate(range(0, n, batch_size)):
         if order is None:
             xb, yb = x[start : start + batch_size], y[start : start + batch_size]  # views
+            if weights is not None:
+                wb = weights[start : start + batch_size]
         else:
             index = order[start : start + batch_size]
             # gathered copies (batch, n_in), (batch, units); take is x[index] for rows, ~10%
             # faster (it skips fancy indexing's general machinery)
             xb, yb = x.take(index, axis=0), y.take(index, axis=0)
+            if weights is not None:
+                wb = weights.take(index)  # the same rows: each weight stays with its example
         if hooks.wants_batches:
             model.current_batch = (xb, yb)  # for callbacks that look at the batch (tracing)
+            model.current_sample_weight = wb
             hooks.on_train_batch_begin(batch)
-        loss, a = model._train_step(xb, yb)
+        loss, a = model._train_step(xb, yb, wb)
         if not math.isfinite(loss):
             guard.diverged(loss, epoch, batch)  # raises, unless the user asked to stop quietly
         weight = len(xb)
@@ -182,6 +202,20 @@ def run_epoch(
     for metric in objects:  # the epoch's own counts, not an average of the batches' values
         logs[metric.name] = metric.result()
     return logs
+
+
+def weighted_validation(model: Sequential, validation_data: Any) -> tuple[Any, ...]:
+    """Keras's ``validation_data``: (x_val, y_val), or (x_val, y_val, sample_weight_val) whose
+    weights weigh the validation loss; prepared as fit's own data."""
+    if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
+        raise ValueError(
+            "Expected validation_data=(x_val, y_val), a pair of arrays, or (x_val, y_val, "
+            "sample_weight_val) with one weight per validation example."
+        )
+    x_val, y_val = model._data(*validation_data[:2], what="_val")
+    if len(validation_data) == 2 or validation_data[2] is None:
+        return x_val, y_val
+    return x_val, y_val, model._weights(y_val, validation_data[2], what="_val")
 
 
 def split_off(x: Array, y: Array, fraction: float) -> tuple[Array, Array, tuple[Array, Array]]:
@@ -236,13 +270,9 @@ def validation_schedule(validation_freq: object) -> Any:
 
 def keras_only(x: object, y: object, keywords: dict[str, Any]) -> None:
     """Refuse, with the reason, what Keras's fit takes and glassnet's does not: ``y`` left out
-    (a generator or dataset gives both), ``sample_weight``/``class_weight``, or any other
-    keyword (named with the ones fit has)."""
-    from glassnet._not_here import FIT_KEYWORDS, NOT_ARRAYS
+    (a generator or dataset gives both), or any other keyword (named with the ones fit has)."""
+    from glassnet._not_here import NOT_ARRAYS
 
-    for name in keywords:
-        if name in FIT_KEYWORDS:
-            raise TypeError(FIT_KEYWORDS[name])
     if keywords:
         import inspect
 

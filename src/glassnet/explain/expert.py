@@ -20,6 +20,7 @@ from glassnet.explain.document import Document, number, shape_text
 from glassnet.explain.image_render import per_example_image
 from glassnet.explain.image_short import expert_lines
 from glassnet.explain.images import IMAGE_KINDS, Focus, crop
+from glassnet.explain.weights import expert_weights
 from glassnet.trace import PHASES, Trace
 
 DECIMALS = 6
@@ -84,6 +85,8 @@ def narrate_expert(
             extras.append(f"layer {index}: {words.LAYER_WORDS[layer['kind']]['student']}")
     if frozen := frozen_sentence(trace, "student"):
         extras.append(frozen)
+    if weighted := expert_weights(trace):
+        extras.append(weighted)
     if extras:
         doc.bullets(extras)
     if example is not None:

@@ -20,6 +20,7 @@ from glassnet.explain.document import Document
 from glassnet.explain.image_short import kid_backward, kid_forward
 from glassnet.explain.images import IMAGE_KINDS, Focus
 from glassnet.explain.rates import kid_rates
+from glassnet.explain.weights import kid_weights
 from glassnet.trace import Trace
 
 MAX_ITEMS = 8  # examples or knobs listed one by one; the rest are summed up in words
@@ -161,6 +162,8 @@ def narrate_kid(
         f"All the misses together make one score, the cost C = {kid_number(trace['C'].value)}: "
         f"{loss['kid']}. Training tries to make this score small."
     )
+    if weighted := kid_weights(trace):  # a step with sample_weight or class_weight
+        doc.paragraph(weighted)
     fines = [e for e in trace.phase("loss") if e.symbol.startswith("penalty")]
     if fines:
         listed = ", ".join(f"layer {e.layer}'s fine {kid_number(e.value)}" for e in fines)

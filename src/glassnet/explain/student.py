@@ -35,6 +35,7 @@ from glassnet.explain.image_render import crop_block
 from glassnet.explain.image_text import student_backward, student_forward
 from glassnet.explain.images import IMAGE_KINDS, Focus
 from glassnet.explain.rates import student_rates
+from glassnet.explain.weights import student_weights
 from glassnet.trace import Trace
 
 _n, _p = formula_number, formula_term  # short names for the many formulas below
@@ -152,6 +153,7 @@ def narrate_student(
         w.show("p")
         w.show("p - y")
     doc.equation(loss["formula"])
+    student_weights(doc, trace, w.show)  # a weighted step: sum_i w_i loss_i / n, with numbers
     miss = np.ravel(w.value(f"{out} - y"))
     data = f"{info['loss']['name']}(y, {out})"
     penalties = [e for e in trace.phase("loss") if e.symbol.startswith("penalty")]

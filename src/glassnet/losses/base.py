@@ -14,6 +14,10 @@ applies the reduction and the label smoothing around them:
   ``evaluate`` and ``compile`` need one number, so ``compile`` refuses such a loss (Keras 3.15's
   ``fit`` on its torch backend fails on it with "grad can be implicitly created only for scalar
   outputs"); call the loss directly for per-example values.
+- ``sample_weight`` w (``fit``, ``evaluate``, ``loss(y, a, sample_weight=w)``): Keras 3's
+  weighted reductions, C = sum_i w_i loss_i / n for the mean (divided by the batch size n, not by
+  the sum of the weights), sum_i w_i loss_i for "sum", w_i loss_i for "none"; every gradient
+  (dC/da, the fused delta) has row i multiplied by w_i, the derivative of the same sum.
 - ``label_smoothing=s`` (the cross-entropies, Keras's formulas): the targets become
   y * (1 - s) + s / 2 for the binary one (each output a two-way choice) and y * (1 - s) + s / k
   for the categorical one with k classes, before C, dC/da and the fused delta are computed.
@@ -27,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from glassnet._sample_weights import sample_weights
 from glassnet._targets import as_numeric, label_hint, predictions
 from glassnet._validation import check_cast_targets, finite_float, shown
 
@@ -102,26 +107,37 @@ class Loss:
     #: one column; the categorical losses need (n_samples, n_classes)
     elementwise = True
 
-    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike) -> Any:
+    def __call__(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> Any:
         """C for targets ``y_true`` and outputs ``y_pred``, prepared as ``fit`` prepares them: a
-        float, or with ``reduction="none"`` the (n,) array of per-example losses."""
+        float, or with ``reduction="none"`` the (n,) array of per-example losses. With
+        ``sample_weight`` (n,), Keras's weighted form: sum_i w_i loss_i / n (the batch size, not
+        the sum of the weights), sum_i w_i loss_i for "sum", w_i loss_i for "none"."""
         y, a = self.prepare(y_true, y_pred)
+        w = sample_weights(sample_weight, len(a), a.dtype)
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
             if self.reduction == "none":
                 value = self._per_example(self._smoothed(y), a)  # (n,)
+                value = value if w is None else value * w
             else:
-                value = self.compute(y, a)
+                value = self.compute(y, a, w)
         if not np.isfinite(value).all():
             raise ValueError(self._overflow_message("loss", a))
         return value
 
-    def gradient(self, y_true: ArrayLike, y_pred: ArrayLike) -> Array:
+    def gradient(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> Array:
         """dC/da (or dC/dz with ``from_logits``), shape of y_pred. With ``reduction="none"``,
-        the gradient of the sum of the per-example losses (each row's own gradient)."""
+        the gradient of the sum of the per-example losses (each row's own gradient). With
+        ``sample_weight``, row i is w_i times the unweighted row, as C weighs loss_i."""
         shape = np.shape(y_pred)
         y, a = self.prepare(y_true, y_pred)
+        w = sample_weights(sample_weight, len(a), a.dtype)
         with np.errstate(over="ignore", invalid="ignore"):
             grad = self._scaled(self._compute_gradient(self._smoothed(y), a), len(a), per_row=True)
+            grad = _rows_weighted(grad, w)
         if not np.isfinite(grad).all():
             raise ValueError(self._overflow_message("gradient", a))
         return grad.reshape(shape)
@@ -145,15 +161,26 @@ class Loss:
             )
         return y, a
 
-    def compute(self, y: Array, a: Array) -> float:
-        """C on targets already prepared by ``prepare_targets`` (what ``fit`` calls)."""
+    def compute(self, y: Array, a: Array, sample_weight: Array | None = None) -> float:
+        """C on targets already prepared by ``prepare_targets`` (what ``fit`` calls). With
+        ``sample_weight`` w (n,), already checked: C = sum_i w_i loss_i / n for the mean ("sum":
+        without the / n), Keras 3's reduction, which divides by n and not by sum_i w_i."""
         self._check_one_number()
-        return self._scaled(self._compute(self._smoothed(y), a), len(a))
+        if sample_weight is None:
+            return self._scaled(self._compute(self._smoothed(y), a), len(a))
+        return self.weighted(self._per_example(self._smoothed(y), a), sample_weight)
 
-    def compute_gradient(self, y: Array, a: Array) -> Array:
-        """dC/da on targets already prepared by ``prepare_targets``, shape of a."""
+    def weighted(self, per_example: Array, sample_weight: Array) -> float:
+        """sum_i w_i loss_i, divided by n unless the loss sums: the weighted C from its parts."""
+        total = float(np.dot(sample_weight, per_example))
+        return total if self.reduction == "sum" else total / len(per_example)
+
+    def compute_gradient(self, y: Array, a: Array, sample_weight: Array | None = None) -> Array:
+        """dC/da on targets already prepared by ``prepare_targets``, shape of a; with
+        ``sample_weight``, row i times w_i (dC/da_i = w_i dloss_i/da_i / n)."""
         self._check_one_number()
-        return self._scaled(self._compute_gradient(self._smoothed(y), a), len(a))
+        grad = self._scaled(self._compute_gradient(self._smoothed(y), a), len(a))
+        return _rows_weighted(grad, sample_weight)
 
     def per_example(self, y: Array, a: Array) -> Array:
         """The (n,) per-example losses (Keras's values before reduction), targets prepared."""
@@ -198,10 +225,14 @@ class Loss:
             return False
         return activation_name == self.fused_activation
 
-    def fused_delta(self, y_true: Array, y_pred: Array) -> Array:
-        """delta = dC/dz for the fused output activation: (a - y) / n (times n for "sum")."""
+    def fused_delta(
+        self, y_true: Array, y_pred: Array, sample_weight: Array | None = None
+    ) -> Array:
+        """delta = dC/dz for the fused output activation: (a - y) / n (times n for "sum"); with
+        ``sample_weight``, row i times w_i: w_i (a_i - y_i) / n."""
         self._check_one_number()
-        return self._scaled(self._fused_delta(self._smoothed(y_true), y_pred), len(y_pred))
+        delta = self._scaled(self._fused_delta(self._smoothed(y_true), y_pred), len(y_pred))
+        return _rows_weighted(delta, sample_weight)
 
     def _fused_delta(self, y_true: Array, y_pred: Array) -> Array:
         raise NotImplementedError
@@ -269,6 +300,13 @@ def check_square_fits(loss: Loss, y: NDArray[Any], dtype: np.dtype[Any], what: s
                 f"dtype='float64'."
             )
     return y
+
+
+def _rows_weighted(grad: Array, sample_weight: Array | None) -> Array:
+    """Row i of a (n, k) gradient times w_i: the gradient of sum_i w_i loss_i, row by row."""
+    if sample_weight is None:
+        return grad
+    return grad * sample_weight[:, None]  # (n, k) * (n, 1); a new array, the rows scaled
 
 
 def _inside(p: Array) -> NDArray[np.bool_]:
