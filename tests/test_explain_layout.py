@@ -254,3 +254,14 @@ def test_a_sentence_never_breaks_before_a_minus() -> None:
     paragraph = body[: body.index("")]
     assert not [line for line in paragraph[1:] if re.match(r"[-+*] ", line)]
     assert body[body.index("") + 1].startswith("- Then #")  # signs in a row: plain wrapping
+
+
+def test_model_explain_passes_the_width_on() -> None:
+    """model.explain wraps at 100 like narrate, and width=None gives the one-line paragraphs."""
+    model = seed_network()
+    wrapped = model.explain(XOR_X, XOR_Y, level="expert")
+    plain = model.explain(XOR_X, XOR_Y, level="expert", width=None)
+    assert max(map(len, wrapped.splitlines())) <= 100
+    assert max(map(len, plain.splitlines())) > 100
+    narrow = model.explain(XOR_X, XOR_Y, level="student", width=60)
+    assert max(map(len, narrow.splitlines())) < 70  # a 60-wide page: tables may poke out a bit

@@ -40,8 +40,8 @@ def _weighted_sum(text: str, name: str) -> tuple[list[tuple[float, float]], str,
 
 def test_the_student_writes_the_weighted_mean_with_the_batchs_numbers() -> None:
     model = _model()
-    expected = model.evaluate(X, Y, sample_weight=W)  # sum_i w_i loss_i / 4, before the step
-    text = model.explain(X, Y, level="student", sample_weight=W)
+    expected = model.evaluate(X, Y, sample_weight=W)  # sum_i w_i loss_i / 4, before
+    text = model.explain(X, Y, level="student", sample_weight=W, width=None)
     pairs, divisor, value = _weighted_sum(text, "binary_crossentropy")
     assert [w for w, _ in pairs] == W.tolist()
     assert divisor == "4"
@@ -60,7 +60,7 @@ def test_the_student_writes_the_weighted_mean_with_the_batchs_numbers() -> None:
 
 def test_a_summing_loss_writes_the_sum_without_dividing() -> None:
     model = _model(gn.MeanSquaredError(reduction="sum"))
-    text = model.explain(X, Y, level="student", sample_weight=W)
+    text = model.explain(X, Y, level="student", sample_weight=W, width=None)
     pairs, divisor, value = _weighted_sum(text, "mean_squared_error")
     assert divisor == ""
     assert sum(w * loss for w, loss in pairs) == pytest.approx(value, abs=2e-4)
@@ -70,15 +70,15 @@ def test_a_summing_loss_writes_the_sum_without_dividing() -> None:
 
 def test_the_kid_and_the_expert_say_it_too_and_an_unweighted_step_says_nothing() -> None:
     model = _model()
-    kid = model.explain(X, Y, level="kid", sample_weight=W)
+    kid = model.explain(X, Y, level="kid", sample_weight=W, width=None)
     assert "each miss is multiplied by the example's weight (here from 0 to 2)" in kid
-    expert = model.explain(X, Y, level="expert", sample_weight=W)
+    expert = model.explain(X, Y, level="expert", sample_weight=W, width=None)
     assert (
         "weighted step: binary_crossentropy = sum(w * loss_i) / n with w from 0.0000 to 2.0000"
         in expert
     )
     for level in ("kid", "student", "expert"):
-        plain = model.explain(X, Y, level=level)
+        plain = model.explain(X, Y, level=level, width=None)
         for words in ("weighs its examples", "sum(w * loss_i)", "example's weight", "weighted"):
             assert words not in plain, (level, words)
 

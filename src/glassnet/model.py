@@ -748,9 +748,12 @@ class Sequential(KerasModelAPI):
         channel: int | None = None,
         position: tuple[int, int] | None = None,
         sample_weight: ArrayLike | None = None,
+        width: int | None = 100,
     ) -> str:
         """Narrate a training step on (x, y) in words (``glassnet.explain.narrate``).
         ``sample_weight`` (n,) weighs the examples' losses, and the narration shows it.
+        ``width``: text and Markdown lines wrap at this many characters (None: one line per
+        paragraph, for programs that parse the narration).
 
         ``step`` N first trains N full-batch steps on (x, y), then narrates the next one; the model
         keeps those N updates but not the narrated one. ``level`` is "kid", "student" or "expert";
@@ -763,7 +766,9 @@ class Sequential(KerasModelAPI):
         for _ in range(step):
             self.train_on_batch(x, y, sample_weight=sample_weight)
         trace = self.trace_step(x, y, sample_weight=sample_weight)
-        return narrate(trace, level, format, example, channel=channel, position=position)
+        return narrate(
+            trace, level, format, example, channel=channel, position=position, width=width
+        )
 
     def _repr_html_(self) -> str:
         """A table of the layers for Jupyter: name, kind, output shape, parameters."""
