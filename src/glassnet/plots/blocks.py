@@ -119,7 +119,7 @@ def image_layout(model: Sequential, title: str | None = None) -> Layout:
         column = Column(cut(layer.name), caption, f"a{index}", math.prod(shape), [])
         columns.append(column)
         bundles.append(Bundle(layer.name, layer.count_params(), columns[-2], column))
-    tallest = max(example[0] for example in shapes if len(example) == 3)
+    tallest = max((example[0] for example in shapes if len(example) == 3), default=1)
     for column, example in zip(columns, shapes, strict=True):
         column.collapsed = True
         column.shape = shape_text(example)
