@@ -213,12 +213,12 @@ def _curves_html(runs: SeedRuns) -> str:
         runs.keras.history,
         title="Keras cell: batch size 1, SGD(1.0), mse",
     )
-    return figure_html(  # 8.4 and 12.6 inches: both about the card's width (1000 px)
-        numpy_figure, "NumPy cell: the loss (log scale) and the share of outputs right", dpi=120
+    return figure_html(  # 8.4 and 12.6 inches: both about the card's width (1072 px at most)
+        numpy_figure, "NumPy cell: the loss (log scale) and the share of outputs right", dpi=125
     ) + figure_html(
         keras_figure,
         "Keras cell: loss, accuracy and mse per epoch (what the notebook plots)",
-        dpi=80,
+        dpi=84,
     )
 
 
@@ -258,7 +258,7 @@ def _weights_html(runs: SeedRuns) -> str:
         figure_html(
             weights_change_figure(runs.numpy.model, runs.numpy_weights_before, "NumPy cell"),
             "NumPy cell: W1 (3x4) and W2 (4x1) before and after, one colour scale per layer",
-            dpi=120,  # 8 inches: about the card's width
+            dpi=130,  # 8 inches: about the card's width
         )
         + svg_html(
             network_svg(runs.numpy.model, title="The NumPy cell's network after training"),
@@ -268,7 +268,7 @@ def _weights_html(runs: SeedRuns) -> str:
             weights_change_figure(runs.keras.model, runs.keras.weights_before, "Keras cell"),
             "Keras cell: W1, W2 and W3, each with its bias (b1, b2, b3) as the last row, before "
             "and after",
-            dpi=120,
+            dpi=130,
         )
     )
 
