@@ -6,6 +6,7 @@ Checked on the estimated boxes (``glassnet.plots.labels``) and on the boxes Chro
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -198,3 +199,18 @@ def test_a_flat_net_with_dropout_or_batch_normalization_is_drawn() -> None:
     )
     root = ET.fromstring(plots.network_svg(normalized))  # as blocks, one a layer
     assert len(root.findall(f".//{SVG}rect[@class='collapsed']")) == 4
+
+
+def test_the_matplotlib_diagram_writes_the_same_values_and_says_how_many_are_missing() -> None:
+    model = dense_net(2, 8, 8, 1)
+    layout = network_layout(model)
+    kept = value_labels(layout)
+    figure = plots.network_figure(model, show_values=True)
+    texts = [text.get_text() for text in figure.axes[0].texts]
+    assert sorted(t for t in texts if re.fullmatch(r"-?\d+\.\d\d", t)) == sorted(
+        label.text for label in kept
+    )
+    missing = len(layout.edges) - len(kept)
+    assert missing >= 1 and f"{missing} value{'s' * (missing > 1)} left out for room" in texts
+    seed = [text.get_text() for text in plots.network_figure(seed_network()).axes[0].texts]
+    assert not [text for text in seed if "left out" in text]  # all 16 fit

@@ -269,8 +269,11 @@ def network_figure(
     for edge in layout.edges:
         colour, width = layout.stroke(edge.value)
         ax.plot([edge.x1, edge.x2], [edge.y1, edge.y2], color=colour, lw=width * 0.72, alpha=0.75)
-    if wants_values(layout, show_values):
-        for label in value_labels(layout):  # the SVG's spots: no two overlap
+    shown = wants_values(layout, show_values)
+    labels = value_labels(layout) if shown else []
+    left_out = len(layout.edges) - len(labels) if shown else 0
+    if labels:
+        for label in labels:  # the SVG's spots: no two overlap
             ax.text(
                 label.x,
                 label.baseline,
@@ -316,4 +319,7 @@ def network_figure(
     for x, colour, words in ((10, POSITIVE, "positive weight"), (140, NEGATIVE, "negative")):
         ax.plot([x, x + 24], [y, y], color=colour, lw=2.5)
         ax.text(x + 28, y, words, va="center", fontsize=7, color="#475569")
+    if left_out and hover_note_fits(layout):  # a picture has no hover: say how many are missing
+        words = f"{left_out} value{'s' if left_out > 1 else ''} left out for room"
+        ax.text(350, y, words, va="center", fontsize=7, color="#475569")
     return figure
