@@ -214,3 +214,21 @@ def test_the_matplotlib_diagram_writes_the_same_values_and_says_how_many_are_mis
     assert missing >= 1 and f"{missing} value{'s' * (missing > 1)} left out for room" in texts
     seed = [text.get_text() for text in plots.network_figure(seed_network()).axes[0].texts]
     assert not [text for text in seed if "left out" in text]  # all 16 fit
+
+
+def test_a_huge_weight_is_left_out_or_fits_never_spills() -> None:
+    """A weight of 1e30 writes 34 characters, wider than the gap between two columns: no spot
+    holds it, so it is left out (1e15's 19 characters still fit)."""
+    model = seed_network()
+    kernel = model.layers[0].kernel.copy()
+    kernel[0, 0], kernel[1, 1] = 1e30, 1e15
+    model.layers[0].set_weights([kernel])
+    layout = network_layout(model)
+    labels = value_labels(layout)
+    boxes = text_boxes(layout, labels)
+    assert overlapping(boxes) == []
+    assert all(box.left >= 0 and box.right <= layout.width for box in boxes)
+    written = [label.text for label in labels]
+    assert "1000000000000000.00" in written and not [text for text in written if len(text) > 30]
+    svg = plots.network_svg(model)
+    assert "W1[0, 0] = 1e+30</title>" in svg  # the hover title still has it

@@ -209,3 +209,11 @@ def test_the_demo_report_in_chromium_at_two_widths(tmp_path) -> None:
         # 3-4-1 diagram, 1.5 times its 560 px; the curves and weights are drawn at ~1050 px
         assert all(p["width"] >= 0.75 * p["figure"] for p in found["pictures"]), width
         assert found["narration"] and max(found["narration"]) < found["section"]
+
+
+@pytest.mark.parametrize("levels", [-1, 6, True, 1.5, "2"])
+def test_demoted_headings_refuses_odd_levels(levels) -> None:
+    with pytest.raises(ValueError, match=r"Expected levels to be a whole number from 0 to 5, got"):
+        demoted_headings("<h1>a</h1>", levels)
+    with pytest.raises(TypeError, match=r"Expected fragment to be HTML text \(a str\), got bytes"):
+        demoted_headings(b"<h1>a</h1>")

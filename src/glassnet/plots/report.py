@@ -140,6 +140,13 @@ def demoted_headings(fragment: str, levels: int = 2) -> str:
     "<h3>Step 0</h3><h4 class='x'>1. Looking</h4><h6>x</h6>"
     """
 
+    if isinstance(levels, bool) or not isinstance(levels, int) or not 0 <= levels <= 5:
+        raise ValueError(f"Expected levels to be a whole number from 0 to 5, got {levels!r}.")
+    if not isinstance(fragment, str):
+        raise TypeError(
+            f"Expected fragment to be HTML text (a str), got {type(fragment).__name__}."
+        )
+
     def lower(match: re.Match[str]) -> str:
         return f"<{match.group(1)}h{min(int(match.group(2)) + levels, 6)}"
 
