@@ -3,6 +3,7 @@ as tall as their images, and no two labels overlapping (checked on the labels' b
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -114,9 +115,21 @@ def test_blocks_carry_kind_window_and_output_shape() -> None:
     assert heights["28x28x1"] > heights["13x13x8"] > heights["7x7x16"] > heights["10"]
 
 
+def test_blocks_are_named_as_the_narration_names_them() -> None:
+    root = ET.fromstring(plots.network_svg(mnist_cnn()))
+    texts = [element.text for element in root.iter(f"{SVG}text")]
+    headings = [text for text in texts if text and text.startswith("layer ")]
+    assert headings == [f"layer {n}" for n in range(1, 9)]
+    names = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "weights-name"]
+    assert names == ["K2, b2", "K4, b4", "gamma5, beta5", "W8, b8"]
+    assert not [text for text in texts if text and re.search(r"\bconv2d|\bdense", text)]
+
+
 def test_long_names_are_cut_and_markup_escaped() -> None:
     svg = plots.network_svg(MODELS["long names"]())
     texts = [element.text or "" for element in ET.fromstring(svg).iter(f"{SVG}text")]
-    assert "c" * 27 + "..." in texts and max(len(text) for text in texts[1:]) <= 70
+    # columns are headed as the narration counts them ("layer 1"), not by the layers' names
+    assert "layer 1" in texts and not [text for text in texts if "ccc" in text]
+    assert max(len(text) for text in texts[1:]) <= 70
     assert "c" * 200 + ": 9728 weights" in svg  # the band's tooltip keeps the whole name
     assert "<b>" not in svg and "&lt;b&gt;" in svg

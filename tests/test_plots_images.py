@@ -166,7 +166,8 @@ def test_kernels_are_drawn_cell_by_cell_before_and_after() -> None:
     assert len(limits) == 1  # before and after on one scale ...
     ((low, high),) = limits
     assert low == -high == -np.abs(np.concatenate([before[0], model.layers[0].kernel])).max()
-    assert "conv: K before training (3x3x1x3: 3 filters of 3x3x1)" in titles(figure)
+    # the narration's name (K1: layer 1's kernel), the layer's own in brackets
+    assert "K1 before training (conv, 3x3x1x3: 3 filters of 3x3x1)" in titles(figure)
     assert "filter 2" in titles(figure)
 
 
@@ -190,9 +191,9 @@ def test_kernel_gradients_are_the_engines_and_change_nothing() -> None:
     power = int(label.split("x 1e")[1].rstrip(")")) if "x 1e" in label else 0  # "dC/dK (x 1e-3)"
     drawn_gradient = pictures[3].get_array() * 10.0**power
     np.testing.assert_allclose(drawn_gradient, expected[:, :, 0, 0], rtol=1e-9)
-    assert "dC/dK (3x3x1x3" in titles(figure) and "One training step on 8 examples" in titles(
+    assert "dC/dK1 (conv, 3x3x1x3" in titles(
         figure
-    )
+    ) and "One training step on 8 examples" in titles(figure)
 
 
 def test_kernel_figures_refuse_what_they_cannot_draw() -> None:

@@ -6,10 +6,11 @@ the box as tall as the image is high (a vector's box is the smallest), joined by
 the layer's weight count. Under each box: what the layer does on two lines ("Conv2D 8 3x3" and
 "stride 2x2, same, relu"), then its symbol (a1, a2, ...).
 
-No two labels overlap: the columns are set as far apart as the widest label needs, a label too
-long for any room (a layer name of 200 characters) is cut with "..." (the band's tooltip keeps
-it whole), and ``label_boxes(layout)`` gives every label's box (estimated from its length and font
-size) so a test can check that.
+Columns are headed as the narration counts the layers ("layer 2"), with the weights between them
+named as it names them ("K2, b2"); a layer's own name is in its band's tooltip. No two labels
+overlap: the columns are set as far apart as the widest label needs, a label too long for any room
+(a model name of 250 characters) is cut with "...", and ``label_boxes(layout)`` gives every label's
+box (estimated from its length and font size) so a test can check that.
 
 >>> import glassnet as gn
 >>> from glassnet.layers import Conv2D, Flatten, MaxPooling2D
@@ -91,6 +92,13 @@ def layer_description(layer: Any) -> str:
     return ", ".join(part for part in layer_caption(layer) if part)
 
 
+def parameters_name(layer: Any, position: int) -> str:
+    """A layer's weights as the narration names them: "K2, b2" (a Conv2D), "W5, b5" (a Dense),
+    "gamma3, beta3" (a BatchNormalization); "" for a layer without weights."""
+    letters = {"kernel": "K" if layer.kind == "Conv2D" else "W", "bias": "b"}
+    return ", ".join(f"{letters.get(name, name)}{position}" for name in layer.parameter_names)
+
+
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The width in px of ``text`` at font ``size``, estimated generously."""
     return len(text) * size * (CHAR_WIDTH + (0.04 if bold else 0.0))
@@ -116,10 +124,12 @@ def image_layout(model: Sequential, title: str | None = None) -> Layout:
         shape = layer.compute_output_shape(shape)
         shapes.append(shape)
         caption = "\n".join(layer_caption(layer))
-        column = Column(cut(layer.name), caption, f"a{index}", math.prod(shape), [])
+        # headed as the narration counts ("layer 2"); its weights named as it names them ("K2, b2")
+        column = Column(f"layer {index}", caption, f"a{index}", math.prod(shape), [])
+        column.weights_name = parameters_name(layer, index)
         columns.append(column)
         bundles.append(Bundle(layer.name, layer.count_params(), columns[-2], column))
-    tallest = max(example[0] for example in shapes if len(example) == 3)
+    tallest = max((example[0] for example in shapes if len(example) == 3), default=1)
     for column, example in zip(columns, shapes, strict=True):
         column.collapsed = True
         column.shape = shape_text(example)
@@ -151,9 +161,11 @@ def _column_gap(columns: list[Column], bundles: list[Bundle]) -> float:
 
 
 def _widest(column: Column) -> float:
-    """The widest label of a column: its heading, a caption line or its box."""
+    """The widest label of a column: its heading, a caption line, its box or the name of the
+    weights before it (between it and the column before: counted whole, generously)."""
     lines = [text_width(line, 12) for line in column.caption_lines]
-    return max(text_width(column.heading, 12, bold=True), column.box_width, *lines)
+    heading = text_width(column.heading, 12, bold=True)
+    return max(heading + text_width(column.weights_name, 12, bold=True), column.box_width, *lines)
 
 
 @dataclass
@@ -196,6 +208,8 @@ def label_boxes(layout: Layout) -> list[Label]:
         labels.append(_label(column.symbol, column.x, column.symbol_y, 12))
     for bundle in layout.bundles:
         labels.append(_label(weights_text(bundle.count), *bundle.middle, 12))
+    for left, right in zip(layout.columns[:-1], layout.columns[1:], strict=True):
+        labels.append(_label(right.weights_name, (left.x + right.x) / 2, 52, 12, bold=True))
     for k, line in enumerate(layout.legend):
         labels.append(_label(line, 10, legend_y(layout, k), 11, anchor="start"))
     return [label for label in labels if label.text]

@@ -6,7 +6,9 @@ kernels, feature maps, gradients) uses one diverging map centred on zero (``-lim
 (``--pos`` and ``--neg`` in its ``style.css``), so a weight reads the same in the diagram, a
 heatmap, a kernel and the browser. Numbers that have no sign (pixels, counts, probabilities) are
 drawn in grey, so they never borrow a sign's colour; a highlight (the mistakes of a classifier)
-uses purple, which means nothing else.
+uses purple, which means nothing else. Classes take the playground's colours: class 0 orange,
+class 1 blue (so a decision surface runs orange - white - blue from output 0 through 0.5 to 1,
+as the playground's does), then green, purple, red ... for more classes.
 
 >>> sign_colour(0.3), sign_colour(-0.3) == NEGATIVE
 ('#2b7bb9', True)
@@ -28,6 +30,19 @@ ZERO = "#ffffff"  # white: zero, the middle of every diverging map
 HIGHLIGHT = "#7c3aed"  # purple: "look here" (a wrong prediction); never a sign
 UNSIGNED_MAP = "gray_r"  # pixels and other unsigned values: white 0 to black (ink on paper)
 COUNT_MAP = "Greys"  # counts (the confusion matrix)
+#: a class's colour (the playground's CLASS_COLOURS in draw.js): 0 orange, 1 blue, then the rest
+CLASS_COLOURS = (
+    NEGATIVE,
+    POSITIVE,
+    "#4ca05a",
+    "#8c5ab4",
+    "#c83c46",
+    "#787878",
+    "#1eaaaa",
+    "#aa9628",
+    "#dc64aa",
+    "#5a3c28",
+)
 #: curves are not signs either: training dark slate, validation (dashed) teal, never blue/orange
 TRAIN_COLOUR = "#334155"
 VALIDATION_COLOUR = "#0f766e"
@@ -63,3 +78,12 @@ def signed_image_options(*arrays: ArrayLike) -> dict[str, Any]:
     for all of ``arrays``."""
     limit = symmetric_limit(*arrays)
     return {"cmap": diverging_map(), "vmin": -limit, "vmax": limit}
+
+
+@cache
+def class_map() -> Any:
+    """The matplotlib colormap of classes 0 to 9 (``CLASS_COLOURS``); use it with ``vmin=0,
+    vmax=9`` (or ``vmax=1`` over the first two)."""
+    from matplotlib.colors import ListedColormap
+
+    return ListedColormap(CLASS_COLOURS, name="glassnet_classes")

@@ -25,6 +25,7 @@ import numpy as np
 from glassnet import seed as seed_module
 from glassnet.plots.report import (
     Section,
+    demoted_headings,
     figure_html,
     pre_html,
     prepare_report_folder,
@@ -195,7 +196,8 @@ def _narration_html(level: str) -> str:
         f"<code>glassnet explain --level {escape(level)}</code> with the numbers of that very "
         "step.</p>"
     )
-    return intro + f"<div class='narration'>{fragment}</div>"
+    # the narration is a page of its own (title h1, parts h2): under the section's h2 it is h3, h4
+    return intro + f"<div class='narration'>{demoted_headings(fragment)}</div>"
 
 
 def _curves_html(runs: SeedRuns) -> str:
@@ -211,12 +213,12 @@ def _curves_html(runs: SeedRuns) -> str:
         runs.keras.history,
         title="Keras cell: batch size 1, SGD(1.0), mse",
     )
-    return figure_html(
-        numpy_figure, "NumPy cell: the loss (log scale) and the share of outputs right", dpi=80
+    return figure_html(  # 8.4 and 12.6 inches: both about the card's width (1072 px at most)
+        numpy_figure, "NumPy cell: the loss (log scale) and the share of outputs right", dpi=125
     ) + figure_html(
         keras_figure,
         "Keras cell: loss, accuracy and mse per epoch (what the notebook plots)",
-        dpi=80,
+        dpi=84,
     )
 
 
@@ -244,7 +246,8 @@ def _surface_html(runs: SeedRuns) -> str:
         "input held at 1 as in every training example; the black line is a = 0.5. XOR's four "
         "points sit at the corners.</p>"
     )
-    return note + "<div class='row'>" + "".join(figure_html(f, dpi=80) for f in figures) + "</div>"
+    row = "".join(figure_html(f, dpi=100) for f in figures)  # two of 5 inches: half a card each
+    return note + "<div class='row'>" + row + "</div>"
 
 
 def _weights_html(runs: SeedRuns) -> str:
@@ -255,7 +258,7 @@ def _weights_html(runs: SeedRuns) -> str:
         figure_html(
             weights_change_figure(runs.numpy.model, runs.numpy_weights_before, "NumPy cell"),
             "NumPy cell: W1 (3x4) and W2 (4x1) before and after, one colour scale per layer",
-            dpi=80,
+            dpi=130,  # 8 inches: about the card's width
         )
         + svg_html(
             network_svg(runs.numpy.model, title="The NumPy cell's network after training"),
@@ -263,8 +266,9 @@ def _weights_html(runs: SeedRuns) -> str:
         )
         + figure_html(
             weights_change_figure(runs.keras.model, runs.keras.weights_before, "Keras cell"),
-            "Keras cell: each kernel with its bias as the last row (b), before and after",
-            dpi=80,
+            "Keras cell: W1, W2 and W3, each with its bias (b1, b2, b3) as the last row, before "
+            "and after",
+            dpi=130,
         )
     )
 

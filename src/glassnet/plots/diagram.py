@@ -3,7 +3,10 @@
 Units are circles by layer (inputs labelled x0, x1, ...); a bias is a "+1" square feeding the next
 layer; each weight is a line coloured by its sign (blue positive, orange negative: the one
 convention of ``glassnet.plots.colors``) and as thick as its magnitude, with its value written on
-it for small networks. Wide layers collapse into a box.
+it for small networks, where there is room (``glassnet.plots.labels``: no two labels overlap; a
+value left out is still in its edge's hover title). Columns are headed "layer 1", "layer 2" and
+the weights between them "W1", "W2" (with "b1" ... for biases): the narration's names. Wide
+layers collapse into a box.
 
 >>> import xml.etree.ElementTree as ET
 >>> from glassnet.seed import seed_network
@@ -22,11 +25,20 @@ from typing import TYPE_CHECKING, Any
 
 from glassnet.plots.blocks import legend_y, weights_text
 from glassnet.plots.colors import NEGATIVE, POSITIVE, sign_colour
+from glassnet.plots.labels import (
+    GAP,
+    HEADING_Y,
+    HOVER_NOTE,
+    LEGEND,
+    ValueLabel,
+    hover_note_fits,
+    value_labels,
+    weight_names,
+)
 from glassnet.plots.layout import (
     DEFAULT_MAX_UNITS,
     RADIUS,
     Layout,
-    label_position,
     network_layout,
     wants_values,
 )
@@ -49,7 +61,8 @@ def network_svg(
 ) -> str:
     """The diagram of a built model as an SVG document (a string).
 
-    ``show_values``: write each weight on its edge (None: only when there are at most 24 edges).
+    ``show_values``: write each weight on its edge (None: only when there are at most 24 edges);
+    a value with no free spot on its edge is left out, and the legend says to hover an edge.
     ``max_units``: a layer with more units is drawn collapsed, as one box ("784 inputs").
     Circles: one per unit of every column not collapsed; lines of class ``edge weight``: one per
     kernel entry W[i, j]; ``edge bias``: one per bias value b[j].
@@ -65,10 +78,17 @@ def network_svg(
         f"<text x='{width / 2:.1f}' y='24' text-anchor='middle' font-size='15' "
         f"font-weight='bold' fill='#0f172a'>{_escape(layout.title)}</text>",
     ]
+    labels = value_labels(layout) if values else []
     parts += _bundles_svg(layout)
-    parts += _edges_svg(layout, values)
+    parts += _edges_svg(layout, labels)
     parts += _columns_svg(layout)
-    parts.append(_legend_svg(layout))
+    parts += [
+        f"<text class='weights-name' x='{x:.1f}' y='{HEADING_Y:g}' text-anchor='middle' "
+        f"font-weight='bold' fill='#64748b'>{_escape(name)}</text>"
+        for name, x in weight_names(layout)
+    ]
+    left_out = values and len(labels) < len(layout.edges)
+    parts.append(_legend_svg(layout, left_out))
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -107,7 +127,7 @@ def _bundles_svg(layout: Layout) -> list[str]:
         points = " ".join(f"{px:.1f},{py:.1f}" for px, py in bundle.corners)
         parts.append(
             f"<polygon class='bundle' points='{points}' fill='{BUNDLE_FILL}' opacity='0.6'>"
-            f"<title>{_escape(bundle.layer)}: {bundle.count} weights</title></polygon>"
+            f"<title>{_escape(bundle.layer)}: {weights_text(bundle.count)}</title></polygon>"
         )
         mid_x, mid_y = bundle.middle
         parts.append(
@@ -128,7 +148,9 @@ def _count(column: Any) -> str:
     return column.shape if column.shape is not None else str(column.units)
 
 
-def _edges_svg(layout: Layout, values: bool) -> list[str]:
+def _edges_svg(layout: Layout, labels: list[ValueLabel]) -> list[str]:
+    """One line per edge, with its name and full value as its hover title; then the values
+    that fit (``labels``), each with the same title."""
     parts = []
     for edge in layout.edges:
         colour, width = layout.stroke(edge.value)
@@ -137,17 +159,21 @@ def _edges_svg(layout: Layout, values: bool) -> list[str]:
             f"x2='{edge.x2:.1f}' y2='{edge.y2:.1f}' stroke='{colour}' "
             f"stroke-width='{width:.2f}' stroke-opacity='0.75' "
             f"data-layer={_quoted(edge.layer)} data-value='{edge.value!r}'>"
-            f"<title>{_escape(edge.name)} = {edge.value:.4g}</title></line>"
+            f"<title>{_escape(edge.name)} = {edge.value!r}</title></line>"
         )
-    if values:
-        for edge in layout.edges:
-            x, y = label_position(edge)
-            colour = sign_colour(edge.value)
-            parts.append(
-                f"<text class='value' x='{x:.1f}' y='{y + 3.5:.1f}' text-anchor='middle' "
-                f"font-size='10' fill='{colour}' stroke='white' stroke-width='4' "
-                f"paint-order='stroke'>{edge.value:.2f}</text>"
-            )
+    for label in labels:
+        edge = label.edge
+        box = label.box  # a white card under the text, so a thick edge never runs through it
+        width, height = box.right - box.left - 2 * GAP, box.bottom - box.top - GAP
+        parts.append(
+            f"<g class='value-label' data-edge={_quoted(edge.name)}>"
+            f"<title>{_escape(edge.name)} = {edge.value!r}</title>"
+            f"<rect class='value-card' x='{box.left + GAP:.1f}' y='{box.top + GAP:.1f}' "
+            f"width='{width:.1f}' height='{height:.1f}' rx='2' fill='white' fill-opacity='0.9'/>"
+            f"<text class='value' x='{label.x:.1f}' y='{label.baseline:.1f}' "
+            f"text-anchor='middle' font-size='10' fill='{sign_colour(edge.value)}' "
+            f"stroke='white' stroke-width='4' paint-order='stroke'>{label.text}</text></g>"
+        )
     return parts
 
 
@@ -155,8 +181,8 @@ def _columns_svg(layout: Layout) -> list[str]:
     parts = []
     for column in layout.columns:
         parts.append(
-            f"<text x='{column.x:.1f}' y='52' text-anchor='middle' font-weight='bold' "
-            f"fill='#0f172a'>{_escape(column.heading)}</text>"
+            f"<text x='{column.x:.1f}' y='{HEADING_Y:g}' text-anchor='middle' "
+            f"font-weight='bold' fill='#0f172a'>{_escape(column.heading)}</text>"
         )
         if column.collapsed:
             x, y, width, height = column.box
@@ -198,7 +224,9 @@ def _columns_svg(layout: Layout) -> list[str]:
     return parts
 
 
-def _legend_svg(layout: Layout) -> str:
+def _legend_svg(layout: Layout, left_out: bool = False) -> str:
+    """The legend: the edges' colours (a network of units; with ``left_out``, and room, a note
+    that hovering an edge shows its value), or an image model's lines."""
     if layout.legend:  # an image model's blocks: what a box and a band stand for
         lines = "".join(
             f"<text x='10' y='{legend_y(layout, k):.1f}'>{_escape(line)}</text>"
@@ -206,13 +234,14 @@ def _legend_svg(layout: Layout) -> str:
         )
         return f"<g class='legend' font-size='11' fill='#475569'>{lines}</g>"
     y = layout.height - 12
-    return (
-        f"<g class='legend' font-size='11' fill='#475569'>"
-        f"<line x1='10' y1='{y - 4:.1f}' x2='34' y2='{y - 4:.1f}' stroke='{POSITIVE}' "
-        f"stroke-width='3'/><text x='38' y='{y:.1f}'>positive weight</text>"
-        f"<line x1='140' y1='{y - 4:.1f}' x2='164' y2='{y - 4:.1f}' stroke='{NEGATIVE}' "
-        f"stroke-width='3'/><text x='168' y='{y:.1f}'>negative (thicker: larger)</text></g>"
-    )
+    parts = [
+        f"<line x1='{swatch:g}' y1='{y - 4:.1f}' x2='{swatch + 24:g}' y2='{y - 4:.1f}' "
+        f"stroke='{colour}' stroke-width='3'/><text x='{x:g}' y='{y:.1f}'>{words}</text>"
+        for (swatch, x, words), colour in zip(LEGEND, (POSITIVE, NEGATIVE), strict=True)
+    ]
+    if left_out and hover_note_fits(layout):
+        parts.append(f"<text class='hover-note' x='350' y='{y:.1f}'>{HOVER_NOTE}</text>")
+    return f"<g class='legend' font-size='11' fill='#475569'>{''.join(parts)}</g>"
 
 
 def network_figure(
@@ -240,23 +269,26 @@ def network_figure(
     for edge in layout.edges:
         colour, width = layout.stroke(edge.value)
         ax.plot([edge.x1, edge.x2], [edge.y1, edge.y2], color=colour, lw=width * 0.72, alpha=0.75)
-    if wants_values(layout, show_values):
-        for edge in layout.edges:
-            x, y = label_position(edge)
-            colour = sign_colour(edge.value)
+    shown = wants_values(layout, show_values)
+    labels = value_labels(layout) if shown else []
+    left_out = len(layout.edges) - len(labels) if shown else 0
+    if labels:
+        for label in labels:  # the SVG's spots: no two overlap
             ax.text(
-                x,
-                y,
-                f"{edge.value:.2f}",
-                color=colour,
+                label.x,
+                label.baseline,
+                label.text,
+                color=sign_colour(label.edge.value),
                 fontsize=7,
                 ha="center",
-                va="center",
+                va="baseline",
                 bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"},
                 zorder=4,
             )
+    for name, x in weight_names(layout):
+        ax.text(x, HEADING_Y, name, ha="center", weight="bold", color="#64748b")
     for column in layout.columns:
-        ax.text(column.x, 52, column.heading, ha="center", weight="bold")
+        ax.text(column.x, HEADING_Y, column.heading, ha="center", weight="bold")
         if column.collapsed:
             x, y, width, height = column.box
             ax.add_patch(Rectangle((x, y), width, height, fc=UNIT_FILL, ec=UNIT_STROKE, zorder=3))
@@ -287,4 +319,7 @@ def network_figure(
     for x, colour, words in ((10, POSITIVE, "positive weight"), (140, NEGATIVE, "negative")):
         ax.plot([x, x + 24], [y, y], color=colour, lw=2.5)
         ax.text(x + 28, y, words, va="center", fontsize=7, color="#475569")
+    if left_out and hover_note_fits(layout):  # a picture has no hover: say how many are missing
+        words = f"{left_out} value{'s' if left_out > 1 else ''} left out for room"
+        ax.text(350, y, words, va="center", fontsize=7, color="#475569")
     return figure

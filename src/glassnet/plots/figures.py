@@ -27,7 +27,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from glassnet._validation import shown
 from glassnet.callbacks import History
-from glassnet.plots.colors import TRAIN_COLOUR, VALIDATION_COLOUR
+from glassnet.plots.colors import (
+    CLASS_COLOURS,
+    TRAIN_COLOUR,
+    VALIDATION_COLOUR,
+    class_map,
+    diverging_map,
+)
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -179,8 +185,10 @@ def decision_boundary_figure(
 ) -> Any:
     """The model's output over the plane of the first two features, with the data on top.
 
-    One output unit: its value as a colour from 0 to 1 and the 0.5 contour (the boundary).
-    Several: the winning class (argmax) as a colour per region. ``bounds`` defaults to the data's
+    One output unit: its value as a colour from 0 (orange, class 0) through 0.5 (white) to 1
+    (blue, class 1), with a colorbar, and the 0.5 contour (the boundary). Several: the winning
+    class (argmax) as a colour per region (``glassnet.plots.colors.CLASS_COLOURS``: the
+    playground's), with a legend of the classes. ``bounds`` defaults to the data's
     range plus a margin; ``fixed`` (the values of features beyond the first two) to their means.
     An image model (inputs of shape (height, width, channels)) has no such plane and is refused
     with a ValueError that says so.
@@ -211,21 +219,21 @@ def decision_boundary_figure(
             values,
             origin="lower",
             extent=extent,
-            cmap="RdBu_r",
+            cmap=diverging_map(),  # 0 orange (class 0), 0.5 white, 1 blue (class 1)
             vmin=0,
             vmax=1,
             aspect="auto",
             interpolation="bilinear",
         )
         ax.contour(grid.xs, grid.ys, values, levels=[0.5], colors="k", linewidths=1.5)
-        figure.colorbar(image, ax=ax, label="output a")
+        figure.colorbar(image, ax=ax, label="output a (0: class 0, 1: class 1)")
     else:
         classes = np.argmax(grid.outputs, axis=2)
         ax.imshow(
             classes,
             origin="lower",
             extent=extent,
-            cmap="tab10",
+            cmap=class_map(),
             vmin=0,
             vmax=9,
             alpha=0.35,
@@ -235,14 +243,19 @@ def decision_boundary_figure(
     ax.scatter(
         x[:, 0],
         x[:, 1],
-        c=labels,
-        cmap="RdBu_r" if labels.max() <= 1 else "tab10",
-        vmin=0,
-        vmax=1 if labels.max() <= 1 else 9,
+        c=[CLASS_COLOURS[label % len(CLASS_COLOURS)] for label in labels],
         edgecolors="k",
         s=46,
         zorder=3,
     )
+    if grid.outputs.shape[2] > 1:  # the regions' colours need a legend of their own
+        from matplotlib.patches import Patch
+
+        handles = [
+            Patch(color=CLASS_COLOURS[k % len(CLASS_COLOURS)], alpha=0.6, label=f"class {k}")
+            for k in range(grid.outputs.shape[2])
+        ]
+        ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_xlabel("x0")
     ax.set_ylabel("x1")
     ax.set_title(title or "decision surface")

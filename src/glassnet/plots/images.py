@@ -310,10 +310,14 @@ def _panels_figure(panels: list[tuple[str, str, np.ndarray, float]], title: str 
     return figure
 
 
-def _kernel_heading(layer: Layer, kernel: np.ndarray, what: str) -> str:
+def _kernel_heading(model: Sequential, layer: Layer, kernel: np.ndarray, what: str) -> str:
+    """A kernel panel's heading with the narration's name for the kernel: "K2 before training
+    (conv2d, 3x3x1x8: 8 filters of 3x3x1)", "dC/dK2 (...)", counting the model's layers from 1."""
     kh, kw, channels, filters = kernel.shape
     shape = shape_text(kernel.shape)
-    return f"{cut(layer.name)}: {what} ({shape}: {filters} filters of {kh}x{kw}x{channels})"
+    position = next(n for n, item in enumerate(model.layers, start=1) if item is layer)
+    what = what.replace("K", f"K{position}")
+    return f"{what} ({cut(layer.name)}, {shape}: {filters} filters of {kh}x{kw}x{channels})"
 
 
 def kernels_figure(
@@ -334,12 +338,12 @@ def kernels_figure(
     for item in layers:
         now = np.asarray(item.kernel, dtype=np.float64)  # (kh, kw, in, out)
         if old is None:
-            panels.append((_kernel_heading(item, now, "K"), "K", now, _limit(now)))
+            panels.append((_kernel_heading(model, item, now, "K"), "K", now, _limit(now)))
             continue
         first = old[item.name]
         limit = _limit(first, now)
-        panels.append((_kernel_heading(item, first, "K before training"), "K", first, limit))
-        panels.append((_kernel_heading(item, now, "K after training"), "K", now, limit))
+        panels.append((_kernel_heading(model, item, first, "K before training"), "K", first, limit))
+        panels.append((_kernel_heading(model, item, now, "K after training"), "K", now, limit))
     return _panels_figure(panels, title)
 
 
@@ -418,9 +422,9 @@ def kernel_gradients_figure(
                 f"numbers overflowed {model.dtype.name}; loss C = {loss:.4g}). Scale the input, "
                 f"or build the model with dtype='float64'."
             )
-        panels.append((_kernel_heading(item, kernel, "K"), "K", kernel, _limit(kernel)))
+        panels.append((_kernel_heading(model, item, kernel, "K"), "K", kernel, _limit(kernel)))
         panels.append(
-            (_kernel_heading(item, gradient, "dC/dK"), "dC/dK", gradient, _limit(gradient))
+            (_kernel_heading(model, item, gradient, "dC/dK"), "dC/dK", gradient, _limit(gradient))
         )
     count = len(np.asarray(x))
     title = title or f"One training step on {count} examples (loss C = {loss:.4g}): K and dC/dK"

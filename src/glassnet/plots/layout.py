@@ -38,6 +38,10 @@ COLLAPSED_WIDTH = 68.0  # px
 BIAS_SIZE = 28.0  # px, the side of a bias node's square
 DEFAULT_MAX_UNITS = 12
 AUTO_VALUES_LIMIT = 24  # edges; show_values=None writes values on edges up to this many
+#: the layers a diagram of units can draw (a Dense layer's units; the others change their values);
+#: any other (a convolution, a BatchNormalization even on flat inputs) is drawn as blocks
+UNIT_KINDS = ("Dense", "Activation", "Dropout")
+LEGEND_WIDTH = 350.0  # px, the legend of the edges' colours ("positive weight", "negative ...")
 
 #: short glyphs written inside a unit's circle, by activation name
 GLYPHS = {
@@ -54,7 +58,7 @@ GLYPHS = {
 class Column:
     """One column of units: the inputs, or one Dense layer (with any Activation after it)."""
 
-    heading: str  # "inputs", "layer1"
+    heading: str  # "inputs", "layer 1" (the narration's numbering: model.layers from 1)
     caption: str  # "Dense(4, sigmoid)", "3 features"
     symbol: str  # the notebook's symbol for the column's values: "a0", "a1" ...
     units: int
@@ -67,6 +71,7 @@ class Column:
     box_height: float = COLLAPSED_HEIGHT  # px, a collapsed column's box (image blocks vary)
     box_width: float = COLLAPSED_WIDTH  # px
     caption_top: float | None = None  # where the caption goes (None: just below the column)
+    weights_name: str = ""  # the weights feeding this column, as the narration names them: "W1, b1"
 
     @property
     def half_height(self) -> float:
@@ -126,11 +131,14 @@ class Edge:
     x2: float
     y2: float
     label_t: float = 0.3  # where along the edge (0: source, 1: target) its value is written
+    symbol: str = ""  # the array, as the narration names it: "W1", "b1" ("": layer.W / layer.b)
 
     @property
     def name(self) -> str:
+        """The entry, as the narration names it: "W1[0, 2]", "b2[0]"."""
         index = f"{self.source}, {self.target}" if self.kind == "weight" else f"{self.target}"
-        return f"{self.layer}.{'W' if self.kind == 'weight' else 'b'}[{index}]"
+        letter = "W" if self.kind == "weight" else "b"
+        return f"{self.symbol or self.layer + '.' + letter}[{index}]"
 
 
 @dataclass
@@ -193,7 +201,7 @@ def network_layout(
             "The model is not built yet, so it has no weights to draw: call "
             "model.build((None, n_features)) or start it with glassnet.Input(shape=...)."
         )
-    if len(model.example_shape) > 1 or any(layer.takes_images for layer in model.layers):
+    if len(model.example_shape) > 1 or any(layer.kind not in UNIT_KINDS for layer in model.layers):
         from glassnet.plots.blocks import image_layout  # it builds on this module's classes
 
         return image_layout(model, title)
@@ -202,15 +210,42 @@ def network_layout(
         column.collapsed = column.units > max_units
     for column, layer in zip(columns[:-1], dense, strict=True):
         column.bias_y = 0.0 if layer.use_bias else None  # placed below
-    place(columns)
-    edges, bundles = _edges(columns, dense)
+    gap = _column_gap(columns)
+    place(columns, gap)
+    edges, bundles = _edges(columns, dense, [model.layers.index(layer) + 1 for layer in dense])
     largest = max((abs(edge.value) for edge in edges), default=0.0)
     height = max(column.bottom for column in columns) + MARGIN_BOTTOM
-    width = 2 * MARGIN_SIDE + COLUMN_GAP * (len(columns) - 1)
+    width = max(2 * MARGIN_SIDE + gap * (len(columns) - 1), LEGEND_WIDTH)
     shape = "-".join(str(column.units) for column in columns)
     return Layout(
-        title or f"{model.name}: {shape}", width, height, columns, edges, bundles, largest
+        _fitted_title(title or f"{model.name}: {shape}", width),
+        width,
+        height,
+        columns,
+        edges,
+        bundles,
+        largest,
     )
+
+
+def _column_gap(columns: list[Column]) -> float:
+    """Room between column centres: ``COLUMN_GAP``, or more when a caption ("Dense(16,
+    leaky_relu) + Dropout") or heading is wider than that, with a margin."""
+    from glassnet.plots.blocks import text_width  # blocks builds on this module
+
+    widest = max(
+        max(text_width(line, 12) for line in [*column.caption_lines, column.symbol])
+        for column in columns
+    )
+    headings = max(text_width(column.heading, 12, bold=True) for column in columns)
+    return max(COLUMN_GAP, widest + 24, headings + 24)
+
+
+def _fitted_title(title: str, width: float) -> str:
+    """``title``, cut with "..." to what fits across ``width`` px in bold 15 px."""
+    from glassnet.plots.blocks import CHAR_WIDTH, cut
+
+    return cut(title, int((width - 20) / (15 * (CHAR_WIDTH + 0.04))))
 
 
 def _columns(model: Sequential) -> tuple[list[Column], list]:
@@ -225,17 +260,24 @@ def _columns(model: Sequential) -> tuple[list[Column], list]:
         )
     ]
     dense = []
-    for layer in model.layers:
+    for position, layer in enumerate(model.layers, start=1):  # the narration's numbering
         if layer.kind == "Dense":
             glyph = GLYPHS.get(layer.activation.name, layer.activation.name[:4])
             caption = f"Dense({layer.units}, {layer.activation.name})"
-            symbol = f"a{len(dense) + 1}"
-            columns.append(Column(layer.name, caption, symbol, layer.units, [glyph] * layer.units))
+            column = Column(
+                f"layer {position}", caption, f"a{position}", layer.units, [glyph] * layer.units
+            )
+            column.weights_name = f"W{position}" + (f", b{position}" if layer.use_bias else "")
+            columns.append(column)
             dense.append(layer)
         else:  # a weightless layer (Activation): it changes the values, not the units
             name = getattr(getattr(layer, "activation", None), "name", layer.kind)
             columns[-1].caption += f" + {name}"
             columns[-1].labels = [GLYPHS.get(name, name[:4])] * columns[-1].units
+            columns[-1].symbol = f"a{position}"  # the column shows this layer's output
+            if columns[-1].heading.startswith("layer"):
+                first = columns[-1].heading.split()[-1].split("-")[0]
+                columns[-1].heading = f"layers {first}-{position}"
     return columns, dense
 
 
@@ -261,10 +303,14 @@ def place(columns: list[Column], gap: float = COLUMN_GAP, side: float = MARGIN_S
             column.bias_y = last + UNIT_GAP
 
 
-def _edges(columns: list[Column], dense: list) -> tuple[list[Edge], list[Bundle]]:
+def _edges(
+    columns: list[Column], dense: list, positions: list[int]
+) -> tuple[list[Edge], list[Bundle]]:
     edges: list[Edge] = []
     bundles: list[Bundle] = []
-    for left, right, layer in zip(columns[:-1], columns[1:], dense, strict=True):
+    for left, right, layer, position in zip(
+        columns[:-1], columns[1:], dense, positions, strict=True
+    ):
         if left.collapsed or right.collapsed:
             bundles.append(Bundle(layer.name, layer.count_params(), left, right))
             continue
@@ -283,6 +329,7 @@ def _edges(columns: list[Column], dense: list) -> tuple[list[Edge], list[Bundle]
                         right.x,
                         right.ys[j],
                         _label_t(j, right.units),
+                        f"W{position}",
                     )
                 )
         if layer.use_bias:
@@ -299,6 +346,7 @@ def _edges(columns: list[Column], dense: list) -> tuple[list[Edge], list[Bundle]
                         right.x,
                         right.ys[j],
                         _label_t(j, right.units),
+                        f"b{position}",
                     )
                 )
     return edges, bundles
@@ -315,9 +363,3 @@ def wants_values(layout: Layout, show_values: bool | None) -> bool:
     if show_values is None:
         return len(layout.edges) <= AUTO_VALUES_LIMIT
     return bool(show_values)
-
-
-def label_position(edge: Edge) -> tuple[float, float]:
-    """Where an edge's value is written: ``edge.label_t`` of the way from its source."""
-    t = edge.label_t
-    return edge.x1 + t * (edge.x2 - edge.x1), edge.y1 + t * (edge.y2 - edge.y1)

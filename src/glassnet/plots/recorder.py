@@ -16,6 +16,8 @@ array's minimum and maximum). It stores no copy of the arrays, so it stays small
 [0, 1, 2, 3, 4, 5]
 >>> [(r.layer, r.parameter) for r in recorder.records]
 [('dense', 'kernel'), ('dense', 'bias'), ('dense_1', 'kernel'), ('dense_1', 'bias')]
+>>> [r.symbol for r in recorder.records]  # the narration's names
+['W1', 'b1', 'W2', 'b2']
 >>> len(recorder.records[0].gradient_norms), recorder.records[0].gradient_norms[0] is None
 (6, True)
 """
@@ -47,10 +49,15 @@ class ParameterRecord:
     gradient_norms: list[float | None] = field(default_factory=list)
     weight_histograms: list[Histogram] = field(default_factory=list)
     gradient_histograms: list[Histogram | None] = field(default_factory=list)
+    position: int = 0  # the layer's place in model.layers, from 1 (the narration's numbering)
+    kind: str = "Dense"  # the layer's kind: a Conv2D's kernel is K, a Dense layer's W
 
     @property
     def symbol(self) -> str:
-        return "W" if self.parameter == "kernel" else "b"
+        """The array as the narration names it: "W1", "b1", "K1" (a Conv2D's kernel), "gamma3";
+        without a position, the letter alone."""
+        letters = {"kernel": "K" if self.kind == "Conv2D" else "W", "bias": "b"}
+        return f"{letters.get(self.parameter, self.parameter)}{self.position or ''}"
 
 
 def histogram(values: NDArray[Any], bins: int) -> Histogram:
@@ -85,8 +92,8 @@ class WeightRecorder(Callback):
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self.epochs = []
         self.records = [
-            ParameterRecord(layer.name, name)
-            for layer in self.model.layers
+            ParameterRecord(layer.name, name, position=position, kind=layer.kind)
+            for position, layer in enumerate(self.model.layers, start=1)
             for name in layer.parameter_names
         ]
         self._record(0, with_gradients=False)

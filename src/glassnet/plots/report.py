@@ -49,9 +49,14 @@ section { background: white; border-radius: 10px; padding: 6px 24px 18px 24px; m
           box-shadow: 0 1px 3px rgba(15, 23, 42, 0.12); }
 h2 { font-size: 20px; border-bottom: 2px solid #e2e8f0; padding-bottom: 6px; }
 h3 { font-size: 16px; margin-bottom: 4px; }
-figure { margin: 10px 0; } figure img, figure svg { max-width: 100%; height: auto; }
+figure { margin: 10px 0; }
+figure img, figure svg { display: block; width: 100%; height: auto; margin: 0 auto; }
 figcaption { color: #475569; font-size: 14px; }
 .row { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
+.row > figure { flex: 1 1 320px; min-width: 0; }
+.narration h3 { font-size: 17px; border-bottom: 1px solid #e2e8f0; padding-bottom: 3px; }
+.narration h4 { font-size: 15px; margin-bottom: 4px; }
+.narration h5, .narration h6 { font-size: 14px; }
 table { border-collapse: collapse; font-size: 14px; margin: 8px 0; }
 th, td { border-bottom: 1px solid #e2e8f0; padding: 6px 12px; text-align: left; }
 th { background: #f8fafc; }
@@ -74,37 +79,78 @@ class Section:
         return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "section"
 
 
+#: how far a figure may grow past its drawn size to take the card's width: an SVG (sharp at
+#: any size) to 1.5 times, a PNG not at all (it would blur; draw it with more dpi instead)
+SVG_GROWTH = 1.5
+
+
 def figure_html(figure: Any, caption: str = "", dpi: int = 100, alt: str = "") -> str:
     """A matplotlib figure as an inline ``<img>`` (PNG in a data: URI), closing the figure;
-    ``alt``: the image's text for readers who cannot see it (default: the caption)."""
+    ``alt``: the image's text for readers who cannot see it (default: the caption). The image
+    takes the card's width (CSS ``width: 100%``), up to its own width in pixels."""
     from glassnet.plots._matplotlib import png_bytes
 
-    data = base64.b64encode(png_bytes(figure, dpi=dpi)).decode("ascii")
+    png = png_bytes(figure, dpi=dpi)
+    width = int.from_bytes(png[16:20], "big")  # the PNG's IHDR: width, then height
+    data = base64.b64encode(png).decode("ascii")
     alt = escape(alt or caption or "figure", quote=True)
-    image = f"<img src='data:image/png;base64,{data}' alt='{alt}'>"
+    image = f"<img src='data:image/png;base64,{data}' alt='{alt}' style='max-width: {width}px'>"
     return f"<figure>{image}{_figcaption(caption)}</figure>"
 
 
+def _grown(svg: str) -> tuple[str, float]:
+    """``svg`` with a style that lets it take the card's width up to ``SVG_GROWTH`` times its
+    own, and that own width (px; 0 when it states none)."""
+    match = re.match(r"<svg [^>]*?width='([0-9.]+)'", svg)
+    if match is None or " style=" in svg[: svg.find(">")]:
+        return svg, 0.0
+    width = float(match.group(1))
+    style = f" style='max-width: {SVG_GROWTH * width:g}px'"
+    return svg.replace("<svg ", f"<svg{style} ", 1), width
+
+
 def svg_html(svg: str, caption: str = "") -> str:
-    """An SVG document placed inline in the page."""
-    return f"<figure>{svg}{_figcaption(caption)}</figure>"
+    """An SVG document placed inline in the page, as wide as the card (up to 1.5 times its own
+    width)."""
+    return f"<figure>{_grown(svg)[0]}{_figcaption(caption)}</figure>"
 
 
 def svg_row(items: Sequence[tuple[str, str]]) -> str:
-    """SVG documents (with captions) side by side, each given room in proportion to its width,
-    all scaled down together when the row is narrower than their sum."""
+    """SVG documents (with captions) side by side while the card holds them at their own widths;
+    on a narrower card each takes a line of its own, as wide as the card."""
     figures = []
     for svg, caption in items:
-        match = re.search(r"width='([0-9.]+)'", svg)
-        grow = float(match.group(1)) if match else 1.0
-        style = f"flex: {grow:g} 1 0; min-width: 0"
-        figures.append(f"<figure style='{style}'>{svg}{_figcaption(caption)}</figure>")
+        grown, width = _grown(svg)
+        style = f"flex: 1 1 {width:g}px; min-width: min(100%, {width:g}px)" if width else ""
+        figures.append(f"<figure style='{style}'>{grown}{_figcaption(caption)}</figure>")
     return "<div class='row'>" + "".join(figures) + "</div>"
 
 
 def _figcaption(caption: str) -> str:
     """A figure's ``<figcaption>``, or nothing without a caption."""
     return f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
+
+
+def demoted_headings(fragment: str, levels: int = 2) -> str:
+    """``fragment`` (HTML) with every heading ``levels`` levels lower (h1 -> h3, at most h6), so
+    that a page placed inside a section (``glassnet explain``'s narration, whose title is an h1)
+    reads as part of it, under the section's h2.
+
+    >>> demoted_headings("<h1>Step 0</h1><h2 class='x'>1. Looking</h2><h6>x</h6>")
+    "<h3>Step 0</h3><h4 class='x'>1. Looking</h4><h6>x</h6>"
+    """
+
+    if isinstance(levels, bool) or not isinstance(levels, int) or not 0 <= levels <= 5:
+        raise ValueError(f"Expected levels to be a whole number from 0 to 5, got {levels!r}.")
+    if not isinstance(fragment, str):
+        raise TypeError(
+            f"Expected fragment to be HTML text (a str), got {type(fragment).__name__}."
+        )
+
+    def lower(match: re.Match[str]) -> str:
+        return f"<{match.group(1)}h{min(int(match.group(2)) + levels, 6)}"
+
+    return re.sub(r"<(/?)h([1-6])(?=[\s>])", lower, fragment, flags=re.IGNORECASE)
 
 
 def pre_html(text: str) -> str:

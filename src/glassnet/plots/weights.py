@@ -33,6 +33,13 @@ def _weighted_layers(model: Sequential) -> list[Layer]:
     return [layer for layer in model.layers if layer.parameter_names]
 
 
+def weight_symbol(model: Sequential, layer: Layer) -> str:
+    """A layer's kernel as the narration names it: "W1" for ``model.layers[0]`` (the layers are
+    counted from 1, weightless ones included), "K2" for a Conv2D's."""
+    position = next(n for n, item in enumerate(model.layers, start=1) if item is layer)
+    return f"{'K' if layer.kind == 'Conv2D' else 'W'}{position}"
+
+
 def find_layer(model: Sequential, layer: int | str) -> Layer:
     """A layer with weights, by its name or by its index among the layers with weights."""
     layers = _weighted_layers(model)
@@ -74,7 +81,8 @@ def _heatmap(ax: Any, matrix: np.ndarray, title: str, limit: float) -> Any:
 
 
 def weight_heatmap_figure(model: Sequential, layer: int | str = 0) -> Any:
-    """The kernel W (n_in, units) of one layer as a heatmap: row i is input i, column j unit j;
+    """The kernel W (n_in, units) of one layer as a heatmap, titled with the narration's name
+    ("W1 (3x4)"): row i is input i, column j unit j;
     blue positive, orange negative, white zero (``glassnet.plots.colors``), with a colorbar;
     values written in for small matrices."""
     from glassnet.plots._matplotlib import new_figure
@@ -83,7 +91,9 @@ def weight_heatmap_figure(model: Sequential, layer: int | str = 0) -> Any:
     kernel = np.asarray(target.kernel, dtype=np.float64)  # (n_in, units)
     figure = new_figure(figsize=(max(3.5, 0.55 * kernel.shape[1] + 2.2), 3.4))
     ax = figure.subplots()
-    image = _heatmap(ax, kernel, f"{target.name}: W {kernel.shape}", symmetric_limit(kernel))
+    rows, columns = kernel.shape
+    title = f"{weight_symbol(model, target)} ({rows}x{columns})"  # the narration's name
+    image = _heatmap(ax, kernel, title, symmetric_limit(kernel))
     figure.colorbar(image, ax=ax)
     figure.tight_layout()
     return figure
@@ -122,7 +132,10 @@ def weights_change_figure(
         new = [np.asarray(a, dtype=np.float64) for a in after[index : index + count]]
         index += count
         # kernel (n_in, units), with the bias (units,) as a last row when the layer has one
-        pairs.append((layer.name, np.vstack(old), np.vstack(new), len(old) > 1))
+        name = weight_symbol(model, layer)  # the narration's names: "W1", "W1 and b1"
+        if len(old) > 1:
+            name += f" and b{name[1:]}"
+        pairs.append((name, np.vstack(old), np.vstack(new), len(old) > 1))
     figure = new_figure(figsize=(8.0, 2.6 * len(pairs)), layout="constrained")
     axes = figure.subplots(len(pairs), 2, squeeze=False)
     for row, (name, old, new, has_bias) in enumerate(pairs):
@@ -155,7 +168,7 @@ def weight_histograms_figure(recorder: WeightRecorder) -> Any:
     axes = figure.subplots(rows, 3, squeeze=False)
     epochs = np.asarray(recorder.epochs)
     for row, record in zip(axes, recorder.records, strict=True):
-        name = f"{record.layer}.{record.symbol}"
+        name = record.symbol  # the narration's name: W1, b1 (not the layer's "dense")
         for histogram, label, colour in (
             (record.weight_histograms[0], f"epoch {recorder.epochs[0]}", "#94a3b8"),
             (record.weight_histograms[-1], f"epoch {recorder.epochs[-1]}", WEIGHT_COLOUR),
@@ -166,7 +179,7 @@ def weight_histograms_figure(recorder: WeightRecorder) -> Any:
         row[0].legend(fontsize=7)
         counts, edges = record.gradient_histograms[-1]
         row[1].stairs(counts, edges, fill=True, color=GRADIENT_COLOUR, alpha=0.7)
-        row[1].set_title(f"dC/d{record.symbol} ({record.layer}), last batch", fontsize=10)
+        row[1].set_title(f"dC/d{record.symbol}, last batch", fontsize=10)
         gradient_norms = [np.nan if g is None else g for g in record.gradient_norms]
         row[2].plot(epochs, record.weight_norms, label=f"||{record.symbol}||", color=WEIGHT_COLOUR)
         row[2].plot(epochs, gradient_norms, label=f"||dC/d{record.symbol}||", color=GRADIENT_COLOUR)
