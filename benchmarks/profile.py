@@ -85,8 +85,8 @@ def instrumented(ledger: Ledger) -> Iterator[None]:
     """Every phase's methods wrapped (and every activation's ``__call__``/``backward``)."""
     saved: list[tuple[Any, str, Any]] = []
     targets = list(WRAPPED)
-    for kind in {type(a) for a in vars(activations).values() if isinstance(a, type)}:
-        if issubclass(kind, activations.Activation):
+    for kind in vars(activations).values():
+        if isinstance(kind, type) and issubclass(kind, activations.Activation):
             for name in ("__call__", "backward"):
                 if name in vars(kind):
                     targets.append((kind, name, "activations"))

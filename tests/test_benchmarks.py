@@ -148,3 +148,20 @@ def test_the_seed_workloads_reproduce_the_notebook() -> None:
         model = seed_network(dtype)  # what cases' seed workloads train
         model.fit(*cases.seed_data(dtype), epochs=1000, batch_size=4, shuffle=False, verbose=0)
         assert model.predict(np.array([[1, 0, 1]])).item() == pytest.approx(0.925, abs=1e-3)
+
+
+def test_profile_books_every_phase_of_a_step() -> None:
+    """benchmarks.profile times each phase of glassnet's step (and puts every method back)."""
+    from benchmarks import cases, profile
+
+    from glassnet import activations, model
+
+    before = (model.Sequential._train_step, activations.Sigmoid.__call__)
+    found = profile.profile(cases.glassnet_seed_fit("float64", 20), 20, repeats=1)
+    assert (model.Sequential._train_step, activations.Sigmoid.__call__) == before
+    for phase in ("forward products", "backward products", "activations", "loss", "update"):
+        assert found[phase] > 0, phase
+    for phase in ("checks", "callbacks", "metrics"):
+        assert found[phase] >= 0, phase
+    shown = profile.table("seed toy", found)
+    assert shown.startswith("**seed toy** (microseconds per step)") and "| activations |" in shown
