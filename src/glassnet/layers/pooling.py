@@ -152,6 +152,8 @@ class MaxPooling2D(_Pooling2D):
 
         The winner is the first input equal to the window's maximum, reading the offsets row by
         row (PyTorch's rule for ties); ``taken`` marks the windows already served."""
+        if self._windows_apart() and np.shape(grad_output) == self.a.shape:
+            return self._backward_apart(grad_output)
         grad_padded = np.zeros(self.padded.shape, dtype=grad_output.dtype)
         taken = np.zeros(self.a.shape, dtype=bool)
         for values, where in self._offsets(self.padded):
@@ -159,6 +161,26 @@ class MaxPooling2D(_Pooling2D):
             taken |= wins
             grad_padded[where] += np.where(wins, grad_output, 0.0)
         self.delta = self._unpad(grad_padded)  # dC/da_prev (a weightless layer's delta)
+        return self.delta
+
+    def _windows_apart(self) -> bool:
+        """True when no two windows share an input (strides at least the pool size: the
+        default, strides = pool_size)."""
+        return all(s >= p for s, p in zip(self.strides, self.pool_size, strict=True))
+
+    def _backward_apart(self, grad_output: Array) -> Array:
+        """``backward``'s routing when windows do not overlap, in fewer passes: every input is
+        written at most once, so each window's gradient is copied to its first maximum instead
+        of added, and then spent (zeroed), so that a later tie gets nothing. The same numbers
+        as the loop above (tests/test_pooling.py), three NumPy calls per window offset."""
+        grad_padded = np.zeros(self.padded.shape, dtype=grad_output.dtype)
+        left = np.array(grad_output, copy=True)  # what the windows have not handed out yet
+        hit = np.empty(self.a.shape, dtype=bool)
+        for values, where in self._offsets(self.padded):
+            np.equal(values, self.a, out=hit)
+            np.copyto(grad_padded[where], left, where=hit)
+            np.copyto(left, 0, where=hit)
+        self.delta = self._unpad(grad_padded)
         return self.delta
 
 
