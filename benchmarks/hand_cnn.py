@@ -67,7 +67,8 @@ def _pool_backward(z: Array, pooled: Array, grad: Array, out: Array, hit: Array)
             values = z[:, i:h:2, j:w:2]
             np.equal(values, pooled, out=hit)
             np.multiply(grad, hit, out=out[:, i:h:2, j:w:2])
-            np.copyto(grad, 0.0, where=hit)  # served: a later tie gets nothing
+            np.logical_not(hit, out=hit)
+            grad *= hit  # served: a later tie gets nothing (a masked copyto is 5x slower)
 
 
 class HandCNN:
