@@ -42,6 +42,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "choice), or a core name such as Haswell or SkylakeX (default: %(default)s)",
     )
     parser.add_argument(
+        "--thread-cases-only",
+        action="store_true",
+        help="only the seed, MLP and CNN cases at --threads (what a run without threadpoolctl "
+        "starts for its 1-thread pass)",
+    )
+    parser.add_argument(
         "--markdown", action="store_true", help="also print the results as the README's table"
     )
     return parser.parse_args(argv)
@@ -64,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sizes = settings.QUICK if args.quick else settings.FULL
     # memory first, while this process is small (see benchmarks.memory)
-    peaks = None if args.skip_memory else memory.measure_all(sizes.rows, 128)
+    peaks = (
+        None
+        if args.skip_memory or args.thread_cases_only
+        else memory.measure_all(sizes.rows, 128, sizes.cnn_rows)
+    )
     from benchmarks.run import run
 
     return run(args, memory=peaks)

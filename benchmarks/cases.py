@@ -23,6 +23,8 @@ from glassnet.seed import XOR_X, XOR_Y, seed_network
 MLP = (256, 128, 10)
 WIDE = (1024, 1024, 10)
 FEATURES, CLASSES = 784, 10
+IMAGE = (28, 28, 1)  # the small CNN's input, channels last
+CNN_RATE = 0.05  # the small CNN's SGD learning rate
 
 
 @dataclass
@@ -41,6 +43,12 @@ def synthetic_data(rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng.standard_normal(out=x, dtype=np.float32)
     y = rng.integers(0, CLASSES, size=rows)
     return x, y
+
+
+def synthetic_images(rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, 28, 28, 1) float32 standard normal images and (rows,) int64 labels in [0, 10)."""
+    x, y = synthetic_data(rows, seed)
+    return x.reshape(rows, *IMAGE), y
 
 
 def training_flops(units: tuple[int, ...], rows: int) -> float:
@@ -133,6 +141,64 @@ def glassnet_predict(units: tuple[int, ...], x: np.ndarray) -> Workload:
     return Workload(run=lambda: model.predict(x), flops=predict_flops(units, len(x)))
 
 
+def glassnet_cnn(seed: int = 0) -> gn.Sequential:
+    """28x28x1 -> Conv2D 8 3x3 relu -> MaxPool 2 -> Conv2D 16 3x3 relu -> MaxPool 2 -> Flatten
+    -> Dense 10 softmax; sparse categorical cross-entropy, SGD."""
+    layers = gn.layers
+    model = gn.Sequential(
+        [
+            gn.Input(shape=IMAGE),
+            layers.Conv2D(8, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(16, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(CLASSES, "softmax"),
+        ],
+        seed=seed,
+    )
+    model.compile(optimizer=gn.SGD(learning_rate=CNN_RATE), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def glassnet_cnn_epoch(x: np.ndarray, y: np.ndarray, batch: int) -> Workload:
+    """One shuffled epoch of the small CNN's ``fit``."""
+    model = glassnet_cnn()
+    return Workload(run=lambda: model.fit(x, y, epochs=1, batch_size=batch, verbose=0))
+
+
+# -- the hand-written NumPy loops (benchmarks.hand, proved equal in tests/test_hand_loops.py) --
+def hand_seed_fit(dtype: str, steps: int) -> Workload:
+    """The seed toy's ``steps`` full-batch updates, written by hand."""
+    from benchmarks.hand import HandSeed
+
+    start = seed_network(dtype).get_weights()
+    x, y = seed_data(dtype)
+    loop = HandSeed(start, x, y)
+
+    def reset() -> None:
+        loop.w1[...], loop.w2[...] = start
+
+    return Workload(run=lambda: loop.fit(steps), reset=reset)
+
+
+def hand_epoch(units: tuple[int, ...], x: np.ndarray, y: np.ndarray, batch: int) -> Workload:
+    """The MLP's shuffled epoch, written by hand, from glassnet's initial weights."""
+    from benchmarks.hand import HandMLP
+
+    model = glassnet_mlp(units)
+    loop = HandMLP(model.get_weights(), 0.1, np.random.default_rng(1))
+    return Workload(run=lambda: loop.epoch(x, y, batch), flops=training_flops(units, len(x)))
+
+
+def hand_cnn_epoch(x: np.ndarray, y: np.ndarray, batch: int) -> Workload:
+    """The small CNN's shuffled epoch, written by hand, from glassnet's initial weights."""
+    from benchmarks.hand_cnn import HandCNN
+
+    loop = HandCNN(glassnet_cnn().get_weights(), CNN_RATE, np.random.default_rng(1))
+    return Workload(run=lambda: loop.epoch(x, y, batch))
+
+
 # -- PyTorch ------------------------------------------------------------------------------------
 def torch_seed_fit(dtype: str, steps: int) -> Workload:
     """The same 3-4-1 net and weights as nn.Sequential, C = 1/2 sum (a2 - y)^2, SGD lr 1."""
@@ -212,6 +278,42 @@ def torch_predict(units: tuple[int, ...], x: np.ndarray) -> Workload:
             return torch.softmax(net(xt), dim=1)
 
     return Workload(run=run, flops=predict_flops(units, len(x)))
+
+
+def torch_cnn_epoch(x: np.ndarray, y: np.ndarray, batch: int) -> Workload:
+    """The small CNN as nn.Sequential (NCHW: the images transposed once, before timing)."""
+    import torch
+
+    torch.manual_seed(0)
+    nn = torch.nn
+    net = nn.Sequential(
+        nn.Conv2d(1, 8, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, CLASSES),
+    )
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=CNN_RATE)
+    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    yt = torch.from_numpy(y)
+
+    def run() -> float:
+        order = torch.randperm(len(xt))
+        total = 0.0
+        for start in range(0, len(xt), batch):
+            index = order[start : start + batch]
+            optimizer.zero_grad()
+            loss = loss_fn(net(xt[index]), yt[index])
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(index)
+        return total / len(xt)
+
+    return Workload(run=run)
 
 
 # -- the BLAS limit -----------------------------------------------------------------------------

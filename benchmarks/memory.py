@@ -5,8 +5,9 @@ Linux carries the parent's peak RSS into a child's ``ru_maxrss`` across fork and
 ``python -m benchmarks`` measures memory first, while it is a small interpreter.
 
 
-``python -m benchmarks.memory glassnet|torch ROWS BATCH`` imports the library, notes its resident
-memory (the baseline), makes the synthetic data, trains the MNIST-sized MLP for one epoch and
+``python -m benchmarks.memory glassnet|torch ROWS BATCH [mlp|cnn]`` imports the library, notes its
+resident memory (the baseline), makes the synthetic data, trains the MNIST-sized MLP (or the
+small CNN on ROWS images) for one epoch and
 prints one line of JSON: the baseline, the peak (``resource.getrusage``'s ``ru_maxrss``), the data
 size and what training took on top of the baseline, all in MiB.
 """
@@ -36,7 +37,7 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / MIB
 
 
-def measure(library: str, rows: int, batch: int) -> dict[str, float | str]:
+def measure(library: str, rows: int, batch: int, model: str = "mlp") -> dict[str, float | str]:
     import numpy as np  # noqa: F401  (both sides load NumPy: the data is made with it)
 
     if library == "glassnet":
@@ -46,11 +47,18 @@ def measure(library: str, rows: int, batch: int) -> dict[str, float | str]:
     from benchmarks import cases
 
     baseline = current_rss_mib()
-    x, y = cases.synthetic_data(rows)
-    if library == "glassnet":
-        workload = cases.glassnet_epoch(cases.MLP, x, y, batch)
+    if model == "cnn":
+        x, y = cases.synthetic_images(rows)
+        if library == "glassnet":
+            workload = cases.glassnet_cnn_epoch(x, y, batch)
+        else:
+            workload = cases.torch_cnn_epoch(x, y, batch)
     else:
-        workload = cases.torch_epoch(cases.MLP, x, y, batch)
+        x, y = cases.synthetic_data(rows)
+        if library == "glassnet":
+            workload = cases.glassnet_epoch(cases.MLP, x, y, batch)
+        else:
+            workload = cases.torch_epoch(cases.MLP, x, y, batch)
     workload.run()
     peak = peak_rss_mib()
     data = (x.nbytes + y.nbytes) / MIB
@@ -64,24 +72,30 @@ def measure(library: str, rows: int, batch: int) -> dict[str, float | str]:
     }
 
 
-def measure_all(rows: int, batch: int) -> dict[str, dict[str, float | str]]:
-    """One fresh process per library (``python -m benchmarks.memory``), glassnet first."""
+def measure_all(rows: int, batch: int, cnn_rows: int = 0) -> dict[str, dict[str, float | str]]:
+    """One fresh process per library and model (``python -m benchmarks.memory``), glassnet
+    first: keys "glassnet" and "torch" (the MLP on ``rows`` rows), "glassnet_cnn" and
+    "torch_cnn" (the small CNN on ``cnn_rows`` images, when given)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     found = {}
-    for library in ("glassnet", "torch"):
+    runs = [(library, "mlp", rows, library) for library in ("glassnet", "torch")]
+    if cnn_rows:
+        runs += [(library, "cnn", cnn_rows, f"{library}_cnn") for library in ("glassnet", "torch")]
+    for library, model, count, key in runs:
         done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.memory", library, str(rows), str(batch)],
+            [sys.executable, "-m", "benchmarks.memory", library, str(count), str(batch), model],
             capture_output=True,
             text=True,
             check=True,
             cwd=root,
         )
-        found[library] = json.loads(done.stdout.strip().splitlines()[-1])
+        found[key] = json.loads(done.stdout.strip().splitlines()[-1])
     return found
 
 
 if __name__ == "__main__":
     library, rows, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    if library not in ("glassnet", "torch"):
-        sys.exit("usage: python -m benchmarks.memory glassnet|torch ROWS BATCH")
-    print(json.dumps(measure(library, rows, batch)))
+    model = sys.argv[4] if len(sys.argv) > 4 else "mlp"
+    if library not in ("glassnet", "torch") or model not in ("mlp", "cnn"):
+        sys.exit("usage: python -m benchmarks.memory glassnet|torch ROWS BATCH [mlp|cnn]")
+    print(json.dumps(measure(library, rows, batch, model)))

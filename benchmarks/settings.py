@@ -8,6 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Sizes:
     rows: int  # rows of the synthetic MNIST-sized data
+    cnn_rows: int  # 28x28x1 images per epoch of the small CNN
     seed_steps: int  # training steps of the seed toy
     wide_rows: int  # rows per timed run of the wide MLP (128 per step)
     matmul: int  # n of the (n, n) @ (n, n) float32 matmul
@@ -18,6 +19,7 @@ class Sizes:
 
 FULL = Sizes(
     rows=60_000,
+    cnn_rows=10_000,
     seed_steps=1000,
     wide_rows=12_800,
     matmul=4096,
@@ -26,5 +28,12 @@ FULL = Sizes(
     import_runs=7,
 )
 QUICK = Sizes(
-    rows=512, seed_steps=20, wide_rows=256, matmul=256, repeats=1, seed_repeats=1, import_runs=1
+    rows=512,
+    cnn_rows=128,
+    seed_steps=20,
+    wide_rows=256,
+    matmul=256,
+    repeats=1,
+    seed_repeats=1,
+    import_runs=1,
 )

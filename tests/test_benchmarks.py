@@ -21,8 +21,20 @@ CASES = (
     "seed_train_on_batch_float64",
     "mlp_batch128",
     "mlp_batch32",
+    "cnn_batch64",
+    "cnn_batch128",
     "wide_batch128",
     "predict",
+)
+#: the cases with a hand-written NumPy loop beside glassnet and PyTorch, at both thread counts
+HAND_CASES = (
+    "seed_fit_float64",
+    "seed_fit_float32",
+    "seed_train_on_batch_float64",
+    "mlp_batch128",
+    "mlp_batch32",
+    "cnn_batch64",
+    "cnn_batch128",
 )
 
 
@@ -30,11 +42,11 @@ CASES = (
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     output = tmp_path_factory.mktemp("bench") / "results.json"
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--threads", "1", "--output", str(output)],
+        [sys.executable, "-m", "benchmarks", "--quick", "--threads", "2", "--output", str(output)],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # two thread counts; minutes on a busy 2-core machine
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "targets:" in done.stdout
@@ -53,15 +65,33 @@ def test_every_case_has_positive_times_and_ratios(results: dict) -> None:
         assert results["cases"][name]["torch_gflops"] > 0
 
 
+def test_hand_loops_and_one_thread_pass(results: dict) -> None:
+    """Every target case has its hand-loop time and both ratios, at 2 threads and at 1."""
+    assert set(results["cases_one_thread"]) == set(HAND_CASES)
+    for entry in ("cases", "cases_one_thread"):
+        for name in HAND_CASES:
+            case = results[entry][name]
+            assert case["hand_s"] > 0 and case["ratio"] > 0, (entry, name)
+            assert case["hand_ratio"] == pytest.approx(case["glassnet_s"] / case["hand_s"])
+    names = [target["name"] for target in results["targets"]]
+    # per thread count: 7 cases against PyTorch, 6 against the hand loop
+    assert sum(", 2 threads:" in name for name in names) == 13
+    assert sum(", 1 thread:" in name for name in names) == 13
+    assert "CNN epoch batch 64, 1 thread: <= 0.80x PyTorch" in names
+    assert "CNN epoch batch 64, 2 threads: <= 1.00x PyTorch" in names
+    assert "seed toy fit float64, 2 threads: <= 1.50x hand loop" in names
+    assert "MLP epoch batch 32, 1 thread: <= 1.10x hand loop" in names
+
+
 def test_matmul_import_memory_and_trace_numbers(results: dict) -> None:
     assert results["matmul"]["numpy_gflops"] > 0 and results["matmul"]["torch_gflops"] > 0
     assert results["import_ms"] > 0
     assert results["trace_off"]["fit_s"] > 0 and results["trace_off"]["bare_engine_s"] > 0
-    for library in ("glassnet", "torch"):
+    for library in ("glassnet", "torch", "glassnet_cnn", "torch_cnn"):
         memory = results["memory"][library]
         assert memory["peak_mib"] >= memory["baseline_mib"] > 0
         assert memory["data_mib"] > 0
-    assert results["machine"]["threads"] == 1
+    assert results["machine"]["threads"] == 2
     # --openblas-core auto: on Zen 4 the benchmark's NumPy really runs OpenBLAS's AVX2 kernels
     from benchmarks import blas
 
@@ -70,7 +100,9 @@ def test_matmul_import_memory_and_trace_numbers(results: dict) -> None:
     if blas.is_zen4(blas.read_cpuinfo()) and blas.VARIABLE not in os.environ:
         assert core == "Haswell", core
     names = [target["name"] for target in results["targets"]]
-    assert len(names) == 8 and all(isinstance(t["met"], bool) for t in results["targets"])
+    # 26 speed targets, the matmul share, two memory targets, import time, trace off
+    assert len(names) == 31 and all(isinstance(t["met"], bool) for t in results["targets"])
+    assert "CNN training memory <= data + 30 MiB (MiB over the data)" in names
 
 
 ZEN4 = (
@@ -116,3 +148,20 @@ def test_the_seed_workloads_reproduce_the_notebook() -> None:
         model = seed_network(dtype)  # what cases' seed workloads train
         model.fit(*cases.seed_data(dtype), epochs=1000, batch_size=4, shuffle=False, verbose=0)
         assert model.predict(np.array([[1, 0, 1]])).item() == pytest.approx(0.925, abs=1e-3)
+
+
+def test_profile_books_every_phase_of_a_step() -> None:
+    """benchmarks.profile times each phase of glassnet's step (and puts every method back)."""
+    from benchmarks import cases, profile
+
+    from glassnet import activations, model
+
+    before = (model.Sequential._train_step, activations.Sigmoid.__call__)
+    found = profile.profile(cases.glassnet_seed_fit("float64", 20), 20, repeats=1)
+    assert (model.Sequential._train_step, activations.Sigmoid.__call__) == before
+    for phase in ("forward products", "backward products", "activations", "loss", "update"):
+        assert found[phase] > 0, phase
+    for phase in ("checks", "callbacks", "metrics"):
+        assert found[phase] >= 0, phase
+    shown = profile.table("seed toy", found)
+    assert shown.startswith("**seed toy** (microseconds per step)") and "| activations |" in shown

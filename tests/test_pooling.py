@@ -166,3 +166,49 @@ def test_a_pool_larger_than_the_input_and_flat_input_are_refused() -> None:
         gn.Sequential([gn.Input(shape=(16,)), AveragePooling2D()])
     with pytest.raises(ValueError, match=r"\(GlobalAveragePooling2D\) expects images of shape"):
         gn.Sequential([gn.Input(shape=(16,)), GlobalAveragePooling2D()])
+
+
+@pytest.mark.parametrize(
+    ("size", "pool", "strides", "padding"),
+    [
+        ((6, 6), 2, None, "valid"),
+        ((5, 7), 2, None, "valid"),  # the odd last row and column are dropped
+        ((7, 7), 3, None, "same"),  # -inf padding at the bottom/right
+        ((8, 9), (3, 2), None, "valid"),
+        ((9, 9), 2, 3, "valid"),  # strides beyond the pool: inputs no window reads
+    ],
+)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("finite_deltas", [True, False])
+def test_max_pooling_backward_fast_path_is_the_loop(
+    size, pool, strides, padding, dtype, finite_deltas
+) -> None:
+    """Windows that do not overlap take ``_backward_apart``: the same gradient as the loop that
+    adds each window's delta to its first maximum, ties (many, from small integers) and NaN
+    inputs included; inf/NaN deltas (inf * 0 is NaN) go to the loop."""
+    rng = np.random.default_rng(7)
+    x = rng.integers(-2, 3, size=(3, *size, 2)).astype(dtype)
+    x[0, 0, 0, 0] = np.nan  # no input equals a NaN maximum: that window's delta goes nowhere
+    x[1, 1, 1, 1] = -np.inf
+    layer = MaxPooling2D(pool, strides=strides, padding=padding)
+    layer.build((*size, 2), np.dtype(dtype), None)
+    a = layer.forward(x)
+    grad = rng.normal(size=a.shape).astype(dtype)
+    if not finite_deltas:
+        grad.flat[:3] = [np.inf, -np.inf, np.nan]
+    assert layer._windows_apart()
+    fast = layer.backward(grad).copy()
+    layer._windows_apart = lambda: False  # the loop, as written above the fast path
+    loop = layer.backward(grad)
+    assert fast.dtype == loop.dtype and fast.shape == x.shape
+    np.testing.assert_array_equal(fast, loop)
+
+
+def test_max_pooling_overlapping_windows_keep_the_loop() -> None:
+    layer = MaxPooling2D(3, strides=2)
+    layer.build((7, 7, 1), np.float64, None)
+    assert not layer._windows_apart()
+    x = np.zeros((1, 7, 7, 1))
+    x[0, 2, 2, 0] = 1.0  # the shared corner of four windows: it gets all four deltas
+    layer.forward(x)
+    assert layer.backward(np.ones((1, 3, 3, 1)))[0, 2, 2, 0] == 4.0

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -224,6 +223,8 @@ def _temporary_name(folder: str, base: str) -> str:
         limit = os.pathconf(folder, "PC_NAME_MAX")
     except (OSError, ValueError, AttributeError):  # pragma: no cover - not POSIX
         limit = 255
+    import secrets  # here, not at import: it loads hashlib (~5 ms of import glassnet)
+
     tail = f".{secrets.token_hex(4)}.tmp"
     room = limit - 1 - len(tail)
     while len(os.fsencode(base)) > room:

@@ -366,8 +366,14 @@ def weight_array(value: Any, where: str) -> NDArray[Any]:
 
 
 def all_finite(arrays: Any) -> bool:
-    """True when every array holds only finite numbers (the weights after an update)."""
-    return all(finite(array) for array in arrays)
+    """True when every array holds only finite numbers (the weights after an update).
+
+    As ``finite``, for many arrays at once: the sum of their sums (in Python floats) is finite
+    only if every entry is; only a sum that is not falls back to each array's exact check."""
+    arrays = list(arrays)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = sum(float(np.add.reduce(array, axis=None)) for array in arrays)
+    return math.isfinite(total) or all(finite(array) for array in arrays)
 
 
 def input_first_message(layers: int) -> str:

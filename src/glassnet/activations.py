@@ -108,11 +108,33 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def __call__(self, z: Array) -> Array:
+        if not (isinstance(z, np.ndarray) and z.dtype.kind == "f"):
+            with np.errstate(over="ignore"):
+                return 1.0 / (1.0 + np.exp(-z))
+        # the same operations in place, in one array: -z, exp, + 1, 1 / (test_fast_paths)
+        a = np.negative(z)
         with np.errstate(over="ignore"):
-            return 1.0 / (1.0 + np.exp(-z))
+            np.exp(a, out=a)
+        a += 1.0
+        return np.divide(1.0, a, out=a)
 
     def derivative(self, z: Array, a: Array) -> Array:
         return a * (1.0 - a)
+
+    def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
+        """dC/dz = dC/da * a * (1 - a), as the base class's, in one array when the shapes and
+        dtypes match (the products commute exactly, so the numbers are the same)."""
+        if not (
+            isinstance(grad_a, np.ndarray)
+            and isinstance(a, np.ndarray)
+            and grad_a.shape == a.shape
+            and grad_a.dtype == a.dtype
+        ):
+            return super().backward(z, a, grad_a)
+        slope = np.subtract(1.0, a)  # 1 - a
+        slope *= a  # f'(z) = (1 - a) a
+        slope *= grad_a
+        return slope
 
 
 class Tanh(Activation):

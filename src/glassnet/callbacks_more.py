@@ -9,7 +9,6 @@ Re-exported by ``glassnet.callbacks``; each follows Keras 3's rules, read from i
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from collections.abc import Callable
@@ -246,6 +245,8 @@ class CSVLogger(Callback):
         if self.csv_file is None:
             return
         if self.writer is None:
+            import csv  # only here: import glassnet stays light (issue 20)
+
             dialect = type("Dialect", (csv.excel,), {"delimiter": self.sep})
             self.writer = csv.DictWriter(
                 self.csv_file, fieldnames=["epoch", *self.keys], dialect=dialect

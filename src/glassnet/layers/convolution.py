@@ -321,8 +321,8 @@ class Conv2D(Layer):
         """
         self.delta = delta
         flat = delta.reshape(-1, self.filters)  # (n*oh*ow, filters)
-        kernel_gradient = self.columns.T @ flat  # (kh*kw*c, filters)
-        self.kernel_gradient[...] = kernel_gradient.reshape(self.kernel.shape)
+        # (kh*kw*c, n*oh*ow) @ (n*oh*ow, filters), written straight into dC/dK's own array
+        np.matmul(self.columns.T, flat, out=self.kernel_gradient.reshape(-1, self.filters))
         if self.kernel_regularizer is not None:
             self.kernel_gradient += self.kernel_regularizer.gradient(self.kernel)
         if self.use_bias:
@@ -333,12 +333,15 @@ class Conv2D(Layer):
         s_h, s_w = self.strides
         grad_padded = np.zeros(self.padded_shape, dtype=delta.dtype)
         rows, cols = self.out_h * s_h, self.out_w * s_w
+        sent = np.empty(
+            (*delta.shape[:3], self.kernel.shape[2]), np.result_type(delta, self.kernel)
+        )
         for i in range(kh):
             for j in range(kw):
-                # (n, oh, ow, filters) @ (filters, c): what offset (i, j) sends to its inputs
-                grad_padded[:, i : i + rows : s_h, j : j + cols : s_w, :] += (
-                    delta @ self.kernel[i, j].T
-                )
+                # (n, oh, ow, filters) @ (filters, c): what offset (i, j) sends to its inputs,
+                # into one array reused for every offset
+                np.matmul(delta, self.kernel[i, j].T, out=sent)
+                grad_padded[:, i : i + rows : s_h, j : j + cols : s_w, :] += sent
         top, _, left, _ = self.pads
         _, height, width, _ = self.a_prev_shape
         self.input_gradient = grad_padded[:, top : top + height, left : left + width, :]

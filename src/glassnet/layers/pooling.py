@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import finite
 from glassnet.initializers import check_allocation
 from glassnet.layers.convolution import pad_images, padding_name, pair, window_output_shape
 from glassnet.layers.core import Array, Layer, Shape, as_shape, show_shape
@@ -151,7 +152,15 @@ class MaxPooling2D(_Pooling2D):
         """dC/da_prev[window's winner] += delta; every other input of the window gets 0.
 
         The winner is the first input equal to the window's maximum, reading the offsets row by
-        row (PyTorch's rule for ties); ``taken`` marks the windows already served."""
+        row (PyTorch's rule for ties). Non-overlapping windows (the default) take a faster path
+        proved equal to the loop."""
+        if self._windows_apart() and np.shape(grad_output) == self.a.shape:
+            return self._backward_apart(grad_output)
+        return self._backward_loop(grad_output)
+
+    def _backward_loop(self, grad_output: Array) -> Array:
+        """The rule as written: each window's delta added to its first maximum; ``taken`` marks
+        the windows already served."""
         grad_padded = np.zeros(self.padded.shape, dtype=grad_output.dtype)
         taken = np.zeros(self.a.shape, dtype=bool)
         for values, where in self._offsets(self.padded):
@@ -159,6 +168,31 @@ class MaxPooling2D(_Pooling2D):
             taken |= wins
             grad_padded[where] += np.where(wins, grad_output, 0.0)
         self.delta = self._unpad(grad_padded)  # dC/da_prev (a weightless layer's delta)
+        return self.delta
+
+    def _windows_apart(self) -> bool:
+        """True when no two windows share an input (strides at least the pool size: the
+        default, strides = pool_size)."""
+        return all(s >= p for s, p in zip(self.strides, self.pool_size, strict=True))
+
+    def _backward_apart(self, grad_output: Array) -> Array:
+        """``backward``'s routing when windows do not overlap and every delta is finite, in
+        fewer passes: each input is written at most once, so ``delta * (input is the maximum)``
+        is written straight into its slice, and the window's delta is then spent (multiplied by
+        0), so that a later tie gets nothing. The same numbers as the loop above (a finite delta
+        times 1 or 0; tests/test_pooling.py); an inf or NaN delta, which times 0 is NaN, takes
+        the loop."""
+        if not finite(grad_output):
+            return self._backward_loop(grad_output)
+        grad_padded = np.zeros(self.padded.shape, dtype=grad_output.dtype)
+        left = np.array(grad_output, copy=True)  # what the windows have not handed out yet
+        hit = np.empty(self.a.shape, dtype=bool)
+        for values, where in self._offsets(self.padded):
+            np.equal(values, self.a, out=hit)
+            np.multiply(left, hit, out=grad_padded[where])  # the delta where it won, else 0
+            np.logical_not(hit, out=hit)
+            left *= hit  # spent where it won
+        self.delta = self._unpad(grad_padded)
         return self.delta
 
 
