@@ -210,9 +210,14 @@ function show(state) {
   $("output-note").textContent = `Output: Dense(${out.units}, ${out.activation}), from the loss and the ${state.classes} classes.`;
   $("class-legend").replaceChildren(...state.class_names.map((name, k) => {
     const dot = Fmt.el("span", { className: "dot" }, "●");
-    dot.style.color = Draw.classColour(k);
+    dot.style.color = Draw.classColour(k, state);
     return Fmt.el("span", { className: "class-name" }, dot, ` ${name}`);
   }));
+  $("surface-note").textContent = out.units === 1
+    ? "Shade: the output's value on the weights' scale: orange toward 0 (class 0), white at 0.5, " +
+      "blue toward 1 (class 1)."
+    : "Shade: the likeliest class's colour, paler where the net is less sure (class colours, " +
+      "not signs).";
   if (state.config.dataset.name === "csv" && data) {  // the rows read, not the header
     $("csv-name").textContent = `${Fmt.visible(csv.name)}: ${data.x_train.length + data.x_test.length} rows`;
   }
