@@ -343,3 +343,36 @@ def test_each_tab_shows_its_own_limits(browser, server):  # noqa: F811
     page.click("#tab-dense-button")
     assert "conv layers" not in visible_text(page)
     assert problems == []
+
+
+def test_a_long_or_hostile_column_name_labels_its_unit_inside_the_diagram(
+    browser,
+    server,  # noqa: F811
+    tmp_path,
+):
+    # a 60-character name, and one that is markup: cut to 12 characters, shown as text
+    page, problems = open_page(browser, server, 800)
+    long_name, markup = (
+        "the_sweetness_of_the_fruit_measured_in_degrees_brix_" + "x" * 8,
+        "<b>size</b>",
+    )
+    rows = "".join(f"{i % 10 / 10},{i // 10 / 10},{i % 3 == 0:d}\n" for i in range(60))
+    path = tmp_path / "long.csv"
+    path.write_text(f"{long_name},{markup},fruit\n" + rows)
+    page.select_option("#dataset", "csv")
+    page.set_input_files("#csv-file", str(path))
+    page.wait_for_function("(name) => window.playground.session.features[1] === name", arg=markup)
+    settle(page)
+    page.fill("#trace-example", "3")
+    page.click("#trace")
+    page.wait_for_selector("#narration section")
+    labels = unit_labels(page)["0"]
+    assert [label.split("=")[0] for label in labels] == ["the_sweetne…", "<b>size</b>"]
+    assert page.locator(".node b").count() == 0  # the markup is text, not a bold element
+    inside = page.evaluate(
+        """() => { const d = document.querySelector('#diagram').getBoundingClientRect();
+            return [...document.querySelectorAll('.node .value')].every((v) => {
+                const b = v.getBoundingClientRect();
+                return b.left >= d.left - 0.5 && b.right <= d.right + 0.5; }); }"""
+    )
+    assert inside and problems == []

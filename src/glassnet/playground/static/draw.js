@@ -10,8 +10,8 @@ const Draw = (() => {
   // so class 0 is orange and class 1 blue. Softmax classes are classes, not signs: their colours
   // are none of blue, orange or the highlight's purple.
   const SIGN_CLASSES = [NEG, POS];
-  const CLASS_COLOURS = [[46, 140, 60], [200, 50, 60], [20, 160, 140], [170, 140, 20],
-    [210, 90, 160], [120, 80, 40], [110, 110, 110], [20, 90, 60], [130, 30, 60], [60, 60, 60]];
+  const CLASS_COLOURS = [[46, 140, 60], [200, 50, 60], [80, 80, 80], [170, 140, 20],
+    [210, 90, 160], [20, 160, 140], [120, 80, 40], [20, 90, 60], [130, 30, 60], [150, 150, 150]];
   let palette = SIGN_CLASSES;
   const NODE = 44;
   const SVG = "http://www.w3.org/2000/svg";
@@ -125,7 +125,8 @@ const Draw = (() => {
       container.appendChild(label);
       nodes[l] = positions[l].map(([x, y], j) => {
         const node = document.createElement("div");
-        node.className = "node";
+        // the outer columns' labels align to the diagram's inside edge, so none runs off it
+        node.className = l === 0 ? "node first" : l === columns - 1 ? "node last" : "node";
         node.style.left = `${x}px`; node.style.top = `${y}px`;
         node.dataset.node = `${l},${j}`;
         node.append(document.createElement("canvas"),

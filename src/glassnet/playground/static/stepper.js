@@ -46,7 +46,8 @@ const Stepper = (() => {
     const out = {};
     const find = (s) => stage.entries.find((e) => e.symbol === s);
     if (stage.phase === "forward" && stage.layer === 0) {
-      const names = Draw.inputNames();
+      // a long column name is cut to 12 characters (hover the unit for the whole name)
+      const names = Draw.inputNames().map((n) => (n.length > 12 ? `${n.slice(0, 11)}…` : n));
       out[0] = stage.entries[0].value[0].map((v, j) => `${names[j] ?? `x${j}`}=${Fmt.short(v)}`);
     } else if (stage.phase === "forward") {
       const a = find(`a${stage.layer}`);
