@@ -376,3 +376,35 @@ def test_a_long_or_hostile_column_name_labels_its_unit_inside_the_diagram(
                 return b.left >= d.left - 0.5 && b.right <= d.right + 0.5; }); }"""
     )
     assert inside and problems == []
+
+
+HOSTILE_CHART = """(history) => {
+    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    Draw.chart(svg, history, 'loss');
+    const text = (c) => [...svg.querySelectorAll(c)].map((t) => t.textContent);
+    return {x: text('.x-tick'), y: text('.y-tick'), lines: svg.querySelectorAll('polyline').length,
+        points: [...svg.querySelectorAll('polyline')].map((p) => p.getAttribute('points'))};
+}"""
+
+
+@pytest.mark.parametrize(
+    ("history", "top", "lines"),
+    [
+        ([], 1, 0),  # nothing trained yet: an empty chart with its axes
+        ([{"step": 0, "loss": 0.0}], 1, 1),  # a loss of exactly 0
+        ([{"step": 0, "loss": 2e30}, {"step": 5, "loss": 1e30}], 2e30, 1),  # beyond float32
+        ([{"step": 0, "loss": 3e-9}, {"step": 1000000, "loss": 1e-9}], 3e-9, 1),
+        ([{"step": 0, "loss": 1.0}, {"step": 1, "loss": None}, {"step": 2, "loss": 0.5}], 1, 1),
+        ([{"step": 0, "loss": 1.0}, {"step": 1, "loss": float("inf")}], 1, 1),  # no inf top
+        ([{"step": 0, "loss": float("nan")}, {"step": 1, "loss": 0.5}], 0.5, 1),
+    ],
+)
+def test_a_chart_of_odd_numbers_keeps_finite_numbered_ticks(browser, server, history, top, lines):  # noqa: F811
+    page, problems = open_page(browser, server, 1280)
+    reading = page.evaluate(HOSTILE_CHART, history)
+    ys, xs = numbered(reading["y"]), numbered(reading["x"])
+    assert len(ys) >= 3 and ys[0] == 0 and ys[-1] >= top and ys == sorted(ys)
+    assert len(xs) >= 2 and xs[0] == 0 and all(x == int(x) for x in xs)  # steps are whole
+    assert reading["lines"] == lines
+    assert all("NaN" not in p and "Infinity" not in p for p in reading["points"])
+    assert problems == []
