@@ -14,6 +14,7 @@ from playwright.sync_api import Page, sync_playwright
 from glassnet.plots import colors
 from helpers import CHROMIUM, CHROMIUM_ARGS
 from test_playground_browser import server, settle  # noqa: F401  (the module's uvicorn server)
+from test_playground_scaling import wide_csv
 
 WIDTHS = [1280, 800]
 
@@ -407,4 +408,37 @@ def test_a_chart_of_odd_numbers_keeps_finite_numbered_ticks(browser, server, his
     assert len(xs) >= 2 and xs[0] == 0 and all(x == int(x) for x in xs)  # steps are whole
     assert reading["lines"] == lines
     assert all("NaN" not in p and "Infinity" not in p for p in reading["points"])
+    assert problems == []
+
+
+def test_after_a_scaling_layer_the_diagram_numbers_layers_as_the_narration_does(
+    browser,
+    server,  # noqa: F811
+    tmp_path,
+):
+    # before: the first Dense layer was "layer 1" on the diagram and in its hover (W1), while the
+    # stage titles, the unit labels and the narration call it layer 2 (W2): a Normalization is 1
+    page, problems = open_page(browser, server, 1280)
+    path = tmp_path / "wide.csv"
+    path.write_text(wide_csv())
+    page.select_option("#dataset", "csv")
+    page.set_input_files("#csv-file", str(path))
+    page.wait_for_function("() => window.playground.session.features[0] === 'size'")
+    settle(page)
+    page.click("#add-layer")
+    page.wait_for_function("() => window.playground.session.layers.length === 3")
+    settle(page)
+    columns = page.locator(".column-label").all_text_contents()
+    assert columns == ["inputs", "layer 2", "layer 3", "output"]
+    page.click("#trace")
+    page.wait_for_selector("#narration section")
+    while "forward, layer 2" not in page.text_content("#stage-title"):
+        page.click("#next")
+    assert "W2" in page.text_content("#stage")
+    assert unit_labels(page)["1"][0].startswith("a2[0]=")
+    page.locator('.node[data-node="1,0"]').scroll_into_view_if_needed()
+    page.hover('.node[data-node="1,0"]')
+    page.wait_for_selector("#tooltip:not([hidden])")
+    tip = page.text_content("#tooltip")
+    assert tip.startswith("layer 2, unit 0") and "z2[0] = " in tip and "b2[0] = " in tip
     assert problems == []

@@ -121,7 +121,9 @@ const Draw = (() => {
       const label = document.createElement("div");
       label.className = "column-label";
       label.style.left = `${positions[l][0][0] + NODE / 2}px`;
-      label.textContent = l === 0 ? "inputs" : l === columns - 1 ? "output" : `layer ${l}`;
+      // hidden columns take the trace's numbers (layer 2 after a scaling layer 1), as the stage
+      // titles, the unit labels and the narration do
+      label.textContent = l === 0 ? "inputs" : l === columns - 1 ? "output" : `layer ${l + shift}`;
       container.appendChild(label);
       nodes[l] = positions[l].map(([x, y], j) => {
         const node = document.createElement("div");
