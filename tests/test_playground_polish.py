@@ -442,3 +442,31 @@ def test_after_a_scaling_layer_the_diagram_numbers_layers_as_the_narration_does(
     tip = page.text_content("#tooltip")
     assert tip.startswith("layer 2, unit 0") and "z2[0] = " in tip and "b2[0] = " in tip
     assert problems == []
+
+
+NARRATION_FITS = """() => { const n = document.querySelector('#narration'), right = n.getBoundingClientRect().right;
+    return {pane: n.scrollWidth - n.clientWidth, page: document.documentElement.scrollWidth,
+        out: [...n.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > right + 1)
+            .map((e) => e.tagName + ': ' + e.textContent.slice(0, 30)).slice(0, 3)}; }"""
+
+
+@pytest.mark.parametrize("width", [1280, 800, 390])
+def test_the_narration_fits_its_pane_at_every_level(browser, server, width):  # noqa: F811
+    # before: at 800 px the expert table ran 200 px past the pane and the page scrolled sideways
+    # (979 px wide); at 390 px the narration was a 149 px column beside the stage
+    page, problems = open_page(browser, server, width)
+    page.select_option("#dataset", "spiral")
+    page.click("#add-layer")
+    page.wait_for_function("() => window.playground.session.layers.length === 3")
+    settle(page)
+    for level in ["kid", "student", "expert"]:
+        page.select_option("#level", level)
+        page.click("#trace")
+        page.wait_for_selector("#narration section")
+        settle(page)
+        fits = page.evaluate(NARRATION_FITS)
+        assert fits == {"pane": 0, "page": width, "out": []}, (level, fits)
+    if width == 390:
+        narration, stage = (page.locator(q).bounding_box() for q in ["#narration", "#stage"])
+        assert narration["width"] > 300 and narration["y"] >= stage["y"] + stage["height"]
+    assert problems == []
