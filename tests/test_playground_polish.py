@@ -7,7 +7,9 @@ computed colours, SVG attributes and text contents, at 1280 and 800 pixels wide.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
@@ -470,3 +472,19 @@ def test_the_narration_fits_its_pane_at_every_level(browser, server, width):  # 
         narration, stage = (page.locator(q).bounding_box() for q in ["#narration", "#stage"])
         assert narration["width"] > 300 and narration["y"] >= stage["y"] + stage["height"]
     assert problems == []
+
+
+@pytest.mark.parametrize("name", ["playground.png", "playground_images.png"])
+def test_the_readme_pictures_are_small_and_show_the_pages_colours(name):
+    # remade by GLASSNET_PLAYGROUND_SCREENSHOT=docs/playground.png (test_playground_browser.py)
+    # and GLASSNET_PLAYGROUND_IMAGES_SCREENSHOT=docs/playground_images.png
+    # (test_playground_images_browser.py); before: the lit path was blue, the stamp's window green
+    from PIL import Image
+
+    root = Path(__file__).parents[1]
+    picture = root / "docs" / name
+    assert f"](docs/{name})" in (root / "README.md").read_text()
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size < 400_000
+    pixels = np.asarray(Image.open(picture).convert("RGB"))
+    counts = {c: int((pixels == c).all(axis=-1).sum()) for c in [(124, 58, 237), (0, 176, 80)]}
+    assert counts[(124, 58, 237)] > 100 and counts[(0, 176, 80)] == 0, counts
