@@ -6,6 +6,7 @@ computed colours, SVG attributes and text contents, at 1280 and 800 pixels wide.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -488,3 +489,21 @@ def test_the_readme_pictures_are_small_and_show_the_pages_colours(name):
     pixels = np.asarray(Image.open(picture).convert("RGB"))
     counts = {c: int((pixels == c).all(axis=-1).sum()) for c in [(124, 58, 237), (0, 176, 80)]}
     assert counts[(124, 58, 237)] > 100 and counts[(0, 176, 80)] == 0, counts
+
+
+def test_kernel_captions_stand_apart(browser, server):  # noqa: F811
+    # before: 4 px between "filter 0" and "filter 1": the row read as one caption
+    page, problems = open_page(browser, server, 1280)
+    open_images(page)
+    page.select_option(".conv-row select[title=filters]", "16")
+    page.wait_for_function("() => Images.session.config.conv[0].filters === 16")
+    page.wait_for_function("() => document.body.dataset.busy === '0'")
+    boxes = [c.bounding_box() for c in page.locator("#img-kernels figcaption").all()]
+    assert len(boxes) == 16
+    gaps = [
+        b["x"] - (a["x"] + a["width"])
+        for a, b in itertools.pairwise(boxes)
+        if abs(a["y"] - b["y"]) < 1  # the same row
+    ]
+    assert gaps and min(gaps) >= 10, gaps
+    assert problems == []
