@@ -76,6 +76,7 @@ def hover_edge(page: Page, selector: str) -> None:
     point = page.evaluate(
         """(selector) => {
             const line = document.querySelector(selector);
+            line.scrollIntoView({block: "center"});  // stepping scrolls the page to the narration
             const box = line.ownerSVGElement.getBoundingClientRect();
             const [x1, y1, x2, y2] = ["x1", "y1", "x2", "y2"].map((a) => Number(line.getAttribute(a)));
             for (let t = 0.1; t < 0.9; t += 0.02) {
@@ -290,7 +291,8 @@ def guarded(server: str) -> Iterator[tuple[Page, list[str]]]:
 def assert_nothing_ran(page: Page, seen: list[str]) -> None:
     assert page.evaluate("() => window.__pwned") is None
     assert page.evaluate("() => window.__csp") == []  # nothing was even tried and blocked
-    injected = "img, iframe, object, embed, script:not([src]), svg:not(#edges)"
+    charts = "#edges, #loss-chart, #acc-chart, #img-loss-chart, #img-acc-chart"  # the page's own
+    injected = f"img, iframe, object, embed, script:not([src]), svg:not({charts})"
     assert page.evaluate(f"() => document.querySelectorAll('{injected}').length") == 0
     assert seen == []
 

@@ -205,9 +205,11 @@ def test_a_wide_csv_says_it_is_standardized_and_steps_through(browser, server, t
             break
         page.click("#next")
     assert titles[:4] == ["input", "forward, layer 1", "forward, layer 2", "forward, layer 3"]
-    assert all(text.startswith("a=") for text in labels[1][:2])  # the standardized x
-    assert all(text.startswith("a=") for text in labels[2][2:6])  # the 4 hidden units
-    assert labels[3][6].startswith("a=")  # the output unit
+    # each unit named as the stage's equations name it (before: "a=" on every unit)
+    assert [t.split("=")[0] for t in labels[0][:2]] == ["size", "ratio"]  # x, by feature name
+    assert [t.split("=")[0] for t in labels[1][:2]] == ["a1[0]", "a1[1]"]  # the standardized x
+    assert [t.split("=")[0] for t in labels[2][2:6]] == [f"a2[{j}]" for j in range(4)]
+    assert labels[3][6].startswith("a3[0]=")  # the output unit
     assert problems == []
 
 

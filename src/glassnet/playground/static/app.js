@@ -226,9 +226,14 @@ function show(state) {
     : `Output: Dense(${out.units}, ${out.activation}), from the loss and the ${state.classes} classes.`;
   $("class-legend").replaceChildren(...state.class_names.map((name, k) => {
     const dot = Fmt.el("span", { className: "dot" }, "●");
-    dot.style.color = Draw.classColour(k);
+    dot.style.color = Draw.classColour(k, state);
     return Fmt.el("span", { className: "class-name" }, dot, ` ${name}`);
   }));
+  $("surface-note").textContent = out.units === 1
+    ? "Shade: the output's value on the weights' scale: orange toward 0 (class 0), white at 0.5, " +
+      "blue toward 1 (class 1)."
+    : "Shade: the likeliest class's colour, paler where the net is less sure (class colours, " +
+      "not signs).";
   if (state.config.dataset.name === "csv" && data) {  // the rows read, not the header
     $("csv-name").textContent = `${Fmt.visible(csv.name)}: ${data.x_train.length + data.x_test.length} rows`;
   }
@@ -302,6 +307,7 @@ function hover(event, kind, l, i, j) {
   const trace = Stepper.current();
   // the trace numbers a leading Rescaling/Normalization as layer 1: its Dense layers come after
   const t = (n) => n + (session.preprocessing ? 1 : 0);
+  const n = t(l);  // this layer's number in the narration and the stage titles (W2 after a scaling)
   const pick = (symbol, r, c) => {
     if (!trace) return null;
     for (const s of trace.stages) for (const e of s.entries) {
@@ -311,13 +317,13 @@ function hover(event, kind, l, i, j) {
   };
   if (kind === "edge") {
     const layer = session.layers[l - 1];
-    lines.push(`W${l}[${i},${j}] = ${num(layer.kernel[i][j])}`);
-    lines.push(`dC/dW${l}[${i},${j}] = ${num(layer.kernel_gradient[i][j])}  (last batch)`);
+    lines.push(`W${n}[${i},${j}] = ${num(layer.kernel[i][j])}`);
+    lines.push(`dC/dW${n}[${i},${j}] = ${num(layer.kernel_gradient[i][j])}  (last batch)`);
     const a = pick(`a${t(l - 1)}`, 0, i), d = pick(`delta${t(l)}`, 0, j), g = pick(`dC/dW${t(l)}`, i, j);
     if (a != null) {  // the formulas with this example's numbers plugged in
       const w = layer.kernel[i][j];
-      lines.push(`forward:  a${l - 1}[${i}] * W${l}[${i},${j}] = ${Fmt.short(a)} * ${Fmt.short(w)} = ${Fmt.short(a * w)}`);
-      lines.push(`backward: dC/dW${l}[${i},${j}] = a${l - 1}[${i}] * delta${l}[${j}] = ${Fmt.short(a)} * ${Fmt.short(d)} = ${num(g)}`);
+      lines.push(`forward:  a${n - 1}[${i}] * W${n}[${i},${j}] = ${Fmt.short(a)} * ${Fmt.short(w)} = ${Fmt.short(a * w)}`);
+      lines.push(`backward: dC/dW${n}[${i},${j}] = a${n - 1}[${i}] * delta${n}[${j}] = ${Fmt.short(a)} * ${Fmt.short(d)} = ${num(g)}`);
     }
   } else if (l === 0) {
     lines.push(`input ${session.features[i]}`);
@@ -327,23 +333,23 @@ function hover(event, kind, l, i, j) {
     if (scaled != null) lines.push(`a1 = ${num(scaled)}  (scaled inside the model)`);
   } else {
     const layer = session.layers[l - 1];
-    lines.push(`layer ${l}, unit ${i} (${layer.activation})`);
-    if (layer.use_bias === false) lines.push(`no bias: z${l} = a${l - 1} W${l}`);
+    lines.push(`layer ${n}, unit ${i} (${layer.activation})`);
+    if (layer.use_bias === false) lines.push(`no bias: z${n} = a${n - 1} W${n}`);
     else {
-      lines.push(`b${l}[${i}] = ${num(layer.bias[i])}`);
-      lines.push(`dC/db${l}[${i}] = ${num(layer.bias_gradient[i])}  (last batch)`);
+      lines.push(`b${n}[${i}] = ${num(layer.bias[i])}`);
+      lines.push(`dC/db${n}[${i}] = ${num(layer.bias_gradient[i])}  (last batch)`);
     }
     if (session.grids) {
       const values = session.grids.units[l - 1][i];
-      lines.push(`a${l}[${i}] over the plane: ${Fmt.short(Math.min(...values))} to ${Fmt.short(Math.max(...values))}`);
+      lines.push(`a${n}[${i}] over the plane: ${Fmt.short(Math.min(...values))} to ${Fmt.short(Math.max(...values))}`);
     }
     const z = pick(`z${t(l)}`, 0, i);
     if (z != null) {  // the formulas with this example's numbers plugged in
       const terms = layer.kernel.map((row, k) => `${Fmt.short(pick(`a${t(l - 1)}`, 0, k))}·${Fmt.short(row[i])}`);
       const b = layer.use_bias === false ? "" : ` + ${Fmt.short(layer.bias[i])}`;
-      lines.push(`z${l}[${i}] = ${terms.join(" + ")}${b} = ${num(z)}`);
-      lines.push(`a${l}[${i}] = ${layer.activation}(${Fmt.short(z)}) = ${num(pick(`a${t(l)}`, 0, i))}`);
-      lines.push(`delta${l}[${i}] = dC/dz${l}[${i}] = ${num(pick(`delta${t(l)}`, 0, i))}`);
+      lines.push(`z${n}[${i}] = ${terms.join(" + ")}${b} = ${num(z)}`);
+      lines.push(`a${n}[${i}] = ${layer.activation}(${Fmt.short(z)}) = ${num(pick(`a${t(l)}`, 0, i))}`);
+      lines.push(`delta${n}[${i}] = dC/dz${n}[${i}] = ${num(pick(`delta${t(l)}`, 0, i))}`);
     }
   }
   tip.textContent = lines.join("\n");

@@ -1,13 +1,20 @@
 // Drawing: the network diagram, unit heatmaps, the decision surface and the curves.
-// Plain canvas and SVG, no library. Colours: orange is negative (or class 0), blue positive.
+// Plain canvas and SVG, no library. Colours follow glassnet.plots.colors: blue positive, orange
+// negative, white zero, purple for "look here" (the lit path, style.css's --hl) and nothing else.
 "use strict";
 
 const Draw = (() => {
-  const NEG = [232, 135, 30];
-  const POS = [43, 123, 185];
-  const CLASS_COLOURS = [NEG, POS, [76, 160, 90], [140, 90, 180], [200, 60, 70],
-    [120, 120, 120], [30, 170, 170], [170, 150, 40], [220, 100, 170], [90, 60, 40]];
+  const NEG = [232, 135, 30];   // colors.NEGATIVE #e8871e
+  const POS = [43, 123, 185];   // colors.POSITIVE #2b7bb9
+  // One sigmoid output: its value is drawn on the weights' scale (orange 0, white 0.5, blue 1),
+  // so class 0 is orange and class 1 blue. Softmax classes are classes, not signs: their colours
+  // are none of blue, orange or the highlight's purple.
+  const SIGN_CLASSES = [NEG, POS];
+  const CLASS_COLOURS = [[46, 140, 60], [200, 50, 60], [80, 80, 80], [170, 140, 20],
+    [210, 90, 160], [20, 160, 140], [120, 80, 40], [20, 90, 60], [130, 30, 60], [150, 150, 150]];
+  let palette = SIGN_CLASSES;
   const NODE = 44;
+  const SVG = "http://www.w3.org/2000/svg";
 
   function mix(a, b, t) {
     return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * t));
@@ -62,7 +69,13 @@ const Draw = (() => {
   let shift = 0;
   const column = (layer) => Math.max(0, layer - shift);  // a trace's layer -> a diagram column
 
+  // the class colours of this state's output: one sigmoid unit -> the sign scale, else classes
+  function usePalette(state) {
+    palette = state.layers[state.layers.length - 1].units === 1 ? SIGN_CLASSES : CLASS_COLOURS;
+  }
+
   function network(container, state, onHover) {
+    usePalette(state);
     shift = state.preprocessing ? 1 : 0;
     const sizes = [state.features.length, ...state.layers.map((l) => l.units)];
     const key = [sizes.join("-"), ...state.layers.map((l) => l.activation), ...state.features].join(",");
@@ -108,11 +121,14 @@ const Draw = (() => {
       const label = document.createElement("div");
       label.className = "column-label";
       label.style.left = `${positions[l][0][0] + NODE / 2}px`;
-      label.textContent = l === 0 ? "inputs" : l === columns - 1 ? "output" : `layer ${l}`;
+      // hidden columns take the trace's numbers (layer 2 after a scaling layer 1), as the stage
+      // titles, the unit labels and the narration do
+      label.textContent = l === 0 ? "inputs" : l === columns - 1 ? "output" : `layer ${l + shift}`;
       container.appendChild(label);
       nodes[l] = positions[l].map(([x, y], j) => {
         const node = document.createElement("div");
-        node.className = "node";
+        // the outer columns' labels align to the diagram's inside edge, so none runs off it
+        node.className = l === 0 ? "node first" : l === columns - 1 ? "node last" : "node";
         node.style.left = `${x}px`; node.style.top = `${y}px`;
         node.dataset.node = `${l},${j}`;
         node.append(document.createElement("canvas"),
@@ -157,7 +173,7 @@ const Draw = (() => {
       } else {
         const values = grids.units[l - 1][j];
         const activation = state.layers[l - 1].activation;
-        const colour = activation === "softmax" ? CLASS_COLOURS[j % 10] : null;  // P(class j)
+        const colour = activation === "softmax" ? palette[j % palette.length] : null;  // P(class j)
         heatmap(canvas, values, res, ...range(activation, values), colour);
       }
     }));
@@ -197,6 +213,7 @@ const Draw = (() => {
   }
 
   function surface(canvas, state, data) {
+    usePalette(state);
     const ctx = canvas.getContext("2d");
     const W = canvas.width, H = canvas.height;
     ctx.clearRect(0, 0, W, H);
@@ -210,7 +227,7 @@ const Draw = (() => {
     const image = ctx.createImageData(res, res);
     for (let p = 0; p < res * res; p++) {
       const strength = Math.max(0, (grids.confidence[p] - 1 / k) / (1 - 1 / k));
-      const c = mix([255, 255, 255], CLASS_COLOURS[grids.label[p] % 10], 0.15 + 0.6 * strength);
+      const c = mix([255, 255, 255], palette[grids.label[p] % palette.length], 0.15 + 0.6 * strength);
       image.data.set([c[0], c[1], c[2], 255], p * 4);
     }
     const small = document.createElement("canvas");
@@ -225,7 +242,7 @@ const Draw = (() => {
     const points = (xs, ys, hollow) => xs.forEach((x, n) => {
       ctx.beginPath();
       ctx.arc(px(x), py(x), radius, 0, 2 * Math.PI);
-      const colour = rgb(CLASS_COLOURS[ys[n] % 10]);
+      const colour = rgb(palette[ys[n] % palette.length]);
       if (hollow) {
         ctx.fillStyle = "#fff"; ctx.fill();
         ctx.lineWidth = 2; ctx.strokeStyle = colour; ctx.stroke();
@@ -238,37 +255,76 @@ const Draw = (() => {
     points(data.x_test, data.y_test, true);
   }
 
-  function chart(canvas, history, key, fixedTop) {
-    const ctx = canvas.getContext("2d");
-    const W = canvas.width, H = canvas.height, pad = 24;
-    ctx.clearRect(0, 0, W, H);
-    const series = [[key, false], [`test_${key}`, true]];
-    let top = fixedTop || 0;
-    if (!fixedTop) history.forEach((h) => series.forEach(([s]) => {
-      if (h[s] != null) top = Math.max(top, h[s]);
-    }));
-    top = top || 1;
-    const last = history.length ? history[history.length - 1].step : 0;
-    const sx = (step) => pad + (last ? (step / last) : 0) * (W - pad - 6);
-    const sy = (v) => H - 16 - (v / top) * (H - 26);
-    ctx.strokeStyle = "#dde2e8"; ctx.lineWidth = 1; ctx.beginPath();
-    ctx.moveTo(pad, 6); ctx.lineTo(pad, H - 16); ctx.lineTo(W - 6, H - 16); ctx.stroke();
-    ctx.fillStyle = "#5b6673"; ctx.font = "10px system-ui";
-    ctx.fillText(top.toPrecision(2), 0, 12); ctx.fillText("0", 12, H - 14);
-    ctx.fillText(`step ${last}`, W - 60, H - 3);
-    series.forEach(([s, dashed]) => {
-      const points = history.filter((h) => h[s] != null);
-      if (!points.length) return;
-      ctx.setLineDash(dashed ? [5, 4] : []);
-      ctx.strokeStyle = "#1d232a"; ctx.lineWidth = 1.6; ctx.beginPath();
-      points.forEach((h, n) => (n ? ctx.lineTo(sx(h.step), sy(h[s])) : ctx.moveTo(sx(h.step), sy(h[s]))));
-      if (points.length === 1) ctx.arc(sx(points[0].step), sy(points[0][s]), 2, 0, 7);
-      ctx.stroke();
-    });
-    ctx.setLineDash([]);
+  // ticks at round numbers from 0 to at least `top`: a step of 1, 2, 2.5 or 5 times a power of 10
+  function ticks(top, count, whole) {
+    const raw = (top || 1) / count, power = 10 ** Math.floor(Math.log10(raw));
+    let step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((m) => m >= raw * 0.999);
+    if (whole) step = Math.max(1, Math.ceil(step));
+    const out = [];
+    for (let k = 0; out.length < 50; k++) {
+      out.push(Number((k * step).toPrecision(6)));
+      if (k * step >= (top || 1) * 0.999) break;
+    }
+    return out;
   }
 
-  const classColour = (k) => rgb(CLASS_COLOURS[k % 10]);
+  function svgNode(tag, attributes, text) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
 
-  return { network, highlight, labels, surface, chart, classColour };
+  // A curve of history[key] (solid, train) and history[`test_${key}`] (dashed) against the step,
+  // on an SVG with a labelled axis each ("step"; "loss" or "accuracy") and numbered ticks.
+  function chart(svg, history, key, fixedTop) {
+    const W = 340, H = 150, left = 46, right = 12, top = 8, bottom = 34;
+    const series = [[key, false], [`test_${key}`, true]];
+    let most = fixedTop || 0;
+    if (!fixedTop) history.forEach((h) => series.forEach(([s]) => {
+      if (h[s] != null && Number.isFinite(h[s])) most = Math.max(most, h[s]);
+    }));
+    const yTicks = ticks(most, 4, false), yTop = yTicks[yTicks.length - 1];
+    const last = history.length ? history[history.length - 1].step : 0;
+    const xTicks = ticks(last, 4, true).filter((t) => t <= Math.max(last, 1));
+    const xTop = Math.max(last, xTicks[xTicks.length - 1], 1);
+    const sx = (step) => left + (step / xTop) * (W - left - right);
+    const sy = (v) => H - bottom - (Math.min(v, yTop) / yTop) * (H - top - bottom);
+    const parts = [];
+    yTicks.forEach((t) => {
+      parts.push(svgNode("line", { x1: left, x2: W - right, y1: sy(t), y2: sy(t), stroke: "#eef1f5" }));
+      parts.push(svgNode("text", { class: "y-tick", x: left - 5, y: sy(t) + 3.5, "text-anchor": "end" }, String(t)));
+    });
+    xTicks.forEach((t) => {
+      parts.push(svgNode("line", { x1: sx(t), x2: sx(t), y1: H - bottom, y2: H - bottom + 4, stroke: "#9aa5b1" }));
+      parts.push(svgNode("text", { class: "x-tick", x: sx(t), y: H - bottom + 15, "text-anchor": "middle" }, String(t)));
+    });
+    parts.push(svgNode("path", { d: `M${left},${top} V${H - bottom} H${W - right}`, stroke: "#9aa5b1", fill: "none" }));
+    parts.push(svgNode("text", { class: "x-label", x: (left + W - right) / 2, y: H - 3, "text-anchor": "middle" }, "step"));
+    const ty = (top + H - bottom) / 2;
+    parts.push(svgNode("text", { class: "y-label", x: 11, y: ty, "text-anchor": "middle",
+      transform: `rotate(-90 11 ${ty})` }, key));
+    series.forEach(([s, dashed]) => {
+      const points = history.filter((h) => h[s] != null && Number.isFinite(h[s]));
+      if (!points.length) return;
+      const xy = points.map((h) => `${sx(h.step).toFixed(1)},${sy(h[s]).toFixed(1)}`).join(" ");
+      parts.push(svgNode("polyline", { points: xy, fill: "none", stroke: "#1d232a", "stroke-width": 1.6,
+        "stroke-dasharray": dashed ? "5 4" : "none", class: dashed ? "test" : "train" }));
+      if (points.length === 1) {
+        const [x, y] = xy.split(",");
+        parts.push(svgNode("circle", { cx: x, cy: y, r: 2.5, fill: "#1d232a" }));
+      }
+    });
+    svg.replaceChildren(...parts);
+  }
+
+  // class k's colour for this state's output (see usePalette)
+  const classColour = (k, state) => {
+    if (state) usePalette(state);
+    return rgb(palette[k % palette.length]);
+  };
+  // the input units' names (the features), for the step-through's labels
+  const inputNames = () => (built ? built.names : []);
+
+  return { network, highlight, labels, surface, chart, classColour, inputNames, ticks };
 })();

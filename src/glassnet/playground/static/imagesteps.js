@@ -1,14 +1,15 @@
 // The images tab's pictures and its step-through: grids of numbers drawn on canvases, and one
 // example's recorded step walked stage by stage (the stamp sliding over the input with its sum,
 // the feature maps, pooling's winners, backward with the kernel gradient filling in).
-// Colours: grey for pixels (ink dark), orange negative / blue positive for everything signed,
-// green (LIT) only for "where the stamp is now", black dots only for max pooling's winners.
+// Colours (glassnet.plots.colors): grey for pixels (ink dark), orange negative / blue positive for
+// everything signed, purple (LIT, the page's one highlight) only for "where the stamp is now",
+// black dots only for max pooling's winners.
 "use strict";
 
 const ImageSteps = (() => {
   const el = Fmt.el;
   const NEG = [232, 135, 30], POS = [43, 123, 185];
-  const LIT = "#00b050";  // means nothing else anywhere on the page
+  const LIT = "#7c3aed";  // colors.HIGHLIGHT (style.css --hl): means nothing else on the page
   const short = Fmt.short;
 
   function signColour(v, top) {
@@ -43,8 +44,12 @@ const ImageSteps = (() => {
           ctx.fillText(cellText(v), c * cell + cell / 2, r * cell + cell / 2);
         }
         if (options.marks && options.marks[r][c] && v) {  // a window of zeros: not dotted
+          // a cell with its number written gets the dot in its corner, clear of the number
+          const written = options.numbers && cell >= 26;
+          const [cx, cy, radius] = written ? [c * cell + 5, r * cell + 5, 3]
+            : [c * cell + cell / 2, r * cell + cell / 2, Math.max(1.5, cell / 6)];
           ctx.fillStyle = "#000";
-          ctx.beginPath(); ctx.arc(c * cell + cell / 2, r * cell + cell / 2, Math.max(1.5, cell / 6), 0, 7); ctx.fill();
+          ctx.beginPath(); ctx.arc(cx, cy, radius, 0, 7); ctx.fill();
         }
       }
     }

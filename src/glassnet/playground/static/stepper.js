@@ -40,18 +40,21 @@ const Stepper = (() => {
     return rebuild(inert.body);
   }
 
-  // values to print under each unit at this stage: a (forward), delta (backward)
+  // values to print under each unit at this stage, each named for its own unit as the stage's
+  // equations name it: x0=1, x1=0 (the inputs), a1[2]=0.76 (forward), δ2[0]=-0.12 (backward)
   function unitLabels(stage) {
     const out = {};
     const find = (s) => stage.entries.find((e) => e.symbol === s);
     if (stage.phase === "forward" && stage.layer === 0) {
-      out[0] = stage.entries[0].value[0].map((v) => `x=${Fmt.short(v)}`);
+      // a long column name is cut to 12 characters (hover the unit for the whole name)
+      const names = Draw.inputNames().map((n) => (n.length > 12 ? `${n.slice(0, 11)}…` : n));
+      out[0] = stage.entries[0].value[0].map((v, j) => `${names[j] ?? `x${j}`}=${Fmt.short(v)}`);
     } else if (stage.phase === "forward") {
       const a = find(`a${stage.layer}`);
-      if (a) out[stage.layer] = a.value[0].map((v) => `a=${Fmt.short(v)}`);
+      if (a) out[stage.layer] = a.value[0].map((v, j) => `a${stage.layer}[${j}]=${Fmt.short(v)}`);
     } else if (stage.phase === "backward") {
       const d = find(`delta${stage.layer}`);
-      if (d) out[stage.layer] = d.value[0].map((v) => `δ=${Fmt.short(v)}`);
+      if (d) out[stage.layer] = d.value[0].map((v, j) => `δ${stage.layer}[${j}]=${Fmt.short(v)}`);
     } else if (stage.phase === "loss") {
       const c = find("C");
       const last = trace.stages.filter((s) => s.phase === "forward").length - 1;
@@ -78,12 +81,26 @@ const Stepper = (() => {
     return best || phaseHeading;
   }
 
+  // the stage's numbers stay in sight below the sticky controls while the page scrolls down the
+  // narration beside them, when they fit in the window (a taller stage scrolls with the page)
+  function pin(stage) {
+    const controls = stage.closest(".stepper")?.querySelector(".stepper-controls");
+    const top = (controls ? controls.offsetHeight : 0) + 8;
+    stage.style.top = `${top}px`;
+    stage.classList.toggle("pinned", stage.offsetHeight + top < window.innerHeight);
+  }
+
   function follow(elements, stage) {
     elements.narration.querySelectorAll(".current").forEach((h) => h.classList.remove("current"));
     const heading = narrationHeading(elements.narration, stage);
     if (!heading) return;
     heading.classList.add("current");
-    elements.narration.scrollTop = heading.offsetTop - 8;  // .narration is positioned
+    // the narration has no scroll box of its own: the page scrolls, and only when the heading
+    // is out of sight (under the sticky controls, or below the window)
+    const box = heading.getBoundingClientRect();
+    const controls = elements.narration.closest(".stepper")?.querySelector(".stepper-controls");
+    const covered = controls ? controls.getBoundingClientRect().bottom : 0;
+    if (box.top < covered || box.bottom > window.innerHeight) heading.scrollIntoView({ block: "start" });
   }
 
   function render(elements) {
@@ -108,6 +125,7 @@ const Stepper = (() => {
     elements.next.disabled = index === trace.stages.length - 1;
     Draw.highlight(stage);
     Draw.labels(unitLabels(stage));
+    pin(elements.stage);
     follow(elements, stage);
   }
 
