@@ -162,3 +162,21 @@ def test_the_new_inputs_are_checked_in_the_page_before_anything_is_sent(
     page.wait_for_selector("#error:not([hidden])")
     assert page.text_content("#error-text").startswith(message)
     assert sent == [] and problems == []
+
+
+def test_the_sine_step_through_names_the_target_not_a_class(page):
+    """A regression row has a number to fit: the step-through's intro says "target y = ...",
+    never "class 0.53" (a classification word for a regression set)."""
+    page, problems = page
+    page.select_option("#dataset", "sine")
+    page.wait_for_function("() => window.playground.session.config.dataset.name === 'sine'")
+    settle(page)
+    page.fill("#trace-example", "1")
+    page.click("#trace")
+    page.wait_for_function(
+        "() => document.querySelector('#stage .intro')?.textContent.startsWith('Example 1 ')"
+    )
+    intro = page.text_content("#stage .intro")
+    assert re.search(r"target y = -?\d+(?:\.\d+)?(?:e-?\d+)?\.$", intro), intro
+    assert "class" not in intro
+    assert problems == []

@@ -68,6 +68,7 @@ def trace_example(session: Any, split: str, example: int, level: str) -> dict[st
         "x": x[example].tolist(),
         # a class for classes, the number to fit for a regression set (sine)
         "label": float(labels[example]) if data.regression else int(labels[example]),
+        "regression": bool(data.regression),
         "level": level,
         "stages": _stages(entries, len(session.model.layers)),
         "narration": narration,

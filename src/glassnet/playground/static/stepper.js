@@ -111,7 +111,7 @@ const Stepper = (() => {
     const intro = index === 0
       ? el("p", { className: "intro" }, `Example ${trace.example} of the ${trace.split} set ` +
         `(row ${trace.example}, counted from 0): x = (${trace.x.map(Fmt.short).join(", ")}), ` +
-        `class ${trace.label}.`)
+        (trace.regression ? `target y = ${Fmt.short(trace.label)}.` : `class ${trace.label}.`))
       : null;
     const parts = stage.entries.flatMap((e) => {
       const line = el("div", { className: "equation" }, el("b", {}, e.symbol),
