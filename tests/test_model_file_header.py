@@ -1,0 +1,360 @@
+"""What a .glassnet file's header says, and the save/load checks around it (`make mutate`'s `io`).
+
+The header is read back from the saved file itself (tests/helpers.read_members): the fields a
+later glassnet (or another reader) depends on, the save-time refusals with their whole message,
+and forged headers that the loader must refuse by name.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import stat
+import struct
+import zipfile
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import _header_bounds
+from glassnet import io as model_io
+from glassnet.io import ModelFileError
+from glassnet.layers import BatchNormalization, Dense, Dropout, Flatten
+from helpers import header_of, read_members, write_members
+
+
+def image_model() -> gn.Sequential:
+    """An image input, a layer with moving statistics, a seeded Dropout, a metric object."""
+    model = gn.Sequential(
+        [
+            gn.Input((4, 4, 1)),
+            Flatten(),
+            Dense(3),
+            BatchNormalization(),
+            Dropout(0.5, seed=7),
+            Dense(1, "sigmoid"),
+        ],
+        seed=0,
+    )
+    model.compile("adam", "binary_crossentropy", metrics=[gn.metrics.Precision()])
+    return model
+
+
+def forged(tmp_path, arrays: dict, header: dict):
+    """A sealed file of ``arrays`` with ``header`` re-signed, as a forger could write it."""
+    body = {name: array for name, array in arrays.items() if name != "header"}
+    header = dict(header, checksum=model_io._checksum(header, body))
+    return write_members(tmp_path / "forged.glassnet", dict(arrays), header)
+
+
+def test_the_header_names_the_input_shape_the_statistics_the_streams_and_the_metrics(
+    tmp_path,
+) -> None:
+    path = tmp_path / "m.glassnet"
+    image_model().save(path)
+    header = header_of(read_members(path))
+    assert header["glassnet_version"] == gn.__version__
+    assert header["input_features"] == 16
+    assert header["input_shape"] == [4, 4, 1]
+    # Dense's kernel and bias, BatchNormalization's gamma and beta (trained) and its moving mean
+    # and variance (not trained), the last Dense's kernel and bias
+    assert header["trainable"] == [True, True, True, True, False, False, True, True]
+    # the seeded Dropout draws from its own stream, saved under its name; the model's own too
+    assert list(header["layer_rngs"]) == ["dropout"]
+    assert header["layer_rngs"]["dropout"]["bit_generator"] == "PCG64"
+    assert header["compile"]["metric_objects"] == [{"name": "precision", "thresholds": 0.5}]
+
+
+def test_a_flat_model_has_no_input_shape_and_no_metric_objects(tmp_path) -> None:
+    model = gn.Sequential([gn.Input((1,)), Dense(1)], seed=0)  # one input feature
+    model.compile("sgd", "mse", metrics=["mae"])
+    path = tmp_path / "m.glassnet"
+    model.save(path)
+    header = header_of(read_members(path))
+    assert header["input_features"] == 1
+    assert "input_shape" not in header and "metric_objects" not in header["compile"]
+    assert header["layer_rngs"] == {}
+    loaded = gn.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(np.array([[2.0]])), model.predict([[2.0]]))
+
+
+def test_a_loaded_model_continues_each_random_stream(tmp_path) -> None:
+    model = image_model()
+    rng = np.random.default_rng(1)
+    x, y = rng.random((6, 4, 4, 1)), rng.integers(0, 2, (6, 1))
+    model.train_on_batch(x, y)
+    path = tmp_path / "m.glassnet"
+    model.save(path)
+    loaded = gn.load_model(path)
+    assert loaded.metric_objects[0].get_config() == {"name": "precision", "thresholds": 0.5}
+    assert loaded.layers[2].moving_variance.tolist() == model.layers[2].moving_variance.tolist()
+    # the next Dropout mask, drawn from the seeded layer's own stream, is the same after loading
+    ones = np.ones((4, 3), np.float32)
+    np.testing.assert_array_equal(
+        loaded.layers[3].forward(ones, training=True), model.layers[3].forward(ones, training=True)
+    )
+
+
+def test_every_member_is_written_zip64(tmp_path) -> None:
+    # zipfile refuses to let a member grow past 2 GiB unless it was opened with force_zip64:
+    # a model of up to MAX_PARAMETERS (10**9 float32 = 4 GB) must be writable in one go
+    path = tmp_path / "m.glassnet"
+    image_model().save(path)
+    raw = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            offset = info.header_offset
+            name_length, extra_length = struct.unpack("<HH", raw[offset + 26 : offset + 30])
+            extra = raw[offset + 30 + name_length : offset + 30 + name_length + extra_length]
+            assert extra[:2] == b"\x01\x00", info.filename  # the zip64 extra field's tag
+
+
+def test_a_seed_of_forty_one_digits_is_not_kept_but_the_model_saves(tmp_path) -> None:
+    # the header's integers have at most 40 digits: 10**40 (41 digits) is left out as a number;
+    # the generator's state, saved beside it, is what the loaded model continues
+    model = gn.Sequential([gn.Input((2,)), Dense(1)], seed=10**40)
+    path = tmp_path / "m.glassnet"
+    model.save(path)
+    assert header_of(read_members(path))["seed"] is None
+    model = gn.Sequential([gn.Input((2,)), Dense(1)], seed=10**40 - 1)
+    model.save(path)
+    assert header_of(read_members(path))["seed"] == 10**40 - 1
+
+
+def test_save_refuses_a_model_over_the_layer_limit_by_path(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(_header_bounds, "MAX_LAYERS", 1)
+    model = gn.Sequential([gn.Input((2,)), Dense(2), Dense(1)])
+    path = tmp_path / "m.glassnet"
+    with pytest.raises(ModelFileError) as caught:
+        model.save(path)
+    assert str(caught.value) == (
+        f"{str(path)!r}: the model has 2 layers; glassnet's model files hold at most 1 "
+        f"(glassnet.io.MAX_LAYERS), so it cannot save this one."
+    )
+    assert not path.exists()
+
+
+def test_save_refuses_a_name_load_would_refuse(tmp_path) -> None:
+    model = gn.Sequential([gn.Input((2,)), Dense(1)])
+    model.name = "x\ny"
+    path = tmp_path / "m.glassnet"
+    with pytest.raises(ModelFileError) as caught:
+        model.save(path)
+    assert str(caught.value) == (
+        f"Cannot save the model to {str(path)!r}: Expected the model's name to be 1 to 256 "
+        f"printable characters (no newline or control code), got 'x\\ny' (3 characters). "
+        f"Choose a short name such as 'dense_1'."
+    )
+
+
+def test_a_header_of_exactly_the_limit_saves_and_one_byte_more_does_not(
+    tmp_path, monkeypatch
+) -> None:
+    model = gn.Sequential([gn.Input((2,)), Dense(1)], seed=0)
+    size = model_io.header_size(model)
+    path = tmp_path / "m.glassnet"
+    monkeypatch.setattr(model_io, "MAX_HEADER_BYTES", size)
+    model.save(path)  # exactly at the limit: written
+    assert len(read_members(path)["header"]) == size
+    monkeypatch.setattr(model_io, "MAX_HEADER_BYTES", size - 1)
+    with pytest.raises(ModelFileError) as caught:
+        model.save(tmp_path / "n.glassnet")
+    assert str(caught.value) == (
+        f"Cannot save the model: its JSON header would be {size} bytes, more than the "
+        f"{size - 1} a model file may hold (a Normalization layer keeps its mean and variance "
+        f"there, about 40 bytes per feature; long layer names count too). Use fewer features or "
+        f"shorter names."
+    )
+
+
+def test_saving_over_a_file_keeps_its_mode(tmp_path) -> None:
+    model = gn.Sequential([gn.Input((2,)), Dense(1)], seed=0)
+    path = tmp_path / "m.glassnet"
+    model.save(path)
+    os.chmod(path, 0o600)
+    model.save(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+@pytest.fixture(scope="module")
+def members(tmp_path_factory) -> dict:
+    path = tmp_path_factory.mktemp("header") / "m.glassnet"
+    image_model().save(path)
+    return read_members(path)
+
+
+def _load_with(tmp_path, members: dict, change) -> str:
+    header = copy.deepcopy(header_of(members))
+    change(header)
+    path = forged(tmp_path, members, header)
+    with pytest.raises(ModelFileError) as caught:
+        gn.load_model(path)
+    return str(caught.value).replace(repr(str(path)), "PATH")
+
+
+def test_a_forged_input_features_of_zero_is_refused(tmp_path, members) -> None:
+    def change(header: dict) -> None:
+        header["input_features"] = 0
+        del header["input_shape"]
+
+    assert _load_with(tmp_path, members, change) == (
+        "PATH: input_features must be positive, got 0."
+    )
+
+
+def test_a_forged_input_shape_is_refused_by_path(tmp_path, members) -> None:
+    def change(header: dict) -> None:
+        header["input_shape"] = [4, 4, 2]
+
+    assert _load_with(tmp_path, members, change) == (
+        "PATH: the header's input_shape must be [height, width, channels], positive integers "
+        "whose product is input_features (16), found [4, 4, 2]."
+    )
+
+
+@pytest.mark.parametrize("value", ["precision", [{"name": "precision"}] * 101])
+def test_forged_metric_objects_are_refused(tmp_path, members, value) -> None:
+    def change(header: dict) -> None:
+        header["compile"]["metric_objects"] = value
+
+    assert _load_with(tmp_path, members, change) == (
+        "PATH: the header's metric_objects must be a list of at most 100 metric configs."
+    )
+
+
+def test_a_hundred_metric_objects_pass_the_count_check(tmp_path, members) -> None:
+    # 100 is the limit itself: the count passes, and the duplicate names are what is refused
+    def change(header: dict) -> None:
+        header["compile"]["metric_objects"] = [{"name": "precision", "thresholds": 0.5}] * 100
+
+    assert _load_with(tmp_path, members, change) == (
+        "PATH: the header describes no valid model (Two metrics would be reported as "
+        "'precision'; give each metric once (a metric object reports under its name, e.g. "
+        "Precision() as 'precision').)."
+    )
+
+
+def test_a_header_without_trainable_flags_is_refused_when_some_are_not_trained(
+    tmp_path, members
+) -> None:
+    def change(header: dict) -> None:
+        del header["trainable"]  # read as all trained: BatchNormalization's statistics are not
+
+    message = _load_with(tmp_path, members, change)
+    assert message.startswith("PATH: the header's trainable flags None do not match")
+
+
+def _set(key, value):
+    def change(header: dict) -> None:
+        header[key] = value
+
+    return change
+
+
+def _drop(key):
+    def change(header: dict) -> None:
+        del header[key]
+
+    return change
+
+
+def _compile(value):
+    def change(header: dict) -> None:
+        header["compile"] = value
+
+    return change
+
+
+def _first_layer_name(header: dict) -> None:
+    header["layers"][0]["name"] = "x\ny"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            _set("format", "glassnet-weights"),
+            "PATH holds weights only (model.save_weights), not a whole model. Build the model as "
+            "it was built, then call model.load_weights(path).",
+        ),
+        (_drop("format"), "PATH is not a glassnet model file (its header has no format)."),
+        (
+            _set("format_version", 2),
+            f"PATH has format version 2; this glassnet {gn.__version__} reads version 1. Save the "
+            f"model again with this glassnet, or install the glassnet that wrote it (it says "
+            f"{gn.__version__!r}).",
+        ),
+        (_set("weights", "8"), "PATH: header field 'weights' should be a int, found '8'."),
+        (_set("weights", True), "PATH: header field 'weights' should be a int, found True."),
+        (_set("dtype", "float16"), "PATH: dtype must be float32 or float64, got 'float16'."),
+        (
+            _set("name", "x\ny"),
+            "PATH: Expected the model's name to be 1 to 256 printable characters (no newline or "
+            "control code), got 'x\\ny' (3 characters). Choose a short name such as 'dense_1'.",
+        ),
+        (
+            _first_layer_name,
+            "PATH: Expected layer 0's name to be 1 to 256 printable characters (no newline or "
+            "control code), got 'x\\ny' (3 characters). Choose a short name such as 'dense_1'.",
+        ),
+        (
+            _compile({"slots": {"first_moments": "x"}, "metrics": []}),
+            "PATH: the header's compile settings are malformed.",
+        ),
+        (_compile({"metrics": []}), "PATH: the header's compile settings are malformed."),
+        (
+            _set("input_shape", [-4, -4, 1]),
+            "PATH: the header's input_shape must be [height, width, channels], positive integers "
+            "whose product is input_features (16), found [-4, -4, 1].",
+        ),
+    ],
+    ids=[
+        "weights-file",
+        "no-format",
+        "version",
+        "str-int",
+        "bool-int",
+        "dtype",
+        "model-name",
+        "layer-name",
+        "slot-not-list",
+        "no-slots",
+        "negative-shape",
+    ],
+)
+def test_forged_header_fields_are_refused_by_name(tmp_path, members, change, message) -> None:
+    assert _load_with(tmp_path, members, change) == message
+
+
+def test_a_forged_random_state_is_refused_naming_the_stream(tmp_path, members) -> None:
+    message = _load_with(tmp_path, members, _set("rng", {"bit_generator": "MT19937"}))
+    assert message.startswith("PATH: random state 'rng'")
+
+
+def test_an_image_model_loads_with_its_image_shape(tmp_path) -> None:
+    model = image_model()
+    path = tmp_path / "m.glassnet"
+    model.save(path)
+    loaded = gn.load_model(path)
+    x = np.random.default_rng(2).random((3, 4, 4, 1))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+def test_weights_with_nan_are_not_saved_and_the_message_says_save(tmp_path) -> None:
+    model = gn.Sequential([gn.Input((2,)), Dense(1)], seed=0)
+    model.layers[0].bias[0] = np.nan
+    with pytest.raises(ModelFileError) as caught:
+        model.save(tmp_path / "m.glassnet")
+    assert str(caught.value) == (
+        "Cannot save: weight array 1 holds NaN or inf (training diverged). Rebuild or reload the "
+        "model, and train with a smaller learning rate."
+    )
+
+
+def test_a_random_state_for_a_layer_without_a_stream_is_ignored(tmp_path, members) -> None:
+    # only a layer with its own generator (a seeded Dropout) takes a saved state
+    header = copy.deepcopy(header_of(members))
+    header["layer_rngs"]["dense"] = header["layer_rngs"]["dropout"]
+    loaded = gn.load_model(forged(tmp_path, members, header))
+    assert loaded.layers[1].name == "dense" and not hasattr(loaded.layers[1], "rng")
