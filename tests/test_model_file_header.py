@@ -8,6 +8,8 @@ and forged headers that the loader must refuse by name.
 from __future__ import annotations
 
 import copy
+import io
+import json
 import os
 import stat
 import struct
@@ -358,3 +360,177 @@ def test_a_random_state_for_a_layer_without_a_stream_is_ignored(tmp_path, member
     header["layer_rngs"]["dense"] = header["layer_rngs"]["dropout"]
     loaded = gn.load_model(forged(tmp_path, members, header))
     assert loaded.layers[1].name == "dense" and not hasattr(loaded.layers[1], "rng")
+
+
+# -- the archive's members, read one by one --------------------------------------------------
+def _npy(array: np.ndarray, version: tuple[int, int] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, version=version, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def raw_file(tmp_path, members: dict[str, bytes]):
+    """A sealed archive of raw member bytes (name without .npy -> the .npy file's bytes)."""
+    path = tmp_path / "raw.glassnet"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.comment = model_io.SEAL_PREFIX + b"0" * 64
+        for name, data in members.items():
+            archive.writestr(name + ".npy", data)
+    with open(path, "r+b") as file:
+        model_io._seal(file)
+    return path
+
+
+def _refusal(path) -> str:
+    with pytest.raises(ModelFileError) as caught:
+        gn.load_model(path)
+    return str(caught.value).replace(repr(str(path)), "PATH")
+
+
+def _signed(members: dict, change=None) -> dict[str, bytes]:
+    """Every member as .npy bytes, the header re-signed over the (changed) arrays."""
+    arrays = {name: array for name, array in members.items() if name != "header"}
+    header = copy.deepcopy(header_of(members))
+    if change is not None:
+        change(arrays)
+    header["checksum"] = model_io._checksum(header, arrays)
+    text = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    return {"header": _npy(text), **{name: _npy(array) for name, array in arrays.items()}}
+
+
+def test_a_file_without_a_header_is_refused(tmp_path, members) -> None:
+    raw = _signed(members)
+    del raw["header"]
+    assert _refusal(raw_file(tmp_path, raw)) == (
+        "PATH has no glassnet header (header.npy); it is not a file written by model.save(path)."
+    )
+
+
+def test_a_header_member_of_exactly_the_limit_loads_and_one_byte_less_is_refused(
+    tmp_path, members, monkeypatch
+) -> None:
+    raw = _signed(members)
+    path = raw_file(tmp_path, raw)
+    size = len(raw["header"])  # the .npy member's bytes, its own header included
+    monkeypatch.setattr(model_io, "MAX_HEADER_BYTES", size)
+    assert gn.load_model(path).count_params() == image_model().count_params()
+    monkeypatch.setattr(model_io, "MAX_HEADER_BYTES", size - 1)
+    assert _refusal(path) == (
+        f"The header array declares {size} bytes, more than the {size - 1} expected."
+    )
+
+
+def test_a_header_integer_of_forty_one_digits_is_refused_by_path(tmp_path, members) -> None:
+    assert _load_with(tmp_path, members, _set("seed", 10**40)) == (
+        "PATH: the header holds a 41-digit integer; a glassnet header's integers have at most "
+        "40 digits."
+    )
+
+
+def test_forged_optimizer_slots_are_refused_by_path(tmp_path, members) -> None:
+    def change(header: dict) -> None:
+        header["compile"]["slots"] = {"velocity": [True]}
+
+    assert _load_with(tmp_path, members, change).startswith(
+        "PATH: the header's optimizer slots should be ['first_moments', 'second_moments', "
+        "'max_second_moments'], each a list of true/false flags"
+    )
+
+
+def test_missing_and_unexpected_members_are_named(tmp_path, members) -> None:
+    raw = _signed(members)
+    raw["extra"] = raw.pop("weights/7")
+    assert _refusal(raw_file(tmp_path, raw)) == (
+        "PATH: the archive's members do not match its header (missing: ['weights/7.npy']; "
+        "unexpected: ['extra.npy']). The file was changed after it was saved."
+    )
+    raw = _signed(members)
+    raw["extra"] = raw["weights/7"]
+    assert _refusal(raw_file(tmp_path, raw)) == (
+        "PATH: the archive's members do not match its header (missing: -; unexpected: "
+        "['extra.npy']). The file was changed after it was saved."
+    )
+
+
+def _replace(name: str, array: np.ndarray):
+    def change(arrays: dict) -> None:
+        arrays[name] = array
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("name", "array", "message"),
+    [
+        (
+            "weights/1",
+            np.zeros((3, 1), np.float32),
+            "The weights/1 array has shape (3, 1), but the architecture expects (3,).",
+        ),
+        (
+            "weights/1",
+            np.zeros(3, np.complex64),
+            "The weights/1 array has dtype complex64 (fortran order: False); expected a plain "
+            "float array. Model files never hold Python objects.",
+        ),
+        ("weights/1", np.zeros(3), "PATH: weight array 1 must be float32, found float64."),
+        (
+            "weights/1",
+            np.array([0.0, np.nan, 0.0], np.float32),
+            "PATH: Layer 'dense' bias must be finite real numbers.",
+        ),
+    ],
+    ids=["rank", "complex", "float64", "nan"],
+)
+def test_a_forged_weight_array_is_refused_by_name(tmp_path, members, name, array, message) -> None:
+    path = raw_file(tmp_path, _signed(members, _replace(name, array)))
+    assert _refusal(path) == message
+
+
+def test_a_member_that_is_not_npy_is_refused(tmp_path, members) -> None:
+    raw = _signed(members)
+    raw["weights/1"] = b"not an array"
+    assert _refusal(raw_file(tmp_path, raw)).startswith(
+        "The weights/1 array is not a valid .npy array ("
+    )
+
+
+def test_npy_version_two_members_are_read(tmp_path, members) -> None:
+    raw = _signed(members)
+    raw["weights/1"] = _npy(members["weights/1"], version=(2, 0))
+    loaded = gn.load_model(raw_file(tmp_path, raw))
+    np.testing.assert_array_equal(loaded.layers[1].bias, members["weights/1"])
+
+
+@pytest.fixture(scope="module")
+def deep_members(tmp_path_factory) -> dict:
+    """BatchNormalization after two Dense layers: its moving variance is weight array 7."""
+    model = gn.Sequential(
+        [gn.Input((2,)), Dense(3), Dense(3), BatchNormalization(), Dense(1)], seed=0
+    )
+    model.compile("sgd", "mse")
+    path = tmp_path_factory.mktemp("deep") / "m.glassnet"
+    model.save(path)
+    return read_members(path)
+
+
+def test_a_negative_moving_variance_is_refused_naming_its_array(tmp_path, deep_members) -> None:
+    variance = np.array([1.0, -1.0, 1.0], np.float32)
+    path = raw_file(tmp_path, _signed(deep_members, _replace("weights/7", variance)))
+    assert _refusal(path) == (
+        "PATH: layer 'batch_normalization' (BatchNormalization) has a negative moving variance "
+        "(weight array 7); a variance is >= 0. The file was changed after it was saved."
+    )
+
+
+def test_a_zero_or_small_moving_variance_and_negative_weights_elsewhere_load(
+    tmp_path, deep_members
+) -> None:
+    def change(arrays: dict) -> None:
+        arrays["weights/7"] = np.array([0.0, 0.5, 2.0], np.float32)  # variance: >= 0 is fine
+        for i in (0, 1, 2, 3, 4, 5, 6, 8, 9):  # every other array negative
+            arrays[f"weights/{i}"] = -np.ones_like(arrays[f"weights/{i}"])
+
+    loaded = gn.load_model(raw_file(tmp_path, _signed(deep_members, change)))
+    assert loaded.layers[2].moving_variance.tolist() == [0.0, 0.5, 2.0]
+    assert loaded.layers[3].bias.tolist() == [-1.0]
