@@ -21,6 +21,7 @@ import pytest
 import glassnet as gn
 from glassnet import _header_bounds
 from glassnet import io as model_io
+from glassnet._validation import shown
 from glassnet.io import ModelFileError
 from glassnet.layers import BatchNormalization, Dense, Dropout, Flatten
 from helpers import header_of, read_members, write_members
@@ -243,8 +244,10 @@ def test_a_header_without_trainable_flags_is_refused_when_some_are_not_trained(
     def change(header: dict) -> None:
         del header["trainable"]  # read as all trained: BatchNormalization's statistics are not
 
-    message = _load_with(tmp_path, members, change)
-    assert message.startswith("PATH: the header's trainable flags None do not match")
+    assert _load_with(tmp_path, members, change) == (
+        "PATH: the header's trainable flags None do not match its architecture's "
+        "[True, True, True, True, False, False, True, True]; the header was changed."
+    )
 
 
 def _set(key, value):
@@ -534,3 +537,43 @@ def test_a_zero_or_small_moving_variance_and_negative_weights_elsewhere_load(
     loaded = gn.load_model(raw_file(tmp_path, _signed(deep_members, change)))
     assert loaded.layers[2].moving_variance.tolist() == [0.0, 0.5, 2.0]
     assert loaded.layers[3].bias.tolist() == [-1.0]
+
+
+def test_load_refuses_a_model_over_the_parameter_limit_by_path(
+    tmp_path, members, monkeypatch
+) -> None:
+    path = forged(tmp_path, members, header_of(members))
+    monkeypatch.setattr(_header_bounds, "MAX_PARAMETERS", 10)
+    assert _refusal(path) == (
+        "PATH: the header declares 67 parameters; glassnet's model files hold at most 10 "
+        "(glassnet.io.MAX_PARAMETERS), so it cannot load this one."
+    )
+
+
+def test_a_weight_count_that_disagrees_with_the_architecture_is_refused(tmp_path, members) -> None:
+    assert _load_with(tmp_path, members, _set("weights", 9)) == (
+        "PATH: the architecture has 8 weight arrays but the header lists 9."
+    )
+
+
+def test_trainable_flags_that_disagree_are_shown_cut_to_sixty_characters(
+    tmp_path, deep_members
+) -> None:
+    flags = [False] * 10
+    assert _load_with(tmp_path, deep_members, _set("trainable", flags)) == (
+        f"PATH: the header's trainable flags {shown(flags, 60)} do not match its architecture's "
+        f"{shown([True] * 6 + [False] * 2 + [True] * 2, 60)}; the header was changed."
+    )
+    assert shown(flags, 60).endswith("... (70 characters)")  # cut: the limit is what is tested
+
+
+def test_a_file_without_trainable_flags_loads_when_every_weight_is_trained(tmp_path) -> None:
+    # files written before the flags existed: every weight trained, as the default says
+    model = gn.Sequential([gn.Input((2,)), Dense(1)], seed=0)
+    path = tmp_path / "m.glassnet"
+    model.save(path)
+    members = read_members(path)
+    header = header_of(members)
+    del header["trainable"]
+    loaded = gn.load_model(forged(tmp_path, members, header))
+    np.testing.assert_array_equal(loaded.layers[0].kernel, model.layers[0].kernel)
