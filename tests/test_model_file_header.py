@@ -8,6 +8,7 @@ and forged headers that the loader must refuse by name.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import json
 import os
@@ -577,3 +578,83 @@ def test_a_file_without_trainable_flags_loads_when_every_weight_is_trained(tmp_p
     del header["trainable"]
     loaded = gn.load_model(forged(tmp_path, members, header))
     np.testing.assert_array_equal(loaded.layers[0].kernel, model.layers[0].kernel)
+
+
+# -- the seal and the archive around the members ---------------------------------------------
+def test_a_path_that_is_not_a_path_is_named_as_the_model_files() -> None:
+    with pytest.raises(TypeError) as caught:
+        gn.load_model(123)
+    assert str(caught.value) == (
+        "Expected the model file's path to be a file path (a str or pathlib.Path), got int 123. "
+        "Pass e.g. 'model.glassnet'."
+    )
+
+
+def test_the_seal_is_the_sha256_of_every_byte_before_it(tmp_path) -> None:
+    path = tmp_path / "m.glassnet"
+    image_model().save(path)
+    raw = path.read_bytes()
+    assert raw[-64 - 16 : -64] == b"glassnet-sha256:"
+    assert raw[-64:] == hashlib.sha256(raw[:-64]).hexdigest().encode("ascii")
+
+
+def test_a_changed_byte_breaks_the_seal_with_its_message(tmp_path) -> None:
+    path = tmp_path / "m.glassnet"
+    image_model().save(path)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    path.write_bytes(bytes(raw))
+    assert _refusal(path) == (
+        "PATH: the file's SHA-256 seal does not match its bytes; it was truncated, damaged or "
+        "changed after it was saved. Save the model again from its source."
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        (
+            22 + 16 + 64 - 1,
+            "PATH is 101 bytes, too short for a glassnet model file: it is truncated, or not a "
+            "file written by model.save(path).",
+        ),
+        (
+            22 + 16 + 64,
+            "PATH is not a glassnet model file, or it is truncated: it does not end with "
+            "glassnet's seal. Expected a file written by model.save(path).",
+        ),
+    ],
+)
+def test_the_shortest_file_the_seal_needs(tmp_path, size, message) -> None:
+    # a zip end record (22 bytes), the seal's prefix (16) and the seal (64): anything shorter
+    # is too short; exactly that many bytes are read and found not to be a seal
+    path = tmp_path / "short.glassnet"
+    path.write_bytes(b"x" * size)
+    assert _refusal(path) == message
+
+
+def test_a_sealed_file_that_is_not_a_zip_is_refused(tmp_path) -> None:
+    path = tmp_path / "junk.glassnet"
+    body = b"junk" * 40 + b"glassnet-sha256:"
+    path.write_bytes(body + hashlib.sha256(body).hexdigest().encode("ascii"))
+    assert _refusal(path) == (
+        "PATH is not a glassnet model file, or it is truncated or corrupt (File is not a zip "
+        "file). Expected a .npz archive written by model.save(path)."
+    )
+
+
+def test_a_header_of_the_wrong_rank_names_the_any_length_axis(tmp_path, members) -> None:
+    raw = _signed(members)
+    header = np.lib.format.read_array(io.BytesIO(raw["header"]))
+    raw["header"] = _npy(header.reshape(1, -1))
+    assert _refusal(raw_file(tmp_path, raw)) == (
+        f"The header array has shape (1, {header.size}), but the architecture expects ('n',)."
+    )
+
+
+def test_a_member_with_more_bytes_than_it_declares_is_refused(tmp_path, members) -> None:
+    raw = _signed(members)
+    raw["weights/1"] += b"\x00" * 4  # bias: 3 float32 declared, 4 stored
+    assert _refusal(raw_file(tmp_path, raw)) == (
+        "The weights/1 array should hold 12 bytes, found 13: the file is truncated or corrupt."
+    )
