@@ -1,0 +1,152 @@
+"""The layers' small rules, each with the number or message a user sees (`make mutate`'s `layers`):
+a layer subclass written by a user gets Keras's keywords, the counts summary() shows, Reshape's
+bounds and messages, and the pass-through layers' backward_delta."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.layers import (
+    Activation,
+    BatchNormalization,
+    Dense,
+    Dropout,
+    Flatten,
+    LeakyReLU,
+    Reshape,
+)
+from glassnet.layers.core import Layer
+
+
+def user_layers() -> tuple[type[Layer], type[Layer]]:
+    """A user's own layer (a = factor * a_prev) and a subclass of it without an __init__,
+    defined when the test runs (Layer.__init_subclass__ wraps their __init__ then)."""
+
+    class Scale(Layer):
+        kind = "Scale"
+
+        def __init__(self, factor: float, name: str | None = None) -> None:
+            super().__init__(name)
+            self.factor = factor
+
+        def forward(self, x, training=False):
+            return self.factor * x
+
+        def backward(self, grad_output, need_input_gradient=True):
+            return self.factor * grad_output
+
+    class Double(Scale):
+        pass
+
+    return Scale, Double
+
+
+def test_a_users_layer_takes_keras_keywords_and_refuses_others() -> None:
+    Scale, Double = user_layers()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Keras's "prefer an Input" warning
+        layer = Scale(2.0, input_shape=(3,), trainable=False)
+    assert layer.factor == 2.0 and layer.trainable is False
+    assert layer.declared_input.shape == (3,)
+    with pytest.raises(TypeError) as caught:
+        Scale(2.0, bias_constraint=None)
+    assert str(caught.value) == (
+        "Scale got an unexpected keyword argument 'bias_constraint'; it takes factor, name "
+        "(and Keras's trainable, input_shape, input_dim)."
+    )
+    inherited = Double(3.0, name="double", trainable=False)  # the wrapper, inherited once
+    assert (inherited.factor, inherited.name, inherited.trainable) == (3.0, "double", False)
+    with pytest.raises(TypeError) as caught:
+        Double(3.0, units=2)
+    assert str(caught.value) == (
+        "Double got an unexpected keyword argument 'units'; it takes factor, name "
+        "(and Keras's trainable, input_shape, input_dim)."
+    )
+    model = gn.Sequential([gn.Input((2,)), Scale(2.0), Dense(1)])
+    np.testing.assert_array_equal(model.layers[0].forward(np.array([[1.0, -2.0]])), [[2.0, -4.0]])
+
+
+def test_leaky_relu_and_reshape_keep_their_names() -> None:
+    assert LeakyReLU(0.1, name="leaky").name == "leaky"
+    assert Reshape((2, 2), name="square").name == "square"
+
+
+def test_counts_summary_shows() -> None:
+    norm = BatchNormalization()
+    assert norm.non_trainable_count() == 0  # not built: nothing held yet
+    norm.build(3, np.float32, None)
+    assert norm.non_trainable_count() == 6  # moving mean and variance, 3 each
+    assert norm.count_params() == 12
+    for layer in (Flatten(), Dropout(0.5), Activation("relu"), Reshape((4,))):
+        assert layer.parameter_count_for(4) == 0
+
+
+def test_reshape_takes_one_to_three_sizes_up_to_int64() -> None:
+    assert Reshape((4,)).target_shape == (4,)
+    biggest = np.iinfo(np.int64).max
+    assert Reshape((biggest,)).target_shape == (biggest,)
+    with pytest.raises(ValueError) as caught:
+        Reshape((1, 2, 3, 4, 5, 6, 7, 8))
+    assert str(caught.value) == (
+        "Reshape expects target_shape, the shape of one example without the batch, as a tuple "
+        "of 1 to 3 positive integers (at most one -1), got (1, 2, 3, 4, 5, 6, 7... (24 characters). "
+        "Example: Reshape((8, 8, 1))."
+    )
+
+
+def test_reshape_fills_in_minus_one_and_says_what_does_not_fit() -> None:
+    model = gn.Sequential([gn.Input((4,)), Reshape((-1, 2)), Flatten(), Dense(1)])
+    assert model.layers[0].output_shape == (2, 2)
+    with pytest.raises(ValueError) as caught:
+        gn.Sequential([gn.Input((4,)), Reshape((3,), name="three")])
+    assert str(caught.value) == (
+        "Layer 'three' (Reshape) cannot make (None, 4) (4 numbers per example) into (None, 3) "
+        "(3 numbers). Choose a target_shape with the same number of values."
+    )
+    with pytest.raises(ValueError) as caught:
+        gn.Sequential([gn.Input((4,)), Reshape((-1, 3), name="odd")])
+    assert str(caught.value) == (
+        "Layer 'odd' (Reshape) cannot make (None, 4) (4 numbers per example) into (None, -1, 3) "
+        "(3 times something numbers). Choose a target_shape with the same number of values."
+    )
+
+
+def test_reshape_after_an_image_input() -> None:
+    model = gn.Sequential([gn.Input((2, 2, 1)), Reshape((4,)), Dense(1)])
+    assert model.layers[0].output_shape == (4,)
+    x = np.arange(8.0).reshape(2, 2, 2, 1)
+    np.testing.assert_array_equal(model.layers[0].forward(x), [[0, 1, 2, 3], [4, 5, 6, 7]])
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape"),
+    [(Flatten(), (2, 2, 1)), (Reshape((4,)), (2, 2, 1)), (Dropout(0.5, seed=0), (3,))],
+    ids=["flatten", "reshape", "dropout"],
+)
+def test_backward_delta_of_a_pass_through_layer_is_its_backward(layer, shape) -> None:
+    layer.build(shape, np.float64, np.random.default_rng(0))
+    x = np.arange(2.0 * np.prod(shape)).reshape(2, *shape) + 1.0
+    a = layer.forward(x, training=True)
+    grad = np.linspace(-1.0, 1.0, a.size).reshape(a.shape)
+    expected = layer.backward(grad.copy())
+    np.testing.assert_array_equal(layer.backward_delta(grad.copy()), expected)
+    np.testing.assert_array_equal(layer.backward_delta(grad.copy(), False), expected)
+    assert layer.delta.shape == x.shape
+
+
+def test_an_activation_layer_last_keeps_the_fused_delta() -> None:
+    # Dense then Activation("softmax") with cross-entropy: the Activation layer takes the fused
+    # delta (a - y) / n and hands it to the Dense below as it is
+    model = gn.Sequential(
+        [gn.Input((2,)), Dense(3), Activation("softmax")], dtype="float64", seed=0
+    )
+    model.compile("sgd", "categorical_crossentropy")
+    x, y = np.array([[0.5, -1.0], [1.0, 2.0]]), np.array([[1.0, 0, 0], [0, 0, 1.0]])
+    model.compute_gradients(x, y)
+    a = model.forward(x)
+    np.testing.assert_array_equal(model.layers[1].delta, (a - y) / 2)
+    np.testing.assert_array_equal(model.layers[0].bias_gradient, ((a - y) / 2).sum(axis=0))
