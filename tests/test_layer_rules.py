@@ -5,6 +5,7 @@ bounds and messages, and the pass-through layers' backward_delta."""
 from __future__ import annotations
 
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -150,3 +151,96 @@ def test_an_activation_layer_last_keeps_the_fused_delta() -> None:
     a = model.forward(x)
     np.testing.assert_array_equal(model.layers[1].delta, (a - y) / 2)
     np.testing.assert_array_equal(model.layers[0].bias_gradient, ((a - y) / 2).sum(axis=0))
+
+
+def test_an_unbuilt_models_summary_shows_unknown_shapes() -> None:
+    assert "dense (Dense)    (None, ?)     0" in gn.Sequential([Dense(2), Dense(1)]).summary_text()
+
+
+# -- Dropout -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("rate", "error", "message"),
+    [
+        (
+            "x" * 30,
+            TypeError,
+            "Dropout expects rate, the fraction of inputs to drop, to be a number in [0, 1), got "
+            "str 'xxxxxxxxxxxxxxxxxxx... (30 characters). Example: Dropout(0.2).",
+        ),
+        (
+            True,
+            TypeError,
+            "Dropout expects rate, the fraction of inputs to drop, to be a number in [0, 1), got "
+            "bool True. Example: Dropout(0.2).",
+        ),
+        (
+            Fraction(123456789, 100000000),
+            ValueError,
+            "Dropout expects rate, the fraction of inputs to drop, in [0, 1), got "
+            "Fraction(123456789, ... (30 characters). Example: Dropout(0.2).",
+        ),
+    ],
+    ids=["long-str", "bool", "long-fraction"],
+)
+def test_dropout_refuses_a_rate_naming_it(rate, error, message) -> None:
+    with pytest.raises(error) as caught:
+        Dropout(rate)
+    assert str(caught.value) == message
+
+
+def test_dropout_names_itself_in_a_bad_seed_and_keeps_its_name() -> None:
+    with pytest.raises(TypeError) as caught:
+        Dropout(0.5, seed="x")
+    assert (
+        str(caught.value) == "Expected Dropout's seed (or None) to be a whole number, got str 'x'."
+    )
+    assert Dropout(0.5, name="drop").name == "drop"
+
+
+def _masks(model: gn.Sequential, x: np.ndarray) -> list[np.ndarray]:
+    model.forward(x, training=True)
+    return [layer.mask for layer in model.layers if isinstance(layer, Dropout) and layer.rate]
+
+
+def test_an_unseeded_dropout_draws_from_the_models_seeded_stream() -> None:
+    x = np.ones((4, 50))
+    first = gn.Sequential([gn.Input((50,)), Dropout(0.5)], seed=3)
+    second = gn.Sequential([gn.Input((50,)), Dropout(0.5)], seed=3)
+    assert first.layers[0].rng is first.rng
+    np.testing.assert_array_equal(_masks(first, x)[0], _masks(second, x)[0])
+    # a rate of 0 is the identity and draws nothing: the next layer's mask is the same
+    with_zero = gn.Sequential([gn.Input((50,)), Dropout(0.0), Dropout(0.5)], seed=3)
+    np.testing.assert_array_equal(
+        _masks(with_zero, x)[0],
+        _masks(gn.Sequential([gn.Input((50,)), Dropout(0.5)], seed=3), x)[0],
+    )
+    assert with_zero.layers[0].mask is None
+
+
+def test_dropout_in_inference_passes_x_and_keeps_it_as_its_output() -> None:
+    layer = Dropout(0.5, seed=0)
+    layer.build(3, np.float32, None)
+    x = np.ones((2, 3), np.float32)
+    assert layer.forward(x) is x and layer.a is x
+
+
+def test_dropout_keeps_float32_in_training() -> None:
+    layer = Dropout(0.5, seed=0)
+    layer.build(200, np.float32, None)
+    a = layer.forward(np.ones((2, 200), np.float32), training=True)
+    assert a.dtype == np.float32 and layer.mask.dtype == np.float32
+    assert set(np.unique(a).tolist()) == {0.0, 2.0}
+
+
+def test_a_frozen_mask_is_reused_for_the_same_shape_only() -> None:
+    layer = Dropout(0.5, seed=0)
+    layer.build(200, np.float64, None)
+    x = np.ones((2, 200))
+    first = layer.forward(x, training=True).copy()
+    second = layer.forward(x, training=True).copy()
+    assert not np.array_equal(first, second)  # not frozen: a new mask each pass
+    layer.freeze_mask = True
+    third = layer.forward(x, training=True).copy()
+    np.testing.assert_array_equal(layer.forward(x, training=True), third)  # frozen: reused
+    np.testing.assert_array_equal(third, second)  # the mask already there is the one kept
+    assert layer.forward(np.ones((3, 200)), training=True).shape == (3, 200)  # new shape: new
