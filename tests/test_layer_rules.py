@@ -244,3 +244,36 @@ def test_a_frozen_mask_is_reused_for_the_same_shape_only() -> None:
     np.testing.assert_array_equal(layer.forward(x, training=True), third)  # frozen: reused
     np.testing.assert_array_equal(third, second)  # the mask already there is the one kept
     assert layer.forward(np.ones((3, 200)), training=True).shape == (3, 200)  # new shape: new
+
+
+def test_a_users_layer_that_changes_the_width_is_shaped_by_output_features() -> None:
+    class AddOne(Layer):
+        kind = "AddOne"
+
+        def output_features(self, input_features: int) -> int:
+            return input_features + 1
+
+    assert AddOne().compute_output_shape((3,)) == (4,)
+    assert AddOne().compute_output_shape((2, 2, 1)) == (2, 2, 1)  # an image: elementwise
+
+
+def test_an_unnamed_layer_is_called_by_its_kind_in_messages() -> None:
+    layer = Activation("relu")
+    layer.build(2, np.float64, None)
+    with pytest.raises(ValueError) as caught:
+        layer.forward(np.ones((1, 3)))
+    assert str(caught.value) == (
+        "Layer 'activation' (Activation) expects input of shape (batch, 2), but received shape "
+        "(1, 3)."
+    )
+    assert Activation("relu", name="act").name == "act"
+
+
+def test_layers_from_config_name_the_kind_and_default_to_trainable() -> None:
+    from glassnet.layers.core import from_config
+
+    layer = from_config({"class_name": "Dense", "units": 2, "name": "d"})
+    assert layer.trainable is True and layer.units == 2
+    with pytest.raises(ValueError) as caught:
+        from_config({"class_name": "Bogus"})
+    assert str(caught.value).startswith("Unknown layer 'Bogus'. Valid names: 'dense', ")
