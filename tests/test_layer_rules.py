@@ -277,3 +277,31 @@ def test_layers_from_config_name_the_kind_and_default_to_trainable() -> None:
     with pytest.raises(ValueError) as caught:
         from_config({"class_name": "Bogus"})
     assert str(caught.value).startswith("Unknown layer 'Bogus'. Valid names: 'dense', ")
+
+
+def test_input_refuses_a_float_width_as_the_wrong_type() -> None:
+    with pytest.raises(TypeError) as caught:
+        gn.Input(3.5)
+    assert str(caught.value) == (
+        "Input expects shape, the shape of one example, as a tuple (n_features,), got float 3.5. "
+        "Example: Input(shape=(3,))."
+    )
+
+
+def test_dense_backward_returns_the_input_gradient_unless_told_not_to() -> None:
+    layer = Dense(2, kernel_initializer=gn.initializers.Constant(0.5))
+    layer.build(3, np.float64, np.random.default_rng(0))
+    layer.forward(np.ones((1, 3)))
+    grad = np.array([[1.0, -2.0]])
+    # dC/dx = dC/dz @ W.T with W = 0.5 everywhere (linear): (1 - 2) * 0.5 per input
+    np.testing.assert_array_equal(layer.backward(grad), [[-0.5, -0.5, -0.5]])
+    np.testing.assert_array_equal(layer.backward_delta(grad), [[-0.5, -0.5, -0.5]])
+    assert layer.backward(grad, need_input_gradient=False) is None
+    assert layer.backward_delta(grad, False) is None
+    np.testing.assert_array_equal(layer.kernel_gradient, [[1.0, -2.0]] * 3)
+
+
+def test_dense_config_keeps_its_regularizer() -> None:
+    layer = Dense(2, kernel_regularizer=gn.regularizers.L2(0.1))
+    assert layer.get_config()["kernel_regularizer"] == {"name": "l2", "l2": 0.1}
+    assert Dense(2).get_config()["kernel_regularizer"] is None
