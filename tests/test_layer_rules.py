@@ -305,3 +305,17 @@ def test_dense_config_keeps_its_regularizer() -> None:
     layer = Dense(2, kernel_regularizer=gn.regularizers.L2(0.1))
     assert layer.get_config()["kernel_regularizer"] == {"name": "l2", "l2": 0.1}
     assert Dense(2).get_config()["kernel_regularizer"] is None
+
+
+def test_input_takes_an_integer_width_and_names_a_wrong_type_cut_short() -> None:
+    assert gn.Input(3).shape == (3,)
+    assert gn.Input(np.int64(4)).shape == (4,)
+    with pytest.raises(TypeError) as caught:
+        gn.Input("x" * 30)
+    assert str(caught.value) == (
+        "Input expects shape, the shape of one example, as a tuple (n_features,), got str "
+        "'xxxxxxxxxxxxxxxxxxx... (30 characters). Example: Input(shape=(3,))."
+    )
+    with pytest.raises(TypeError) as caught:
+        gn.Input(True)
+    assert str(caught.value).startswith("Input expects shape, the shape of one example, as a ")
