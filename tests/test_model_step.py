@@ -81,6 +81,12 @@ def test_backward_returns_the_input_gradient_only_when_asked() -> None:
     rng = np.random.default_rng(7)
     x, y = rng.normal(size=(5, 3)), rng.random((5, 2))
     assert model.backward(y, model.forward(x)) is None
+    # a first layer that passes its gradient through still gives None unless asked
+    passing = gn.Sequential([gn.Input((3,)), Dropout(0.5), Dense(2)], dtype="float64", seed=1)
+    passing.compile("sgd", "mse")
+    assert passing.backward(y, passing.forward(x, training=True)) is None
+    through = passing.backward(y, passing.forward(x, training=True), input_gradient=True)
+    assert through is not None and through.shape == (5, 3)
     grad = model.backward(y, model.forward(x), input_gradient=True)
     assert grad is not None and grad.shape == (5, 3)
 
