@@ -319,3 +319,10 @@ def test_input_takes_an_integer_width_and_names_a_wrong_type_cut_short() -> None
     with pytest.raises(TypeError) as caught:
         gn.Input(True)
     assert str(caught.value).startswith("Input expects shape, the shape of one example, as a ")
+
+
+def test_reprs_name_the_layer_as_it_is_built() -> None:
+    assert repr(Flatten()) == "Flatten()"
+    assert repr(Reshape((2, 2))) == "Reshape((2, 2))"
+    assert repr(Dropout(0.25)) == "Dropout(0.25)"
+    assert repr(Activation("relu")) == "Activation('relu')"
