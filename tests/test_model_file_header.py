@@ -658,3 +658,24 @@ def test_a_member_with_more_bytes_than_it_declares_is_refused(tmp_path, members)
     assert _refusal(raw_file(tmp_path, raw)) == (
         "The weights/1 array should hold 12 bytes, found 13: the file is truncated or corrupt."
     )
+
+
+def test_only_a_missing_member_is_named_as_missing(tmp_path, members) -> None:
+    raw = _signed(members)
+    del raw["weights/7"]
+    assert _refusal(raw_file(tmp_path, raw)) == (
+        "PATH: the archive's members do not match its header (missing: ['weights/7.npy']; "
+        "unexpected: -). The file was changed after it was saved."
+    )
+
+
+def test_the_seal_covers_the_last_byte_after_a_whole_mebibyte(tmp_path) -> None:
+    # the seal is read in 1 MiB chunks: with 1 MiB + 1 bytes before it, the last chunk is one
+    # byte, and the seal must still cover it (then the file is found not to be a zip)
+    body = b"j" * ((1 << 20) + 1 - 16) + b"glassnet-sha256:"
+    path = tmp_path / "big.glassnet"
+    path.write_bytes(body + hashlib.sha256(body).hexdigest().encode("ascii"))
+    assert _refusal(path) == (
+        "PATH is not a glassnet model file, or it is truncated or corrupt (File is not a zip "
+        "file). Expected a .npz archive written by model.save(path)."
+    )
