@@ -326,3 +326,45 @@ def test_reprs_name_the_layer_as_it_is_built() -> None:
     assert repr(Reshape((2, 2))) == "Reshape((2, 2))"
     assert repr(Dropout(0.25)) == "Dropout(0.25)"
     assert repr(Activation("relu")) == "Activation('relu')"
+
+
+INPUT_SHAPE_MESSAGE = (
+    "Input expects the shape of one example as (n_features,) with n_features a positive integer, "
+    "got shape={}. For images give (height, width, channels), channels last, each a positive "
+    "integer, without the batch. Examples: Input(shape=(3,)), Input(shape=(28, 28, 1))."
+)
+
+
+@pytest.mark.parametrize("shape", [(2.5,), (True,), (0,)], ids=["float", "bool", "zero"])
+def test_input_refuses_a_size_that_is_not_a_positive_integer(shape) -> None:
+    with pytest.raises(ValueError) as caught:
+        gn.Input(shape)
+    assert str(caught.value) == INPUT_SHAPE_MESSAGE.format(shape)
+
+
+def test_input_says_how_to_give_a_grayscale_image_and_takes_up_to_int64() -> None:
+    with pytest.raises(ValueError) as caught:
+        gn.Input((28, 28))
+    assert str(caught.value) == INPUT_SHAPE_MESSAGE.format((28, 28)) + (
+        " A grayscale image has one channel: shape=(28, 28, 1), with x reshaped to (n, 28, 28, 1)."
+    )
+    biggest = int(np.iinfo(np.int64).max)
+    assert gn.Input((biggest,)).shape == (biggest,)
+
+
+def test_dense_counts_the_parameters_it_would_make() -> None:
+    assert Dense(3).parameter_count_for(4) == 4 * 3 + 3
+    assert Dense(3, use_bias=False).parameter_count_for(4) == 4 * 3
+
+
+def test_a_layer_with_its_own_from_config_keeps_its_state_and_trainable() -> None:
+    from glassnet.layers import Normalization
+    from glassnet.layers.core import from_config
+
+    norm = Normalization()
+    norm.adapt(np.array([[1.0, 2.0], [3.0, 6.0]]))
+    norm.trainable = False
+    layer = from_config(norm.get_config())
+    assert isinstance(layer, Normalization) and layer.trainable is False
+    np.testing.assert_array_equal(layer.mean, [2.0, 4.0])
+    np.testing.assert_array_equal(layer.variance, [1.0, 4.0])
