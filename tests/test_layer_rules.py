@@ -368,3 +368,38 @@ def test_a_layer_with_its_own_from_config_keeps_its_state_and_trainable() -> Non
     assert isinstance(layer, Normalization) and layer.trainable is False
     np.testing.assert_array_equal(layer.mean, [2.0, 4.0])
     np.testing.assert_array_equal(layer.variance, [1.0, 4.0])
+
+
+def _gray(height: int, width: int) -> str:
+    return (
+        f" A grayscale image has one channel: shape=({height}, {width}, 1), with x reshaped to "
+        f"(n, {height}, {width}, 1)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("shape", "hint"),
+    [
+        ((28, 20), _gray(28, 20)),  # Keras's MNIST spelling, not square: height then width
+        ((1, 5), _gray(1, 5)),
+        ((100, 5), _gray(100, 5)),
+        ((10**9 - 1, 2), _gray(10**9 - 1, 2)),
+        ((10**9, 2), ""),  # too big to be an image: no hint
+        ((0, 5), ""),
+        ((2.5, 3), ""),
+        ((1, 2, 3, 4), ""),
+        ((0, 2, 2), ""),
+    ],
+)
+def test_input_hints_at_a_channel_only_for_a_plausible_two_dimensional_image(shape, hint) -> None:
+    with pytest.raises(ValueError) as caught:
+        gn.Input(shape)
+    assert str(caught.value) == INPUT_SHAPE_MESSAGE.format(shape) + hint
+
+
+def test_input_cuts_a_long_shape_in_its_message() -> None:
+    with pytest.raises(ValueError) as caught:
+        gn.Input((1, 2, 3, 4, 5, 6, 7, 8))
+    assert str(caught.value) == INPUT_SHAPE_MESSAGE.format(
+        "(1, 2, 3, 4, 5, 6, 7... (24 characters)"
+    )
