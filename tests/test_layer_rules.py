@@ -403,3 +403,90 @@ def test_input_cuts_a_long_shape_in_its_message() -> None:
     assert str(caught.value) == INPUT_SHAPE_MESSAGE.format(
         "(1, 2, 3, 4, 5, 6, 7... (24 characters)"
     )
+
+
+@pytest.mark.parametrize(
+    ("units", "shown_units"),
+    [(0, "0"), (True, "True"), (2.5, "2.5"), ("x" * 30, "'xxxxxxxxxxxxxxxxxxx... (30 characters)")],
+    ids=["zero", "bool", "float", "long-str"],
+)
+def test_dense_refuses_units_that_are_not_a_positive_integer(units, shown_units) -> None:
+    with pytest.raises(ValueError) as caught:
+        Dense(units)
+    assert str(caught.value) == (
+        f"Dense expects units to be a positive integer, got {shown_units}. "
+        f"Example: Dense(4, activation='sigmoid')."
+    )
+    assert Dense(int(np.iinfo(np.int64).max)).units == np.iinfo(np.int64).max  # not built yet
+
+
+def test_a_layer_name_is_checked_naming_the_layer_kind() -> None:
+    with pytest.raises(ValueError) as caught:
+        Dense(1, name="x\ny")
+    assert str(caught.value) == (
+        "Expected Dense's name to be 1 to 256 printable characters (no newline or control code), "
+        "got 'x\\ny' (3 characters). Choose a short name such as 'dense_1'."
+    )
+
+
+def test_dense_after_an_image_input_says_to_flatten() -> None:
+    with pytest.raises(ValueError) as caught:
+        gn.Sequential([gn.Input((2, 2, 1)), Dense(1)])
+    assert str(caught.value) == (
+        "Layer 'dense' (Dense) expects flat input of shape (batch, n_features), but it would "
+        "receive (None, 2, 2, 1). Add Flatten() before it (or GlobalAveragePooling2D() after "
+        "convolutions)."
+    )
+
+
+def test_wrong_input_shapes_are_named_with_the_widths() -> None:
+    dense = Dense(2)
+    dense.build(3, np.float64, np.random.default_rng(0))
+    with pytest.raises(ValueError) as caught:
+        dense.forward(np.ones((1, 2, 4)))  # 3-d: the width is the last axis, 4
+    assert str(caught.value) == (
+        "Layer 'dense' (Dense) expects input of shape (batch, 3), but received shape (1, 2, 4). "
+        "Give each example 3 features, or rebuild the model for 4 features."
+    )
+    flatten = Flatten()
+    flatten.build((2, 2, 1), np.float64, None)
+    with pytest.raises(ValueError) as caught:
+        flatten.forward(np.ones((1, 2, 2, 2)))
+    assert str(caught.value) == (
+        "Layer 'flatten' (Flatten) expects input of shape (None, 2, 2, 1), but received shape "
+        "(1, 2, 2, 2)."
+    )
+
+
+def test_a_layer_after_a_two_dimensional_reshape_takes_its_output() -> None:
+    model = gn.Sequential([gn.Input((4,)), Reshape((2, 2)), Flatten(), Dense(1)], seed=0)
+    assert model.predict(np.ones((3, 4))).shape == (3, 1)
+
+
+def test_a_random_bias_initializer_draws_from_the_models_seeded_stream() -> None:
+    def bias(seed: int) -> np.ndarray:
+        model = gn.Sequential(
+            [gn.Input((2,)), Dense(3, bias_initializer="random_normal")], seed=seed
+        )
+        return model.layers[0].bias
+
+    np.testing.assert_array_equal(bias(5), bias(5))
+    assert not np.array_equal(bias(5), bias(6))
+
+
+def test_a_flat_layer_is_built_with_its_width_as_an_integer() -> None:
+    seen = []
+
+    class Recording(Layer):
+        kind = "Recording"
+
+        def build(self, input_features, dtype, rng) -> None:
+            seen.append(input_features)
+            super().build(input_features, dtype, rng)
+
+        def forward(self, x, training=False):
+            return x
+
+    gn.Sequential([gn.Input((3,)), Recording()])
+    gn.Sequential([gn.Input((2, 2, 1)), Recording()])
+    assert seen == [3, (2, 2, 1)]
