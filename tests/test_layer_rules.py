@@ -490,3 +490,14 @@ def test_a_flat_layer_is_built_with_its_width_as_an_integer() -> None:
     gn.Sequential([gn.Input((3,)), Recording()])
     gn.Sequential([gn.Input((2, 2, 1)), Recording()])
     assert seen == [3, (2, 2, 1)]
+
+
+def test_a_layers_shape_attributes_before_and_after_build() -> None:
+    layer = Flatten()
+    assert layer.built is False and layer.input_features is None and layer.input_shape is None
+    layer.build((2, 2, 1), np.float64, None)
+    # an image layer has an input shape and no flat width
+    assert layer.built is True and layer.input_shape == (2, 2, 1) and layer.input_features is None
+    layer = Dense(2)
+    layer.build(3, np.float64, np.random.default_rng(0))
+    assert layer.input_shape == (3,) and layer.input_features == 3
