@@ -65,3 +65,12 @@ def test_list_and_an_unknown_module() -> None:
     wrong = subprocess.run([sys.executable, script, "lossses"], capture_output=True, text=True)
     assert wrong.returncode == 2
     assert "unknown module(s) lossses; expected some of losses, optimizers" in wrong.stderr
+
+
+def test_a_module_with_patterns_counts_only_the_mutants_they_name() -> None:
+    # model's run mutates only the step; the rest of model.py is "not checked", not a survivor
+    _, _, patterns = mutate.MODULES["model"]
+    assert mutate.selected("glassnet.model.xǁSequentialǁbackward__mutmut_7", patterns)
+    assert mutate.selected("glassnet.model.xǁSequentialǁtrain_on_batch__mutmut_2", patterns)
+    assert not mutate.selected("glassnet.model.xǁSequentialǁsummary_text__mutmut_1", patterns)
+    assert mutate.selected("glassnet.io.x_save_model__mutmut_1", None)
