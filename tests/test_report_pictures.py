@@ -217,3 +217,20 @@ def test_demoted_headings_refuses_odd_levels(levels) -> None:
         demoted_headings("<h1>a</h1>", levels)
     with pytest.raises(TypeError, match=r"Expected fragment to be HTML text \(a str\), got bytes"):
         demoted_headings(b"<h1>a</h1>")
+
+
+def test_class_colours_are_the_playgrounds_and_never_a_sign_or_the_highlight() -> None:
+    """The report's classes of a softmax output are the playground's (draw.js CLASS_COLOURS), and
+    none of them is blue (positive), orange (negative) or purple (look here). Before: class 0
+    orange, class 1 blue and class 3 purple, so a class read as a sign or as a highlight."""
+    from pathlib import Path
+
+    from glassnet.plots.colors import BINARY_CLASS_COLOURS, HIGHLIGHT
+
+    js = (Path(plots.__file__).parent.parent / "playground/static/draw.js").read_text()
+    block = re.search(r"const CLASS_COLOURS = \[(.*?)\];", js, re.S).group(1)
+    triples = re.findall(r"\[(\d+), (\d+), (\d+)\]", block)
+    playground = ["#" + "".join(f"{int(v):02x}" for v in t) for t in triples]
+    assert list(CLASS_COLOURS) == playground
+    assert not {POSITIVE, NEGATIVE, HIGHLIGHT} & set(CLASS_COLOURS)
+    assert BINARY_CLASS_COLOURS == (NEGATIVE, POSITIVE)  # a one-unit output's two classes

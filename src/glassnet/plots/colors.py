@@ -6,9 +6,10 @@ kernels, feature maps, gradients) uses one diverging map centred on zero (``-lim
 (``--pos`` and ``--neg`` in its ``style.css``), so a weight reads the same in the diagram, a
 heatmap, a kernel and the browser. Numbers that have no sign (pixels, counts, probabilities) are
 drawn in grey, so they never borrow a sign's colour; a highlight (the mistakes of a classifier)
-uses purple, which means nothing else. Classes take the playground's colours: class 0 orange,
-class 1 blue (so a decision surface runs orange - white - blue from output 0 through 0.5 to 1,
-as the playground's does), then green, purple, red ... for more classes.
+uses purple, which means nothing else. Classes take the playground's colours: a one-unit
+output's class 0 orange and class 1 blue (its decision surface runs orange - white - blue from
+output 0 through 0.5 to 1, as the playground's does); a several-unit output's classes green,
+red, grey, olive ... (``CLASS_COLOURS``), none of them blue, orange or purple.
 
 >>> sign_colour(0.3), sign_colour(-0.3) == NEGATIVE
 ('#2b7bb9', True)
@@ -30,19 +31,23 @@ ZERO = "#ffffff"  # white: zero, the middle of every diverging map
 HIGHLIGHT = "#7c3aed"  # purple: "look here" (a wrong prediction); never a sign
 UNSIGNED_MAP = "gray_r"  # pixels and other unsigned values: white 0 to black (ink on paper)
 COUNT_MAP = "Greys"  # counts (the confusion matrix)
-#: a class's colour (the playground's CLASS_COLOURS in draw.js): 0 orange, 1 blue, then the rest
+#: a one-unit (binary) output's classes: 0 orange, 1 blue, the ends of its output's scale
+BINARY_CLASS_COLOURS = (NEGATIVE, POSITIVE)
+#: the classes of a several-unit (softmax) output, the playground's CLASS_COLOURS in draw.js: no
+#: blue, orange or purple among them, since those mean positive, negative and "look here"
 CLASS_COLOURS = (
-    NEGATIVE,
-    POSITIVE,
-    "#4ca05a",
-    "#8c5ab4",
-    "#c83c46",
-    "#787878",
-    "#1eaaaa",
-    "#aa9628",
-    "#dc64aa",
-    "#5a3c28",
+    "#2e8c3c",
+    "#c8323c",
+    "#505050",
+    "#aa8c14",
+    "#d25aa0",
+    "#14a08c",
+    "#785028",
+    "#145a3c",
+    "#821e3c",
+    "#969696",
 )
+
 #: curves are not signs either: training dark slate, validation (dashed) teal, never blue/orange
 TRAIN_COLOUR = "#334155"
 VALIDATION_COLOUR = "#0f766e"

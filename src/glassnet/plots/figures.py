@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from glassnet._validation import shown
 from glassnet.callbacks import History
 from glassnet.plots.colors import (
+    BINARY_CLASS_COLOURS,
     CLASS_COLOURS,
     TRAIN_COLOUR,
     VALIDATION_COLOUR,
@@ -240,10 +241,11 @@ def decision_boundary_figure(
             aspect="auto",
             interpolation="nearest",
         )
+    palette = BINARY_CLASS_COLOURS if grid.outputs.shape[2] == 1 else CLASS_COLOURS
     ax.scatter(
         x[:, 0],
         x[:, 1],
-        c=[CLASS_COLOURS[label % len(CLASS_COLOURS)] for label in labels],
+        c=[palette[label % len(palette)] for label in labels],
         edgecolors="k",
         s=46,
         zorder=3,
