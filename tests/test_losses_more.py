@@ -136,7 +136,7 @@ def _torch_value_and_gradient(loss_fn, y, a):
     tensor = torch.tensor(a, requires_grad=True)
     value = loss_fn(tensor, torch.tensor(y))
     value.backward()
-    return float(value), tensor.grad.numpy()
+    return float(value.detach()), tensor.grad.numpy()
 
 
 def test_mae_and_huber_match_pytorch_in_float64() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 
 os.environ["KERAS_BACKEND"] = "torch"
 
@@ -334,7 +335,9 @@ def test_momentum_under_a_schedule_follows_torch_not_keras() -> None:
 
         def step_then_schedule():
             step()
-            scheduler.step()
+            with warnings.catch_warnings():  # torch warns that step was replaced: by this
+                warnings.filterwarnings("ignore", r"Seems like `optimizer\.step\(\)` has been")
+                scheduler.step()
 
         optimizer.step = step_then_schedule
         return optimizer
