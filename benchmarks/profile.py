@@ -50,8 +50,8 @@ WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (model.Sequential, "_apply_update", "update"),
     (optimizers.Optimizer, "apply", "update"),
     (model.Sequential, "_metrics", "metrics"),
-    (training, "all_finite", "checks"),
-    (model, "all_finite", "checks"),
+    (training, "all_finite_quietly", "checks"),
+    (model, "all_finite_quietly", "checks"),
 )
 
 

@@ -106,6 +106,12 @@ def as_features(
     any n-d shape will do): then x is (n_samples, *shape), checked by ``as_images``."""
     if images is not None:
         return as_images(x, dtype, what, images)
+    if _already_features(x, dtype):
+        # train_on_batch's common case, checked every call: every test below but finiteness
+        # passes, and the cast returns x itself (tests/test_fast_paths.py proves it equal)
+        if (bad := first_non_finite(x)) is not None:
+            raise ValueError(non_finite_message(what, bad))
+        return x
     x = pandas_values(x, what)
     try:
         array = np.asarray(x)
@@ -141,10 +147,7 @@ def as_features(
             f"Expected at least one example and one feature in {what}, got shape {array.shape}."
         )
     if array.dtype.kind == "f" and (bad := first_non_finite(array)) is not None:
-        raise ValueError(
-            f"Input {what} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}). "
-            f"Remove or impute those values before training."
-        )
+        raise ValueError(non_finite_message(what, bad))
     with np.errstate(over="ignore"):  # float64 -> float32 overflow is reported below
         cast = array.astype(dtype, copy=False)
     if cast is not array and cast.dtype.kind == "f" and (bad := first_non_finite(cast)) is not None:
@@ -154,6 +157,19 @@ def as_features(
             f"glassnet.datasets.standardize) or build the model with dtype='float64'."
         )
     return cast
+
+
+def _already_features(x: Any, dtype: np.dtype[Any]) -> bool:
+    """True when x is a plain 2-D array of ``dtype`` with at least one row and column: what
+    ``as_features`` would return unchanged once its values are seen to be finite."""
+    return type(x) is np.ndarray and x.dtype == dtype and x.ndim == 2 and x.size > 0
+
+
+def non_finite_message(what: str, bad: tuple[int, ...]) -> str:
+    return (
+        f"Input {what} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}). "
+        f"Remove or impute those values before training."
+    )
 
 
 def as_images(x: Any, dtype: np.dtype[Any], what: str, shape: tuple[int, ...]) -> NDArray[Any]:
@@ -370,9 +386,18 @@ def all_finite(arrays: Any) -> bool:
 
     As ``finite``, for many arrays at once: the sum of their sums (in Python floats) is finite
     only if every entry is; only a sum that is not falls back to each array's exact check."""
-    arrays = list(arrays)
     with np.errstate(over="ignore", invalid="ignore"):
-        total = sum(float(np.add.reduce(array, axis=None)) for array in arrays)
+        return all_finite_quietly(arrays)
+
+
+def all_finite_quietly(arrays: Any) -> bool:
+    """``all_finite`` for a caller already inside ``np.errstate(over="ignore",
+    invalid="ignore")`` (fit's epoch, train_on_batch's step): the same answer without entering
+    that state a second time (about a third of the check's cost on small weights)."""
+    arrays = list(arrays)
+    total = 0.0
+    for array in arrays:
+        total += float(np.add.reduce(array, axis=None))
     return math.isfinite(total) or all(finite(array) for array in arrays)
 
 

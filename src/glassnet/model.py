@@ -37,6 +37,7 @@ from glassnet._layer_api import assign_weights
 from glassnet._sample_weights import example_weights
 from glassnet._validation import (
     all_finite,
+    all_finite_quietly,
     as_features,
     first_non_finite,
     float_dtype,
@@ -393,10 +394,7 @@ class Sequential(KerasModelAPI):
         if not self.layers:
             raise ValueError(NO_LAYERS)
         units = self._features_after(len(self.layers), x.shape[1:])
-        with np.errstate(over="ignore"):  # a target beyond float32 is reported just below
-            y = self.loss.prepare_targets(
-                pandas_values(y, "y" + what), units, self.dtype, "y" + what
-            )
+        y = self._targets(y, units, what)
         if len(y) != len(x):
             raise ValueError(
                 f"x{what} has {len(x)} examples but y{what} has {len(y)} labels; they must have "
@@ -404,6 +402,23 @@ class Sequential(KerasModelAPI):
             )
         self._adopt_width(x)
         return x, y
+
+    def _targets(self, y: ArrayLike, units: int, what: str = "") -> Array:
+        """``loss.prepare_targets(y)``, checked for an output of ``units`` units. Targets that
+        are a small plain array the check returned unchanged are remembered (their bytes, with
+        everything the check depends on), so that train_on_batch called again with the same
+        targets, byte for byte, skips their second check: ~40% of a seed-sized step. A changed
+        byte, dtype, shape, loss, width or model dtype misses and checks again."""
+        key = _targets_key(y, self.loss, units, self.dtype)
+        if key is not None and key == self.__dict__.get("_checked_targets"):
+            return y  # type: ignore[return-value]  # (key is not None: a plain ndarray)
+        with np.errstate(over="ignore"):  # a target beyond float32 is reported just below
+            prepared = self.loss.prepare_targets(
+                pandas_values(y, "y" + what), units, self.dtype, "y" + what
+            )
+        if key is not None and prepared is y:
+            self._checked_targets = key
+        return prepared
 
     # -- the step ----------------------------------------------------------------------------
     def forward(self, x: Array, training: bool = False) -> Array:
@@ -491,10 +506,10 @@ class Sequential(KerasModelAPI):
         weights = self._weights(y, sample_weight, class_weight)
         with np.errstate(over="ignore", invalid="ignore"):  # a NaN loss is reported below
             loss, a = self._train_step(x, y, weights)
-        if not math.isfinite(loss):
-            raise TrainingDivergedError(diverged_message(loss, None, None))
-        if not all_finite(self._parameters):  # this very update overflowed the weights
-            raise TrainingDivergedError(diverged_message(math.inf, None, None))
+            if not math.isfinite(loss):
+                raise TrainingDivergedError(diverged_message(loss, None, None))
+            if not all_finite_quietly(self._parameters):  # this very update overflowed them
+                raise TrainingDivergedError(diverged_message(math.inf, None, None))
         logs = {"loss": loss, **self._metrics(y, a)}
         return _result(logs, return_dict)
 
@@ -809,6 +824,21 @@ _HEADER = ("Layer (type)", "Output Shape", "Param #")
 
 def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
     return "".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+
+#: the largest targets whose bytes ``Sequential._targets`` keeps to recognise them next time
+REMEMBERED_TARGET_BYTES = 64 * 1024
+
+
+def _targets_key(
+    y: object, loss: object, units: int, dtype: np.dtype[Any]
+) -> tuple[Any, ...] | None:
+    """What ``loss.prepare_targets`` decides from, for a plain ndarray y of at most
+    ``REMEMBERED_TARGET_BYTES``: the loss object, the width, the model's dtype, and y's dtype,
+    shape and bytes (the values, row by row). None for anything else (never remembered)."""
+    if type(y) is not np.ndarray or y.nbytes > REMEMBERED_TARGET_BYTES:
+        return None
+    return (loss, units, dtype, y.dtype, y.shape, y.tobytes())
 
 
 def _result(logs: Logs, return_dict: bool) -> float | list[float] | Logs:

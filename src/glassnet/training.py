@@ -14,27 +14,67 @@ One epoch, the way ``fit`` runs it::
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from glassnet._sample_weights import refuse_all_zero
-from glassnet._validation import all_finite, fit_options, positive_int, shown
+from glassnet._validation import all_finite_quietly, fit_options, positive_int, shown
 from glassnet.callbacks import (
     Callback,
     CallbackList,
     History,
     Logs,
     TerminateOnNaN,
+    _overrides,
 )
 from glassnet.progress import EpochLogger, ProgressBar
 
 if TYPE_CHECKING:
+    from glassnet.metrics import MetricFunction
     from glassnet.model import Sequential
 
 Array = NDArray[np.floating[Any]]
+
+
+@dataclass(frozen=True)
+class EpochPlan:
+    """What every epoch of one ``fit`` reuses, worked out once before the first epoch rather
+    than once per epoch (or per batch): the compiled metrics' functions by history key, Keras's
+    stateful metric objects, whether the loss is a sum, and the hooks the callbacks have."""
+
+    metrics: list[tuple[str, MetricFunction]]
+    objects: list[Any]
+    summed: bool
+    batch_begin: Callable[..., None]
+    batch_end: Callable[..., None]
+
+
+def epoch_plan(model: Sequential, units: int, hooks: CallbackList) -> EpochPlan:
+    return EpochPlan(
+        metrics=model._metric_functions(units),
+        objects=list(model.metric_objects),
+        summed=model.loss.reduction == "sum",
+        batch_begin=overriding(hooks, "on_train_batch_begin"),
+        batch_end=overriding(hooks, "on_train_batch_end"),
+    )
+
+
+def overriding(hooks: CallbackList, hook: str) -> Callable[..., None]:
+    """``hooks.<hook>``, calling only the callbacks whose own hook does something: the base
+    ``Callback``'s hooks are empty, so leaving them out changes nothing and saves a Python call
+    each (the default History and TerminateOnNaN leave most hooks alone). Looked up once, after
+    ``on_train_begin``, so a hook a callback sets on itself there is seen."""
+    methods = [getattr(c, hook) for c in hooks.callbacks if _overrides(c, hook)]
+
+    def call(*args: Any) -> None:
+        for method in methods:
+            method(*args)
+
+    return call
 
 
 def fit(
@@ -111,12 +151,17 @@ def fit(
     resumed = model.__dict__.pop("_initial_epoch", None)
     if resumed is not None:
         initial_epoch = min(max(resumed, initial_epoch), epochs)
+    plan = epoch_plan(model, y.shape[1], hooks)
+    epoch_begin = overriding(hooks, "on_epoch_begin")
+    epoch_end = overriding(hooks, "on_epoch_end")
     try:
         for epoch in range(initial_epoch, epochs):
-            hooks.on_epoch_begin(epoch)
+            epoch_begin(epoch)
             # overflow becomes inf/NaN in the loss, which stops training with a clear message
             with np.errstate(over="ignore", invalid="ignore"):
-                logs = run_epoch(model, x, y, batch_size, shuffle, epoch, hooks, guard, weights)
+                logs = run_epoch(
+                    model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
+                )
             if (
                 validation_data is not None
                 and should_validate(epoch)
@@ -128,7 +173,7 @@ def fit(
                     validation_data[0], validation_data[1], None, *validation_data[2:]
                 )
                 logs.update({f"val_{key}": value for key, value in val.items()})
-            hooks.on_epoch_end(epoch, logs)
+            epoch_end(epoch, logs)
             if model.stop_training:
                 break
     except BaseException:
@@ -150,16 +195,19 @@ def run_epoch(
     hooks: CallbackList,
     guard: TerminateOnNaN,
     weights: Array | None = None,
+    plan: EpochPlan | None = None,
 ) -> Logs:
+    """One epoch, inside fit's ``np.errstate(over="ignore", invalid="ignore")``; ``plan`` is
+    fit's, worked out once (made here when not given)."""
+    plan = epoch_plan(model, y.shape[1], hooks) if plan is None else plan
     n = len(x)
     wb = None  # the batch's sample weights, (batch,), gathered with its rows
     order = model.rng.permutation(n) if shuffle else None
-    objects = model.metric_objects  # Keras's stateful metrics: counts over the whole epoch
+    objects = plan.objects  # Keras's stateful metrics: counts over the whole epoch
     for metric in objects:
         metric.reset_state()
-    summed = model.loss.reduction == "sum"
-    # each metric's function, looked up once per epoch rather than once per batch
-    metrics = model._metric_functions(y.shape[1])
+    summed = plan.summed
+    metrics = plan.metrics  # each metric's function, looked up once per fit
     # by history key ("Accuracy" reports as "accuracy", as resolve names it)
     totals = dict.fromkeys(["loss", *(key for key, _ in metrics), *(m.name for m in objects)], 0.0)
     for batch, start in enumerate(range(0, n, batch_size)):
@@ -177,7 +225,7 @@ def run_epoch(
         if hooks.wants_batches:
             model.current_batch = (xb, yb)  # for callbacks that look at the batch (tracing)
             model.current_sample_weight = wb
-            hooks.on_train_batch_begin(batch)
+            plan.batch_begin(batch)
         loss, a = model._train_step(xb, yb, wb)
         if not math.isfinite(loss):
             guard.diverged(loss, epoch, batch)  # raises, unless the user asked to stop quietly
@@ -190,11 +238,12 @@ def run_epoch(
         for key, value in batch_metrics.items():
             totals[key] += value * weight
         if hooks.wants_batches:
-            hooks.on_train_batch_end(batch, {"loss": loss, **batch_metrics})
+            plan.batch_end(batch, {"loss": loss, **batch_metrics})
         if model.stop_training:
             n = start + len(xb)  # the epoch's numbers cover the batches that ran
             break
-    if not model.stop_training and not all_finite(model._parameters):  # the last update
+    # the last update (fit's errstate is on: the quiet form of all_finite, the same answer)
+    if not model.stop_training and not all_finite_quietly(model._parameters):
         guard.diverged(math.inf, epoch, batch)  # blew up: no later loss would show it
     logs = {
         key: (value if key == "loss" and summed else value / n) for key, value in totals.items()
