@@ -15,7 +15,6 @@ import glassnet as gn
 from glassnet import training
 from glassnet._validation import all_finite, all_finite_quietly, as_features
 from glassnet.callbacks import Callback, TrainingDivergedError
-from glassnet.model import REMEMBERED_TARGET_BYTES
 from glassnet.seed import XOR_X, XOR_Y, seed_network
 
 HOOKS = (
@@ -180,14 +179,13 @@ def test_fit_still_stops_at_a_weight_that_overflowed_after_a_finite_loss() -> No
 
 # -- train_on_batch's checks ---------------------------------------------------------------------
 def test_train_on_batch_on_arrays_is_train_on_batch_on_lists_bit_for_bit() -> None:
-    """Arrays take the shortcuts (x already features, y remembered); lists take every check."""
+    """Arrays take the x shortcut (already features); lists take every check."""
     fast, slow = seed_network(), seed_network()
     fast_losses = [fast.train_on_batch(XOR_X, XOR_Y) for _ in range(200)]
     slow_losses = [slow.train_on_batch(XOR_X.tolist(), XOR_Y.tolist()) for _ in range(200)]
     assert fast_losses == slow_losses
     for got, expected in zip(fast.get_weights(), slow.get_weights(), strict=True):
         np.testing.assert_array_equal(got, expected)
-    assert "_checked_targets" in vars(fast) and "_checked_targets" not in vars(slow)
 
 
 def test_x_shortcut_returns_x_itself_or_the_readable_message() -> None:
@@ -209,28 +207,7 @@ def test_x_shortcut_returns_x_itself_or_the_readable_message() -> None:
         as_features(np.ones((0, 3)), np.dtype("float64"))
 
 
-def test_remembered_targets_changed_in_place_are_checked_again() -> None:
-    model = gn.Sequential(
-        [gn.Input(shape=(3,)), gn.layers.Dense(1, "sigmoid")], seed=0, dtype="float64"
-    )
-    model.compile(optimizer="sgd", loss="binary_crossentropy")
-    x, y = XOR_X.copy(), XOR_Y.copy()
-    model.train_on_batch(x, y)
-    model.train_on_batch(x, y)  # remembered: the same bytes
-    y[1, 0] = np.nan
-    with pytest.raises(ValueError, match=r"Targets y contain NaN or infinity"):
-        model.train_on_batch(x, y)
-    y[1, 0] = 1.0
-    model.train_on_batch(x, y)
-    y[2, 0] = 2.0  # beyond [0, 1]: binary cross-entropy refuses it, every time
-    with pytest.raises(ValueError) as remembered:
-        model.train_on_batch(x, y)
-    with pytest.raises(ValueError) as fresh:
-        model.train_on_batch(x, y.tolist())
-    assert str(remembered.value) == str(fresh.value)
-
-
-def test_remembered_targets_are_checked_again_for_another_loss_or_width() -> None:
+def test_targets_are_checked_again_for_another_loss_or_width() -> None:
     model = gn.Sequential(
         [gn.Input(shape=(3,)), gn.layers.Dense(1, "sigmoid")], seed=0, dtype="float64"
     )
@@ -244,16 +221,3 @@ def test_remembered_targets_are_checked_again_for_another_loss_or_width() -> Non
     model.compile(optimizer="sgd", loss="mse")
     with pytest.raises(ValueError, match=r"expects targets y of shape \(n_samples, 2\)"):
         model.train_on_batch(XOR_X, y)
-
-
-def test_only_small_plain_targets_are_remembered() -> None:
-    model = gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(1)], seed=0, dtype="float64")
-    model.compile(optimizer="sgd", loss="mse")
-    rows = REMEMBERED_TARGET_BYTES // 8 + 1  # one float64 row past the limit
-    x, y = np.zeros((rows, 2)), np.zeros((rows, 1))
-    model.train_on_batch(x, y)
-    assert "_checked_targets" not in vars(model)
-    model.train_on_batch(x[:4], y[:4].astype(np.float32))  # cast: a new array, not remembered
-    assert "_checked_targets" not in vars(model)
-    model.train_on_batch(x[:4], y[:4])
-    assert vars(model)["_checked_targets"][-1] == y[:4].tobytes()

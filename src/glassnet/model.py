@@ -404,21 +404,11 @@ class Sequential(KerasModelAPI):
         return x, y
 
     def _targets(self, y: ArrayLike, units: int, what: str = "") -> Array:
-        """``loss.prepare_targets(y)``, checked for an output of ``units`` units. Targets that
-        are a small plain array the check returned unchanged are remembered (their bytes, with
-        everything the check depends on), so that train_on_batch called again with the same
-        targets, byte for byte, skips their second check: ~40% of a seed-sized step. A changed
-        byte, dtype, shape, loss, width or model dtype misses and checks again."""
-        key = _targets_key(y, self.loss, units, self.dtype)
-        if key is not None and key == self.__dict__.get("_checked_targets"):
-            return y  # type: ignore[return-value]  # (key is not None: a plain ndarray)
+        """``loss.prepare_targets(y)``, checked for an output of ``units`` units."""
         with np.errstate(over="ignore"):  # a target beyond float32 is reported just below
-            prepared = self.loss.prepare_targets(
+            return self.loss.prepare_targets(
                 pandas_values(y, "y" + what), units, self.dtype, "y" + what
             )
-        if key is not None and prepared is y:
-            self._checked_targets = key
-        return prepared
 
     # -- the step ----------------------------------------------------------------------------
     def forward(self, x: Array, training: bool = False) -> Array:
@@ -824,21 +814,6 @@ _HEADER = ("Layer (type)", "Output Shape", "Param #")
 
 def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
     return "".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
-
-
-#: the largest targets whose bytes ``Sequential._targets`` keeps to recognise them next time
-REMEMBERED_TARGET_BYTES = 64 * 1024
-
-
-def _targets_key(
-    y: object, loss: object, units: int, dtype: np.dtype[Any]
-) -> tuple[Any, ...] | None:
-    """What ``loss.prepare_targets`` decides from, for a plain ndarray y of at most
-    ``REMEMBERED_TARGET_BYTES``: the loss object, the width, the model's dtype, and y's dtype,
-    shape and bytes (the values, row by row). None for anything else (never remembered)."""
-    if type(y) is not np.ndarray or y.nbytes > REMEMBERED_TARGET_BYTES:
-        return None
-    return (loss, units, dtype, y.dtype, y.shape, y.tobytes())
 
 
 def _result(logs: Logs, return_dict: bool) -> float | list[float] | Logs:
