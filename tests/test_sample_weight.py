@@ -524,3 +524,20 @@ def test_weighted_loss_sums_in_float64_and_refuses_a_sum_past_it() -> None:
         "their ratios and mean matter) or scale the targets.",
     )
 
+
+def test_a_class_weight_past_float64_is_refused_in_words() -> None:
+    """{0: 10**400}: float() raised a bare 'OverflowError: int too large to convert to float'."""
+    model = _model("sigmoid", 1, "binary_crossentropy")
+    _refused(
+        lambda: model.fit(np.ones((4, 4)), np.zeros(4), class_weight={0: 10**400}),
+        ValueError,
+        "class_weight[0] is inf: a class weight must be a finite number >= 0 (0 leaves the "
+        "class out of the loss).",
+    )
+    _refused(
+        lambda: model.fit(np.ones((4, 4)), np.zeros(4), class_weight={0: -(10**400)}),
+        ValueError,
+        "class_weight[0] is -inf: a class weight must be a finite number >= 0 (0 leaves the "
+        "class out of the loss).",
+    )
+    assert model.optimizer.iterations == 0
