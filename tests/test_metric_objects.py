@@ -286,3 +286,25 @@ def test_auc_multi_label_in_fit_and_model_files(tmp_path) -> None:
 def test_auc_settings_are_checked(make, error, message) -> None:
     with pytest.raises(error, match=message):
         make()
+
+
+def test_a_metric_class_without_its_methods_says_which_one() -> None:
+    """A subclass of glassnet.metrics.Metric that forgot a method (or the base class itself in
+    compile(metrics=[...])) failed with an empty NotImplementedError."""
+
+    class Counted(gn.metrics.Metric):
+        def reset_state(self) -> None:
+            self.n = 0
+
+    model = gn.Sequential([gn.Input(shape=(3,)), gn.layers.Dense(1, "sigmoid")])
+    model.compile("sgd", "mse", metrics=[Counted()])
+    with pytest.raises(NotImplementedError) as caught:
+        model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+    assert str(caught.value) == (
+        "Counted has no update_state: a metric subclassing glassnet.metrics.Metric writes "
+        "reset_state, update_state and result; def update_state(self, y_true, y_pred) should "
+        "add a batch to its totals. (The base class itself is no metric: use e.g. "
+        "glassnet.metrics.AUC().)"
+    )
+    with pytest.raises(NotImplementedError, match=r"^MetricObject has no reset_state: "):
+        gn.metrics.Metric()
