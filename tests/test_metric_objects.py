@@ -308,3 +308,18 @@ def test_a_metric_class_without_its_methods_says_which_one() -> None:
     )
     with pytest.raises(NotImplementedError, match=r"^MetricObject has no reset_state: "):
         gn.metrics.Metric()
+
+
+@pytest.mark.parametrize(
+    "name", ["Precision", "AUC", "MeanSquaredError", "SparseCategoricalAccuracy"]
+)
+def test_ragged_targets_get_the_metrics_own_error(name: str) -> None:
+    """Every metric object met ragged rows with NumPy's bare 'setting an array element with a
+    sequence ... inhomogeneous shape'; the shared converter now says it in the metric's words."""
+    metric = getattr(gn.metrics, name)()
+    with pytest.raises(TypeError) as caught:
+        metric.update_state([[1], [0, 1]], [[0.5, 0.5], [0.5, 0.5]])
+    assert str(caught.value) == (
+        f"{name} expects numeric y_true of shape (n_samples,) or (n_samples, n_outputs), got "
+        f"list [[1], [0, 1]] (rows of different lengths?)."
+    )

@@ -49,7 +49,13 @@ def _ratio(top: NDArray[Any] | float, bottom: NDArray[Any] | float) -> Any:
 
 def numeric_array(values: Any, what: str, who: str) -> NDArray[Any]:
     """``values`` as an array of numbers of shape (n,) or (n, k), n >= 1, or a clear error."""
-    array = np.asarray(values)
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError):  # ragged rows: NumPy's bare 'inhomogeneous shape' before
+        raise TypeError(
+            f"{who} expects numeric {what} of shape (n_samples,) or (n_samples, n_outputs), got "
+            f"{type(values).__name__} {shown(values, 40)} (rows of different lengths?)."
+        ) from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who} expects numeric {what}, got an array of dtype {array.dtype}.")
     if array.ndim not in (1, 2) or array.shape[0] == 0:
