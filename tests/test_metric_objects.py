@@ -323,3 +323,15 @@ def test_ragged_targets_get_the_metrics_own_error(name: str) -> None:
         f"{name} expects numeric y_true of shape (n_samples,) or (n_samples, n_outputs), got "
         f"list [[1], [0, 1]] (rows of different lengths?)."
     )
+
+
+def test_the_accuracy_function_meets_ragged_rows_in_words() -> None:
+    """metrics.accuracy sniffed the shapes with np.asarray first: NumPy's bare ValueError."""
+    with pytest.raises(TypeError) as caught:
+        metrics.accuracy([[1], [0, 1]], [[0.5], [0.5]])
+    assert str(caught.value) == (
+        "accuracy expects numeric y_true of shape (n_samples,) or (n_samples, n_outputs), got "
+        "list [[1], [0, 1]] (rows of different lengths?)."
+    )
+    with pytest.raises(TypeError, match=r"^accuracy expects numeric y_pred of shape"):
+        metrics.accuracy([1, 0], [[0.5], [0.5, 1.0]])
