@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.threads < 1:
         sys.exit("--threads must be at least 1")
+    if args.repeats is not None and args.repeats < 1:  # the median of no runs, deep inside
+        sys.exit("--repeats must be at least 1")
     # The BLAS reads its thread count once, when NumPy (or torch) is first imported: set it now,
     # for this process and for the memory subprocesses that inherit the environment.
     for name in THREAD_VARIABLES:

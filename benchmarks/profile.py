@@ -19,6 +19,7 @@ per step) and the MNIST-sized MLP's epoch at batch 128 and 32 (float32, per step
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -169,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=12_800, help="MLP rows (default %(default)s)")
     parser.add_argument("--steps", type=int, default=1000, help="seed toy steps")
     args = parser.parse_args(argv)
+    for name, value in (("--rows", args.rows), ("--steps", args.steps)):
+        if value < 1:  # 0 rows or steps: a bare ValueError or ZeroDivisionError from inside
+            sys.exit(f"python -m benchmarks.profile: {name} must be at least 1, got {value}")
     steps = args.steps
     print(table("seed toy fit, float64", profile(cases.glassnet_seed_fit("float64", steps), steps)))
     print()

@@ -165,3 +165,29 @@ def test_profile_books_every_phase_of_a_step() -> None:
         assert found[phase] >= 0, phase
     shown = profile.table("seed toy", found)
     assert shown.startswith("**seed toy** (microseconds per step)") and "| activations |" in shown
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--rows", "0"], "python -m benchmarks.profile: --rows must be at least 1, got 0"),
+        (["--rows", "-5"], "python -m benchmarks.profile: --rows must be at least 1, got -5"),
+        (["--steps", "0"], "python -m benchmarks.profile: --steps must be at least 1, got 0"),
+    ],
+)
+def test_profile_refuses_no_rows_or_steps_in_words(argv, message) -> None:
+    """--rows 0 raised a bare ValueError from fit, --rows -5 NumPy's 'negative dimensions',
+    --steps 0 a ZeroDivisionError, each as a bare traceback."""
+    from benchmarks import profile
+
+    with pytest.raises(SystemExit) as caught:
+        profile.main(argv)
+    assert caught.value.code == message
+
+
+def test_benchmarks_refuse_zero_repeats() -> None:
+    from benchmarks.__main__ import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--repeats", "0", "--quick", "--skip-memory"])
+    assert caught.value.code == "--repeats must be at least 1"

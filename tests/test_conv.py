@@ -416,3 +416,37 @@ def test_set_weights_names_pytorchs_kernel_layout() -> None:
     with pytest.raises(ValueError, match=r"PyTorch's \(out, in, kh, kw\) layout.*transpose\(2, 3"):
         model.set_weights([torch_layout, *weights[1:]])
     model.set_weights([torch_layout.transpose(2, 3, 1, 0), *weights[1:]])  # the fix works
+
+
+def test_conv_kernel_from_a_fortran_ordered_initializer_still_trains() -> None:
+    """A custom Initializer may return a Fortran-ordered array; dC/dK was then made with
+    zeros_like (Fortran too), backward's matmul wrote into a reshaped copy, and the kernel
+    silently never moved while the rest of the net trained."""
+
+    class FortranNormal(gn.initializers.Initializer):
+        def __call__(self, shape, dtype, rng):
+            values = np.random.default_rng(0).normal(0.0, 0.1, size=shape).astype(dtype)
+            return np.asfortranarray(values)
+
+    def model(initializer):
+        return gn.Sequential(
+            [
+                gn.layers.Input((4, 4, 1)),
+                gn.layers.Conv2D(2, 2, kernel_initializer=initializer),
+                gn.layers.Flatten(),
+                gn.layers.Dense(1, kernel_initializer=gn.initializers.Constant(1.0)),
+            ]
+        )
+
+    fortran = model(FortranNormal())
+    plain = model(gn.initializers.Constant(0.0))
+    plain.set_weights(fortran.get_weights())  # the same numbers, C-ordered
+    x = np.random.default_rng(1).normal(size=(3, 4, 4, 1))
+    y = np.ones((3, 1))
+    for net in (fortran, plain):
+        net.compile(optimizer=gn.SGD(0.1), loss="mse")
+        net.train_on_batch(x, y)
+    for got, expected in zip(fortran.get_weights(), plain.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    start = FortranNormal()((2, 2, 1, 2), "float32", None)
+    assert not np.array_equal(fortran.get_weights()[0], start)  # the kernel moved

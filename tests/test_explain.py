@@ -774,3 +774,44 @@ def test_each_layer_kind_is_narrated(kind: str) -> None:
         assert table["student"] in student or words.ACTIVATION_WORDS["tanh"]["student"] in student
     assert "dC/da2" in trace and "dC/da1" in trace  # the blame passes through it
     check_numbers(student, trace)
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "text"),
+    [
+        (
+            {"width": 5},
+            ValueError,
+            "Expected width to be a whole number of characters in [40, 10000] or None, got 5. "
+            "Use width=100 (the default) or width=None for unwrapped lines.",
+        ),
+        (
+            {"width": "80"},
+            TypeError,
+            "Expected width to be a whole number of characters or None, got str. Use width=100 "
+            "(the default) or width=None.",
+        ),
+        (
+            {"level": "adult"},
+            ValueError,
+            "Unknown level 'adult'; expected one of kid, student, expert.",
+        ),
+        ({"format": "pdf"}, ValueError, "Unknown format 'pdf'; expected one of text, md, html."),
+        (
+            {"example": 4},
+            ValueError,
+            "This step's batch has 4 examples, so example must be in [0, 3], got 4.",
+        ),
+    ],
+)
+def test_explain_refuses_bad_options_before_its_training_steps(options, error, text) -> None:
+    """model.explain(step=3, width=5) trained three steps and then refused the width: the
+    model was changed by a call that failed. Now the options are checked first."""
+    model = seed_network()
+    before = model.get_weights()
+    with pytest.raises(error) as caught:
+        model.explain(XOR_X, XOR_Y, step=3, **options)
+    assert str(caught.value) == text
+    assert model.optimizer.iterations == 0
+    for got, expected in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(got, expected)

@@ -56,6 +56,19 @@ def test_sigmoid_in_place_is_the_formula_bit_for_bit(dtype: str) -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["sigmoid", "silu", "swish"])
+def test_sigmoid_of_one_number_is_the_formula(name: str) -> None:
+    """activations.sigmoid(0.5) (a 0-d array inside) raised NumPy's bare 'TypeError: return
+    arrays must be of ArrayType' from the in-place path; silu and swish call it too."""
+    for z in (0.5, np.float32(-3.0), np.array(2.0), np.array(-800.0, dtype=np.float32)):
+        got = getattr(gn.activations, name)(z)
+        zz = np.asarray(z, dtype=np.float64) if not isinstance(z, np.ndarray) else z
+        with np.errstate(over="ignore"):
+            sig = 1.0 / (1.0 + np.exp(-zz))
+        expected = sig if name == "sigmoid" else zz * sig
+        assert np.ndim(got) == 0 and float(got) == float(expected)
+
+
 def test_sigmoid_allocates_one_array() -> None:
     z = np.random.default_rng(1).normal(size=(500, 200))  # 800 kB
     assert peak_bytes(lambda: Sigmoid()(z)) < 1.1 * z.nbytes  # the formula holds three

@@ -285,3 +285,28 @@ def test_a_cost_that_is_not_finite_is_refused() -> None:
     model.set_weights([np.array([[1e200]]), np.array([0.0])])  # (1e200)^2 overflows to inf
     with pytest.raises(ValueError, match=r"The cost at the model's weights is inf \(not finite\)"):
         gn.check_gradients(model, np.ones((2, 1)), np.zeros((2, 1)))
+
+
+def test_huge_gradients_are_compared_not_passed_as_inf_against_inf() -> None:
+    """Weights of 1e300 make gradients near 1e290: np.linalg.norm squared them to inf, so each
+    check read inf <= tolerance * inf (a pass) with relative_error NaN, and warned of an
+    overflow. The norms are now scaled first; an ordinary check keeps the very same numbers."""
+    import warnings
+
+    from glassnet.seed import XOR_X, XOR_Y, seed_network
+
+    model = seed_network()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = gradcheck.check_gradients(model, XOR_X, XOR_Y, sample_weight=np.full(4, 1e300))
+    for check in report.checks:
+        assert np.isfinite(check.relative_error) and check.relative_error < 1e-6, check
+        assert check.passed
+    plain = gradcheck.check_gradients(model, XOR_X, XOR_Y)
+    for check in plain.checks:
+        diff = np.where(check.crossed, 0.0, check.analytic - check.numeric)
+        assert check.relative_error == float(np.linalg.norm(diff)) / float(
+            np.linalg.norm(check.analytic) + np.linalg.norm(check.numeric)
+        )
+    assert gradcheck._norm(np.array([3e300, 4e300])) == pytest.approx(5e300, rel=1e-15)
+    assert gradcheck._norm(np.array([1.0, np.nan])) != gradcheck._norm(np.array([1.0, np.nan]))

@@ -484,3 +484,29 @@ def test_the_numbers_the_big_inputs_give_stay_finite() -> None:
             function([0.0, 1.0], [1e200 if function is metrics.mean_squared_error else math.inf, 0])
     big = np.array([[3e20]], dtype=np.float32)  # its square is beyond float32, not float64
     assert metrics.mean_squared_error(np.zeros((1, 1), np.float32), big) == pytest.approx(9e40)
+
+
+@pytest.mark.parametrize("cls", [gn.metrics.Mean, gn.metrics.Sum])
+def test_mean_and_sum_refuse_ragged_rows_and_a_total_past_float64(cls) -> None:
+    """Mean()/Sum() of [[1, 2], [3]] raised NumPy's bare 'setting an array element with a
+    sequence'; of [1e308, 1e308] they returned inf (with a RuntimeWarning), where the other
+    metrics refuse an overflow. Nothing is added by a refused call."""
+    import warnings
+
+    metric = cls()
+    metric.update_state([1.0, 2.0])
+    with pytest.raises(TypeError) as caught:
+        metric.update_state([[1, 2], [3]])
+    assert str(caught.value) == (
+        f"{cls.__name__}.update_state expects numbers (a number or an array), got list "
+        f"[[1, 2], [3]] (rows of different lengths?)."
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError) as caught:
+            metric.update_state(np.array([1e308, 1e308]))
+    assert str(caught.value) == (
+        f"{cls.__name__}.update_state: the running total passed the largest float64 (about "
+        f"1.8e308), so the result would be inf. Scale the values down."
+    )
+    assert metric.result() == (1.5 if cls is gn.metrics.Mean else 3.0)

@@ -286,3 +286,52 @@ def test_auc_multi_label_in_fit_and_model_files(tmp_path) -> None:
 def test_auc_settings_are_checked(make, error, message) -> None:
     with pytest.raises(error, match=message):
         make()
+
+
+def test_a_metric_class_without_its_methods_says_which_one() -> None:
+    """A subclass of glassnet.metrics.Metric that forgot a method (or the base class itself in
+    compile(metrics=[...])) failed with an empty NotImplementedError."""
+
+    class Counted(gn.metrics.Metric):
+        def reset_state(self) -> None:
+            self.n = 0
+
+    model = gn.Sequential([gn.Input(shape=(3,)), gn.layers.Dense(1, "sigmoid")])
+    model.compile("sgd", "mse", metrics=[Counted()])
+    with pytest.raises(NotImplementedError) as caught:
+        model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+    assert str(caught.value) == (
+        "Counted has no update_state: a metric subclassing glassnet.metrics.Metric writes "
+        "reset_state, update_state and result; def update_state(self, y_true, y_pred) should "
+        "add a batch to its totals. (The base class itself is no metric: use e.g. "
+        "glassnet.metrics.AUC().)"
+    )
+    with pytest.raises(NotImplementedError, match=r"^MetricObject has no reset_state: "):
+        gn.metrics.Metric()
+
+
+@pytest.mark.parametrize(
+    "name", ["Precision", "AUC", "MeanSquaredError", "SparseCategoricalAccuracy"]
+)
+def test_ragged_targets_get_the_metrics_own_error(name: str) -> None:
+    """Every metric object met ragged rows with NumPy's bare 'setting an array element with a
+    sequence ... inhomogeneous shape'; the shared converter now says it in the metric's words."""
+    metric = getattr(gn.metrics, name)()
+    with pytest.raises(TypeError) as caught:
+        metric.update_state([[1], [0, 1]], [[0.5, 0.5], [0.5, 0.5]])
+    assert str(caught.value) == (
+        f"{name} expects numeric y_true of shape (n_samples,) or (n_samples, n_outputs), got "
+        f"list [[1], [0, 1]] (rows of different lengths?)."
+    )
+
+
+def test_the_accuracy_function_meets_ragged_rows_in_words() -> None:
+    """metrics.accuracy sniffed the shapes with np.asarray first: NumPy's bare ValueError."""
+    with pytest.raises(TypeError) as caught:
+        metrics.accuracy([[1], [0, 1]], [[0.5], [0.5]])
+    assert str(caught.value) == (
+        "accuracy expects numeric y_true of shape (n_samples,) or (n_samples, n_outputs), got "
+        "list [[1], [0, 1]] (rows of different lengths?)."
+    )
+    with pytest.raises(TypeError, match=r"^accuracy expects numeric y_pred of shape"):
+        metrics.accuracy([1, 0], [[0.5], [0.5, 1.0]])

@@ -202,6 +202,19 @@ def test_max_pooling_backward_fast_path_is_the_loop(
     loop = layer.backward(grad)
     assert fast.dtype == loop.dtype and fast.shape == x.shape
     np.testing.assert_array_equal(fast, loop)
+    assert np.array_equal(np.signbit(fast), np.signbit(loop))  # no -0.0 where the loop has 0.0
+
+
+def test_max_pooling_fast_path_gives_no_negative_zeros() -> None:
+    """A negative delta times 0 is -0.0: the fast path once left -0.0 at every input that
+    lost to a window with a negative delta (and at a winner of a -0.0 delta) where the loop
+    writes 0.0 + ..., so the two differed in their bits (and a -0 printed)."""
+    layer = MaxPooling2D(2)
+    layer.build((2, 4, 1), np.float64, None)
+    layer.forward(np.array([[1.0, 0.0, 2.0, 2.0], [0.0, 0.0, 2.0, 2.0]]).reshape(1, 2, 4, 1))
+    fast = layer.backward(np.array([-3.0, -0.0]).reshape(1, 1, 2, 1)).ravel()
+    assert fast.tolist() == [-3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert np.signbit(fast).tolist() == [True] + [False] * 7
 
 
 def test_max_pooling_overlapping_windows_keep_the_loop() -> None:

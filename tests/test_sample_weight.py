@@ -11,6 +11,7 @@ weighted_metrics= used w. The Keras comparison below runs Keras itself.
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -496,3 +497,47 @@ def test_validation_data_with_none_weights_is_unweighted() -> None:
     assert history.history["val_loss"][0] == pytest.approx(model.evaluate(x, y), rel=1e-12)
     with pytest.raises(ValueError, match=r"^Expected validation_data=\(x_val, y_val\), a pair"):
         model.fit(x, y, validation_data=(x, y, None, None), verbose=0)
+
+
+def test_weighted_loss_sums_in_float64_and_refuses_a_sum_past_it() -> None:
+    """A float32 model's weighted evaluate summed w_i * loss_i in float32: weights of 1e3 on
+    losses of 1e35 (each well inside float32) gave loss inf with a RuntimeWarning, where the
+    direct call and the unweighted evaluate never return inf."""
+    model = gn.Sequential([gn.Input(shape=(2,)), gn.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.ones((4, 2)), np.full((4, 1), 1e18)
+    a = model.predict(x, verbose=0)
+    per_example = ((y - a) ** 2)[:, 0].astype(np.float64)  # about 1e36 each, in float32's range
+    w = np.full(4, 1e3)
+    expected = float(np.dot(w, per_example)) / 4  # float64: 1e39, past float32's largest
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        got = model.evaluate(x, y, sample_weight=w, verbose=0)
+        assert got == pytest.approx(expected, rel=1e-6) and np.isfinite(got)
+        assert model.test_on_batch(x, y, sample_weight=w) == pytest.approx(expected, rel=1e-6)
+    wide = gn.losses.MeanSquaredError()
+    _refused(
+        lambda: wide(np.full((2, 1), 1e10), np.zeros((2, 1)), sample_weight=[1e300, 1e300]),
+        ValueError,
+        "MeanSquaredError's weighted loss sum_i w_i * loss_i is past the largest float64 "
+        "(largest weight 1e+300, largest per-example loss 1e+20). Scale the weights down (only "
+        "their ratios and mean matter) or scale the targets.",
+    )
+
+
+def test_a_class_weight_past_float64_is_refused_in_words() -> None:
+    """{0: 10**400}: float() raised a bare 'OverflowError: int too large to convert to float'."""
+    model = _model("sigmoid", 1, "binary_crossentropy")
+    _refused(
+        lambda: model.fit(np.ones((4, 4)), np.zeros(4), class_weight={0: 10**400}),
+        ValueError,
+        "class_weight[0] is inf: a class weight must be a finite number >= 0 (0 leaves the "
+        "class out of the loss).",
+    )
+    _refused(
+        lambda: model.fit(np.ones((4, 4)), np.zeros(4), class_weight={0: -(10**400)}),
+        ValueError,
+        "class_weight[0] is -inf: a class weight must be a finite number >= 0 (0 leaves the "
+        "class out of the loss).",
+    )
+    assert model.optimizer.iterations == 0

@@ -19,6 +19,7 @@ would be learnt); ``evaluate`` and ``train_on_batch`` give 0 for all-zero weight
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping
 from typing import Any
@@ -163,7 +164,10 @@ def check_class_weight(class_weight: Any, units: int) -> dict[int, float]:
                 f"class_weight[{int(key)}] must be a number, got {type(value).__name__} "
                 f"{shown(value, 40)}, e.g. {{0: 1.0, 1: 5.0}}."
             )
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int past float64 (10**400): said as the others below
+            number = math.inf if value > 0 else -math.inf
         if not np.isfinite(number) or number < 0:
             raise ValueError(
                 f"class_weight[{int(key)}] is {number:g}: a class weight must be a finite number "

@@ -108,7 +108,8 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def __call__(self, z: Array) -> Array:
-        if not (isinstance(z, np.ndarray) and z.dtype.kind == "f"):
+        # a 0-d array takes the formula: np.negative of it is a NumPy scalar, which out= refuses
+        if not (isinstance(z, np.ndarray) and z.dtype.kind == "f" and z.ndim):
             with np.errstate(over="ignore"):
                 return 1.0 / (1.0 + np.exp(-z))
         # the same operations in place, in one array: -z, exp, + 1, 1 / (test_fast_paths)

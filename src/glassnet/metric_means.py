@@ -315,7 +315,7 @@ class Mean(MetricObject):
         self, values: ArrayLike, sample_weight: None = None
     ) -> None:
         no_sample_weight(sample_weight, self)
-        array = np.asarray(values)
+        array = _values_array(values, self)
         if array.dtype.kind not in "biuf" or array.size == 0:
             raise TypeError(
                 f"{type(self).__name__}.update_state expects numbers (a number or an array), got "
@@ -323,9 +323,16 @@ class Mean(MetricObject):
             )
         if not np.isfinite(array).all():
             raise ValueError(f"{type(self).__name__}.update_state got NaN or infinite values.")
-        if array.ndim >= 2:  # one value per example (row): its mean, as Keras's Mean
-            array = array.reshape(len(array), -1).mean(axis=1, dtype=np.float64)
-        self.total += float(np.sum(array, dtype=np.float64))
+        with np.errstate(over="ignore", invalid="ignore"):  # said below, in words
+            if array.ndim >= 2:  # one value per example (row): its mean, as Keras's Mean
+                array = array.reshape(len(array), -1).mean(axis=1, dtype=np.float64)
+            total = self.total + float(np.sum(array, dtype=np.float64))
+        if not np.isfinite(total):  # inf with a RuntimeWarning before, kept as the result
+            raise ValueError(
+                f"{type(self).__name__}.update_state: the running total passed the largest "
+                f"float64 (about 1.8e308), so the result would be inf. Scale the values down."
+            )
+        self.total = total
         self.count += array.size
 
     def result(self) -> float:
@@ -339,6 +346,18 @@ class Mean(MetricObject):
         return self.result()
 
 
+def _values_array(values: ArrayLike, metric: MetricObject) -> np.ndarray:
+    """``values`` as an array; ragged lists get the metric's own TypeError (NumPy's bare
+    'setting an array element with a sequence' before)."""
+    try:
+        return np.asarray(values)
+    except (ValueError, TypeError):
+        raise TypeError(
+            f"{type(metric).__name__}.update_state expects numbers (a number or an array), got "
+            f"{type(values).__name__} {shown(values, 40)} (rows of different lengths?)."
+        ) from None
+
+
 class Sum(Mean):
     """The sum of every number given to ``update_state(values)`` since ``reset_state()``."""
 
@@ -346,7 +365,8 @@ class Sum(Mean):
         self, values: ArrayLike, sample_weight: None = None
     ) -> None:
         no_sample_weight(sample_weight, self)
-        super().update_state(np.ravel(values) if np.ndim(values) >= 2 else values)
+        array = _values_array(values, self)
+        super().update_state(np.ravel(array) if array.ndim >= 2 else array)
 
     name = "sum"
 

@@ -49,7 +49,13 @@ def _ratio(top: NDArray[Any] | float, bottom: NDArray[Any] | float) -> Any:
 
 def numeric_array(values: Any, what: str, who: str) -> NDArray[Any]:
     """``values`` as an array of numbers of shape (n,) or (n, k), n >= 1, or a clear error."""
-    array = np.asarray(values)
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError):  # ragged rows: NumPy's bare 'inhomogeneous shape' before
+        raise TypeError(
+            f"{who} expects numeric {what} of shape (n_samples,) or (n_samples, n_outputs), got "
+            f"{type(values).__name__} {shown(values, 40)} (rows of different lengths?)."
+        ) from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{who} expects numeric {what}, got an array of dtype {array.dtype}.")
     if array.ndim not in (1, 2) or array.shape[0] == 0:
@@ -100,15 +106,15 @@ class MetricObject:
         self.reset_state()
 
     def reset_state(self) -> None:
-        raise NotImplementedError
+        raise _unwritten(self, "reset_state(self)", "set its running totals back to zero")
 
     def update_state(
         self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
     ) -> None:
-        raise NotImplementedError
+        raise _unwritten(self, "update_state(self, y_true, y_pred)", "add a batch to its totals")
 
     def result(self) -> float:
-        raise NotImplementedError
+        raise _unwritten(self, "result(self)", "return the metric from its totals")
 
     def value(self, y_true: ArrayLike, y_pred: ArrayLike) -> float:
         fresh = copy.deepcopy(self)  # a subclass of your own too, with its settings
@@ -137,6 +143,17 @@ class MetricObject:
             return config_repr(self)
         args = ", ".join(f"{k}={v!r}" for k, v in config.items() if k != "class_name")
         return f"{type(self).__name__}({args})"
+
+
+def _unwritten(metric: object, method: str, does: str) -> NotImplementedError:
+    """The error for a metric class that lacks one of the three methods (a bare, empty
+    NotImplementedError before, from the base class itself or a subclass of your own)."""
+    kind = type(metric).__name__
+    return NotImplementedError(
+        f"{kind} has no {method.split('(')[0]}: a metric subclassing glassnet.metrics.Metric "
+        f"writes reset_state, update_state and result; def {method} should {does}. (The base "
+        f"class itself is no metric: use e.g. glassnet.metrics.AUC().)"
+    )
 
 
 def no_sample_weight(sample_weight: object, metric: object) -> None:

@@ -160,8 +160,13 @@ def sparse_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
 def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Keras's ``"accuracy"``: binary for one output unit, sparse categorical for class labels,
     categorical for one-hot rows."""
-    a = np.asarray(y_pred)
-    y = np.asarray(y_true)
+    try:
+        a = np.asarray(y_pred)
+        y = np.asarray(y_true)
+    except (ValueError, TypeError):  # ragged rows: the converter's words, not NumPy's
+        numeric_array(y_true, "y_true", "accuracy")
+        numeric_array(y_pred, "y_pred", "accuracy")
+        raise
     if a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1):
         return binary_accuracy(y, a)
     if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):

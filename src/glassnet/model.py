@@ -765,9 +765,13 @@ class Sequential(KerasModelAPI):
         ``format`` "text", "md" or "html"; ``example`` a row of x to follow; for an image model,
         ``channel`` and ``position`` (y, x) the spot of the first Conv2D's output to follow.
         """
-        from glassnet.explain import narrate  # a face: imported only when asked for
+        from glassnet.explain import check_options, narrate  # a face: imported only when asked
+        from glassnet.explain.common import check_row
 
         step = positive_int(step, "step", minimum=0)
+        if step:  # the options checked before any training step, so a refusal changes nothing
+            check_options(level, format, width)
+            check_row(example, len(self._data(x, y)[0]))
         for _ in range(step):
             self.train_on_batch(x, y, sample_weight=sample_weight)
         trace = self.trace_step(x, y, sample_weight=sample_weight)

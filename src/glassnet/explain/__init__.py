@@ -99,6 +99,21 @@ def narrate(
     sentences wrap at spaces, long equations break before an operator, wide matrix rows go on
     under their first number; None keeps each paragraph on one line (for a program to read).
     """
+    check_options(level, format, width)
+    doc = document(trace, level, example, first_example, channel, position)
+    width = None if width is None else int(width)
+    if format == "md":
+        return to_markdown(doc, width)
+    if format == "html":
+        return to_html(doc, standalone=standalone)
+    return to_text(doc, width)
+
+
+def check_options(level: object, format: object, width: object) -> None:
+    """``narrate``'s level, format and width checks, which ``model.explain`` also runs before
+    its ``step`` training steps (so a typo never leaves the model trained and nothing told)."""
+    if level not in LEVELS:
+        raise ValueError(f"Unknown level {level!r}; expected one of {', '.join(LEVELS)}.")
     if format not in FORMATS:
         raise ValueError(f"Unknown format {format!r}; expected one of {', '.join(FORMATS)}.")
     if width is not None and (isinstance(width, bool) or not isinstance(width, Integral)):
@@ -111,10 +126,3 @@ def narrate(
             f"Expected width to be a whole number of characters in [40, 10000] or None, got "
             f"{width!r:.40}. Use width=100 (the default) or width=None for unwrapped lines."
         )
-    doc = document(trace, level, example, first_example, channel, position)
-    width = None if width is None else int(width)
-    if format == "md":
-        return to_markdown(doc, width)
-    if format == "html":
-        return to_html(doc, standalone=standalone)
-    return to_text(doc, width)

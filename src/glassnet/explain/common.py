@@ -42,9 +42,13 @@ def example_rows(entry: TraceEntry, example: int | None) -> tuple[np.ndarray, st
 
 
 def check_example(trace: Trace, example: int | None) -> None:
+    check_row(example, trace.info["batch"])
+
+
+def check_row(example: object, batch: int) -> None:
+    """``example`` None or a row index of a batch of ``batch`` examples."""
     if example is None:
         return
-    batch = trace.info["batch"]
     if isinstance(example, bool) or not isinstance(example, int | np.integer):
         raise TypeError(f"Expected example to be an integer row index, got {example!r}.")
     if not 0 <= example < batch:

@@ -264,7 +264,9 @@ class Conv2D(Layer):
         self.out_h, self.out_w, self.pads = self._geometry(shape)
         kernel_shape = (*self.kernel_size, shape[-1], self.filters)  # (kh, kw, in, out)
         self.kernel = self.kernel_initializer(kernel_shape, dtype, rng)
-        self.kernel_gradient = np.zeros_like(self.kernel)  # dC/dK: (kh, kw, in, out)
+        # dC/dK: (kh, kw, in, out), C-ordered whatever the initializer gave (backward writes
+        # through its (kh*kw*in, out) reshape, which must be a view, not a copy)
+        self.kernel_gradient = np.zeros(kernel_shape, dtype=self.kernel.dtype)
         if self.use_bias:
             self.bias = self.bias_initializer((self.filters,), dtype, rng)  # b: (filters,)
             self.bias_gradient = np.zeros_like(self.bias)  # dC/db: (filters,)

@@ -192,6 +192,9 @@ class MaxPooling2D(_Pooling2D):
             np.multiply(left, hit, out=grad_padded[where])  # the delta where it won, else 0
             np.logical_not(hit, out=hit)
             left *= hit  # spent where it won
+        # a negative delta times 0 is -0.0 where the loop's 0.0 + ... gives 0.0: adding 0.0
+        # turns -0.0 into 0.0 and leaves every other number as it is, so the bits agree
+        grad_padded += 0.0
         self.delta = self._unpad(grad_padded)
         return self.delta
 

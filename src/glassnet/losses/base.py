@@ -171,8 +171,19 @@ class Loss:
         return self.weighted(self._per_example(self._smoothed(y), a), sample_weight)
 
     def weighted(self, per_example: Array, sample_weight: Array) -> float:
-        """sum_i w_i loss_i, divided by n unless the loss sums: the weighted C from its parts."""
-        total = float(np.dot(sample_weight, per_example))
+        """sum_i w_i loss_i, divided by n unless the loss sums: the weighted C from its parts.
+
+        Summed in float64 (a float32 dot overflowed to inf, with a RuntimeWarning, on weights
+        and losses each well inside float32); a sum past float64 of finite losses is refused."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = float(np.dot(sample_weight.astype(np.float64), per_example.astype(np.float64)))
+        if not math.isfinite(total) and np.isfinite(per_example).all():
+            raise ValueError(
+                f"{type(self).__name__}'s weighted loss sum_i w_i * loss_i is past the largest "
+                f"float64 (largest weight {float(np.max(sample_weight)):g}, largest per-example "
+                f"loss {float(np.max(per_example)):g}). Scale the weights down (only their "
+                f"ratios and mean matter) or scale the targets."
+            )
         return total if self.reduction == "sum" else total / len(per_example)
 
     def compute_gradient(self, y: Array, a: Array, sample_weight: Array | None = None) -> Array:

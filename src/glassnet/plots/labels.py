@@ -80,9 +80,35 @@ def _spots(edge: Edge) -> list[float]:
     return [edge.label_t, *sorted(grid, key=lambda t: (abs(t - edge.label_t), t))]
 
 
+class _Taken:
+    """The boxes placed so far, filed by ``CELL``-pixel squares of the picture, so that a new box
+    is tested only against those in its own squares (testing every box against every other was
+    quadratic: 40 s for a 12-unit, 30-layer net drawn with show_values=True). Two boxes that
+    overlap share a point, so they share a square: the answers are the same."""
+
+    CELL = 64.0
+
+    def __init__(self, boxes: list[Label]) -> None:
+        self.strips: dict[tuple[int, int], list[Label]] = {}
+        for box in boxes:
+            self.append(box)
+
+    def _strips(self, box: Label) -> list[tuple[int, int]]:
+        xs = range(int(box.left // self.CELL), int(box.right // self.CELL) + 1)
+        ys = range(int(box.top // self.CELL), int(box.bottom // self.CELL) + 1)
+        return [(x, y) for x in xs for y in ys]
+
+    def append(self, box: Label) -> None:
+        for strip in self._strips(box):
+            self.strips.setdefault(strip, []).append(box)
+
+    def hit(self, box: Label) -> bool:
+        return any(box.overlaps(o) for s in self._strips(box) for o in self.strips.get(s, ()))
+
+
 def value_labels(layout: Layout) -> list[ValueLabel]:
     """The values that fit on their edges, largest |value| first (the rest are left out)."""
-    taken = obstacles(layout)
+    taken = _Taken(obstacles(layout))
     placed: list[ValueLabel] = []
     order = sorted(range(len(layout.edges)), key=lambda k: (-abs(layout.edges[k].value), k))
     for index in order:
@@ -94,7 +120,7 @@ def value_labels(layout: Layout) -> list[ValueLabel]:
             box = label.box
             inside = box.left >= 0 and box.top >= 0
             inside = inside and box.right <= layout.width and box.bottom <= layout.height
-            if inside and not any(box.overlaps(other) for other in taken):
+            if inside and not taken.hit(box):
                 placed.append(label)
                 taken.append(box)
                 break
