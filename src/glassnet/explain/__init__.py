@@ -95,9 +95,11 @@ def narrate(
     its sum, one kernel-gradient entry, one input-gradient pixel, one pooling window. By default
     the channel is 0 and the position is where that channel's output is largest in size.
 
-    ``width``: text and Markdown lines are at most this many characters (default 100): long
+    ``width``: text and Markdown lines wrap at this many characters (default 100): long
     sentences wrap at spaces, long equations break before an operator, wide matrix rows go on
     under their first number; None keeps each paragraph on one line (for a program to read).
+    At the default every line fits; below about 70, a table's rules and a few headings, which
+    cannot break, may run a little past ``width``.
     """
     check_options(level, format, width)
     doc = document(trace, level, example, first_example, channel, position)
