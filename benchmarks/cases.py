@@ -244,6 +244,25 @@ def torch_mlp(units: tuple[int, ...]) -> Any:
     return torch.nn.Sequential(*modules)
 
 
+def torch_training_epoch(
+    net: Any, loss_fn: Any, optimizer: Any, xt: Any, yt: Any, batch: int
+) -> float:
+    """One epoch as a PyTorch user writes it: batches of a random permutation, autograd,
+    ``optimizer.step()``; returns the epoch loss as ``fit`` reports it (mean over the rows)."""
+    import torch
+
+    order = torch.randperm(len(xt))
+    total = 0.0
+    for start in range(0, len(xt), batch):
+        index = order[start : start + batch]
+        optimizer.zero_grad()
+        loss = loss_fn(net(xt[index]), yt[index])
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(index)
+    return total / len(xt)
+
+
 def torch_epoch(units: tuple[int, ...], x: np.ndarray, y: np.ndarray, batch: int) -> Workload:
     import torch
 
@@ -253,16 +272,7 @@ def torch_epoch(units: tuple[int, ...], x: np.ndarray, y: np.ndarray, batch: int
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)  # shares NumPy's memory
 
     def run() -> float:
-        order = torch.randperm(len(xt))
-        total = 0.0
-        for start in range(0, len(xt), batch):
-            index = order[start : start + batch]
-            optimizer.zero_grad()
-            loss = loss_fn(net(xt[index]), yt[index])
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(index)  # the epoch loss, as fit reports it
-        return total / len(xt)
+        return torch_training_epoch(net, loss_fn, optimizer, xt, yt, batch)
 
     return Workload(run=run, flops=training_flops(units, len(x)))
 
@@ -302,16 +312,7 @@ def torch_cnn_epoch(x: np.ndarray, y: np.ndarray, batch: int) -> Workload:
     yt = torch.from_numpy(y)
 
     def run() -> float:
-        order = torch.randperm(len(xt))
-        total = 0.0
-        for start in range(0, len(xt), batch):
-            index = order[start : start + batch]
-            optimizer.zero_grad()
-            loss = loss_fn(net(xt[index]), yt[index])
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(index)
-        return total / len(xt)
+        return torch_training_epoch(net, loss_fn, optimizer, xt, yt, batch)
 
     return Workload(run=run)
 

@@ -94,6 +94,23 @@ class HandSeed:
         return [self.w1, self.w2]
 
 
+def hand_epoch(
+    step: Any, rng: np.random.Generator, x: Array, labels: Array, batch: int, shuffle: bool = True
+) -> float:
+    """One epoch of ``step(x, labels, index)`` over batches of a permutation drawn from ``rng``
+    (as ``fit`` draws it); returns the mean loss over the rows, as ``fit``'s history."""
+    n = len(x)
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    total = 0.0
+    for start in range(0, n, batch):
+        index = order[start : start + batch]
+        loss = step(x, labels, index)
+        if not math.isfinite(loss):
+            raise FloatingPointError(f"loss {loss} at row {start}")
+        total += loss * len(index)
+    return total / n
+
+
 class _MLPBuffers:
     """Every array one step at batch ``n`` needs, allocated once."""
 
@@ -182,16 +199,7 @@ class HandMLP:
 
     def epoch(self, x: Array, labels: Array, batch: int, shuffle: bool = True) -> float:
         """One epoch; returns the mean loss over the rows (as ``fit``'s history)."""
-        n = len(x)
-        order = self.rng.permutation(n) if shuffle else np.arange(n)
-        total = 0.0
-        for start in range(0, n, batch):
-            index = order[start : start + batch]
-            loss = self.step(x, labels, index)
-            if not math.isfinite(loss):
-                raise FloatingPointError(f"loss {loss} at row {start}")
-            total += loss * len(index)
-        return total / n
+        return hand_epoch(self.step, self.rng, x, labels, batch, shuffle)
 
     @property
     def weights(self) -> list[Array]:

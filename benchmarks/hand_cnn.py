@@ -15,13 +15,12 @@ rate folded into the output delta. Proved equal to glassnet's in ``tests/test_ha
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from benchmarks.hand import Array
+from benchmarks.hand import Array, hand_epoch
 
 KERNEL = 3
 POOL = 2
@@ -191,16 +190,8 @@ class HandCNN:
         return loss
 
     def epoch(self, x: Array, labels: Array, batch: int, shuffle: bool = True) -> float:
-        n = len(x)
-        order = self.rng.permutation(n) if shuffle else np.arange(n)
-        total = 0.0
-        for start in range(0, n, batch):
-            index = order[start : start + batch]
-            loss = self.step(x, labels, index)
-            if not math.isfinite(loss):
-                raise FloatingPointError(f"loss {loss} at row {start}")
-            total += loss * len(index)
-        return total / n
+        """One epoch; returns the mean loss over the rows (as ``fit``'s history)."""
+        return hand_epoch(self.step, self.rng, x, labels, batch, shuffle)
 
     @property
     def weights(self) -> list[Array]:
