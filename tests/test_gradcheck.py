@@ -310,3 +310,14 @@ def test_huge_gradients_are_compared_not_passed_as_inf_against_inf() -> None:
         )
     assert gradcheck._norm(np.array([3e300, 4e300])) == pytest.approx(5e300, rel=1e-15)
     assert gradcheck._norm(np.array([1.0, np.nan])) != gradcheck._norm(np.array([1.0, np.nan]))
+
+
+def test_an_infinite_gradient_never_passes() -> None:
+    """An analytic gradient with an inf entry against a finite difference: the error and the
+    size are both inf, and inf <= tolerance * inf read as a pass (found by the adversary)."""
+    inf_one = np.array([[np.inf, 1.0]])
+    finite = np.array([[1.0, 1.0]])
+    for analytic, numeric in [(inf_one, finite), (finite, inf_one), (inf_one, inf_one)]:
+        check = gradcheck._compare("dense", "W", analytic, numeric, 1e-7, 1e-12)
+        assert not check.passed, (analytic, numeric)
+    assert gradcheck._compare("dense", "W", finite, finite, 1e-7, 1e-12).passed

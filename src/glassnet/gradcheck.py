@@ -335,7 +335,8 @@ def _compare(
     relative = error / max(size, 1e-300)
     floor = rounding * float(np.sqrt(diff.size))
     max_abs = float(np.abs(diff).max()) if diff.size else 0.0
-    passed = error <= tolerance * size + floor
+    # an inf or NaN gradient never passes (inf <= tolerance * inf would read as a pass)
+    passed = math.isfinite(error) and math.isfinite(size) and error <= tolerance * size + floor
     kinks = int(kept.size - kept.sum())
     return ParameterCheck(
         layer, name, analytic, numeric, max_abs, relative, passed, floor, kinks, ~kept
