@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import training
 from glassnet._validation import all_finite, all_finite_quietly, as_features
-from glassnet.callbacks import Callback, TrainingDivergedError
+from glassnet.callbacks import Callback, CallbackList, TrainingDivergedError
 from glassnet.seed import XOR_X, XOR_Y, seed_network
 
 HOOKS = (
@@ -76,7 +75,7 @@ def small_data() -> tuple[np.ndarray, np.ndarray]:
 def run_fit(monkeypatch: pytest.MonkeyPatch, readable: bool, **options: Any) -> tuple[Any, ...]:
     with monkeypatch.context() as patch:
         if readable:
-            patch.setattr(training, "overriding", readable_hooks)
+            patch.setattr(CallbackList, "overriding", readable_hooks)
         model = small_model()
         recorder, epoch_end = Recorder(), EpochEndOnly()
         x, y = small_data()

@@ -29,7 +29,6 @@ from glassnet.callbacks import (
     History,
     Logs,
     TerminateOnNaN,
-    _overrides,
 )
 from glassnet.progress import EpochLogger, ProgressBar
 
@@ -58,23 +57,9 @@ def epoch_plan(model: Sequential, units: int, hooks: CallbackList) -> EpochPlan:
         metrics=model._metric_functions(units),
         objects=list(model.metric_objects),
         summed=model.loss.reduction == "sum",
-        batch_begin=overriding(hooks, "on_train_batch_begin"),
-        batch_end=overriding(hooks, "on_train_batch_end"),
+        batch_begin=hooks.overriding("on_train_batch_begin"),
+        batch_end=hooks.overriding("on_train_batch_end"),
     )
-
-
-def overriding(hooks: CallbackList, hook: str) -> Callable[..., None]:
-    """``hooks.<hook>``, calling only the callbacks whose own hook does something: the base
-    ``Callback``'s hooks are empty, so leaving them out changes nothing and saves a Python call
-    each (the default History and TerminateOnNaN leave most hooks alone). Looked up once, after
-    ``on_train_begin``, so a hook a callback sets on itself there is seen."""
-    methods = [getattr(c, hook) for c in hooks.callbacks if _overrides(c, hook)]
-
-    def call(*args: Any) -> None:
-        for method in methods:
-            method(*args)
-
-    return call
 
 
 def fit(
@@ -152,8 +137,8 @@ def fit(
     if resumed is not None:
         initial_epoch = min(max(resumed, initial_epoch), epochs)
     plan = epoch_plan(model, y.shape[1], hooks)
-    epoch_begin = overriding(hooks, "on_epoch_begin")
-    epoch_end = overriding(hooks, "on_epoch_end")
+    epoch_begin = hooks.overriding("on_epoch_begin")
+    epoch_end = hooks.overriding("on_epoch_end")
     try:
         for epoch in range(initial_epoch, epochs):
             epoch_begin(epoch)
