@@ -541,3 +541,22 @@ def test_a_class_weight_past_float64_is_refused_in_words() -> None:
         "class out of the loss).",
     )
     assert model.optimizer.iterations == 0
+
+
+def test_ragged_sample_weights_get_the_weights_own_error() -> None:
+    """Before: NumPy's "setting an array element with a sequence ... inhomogeneous shape"."""
+    model = _model("linear", 1, "mse")
+    model.compile(gn.SGD(0.1), "mse")
+    x, y = np.ones((3, 4)), np.zeros(3)
+    ragged = [[1.0], [1.0, 2.0], [3.0]]
+    for call in (
+        lambda: model.fit(x, y, sample_weight=ragged, verbose=0),
+        lambda: model.evaluate(x, y, sample_weight=ragged),
+        lambda: gn.losses.MeanSquaredError()(y, np.zeros(3), sample_weight=ragged),
+    ):
+        with pytest.raises(TypeError) as error:
+            call()
+        assert str(error.value).startswith(
+            "Expected sample_weight to be an array of numbers, one per example, got ragged rows"
+        )
+        assert "sample_weight=np.ones(len(x))" in str(error.value)

@@ -49,7 +49,13 @@ def sample_weights(
             f"{type(sample_weight).__name__} {shown(sample_weight, 40)}. {SHAPE_FIX} (A dict "
             f"of class weights goes in class_weight=.)"
         )
-    values = np.asarray(pandas_values(sample_weight, what))
+    try:
+        values = np.asarray(pandas_values(sample_weight, what))
+    except ValueError:  # ragged rows, e.g. [[1], [1, 2]]: NumPy's words would not say the fix
+        raise TypeError(
+            f"Expected {what} to be an array of numbers, one per example, got ragged rows "
+            f"{shown(sample_weight, 40)}. {SHAPE_FIX}"
+        ) from None
     if values.dtype.kind not in "biuf":
         raise TypeError(
             f"Expected {what} to hold numbers, got an array of {values.dtype} "
@@ -106,15 +112,13 @@ def _checked(values: NDArray[Any], cast: Array, what: str, dtype: np.dtype[Any])
     return cast
 
 
-def class_weights(class_weight: Any, y: Array, units: int, dtype: np.dtype[Any]) -> Array | None:
+def class_weights(class_weight: Any, y: Array, units: int, dtype: np.dtype[Any]) -> Array:
     """Keras's ``class_weight`` as (n,) per-example weights for the prepared targets ``y``
     (n, units): each example weighs its class's weight, 1 for a class the dict leaves out.
 
     The class of a row is its argmax for several units (one-hot, probabilities, or the sparse
     loss's labels, one-hot by then) and the rounded target for one unit (0 or 1), as Keras's
     ``class_weight_to_sample_weights`` finds it."""
-    if class_weight is None:
-        return None
     table = check_class_weight(class_weight, units)
     largest = float(np.finfo(dtype).max)
     for key, value in table.items():
@@ -199,7 +203,7 @@ def example_weights(
     both_given(sample_weight, class_weight)
     if class_weight is not None:
         weights = class_weights(class_weight, y, units, dtype)
-        return None if weights is None else _checked(weights, weights, "class_weight", dtype)
+        return _checked(weights, weights, "class_weight", dtype)
     return sample_weights(sample_weight, len(y), dtype, "sample_weight" + what)
 
 
