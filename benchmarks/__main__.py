@@ -53,12 +53,27 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def check_output(path: str) -> None:
+    """Refuse an --output the results could not be written to (a missing folder that cannot be
+    made, a folder or device in the file's place, a read-only folder), in one line."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        sys.exit(f"--output {path}: cannot make its folder {folder} ({error.strerror})")
+    if os.path.exists(path) and not os.path.isfile(path):
+        sys.exit(f"--output {path} exists and is not a regular file; give a .json file path")
+    if not os.access(folder, os.W_OK):
+        sys.exit(f"--output {path}: the folder {folder} is not writable; choose another path")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.threads < 1:
         sys.exit("--threads must be at least 1")
     if args.repeats is not None and args.repeats < 1:  # the median of no runs, deep inside
         sys.exit("--repeats must be at least 1")
+    check_output(args.output)  # before minutes of timing, not after them
     # The BLAS reads its thread count once, when NumPy (or torch) is first imported: set it now,
     # for this process and for the memory subprocesses that inherit the environment.
     for name in THREAD_VARIABLES:

@@ -191,3 +191,19 @@ def test_benchmarks_refuse_zero_repeats() -> None:
     with pytest.raises(SystemExit) as caught:
         main(["--repeats", "0", "--quick", "--skip-memory"])
     assert caught.value.code == "--repeats must be at least 1"
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("/dev/null/results.json", "--output /dev/null/results.json: cannot make its folder"),
+        ("/dev/null", "--output /dev/null exists and is not a regular file"),
+    ],
+)
+def test_benchmarks_refuse_an_output_they_could_not_write_before_timing(output, message) -> None:
+    """Before: a FileExistsError traceback after the whole run, its results lost."""
+    from benchmarks.__main__ import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--quick", "--skip-memory", "--output", output])
+    assert str(caught.value.code).startswith(message)
