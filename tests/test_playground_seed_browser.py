@@ -10,38 +10,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from urllib.parse import quote, unquote
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from glassnet.playground.config import SEED_PRESET
-from helpers import CHROMIUM, CHROMIUM_ARGS
-from test_playground_browser import server, settle  # noqa: F401  (the module's uvicorn server)
+from test_playground_browser import page, server, settle  # noqa: F401  (the shared fixtures)
 from test_playground_seed import notebook_outputs
 
 
-@pytest.fixture
-def page(server: str) -> Iterator[tuple[Page, list[str]]]:  # noqa: F811
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1150})
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.goto(server)
-        settle(page)
-        yield page, problems
-        browser.close()
-
-
-def shared_setup(page: Page) -> dict:
+def shared_setup(page: Page) -> dict:  # noqa: F811
     """The setup the address bar's link carries."""
     return json.loads(unquote(page.evaluate("() => location.hash").lstrip("#")))
 
 
-def test_the_seed_preset_trains_to_the_notebooks_outputs_on_the_page(page):
+def test_the_seed_preset_trains_to_the_notebooks_outputs_on_the_page(page):  # noqa: F811
     page, problems = page
     page.click("#preset-seed")
     page.wait_for_function("() => window.playground.session.config.dataset.name === 'xor_seed'")
@@ -66,7 +50,7 @@ def test_the_seed_preset_trains_to_the_notebooks_outputs_on_the_page(page):
     assert problems == []
 
 
-def test_the_sine_draws_its_fitted_curve_and_l1_goes_into_the_link(page):
+def test_the_sine_draws_its_fitted_curve_and_l1_goes_into_the_link(page):  # noqa: F811
     page, problems = page
     page.select_option("#dataset", "sine")
     page.wait_for_function("() => window.playground.session.config.dataset.name === 'sine'")
@@ -152,7 +136,11 @@ def test_hostile_values_in_the_new_link_fields_are_named_not_run(page, server, f
     ],
 )
 def test_the_new_inputs_are_checked_in_the_page_before_anything_is_sent(
-    page, field, button, typed, message
+    page,  # noqa: F811
+    field,
+    button,
+    typed,
+    message,
 ):
     page, problems = page
     sent: list[str] = []
@@ -164,7 +152,7 @@ def test_the_new_inputs_are_checked_in_the_page_before_anything_is_sent(
     assert sent == [] and problems == []
 
 
-def test_the_sine_step_through_names_the_target_not_a_class(page):
+def test_the_sine_step_through_names_the_target_not_a_class(page):  # noqa: F811
     """A regression row has a number to fit: the step-through's intro says "target y = ...",
     never "class 0.53" (a classification word for a regression set)."""
     page, problems = page
