@@ -5,12 +5,34 @@ The network of the speed issue, channels last::
     (n, 28, 28, 1) -> Conv2D 8 3x3 relu -> MaxPool 2 -> Conv2D 16 3x3 relu -> MaxPool 2
                    -> Flatten (n, 400) -> Dense 10 softmax; sparse categorical cross-entropy, SGD
 
-Its tricks: each convolution's windows copied once from a strided view into a reused contiguous
-matrix (im2col) and one matrix product; the input gradient by one product per kernel offset,
-added into shifted slices; max pooling by ``np.maximum`` over the window's strided slices; ReLU
-applied after the pooling (they commute: relu(max(z)) = max(relu(z)), and the gradient reaches the
-same input, except between exactly tied positive values); buffers per batch shape; the learning
-rate folded into the output delta. Proved equal to glassnet's in ``tests/test_hand_loops.py``.
+Where a NumPy CNN spends its time is copying (windows, pooling, the input gradient's adds), and
+the cost of a copy is the count of its inner runs, not its bytes: an 8-float run costs about as
+much as a 200-float one. So every layout here is chosen to make runs long:
+
+- **Pool-major rows.** Each convolution's output positions are ordered (a, b, n, py, px), with
+  y = 2 py + a, x = 2 px + b ((a, b) the place inside the 2x2 pooling window): the output is 4
+  contiguous blocks, the pooling is 3 ``np.maximum`` calls on them, its backward (the first
+  maximum, row by row, takes the gradient, as glassnet and PyTorch break ties) 9 contiguous ufunc
+  calls, and each kernel gradient one product over all 4 blocks. The second convolution computes
+  only the 10x10 of its 11x11 positions the pooling keeps.
+- **Bias and ReLU after the pooling.** max(z + b) = max(z) + b and relu(max(z)) = max(relu(z)),
+  so both run on a quarter of the values (the ReLU's gradient reaches the same input, except
+  between exactly tied positive values), the bias tiled once per step so that the add's inner
+  run is a whole image.
+- **The first convolution from parity planes.** x is split once into its 4 (row, column) parity
+  planes on a flat 14x14 grid per image (13x13 pooled positions plus a column and a row of
+  garbage that nothing reads back), so each of its 36 (kernel offset, pool block) rows of the
+  window matrix is one contiguous slice of a plane: 36 long copies instead of one copy with an
+  inner run of 3 floats. Its product is ``cols.T @ K``: (4N, 9) @ (9, 8).
+- **The second convolution's input gradient as one product.** ``dz (R, 4*16) @ P (64, 128)``,
+  P the kernel rearranged by the parity of the target position (zero where no kernel offset
+  lands), then 4 shifted adds (one per (row, column) shift) with 32-float inner runs, in place
+  of 9 products and 36 strided adds.
+- Buffers per batch shape, ``out=`` everywhere, the bias gradients as products with ones, the
+  learning rate folded into the output delta.
+
+Proved equal to glassnet's ``fit`` in ``tests/test_hand_loops.py``; per-phase times and what
+each trick gave are in the speed issue's notes.
 """
 
 from __future__ import annotations
@@ -18,7 +40,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from benchmarks.hand import Array, hand_epoch
 
@@ -26,53 +48,107 @@ KERNEL = 3
 POOL = 2
 
 
+def _route(z: Array, peak: Array, grad: Array, out: Array, hit: Array) -> None:
+    """Max pooling's backward on pool-major blocks: ``out[k]`` = ``grad`` where ``z[k]`` is
+    the window's maximum ``peak`` and no earlier block ``k`` was (ties to the first, in row
+    order), else 0. ``z``, ``out``: (4, *peak.shape). ``grad * hit`` is ``grad`` or 0 exactly,
+    so what is left after each block is an exact subtraction, and the last block takes the
+    rest."""
+    rest = out[3]
+    np.equal(z[0], peak, out=hit)
+    np.multiply(grad, hit, out=out[0])
+    np.subtract(grad, out[0], out=rest)
+    for k in (1, 2):
+        np.equal(z[k], peak, out=hit)
+        np.multiply(rest, hit, out=out[k])
+        rest -= out[k]
+
+
+def _pool(z: Array, out: Array) -> Array:
+    """out = the max over the 4 pool-major blocks of z (4, *out.shape)."""
+    np.maximum(z[0], z[1], out=out)
+    np.maximum(out, z[2], out=out)
+    np.maximum(out, z[3], out=out)
+    return out
+
+
+def _parity_kernel_index(f1: int, f2: int) -> Array:
+    """Where each entry of P (the second convolution's input-gradient kernel) comes from:
+    P[(a, b, f), (sy, sx, ty, tx, c)] = K2[i, j, c, f] with i = 2 sy + ty - a,
+    j = 2 sx + tx - b: the input position 2 (py + sy) + ty gets, from the output position
+    (py, a), the kernel offset i. Outside the kernel: index K*K*f1*f2, a zero."""
+    a, b, f, sy, sx, ty, tx, c = np.ix_(*(np.arange(s) for s in (2, 2, f2, 2, 2, 2, 2, f1)))
+    i, j = 2 * sy + ty - a, 2 * sx + tx - b
+    inside = (i >= 0) & (i < KERNEL) & (j >= 0) & (j < KERNEL)
+    flat = np.where(inside, ((i * KERNEL + j) * f1 + c) * f2 + f, KERNEL * KERNEL * f1 * f2)
+    return flat.reshape(4 * f2, 16 * f1)
+
+
 class _Buffers:
-    def __init__(self, n: int, shapes: dict[str, tuple[int, ...]], dtype: Any) -> None:
-        for name, shape in shapes.items():
-            setattr(self, name, np.empty((n, *shape), dtype))
+    """Every array and strided view one step at batch ``n`` needs, allocated once."""
+
+    def __init__(self, n: int, side: int, f1: int, f2: int, units: int, dtype: Any) -> None:
+        grid = side // POOL  # 14: the 13 pooled positions per side, and one of garbage
+        q2 = (grid - 1 - KERNEL + 1) // POOL  # 5: the second pooling's output side
+        self.grid, self.q2 = grid, q2
+        self.positions = per_block = n * grid * grid  # N: rows per pool block, first conv
+        self.rows2 = n * q2 * q2  # R: rows per pool block, second conv
+        self.x = np.empty((n, side, side), dtype)
         self.labels = np.empty(n, np.int64)
         self.rows = np.arange(n)
         self.row = np.empty((n, 1), dtype)
         self.picked = np.empty(n, dtype)
-        self.ones = np.ones(n * shapes["z1"][0] * shapes["z1"][1], dtype)
-        self.ones2 = np.ones(n * shapes["z2"][0] * shapes["z2"][1], dtype)
-        self.dz2[...] = 0  # the row and column pooling drops (11 -> 5) get no gradient, ever
-
-
-def _im2col(x: Array, out: Array) -> Array:
-    """(n, h, w, c) -> the (n, oh, ow, kh, kw, c) windows copied into ``out``; returns ``out``
-    as the (n*oh*ow, kh*kw*c) matrix."""
-    windows = sliding_window_view(x, (KERNEL, KERNEL), axis=(1, 2))  # (n, oh, ow, c, kh, kw)
-    np.copyto(out, windows.transpose(0, 1, 2, 4, 5, 3))
-    return out.reshape(-1, out.shape[3] * out.shape[4] * out.shape[5])
-
-
-def _pool_forward(z: Array, out: Array) -> Array:
-    """out = the max of each 2x2 window of z (the odd last row/column dropped)."""
-    h, w = out.shape[1] * POOL, out.shape[2] * POOL
-    np.maximum(z[:, 0:h:2, 0:w:2], z[:, 0:h:2, 1:w:2], out=out)
-    np.maximum(out, z[:, 1:h:2, 0:w:2], out=out)
-    np.maximum(out, z[:, 1:h:2, 1:w:2], out=out)
-    return out
-
-
-def _pool_backward(z: Array, pooled: Array, grad: Array, out: Array, hit: Array) -> None:
-    """Route each window's gradient to its first input equal to ``pooled`` (row by row, as
-    glassnet and PyTorch break ties), writing every window position of ``out``. ``grad`` is
-    spent: zeroed where it has been routed."""
-    h, w = pooled.shape[1] * POOL, pooled.shape[2] * POOL
-    for i in range(POOL):
-        for j in range(POOL):
-            values = z[:, i:h:2, j:w:2]
-            np.equal(values, pooled, out=hit)
-            np.multiply(grad, hit, out=out[:, i:h:2, j:w:2])
-            np.logical_not(hit, out=hit)
-            grad *= hit  # served: a later tie gets nothing (a masked copyto is 5x slower)
+        # planes[2 pa + pb, (n, u, v)] = x[n, 2u + pa, 2v + pb]; grid + 1 zeros after each,
+        # which the shifted slices of the last image's garbage row read
+        self.pad = pad = grid + 1
+        self.planes = np.zeros((4, per_block + pad), dtype)
+        s = self.x.strides
+        self.x_planes = as_strided(
+            self.x, (2, 2, n, grid, grid), (s[1], s[2], s[0], 2 * s[1], 2 * s[2])
+        )
+        self.plane_view = self.planes[:, :per_block].reshape(2, 2, n, grid, grid)
+        # cols1[i, j, a, b] = x[n, 2u + a + i, 2v + b + j]: plane (r % 2, t % 2) shifted by
+        # r // 2 rows and t // 2 columns (r = a + i, t = b + j), a contiguous slice
+        self.cols1 = np.empty((KERNEL, KERNEL, 2, 2, per_block), dtype)
+        self.starts = [
+            (2 * (r % 2) + t % 2) * (per_block + pad) + (r // 2) * grid + t // 2
+            for i in range(KERNEL)
+            for j in range(KERNEL)
+            for a in range(2)
+            for b in range(2)
+            for r, t in [(a + i, b + j)]
+        ]
+        self.z1 = np.empty((4, per_block, f1), dtype)
+        self.peak1 = np.empty((per_block, f1), dtype)
+        self.p1 = np.empty((n, grid, grid, f1), dtype)
+        self.bias1 = np.empty((grid * grid, f1), dtype)
+        s = self.p1.strides  # cols2[a, b, n, py, px] = the window at (2 py + a, 2 px + b)
+        self.p1_windows = as_strided(
+            self.p1,
+            (2, 2, n, q2, q2, KERNEL, KERNEL, f1),
+            (s[1], s[2], s[0], 2 * s[1], 2 * s[2], s[1], s[2], s[3]),
+        )
+        self.cols2 = np.empty((2, 2, n, q2, q2, KERNEL, KERNEL, f1), dtype)
+        self.z2 = np.empty((4, self.rows2, f2), dtype)
+        self.peak2 = np.empty((self.rows2, f2), dtype)
+        self.flat = np.empty((n, q2 * q2 * f2), dtype)
+        self.bias2 = np.empty((q2 * q2, f2), dtype)
+        self.out = np.empty((n, units), dtype)
+        self.dflat = np.empty((n, q2 * q2 * f2), dtype)
+        self.hit2 = np.empty((n, q2 * q2 * f2), bool)
+        self.dz2 = np.empty((4, self.rows2, f2), dtype)
+        self.dz2_rows = np.empty((self.rows2, 4, f2), dtype)  # (n, py, px) rows, (a, b, f)
+        self.dx2 = np.empty((n, q2, q2, 2, 2, 2, 2, f1), dtype)  # (.., sy, sx, ty, tx, c)
+        self.dp1 = np.empty((n, grid, grid, f1), dtype)
+        self.hit1 = np.empty((per_block, f1), bool)
+        self.dz1 = np.empty((4, per_block, f1), dtype)
+        self.ones1 = np.ones(per_block, dtype)
+        self.ones2 = np.ones(self.rows2, dtype)
 
 
 class HandCNN:
     """``weights``: glassnet's ``get_weights()`` for the network above, copied: K1 (3, 3, 1, 8),
-    b1, K2 (3, 3, 8, 16), b2, W (400, 10), b."""
+    b1, K2 (3, 3, 8, 16), b2, W (400, 10), b. Square images of an even side (28)."""
 
     def __init__(
         self, weights: list[Array], learning_rate: float, rng: np.random.Generator
@@ -83,64 +159,62 @@ class HandCNN:
         self.rng = rng
         self.dtype = self.params[0].dtype
         self.buffers: dict[tuple[int, ...], _Buffers] = {}
+        f1, f2 = self.params[0].shape[3], self.params[2].shape[3]
+        self.parity_index = _parity_kernel_index(f1, f2)
+        self.kernel2 = np.zeros(self.params[2].size + 1, self.dtype)  # K2 flat, then a 0
+        self.parity_kernel = np.empty(self.parity_index.shape, self.dtype)
 
     def _buffers(self, shape: tuple[int, ...]) -> _Buffers:
         found = self.buffers.get(shape)
-        if found is not None:
-            return found
-        n, h, w, c = shape
-        k1, k2, dense = self.params[0], self.params[2], self.params[4]
-        f1, f2 = k1.shape[3], k2.shape[3]
-        h1, w1 = h - KERNEL + 1, w - KERNEL + 1  # 26
-        p1h, p1w = h1 // POOL, w1 // POOL  # 13
-        h2, w2 = p1h - KERNEL + 1, p1w - KERNEL + 1  # 11
-        p2h, p2w = h2 // POOL, w2 // POOL  # 5
-        shapes = {
-            "x": (h, w, c),
-            "cols1": (h1, w1, KERNEL, KERNEL, c),
-            "z1": (h1, w1, f1),
-            "p1": (p1h, p1w, f1),
-            "cols2": (h2, w2, KERNEL, KERNEL, f1),
-            "z2": (h2, w2, f2),
-            "p2": (p2h, p2w, f2),
-            "out": (dense.shape[1],),
-            "dflat": (dense.shape[0],),
-            "dz2": (h2, w2, f2),
-            "offset": (h2, w2, f1),
-            "dp1": (p1h, p1w, f1),
-            "dz1": (h1, w1, f1),
-        }
-        found = self.buffers[shape] = _Buffers(n, shapes, self.dtype)
-        found.hit1 = np.empty((n, p1h, p1w, f1), bool)  # masks: the ReLU's, then the pool's
-        found.hit2 = np.empty((n, p2h, p2w, f2), bool)
+        if found is None:
+            n, h, w, c = shape
+            if h != w or h % 2 or c != 1:
+                raise ValueError(
+                    f"HandCNN takes square 1-channel images of an even side; got {shape}"
+                )
+            k1, k2, dense = self.params[0], self.params[2], self.params[4]
+            f1, f2, units = k1.shape[3], k2.shape[3], dense.shape[1]
+            found = self.buffers[shape] = _Buffers(n, h, f1, f2, units, self.dtype)
         return found
 
     def step(self, x: Array, labels: Array, index: Array | None = None) -> float:
         """One update on rows ``index`` (all when None); the batch's mean loss before it."""
         n = len(x) if index is None else len(index)
         buf = self._buffers((n, *x.shape[1:]))
+        images = x.reshape(len(x), *buf.x.shape[1:])
         if index is None:
-            xb, yb = x, labels
+            np.copyto(buf.x, images)
+            yb = labels
         else:
-            xb = np.take(x, index, axis=0, out=buf.x)
+            np.take(images, index, axis=0, out=buf.x)
             yb = np.take(labels, index, axis=0, out=buf.labels)
         k1, b1, k2, b2, w3, b3 = self.params
         g = self.grads
         f1, f2 = k1.shape[3], k2.shape[3]
-        # forward: conv1 (one product), pool, ReLU after the pool
-        cols1 = _im2col(xb, buf.cols1)  # (n*26*26, 9)
-        z1 = buf.z1.reshape(-1, f1)
-        np.matmul(cols1, k1.reshape(-1, f1), out=z1)
-        z1 += b1
-        p1 = _pool_forward(buf.z1, buf.p1)
+        per_block, rows2 = buf.positions, buf.rows2
+        # conv1: parity planes, the 36 rows of the window matrix, one product (4N, 9) @ (9, 8)
+        np.copyto(buf.plane_view, buf.x_planes)
+        planes = buf.planes.reshape(-1)
+        for row, start in zip(buf.cols1.reshape(-1, per_block), buf.starts, strict=True):
+            np.copyto(row, planes[start : start + per_block])
+        cols1 = buf.cols1.reshape(KERNEL * KERNEL, -1)
+        z1 = buf.z1
+        np.matmul(cols1.T, k1.reshape(-1, f1), out=z1.reshape(-1, f1))
+        peak1 = _pool(z1, buf.peak1)
+        p1 = buf.p1  # bias and ReLU after the pool
+        np.copyto(buf.bias1, b1)
+        np.add(peak1.reshape(n, -1), buf.bias1.reshape(-1), out=p1.reshape(n, -1))
         np.maximum(p1, 0.0, out=p1)
-        cols2 = _im2col(p1, buf.cols2)  # (n*11*11, 72)
-        z2 = buf.z2.reshape(-1, f2)
-        np.matmul(cols2, k2.reshape(-1, f2), out=z2)
-        z2 += b2
-        p2 = _pool_forward(buf.z2, buf.p2)
-        np.maximum(p2, 0.0, out=p2)
-        flat = p2.reshape(n, -1)  # (n, 400)
+        # conv2 on the positions the pool keeps, pool-major: (4R, 72) @ (72, 16)
+        np.copyto(buf.cols2, buf.p1_windows)
+        cols2 = buf.cols2.reshape(-1, KERNEL * KERNEL * f1)
+        z2 = buf.z2
+        np.matmul(cols2, k2.reshape(-1, f2), out=z2.reshape(-1, f2))
+        peak2 = _pool(z2, buf.peak2)
+        flat = buf.flat  # (n, 400) in (y, x, channel) order, as Flatten's
+        np.copyto(buf.bias2, b2)
+        np.add(peak2.reshape(n, -1), buf.bias2.reshape(-1), out=flat)
+        np.maximum(flat, 0.0, out=flat)
         p = buf.out
         np.matmul(flat, w3, out=p)
         p += b3
@@ -163,28 +237,33 @@ class HandCNN:
         np.matmul(delta, w3.T, out=dflat)  # with W before its update
         np.matmul(flat.T, delta, out=g[4])
         np.add.reduce(delta, axis=0, out=g[5])
-        # ReLU after pooling: the mask of the pooled output, then the pool's routing
-        dp2 = dflat.reshape(p2.shape)
-        np.greater(p2, 0.0, out=buf.hit2)
-        dp2 *= buf.hit2
-        _pool_backward(buf.z2, p2, dp2, buf.dz2, buf.hit2)
-        dz2 = buf.dz2.reshape(-1, f2)
-        np.matmul(cols2.T, dz2, out=g[2].reshape(-1, f2))
-        np.matmul(buf.ones2, dz2, out=g[3])
-        dp1 = buf.dp1  # the input gradient: one product per kernel offset, shifted adds
+        np.greater(flat, 0.0, out=buf.hit2)  # the ReLU's mask, then the pool's routing
+        dflat *= buf.hit2
+        dp2 = dflat.reshape(-1, f2)
+        np.matmul(buf.ones2, dp2, out=g[3])
+        dz2 = buf.dz2
+        _route(z2, peak2, dp2, dz2, buf.hit2.reshape(-1, f2))
+        np.matmul(cols2.T, dz2.reshape(-1, f2), out=g[2].reshape(-1, f2))
+        # conv2's input gradient: one product with the parity kernel, 4 shifted adds
+        buf.dz2_rows[...] = dz2.transpose(1, 0, 2)
+        self.kernel2[:-1] = k2.reshape(-1)
+        np.take(self.kernel2, self.parity_index, out=self.parity_kernel)
+        dx2 = buf.dx2
+        np.matmul(buf.dz2_rows.reshape(rows2, -1), self.parity_kernel, out=dx2.reshape(rows2, -1))
+        dp1 = buf.dp1
         dp1[...] = 0.0
-        oh, ow = buf.z2.shape[1], buf.z2.shape[2]
-        offset = buf.offset.reshape(-1, f1)
-        for i in range(KERNEL):
-            for j in range(KERNEL):
-                np.matmul(dz2, k2[i, j].T, out=offset)
-                dp1[:, i : i + oh, j : j + ow] += buf.offset
-        np.greater(p1, 0.0, out=buf.hit1)
-        dp1 *= buf.hit1
-        _pool_backward(buf.z1, p1, dp1, buf.dz1, buf.hit1)
-        dz1 = buf.dz1.reshape(-1, f1)
-        np.matmul(cols1.T, dz1, out=g[0].reshape(-1, f1))
-        np.matmul(buf.ones, dz1, out=g[1])
+        q2, side = buf.q2, 2 * buf.q2
+        for sy in range(2):
+            for sx in range(2):
+                target = dp1[:, 2 * sy : 2 * sy + side, 2 * sx : 2 * sx + side]
+                target = target.reshape(n, q2, 2, q2, 2, f1).transpose(0, 1, 3, 2, 4, 5)
+                target += dx2[:, :, :, sy, sx]
+        dp1_rows = dp1.reshape(-1, f1)
+        np.greater(p1.reshape(-1, f1), 0.0, out=buf.hit1)
+        dp1_rows *= buf.hit1
+        np.matmul(buf.ones1, dp1_rows, out=g[1])  # garbage positions hold 0
+        _route(z1, peak1, dp1_rows, buf.dz1, buf.hit1)
+        np.matmul(cols1, buf.dz1.reshape(-1, f1), out=g[0].reshape(-1, f1))
         for param, grad in zip(self.params, g, strict=True):
             param -= grad
         return loss
