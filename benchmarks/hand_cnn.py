@@ -26,8 +26,9 @@ much as a 200-float one. So every layout here is chosen to make runs long:
   inner run of 3 floats. Its product is ``cols.T @ K``: (4N, 9) @ (9, 8).
 - **The second convolution's input gradient as one product.** ``dz (R, 4*16) @ P (64, 128)``,
   P the kernel rearranged by the parity of the target position (zero where no kernel offset
-  lands), then 4 shifted adds (one per (row, column) shift) with 32-float inner runs, in place
-  of 9 products and 36 strided adds.
+  lands), then 4 shifted adds (one per (row, column) shift) into the gradient's space-to-depth
+  form (each 2x2 block of positions contiguous: 32-float runs on both sides) and one reordering
+  copy, in place of 9 products and 36 strided adds.
 - Buffers per batch shape, ``out=`` everywhere, the bias gradients as products with ones, the
   learning rate folded into the output delta.
 
@@ -140,6 +141,7 @@ class _Buffers:
         self.dz2_rows = np.empty((self.rows2, 4, f2), dtype)  # (n, py, px) rows, (a, b, f)
         self.dx2 = np.empty((n, q2, q2, 2, 2, 2, 2, f1), dtype)  # (.., sy, sx, ty, tx, c)
         self.dp1 = np.empty((n, grid, grid, f1), dtype)
+        self.dp1_blocks = np.empty((n, grid // 2, grid // 2, 2, 2, f1), dtype)
         self.hit1 = np.empty((per_block, f1), bool)
         self.dz1 = np.empty((4, per_block, f1), dtype)
         self.ones1 = np.ones(per_block, dtype)
@@ -148,7 +150,7 @@ class _Buffers:
 
 class HandCNN:
     """``weights``: glassnet's ``get_weights()`` for the network above, copied: K1 (3, 3, 1, 8),
-    b1, K2 (3, 3, 8, 16), b2, W (400, 10), b. Square images of an even side (28)."""
+    b1, K2 (3, 3, 8, 16), b2, W (400, 10), b. Square images of a side divisible by 4 (28)."""
 
     def __init__(
         self, weights: list[Array], learning_rate: float, rng: np.random.Generator
@@ -168,9 +170,10 @@ class HandCNN:
         found = self.buffers.get(shape)
         if found is None:
             n, h, w, c = shape
-            if h != w or h % 2 or c != 1:
+            if h != w or h % 4 or c != 1:
                 raise ValueError(
-                    f"HandCNN takes square 1-channel images of an even side; got {shape}"
+                    "HandCNN expects square 1-channel images of a side divisible by 4 (its "
+                    f"pool-major layout), as (n, 28, 28, 1); got a batch of shape {shape}"
                 )
             k1, k2, dense = self.params[0], self.params[2], self.params[4]
             f1, f2, units = k1.shape[3], k2.shape[3], dense.shape[1]
@@ -250,14 +253,17 @@ class HandCNN:
         np.take(self.kernel2, self.parity_index, out=self.parity_kernel)
         dx2 = buf.dx2
         np.matmul(buf.dz2_rows.reshape(rows2, -1), self.parity_kernel, out=dx2.reshape(rows2, -1))
-        dp1 = buf.dp1
-        dp1[...] = 0.0
-        q2, side = buf.q2, 2 * buf.q2
+        # the adds into the space-to-depth form of dp1, (n, u, w, ty, tx, c) for the position
+        # (2u + ty, 2w + tx): both sides then have 32-float runs; then one reordering copy
+        blocks = buf.dp1_blocks
+        blocks[...] = 0.0
+        q2 = buf.q2
         for sy in range(2):
             for sx in range(2):
-                target = dp1[:, 2 * sy : 2 * sy + side, 2 * sx : 2 * sx + side]
-                target = target.reshape(n, q2, 2, q2, 2, f1).transpose(0, 1, 3, 2, 4, 5)
-                target += dx2[:, :, :, sy, sx]
+                blocks[:, sy : sy + q2, sx : sx + q2] += dx2[:, :, :, sy, sx]
+        dp1 = buf.dp1
+        half = buf.grid // 2
+        np.copyto(dp1.reshape(n, half, 2, half, 2, f1), blocks.transpose(0, 1, 3, 2, 4, 5))
         dp1_rows = dp1.reshape(-1, f1)
         np.greater(p1.reshape(-1, f1), 0.0, out=buf.hit1)
         dp1_rows *= buf.hit1
