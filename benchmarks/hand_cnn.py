@@ -16,9 +16,9 @@ much as a 200-float one. So every layout here is chosen to make runs long:
   calls, and each kernel gradient one product over all 4 blocks. The second convolution computes
   only the 10x10 of its 11x11 positions the pooling keeps.
 - **Bias and ReLU after the pooling.** max(z + b) = max(z) + b and relu(max(z)) = max(relu(z)),
-  so both run on a quarter of the values (the ReLU's gradient reaches the same input, except
-  between exactly tied positive values), the bias tiled once per step so that the add's inner
-  run is a whole image.
+  so both run on a quarter of the values, the bias tiled once per step so that the add's inner
+  run is a whole image. (Rounding is monotonic, so the values are the same; the gradient can
+  differ only where rounding z + b makes two different z tie, which glassnet gives the first.)
 - **The first convolution from parity planes.** x is split once into its 4 (row, column) parity
   planes on a flat 14x14 grid per image (13x13 pooled positions plus a column and a row of
   garbage that nothing reads back), so each of its 36 (kernel offset, pool block) rows of the
