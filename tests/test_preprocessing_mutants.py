@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet import layers
 from glassnet.layers import Normalization, Rescaling
 
 LONG = "a" * 19  # repr 21 characters: one past the 20 a message shows
@@ -278,3 +279,34 @@ def test_what_the_faces_read_slope_trace_repr_and_counts() -> None:
         "adapted": True,
         "count": 4,
     }
+
+
+def test_backward_delta_is_backward_for_a_caller_of_the_layer_api() -> None:
+    """The model calls backward_delta only on a fused softmax/sigmoid output layer, never on
+    these two; a caller of the Layer API gets backward's result, dC/da_prev by default."""
+    for layer in (Rescaling(3.0), Normalization(mean=[1.0, 2.0], variance=[4.0, 0.25])):
+        layer.build(2, np.float64, None)
+        layer.forward(np.ones((1, 2)))
+        delta = np.array([[1.0, -2.0]])
+        np.testing.assert_array_equal(layer.backward_delta(delta), layer.backward(delta))
+        assert not np.array_equal(layer.delta, delta)  # scaled: 3, or 1/2 and 2
+        assert layer.backward_delta(delta, False) is None and layer.delta is None
+
+
+def test_from_config_without_the_adapted_state_is_a_given_layer() -> None:
+    # a hand-written config (or one saved before 'adapted' and 'count' existed)
+    config = {"class_name": "Normalization", "mean": [1.0], "variance": [4.0]}
+    given = layers.from_config(config)
+    assert given.adapted is False and given.count == 0
+    assert repr(given) == "Normalization(axis=-1, given)"
+    adapted = layers.from_config({**config, "adapted": True, "count": -5})
+    assert adapted.adapted is True and adapted.count == 0  # a negative count is floored
+    unadapted = layers.from_config({**config, "adapted": True, "mean": None, "variance": None})
+    assert unadapted.adapted is False  # nothing to have adapted
+    message = _message(
+        lambda: layers.from_config({**config, "adapted": True, "count": "3"}), TypeError
+    )
+    assert message == (
+        "Normalization's saved 'adapted' must be true/false and 'count' an integer, got True "
+        "and '3'."
+    )
