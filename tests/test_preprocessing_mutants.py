@@ -8,6 +8,8 @@ and the numbers and words the faces read (slope, trace equations, repr, config, 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -310,3 +312,34 @@ def test_from_config_without_the_adapted_state_is_a_given_layer() -> None:
         "Normalization's saved 'adapted' must be true/false and 'count' an integer, got True "
         "and '3'."
     )
+
+
+def test_the_names_given_are_kept() -> None:
+    assert Rescaling(2.0, name="pixels").name == "pixels"
+    assert Normalization(name="standardise").name == "standardise"
+
+
+def test_a_number_too_large_for_float32_is_refused_without_a_numpy_warning() -> None:
+    with np.errstate(over="warn"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's "overflow encountered in cast" would fail here
+        message = _message(lambda: gn.Sequential([gn.Input((2,)), Rescaling(1e39)]))
+    assert message.startswith("Layer 'rescaling' (Rescaling): scale=1e+39 is too large for float32")
+
+
+def test_a_twin_in_another_dtype_computes_in_its_inputs_dtype_and_keeps_to_it() -> None:
+    """A float64 layer fed float32 (as a Keras parity run feeds it) computes in float32, and a
+    later adapt is checked against float32, the dtype it now runs in."""
+    norm = Normalization(mean=[1.0, 2.0], variance=[4.0, 1.0])
+    norm.build(2, np.float64, None)
+    out = norm.forward(np.array([[3.0, 4.0]], dtype=np.float32))
+    assert out.dtype == np.float32 and norm.dtype == np.float32
+    np.testing.assert_array_equal(out, [[1.0, 2.0]])
+    message = _message(lambda: norm.adapt(np.array([[1e39, 0.0], [3e39, 1.0]])))
+    assert message == (
+        "Layer 'normalization' (Normalization): the mean or standard deviation is too large for "
+        "float32. Build the model with dtype='float64'."
+    )
+    np.testing.assert_array_equal(norm.mean, [1.0, 2.0])  # refused: nothing changed
+    rescaling = Rescaling(2.0, offset=0.5)
+    rescaling.build(2, np.float64, None)
+    assert rescaling.forward(np.ones((1, 2), dtype=np.float32)).dtype == np.float32
