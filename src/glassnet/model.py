@@ -35,6 +35,7 @@ from glassnet._header_bounds import check_name
 from glassnet._keras_api import KerasModelAPI, check_return_dict
 from glassnet._layer_api import assign_weights
 from glassnet._sample_weights import example_weights
+from glassnet._step_plan import plan_for
 from glassnet._validation import (
     all_finite,
     all_finite_quietly,
@@ -471,14 +472,23 @@ class Sequential(KerasModelAPI):
         self.backward(y, a, sample_weight=sample_weight)
         return self._cost(y, a, sample_weight)
 
-    def _train_step(
+    def _readable_step(
         self, x: Array, y: Array, sample_weight: Array | None = None
     ) -> tuple[float, Array]:
+        """One training step as it reads: forward, C (before the update), backward, update."""
         a = self.forward(x, training=True)
         loss = self._cost(y, a, sample_weight)
         self.backward(y, a, sample_weight=sample_weight)
         self._apply_update()  # the trainable layers' parameters only (KerasModelAPI)
         return loss, a
+
+    def _train_step(
+        self, x: Array, y: Array, sample_weight: Array | None = None
+    ) -> tuple[float, Array]:
+        """``_readable_step``'s numbers, with its per-step decisions made once per model state
+        (glassnet/_step_plan.py). Inside the caller's ``np.errstate(over="ignore",
+        invalid="ignore")``, on x and y checked by ``_data``."""
+        return plan_for(self).step(self, x, y, sample_weight)
 
     def train_on_batch(
         self,

@@ -50,15 +50,20 @@ class EpochPlan:
     summed: bool
     batch_begin: Callable[..., None]
     batch_end: Callable[..., None]
+    #: the epoch's log keys in order: "loss", each metric's history key, each object's name
+    keys: tuple[str, ...] = ()
 
 
 def epoch_plan(model: Sequential, units: int, hooks: CallbackList) -> EpochPlan:
+    metrics = model._metric_functions(units)
+    objects = list(model.metric_objects)
     return EpochPlan(
-        metrics=model._metric_functions(units),
-        objects=list(model.metric_objects),
+        metrics=metrics,
+        objects=objects,
         summed=model.loss.reduction == "sum",
         batch_begin=hooks.overriding("on_train_batch_begin"),
         batch_end=hooks.overriding("on_train_batch_end"),
+        keys=("loss", *(key for key, _ in metrics), *(m.name for m in objects)),
     )
 
 
@@ -194,7 +199,7 @@ def run_epoch(
     summed = plan.summed
     metrics = plan.metrics  # each metric's function, looked up once per fit
     # by history key ("Accuracy" reports as "accuracy", as resolve names it)
-    totals = dict.fromkeys(["loss", *(key for key, _ in metrics), *(m.name for m in objects)], 0.0)
+    totals = dict.fromkeys(plan.keys, 0.0)
     for batch, start in enumerate(range(0, n, batch_size)):
         if order is None:
             xb, yb = x[start : start + batch_size], y[start : start + batch_size]  # views
@@ -216,7 +221,7 @@ def run_epoch(
             guard.diverged(loss, epoch, batch)  # raises, unless the user asked to stop quietly
         weight = len(xb)
         totals["loss"] += loss if summed else loss * weight
-        batch_metrics = model._metrics(yb, a, metrics)
+        batch_metrics = {key: function(yb, a) for key, function in metrics}  # model._metrics
         for metric in objects:  # the running value so far, as Keras's batch logs show it
             metric.update_state(yb, a)
             batch_metrics[metric.name] = metric.result()

@@ -193,6 +193,15 @@ class Loss:
         grad = self._scaled(self._compute_gradient(self._smoothed(y), a), len(a))
         return _rows_weighted(grad, sample_weight)
 
+    def value_and_gradient(
+        self, y: Array, a: Array, sample_weight: Array | None = None, fused: bool = False
+    ) -> tuple[float, Array]:
+        """(C, dC/da), or (C, delta = dC/dz) when ``fused``: ``compute`` and then
+        ``compute_gradient`` (``fused_delta``), in one call for the training step. A loss whose
+        two share work (a - y) overrides it with the same numbers (tests/test_step_plan.py)."""
+        gradient = self.fused_delta if fused else self.compute_gradient
+        return self.compute(y, a, sample_weight), gradient(y, a, sample_weight)
+
     def per_example(self, y: Array, a: Array) -> Array:
         """The (n,) per-example losses (Keras's values before reduction), targets prepared."""
         return self._per_example(self._smoothed(y), a)

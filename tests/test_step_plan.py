@@ -1,0 +1,265 @@
+"""The training step's plan (glassnet/_step_plan.py, issue 20) gives the readable step's numbers
+bit for bit, and is made again whenever what it decided changes: a layer frozen or unfrozen, the
+model frozen, compile again, a layer added or popped, from_logits switched. Each test runs the
+same sequence on twin models, one stepping through ``_train_step`` (the plan), the other through
+``_readable_step``, and compares the losses, the weights and what each layer kept (z, a, delta,
+dC/dW) exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import optimizers
+from glassnet._step_plan import plan_for
+from glassnet.activations import Sigmoid
+from glassnet.losses import HalfSumSquaredError
+from glassnet.seed import XOR_X, XOR_Y, seed_network
+
+KEPT = ("a_prev", "z", "a", "delta", "kernel_gradient", "bias_gradient")
+
+
+def twins(make: Callable[[], gn.Sequential]) -> tuple[gn.Sequential, gn.Sequential]:
+    return make(), make()
+
+
+def assert_same_state(fast: gn.Sequential, slow: gn.Sequential) -> None:
+    for got, expected in zip(fast.get_weights(), slow.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    for mine, theirs in zip(fast.layers, slow.layers, strict=True):
+        for name in KEPT:
+            if hasattr(theirs, name):
+                np.testing.assert_array_equal(getattr(mine, name), getattr(theirs, name), name)
+    assert fast.optimizer.get_state().keys() == slow.optimizer.get_state().keys()
+    for key, value in fast.optimizer.get_state().items():
+        expected = slow.optimizer.get_state()[key]
+        if isinstance(value, list):
+            for a, b in zip(value, expected, strict=True):
+                assert (a is None and b is None) or np.array_equal(a, b)
+        else:
+            assert value == expected
+
+
+def steps(
+    fast: gn.Sequential, slow: gn.Sequential, x: Any, y: Any, count: int = 3, weights: Any = None
+) -> None:
+    x, y = fast._data(x, y)
+    slow_x, slow_y = slow._data(x, y)
+    w = fast._weights(y, weights)
+    for _ in range(count):
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, a = fast._train_step(x, y, w)
+            expected_loss, expected_a = slow._readable_step(slow_x, slow_y, w)
+        assert loss == expected_loss
+        np.testing.assert_array_equal(a, expected_a)
+    assert_same_state(fast, slow)
+
+
+def mlp(
+    loss: Any = "categorical_crossentropy",
+    optimizer: Callable[[], Any] = lambda: gn.SGD(0.1),
+    last: str = "softmax",
+    regularizer: Any = None,
+) -> Callable[[], gn.Sequential]:
+    def make() -> gn.Sequential:
+        model = gn.Sequential(
+            [
+                gn.Input(shape=(4,)),
+                gn.layers.Dense(6, "relu", kernel_regularizer=regularizer),
+                gn.layers.Dense(5, "sigmoid", name="middle"),
+                gn.layers.Dense(3, last),
+            ],
+            seed=7,
+            dtype="float64",
+        )
+        model.compile(optimizer=optimizer(), loss=loss)
+        return model
+
+    return make
+
+
+def data(n: int = 9) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(n, 4))
+    return x, np.eye(3)[rng.integers(0, 3, n)]
+
+
+def test_the_seed_step_is_the_readable_step_bit_for_bit() -> None:
+    fast, slow = twins(seed_network)
+    steps(fast, slow, XOR_X, XOR_Y, count=50)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        mlp(),  # softmax + cross-entropy: the fused delta
+        mlp("mse", last="linear"),
+        mlp("binary_crossentropy", last="sigmoid"),  # fused with the sigmoid
+        mlp(gn.losses.CategoricalCrossEntropy(from_logits=True), last="linear"),
+        mlp(regularizer=gn.regularizers.L2(0.01)),  # a penalty in the cost
+        mlp(optimizer=lambda: gn.Adam(0.01)),
+        mlp(optimizer=lambda: gn.SGD(0.1, momentum=0.9, nesterov=True, clipnorm=1.0)),
+        mlp(optimizer=lambda: gn.RMSprop(0.01, weight_decay=0.1)),
+        mlp(gn.losses.CategoricalCrossEntropy(label_smoothing=0.1)),
+    ],
+)
+def test_every_kind_of_step_is_the_readable_step(make: Callable[[], gn.Sequential]) -> None:
+    fast, slow = twins(make)
+    x, y = data()
+    steps(fast, slow, x, y)
+    steps(fast, slow, x, y, weights=np.linspace(0.0, 2.0, len(x)))  # sample weights
+
+
+def test_a_step_with_dropout_draws_the_same_mask() -> None:
+    def make() -> gn.Sequential:
+        model = gn.Sequential(
+            [
+                gn.Input(shape=(4,)),
+                gn.layers.Dense(8, "tanh"),
+                gn.layers.Dropout(0.5),
+                gn.layers.Dense(3, "softmax"),
+            ],
+            seed=2,
+            dtype="float64",
+        )
+        model.compile(optimizer="sgd", loss="categorical_crossentropy")
+        return model
+
+    fast, slow = twins(make)
+    steps(fast, slow, *data())
+
+
+CHANGES: dict[str, Callable[[gn.Sequential], None]] = {
+    "freeze a layer": lambda m: setattr(m.get_layer("middle"), "trainable", False),
+    "freeze every layer": lambda m: [setattr(layer, "trainable", False) for layer in m.layers],
+    "freeze the model": lambda m: setattr(m, "trainable", False),
+    "compile with mse": lambda m: m.compile(optimizer=gn.SGD(0.05), loss="mse"),
+    "compile with logits": lambda m: m.compile(
+        optimizer="adam", loss=gn.losses.CategoricalCrossEntropy(from_logits=True)
+    ),
+    "switch from_logits": lambda m: setattr(m.loss, "from_logits", True),
+    "set_weights": lambda m: m.set_weights([w * 0.5 for w in m.get_weights()]),
+    "pop and add": lambda m: (m.pop(), m.add(gn.layers.Dense(3, "softmax", name="new"))),
+    "add a layer": lambda m: m.add(gn.layers.Dense(3, "softmax", name="extra")),
+    "a new regularizer": lambda m: setattr(
+        m.layers[0], "kernel_regularizer", gn.regularizers.L1(0.1)
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_the_plan_follows_every_change_between_steps(change: str) -> None:
+    fast, slow = twins(mlp())
+    x, y = data()
+    steps(fast, slow, x, y)
+    before = plan_for(fast)
+    for model in (fast, slow):
+        CHANGES[change](model)
+    steps(fast, slow, x, y)
+    if change not in ("set_weights", "a new regularizer"):  # those are read at every step
+        assert plan_for(fast) is not before
+    # and back: unfreezing takes effect at the next step
+    if "freeze" in change:
+        for model in (fast, slow):
+            model.trainable = True
+            for layer in model.layers:
+                layer.trainable = True
+        steps(fast, slow, x, y)
+
+
+def test_an_unchanged_model_keeps_its_plan() -> None:
+    model = seed_network()
+    model.train_on_batch(XOR_X, XOR_Y)
+    plan = plan_for(model)
+    model.fit(XOR_X, XOR_Y, epochs=3, batch_size=4, verbose=0)
+    model.get_layer(index=0).trainable = True  # the same value: nothing changed
+    assert plan_for(model) is plan
+
+
+def test_fit_with_a_callback_that_freezes_mid_fit_matches_the_readable_steps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class FreezeAfterOne(gn.callbacks.Callback):
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            self.model.layers[batch % 3].trainable = batch % 2 == 1
+
+    x, y = data(12)
+    fast = mlp()()
+    history = fast.fit(x, y, epochs=2, batch_size=4, verbose=0, callbacks=[FreezeAfterOne()])
+    with monkeypatch.context() as patch:
+        patch.setattr(gn.Sequential, "_train_step", gn.Sequential._readable_step)
+        slow = mlp()()
+        expected = slow.fit(x, y, epochs=2, batch_size=4, verbose=0, callbacks=[FreezeAfterOne()])
+    assert history.history == expected.history
+    assert_same_state(fast, slow)
+
+
+# -- the pieces the plan calls -----------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_dense_forward_in_step_is_forward(dtype: str) -> None:
+    rng = np.random.default_rng(4)
+    for activation in ("sigmoid", "relu", "softmax", "tanh", "linear", "elu", "softplus"):
+        layer = gn.layers.Dense(5, activation)
+        layer.build(3, np.dtype(dtype), rng)
+        x = (rng.normal(size=(7, 3)) * 300).astype(dtype)  # sigmoid's exp overflows here
+        expected = [layer.forward(x, training=True), layer.a_prev, layer.z, layer.a]
+        with np.errstate(over="ignore", invalid="ignore"):
+            got = [layer.forward_in_step(x), layer.a_prev, layer.z, layer.a]
+        for mine, theirs in zip(got, expected, strict=True):
+            assert mine.dtype == theirs.dtype
+            np.testing.assert_array_equal(mine, theirs)
+
+
+def test_sigmoid_quietly_is_its_call_and_leaves_z_alone() -> None:
+    z = np.array([[-800.0, -30.0, 0.0, 30.0, 800.0, np.nan]])
+    with np.errstate(over="ignore", invalid="ignore"):
+        got = Sigmoid().quietly(z)
+    np.testing.assert_array_equal(got, Sigmoid()(z))
+    assert got is not z and z[0, 0] == -800.0
+
+
+@pytest.mark.parametrize("weights", [None, np.array([0.5, 2.0, 0.0, 1.0])])
+def test_half_sum_value_and_gradient_is_compute_and_compute_gradient(weights: Any) -> None:
+    loss = HalfSumSquaredError()
+    rng = np.random.default_rng(5)
+    y, a = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    value, gradient = loss.value_and_gradient(y, a, weights)
+    assert value == loss.compute(y, a, weights)
+    np.testing.assert_array_equal(gradient, loss.compute_gradient(y, a, weights))
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"momentum": 0.5},
+        {"weight_decay": 0.1},
+        {"weight_decay": 0.0},
+        {"clipvalue": 0.01},
+        {"clipnorm": 0.01},
+        {"global_clipnorm": 0.01},
+        {"learning_rate": gn.optimizers.schedules.ExponentialDecay(0.5, 1, 0.5)},
+        {"learning_rate": 1.0},
+    ],
+)
+def test_plain_sgd_apply_is_the_base_apply(settings: dict[str, Any]) -> None:
+    rng = np.random.default_rng(6)
+    params = [rng.normal(size=(3, 2)), rng.normal(size=2)]
+    twin = [p.copy() for p in params]
+    fast, slow = (
+        gn.SGD(**{"learning_rate": 0.3, **settings}),
+        gn.SGD(**{"learning_rate": 0.3, **settings}),
+    )
+    fast.build(params)
+    slow.build(twin)
+    for _ in range(3):
+        grads = [rng.normal(size=p.shape) for p in params]
+        fast.apply(params, grads)
+        optimizers.Optimizer.apply(slow, twin, grads)  # the base class's update
+        for got, expected in zip(params, twin, strict=True):
+            np.testing.assert_array_equal(got, expected)
+    assert fast.iterations == slow.iterations == 3
