@@ -263,3 +263,58 @@ def test_plain_sgd_apply_is_the_base_apply(settings: dict[str, Any]) -> None:
         for got, expected in zip(params, twin, strict=True):
             np.testing.assert_array_equal(got, expected)
     assert fast.iterations == slow.iterations == 3
+
+
+# -- train_on_batch's checks, trimmed -----------------------------------------------------------
+def test_finite_on_a_small_array_is_the_exact_check() -> None:
+    from glassnet._validation import SMALL, finite
+
+    big = np.finfo(np.float32).max
+    for array in (
+        np.ones((4, 3)),
+        np.array([[big, big]], np.float32),  # finite, though its sum is not
+        np.array([[1.0, np.nan]]),
+        np.array([[np.inf, -np.inf]]),
+        np.zeros((0, 3)),
+        np.ones(SMALL + 1),  # past SMALL: the sum's way, the same answer
+        np.r_[np.ones(SMALL), np.nan],
+    ):
+        assert finite(array) == bool(np.isfinite(array).all()), array
+
+
+@pytest.mark.parametrize("loss", ["mse", "half_sum", "binary_crossentropy"])
+def test_targets_of_the_models_dtype_are_the_targets_cast(loss: str) -> None:
+    """y already float64 for a float64 model skips the cast and its errstate: the same array,
+    and the same refusals, as y given as a list."""
+    model = seed_network()
+    chosen = HalfSumSquaredError() if loss == "half_sum" else loss
+    model.compile(optimizer="sgd", loss=chosen)
+    y = XOR_Y.astype(np.float64)
+    assert model._targets(y, 1) is y
+    np.testing.assert_array_equal(model._targets(y.tolist(), 1), y)
+    for bad in (np.array([[np.nan], [0.0], [1.0], [1.0]]), np.array([[1e200], [0], [1], [1]])):
+        if loss == "binary_crossentropy" and np.isfinite(bad).all():
+            bad = bad * 0 + 2.0  # out of [0, 1]
+        with pytest.raises(ValueError) as fast:
+            model._targets(bad, 1)
+        with pytest.raises(ValueError) as slow:
+            model._targets(bad.tolist(), 1)
+        assert str(fast.value) == str(slow.value)
+
+
+def test_output_width_is_the_layers_arithmetic() -> None:
+    model = mlp()()
+    assert model._output_width((4,)) == model._features_after(len(model.layers), (4,)) == 3
+    model.pop()  # the remembered end is no longer the last layer: computed again
+    assert model._output_width((4,)) == 5
+    images = gn.Sequential([gn.Input(shape=(5, 5, 1)), gn.layers.Conv2D(2, 3)], seed=0)
+    images.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="End the model with Flatten"):
+        images._output_width((5, 5, 1))
+
+
+def test_train_on_batch_without_metrics_returns_the_loss_alone() -> None:
+    model = seed_network()
+    assert model._metrics(XOR_Y, XOR_Y) == {}
+    assert isinstance(model.train_on_batch(XOR_X, XOR_Y), float)
+    assert list(model.train_on_batch(XOR_X, XOR_Y, return_dict=True)) == ["loss"]

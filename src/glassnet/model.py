@@ -394,8 +394,7 @@ class Sequential(KerasModelAPI):
         self._check_width(x, "x" + what)
         if not self.layers:
             raise ValueError(NO_LAYERS)
-        units = self._features_after(len(self.layers), x.shape[1:])
-        y = self._targets(y, units, what)
+        y = self._targets(y, self._output_width(x.shape[1:]), what)
         if len(y) != len(x):
             raise ValueError(
                 f"x{what} has {len(x)} examples but y{what} has {len(y)} labels; they must have "
@@ -404,8 +403,24 @@ class Sequential(KerasModelAPI):
         self._adopt_width(x)
         return x, y
 
+    def _output_width(self, example: Shape) -> int:
+        """``_features_after(len(self.layers), example)``: the output width for inputs of one
+        example's shape ``example``, read off the shape remembered by the last ``add``/``build``
+        when the model was built for that very shape (train_on_batch asks at every call)."""
+        end = getattr(self, "_built_end", None)
+        if (
+            end is not None
+            and end[0] is self.layers[-1]
+            and example == self.example_shape
+            and len(end[1]) == 1
+        ):
+            return end[1][0]
+        return self._features_after(len(self.layers), example)
+
     def _targets(self, y: ArrayLike, units: int, what: str = "") -> Array:
         """``loss.prepare_targets(y)``, checked for an output of ``units`` units."""
+        if type(y) is np.ndarray and y.dtype == self.dtype:  # no cast: nothing can overflow
+            return self.loss.prepare_targets(y, units, self.dtype, "y" + what)
         with np.errstate(over="ignore"):  # a target beyond float32 is reported just below
             return self.loss.prepare_targets(
                 pandas_values(y, "y" + what), units, self.dtype, "y" + what
@@ -534,6 +549,8 @@ class Sequential(KerasModelAPI):
         """Every metric of (y, a) by its history key. ``functions`` from ``_metric_functions``
         saves looking the names up again (fit does it once per epoch, not once per batch)."""
         if functions is None:  # evaluate, train_on_batch: the objects' values over (y, a) too
+            if not self.metric_names and not self.metric_objects:
+                return {}  # no metrics compiled: nothing to look up
             functions = self._metric_functions(a.shape[1])
             functions += [(m.name, m.value) for m in self.metric_objects]
         return {key: function(y, a) for key, function in functions}

@@ -270,6 +270,8 @@ class Loss:
                 f"match the model's output, got shape {y.shape}."
                 + label_hint(y, units, self.target_kind)
             )
+        if y.dtype == dtype:  # astype would return y itself: nothing to cast, nothing to say
+            return y
         with np.errstate(over="ignore"):  # float64 -> float32 overflow is reported below
             cast = y.astype(dtype, copy=False)
         if cast is not y:  # float64 -> float32: a number beyond its range became inf
@@ -299,17 +301,22 @@ def _parameters(loss: Loss) -> tuple[str, ...]:
     return tuple(inspect.signature(type(loss)).parameters)
 
 
+#: each float dtype's largest number (np.finfo's, looked up once: finfo costs a microsecond)
+_LARGEST = {np.dtype(name): float(np.finfo(name).max) for name in ("float16", "float32", "float64")}
+
+
 def check_square_fits(loss: Loss, y: NDArray[Any], dtype: np.dtype[Any], what: str) -> NDArray[Any]:
     """Refuse targets whose squared error cannot be summed in ``dtype``: n values (a - y)**2 add
     up past its largest number when some |y| > sqrt(largest / n) (1e20 in float32, whose square
     1e40 is inf). Training would then "diverge" at the first step and blame the learning rate;
     the cause is the targets' scale. Returns ``y``."""
     if y.size and y.dtype.kind == "f":
-        largest = float(np.finfo(dtype).max)
+        largest = _LARGEST.get(dtype) or float(np.finfo(dtype).max)
         limit = math.sqrt(largest / y.size)
-        worst = int(np.argmax(np.abs(y)))
-        value = float(np.abs(y).flat[worst])
-        if value > limit:
+        sizes = np.abs(y)
+        value = float(sizes.max())  # (as_numeric refused NaN before)
+        if value > limit:  # where, only when it is to be said
+            worst = int(np.argmax(sizes))
             row = worst // max(y.shape[1], 1) if y.ndim == 2 else worst
             raise ValueError(
                 f"{type(loss).__name__}: the target {float(y.flat[worst]):.4g} (row {row} of "
