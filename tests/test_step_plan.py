@@ -318,3 +318,36 @@ def test_train_on_batch_without_metrics_returns_the_loss_alone() -> None:
     assert model._metrics(XOR_Y, XOR_Y) == {}
     assert isinstance(model.train_on_batch(XOR_X, XOR_Y), float)
     assert list(model.train_on_batch(XOR_X, XOR_Y, return_dict=True)) == ["loss"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"epochs": 3, "batch_size": 9, "shuffle": False},  # full batch: x itself, no slice
+        {"epochs": 3, "batch_size": 4, "shuffle": False},
+        {"epochs": 3, "batch_size": 4},
+        {"epochs": 2, "batch_size": 9, "sample_weight": np.linspace(0.5, 2.0, 9)},
+        {"epochs": 2, "batch_size": 2, "validation_split": 0.3, "shuffle": False},
+    ],
+)
+def test_fit_through_the_plan_is_fit_through_the_readable_step(
+    monkeypatch: pytest.MonkeyPatch, options: dict[str, Any]
+) -> None:
+    """fit looks the plan up once per epoch when no batch hook runs between its steps."""
+    from glassnet._step_plan import StepPlan
+
+    x, y = data()
+
+    def run() -> tuple[Any, list[np.ndarray]]:
+        model = mlp(optimizer=lambda: gn.Adam(0.01))()
+        model.compile(optimizer=gn.Adam(0.01), loss="categorical_crossentropy", metrics=["acc"])
+        history = model.fit(x, y, verbose=0, **options)
+        return history.history, model.get_weights()
+
+    fast = run()
+    with monkeypatch.context() as patch:
+        patch.setattr(StepPlan, "step", lambda _, m, *args: m._readable_step(*args))
+        slow = run()
+    assert fast[0] == slow[0]
+    for got, expected in zip(fast[1], slow[1], strict=True):
+        np.testing.assert_array_equal(got, expected)

@@ -533,6 +533,8 @@ class Sequential(KerasModelAPI):
     ) -> Array | None:
         """The (n,) per-example weights from Keras's ``sample_weight`` or ``class_weight`` for
         prepared targets y, checked (glassnet/_sample_weights.py); None when neither is given."""
+        if sample_weight is None and class_weight is None:
+            return None  # unweighted: what example_weights says too, without asking it
         return example_weights(sample_weight, class_weight, y, y.shape[1], self.dtype, what)
 
     def _metric_functions(self, units: int) -> list[tuple[str, metrics_module.MetricFunction]]:

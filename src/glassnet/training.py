@@ -16,12 +16,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from glassnet._sample_weights import refuse_all_zero
+from glassnet._step_plan import plan_for
 from glassnet._validation import all_finite_quietly, fit_options, positive_int, shown
 from glassnet.callbacks import (
     Callback,
@@ -200,8 +202,13 @@ def run_epoch(
     metrics = plan.metrics  # each metric's function, looked up once per fit
     # by history key ("Accuracy" reports as "accuracy", as resolve names it)
     totals = dict.fromkeys(plan.keys, 0.0)
+    # the step: model._train_step, with its plan looked up once for the epoch when no batch hook
+    # (the only code that runs between two steps) can change the model in between
+    step = model._train_step if hooks.wants_batches else partial(plan_for(model).step, model)
     for batch, start in enumerate(range(0, n, batch_size)):
-        if order is None:
+        if order is None and batch_size >= n:
+            xb, yb, wb = x, y, weights  # full batch: all the rows, as they are
+        elif order is None:
             xb, yb = x[start : start + batch_size], y[start : start + batch_size]  # views
             if weights is not None:
                 wb = weights[start : start + batch_size]
@@ -216,7 +223,7 @@ def run_epoch(
             model.current_batch = (xb, yb)  # for callbacks that look at the batch (tracing)
             model.current_sample_weight = wb
             plan.batch_begin(batch)
-        loss, a = model._train_step(xb, yb, wb)
+        loss, a = step(xb, yb, wb)
         if not math.isfinite(loss):
             guard.diverged(loss, epoch, batch)  # raises, unless the user asked to stop quietly
         weight = len(xb)

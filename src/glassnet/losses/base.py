@@ -314,7 +314,7 @@ def check_square_fits(loss: Loss, y: NDArray[Any], dtype: np.dtype[Any], what: s
         largest = _LARGEST.get(dtype) or float(np.finfo(dtype).max)
         limit = math.sqrt(largest / y.size)
         sizes = np.abs(y)
-        value = float(sizes.max())  # (as_numeric refused NaN before)
+        value = float(np.maximum.reduce(sizes, axis=None))  # max |y| (NaN refused before)
         if value > limit:  # where, only when it is to be said
             worst = int(np.argmax(sizes))
             row = worst // max(y.shape[1], 1) if y.ndim == 2 else worst
