@@ -200,8 +200,9 @@ def run_epoch(
         metric.reset_state()
     summed = plan.summed
     metrics = plan.metrics  # each metric's function, looked up once per fit
-    # by history key ("Accuracy" reports as "accuracy", as resolve names it)
-    totals = dict.fromkeys(plan.keys, 0.0)
+    # the metrics' sums by history key ("Accuracy" reports as "accuracy", as resolve names it)
+    totals = dict.fromkeys(plan.keys[1:], 0.0)
+    loss_total = 0.0
     # the step: model._train_step, with its plan looked up once for the epoch when no batch hook
     # (the only code that runs between two steps) can change the model in between
     step = model._train_step if hooks.wants_batches else partial(plan_for(model).step, model)
@@ -227,13 +228,16 @@ def run_epoch(
         if not math.isfinite(loss):
             guard.diverged(loss, epoch, batch)  # raises, unless the user asked to stop quietly
         weight = len(xb)
-        totals["loss"] += loss if summed else loss * weight
-        batch_metrics = {key: function(yb, a) for key, function in metrics}  # model._metrics
-        for metric in objects:  # the running value so far, as Keras's batch logs show it
-            metric.update_state(yb, a)
-            batch_metrics[metric.name] = metric.result()
-        for key, value in batch_metrics.items():
-            totals[key] += value * weight
+        loss_total += loss if summed else loss * weight
+        batch_metrics = {}  # model._metrics, with the functions looked up once per fit
+        if totals:
+            for key, function in metrics:
+                batch_metrics[key] = function(yb, a)
+            for metric in objects:  # the running value so far, as Keras's batch logs show it
+                metric.update_state(yb, a)
+                batch_metrics[metric.name] = metric.result()
+            for key, value in batch_metrics.items():
+                totals[key] += value * weight
         if hooks.wants_batches:
             plan.batch_end(batch, {"loss": loss, **batch_metrics})
         if model.stop_training:
@@ -242,9 +246,9 @@ def run_epoch(
     # the last update (fit's errstate is on: the quiet form of all_finite, the same answer)
     if not model.stop_training and not all_finite_quietly(model._parameters):
         guard.diverged(math.inf, epoch, batch)  # blew up: no later loss would show it
-    logs = {
-        key: (value if key == "loss" and summed else value / n) for key, value in totals.items()
-    }
+    logs = {"loss": loss_total if summed else loss_total / n}
+    for key, value in totals.items():
+        logs[key] = value / n
     for metric in objects:  # the epoch's own counts, not an average of the batches' values
         logs[metric.name] = metric.result()
     return logs
