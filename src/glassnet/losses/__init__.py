@@ -148,7 +148,7 @@ class HalfSumSquaredError(Loss):
         if sample_weight is not None or fused:
             return super().value_and_gradient(y, a, sample_weight, fused)
         diff = a - y  # (n, k): dC/da itself
-        return float(0.5 * (diff * diff).sum()), diff
+        return float(0.5 * np.add.reduce(diff * diff, axis=None)), diff  # _compute's .sum()
 
     def prepare_targets(
         self, y: NDArray[Any], units: int, dtype: np.dtype[Any], what: str = "y"
