@@ -351,3 +351,20 @@ def test_fit_through_the_plan_is_fit_through_the_readable_step(
     assert fast[0] == slow[0]
     for got, expected in zip(fast[1], slow[1], strict=True):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_finite_on_a_large_array_is_the_exact_check() -> None:
+    """Past SMALL, a contiguous float array is checked by its sum of squares (BLAS), any other
+    by its sum; both fall back to the exact check when the total is not finite."""
+    from glassnet._validation import SMALL, finite
+
+    rng = np.random.default_rng(8)
+    base = rng.normal(size=(SMALL // 8 + 3, 16))
+    for dtype in ("float64", "float32", "float16"):
+        for value in (None, np.nan, np.inf, -np.inf, 1e200, 3e38, 6e4):
+            array = base.astype(dtype)
+            if value is not None:
+                with np.errstate(over="ignore"):
+                    array[7, 5] = value
+            for view in (array, array[:, ::2], array.T, np.asfortranarray(array)):
+                assert finite(view) == bool(np.isfinite(view).all()), (dtype, value)
