@@ -368,3 +368,36 @@ def test_finite_on_a_large_array_is_the_exact_check() -> None:
                     array[7, 5] = value
             for view in (array, array[:, ::2], array.T, np.asfortranarray(array)):
                 assert finite(view) == bool(np.isfinite(view).all()), (dtype, value)
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        gn.losses.CategoricalCrossEntropy(),
+        gn.losses.CategoricalCrossEntropy(label_smoothing=0.2),
+        gn.losses.CategoricalCrossEntropy(reduction="sum"),
+        gn.losses.SparseCategoricalCrossEntropy(),
+    ],
+)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_cross_entropy_value_and_fused_delta_are_compute_and_fused_delta(
+    loss: Any, dtype: str
+) -> None:
+    rng = np.random.default_rng(9)
+    z = rng.normal(size=(6, 4)) * 8  # some probabilities within 1e-7 of 0 or 1: clipped
+    a = np.exp(z - z.max(axis=1, keepdims=True))
+    a = (a / a.sum(axis=1, keepdims=True)).astype(dtype)
+    y = loss.prepare_targets(
+        rng.integers(0, 4, 6)
+        if "Sparse" in type(loss).__name__
+        else np.eye(4)[rng.integers(0, 4, 6)],
+        4,
+        np.dtype(dtype),
+    )
+    value, delta = loss.value_and_gradient(y, a, None, True)
+    assert value == loss.compute(y, a)
+    expected = loss.fused_delta(y, a)
+    assert delta.dtype == expected.dtype
+    np.testing.assert_array_equal(delta, expected)
+    value, gradient = loss.value_and_gradient(y, a, None, False)  # not fused: the base's pair
+    np.testing.assert_array_equal(gradient, loss.compute_gradient(y, a))

@@ -283,6 +283,26 @@ class CategoricalCrossEntropy(Loss):
         delta /= y_pred.shape[0]  # in place: one array, not three
         return delta
 
+    def value_and_gradient(
+        self, y: Array, a: Array, sample_weight: Array | None = None, fused: bool = False
+    ) -> tuple[float, Array]:
+        """C and the fused delta from one p = a / (row sum of a) and one smoothed y (the
+        numbers ``compute`` and ``fused_delta`` give, each of which works them out itself)."""
+        if not fused or sample_weight is not None:
+            return super().value_and_gradient(y, a, sample_weight, fused)
+        self._check_one_number()
+        y = self._smoothed(y)
+        n = a.shape[0]
+        p = a / self._row_sums(a)  # (n, k); compute's p, and _fused_delta's
+        log_p = np.clip(p, EPSILON, 1.0 - EPSILON)
+        np.log(log_p, out=log_p)  # _log_p
+        value = self._scaled(float(-(y * log_p).sum() / n), n)  # _compute
+        kept = y * _inside(p)  # _fused_delta from here
+        delta = a * kept.sum(axis=1, keepdims=True)
+        delta -= kept
+        delta /= n
+        return value, self._scaled(delta, n)
+
     def _rescaled(self, a: Array) -> Array:
         """p = a / (row sum of a), Keras's rescaling."""
         return a / self._row_sums(a)
