@@ -401,3 +401,32 @@ def test_cross_entropy_value_and_fused_delta_are_compute_and_fused_delta(
     np.testing.assert_array_equal(delta, expected)
     value, gradient = loss.value_and_gradient(y, a, None, False)  # not fused: the base's pair
     np.testing.assert_array_equal(gradient, loss.compute_gradient(y, a))
+
+
+@pytest.mark.parametrize("loss", [gn.losses.MeanSquaredError(), HalfSumSquaredError()])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_squared_error_targets_shortcut_is_the_readable_preparation(loss: Any, dtype: str) -> None:
+    from glassnet.losses import Loss, check_square_fits
+
+    def readable(y: Any) -> Any:
+        prepared = Loss.prepare_targets(loss, y, 2, np.dtype(dtype), "y")
+        return check_square_fits(loss, prepared, np.dtype(dtype), "y")
+
+    big = np.sqrt(np.finfo(dtype).max / 8)  # the bound for 8 numbers, exactly at it
+    good = np.array([[0.5, -1.0], [2.0, 3.0], [0.0, -0.0], [1e-30, 7.0]], dtype)
+    cases = [good, good[:, :1], good.ravel(), good.astype(np.float16), good[:0], good.T.copy()]
+    for value in (np.nan, np.inf, -np.inf, big, -big, np.nextafter(big, np.inf, dtype=dtype)):
+        bad = good.copy()
+        bad[2, 1] = value
+        cases.append(bad)
+    for y in cases:
+        try:
+            expected = readable(y)
+        except ValueError as error:
+            with pytest.raises(ValueError) as caught:
+                loss.prepare_targets(y, 2, np.dtype(dtype), "y")
+            assert str(caught.value) == str(error)
+            continue
+        got = loss.prepare_targets(y, 2, np.dtype(dtype), "y")
+        assert got.dtype == expected.dtype and (got is y) == (expected is y)
+        np.testing.assert_array_equal(got, expected)

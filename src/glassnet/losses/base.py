@@ -305,6 +305,24 @@ def _parameters(loss: Loss) -> tuple[str, ...]:
 _LARGEST = {np.dtype(name): float(np.finfo(name).max) for name in ("float16", "float32", "float64")}
 
 
+def squares_fit_as_given(y: Any, units: int, dtype: np.dtype[Any]) -> bool:
+    """True when ``y`` is already what a squared-error loss's ``prepare_targets`` returns
+    unchanged: a plain (n, units) array of ``dtype`` whose largest |y| is within
+    ``check_square_fits``'s bound (which NaN and inf fail too, so it is finite): one pass for
+    train_on_batch's targets, instead of the finiteness check and then the bound."""
+    if not (
+        type(y) is np.ndarray
+        and y.dtype == dtype
+        and y.ndim == 2
+        and y.shape[1] == units
+        and y.size
+        and dtype in _LARGEST
+    ):
+        return False
+    largest = float(np.maximum.reduce(np.abs(y), axis=None))
+    return largest <= math.sqrt(_LARGEST[dtype] / y.size)
+
+
 def check_square_fits(loss: Loss, y: NDArray[Any], dtype: np.dtype[Any], what: str) -> NDArray[Any]:
     """Refuse targets whose squared error cannot be summed in ``dtype``: n values (a - y)**2 add
     up past its largest number when some |y| > sqrt(largest / n) (1e20 in float32, whose square
