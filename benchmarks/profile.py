@@ -47,6 +47,7 @@ WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (losses.Loss, "compute", "loss"),
     (losses.Loss, "value_and_gradient", "loss"),
     (losses.HalfSumSquaredError, "value_and_gradient", "loss"),
+    (losses.CategoricalCrossEntropy, "value_and_gradient", "loss"),
     (model.Sequential, "backward", "backward products"),
     (layers.Dense, "backward", "backward products"),
     (layers.Dense, "backward_delta", "backward products"),
