@@ -430,3 +430,30 @@ def test_squared_error_targets_shortcut_is_the_readable_preparation(loss: Any, d
         got = loss.prepare_targets(y, 2, np.dtype(dtype), "y")
         assert got.dtype == expected.dtype and (got is y) == (expected is y)
         np.testing.assert_array_equal(got, expected)
+
+
+def test_a_saturated_sigmoid_trains_without_a_warning_as_the_readable_step() -> None:
+    """The step runs the sigmoid quietly, inside train_on_batch's and fit's errstate: exp's
+    overflow (z = -800, a = 0 exactly) is no warning, as it was none before."""
+    import warnings
+
+    def make() -> gn.Sequential:
+        model = gn.Sequential(
+            [gn.Input(shape=(2,)), gn.layers.Dense(3, "sigmoid"), gn.layers.Dense(1, "sigmoid")],
+            seed=0,
+            dtype="float64",
+        )
+        model.compile(optimizer=gn.SGD(0.1), loss="mse")
+        model.set_weights([np.full((2, 3), -400.0), np.zeros(3), np.ones((3, 1)), np.zeros(1)])
+        return model
+
+    x, y = np.ones((4, 2)), np.ones((4, 1))
+    fast, slow = make(), make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        losses = [fast.train_on_batch(x, y) for _ in range(3)]
+        fast.fit(x, y, epochs=2, batch_size=2, verbose=0)
+    assert fast.layers[0].z.min() <= -800.0 and fast.layers[0].a.max() == 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = [slow._readable_step(x, y)[0] for _ in range(3)]
+    assert losses == expected
