@@ -457,3 +457,43 @@ def test_a_saturated_sigmoid_trains_without_a_warning_as_the_readable_step() -> 
     with np.errstate(over="ignore", invalid="ignore"):
         expected = [slow._readable_step(x, y)[0] for _ in range(3)]
     assert losses == expected
+
+
+def test_fit_looks_the_plan_up_once_unless_a_callback_of_the_users_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only glassnet's own callbacks (History, TerminateOnNaN, the printers): one plan for the
+    whole fit. A callback of the user's may freeze a layer between epochs: looked up per epoch,
+    and its freezing takes effect at the next step (the readable steps' numbers)."""
+    from glassnet import training
+
+    calls: list[int] = []
+    real = training.plan_for
+    monkeypatch.setattr(training, "plan_for", lambda m: calls.append(1) or real(m))
+    x, y = data(8)
+    model = mlp()()
+    model.fit(x, y, epochs=5, batch_size=8, verbose=0)
+    assert len(calls) == 1
+    calls.clear()
+
+    class FreezeLater(gn.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            self.model.layers[epoch % 3].trainable = epoch % 2 == 0
+
+    model.fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=[FreezeLater()])
+    assert len(calls) == 5  # one per epoch
+    fast = mlp()()
+    fast.fit(x, y, epochs=5, batch_size=4, verbose=0, callbacks=[FreezeLater()])
+    with monkeypatch.context() as patch:
+        patch.setattr(gn.Sequential, "_train_step", gn.Sequential._readable_step)
+        patch.setattr(training, "plan_for", lambda m: _Readable())
+        slow = mlp()()
+        slow.fit(x, y, epochs=5, batch_size=4, verbose=0, callbacks=[FreezeLater()])
+    assert_same_state(fast, slow)
+
+
+class _Readable:
+    """A stand-in plan whose step is the readable one."""
+
+    def step(self, model: gn.Sequential, *args: Any) -> Any:
+        return model._readable_step(*args)

@@ -54,12 +54,21 @@ class EpochPlan:
     batch_end: Callable[..., None]
     #: the epoch's log keys in order: "loss", each metric's history key, each object's name
     keys: tuple[str, ...] = ()
+    #: the training step, looked up once for the whole fit when only glassnet's own callbacks,
+    #: which change nothing a step plan decides, run between the steps (None: per epoch)
+    step: Callable[..., tuple[float, Array]] | None = None
+
+
+#: fit's own callbacks: they record, print and stop, and never change what a step plan decides
+PASSIVE = (History, TerminateOnNaN, ProgressBar, EpochLogger)
 
 
 def epoch_plan(model: Sequential, units: int, hooks: CallbackList) -> EpochPlan:
     metrics = model._metric_functions(units)
     objects = list(model.metric_objects)
+    passive = all(type(callback) in PASSIVE for callback in hooks.callbacks)
     return EpochPlan(
+        step=partial(plan_for(model).step, model) if passive else None,
         metrics=metrics,
         objects=objects,
         summed=model.loss.reduction == "sum",
@@ -205,7 +214,9 @@ def run_epoch(
     loss_total = 0.0
     # the step: model._train_step, with its plan looked up once for the epoch when no batch hook
     # (the only code that runs between two steps) can change the model in between
-    step = model._train_step if hooks.wants_batches else partial(plan_for(model).step, model)
+    step = plan.step
+    if step is None:
+        step = model._train_step if hooks.wants_batches else partial(plan_for(model).step, model)
     for batch, start in enumerate(range(0, n, batch_size)):
         if order is None and batch_size >= n:
             xb, yb, wb = x, y, weights  # full batch: all the rows, as they are
