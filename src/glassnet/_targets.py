@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet._validation import finite
+
 Array = NDArray[np.floating[Any]]
 
 
@@ -21,7 +23,7 @@ def as_numeric(y: Any, what: str) -> NDArray[Any]:
             f"Convert them with np.asarray({what}, dtype=float), or encode text labels as "
             f"integers."
         )
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
+    if y.dtype.kind == "f" and not finite(y):
         raise ValueError(f"Targets {what} contain NaN or infinity; clean or drop those rows.")
     return y
 

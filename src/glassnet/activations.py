@@ -72,6 +72,13 @@ class Activation:
         """f'(z) element by element; ``a`` is ``f(z)``, passed so nothing is computed twice."""
         raise NotImplementedError
 
+    def quietly(self, z: Array) -> Array:
+        """``self(z)`` for a layer's float array z inside the training step, which is already in
+        ``np.errstate(over="ignore", invalid="ignore")``: the same numbers, without entering a
+        quiet state of its own a second time (the sigmoid's costs as much as its arithmetic on
+        a small batch)."""
+        return self(z)
+
     def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
         """dC/dz = dC/da * f'(z): (batch, units) -> (batch, units)."""
         return grad_a * self.derivative(z, a)
@@ -112,10 +119,14 @@ class Sigmoid(Activation):
         if not (isinstance(z, np.ndarray) and z.dtype.kind == "f" and z.ndim):
             with np.errstate(over="ignore"):
                 return 1.0 / (1.0 + np.exp(-z))
-        # the same operations in place, in one array: -z, exp, + 1, 1 / (test_fast_paths)
-        a = np.negative(z)
         with np.errstate(over="ignore"):
-            np.exp(a, out=a)
+            return self.quietly(z)
+
+    def quietly(self, z: Array) -> Array:
+        """The formula's operations in place, in one array: -z, exp, + 1, 1 / (test_fast_paths);
+        exp's overflow (to inf, so a = 0) silenced by the caller."""
+        a = np.negative(z)
+        np.exp(a, out=a)
         a += 1.0
         return np.divide(1.0, a, out=a)
 

@@ -35,6 +35,7 @@ from glassnet._header_bounds import check_name
 from glassnet._keras_api import KerasModelAPI, check_return_dict
 from glassnet._layer_api import assign_weights
 from glassnet._sample_weights import example_weights
+from glassnet._step_plan import plan_for
 from glassnet._validation import (
     all_finite,
     all_finite_quietly,
@@ -393,8 +394,7 @@ class Sequential(KerasModelAPI):
         self._check_width(x, "x" + what)
         if not self.layers:
             raise ValueError(NO_LAYERS)
-        units = self._features_after(len(self.layers), x.shape[1:])
-        y = self._targets(y, units, what)
+        y = self._targets(y, self._output_width(x.shape[1:]), what)
         if len(y) != len(x):
             raise ValueError(
                 f"x{what} has {len(x)} examples but y{what} has {len(y)} labels; they must have "
@@ -403,8 +403,24 @@ class Sequential(KerasModelAPI):
         self._adopt_width(x)
         return x, y
 
+    def _output_width(self, example: Shape) -> int:
+        """``_features_after(len(self.layers), example)``: the output width for inputs of one
+        example's shape ``example``, read off the shape remembered by the last ``add``/``build``
+        when the model was built for that very shape (train_on_batch asks at every call)."""
+        end = getattr(self, "_built_end", None)
+        if (
+            end is not None
+            and end[0] is self.layers[-1]
+            and example == self.example_shape
+            and len(end[1]) == 1
+        ):
+            return end[1][0]
+        return self._features_after(len(self.layers), example)
+
     def _targets(self, y: ArrayLike, units: int, what: str = "") -> Array:
         """``loss.prepare_targets(y)``, checked for an output of ``units`` units."""
+        if type(y) is np.ndarray and y.dtype == self.dtype:  # no cast: nothing can overflow
+            return self.loss.prepare_targets(y, units, self.dtype, "y" + what)
         with np.errstate(over="ignore"):  # a target beyond float32 is reported just below
             return self.loss.prepare_targets(
                 pandas_values(y, "y" + what), units, self.dtype, "y" + what
@@ -471,14 +487,23 @@ class Sequential(KerasModelAPI):
         self.backward(y, a, sample_weight=sample_weight)
         return self._cost(y, a, sample_weight)
 
-    def _train_step(
+    def _readable_step(
         self, x: Array, y: Array, sample_weight: Array | None = None
     ) -> tuple[float, Array]:
+        """One training step as it reads: forward, C (before the update), backward, update."""
         a = self.forward(x, training=True)
         loss = self._cost(y, a, sample_weight)
         self.backward(y, a, sample_weight=sample_weight)
         self._apply_update()  # the trainable layers' parameters only (KerasModelAPI)
         return loss, a
+
+    def _train_step(
+        self, x: Array, y: Array, sample_weight: Array | None = None
+    ) -> tuple[float, Array]:
+        """``_readable_step``'s numbers, with its per-step decisions made once per model state
+        (glassnet/_step_plan.py). Inside the caller's ``np.errstate(over="ignore",
+        invalid="ignore")``, on x and y checked by ``_data``."""
+        return plan_for(self).step(self, x, y, sample_weight)
 
     def train_on_batch(
         self,
@@ -508,6 +533,8 @@ class Sequential(KerasModelAPI):
     ) -> Array | None:
         """The (n,) per-example weights from Keras's ``sample_weight`` or ``class_weight`` for
         prepared targets y, checked (glassnet/_sample_weights.py); None when neither is given."""
+        if sample_weight is None and class_weight is None:
+            return None  # unweighted: what example_weights says too, without asking it
         return example_weights(sample_weight, class_weight, y, y.shape[1], self.dtype, what)
 
     def _metric_functions(self, units: int) -> list[tuple[str, metrics_module.MetricFunction]]:
@@ -524,6 +551,8 @@ class Sequential(KerasModelAPI):
         """Every metric of (y, a) by its history key. ``functions`` from ``_metric_functions``
         saves looking the names up again (fit does it once per epoch, not once per batch)."""
         if functions is None:  # evaluate, train_on_batch: the objects' values over (y, a) too
+            if not self.metric_names and not self.metric_objects:
+                return {}  # no metrics compiled: nothing to look up
             functions = self._metric_functions(a.shape[1])
             functions += [(m.name, m.value) for m in self.metric_objects]
         return {key: function(y, a) for key, function in functions}

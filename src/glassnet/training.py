@@ -16,12 +16,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from glassnet._sample_weights import refuse_all_zero
+from glassnet._step_plan import plan_for
 from glassnet._validation import all_finite_quietly, fit_options, positive_int, shown
 from glassnet.callbacks import (
     Callback,
@@ -50,15 +52,29 @@ class EpochPlan:
     summed: bool
     batch_begin: Callable[..., None]
     batch_end: Callable[..., None]
+    #: the epoch's log keys in order: "loss", each metric's history key, each object's name
+    keys: tuple[str, ...] = ()
+    #: the training step, looked up once for the whole fit when only glassnet's own callbacks,
+    #: which change nothing a step plan decides, run between the steps (None: per epoch)
+    step: Callable[..., tuple[float, Array]] | None = None
+
+
+#: fit's own callbacks: they record, print and stop, and never change what a step plan decides
+PASSIVE = (History, TerminateOnNaN, ProgressBar, EpochLogger)
 
 
 def epoch_plan(model: Sequential, units: int, hooks: CallbackList) -> EpochPlan:
+    metrics = model._metric_functions(units)
+    objects = list(model.metric_objects)
+    passive = all(type(callback) in PASSIVE for callback in hooks.callbacks)
     return EpochPlan(
-        metrics=model._metric_functions(units),
-        objects=list(model.metric_objects),
+        step=partial(plan_for(model).step, model) if passive else None,
+        metrics=metrics,
+        objects=objects,
         summed=model.loss.reduction == "sum",
         batch_begin=hooks.overriding("on_train_batch_begin"),
         batch_end=hooks.overriding("on_train_batch_end"),
+        keys=("loss", *(key for key, _ in metrics), *(m.name for m in objects)),
     )
 
 
@@ -193,10 +209,18 @@ def run_epoch(
         metric.reset_state()
     summed = plan.summed
     metrics = plan.metrics  # each metric's function, looked up once per fit
-    # by history key ("Accuracy" reports as "accuracy", as resolve names it)
-    totals = dict.fromkeys(["loss", *(key for key, _ in metrics), *(m.name for m in objects)], 0.0)
+    # the metrics' sums by history key ("Accuracy" reports as "accuracy", as resolve names it)
+    totals = dict.fromkeys(plan.keys[1:], 0.0)
+    loss_total = 0.0
+    # the step: model._train_step, with its plan looked up once for the epoch when no batch hook
+    # (the only code that runs between two steps) can change the model in between
+    step = plan.step
+    if step is None:
+        step = model._train_step if hooks.wants_batches else partial(plan_for(model).step, model)
     for batch, start in enumerate(range(0, n, batch_size)):
-        if order is None:
+        if order is None and batch_size >= n:
+            xb, yb, wb = x, y, weights  # full batch: all the rows, as they are
+        elif order is None:
             xb, yb = x[start : start + batch_size], y[start : start + batch_size]  # views
             if weights is not None:
                 wb = weights[start : start + batch_size]
@@ -211,17 +235,20 @@ def run_epoch(
             model.current_batch = (xb, yb)  # for callbacks that look at the batch (tracing)
             model.current_sample_weight = wb
             plan.batch_begin(batch)
-        loss, a = model._train_step(xb, yb, wb)
+        loss, a = step(xb, yb, wb)
         if not math.isfinite(loss):
             guard.diverged(loss, epoch, batch)  # raises, unless the user asked to stop quietly
         weight = len(xb)
-        totals["loss"] += loss if summed else loss * weight
-        batch_metrics = model._metrics(yb, a, metrics)
-        for metric in objects:  # the running value so far, as Keras's batch logs show it
-            metric.update_state(yb, a)
-            batch_metrics[metric.name] = metric.result()
-        for key, value in batch_metrics.items():
-            totals[key] += value * weight
+        loss_total += loss if summed else loss * weight
+        batch_metrics = {}  # model._metrics, with the functions looked up once per fit
+        if totals:
+            for key, function in metrics:
+                batch_metrics[key] = function(yb, a)
+            for metric in objects:  # the running value so far, as Keras's batch logs show it
+                metric.update_state(yb, a)
+                batch_metrics[metric.name] = metric.result()
+            for key, value in batch_metrics.items():
+                totals[key] += value * weight
         if hooks.wants_batches:
             plan.batch_end(batch, {"loss": loss, **batch_metrics})
         if model.stop_training:
@@ -230,9 +257,9 @@ def run_epoch(
     # the last update (fit's errstate is on: the quiet form of all_finite, the same answer)
     if not model.stop_training and not all_finite_quietly(model._parameters):
         guard.diverged(math.inf, epoch, batch)  # blew up: no later loss would show it
-    logs = {
-        key: (value if key == "loss" and summed else value / n) for key, value in totals.items()
-    }
+    logs = {"loss": loss_total if summed else loss_total / n}
+    for key, value in totals.items():
+        logs[key] = value / n
     for metric in objects:  # the epoch's own counts, not an average of the batches' values
         logs[metric.name] = metric.result()
     return logs

@@ -183,6 +183,13 @@ class Layer(KerasLayerAPI):
     def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
         raise NotImplementedError
 
+    def forward_in_step(self, x: Array) -> Array:
+        """``forward(x, training=True)`` inside the model's training step (glassnet/_step_plan.py),
+        where x is the model's checked input or the layer before's output, and the step's
+        ``np.errstate`` is on. A layer may skip what that makes redundant (Dense: the shape check
+        and its activation's own errstate); the numbers are ``forward``'s."""
+        return self.forward(x, training=True)
+
     # -- parameters --------------------------------------------------------------------------
     parameter_names: tuple[str, ...] = ()
 
@@ -337,6 +344,18 @@ class Dense(Layer):
             z += self.bias
         self.z = z
         self.a = self.activation(z)  # (batch, units)
+        return self.a
+
+    def forward_in_step(self, x: Array) -> Array:
+        """``forward(x, training=True)`` in the training step: x's shape is the model's to check
+        (its input, or the layer before's output), and the step's errstate is on, so the
+        activation runs ``quietly`` (tests/test_step_plan.py: the same z, a and a_prev)."""
+        self.a_prev = x  # (batch, n_in)
+        z = x @ self.kernel  # (batch, units)
+        if self.use_bias:
+            z += self.bias
+        self.z = z
+        self.a = self.activation.quietly(z)  # (batch, units)
         return self.a
 
     def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:

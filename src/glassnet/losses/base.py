@@ -193,6 +193,15 @@ class Loss:
         grad = self._scaled(self._compute_gradient(self._smoothed(y), a), len(a))
         return _rows_weighted(grad, sample_weight)
 
+    def value_and_gradient(
+        self, y: Array, a: Array, sample_weight: Array | None = None, fused: bool = False
+    ) -> tuple[float, Array]:
+        """(C, dC/da), or (C, delta = dC/dz) when ``fused``: ``compute`` and then
+        ``compute_gradient`` (``fused_delta``), in one call for the training step. A loss whose
+        two share work (a - y) overrides it with the same numbers (tests/test_step_plan.py)."""
+        gradient = self.fused_delta if fused else self.compute_gradient
+        return self.compute(y, a, sample_weight), gradient(y, a, sample_weight)
+
     def per_example(self, y: Array, a: Array) -> Array:
         """The (n,) per-example losses (Keras's values before reduction), targets prepared."""
         return self._per_example(self._smoothed(y), a)
@@ -261,6 +270,8 @@ class Loss:
                 f"match the model's output, got shape {y.shape}."
                 + label_hint(y, units, self.target_kind)
             )
+        if y.dtype == dtype:  # astype would return y itself: nothing to cast, nothing to say
+            return y
         with np.errstate(over="ignore"):  # float64 -> float32 overflow is reported below
             cast = y.astype(dtype, copy=False)
         if cast is not y:  # float64 -> float32: a number beyond its range became inf
@@ -290,17 +301,40 @@ def _parameters(loss: Loss) -> tuple[str, ...]:
     return tuple(inspect.signature(type(loss)).parameters)
 
 
+#: each float dtype's largest number (np.finfo's, looked up once: finfo costs a microsecond)
+_LARGEST = {np.dtype(name): float(np.finfo(name).max) for name in ("float16", "float32", "float64")}
+
+
+def squares_fit_as_given(y: Any, units: int, dtype: np.dtype[Any]) -> bool:
+    """True when ``y`` is already what a squared-error loss's ``prepare_targets`` returns
+    unchanged: a plain (n, units) array of ``dtype`` whose largest |y| is within
+    ``check_square_fits``'s bound (which NaN and inf fail too, so it is finite): one pass for
+    train_on_batch's targets, instead of the finiteness check and then the bound."""
+    if not (
+        type(y) is np.ndarray
+        and y.dtype == dtype
+        and y.ndim == 2
+        and y.shape[1] == units
+        and y.size
+        and dtype in _LARGEST
+    ):
+        return False
+    largest = float(np.maximum.reduce(np.abs(y), axis=None))
+    return largest <= math.sqrt(_LARGEST[dtype] / y.size)
+
+
 def check_square_fits(loss: Loss, y: NDArray[Any], dtype: np.dtype[Any], what: str) -> NDArray[Any]:
     """Refuse targets whose squared error cannot be summed in ``dtype``: n values (a - y)**2 add
     up past its largest number when some |y| > sqrt(largest / n) (1e20 in float32, whose square
     1e40 is inf). Training would then "diverge" at the first step and blame the learning rate;
     the cause is the targets' scale. Returns ``y``."""
     if y.size and y.dtype.kind == "f":
-        largest = float(np.finfo(dtype).max)
+        largest = _LARGEST.get(dtype) or float(np.finfo(dtype).max)
         limit = math.sqrt(largest / y.size)
-        worst = int(np.argmax(np.abs(y)))
-        value = float(np.abs(y).flat[worst])
-        if value > limit:
+        sizes = np.abs(y)
+        value = float(np.maximum.reduce(sizes, axis=None))  # max |y| (NaN refused before)
+        if value > limit:  # where, only when it is to be said
+            worst = int(np.argmax(sizes))
             row = worst // max(y.shape[1], 1) if y.ndim == 2 else worst
             raise ValueError(
                 f"{type(loss).__name__}: the target {float(y.flat[worst]):.4g} (row {row} of "

@@ -130,6 +130,25 @@ class SGD(Optimizer):
         super().build(parameters)
         self.momentums = [None] * len(parameters)
 
+    def apply(self, parameters: list[Array], gradients: list[Array]) -> None:
+        """The base class's update; plain SGD (no momentum, weight decay, clipping or schedule:
+        the seed's and the benchmarks') skips the steps that do nothing for it and goes straight
+        to ``plain_step``, with the same numbers (tests/test_step_plan.py)."""
+        if (
+            self.momentum
+            or self.weight_decay
+            or self.schedule is not None
+            or self.clipvalue is not None
+            or self.clipnorm is not None
+            or self.global_clipnorm is not None
+        ):
+            super().apply(parameters, gradients)
+            return
+        rate = self._learning_rate
+        self.iterations += 1
+        for index, (param, grad) in enumerate(zip(parameters, gradients, strict=True)):
+            plain_step(self, index, param, grad, rate)  # param -= rate * grad
+
     def _update(self, index: int, param: Array, grad: Array, rate: float) -> None:
         if self.momentum == 0:
             plain_step(self, index, param, grad, rate)  # param -= rate * grad, no temporary
