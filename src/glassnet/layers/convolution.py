@@ -125,6 +125,52 @@ def pad_images(x: Array, pads: tuple[int, int, int, int], value: float = 0.0) ->
     return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
 
 
+#: below this many channels, ``copy_windows`` copies one kernel offset at a time (measured: 3.5x
+#: faster for 1 channel, 3x slower for 8, whose windows copy in one go)
+FEW_CHANNELS = 4
+
+
+def window_matrix(padded: Array, window: tuple[int, int], strides: tuple[int, int]) -> Array:
+    """The readable im2col: every s-th window of ``padded`` (n, H, W, c), each flattened in
+    (i, j, c) order, one row per output position: (n, out_h, out_w, kh, kw, c), a copy."""
+    kh, kw = window
+    s_h, s_w = strides
+    out_h, out_w = (padded.shape[1] - kh) // s_h + 1, (padded.shape[2] - kw) // s_w + 1
+    # (n, H', W', c, kh, kw) -> every s-th window -> (n, out_h, out_w, kh, kw, c)
+    windows = sliding_window_view(padded, (kh, kw), axis=(1, 2))
+    windows = windows[:, : out_h * s_h : s_h, : out_w * s_w : s_w]
+    return np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3))
+
+
+def copy_windows(
+    padded: Array, window: tuple[int, int], strides: tuple[int, int], out: Array
+) -> Array:
+    """``window_matrix`` written into ``out`` (n, out_h, out_w, kh, kw, c): the same copies.
+
+    With few channels, one strided slice per kernel offset (i, j): ``out[..., i, j, :]`` gets
+    ``padded[:, i::s, j::s]``, a copy whose inner loop runs along a row; with many, the window
+    view in one go (its inner loop runs along the channels)."""
+    _, out_h, out_w, kh, kw, channels = out.shape
+    s_h, s_w = strides
+    if channels >= FEW_CHANNELS:
+        windows = sliding_window_view(padded, (kh, kw), axis=(1, 2))
+        windows = windows[:, : out_h * s_h : s_h, : out_w * s_w : s_w]
+        np.copyto(out, windows.transpose(0, 1, 2, 4, 5, 3))
+        return out
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, :, i, j, :] = padded[:, i : i + out_h * s_h : s_h, j : j + out_w * s_w : s_w]
+    return out
+
+
+def add_bias(z: Array, bias: Array, repeat: int) -> None:
+    """z += b for z (rows, filters), rows a multiple of ``repeat``: the same additions done on
+    z seen as (rows / repeat, repeat * filters) with b tiled ``repeat`` times, so that NumPy's
+    inner loop runs over repeat * filters numbers instead of a few filters (3x faster for 8)."""
+    rows, filters = z.shape
+    z.reshape(rows // repeat, repeat * filters)[...] += np.tile(bias, repeat)
+
+
 def conv_forward_loop(
     a_prev: Array, kernel: Array, bias: Array | None, strides: int | tuple[int, int], padding: str
 ) -> Array:
@@ -272,6 +318,20 @@ class Conv2D(Layer):
             self.bias_gradient = np.zeros_like(self.bias)  # dC/db: (filters,)
         super().build(shape, dtype, rng)
 
+    def _scratch(
+        self, name: str, shape: tuple[int, ...], dtype: DTypeLike, fill: float | None = None
+    ) -> Array:
+        """A work array kept across steps (allocated again when the batch shape or dtype
+        changes). Only what no caller ever holds on to: the windows, the per-offset products,
+        a vector of ones; outputs and gradients are new arrays every step."""
+        kept = self.__dict__.setdefault("_buffers", {})
+        found = kept.get(name)
+        if found is None or found.shape != shape or found.dtype != dtype:
+            found = kept[name] = np.empty(shape, dtype)
+            if fill is not None:
+                found[...] = fill
+        return found
+
     # -- the two passes --------------------------------------------------------------------
     def forward(self, x: Array, training: bool = False) -> Array:
         """z = windows @ K.reshape(kh*kw*c, filters) + b; a = f(z).
@@ -281,7 +341,6 @@ class Conv2D(Layer):
         dC/dK."""
         self._check_input(x)
         kh, kw = self.kernel_size
-        s_h, s_w = self.strides
         n, channels = len(x), x.shape[-1]
         rows = n * self.out_h * self.out_w
         check_allocation(
@@ -291,13 +350,13 @@ class Conv2D(Layer):
         self.a_prev_shape = x.shape
         padded = pad_images(x, self.pads)
         self.padded_shape = padded.shape
-        # (n, H', W', c, kh, kw) -> every s-th window -> (n, out_h, out_w, kh, kw, c)
-        windows = sliding_window_view(padded, (kh, kw), axis=(1, 2))
-        windows = windows[:, : self.out_h * s_h : s_h, : self.out_w * s_w : s_w]
-        self.columns = np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3)).reshape(rows, -1)
+        # (n, out_h, out_w, kh, kw, c) -> (batch*out_h*out_w, kh*kw*c), in a buffer kept across
+        # steps; the numbers of ``window_matrix``, copied faster (``copy_windows``)
+        columns = self._scratch("columns", (n, self.out_h, self.out_w, kh, kw, channels), x.dtype)
+        self.columns = copy_windows(padded, (kh, kw), self.strides, columns).reshape(rows, -1)
         z = self.columns @ self.kernel.reshape(-1, self.filters)  # (rows, filters)
         if self.use_bias:
-            z += self.bias
+            add_bias(z, self.bias, self.out_w)  # z += b, with a longer inner loop
         self.z = z.reshape(n, self.out_h, self.out_w, self.filters)
         self.a = self.activation(self.z)
         return self.a
@@ -327,16 +386,17 @@ class Conv2D(Layer):
         np.matmul(self.columns.T, flat, out=self.kernel_gradient.reshape(-1, self.filters))
         if self.kernel_regularizer is not None:
             self.kernel_gradient += self.kernel_regularizer.gradient(self.kernel)
-        if self.use_bias:
-            np.matmul(np.ones(len(flat), dtype=flat.dtype), flat, out=self.bias_gradient)
+        if self.use_bias:  # ones @ delta: the sum over every position, as one product
+            ones = self._scratch("ones", (len(flat),), flat.dtype, fill=1.0)
+            np.matmul(ones, flat, out=self.bias_gradient)
         if not need_input_gradient:
             return None
         kh, kw = self.kernel_size
         s_h, s_w = self.strides
         grad_padded = np.zeros(self.padded_shape, dtype=delta.dtype)
         rows, cols = self.out_h * s_h, self.out_w * s_w
-        sent = np.empty(
-            (*delta.shape[:3], self.kernel.shape[2]), np.result_type(delta, self.kernel)
+        sent = self._scratch(
+            "sent", (*delta.shape[:3], self.kernel.shape[2]), np.result_type(delta, self.kernel)
         )
         for i in range(kh):
             for j in range(kw):
