@@ -8,7 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import glassnet as gn
+import glassnet.model
 from glassnet.layers import Conv2D
+from glassnet.layers.conv_pool import training_steps
 from glassnet.layers.convolution import (
     FEW_CHANNELS,
     add_bias,
@@ -87,3 +90,201 @@ def test_kept_work_arrays_give_each_step_a_fresh_layers_numbers(channels: int) -
         outputs.append((z, z.copy(), grad_x, grad_x.copy()))
     for z, z_then, grad_x, grad_then in outputs:
         assert z.tobytes() == z_then.tobytes() and grad_x.tobytes() == grad_then.tobytes()
+
+
+# -- the fused Conv2D(relu) -> MaxPooling2D training step (layers/conv_pool.py) -----------------
+PAIRS = [
+    # (image (h, w, c), conv kwargs, pool kwargs)
+    ((9, 9, 1), {"kernel_size": 3}, {"pool_size": 2}),  # 7 -> 3: the last row/column unread
+    ((8, 10, 5), {"kernel_size": (3, 2), "padding": "same"}, {"pool_size": 2}),
+    ((11, 11, 2), {"kernel_size": 3, "strides": 2}, {"pool_size": (2, 3)}),
+    ((9, 8, 6), {"kernel_size": 2, "use_bias": False}, {"pool_size": 3}),
+    ((7, 7, 3), {"kernel_size": 3, "kernel_regularizer": "l2"}, {"pool_size": 1}),
+]
+
+
+def pair_model(image, conv_kwargs, pool_kwargs, dtype="float64", seed=0):
+    """image -> Conv2D(4, relu) -> MaxPooling2D -> Conv2D(3, relu) -> MaxPooling2D(1 or 2)
+    -> Flatten -> Dense(3, softmax): two fused pairs, the second one's input gradient used."""
+    conv2d = gn.layers.Conv2D
+    first = gn.layers.MaxPooling2D(**pool_kwargs)
+    model = gn.Sequential(
+        [gn.Input(shape=image), conv2d(4, activation="relu", **conv_kwargs), first], seed=seed
+    )
+    model.dtype = np.dtype(dtype)
+    h, w, _ = model._shape_after(2)
+    model.add(conv2d(3, 1 if min(h, w) < 4 else 2, activation="relu"))
+    model.add(gn.layers.MaxPooling2D(2 if min(h, w) >= 4 else 1))
+    model.add(gn.layers.Flatten())
+    model.add(gn.layers.Dense(3, activation="softmax"))
+    model.compile(optimizer=gn.SGD(0.1), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def readable(monkeypatch) -> None:
+    """From here on, models train through each layer's own (readable) forward and backward."""
+    monkeypatch.setattr(glassnet.model, "training_steps", lambda layers: layers)
+
+
+def data(image, dtype, seed=1, rows=6):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, *image)).astype(dtype)
+    x[0] = np.round(x[0])  # integers: exact ties in the windows, and exact zeros
+    x[1, :2] = 0.0
+    x[1, 2:4] = -0.0
+    return x, rng.integers(0, 3, size=rows)
+
+
+@pytest.mark.parametrize("case", PAIRS, ids=[str(c) for c in PAIRS])
+def test_a_fused_pair_trains_as_the_readable_layers(case, monkeypatch) -> None:
+    """Forward values, every gradient and three SGD steps: equal to 1e-12 in float64 (the same
+    sums in another order); the pooled outputs to the bit."""
+    image, conv_kwargs, pool_kwargs = case
+    fused = pair_model(image, conv_kwargs, pool_kwargs)
+    x, y = data(image, "float64")
+    fused.build((None, *image))
+    slow = pair_model(image, conv_kwargs, pool_kwargs)
+    slow.build((None, *image))
+    slow.set_weights(fused.get_weights())
+    assert [type(s).__name__ for s in training_steps(fused.layers)][:2] == ["ConvPool", "ConvPool"]
+    fused_loss = fused.compute_gradients(x, y)
+    fused_grads = [g.copy() for layer in fused.layers for g in layer.gradients]
+    fused_out = [fused.layers[i].a.copy() for i in (1, 3)]
+    readable(monkeypatch)
+    slow_loss = slow.compute_gradients(x, y)
+    assert abs(fused_loss - slow_loss) <= 1e-12
+    for ours, theirs in zip(fused_out, [slow.layers[i].a for i in (1, 3)], strict=True):
+        assert ours.tobytes() == theirs.tobytes()  # relu(max) is max(relu), -0.0 included
+    slow_grads = [g for layer in slow.layers for g in layer.gradients]
+    for ours, theirs in zip(fused_grads, slow_grads, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
+    monkeypatch.undo()
+    for _ in range(3):
+        fused.train_on_batch(x, y)
+    readable(monkeypatch)
+    for _ in range(3):
+        slow.train_on_batch(x, y)
+    for ours, theirs in zip(fused.get_weights(), slow.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
+
+
+def test_the_fused_pair_in_float32_is_within_1e6_of_the_readable_one(monkeypatch) -> None:
+    image = (13, 13, 1)
+    fused = pair_model(image, {"kernel_size": 3}, {"pool_size": 2}, dtype="float32")
+    slow = pair_model(image, {"kernel_size": 3}, {"pool_size": 2}, dtype="float32")
+    x, y = data(image, "float32", rows=16)
+    fused.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    readable(monkeypatch)
+    slow.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    for ours, theirs in zip(fused.get_weights(), slow.get_weights(), strict=True):
+        assert ours.dtype == np.float32
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", PAIRS[:3], ids=[str(c) for c in PAIRS[:3]])
+def test_after_a_fused_step_the_layers_show_the_readable_numbers(case, monkeypatch) -> None:
+    """z, a, delta, the pool's padded input, the windows: made when read, by the readable
+    formulas from what the step kept, so they are the readable path's bits; and the weights they
+    were made with are the step's, not the updated ones."""
+    image, conv_kwargs, pool_kwargs = case
+    fused = pair_model(image, conv_kwargs, pool_kwargs)
+    slow = pair_model(image, conv_kwargs, pool_kwargs)
+    x, y = data(image, "float64")
+    fused.build((None, *image))
+    slow.build((None, *image))
+    slow.set_weights(fused.get_weights())
+    fused.train_on_batch(x, y)  # the update comes after: the lazy z must use the old kernel
+    readable(monkeypatch)
+    slow.train_on_batch(x, y)
+    for index in range(4):
+        ours, theirs = fused.layers[index], slow.layers[index]
+        for name in ("z", "a", "delta", "padded", "input_gradient"):
+            if name in vars(theirs):
+                mine = getattr(ours, name)
+                assert mine.shape == getattr(theirs, name).shape, (index, name)
+                np.testing.assert_array_equal(mine, getattr(theirs, name), err_msg=name)
+                if name != "input_gradient":  # (sums in another order: equal, not bit for bit)
+                    assert mine.tobytes() == getattr(theirs, name).tobytes(), (index, name)
+        assert ours.__dict__.get("_fused") is not None
+    np.testing.assert_array_equal(fused.layers[0].columns, slow.layers[0].columns)
+    with pytest.raises(AttributeError, match="'Conv2D' object has no attribute 'nothing'"):
+        fused.layers[0].nothing  # noqa: B018
+
+
+def test_the_trace_of_a_fused_model_is_the_readable_trace(monkeypatch) -> None:
+    image = (9, 9, 2)
+    fused = pair_model(image, {"kernel_size": 3}, {"pool_size": 2})
+    slow = pair_model(image, {"kernel_size": 3}, {"pool_size": 2})
+    x, y = data(image, "float64")
+    fused.build((None, *image))
+    slow.build((None, *image))
+    slow.set_weights(fused.get_weights())
+    fused.train_on_batch(x, y)  # a fused step before: its lazy attributes must not leak in
+    ours = fused.trace_step(x, y)
+    readable(monkeypatch)
+    slow.train_on_batch(x, y)
+    theirs = slow.trace_step(x, y)
+    assert ours.symbols() == theirs.symbols()
+    assert "dC/da1" in ours.symbols() and "delta1" in ours.symbols()
+    for mine, other in zip(ours, theirs, strict=True):
+        assert mine.equation == other.equation
+        np.testing.assert_allclose(mine.value, other.value, rtol=0, atol=1e-12, err_msg=mine.symbol)
+
+
+def test_layers_called_on_their_own_run_their_readable_path() -> None:
+    """Only the model's training forward fuses: conv.forward(training=True) still returns
+    relu(z) in (batch, h, w, filters), and the pool's backward after its own forward routes
+    dC/da as ever."""
+    image = (9, 9, 1)
+    model = pair_model(image, {"kernel_size": 3}, {"pool_size": 2})
+    x, y = data(image, "float64")
+    model.train_on_batch(x, y)
+    conv, pool = model.layers[0], model.layers[1]
+    a = conv.forward(x, training=True)
+    assert a.shape == (6, 7, 7, 4) and np.array_equal(a, np.maximum(conv.z, 0.0))
+    pooled = pool.forward(a, training=True)
+    grad = np.ones_like(pooled)
+    routed = pool.backward(grad)
+    assert routed.shape == a.shape and routed.sum() == grad.size  # every delta to one input
+    assert "_fused" not in vars(conv) and "_fused" not in vars(pool)
+
+
+def test_only_relu_convs_into_tiling_max_pools_fuse() -> None:
+    conv2d, pool2d = gn.layers.Conv2D, gn.layers.MaxPooling2D
+    cases = {
+        "fused": (conv2d(2, 3, activation="relu"), pool2d(2)),
+        "tanh": (conv2d(2, 3, activation="tanh"), pool2d(2)),
+        "overlapping": (conv2d(2, 3, activation="relu"), pool2d(3, strides=2)),
+        "same": (conv2d(2, 3, activation="relu"), pool2d(2, padding="same")),
+        "average": (conv2d(2, 3, activation="relu"), gn.layers.AveragePooling2D(2)),
+    }
+    for name, (conv, pool) in cases.items():
+        model = gn.Sequential([gn.Input(shape=(9, 9, 1)), conv, pool])
+        steps = training_steps(model.layers)
+        assert (len(steps) == 1) == (name == "fused"), name
+    mlp = [gn.layers.Dense(2)]
+    assert training_steps(mlp) is mlp  # nothing to fuse: the list itself
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_routing_of_inf_and_nan_deltas_is_the_readable_routing(dtype: str) -> None:
+    """inf * 0 is NaN: deltas that are not finite take the loop that hands each window's delta
+    to its first maximum only; the readable path's dC/dz is the same numbers (NaN where NaN)."""
+    image = (8, 8, 1)
+    model = pair_model(image, {"kernel_size": 3}, {"pool_size": 2}, dtype=dtype)
+    x, _ = data(image, dtype)
+    model.build((None, *image))
+    conv, pool = model.layers[0], model.layers[1]
+    step = training_steps(model.layers)[0]
+    pooled = step.forward(x)
+    grad = np.random.default_rng(3).normal(size=pooled.shape).astype(dtype)
+    grad.flat[:4] = [np.inf, -np.inf, np.nan, np.inf]
+    with np.errstate(invalid="ignore"):  # inf - inf in dC/dK, as the readable path's
+        conv.backward(pool.backward(grad), need_input_gradient=False)
+    fused_delta = conv.delta  # made by the readable formulas from the kept delta
+    dz = np.zeros_like(conv.z)
+    for i in range(2):
+        for j in range(2):
+            dz[:, i:6:2, j:6:2] = step.dz[:, 2 * i + j].reshape(pooled.shape)
+    np.testing.assert_array_equal(dz, fused_delta)  # NaN where the readable path has NaN
+    assert np.isnan(dz).any()

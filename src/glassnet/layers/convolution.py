@@ -163,12 +163,57 @@ def copy_windows(
     return out
 
 
+def copy_pooled_windows(
+    padded: Array,
+    window: tuple[int, int],
+    strides: tuple[int, int],
+    pool: tuple[int, int],
+    out: Array,
+) -> Array:
+    """The windows of the output positions a ``pool`` (ph, pw) max pooling reads, written into
+    ``out`` (n, ph, pw, pooled_h, pooled_w, kh, kw, c) grouped by pooling offset: out[:, i, j,
+    y, x] is ``window_matrix``'s row for output position (y*ph + i, x*pw + j). Positions no
+    pooling window reads (the odd last row of 11 pooled by 2) are left out. Each offset's block
+    out[:, i, j] is then contiguous, so the pooling that follows runs on long rows."""
+    _, ph, pw, pooled_h, pooled_w, kh, kw, channels = out.shape
+    s_h, s_w = strides
+    step_h, step_w = ph * s_h, pw * s_w  # input rows between two pooled rows
+    if channels >= FEW_CHANNELS:
+        windows = sliding_window_view(padded, (kh, kw), axis=(1, 2))
+        for i in range(ph):
+            for j in range(pw):
+                block = windows[:, i * s_h :: step_h, j * s_w :: step_w][:, :pooled_h, :pooled_w]
+                np.copyto(out[:, i, j], block.transpose(0, 1, 2, 4, 5, 3))
+        return out
+    for i in range(ph):
+        for j in range(pw):
+            for a in range(kh):
+                for b in range(kw):
+                    top, left = i * s_h + a, j * s_w + b
+                    rows = slice(top, top + pooled_h * step_h, step_h)
+                    cols = slice(left, left + pooled_w * step_w, step_w)
+                    out[:, i, j, :, :, a, b, :] = padded[:, rows, cols]
+    return out
+
+
 def add_bias(z: Array, bias: Array, repeat: int) -> None:
     """z += b for z (rows, filters), rows a multiple of ``repeat``: the same additions done on
     z seen as (rows / repeat, repeat * filters) with b tiled ``repeat`` times, so that NumPy's
     inner loop runs over repeat * filters numbers instead of a few filters (3x faster for 8)."""
     rows, filters = z.shape
     z.reshape(rows // repeat, repeat * filters)[...] += np.tile(bias, repeat)
+
+
+def lazy_attribute(layer: Layer, name: str) -> Any:
+    """``__getattr__`` of Conv2D and MaxPooling2D: an attribute that a fused training step
+    (layers/conv_pool.py) leaves to be made when first read (``ConvPool.materialize``), set on
+    the layer then; any other missing attribute is the usual AttributeError."""
+    fused = layer.__dict__.get("_fused")
+    if fused is None or name not in fused.LAZY.get(layer.kind, ()):
+        raise AttributeError(f"'{type(layer).__name__}' object has no attribute '{name}'")
+    value = fused.materialize(layer, name)
+    setattr(layer, name, value)
+    return value
 
 
 def conv_forward_loop(
@@ -340,29 +385,49 @@ class Conv2D(Layer):
         (batch*out_h*out_w, kh*kw*c), are copied once into one contiguous matrix and kept for
         dC/dK."""
         self._check_input(x)
+        self.__dict__.pop("_fused", None)  # this step is the readable one (layers/conv_pool.py)
+        self.a_prev_shape = x.shape
+        self.columns, self.z = self._windows_and_z(x, self.kernel, self.bias_or_none())
+        self.a = self.activation(self.z)
+        return self.a
+
+    def bias_or_none(self) -> Array | None:
+        return self.bias if self.use_bias else None
+
+    def _check_windows(self, x: Array) -> None:
+        kh, kw = self.kernel_size
+        check_allocation(
+            len(x) * self.out_h * self.out_w * kh * kw * x.shape[-1] * x.itemsize,
+            f"Layer '{self._display_name()}' (Conv2D) windows for a batch of {len(x)}",
+        )
+
+    def _windows_and_z(self, x: Array, kernel: Array, bias: Array | None) -> tuple[Array, Array]:
+        """(windows (batch*out_h*out_w, kh*kw*c), z (batch, out_h, out_w, filters)) for x, with
+        the weights given (``forward``'s own, or those a fused step kept)."""
+        self._check_windows(x)
         kh, kw = self.kernel_size
         n, channels = len(x), x.shape[-1]
-        rows = n * self.out_h * self.out_w
-        check_allocation(
-            rows * kh * kw * channels * x.itemsize,
-            f"Layer '{self._display_name()}' (Conv2D) windows for a batch of {n}",
-        )
-        self.a_prev_shape = x.shape
         padded = pad_images(x, self.pads)
         self.padded_shape = padded.shape
         # (n, out_h, out_w, kh, kw, c) -> (batch*out_h*out_w, kh*kw*c), in a buffer kept across
         # steps; the numbers of ``window_matrix``, copied faster (``copy_windows``)
         columns = self._scratch("columns", (n, self.out_h, self.out_w, kh, kw, channels), x.dtype)
-        self.columns = copy_windows(padded, (kh, kw), self.strides, columns).reshape(rows, -1)
-        z = self.columns @ self.kernel.reshape(-1, self.filters)  # (rows, filters)
-        if self.use_bias:
-            add_bias(z, self.bias, self.out_w)  # z += b, with a longer inner loop
-        self.z = z.reshape(n, self.out_h, self.out_w, self.filters)
-        self.a = self.activation(self.z)
-        return self.a
+        copy_windows(padded, (kh, kw), self.strides, columns)
+        columns = columns.reshape(n * self.out_h * self.out_w, -1)
+        z = columns @ kernel.reshape(-1, self.filters)  # (rows, filters)
+        if bias is not None:
+            add_bias(z, bias, self.out_w)  # z += b, with a longer inner loop
+        return columns, z.reshape(n, self.out_h, self.out_w, self.filters)
+
+    def __getattr__(self, name: str) -> Any:
+        return lazy_attribute(self, name)  # z, a, delta after a fused step (conv_pool.py)
 
     def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
-        """delta = dC/da * f'(z), then ``backward_delta``."""
+        """delta = dC/da * f'(z), then ``backward_delta``. (After a fused forward, the dC/dz
+        that its pooling layer handed back takes the fused step's backward, conv_pool.py.)"""
+        fused = self.__dict__.get("_fused")
+        if fused is not None and grad_output is fused.dz:
+            return fused.conv_backward(need_input_gradient)
         delta = self.activation.backward(self.z, self.a, grad_output)  # (n, oh, ow, filters)
         return self.backward_delta(delta, need_input_gradient)
 
@@ -391,6 +456,11 @@ class Conv2D(Layer):
             np.matmul(ones, flat, out=self.bias_gradient)
         if not need_input_gradient:
             return None
+        return self._input_gradient(delta)
+
+    def _input_gradient(self, delta: Array) -> Array:
+        """dC/da_prev (batch, h, w, c) from delta = dC/dz: one product per kernel offset, added
+        into the shifted slice of the padded input it came from; kept as ``input_gradient``."""
         kh, kw = self.kernel_size
         s_h, s_w = self.strides
         grad_padded = np.zeros(self.padded_shape, dtype=delta.dtype)
@@ -398,11 +468,13 @@ class Conv2D(Layer):
         sent = self._scratch(
             "sent", (*delta.shape[:3], self.kernel.shape[2]), np.result_type(delta, self.kernel)
         )
+        flat, sent_flat = delta.reshape(-1, self.filters), sent.reshape(-1, sent.shape[-1])
         for i in range(kh):
             for j in range(kw):
-                # (n, oh, ow, filters) @ (filters, c): what offset (i, j) sends to its inputs,
-                # into one array reused for every offset
-                np.matmul(delta, self.kernel[i, j].T, out=sent)
+                # (n*oh*ow, filters) @ (filters, c), one matrix product (the 4-d delta would be
+                # n*oh products of (ow, filters)): what offset (i, j) sends to its inputs, into
+                # one array reused for every offset
+                np.matmul(flat, self.kernel[i, j].T, out=sent_flat)
                 grad_padded[:, i : i + rows : s_h, j : j + cols : s_w, :] += sent
         top, _, left, _ = self.pads
         _, height, width, _ = self.a_prev_shape

@@ -1,0 +1,207 @@
+"""A Conv2D with ReLU straight into a MaxPooling2D, run as one fused step in training (issue 20).
+
+The readable path, the two layers alone (shapes for 28x28x1 images, 8 filters, pool 2)::
+
+    z = windows(a_prev) @ K + b        (n, 26, 26, 8)      a = relu(z)
+    pooled = max over each 2x2 window of a                  (n, 13, 13, 8)
+    backward: each window's delta to its first maximum, then times relu'(z)
+
+The fused step (``Sequential.forward(x, training=True)`` takes it for every such pair, through
+``training_steps``) computes the same numbers with less copying:
+
+1. The windows are copied grouped by pooling offset (``copy_pooled_windows``): the products of
+   the four positions of every 2x2 pooling window land in four contiguous blocks, so the max of
+   each window is three ``np.maximum`` calls on long rows instead of on strided slices, and the
+   positions no pooling window reads (the odd last row of 11 pooled by 2) are never computed.
+2. ReLU after the pooling, on the 4x smaller array: relu(max(z)) == max(relu(z)), bit for bit
+   (relu is non-decreasing, and np.maximum(m, 0.0) gives +0.0 for every m <= 0, as relu gives
+   for each z <= 0). relu'(z) is 0 wherever the window's maximum is <= 0, so masking the pooled
+   delta by (pooled > 0) before routing it gives the dC/dz of routing first and masking after.
+   Ties go to the first maximum, row by row, as MaxPooling2D's rule.
+3. dC/dK = grouped windows.T @ dC/dz and dC/db = sum of dC/dz: the same terms as the readable
+   sums, added in another order (equal to ~1e-6 in float32, not bit for bit); dC/da_prev by the
+   readable code, from dC/dz put back in place.
+
+Afterwards the layers show what the readable path shows: ``z``, ``a``, ``delta`` of both layers,
+the pool's ``padded`` input and the convolution's ``columns`` are made only when first read,
+by the readable formulas, from what the step kept (its input, the weights it used, the pool's
+incoming delta). So a trace or a lesson reads the readable path's numbers, and training pays
+for none of them. Called alone, each layer runs its readable path.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from glassnet._validation import finite
+from glassnet.activations import ReLU
+from glassnet.layers.convolution import Conv2D, add_bias, copy_pooled_windows, pad_images
+from glassnet.layers.core import Array, Layer
+from glassnet.layers.pooling import MaxPooling2D
+
+
+def fusable(conv: Layer, pool: Layer) -> bool:
+    """True for a built Conv2D with ReLU followed by a built MaxPooling2D whose windows tile
+    (strides = pool size, "valid" padding): the pair ``ConvPool`` runs fused."""
+    return (
+        type(conv) is Conv2D
+        and type(pool) is MaxPooling2D
+        and type(conv.activation) is ReLU
+        and conv.built
+        and pool.built
+        and pool.padding == "valid"
+        and pool.strides == pool.pool_size
+    )
+
+
+def training_steps(layers: list[Layer]) -> list[Any]:
+    """``layers`` with each fusable (Conv2D, MaxPooling2D) pair replaced by its ``ConvPool``
+    step; ``layers`` itself when there is none (a network without pooling pays one scan)."""
+    if MaxPooling2D not in map(type, layers):
+        return layers
+    steps: list[Any] = []
+    for layer in layers:
+        if steps and fusable(steps[-1], layer):
+            step = layer.__dict__.get("_step")
+            if step is None or step.conv is not steps[-1]:
+                step = layer.__dict__["_step"] = ConvPool(steps[-1], layer)
+            steps[-1] = step
+        else:
+            steps.append(layer)
+    return steps
+
+
+class ConvPool:
+    """One training step's fused forward and backward through ``conv`` then ``pool``, and what
+    it kept for the two layers' lazily made attributes (``materialize``)."""
+
+    #: what each layer makes only when it is read, after a fused step
+    LAZY = MappingProxyType(
+        {
+            "Conv2D": frozenset({"z", "a", "delta", "columns"}),
+            "MaxPooling2D": frozenset({"delta", "padded"}),
+        }
+    )
+
+    def __init__(self, conv: Conv2D, pool: MaxPooling2D) -> None:
+        self.conv, self.pool = conv, pool
+        self.pending = False  # a forward done whose backward has not run yet
+        self.dz: Array = np.empty(0)  # what pool_backward handed to conv.backward
+        self.grad: Array | None = None
+
+    # -- forward ---------------------------------------------------------------------------
+    def forward(self, x: Array, training: bool = True) -> Array:
+        """pooled = relu(max over each window of z), z = windows @ K + b, the windows grouped by
+        pooling offset. (batch, h, w, c) -> (batch, pooled_h, pooled_w, filters)."""
+        conv, pool = self.conv, self.pool
+        conv._check_input(x)
+        conv._check_windows(x)
+        (kh, kw), (ph, pw) = conv.kernel_size, pool.pool_size
+        n, filters, offsets = len(x), conv.filters, ph * pw
+        padded = pad_images(x, conv.pads)
+        grouped = conv._scratch(
+            "pooled_columns", (n, ph, pw, pool.out_h, pool.out_w, kh, kw, x.shape[-1]), x.dtype
+        )
+        copy_pooled_windows(padded, conv.kernel_size, conv.strides, pool.pool_size, grouped)
+        columns = grouped.reshape(-1, grouped[0, 0, 0, 0, 0].size)  # (rows, kh*kw*c)
+        z = columns @ conv.kernel.reshape(-1, filters)  # (rows, filters)
+        if conv.use_bias:
+            add_bias(z, conv.bias, pool.out_h * pool.out_w)
+        z = z.reshape(n, offsets, -1)  # (n, offset, pooled_h*pooled_w*filters)
+        # the running max over the offsets, row by row, as MaxPooling2D.forward
+        top = np.maximum(z[:, 0], z[:, 1]) if offsets > 1 else z[:, 0].copy()
+        for k in range(2, offsets):
+            np.maximum(top, z[:, k], out=top)
+        pooled = np.maximum(top, 0.0).reshape(n, pool.out_h, pool.out_w, filters)  # relu after
+        # what the lazy attributes and the backward need
+        self.x, self.columns, self.z, self.top, self.pooled = x, columns, z, top, pooled
+        self.kernel = conv.kernel.copy()  # the weights z was made with (the update comes next)
+        self.bias = conv.bias.copy() if conv.use_bias else None
+        self.pending, self.dz, self.grad = True, np.empty(0), None
+        for layer in (conv, pool):
+            for name in self.LAZY[layer.kind]:
+                layer.__dict__.pop(name, None)
+            layer.__dict__.pop("input_gradient", None)
+            layer._fused = self
+        conv.a_prev_shape, conv.padded_shape = x.shape, padded.shape
+        pool.a_prev_shape = (n, conv.out_h, conv.out_w, filters)
+        pool.a = pooled
+        return pooled
+
+    # -- backward --------------------------------------------------------------------------
+    def pool_backward(self, grad: Array) -> Array:
+        """dC/dz grouped as z (n, offset, pooled_h*pooled_w*filters): the pooled delta times
+        relu'(pooled), routed to each window's first maximum of z. What the model then hands to
+        ``conv.backward``, which knows it (``conv_backward``)."""
+        self.pending = False
+        self.pool.__dict__.pop("delta", None)
+        self.grad = grad  # the pool's incoming dC/da, for its lazily made delta
+        z, top = self.z, self.top
+        n, offsets, size = z.shape
+        left = np.multiply(grad.reshape(n, size), self.pooled.reshape(n, size) > 0)
+        dz = np.empty(z.shape, left.dtype)
+        hit = np.empty((n, size), dtype=bool)
+        if finite(left):  # each window's delta spent where it wins: a later tie gets nothing
+            for k in range(offsets):
+                np.equal(z[:, k], top, out=hit)
+                np.multiply(left, hit, out=dz[:, k])
+                np.logical_not(hit, out=hit)
+                left *= hit
+        else:  # inf * 0 is NaN: the first winner takes it, the others get exact zeros
+            taken = np.zeros((n, size), dtype=bool)
+            for k in range(offsets):
+                np.equal(z[:, k], top, out=hit)
+                hit &= ~taken
+                taken |= hit
+                dz[:, k] = np.where(hit, left, 0.0)
+        self.dz = dz
+        return dz
+
+    def conv_backward(self, need_input_gradient: bool) -> Array | None:
+        """dC/dK, dC/db from the grouped windows and dC/dz; dC/da_prev (when needed) by the
+        readable per-offset code, from dC/dz put back at its positions (0 where no window
+        read)."""
+        conv, pool, dz = self.conv, self.pool, self.dz
+        conv.__dict__.pop("delta", None)
+        flat = dz.reshape(-1, conv.filters)  # the rows of ``columns``
+        np.matmul(self.columns.T, flat, out=conv.kernel_gradient.reshape(-1, conv.filters))
+        if conv.kernel_regularizer is not None:
+            conv.kernel_gradient += conv.kernel_regularizer.gradient(conv.kernel)
+        if conv.use_bias:
+            ones = conv._scratch("ones", (len(flat),), flat.dtype, fill=1.0)
+            np.matmul(ones, flat, out=conv.bias_gradient)
+        if not need_input_gradient:
+            return None
+        (ph, pw), (pooled_h, pooled_w) = pool.pool_size, (pool.out_h, pool.out_w)
+        n = len(dz)
+        delta = np.zeros((n, conv.out_h, conv.out_w, conv.filters), dtype=dz.dtype)
+        for i in range(ph):
+            for j in range(pw):
+                block = dz[:, i * pw + j].reshape(n, pooled_h, pooled_w, conv.filters)
+                delta[:, i : pooled_h * ph : ph, j : pooled_w * pw : pw] = block
+        return conv._input_gradient(delta)
+
+    # -- what the layers show --------------------------------------------------------------
+    def materialize(self, layer: Layer, name: str) -> Any:
+        """The readable path's ``name`` of ``layer`` for this step, made now (set on the layer
+        by the caller)."""
+        conv, pool = self.conv, self.pool
+        if conv.__dict__.get("_fused") is not self or pool.__dict__.get("_fused") is not self:
+            # one of the two ran on its own since: this step's numbers are no longer theirs
+            raise AttributeError(f"'{type(layer).__name__}' object has no attribute '{name}'")
+        if layer is conv and name in ("z", "columns"):
+            columns, z = conv._windows_and_z(self.x, self.kernel, self.bias)
+            conv.columns, conv.z = columns, z
+            return getattr(conv, name)
+        if layer is conv and name == "a":
+            return conv.activation(conv.z)
+        if layer is pool and name == "padded":
+            return pad_images(conv.a, pool.pads, value=-np.inf)
+        if self.grad is None:  # the deltas exist once the step's backward has run
+            raise AttributeError(f"'{type(layer).__name__}' object has no attribute '{name}'")
+        if layer is pool:  # name == "delta": the readable routing of the pool's delta
+            return pool._route(self.grad)
+        return conv.activation.backward(conv.z, conv.a, pool.delta)  # the conv's delta
