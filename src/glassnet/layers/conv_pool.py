@@ -107,7 +107,9 @@ class ConvPool:
         )
         copy_pooled_windows(padded, conv.kernel_size, conv.strides, pool.pool_size, grouped)
         columns = grouped.reshape(-1, grouped[0, 0, 0, 0, 0].size)  # (rows, kh*kw*c)
-        z = columns @ conv.kernel.reshape(-1, filters)  # (rows, filters)
+        dtype = np.result_type(columns, conv.kernel)
+        z = conv._scratch("pooled_z", (len(columns), filters), dtype)  # backward writes dC/dz here
+        np.matmul(columns, conv.kernel.reshape(-1, filters), out=z)  # (rows, filters)
         if conv.use_bias:
             add_bias(z, conv.bias, pool.out_h * pool.out_w)
         z = z.reshape(n, offsets, -1)  # (n, offset, pooled_h*pooled_w*filters)
@@ -142,14 +144,19 @@ class ConvPool:
         z, top = self.z, self.top
         n, offsets, size = z.shape
         left = np.multiply(grad.reshape(n, size), self.pooled.reshape(n, size) > 0)
-        dz = np.empty(z.shape, left.dtype)
-        hit = np.empty((n, size), dtype=bool)
-        if finite(left):  # each window's delta spent where it wins: a later tie gets nothing
-            for k in range(offsets):
+        # dC/dz is written over z, block by block, each block once it has been compared
+        dz = z if left.dtype == z.dtype else np.empty(z.shape, left.dtype)
+        hit = self.conv._scratch("pooled_hit", (n, size), bool)
+        if finite(left):
+            # each window's delta goes to the first offset equal to its max and is then spent
+            # (left - left * 1 is exactly 0); the last offset gets what is left, which is the
+            # whole delta exactly when no offset before it won, so it is the max (a NaN max was
+            # masked to 0 above, as relu' of NaN is)
+            for k in range(offsets - 1):
                 np.equal(z[:, k], top, out=hit)
                 np.multiply(left, hit, out=dz[:, k])
-                np.logical_not(hit, out=hit)
-                left *= hit
+                left -= dz[:, k]
+            dz[:, offsets - 1] = left
         else:  # inf * 0 is NaN: the first winner takes it, the others get exact zeros
             taken = np.zeros((n, size), dtype=bool)
             for k in range(offsets):
