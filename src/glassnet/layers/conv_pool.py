@@ -114,7 +114,11 @@ class ConvPool:
             add_bias(z, conv.bias, pool.out_h * pool.out_w)
         z = z.reshape(n, offsets, -1)  # (n, offset, pooled_h*pooled_w*filters)
         # the running max over the offsets, row by row, as MaxPooling2D.forward
-        top = np.maximum(z[:, 0], z[:, 1]) if offsets > 1 else z[:, 0].copy()
+        top = conv._scratch("pooled_top", z[:, 0].shape, z.dtype)
+        if offsets > 1:
+            np.maximum(z[:, 0], z[:, 1], out=top)
+        else:
+            np.copyto(top, z[:, 0])
         for k in range(2, offsets):
             np.maximum(top, z[:, k], out=top)
         pooled = np.maximum(top, 0.0).reshape(n, pool.out_h, pool.out_w, filters)  # relu after
@@ -143,10 +147,12 @@ class ConvPool:
         self.grad = grad  # the pool's incoming dC/da, for its lazily made delta
         z, top = self.z, self.top
         n, offsets, size = z.shape
-        left = np.multiply(grad.reshape(n, size), self.pooled.reshape(n, size) > 0)
+        hit = self.conv._scratch("pooled_hit", (n, size), bool)
+        np.greater(self.pooled.reshape(n, size), 0, out=hit)  # relu'(pooled)
+        left = self.conv._scratch("pooled_left", (n, size), np.result_type(grad, hit))
+        np.multiply(grad.reshape(n, size), hit, out=left)
         # dC/dz is written over z, block by block, each block once it has been compared
         dz = z if left.dtype == z.dtype else np.empty(z.shape, left.dtype)
-        hit = self.conv._scratch("pooled_hit", (n, size), bool)
         if finite(left):
             # each window's delta goes to the first offset equal to its max and is then spent
             # (left - left * 1 is exactly 0); the last offset gets what is left, which is the
@@ -184,7 +190,9 @@ class ConvPool:
             return None
         (ph, pw), (pooled_h, pooled_w) = pool.pool_size, (pool.out_h, pool.out_w)
         n = len(dz)
-        delta = np.zeros((n, conv.out_h, conv.out_w, conv.filters), dtype=dz.dtype)
+        # dC/dz in place; the positions no pooling window reads stay 0 from the allocation
+        shape = (n, conv.out_h, conv.out_w, conv.filters)
+        delta = conv._scratch("pooled_delta", shape, dz.dtype, fill=0.0)
         for i in range(ph):
             for j in range(pw):
                 block = dz[:, i * pw + j].reshape(n, pooled_h, pooled_w, conv.filters)
