@@ -113,17 +113,19 @@ class ConvPool:
         if conv.use_bias:
             add_bias(z, conv.bias, pool.out_h * pool.out_w)
         z = z.reshape(n, offsets, -1)  # (n, offset, pooled_h*pooled_w*filters)
-        # the running max over the offsets, row by row, as MaxPooling2D.forward
-        top = conv._scratch("pooled_top", z[:, 0].shape, z.dtype)
+        # the running max over the offsets, row by row as MaxPooling2D.forward, then relu on
+        # it, all in the (new) output array
+        top = np.empty(z[:, 0].shape, z.dtype)
         if offsets > 1:
             np.maximum(z[:, 0], z[:, 1], out=top)
         else:
             np.copyto(top, z[:, 0])
         for k in range(2, offsets):
             np.maximum(top, z[:, k], out=top)
-        pooled = np.maximum(top, 0.0).reshape(n, pool.out_h, pool.out_w, filters)  # relu after
+        np.maximum(top, 0.0, out=top)  # relu after the pooling
+        pooled = top.reshape(n, pool.out_h, pool.out_w, filters)
         # what the lazy attributes and the backward need
-        self.x, self.columns, self.z, self.top, self.pooled = x, columns, z, top, pooled
+        self.x, self.columns, self.z, self.pooled = x, columns, z, pooled
         self.kernel = conv.kernel.copy()  # the weights z was made with (the update comes next)
         self.bias = conv.bias.copy() if conv.use_bias else None
         self.pending, self.dz, self.grad = True, np.empty(0), None
@@ -145,7 +147,7 @@ class ConvPool:
         self.pending = False
         self.pool.__dict__.pop("delta", None)
         self.grad = grad  # the pool's incoming dC/da, for its lazily made delta
-        z, top = self.z, self.top
+        z, top = self.z, self.pooled.reshape(len(self.z), -1)
         n, offsets, size = z.shape
         hit = self.conv._scratch("pooled_hit", (n, size), bool)
         np.greater(self.pooled.reshape(n, size), 0, out=hit)  # relu'(pooled)
@@ -156,17 +158,19 @@ class ConvPool:
         if finite(left):
             # each window's delta goes to the first offset equal to its max and is then spent
             # (left - left * 1 is exactly 0); the last offset gets what is left, which is the
-            # whole delta exactly when no offset before it won, so it is the max (a NaN max was
-            # masked to 0 above, as relu' of NaN is)
+            # whole delta exactly when no offset before it won, so it is the max. A window whose
+            # max is <= 0 (pooled 0) or NaN has 0 left (relu' is 0 there): wherever it goes, 0.
             for k in range(offsets - 1):
                 np.equal(z[:, k], top, out=hit)
                 np.multiply(left, hit, out=dz[:, k])
                 left -= dz[:, k]
             dz[:, offsets - 1] = left
         else:  # inf * 0 is NaN: the first winner takes it, the others get exact zeros
+            # (the winner by the readable rule, relu(z) == pooled: in a window whose max is
+            # <= 0 that is its first position, where relu' then turns inf into NaN)
             taken = np.zeros((n, size), dtype=bool)
             for k in range(offsets):
-                np.equal(z[:, k], top, out=hit)
+                np.equal(np.maximum(z[:, k], 0.0), top, out=hit)
                 hit &= ~taken
                 taken |= hit
                 dz[:, k] = np.where(hit, left, 0.0)
