@@ -326,3 +326,49 @@ def test_the_fused_input_gradient_is_the_readable_one(case) -> None:
     assert fused.shape == expected.shape == x.shape
     np.testing.assert_allclose(fused, expected, rtol=0, atol=1e-12)
     assert np.abs(expected).max() > 0.1
+
+
+class FortranNormal(gn.initializers.Initializer):
+    """A custom initializer returning a Fortran-ordered kernel (it once left dC/dK a copy)."""
+
+    def __call__(self, shape, dtype, rng):
+        values = np.random.default_rng(0).normal(0.0, 0.3, size=shape).astype(dtype)
+        return np.asfortranarray(values)
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_a_fortran_kernel_and_a_frozen_conv_train_fused_as_readable(frozen, monkeypatch) -> None:
+    image = (12, 12, 2)
+
+    def model():
+        conv = gn.layers.Conv2D(3, 3, activation="relu", kernel_initializer=FortranNormal())
+        net = gn.Sequential(
+            [
+                gn.Input(shape=image),
+                conv,
+                gn.layers.MaxPooling2D(2),
+                gn.layers.Flatten(),
+                gn.layers.Dense(3, activation="softmax"),
+            ],
+            dtype="float64",
+            seed=2,
+        )
+        conv.trainable = not frozen
+        net.compile(optimizer=gn.SGD(0.2), loss="sparse_categorical_crossentropy")
+        return net
+
+    fused, slow = model(), model()
+    assert (
+        fused.layers[0].kernel.flags.f_contiguous and not fused.layers[0].kernel.flags.c_contiguous
+    )
+    x, y = data(image, "float64")
+    for _ in range(3):
+        fused.train_on_batch(x, y)
+    readable(monkeypatch)
+    for _ in range(3):
+        slow.train_on_batch(x, y)
+    start = FortranNormal()((3, 3, 2, 3), "float64", None)
+    kernel = fused.get_weights()[0]
+    assert np.array_equal(kernel, start) == frozen  # it moved, unless frozen
+    for ours, theirs in zip(fused.get_weights(), slow.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
