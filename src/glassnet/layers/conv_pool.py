@@ -178,10 +178,9 @@ class ConvPool:
         return dz
 
     def conv_backward(self, need_input_gradient: bool) -> Array | None:
-        """dC/dK, dC/db from the grouped windows and dC/dz; dC/da_prev (when needed) by the
-        readable per-offset code, from dC/dz put back at its positions (0 where no window
-        read)."""
-        conv, pool, dz = self.conv, self.pool, self.dz
+        """dC/dK, dC/db from the grouped windows and dC/dz; dC/da_prev when needed
+        (``input_gradient``)."""
+        conv, dz = self.conv, self.dz
         conv.__dict__.pop("delta", None)
         flat = dz.reshape(-1, conv.filters)  # the rows of ``columns``
         np.matmul(self.columns.T, flat, out=conv.kernel_gradient.reshape(-1, conv.filters))
@@ -192,16 +191,71 @@ class ConvPool:
             np.matmul(ones, flat, out=conv.bias_gradient)
         if not need_input_gradient:
             return None
-        (ph, pw), (pooled_h, pooled_w) = pool.pool_size, (pool.out_h, pool.out_w)
-        n = len(dz)
-        # dC/dz in place; the positions no pooling window reads stay 0 from the allocation
-        shape = (n, conv.out_h, conv.out_w, conv.filters)
-        delta = conv._scratch("pooled_delta", shape, dz.dtype, fill=0.0)
-        for i in range(ph):
-            for j in range(pw):
-                block = dz[:, i * pw + j].reshape(n, pooled_h, pooled_w, conv.filters)
-                delta[:, i : pooled_h * ph : ph, j : pooled_w * pw : pw] = block
-        return conv._input_gradient(delta)
+        return self.input_gradient()
+
+    def input_gradient(self) -> Array:
+        """dC/da_prev (batch, h, w, c) from the grouped dC/dz: one product, a few shifted adds.
+
+        A window's input row is Y = (y*ph + i)*s + a = (y + sy)*step + ty with step = ph*s and
+        i*s + a = sy*step + ty (0 <= ty < step): pooled position y, shifted by sy, at place ty of
+        a step x step block of the padded input. So block (y + sy, x + sx) receives, at (ty, tx,
+        c), the sum over (i, j, f) of dz[n, i, j, y, x, f] * K[a, b, c, f] with a = sy*step + ty
+        - i*s (nothing where a is not a kernel row). ``spread`` holds those K entries, 0
+        elsewhere: (ph*pw*f, sy*sx*step_h*step_w*c). dz by pooled position @ spread gives every
+        block's share in one product; each (sy, sx) is then one add into the blocks, whose inner
+        run is a whole block (step_h*step_w*c numbers), and one copy puts the blocks back in
+        rows. The readable code's terms (``Conv2D._input_gradient``), added in another order."""
+        conv, pool, dz = self.conv, self.pool, self.dz
+        n, offsets = len(dz), dz.shape[1]
+        pooled_h, pooled_w, filters = pool.out_h, pool.out_w, conv.filters
+        index, (shift_h, shift_w), (step_h, step_w) = self.spread_index()
+        kernel = conv.kernel.reshape(-1)
+        spread = np.take(np.concatenate([kernel, np.zeros(1, kernel.dtype)]), index)
+        # dz by pooled position: (n*pooled_h*pooled_w, offsets*filters)
+        rows = dz.reshape(n, offsets, pooled_h * pooled_w, filters).transpose(0, 2, 1, 3)
+        rows = np.ascontiguousarray(rows).reshape(n * pooled_h * pooled_w, -1)
+        shares = rows @ spread  # (rows, shift_h*shift_w*step_h*step_w*c)
+        channels = conv.kernel.shape[2]
+        block = step_h * step_w * channels
+        shares = shares.reshape(n, pooled_h, pooled_w, shift_h, shift_w, block)
+        _, height, width, _ = conv.a_prev_shape
+        _, padded_h, padded_w, _ = conv.padded_shape
+        blocks_h = max(-(-padded_h // step_h), pooled_h + shift_h - 1)
+        blocks_w = max(-(-padded_w // step_w), pooled_w + shift_w - 1)
+        blocks = np.zeros((n, blocks_h, blocks_w, block), shares.dtype)
+        for sy in range(shift_h):
+            for sx in range(shift_w):
+                blocks[:, sy : sy + pooled_h, sx : sx + pooled_w] += shares[:, :, :, sy, sx]
+        grad = np.empty((n, blocks_h * step_h, blocks_w * step_w, channels), shares.dtype)
+        by_block = blocks.reshape(n, blocks_h, blocks_w, step_h, step_w, channels)
+        np.copyto(
+            grad.reshape(n, blocks_h, step_h, blocks_w, step_w, channels),
+            by_block.transpose(0, 1, 3, 2, 4, 5),
+        )
+        top, _, left, _ = conv.pads
+        conv.input_gradient = grad[:, top : top + height, left : left + width, :]
+        return conv.input_gradient  # kept (a view) for the trace: dC/da_prev
+
+    def spread_index(self) -> tuple[Array, tuple[int, int], tuple[int, int]]:
+        """Where each entry of ``spread`` comes from in K.ravel() (K.size: the appended 0),
+        with the number of shifts (sy, sx) and the block size (step_h, step_w); made once."""
+        conv, pool = self.conv, self.pool
+        key = (conv.kernel.shape, conv.strides, pool.pool_size)
+        if getattr(self, "_spread_key", None) == key:
+            return self._spread
+        (kh, kw, channels, filters), (s_h, s_w), (ph, pw) = key
+        step_h, step_w = ph * s_h, pw * s_w
+        shift_h = ((ph - 1) * s_h + kh - 1) // step_h + 1
+        shift_w = ((pw - 1) * s_w + kw - 1) // step_w + 1
+        sizes = (ph, pw, filters, shift_h, shift_w, step_h, step_w, channels)
+        i, j, f, sy, sx, ty, tx, c = np.ix_(*(np.arange(size) for size in sizes))
+        a, b = sy * step_h + ty - i * s_h, sx * step_w + tx - j * s_w
+        inside = (a >= 0) & (a < kh) & (b >= 0) & (b < kw)
+        size = kh * kw * channels * filters  # the index of the appended 0
+        index = np.where(inside, ((a * kw + b) * channels + c) * filters + f, size)
+        self._spread_key = key
+        self._spread = (index.reshape(ph * pw * filters, -1), (shift_h, shift_w), (step_h, step_w))
+        return self._spread
 
     # -- what the layers show --------------------------------------------------------------
     def materialize(self, layer: Layer, name: str) -> Any:
