@@ -12,15 +12,8 @@ import glassnet as gn
 import glassnet.model
 from glassnet.layers import Conv2D
 from glassnet.layers.conv_pool import training_steps
-from glassnet.layers.convolution import (
-    FEW_CHANNELS,
-    add_bias,
-    conv_backward_loop,
-    conv_forward_loop,
-    copy_windows,
-    pad_images,
-    window_matrix,
-)
+from glassnet.layers.convolution import conv_backward_loop, conv_forward_loop, pad_images
+from glassnet.layers.windows import FEW_CHANNELS, add_bias, copy_windows, window_matrix
 
 WINDOWS = [
     # (h, w, channels, window, strides, padding)

@@ -38,9 +38,10 @@ import numpy as np
 
 from glassnet._validation import finite
 from glassnet.activations import ReLU
-from glassnet.layers.convolution import Conv2D, add_bias, copy_pooled_windows, pad_images
+from glassnet.layers.convolution import Conv2D, pad_images
 from glassnet.layers.core import Array, Layer
 from glassnet.layers.pooling import MaxPooling2D
+from glassnet.layers.windows import add_bias, copy_pooled_windows
 
 
 def fusable(conv: Layer, pool: Layer) -> bool:

@@ -16,7 +16,7 @@ bottom/right, as Keras/TensorFlow do.
 
 ``conv_forward_loop`` / ``conv_backward_loop`` are the truth a learner reads ("take each window,
 flatten it, dot it with the flattened filter"); ``Conv2D`` trains with the fast path: every
-window copied once into one contiguous matrix (``sliding_window_view``), one matrix product; the
+window copied once into one contiguous matrix (windows.py), one matrix product; the
 input gradient by one product per kernel offset, added into shifted slices.
 """
 
@@ -25,7 +25,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import DTypeLike
 
 from glassnet import activations as activations_module
@@ -35,6 +34,7 @@ from glassnet._validation import shown
 from glassnet.activations import Activation as ActivationFunction
 from glassnet.initializers import check_allocation
 from glassnet.layers.core import Array, Layer, Shape, as_shape, show_shape
+from glassnet.layers.windows import add_bias, copy_windows
 
 PADDINGS = ("valid", "same")
 
@@ -123,85 +123,6 @@ def pad_images(x: Array, pads: tuple[int, int, int, int], value: float = 0.0) ->
     if not any(pads):
         return x
     return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
-
-
-#: below this many channels, ``copy_windows`` copies one kernel offset at a time (measured: 3.5x
-#: faster for 1 channel, 3x slower for 8, whose windows copy in one go)
-FEW_CHANNELS = 4
-
-
-def window_matrix(padded: Array, window: tuple[int, int], strides: tuple[int, int]) -> Array:
-    """The readable im2col: every s-th window of ``padded`` (n, H, W, c), each flattened in
-    (i, j, c) order, one row per output position: (n, out_h, out_w, kh, kw, c), a copy."""
-    kh, kw = window
-    s_h, s_w = strides
-    out_h, out_w = (padded.shape[1] - kh) // s_h + 1, (padded.shape[2] - kw) // s_w + 1
-    # (n, H', W', c, kh, kw) -> every s-th window -> (n, out_h, out_w, kh, kw, c)
-    windows = sliding_window_view(padded, (kh, kw), axis=(1, 2))
-    windows = windows[:, : out_h * s_h : s_h, : out_w * s_w : s_w]
-    return np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3))
-
-
-def copy_windows(
-    padded: Array, window: tuple[int, int], strides: tuple[int, int], out: Array
-) -> Array:
-    """``window_matrix`` written into ``out`` (n, out_h, out_w, kh, kw, c): the same copies.
-
-    With few channels, one strided slice per kernel offset (i, j): ``out[..., i, j, :]`` gets
-    ``padded[:, i::s, j::s]``, a copy whose inner loop runs along a row; with many, the window
-    view in one go (its inner loop runs along the channels)."""
-    _, out_h, out_w, kh, kw, channels = out.shape
-    s_h, s_w = strides
-    if channels >= FEW_CHANNELS:
-        windows = sliding_window_view(padded, (kh, kw), axis=(1, 2))
-        windows = windows[:, : out_h * s_h : s_h, : out_w * s_w : s_w]
-        np.copyto(out, windows.transpose(0, 1, 2, 4, 5, 3))
-        return out
-    for i in range(kh):
-        for j in range(kw):
-            out[:, :, :, i, j, :] = padded[:, i : i + out_h * s_h : s_h, j : j + out_w * s_w : s_w]
-    return out
-
-
-def copy_pooled_windows(
-    padded: Array,
-    window: tuple[int, int],
-    strides: tuple[int, int],
-    pool: tuple[int, int],
-    out: Array,
-) -> Array:
-    """The windows of the output positions a ``pool`` (ph, pw) max pooling reads, written into
-    ``out`` (n, ph, pw, pooled_h, pooled_w, kh, kw, c) grouped by pooling offset: out[:, i, j,
-    y, x] is ``window_matrix``'s row for output position (y*ph + i, x*pw + j). Positions no
-    pooling window reads (the odd last row of 11 pooled by 2) are left out. Each offset's block
-    out[:, i, j] is then contiguous, so the pooling that follows runs on long rows."""
-    _, ph, pw, pooled_h, pooled_w, kh, kw, channels = out.shape
-    s_h, s_w = strides
-    step_h, step_w = ph * s_h, pw * s_w  # input rows between two pooled rows
-    if channels >= FEW_CHANNELS:
-        windows = sliding_window_view(padded, (kh, kw), axis=(1, 2))
-        for i in range(ph):
-            for j in range(pw):
-                block = windows[:, i * s_h :: step_h, j * s_w :: step_w][:, :pooled_h, :pooled_w]
-                np.copyto(out[:, i, j], block.transpose(0, 1, 2, 4, 5, 3))
-        return out
-    for i in range(ph):
-        for j in range(pw):
-            for a in range(kh):
-                for b in range(kw):
-                    top, left = i * s_h + a, j * s_w + b
-                    rows = slice(top, top + pooled_h * step_h, step_h)
-                    cols = slice(left, left + pooled_w * step_w, step_w)
-                    out[:, i, j, :, :, a, b, :] = padded[:, rows, cols]
-    return out
-
-
-def add_bias(z: Array, bias: Array, repeat: int) -> None:
-    """z += b for z (rows, filters), rows a multiple of ``repeat``: the same additions done on
-    z seen as (rows / repeat, repeat * filters) with b tiled ``repeat`` times, so that NumPy's
-    inner loop runs over repeat * filters numbers instead of a few filters (3x faster for 8)."""
-    rows, filters = z.shape
-    z.reshape(rows // repeat, repeat * filters)[...] += np.tile(bias, repeat)
 
 
 def lazy_attribute(layer: Layer, name: str) -> Any:
