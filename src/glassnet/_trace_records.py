@@ -331,8 +331,9 @@ def record_loss_and_backward(
                 )
                 trace.add("backward", index, f"dC/da{index - 1}", equation, layer.delta)
                 grad = layer.delta
-        elif kept.get("delta") is not None:
-            # a weightless layer: its delta is the gradient for its input
+        elif kept.get("delta") is not None or getattr(layer, "delta", None) is not None:
+            # a weightless layer: its delta is the gradient for its input (a pooling layer
+            # fused with its convolution makes it when read: layers/conv_pool.py)
             link = f"da{index}/da{index - 1}"
             if activation is not None and activation.elementwise and grad is not None:
                 factor = activation.derivative(layer.z, layer.a)

@@ -56,6 +56,7 @@ from glassnet.callbacks import (
     diverged_message,
 )
 from glassnet.layers import Input, Layer
+from glassnet.layers.conv_pool import training_steps
 from glassnet.layers.core import INPUT_RANKS, Shape, as_shape, shape_argument, show_shape
 from glassnet.utils import model_generator
 
@@ -428,9 +429,10 @@ class Sequential(KerasModelAPI):
 
     # -- the step ----------------------------------------------------------------------------
     def forward(self, x: Array, training: bool = False) -> Array:
-        """a0 = x, then each layer in turn: (batch, n_in) -> (batch, output_units)."""
+        """a0 = x, then each layer in turn: (batch, n_in) -> (batch, output_units). In training,
+        a Conv2D(relu) and the MaxPooling2D after it run as one fused step (conv_pool.py)."""
         a = x
-        for layer in self.layers:
+        for layer in training_steps(self.layers) if training else self.layers:
             a = layer.forward(a, training=training)
         return a
 

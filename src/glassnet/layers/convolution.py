@@ -16,7 +16,7 @@ bottom/right, as Keras/TensorFlow do.
 
 ``conv_forward_loop`` / ``conv_backward_loop`` are the truth a learner reads ("take each window,
 flatten it, dot it with the flattened filter"); ``Conv2D`` trains with the fast path: every
-window copied once into one contiguous matrix (``sliding_window_view``), one matrix product; the
+window copied once into one contiguous matrix (windows.py), one matrix product; the
 input gradient by one product per kernel offset, added into shifted slices.
 """
 
@@ -25,7 +25,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import DTypeLike
 
 from glassnet import activations as activations_module
@@ -35,6 +34,7 @@ from glassnet._validation import shown
 from glassnet.activations import Activation as ActivationFunction
 from glassnet.initializers import check_allocation
 from glassnet.layers.core import Array, Layer, Shape, as_shape, show_shape
+from glassnet.layers.windows import add_bias, copy_windows
 
 PADDINGS = ("valid", "same")
 
@@ -123,6 +123,18 @@ def pad_images(x: Array, pads: tuple[int, int, int, int], value: float = 0.0) ->
     if not any(pads):
         return x
     return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
+
+
+def lazy_attribute(layer: Layer, name: str) -> Any:
+    """``__getattr__`` of Conv2D and MaxPooling2D: an attribute that a fused training step
+    (layers/conv_pool.py) leaves to be made when first read (``ConvPool.materialize``), set on
+    the layer then; any other missing attribute is the usual AttributeError."""
+    fused = layer.__dict__.get("_fused")
+    if fused is None or name not in fused.LAZY.get(layer.kind, ()):
+        raise AttributeError(f"'{type(layer).__name__}' object has no attribute '{name}'")
+    value = fused.materialize(layer, name)
+    setattr(layer, name, value)
+    return value
 
 
 def conv_forward_loop(
@@ -272,6 +284,20 @@ class Conv2D(Layer):
             self.bias_gradient = np.zeros_like(self.bias)  # dC/db: (filters,)
         super().build(shape, dtype, rng)
 
+    def _scratch(
+        self, name: str, shape: tuple[int, ...], dtype: DTypeLike, fill: float | None = None
+    ) -> Array:
+        """A work array kept across steps (allocated again when the batch shape or dtype
+        changes). Only what no caller ever holds on to: the windows, the per-offset products,
+        a vector of ones; outputs and gradients are new arrays every step."""
+        kept = self.__dict__.setdefault("_buffers", {})
+        found = kept.get(name)
+        if found is None or found.shape != shape or found.dtype != dtype:
+            found = kept[name] = np.empty(shape, dtype)
+            if fill is not None:
+                found[...] = fill
+        return found
+
     # -- the two passes --------------------------------------------------------------------
     def forward(self, x: Array, training: bool = False) -> Array:
         """z = windows @ K.reshape(kh*kw*c, filters) + b; a = f(z).
@@ -280,30 +306,49 @@ class Conv2D(Layer):
         (batch*out_h*out_w, kh*kw*c), are copied once into one contiguous matrix and kept for
         dC/dK."""
         self._check_input(x)
-        kh, kw = self.kernel_size
-        s_h, s_w = self.strides
-        n, channels = len(x), x.shape[-1]
-        rows = n * self.out_h * self.out_w
-        check_allocation(
-            rows * kh * kw * channels * x.itemsize,
-            f"Layer '{self._display_name()}' (Conv2D) windows for a batch of {n}",
-        )
+        self.__dict__.pop("_fused", None)  # this step is the readable one (layers/conv_pool.py)
         self.a_prev_shape = x.shape
-        padded = pad_images(x, self.pads)
-        self.padded_shape = padded.shape
-        # (n, H', W', c, kh, kw) -> every s-th window -> (n, out_h, out_w, kh, kw, c)
-        windows = sliding_window_view(padded, (kh, kw), axis=(1, 2))
-        windows = windows[:, : self.out_h * s_h : s_h, : self.out_w * s_w : s_w]
-        self.columns = np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3)).reshape(rows, -1)
-        z = self.columns @ self.kernel.reshape(-1, self.filters)  # (rows, filters)
-        if self.use_bias:
-            z += self.bias
-        self.z = z.reshape(n, self.out_h, self.out_w, self.filters)
+        self.columns, self.z = self._windows_and_z(x, self.kernel, self.bias_or_none())
         self.a = self.activation(self.z)
         return self.a
 
+    def bias_or_none(self) -> Array | None:
+        return self.bias if self.use_bias else None
+
+    def _check_windows(self, x: Array) -> None:
+        kh, kw = self.kernel_size
+        check_allocation(
+            len(x) * self.out_h * self.out_w * kh * kw * x.shape[-1] * x.itemsize,
+            f"Layer '{self._display_name()}' (Conv2D) windows for a batch of {len(x)}",
+        )
+
+    def _windows_and_z(self, x: Array, kernel: Array, bias: Array | None) -> tuple[Array, Array]:
+        """(windows (batch*out_h*out_w, kh*kw*c), z (batch, out_h, out_w, filters)) for x, with
+        the weights given (``forward``'s own, or those a fused step kept)."""
+        self._check_windows(x)
+        kh, kw = self.kernel_size
+        n, channels = len(x), x.shape[-1]
+        padded = pad_images(x, self.pads)
+        self.padded_shape = padded.shape
+        # (n, out_h, out_w, kh, kw, c) -> (batch*out_h*out_w, kh*kw*c), in a buffer kept across
+        # steps; the numbers of ``window_matrix``, copied faster (``copy_windows``)
+        columns = self._scratch("columns", (n, self.out_h, self.out_w, kh, kw, channels), x.dtype)
+        copy_windows(padded, (kh, kw), self.strides, columns)
+        columns = columns.reshape(n * self.out_h * self.out_w, -1)
+        z = columns @ kernel.reshape(-1, self.filters)  # (rows, filters)
+        if bias is not None:
+            add_bias(z, bias, self.out_w)  # z += b, with a longer inner loop
+        return columns, z.reshape(n, self.out_h, self.out_w, self.filters)
+
+    def __getattr__(self, name: str) -> Any:
+        return lazy_attribute(self, name)  # z, a, delta after a fused step (conv_pool.py)
+
     def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
-        """delta = dC/da * f'(z), then ``backward_delta``."""
+        """delta = dC/da * f'(z), then ``backward_delta``. (After a fused forward, the dC/dz
+        that its pooling layer handed back takes the fused step's backward, conv_pool.py.)"""
+        fused = self.__dict__.get("_fused")
+        if fused is not None and grad_output is fused.dz:
+            return fused.conv_backward(need_input_gradient)
         delta = self.activation.backward(self.z, self.a, grad_output)  # (n, oh, ow, filters)
         return self.backward_delta(delta, need_input_gradient)
 
@@ -327,22 +372,30 @@ class Conv2D(Layer):
         np.matmul(self.columns.T, flat, out=self.kernel_gradient.reshape(-1, self.filters))
         if self.kernel_regularizer is not None:
             self.kernel_gradient += self.kernel_regularizer.gradient(self.kernel)
-        if self.use_bias:
-            np.matmul(np.ones(len(flat), dtype=flat.dtype), flat, out=self.bias_gradient)
+        if self.use_bias:  # ones @ delta: the sum over every position, as one product
+            ones = self._scratch("ones", (len(flat),), flat.dtype, fill=1.0)
+            np.matmul(ones, flat, out=self.bias_gradient)
         if not need_input_gradient:
             return None
+        return self._input_gradient(delta)
+
+    def _input_gradient(self, delta: Array) -> Array:
+        """dC/da_prev (batch, h, w, c) from delta = dC/dz: one product per kernel offset, added
+        into the shifted slice of the padded input it came from; kept as ``input_gradient``."""
         kh, kw = self.kernel_size
         s_h, s_w = self.strides
         grad_padded = np.zeros(self.padded_shape, dtype=delta.dtype)
         rows, cols = self.out_h * s_h, self.out_w * s_w
-        sent = np.empty(
-            (*delta.shape[:3], self.kernel.shape[2]), np.result_type(delta, self.kernel)
+        sent = self._scratch(
+            "sent", (*delta.shape[:3], self.kernel.shape[2]), np.result_type(delta, self.kernel)
         )
+        flat, sent_flat = delta.reshape(-1, self.filters), sent.reshape(-1, sent.shape[-1])
         for i in range(kh):
             for j in range(kw):
-                # (n, oh, ow, filters) @ (filters, c): what offset (i, j) sends to its inputs,
-                # into one array reused for every offset
-                np.matmul(delta, self.kernel[i, j].T, out=sent)
+                # (n*oh*ow, filters) @ (filters, c), one matrix product (the 4-d delta would be
+                # n*oh products of (ow, filters)): what offset (i, j) sends to its inputs, into
+                # one array reused for every offset
+                np.matmul(flat, self.kernel[i, j].T, out=sent_flat)
                 grad_padded[:, i : i + rows : s_h, j : j + cols : s_w, :] += sent
         top, _, left, _ = self.pads
         _, height, width, _ = self.a_prev_shape

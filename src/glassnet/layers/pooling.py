@@ -27,7 +27,13 @@ import numpy as np
 
 from glassnet._validation import finite
 from glassnet.initializers import check_allocation
-from glassnet.layers.convolution import pad_images, padding_name, pair, window_output_shape
+from glassnet.layers.convolution import (
+    lazy_attribute,
+    pad_images,
+    padding_name,
+    pair,
+    window_output_shape,
+)
 from glassnet.layers.core import Array, Layer, Shape, as_shape, show_shape
 
 
@@ -138,6 +144,7 @@ class MaxPooling2D(_Pooling2D):
         (batch, h, w, c) -> (batch, out_h, out_w, c)."""
         self._check_input(x)
         self._check_padded(len(x), x.itemsize)
+        self.__dict__.pop("_fused", None)  # this step is the readable one (layers/conv_pool.py)
         self.a_prev_shape = x.shape
         self.padded = pad_images(x, self.pads, value=-np.inf)
         offsets = self._offsets(self.padded)
@@ -153,7 +160,18 @@ class MaxPooling2D(_Pooling2D):
 
         The winner is the first input equal to the window's maximum, reading the offsets row by
         row (PyTorch's rule for ties). Non-overlapping windows (the default) take a faster path
-        proved equal to the loop."""
+        proved equal to the loop. After a fused forward (layers/conv_pool.py) the delta goes
+        through the fused step, once."""
+        fused = self.__dict__.get("_fused")
+        if fused is not None and fused.pending and np.shape(grad_output) == self.a.shape:
+            return fused.pool_backward(grad_output)
+        return self._route(grad_output)
+
+    def __getattr__(self, name: str) -> Any:
+        return lazy_attribute(self, name)  # delta, padded after a fused step (conv_pool.py)
+
+    def _route(self, grad_output: Array) -> Array:
+        """The readable routing: dC/da_prev from the pooled delta (``self.delta``)."""
         if self._windows_apart() and np.shape(grad_output) == self.a.shape:
             return self._backward_apart(grad_output)
         return self._backward_loop(grad_output)

@@ -1,0 +1,281 @@
+"""A Conv2D with ReLU straight into a MaxPooling2D, run as one fused step in training (issue 20).
+
+The readable path, the two layers alone (shapes for 28x28x1 images, 8 filters, pool 2)::
+
+    z = windows(a_prev) @ K + b        (n, 26, 26, 8)      a = relu(z)
+    pooled = max over each 2x2 window of a                  (n, 13, 13, 8)
+    backward: each window's delta to its first maximum, then times relu'(z)
+
+The fused step (``Sequential.forward(x, training=True)`` takes it for every such pair, through
+``training_steps``) computes the same numbers with less copying:
+
+1. The windows are copied grouped by pooling offset (``copy_pooled_windows``): the products of
+   the four positions of every 2x2 pooling window land in four contiguous blocks, so the max of
+   each window is three ``np.maximum`` calls on long rows instead of on strided slices, and the
+   positions no pooling window reads (the odd last row of 11 pooled by 2) are never computed.
+2. ReLU after the pooling, on the 4x smaller array: relu(max(z)) == max(relu(z)), bit for bit
+   (relu is non-decreasing, and np.maximum(m, 0.0) gives +0.0 for every m <= 0, as relu gives
+   for each z <= 0). relu'(z) is 0 wherever the window's maximum is <= 0, so masking the pooled
+   delta by (pooled > 0) before routing it gives the dC/dz of routing first and masking after.
+   Ties go to the first maximum, row by row, as MaxPooling2D's rule.
+3. dC/dK = grouped windows.T @ dC/dz and dC/db = sum of dC/dz: the same terms as the readable
+   sums, added in another order (equal to ~1e-6 in float32, not bit for bit); dC/da_prev by the
+   readable code, from dC/dz put back in place.
+
+Afterwards the layers show what the readable path shows: ``z``, ``a``, ``delta`` of both layers,
+the pool's ``padded`` input and the convolution's ``columns`` are made only when first read,
+by the readable formulas, from what the step kept (its input, the weights it used, the pool's
+incoming delta). So a trace or a lesson reads the readable path's numbers, and training pays
+for none of them. Called alone, each layer runs its readable path.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from glassnet._validation import finite
+from glassnet.activations import ReLU
+from glassnet.layers.convolution import Conv2D, pad_images
+from glassnet.layers.core import Array, Layer
+from glassnet.layers.pooling import MaxPooling2D
+from glassnet.layers.windows import add_bias, copy_pooled_windows
+
+
+def fusable(conv: Layer, pool: Layer) -> bool:
+    """True for a built Conv2D with ReLU followed by a built MaxPooling2D whose windows tile
+    (strides = pool size, "valid" padding): the pair ``ConvPool`` runs fused."""
+    return (
+        type(conv) is Conv2D
+        and type(pool) is MaxPooling2D
+        and type(conv.activation) is ReLU
+        and conv.built
+        and pool.built
+        and pool.padding == "valid"
+        and pool.strides == pool.pool_size
+    )
+
+
+def training_steps(layers: list[Layer]) -> list[Any]:
+    """``layers`` with each fusable (Conv2D, MaxPooling2D) pair replaced by its ``ConvPool``
+    step; ``layers`` itself when there is none (a network without pooling pays one scan)."""
+    if MaxPooling2D not in map(type, layers):
+        return layers
+    steps: list[Any] = []
+    for layer in layers:
+        if steps and fusable(steps[-1], layer):
+            step = layer.__dict__.get("_step")
+            if step is None or step.conv is not steps[-1]:
+                step = layer.__dict__["_step"] = ConvPool(steps[-1], layer)
+            steps[-1] = step
+        else:
+            steps.append(layer)
+    return steps
+
+
+class ConvPool:
+    """One training step's fused forward and backward through ``conv`` then ``pool``, and what
+    it kept for the two layers' lazily made attributes (``materialize``)."""
+
+    #: what each layer makes only when it is read, after a fused step
+    LAZY = MappingProxyType(
+        {
+            "Conv2D": frozenset({"z", "a", "delta", "columns"}),
+            "MaxPooling2D": frozenset({"delta", "padded"}),
+        }
+    )
+
+    def __init__(self, conv: Conv2D, pool: MaxPooling2D) -> None:
+        self.conv, self.pool = conv, pool
+        self.pending = False  # a forward done whose backward has not run yet
+        self.dz: Array = np.empty(0)  # what pool_backward handed to conv.backward
+        self.grad: Array | None = None
+
+    # -- forward ---------------------------------------------------------------------------
+    def forward(self, x: Array, training: bool = True) -> Array:
+        """pooled = relu(max over each window of z), z = windows @ K + b, the windows grouped by
+        pooling offset. (batch, h, w, c) -> (batch, pooled_h, pooled_w, filters)."""
+        conv, pool = self.conv, self.pool
+        conv._check_input(x)
+        conv._check_windows(x)
+        (kh, kw), (ph, pw) = conv.kernel_size, pool.pool_size
+        n, filters, offsets = len(x), conv.filters, ph * pw
+        padded = pad_images(x, conv.pads)
+        grouped = conv._scratch(
+            "pooled_columns", (n, ph, pw, pool.out_h, pool.out_w, kh, kw, x.shape[-1]), x.dtype
+        )
+        copy_pooled_windows(padded, conv.kernel_size, conv.strides, pool.pool_size, grouped)
+        columns = grouped.reshape(-1, grouped[0, 0, 0, 0, 0].size)  # (rows, kh*kw*c)
+        dtype = np.result_type(columns, conv.kernel)
+        z = conv._scratch("pooled_z", (len(columns), filters), dtype)  # backward writes dC/dz here
+        np.matmul(columns, conv.kernel.reshape(-1, filters), out=z)  # (rows, filters)
+        if conv.use_bias:
+            add_bias(z, conv.bias, pool.out_h * pool.out_w)
+        z = z.reshape(n, offsets, -1)  # (n, offset, pooled_h*pooled_w*filters)
+        # the running max over the offsets, row by row as MaxPooling2D.forward, then relu on
+        # it, all in the (new) output array
+        top = np.empty(z[:, 0].shape, z.dtype)
+        if offsets > 1:
+            np.maximum(z[:, 0], z[:, 1], out=top)
+        else:
+            np.copyto(top, z[:, 0])
+        for k in range(2, offsets):
+            np.maximum(top, z[:, k], out=top)
+        np.maximum(top, 0.0, out=top)  # relu after the pooling
+        pooled = top.reshape(n, pool.out_h, pool.out_w, filters)
+        # what the lazy attributes and the backward need
+        self.x, self.columns, self.z, self.pooled = x, columns, z, pooled
+        self.kernel = conv.kernel.copy()  # the weights z was made with (the update comes next)
+        self.bias = conv.bias.copy() if conv.use_bias else None
+        self.pending, self.dz, self.grad = True, np.empty(0), None
+        for layer in (conv, pool):
+            for name in self.LAZY[layer.kind]:
+                layer.__dict__.pop(name, None)
+            layer.__dict__.pop("input_gradient", None)
+            layer._fused = self
+        conv.a_prev_shape, conv.padded_shape = x.shape, padded.shape
+        pool.a_prev_shape = (n, conv.out_h, conv.out_w, filters)
+        pool.a = pooled
+        return pooled
+
+    # -- backward --------------------------------------------------------------------------
+    def pool_backward(self, grad: Array) -> Array:
+        """dC/dz grouped as z (n, offset, pooled_h*pooled_w*filters): the pooled delta times
+        relu'(pooled), routed to each window's first maximum of z. What the model then hands to
+        ``conv.backward``, which knows it (``conv_backward``)."""
+        self.pending = False
+        self.pool.__dict__.pop("delta", None)
+        self.grad = grad  # the pool's incoming dC/da, for its lazily made delta
+        z, top = self.z, self.pooled.reshape(len(self.z), -1)
+        n, offsets, size = z.shape
+        hit = self.conv._scratch("pooled_hit", (n, size), bool)
+        np.greater(self.pooled.reshape(n, size), 0, out=hit)  # relu'(pooled)
+        left = self.conv._scratch("pooled_left", (n, size), np.result_type(grad, hit))
+        np.multiply(grad.reshape(n, size), hit, out=left)
+        # dC/dz is written over z, block by block, each block once it has been compared
+        dz = z if left.dtype == z.dtype else np.empty(z.shape, left.dtype)
+        if finite(left):
+            # each window's delta goes to the first offset equal to its max and is then spent
+            # (left - left * 1 is exactly 0); the last offset gets what is left, which is the
+            # whole delta exactly when no offset before it won, so it is the max. A window whose
+            # max is <= 0 (pooled 0) or NaN has 0 left (relu' is 0 there): wherever it goes, 0.
+            for k in range(offsets - 1):
+                np.equal(z[:, k], top, out=hit)
+                np.multiply(left, hit, out=dz[:, k])
+                left -= dz[:, k]
+            dz[:, offsets - 1] = left
+        else:  # inf * 0 is NaN: the first winner takes it, the others get exact zeros
+            # (the winner by the readable rule, relu(z) == pooled: in a window whose max is
+            # <= 0 that is its first position, where relu' then turns inf into NaN)
+            taken = np.zeros((n, size), dtype=bool)
+            for k in range(offsets):
+                np.equal(np.maximum(z[:, k], 0.0), top, out=hit)
+                hit &= ~taken
+                taken |= hit
+                dz[:, k] = np.where(hit, left, 0.0)
+        self.dz = dz
+        return dz
+
+    def conv_backward(self, need_input_gradient: bool) -> Array | None:
+        """dC/dK, dC/db from the grouped windows and dC/dz; dC/da_prev when needed
+        (``input_gradient``)."""
+        conv, dz = self.conv, self.dz
+        conv.__dict__.pop("delta", None)
+        flat = dz.reshape(-1, conv.filters)  # the rows of ``columns``
+        np.matmul(self.columns.T, flat, out=conv.kernel_gradient.reshape(-1, conv.filters))
+        if conv.kernel_regularizer is not None:
+            conv.kernel_gradient += conv.kernel_regularizer.gradient(conv.kernel)
+        if conv.use_bias:
+            ones = conv._scratch("ones", (len(flat),), flat.dtype, fill=1.0)
+            np.matmul(ones, flat, out=conv.bias_gradient)
+        if not need_input_gradient:
+            return None
+        return self.input_gradient()
+
+    def input_gradient(self) -> Array:
+        """dC/da_prev (batch, h, w, c) from the grouped dC/dz: one product, a few shifted adds.
+
+        A window's input row is Y = (y*ph + i)*s + a = (y + sy)*step + ty with step = ph*s and
+        i*s + a = sy*step + ty (0 <= ty < step): pooled position y, shifted by sy, at place ty of
+        a step x step block of the padded input. So block (y + sy, x + sx) receives, at (ty, tx,
+        c), the sum over (i, j, f) of dz[n, i, j, y, x, f] * K[a, b, c, f] with a = sy*step + ty
+        - i*s (nothing where a is not a kernel row). ``spread`` holds those K entries, 0
+        elsewhere: (ph*pw*f, sy*sx*step_h*step_w*c). dz by pooled position @ spread gives every
+        block's share in one product; each (sy, sx) is then one add into the blocks, whose inner
+        run is a whole block (step_h*step_w*c numbers), and one copy puts the blocks back in
+        rows. The readable code's terms (``Conv2D._input_gradient``), added in another order."""
+        conv, pool, dz = self.conv, self.pool, self.dz
+        n, offsets = len(dz), dz.shape[1]
+        pooled_h, pooled_w, filters = pool.out_h, pool.out_w, conv.filters
+        index, (shift_h, shift_w), (step_h, step_w) = self.spread_index()
+        kernel = conv.kernel.reshape(-1)
+        spread = np.take(np.concatenate([kernel, np.zeros(1, kernel.dtype)]), index)
+        # dz by pooled position: (n*pooled_h*pooled_w, offsets*filters)
+        rows = dz.reshape(n, offsets, pooled_h * pooled_w, filters).transpose(0, 2, 1, 3)
+        rows = np.ascontiguousarray(rows).reshape(n * pooled_h * pooled_w, -1)
+        shares = rows @ spread  # (rows, shift_h*shift_w*step_h*step_w*c)
+        channels = conv.kernel.shape[2]
+        block = step_h * step_w * channels
+        shares = shares.reshape(n, pooled_h, pooled_w, shift_h, shift_w, block)
+        _, height, width, _ = conv.a_prev_shape
+        _, padded_h, padded_w, _ = conv.padded_shape
+        blocks_h = max(-(-padded_h // step_h), pooled_h + shift_h - 1)
+        blocks_w = max(-(-padded_w // step_w), pooled_w + shift_w - 1)
+        blocks = np.zeros((n, blocks_h, blocks_w, block), shares.dtype)
+        for sy in range(shift_h):
+            for sx in range(shift_w):
+                blocks[:, sy : sy + pooled_h, sx : sx + pooled_w] += shares[:, :, :, sy, sx]
+        grad = np.empty((n, blocks_h * step_h, blocks_w * step_w, channels), shares.dtype)
+        by_block = blocks.reshape(n, blocks_h, blocks_w, step_h, step_w, channels)
+        np.copyto(
+            grad.reshape(n, blocks_h, step_h, blocks_w, step_w, channels),
+            by_block.transpose(0, 1, 3, 2, 4, 5),
+        )
+        top, _, left, _ = conv.pads
+        conv.input_gradient = grad[:, top : top + height, left : left + width, :]
+        return conv.input_gradient  # kept (a view) for the trace: dC/da_prev
+
+    def spread_index(self) -> tuple[Array, tuple[int, int], tuple[int, int]]:
+        """Where each entry of ``spread`` comes from in K.ravel() (K.size: the appended 0),
+        with the number of shifts (sy, sx) and the block size (step_h, step_w); made once."""
+        conv, pool = self.conv, self.pool
+        key = (conv.kernel.shape, conv.strides, pool.pool_size)
+        if getattr(self, "_spread_key", None) == key:
+            return self._spread
+        (kh, kw, channels, filters), (s_h, s_w), (ph, pw) = key
+        step_h, step_w = ph * s_h, pw * s_w
+        shift_h = ((ph - 1) * s_h + kh - 1) // step_h + 1
+        shift_w = ((pw - 1) * s_w + kw - 1) // step_w + 1
+        sizes = (ph, pw, filters, shift_h, shift_w, step_h, step_w, channels)
+        i, j, f, sy, sx, ty, tx, c = np.ix_(*(np.arange(size) for size in sizes))
+        a, b = sy * step_h + ty - i * s_h, sx * step_w + tx - j * s_w
+        inside = (a >= 0) & (a < kh) & (b >= 0) & (b < kw)
+        size = kh * kw * channels * filters  # the index of the appended 0
+        index = np.where(inside, ((a * kw + b) * channels + c) * filters + f, size)
+        self._spread_key = key
+        self._spread = (index.reshape(ph * pw * filters, -1), (shift_h, shift_w), (step_h, step_w))
+        return self._spread
+
+    # -- what the layers show --------------------------------------------------------------
+    def materialize(self, layer: Layer, name: str) -> Any:
+        """The readable path's ``name`` of ``layer`` for this step, made now (set on the layer
+        by the caller)."""
+        conv, pool = self.conv, self.pool
+        if conv.__dict__.get("_fused") is not self or pool.__dict__.get("_fused") is not self:
+            # one of the two ran on its own since: this step's numbers are no longer theirs
+            raise AttributeError(f"'{type(layer).__name__}' object has no attribute '{name}'")
+        if layer is conv and name in ("z", "columns"):
+            columns, z = conv._windows_and_z(self.x, self.kernel, self.bias)
+            conv.columns, conv.z = columns, z
+            return getattr(conv, name)
+        if layer is conv and name == "a":
+            return conv.activation(conv.z)
+        if layer is pool and name == "padded":
+            return pad_images(conv.a, pool.pads, value=-np.inf)
+        if self.grad is None:  # the deltas exist once the step's backward has run
+            raise AttributeError(f"'{type(layer).__name__}' object has no attribute '{name}'")
+        if layer is pool:  # name == "delta": the readable routing of the pool's delta
+            return pool._route(self.grad)
+        return conv.activation.backward(conv.z, conv.a, pool.delta)  # the conv's delta
