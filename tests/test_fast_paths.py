@@ -142,11 +142,19 @@ def test_all_finite_agrees_with_each_arrays_check() -> None:
         [np.ones(3), np.array([1.0, np.nan])],
         [np.array([np.inf]), np.array([-np.inf])],
         [np.array([1e308, 1e308]), np.ones(2)],
+        # all_finite sums squares (np.vdot): finite entries whose squares overflow fall back
+        [np.array([1e200, -1e200]), np.array([3e38], np.float32)],
+        [np.asfortranarray(np.arange(6.0).reshape(2, 3)), np.ones((3, 4))[:, ::2]],
+        [np.ones((4, 6))[::2, 1::3], np.array([[1.0, np.nan], [2.0, 3.0]]).T],
+        [np.ones((2, 3, 4), np.float32), np.full((2, 2), -np.inf)[:, :1]],
+        [np.array([1.0, np.nan], np.float16)],
+        [np.array([6e4, -6e4], np.float16)],  # finite float16 whose squares are not
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for arrays in cases:
             assert all_finite(arrays) == all(finite(a) for a in arrays), arrays
+            assert all_finite(arrays) == all(bool(np.isfinite(a).all()) for a in arrays), arrays
     assert all_finite(iter([np.ones(2)])) and not all_finite(a for a in [np.array([np.nan])])
 
 
