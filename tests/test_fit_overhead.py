@@ -220,3 +220,20 @@ def test_targets_are_checked_again_for_another_loss_or_width() -> None:
     model.compile(optimizer="sgd", loss="mse")
     with pytest.raises(ValueError, match=r"expects targets y of shape \(n_samples, 2\)"):
         model.train_on_batch(XOR_X, y)
+
+
+def test_a_users_callback_keeps_numpys_warnings_while_fits_own_run_quietly() -> None:
+    """fit enters its quiet state (overflow -> inf, reported by the loss check) once for all
+    epochs when only its own callbacks run; a user's callback runs outside it, so NumPy still
+    warns about the callback's own overflow."""
+
+    class Overflows(gn.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            np.multiply(np.float64(1e308), 10.0)
+
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        seed_network().fit(XOR_X, XOR_Y, epochs=1, batch_size=4, verbose=0, callbacks=[Overflows()])
+    with np.errstate(over="raise"):  # the caller's own state comes back after a plain fit
+        seed_network().fit(XOR_X, XOR_Y, epochs=2, batch_size=4, verbose=0)
+        with pytest.raises(FloatingPointError):
+            np.multiply(np.float64(1e308), 10.0)

@@ -13,6 +13,7 @@ One epoch, the way ``fit`` runs it::
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -155,28 +156,39 @@ def fit(
     plan = epoch_plan(model, y.shape[1], hooks)
     epoch_begin = hooks.overriding("on_epoch_begin")
     epoch_end = hooks.overriding("on_epoch_end")
+    # Overflow becomes inf/NaN in the loss, which stops training with a clear message: each
+    # epoch runs in np.errstate(over="ignore", invalid="ignore"). With only fit's own callbacks
+    # and no validation, nothing but glassnet's code runs between the epochs, so the state is
+    # entered once for them all (the same answers; ~1 µs less per epoch, which is per step in a
+    # full-batch fit); else once per epoch, so a user's callback keeps NumPy's warnings.
+    quiet_throughout = plan.step is not None and validation_data is None
     try:
-        for epoch in range(initial_epoch, epochs):
-            epoch_begin(epoch)
-            # overflow becomes inf/NaN in the loss, which stops training with a clear message
-            with np.errstate(over="ignore", invalid="ignore"):
-                logs = run_epoch(
-                    model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
-                )
-            if (
-                validation_data is not None
-                and should_validate(epoch)
-                and math.isfinite(logs["loss"])
-            ):
-                # prepared once above (_data): _evaluate does not check x and y again;
-                # (x_val, y_val) or (x_val, y_val, sample_weight_val)
-                val = model._evaluate(
-                    validation_data[0], validation_data[1], None, *validation_data[2:]
-                )
-                logs.update({f"val_{key}": value for key, value in val.items()})
-            epoch_end(epoch, logs)
-            if model.stop_training:
-                break
+        with quiet_state() if quiet_throughout else contextlib.nullcontext():
+            for epoch in range(initial_epoch, epochs):
+                epoch_begin(epoch)
+                if quiet_throughout:
+                    logs = run_epoch(
+                        model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
+                    )
+                else:
+                    with quiet_state():
+                        logs = run_epoch(
+                            model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
+                        )
+                if (
+                    validation_data is not None
+                    and should_validate(epoch)
+                    and math.isfinite(logs["loss"])
+                ):
+                    # prepared once above (_data): _evaluate does not check x and y again;
+                    # (x_val, y_val) or (x_val, y_val, sample_weight_val)
+                    val = model._evaluate(
+                        validation_data[0], validation_data[1], None, *validation_data[2:]
+                    )
+                    logs.update({f"val_{key}": value for key, value in val.items()})
+                epoch_end(epoch, logs)
+                if model.stop_training:
+                    break
     except BaseException:
         hooks.abort()  # e.g. close the progress bar before the error is shown
         raise
@@ -184,6 +196,12 @@ def fit(
     if tracer is not None:
         model.traces = tracer.traces
     return history
+
+
+def quiet_state() -> np.errstate:
+    """The state fit's epochs run in: overflow and invalid operations give inf/NaN quietly,
+    and the loss's (or the weights') finiteness check reports them with the epoch and batch."""
+    return np.errstate(over="ignore", invalid="ignore")
 
 
 def run_epoch(
