@@ -365,3 +365,21 @@ def test_a_fortran_kernel_and_a_frozen_conv_train_fused_as_readable(frozen, monk
     assert np.array_equal(kernel, start) == frozen  # it moved, unless frozen
     for ours, theirs in zip(fused.get_weights(), slow.get_weights(), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("how", ["fit", "fit with a batch callback", "train_on_batch"])
+def test_every_training_entry_runs_the_pairs_fused(how) -> None:
+    """fit (through the step plan, glassnet/_step_plan.py), fit with a batch hook (the model's
+    _train_step) and train_on_batch all take the fused pair: the layers say so after a step.
+    (The step plan once ran each layer's own forward and left the fusion out.)"""
+    image, conv_kwargs, pool_kwargs = PAIRS[0]
+    model = pair_model(image, conv_kwargs, pool_kwargs)
+    x, y = data(image, "float64")
+    if how == "train_on_batch":
+        model.train_on_batch(x, y)
+    else:
+        hook = gn.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: None)
+        callbacks = [hook] if how == "fit with a batch callback" else []
+        model.fit(x, y, epochs=1, batch_size=3, verbose=0, callbacks=callbacks)
+    assert model.layers[0].__dict__.get("_fused") is not None
+    assert model.layers[2].__dict__.get("_fused") is not None

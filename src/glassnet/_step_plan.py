@@ -7,6 +7,7 @@ its ``step`` then runs the same layer, loss and optimizer methods in the same or
 numbers are the readable step's to the last bit (tests/test_step_plan.py):
 
     a = x; a = layer.forward_in_step(a) for each layer          (batch, units) at the end
+        (a Conv2D(relu) -> MaxPooling2D pair as one fused step, as Sequential.forward)
     C, g = loss.value_and_gradient(y, a, w, fused)              g = dC/daL, or delta = dC/dzL
     g = layer.backward(g) from the last layer to the first      dC/dW filled on the way
     C += the trained layers' penalties;  optimizer.apply(trained W, their dC/dW)
@@ -28,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet.layers.conv_pool import training_steps
 from glassnet.layers.core import Layer
+from glassnet.layers.pooling import MaxPooling2D
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -65,6 +68,10 @@ class StepPlan:
         # (the first needs no dC/da0); the last passes it on when a layer is before it
         self.earlier = [(layers[index], index > 0) for index in range(len(layers) - 2, -1, -1)]
         self.more = len(layers) > 1
+        # a Conv2D(relu) and the MaxPooling2D after it run their forward as one fused step,
+        # as Sequential.forward runs them in training (layers/conv_pool.py); only a model with
+        # max pooling looks for such pairs, at each step (a pair's layers may change state)
+        self.pairs = MaxPooling2D in map(type, layers)
         trained = [layer for layer in layers if model._trains(layer)]
         base_penalty = Layer.regularization_penalty
         # a layer without a penalty of its own adds 0.0, which changes no sum
@@ -81,7 +88,7 @@ class StepPlan:
     ) -> tuple[float, Array]:
         """Forward, C, backward, update: ``Sequential._readable_step``'s numbers."""
         a = x
-        for layer in self.layers:
+        for layer in training_steps(self.layers) if self.pairs else self.layers:
             a = layer.forward_in_step(a)
         loss, grad = model.loss.value_and_gradient(y, a, sample_weight, self.fused)
         if self.fused:  # grad is delta = dC/dzL already
