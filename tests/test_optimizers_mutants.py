@@ -85,6 +85,7 @@ def test_each_optimizer_refusal_says_it_in_full(case: str) -> None:
 def test_the_clip_thresholds_and_the_decay_take_float32s_largest_number() -> None:
     for key in ("clipnorm", "clipvalue", "global_clipnorm", "weight_decay"):
         assert getattr(gn.SGD(**{key: MAX_HYPERPARAMETER}), key) == MAX_HYPERPARAMETER
+    assert gn.SGD(weight_decay=0.0).weight_decay == 0.0  # Keras takes 0 too: no decay
 
 
 def test_adamw_and_adagrad_default_to_keras_learning_rate() -> None:
