@@ -96,3 +96,80 @@ def test_hubers_gradient_at_a_zero_miss_is_zero_without_a_warning() -> None:
         warnings.simplefilter("error")
         grad = losses.Huber(delta=1.0).gradient(y, a)
     assert grad.tolist() == [[0.0, 1.0 / 4], [0.0, -0.25 / 4]]
+
+
+def message(make) -> str:
+    with pytest.raises((TypeError, ValueError)) as caught:
+        make()
+    return str(caught.value)
+
+
+def test_a_bad_reduction_says_it_in_full() -> None:
+    assert message(lambda: losses.MeanSquaredError(reduction=5)) == (
+        "Expected reduction to be one of 'sum_over_batch_size', 'sum', 'none', got int 5."
+    )
+    assert message(lambda: losses.MeanSquaredError(reduction="x" * 60)) == (
+        "Unknown reduction 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (60 characters). Valid: "
+        "'sum_over_batch_size', 'sum', 'none' (Keras's; 'sum_over_batch_size' is the mean over "
+        "the batch)."
+    )
+
+
+def test_label_smoothing_takes_1_and_names_itself_when_refused() -> None:
+    assert message(lambda: losses.BinaryCrossEntropy(label_smoothing=float("nan"))) == (
+        "Expected label_smoothing to be a finite number, got nan."
+    )
+    # s = 1: every binary target becomes y * 0 + 1 / 2, so C = -log(0.5) whatever y is
+    full = losses.BinaryCrossEntropy(label_smoothing=1.0)
+    assert full(np.array([[0.0], [1.0]]), np.array([[0.5], [0.5]])) == pytest.approx(np.log(2))
+
+
+def test_one_loss_per_example_is_refused_for_training_in_full() -> None:
+    per_example = losses.MeanSquaredError(reduction="none")
+    assert message(lambda: per_example.compute(np.zeros((2, 1)), np.zeros((2, 1)))) == (
+        "MeanSquaredError(reduction='none') gives one loss per example, for calling it "
+        "directly; training and evaluating need one number. Use "
+        "reduction='sum_over_batch_size' (the mean, the default) or 'sum'."
+    )
+    assert losses.get(per_example) is per_example  # not for training: kept, to call directly
+    with pytest.raises(ValueError, match=r"reduction='none'\) gives one loss per example"):
+        losses.get(per_example, training=True)
+
+
+def test_a_users_own_loss_takes_no_logits_by_default() -> None:
+    class Own(losses.Loss):
+        def __init__(self) -> None:
+            super().__init__()
+
+    assert Own().from_logits is False and Own().reduction == "sum_over_batch_size"
+
+
+def test_an_overflowing_loss_or_gradient_is_refused_in_words_without_a_warning() -> None:
+    far = np.array([[3e38], [-3e38]], dtype=np.float32)  # |a - y| = 6e38: inf in float32
+    tiny = np.array([[1e-40, 1e-40]], dtype=np.float32)  # p = a / sum(a): dC/da ~ 1e7 / 2e-40
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = message(lambda: losses.MeanAbsoluteError()(-far, far))
+        grad = message(
+            lambda: losses.CategoricalCrossEntropy().gradient(np.array([[1.0, 0.0]]), tiny)
+        )
+    assert loss == (
+        "MeanAbsoluteError's loss overflowed float32 on these values (largest |y_pred| 3e+38). "
+        "Scale the targets and outputs, or pass float64 arrays."
+    )
+    assert grad == (
+        "CategoricalCrossEntropy's gradient overflowed float32 on these values (largest "
+        "|y_pred| 9.99995e-41). Scale the targets and outputs, or pass float64 arrays."
+    )
+
+
+def test_the_clip_passes_the_gradient_at_its_own_bounds_as_torch_clamp() -> None:
+    # a = 1e-7 and 1 - 1e-7 exactly: the clip leaves them as they are, so the gradient flows
+    # (torch.clamp's backward is 1 on [min, max], bounds included). Values from PyTorch 2.13:
+    # a = tensor([[1e-7, 1 - 1e-7, 0.3]], float64), y = [[0, 1, 1]];
+    # -(y log clamp(a) + (1 - y) log(1 - clamp(a))).mean().backward() gave a.grad =
+    # [[0.33333337, -0.33333337, -1.11111111]] (1 / (3 (1 - 1e-7)) at the bounds)
+    a = np.array([[1e-7, 1.0 - 1e-7, 0.3]])
+    y = np.array([[0.0, 1.0, 1.0]])
+    expected = [1 / (3 * (1 - 1e-7)), -1 / (3 * (1 - 1e-7)), -1 / (3 * 0.3)]
+    np.testing.assert_allclose(losses.BinaryCrossEntropy().gradient(y, a)[0], expected, 1e-12)
