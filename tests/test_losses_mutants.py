@@ -173,3 +173,161 @@ def test_the_clip_passes_the_gradient_at_its_own_bounds_as_torch_clamp() -> None
     y = np.array([[0.0, 1.0, 1.0]])
     expected = [1 / (3 * (1 - 1e-7)), -1 / (3 * (1 - 1e-7)), -1 / (3 * 0.3)]
     np.testing.assert_allclose(losses.BinaryCrossEntropy().gradient(y, a)[0], expected, 1e-12)
+
+
+def test_targets_beyond_float32_are_refused_in_words_without_a_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the float64 -> float32 cast overflows: no warning
+        text = message(
+            lambda: losses.MeanAbsoluteError()(np.array([[1e39]]), np.zeros((1, 1), np.float32))
+        )
+    assert text == (
+        "Targets y have a value too large for float32 (first at row 0); it holds numbers up to "
+        "about 3.403e+38. Scale the targets (e.g. divide by their largest value) or build the "
+        "model with dtype='float64'."
+    )
+
+
+def test_a_log_softmax_past_float32_is_refused_without_a_warning() -> None:
+    # z = [3e38, -3e38]: z - max(z) overflows to -inf and 0 * -inf is NaN (NumPy's "invalid")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        text = message(
+            lambda: losses.CategoricalCrossEntropy(from_logits=True)(
+                np.array([[1.0, 0.0]]), np.array([[3e38, -3e38]], np.float32)
+            )
+        )
+    assert text == (
+        "CategoricalCrossEntropy's loss overflowed float32 on these values (largest |y_pred| "
+        "3e+38). Scale the targets and outputs, or pass float64 arrays."
+    )
+
+
+def test_log_softmax_shifts_each_row_by_its_own_max() -> None:
+    # rows 1000 apart: a shift by the batch's max would underflow the second row to log(0).
+    # PyTorch 2.13: F.cross_entropy(tensor([[1000., 0.], [0., 1.]], float64), tensor([0, 1]))
+    # gave 0.15663084375911143
+    value = losses.CategoricalCrossEntropy(from_logits=True)(
+        np.eye(2), np.array([[1000.0, 0.0], [0.0, 1.0]])
+    )
+    assert value == pytest.approx(0.15663084375911143, rel=1e-12)
+
+
+def test_the_sigmoid_of_a_large_logit_warns_not() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # exp(1000) overflows to inf inside the sigmoid
+        grad = losses.BinaryCrossEntropy(from_logits=True).gradient(
+            np.array([[1.0], [0.0]]), np.array([[-1000.0], [1000.0]])
+        )
+    assert grad.tolist() == [[-0.5], [0.5]]  # (sigmoid(z) - y) / 2
+
+
+def test_the_clip_holds_the_gradient_flat_beyond_its_bounds() -> None:
+    # a = 1 and 0, outside [1e-7, 1 - 1e-7]: torch.clamp's backward is 0 there, so dC/da = 0
+    # (an unclipped a would divide 0 by a (1 - a) = 0)
+    grad = losses.BinaryCrossEntropy().gradient(np.array([[1.0], [0.0]]), np.array([[1.0], [0.0]]))
+    assert grad.tolist() == [[0.0], [0.0]]
+    # the categorical target's p = 1e-9 < 1e-7 is clipped: its log p is flat, delta = 0
+    delta = losses.CategoricalCrossEntropy().fused_delta(
+        np.array([[1.0, 0.0]]), np.array([[1e-9, 1 - 1e-9]])
+    )
+    assert delta.tolist() == [[0.0, 0.0]]
+
+
+def test_a_confident_right_guess_costs_what_keras_says() -> None:
+    # p = [1, 0] is clipped to [1 - 1e-7, 1e-7] in float32 before the log: C = -log(0.99999988)
+    y, a = np.array([[1.0, 0.0]], np.float32), np.array([[1.0, 0.0]], np.float32)
+    theirs = float(keras.losses.CategoricalCrossentropy()(y, a))  # Keras 3.15.1, torch backend
+    assert theirs == pytest.approx(1.1920930376163597e-07, rel=1e-6)
+    assert losses.CategoricalCrossEntropy()(y, a) == pytest.approx(theirs, rel=1e-6)
+
+
+def test_a_nan_row_passes_the_probability_check_beside_a_row_with_a_zero() -> None:
+    # an overflowed network's NaN row gives a NaN loss (fit stops on it); the row [1, 0] beside
+    # it is a probability, its zero allowed
+    y = np.array([[1.0, 0.0], [1.0, 0.0]])
+    assert np.isnan(
+        losses.CategoricalCrossEntropy().compute(y, np.array([[1.0, 0.0], [np.nan] * 2]))
+    )
+
+
+def test_a_row_that_is_not_a_probability_shows_ten_of_its_values() -> None:
+    assert message(
+        lambda: losses.CategoricalCrossEntropy()(np.eye(12)[[0]], -np.arange(12.0)[None])
+    ) == (
+        "CategoricalCrossEntropy expects probabilities (non-negative, each row with a positive "
+        "sum), but row 0 of the output is [-0.0, -1.0, -2.0, -3.0, -4.0, -5.0, -6.0, -7.0, "
+        "-8.0, -9.0]. Give the last layer a softmax activation, or use from_logits=True with a "
+        "linear output."
+    )
+
+
+def test_prepared_targets_keep_the_models_dtype_and_name() -> None:
+    f32 = np.dtype(np.float32)
+    sparse = losses.SparseCategoricalCrossEntropy()
+    assert sparse.prepare_targets(np.array([0, 2]), 3, f32).dtype == np.float32
+    assert sparse.prepare_targets(np.array([[0], [2]]), 3, f32).tolist() == [[1, 0, 0], [0, 0, 1]]
+    categorical = losses.CategoricalCrossEntropy()
+    assert categorical.prepare_targets(np.array([[0.0, 1.0]]), 2, f32).dtype == np.float32
+    assert message(lambda: categorical.prepare_targets(np.eye(2), 3, f32, "y_val")) == (
+        "CategoricalCrossEntropy expects targets y_val of shape (n_samples, 3) to match the "
+        "model's output, got shape (2, 2)."
+    )
+    assert message(lambda: sparse(np.array(["a", "b"]), np.full((2, 3), 1 / 3))) == (
+        "Expected numeric targets y, got an array of dtype <U1. Convert them with "
+        "np.asarray(y, dtype=float), or encode text labels as integers."
+    )
+    assert message(lambda: losses.MeanSquaredError()(np.zeros((2, 3)), np.zeros((2, 2)))) == (
+        "MeanSquaredError expects targets y of shape (n_samples, 2) to match the model's "
+        "output, got shape (2, 3)."
+    )
+
+
+def test_targets_outside_0_and_1_are_refused_in_full() -> None:
+    assert message(lambda: losses.BinaryCrossEntropy()(np.array([[1.5]]), np.array([[0.5]]))) == (
+        "BinaryCrossEntropy expects targets between 0 and 1, got values from 1.5 to 1.5. For "
+        "more than two classes use CategoricalCrossEntropy or SparseCategoricalCrossEntropy "
+        "with a softmax output."
+    )
+    assert message(
+        lambda: losses.CategoricalCrossEntropy()(np.array([[1.5, 0.0]]), np.array([[0.5, 0.5]]))
+    ) == (
+        "CategoricalCrossEntropy expects one-hot (or probability) targets between 0 and 1, got "
+        "values from 0.0 to 1.5. For integer class labels use SparseCategoricalCrossEntropy."
+    )
+
+
+def test_weighted_values_and_gradients_keep_float32() -> None:
+    y, a = np.zeros((2, 1), np.float32), np.ones((2, 1), np.float32)
+    per_example = losses.MeanSquaredError(reduction="none")(y, a, sample_weight=[1.0, 2.0])
+    assert per_example.dtype == np.float32 and per_example.tolist() == [1.0, 2.0]
+    grad = losses.MeanSquaredError().gradient(y, a, sample_weight=[1.0, 2.0])
+    assert grad.dtype == np.float32 and grad.tolist() == [[1.0], [2.0]]  # w_i * 2 (a - y) / 2
+
+
+def test_the_sum_reduction_in_the_prepared_forms_fit_calls() -> None:
+    y, a = np.array([[0.0], [1.0], [1.0]]), np.array([[0.5], [0.25], [0.75]])
+    mean, total = losses.MeanSquaredError(), losses.MeanSquaredError(reduction="sum")
+    assert total.compute(y, a) == pytest.approx(3 * mean.compute(y, a), rel=1e-15)
+    np.testing.assert_allclose(total.compute_gradient(y, a), 3 * mean.compute_gradient(y, a))
+    binary = losses.BinaryCrossEntropy(reduction="sum")
+    np.testing.assert_allclose(
+        binary.fused_delta(y, a), 3 * losses.BinaryCrossEntropy().fused_delta(y, a)
+    )
+    assert losses.SparseCategoricalCrossEntropy(reduction="sum").reduction == "sum"
+
+
+def test_a_weighted_loss_past_float64_or_with_an_overflowed_row_warns_not() -> None:
+    far = np.array([[3e38], [1.0]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # sum_i w_i loss_i = 2e310 overflows the float64 dot
+        past = message(
+            lambda: losses.MeanSquaredError()(
+                np.zeros((2, 1)), np.full((2, 1), 1e5), sample_weight=[1e300, 1e300]
+            )
+        )
+        # row 0's loss is inf in float32 and its weight 0: 0 * inf is NaN in the dot
+        nan = message(lambda: losses.MeanAbsoluteError()(-far, far, sample_weight=[0.0, 1.0]))
+    assert "weighted loss sum_i w_i * loss_i is past the largest float64" in past
+    assert nan.startswith("MeanAbsoluteError's loss overflowed float32")
