@@ -331,3 +331,25 @@ def test_a_weighted_loss_past_float64_or_with_an_inf_row_warns_not() -> None:
         nan = mse.weighted(np.array([np.inf, 1.0]), np.array([0.0, 1.0]))
     assert "weighted loss sum_i w_i * loss_i is past the largest float64" in past
     assert np.isnan(nan)  # __call__ and fit refuse a NaN loss in words
+
+
+def test_fractional_labels_are_refused_in_full() -> None:
+    assert message(
+        lambda: losses.SparseCategoricalCrossEntropy()(np.array([0.5, 1.0]), np.full((2, 3), 0.3))
+    ) == (
+        "SparseCategoricalCrossEntropy expects whole-number class labels, got fractional "
+        "values. Use CategoricalCrossEntropy for soft targets."
+    )
+
+
+def test_an_overflowed_gradient_row_with_weight_0_is_refused_without_a_warning() -> None:
+    # the row's dC/da is inf in float32 (1e7 / 2e-40) and its weight 0: 0 * inf is NaN
+    tiny = np.array([[1e-40, 1e-40]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        text = message(
+            lambda: losses.CategoricalCrossEntropy().gradient(
+                np.array([[1.0, 0.0]]), tiny, sample_weight=[0.0]
+            )
+        )
+    assert text.startswith("CategoricalCrossEntropy's gradient overflowed float32")
