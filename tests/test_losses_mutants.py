@@ -353,3 +353,14 @@ def test_an_overflowed_gradient_row_with_weight_0_is_refused_without_a_warning()
             )
         )
     assert text.startswith("CategoricalCrossEntropy's gradient overflowed float32")
+
+
+def test_a_zero_probability_has_a_flat_gradient_and_targets_keep_their_name() -> None:
+    # p = [1, 0]: both outside [1e-7, 1 - 1e-7], held flat by the clip (torch.clamp's backward
+    # is 0 there): dC/da = 0, not 0 / 0
+    grad = losses.CategoricalCrossEntropy().gradient(np.array([[1.0, 0.0]]), np.array([[1.0, 0.0]]))
+    assert grad.tolist() == [[0.0, 0.0]]
+    big = np.array([[1e39]])
+    assert message(
+        lambda: losses.MeanAbsoluteError().prepare_targets(big, 1, np.dtype(np.float32), "y_val")
+    ).startswith("Targets y_val have a value too large for float32 (first at row 0)")
