@@ -108,6 +108,10 @@ def test_a_bad_reduction_says_it_in_full() -> None:
     assert message(lambda: losses.MeanSquaredError(reduction=5)) == (
         "Expected reduction to be one of 'sum_over_batch_size', 'sum', 'none', got int 5."
     )
+    assert message(lambda: losses.MeanSquaredError(reduction=["x" * 40])) == (
+        "Expected reduction to be one of 'sum_over_batch_size', 'sum', 'none', got list "
+        "['xxxxxxxxxxxxxxxxxx... (44 characters)."
+    )
     assert message(lambda: losses.MeanSquaredError(reduction="x" * 60)) == (
         "Unknown reduction 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (60 characters). Valid: "
         "'sum_over_batch_size', 'sum', 'none' (Keras's; 'sum_over_batch_size' is the mean over "
