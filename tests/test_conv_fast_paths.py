@@ -365,3 +365,19 @@ def test_a_fortran_kernel_and_a_frozen_conv_train_fused_as_readable(frozen, monk
     assert np.array_equal(kernel, start) == frozen  # it moved, unless frozen
     for ours, theirs in zip(fused.get_weights(), slow.get_weights(), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
+
+
+def test_fit_and_train_on_batch_take_the_fused_step() -> None:
+    """The training step's plan (glassnet/_step_plan.py) runs the fused pairs, as
+    Sequential.forward(training=True) does: once it ran the layers one by one, so the CNN
+    trained at 1.9x the hand-written loop's time instead of 1.25x."""
+    image = (9, 9, 1)
+    model = pair_model(image, {"kernel_size": 3}, {"pool_size": 2})
+    x, y = data(image, "float64")
+    model.fit(x, y, epochs=1, batch_size=3, verbose=0)
+    steps = training_steps(model.layers)
+    assert all(vars(model.layers[i]).get("_fused") is steps[i // 2] for i in range(4))
+    for layer in model.layers[:4]:
+        layer.__dict__.pop("_fused")
+    model.train_on_batch(x, y)
+    assert all(vars(model.layers[i]).get("_fused") is steps[i // 2] for i in range(4))

@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from glassnet.layers.conv_pool import training_steps
 from glassnet.layers.core import Layer
+from glassnet.layers.pooling import MaxPooling2D
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -61,6 +63,9 @@ class StepPlan:
         self.layers = layers = list(model.layers)
         self.last = layers[-1]
         self.fused = model._fused_output()
+        # a Conv2D(relu) -> MaxPooling2D pair runs as one fused step, as in Sequential.forward
+        # (training_steps checks the pairs again at each step: a layer may be built or changed)
+        self.pooling = MaxPooling2D in map(type, layers)
         # the layers before the last, last to first, each with whether it passes dC/da on
         # (the first needs no dC/da0); the last passes it on when a layer is before it
         self.earlier = [(layers[index], index > 0) for index in range(len(layers) - 2, -1, -1)]
@@ -81,7 +86,7 @@ class StepPlan:
     ) -> tuple[float, Array]:
         """Forward, C, backward, update: ``Sequential._readable_step``'s numbers."""
         a = x
-        for layer in self.layers:
+        for layer in training_steps(self.layers) if self.pooling else self.layers:
             a = layer.forward_in_step(a)
         loss, grad = model.loss.value_and_gradient(y, a, sample_weight, self.fused)
         if self.fused:  # grad is delta = dC/dzL already

@@ -140,6 +140,10 @@ class ConvPool:
         pool.a = pooled
         return pooled
 
+    def forward_in_step(self, x: Array) -> Array:
+        """``forward`` in the model's training step (glassnet/_step_plan.py)."""
+        return self.forward(x)
+
     # -- backward --------------------------------------------------------------------------
     def pool_backward(self, grad: Array) -> Array:
         """dC/dz grouped as z (n, offset, pooled_h*pooled_w*filters): the pooled delta times
