@@ -17,6 +17,7 @@ from glassnet.layers.windows import (
     FEW_CHANNELS,
     add_bias,
     copy_pooled_windows,
+    copy_pooled_windows_transposed,
     copy_windows,
     window_matrix,
 )
@@ -87,6 +88,11 @@ def test_copy_pooled_windows_is_the_readable_window_matrix_regrouped(case, order
     out = np.full(expected.shape, 7.0, np.float32)  # a used buffer: every number overwritten
     got = copy_pooled_windows(padded, window, strides, (ph, pw), out)
     assert got is out and got.tobytes() == expected.tobytes()
+    # the transposed copy (few channels, conv_pool.py): the same numbers, axes moved
+    transposed = np.full(expected.transpose(5, 6, 7, 0, 1, 2, 3, 4).shape, 7.0, np.float32)
+    got = copy_pooled_windows_transposed(padded, window, strides, (ph, pw), transposed)
+    assert got is transposed
+    assert np.ascontiguousarray(got.transpose(3, 4, 5, 6, 7, 0, 1, 2)).tobytes() == out.tobytes()
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

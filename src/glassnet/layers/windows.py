@@ -86,6 +86,33 @@ def copy_pooled_windows(
     return out
 
 
+def copy_pooled_windows_transposed(
+    padded: Array,
+    window: tuple[int, int],
+    strides: tuple[int, int],
+    pool: tuple[int, int],
+    out: Array,
+) -> Array:
+    """``copy_pooled_windows``'s numbers, transposed, for few channels: ``out`` (kh, kw, c, n,
+    ph, pw, pooled_h, pooled_w), out[a, b, c, :, i, j, y, x] == copy_pooled_windows's
+    out[:, i, j, y, x, a, b, c]. Each kernel offset's copy then writes rows of pooled_w
+    contiguous numbers (not numbers kh*kw*c apart), and out.reshape(kh*kw*c, -1) is the
+    window matrix's transpose: its ``.T`` (a view) is the window matrix for the products."""
+    kh, kw, _, _, ph, pw, pooled_h, pooled_w = out.shape
+    s_h, s_w = strides
+    step_h, step_w = ph * s_h, pw * s_w
+    by_channel = padded.transpose(3, 0, 1, 2)  # (c, n, H, W)
+    for i in range(ph):
+        for j in range(pw):
+            for a in range(kh):
+                for b in range(kw):
+                    top, left = i * s_h + a, j * s_w + b
+                    rows = slice(top, top + pooled_h * step_h, step_h)
+                    cols = slice(left, left + pooled_w * step_w, step_w)
+                    out[a, b, :, :, i, j] = by_channel[:, :, rows, cols]
+    return out
+
+
 def add_bias(z: Array, bias: Array, repeat: int) -> None:
     """z += b for z (rows, filters), rows a multiple of ``repeat``: the same additions done on
     z seen as (rows / repeat, repeat * filters) with b tiled ``repeat`` times, so that NumPy's
