@@ -11,6 +11,9 @@ numbers are the readable step's to the last bit (tests/test_step_plan.py):
     g = layer.backward(g) from the last layer to the first      dC/dW filled on the way
     C += the trained layers' penalties;  optimizer.apply(trained W, their dC/dW)
 
+As ``Sequential.forward(x, training=True)``, the forward takes each Conv2D(relu) -> MaxPooling2D
+pair as one fused step (layers/conv_pool.py ``training_steps``).
+
 A plan belongs to its ``key``: the loss, the optimizer, the layers and their ``trainable`` flags,
 the last one's activation, the parameter lists. ``plan_for`` compares the key at
 every step (a few attribute reads) and makes a new plan when anything in it changed: a layer
