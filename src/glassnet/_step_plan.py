@@ -7,10 +7,12 @@ its ``step`` then runs the same layer, loss and optimizer methods in the same or
 numbers are the readable step's to the last bit (tests/test_step_plan.py):
 
     a = x; a = layer.forward_in_step(a) for each layer          (batch, units) at the end
-        (a Conv2D(relu) -> MaxPooling2D pair as one fused step, as Sequential.forward)
     C, g = loss.value_and_gradient(y, a, w, fused)              g = dC/daL, or delta = dC/dzL
     g = layer.backward(g) from the last layer to the first      dC/dW filled on the way
     C += the trained layers' penalties;  optimizer.apply(trained W, their dC/dW)
+
+As ``Sequential.forward(x, training=True)``, the forward takes each Conv2D(relu) -> MaxPooling2D
+pair as one fused step (layers/conv_pool.py ``training_steps``).
 
 A plan belongs to its ``key``: the loss, the optimizer, the layers and their ``trainable`` flags,
 the last one's activation, the parameter lists. ``plan_for`` compares the key at
@@ -64,14 +66,13 @@ class StepPlan:
         self.layers = layers = list(model.layers)
         self.last = layers[-1]
         self.fused = model._fused_output()
+        # a Conv2D(relu) -> MaxPooling2D pair runs as one fused step, as in Sequential.forward
+        # (training_steps checks the pairs again at each step: a layer may be built or changed)
+        self.pooling = MaxPooling2D in map(type, layers)
         # the layers before the last, last to first, each with whether it passes dC/da on
         # (the first needs no dC/da0); the last passes it on when a layer is before it
         self.earlier = [(layers[index], index > 0) for index in range(len(layers) - 2, -1, -1)]
         self.more = len(layers) > 1
-        # a Conv2D(relu) and the MaxPooling2D after it run their forward as one fused step,
-        # as Sequential.forward runs them in training (layers/conv_pool.py); only a model with
-        # max pooling looks for such pairs, at each step (a pair's layers may change state)
-        self.pairs = MaxPooling2D in map(type, layers)
         trained = [layer for layer in layers if model._trains(layer)]
         base_penalty = Layer.regularization_penalty
         # a layer without a penalty of its own adds 0.0, which changes no sum
@@ -88,7 +89,7 @@ class StepPlan:
     ) -> tuple[float, Array]:
         """Forward, C, backward, update: ``Sequential._readable_step``'s numbers."""
         a = x
-        for layer in training_steps(self.layers) if self.pairs else self.layers:
+        for layer in training_steps(self.layers) if self.pooling else self.layers:
             a = layer.forward_in_step(a)
         loss, grad = model.loss.value_and_gradient(y, a, sample_weight, self.fused)
         if self.fused:  # grad is delta = dC/dzL already

@@ -41,7 +41,12 @@ from glassnet.activations import ReLU
 from glassnet.layers.convolution import Conv2D, pad_images
 from glassnet.layers.core import Array, Layer
 from glassnet.layers.pooling import MaxPooling2D
-from glassnet.layers.windows import add_bias, copy_pooled_windows
+from glassnet.layers.windows import (
+    FEW_CHANNELS,
+    add_bias,
+    copy_pooled_windows,
+    copy_pooled_windows_transposed,
+)
 
 
 def fusable(conv: Layer, pool: Layer) -> bool:
@@ -103,11 +108,17 @@ class ConvPool:
         (kh, kw), (ph, pw) = conv.kernel_size, pool.pool_size
         n, filters, offsets = len(x), conv.filters, ph * pw
         padded = pad_images(x, conv.pads)
-        grouped = conv._scratch(
-            "pooled_columns", (n, ph, pw, pool.out_h, pool.out_w, kh, kw, x.shape[-1]), x.dtype
-        )
-        copy_pooled_windows(padded, conv.kernel_size, conv.strides, pool.pool_size, grouped)
-        columns = grouped.reshape(-1, grouped[0, 0, 0, 0, 0].size)  # (rows, kh*kw*c)
+        channels, windows = x.shape[-1], (conv.kernel_size, conv.strides, pool.pool_size)
+        if channels < FEW_CHANNELS:  # the window matrix's transpose, copied row by row
+            shape = (kh, kw, channels, n, ph, pw, pool.out_h, pool.out_w)
+            by_offset = conv._scratch("pooled_columns_t", shape, x.dtype)
+            copy_pooled_windows_transposed(padded, *windows, by_offset)
+            columns = by_offset.reshape(kh * kw * channels, -1).T  # (rows, kh*kw*c), a view
+        else:
+            shape = (n, ph, pw, pool.out_h, pool.out_w, kh, kw, channels)
+            grouped = conv._scratch("pooled_columns", shape, x.dtype)
+            copy_pooled_windows(padded, *windows, grouped)
+            columns = grouped.reshape(-1, kh * kw * channels)  # (rows, kh*kw*c)
         dtype = np.result_type(columns, conv.kernel)
         z = conv._scratch("pooled_z", (len(columns), filters), dtype)  # backward writes dC/dz here
         np.matmul(columns, conv.kernel.reshape(-1, filters), out=z)  # (rows, filters)
@@ -141,8 +152,8 @@ class ConvPool:
         return pooled
 
     def forward_in_step(self, x: Array) -> Array:
-        """``forward`` inside the model's training step (glassnet/_step_plan.py)."""
-        return self.forward(x, training=True)
+        """``forward`` in the model's training step (glassnet/_step_plan.py)."""
+        return self.forward(x)
 
     # -- backward --------------------------------------------------------------------------
     def pool_backward(self, grad: Array) -> Array:

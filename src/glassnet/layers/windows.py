@@ -10,7 +10,7 @@ longest (tests/test_conv_fast_paths.py proves them equal, bit for bit). Used by 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from glassnet.layers.core import Array
 
@@ -68,11 +68,12 @@ def copy_pooled_windows(
     s_h, s_w = strides
     step_h, step_w = ph * s_h, pw * s_w  # input rows between two pooled rows
     if channels >= FEW_CHANNELS:
-        windows = sliding_window_view(padded, (kh, kw), axis=(1, 2))
-        for i in range(ph):
-            for j in range(pw):
-                block = windows[:, i * s_h :: step_h, j * s_w :: step_w][:, :pooled_h, :pooled_w]
-                np.copyto(out[:, i, j], block.transpose(0, 1, 2, 4, 5, 3))
+        # one copy of a strided view of ``padded``: out[n, i, j, y, x, a, b, c] reads
+        # padded[n, (y*ph + i)*s_h + a, (x*pw + j)*s_w + b, c], every index inside ``padded``
+        # (a window of an output position); the inner run is a kernel row, kw*c numbers
+        r_n, r_h, r_w, r_c = padded.strides
+        strides = (r_n, s_h * r_h, s_w * r_w, step_h * r_h, step_w * r_w, r_h, r_w, r_c)
+        np.copyto(out, as_strided(padded, out.shape, strides, writeable=False))
         return out
     for i in range(ph):
         for j in range(pw):
@@ -82,6 +83,33 @@ def copy_pooled_windows(
                     rows = slice(top, top + pooled_h * step_h, step_h)
                     cols = slice(left, left + pooled_w * step_w, step_w)
                     out[:, i, j, :, :, a, b, :] = padded[:, rows, cols]
+    return out
+
+
+def copy_pooled_windows_transposed(
+    padded: Array,
+    window: tuple[int, int],
+    strides: tuple[int, int],
+    pool: tuple[int, int],
+    out: Array,
+) -> Array:
+    """``copy_pooled_windows``'s numbers, transposed, for few channels: ``out`` (kh, kw, c, n,
+    ph, pw, pooled_h, pooled_w), out[a, b, c, :, i, j, y, x] == copy_pooled_windows's
+    out[:, i, j, y, x, a, b, c]. Each kernel offset's copy then writes rows of pooled_w
+    contiguous numbers (not numbers kh*kw*c apart), and out.reshape(kh*kw*c, -1) is the
+    window matrix's transpose: its ``.T`` (a view) is the window matrix for the products."""
+    kh, kw, _, _, ph, pw, pooled_h, pooled_w = out.shape
+    s_h, s_w = strides
+    step_h, step_w = ph * s_h, pw * s_w
+    by_channel = padded.transpose(3, 0, 1, 2)  # (c, n, H, W)
+    for i in range(ph):
+        for j in range(pw):
+            for a in range(kh):
+                for b in range(kw):
+                    top, left = i * s_h + a, j * s_w + b
+                    rows = slice(top, top + pooled_h * step_h, step_h)
+                    cols = slice(left, left + pooled_w * step_w, step_w)
+                    out[a, b, :, :, i, j] = by_channel[:, :, rows, cols]
     return out
 
 
