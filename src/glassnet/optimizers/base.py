@@ -244,14 +244,6 @@ class Optimizer:
         return text
 
 
-def _check_rate(name: str, value: float, low: float = 0.0, high: float = math.inf) -> float:
-    value = finite_float(value, name)  # 10**400, NaN, inf: a ValueError that says so
-    if not low <= value < high:
-        wanted = f"in [{low}, {high})" if math.isfinite(high) else f">= {low}"
-        raise ValueError(f"Expected {name} {wanted}, got {value!r}.")
-    return value
-
-
 def _norm(gradient: Array) -> float:
     """||g||, the L2 norm over every element, in float64 (inf when it overflows)."""
     with np.errstate(over="ignore", invalid="ignore"):
