@@ -9,6 +9,8 @@ longest (tests/test_conv_fast_paths.py proves them equal, bit for bit). Used by 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
@@ -72,17 +74,13 @@ def copy_pooled_windows(
         # padded[n, (y*ph + i)*s_h + a, (x*pw + j)*s_w + b, c], every index inside ``padded``
         # (a window of an output position); the inner run is a kernel row, kw*c numbers
         r_n, r_h, r_w, r_c = padded.strides
-        strides = (r_n, s_h * r_h, s_w * r_w, step_h * r_h, step_w * r_w, r_h, r_w, r_c)
-        np.copyto(out, as_strided(padded, out.shape, strides, writeable=False))
+        view = (r_n, s_h * r_h, s_w * r_w, step_h * r_h, step_w * r_w, r_h, r_w, r_c)
+        np.copyto(out, as_strided(padded, out.shape, view, writeable=False))
         return out
-    for i in range(ph):
-        for j in range(pw):
-            for a in range(kh):
-                for b in range(kw):
-                    top, left = i * s_h + a, j * s_w + b
-                    rows = slice(top, top + pooled_h * step_h, step_h)
-                    cols = slice(left, left + pooled_w * step_w, step_w)
-                    out[:, i, j, :, :, a, b, :] = padded[:, rows, cols]
+    for i, j, a, b, rows, cols in _pooled_offsets(
+        (kh, kw), strides, (ph, pw), (pooled_h, pooled_w)
+    ):
+        out[:, i, j, :, :, a, b, :] = padded[:, rows, cols]
     return out
 
 
@@ -99,9 +97,25 @@ def copy_pooled_windows_transposed(
     contiguous numbers (not numbers kh*kw*c apart), and out.reshape(kh*kw*c, -1) is the
     window matrix's transpose: its ``.T`` (a view) is the window matrix for the products."""
     kh, kw, _, _, ph, pw, pooled_h, pooled_w = out.shape
-    s_h, s_w = strides
-    step_h, step_w = ph * s_h, pw * s_w
     by_channel = padded.transpose(3, 0, 1, 2)  # (c, n, H, W)
+    for i, j, a, b, rows, cols in _pooled_offsets(
+        (kh, kw), strides, (ph, pw), (pooled_h, pooled_w)
+    ):
+        out[a, b, :, :, i, j] = by_channel[:, :, rows, cols]
+    return out
+
+
+def _pooled_offsets(
+    window: tuple[int, int],
+    strides: tuple[int, int],
+    pool: tuple[int, int],
+    pooled: tuple[int, int],
+) -> Iterator[tuple[int, int, int, int, slice, slice]]:
+    """For each pooling offset (i, j) and kernel offset (a, b): the input rows and columns
+    (strided slices of ``padded``) that the window entry (a, b) of the output positions
+    (y*ph + i, x*pw + j) reads, for every pooled position (y, x)."""
+    (kh, kw), (s_h, s_w), (ph, pw), (pooled_h, pooled_w) = window, strides, pool, pooled
+    step_h, step_w = ph * s_h, pw * s_w  # input rows between two pooled rows
     for i in range(ph):
         for j in range(pw):
             for a in range(kh):
@@ -109,8 +123,7 @@ def copy_pooled_windows_transposed(
                     top, left = i * s_h + a, j * s_w + b
                     rows = slice(top, top + pooled_h * step_h, step_h)
                     cols = slice(left, left + pooled_w * step_w, step_w)
-                    out[a, b, :, :, i, j] = by_channel[:, :, rows, cols]
-    return out
+                    yield i, j, a, b, rows, cols
 
 
 def add_bias(z: Array, bias: Array, repeat: int) -> None:
