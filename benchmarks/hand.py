@@ -94,6 +94,22 @@ class HandSeed:
         return [self.w1, self.w2]
 
 
+def softmax_cross_entropy(p: Array, labels: Array, row: Array, picked: Array, rows: Array) -> float:
+    """p = softmax(p) in place (exp(z - max) / sum, ``row`` (n, 1) holding each row's max, then
+    sum) and the batch's mean sparse cross-entropy, -mean(log(clip(p[i, label_i]))), with
+    Keras's (and glassnet's) clip to [1e-7, 1 - 1e-7]; ``picked`` (n,) and ``rows`` =
+    arange(n) are reused buffers."""
+    np.max(p, axis=1, keepdims=True, out=row)
+    p -= row
+    np.exp(p, out=p)
+    np.sum(p, axis=1, keepdims=True, out=row)
+    p /= row
+    np.copyto(picked, p[rows, labels])
+    np.clip(picked, 1e-7, 1.0 - 1e-7, out=picked)
+    np.log(picked, out=picked)
+    return -float(np.add.reduce(picked)) / len(picked)
+
+
 def hand_epoch(
     step: Any, rng: np.random.Generator, x: Array, labels: Array, batch: int, shuffle: bool = True
 ) -> float:
@@ -168,17 +184,8 @@ class HandMLP:
             if i < last:
                 np.maximum(out, 0.0, out=out)  # ReLU in place
             a = out
-        p, row = a, buf.row  # softmax in place: p = exp(z - max) / sum
-        np.max(p, axis=1, keepdims=True, out=row)
-        p -= row
-        np.exp(p, out=p)
-        np.sum(p, axis=1, keepdims=True, out=row)
-        p /= row
-        picked = buf.picked
-        np.copyto(picked, p[buf.rows, yb])
-        np.clip(picked, 1e-7, 1.0 - 1e-7, out=picked)  # as Keras's (and glassnet's) clip
-        np.log(picked, out=picked)
-        loss = -float(np.add.reduce(picked)) / n
+        p = a
+        loss = softmax_cross_entropy(p, yb, buf.row, buf.picked, buf.rows)
         delta = p  # delta = (p - y) * lr / n: the learning rate folded in, in place
         delta[buf.rows, yb] -= 1.0
         delta *= self.rate / n

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from benchmarks.hand import Array, hand_epoch
+from benchmarks.hand import Array, hand_epoch, softmax_cross_entropy
 
 KERNEL = 3
 POOL = 2
@@ -221,17 +221,7 @@ class HandCNN:
         p = buf.out
         np.matmul(flat, w3, out=p)
         p += b3
-        row = buf.row  # softmax in place
-        np.max(p, axis=1, keepdims=True, out=row)
-        p -= row
-        np.exp(p, out=p)
-        np.sum(p, axis=1, keepdims=True, out=row)
-        p /= row
-        picked = buf.picked
-        np.copyto(picked, p[buf.rows, yb])
-        np.clip(picked, 1e-7, 1.0 - 1e-7, out=picked)
-        np.log(picked, out=picked)
-        loss = -float(np.add.reduce(picked)) / n
+        loss = softmax_cross_entropy(p, yb, buf.row, buf.picked, buf.rows)  # p: softmax, in place
         # backward: delta = (p - y) * lr / n, in place
         delta = p
         delta[buf.rows, yb] -= 1.0
