@@ -352,3 +352,107 @@ def test_a_twin_in_another_dtype_computes_in_its_inputs_dtype_and_keeps_to_it() 
     rescaling = Rescaling(2.0, offset=0.5)
     rescaling.build(2, np.float64, None)
     assert rescaling.forward(np.ones((1, 2), dtype=np.float32)).dtype == np.float32
+
+
+# -- the mutants of the second run (branch mutC21): adapt, _check_axis, _cast, __init__ ----------
+
+
+def test_a_layer_not_adapted_has_seen_no_examples() -> None:
+    """count is the number of examples adapt() saw: 0 until it runs (Keras's count weight
+    starts at 0), in the config a model file keeps, and after a given mean and variance."""
+    for layer in (Normalization(), Normalization(mean=[1.0], variance=[2.0])):
+        assert layer.count == 0 and layer.adapted is False
+        assert layer.get_config()["count"] == 0
+    layer = Normalization()
+    layer.adapt(np.ones((5, 2)))
+    assert layer.count == 5
+
+
+def test_adapt_after_a_reshape_to_rows_of_features_keeps_one_mean_per_last_axis_entry() -> None:
+    """Reshape((4, 3)) gives examples of shape (4, 3): adapt takes them as images (one mean and
+    variance per entry of the last axis, over every example and row), as a 4-D image batch, and
+    axis=1 (one mean per row) is refused with its whole message."""
+    norm = Normalization()
+    model = gn.Sequential([gn.Input((12,)), layers.Reshape((4, 3)), norm])
+    data = np.random.default_rng(0).normal(size=(5, 4, 3)) * [1.0, 10.0, 100.0] + [0, 5, -7]
+    norm.adapt(data)
+    np.testing.assert_allclose(norm.mean, data.mean(axis=(0, 1)), rtol=1e-14)
+    np.testing.assert_allclose(norm.variance, data.var(axis=(0, 1)), rtol=1e-14)
+    assert norm.count == 5
+    out = model.predict(data.reshape(5, 12))
+    np.testing.assert_allclose(out.reshape(-1, 3).mean(axis=0), 0.0, atol=1e-6)
+    np.testing.assert_allclose(out.reshape(-1, 3).std(axis=0), 1.0, rtol=1e-5)
+    row = Normalization(axis=1)
+    assert _message(lambda: gn.Sequential([gn.Input((12,)), layers.Reshape((4, 3)), row])) == (
+        "Layer 'normalization' (Normalization) has axis=1, which for input of shape (None, 4, 3) "
+        "would keep one mean per row. Use axis=-1 (one mean and variance per channel, Keras's "
+        "default) or axis=None (one for all)."
+    )
+    direct = Normalization(axis=1)  # the Layer API, without a model
+    assert _message(lambda: direct.build((4, 3), np.float64, None)).startswith(
+        "Layer 'normalization' (Normalization) has axis=1, which for input of shape (None, 4, 3) "
+    )
+
+
+def test_adapt_on_ragged_rows_says_so_in_the_features_words() -> None:
+    """An unbuilt layer given rows of different lengths: the 2-D data's message (NumPy's own
+    reason in brackets), not the images' one."""
+    message = _message(lambda: Normalization().adapt([[1.0, 2.0], [3.0]]))
+    assert message.startswith(
+        "Expected data to be a 2-D array (n_samples, n_features) with the same number of features "
+        "in every row, but it could not be made into one (setting an array element with a "
+        "sequence."
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        np.array([[1e200], [-1e200]]),  # the squares overflow
+        # NumPy sums 8 rows pairwise: (1e308 + 1e308) + ... is inf, the other half -inf, and
+        # inf + -inf is NaN (the "invalid" flag)
+        np.array([[1e308]] * 4 + [[-1e308]] * 4),
+    ],
+)
+def test_adapt_refuses_an_overflowing_variance_under_any_numpy_error_setting(data) -> None:
+    """The overflow (and the NaN of inf - inf) is adapt's to report: no FloatingPointError under
+    np.errstate(all='raise'), no RuntimeWarning under 'warn', the same whole message."""
+    expected = (
+        "adapt() received values so large that their variance overflows float64 (above about "
+        "1e154). Divide the data by a large constant first."
+    )
+    for setting in ("raise", "warn"):
+        norm = Normalization()
+        with np.errstate(all=setting), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert _message(lambda norm=norm: norm.adapt(data)) == expected
+        assert norm.mean is None and norm.count == 0 and not norm.adapted  # nothing changed
+
+
+def test_a_mean_too_large_for_float32_is_refused_without_a_numpy_warning() -> None:
+    """Built directly (Sequential silences overflow around every build): the cast of a mean of
+    1e39 to float32 is the layer's to report, not NumPy's 'overflow encountered in cast'."""
+    for setting in ("raise", "warn"):
+        norm = Normalization(mean=[1e39], variance=[1.0], name="n")
+        with np.errstate(all=setting), warnings.catch_warnings():
+            warnings.simplefilter("error")
+            message = _message(lambda norm=norm: norm.build(1, np.float32, None))
+        assert message == (
+            "Layer 'n' (Normalization): the mean or standard deviation is too large for float32. "
+            "Build the model with dtype='float64'."
+        )
+
+
+def test_a_built_layer_with_axis_none_adapts_to_one_mean_and_variance() -> None:
+    """adapt after the model is built (as the CLI and the playground call it): axis=None keeps
+    one number each, a 0-d mean and variance, and predict uses them."""
+    norm = Normalization(axis=None)
+    model = gn.Sequential([gn.Input((3,)), norm], dtype="float64")
+    data = np.arange(12.0).reshape(4, 3)
+    norm.adapt(data)
+    assert norm.mean.shape == norm.variance.shape == ()
+    assert (float(norm.mean), float(norm.variance)) == (5.5, data.var())
+    np.testing.assert_allclose(model.predict(data), (data - 5.5) / data.std(), rtol=1e-15)
+    # keras.layers.Normalization(axis=None).adapt(np.arange(12.0).reshape(4, 3)) in Keras 3.15.1:
+    # count_params() == 3, weights of shapes (), (), () (mean, variance, count)
+    assert norm.count_params() == 3
