@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+import glassnet.model
 from glassnet.layers.conv_pool import training_steps
 from glassnet.layers.convolution import output_size
 from glassnet.layers.windows import window_matrix
@@ -75,6 +76,11 @@ def test_a_fused_float32_step_keeps_float32_in_every_gradient(channels) -> None:
     second = model.layers[2]
     assert vars(second).get("_fused") is not None  # the step was fused
     assert second.input_gradient.dtype == np.float32
+    for pool in (model.layers[1], model.layers[3]):
+        assert pool.a.dtype == np.float32  # the pooled output, max and relu of z in float32
+    for conv in (model.layers[0], model.layers[2]):
+        assert conv._fused.z.dtype == conv._fused.dz.dtype == np.float32
+        assert conv.z.dtype == conv.a.dtype == np.float32
     for layer in model.layers[:4]:
         assert layer.delta.dtype == np.float32, layer.name
     for weight in model.get_weights():
@@ -129,3 +135,54 @@ def test_the_deltas_of_a_fused_forward_do_not_exist_before_its_backward() -> Non
         with pytest.raises(AttributeError) as caught:
             layer.delta  # noqa: B018
         assert str(caught.value) == f"'{kind}' object has no attribute 'delta'"
+
+
+@pytest.mark.parametrize("pool_size", [(2, 1), (1, 2), (1, 3)])
+def test_a_fused_pool_of_two_or_three_offsets_takes_the_max_of_all(pool_size, monkeypatch) -> None:
+    """Pools of 2 and 3 offsets (one row, one column): the fused pooled output and every
+    gradient are the readable layers' (the max over each offset, not the first one alone)."""
+
+    def model():
+        net = gn.Sequential(
+            [
+                gn.Input((6, 6, 2)),
+                gn.layers.Conv2D(3, 2, activation="relu"),
+                gn.layers.MaxPooling2D(pool_size),
+                gn.layers.Flatten(),
+                gn.layers.Dense(2),
+            ],
+            dtype="float64",
+            seed=4,
+        )
+        net.compile("sgd", "mse")
+        return net
+
+    fused, slow = model(), model()
+    assert type(training_steps(fused.layers)[0]).__name__ == "ConvPool"
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(3, 6, 6, 2)), rng.normal(size=(3, 2))
+    fused.compute_gradients(x, y)
+    pooled = fused.layers[1].a.copy()
+    grads = [g.copy() for layer in fused.layers for g in layer.gradients]
+    monkeypatch.setattr(glassnet.model, "training_steps", lambda layers: layers)
+    slow.compute_gradients(x, y)
+    assert pooled.tobytes() == slow.layers[1].a.tobytes()
+    slow_grads = [g for layer in slow.layers for g in layer.gradients]
+    for ours, theirs in zip(grads, slow_grads, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
+
+
+def test_the_pools_own_backward_after_a_fused_step_routes_as_readable() -> None:
+    """Once the step's backward has run, a later pool.backward (a reader, a second pass) is the
+    readable routing of the delta it is given, in the conv's output shape: the fused step has
+    written dC/dz over its products and must not route it again."""
+    model, _ = _fused_step()
+    conv, pool = model.layers[0], model.layers[1]
+    grad = np.random.default_rng(6).normal(size=pool.a.shape)
+    routed = pool.backward(grad)
+    assert routed.shape == conv.a.shape == (3, 6, 6, 3)
+    np.testing.assert_array_equal(routed, pool._backward_loop(grad))
+    readable = gn.layers.MaxPooling2D(2)
+    readable.build((6, 6, 3), np.float64, None)
+    readable.forward(conv.a)
+    np.testing.assert_array_equal(routed, readable.backward(grad))
