@@ -186,3 +186,35 @@ def test_the_pools_own_backward_after_a_fused_step_routes_as_readable() -> None:
     readable.build((6, 6, 3), np.float64, None)
     readable.forward(conv.a)
     np.testing.assert_array_equal(routed, readable.backward(grad))
+
+
+def test_what_a_reader_saw_after_one_step_is_not_shown_after_the_next() -> None:
+    """A fused step forgets the attributes made for the step before it: z, a, the deltas, the
+    pool's padded input (made again, from this step), and an input gradient that this step
+    does not compute (a first layer's: kept from a readable pass, it would be stale)."""
+    model = _pair(2, "float64")
+    conv, pool = model.layers[0], model.layers[1]
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(3, 8, 8, 2))
+    conv.forward(x, training=True)  # the readable pass, with dC/da_prev
+    conv.backward(rng.normal(size=conv.z.shape), need_input_gradient=True)
+    assert conv.input_gradient.shape == x.shape
+    seen = {}
+    for step in range(2):
+        x, y = rng.normal(size=(3, 8, 8, 2)), rng.normal(size=(3, 2))
+        kernel, bias = conv.kernel.copy(), conv.bias.copy()
+        model.train_on_batch(x, y)
+        with pytest.raises(AttributeError) as caught:
+            conv.input_gradient  # noqa: B018
+        assert str(caught.value) == "'Conv2D' object has no attribute 'input_gradient'"
+        readable = _pair(2, "float64")
+        readable.layers[0].kernel[...], readable.layers[0].bias[...] = kernel, bias
+        z = readable.layers[0].forward(x, training=True)
+        readable.layers[1].forward(readable.layers[0].a)
+        np.testing.assert_array_equal(conv.z, readable.layers[0].z)
+        np.testing.assert_array_equal(conv.a, readable.layers[0].a)
+        np.testing.assert_array_equal(pool.padded, readable.layers[1].padded)
+        assert conv.delta.shape == z.shape and pool.delta.shape == z.shape
+        seen[step] = (conv.z.copy(), conv.delta.copy(), pool.delta.copy())
+    for before, after in zip(seen[0], seen[1], strict=True):
+        assert not np.array_equal(before, after)
