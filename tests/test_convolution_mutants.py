@@ -251,3 +251,41 @@ def test_the_windows_memory_estimate_is_their_exact_bytes(monkeypatch) -> None:
         "this machine's memory if less). Use fewer units, inputs or examples; if the memory is "
         "there, raise glassnet.initializers.MAX_ALLOCATION_BYTES."
     )
+
+
+def _built(dtype) -> tuple[Conv2D, np.ndarray]:
+    rng = np.random.default_rng(0)
+    layer = Conv2D(3, (2, 3), strides=(2, 1), padding="same", activation="linear")
+    layer.build((5, 4, 2), dtype, rng)
+    layer.bias[...] = rng.normal(size=3)
+    return layer, rng.normal(size=(2, 5, 4, 2)).astype(dtype)
+
+
+def test_backward_delta_returns_the_input_gradient_unless_told_not_to() -> None:
+    layer, x = _built(np.float64)
+    delta = np.random.default_rng(1).normal(size=layer.forward(x).shape)
+    expected = conv_backward_loop(x, layer.kernel, delta, (2, 1), "same")
+    np.testing.assert_allclose(layer.backward_delta(delta), expected[2], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(layer.kernel_gradient, expected[0], rtol=0, atol=1e-12)
+    assert layer.backward_delta(delta, need_input_gradient=False) is None
+
+
+def test_a_float32_layers_input_gradient_is_float32() -> None:
+    layer, x = _built(np.float32)
+    delta = np.random.default_rng(1).normal(size=layer.forward(x).shape).astype(np.float32)
+    grad = layer.backward(delta)
+    assert grad.dtype == np.float32
+    expected = conv_backward_loop(x, layer.kernel, delta, (2, 1), "same")[2]
+    np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_float64_delta_into_a_float32_layer_is_not_rounded_to_float32() -> None:
+    # NumPy's promotion: float64 dC/dz times float32 K gives float64 dC/da_prev, computed in
+    # float64 (the readable loop's numbers to 1e-12, where float32 products are off by 1e-7)
+    layer, x = _built(np.float32)
+    delta = np.random.default_rng(1).normal(size=layer.forward(x).shape)
+    grad = layer.backward(delta)
+    assert grad.dtype == np.float64
+    kernel = layer.kernel.astype(np.float64)
+    expected = conv_backward_loop(x.astype(np.float64), kernel, delta, (2, 1), "same")[2]
+    np.testing.assert_allclose(grad, expected, rtol=0, atol=1e-12)
