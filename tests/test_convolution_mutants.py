@@ -289,3 +289,46 @@ def test_a_float64_delta_into_a_float32_layer_is_not_rounded_to_float32() -> Non
     kernel = layer.kernel.astype(np.float64)
     expected = conv_backward_loop(x.astype(np.float64), kernel, delta, (2, 1), "same")[2]
     np.testing.assert_allclose(grad, expected, rtol=0, atol=1e-12)
+
+
+def test_backward_without_the_input_gradient_returns_none_as_the_first_layer_asks() -> None:
+    layer, x = _built(np.float64)
+    delta = np.random.default_rng(1).normal(size=layer.forward(x).shape)
+    assert layer.backward(delta, need_input_gradient=False) is None
+    expected = conv_backward_loop(x, layer.kernel, delta, (2, 1), "same")
+    np.testing.assert_allclose(layer.kernel_gradient, expected[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(layer.backward(delta), expected[2], rtol=0, atol=1e-12)
+
+
+def test_a_float32_layers_weights_and_gradients_are_float32() -> None:
+    layer, x = _built(np.float32)
+    assert layer.kernel.dtype == np.float32 and layer.bias.dtype == np.float32
+    layer.backward(np.ones(layer.forward(x).shape, np.float32))
+    assert layer.kernel_gradient.dtype == np.float32
+    assert layer.bias_gradient.dtype == np.float32
+    assert layer.bias_gradient.tolist() == [24.0, 24.0, 24.0]  # 2 examples x 3 x 4 positions
+
+
+def test_the_same_seed_gives_the_same_kernel_and_another_seed_another() -> None:
+    def kernel(seed: int) -> np.ndarray:
+        model = gn.Sequential([gn.Input((5, 5, 2)), Conv2D(3, 2)], seed=seed)
+        return model.layers[0].kernel
+
+    assert kernel(3).tobytes() == kernel(3).tobytes()
+    assert kernel(3).tobytes() != kernel(4).tobytes()
+
+
+def test_a_batch_of_another_dtype_gets_work_arrays_of_its_own() -> None:
+    # the windows are kept across calls; a float32 batch into a float64 layer, then the same
+    # batch in float64, must compute as a fresh layer does, not in the float32 array kept
+    layer, x = _built(np.float64)
+    x64 = x + 1e-9  # not representable in float32
+    layer.forward(x.astype(np.float32))
+    z = layer.forward(x64)
+    fresh, _ = _built(np.float64)
+    assert z.tobytes() == fresh.forward(x64).tobytes()
+    delta = np.random.default_rng(1).normal(size=z.shape)
+    layer.backward(delta.astype(np.float32))
+    fresh.backward(delta)
+    assert layer.backward(delta).tobytes() == fresh.backward(delta).tobytes()
+    assert layer.bias_gradient.tobytes() == fresh.bias_gradient.tobytes()
