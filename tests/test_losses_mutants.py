@@ -368,3 +368,29 @@ def test_a_zero_probability_has_a_flat_gradient_and_targets_keep_their_name() ->
     assert message(
         lambda: losses.MeanAbsoluteError().prepare_targets(big, 1, np.dtype(np.float32), "y_val")
     ).startswith("Targets y_val have a value too large for float32 (first at row 0)")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_float32_model_draws_the_1e3_line_of_a_target_row_where_float64_does(dtype) -> None:
+    """A row's sum is taken in float64 whatever the model's dtype, so the verdict on a row near
+    the edge (1 +- 1e-3) does not depend on the dtype. Summed in float32 instead, the row
+    [1, 0.000999995] (1.000999995 in float64, within 1e-3) rounds to 1.0010000467 and was
+    refused, and [0.75, 0.249] (0.998999998: 0.249 is 0.24899999797 in float32) rounds to 0.999
+    and was accepted; a float64 model refuses it (0.75 + 0.249 is 0.999 minus 1e-16 there)."""
+    from glassnet import Input, Sequential
+    from glassnet.layers import Dense
+
+    model = Sequential([Input((2,)), Dense(2, "softmax")], dtype=dtype, seed=0)
+    model.compile("sgd", "categorical_crossentropy")
+    x = np.ones((1, 2))
+    history = model.fit(x, np.array([[1.0, 0.000999995]]), epochs=1, verbose=0)
+    assert len(history.history["loss"]) == 1
+    before = model.get_weights()
+    assert message(lambda: model.fit(x, np.array([[0.75, 0.249]]), epochs=1, verbose=0)) == (
+        "CategoricalCrossEntropy expects each target row to be a distribution over the 2 "
+        "classes (one-hot, or probabilities summing to 1), but row 0 sums to 0.999 (1 rows are "
+        "off by more than 1e-3). Fix or drop those rows; an all-zero row names no class and "
+        "would train on a loss of 0."
+    )
+    for old, new in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)  # refused before any step
