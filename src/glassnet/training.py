@@ -162,33 +162,37 @@ def fit(
     # entered once for them all (the same answers; ~1 µs less per epoch, which is per step in a
     # full-batch fit); else once per epoch, so a user's callback keeps NumPy's warnings.
     quiet_throughout = plan.step is not None and validation_data is None
+    full_batch = quiet_throughout and full_batches_only(plan, hooks, shuffle, batch_size >= n)
     try:
         with quiet_state() if quiet_throughout else contextlib.nullcontext():
-            for epoch in range(initial_epoch, epochs):
-                epoch_begin(epoch)
-                if quiet_throughout:
-                    logs = run_epoch(
-                        model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
-                    )
-                else:
-                    with quiet_state():
+            if full_batch and weights is None:
+                full_batch_epochs(model, x, y, range(initial_epoch, epochs), plan, guard, hooks)
+            else:
+                for epoch in range(initial_epoch, epochs):
+                    epoch_begin(epoch)
+                    if quiet_throughout:
                         logs = run_epoch(
                             model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
                         )
-                if (
-                    validation_data is not None
-                    and should_validate(epoch)
-                    and math.isfinite(logs["loss"])
-                ):
-                    # prepared once above (_data): _evaluate does not check x and y again;
-                    # (x_val, y_val) or (x_val, y_val, sample_weight_val)
-                    val = model._evaluate(
-                        validation_data[0], validation_data[1], None, *validation_data[2:]
-                    )
-                    logs.update({f"val_{key}": value for key, value in val.items()})
-                epoch_end(epoch, logs)
-                if model.stop_training:
-                    break
+                    else:
+                        with quiet_state():
+                            logs = run_epoch(
+                                model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
+                            )
+                    if (
+                        validation_data is not None
+                        and should_validate(epoch)
+                        and math.isfinite(logs["loss"])
+                    ):
+                        # prepared once above (_data): _evaluate does not check x and y again;
+                        # (x_val, y_val) or (x_val, y_val, sample_weight_val)
+                        val = model._evaluate(
+                            validation_data[0], validation_data[1], None, *validation_data[2:]
+                        )
+                        logs.update({f"val_{key}": value for key, value in val.items()})
+                    epoch_end(epoch, logs)
+                    if model.stop_training:
+                        break
     except BaseException:
         hooks.abort()  # e.g. close the progress bar before the error is shown
         raise
@@ -202,6 +206,64 @@ def quiet_state() -> np.errstate:
     """The state fit's epochs run in: overflow and invalid operations give inf/NaN quietly,
     and the loss's (or the weights') finiteness check reports them with the epoch and batch."""
     return np.errstate(over="ignore", invalid="ignore")
+
+
+def full_batches_only(plan: EpochPlan, hooks: CallbackList, shuffle: bool, whole: bool) -> bool:
+    """True when ``full_batch_epochs`` may run fit's epochs: each one batch of all the rows as
+    they are (``whole``: batch_size >= n, and no shuffling), nothing logged but the loss (no
+    metrics), and only fit's own History and TerminateOnNaN as callbacks (so no printer and no
+    hook between the steps). fit adds: no validation, no sample or class weights."""
+    return (
+        plan.step is not None
+        and whole
+        and not shuffle
+        and plan.keys == ("loss",)
+        and all(type(callback) in QUIET for callback in hooks.callbacks)
+        and not hooks.wants_batches
+    )
+
+
+#: the callbacks of a fit with verbose=0 and no callbacks of the user's
+QUIET = (History, TerminateOnNaN)
+
+
+def full_batch_epochs(
+    model: Sequential,
+    x: Array,
+    y: Array,
+    epochs: range,
+    plan: EpochPlan,
+    guard: TerminateOnNaN,
+    hooks: CallbackList,
+) -> None:
+    """Every epoch of a fit that ``run_epoch`` would run as one unshuffled full batch, nothing
+    logged but the loss and only fit's own callbacks (``full_batches_only``: the seed toy's
+    fit), with ``run_epoch``'s numbers and checks in its order, without its per-epoch set-up::
+
+        on_epoch_begin(epoch)                       (only where a callback overrides it)
+        loss, aL = step(x, y)                       the plan's step, looked up once per fit
+        a NaN/inf loss: guard.diverged(loss, epoch, 0); else the weights checked, as run_epoch
+        on_epoch_end(epoch, {"loss": (0.0 + loss * n) / n})   (0.0 + loss for a summing loss)
+
+    Inside fit's ``np.errstate(over="ignore", invalid="ignore")``, entered once for all epochs
+    (tests/test_seed_speed.py: the history, the weights and the errors are run_epoch's)."""
+    step, summed, n, parameters = plan.step, plan.summed, len(x), model._parameters
+    # a hook set on a History itself (as LambdaCallback sets its own) is called all the same
+    begin = hooks.overriding("on_epoch_begin") if hooks.overrides("on_epoch_begin") else None
+    end = hooks.overriding("on_epoch_end")
+    isfinite, weights_finite = math.isfinite, all_finite_quietly
+    for epoch in epochs:
+        if begin is not None:
+            begin(epoch)
+        loss = step(x, y)[0]  # (full_batches_only: the step is never None here)
+        if not isfinite(loss):
+            guard.diverged(loss, epoch, 0)  # raises, unless the user asked to stop quietly
+        elif not model.stop_training and not weights_finite(parameters):
+            guard.diverged(math.inf, epoch, 0)  # blew up: no later loss would show it
+        # run_epoch's sum over its one batch (0.0 + ...), then its mean over the n rows
+        end(epoch, {"loss": 0.0 + loss if summed else (0.0 + loss * n) / n})
+        if model.stop_training:
+            return
 
 
 def run_epoch(
