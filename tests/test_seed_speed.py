@@ -370,3 +370,28 @@ def test_the_targets_bound_by_their_sum_of_squares_is_the_exact_bound(dtype: str
                         y[...] = edge * scale / math.sqrt(rows * units)
                 exact = float(np.max(np.abs(y))) <= math.sqrt(limit)
                 assert squares_fit_as_given(y, units, kind) == exact, (edge, scale, spread)
+
+
+def test_the_plans_weights_check_is_all_finite_quietly() -> None:
+    """StepPlan.weights_finite (flat views, made once, summed by f.dot(f)) answers as
+    all_finite_quietly on the model's parameters, after set_weights writes into them in place:
+    finite, squares past float64, NaN, inf; and without views (a parameter not contiguous)."""
+    from glassnet._step_plan import plan_for
+    from glassnet._validation import all_finite_quietly
+
+    model = seed_network()
+    plan = plan_for(model)
+    assert plan.flat is not None
+    assert all(v.base is p for v, p in zip(plan.flat, plan.parameters, strict=True))
+    start = model.get_weights()
+    for value in (0.5, 1e200, -1e300, np.nan, np.inf, -np.inf):
+        model.set_weights(start)
+        # written in place, as an overflowing update writes (set_weights refuses NaN and inf)
+        model.layers[1].kernel[2, 0] = value
+        with np.errstate(over="ignore", invalid="ignore"):
+            expected = all_finite_quietly(model._parameters)
+            assert plan.weights_finite() == expected, value
+            plan.flat, views = None, plan.flat
+            assert plan.weights_finite() == expected, value
+            plan.flat = views
+    assert plan_for(model) is plan

@@ -38,7 +38,6 @@ from glassnet._sample_weights import example_weights
 from glassnet._step_plan import plan_for
 from glassnet._validation import (
     all_finite,
-    all_finite_quietly,
     as_features,
     first_non_finite,
     float_dtype,
@@ -530,7 +529,7 @@ class Sequential(KerasModelAPI):
         check_return_dict(return_dict, "train_on_batch")
         x, y = self._data(x, y)
         weights = self._weights(y, sample_weight, class_weight)
-        loss, a = _checked_step(self, x, y, weights)
+        loss, a = _quiet_train_on_batch_step(self, x, y, weights)
         if not (return_dict or self.metric_names or self.metric_objects):
             return loss  # _result({"loss": loss}, False): the loss alone
         logs = {"loss": loss, **self._metrics(y, a)}
@@ -850,17 +849,18 @@ class Sequential(KerasModelAPI):
         return export_onnx(self, path, dtype=dtype)
 
 
-def _step_and_checks(
+def _train_on_batch_step(
     model: Sequential, x: Array, y: Array, weights: Array | None
 ) -> tuple[float, Array]:
     """train_on_batch's step, then its loss and the updated weights checked: a NaN/inf is a
     ``TrainingDivergedError``, as in fit (without an epoch and batch to name). Run as
-    ``_checked_step``, in ``np.errstate(over="ignore", invalid="ignore")``: overflow becomes
-    inf/NaN quietly, and these checks report it."""
-    loss, a = model._train_step(x, y, weights)
+    ``_quiet_train_on_batch_step``, in ``np.errstate(over="ignore", invalid="ignore")``:
+    overflow becomes inf/NaN quietly, and these checks report it."""
+    plan = plan_for(model)  # model._train_step, with the plan at hand for the weights' check
+    loss, a = plan.step(model, x, y, weights)
     if not math.isfinite(loss):
         raise TrainingDivergedError(diverged_message(loss, None, None))
-    if not all_finite_quietly(model._parameters):  # this very update overflowed them
+    if not plan.weights_finite():  # this very update overflowed them (all_finite_quietly)
         raise TrainingDivergedError(diverged_message(math.inf, None, None))
     return loss, a
 
@@ -870,14 +870,14 @@ if np.lib.NumpyVersion(np.__version__) >= "2.0.0":
     # without making an errstate object and calling its __enter__/__exit__ (~0.5 µs of a
     # 20 µs train_on_batch of the seed toy). NumPy 1's keeps one saved state on the object,
     # shared by every call, so there the with statement makes one per call.
-    _checked_step = np.errstate(over="ignore", invalid="ignore")(_step_and_checks)
+    _quiet_train_on_batch_step = np.errstate(over="ignore", invalid="ignore")(_train_on_batch_step)
 else:  # pragma: no cover (NumPy 1)
 
-    def _checked_step(
+    def _quiet_train_on_batch_step(
         model: Sequential, x: Array, y: Array, weights: Array | None
     ) -> tuple[float, Array]:
         with np.errstate(over="ignore", invalid="ignore"):
-            return _step_and_checks(model, x, y, weights)
+            return _train_on_batch_step(model, x, y, weights)
 
 
 _HEADER = ("Layer (type)", "Output Shape", "Param #")

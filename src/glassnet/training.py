@@ -58,6 +58,8 @@ class EpochPlan:
     #: the training step, looked up once for the whole fit when only glassnet's own callbacks,
     #: which change nothing a step plan decides, run between the steps (None: per epoch)
     step: Callable[..., tuple[float, Array]] | None = None
+    #: with ``step``: its plan's check of the weights after an update (StepPlan.weights_finite)
+    weights_finite: Callable[[], bool] | None = None
 
 
 #: fit's own callbacks: they record, print and stop, and never change what a step plan decides
@@ -68,8 +70,10 @@ def epoch_plan(model: Sequential, units: int, hooks: CallbackList) -> EpochPlan:
     metrics = model._metric_functions(units)
     objects = list(model.metric_objects)
     passive = all(type(callback) in PASSIVE for callback in hooks.callbacks)
+    step_plan = plan_for(model) if passive else None
     return EpochPlan(
-        step=partial(plan_for(model).step, model) if passive else None,
+        step=None if step_plan is None else partial(step_plan.step, model),
+        weights_finite=None if step_plan is None else step_plan.weights_finite,
         metrics=metrics,
         objects=objects,
         summed=model.loss.reduction == "sum",
@@ -247,18 +251,18 @@ def full_batch_epochs(
 
     Inside fit's ``np.errstate(over="ignore", invalid="ignore")``, entered once for all epochs
     (tests/test_seed_speed.py: the history, the weights and the errors are run_epoch's)."""
-    step, summed, n, parameters = plan.step, plan.summed, len(x), model._parameters
+    step, summed, n, weights_finite = plan.step, plan.summed, len(x), plan.weights_finite
     # a hook set on a History itself (as LambdaCallback sets its own) is called all the same
     begin = hooks.overriding("on_epoch_begin") if hooks.overrides("on_epoch_begin") else None
     end = hooks.overriding("on_epoch_end")
-    isfinite, weights_finite = math.isfinite, all_finite_quietly
+    isfinite = math.isfinite
     for epoch in epochs:
         if begin is not None:
             begin(epoch)
         loss = step(x, y)[0]  # (full_batches_only: the step is never None here)
         if not isfinite(loss):
             guard.diverged(loss, epoch, 0)  # raises, unless the user asked to stop quietly
-        elif not model.stop_training and not weights_finite(parameters):
+        elif not model.stop_training and not weights_finite():  # all_finite_quietly's answer
             guard.diverged(math.inf, epoch, 0)  # blew up: no later loss would show it
         # run_epoch's sum over its one batch (0.0 + ...), then its mean over the n rows
         end(epoch, {"loss": 0.0 + loss if summed else (0.0 + loss * n) / n})
