@@ -38,6 +38,7 @@ WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (training, "run_epoch", "loop (gather, bookkeeping)"),
     (model.Sequential, "_data", "checks"),
     (model.Sequential, "_train_step", "loop (gather, bookkeeping)"),
+    (model, "_quiet_train_on_batch_step", "loop (gather, bookkeeping)"),  # train_on_batch's step
     (model.Sequential, "forward", "forward products"),
     (layers.Dense, "forward", "forward products"),
     (layers.Dense, "forward_in_step", "forward products"),
