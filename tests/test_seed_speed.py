@@ -59,7 +59,7 @@ def fit_both_ways(
         with monkeypatch.context() as patch:
             patch.setattr(training, "full_batch_epochs", lambda *a: ran.append(1) or real(*a))
             if not shortcut:
-                patch.setattr(training, "full_batches_only", lambda *a: False)
+                patch.setattr(training, "full_batches_only", lambda *a, **k: False)
             model = make()
             model.rng = np.random.default_rng(11)  # the same shuffling both times
             error = None

@@ -166,37 +166,44 @@ def fit(
     # entered once for them all (the same answers; ~1 µs less per epoch, which is per step in a
     # full-batch fit); else once per epoch, so a user's callback keeps NumPy's warnings.
     quiet_throughout = plan.step is not None and validation_data is None
-    full_batch = quiet_throughout and full_batches_only(plan, hooks, shuffle, batch_size >= n)
+    # the seed toy's fit: one unshuffled full batch per epoch, only the loss to log and only
+    # fit's own callbacks: all its epochs in one tight loop, with run_epoch's numbers and checks
+    full_batch = (
+        quiet_throughout
+        and weights is None
+        and full_batches_only(plan, hooks, shuffle, whole=batch_size >= n)
+    )
     try:
         with quiet_state() if quiet_throughout else contextlib.nullcontext():
-            if full_batch and weights is None:
-                full_batch_epochs(model, x, y, range(initial_epoch, epochs), plan, guard, hooks)
-            else:
-                for epoch in range(initial_epoch, epochs):
-                    epoch_begin(epoch)
-                    if quiet_throughout:
+            epoch_range = range(initial_epoch, epochs)
+            if full_batch:
+                full_batch_epochs(model, x, y, epoch_range, plan, guard, hooks)
+                epoch_range = range(0)  # every epoch ran (or stopped) there
+            for epoch in epoch_range:
+                epoch_begin(epoch)
+                if quiet_throughout:
+                    logs = run_epoch(
+                        model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
+                    )
+                else:
+                    with quiet_state():
                         logs = run_epoch(
                             model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
                         )
-                    else:
-                        with quiet_state():
-                            logs = run_epoch(
-                                model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
-                            )
-                    if (
-                        validation_data is not None
-                        and should_validate(epoch)
-                        and math.isfinite(logs["loss"])
-                    ):
-                        # prepared once above (_data): _evaluate does not check x and y again;
-                        # (x_val, y_val) or (x_val, y_val, sample_weight_val)
-                        val = model._evaluate(
-                            validation_data[0], validation_data[1], None, *validation_data[2:]
-                        )
-                        logs.update({f"val_{key}": value for key, value in val.items()})
-                    epoch_end(epoch, logs)
-                    if model.stop_training:
-                        break
+                if (
+                    validation_data is not None
+                    and should_validate(epoch)
+                    and math.isfinite(logs["loss"])
+                ):
+                    # prepared once above (_data): _evaluate does not check x and y again;
+                    # (x_val, y_val) or (x_val, y_val, sample_weight_val)
+                    val = model._evaluate(
+                        validation_data[0], validation_data[1], None, *validation_data[2:]
+                    )
+                    logs.update({f"val_{key}": value for key, value in val.items()})
+                epoch_end(epoch, logs)
+                if model.stop_training:
+                    break
     except BaseException:
         hooks.abort()  # e.g. close the progress bar before the error is shown
         raise
@@ -212,6 +219,10 @@ def quiet_state() -> np.errstate:
     return np.errstate(over="ignore", invalid="ignore")
 
 
+#: the callbacks of a fit with verbose=0 and no callbacks of the user's
+QUIET = (History, TerminateOnNaN)
+
+
 def full_batches_only(plan: EpochPlan, hooks: CallbackList, shuffle: bool, whole: bool) -> bool:
     """True when ``full_batch_epochs`` may run fit's epochs: each one batch of all the rows as
     they are (``whole``: batch_size >= n, and no shuffling), nothing logged but the loss (no
@@ -225,10 +236,6 @@ def full_batches_only(plan: EpochPlan, hooks: CallbackList, shuffle: bool, whole
         and all(type(callback) in QUIET for callback in hooks.callbacks)
         and not hooks.wants_batches
     )
-
-
-#: the callbacks of a fit with verbose=0 and no callbacks of the user's
-QUIET = (History, TerminateOnNaN)
 
 
 def full_batch_epochs(
