@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import cases
-from glassnet import activations, callbacks, layers, losses, model, optimizers, training
+from glassnet import _step_plan, activations, callbacks, layers, losses, model, optimizers, training
 
 CLOCK = time.thread_time
 
@@ -38,6 +38,7 @@ WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (training, "run_epoch", "loop (gather, bookkeeping)"),
     (model.Sequential, "_data", "checks"),
     (model.Sequential, "_train_step", "loop (gather, bookkeeping)"),
+    (model, "_quiet_train_on_batch_step", "loop (gather, bookkeeping)"),  # train_on_batch's step
     (model.Sequential, "forward", "forward products"),
     (layers.Dense, "forward", "forward products"),
     (layers.Dense, "forward_in_step", "forward products"),
@@ -58,7 +59,8 @@ WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (optimizers.SGD, "apply", "update"),
     (model.Sequential, "_metrics", "metrics"),
     (training, "all_finite_quietly", "checks"),
-    (model, "all_finite_quietly", "checks"),
+    (_step_plan.StepPlan, "weights_finite", "checks"),  # the weights after the update
+    (training, "full_batch_epochs", "loop (gather, bookkeeping)"),  # the seed's fit's epochs
 )
 
 

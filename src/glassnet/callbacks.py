@@ -137,6 +137,10 @@ class CallbackList:
             for hook in ("on_train_batch_begin", "on_train_batch_end")
         )
 
+    def overrides(self, hook: str) -> bool:
+        """True when some callback's own ``hook`` does something (see ``overriding``)."""
+        return any(_overrides(c, hook) for c in self.callbacks)
+
     def overriding(self, hook: str) -> Any:
         """``self.<hook>``, calling only the callbacks whose own hook does something: the base
         ``Callback``'s hooks are empty, so leaving them out changes nothing and saves a Python

@@ -58,6 +58,8 @@ class EpochPlan:
     #: the training step, looked up once for the whole fit when only glassnet's own callbacks,
     #: which change nothing a step plan decides, run between the steps (None: per epoch)
     step: Callable[..., tuple[float, Array]] | None = None
+    #: with ``step``: its plan's check of the weights after an update (StepPlan.weights_finite)
+    weights_finite: Callable[[], bool] | None = None
 
 
 #: fit's own callbacks: they record, print and stop, and never change what a step plan decides
@@ -68,8 +70,10 @@ def epoch_plan(model: Sequential, units: int, hooks: CallbackList) -> EpochPlan:
     metrics = model._metric_functions(units)
     objects = list(model.metric_objects)
     passive = all(type(callback) in PASSIVE for callback in hooks.callbacks)
+    step_plan = plan_for(model) if passive else None
     return EpochPlan(
-        step=partial(plan_for(model).step, model) if passive else None,
+        step=None if step_plan is None else partial(step_plan.step, model),
+        weights_finite=None if step_plan is None else step_plan.weights_finite,
         metrics=metrics,
         objects=objects,
         summed=model.loss.reduction == "sum",
@@ -162,9 +166,20 @@ def fit(
     # entered once for them all (the same answers; ~1 µs less per epoch, which is per step in a
     # full-batch fit); else once per epoch, so a user's callback keeps NumPy's warnings.
     quiet_throughout = plan.step is not None and validation_data is None
+    # the seed toy's fit: one unshuffled full batch per epoch, only the loss to log and only
+    # fit's own callbacks: all its epochs in one tight loop, with run_epoch's numbers and checks
+    full_batch = (
+        quiet_throughout
+        and weights is None
+        and full_batches_only(plan, hooks, shuffle, whole=batch_size >= n)
+    )
     try:
         with quiet_state() if quiet_throughout else contextlib.nullcontext():
-            for epoch in range(initial_epoch, epochs):
+            epoch_range = range(initial_epoch, epochs)
+            if full_batch:
+                full_batch_epochs(model, x, y, epoch_range, plan, guard, hooks)
+                epoch_range = range(0)  # every epoch ran (or stopped) there
+            for epoch in epoch_range:
                 epoch_begin(epoch)
                 if quiet_throughout:
                     logs = run_epoch(
@@ -202,6 +217,64 @@ def quiet_state() -> np.errstate:
     """The state fit's epochs run in: overflow and invalid operations give inf/NaN quietly,
     and the loss's (or the weights') finiteness check reports them with the epoch and batch."""
     return np.errstate(over="ignore", invalid="ignore")
+
+
+#: the callbacks of a fit with verbose=0 and no callbacks of the user's
+QUIET = (History, TerminateOnNaN)
+
+
+def full_batches_only(plan: EpochPlan, hooks: CallbackList, shuffle: bool, whole: bool) -> bool:
+    """True when ``full_batch_epochs`` may run fit's epochs: each one batch of all the rows as
+    they are (``whole``: batch_size >= n, and no shuffling), nothing logged but the loss (no
+    metrics), and only fit's own History and TerminateOnNaN as callbacks (so no printer and no
+    hook between the steps). fit adds: no validation, no sample or class weights."""
+    return (
+        plan.step is not None
+        and whole
+        and not shuffle
+        and plan.keys == ("loss",)
+        and all(type(callback) in QUIET for callback in hooks.callbacks)
+        and not hooks.wants_batches
+    )
+
+
+def full_batch_epochs(
+    model: Sequential,
+    x: Array,
+    y: Array,
+    epochs: range,
+    plan: EpochPlan,
+    guard: TerminateOnNaN,
+    hooks: CallbackList,
+) -> None:
+    """Every epoch of a fit that ``run_epoch`` would run as one unshuffled full batch, nothing
+    logged but the loss and only fit's own callbacks (``full_batches_only``: the seed toy's
+    fit), with ``run_epoch``'s numbers and checks in its order, without its per-epoch set-up::
+
+        on_epoch_begin(epoch)                       (only where a callback overrides it)
+        loss, aL = step(x, y)                       the plan's step, looked up once per fit
+        a NaN/inf loss: guard.diverged(loss, epoch, 0); else the weights checked, as run_epoch
+        on_epoch_end(epoch, {"loss": (0.0 + loss * n) / n})   (0.0 + loss for a summing loss)
+
+    Inside fit's ``np.errstate(over="ignore", invalid="ignore")``, entered once for all epochs
+    (tests/test_seed_speed.py: the history, the weights and the errors are run_epoch's)."""
+    step, summed, n, weights_finite = plan.step, plan.summed, len(x), plan.weights_finite
+    # a hook set on a History itself (as LambdaCallback sets its own) is called all the same
+    begin = hooks.overriding("on_epoch_begin") if hooks.overrides("on_epoch_begin") else None
+    end = hooks.overriding("on_epoch_end")
+    isfinite = math.isfinite
+    for epoch in epochs:
+        if begin is not None:
+            begin(epoch)
+        loss = step(x, y)[0]  # (full_batches_only: the step is never None here)
+        if not isfinite(loss):
+            guard.diverged(loss, epoch, 0)  # raises, unless the user asked to stop quietly
+        elif not model.stop_training and not weights_finite():  # all_finite_quietly's answer
+            guard.diverged(math.inf, epoch, 0)  # blew up: no later loss would show it
+        # run_epoch's sum over its one batch (0.0 + ...), then its mean over the n rows
+        end(epoch, {"loss": 0.0 + loss if summed else (0.0 + loss * n) / n})
+        if model.stop_training:
+            return
 
 
 def run_epoch(

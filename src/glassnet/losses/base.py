@@ -319,8 +319,12 @@ def squares_fit_as_given(y: Any, units: int, dtype: np.dtype[Any]) -> bool:
         and dtype in _LARGEST
     ):
         return False
-    largest = float(np.maximum.reduce(np.abs(y), axis=None))
-    return largest <= math.sqrt(_LARGEST[dtype] / y.size)
+    limit = _LARGEST[dtype] / y.size  # the bound on each y**2
+    # y . y (BLAS: no temporary, no warning) within limit / 2 bounds every y**2 below limit with
+    # room for rounding (its terms are >= 0); else (NaN, inf, or near the bound) the exact max
+    if np.vdot(y, y) <= limit / 2:
+        return True
+    return float(np.maximum.reduce(np.abs(y), axis=None)) <= math.sqrt(limit)
 
 
 def check_square_fits(loss: Loss, y: NDArray[Any], dtype: np.dtype[Any], what: str) -> NDArray[Any]:
