@@ -83,6 +83,13 @@ class Activation:
         """dC/dz = dC/da * f'(z): (batch, units) -> (batch, units)."""
         return grad_a * self.derivative(z, a)
 
+    def backward_into(self, z: Array, a: Array, grad_a: Array, out: Array | None) -> Array:
+        """``backward(z, a, grad_a)``, written into ``out`` where the activation can (ReLU),
+        else a new array as ``backward``'s. ``out`` (shape and dtype of the result, held by no
+        one else: ``layers.core.reusable``) or None. The training step's form; the same numbers
+        (tests/test_mlp_speed.py)."""
+        return self.backward(z, a, grad_a)
+
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
 
@@ -174,6 +181,13 @@ class ReLU(Activation):
 
     def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
         return grad_a * (z > 0)  # the boolean mask is f'(z); multiplying keeps grad_a's dtype
+
+    def backward_into(self, z: Array, a: Array, grad_a: Array, out: Array | None) -> Array:
+        """grad_a * (z > 0), the same product, into ``out`` when given one (no new array for
+        the result; grad_a's shape and dtype)."""
+        if out is None or grad_a.shape != out.shape or grad_a.dtype != out.dtype:
+            return self.backward(z, a, grad_a)
+        return np.multiply(grad_a, z > 0, out=out)
 
 
 class LeakyReLU(Activation):

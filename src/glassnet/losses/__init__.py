@@ -299,10 +299,12 @@ class CategoricalCrossEntropy(Loss):
         y = self._smoothed(y)
         n = a.shape[0]
         p = a / self._row_sums(a)  # (n, k); compute's p, and _fused_delta's
-        log_p = np.clip(p, EPSILON, 1.0 - EPSILON)
+        log_p = np.maximum(p, EPSILON)  # np.clip(p, EPSILON, 1 - EPSILON) is min(max(p, lo), hi)
+        np.minimum(log_p, 1.0 - EPSILON, out=log_p)
+        inside = np.equal(log_p, p)  # _inside(p): the clip left p as it was (False for NaN)
         np.log(log_p, out=log_p)  # _log_p
-        value = self._scaled(float(-(y * log_p).sum() / n), n)  # _compute
-        kept = y * _inside(p)  # _fused_delta from here
+        value = self._scaled(float(-np.multiply(y, log_p, out=log_p).sum() / n), n)  # _compute
+        kept = y * inside  # _fused_delta from here
         delta = a * kept.sum(axis=1, keepdims=True)
         delta -= kept
         delta /= n
