@@ -234,9 +234,10 @@ class Softmax(Activation):
 
     def __call__(self, z: Array) -> Array:
         # over the last axis, as Keras: the units, or an image's channels (batch, h, w, c)
-        e = z - z.max(axis=-1, keepdims=True)  # (batch, units)
+        # z.max and e.sum over the last axis, as the ufunc reductions those methods call
+        e = z - np.maximum.reduce(z, axis=-1, keepdims=True)  # (batch, units)
         np.exp(e, out=e)  # in place: e = exp(z - max), no second array
-        e /= e.sum(axis=-1, keepdims=True)
+        e /= np.add.reduce(e, axis=-1, keepdims=True)
         return e
 
     def backward(self, z: Array, a: Array, grad_a: Array) -> Array:

@@ -10,6 +10,11 @@ gradients, not twice them. Backward never changes a parameter; the optimizer doe
 
 In the formulas, ``a_prev`` is the layer's input (``a0 = x`` for the first layer), ``W`` its
 kernel (n_in, units), ``b`` its bias (units,), and ``delta = dC/dz`` the error at its weighted sum.
+
+Inside ``fit`` and ``train_on_batch`` (``forward_in_step`` and the ``backward`` after it), Dense
+writes z, the ReLU's delta and dC/da_prev into the arrays of the step before, with the same
+numbers, when nothing but the layer holds them (``reusable``): an array you kept, such as
+``layer.z`` after a step, is never written again; the layer makes a new one instead.
 """
 
 from __future__ import annotations
