@@ -34,6 +34,11 @@ VARIANTS: dict[str, Callable[[], optimizers.Optimizer]] = {
     "rmsprop momentum": lambda: gn.RMSprop(0.01, momentum=0.9),
     "rmsprop centered momentum": lambda: gn.RMSprop(0.02, rho=0.5, momentum=0.5, centered=True),
     "rmsprop clipvalue": lambda: gn.RMSprop(0.01, clipvalue=0.1, weight_decay=0.01),
+    # the cousins: Adagrad's rule and SGD's momentum step, in one scratch array too
+    "adagrad": lambda: gn.Adagrad(learning_rate=0.1),
+    "adagrad from 0": lambda: gn.Adagrad(0.1, initial_accumulator_value=0.0, epsilon=1e-3),
+    "sgd momentum": lambda: gn.SGD(0.1, momentum=0.9),
+    "sgd nesterov": lambda: gn.SGD(0.1, momentum=0.5, nesterov=True, weight_decay=0.01),
 }
 
 

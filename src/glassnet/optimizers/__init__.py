@@ -181,8 +181,33 @@ class SGD(Optimizer):
             param -= buffer
 
     def _update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        """``_readable_update``'s numbers; with momentum, the step written into one scratch
+        array per parameter (tests/test_optimizer_in_place.py)."""
         if self.momentum == 0:
             plain_step(self, index, param, grad, rate)  # param -= rate * grad, no temporary
+            return
+        buf = self.momentums[index]
+        s = scratch_for(self, index, param, grad) if type(rate) is float else None
+        if s is None or (buf is not None and buf.dtype != param.dtype):
+            self._readable_update(index, param, grad, rate)
+            return
+        if buf is None:
+            buf = self.momentums[index] = grad.copy()  # b = g at the first step
+        else:
+            buf *= self.momentum
+            buf += grad  # b <- mu * b + g
+        if self.nesterov:
+            np.multiply(buf, self.momentum, out=s)
+            np.add(grad, s, out=s)  # g + mu b
+            s *= rate
+        else:
+            np.multiply(buf, rate, out=s)  # lr * b
+        param -= s
+
+    def _readable_update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        """The rule as the class docstring writes it."""
+        if self.momentum == 0:
+            param -= rate * grad
             return
         buf = self.momentums[index]
         if buf is None:
@@ -478,6 +503,22 @@ class Adagrad(Optimizer):
         self.accumulators = [np.full_like(p, start) for p in parameters]  # acc
 
     def _update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        """``_readable_update``'s numbers in one scratch array per parameter (as Adam's)."""
+        acc = self.accumulators[index]
+        s = scratch_for(self, index, param, grad, acc) if type(rate) is float else None
+        if s is None:
+            self._readable_update(index, param, grad, rate)
+            return
+        np.multiply(grad, grad, out=s)
+        acc += s  # acc <- acc + g g
+        np.sqrt(acc, out=s)
+        s += self.epsilon
+        np.divide(grad, s, out=s)  # g / (sqrt(acc) + epsilon)
+        s *= rate
+        param -= s
+
+    def _readable_update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        """The rule as the class docstring writes it."""
         acc = self.accumulators[index]
         acc += grad * grad  # acc <- acc + g^2
         param -= rate * (grad / (np.sqrt(acc) + self.epsilon))
