@@ -96,7 +96,7 @@ def instrumented(ledger: Ledger) -> Iterator[None]:
     targets = list(WRAPPED)
     for kind in vars(activations).values():
         if isinstance(kind, type) and issubclass(kind, activations.Activation):
-            for name in ("__call__", "quietly", "backward"):
+            for name in ("__call__", "quietly", "backward", "backward_into"):
                 if name in vars(kind):
                     targets.append((kind, name, "activations"))
     for owner, name, phase in targets:

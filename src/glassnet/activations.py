@@ -83,6 +83,13 @@ class Activation:
         """dC/dz = dC/da * f'(z): (batch, units) -> (batch, units)."""
         return grad_a * self.derivative(z, a)
 
+    def backward_into(self, z: Array, a: Array, grad_a: Array, out: Array | None) -> Array:
+        """``backward(z, a, grad_a)``, written into ``out`` where the activation can (ReLU),
+        else a new array as ``backward``'s. ``out`` (shape and dtype of the result, held by no
+        one else: ``layers.core.reusable``) or None. The training step's form; the same numbers
+        (tests/test_mlp_speed.py)."""
+        return self.backward(z, a, grad_a)
+
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
 
@@ -169,11 +176,20 @@ class ReLU(Activation):
     def __call__(self, z: Array) -> Array:
         return np.maximum(z, 0.0)
 
+    quietly = __call__  # nothing to silence: the step calls the formula itself, one call less
+
     def derivative(self, z: Array, a: Array) -> Array:
         return (z > 0).astype(z.dtype)
 
     def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
         return grad_a * (z > 0)  # the boolean mask is f'(z); multiplying keeps grad_a's dtype
+
+    def backward_into(self, z: Array, a: Array, grad_a: Array, out: Array | None) -> Array:
+        """grad_a * (z > 0), the same product, into ``out`` when given one (no new array for
+        the result; grad_a's shape and dtype)."""
+        if out is None or grad_a.shape != out.shape or grad_a.dtype != out.dtype:
+            return self.backward(z, a, grad_a)
+        return np.multiply(grad_a, z > 0, out=out)
 
 
 class LeakyReLU(Activation):
@@ -220,10 +236,13 @@ class Softmax(Activation):
 
     def __call__(self, z: Array) -> Array:
         # over the last axis, as Keras: the units, or an image's channels (batch, h, w, c)
-        e = z - z.max(axis=-1, keepdims=True)  # (batch, units)
+        # z.max and e.sum over the last axis, as the ufunc reductions those methods call
+        e = z - np.maximum.reduce(z, axis=-1, keepdims=True)  # (batch, units)
         np.exp(e, out=e)  # in place: e = exp(z - max), no second array
-        e /= e.sum(axis=-1, keepdims=True)
+        e /= np.add.reduce(e, axis=-1, keepdims=True)
         return e
+
+    quietly = __call__  # nothing to silence (exp(z - max) <= 1): one call less in the step
 
     def backward(self, z: Array, a: Array, grad_a: Array) -> Array:
         return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))  # (batch, units)

@@ -10,12 +10,18 @@ gradients, not twice them. Backward never changes a parameter; the optimizer doe
 
 In the formulas, ``a_prev`` is the layer's input (``a0 = x`` for the first layer), ``W`` its
 kernel (n_in, units), ``b`` its bias (units,), and ``delta = dC/dz`` the error at its weighted sum.
+
+Inside ``fit`` and ``train_on_batch`` (``forward_in_step`` and the ``backward`` after it), Dense
+writes z, the ReLU's delta and dC/da_prev into the arrays of the step before, with the same
+numbers, when nothing but the layer holds them (``reusable``): an array you kept, such as
+``layer.z`` after a step, is never written again; the layer makes a new one instead.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from typing import Any
 
 import numpy as np
@@ -259,6 +265,35 @@ class Layer(KerasLayerAPI):
             )
 
 
+def reusable(
+    layer: Layer, name: str, shape: Shape, dtype: np.dtype[Any], other: np.dtype[Any]
+) -> Array | None:
+    """The layer's own array ``name`` from the last step, to be written again with ``out=``, or
+    None (then the caller makes a new one, as the readable pass does).
+
+    Only when nothing but the layer holds it (``sys.getrefcount``: the layer's attribute, this
+    function's name and the call's argument): a trace's snapshot, a callback or a user who kept
+    ``layer.z`` keeps their numbers, and a new array is made instead. It must also be a plain
+    writable C-contiguous array of its own memory, of the ``shape`` and ``dtype`` the product
+    would have (``other`` is the other operand's dtype: a mixed pair takes the readable path).
+    The same ufuncs and BLAS calls with ``out=`` give the same numbers as without it
+    (tests/test_step_plan.py, tests/test_mlp_speed.py)."""
+    old = vars(layer).get(name)
+    if (
+        type(old) is not np.ndarray
+        or dtype != other
+        or old.shape != shape
+        or old.dtype != dtype
+        or sys.getrefcount(old) > 3
+        or old.base is not None
+    ):
+        return None
+    flags = old.flags
+    if flags.c_contiguous and flags.writeable:
+        return old
+    return None
+
+
 class Dense(Layer):
     """A fully connected layer: z = a_prev @ W + b; a = f(z).
 
@@ -344,24 +379,39 @@ class Dense(Layer):
             z += self.bias
         self.z = z
         self.a = self.activation(z)  # (batch, units)
+        self._in_step = False  # the readable backward follows
         return self.a
 
     def forward_in_step(self, x: Array) -> Array:
         """``forward(x, training=True)`` in the training step: x's shape is the model's to check
         (its input, or the layer before's output), and the step's errstate is on, so the
-        activation runs ``quietly`` (tests/test_step_plan.py: the same z, a and a_prev)."""
+        activation runs ``quietly``. z goes into the last step's z array when nothing else holds
+        it (``reusable``), and the ``backward`` that follows may reuse delta and dC/da_prev the
+        same way (tests/test_step_plan.py: the same z, a, delta and dC/dW, bit for bit)."""
         self.a_prev = x  # (batch, n_in)
-        z = x @ self.kernel  # (batch, units)
+        kernel = self.kernel
+        z = reusable(self, "z", (x.shape[0], self.units), x.dtype, kernel.dtype)
+        z = x @ kernel if z is None else np.matmul(x, kernel, out=z)  # (batch, units)
         if self.use_bias:
             z += self.bias
         self.z = z
         self.a = self.activation.quietly(z)  # (batch, units)
+        self._in_step = True
         return self.a
+
+    #: True after ``forward_in_step`` (the step's backward may reuse its arrays), False after
+    #: ``forward`` (the readable backward, every array new: the reference the step is proved by)
+    _in_step = False
 
     def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
         """delta = dC/da * f'(z); dC/dW = a_prev.T @ delta; dC/db = sum(delta);
         dC/da_prev = delta @ W.T."""
-        delta = self.activation.backward(self.z, self.a, grad_output)  # (batch, units)
+        if not self._in_step:
+            delta = self.activation.backward(self.z, self.a, grad_output)  # (batch, units)
+            return self.backward_delta(delta, need_input_gradient)
+        z = self.z
+        out = reusable(self, "delta", z.shape, grad_output.dtype, z.dtype)
+        delta = self.activation.backward_into(z, self.a, grad_output, out)  # (batch, units)
         return self.backward_delta(delta, need_input_gradient)
 
     def backward_delta(self, delta: Array, need_input_gradient: bool = True) -> Array | None:
@@ -376,7 +426,14 @@ class Dense(Layer):
             np.add.reduce(delta, axis=0, out=self.bias_gradient)  # sum over the batch: (units,)
         if not need_input_gradient:
             return None
-        return delta @ self.kernel.T  # (batch, units) @ (units, n_in) -> (batch, n_in)
+        kernel = self.kernel
+        if not self._in_step:
+            return delta @ kernel.T  # (batch, units) @ (units, n_in) -> (batch, n_in)
+        shape = (delta.shape[0], kernel.shape[0])
+        out = reusable(self, "_input_gradient", shape, delta.dtype, kernel.dtype)
+        grad = delta @ kernel.T if out is None else np.matmul(delta, kernel.T, out=out)
+        self._input_gradient = grad  # kept to be reused at the next step, when let go of
+        return grad
 
     def get_config(self) -> dict[str, Any]:
         return {

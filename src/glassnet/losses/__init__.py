@@ -299,11 +299,14 @@ class CategoricalCrossEntropy(Loss):
         y = self._smoothed(y)
         n = a.shape[0]
         p = a / self._row_sums(a)  # (n, k); compute's p, and _fused_delta's
-        log_p = np.clip(p, EPSILON, 1.0 - EPSILON)
+        log_p = np.maximum(p, EPSILON)  # np.clip(p, EPSILON, 1 - EPSILON) is min(max(p, lo), hi)
+        np.minimum(log_p, 1.0 - EPSILON, out=log_p)
+        inside = np.equal(log_p, p)  # _inside(p): the clip left p as it was (False for NaN)
         np.log(log_p, out=log_p)  # _log_p
-        value = self._scaled(float(-(y * log_p).sum() / n), n)  # _compute
-        kept = y * _inside(p)  # _fused_delta from here
-        delta = a * kept.sum(axis=1, keepdims=True)
+        # -(y * log_p).sum() / n, _compute; np.add.reduce is what the sum method calls
+        value = self._scaled(float(-np.add.reduce(np.multiply(y, log_p, out=log_p), None) / n), n)
+        kept = y * inside  # _fused_delta from here
+        delta = a * np.add.reduce(kept, axis=1, keepdims=True)
         delta -= kept
         delta /= n
         return value, self._scaled(delta, n)
@@ -314,8 +317,9 @@ class CategoricalCrossEntropy(Loss):
 
     def _row_sums(self, a: Array) -> Array:
         """Each row's sum s (n, 1), after refusing rows that are not probabilities."""
-        total = a.sum(axis=1, keepdims=True)  # (n, 1)
-        if not a.min() >= 0 or not (total > 0).all():
+        # a.sum(axis=1, keepdims=True), a.min(), total.min(): the ufuncs those methods call
+        total = np.add.reduce(a, axis=1, keepdims=True)  # (n, 1)
+        if not np.minimum.reduce(a, axis=None) >= 0 or not np.minimum.reduce(total, axis=None) > 0:
             # a NaN row (an overflowed network in fit) passes: its NaN loss stops training
             bad = ((a < 0).any(axis=1) | ~(total[:, 0] > 0)) & np.isfinite(total[:, 0])
             if not bad.any():

@@ -98,6 +98,21 @@ def plain_step(optimizer: Optimizer, index: int, param: Array, grad: Array, rate
     param -= buffer
 
 
+def scratch_for(optimizer: Optimizer, index: int, param: Array, *arrays: Array) -> Array | None:
+    """The scratch array of parameter ``index`` (param's shape and dtype, made once and kept
+    in ``_SCRATCH``) for an in-place update, or None when the update must take the readable
+    rule: an array in ``arrays`` (the gradient, the state slots) of another shape or dtype,
+    whose mixed arithmetic the scratch array would round differently."""
+    for array in arrays:
+        if array.dtype != param.dtype or array.shape != param.shape:
+            return None
+    scratch = _SCRATCH.setdefault(optimizer, {})
+    buffer = scratch.get(index)
+    if buffer is None or buffer.shape != param.shape or buffer.dtype != param.dtype:
+        buffer = scratch[index] = np.empty_like(param)
+    return buffer
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional (Nesterov) momentum, as ``torch.optim.SGD``.
 
@@ -146,12 +161,53 @@ class SGD(Optimizer):
             return
         rate = self._learning_rate
         self.iterations += 1
+        scratch = _SCRATCH.get(self)
+        if scratch is None or type(rate) is not float or rate == 1.0:
+            for index, (param, grad) in enumerate(zip(parameters, gradients, strict=True)):
+                plain_step(self, index, param, grad, rate)  # param -= rate * grad
+            return
+        # plain_step's rule, its scratch dict looked up once per update instead of per parameter
         for index, (param, grad) in enumerate(zip(parameters, gradients, strict=True)):
-            plain_step(self, index, param, grad, rate)  # param -= rate * grad
+            buffer = scratch.get(index)
+            if (
+                buffer is None
+                or buffer.shape != grad.shape
+                or buffer.dtype != grad.dtype
+                or grad.dtype != param.dtype
+            ):
+                plain_step(self, index, param, grad, rate)
+                continue
+            np.multiply(grad, rate, out=buffer)  # rate * grad
+            param -= buffer
 
     def _update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        """``_readable_update``'s numbers; with momentum, the step written into one scratch
+        array per parameter (tests/test_optimizer_in_place.py)."""
         if self.momentum == 0:
             plain_step(self, index, param, grad, rate)  # param -= rate * grad, no temporary
+            return
+        buf = self.momentums[index]
+        s = scratch_for(self, index, param, grad) if type(rate) is float else None
+        if s is None or (buf is not None and buf.dtype != param.dtype):
+            self._readable_update(index, param, grad, rate)
+            return
+        if buf is None:
+            buf = self.momentums[index] = grad.copy()  # b = g at the first step
+        else:
+            buf *= self.momentum
+            buf += grad  # b <- mu * b + g
+        if self.nesterov:
+            np.multiply(buf, self.momentum, out=s)
+            np.add(grad, s, out=s)  # g + mu b
+            s *= rate
+        else:
+            np.multiply(buf, rate, out=s)  # lr * b
+        param -= s
+
+    def _readable_update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        """The rule as the class docstring writes it."""
+        if self.momentum == 0:
+            param -= rate * grad
             return
         buf = self.momentums[index]
         if buf is None:
@@ -204,6 +260,45 @@ class RMSprop(Optimizer):
         self.momentums = [np.zeros_like(p) for p in parameters] if self.momentum else []
 
     def _update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        """``_readable_update``'s numbers, each operation written into one scratch array per
+        parameter (``scratch_for``) instead of five to seven new arrays a step; the readable
+        rule where a rate that is not a Python float or a mixed dtype would round otherwise
+        (tests/test_optimizer_in_place.py: the same bits)."""
+        v = self.velocities[index]
+        kept = [self.averages[index]] if self.centered else []
+        kept += [self.momentums[index]] if self.momentum else []
+        s = scratch_for(self, index, param, grad, v, *kept) if type(rate) is float else None
+        if s is None:
+            self._readable_update(index, param, grad, rate)
+            return
+        keep = 1.0 - self.rho
+        v *= self.rho
+        np.multiply(grad, keep, out=s)
+        s *= grad
+        v += s  # v <- rho v + ((1 - rho) g) g
+        if self.centered:
+            m = self.averages[index]
+            np.subtract(grad, m, out=s)
+            s *= keep
+            m += s  # m <- m + (1 - rho) (g - m)
+            np.multiply(m, m, out=s)
+            np.subtract(v, s, out=s)  # v - m m
+            np.sqrt(s, out=s)
+        else:
+            np.sqrt(v, out=s)
+        s += self.epsilon  # denom
+        np.divide(grad, s, out=s)  # g / denom
+        if self.momentum:
+            buf = self.momentums[index]
+            buf *= self.momentum
+            buf += s
+            np.multiply(buf, rate, out=s)  # lr * b
+        else:
+            s *= rate  # lr * (g / denom)
+        param -= s
+
+    def _readable_update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        """The rule as the class docstring writes it, one NumPy expression per line."""
         v = self.velocities[index]
         v *= self.rho
         v += (1.0 - self.rho) * grad * grad  # v <- rho v + (1 - rho) g^2
@@ -272,6 +367,37 @@ class Adam(Optimizer):
         self.max_second_moments = [np.zeros_like(p) for p in parameters] if self.amsgrad else []
 
     def _update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        """``_readable_update``'s numbers, each operation written into one scratch array per
+        parameter (``scratch_for``) instead of nine new arrays a step; the readable rule where
+        a rate that is not a Python float or a mixed dtype would round otherwise
+        (tests/test_optimizer_in_place.py: the same bits)."""
+        m, v = self.first_moments[index], self.second_moments[index]
+        kept = [self.max_second_moments[index]] if self.amsgrad else []
+        s = scratch_for(self, index, param, grad, m, v, *kept) if type(rate) is float else None
+        if s is None:
+            self._readable_update(index, param, grad, rate)
+            return
+        t = self.iterations
+        np.subtract(grad, m, out=s)
+        s *= 1.0 - self.beta_1
+        m += s  # m <- m + (1 - beta_1) (g - m)
+        v *= self.beta_2
+        np.multiply(grad, 1.0 - self.beta_2, out=s)
+        s *= grad
+        v += s  # v <- beta_2 v + ((1 - beta_2) g) g
+        if self.amsgrad:
+            v_max = self.max_second_moments[index]
+            np.maximum(v_max, v, out=v_max)  # v_max <- max(v_max, v)
+            v = v_max
+        np.sqrt(v, out=s)
+        s /= math.sqrt(1.0 - self.beta_2**t)
+        s += self.epsilon  # denom
+        np.divide(m, s, out=s)  # m / denom
+        s *= rate / (1.0 - self.beta_1**t)  # step_size * (m / denom)
+        param -= s
+
+    def _readable_update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        """The rule as the class docstring writes it, one NumPy expression per line."""
         t = self.iterations
         m, v = self.first_moments[index], self.second_moments[index]
         m += (1.0 - self.beta_1) * (grad - m)  # = beta_1 m + (1 - beta_1) g, torch's lerp form
@@ -377,6 +503,22 @@ class Adagrad(Optimizer):
         self.accumulators = [np.full_like(p, start) for p in parameters]  # acc
 
     def _update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        """``_readable_update``'s numbers in one scratch array per parameter (as Adam's)."""
+        acc = self.accumulators[index]
+        s = scratch_for(self, index, param, grad, acc) if type(rate) is float else None
+        if s is None:
+            self._readable_update(index, param, grad, rate)
+            return
+        np.multiply(grad, grad, out=s)
+        acc += s  # acc <- acc + g g
+        np.sqrt(acc, out=s)
+        s += self.epsilon
+        np.divide(grad, s, out=s)  # g / (sqrt(acc) + epsilon)
+        s *= rate
+        param -= s
+
+    def _readable_update(self, index: int, param: Array, grad: Array, rate: float) -> None:
+        """The rule as the class docstring writes it."""
         acc = self.accumulators[index]
         acc += grad * grad  # acc <- acc + g^2
         param -= rate * (grad / (np.sqrt(acc) + self.epsilon))
