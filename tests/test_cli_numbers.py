@@ -101,3 +101,46 @@ def test_explain_help_shows_width(capsys) -> None:
     out = " ".join(capsys.readouterr().out.split())
     assert "--width N text and markdown: wrap lines at N characters, 40 to 10,000, or none" in out
     assert "(default: 100; in a terminal, its width)" in out
+
+
+# -- negative numbers are values, not flags -------------------------------------------------------
+# Before: argparse (Python < 3.13) took only "-1" and "-0.5" as values; "-1,-1", "-1e-3" and
+# "-inf" were read as flags, so each of these said "argument --X: expected one argument".
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["explain", "--position", "-1,-1"],
+            "--position expects Y,X, two whole numbers from 0 (row, column), e.g. --position 3,4; "
+            "got '-1,-1'.",
+        ),
+        (["explain", "--position", "-1,2"], "--position expects Y,X, two whole numbers from 0"),
+        (["explain", "--width", "-inf"], "argument --width: expected a whole number of characters"),
+        (["explain", "--example", "-1e3"], "argument --example: expected a whole number >= 0"),
+        (
+            ["train", "--data", "xor", "--lr", "-1e-3"],
+            "argument --lr: expected a finite number > 0",
+        ),
+        (["train", "--data", "xor", "--lr", "-inf"], "argument --lr: expected a finite number > 0"),
+        (["train", "--data", "xor", "--lr", "-NaN"], "argument --lr: expected a finite number > 0"),
+        (["train", "--data", "moons", "--noise", "-1e5"], "argument --noise: expected a finite"),
+        (["train", "--data", "xor", "--l2", "-Infinity"], "argument --l2: expected a finite"),
+        (["train", "--data", "xor", "--epochs", "-1e9"], "argument --epochs: expected a whole"),
+        (["gradcheck", "--eps", "-1e-6"], "argument --eps: expected a finite number > 0"),
+        (["parity", "--tolerance", "-1e-10"], "argument --tolerance: expected a finite number > 0"),
+        (["seed", "--seed", "-1e3"], "argument --seed: expected a whole number >= 0"),
+    ],
+)
+def test_a_negative_number_gets_its_options_own_message(argv, message, tmp_path, capsys) -> None:
+    saved = tmp_path / "m.glassnet"
+    extra = ["--save", str(saved)] if argv[0] == "train" else []
+    code, out, err = run_cli([*argv, *extra], capsys)
+    assert code == 2 and out == "" and not saved.exists()
+    assert_one_line(err, argv[0], message)
+    assert "expected one argument" not in err
+
+
+def test_a_dash_word_is_still_a_flag(capsys) -> None:
+    code, _, err = run_cli(["explain", "--position", "-x"], capsys)
+    assert code == 2
+    assert_one_line(err, "explain", "argument --position: expected one argument")
