@@ -798,11 +798,13 @@ class Sequential(KerasModelAPI):
         """
         from glassnet.explain import check_options, narrate  # a face: imported only when asked
         from glassnet.explain.common import check_row
+        from glassnet.explain.images import check_model_focus
 
         step = positive_int(step, "step", minimum=0)
         if step:  # the options checked before any training step, so a refusal changes nothing
             check_options(level, format, width)
-            check_row(example, len(self._data(x, y)[0]))
+            check_row(example, len(self._data(x, y)[0]))  # and the model built for x
+            check_model_focus(self, channel, position)
         for _ in range(step):
             self.train_on_batch(x, y, sample_weight=sample_weight)
         trace = self.trace_step(x, y, sample_weight=sample_weight)

@@ -31,6 +31,7 @@ from glassnet.cli._args import (
     write_output,
 )
 from glassnet.cli._data import DATA_SETS, XOR_HELP, load_model_and_data
+from glassnet.explain.images import check_model_focus
 from glassnet.trace import trace_step
 
 
@@ -123,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
             "browser's window. Leave --width out."
         )
     model, x, y = _network(args)  # errors become one line from glassnet.cli.main
+    check_model_focus(model, args.channel, position)  # before the --step training steps
     for _ in range(args.step):
         model.train_on_batch(x, y)
     trace = trace_step(model, x, y)
