@@ -79,8 +79,8 @@ def test_fit_names_an_unknown_keyword_and_a_missing_y():
         model.fit(X, Y, steps_per_epoch=3)
     assert str(caught.value) == (
         "Sequential.fit() got an unexpected keyword argument 'steps_per_epoch'; it takes x, y, "
-        "epochs, batch_size, shuffle, validation_data, validation_split, callbacks, verbose, "
-        "trace_every, initial_epoch, validation_freq, sample_weight, class_weight."
+        "batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle, "
+        "class_weight, sample_weight, initial_epoch, validation_freq, trace_every."
     )
     with pytest.raises(TypeError, match=r"^fit needs the targets too: call fit\(x, y\)"):
         model.fit(X)

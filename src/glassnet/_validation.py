@@ -348,6 +348,18 @@ def metric_list(metrics: Any) -> list[str]:
     return list(metrics)
 
 
+def check_quiet_verbose(verbose: Any, method: str) -> None:
+    """``verbose`` of ``evaluate`` or ``predict`` (``method``): what Keras takes, "auto", 0, 1
+    or 2, though these one-pass methods draw nothing; anything else is a mistake, said."""
+    auto = isinstance(verbose, str) and verbose == "auto"
+    whole = isinstance(verbose, int | np.integer) and not isinstance(verbose, bool)
+    if not auto and not (whole and verbose in (0, 1, 2)):
+        raise ValueError(
+            f"Expected verbose to be 'auto', 0, 1 or 2 as in Keras, got {shown(verbose)}. "
+            f"{method} draws no progress bar whichever you pass; leave verbose out."
+        )
+
+
 def fit_options(shuffle: Any, verbose: Any, callbacks: Any) -> list[Any]:
     """Check fit()'s ``shuffle`` and ``verbose``; ``callbacks`` as a list."""
     if not isinstance(shuffle, bool | np.bool_):

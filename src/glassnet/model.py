@@ -40,6 +40,7 @@ from glassnet._validation import (
     all_finite,
     all_finite_quietly,
     as_features,
+    check_quiet_verbose,
     first_non_finite,
     float_dtype,
     input_first_message,
@@ -564,21 +565,26 @@ class Sequential(KerasModelAPI):
         self,
         x: ArrayLike,
         y: ArrayLike | None = None,
-        epochs: int = 1,
         batch_size: int | None = None,
-        shuffle: bool = True,
-        validation_data: tuple[ArrayLike, ArrayLike] | None = None,
-        validation_split: float = 0.0,
+        epochs: int = 1,
+        verbose: int | str = 1,
         callbacks: Sequence[Callback] | None = None,
-        verbose: int = 1,
-        trace_every: int | None = None,
-        initial_epoch: int = 0,
-        validation_freq: int | Sequence[int] = 1,
-        sample_weight: ArrayLike | None = None,
+        validation_split: float = 0.0,
+        validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+        shuffle: bool = True,
         class_weight: dict[int, float] | None = None,
+        sample_weight: ArrayLike | None = None,
+        initial_epoch: int = 0,
+        *,
+        validation_freq: int | Sequence[int] = 1,
+        trace_every: int | None = None,
         **keras_only: Any,
     ) -> History:
         """Train for ``epochs`` passes over (x, y) in mini-batches; returns the History.
+
+        The arguments come in Keras 3's order, so ``fit(x, y, 32, 10)`` is batch_size 32 and
+        10 epochs in both; after ``initial_epoch`` (where Keras has steps_per_epoch,
+        validation_steps and validation_batch_size, which glassnet lacks) they are keyword-only.
 
         ``batch_size`` None means 32 (Keras's default) or all of the data if it is smaller.
         ``validation_split`` keeps the last fraction of the data (before shuffling) aside, as
@@ -605,6 +611,8 @@ class Sequential(KerasModelAPI):
         only ``weighted_metrics``). Weights must be finite and >= 0, and not all 0.
         """
         training.keras_only(x, y, keras_only)  # sample_weight, a generator...: said clearly
+        if isinstance(verbose, str) and verbose == "auto":  # Keras's default: a bar, for fit
+            verbose = 1
         before, steps = self._snapshot(), getattr(self.optimizer, "iterations", 0)
         try:
             return training.fit(  # the loop, in glassnet/training.py
@@ -631,8 +639,10 @@ class Sequential(KerasModelAPI):
             raise
 
     # -- inference ---------------------------------------------------------------------------
-    def predict(self, x: ArrayLike, batch_size: int | None = None, verbose: int = 0) -> Array:
-        """The network's outputs aL for every row of x: (n_samples, n_in) -> (n_samples, units)."""
+    def predict(self, x: ArrayLike, batch_size: int | None = None, verbose: int | str = 0) -> Array:
+        """The network's outputs aL for every row of x: (n_samples, n_in) -> (n_samples, units).
+        ``verbose`` is Keras's ("auto", 0, 1 or 2); predict draws no progress bar."""
+        check_quiet_verbose(verbose, "predict")
         return self._predict(self._features(x), batch_size)
 
     def _predict(self, x: Array, batch_size: int | None = None) -> Array:
@@ -660,15 +670,19 @@ class Sequential(KerasModelAPI):
         x: ArrayLike,
         y: ArrayLike,
         batch_size: int | None = None,
-        verbose: int = 0,
-        return_dict: bool = False,
+        verbose: int | str = 0,
         sample_weight: ArrayLike | None = None,
+        *,
+        return_dict: bool = False,
     ) -> float | list[float] | Logs:
         """Loss and metrics over all of (x, y), without training. The loss is over the whole set
         (a mean, or a sum for a summing loss), whatever the batch size. With ``sample_weight``
         (n,), the loss is sum_i w_i loss_i / n, as Keras's batches add up to; the metrics are
-        not weighted (as Keras's ``metrics=``)."""
+        not weighted (as Keras's ``metrics=``). The arguments come in Keras 3's order;
+        ``return_dict`` (after Keras's steps and callbacks, which glassnet lacks) is
+        keyword-only."""
         self._check_compiled("evaluate()")
+        check_quiet_verbose(verbose, "evaluate")  # Keras's "auto", 0, 1, 2: none draws a bar
         check_return_dict(return_dict, "evaluate")
         x, y = self._data(x, y)
         weights = self._weights(y, sample_weight)
