@@ -125,3 +125,21 @@ def test_fit_takes_kerass_default_verbose_auto_as_a_progress_bar(capsys) -> None
     x, y = data()
     model().fit(x, y, epochs=1, verbose="auto")
     assert "Epoch 1/1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("print_fn", [80, "<b>x</b>", 1e300])
+def test_summary_refuses_kerass_line_length_in_print_fns_place(print_fn) -> None:
+    """Before: summary(80) (Keras's line_length=80) raised "'int' object is not callable"."""
+    net = model()
+    with pytest.raises(TypeError) as caught:
+        net.summary(print_fn)
+    assert str(caught.value).startswith("Expected print_fn to be a function that takes the text")
+    assert str(caught.value).endswith(
+        "glassnet's summary has no line_length or positions (Keras's first arguments); pass "
+        "print_fn=... by name."
+    )
+
+
+def test_summary_print_fn_none_prints_as_kerass_default(capsys) -> None:
+    model().summary(print_fn=None)
+    assert capsys.readouterr().out.startswith('Model: "sequential')

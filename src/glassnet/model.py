@@ -728,7 +728,16 @@ class Sequential(KerasModelAPI):
 
     # -- display -----------------------------------------------------------------------------
     def summary(self, print_fn: Any = print) -> None:
-        """Print a Keras-style table: layer (type), output shape, parameter count, totals."""
+        """Print a Keras-style table: layer (type), output shape, parameter count, totals.
+        ``print_fn`` takes the text (None: ``print``, as Keras's default)."""
+        if print_fn is None:
+            print_fn = print
+        if not callable(print_fn):  # summary(80): Keras's first argument is line_length
+            raise TypeError(
+                f"Expected print_fn to be a function that takes the text, such as print, got "
+                f"{type(print_fn).__name__} {shown(print_fn, 20)}. glassnet's summary has no "
+                f"line_length or positions (Keras's first arguments); pass print_fn=... by name."
+            )
         print_fn(self.summary_text())
 
     def _layer_outputs(self) -> list[tuple[Layer, Shape | None]]:
