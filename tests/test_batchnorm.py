@@ -321,3 +321,51 @@ def test_get_config_round_trips() -> None:
     assert repr(again) == (
         "BatchNormalization(axis=1, momentum=0.5, epsilon=0.01, center=False, scale=True)"
     )
+
+
+# -- a batch whose statistics are not numbers: what the message says -------------------------
+def _dense_batchnorm(dtype: str) -> BatchNormalization:
+    model = gn.Sequential([gn.Input((3,)), BatchNormalization(), Dense(1)], dtype=dtype, seed=0)
+    return model.layers[0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan])
+def test_an_inf_or_nan_input_is_named_as_such_not_as_an_overflow(dtype, value) -> None:
+    """Before: "... overflowed float64 (its inputs are too large to square). Scale the data
+    first ... or build the model with dtype='float64'", for a float64 model given an inf."""
+    layer = _dense_batchnorm(dtype)
+    x = np.ones((4, 3), dtype=dtype)
+    x[1, 2] = value
+    with pytest.raises(ValueError) as caught:
+        layer.forward(x, training=True)
+    message = str(caught.value)
+    assert message.startswith(
+        "Layer 'batch_normalization' (BatchNormalization): its input holds inf or NaN (channel "
+        "2), so the batch mean and variance are not numbers. Check the data (np.isfinite(x).all())"
+    )
+    assert "too large to square" not in message
+    assert ("dtype='float64'" in message) == (dtype == "float32")
+    np.testing.assert_array_equal(layer.moving_variance, np.ones(3))
+
+
+def test_a_float64_overflow_does_not_suggest_float64() -> None:
+    layer = _dense_batchnorm("float64")
+    x = np.full((4, 3), 1e200) * np.arange(1, 5)[:, None]  # squares past float64's 1.8e308
+    with pytest.raises(ValueError) as caught:
+        layer.forward(x, training=True)
+    assert str(caught.value) == (
+        "Layer 'batch_normalization' (BatchNormalization): the batch mean or variance of channel "
+        "0 overflowed float64 (its inputs are too large to square). Scale the data first (a "
+        "Rescaling or Normalization layer before it)."
+    )
+
+
+def test_float64_statistics_too_large_for_a_float32_layer_are_refused() -> None:
+    """A float64 batch given to a float32 layer directly: its variance (1e60) is finite in
+    float64, and was cast into the float32 moving variance as inf, with only NumPy's warning."""
+    layer = _dense_batchnorm("float32")
+    x = np.full((4, 3), 1e30) * np.arange(1, 5)[:, None]  # float64
+    with pytest.raises(ValueError, match=r"channel 0 overflowed float32 \(its inputs are too "):
+        layer.forward(x, training=True)
+    np.testing.assert_array_equal(layer.moving_variance, np.ones(3))
