@@ -369,3 +369,46 @@ def test_float64_statistics_too_large_for_a_float32_layer_are_refused() -> None:
     with pytest.raises(ValueError, match=r"channel 0 overflowed float32 \(its inputs are too "):
         layer.forward(x, training=True)
     np.testing.assert_array_equal(layer.moving_variance, np.ones(3))
+
+
+# -- cousins: no "use float64" to a float64 model -------------------------------------------
+def _huge_float64_model() -> gn.Sequential:
+    weight = gn.initializers.Constant(1e200)
+    model = gn.Sequential(
+        [gn.Input((2,)), Dense(1, kernel_initializer=weight)], dtype="float64", seed=0
+    )
+    model.compile("sgd", "mse")
+    return model
+
+
+def test_a_float64_models_overflow_messages_do_not_suggest_float64() -> None:
+    model = _huge_float64_model()
+    x = np.full((3, 2), 1e200)  # outputs near 4e400: past float64
+    with pytest.raises(FloatingPointError) as caught:
+        model.predict(x)
+    assert str(caught.value) == (
+        "The network's output overflowed float64 (inf or NaN), first for row 0 of x. Scale the "
+        "inputs inside the model (a first glassnet.layers.Normalization, adapted on the training "
+        "data)."
+    )
+    with pytest.raises(FloatingPointError) as caught:
+        model(x)
+    assert str(caught.value).endswith("first for row 0 of x. Scale the inputs.")
+    with pytest.raises(ValueError) as caught:
+        model.fit(np.ones((3, 2)), np.full((3, 1), 1e160), verbose=0)
+    assert str(caught.value).endswith(
+        "so the loss would be inf. Scale the targets (divide them by their largest value, or "
+        "standardize them)."
+    )
+
+
+def test_a_float32_models_overflow_messages_still_suggest_float64() -> None:
+    model = gn.Sequential([gn.Input((2,)), Dense(1)], seed=0)
+    model.compile("sgd", "mse")
+    model.set_weights([np.full((2, 1), 1e30), np.zeros(1)])
+    with pytest.raises(
+        FloatingPointError, match=r", or use Sequential\(\.\.\., dtype='float64'\)\.$"
+    ):
+        model.predict(np.full((3, 2), 1e30))
+    with pytest.raises(ValueError, match=r"standardize them\) or build the model with dtype='flo"):
+        model.fit(np.ones((3, 2)), np.full((3, 1), 1e30), verbose=0)

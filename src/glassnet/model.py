@@ -42,6 +42,7 @@ from glassnet._validation import (
     as_features,
     check_quiet_verbose,
     first_non_finite,
+    float64_advice,
     float_dtype,
     input_first_message,
     metric_list,
@@ -227,11 +228,11 @@ class Sequential(KerasModelAPI):
                 layer.build(shape_argument(shape), self.dtype, self.rng)
             if not all_finite(layer.parameters):
                 layer.built = False
+                wider = float64_advice(self.dtype, ", or dtype='float64'")
                 raise ValueError(
                     f"Layer '{layer.name}' ({layer.kind}) got initial weights that are not finite "
                     f"in {self.dtype.name}: an initializer's value is beyond its range (e.g. "
-                    f"Constant(1e39) in float32). Use smaller initial values, or "
-                    f"dtype='float64'."
+                    f"Constant(1e39) in float32). Use smaller initial values{wider}."
                 )
         elif layer.input_shape is not None and layer.input_shape != shape:
             # a layer object built in another model: its weights are for another width
@@ -657,11 +658,11 @@ class Sequential(KerasModelAPI):
                 for start in range(0, len(x), chunk):  # filled chunk by chunk, no concatenation
                     outputs[start : start + chunk] = self.forward(x[start : start + chunk])
         if (bad := first_non_finite(outputs)) is not None:
+            wider = float64_advice(self.dtype, ", or use Sequential(..., dtype='float64')")
             raise FloatingPointError(
                 f"The network's output overflowed {self.dtype.name} (inf or NaN), first for row "
                 f"{bad[0]} of x. Scale the inputs inside the model (a first "
-                f"glassnet.layers.Normalization, adapted on the training data), or use "
-                f"Sequential(..., dtype='float64')."
+                f"glassnet.layers.Normalization, adapted on the training data){wider}."
             )
         return outputs
 

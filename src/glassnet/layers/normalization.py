@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from glassnet._header_bounds import MIN_POSITIVE, bounded
-from glassnet._validation import shown
+from glassnet._validation import float64_advice, shown
 from glassnet.layers.core import Array, Layer, Shape, as_shape, show_shape
 
 EXAMPLE = "BatchNormalization(momentum=0.99, epsilon=1e-3)"
@@ -177,7 +177,7 @@ class BatchNormalization(Layer):
         if not bad.size:
             return
         where = f"Layer '{self._display_name()}' (BatchNormalization)"
-        wider = "" if dtype == np.float64 else " or build the model with dtype='float64'"
+        wider = float64_advice(dtype, " or build the model with dtype='float64'")
         not_finite = np.flatnonzero(~np.isfinite(x).all(axis=self.reduce_axes))
         if not_finite.size:
             raise ValueError(
