@@ -129,6 +129,7 @@ def test_explain_help_shows_width(capsys) -> None:
         (["gradcheck", "--eps", "-1e-6"], "argument --eps: expected a finite number > 0"),
         (["parity", "--tolerance", "-1e-10"], "argument --tolerance: expected a finite number > 0"),
         (["seed", "--seed", "-1e3"], "argument --seed: expected a whole number >= 0"),
+        (["train", "--data", "xor", "--layers", "-8,8"], "--layers expects positive unit counts"),
     ],
 )
 def test_a_negative_number_gets_its_options_own_message(argv, message, tmp_path, capsys) -> None:
