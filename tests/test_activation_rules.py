@@ -49,7 +49,7 @@ def test_configs_reprs_and_lookups() -> None:
             lambda: LeakyReLU(1e39),
             ValueError,
             "Expected LeakyReLU's negative_slope between 0 and 3.4e+38 (an ordinary number in "
-            "float32, the default dtype), got 1e+39. Use e.g. 0.01.",
+            "float32, the default dtype), got 1e+39. Use e.g. negative_slope=0.01.",
         ),
         (
             lambda: LeakyReLU("a"),

@@ -321,3 +321,94 @@ def test_get_config_round_trips() -> None:
     assert repr(again) == (
         "BatchNormalization(axis=1, momentum=0.5, epsilon=0.01, center=False, scale=True)"
     )
+
+
+# -- a batch whose statistics are not numbers: what the message says -------------------------
+def _dense_batchnorm(dtype: str) -> BatchNormalization:
+    model = gn.Sequential([gn.Input((3,)), BatchNormalization(), Dense(1)], dtype=dtype, seed=0)
+    return model.layers[0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan])
+def test_an_inf_or_nan_input_is_named_as_such_not_as_an_overflow(dtype, value) -> None:
+    """Before: "... overflowed float64 (its inputs are too large to square). Scale the data
+    first ... or build the model with dtype='float64'", for a float64 model given an inf."""
+    layer = _dense_batchnorm(dtype)
+    x = np.ones((4, 3), dtype=dtype)
+    x[1, 2] = value
+    with pytest.raises(ValueError) as caught:
+        layer.forward(x, training=True)
+    message = str(caught.value)
+    assert message.startswith(
+        "Layer 'batch_normalization' (BatchNormalization): its input holds inf or NaN (channel "
+        "2), so the batch mean and variance are not numbers. Check the data (np.isfinite(x).all())"
+    )
+    assert "too large to square" not in message
+    assert ("dtype='float64'" in message) == (dtype == "float32")
+    np.testing.assert_array_equal(layer.moving_variance, np.ones(3))
+
+
+def test_a_float64_overflow_does_not_suggest_float64() -> None:
+    layer = _dense_batchnorm("float64")
+    x = np.full((4, 3), 1e200) * np.arange(1, 5)[:, None]  # squares past float64's 1.8e308
+    with pytest.raises(ValueError) as caught:
+        layer.forward(x, training=True)
+    assert str(caught.value) == (
+        "Layer 'batch_normalization' (BatchNormalization): the batch mean or variance of channel "
+        "0 overflowed float64 (its inputs are too large to square). Scale the data first (a "
+        "Rescaling or Normalization layer before it)."
+    )
+
+
+def test_float64_statistics_too_large_for_a_float32_layer_are_refused() -> None:
+    """A float64 batch given to a float32 layer directly: its variance (1e60) is finite in
+    float64, and was cast into the float32 moving variance as inf, with only NumPy's warning."""
+    layer = _dense_batchnorm("float32")
+    x = np.full((4, 3), 1e30) * np.arange(1, 5)[:, None]  # float64
+    with pytest.raises(ValueError, match=r"channel 0 overflowed float32 \(its inputs are too "):
+        layer.forward(x, training=True)
+    np.testing.assert_array_equal(layer.moving_variance, np.ones(3))
+
+
+# -- cousins: no "use float64" to a float64 model -------------------------------------------
+def _huge_float64_model() -> gn.Sequential:
+    weight = gn.initializers.Constant(1e200)
+    model = gn.Sequential(
+        [gn.Input((2,)), Dense(1, kernel_initializer=weight)], dtype="float64", seed=0
+    )
+    model.compile("sgd", "mse")
+    return model
+
+
+def test_a_float64_models_overflow_messages_do_not_suggest_float64() -> None:
+    model = _huge_float64_model()
+    x = np.full((3, 2), 1e200)  # outputs near 4e400: past float64
+    with pytest.raises(FloatingPointError) as caught:
+        model.predict(x)
+    assert str(caught.value) == (
+        "The network's output overflowed float64 (inf or NaN), first for row 0 of x. Scale the "
+        "inputs inside the model (a first glassnet.layers.Normalization, adapted on the training "
+        "data)."
+    )
+    with pytest.raises(FloatingPointError) as caught:
+        model(x)
+    assert str(caught.value).endswith("first for row 0 of x. Scale the inputs.")
+    with pytest.raises(ValueError) as caught:
+        model.fit(np.ones((3, 2)), np.full((3, 1), 1e160), verbose=0)
+    assert str(caught.value).endswith(
+        "so the loss would be inf. Scale the targets (divide them by their largest value, or "
+        "standardize them)."
+    )
+
+
+def test_a_float32_models_overflow_messages_still_suggest_float64() -> None:
+    model = gn.Sequential([gn.Input((2,)), Dense(1)], seed=0)
+    model.compile("sgd", "mse")
+    model.set_weights([np.full((2, 1), 1e30), np.zeros(1)])
+    with pytest.raises(
+        FloatingPointError, match=r", or use Sequential\(\.\.\., dtype='float64'\)\.$"
+    ):
+        model.predict(np.full((3, 2), 1e30))
+    with pytest.raises(ValueError, match=r"standardize them\) or build the model with dtype='flo"):
+        model.fit(np.ones((3, 2)), np.full((3, 1), 1e30), verbose=0)

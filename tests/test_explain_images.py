@@ -588,3 +588,78 @@ def test_a_cnns_update_rule_and_input_size_are_told() -> None:
     assert "m_W = beta_1 * m_W + (1 - beta_1) * dC/dW" in expert
     assert expert.splitlines()[3].startswith("8x8x1 inputs -> Rescaling(0.0625, offset=0), ")
     assert "Conv2D(4, 3x3, relu), MaxPooling2D(2x2), Flatten" in expert
+
+
+# -- model.explain(step=N) checks the focus before it trains --------------------------------------
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        (
+            {"channel": 4},
+            ValueError,
+            "channel must be in [0, 3], the channels of layer 2's output (6x6x4); got 4.",
+        ),
+        (
+            {"position": (6, 0)},
+            ValueError,
+            "position (y, x) must have y in [0, 5] and x in [0, 5], the rows and columns of "
+            "layer 2's output (6x6x4); got (6, 0).",
+        ),
+        ({"position": (0, -1)}, ValueError, "x in [0, 5], the rows and columns of layer 2's"),
+        ({"channel": float("nan")}, TypeError, "Expected channel to be an integer, got float."),
+        ({"channel": "<b>1</b>"}, TypeError, "Expected channel to be an integer, got str."),
+        ({"position": "1,2"}, TypeError, "pair of integers (y, x), got '1,2'."),
+        ({"position": list(range(100_000))}, TypeError, "(y, x), got [0, 1, 2, 3"),
+    ],
+)
+def test_explain_checks_channel_and_position_before_its_training_steps(options, error, message):
+    """model.explain(step=N, channel=4) trained N steps and only then refused the channel (the
+    model changed by a call that failed, and N steps of time lost): now nothing is trained."""
+    model, x, y = digits_cnn()
+    before = model.get_weights()
+    with pytest.raises(error) as caught:
+        model.explain(x, y, step=3, **options)
+    assert message in str(caught.value) and len(str(caught.value)) < 300
+    assert model.optimizer.iterations == 0
+    for got, expected in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_explain_refuses_a_focus_on_a_flat_network_before_training() -> None:
+    model = gn.Sequential([gn.Input((4,)), Dense(2)], seed=0)
+    model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"^channel and position pick a spot of an image network"):
+        model.explain(np.ones((3, 4)), np.zeros((3, 2)), step=5, channel=0)
+    assert model.optimizer.iterations == 0
+
+
+def test_explain_checks_the_focus_of_a_model_built_by_its_own_call() -> None:
+    """No Input: the model is built for x by explain's own checks, then the focus is checked."""
+    model = gn.Sequential([Conv2D(2, 3), Flatten(), Dense(1)], seed=0)
+    model.compile("sgd", "mse")
+    with pytest.raises(
+        ValueError, match=r"y in \[0, 2\] and x in \[0, 2\].*\(3x3x2\); got \(3, 0\)"
+    ):
+        model.explain(np.ones((3, 5, 5, 1)), np.zeros((3, 1)), step=3, position=(3, 0))
+    assert model.optimizer.iterations == 0
+
+
+def test_a_good_focus_still_trains_then_tells_the_step() -> None:
+    model, x, y = digits_cnn()
+    text = model.explain(x, y, level="student", step=2, channel=3, position=(5, 5), width=None)
+    assert model.optimizer.iterations == 2
+    assert "z2[0, 5, 5, 3] = sum" in text
+
+
+def test_cli_checks_the_focus_before_its_training_steps(tmp_path, capsys, monkeypatch) -> None:
+    path = saved_digits_cnn(tmp_path)
+    monkeypatch.setattr(gn.Sequential, "train_on_batch", lambda *a, **k: pytest.fail("trained"))
+    args = ["explain", "--model", str(path), "--data", "digits-images", "--step", "1000"]
+    assert main([*args, "--channel", "9"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "glassnet explain: error: channel must be in [0, 3], the channels of layer 2's output "
+        "(6x6x4); got 9.\n"
+    )
+    assert main(["explain", "--step", "1000", "--position", "1,1"]) == 2  # the seed: no images
+    assert "no image layer" in capsys.readouterr().err

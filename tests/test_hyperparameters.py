@@ -233,3 +233,36 @@ def test_functions_taking_numbers_say_10_to_the_400_in_words(case) -> None:
     message = str(caught.value)
     assert argument in message and "an integer of about 401 digits" in message, message
     assert not re.search(r"\d{22}", message), message
+
+
+# -- "Use e.g. ..." names the argument ----------------------------------------------------------
+def _named_arguments() -> list[tuple[str, type, str]]:
+    return sorted({(name, cls, argument) for name, cls, argument, _ in CASES}, key=str)
+
+
+def _use_e_g(message: str) -> str | None:
+    return message.split("Use e.g. ", 1)[1] if "Use e.g. " in message else None
+
+
+@pytest.mark.parametrize(
+    ("name", "cls", "argument"),
+    _named_arguments(),
+    ids=[f"{c[0]}-{c[2]}" for c in _named_arguments()],
+)
+def test_use_e_g_writes_the_argument_as_the_call_would(name, cls, argument) -> None:
+    """CosineDecay(warmup_target=1e-50) ended "Use e.g. 0.1." where the other schedules' messages
+    say "Use e.g. initial_learning_rate=0.01.": the example names what to write."""
+    for value in (1e39, 1e-50, -1.0, 0.0, 2.5):
+        try:
+            cls(**{**REQUIRED.get(name, {}), argument: value})
+        except (ValueError, TypeError) as error:
+            example = _use_e_g(str(error))
+            if example is not None:
+                # "stddev=0.05" or a whole call, "RandomNormal(mean=0.0, stddev=0.05)"
+                assert re.match(rf"({name}\(.*\b)?{argument}=[-+\w.\[]", example), str(error)
+
+
+def test_use_e_g_names_the_values_of_a_piecewise_schedule() -> None:
+    with pytest.raises(ValueError) as caught:
+        optimizers.schedules.PiecewiseConstantDecay([10], [0.1, 1e-50])
+    assert _use_e_g(str(caught.value)) == "values=[0.1, 0.01, 0.001]."

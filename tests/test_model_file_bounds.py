@@ -285,7 +285,7 @@ ABSURD_CASES = {
     "epsilon 0": (
         ("compile", "optimizer", "epsilon"),
         0.0,  # divides by zero where a gradient is 0
-        r"Expected epsilon between 1\.18e-38 and 3\.4e\+38 .*, got 0\. Use e\.g\. 1e-7",
+        r"Expected epsilon between 1\.18e-38 and 3\.4e\+38 .*, got 0\. Use e\.g\. epsilon=1e-7",
     ),
     "epsilon 1e-50": (
         ("compile", "optimizer", "epsilon"),

@@ -79,8 +79,8 @@ def test_fit_names_an_unknown_keyword_and_a_missing_y():
         model.fit(X, Y, steps_per_epoch=3)
     assert str(caught.value) == (
         "Sequential.fit() got an unexpected keyword argument 'steps_per_epoch'; it takes x, y, "
-        "epochs, batch_size, shuffle, validation_data, validation_split, callbacks, verbose, "
-        "trace_every, initial_epoch, validation_freq, sample_weight, class_weight."
+        "batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle, "
+        "class_weight, sample_weight, initial_epoch, validation_freq, trace_every."
     )
     with pytest.raises(TypeError, match=r"^fit needs the targets too: call fit\(x, y\)"):
         model.fit(X)
@@ -98,3 +98,68 @@ def test_an_empty_weighted_metrics_asks_for_nothing_and_changes_nothing():
     with pytest.raises(TypeError, match=r"^glassnet's compile has no weighted_metrics"):
         model.compile("adam", "mae", weighted_metrics="mae")
     assert model.optimizer is optimizer and model.loss.name == "mean_squared_error"
+
+
+# -- from glassnet.layers import RandomFlip -----------------------------------------------------
+# Before: Python turned the module __getattr__'s AttributeError into its bare ImportError
+# "cannot import name 'RandomFlip' from 'glassnet.layers' (.../__init__.py)", losing the reason.
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        ("from glassnet.layers import RandomFlip", "glassnet has no keras.layers.RandomFlip: "),
+        ("from glassnet.layers import Dense, Conv1D", "glassnet has no Conv1D layer: "),
+        ("from glassnet import Model", "glassnet has no Model class: "),
+        ("from glassnet.models import Model", "glassnet has no Model class: "),
+        ("from glassnet.callbacks import TensorBoard", "glassnet has no TensorBoard callback: "),
+        ("from glassnet.losses import Poisson", "glassnet has no keras.losses.Poisson: "),
+        ("from glassnet.metrics import F1Score", "glassnet has no keras.metrics.F1Score: "),
+        ("from glassnet.optimizers import Nadam", "glassnet has no keras.optimizers.Nadam: "),
+        ("from glassnet.activations import celu", "glassnet has no keras.activations.celu: "),
+        ("from glassnet.utils import plot_model", "glassnet has no keras.utils.plot_model: "),
+        ("from glassnet.initializers import Ones", "glassnet has no keras.initializers.Ones: "),
+        (
+            "from glassnet.optimizers.schedules import PolynomialDecay",
+            "glassnet has no keras.optimizers.schedules.PolynomialDecay: ",
+        ),
+    ],
+)
+def test_from_import_of_a_name_glassnet_leaves_out_says_why(statement, message):
+    with pytest.raises(ImportError) as caught:
+        exec(statement, {})
+    assert str(caught.value).startswith(message)
+    assert not str(caught.value).startswith("cannot import name")
+
+
+def test_from_import_says_exactly_what_the_attribute_says():
+    with pytest.raises(ImportError) as imported:
+        exec("from glassnet.layers import RandomFlip", {})
+    with pytest.raises(AttributeError) as looked_up:
+        gn.layers.RandomFlip  # noqa: B018
+    assert str(imported.value) == str(looked_up.value)
+    assert str(imported.value).endswith(
+        "the model itself carries only Rescaling and Normalization."
+    )
+
+
+def test_from_import_of_an_unknown_name_suggests_the_close_one():
+    with pytest.raises(ImportError) as caught:
+        exec("from glassnet.layers import Dnse", {})
+    assert str(caught.value) == (
+        "cannot import name 'Dnse' from 'glassnet.layers'. Did you mean: 'Dense'?"
+    )
+    with pytest.raises(ImportError) as caught:
+        exec("from glassnet import Qwertyuiop", {})
+    assert str(caught.value) == "cannot import name 'Qwertyuiop' from 'glassnet'"
+
+
+def test_hasattr_and_getattr_with_a_default_still_answer_plainly():
+    assert not hasattr(gn.layers, "RandomFlip") and not hasattr(gn, "Model")
+    assert getattr(gn.layers, "Conv1D", None) is None
+    assert not hasattr(gn.layers, "<b>x</b>") and not hasattr(gn.layers, "__wrapped__")
+    with pytest.raises(AttributeError) as caught:
+        gn.layers.Dnse  # noqa: B018
+    # Python fills in the name and module, so its traceback adds "Did you mean: 'Dense'?"
+    assert caught.value.name == "Dnse" and caught.value.obj is gn.layers
+    from glassnet.layers import Dense, MaxPool2D  # the names glassnet has still import
+
+    assert MaxPool2D is gn.layers.MaxPooling2D and Dense is gn.layers.Dense

@@ -101,13 +101,13 @@ def test_defaults_configs_and_reprs_are_keras_s() -> None:
             lambda: Adam(epsilon=0),
             ValueError,
             "Expected epsilon between 1.18e-38 and 3.4e+38 (an ordinary number in float32, the "
-            "default dtype), got 0. Use e.g. 1e-7.",
+            "default dtype), got 0. Use e.g. epsilon=1e-7.",
         ),
         (
             lambda: RMSprop(epsilon=1e300),
             ValueError,
             "Expected epsilon between 1.18e-38 and 3.4e+38 (an ordinary number in float32, the "
-            "default dtype), got 1e+300. Use e.g. 1e-7.",
+            "default dtype), got 1e+300. Use e.g. epsilon=1e-7.",
         ),
         (
             lambda: optimizers.get("adamax"),

@@ -250,7 +250,7 @@ SCHEDULE_MESSAGES = {
     "warmup_target below float32": (
         lambda: schedules.CosineDecay(0.1, 10, warmup_target=1e-50, warmup_steps=5),
         "Expected warmup_target between 1.18e-38 and 3.4e+38 (an ordinary number in float32, "
-        "the default dtype), got 1e-50. Use e.g. 0.1.",
+        "the default dtype), got 1e-50. Use e.g. warmup_target=0.1.",
     ),
     "warmup_steps below 0": (
         lambda: schedules.CosineDecay(0.1, 10, warmup_target=0.2, warmup_steps=-1),
@@ -281,7 +281,7 @@ SCHEDULE_MESSAGES = {
     "a value below float32": (
         lambda: schedules.PiecewiseConstantDecay([1, 2], [0.1, 0.2, 1e-50]),
         "Expected values[2] between 1.18e-38 and 3.4e+38 (an ordinary number in float32, the "
-        "default dtype), got 1e-50. Use e.g. 0.01.",
+        "default dtype), got 1e-50. Use e.g. values=[0.1, 0.01, 0.001].",
     ),
     "a saved schedule not a dict": (
         lambda: schedules.deserialize([1, 2]),

@@ -344,3 +344,19 @@ def test_no_mistakes_says_so() -> None:
 def test_a_rescaling_layer_is_captioned_readably() -> None:
     model = gn.Sequential([gn.Input(shape=(4, 4, 1)), Rescaling(1 / 255), Conv2D(2, 3)])
     assert ">Rescaling x 1/255<" in plots.network_svg(model)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_overflow_in_a_figure_suggests_float64_only_to_a_float32_model(dtype) -> None:
+    """Before: a float64 model whose numbers overflowed was told to build itself in float64."""
+    model = small_cnn(dtype=dtype)
+    huge = 1e30 if dtype == "float32" else 1e300
+    model.layers[0].set_weights([np.full((3, 3, 1, 3), huge), np.zeros(3)])
+    x = np.full((2, 6, 6, 1), huge)
+    advice = ", or build the model with dtype='float64'." if dtype == "float32" else "."
+    with pytest.raises(FloatingPointError) as caught:
+        feature_maps(model, x[:1])
+    assert str(caught.value).endswith(f"overflowed {dtype}). Scale the input{advice}")
+    with pytest.raises(FloatingPointError) as caught:
+        plots.kernel_gradients_figure(model, x, [0, 1])
+    assert str(caught.value).endswith(f"Scale the input{advice}")

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet._validation import first_non_finite, shown
+from glassnet._validation import first_non_finite, float64_advice, shown
 
 if TYPE_CHECKING:
     from glassnet.layers.core import Layer
@@ -61,9 +61,10 @@ class KerasModelAPI:
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, once, clearly
             outputs = self.forward(x, training=bool(training))
         if (bad := first_non_finite(outputs)) is not None:
+            wider = float64_advice(self.dtype, ", or use Sequential(..., dtype='float64')")
             raise FloatingPointError(
                 f"The network's output overflowed {self.dtype.name} (inf or NaN), first for row "
-                f"{bad[0]} of x. Scale the inputs, or use Sequential(..., dtype='float64')."
+                f"{bad[0]} of x. Scale the inputs{wider}."
             )
         return outputs
 

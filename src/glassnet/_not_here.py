@@ -10,6 +10,9 @@ quotes these messages; ``tests/test_not_here.py`` checks that they agree.
 
 from __future__ import annotations
 
+import opcode
+import sys
+
 from glassnet._keras_left_out import left_out
 
 _MODEL = (
@@ -70,8 +73,41 @@ NOT_ARRAYS = (
 )
 
 
-def missing(module: str, name: str) -> AttributeError:
-    """The AttributeError for ``module.name``: the explanation when glassnet leaves ``name``
-    out on purpose, else Python's usual message."""
+def _from_import() -> bool:
+    """Whether the module ``__getattr__`` that called ``missing`` runs for a ``from module
+    import name`` statement (the IMPORT_FROM instruction), rather than for ``module.name``,
+    ``getattr`` or ``hasattr``."""
+    frame = sys._getframe(2)  # 0: here, 1: missing, 2: the module's __getattr__
+    while frame is not None and frame.f_code.co_name == "__getattr__":
+        frame = frame.f_back
+    if frame is None or frame.f_lasti < 0:
+        return False
+    code = frame.f_code.co_code
+    return frame.f_lasti < len(code) and code[frame.f_lasti] == opcode.opmap["IMPORT_FROM"]
+
+
+def missing(module: str, name: str) -> AttributeError | ImportError:
+    """The error for ``module.name``: the explanation when glassnet leaves ``name`` out on
+    purpose, else Python's usual message.
+
+    It is an AttributeError, so ``hasattr`` and ``getattr(module, name, default)`` answer as
+    usual, except under ``from module import name``: Python replaces an AttributeError there
+    with its bare "cannot import name", losing the reason, so that statement gets the reason as
+    an ImportError (the exception ``from ... import`` raises anyway).
+    """
     text = MISSING.get((module, name)) or left_out(module, name)  # Keras's other names: grouped
+    if _from_import():
+        text = text or f"cannot import name {name!r} from {module!r}{_did_you_mean(module, name)}"
+        return ImportError(text, name=module)
     return AttributeError(text or f"module {module!r} has no attribute {name!r}")
+
+
+def _did_you_mean(module: str, name: str) -> str:
+    """``. Did you mean: 'Dense'?`` for a misspelt public name of ``module``, else ``""``."""
+    if name.startswith("_"):
+        return ""
+    import difflib  # only on this error's path
+
+    names = [other for other in dir(sys.modules.get(module)) if not other.startswith("_")]
+    close = difflib.get_close_matches(name, names, n=1)
+    return f". Did you mean: {close[0]!r}?" if close else ""

@@ -352,6 +352,30 @@ def metric_list(metrics: Any) -> list[str]:
     return list(metrics)
 
 
+def float64_advice(dtype: Any, advice: str) -> str:
+    """``advice`` (to build the model in float64), or "" when ``dtype`` is float64 already: a
+    float64 model told to use float64 learns nothing from the message.
+
+    >>> float64_advice("float32", ", or use dtype='float64'")
+    ", or use dtype='float64'"
+    >>> float64_advice("float64", ", or use dtype='float64'")
+    ''
+    """
+    return "" if np.dtype(dtype) == np.float64 else advice
+
+
+def check_quiet_verbose(verbose: Any, method: str) -> None:
+    """``verbose`` of ``evaluate`` or ``predict`` (``method``): what Keras takes, "auto", 0, 1
+    or 2, though these one-pass methods draw nothing; anything else is a mistake, said."""
+    auto = isinstance(verbose, str) and verbose == "auto"
+    whole = isinstance(verbose, int | np.integer) and not isinstance(verbose, bool)
+    if not auto and not (whole and verbose in (0, 1, 2)):
+        raise ValueError(
+            f"Expected verbose to be 'auto', 0, 1 or 2 as in Keras, got {shown(verbose)}. "
+            f"{method} draws no progress bar whichever you pass; leave verbose out."
+        )
+
+
 def fit_options(shuffle: Any, verbose: Any, callbacks: Any) -> list[Any]:
     """Check fit()'s ``shuffle`` and ``verbose``; ``callbacks`` as a list."""
     if not isinstance(shuffle, bool | np.bool_):

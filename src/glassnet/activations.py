@@ -207,7 +207,9 @@ class LeakyReLU(Activation):
         slope = finite_float(negative_slope, "LeakyReLU's negative_slope")
         if slope < 0:
             raise ValueError(f"LeakyReLU expects a finite negative_slope >= 0, got {slope!r}.")
-        self.negative_slope = bounded(slope, "LeakyReLU's negative_slope", 0.0, "0.01")
+        self.negative_slope = bounded(
+            slope, "LeakyReLU's negative_slope", 0.0, "negative_slope=0.01"
+        )
 
     def __call__(self, z: Array) -> Array:
         return np.where(z > 0, z, z * self.negative_slope)
@@ -264,7 +266,7 @@ class ELU(Activation):
     name = "elu"
 
     def __init__(self, alpha: float = 1.0) -> None:
-        self.alpha = _slope_like(alpha, "ELU's alpha", "1.0")
+        self.alpha = _slope_like(alpha, "ELU's alpha", "alpha=1.0")
 
     def __call__(self, z: Array) -> Array:
         with np.errstate(over="ignore"):  # exp of a large z, in the branch not taken

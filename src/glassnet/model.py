@@ -39,7 +39,9 @@ from glassnet._step_plan import plan_for
 from glassnet._validation import (
     all_finite,
     as_features,
+    check_quiet_verbose,
     first_non_finite,
+    float64_advice,
     float_dtype,
     input_first_message,
     metric_list,
@@ -231,11 +233,11 @@ class Sequential(KerasModelAPI):
                 layer.build(shape_argument(shape), self.dtype, self.rng)
             if not all_finite(layer.parameters):
                 layer.built = False
+                wider = float64_advice(self.dtype, ", or dtype='float64'")
                 raise ValueError(
                     f"Layer '{layer.name}' ({layer.kind}) got initial weights that are not finite "
                     f"in {self.dtype.name}: an initializer's value is beyond its range (e.g. "
-                    f"Constant(1e39) in float32). Use smaller initial values, or "
-                    f"dtype='float64'."
+                    f"Constant(1e39) in float32). Use smaller initial values{wider}."
                 )
         elif layer.input_shape is not None and layer.input_shape != shape:
             # a layer object built in another model: its weights are for another width
@@ -569,21 +571,26 @@ class Sequential(KerasModelAPI):
         self,
         x: ArrayLike,
         y: ArrayLike | None = None,
-        epochs: int = 1,
         batch_size: int | None = None,
-        shuffle: bool = True,
-        validation_data: tuple[ArrayLike, ArrayLike] | None = None,
-        validation_split: float = 0.0,
+        epochs: int = 1,
+        verbose: int | str = 1,
         callbacks: Sequence[Callback] | None = None,
-        verbose: int = 1,
-        trace_every: int | None = None,
-        initial_epoch: int = 0,
-        validation_freq: int | Sequence[int] = 1,
-        sample_weight: ArrayLike | None = None,
+        validation_split: float = 0.0,
+        validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+        shuffle: bool = True,
         class_weight: dict[int, float] | None = None,
+        sample_weight: ArrayLike | None = None,
+        initial_epoch: int = 0,
+        *,
+        validation_freq: int | Sequence[int] = 1,
+        trace_every: int | None = None,
         **keras_only: Any,
     ) -> History:
         """Train for ``epochs`` passes over (x, y) in mini-batches; returns the History.
+
+        The arguments come in Keras 3's order, so ``fit(x, y, 32, 10)`` is batch_size 32 and
+        10 epochs in both; after ``initial_epoch`` (where Keras has steps_per_epoch,
+        validation_steps and validation_batch_size, which glassnet lacks) they are keyword-only.
 
         ``batch_size`` None means 32 (Keras's default) or all of the data if it is smaller.
         ``validation_split`` keeps the last fraction of the data (before shuffling) aside, as
@@ -610,6 +617,8 @@ class Sequential(KerasModelAPI):
         only ``weighted_metrics``). Weights must be finite and >= 0, and not all 0.
         """
         training.keras_only(x, y, keras_only)  # sample_weight, a generator...: said clearly
+        if isinstance(verbose, str) and verbose == "auto":  # Keras's default: a bar, for fit
+            verbose = 1
         before, steps = self._snapshot(), getattr(self.optimizer, "iterations", 0)
         try:
             return training.fit(  # the loop, in glassnet/training.py
@@ -636,8 +645,10 @@ class Sequential(KerasModelAPI):
             raise
 
     # -- inference ---------------------------------------------------------------------------
-    def predict(self, x: ArrayLike, batch_size: int | None = None, verbose: int = 0) -> Array:
-        """The network's outputs aL for every row of x: (n_samples, n_in) -> (n_samples, units)."""
+    def predict(self, x: ArrayLike, batch_size: int | None = None, verbose: int | str = 0) -> Array:
+        """The network's outputs aL for every row of x: (n_samples, n_in) -> (n_samples, units).
+        ``verbose`` is Keras's ("auto", 0, 1 or 2); predict draws no progress bar."""
+        check_quiet_verbose(verbose, "predict")
         return self._predict(self._features(x), batch_size)
 
     def _predict(self, x: Array, batch_size: int | None = None) -> Array:
@@ -652,11 +663,11 @@ class Sequential(KerasModelAPI):
                 for start in range(0, len(x), chunk):  # filled chunk by chunk, no concatenation
                     outputs[start : start + chunk] = self.forward(x[start : start + chunk])
         if (bad := first_non_finite(outputs)) is not None:
+            wider = float64_advice(self.dtype, ", or use Sequential(..., dtype='float64')")
             raise FloatingPointError(
                 f"The network's output overflowed {self.dtype.name} (inf or NaN), first for row "
                 f"{bad[0]} of x. Scale the inputs inside the model (a first "
-                f"glassnet.layers.Normalization, adapted on the training data), or use "
-                f"Sequential(..., dtype='float64')."
+                f"glassnet.layers.Normalization, adapted on the training data){wider}."
             )
         return outputs
 
@@ -665,15 +676,19 @@ class Sequential(KerasModelAPI):
         x: ArrayLike,
         y: ArrayLike,
         batch_size: int | None = None,
-        verbose: int = 0,
-        return_dict: bool = False,
+        verbose: int | str = 0,
         sample_weight: ArrayLike | None = None,
+        *,
+        return_dict: bool = False,
     ) -> float | list[float] | Logs:
         """Loss and metrics over all of (x, y), without training. The loss is over the whole set
         (a mean, or a sum for a summing loss), whatever the batch size. With ``sample_weight``
         (n,), the loss is sum_i w_i loss_i / n, as Keras's batches add up to; the metrics are
-        not weighted (as Keras's ``metrics=``)."""
+        not weighted (as Keras's ``metrics=``). The arguments come in Keras 3's order;
+        ``return_dict`` (after Keras's steps and callbacks, which glassnet lacks) is
+        keyword-only."""
         self._check_compiled("evaluate()")
+        check_quiet_verbose(verbose, "evaluate")  # Keras's "auto", 0, 1, 2: none draws a bar
         check_return_dict(return_dict, "evaluate")
         x, y = self._data(x, y)
         weights = self._weights(y, sample_weight)
@@ -719,7 +734,16 @@ class Sequential(KerasModelAPI):
 
     # -- display -----------------------------------------------------------------------------
     def summary(self, print_fn: Any = print) -> None:
-        """Print a Keras-style table: layer (type), output shape, parameter count, totals."""
+        """Print a Keras-style table: layer (type), output shape, parameter count, totals.
+        ``print_fn`` takes the text (None: ``print``, as Keras's default)."""
+        if print_fn is None:
+            print_fn = print
+        if not callable(print_fn):  # summary(80): Keras's first argument is line_length
+            raise TypeError(
+                f"Expected print_fn to be a function that takes the text, such as print, got "
+                f"{type(print_fn).__name__} {shown(print_fn, 20)}. glassnet's summary has no "
+                f"line_length or positions (Keras's first arguments); pass print_fn=... by name."
+            )
         print_fn(self.summary_text())
 
     def _layer_outputs(self) -> list[tuple[Layer, Shape | None]]:
@@ -803,11 +827,13 @@ class Sequential(KerasModelAPI):
         """
         from glassnet.explain import check_options, narrate  # a face: imported only when asked
         from glassnet.explain.common import check_row
+        from glassnet.explain.images import check_model_focus
 
         step = positive_int(step, "step", minimum=0)
         if step:  # the options checked before any training step, so a refusal changes nothing
             check_options(level, format, width)
-            check_row(example, len(self._data(x, y)[0]))
+            check_row(example, len(self._data(x, y)[0]))  # and the model built for x
+            check_model_focus(self, channel, position)
         for _ in range(step):
             self.train_on_batch(x, y, sample_weight=sample_weight)
         trace = self.trace_step(x, y, sample_weight=sample_weight)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -107,6 +108,11 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return f"{text} (default: %(default)s)"
 
 
+#: what argparse reads as a (negative) number rather than a flag: "-" and a digit, as Python
+#: 3.13's argparse does (-1,-1, -1e-3, -.5), and the words of NumPy's and Python's infinities
+NEGATIVE_NUMBER = re.compile(r"-\.?\d|-(inf|infinity|nan)$", re.IGNORECASE)
+
+
 class CommandParser(argparse.ArgumentParser):
     """The parser of ``glassnet`` and of each subcommand: the help layout above, and a mistake in
     the arguments is one line on stderr, ``glassnet <command>: error: ...``, exit status 2
@@ -115,6 +121,11 @@ class CommandParser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
+        # A value that starts with "-" and a digit is a value, not a flag: argparse before
+        # Python 3.13 took only "-1" and "-0.5" so, and read --position -1,-1, --lr -1e-3 and
+        # --lr -inf as a missing value ("expected one argument"); now each reaches its option's
+        # check and gets that check's message. (glassnet has no flag that looks like a number.)
+        self._negative_number_matcher = NEGATIVE_NUMBER
 
     def error(self, message: str) -> NoReturn:
         text = one_line(message)

@@ -6,7 +6,9 @@ counted from 0 as NumPy counts rows (example 0 is the first row; every narration
 ``--level``, ``--format`` and ``--output`` choose how; ``--model FILE --data NAME|CSV`` narrate
 a saved network (``model.save``) on a data set instead, ``--batch N`` on its first N examples;
 for an image network ``--channel C --position Y,X`` pick the spot of the first Conv2D's output
-that the narration follows (crops and worked sums around it).
+that the narration follows (crops and worked sums around it). ``--width N`` wraps text and
+Markdown lines at N characters (``narrate(..., width=N)``; ``--width none``: one line a
+paragraph, for a program to read).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from glassnet import explain as explain_module
 from glassnet import seed as seed_module
+from glassnet._validation import shown
 from glassnet.cli._args import (
     MAX_STEPS,
     check_output_file,
@@ -28,6 +31,7 @@ from glassnet.cli._args import (
     write_output,
 )
 from glassnet.cli._data import DATA_SETS, XOR_HELP, load_model_and_data
+from glassnet.explain.images import check_model_focus
 from glassnet.trace import trace_step
 
 
@@ -49,6 +53,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         choices=explain_module.FORMATS,
         default="text",
         help="text for the terminal, markdown, or an HTML fragment",
+    )
+    parser.add_argument(
+        "--width",
+        type=_width,
+        default=None,
+        metavar="N",
+        help=f"text and markdown: wrap lines at N characters, {MIN_WIDTH} to {MAX_WIDTH:,}, or "
+        f"none for one line a paragraph (default: {explain_module.WIDTH}; in a terminal, its "
+        f"width)",
     )
     parser.add_argument(
         "--output",
@@ -105,17 +118,24 @@ def run(args: argparse.Namespace) -> int:
     if args.output:  # before any work, and never over the files read
         check_output_file("--output", args.output, ("--model", args.model), ("--data", args.data))
     position = _position(args.position)
+    if args.width is not None and args.format == "html":
+        raise ValueError(
+            "--width goes with --format text or md; an HTML page wraps its lines to the "
+            "browser's window. Leave --width out."
+        )
     model, x, y = _network(args)  # errors become one line from glassnet.cli.main
+    check_model_focus(model, args.channel, position)  # before the --step training steps
     for _ in range(args.step):
         model.train_on_batch(x, y)
     trace = trace_step(model, x, y)
     focus = {"channel": args.channel, "position": position}
     if args.output is None and args.format == "text" and sys.stdout.isatty():
         document = explain_module.document(trace, args.level, args.example, **focus)
-        explain_module.print_rich(document)
+        explain_module.print_rich(document, width=args.width)
         return 0
+    width = {None: explain_module.WIDTH, "none": None}.get(args.width, args.width)  # none: 1 line
     text = explain_module.narrate(
-        trace, level=args.level, format=args.format, example=args.example, **focus
+        trace, level=args.level, format=args.format, example=args.example, width=width, **focus
     )
     if args.output:
         write_output("--output", args.output, text, "narration.txt")
@@ -123,6 +143,24 @@ def run(args: argparse.Namespace) -> int:
     else:
         emit(text)
     return 0
+
+
+#: ``--width``'s range: ``narrate``'s (``glassnet.explain.check_options``)
+MIN_WIDTH, MAX_WIDTH = 40, 10_000
+
+
+def _width(text: str) -> int | str:
+    """An argparse type: ``--width N``, a whole number from 40 to 10,000, or ``none``."""
+    word = text.strip().lower()
+    if word == "none":
+        return "none"
+    digits = word.isascii() and word.isdigit() and len(word) < 19
+    if not (digits and MIN_WIDTH <= int(word) <= MAX_WIDTH):
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of characters from {MIN_WIDTH} to {MAX_WIDTH:,}, or none "
+            f"for one line a paragraph, got {shown(text, 40)}"
+        )
+    return int(word)
 
 
 def _position(text: str | None) -> tuple[int, int] | None:

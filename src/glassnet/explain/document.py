@@ -403,8 +403,10 @@ def to_html(doc: Document, standalone: bool = True) -> str:
     )
 
 
-def print_rich(doc: Document) -> None:
-    """Print to the terminal in colour with rich (imported here: the terminal face's extra)."""
+def print_rich(doc: Document, width: int | str | None = None) -> None:
+    """Print to the terminal in colour with rich (imported here: the terminal face's extra).
+    ``width``: lines wrap at this many characters; None, the terminal's width; "none", never
+    (the terminal wraps them)."""
     try:
         from rich.console import Console
         from rich.table import Table
@@ -412,7 +414,10 @@ def print_rich(doc: Document) -> None:
         raise ImportError(
             "Colour output needs rich: pip install rich (or use --format text)."
         ) from error
-    console = Console(highlight=False)
+    if width == "none":
+        console = Console(highlight=False, soft_wrap=True)
+    else:
+        console = Console(highlight=False, width=width if isinstance(width, int) else None)
     console.rule(f"[bold]{doc.title}")
     for block in doc.blocks:
         if block.kind == "heading":

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validation import shown
 from glassnet.layers.convolution import output_size
 from glassnet.trace import Trace
 
@@ -88,12 +89,38 @@ def check_focus(trace: Trace, channel: int | None, position: Any) -> None:
     if channel is None and position is None:
         return
     reference = reference_layer(trace)
+    grid = None if reference is None else trace[f"a{reference}"].value.shape[1:]
+    _check_focus_on(reference, grid, channel, position)
+
+
+def check_model_focus(model: Any, channel: int | None, position: Any) -> None:
+    """``check_focus`` before any step is traced or trained (``model.explain(step=N)``, the
+    CLI's ``--step N``): the same reference layer and grid, read off the built ``model``'s
+    output shapes instead of a trace's arrays, so a wrong channel or position is refused before
+    N training steps change the model. A model not built yet is left to ``check_focus``."""
+    if (channel is None and position is None) or model.example_shape is None:
+        return
+    shapes = [tuple(model.example_shape)]  # (height, width, channels) or (features,) a layer
+    for layer in model.layers:
+        shapes.append(tuple(layer.compute_output_shape(shapes[-1])))
+    kinds = [None, *(layer.kind for layer in model.layers)]
+    reference = next((i for i, kind in enumerate(kinds) if kind == "Conv2D"), None)
     if reference is None:
+        reference = next((i for i, shape in enumerate(shapes) if len(shape) == 3), None)
+    grid = None if reference is None else shapes[reference]
+    _check_focus_on(reference, grid, channel, position)
+
+
+def _check_focus_on(
+    reference: int | None, grid: tuple[int, ...] | None, channel: Any, position: Any
+) -> None:
+    """``check_focus``'s checks on layer ``reference``'s output grid (height, width, channels)."""
+    if reference is None or grid is None:
         raise ValueError(
             "channel and position pick a spot of an image network; this network has no image "
             "layer (no Conv2D or pooling). Leave them out."
         )
-    height, width, channels = trace[f"a{reference}"].value.shape[1:]
+    height, width, channels = grid
     where = f"layer {reference}'s output ({height}x{width}x{channels})"
     if channel is not None:
         if isinstance(channel, bool) or not isinstance(channel, int | np.integer):
@@ -111,7 +138,9 @@ def check_focus(trace: Trace, channel: int | None, position: Any) -> None:
                 isinstance(v, int | np.integer) and not isinstance(v, bool) for v in position
             )
         ):
-            raise TypeError(f"Expected position to be a pair of integers (y, x), got {position!r}.")
+            raise TypeError(
+                f"Expected position to be a pair of integers (y, x), got {shown(position)}."
+            )
         y, x = int(position[0]), int(position[1])
         if not (0 <= y < height and 0 <= x < width):
             raise ValueError(

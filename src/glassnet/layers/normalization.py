@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from glassnet._header_bounds import MIN_POSITIVE, bounded
-from glassnet._validation import shown
+from glassnet._validation import float64_advice, shown
 from glassnet.layers.core import Array, Layer, Shape, as_shape, show_shape
 
 EXAMPLE = "BatchNormalization(momentum=0.99, epsilon=1e-3)"
@@ -148,7 +148,7 @@ class BatchNormalization(Layer):
             with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
                 mean = x.mean(axis=self.reduce_axes)  # mu: (channels,)
                 variance = np.square(x - self._channels(mean)).mean(axis=self.reduce_axes)
-            self._check_finite(mean, variance, x.dtype)  # before the moving statistics move
+            self._check_finite(x, mean, variance)  # before the moving statistics move
             self.moving_mean[...] = self.moving_mean * self.momentum + mean * (1.0 - self.momentum)
             self.moving_variance[...] = self.moving_variance * self.momentum + variance * (
                 1.0 - self.momentum
@@ -166,17 +166,31 @@ class BatchNormalization(Layer):
         self.a = a
         return a
 
-    def _check_finite(self, mean: Array, variance: Array, dtype: np.dtype[Any]) -> None:
-        """Refuse a batch whose mean or variance overflowed ``dtype`` (inputs near 1e20 square
-        past float32's 3.4e38): the moving variance would silently become inf."""
-        bad = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(variance)))
-        if bad.size:
+    def _check_finite(self, x: Array, mean: Array, variance: Array) -> None:
+        """Refuse a batch whose mean or variance is not a number of the layer's dtype: inputs
+        that hold inf or NaN, or inputs so large that their squares overflow (near 1e20 in
+        float32, past 1e154 in float64): the moving variance would silently become inf."""
+        dtype = self.moving_variance.dtype
+        limit = np.finfo(dtype).max
+        with np.errstate(invalid="ignore"):  # NaN compares False: refused with the overflows
+            bad = np.flatnonzero(~((np.abs(mean) <= limit) & (variance <= limit)))
+        if not bad.size:
+            return
+        where = f"Layer '{self._display_name()}' (BatchNormalization)"
+        wider = float64_advice(dtype, " or build the model with dtype='float64'")
+        not_finite = np.flatnonzero(~np.isfinite(x).all(axis=self.reduce_axes))
+        if not_finite.size:
             raise ValueError(
-                f"Layer '{self._display_name()}' (BatchNormalization): the batch mean or variance "
-                f"of channel {int(bad[0])} overflowed {np.dtype(dtype).name} (its inputs are too "
-                f"large to square). Scale the data first (a Rescaling or Normalization layer "
-                f"before it) or build the model with dtype='float64'."
+                f"{where}: its input holds inf or NaN (channel {int(not_finite[0])}), so the "
+                f"batch mean and variance are not numbers. Check the data (np.isfinite(x).all()) "
+                f"and the layers before it: one may have overflowed {dtype.name} (scale the data "
+                f"first{wider})."
             )
+        raise ValueError(
+            f"{where}: the batch mean or variance of channel {int(bad[0])} overflowed "
+            f"{dtype.name} (its inputs are too large to square). Scale the data first (a "
+            f"Rescaling or Normalization layer before it){wider}."
+        )
 
     def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
         """dC/dgamma = sum(dC/da * x_hat); dC/dbeta = sum(dC/da) (sums over all but the channel

@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from glassnet._sample_weights import sample_weights
 from glassnet._targets import as_numeric, label_hint, predictions
-from glassnet._validation import check_cast_targets, finite_float, shown
+from glassnet._validation import check_cast_targets, finite_float, float64_advice, shown
 
 Array = NDArray[np.floating[Any]]
 EPSILON = 1e-7
@@ -340,13 +340,13 @@ def check_square_fits(loss: Loss, y: NDArray[Any], dtype: np.dtype[Any], what: s
         if value > limit:  # where, only when it is to be said
             worst = int(np.argmax(sizes))
             row = worst // max(y.shape[1], 1) if y.ndim == 2 else worst
+            wider = float64_advice(dtype, " or build the model with dtype='float64'")
             raise ValueError(
                 f"{type(loss).__name__}: the target {float(y.flat[worst]):.4g} (row {row} of "
                 f"{what}) is too large for a squared error in {np.dtype(dtype).name}: "
                 f"{y.size} squares of differences that size add up past its largest number "
                 f"(about {largest:.3g}), so the loss would be inf. Scale the targets (divide "
-                f"them by their largest value, or standardize them) or build the model with "
-                f"dtype='float64'."
+                f"them by their largest value, or standardize them){wider}."
             )
     return y
 

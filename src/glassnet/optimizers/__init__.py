@@ -69,7 +69,7 @@ def _flag(value: object, name: str) -> bool:
 
 
 def _epsilon(value: object) -> float:
-    return bounded(_check_rate("epsilon", value), "epsilon", MIN_POSITIVE, "1e-7")
+    return bounded(_check_rate("epsilon", value), "epsilon", MIN_POSITIVE, "epsilon=1e-7")
 
 
 #: each optimizer's scratch arrays for ``plain_step``, one per parameter index (weakly keyed, so

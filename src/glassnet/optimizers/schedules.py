@@ -40,6 +40,8 @@ from glassnet._validation import finite_float, shown
 
 #: the most boundaries a PiecewiseConstantDecay holds (a model file's header carries them)
 MAX_BOUNDARIES = 10_000
+#: the example PiecewiseConstantDecay's messages give for its values
+VALUES = "values=[0.1, 0.01, 0.001]"
 
 
 def _rate(value: object, name: str, example: str) -> float:
@@ -161,7 +163,9 @@ class CosineDecay(LearningRateSchedule):
             )
         self.alpha = fraction
         self.warmup_target = (
-            None if warmup_target is None else _rate(warmup_target, "warmup_target", "0.1")
+            None
+            if warmup_target is None
+            else _rate(warmup_target, "warmup_target", "warmup_target=0.1")
         )
         self.warmup_steps = _steps(warmup_steps, "warmup_steps", 0)
         if self.warmup_target is None and self.warmup_steps:
@@ -220,7 +224,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         if any(later <= earlier for earlier, later in itertools.pairwise(steps)):
             raise ValueError(f"Expected strictly increasing boundaries, got {shown(steps, 60)}.")
         self.boundaries = steps
-        self.values = [_rate(v, f"values[{i}]", "0.01") for i, v in enumerate(values)]
+        self.values = [_rate(v, f"values[{i}]", VALUES) for i, v in enumerate(values)]
 
     def _rate(self, step: int) -> float:
         for boundary, value in zip(self.boundaries, self.values, strict=False):

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from glassnet._validation import shown
+from glassnet._validation import float64_advice, shown
 from glassnet.plots.blocks import cut, layer_description, shape_text
 from glassnet.plots.colors import UNSIGNED_MAP, signed_image_options
 
@@ -104,10 +104,10 @@ def feature_maps(
             a = layer.forward(a, training=False)
             if id(layer) in wanted:
                 if not np.isfinite(a).all():
+                    wider = float64_advice(a.dtype, ", or build the model with dtype='float64'")
                     raise FloatingPointError(
                         f"{what}: layer '{layer.name}' ({layer.kind}) gave inf or NaN for this "
-                        f"example (its numbers overflowed {a.dtype.name}). Scale the input, or "
-                        f"build the model with dtype='float64'."
+                        f"example (its numbers overflowed {a.dtype.name}). Scale the input{wider}."
                     )
                 maps.append((layer, np.array(a[0], dtype=np.float64)))  # (h, w, c), a copy
                 if len(maps) == len(wanted):
@@ -417,10 +417,11 @@ def kernel_gradients_figure(
         kernel = np.asarray(item.kernel, dtype=np.float64)
         gradient = np.asarray(item.kernel_gradient, dtype=np.float64)  # dC/dK, K's shape
         if not (math.isfinite(loss) and np.isfinite(gradient).all()):
+            wider = float64_advice(model.dtype, ", or build the model with dtype='float64'")
             raise FloatingPointError(
                 f"{who}: the step's loss or layer '{item.name}''s dC/dK is inf or NaN (the "
-                f"numbers overflowed {model.dtype.name}; loss C = {loss:.4g}). Scale the input, "
-                f"or build the model with dtype='float64'."
+                f"numbers overflowed {model.dtype.name}; loss C = {loss:.4g}). Scale the input"
+                f"{wider}."
             )
         panels.append((_kernel_heading(model, item, kernel, "K"), "K", kernel, _limit(kernel)))
         panels.append(

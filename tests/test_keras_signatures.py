@@ -1,0 +1,145 @@
+"""fit, evaluate and predict take their positional arguments in Keras 3's order.
+
+Before, ``evaluate``'s fifth argument was ``return_dict`` where Keras's is ``sample_weight``, and
+``fit(x, y, 32, 10)`` meant 32 epochs of batches of 10 in glassnet but batches of 32 for 10 epochs
+in Keras: the same call trained differently, silently. Keras's order is read by running Keras
+3.15.1 (KERAS_BACKEND=torch), so it cannot drift from what is written here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+
+os.environ["KERAS_BACKEND"] = "torch"
+
+import keras  # after KERAS_BACKEND is set
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+METHODS = ["fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch"]
+
+
+def positional(function) -> list[str]:
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    parameters = inspect.signature(function).parameters.values()
+    return [p.name for p in parameters if p.kind in kinds and p.name != "self"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_positional_arguments_are_kerass_in_kerass_order(method) -> None:
+    ours = positional(getattr(gn.Sequential, method))
+    theirs = positional(getattr(keras.Model, method))
+    assert ours == theirs[: len(ours)], (ours, theirs)
+
+
+def test_fit_positional_order_has_every_argument_glassnet_shares_with_keras() -> None:
+    assert positional(gn.Sequential.fit) == [
+        "x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split",
+        "validation_data", "shuffle", "class_weight", "sample_weight", "initial_epoch",
+    ]  # fmt: skip
+    keyword_only = inspect.signature(gn.Sequential.fit).parameters
+    assert keyword_only["validation_freq"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert keyword_only["trace_every"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def data():
+    x = np.random.default_rng(0).random((12, 2))
+    return x, x @ np.array([[1.0], [-2.0]]) + 0.5
+
+
+def model():
+    net = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1)], dtype="float64", seed=0)
+    net.compile(gn.SGD(0.1), "mse", metrics=["mae"])
+    return net
+
+
+def test_fit_x_y_32_10_is_batch_size_then_epochs_as_in_keras() -> None:
+    x, y = data()
+    positional_run, named_run = model(), model()
+    history = positional_run.fit(x, y, 4, 3, 0)
+    named = named_run.fit(x, y, batch_size=4, epochs=3, verbose=0)
+    assert len(history.history["loss"]) == 3
+    assert positional_run.optimizer.iterations == 3 * 3  # 3 epochs of 12 / 4 batches
+    assert history.history == named.history
+    for got, expected in zip(positional_run.get_weights(), named_run.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_fit_takes_sample_weight_in_kerass_eleventh_place() -> None:
+    x, y = data()
+    weights = np.linspace(0.0, 2.0, 12)
+    first, second = model(), model()
+    first.fit(x, y, 12, 2, 0, None, 0.0, None, False, None, weights)
+    second.fit(x, y, batch_size=12, epochs=2, verbose=0, shuffle=False, sample_weight=weights)
+    for got, expected in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_fit_past_initial_epoch_is_keyword_only() -> None:
+    x, y = data()
+    net = model()
+    with pytest.raises(TypeError, match=r"positional argument"):
+        net.fit(x, y, 4, 1, 0, None, 0.0, None, True, None, None, 0, 5)  # Keras: steps_per_epoch
+    assert net.optimizer.iterations == 0
+
+
+def test_evaluates_fifth_argument_is_sample_weight_as_in_keras() -> None:
+    x, y = data()
+    net = model()
+    weights = np.r_[np.zeros(6), np.ones(6)]
+    weighted = net.evaluate(x, y, None, 0, weights)
+    assert weighted == net.evaluate(x, y, sample_weight=weights)
+    assert weighted != net.evaluate(x, y)
+    assert net.evaluate(x, y, None, 0, weights, return_dict=True)["loss"] == weighted[0]
+    with pytest.raises(TypeError, match=r"positional argument"):
+        net.evaluate(x, y, None, 0, None, True)  # Keras's sixth is steps: return_dict by name
+
+
+@pytest.mark.parametrize("verbose", ["auto", 0, 1, 2, np.int64(1)])
+def test_evaluate_and_predict_take_kerass_verbose_values(verbose) -> None:
+    x, y = data()
+    net = model()
+    assert len(net.evaluate(x, y, verbose=verbose)) == 2
+    assert net.predict(x, verbose=verbose).shape == (12, 1)
+
+
+@pytest.mark.parametrize("verbose", ["garbage", "<b>1</b>", 3, -1, True, 1.0, float("nan"), None])
+def test_evaluate_and_predict_refuse_a_verbose_keras_would_not_take(verbose) -> None:
+    """Before, evaluate and predict took any verbose at all, "garbage" included, and ignored it."""
+    x, y = data()
+    net = model()
+    for call, method in ((lambda: net.evaluate(x, y, verbose=verbose), "evaluate"),
+                         (lambda: net.predict(x, verbose=verbose), "predict")):  # fmt: skip
+        with pytest.raises(ValueError) as caught:
+            call()
+        assert str(caught.value).startswith("Expected verbose to be 'auto', 0, 1 or 2 as in Keras")
+        assert str(caught.value).endswith(
+            f"{method} draws no progress bar whichever you pass; leave verbose out."
+        )
+
+
+def test_fit_takes_kerass_default_verbose_auto_as_a_progress_bar(capsys) -> None:
+    x, y = data()
+    model().fit(x, y, epochs=1, verbose="auto")
+    assert "Epoch 1/1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("print_fn", [80, "<b>x</b>", 1e300])
+def test_summary_refuses_kerass_line_length_in_print_fns_place(print_fn) -> None:
+    """Before: summary(80) (Keras's line_length=80) raised "'int' object is not callable"."""
+    net = model()
+    with pytest.raises(TypeError) as caught:
+        net.summary(print_fn)
+    assert str(caught.value).startswith("Expected print_fn to be a function that takes the text")
+    assert str(caught.value).endswith(
+        "glassnet's summary has no line_length or positions (Keras's first arguments); pass "
+        "print_fn=... by name."
+    )
+
+
+def test_summary_print_fn_none_prints_as_kerass_default(capsys) -> None:
+    model().summary(print_fn=None)
+    assert capsys.readouterr().out.startswith('Model: "sequential')
