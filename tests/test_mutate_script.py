@@ -51,6 +51,8 @@ def test_the_generated_config_mutates_one_module_with_its_tests() -> None:
     assert 'pytest_add_cli_args_test_selection = ["tests/test_losses.py"]' in section
     assert "timeout_multiplier = 3.0" in section
     assert "timeout_constant = 30.0" in section  # a wall-clock limit: room for a busy machine
+    # workers forked from a fork server, not from the process that has run torch (a deadlock)
+    assert 'process_isolation = "forkserver"' in section
     assert 'addopts = "-q -p no:cacheprovider"' in text and "--doctest-modules" not in text
     assert 'name = "glassnet"' in text  # the rest of pyproject.toml is kept
 
