@@ -395,3 +395,26 @@ def test_the_plans_weights_check_is_all_finite_quietly() -> None:
             assert plan.weights_finite() == expected, value
             plan.flat = views
     assert plan_for(model) is plan
+
+
+def test_built_and_the_width_check_read_as_before() -> None:
+    """``built`` (a plain loop now) and ``_check_width`` (the shape read once) answer as the
+    expressions they replace: no layers, an unbuilt layer, every layer built; a width unknown,
+    the right one, a wrong one (the same message)."""
+    empty = gn.Sequential()
+    assert empty.built is False
+    lazy = gn.Sequential([gn.layers.Dense(2), gn.layers.Dense(1)])
+    assert lazy.built is False and lazy.example_shape is None
+    lazy._check_width(np.ones((2, 7)), "x")  # unknown yet: adopted, not refused
+    model = seed_network()
+    assert model.built is True
+    model.layers[1].built = False
+    assert model.built is (bool(model.layers) and all(layer.built for layer in model.layers))
+    model.layers[1].built = True
+    model._check_width(XOR_X, "x")
+    with pytest.raises(ValueError) as caught:
+        model.train_on_batch(np.ones((4, 5)), XOR_Y)
+    assert str(caught.value) == (
+        "Layer 'dense' (Dense) expects input of shape (batch, 3), but x has shape (4, 5). "
+        "Give every example 3 features, or build a new model for 5 features."
+    )
