@@ -200,6 +200,9 @@ def test_relu_backward_into_is_backward_bit_for_bit(dtype: type) -> None:
         for given in (None, np.empty((7, 4), dtype), np.empty(grad.shape, np.float16)):
             other = relu.backward_into(z, np.maximum(z, 0.0), grad, given)
             assert other is not given and other.tobytes() == expected.tobytes()
+        from_list = relu.backward_into(z, np.maximum(z, 0.0), grad.tolist(), out)  # not an array
+        assert from_list is not out
+        np.testing.assert_array_equal(from_list, relu.backward(z, z, grad.tolist()))
 
 
 def test_other_activations_backward_into_is_their_backward() -> None:
