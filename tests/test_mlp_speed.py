@@ -132,6 +132,23 @@ def test_a_linear_layers_delta_is_the_input_gradient_it_was_given_and_is_kept() 
     assert_same(model, slow)
 
 
+def test_backward_by_hand_after_a_step_takes_lists_and_gives_new_arrays() -> None:
+    """After fit's step, calling a layer's backward by hand (a list, or an array) works as the
+    readable backward: the same numbers, and the caller's gradient is left as it was."""
+    model = mlp()
+    x, y = data(64)
+    model.train_on_batch(x[:32], y[:32])
+    layer = model.layers[1]
+    grad = np.ones((32, 128), np.float32)
+    expected = layer.activation.backward(layer.z, layer.a, grad) @ layer.kernel.T
+    from_list = layer.activation.backward(layer.z, layer.a, grad.tolist()) @ layer.kernel.T
+    got = layer.backward(grad.tolist())  # a float64 product, as the readable backward's
+    assert isinstance(got, np.ndarray) and got.tobytes() == from_list.tobytes()
+    again = layer.backward(grad)
+    assert again.tobytes() == expected.tobytes() and (grad == 1).all()
+    assert layer.backward_delta(layer.delta.tolist(), need_input_gradient=True).shape == (32, 256)
+
+
 def test_trace_step_without_update_leaves_the_layers_kept_arrays_as_they_were() -> None:
     model = mlp()
     x, y = data(64)
@@ -183,6 +200,9 @@ def test_relu_backward_into_is_backward_bit_for_bit(dtype: type) -> None:
         for given in (None, np.empty((7, 4), dtype), np.empty(grad.shape, np.float16)):
             other = relu.backward_into(z, np.maximum(z, 0.0), grad, given)
             assert other is not given and other.tobytes() == expected.tobytes()
+        from_list = relu.backward_into(z, np.maximum(z, 0.0), grad.tolist(), out)  # not an array
+        assert from_list is not out
+        np.testing.assert_array_equal(from_list, relu.backward(z, z, grad.tolist()))
 
 
 def test_other_activations_backward_into_is_their_backward() -> None:

@@ -187,7 +187,12 @@ class ReLU(Activation):
     def backward_into(self, z: Array, a: Array, grad_a: Array, out: Array | None) -> Array:
         """grad_a * (z > 0), the same product, into ``out`` when given one (no new array for
         the result; grad_a's shape and dtype)."""
-        if out is None or grad_a.shape != out.shape or grad_a.dtype != out.dtype:
+        if (
+            out is None
+            or type(grad_a) is not np.ndarray
+            or grad_a.shape != out.shape
+            or grad_a.dtype != out.dtype
+        ):
             return self.backward(z, a, grad_a)
         return np.multiply(grad_a, z > 0, out=out)
 

@@ -406,7 +406,7 @@ class Dense(Layer):
     def backward(self, grad_output: Array, need_input_gradient: bool = True) -> Array | None:
         """delta = dC/da * f'(z); dC/dW = a_prev.T @ delta; dC/db = sum(delta);
         dC/da_prev = delta @ W.T."""
-        if not self._in_step:
+        if not self._in_step or type(grad_output) is not np.ndarray:  # (a list, called by hand)
             delta = self.activation.backward(self.z, self.a, grad_output)  # (batch, units)
             return self.backward_delta(delta, need_input_gradient)
         z = self.z
@@ -427,7 +427,7 @@ class Dense(Layer):
         if not need_input_gradient:
             return None
         kernel = self.kernel
-        if not self._in_step:
+        if not self._in_step or type(delta) is not np.ndarray:
             return delta @ kernel.T  # (batch, units) @ (units, n_in) -> (batch, n_in)
         shape = (delta.shape[0], kernel.shape[0])
         out = reusable(self, "_input_gradient", shape, delta.dtype, kernel.dtype)
