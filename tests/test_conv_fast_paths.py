@@ -447,3 +447,26 @@ def test_fit_and_train_on_batch_take_the_fused_step() -> None:
         layer.__dict__.pop("_fused")
     model.train_on_batch(x, y)
     assert all(vars(model.layers[i]).get("_fused") is steps[i // 2] for i in range(4))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_an_inf_delta_reaches_the_same_inputs_as_on_the_readable_path(dtype: str) -> None:
+    """An inf in dC/dz reaches the inputs of its own window only: the fused product with the
+    spread kernel (zeros outside the kernel) would make inf * 0 = NaN at inputs outside it."""
+    image = (9, 9, 2)
+    conv = gn.layers.Conv2D(3, 3, activation="relu")
+    second = gn.layers.Conv2D(4, 3, activation="relu")
+    pool = gn.layers.MaxPooling2D(2)
+    model = gn.Sequential([gn.Input(shape=image), conv, second, pool], dtype=dtype, seed=5)
+    x = np.random.default_rng(6).normal(size=(2, *image)).astype(dtype)
+    step = training_steps(model.layers)[1]
+    pooled = step.forward(conv.forward(x))
+    grad = np.zeros_like(pooled)
+    live = np.argwhere(pooled > 0)[0]
+    grad[tuple(live)] = np.inf
+    with np.errstate(invalid="ignore"):  # inf * 0 in dC/dK, as on the readable path
+        fused = second.backward(pool.backward(grad), need_input_gradient=True).copy()
+        readable = second._input_gradient(second.delta)
+    np.testing.assert_array_equal(np.isnan(fused), np.isnan(readable))
+    np.testing.assert_array_equal(fused, readable)
+    assert np.isinf(fused).any()

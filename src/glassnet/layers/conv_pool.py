@@ -222,6 +222,8 @@ class ConvPool:
         run is a whole block (step_h*step_w*c numbers), and one copy puts the blocks back in
         rows. The readable code's terms (``Conv2D._input_gradient``), added in another order."""
         conv, pool, dz = self.conv, self.pool, self.dz
+        if not finite(dz):  # inf times the spread's zeros would be NaN outside every window:
+            return conv._input_gradient(conv.delta)  # the readable sums keep inf an inf
         n, offsets = len(dz), dz.shape[1]
         pooled_h, pooled_w, filters = pool.out_h, pool.out_w, conv.filters
         index, (shift_h, shift_w), (step_h, step_w) = self.spread_index()
