@@ -17,7 +17,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.activations import Linear, ReLU, Sigmoid
-from glassnet.layers.core import reusable
+from glassnet.layers.core import REUSE_FROM, reusable
 from glassnet.losses import EPSILON, CategoricalCrossEntropy, SparseCategoricalCrossEntropy
 from glassnet.trace import trace_step
 
@@ -94,6 +94,27 @@ def test_fit_reuses_z_delta_and_the_input_gradient_from_step_to_step() -> None:
     z = first.z
     model.forward(x[:32], training=True)
     assert first.z is not z and not first._in_step
+
+
+def test_small_layers_make_new_arrays_as_the_readable_step_does() -> None:
+    """Below REUSE_FROM numbers (batch x the kernel's wider side) checking for reuse costs more
+    than a new array: the seed toy's 4 x 4 layers take the readable backward, the same bits."""
+    model = gn.Sequential(
+        [gn.Input(shape=(3,)), gn.layers.Dense(4, "sigmoid"), gn.layers.Dense(1, "sigmoid")],
+        seed=1,
+    )
+    model.compile(optimizer=gn.SGD(1.0), loss="mse")
+    x = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
+    y = np.array([[0], [1], [1], [0]], dtype=float)
+    model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    first = model.layers[0]
+    z = first.z
+    model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    assert first.z is not z and not first._in_step
+    assert 4 * max(first.kernel.shape) < REUSE_FROM
+    big = mlp()
+    big.fit(*data(32), epochs=1, batch_size=32, shuffle=False, verbose=0)
+    assert all(layer._in_step for layer in big.layers)  # 32 x 10 units, but 128 inputs
 
 
 def test_an_array_someone_holds_is_never_written_again() -> None:

@@ -265,6 +265,11 @@ class Layer(KerasLayerAPI):
             )
 
 
+#: the fewest numbers (batch x the wider side of the kernel) for which a Dense layer's step
+#: reuses its arrays; below it, making new ones is cheaper than ``reusable``'s checks
+REUSE_FROM = 2048
+
+
 def reusable(
     layer: Layer, name: str, shape: Shape, dtype: np.dtype[Any], other: np.dtype[Any]
 ) -> Array | None:
@@ -390,13 +395,15 @@ class Dense(Layer):
         same way (tests/test_step_plan.py: the same z, a, delta and dC/dW, bit for bit)."""
         self.a_prev = x  # (batch, n_in)
         kernel = self.kernel
-        z = reusable(self, "z", (x.shape[0], self.units), x.dtype, kernel.dtype)
+        # small arrays cost less to make new than to check for reuse (the seed toy's 4 x 4)
+        big = x.shape[0] * max(kernel.shape) >= REUSE_FROM
+        z = reusable(self, "z", (x.shape[0], self.units), x.dtype, kernel.dtype) if big else None
         z = x @ kernel if z is None else np.matmul(x, kernel, out=z)  # (batch, units)
         if self.use_bias:
             z += self.bias
         self.z = z
         self.a = self.activation.quietly(z)  # (batch, units)
-        self._in_step = True
+        self._in_step = big
         return self.a
 
     #: True after ``forward_in_step`` (the step's backward may reuse its arrays), False after

@@ -161,8 +161,8 @@ class SGD(Optimizer):
             return
         rate = self._learning_rate
         self.iterations += 1
-        scratch = _SCRATCH.get(self)
-        if scratch is None or type(rate) is not float or rate == 1.0:
+        scratch = None if type(rate) is not float or rate == 1.0 else _SCRATCH.get(self)
+        if scratch is None:
             for index, (param, grad) in enumerate(zip(parameters, gradients, strict=True)):
                 plain_step(self, index, param, grad, rate)  # param -= rate * grad
             return
