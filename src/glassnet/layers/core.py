@@ -351,6 +351,7 @@ class Dense(Layer):
         shape = (int(as_shape(input_features)[0]), self.units)
         self.kernel = self.kernel_initializer(shape, dtype, rng)  # W: (n_in, units)
         self.kernel_gradient = np.zeros_like(self.kernel)  # dC/dW: (n_in, units)
+        self._reuse_rows = -(-REUSE_FROM // max(shape))  # batches from which the step reuses
         if self.use_bias:
             self.bias = self.bias_initializer((self.units,), dtype, rng)  # b: (units,)
             self.bias_gradient = np.zeros_like(self.bias)  # dC/db: (units,)
@@ -396,7 +397,7 @@ class Dense(Layer):
         self.a_prev = x  # (batch, n_in)
         kernel = self.kernel
         # small arrays cost less to make new than to check for reuse (the seed toy's 4 x 4)
-        big = x.shape[0] * max(kernel.shape) >= REUSE_FROM
+        big = x.shape[0] >= self._reuse_rows  # batch x the kernel's wider side >= REUSE_FROM
         z = reusable(self, "z", (x.shape[0], self.units), x.dtype, kernel.dtype) if big else None
         z = x @ kernel if z is None else np.matmul(x, kernel, out=z)  # (batch, units)
         if self.use_bias:
@@ -405,6 +406,10 @@ class Dense(Layer):
         self.a = self.activation.quietly(z)  # (batch, units)
         self._in_step = big
         return self.a
+
+    #: the smallest batch whose step reuses its arrays, set by ``build`` (batch x the kernel's
+    #: wider side >= REUSE_FROM); unbuilt, as large as REUSE_FROM itself
+    _reuse_rows = REUSE_FROM
 
     #: True after ``forward_in_step`` (the step's backward may reuse its arrays), False after
     #: ``forward`` (the readable backward, every array new: the reference the step is proved by)
