@@ -130,3 +130,25 @@ def write_members(
         with open(path, "r+b") as file:
             model_io._seal(file)
     return path
+
+
+def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of ``glassnet argv``, argparse's own exits included."""
+    from glassnet.cli import main
+
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line(err: str, command: str, text: str) -> None:
+    """The CLI's error contract: one line on stderr, ``glassnet <command>: error: ...``, with
+    ``text`` in it and no traceback."""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"glassnet {command}: error: "), lines[0]
+    assert text in lines[0], lines[0]
+    assert "Traceback" not in err

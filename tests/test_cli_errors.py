@@ -15,24 +15,7 @@ import pytest
 import glassnet as gn
 from glassnet import cli
 from glassnet.cli import main
-
-
-def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    """(exit status, stdout, stderr) of ``glassnet argv``, argparse's own exits included."""
-    try:
-        code = main(argv)
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line(err: str, command: str, text: str) -> None:
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"glassnet {command}: error: "), lines[0]
-    assert text in lines[0], lines[0]
-    assert "Traceback" not in err
+from helpers import assert_one_line, run_cli
 
 
 def saved_model(path: Path, weight: float = 1.0, features: int = 1) -> Path:

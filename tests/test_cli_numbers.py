@@ -11,23 +11,7 @@ import pytest
 from glassnet import explain
 from glassnet.cli import main
 from glassnet.seed import XOR_X, XOR_Y, seed_network
-
-
-def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    """(exit status, stdout, stderr) of ``glassnet argv``, argparse's own exits included."""
-    try:
-        code = main(argv)
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line(err: str, command: str, text: str) -> None:
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith(f"glassnet {command}: error: "), lines[0]
-    assert text in lines[0], lines[0]
+from helpers import assert_one_line, run_cli
 
 
 def seed_trace():

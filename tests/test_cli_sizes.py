@@ -9,7 +9,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import initializers
-from glassnet.cli import main
+from helpers import run_cli
 
 
 def test_dense_of_a_billion_units_refuses_with_the_bytes_before_allocating() -> None:
@@ -79,15 +79,6 @@ def test_a_seeded_initializer_continues_its_stream_across_chunks() -> None:
         first, legacy.uniform(0, 1, (2, initializers._CHUNK)).astype("f4")
     )
     np.testing.assert_array_equal(second, legacy.uniform(0, 1, (4, 1)).astype("f4"))
-
-
-def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(

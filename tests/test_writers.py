@@ -23,12 +23,12 @@ import pytest
 import glassnet as gn
 from glassnet._files import ModelFileError
 from glassnet._outputs import OutputFileError, write_bytes_atomically, write_text_atomically
-from glassnet.cli import main
 from glassnet.export import export_onnx
 from glassnet.plots.demo import demo_report
 from glassnet.plots.diagram import save_network_svg
 from glassnet.plots.figures import history_figure, save_figure
 from glassnet.plots.report import Section, training_report, write_report
+from helpers import run_cli
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -244,15 +244,6 @@ def test_checkpoint_names_for_later_epochs_are_checked_before_training(tmp_path)
 
 
 # -- the command line: one line, exit status 2, the target unchanged ---------------------------
-def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 CLI_MESSAGES = {
     "fifo": "is not a regular file (a FIFO, socket or device)",
     "device": "is not a regular file (a FIFO, socket or device)",
