@@ -33,6 +33,18 @@ WINDOWS = [
 ]
 
 
+def padded_in_order(x, order: str, window, strides, padding, rng) -> np.ndarray:
+    """x (n, h, w, c) in memory ``order`` (C, Fortran, or a strided view of other numbers),
+    padded as a Conv2D of this geometry pads it."""
+    if order == "F":
+        x = np.asfortranarray(x)
+    elif order == "view":  # a strided view, as x[:, ::-1] or a channel slice would give
+        x = np.concatenate([x, x], axis=3)[:, ::-1, :, ::2]
+    layer = Conv2D(2, window, strides=strides, padding=padding)
+    layer.build(x.shape[1:], np.float32, rng)
+    return pad_images(x, layer.pads)
+
+
 @pytest.mark.parametrize("case", WINDOWS, ids=[str(c) for c in WINDOWS])
 @pytest.mark.parametrize("order", ["C", "F", "view"])
 def test_copy_windows_is_the_readable_window_matrix_bit_for_bit(case, order: str) -> None:
@@ -40,13 +52,7 @@ def test_copy_windows_is_the_readable_window_matrix_bit_for_bit(case, order: str
     rng = np.random.default_rng(0)
     x = rng.normal(size=(3, h, w, channels)).astype(np.float32)
     x[0, 0, 0, 0], x[1, 1, 1, 0] = -0.0, np.nan
-    if order == "F":
-        x = np.asfortranarray(x)
-    elif order == "view":  # a strided view, as x[:, ::-1] or a channel slice would give
-        x = np.concatenate([x, x], axis=3)[:, ::-1, :, ::2]
-    layer = Conv2D(2, window, strides=strides, padding=padding)
-    layer.build((h, w, channels), np.float32, rng)
-    padded = pad_images(x, layer.pads)
+    padded = padded_in_order(x, order, window, strides, padding, rng)
     expected = window_matrix(padded, window, strides)
     out = np.full(expected.shape, 7.0, np.float32)  # a used buffer: every number overwritten
     got = copy_windows(padded, window, strides, out)
@@ -73,13 +79,7 @@ def test_copy_pooled_windows_is_the_readable_window_matrix_regrouped(case, order
     rng = np.random.default_rng(0)
     x = rng.normal(size=(batch, h, w, channels)).astype(np.float32)
     x[0, 0, 0, 0], x[-1, 1, 1, -1] = -0.0, np.nan
-    if order == "F":
-        x = np.asfortranarray(x)
-    elif order == "view":  # a strided view, as x[:, ::-1] or a channel slice would give
-        x = np.concatenate([x, x], axis=3)[:, ::-1, :, ::2]
-    layer = Conv2D(2, window, strides=strides, padding=padding)
-    layer.build((h, w, channels), np.float32, rng)
-    padded = pad_images(x, layer.pads)
+    padded = padded_in_order(x, order, window, strides, padding, rng)
     full = window_matrix(padded, window, strides)  # (n, out_h, out_w, kh, kw, c)
     pooled_h, pooled_w = full.shape[1] // ph, full.shape[2] // pw
     kept = full[:, : pooled_h * ph, : pooled_w * pw]

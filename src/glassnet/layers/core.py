@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
+import types
 from typing import Any
 
 import numpy as np
@@ -270,14 +271,29 @@ class Layer(KerasLayerAPI):
 REUSE_FROM = 2048
 
 
+def _sole_holder_count() -> int:
+    """What ``sys.getrefcount`` says, in ``reusable``'s own code shape, of an array that only
+    an attribute holds (3 on CPython 3.10-3.13: the attribute, the local name, the call's
+    argument). Measured once at import rather than written as 3: interpreters differ in which
+    references they count, and a count too low would let the step overwrite an array a user
+    kept."""
+    holder = types.SimpleNamespace(array=np.empty(0))
+    old = vars(holder).get("array")
+    return sys.getrefcount(old)
+
+
+_SOLE_HOLDER = _sole_holder_count()
+
+
 def reusable(
     layer: Layer, name: str, shape: Shape, dtype: np.dtype[Any], other: np.dtype[Any]
 ) -> Array | None:
     """The layer's own array ``name`` from the last step, to be written again with ``out=``, or
     None (then the caller makes a new one, as the readable pass does).
 
-    Only when nothing but the layer holds it (``sys.getrefcount``: the layer's attribute, this
-    function's name and the call's argument): a trace's snapshot, a callback or a user who kept
+    Only when nothing but the layer holds it (``sys.getrefcount`` no more than for an array only
+    an attribute holds, ``_SOLE_HOLDER``: the layer's attribute, this function's name and the
+    call's argument): a trace's snapshot, a callback or a user who kept
     ``layer.z`` keeps their numbers, and a new array is made instead. It must also be a plain
     writable C-contiguous array of its own memory, of the ``shape`` and ``dtype`` the product
     would have (``other`` is the other operand's dtype: a mixed pair takes the readable path).
@@ -289,7 +305,7 @@ def reusable(
         or dtype != other
         or old.shape != shape
         or old.dtype != dtype
-        or sys.getrefcount(old) > 3
+        or sys.getrefcount(old) > _SOLE_HOLDER
         or old.base is not None
     ):
         return None
