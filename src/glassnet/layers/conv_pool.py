@@ -97,6 +97,8 @@ class ConvPool:
         self.pending = False  # a forward done whose backward has not run yet
         self.dz: Array = np.empty(0)  # what pool_backward handed to conv.backward
         self.grad: Array | None = None
+        self.dz_finite = True  # every number of dz is finite (pool_backward knows)
+        self.bias_gradient: Array | None = None  # dC/db, when pool_backward summed it
 
     # -- forward ---------------------------------------------------------------------------
     def forward(self, x: Array, training: bool = True) -> Array:
@@ -104,21 +106,23 @@ class ConvPool:
         pooling offset. (batch, h, w, c) -> (batch, pooled_h, pooled_w, filters)."""
         conv, pool = self.conv, self.pool
         conv._check_input(x)
-        conv._check_windows(x)
         (kh, kw), (ph, pw) = conv.kernel_size, pool.pool_size
         n, filters, offsets = len(x), conv.filters, ph * pw
-        padded = pad_images(x, conv.pads)
         channels, windows = x.shape[-1], (conv.kernel_size, conv.strides, pool.pool_size)
-        if channels < FEW_CHANNELS:  # the window matrix's transpose, copied row by row
-            shape = (kh, kw, channels, n, ph, pw, pool.out_h, pool.out_w)
-            by_offset = conv._scratch("pooled_columns_t", shape, x.dtype)
-            copy_pooled_windows_transposed(padded, *windows, by_offset)
-            columns = by_offset.reshape(kh * kw * channels, -1).T  # (rows, kh*kw*c), a view
+        few = channels < FEW_CHANNELS
+        if few:  # the window matrix's transpose, copied row by row
+            name, shape = "pooled_columns_t", (kh, kw, channels, n, ph, pw, pool.out_h, pool.out_w)
         else:
-            shape = (n, ph, pw, pool.out_h, pool.out_w, kh, kw, channels)
-            grouped = conv._scratch("pooled_columns", shape, x.dtype)
-            copy_pooled_windows(padded, *windows, grouped)
-            columns = grouped.reshape(-1, kh * kw * channels)  # (rows, kh*kw*c)
+            name, shape = "pooled_columns", (n, ph, pw, pool.out_h, pool.out_w, kh, kw, channels)
+        # the memory estimate when the windows' array is made (not again for a kept one)
+        kept = conv._scratch(name, shape, x.dtype, check=lambda: conv._check_windows(x))
+        padded = pad_images(x, conv.pads)
+        if few:
+            copy_pooled_windows_transposed(padded, *windows, kept)
+            columns = kept.reshape(kh * kw * channels, -1).T  # (rows, kh*kw*c), a view
+        else:
+            copy_pooled_windows(padded, *windows, kept)
+            columns = kept.reshape(-1, kh * kw * channels)  # (rows, kh*kw*c)
         dtype = np.result_type(columns, conv.kernel)
         z = conv._scratch("pooled_z", (len(columns), filters), dtype)  # backward writes dC/dz here
         np.matmul(columns, conv.kernel.reshape(-1, filters), out=z)  # (rows, filters)
@@ -163,15 +167,27 @@ class ConvPool:
         self.pending = False
         self.pool.__dict__.pop("delta", None)
         self.grad = grad  # the pool's incoming dC/da, for its lazily made delta
-        z, top = self.z, self.pooled.reshape(len(self.z), -1)
+        conv, z, pooled = self.conv, self.z, self.pooled
         n, offsets, size = z.shape
-        hit = self.conv._scratch("pooled_hit", (n, size), bool)
-        np.greater(self.pooled.reshape(n, size), 0, out=hit)  # relu'(pooled)
-        left = self.conv._scratch("pooled_left", (n, size), np.result_type(grad, hit))
-        np.multiply(grad.reshape(n, size), hit, out=left)
+        # relu'(pooled), and the delta times it, in pooled's shape: ``grad`` (the next conv's
+        # input gradient, cropped) may be a view, read where it is rather than copied first
+        hit = conv._scratch("pooled_hit", pooled.shape, bool)
+        np.greater(pooled, 0, out=hit)
+        left = conv._scratch("pooled_left", pooled.shape, np.result_type(grad, hit))
+        np.multiply(grad, hit, out=left)
+        # dC/db = the sum of dC/dz, whose only non-zeros are these deltas, one per window: summed
+        # here, on a quarter of the rows. A sum is finite only if every term is, so it also
+        # tells that the deltas are (an overflowed sum: the exact check decides).
+        self.bias_gradient = None
+        if conv.use_bias:
+            ones = conv._scratch("pooled_ones", (left.size // conv.filters,), left.dtype, fill=1.0)
+            self.bias_gradient = ones @ left.reshape(-1, conv.filters)
+        fine = self.bias_gradient is not None and bool(np.isfinite(self.bias_gradient).all())
+        top, hit, left = pooled.reshape(n, size), hit.reshape(n, size), left.reshape(n, size)
         # dC/dz is written over z, block by block, each block once it has been compared
         dz = z if left.dtype == z.dtype else np.empty(z.shape, left.dtype)
-        if finite(left):
+        self.dz_finite = fine or finite(left)  # dz is finite exactly when the deltas are
+        if self.dz_finite:
             # each window's delta goes to the first offset equal to its max and is then spent
             # (left - left * 1 is exactly 0); the last offset gets what is left, which is the
             # whole delta exactly when no offset before it won, so it is the max. A window whose
@@ -183,7 +199,9 @@ class ConvPool:
             dz[:, offsets - 1] = left
         else:  # inf * 0 is NaN: the first winner takes it, the others get exact zeros
             # (the winner by the readable rule, relu(z) == pooled: in a window whose max is
-            # <= 0 that is its first position, where relu' then turns inf into NaN)
+            # <= 0 that is its first position, where relu' then turns inf into NaN; a window
+            # whose max is NaN has none, so dC/db is summed from dz, as the readable sum)
+            self.bias_gradient = None
             taken = np.zeros((n, size), dtype=bool)
             for k in range(offsets):
                 np.equal(np.maximum(z[:, k], 0.0), top, out=hit)
@@ -202,7 +220,9 @@ class ConvPool:
         np.matmul(self.columns.T, flat, out=conv.kernel_gradient.reshape(-1, conv.filters))
         if conv.kernel_regularizer is not None:
             conv.kernel_gradient += conv.kernel_regularizer.gradient(conv.kernel)
-        if conv.use_bias:
+        if self.bias_gradient is not None:  # summed from the pooled deltas (pool_backward)
+            conv.bias_gradient[...] = self.bias_gradient
+        elif conv.use_bias:
             ones = conv._scratch("ones", (len(flat),), flat.dtype, fill=1.0)
             np.matmul(ones, flat, out=conv.bias_gradient)
         if not need_input_gradient:
@@ -222,7 +242,7 @@ class ConvPool:
         run is a whole block (step_h*step_w*c numbers), and one copy puts the blocks back in
         rows. The readable code's terms (``Conv2D._input_gradient``), added in another order."""
         conv, pool, dz = self.conv, self.pool, self.dz
-        if not finite(dz):  # inf times the spread's zeros would be NaN outside every window:
+        if not self.dz_finite:  # inf times the spread's zeros would be NaN outside every window:
             return conv._input_gradient(conv.delta)  # the readable sums keep inf an inf
         n, offsets = len(dz), dz.shape[1]
         pooled_h, pooled_w, filters = pool.out_h, pool.out_w, conv.filters

@@ -98,10 +98,20 @@ def copy_pooled_windows_transposed(
     window matrix's transpose: its ``.T`` (a view) is the window matrix for the products."""
     kh, kw, _, _, ph, pw, pooled_h, pooled_w = out.shape
     by_channel = padded.transpose(3, 0, 1, 2)  # (c, n, H, W)
+    # Entries whose input rows and columns are the same slices hold the same numbers (with
+    # strides 1 and pool 2, kernel row a of pool row 1 reads what row a + 1 of pool row 0 does:
+    # 16 distinct slices of the 36 for a 3x3 kernel). Each is copied from ``padded`` once (rows
+    # of pooled_w numbers, read 1 in step_w); the others from that copy, whose (pooled_h,
+    # pooled_w) blocks are contiguous: inner runs of pooled_h*pooled_w numbers.
+    first: dict[tuple[int, int], tuple[int, int, int, int]] = {}
     for i, j, a, b, rows, cols in _pooled_offsets(
         (kh, kw), strides, (ph, pw), (pooled_h, pooled_w)
     ):
-        out[a, b, :, :, i, j] = by_channel[:, :, rows, cols]
+        done = first.setdefault((rows.start, cols.start), (a, b, i, j))
+        if done == (a, b, i, j):
+            out[a, b, :, :, i, j] = by_channel[:, :, rows, cols]
+        else:
+            out[a, b, :, :, i, j] = out[done[0], done[1], :, :, done[2], done[3]]
     return out
 
 
