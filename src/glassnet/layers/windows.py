@@ -9,7 +9,9 @@ longest (tests/test_conv_fast_paths.py proves them equal, bit for bit). Used by 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
@@ -95,24 +97,58 @@ def copy_pooled_windows_transposed(
     ph, pw, pooled_h, pooled_w), out[a, b, c, :, i, j, y, x] == copy_pooled_windows's
     out[:, i, j, y, x, a, b, c]. Each kernel offset's copy then writes rows of pooled_w
     contiguous numbers (not numbers kh*kw*c apart), and out.reshape(kh*kw*c, -1) is the
-    window matrix's transpose: its ``.T`` (a view) is the window matrix for the products."""
-    kh, kw, _, _, ph, pw, pooled_h, pooled_w = out.shape
-    by_channel = padded.transpose(3, 0, 1, 2)  # (c, n, H, W)
-    # Entries whose input rows and columns are the same slices hold the same numbers (with
-    # strides 1 and pool 2, kernel row a of pool row 1 reads what row a + 1 of pool row 0 does:
-    # 16 distinct slices of the 36 for a 3x3 kernel). Each is copied from ``padded`` once (rows
-    # of pooled_w numbers, read 1 in step_w); the others from that copy, whose (pooled_h,
-    # pooled_w) blocks are contiguous: inner runs of pooled_h*pooled_w numbers.
-    first: dict[tuple[int, int], tuple[int, int, int, int]] = {}
-    for i, j, a, b, rows, cols in _pooled_offsets(
-        (kh, kw), strides, (ph, pw), (pooled_h, pooled_w)
-    ):
-        done = first.setdefault((rows.start, cols.start), (a, b, i, j))
-        if done == (a, b, i, j):
-            out[a, b, :, :, i, j] = by_channel[:, :, rows, cols]
-        else:
-            out[a, b, :, :, i, j] = out[done[0], done[1], :, :, done[2], done[3]]
+    window matrix's transpose: its ``.T`` (a view) is the window matrix for the products.
+
+    Entry (a, b) of pooling offset (i, j) reads the input rows from i*s_h + a on, 1 in ph*s_h
+    (and the columns likewise): so entry (a, b) of offset (i, j) holds the numbers of entry
+    (a + s_h, b) of offset (i - 1, j), and of (a, b + s_w) of (i, j - 1), where those exist
+    (with strides 1 and pool 2, 20 of a 3x3 kernel's 36 entries). Those are copied from the
+    copy already made, whose (pooled_h, pooled_w) blocks are contiguous (long inner runs),
+    and only the rest (16 of 36) from the input (rows of pooled_w numbers read 1 in step_w):
+    at most three copies per pooling offset (``_transposed_plan``)."""
+    kh, kw, channels, n, ph, pw, pooled_h, pooled_w = out.shape
+    s_h, s_w = strides
+    step_h, step_w = ph * s_h, pw * s_w
+    # reads[t, u, c, n, y, x] = padded[n, t + y*step_h, u + x*step_w, c]: every input row t
+    # and column u an entry of some offset starts from, each inside ``padded``
+    r_n, r_h, r_w, r_c = padded.strides
+    shape = ((ph - 1) * s_h + kh, (pw - 1) * s_w + kw, channels, n, pooled_h, pooled_w)
+    view = (r_h, r_w, r_c, r_n, step_h * r_h, step_w * r_w)
+    reads = as_strided(padded, shape, view, writeable=False)
+    for target, from_out, source in _transposed_plan(out.shape[:2], strides, pool):
+        out[target] = out[source] if from_out else reads[source]
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _transposed_plan(
+    window: tuple[int, ...], strides: tuple[int, int], pool: tuple[int, ...]
+) -> tuple[tuple[tuple[Any, ...], bool, tuple[Any, ...]], ...]:
+    """``copy_pooled_windows_transposed``'s copies, (target in ``out``, whether the source is
+    ``out`` or the input's ``reads``, source): per pooling offset (i, j), the kernel rows a <
+    kh - s_h from offset (i - 1, j)'s rows a + s_h; of the other rows, the columns b < kw - s_w
+    from offset (i, j - 1)'s columns b + s_w; the rest from the input."""
+    (kh, kw), (s_h, s_w), (ph, pw) = window, strides, pool
+    every = slice(None)
+    plan: list[tuple[tuple[Any, ...], bool, tuple[Any, ...]]] = []
+    for i in range(ph):
+        for j in range(pw):
+            rows = max(kh - s_h, 0) if i else 0  # kernel rows the offset above has read
+            cols = max(kw - s_w, 0) if j else 0  # kernel columns the offset left has read
+            if rows:
+                target = (slice(0, rows), every, every, every, i, j)
+                plan.append((target, True, (slice(s_h, s_h + rows), every, every, every, i - 1, j)))
+            if cols and rows < kh:
+                target = (slice(rows, kh), slice(0, cols), every, every, i, j)
+                source = (slice(rows, kh), slice(s_w, s_w + cols), every, every, i, j - 1)
+                plan.append((target, True, source))
+            if rows < kh and cols < kw:
+                target = (slice(rows, kh), slice(cols, kw), every, every, i, j)
+                top, left = i * s_h, j * s_w
+                plan.append(
+                    (target, False, (slice(top + rows, top + kh), slice(left + cols, left + kw)))
+                )
+    return tuple(plan)
 
 
 def _pooled_offsets(
