@@ -247,8 +247,9 @@ class ConvPool:
         n, offsets = len(dz), dz.shape[1]
         pooled_h, pooled_w, filters = pool.out_h, pool.out_w, conv.filters
         index, (shift_h, shift_w), (step_h, step_w) = self.spread_index()
-        kernel = conv.kernel.reshape(-1)
-        spread = np.take(np.concatenate([kernel, np.zeros(1, kernel.dtype)]), index)
+        kernel = conv._scratch("kernel_and_0", (conv.kernel.size + 1,), conv.kernel.dtype, 0.0)
+        kernel[:-1] = conv.kernel.reshape(-1)  # K.ravel(), then the 0 the index reads outside K
+        spread = np.take(kernel, index)
         # dz by pooled position: (n*pooled_h*pooled_w, offsets*filters)
         rows = dz.reshape(n, offsets, pooled_h * pooled_w, filters).transpose(0, 2, 1, 3)
         rows = np.ascontiguousarray(rows).reshape(n * pooled_h * pooled_w, -1)

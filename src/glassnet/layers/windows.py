@@ -177,4 +177,5 @@ def add_bias(z: Array, bias: Array, repeat: int) -> None:
     z seen as (rows / repeat, repeat * filters) with b tiled ``repeat`` times, so that NumPy's
     inner loop runs over repeat * filters numbers instead of a few filters (3x faster for 8)."""
     rows, filters = z.shape
-    z.reshape(rows // repeat, repeat * filters)[...] += np.tile(bias, repeat)
+    by_image = z.reshape(rows // repeat, repeat * filters)  # a view (z is contiguous)
+    np.add(by_image, bias.reshape(1, filters).repeat(repeat, axis=0).reshape(-1), out=by_image)
