@@ -1,7 +1,7 @@
 """The fused Conv2D(relu) -> MaxPooling2D step's later speed-ups (issue 20, round three) give
 the readable layers' numbers: the bias gradient summed from the pooled deltas (and that sum
-standing in for the finite check), the memory estimate made only when the windows' array is,
-the repeated window slices of a few-channel input copied once.
+standing in for the finite check), the repeated window slices of a few-channel input copied
+once.
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import initializers
 from glassnet.layers.conv_pool import training_steps
 from glassnet.layers.windows import _transposed_plan, copy_pooled_windows_transposed
-from test_conv_fast_paths import data, pair_model
 
 
 def one_pair(image=(8, 8, 1), dtype="float64", use_bias=True):
@@ -92,27 +90,6 @@ def test_inf_and_nan_deltas_give_the_readable_bias_gradient_and_input_gradient(u
         np.testing.assert_array_equal(np.isnan(conv.bias_gradient), np.isnan(readable_bias))
         np.testing.assert_array_equal(np.isinf(conv.bias_gradient), np.isinf(readable_bias))
         assert np.isinf(conv.bias_gradient).any() or np.isnan(conv.bias_gradient).any()
-
-
-def test_the_windows_memory_estimate_runs_when_their_array_is_made(monkeypatch) -> None:
-    """The fused step refuses a batch whose windows would pass the limit when it makes their
-    array (a first batch, a new size), with the readable layer's message; a batch of the kept
-    size allocates nothing and is not asked again (the estimate reads the machine's memory)."""
-    image, conv_kwargs, pool_kwargs = (9, 9, 1), {"kernel_size": 3}, {"pool_size": 2}
-    model = pair_model(image, conv_kwargs, pool_kwargs)
-    x, y = data(image, "float64")
-    model.train_on_batch(x, y)  # 6 rows: the windows' array made, the estimate passed
-    calls = []
-    conv = model.layers[0]
-    check = conv._check_windows
-    monkeypatch.setattr(conv, "_check_windows", lambda x: calls.append(len(x)) or check(x))
-    model.train_on_batch(x, y)
-    assert calls == []  # kept: nothing allocated, nothing estimated
-    monkeypatch.setattr(initializers, "MAX_ALLOCATION_BYTES", 100)
-    model.train_on_batch(x, y)  # still the kept array
-    with pytest.raises(ValueError, match=r"'conv2d' \(Conv2D\) windows for a batch of 5 would"):
-        model.train_on_batch(x[:5], y[:5])
-    assert calls == [5]
 
 
 @pytest.mark.parametrize(

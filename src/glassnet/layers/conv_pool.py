@@ -106,23 +106,21 @@ class ConvPool:
         pooling offset. (batch, h, w, c) -> (batch, pooled_h, pooled_w, filters)."""
         conv, pool = self.conv, self.pool
         conv._check_input(x)
+        conv._check_windows(x)
         (kh, kw), (ph, pw) = conv.kernel_size, pool.pool_size
         n, filters, offsets = len(x), conv.filters, ph * pw
-        channels, windows = x.shape[-1], (conv.kernel_size, conv.strides, pool.pool_size)
-        few = channels < FEW_CHANNELS
-        if few:  # the window matrix's transpose, copied row by row
-            name, shape = "pooled_columns_t", (kh, kw, channels, n, ph, pw, pool.out_h, pool.out_w)
-        else:
-            name, shape = "pooled_columns", (n, ph, pw, pool.out_h, pool.out_w, kh, kw, channels)
-        # the memory estimate when the windows' array is made (not again for a kept one)
-        kept = conv._scratch(name, shape, x.dtype, check=lambda: conv._check_windows(x))
         padded = pad_images(x, conv.pads)
-        if few:
-            copy_pooled_windows_transposed(padded, *windows, kept)
-            columns = kept.reshape(kh * kw * channels, -1).T  # (rows, kh*kw*c), a view
+        channels, windows = x.shape[-1], (conv.kernel_size, conv.strides, pool.pool_size)
+        if channels < FEW_CHANNELS:  # the window matrix's transpose, copied in a few blocks
+            shape = (kh, kw, channels, n, ph, pw, pool.out_h, pool.out_w)
+            by_offset = conv._scratch("pooled_columns_t", shape, x.dtype)
+            copy_pooled_windows_transposed(padded, *windows, by_offset)
+            columns = by_offset.reshape(kh * kw * channels, -1).T  # (rows, kh*kw*c), a view
         else:
-            copy_pooled_windows(padded, *windows, kept)
-            columns = kept.reshape(-1, kh * kw * channels)  # (rows, kh*kw*c)
+            shape = (n, ph, pw, pool.out_h, pool.out_w, kh, kw, channels)
+            grouped = conv._scratch("pooled_columns", shape, x.dtype)
+            copy_pooled_windows(padded, *windows, grouped)
+            columns = grouped.reshape(-1, kh * kw * channels)  # (rows, kh*kw*c)
         dtype = np.result_type(columns, conv.kernel)
         z = conv._scratch("pooled_z", (len(columns), filters), dtype)  # backward writes dC/dz here
         np.matmul(columns, conv.kernel.reshape(-1, filters), out=z)  # (rows, filters)
@@ -247,7 +245,7 @@ class ConvPool:
         n, offsets = len(dz), dz.shape[1]
         pooled_h, pooled_w, filters = pool.out_h, pool.out_w, conv.filters
         index, (shift_h, shift_w), (step_h, step_w) = self.spread_index()
-        kernel = conv._scratch("kernel_and_0", (conv.kernel.size + 1,), conv.kernel.dtype, 0.0)
+        kernel = conv._scratch("kernel_and_0", (conv.kernel.size + 1,), conv.kernel.dtype, 0)
         kernel[:-1] = conv.kernel.reshape(-1)  # K.ravel(), then the 0 the index reads outside K
         spread = np.take(kernel, index)
         # dz by pooled position: (n*pooled_h*pooled_w, offsets*filters)

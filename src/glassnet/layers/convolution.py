@@ -22,7 +22,6 @@ input gradient by one product per kernel offset, added into shifted slices.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -286,22 +285,14 @@ class Conv2D(Layer):
         super().build(shape, dtype, rng)
 
     def _scratch(
-        self,
-        name: str,
-        shape: tuple[int, ...],
-        dtype: DTypeLike,
-        fill: float | None = None,
-        check: Callable[[], None] | None = None,
+        self, name: str, shape: tuple[int, ...], dtype: DTypeLike, fill: float | None = None
     ) -> Array:
         """A work array kept across steps (allocated again when the batch shape or dtype
         changes). Only what no caller ever holds on to: the windows, the per-offset products,
-        a vector of ones; outputs and gradients are new arrays every step. ``check`` (the
-        memory estimate) runs before an allocation only: a kept array allocates nothing."""
+        a vector of ones; outputs and gradients are new arrays every step."""
         kept = self.__dict__.setdefault("_buffers", {})
         found = kept.get(name)
         if found is None or found.shape != shape or found.dtype != dtype:
-            if check is not None:
-                check()
             found = kept[name] = np.empty(shape, dtype)
             if fill is not None:
                 found[...] = fill
