@@ -9,7 +9,6 @@ longest (tests/test_conv_fast_paths.py proves them equal, bit for bit). Used by 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -115,12 +114,19 @@ def copy_pooled_windows_transposed(
     shape = ((ph - 1) * s_h + kh, (pw - 1) * s_w + kw, channels, n, pooled_h, pooled_w)
     view = (r_h, r_w, r_c, r_n, step_h * r_h, step_w * r_w)
     reads = as_strided(padded, shape, view, writeable=False)
-    for target, from_out, source in _transposed_plan(out.shape[:2], strides, pool):
+    key = (out.shape[:2], strides, pool)
+    plan = _PLANS.get(key)
+    if plan is None:  # made once per geometry
+        plan = _PLANS[key] = _transposed_plan(*key)
+    for target, from_out, source in plan:
         out[target] = out[source] if from_out else reads[source]
     return out
 
 
-@functools.lru_cache(maxsize=64)
+#: ``_transposed_plan`` per (window, strides, pool), as made
+_PLANS: dict[tuple[Any, ...], tuple[tuple[tuple[Any, ...], bool, tuple[Any, ...]], ...]] = {}
+
+
 def _transposed_plan(
     window: tuple[int, ...], strides: tuple[int, int], pool: tuple[int, ...]
 ) -> tuple[tuple[tuple[Any, ...], bool, tuple[Any, ...]], ...]:
