@@ -11,6 +11,7 @@ what ``_data`` returns, or raises its error, for good and hostile batches.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -285,3 +286,107 @@ def test_plain_sgd_with_rate_one_is_the_base_apply_for_any_dtypes() -> None:
                 np.testing.assert_array_equal(got, expected)
                 assert got.dtype == expected.dtype
         assert fast.iterations == slow.iterations == 3
+
+
+# -- train_on_batch's _batch_data is _data -----------------------------------------------------
+class Sub(np.ndarray):
+    """An ndarray subclass: not a plain array, so _data's own checks read it."""
+
+
+def hostile_batches() -> list[tuple[str, Any, Any]]:
+    x, y = XOR_X.copy(), XOR_Y.copy()
+    cases: list[tuple[str, Any, Any]] = [
+        ("good", x, y),
+        ("x float32", x.astype(np.float32), y),
+        ("x ints", x.astype(int), y),
+        ("x list", x.tolist(), y),
+        ("x 1-D", x[0], y),
+        ("x 3-D", x[:, :, None], y),
+        ("x no rows", x[:0], y[:0]),
+        ("x no columns", x[:, :0], y),
+        ("x wide", np.ones((4, 5)), y),
+        ("x narrow", np.ones((4, 2)), y),
+        ("x Fortran", np.asfortranarray(x), y),
+        ("x a view", np.ones((4, 6))[:, ::2], y),
+        ("x a subclass", x.view(Sub), y),
+        ("x huge", x * 1e300, y),  # finite, but x . x overflows: the exact check says finite
+        ("x None", None, y),
+        ("x text", np.array([["a", "b", "c"]] * 4), y),
+        ("x complex", x.astype(complex), y),
+        ("y float32", x, y.astype(np.float32)),
+        ("y ints", x, y.astype(int)),
+        ("y list", x, y.tolist()),
+        ("y 1-D", x, y[:, 0]),
+        ("y wide", x, np.ones((4, 2))),
+        ("y short", x, y[:3]),
+        ("y long", x, np.ones((5, 1))),
+        ("y past the bound", x, y * 1e200),
+        ("y None", x, None),
+        ("y text", x, np.array([["a"]] * 4)),
+    ]
+    for value in (np.nan, np.inf, -np.inf):
+        bad_x, bad_y = x.copy(), y.copy()
+        bad_x[3, 1] = value
+        bad_y[2, 0] = value
+        cases += [
+            (f"x {value}", bad_x, y),
+            (f"y {value}", x, bad_y),
+            (f"both {value}", bad_x, bad_y),  # x's error first
+            (f"x {value} and wide", np.hstack([bad_x, bad_x]), y),
+        ]
+    return cases
+
+
+def outcome(call: Callable[[], tuple[Any, Any]]) -> tuple[str, Any]:
+    try:
+        return "ok", call()
+    except (ValueError, TypeError) as caught:
+        return type(caught).__name__, str(caught)
+
+
+def unbuilt() -> gn.Sequential:
+    model = gn.Sequential([gn.layers.Dense(2), gn.layers.Dense(1)], dtype="float64")
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        seed_network,
+        lambda: seed_network("float32"),
+        chain(("sigmoid", "softmax"), loss="sparse_categorical_crossentropy"),
+        unbuilt,  # adopts x's width
+    ],
+)
+def test_batch_data_is_data_for_good_and_hostile_batches(make: Callable[[], gn.Sequential]) -> None:
+    """The same arrays (x itself where _data returns it) or the same error and message, for
+    each batch, on twin models (_data builds an unbuilt one)."""
+    for name, x, y in hostile_batches():
+        fast, slow = make(), make()
+        got, expected = outcome(partial(fast._batch_data, x, y)), outcome(partial(slow._data, x, y))
+        assert got[0] == expected[0], name
+        if got[0] != "ok":
+            assert got[1] == expected[1], name
+            continue
+        for mine, theirs in zip(got[1], expected[1], strict=True):
+            np.testing.assert_array_equal(mine, theirs)
+            assert type(mine) is type(theirs) and mine.dtype == theirs.dtype, name
+        assert (got[1][0] is x) == (expected[1][0] is x), name
+        assert (got[1][1] is y) == (expected[1][1] is y), name
+        assert fast.built == slow.built and fast.example_shape == slow.example_shape, name
+
+
+def test_train_on_batch_refuses_what_data_refuses_with_no_weight_changed() -> None:
+    model = seed_network()
+    before = model.get_weights()
+    for name, x, y in hostile_batches():
+        expected = outcome(partial(seed_network()._data, x, y))
+        if expected[0] == "ok":
+            continue
+        with pytest.raises((ValueError, TypeError)) as caught:
+            model.train_on_batch(x, y)
+        assert (type(caught.value).__name__, str(caught.value)) == expected, name
+    for got, weights in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(got, weights)
+    assert model.optimizer.iterations == 0

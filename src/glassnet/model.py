@@ -434,9 +434,9 @@ class Sequential(KerasModelAPI):
             and self.built  # so there are layers, and nothing for _adopt_width to do
             and finite(x)  # as_features' check, made by its own function
         ):
-            y = self._targets(y, self._output_width(shape))  # x.shape[1:] == shape
-            if len(y) == len(x):
-                return x, y
+            targets = self._targets(y, self._output_width(shape))  # x.shape[1:] == shape
+            if len(targets) == len(x):
+                return x, targets
         return self._data(x, y)  # every check again, with the error for this x and y
 
     def _output_width(self, example: Shape) -> int:
