@@ -14,10 +14,17 @@ numbers are the readable step's to the last bit (tests/test_step_plan.py):
 As ``Sequential.forward(x, training=True)``, the forward takes each Conv2D(relu) -> MaxPooling2D
 pair as one fused step (layers/conv_pool.py ``training_steps``).
 
-A plan belongs to its ``key``: the loss, the optimizer, the layers and their ``trainable`` flags,
-the last one's activation, the parameter lists. ``plan_for`` compares the key at
-every step (a few attribute reads) and makes a new plan when anything in it changed: a layer
-frozen or added, ``compile`` again, ``model.trainable = False``. Weights changed in place
+A chain of small Dense layers (the seed toy) takes ``dense_step``: the same calls again, with
+the layers' small-array branch, the sigmoid, HalfSumSquaredError's value and gradient and plain
+SGD with rate 1 written out in the step (about 2.5 of the seed's 15 µs a step were the calls and
+their checks; tests/test_dense_step.py proves it the readable step, bit for bit).
+
+A plan belongs to what its decisions read: the loss, the optimizer, the layers and their
+``trainable`` flags, the last one's activation, the parameter lists; for ``dense_step`` also
+every layer's activation and regularizer and SGD's settings. ``plan_for`` compares them at every
+lookup (``StepPlan.holds``, a few attribute reads; fit looks up once per fit when only its own
+callbacks run) and makes a new plan when anything changed: a layer frozen or added, ``compile``
+again, ``model.trainable = False``, a new activation or rate. Weights changed in place
 (``set_weights``, the optimizer) change nothing in a plan, which holds no numbers.
 
 ``step`` runs inside the caller's ``np.errstate(over="ignore", invalid="ignore")`` (fit's epoch,
@@ -33,9 +40,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from glassnet._validation import all_finite_quietly
+from glassnet.activations import Sigmoid
 from glassnet.layers.conv_pool import training_steps
-from glassnet.layers.core import Layer
+from glassnet.layers.core import Dense, Layer
 from glassnet.layers.pooling import MaxPooling2D
+from glassnet.losses import HalfSumSquaredError, half_sum_and_error
+from glassnet.optimizers import SGD
 
 if TYPE_CHECKING:
     from glassnet.model import Sequential
@@ -43,30 +53,37 @@ if TYPE_CHECKING:
 Array = NDArray[np.floating[Any]]
 
 
-def plan_key(model: Sequential) -> tuple[Any, ...]:
-    """What a plan's decisions read, compared by ``==`` (objects by identity: none of them
-    defines ``==``; flags by value): the loss and whether it takes logits, the optimizer, the
-    model's freezing, the last layer's activation (fused or not), each layer's ``trainable``.
-    The layers and parameter lists are compared by ``plan_for``."""
-    loss, layers = model.loss, model.layers
+def sgd_settings(optimizer: SGD) -> tuple[Any, ...]:
+    """What ``SGD.apply`` reads to choose its rule: momentum, weight decay, schedule, the three
+    clippings, the rate (compared by ``==``: numbers, None, a schedule)."""
     return (
-        loss,
-        loss.from_logits,
-        model.optimizer,
-        model._frozen_model,
-        getattr(layers[-1], "activation", None),
-        [layer._trainable for layer in layers],
+        optimizer.momentum,
+        optimizer.weight_decay,
+        optimizer.schedule,
+        optimizer.clipvalue,
+        optimizer.clipnorm,
+        optimizer.global_clipnorm,
+        vars(optimizer).get("_learning_rate"),  # (none while a schedule gives the rate)
     )
+
+
+#: plain SGD with learning rate 1, the seed's: SGD.apply's ``param -= grad`` for each parameter
+PLAIN_SGD_ONE = (0.0, None, None, None, None, None, 1.0)
 
 
 class StepPlan:
     """One model's step with its decisions made (see the module docstring)."""
 
-    def __init__(self, model: Sequential, key: tuple[Any, ...]) -> None:
-        self.key = key
+    def __init__(self, model: Sequential) -> None:
+        # what the decisions below read, compared by ``holds`` at each lookup
+        loss = model.loss
+        self.loss, self.from_logits, self.optimizer = loss, loss.from_logits, model.optimizer
+        self.frozen_model = model._frozen_model
         self.parameters, self.gradients = model._parameters, model._gradients
         self.layers = layers = list(model.layers)
+        self.trainable = [layer._trainable for layer in layers]
         self.last = layers[-1]
+        self.last_activation = getattr(self.last, "activation", None)
         self.fused = model._fused_output()
         # a Conv2D(relu) -> MaxPooling2D pair runs as one fused step, as in Sequential.forward
         # (training_steps checks the pairs again at each step: a layer may be built or changed)
@@ -89,11 +106,90 @@ class StepPlan:
         # optimizer's, set_weights'), and its x . x is a method call (weights_finite)
         contiguous = all(p.flags.c_contiguous for p in self.parameters)
         self.flat = [p.reshape(-1) for p in self.parameters] if contiguous else None
+        # dense_step: a chain of Dense layers without a regularizer, all trained, whose output
+        # does not fuse with the loss (the seed toy), on batches below every layer's
+        # ``_reuse_rows`` (set by build: smaller ones make new arrays)
+        chain = all(type(layer) is Dense for layer in layers)
+        self.dense = (
+            chain
+            and not self.fused
+            and self.update_all
+            and all(layer.kernel_regularizer is None for layer in layers)
+        )
+        # what dense_step's decisions read besides (in any chain: a regularizer taken off, the
+        # chain takes dense_step again): each layer's activation and regularizer
+        self.dense_reads = (
+            [(layer, layer.activation, layer.kernel_regularizer) for layer in layers]
+            if chain
+            else []
+        )
+        self.sgd: tuple[Any, ...] | None = None
+        if self.dense:
+            self._plan_dense(model)
+
+    def _plan_dense(self, model: Sequential) -> None:
+        """``dense_step``'s decisions, and what they read besides the plan's (``holds``)."""
+        layers = self.layers
+        self.small_rows = min(layer._reuse_rows for layer in layers)
+        # each layer with whether its activation is the sigmoid, which dense_step writes out;
+        # backward: last to first, with whether it passes dC/da on (the first needs no dC/da0)
+        self.chain = [(layer, type(layer.activation) is Sigmoid) for layer in layers]
+        self.chain_back = [(*self.chain[i], i > 0) for i in range(len(layers) - 1, -1, -1)]
+        # step's penalty: 0, plus 0.0 for each Dense layer (none has a regularizer here)
+        self.no_penalty = 0.0 if self.penalized else 0
+        # the loss: HalfSumSquaredError's value_and_gradient as its function, else the method
+        self.half_sum = type(model.loss) is HalfSumSquaredError
+        # the update: plain SGD with rate 1 written out (SGD.apply's settings, compared by
+        # ``holds``), else the optimizer's apply
+        optimizer = model.optimizer
+        self.sgd = sgd_settings(optimizer) if type(optimizer) is SGD else None
+        self.pairs = list(zip(self.parameters, self.gradients, strict=False))
+        self.sgd_one = (
+            self.sgd == PLAIN_SGD_ONE
+            and type(self.sgd[-1]) is float  # as SGD.apply asks
+            and len(self.parameters) == len(self.gradients)  # (else apply's zip raises)
+            and all(p.dtype == g.dtype for p, g in self.pairs)
+        )
+
+    def holds(self, model: Sequential) -> bool:
+        """Whether the plan's decisions still hold for ``model``: the same loss (and
+        from_logits), optimizer, model freezing, layers (by identity: add, pop), parameter
+        lists (rebuilt by build, add, pop), each layer's ``trainable``, the last layer's
+        activation (fused or not); for ``dense_step`` also each layer's activation and
+        regularizer (objects compared by identity, flags by value)."""
+        loss, layers = model.loss, self.layers
+        if (
+            loss is not self.loss
+            or loss.from_logits != self.from_logits
+            or model.optimizer is not self.optimizer
+            or model._frozen_model != self.frozen_model
+            or model._parameters is not self.parameters
+            or model._gradients is not self.gradients
+            or model.layers != layers  # layer by layer, by identity
+            or getattr(self.last, "activation", None) is not self.last_activation
+        ):
+            return False
+        for layer, trainable in zip(layers, self.trainable, strict=True):
+            if layer._trainable != trainable:
+                return False
+        for layer, activation, regularizer in self.dense_reads:
+            if layer.activation is not activation or layer.kernel_regularizer is not regularizer:
+                return False
+        return self.sgd is None or sgd_settings(model.optimizer) == self.sgd
 
     def step(
         self, model: Sequential, x: Array, y: Array, sample_weight: Array | None = None
     ) -> tuple[float, Array]:
         """Forward, C, backward, update: ``Sequential._readable_step``'s numbers."""
+        if self.dense and sample_weight is None and x.shape[0] < self.small_rows:
+            return self.dense_step(model, x, y)
+        return self.layer_step(model, x, y, sample_weight)
+
+    def layer_step(
+        self, model: Sequential, x: Array, y: Array, sample_weight: Array | None = None
+    ) -> tuple[float, Array]:
+        """``step`` through the layers', loss's and optimizer's own methods (the module
+        docstring's four lines)."""
         a = x
         for layer in training_steps(self.layers) if self.pooling else self.layers:
             a = layer.forward_in_step(a)
@@ -113,6 +209,72 @@ class StepPlan:
             model._apply_update()
         return loss + penalty, a
 
+    def dense_step(self, model: Sequential, x: Array, y: Array) -> tuple[float, Array]:
+        """``step`` for a chain of small Dense layers (``dense``), unweighted: the same calls in
+        the same order, with ``Dense.forward_in_step`` / ``backward`` / ``backward_delta``'s
+        branch for small arrays (``_in_step`` False: every array new) and ``Sigmoid.quietly`` /
+        ``backward`` written out here; what they ask at every call was decided by the plan
+        (tests/test_seed_speed.py: the same numbers, kept arrays and errors). Saves the seed toy
+        about 2 of its 15 µs a step: the method calls and checks, not the arithmetic.
+
+            a_prev = a; z = a_prev @ W (+ b); a = f(z)                    first layer to last
+            C, g = loss.value_and_gradient(y, aL)                         g = dC/daL
+            delta = g * f'(z); dC/dW = a_prev.T @ delta; dC/db = sum(delta); g = delta @ W.T
+                                                                          last layer to first
+            optimizer.apply(W, dC/dW)
+
+        The sigmoid's a = 1 / (1 + exp(-z)) in one array (-z, exp, + 1, 1 /), and its
+        delta = (1 - a) a * g, as ``Sigmoid.backward`` (whose branches give the same numbers: the
+        products commute exactly, and ``* g`` makes the array of g's dtype and shape).
+        """
+        a = x
+        negative, exp, divide, subtract, multiply = (
+            np.negative,
+            np.exp,
+            np.divide,
+            np.subtract,
+            np.multiply,
+        )
+        for layer, sigmoid in self.chain:
+            layer.a_prev = a  # (batch, n_in)
+            z = a @ layer.kernel  # (batch, units)
+            if layer.use_bias:
+                z += layer.bias
+            layer.z = z
+            if sigmoid:
+                a = negative(z)
+                exp(a, out=a)
+                a += 1.0
+                a = divide(1.0, a, out=a)
+            else:
+                a = layer.activation.quietly(z)
+            layer.a = a  # (batch, units)
+            layer._in_step = False  # a backward called by hand makes new arrays too
+        if self.half_sum:
+            loss, grad = half_sum_and_error(y, a)
+        else:
+            loss, grad = model.loss.value_and_gradient(y, a, None, False)
+        for layer, sigmoid, need_input_gradient in self.chain_back:
+            if sigmoid:
+                out = layer.a
+                delta = subtract(1.0, out)
+                delta *= out
+                delta = multiply(delta, grad)  # (batch, units)
+            else:
+                delta = layer.activation.backward(layer.z, layer.a, grad)
+            layer.delta = delta
+            np.matmul(layer.a_prev.T, delta, out=layer.kernel_gradient)  # (n_in, units)
+            if layer.use_bias:
+                np.add.reduce(delta, axis=0, out=layer.bias_gradient)  # (units,)
+            grad = delta @ layer.kernel.T if need_input_gradient else None  # (batch, n_in)
+        if self.sgd_one:  # SGD.apply with rate 1: W -= dC/dW (1.0 * g == g exactly)
+            model.optimizer.iterations += 1
+            for parameter, gradient in self.pairs:
+                parameter -= gradient
+        else:
+            model.optimizer.apply(self.parameters, self.gradients)
+        return loss + self.no_penalty, a
+
     def weights_finite(self) -> bool:
         """``all_finite_quietly(model._parameters)`` after the update, the same answer: the sum
         of the parameters' sums of squares, each ``f.dot(f)`` of a flat view (a method call, a
@@ -129,15 +291,9 @@ class StepPlan:
 
 
 def plan_for(model: Sequential) -> StepPlan:
-    """The model's plan, made again when its key changed (a few attribute reads per step)."""
-    key = plan_key(model)
+    """The model's plan, made again when its decisions no longer hold (``StepPlan.holds``: a
+    few attribute reads per lookup)."""
     plan = vars(model).get("_step_plan")
-    if (
-        plan is None
-        or plan.layers != model.layers  # layer by layer, by identity (add, pop)
-        or plan.key != key
-        or plan.parameters is not model._parameters  # rebuilt lists (build, add, pop)
-        or plan.gradients is not model._gradients
-    ):
-        plan = model._step_plan = StepPlan(model, key)
+    if plan is None or not plan.holds(model):
+        plan = model._step_plan = StepPlan(model)
     return plan

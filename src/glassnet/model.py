@@ -40,6 +40,7 @@ from glassnet._validation import (
     all_finite,
     as_features,
     check_quiet_verbose,
+    finite,
     first_non_finite,
     float64_advice,
     float_dtype,
@@ -414,6 +415,30 @@ class Sequential(KerasModelAPI):
         self._adopt_width(x)
         return x, y
 
+    def _batch_data(self, x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
+        """``_data(x, y)`` for train_on_batch, which checks its batch at every call (as Keras):
+        when x is already what ``_data`` returns for it (a plain finite 2-D array of the built
+        model's dtype and width: ``as_features`` and ``_check_width`` pass, and the model has
+        nothing to adopt), the targets prepared as ``_data`` prepares them; anything else
+        through ``_data`` itself, with its checks, messages and order (tests/test_seed_speed.py).
+        """
+        shape = self.example_shape
+        if (
+            type(x) is np.ndarray
+            and x.dtype == self.dtype
+            and x.ndim == 2
+            and shape is not None
+            and len(shape) == 1
+            and x.shape[1] == shape[0]
+            and x.shape[0]
+            and self.built  # so there are layers, and nothing for _adopt_width to do
+            and finite(x)  # as_features' check, made by its own function
+        ):
+            targets = self._targets(y, self._output_width(shape))  # x.shape[1:] == shape
+            if len(targets) == len(x):
+                return x, targets
+        return self._data(x, y)  # every check again, with the error for this x and y
+
     def _output_width(self, example: Shape) -> int:
         """``_features_after(len(self.layers), example)``: the output width for inputs of one
         example's shape ``example``, read off the shape remembered by the last ``add``/``build``
@@ -528,8 +553,9 @@ class Sequential(KerasModelAPI):
         """One update on one batch. Returns the loss (and metrics) measured before the update.
         ``sample_weight`` / ``class_weight`` weigh the loss and its gradient as in ``fit``."""
         self._check_compiled("training")
-        check_return_dict(return_dict, "train_on_batch")
-        x, y = self._data(x, y)
+        if return_dict is not False:  # (False: the default, nothing to check)
+            check_return_dict(return_dict, "train_on_batch")
+        x, y = self._batch_data(x, y)
         weights = self._weights(y, sample_weight, class_weight)
         loss, a = _quiet_train_on_batch_step(self, x, y, weights)
         if not (return_dict or self.metric_names or self.metric_objects):

@@ -150,8 +150,7 @@ class HalfSumSquaredError(Loss):
         """C and dC/da = a - y from one a - y (``compute``'s and ``compute_gradient``'s numbers)."""
         if sample_weight is not None or fused:
             return super().value_and_gradient(y, a, sample_weight, fused)
-        diff = a - y  # (n, k): dC/da itself
-        return float(0.5 * np.add.reduce(diff * diff, axis=None)), diff  # _compute's .sum()
+        return half_sum_and_error(y, a)
 
     def prepare_targets(
         self, y: NDArray[Any], units: int, dtype: np.dtype[Any], what: str = "y"
@@ -162,6 +161,14 @@ class HalfSumSquaredError(Loss):
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
+
+
+def half_sum_and_error(y: Array, a: Array) -> tuple[float, Array]:
+    """``HalfSumSquaredError``'s C = 1/2 sum (a - y)**2 and dC/da = a - y from one a - y, for
+    targets y already prepared, unweighted: its ``value_and_gradient``, and the step plan's
+    (glassnet/_step_plan.py), the same numbers as ``compute`` and ``compute_gradient``."""
+    diff = a - y  # (n, k): dC/da itself
+    return float(0.5 * np.add.reduce(diff * diff, axis=None)), diff  # _compute's .sum()
 
 
 class BinaryCrossEntropy(Loss):

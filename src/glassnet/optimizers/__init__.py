@@ -161,7 +161,14 @@ class SGD(Optimizer):
             return
         rate = self._learning_rate
         self.iterations += 1
-        scratch = None if type(rate) is not float or rate == 1.0 else _SCRATCH.get(self)
+        if type(rate) is float and rate == 1.0:  # plain_step's rule for lr 1, without its calls
+            for param, grad in zip(parameters, gradients, strict=True):
+                if grad.dtype == param.dtype:
+                    param -= grad  # 1.0 * g == g exactly: nothing to multiply
+                else:
+                    param -= rate * grad
+            return
+        scratch = None if type(rate) is not float else _SCRATCH.get(self)
         if scratch is None:
             for index, (param, grad) in enumerate(zip(parameters, gradients, strict=True)):
                 plain_step(self, index, param, grad, rate)  # param -= rate * grad
