@@ -91,9 +91,17 @@ class StepPlan:
         self.flat = [p.reshape(-1) for p in self.parameters] if contiguous else None
 
     def step(
-        self, model: Sequential, x: Array, y: Array, sample_weight: Array | None = None
+        self,
+        model: Sequential,
+        x: Array,
+        y: Array,
+        sample_weight: Array | None = None,
+        spend: bool = False,
     ) -> tuple[float, Array]:
-        """Forward, C, backward, update: ``Sequential._readable_step``'s numbers."""
+        """Forward, C, backward, update: ``Sequential._readable_step``'s numbers. ``spend``:
+        the caller overwrites the gradients before anything reads them (training.run_epoch), so
+        the update may use them as scratch (``Optimizer.apply_spending``) when C is finite (a
+        loss that stops training leaves dC/dW to look at)."""
         a = x
         for layer in training_steps(self.layers) if self.pooling else self.layers:
             a = layer.forward_in_step(a)
@@ -108,7 +116,10 @@ class StepPlan:
         for layer in self.penalized:
             penalty += layer.regularization_penalty()
         if self.update_all:
-            model.optimizer.apply(self.parameters, self.gradients)
+            if spend and math.isfinite(loss + penalty):
+                model.optimizer.apply_spending(self.parameters, self.gradients)
+            else:
+                model.optimizer.apply(self.parameters, self.gradients)
         elif self.update_some:
             model._apply_update()
         return loss + penalty, a

@@ -33,6 +33,7 @@ from glassnet.callbacks import (
     Logs,
     TerminateOnNaN,
 )
+from glassnet.layers.core import Dense
 from glassnet.progress import EpochLogger, ProgressBar
 
 if TYPE_CHECKING:
@@ -308,6 +309,12 @@ def run_epoch(
     step = plan.step
     if step is None:
         step = model._train_step if hooks.wants_batches else partial(plan_for(model).step, model)
+    # the plan's step may spend the gradients (use them as the update's scratch) when nothing
+    # reads them before the next step overwrites them: no batch hook but fit's own, and only
+    # Dense layers, whose backward writes every gradient anew; the epoch's last update leaves
+    # dC/dW for whatever looks after the epoch (StepPlan.step, Optimizer.apply_spending)
+    spend = (plan.step is not None or not hooks.wants_batches) and gradients_rewritten(model)
+    last = (n - 1) // batch_size * batch_size  # the last batch's first row
     for batch, start in enumerate(range(0, n, batch_size)):
         if order is None and batch_size >= n:
             xb, yb, wb = x, y, weights  # full batch: all the rows, as they are
@@ -326,7 +333,7 @@ def run_epoch(
             model.current_batch = (xb, yb)  # for callbacks that look at the batch (tracing)
             model.current_sample_weight = wb
             plan.batch_begin(batch)
-        loss, a = step(xb, yb, wb)
+        loss, a = step(xb, yb, wb, start < last) if spend else step(xb, yb, wb)
         if not math.isfinite(loss):
             guard.diverged(loss, epoch, batch)  # raises, unless the user asked to stop quietly
         weight = len(xb)
@@ -354,6 +361,12 @@ def run_epoch(
     for metric in objects:  # the epoch's own counts, not an average of the batches' values
         logs[metric.name] = metric.result()
     return logs
+
+
+def gradients_rewritten(model: Sequential) -> bool:
+    """True when every layer with parameters is a ``Dense``, whose backward writes each of its
+    gradients anew (``out=``) at every step: what a step's spent gradients may count on."""
+    return all(type(layer) is Dense or not layer.parameter_names for layer in model.layers)
 
 
 def weighted_validation(model: Sequential, validation_data: Any) -> tuple[Any, ...]:
