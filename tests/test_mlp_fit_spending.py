@@ -277,12 +277,20 @@ def test_apply_spending_leaves_gradients_it_cannot_spend(case: str) -> None:
         grad = grad.astype(np.float64)
     else:
         grad.setflags(write=False)
-    before = grad.tobytes()
-    spent, applied = param.copy(), param.copy()
-    optimizer.apply_spending([spent], [grad])
-    twin.apply([applied], [grad.copy()])
-    assert spent.tobytes() == applied.tobytes()
+    other = rng.standard_normal(3).astype(np.float32)  # a bias beside it, spendable alone
+    good = rng.standard_normal(3).astype(np.float32)
+    before, expected_good = grad.tobytes(), (np.float32(0.1) * good).tobytes()
+    spent, applied = [param.copy(), other.copy()], [param.copy(), other.copy()]
+    optimizer.apply_spending(spent, [grad, good_copy := good.copy()])
+    twin.apply(applied, [grad.copy(), good.copy()])
+    for got, expected in zip(spent, applied, strict=True):
+        assert got.tobytes() == expected.tobytes()
     assert grad.tobytes() == before  # left as it was
+    assert optimizer.iterations == twin.iterations == 1
+    if case in ("float64 gradient", "read-only gradient"):  # the bias's gradient was spent
+        assert good_copy.tobytes() == expected_good
+    else:  # apply's path for the whole update: nothing spent
+        assert good_copy.tobytes() == good.tobytes()
 
 
 def test_only_dense_layers_let_fit_spend_their_gradients(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -187,8 +187,9 @@ class SGD(Optimizer):
         MLP's 784 x 256 kernel the update takes ~36 µs a step against ~47, ~60-70 against ~80-85
         inside a step at batch 32). The gradients then hold lr * dC/dW, which only a caller that
         overwrites them before anything reads them may allow (``Optimizer.apply_spending``).
-        Anything but plain SGD with a Python float rate, or a gradient that is not a writable
-        array of its parameter's dtype, takes ``apply``'s path (tests/test_mlp_speed.py)."""
+        Anything but plain SGD with a Python float rate takes ``apply``; a gradient that is not a
+        writable array of its parameter's dtype is left as it is, its parameter updated by
+        ``plain_step`` as ``apply`` does (tests/test_mlp_fit_spending.py)."""
         rate = self._learning_rate
         if (
             type(rate) is not float
@@ -199,17 +200,16 @@ class SGD(Optimizer):
             or self.clipvalue is not None
             or self.clipnorm is not None
             or self.global_clipnorm is not None
-            or not all(
-                type(grad) is np.ndarray and grad.dtype == param.dtype and grad.flags.writeable
-                for param, grad in zip(parameters, gradients, strict=True)
-            )
         ):
             self.apply(parameters, gradients)
             return
         self.iterations += 1
-        for param, grad in zip(parameters, gradients, strict=True):
-            np.multiply(grad, rate, out=grad)  # rate * grad, as plain_step's scratch holds it
-            param -= grad
+        for index, (param, grad) in enumerate(zip(parameters, gradients, strict=True)):
+            if type(grad) is np.ndarray and grad.dtype == param.dtype and grad.flags.writeable:
+                np.multiply(grad, rate, out=grad)  # rate * grad, as plain_step's scratch has it
+                param -= grad
+            else:  # each parameter's update is its own: this one as apply makes it
+                plain_step(self, index, param, grad, rate)
 
     def _update(self, index: int, param: Array, grad: Array, rate: float) -> None:
         """``_readable_update``'s numbers; with momentum, the step written into one scratch
