@@ -244,7 +244,7 @@ def test_other_optimizers_apply_as_ever(name: str) -> None:
 
 def test_apply_spending_is_applys_update_with_lr_times_g_left_in_g() -> None:
     rng = np.random.default_rng(6)
-    for dtype in (np.float32, np.float64):
+    for dtype in (np.float16, np.float32, np.float64):  # the rate as each dtype rounds it
         params = [rng.standard_normal(s).astype(dtype) for s in ((7, 5), (5,))]
         grads = [rng.standard_normal(p.shape).astype(dtype) for p in params]
         grads[0][0, :3] = [np.nan, np.inf, -0.0]
@@ -258,6 +258,15 @@ def test_apply_spending_is_applys_update_with_lr_times_g_left_in_g() -> None:
                 assert got.tobytes() == expected.tobytes()
                 assert s.tobytes() == (0.1 * g).tobytes()  # lr * g, where apply's scratch has it
         assert twins[0].iterations == twins[1].iterations == 1
+    # parameters of several dtypes in one update: each gradient scaled by the rate in its own
+    params = [rng.standard_normal(4).astype(dtype) for dtype in (np.float32, np.float64) * 2]
+    grads = [rng.standard_normal(4).astype(p.dtype) for p in params]
+    fast, slow = [p.copy() for p in params], [p.copy() for p in params]
+    spent = [g.copy() for g in grads]
+    gn.SGD(0.1).apply_spending(fast, spent)
+    gn.SGD(0.1).apply(slow, [g.copy() for g in grads])
+    for got, expected, g, s in zip(fast, slow, grads, spent, strict=True):
+        assert got.tobytes() == expected.tobytes() and s.tobytes() == (0.1 * g).tobytes()
 
 
 @pytest.mark.parametrize("case", ["numpy rate", "rate 1", "float64 gradient", "read-only gradient"])

@@ -204,9 +204,16 @@ class SGD(Optimizer):
             self.apply(parameters, gradients)
             return
         self.iterations += 1
+        # the rate as a 0-d array of the gradients' float dtype: the number the Python float
+        # becomes in rate * g (NumPy 2 casts a Python scalar to the array's dtype), ~1 µs less
+        # per multiplication than handing NumPy the Python float to convert each time
+        dtype, factor = None, rate
         for index, (param, grad) in enumerate(zip(parameters, gradients, strict=True)):
             if type(grad) is np.ndarray and grad.dtype == param.dtype and grad.flags.writeable:
-                np.multiply(grad, rate, out=grad)  # rate * grad, as plain_step's scratch has it
+                if grad.dtype is not dtype:
+                    dtype = grad.dtype
+                    factor = np.array(rate, dtype) if dtype.kind == "f" else rate
+                np.multiply(grad, factor, out=grad)  # rate * grad, as plain_step's scratch has it
                 param -= grad
             else:  # each parameter's update is its own: this one as apply makes it
                 plain_step(self, index, param, grad, rate)
