@@ -268,9 +268,10 @@ def test_zeros_for_keeps_a_few_read_only_arrays_of_zeros() -> None:
     assert not zeros.any() and not zeros.flags.writeable
     assert zeros_for(np.ones((4, 3), np.float32)) is zeros  # kept
     assert zeros_for(np.ones((4, 3))) is not zeros  # another dtype: its own
-    for rows in range(ZEROS_KEPT + 2):  # more shapes than are kept: the oldest let go
+    for rows in range(ZEROS_KEPT):  # more shapes than are kept: the kept ones let go
         zeros_for(np.ones((rows + 5, 3), np.float32))
-    assert len(_ZEROS) == ZEROS_KEPT and (z.shape, z.dtype) not in _ZEROS
+    assert len(_ZEROS) < ZEROS_KEPT and (z.shape, z.dtype) not in _ZEROS
+    assert zeros_for(z) is not zeros and not zeros_for(z).any()  # made again
     for other in (
         np.ones(ZEROS_UP_TO + 1, np.float32),  # too many numbers to keep zeros for
         np.ones((4, 3), np.int64),  # not a float array
