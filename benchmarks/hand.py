@@ -173,9 +173,11 @@ class HandMLP:
         buf = self._buffers(n)
         if index is None:
             xb, yb = x, labels
-        else:  # one gather per batch, into reused buffers
-            xb = np.take(x, index, axis=0, out=buf.x)
-            yb = np.take(labels, index, axis=0, out=buf.labels)
+        else:  # one gather per batch, into reused buffers; take's default mode="raise" would
+            # copy through a buffer of its own first (NumPy's docs), "clip" writes straight
+            # into out= (the index is a permutation's: clip changes nothing)
+            xb = np.take(x, index, axis=0, out=buf.x, mode="clip")
+            yb = np.take(labels, index, axis=0, out=buf.labels, mode="clip")
         kernels, biases, last = self.kernels, self.biases, len(self.kernels) - 1
         a = xb
         for i, (w, b, out) in enumerate(zip(kernels, biases, buf.a, strict=True)):

@@ -59,6 +59,7 @@ WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (model.Sequential, "_apply_update", "update"),
     (optimizers.Optimizer, "apply", "update"),
     (optimizers.SGD, "apply", "update"),
+    (optimizers.SGD, "apply_spending", "update"),  # fit's steps but each epoch's last
     (model.Sequential, "_metrics", "metrics"),
     (training, "all_finite_quietly", "checks"),
     (_step_plan.StepPlan, "weights_finite", "checks"),  # the weights after the update

@@ -6,6 +6,9 @@
   benchmark's 784-256-128-10 MLP in float32, a short last batch included, and for holders (a
   kept ``layer.z``, a Linear layer's delta, a trace's snapshot) whose numbers must not change;
 - ``ReLU.backward_into`` is ``ReLU.backward`` into a given array, NaN, inf and -0.0 included;
+- ``ReLU.quietly`` (the step's forward) and ``backward_into`` compare z with an array of zeros
+  (``activations.zeros_for``: NumPy's vectorised loop) where the readable forms take the
+  scalar 0: the same numbers, NaN payloads included;
 - ``CategoricalCrossEntropy.value_and_gradient``'s fused form (max/min for ``np.clip``, one
   equality for ``_inside``) gives ``compute`` and ``fused_delta``'s numbers at the clip's edges.
 """
@@ -16,7 +19,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.activations import Linear, ReLU, Sigmoid
+from glassnet.activations import _ZEROS, ZEROS_KEPT, ZEROS_UP_TO, Linear, ReLU, Sigmoid, zeros_for
 from glassnet.layers.core import REUSE_FROM, reusable
 from glassnet.losses import EPSILON, CategoricalCrossEntropy, SparseCategoricalCrossEntropy
 from glassnet.trace import trace_step
@@ -224,6 +227,59 @@ def test_relu_backward_into_is_backward_bit_for_bit(dtype: type) -> None:
         from_list = relu.backward_into(z, np.maximum(z, 0.0), grad.tolist(), out)  # not an array
         assert from_list is not out
         np.testing.assert_array_equal(from_list, relu.backward(z, z, grad.tolist()))
+
+
+def nan_payloads(dtype: type) -> np.ndarray:
+    """NaNs with payloads and signs of their own (quiet and signalling), as dtype's bits."""
+    if dtype is np.float32:
+        bits = np.array([0x7FC00001, 0xFFC12345, 0x7F800001, 0xFFBFFFFF], np.uint32)
+    else:
+        bits = np.array([0x7FF8000000000001, 0xFFF8000000012345, 0x7FF0000000000001], np.uint64)
+    return bits.view(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_in_the_step_is_max_with_the_scalar_bit_for_bit(dtype: type) -> None:
+    """ReLU.quietly compares z with an array of zeros (NumPy's vectorised loop) where __call__
+    takes the scalar 0.0: the same numbers, NaN payloads, -0.0, inf and subnormals included;
+    so is backward_into's mask (test_relu_backward_into_is_backward_bit_for_bit)."""
+    relu = ReLU()
+    tiny = np.finfo(dtype).smallest_subnormal
+    special = np.array([-0.0, 0.0, np.inf, -np.inf, tiny, -tiny, 1.0, -1.0], dtype)
+    rng = np.random.default_rng(3)
+    for rows in (1, 32, 200):  # 200 x 1000: past ZEROS_UP_TO, the scalar itself
+        z = rng.standard_normal((rows, 1000)).astype(dtype)
+        z.reshape(-1)[: 8 * 4] = np.tile(special, 4)
+        z.reshape(-1)[-len(nan_payloads(dtype)) :] = nan_payloads(dtype)
+        for given in (z, z[:, ::2], np.asfortranarray(z)):  # contiguous, a view, Fortran order
+            got, expected = relu.quietly(given), relu(given)
+            assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
+            grad = rng.standard_normal(given.shape).astype(dtype)
+            with np.errstate(invalid="ignore"):
+                masked = relu.backward_into(given, got, grad, np.empty_like(grad))
+                assert masked.tobytes() == relu.backward(given, expected, grad).tobytes()
+
+
+def test_zeros_for_keeps_a_few_read_only_arrays_of_zeros() -> None:
+    _ZEROS.clear()
+    z = np.ones((4, 3), np.float32)
+    zeros = zeros_for(z)
+    assert zeros is not None and zeros.shape == (4, 3) and zeros.dtype == np.float32
+    assert not zeros.any() and not zeros.flags.writeable
+    assert zeros_for(np.ones((4, 3), np.float32)) is zeros  # kept
+    assert zeros_for(np.ones((4, 3))) is not zeros  # another dtype: its own
+    for rows in range(ZEROS_KEPT):  # more shapes than are kept: the kept ones let go
+        zeros_for(np.ones((rows + 5, 3), np.float32))
+    assert len(_ZEROS) < ZEROS_KEPT and (z.shape, z.dtype) not in _ZEROS
+    assert zeros_for(z) is not zeros and not zeros_for(z).any()  # made again
+    for other in (
+        np.ones(ZEROS_UP_TO + 1, np.float32),  # too many numbers to keep zeros for
+        np.ones((4, 3), np.int64),  # not a float array
+        np.ones((4, 6), np.float32)[:, ::2],  # not contiguous
+        [[1.0, 2.0]],  # not an array
+    ):
+        assert zeros_for(other) is None  # type: ignore[arg-type]
+    _ZEROS.clear()
 
 
 def test_other_activations_backward_into_is_their_backward() -> None:

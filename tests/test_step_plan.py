@@ -346,7 +346,10 @@ def test_fit_through_the_plan_is_fit_through_the_readable_step(
 
     fast = run()
     with monkeypatch.context() as patch:
-        patch.setattr(StepPlan, "step", lambda _, m, *args: m._readable_step(*args))
+        # (the plan's step may spend the gradients: the readable step never does)
+        patch.setattr(
+            StepPlan, "step", lambda _, m, x, y, w=None, spend=False: m._readable_step(x, y, w)
+        )
         slow = run()
     assert fast[0] == slow[0]
     for got, expected in zip(fast[1], slow[1], strict=True):
@@ -495,5 +498,5 @@ def test_fit_looks_the_plan_up_once_unless_a_callback_of_the_users_runs(
 class _Readable:
     """A stand-in plan whose step is the readable one."""
 
-    def step(self, model: gn.Sequential, *args: Any) -> Any:
-        return model._readable_step(*args)
+    def step(self, model: gn.Sequential, *args: Any, spend: bool = False) -> Any:
+        return model._readable_step(*args[:3])  # never spends: (x, y, sample_weight)

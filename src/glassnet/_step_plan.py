@@ -178,15 +178,28 @@ class StepPlan:
         return self.sgd is None or sgd_settings(model.optimizer) == self.sgd
 
     def step(
-        self, model: Sequential, x: Array, y: Array, sample_weight: Array | None = None
+        self,
+        model: Sequential,
+        x: Array,
+        y: Array,
+        sample_weight: Array | None = None,
+        spend: bool = False,
     ) -> tuple[float, Array]:
-        """Forward, C, backward, update: ``Sequential._readable_step``'s numbers."""
+        """Forward, C, backward, update: ``Sequential._readable_step``'s numbers. ``spend``:
+        the caller overwrites the gradients before anything reads them (training.run_epoch), so
+        the update may use them as scratch (``Optimizer.apply_spending``) when C is finite (a
+        loss that stops training leaves dC/dW to look at)."""
         if self.dense and sample_weight is None and x.shape[0] < self.small_rows:
             return self.dense_step(model, x, y)
-        return self.layer_step(model, x, y, sample_weight)
+        return self.layer_step(model, x, y, sample_weight, spend)
 
     def layer_step(
-        self, model: Sequential, x: Array, y: Array, sample_weight: Array | None = None
+        self,
+        model: Sequential,
+        x: Array,
+        y: Array,
+        sample_weight: Array | None = None,
+        spend: bool = False,
     ) -> tuple[float, Array]:
         """``step`` through the layers', loss's and optimizer's own methods (the module
         docstring's four lines)."""
@@ -204,7 +217,10 @@ class StepPlan:
         for layer in self.penalized:
             penalty += layer.regularization_penalty()
         if self.update_all:
-            model.optimizer.apply(self.parameters, self.gradients)
+            if spend and math.isfinite(loss + penalty):
+                model.optimizer.apply_spending(self.parameters, self.gradients)
+            else:
+                model.optimizer.apply(self.parameters, self.gradients)
         elif self.update_some:
             model._apply_update()
         return loss + penalty, a

@@ -168,6 +168,35 @@ class Tanh(Activation):
         return 1.0 - a * a
 
 
+#: the most numbers for which ReLU's step compares with an array of zeros (``zeros_for``)
+ZEROS_UP_TO = 1 << 17
+#: the kept arrays of zeros, by (shape, dtype); at most ZEROS_KEPT of them
+_ZEROS: dict[tuple[tuple[int, ...], np.dtype[Any]], Array] = {}
+ZEROS_KEPT = 8
+
+
+def zeros_for(z: Array) -> Array | None:
+    """A read-only array of zeros of z's shape and dtype (made once per shape and dtype, then
+    kept; at most ``ZEROS_KEPT``, all let go when one more comes), for ReLU's step to compare z with
+    instead of the scalar 0: NumPy's ``maximum`` and ``greater`` run their vectorised loops on
+    two contiguous arrays but not on an array and a scalar (max(z, 0) on (32, 256) float32:
+    2.9 µs against 8.3; on (128, 256): 5.9 against 26.5). None for anything but a C-contiguous
+    float array of at most ``ZEROS_UP_TO`` numbers: then the scalar it is."""
+    if type(z) is not np.ndarray or z.size > ZEROS_UP_TO or z.dtype.kind != "f":
+        return None
+    if not z.flags.c_contiguous:
+        return None
+    key = (z.shape, z.dtype)
+    zeros = _ZEROS.get(key)
+    if zeros is None:
+        if len(_ZEROS) >= ZEROS_KEPT:
+            _ZEROS.clear()  # one call: safe beside another thread's training (the playground)
+        zeros = np.zeros(z.shape, z.dtype)
+        zeros.setflags(write=False)  # an operand only: nothing may change a zero
+        _ZEROS[key] = zeros
+    return zeros
+
+
 class ReLU(Activation):
     """a = max(z, 0); f'(z) = 1 where z > 0, else 0 (0 at the kink z = 0, as PyTorch)."""
 
@@ -176,7 +205,12 @@ class ReLU(Activation):
     def __call__(self, z: Array) -> Array:
         return np.maximum(z, 0.0)
 
-    quietly = __call__  # nothing to silence: the step calls the formula itself, one call less
+    def quietly(self, z: Array) -> Array:
+        """``self(z)`` in the training step, max(z, 0) with the 0 as an array of zeros of z's
+        shape (``zeros_for``): the same function, the same numbers (NaN, -0.0 and the NaNs'
+        payloads included: tests/test_mlp_speed.py), in its vectorised loop."""
+        zeros = zeros_for(z)
+        return np.maximum(z, 0.0) if zeros is None else np.maximum(z, zeros)
 
     def derivative(self, z: Array, a: Array) -> Array:
         return (z > 0).astype(z.dtype)
@@ -194,7 +228,8 @@ class ReLU(Activation):
             or grad_a.dtype != out.dtype
         ):
             return self.backward(z, a, grad_a)
-        return np.multiply(grad_a, z > 0, out=out)
+        zeros = zeros_for(z)  # z > 0 against an array of zeros: the same mask, vectorised
+        return np.multiply(grad_a, z > 0 if zeros is None else np.greater(z, zeros), out=out)
 
 
 class LeakyReLU(Activation):

@@ -208,6 +208,14 @@ class Optimizer:
                 param *= 1.0 - rate * self.weight_decay  # W <- W * (1 - lr * wd), decoupled
             self._update(index, param, grad, rate)
 
+    def apply_spending(self, parameters: list[Array], gradients: list[Array]) -> None:
+        """``apply``'s update, free to use the gradient arrays as its scratch space: afterwards
+        they may hold something else than dC/dW (plain SGD leaves lr * dC/dW there). Only for a
+        caller that overwrites every gradient before anything reads them again (fit's epoch
+        between two steps with no batch hook, ``training.run_epoch``). The weights and the
+        optimizer's state are ``apply``'s to the last bit; here it is ``apply`` itself."""
+        self.apply(parameters, gradients)
+
     def clip(self, gradients: list[Array]) -> list[Array]:
         """The gradients after ``clipnorm``/``global_clipnorm``/``clipvalue`` (copies), or the
         same list when none is set."""
