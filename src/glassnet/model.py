@@ -144,8 +144,8 @@ class Sequential(KerasModelAPI):
                 f"got {type(item).__name__}."
             )
         taken = self._names()
-        if item.name is None:
-            item.name = self._unique_name(getattr(item, "base_name", item.kind.lower()))
+        if item.name is None:  # Keras's default name: dense, dense_1, max_pooling2d, ...
+            item.name = self._unique_name(item.default_name())
         elif item.name in taken:
             raise ValueError(
                 f"Layer names must be unique; {shown(item.name)} is already in the model."
