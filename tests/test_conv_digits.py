@@ -25,7 +25,7 @@ def test_a_tiny_cnn_learns_the_digits_as_images_and_saves_bit_for_bit(tmp_path) 
         ],
         seed=0,
     )
-    model.compile(gn.optimizers.Adam(0.01), "sparse_categorical_crossentropy", ["accuracy"])
+    model.compile(gn.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x_train, y_train, epochs=30, batch_size=32, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0] / 5
     loss, accuracy = model.evaluate(x_test, y_test)

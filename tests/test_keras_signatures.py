@@ -19,7 +19,9 @@ import pytest
 
 import glassnet as gn
 
-METHODS = ["fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch"]
+METHODS = [
+    "compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
+]  # fmt: skip
 
 
 def positional(function) -> list[str]:
@@ -33,6 +35,13 @@ def test_the_positional_arguments_are_kerass_in_kerass_order(method) -> None:
     ours = positional(getattr(gn.Sequential, method))
     theirs = positional(getattr(keras.Model, method))
     assert ours == theirs[: len(ours)], (ours, theirs)
+
+
+@pytest.mark.parametrize("method", ["compile", "evaluate", "predict"])
+def test_compile_evaluate_and_predict_have_every_positional_argument_keras_has(method) -> None:
+    """Before, compile's third argument was metrics (Keras's is loss_weights), and evaluate and
+    predict lacked Keras's steps and callbacks ("unexpected keyword argument 'steps'")."""
+    assert positional(getattr(gn.Sequential, method)) == positional(getattr(keras.Model, method))
 
 
 def test_fit_positional_order_has_every_argument_glassnet_shares_with_keras() -> None:
@@ -94,19 +103,50 @@ def test_evaluates_fifth_argument_is_sample_weight_as_in_keras() -> None:
     assert weighted == net.evaluate(x, y, sample_weight=weights)
     assert weighted != net.evaluate(x, y)
     assert net.evaluate(x, y, None, 0, weights, return_dict=True)["loss"] == weighted[0]
-    with pytest.raises(TypeError, match=r"positional argument"):
-        net.evaluate(x, y, None, 0, None, True)  # Keras's sixth is steps: return_dict by name
+    with pytest.raises(TypeError, match=r"^evaluate: expected steps to be None \(all of x\)"):
+        net.evaluate(x, y, None, 0, None, True)  # Keras's sixth is steps, not return_dict
+    assert net.evaluate(x, y, None, 0, weights, None, None, True)["loss"] == weighted[0]
 
 
-@pytest.mark.parametrize("verbose", ["auto", 0, 1, 2, np.int64(1)])
+def test_compiles_third_argument_is_loss_weights_and_fourth_metrics_as_in_keras() -> None:
+    """Before, compile("sgd", "mse", None, ["mae"]) (a Keras script's metrics, in Keras's fourth
+    place) was refused as weighted_metrics, and compile("sgd", "mse", ["mae"]) took metrics."""
+    x, y = data()
+    net = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1)], dtype="float64", seed=0)
+    net.compile(gn.SGD(0.1), "mse", None, ["mae"])
+    assert net.metric_names == ["mae"]
+    assert list(net.evaluate(x, y, return_dict=True)) == ["loss", "mae"]
+    with pytest.raises(TypeError) as caught:
+        net.compile(gn.SGD(0.1), "mse", ["mae"])  # glassnet's old order: now loss_weights
+    assert str(caught.value) == (
+        "Expected loss_weights to be a number that scales the loss (e.g. 2.0), or a list or dict "
+        "of one, got str 'mae'. Keras 3's third compile argument is loss_weights, and metrics "
+        "come fourth: pass metrics=[...] by name, e.g. compile('adam', 'mse', metrics=['mae'])."
+    )
+    assert net.metric_names == ["mae"]  # the refused compile changed nothing
+
+
+@pytest.mark.parametrize("verbose", ["auto", 0, 1, 2, np.int64(1), True, False, np.True_])
 def test_evaluate_and_predict_take_kerass_verbose_values(verbose) -> None:
+    """Before, verbose=True (an int in Python, 1 to Keras) was refused by all three methods."""
     x, y = data()
     net = model()
     assert len(net.evaluate(x, y, verbose=verbose)) == 2
     assert net.predict(x, verbose=verbose).shape == (12, 1)
+    assert len(net.fit(x, y, epochs=1, verbose=verbose).history["loss"]) == 1
 
 
-@pytest.mark.parametrize("verbose", ["garbage", "<b>1</b>", 3, -1, True, 1.0, float("nan"), None])
+@pytest.mark.parametrize(("verbose", "shown"), [(True, "Epoch 1/1"), (False, "")])
+def test_fit_takes_verbose_true_as_kerass_1_and_false_as_0(verbose, shown, capsys) -> None:
+    x, y = data()
+    model().fit(x, y, epochs=1, verbose=verbose)
+    out = capsys.readouterr().out
+    assert (shown in out) if shown else out == ""
+
+
+@pytest.mark.parametrize(
+    "verbose", ["garbage", "<b>1</b>", 3, -1, 1.0, float("nan"), None, 10**400]
+)
 def test_evaluate_and_predict_refuse_a_verbose_keras_would_not_take(verbose) -> None:
     """Before, evaluate and predict took any verbose at all, "garbage" included, and ignored it."""
     x, y = data()
@@ -119,6 +159,14 @@ def test_evaluate_and_predict_refuse_a_verbose_keras_would_not_take(verbose) -> 
         assert str(caught.value).endswith(
             f"{method} draws no progress bar whichever you pass; leave verbose out."
         )
+    if verbose == 1.0:
+        return  # fit takes 1.0 as 1 (its own check, as Keras does); evaluate/predict refuse it
+    with pytest.raises(ValueError) as caught:
+        net.fit(x, y, epochs=1, verbose=verbose)
+    assert str(caught.value).startswith(
+        "Expected verbose to be 0 (silent), 1 (a progress bar) or 2 (one line per epoch), got "
+    )
+    assert net.optimizer.iterations == 0  # refused before any step
 
 
 def test_fit_takes_kerass_default_verbose_auto_as_a_progress_bar(capsys) -> None:

@@ -141,7 +141,7 @@ class KerasLayerAPI:
     def _check_built(self, what: str) -> None:
         if not self.built:
             raise ValueError(
-                f"Layer '{self.name or self.kind.lower()}' ({self.kind}) has no weights yet: it "
+                f"Layer '{self._display_name()}' ({self.kind}) has no weights yet: it "
                 f"is built once the model knows its input shape. Start the model with "
                 f"glassnet.Input(shape=...) or call model.build(...) before {what}."
             )

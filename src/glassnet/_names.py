@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -65,3 +66,16 @@ def config_repr(obj: Any) -> str:
     """``Name(arg=value, ...)`` from ``obj.get_config()``, leaving out its ``name``."""
     args = ", ".join(f"{k}={v!r}" for k, v in obj.get_config().items() if k != "name")
     return f"{type(obj).__name__}({args})"
+
+
+# -- layers' default names, as Keras 3 gives them ----------------------------------------------
+def snake_case(class_name: str) -> str:
+    """A class name in Keras's snake case (``keras.src.utils.naming.to_snake_case``): a
+    layer's default name.
+
+    >>> [snake_case(n) for n in ("Dense", "Conv2D", "GlobalAveragePooling2D", "LeakyReLU")]
+    ['dense', 'conv2d', 'global_average_pooling2d', 'leaky_re_lu']
+    """
+    name = re.sub(r"\W+", "", class_name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()

@@ -210,6 +210,8 @@ def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]
                 if model.metric_objects
                 else {}
             ),
+            # compile's loss_weights (absent from files of older versions and unscaled models)
+            **({"loss_weights": model.loss_weights} if model.loss_weights is not None else {}),
             "slots": slots,
         }
     return header, arrays
@@ -575,6 +577,7 @@ def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequentia
                 optimizer=optimizers.from_config(compiled["optimizer"]),
                 loss=losses.from_config(compiled["loss"]),
                 metrics=[*compiled["metrics"], *_metric_objects(compiled, path)],
+                loss_weights=compiled.get("loss_weights"),
             )
     except ModelFileError:
         raise

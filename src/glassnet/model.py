@@ -31,7 +31,17 @@ from glassnet import losses as losses_module
 from glassnet import metrics as metrics_module
 from glassnet import optimizers as optimizers_module
 from glassnet import training
+from glassnet._compile_options import check_run_options, loss_weight
 from glassnet._header_bounds import check_name
+from glassnet._inference import (
+    batch_rows,
+    callback_list,
+    check_steps,
+    evaluate_batches,
+    first_rows,
+    keras_verbose,
+    predict_batches,
+)
 from glassnet._keras_api import KerasModelAPI, check_return_dict
 from glassnet._layer_api import assign_weights
 from glassnet._sample_weights import example_weights
@@ -135,8 +145,8 @@ class Sequential(KerasModelAPI):
                 f"got {type(item).__name__}."
             )
         taken = self._names()
-        if item.name is None:
-            item.name = self._unique_name(getattr(item, "base_name", item.kind.lower()))
+        if item.name is None:  # Keras's default name: dense, dense_1, max_pooling2d, ...
+            item.name = self._unique_name(item.default_name())
         elif item.name in taken:
             raise ValueError(
                 f"Layer names must be unique; {shown(item.name)} is already in the model."
@@ -314,16 +324,30 @@ class Sequential(KerasModelAPI):
         return sum(layer.count_params() for layer in self.layers)
 
     # -- compile -----------------------------------------------------------------------------
+    #: the number that scales the loss (compile's ``loss_weights``); None: not scaled
+    loss_weights: float | None = None
+
     def compile(
         self,
         optimizer: str | optimizers_module.Optimizer = "rmsprop",
         loss: str | losses_module.Loss | None = None,
+        loss_weights: float | Sequence[float] | dict[str, float] | None = None,
         metrics: Sequence[str] | None = None,
         weighted_metrics: Sequence[str] | None = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: bool | str = "auto",
+        auto_scale_loss: bool = True,
     ) -> None:
         """Choose how to learn: the optimizer, the loss to minimise, the metrics to report.
+        The arguments come in Keras 3's order (glassnet/_compile_options.py): ``loss_weights``
+        (a number, or a list or dict of one) scales the loss and its gradient,
+        C = loss_weights * loss(y, aL), as Keras scales a one-output model's loss.
         The metrics are unweighted, as Keras 3's ``metrics=``; ``weighted_metrics`` (Keras's
-        metrics weighed by sample_weight) is refused unless empty, with the reason."""
+        metrics weighed by sample_weight) is refused unless empty, with the reason.
+        ``run_eagerly``, ``steps_per_execution``, ``jit_compile`` and ``auto_scale_loss`` take
+        Keras's values and change nothing: glassnet runs each batch eagerly in NumPy."""
+        check_run_options(run_eagerly, steps_per_execution, jit_compile, auto_scale_loss)
         if weighted_metrics is not None and not (
             isinstance(weighted_metrics, list | tuple) and not weighted_metrics
         ):  # None, [] and () ask for nothing
@@ -333,6 +357,7 @@ class Sequential(KerasModelAPI):
         if loss is None:
             valid = ", ".join(repr(name) for name in losses_module.LOSSES)
             raise ValueError(f"compile() needs a loss, e.g. loss='mse'. Valid names: {valid}.")
+        weight = loss_weight(loss_weights, self.layers[-1].name if self.layers else None)
         chosen = optimizers_module.get(optimizer)
         # a loss holds no state: one object may serve many models; reduction='none' is refused
         loss = losses_module.get(loss, training=True)
@@ -341,7 +366,7 @@ class Sequential(KerasModelAPI):
         metrics_module.check_distinct(names, objects)
         chosen.claim(self)  # one optimizer, one model; checked last: nothing changes on an error
         self.optimizer, self.loss, self.metric_names = chosen, loss, names
-        self.metric_objects = objects
+        self.metric_objects, self.loss_weights = objects, weight
         if self.built:
             self.optimizer.build(self._parameters)
 
@@ -569,8 +594,13 @@ class Sequential(KerasModelAPI):
         """The (n,) per-example weights from Keras's ``sample_weight`` or ``class_weight`` for
         prepared targets y, checked (glassnet/_sample_weights.py); None when neither is given."""
         if sample_weight is None and class_weight is None:
-            return None  # unweighted: what example_weights says too, without asking it
-        return example_weights(sample_weight, class_weight, y, y.shape[1], self.dtype, what)
+            if self.loss_weights is None:
+                return None  # unweighted: what example_weights says too, without asking it
+            return np.full(len(y), self.loss_weights, self.dtype)  # compile's loss_weights
+        weights = example_weights(sample_weight, class_weight, y, y.shape[1], self.dtype, what)
+        if self.loss_weights is not None:
+            weights = weights * self.dtype.type(self.loss_weights)  # a new array
+        return weights
 
     def _metric_functions(self, units: int) -> list[tuple[str, metrics_module.MetricFunction]]:
         """Each compiled metric as (history key, function(y, a)) for an output of ``units``
@@ -645,6 +675,7 @@ class Sequential(KerasModelAPI):
         training.keras_only(x, y, keras_only)  # sample_weight, a generator...: said clearly
         if isinstance(verbose, str) and verbose == "auto":  # Keras's default: a bar, for fit
             verbose = 1
+        verbose = keras_verbose(verbose)  # True / False: 1 / 0, as Keras takes them
         before, steps = self._snapshot(), getattr(self.optimizer, "iterations", 0)
         try:
             return training.fit(  # the loop, in glassnet/training.py
@@ -671,11 +702,29 @@ class Sequential(KerasModelAPI):
             raise
 
     # -- inference ---------------------------------------------------------------------------
-    def predict(self, x: ArrayLike, batch_size: int | None = None, verbose: int | str = 0) -> Array:
+    def predict(
+        self,
+        x: ArrayLike,
+        batch_size: int | None = None,
+        verbose: int | str = 0,
+        steps: int | None = None,
+        callbacks: Sequence[Callback] | None = None,
+    ) -> Array:
         """The network's outputs aL for every row of x: (n_samples, n_in) -> (n_samples, units).
-        ``verbose`` is Keras's ("auto", 0, 1 or 2); predict draws no progress bar."""
+        ``verbose`` is Keras's ("auto", 0, 1 or 2, or True / False as 1 / 0); predict draws no
+        progress bar. As in Keras (glassnet/_inference.py): ``steps=N`` predicts the first N
+        batches of ``batch_size`` rows (without a batch_size, all rows in N batches);
+        ``callbacks`` get the ``on_predict_*`` hooks, batch by batch (32 rows unless said)."""
+        verbose = keras_verbose(verbose)
         check_quiet_verbose(verbose, "predict")
-        return self._predict(self._features(x), batch_size)
+        steps = check_steps(steps, "predict")
+        hooks = callback_list(callbacks, "predict")
+        x = self._features(x)
+        size = batch_rows(len(x), batch_size, steps)
+        x = x[: first_rows(len(x), batch_size, steps, "predict")]
+        if hooks:
+            return predict_batches(self, x, size, hooks, verbose)
+        return self._predict(x, batch_size)
 
     def _predict(self, x: Array, batch_size: int | None = None) -> Array:
         """``predict`` on an x already checked by ``_features`` (evaluate and fit's validation
@@ -688,6 +737,11 @@ class Sequential(KerasModelAPI):
                 outputs = np.empty((len(x), *self._shape_after(len(self.layers))), self.dtype)
                 for start in range(0, len(x), chunk):  # filled chunk by chunk, no concatenation
                     outputs[start : start + chunk] = self.forward(x[start : start + chunk])
+        self._check_outputs(outputs)
+        return outputs
+
+    def _check_outputs(self, outputs: Array) -> None:
+        """A FloatingPointError naming the first row whose output overflowed (inf or NaN)."""
         if (bad := first_non_finite(outputs)) is not None:
             wider = float64_advice(self.dtype, ", or use Sequential(..., dtype='float64')")
             raise FloatingPointError(
@@ -695,7 +749,6 @@ class Sequential(KerasModelAPI):
                 f"{bad[0]} of x. Scale the inputs inside the model (a first "
                 f"glassnet.layers.Normalization, adapted on the training data){wider}."
             )
-        return outputs
 
     def evaluate(
         self,
@@ -704,20 +757,35 @@ class Sequential(KerasModelAPI):
         batch_size: int | None = None,
         verbose: int | str = 0,
         sample_weight: ArrayLike | None = None,
-        *,
+        steps: int | None = None,
+        callbacks: Sequence[Callback] | None = None,
         return_dict: bool = False,
     ) -> float | list[float] | Logs:
         """Loss and metrics over all of (x, y), without training. The loss is over the whole set
         (a mean, or a sum for a summing loss), whatever the batch size. With ``sample_weight``
         (n,), the loss is sum_i w_i loss_i / n, as Keras's batches add up to; the metrics are
-        not weighted (as Keras's ``metrics=``). The arguments come in Keras 3's order;
-        ``return_dict`` (after Keras's steps and callbacks, which glassnet lacks) is
-        keyword-only."""
+        not weighted (as Keras's ``metrics=``). The arguments come in Keras 3's order. As in
+        Keras (glassnet/_inference.py): ``steps=N`` evaluates the first N batches of
+        ``batch_size`` rows (without a batch_size, all rows in N batches); ``callbacks`` get the
+        ``on_test_*`` hooks, batch by batch (32 rows unless said); ``verbose`` True / False is
+        1 / 0, and no value draws a bar."""
         self._check_compiled("evaluate()")
+        verbose = keras_verbose(verbose)
         check_quiet_verbose(verbose, "evaluate")  # Keras's "auto", 0, 1, 2: none draws a bar
+        steps = check_steps(steps, "evaluate")
+        hooks = callback_list(callbacks, "evaluate")
         check_return_dict(return_dict, "evaluate")
         x, y = self._data(x, y)
         weights = self._weights(y, sample_weight)
+        size, rows = (
+            batch_rows(len(x), batch_size, steps),
+            first_rows(len(x), batch_size, steps, "evaluate"),
+        )
+        if rows < len(x):
+            x, y, weights = x[:rows], y[:rows], None if weights is None else weights[:rows]
+        if hooks:
+            logs = evaluate_batches(self, x, y, size, weights, hooks, verbose)
+            return _result(logs, return_dict)
         return _result(self._evaluate(x, y, batch_size, weights), return_dict)
 
     def _evaluate(
@@ -728,6 +796,13 @@ class Sequential(KerasModelAPI):
         sample_weight: Array | None = None,
     ) -> Logs:
         a = self._predict(x, batch_size)  # x and y prepared by the caller (_data)
+        return self._logs(y, a, sample_weight)
+
+    def _logs(self, y: Array, a: Array, sample_weight: Array | None = None) -> Logs:
+        """The loss and the metrics of outputs ``a`` for targets ``y``. Unweighted rows
+        (``sample_weight`` None: fit's validation data) still get compile's ``loss_weights``."""
+        if sample_weight is None and self.loss_weights is not None:
+            sample_weight = np.full(len(y), self.loss_weights, self.dtype)
         return {"loss": self._cost(y, a, sample_weight), **self._metrics(y, a)}
 
     # -- weights -----------------------------------------------------------------------------

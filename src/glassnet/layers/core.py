@@ -33,7 +33,7 @@ from glassnet import initializers as initializers_module
 from glassnet import regularizers as regularizers_module
 from glassnet._header_bounds import check_name
 from glassnet._layer_api import KerasLayerAPI, declared_input
-from glassnet._names import lookup
+from glassnet._names import lookup, snake_case
 from glassnet._validation import shown
 from glassnet.activations import Activation as ActivationFunction
 
@@ -154,7 +154,7 @@ class Layer(KerasLayerAPI):
     def __init__(self, name: str | None = None) -> None:
         if name is not None:  # at most 256 printable characters, as load_model checks
             check_name(name, f"{type(self).__name__}'s name")
-        self.name = name
+        self.name = name  # None: the model names it (default_name, made unique there)
         self.built = False
         self.input_features: int | None = None
         self.input_shape: Shape | None = None
@@ -240,8 +240,16 @@ class Layer(KerasLayerAPI):
     def get_config(self) -> dict[str, Any]:
         return {"class_name": self.kind, "name": self.name, "trainable": self.trainable}
 
+    def default_name(self) -> str:
+        """The name a model gives this layer when none was chosen (then ``_1``, ``_2``... if
+        taken): Keras's, the class name in snake case: ``dense``, ``conv2d``,
+        ``max_pooling2d``, ``global_average_pooling2d``, ``batch_normalization``,
+        ``leaky_re_lu`` (and ``my_dense`` for a ``class MyDense(Dense)``)."""
+        return snake_case(type(self).__name__)
+
     def _display_name(self) -> str:
-        return self.name or self.kind.lower()
+        """The name for a message: the layer's own, or its default name outside a model."""
+        return self.name or self.default_name()
 
     def _check_input(self, x: Array, hint: str = "") -> None:
         """Refuse an input that is not (batch, *input_shape), naming this layer and its kind.

@@ -1,0 +1,148 @@
+"""``evaluate`` and ``predict``'s Keras arguments ``steps`` and ``callbacks``, and ``verbose``.
+
+As in Keras 3 with NumPy input: ``steps=N`` evaluates (or predicts) the first N batches of
+``batch_size`` rows, so the first ``N * batch_size`` rows; without a batch_size, the rows are
+cut into N batches of ceil(n / N) (all of them are used); a larger N than there are batches
+uses all the rows, as Keras does (it warns that the input ran out of data: so does glassnet).
+The batches the callbacks see are of ``batch_size`` rows (Keras's 32 when neither is given).
+``callbacks`` get Keras's hooks: ``on_test_begin``, ``on_test_batch_begin``,
+``on_test_batch_end`` (logs: the loss and metrics over the rows so far, Keras's running
+values), ``on_test_end`` (the returned logs) in evaluate; ``on_predict_begin``,
+``on_predict_batch_begin``, ``on_predict_batch_end`` (logs: ``{"outputs": that batch's
+outputs}``), ``on_predict_end`` in predict.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from glassnet._validation import positive_int, shown
+from glassnet.callbacks import Callback, CallbackList, Logs
+
+if TYPE_CHECKING:
+    from glassnet.model import Sequential
+
+Array = NDArray[np.floating[Any]]
+#: Keras's batch size for evaluate and predict when steps or callbacks ask for batches
+KERAS_BATCH_SIZE = 32
+
+
+def keras_verbose(verbose: Any) -> Any:
+    """Keras's ``verbose=True`` / ``False`` as 1 / 0 (a bool is an int in Python, and Keras
+    takes it so); any other value unchanged, for the method's own check."""
+    return int(verbose) if isinstance(verbose, bool | np.bool_) else verbose
+
+
+def check_steps(steps: Any, method: str) -> int | None:
+    """``steps``: None (all the rows) or a whole number of batches, at least 1."""
+    if steps is None:
+        return None
+    if isinstance(steps, bool | np.bool_) or not isinstance(steps, numbers.Integral):
+        raise TypeError(
+            f"{method}: expected steps to be None (all of x) or a whole number of batches, got "
+            f"{type(steps).__name__} {shown(steps, 20)}. Example: steps=10 uses the first 10 "
+            f"batches of batch_size rows."
+        )
+    if steps < 1:
+        raise ValueError(
+            f"{method}: expected steps to be at least 1 batch, got {shown(steps, 20)}. Leave "
+            f"steps out (None) to use all of x."
+        )
+    return int(steps)
+
+
+def callback_list(callbacks: Any, method: str) -> list[Callback]:
+    """``callbacks`` as a list of glassnet Callback objects (each checked by CallbackList)."""
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, list | tuple):
+        raise TypeError(
+            f"{method}: expected callbacks to be a list of glassnet.callbacks.Callback "
+            f"instances, got {type(callbacks).__name__}. Wrap it in a list: callbacks=[...]."
+        )
+    return list(callbacks)
+
+
+def batch_rows(n: int, batch_size: int | None, steps: int | None) -> int:
+    """The rows in a batch, as Keras's array adapter chooses them: ``batch_size``; else, with
+    ``steps``, ceil(n / steps) (so the steps cover all n rows); else 32."""
+    if batch_size is not None:
+        return positive_int(batch_size, "batch_size")
+    return KERAS_BATCH_SIZE if steps is None else max(math.ceil(n / steps), 1)
+
+
+def first_rows(n: int, batch_size: int | None, steps: int | None, method: str) -> int:
+    """How many rows ``steps`` batches of ``batch_size`` cover (all ``n`` when steps is None, or
+    when there are fewer batches than steps: then a warning, as Keras's)."""
+    if steps is None:
+        return n
+    size = batch_rows(n, batch_size, steps)
+    batches = math.ceil(n / size)
+    if steps > batches:
+        asked = shown(steps, 20)
+        warnings.warn(
+            f"{method}(steps={asked}) asks for {asked} batches of {size} rows, but x has "
+            f"{n} rows ({batches} batches): all of x was used, as Keras does when the input "
+            f"runs out of data. Leave steps out to use all of x.",
+            stacklevel=3,
+        )
+        return n
+    return steps * size
+
+
+def predict_batches(
+    model: Sequential, x: Array, size: int, callbacks: Sequence[Callback], verbose: int
+) -> Array:
+    """predict in batches of ``size`` rows, calling the callbacks' predict hooks around each."""
+    steps = math.ceil(len(x) / size)
+    hooks = CallbackList(callbacks, model, {"verbose": verbose, "epochs": 1, "steps": steps})
+    hooks.on_predict_begin({})
+    outputs = np.empty((len(x), *model._shape_after(len(model.layers))), model.dtype)
+    for batch, start in enumerate(range(0, len(x), size)):
+        hooks.on_predict_batch_begin(batch, {})
+        with np.errstate(over="ignore", invalid="ignore"):  # reported once, after the loop
+            outputs[start : start + size] = model.forward(x[start : start + size])
+        hooks.on_predict_batch_end(batch, {"outputs": outputs[start : start + size]})
+    model._check_outputs(outputs)
+    hooks.on_predict_end({})
+    return outputs
+
+
+def evaluate_batches(
+    model: Sequential,
+    x: Array,
+    y: Array,
+    size: int,
+    weights: Array | None,
+    callbacks: Sequence[Callback],
+    verbose: int,
+) -> Logs:
+    """evaluate in batches of ``size`` rows, calling the callbacks' test hooks; each batch's end
+    logs are the loss and metrics over the rows so far (measured again over those rows, so only
+    when some callback has ``on_test_batch_end``)."""
+    steps = math.ceil(len(x) / size)
+    hooks = CallbackList(callbacks, model, {"verbose": verbose, "epochs": 1, "steps": steps})
+    running = hooks.overrides("on_test_batch_end")
+    hooks.on_test_begin({})
+    outputs = np.empty((len(x), *model._shape_after(len(model.layers))), model.dtype)
+    for batch, start in enumerate(range(0, len(x), size)):
+        end = min(start + size, len(x))
+        hooks.on_test_batch_begin(batch, {})
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, once, clearly
+            outputs[start:end] = model.forward(x[start:end])
+        logs: Logs = {}
+        if running:
+            model._check_outputs(outputs[:end])
+            logs = model._logs(y[:end], outputs[:end], None if weights is None else weights[:end])
+        hooks.on_test_batch_end(batch, logs)
+    model._check_outputs(outputs)
+    logs = model._logs(y, outputs, weights)
+    hooks.on_test_end(dict(logs))
+    return logs
