@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet.layers import windows
 from glassnet.layers.conv_pool import training_steps
 from glassnet.layers.windows import _transposed_plan, copy_pooled_windows_transposed
 
@@ -139,3 +140,21 @@ def test_repeated_window_slices_are_copied_once_from_the_input(geometry, monkeyp
     assert sorted(from_input) == sorted(slices)
     assert (len(slices) < kh * kw * ph * pw) == (strides != (2, 2))
     assert len(plan) <= 3 * ph * pw  # a few copies, not one per entry
+
+
+def test_the_copy_plan_is_made_once_per_geometry(monkeypatch) -> None:
+    """The few copies are planned once per (window, strides, pool), then looked up."""
+    made, plan = [], windows._transposed_plan
+
+    def counting(*key):
+        made.append(key)
+        return plan(*key)
+
+    monkeypatch.setattr(windows, "_PLANS", {})
+    monkeypatch.setattr(windows, "_transposed_plan", counting)
+    x = np.random.default_rng(11).normal(size=(2, 9, 9, 1))
+    for _ in range(3):
+        out = np.empty((2, 3, 1, 2, 2, 2, 4, 2))
+        copy_pooled_windows_transposed(x, (2, 3), (1, 2), (2, 2), out)
+    assert made == [((2, 3), (1, 2), (2, 2))]
+    assert list(windows._PLANS) == made
