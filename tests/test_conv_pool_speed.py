@@ -39,7 +39,9 @@ def test_the_bias_gradient_summed_from_the_pooled_deltas_is_the_readable_sum(dty
     expected = conv.delta.sum(axis=(0, 1, 2))  # the readable delta (conv_pool.materialize)
     tolerance = 1e-5 if dtype == "float32" else 1e-12
     np.testing.assert_allclose(conv.bias_gradient, expected, rtol=0, atol=tolerance)
-    assert conv.bias_gradient.dtype == np.dtype(dtype)
+    # summed in the layer's dtype, as the readable sum (float64 ones would sum float32 deltas
+    # in float64: no longer the model's arithmetic)
+    assert step.bias_gradient.dtype == conv.bias_gradient.dtype == np.dtype(dtype)
     assert np.abs(expected).max() > 0.5  # something was summed
 
 
