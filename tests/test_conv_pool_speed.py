@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.layers import windows
+from glassnet.layers import conv_pool, windows
 from glassnet.layers.conv_pool import training_steps
 from glassnet.layers.windows import _transposed_plan, copy_pooled_windows_transposed
 
@@ -160,3 +160,18 @@ def test_the_copy_plan_is_made_once_per_geometry(monkeypatch) -> None:
         copy_pooled_windows_transposed(x, (2, 3), (1, 2), (2, 2), out)
     assert made == [((2, 3), (1, 2), (2, 2))]
     assert list(windows._PLANS) == made
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_a_finite_bias_sum_spares_the_finite_check(use_bias, monkeypatch) -> None:
+    """With a bias, its finite sum already says that every delta is finite: no second pass
+    over them (nor over dC/dz before the input gradient); without one, the check runs once."""
+    conv, pool, step = one_pair(use_bias=use_bias)
+    x = np.random.default_rng(12).normal(size=(3, 8, 8, 1))
+    pooled = step.forward(x)
+    checked = []
+    monkeypatch.setattr(conv_pool, "finite", lambda a: checked.append(a.shape) or True)
+    grad = np.random.default_rng(13).normal(size=pooled.shape)
+    conv.backward(pool.backward(grad), need_input_gradient=True)
+    assert checked == ([] if use_bias else [(3, 3 * 3 * 4)])
+    assert step.dz_finite
