@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from glassnet.layers import conv_pool, windows
 from glassnet.layers.conv_pool import training_steps
 from glassnet.layers.windows import _transposed_plan, copy_pooled_windows_transposed
 
@@ -38,7 +39,9 @@ def test_the_bias_gradient_summed_from_the_pooled_deltas_is_the_readable_sum(dty
     expected = conv.delta.sum(axis=(0, 1, 2))  # the readable delta (conv_pool.materialize)
     tolerance = 1e-5 if dtype == "float32" else 1e-12
     np.testing.assert_allclose(conv.bias_gradient, expected, rtol=0, atol=tolerance)
-    assert conv.bias_gradient.dtype == np.dtype(dtype)
+    # summed in the layer's dtype, as the readable sum (float64 ones would sum float32 deltas
+    # in float64: no longer the model's arithmetic)
+    assert step.bias_gradient.dtype == conv.bias_gradient.dtype == np.dtype(dtype)
     assert np.abs(expected).max() > 0.5  # something was summed
 
 
@@ -139,3 +142,36 @@ def test_repeated_window_slices_are_copied_once_from_the_input(geometry, monkeyp
     assert sorted(from_input) == sorted(slices)
     assert (len(slices) < kh * kw * ph * pw) == (strides != (2, 2))
     assert len(plan) <= 3 * ph * pw  # a few copies, not one per entry
+
+
+def test_the_copy_plan_is_made_once_per_geometry(monkeypatch) -> None:
+    """The few copies are planned once per (window, strides, pool), then looked up."""
+    made, plan = [], windows._transposed_plan
+
+    def counting(*key):
+        made.append(key)
+        return plan(*key)
+
+    monkeypatch.setattr(windows, "_PLANS", {})
+    monkeypatch.setattr(windows, "_transposed_plan", counting)
+    x = np.random.default_rng(11).normal(size=(2, 9, 9, 1))
+    for _ in range(3):
+        out = np.empty((2, 3, 1, 2, 2, 2, 4, 2))
+        copy_pooled_windows_transposed(x, (2, 3), (1, 2), (2, 2), out)
+    assert made == [((2, 3), (1, 2), (2, 2))]
+    assert list(windows._PLANS) == made
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_a_finite_bias_sum_spares_the_finite_check(use_bias, monkeypatch) -> None:
+    """With a bias, its finite sum already says that every delta is finite: no second pass
+    over them (nor over dC/dz before the input gradient); without one, the check runs once."""
+    conv, pool, step = one_pair(use_bias=use_bias)
+    x = np.random.default_rng(12).normal(size=(3, 8, 8, 1))
+    pooled = step.forward(x)
+    checked = []
+    monkeypatch.setattr(conv_pool, "finite", lambda a: checked.append(a.shape) or True)
+    grad = np.random.default_rng(13).normal(size=pooled.shape)
+    conv.backward(pool.backward(grad), need_input_gradient=True)
+    assert checked == ([] if use_bias else [(3, 3 * 3 * 4)])
+    assert step.dz_finite

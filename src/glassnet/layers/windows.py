@@ -139,21 +139,22 @@ def _transposed_plan(
     plan: list[tuple[tuple[Any, ...], bool, tuple[Any, ...]]] = []
     for i in range(ph):
         for j in range(pw):
-            rows = max(kh - s_h, 0) if i else 0  # kernel rows the offset above has read
-            cols = max(kw - s_w, 0) if j else 0  # kernel columns the offset left has read
+            # kernel rows the offset above has read, columns the offset left has: at most kh - 1
+            # and kw - 1 (strides are >= 1), so every offset reads at least one entry anew
+            rows = max(kh - s_h, 0) if i else 0
+            cols = max(kw - s_w, 0) if j else 0
             if rows:
                 target = (slice(0, rows), every, every, every, i, j)
-                plan.append((target, True, (slice(s_h, s_h + rows), every, every, every, i - 1, j)))
-            if cols and rows < kh:
+                plan.append((target, True, (slice(s_h, kh), every, every, every, i - 1, j)))
+            if cols:
                 target = (slice(rows, kh), slice(0, cols), every, every, i, j)
-                source = (slice(rows, kh), slice(s_w, s_w + cols), every, every, i, j - 1)
+                source = (slice(rows, kh), slice(s_w, kw), every, every, i, j - 1)
                 plan.append((target, True, source))
-            if rows < kh and cols < kw:
-                target = (slice(rows, kh), slice(cols, kw), every, every, i, j)
-                top, left = i * s_h, j * s_w
-                plan.append(
-                    (target, False, (slice(top + rows, top + kh), slice(left + cols, left + kw)))
-                )
+            target = (slice(rows, kh), slice(cols, kw), every, every, i, j)
+            top, left = i * s_h, j * s_w
+            plan.append(
+                (target, False, (slice(top + rows, top + kh), slice(left + cols, left + kw)))
+            )
     return tuple(plan)
 
 
