@@ -324,3 +324,32 @@ def test_only_dense_layers_let_fit_spend_their_gradients(monkeypatch: pytest.Mon
         [gn.Input(shape=(20,)), gn.layers.Dropout(0.1), gn.layers.Dense(5, "softmax")]
     )
     assert gradients_rewritten(dropout)  # a layer without parameters has no gradient
+
+
+def test_a_penalty_no_bias_and_dropout_spend_with_the_readable_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The spent step adds the kernel regularizer's gradient to g before scaling it, as the
+    readable step does; a Dense without a bias and a Dropout between change nothing in that."""
+    calls = count_spending(monkeypatch)
+
+    def model() -> gn.Sequential:
+        built = gn.Sequential(
+            [
+                gn.Input(shape=(20,)),
+                gn.layers.Dense(64, "relu", kernel_regularizer="l2"),
+                gn.layers.Dropout(0.25),
+                gn.layers.Dense(32, "relu", use_bias=False),
+                gn.layers.Dense(5, "softmax"),
+            ],
+            seed=3,
+        )
+        built.compile(optimizer=gn.SGD(0.05), loss="sparse_categorical_crossentropy")
+        return built
+
+    x, y = data()
+    fast, slow = model(), model()
+    history = fast.fit(x, y, epochs=2, batch_size=32, verbose=0)
+    assert history.history["loss"] == readable_fit(slow, x, y, 2, 32, True)
+    assert_same(fast, slow)
+    assert len(calls) == 6
