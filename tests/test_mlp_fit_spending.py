@@ -211,12 +211,20 @@ def test_a_loss_that_stops_training_leaves_its_gradients(monkeypatch: pytest.Mon
         {"clipnorm": 0.5},
         {"clipvalue": 0.01},
         {"global_clipnorm": 0.5},
+        {"schedule": True},
     ],
 )
 def test_sgd_with_more_than_the_plain_rule_never_spends(settings: dict[str, Any]) -> None:
-    """apply_spending is apply itself for every SGD that is not plain: the gradients stay."""
+    """apply_spending is apply itself for every SGD that is not plain (a learning-rate schedule
+    included, which leaves no number of its own to read): the gradients stay."""
     x, y = data()
-    fast, slow = mlp(**settings), mlp(**settings)
+
+    def made() -> gn.Sequential:
+        if "schedule" in settings:
+            return mlp(rate=gn.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5))  # type: ignore[arg-type]
+        return mlp(**settings)
+
+    fast, slow = made(), made()
     history = fast.fit(x, y, epochs=2, batch_size=32, verbose=0)
     plain = slow.fit(x, y, epochs=2, batch_size=32, callbacks=[BatchHook()], verbose=0)
     assert history.history["loss"] == plain.history["loss"]

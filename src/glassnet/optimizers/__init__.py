@@ -192,19 +192,19 @@ class SGD(Optimizer):
         Anything but plain SGD with a Python float rate takes ``apply``; a gradient that is not a
         writable array of its parameter's dtype is left as it is, its parameter updated by
         ``plain_step`` as ``apply`` does (tests/test_mlp_fit_spending.py)."""
-        rate = self._learning_rate
         if (
-            type(rate) is not float
-            or rate == 1.0  # apply subtracts g itself: nothing to scale
+            self.schedule is not None  # (then there is no _learning_rate: the schedule's)
             or self.momentum
             or self.weight_decay
-            or self.schedule is not None
             or self.clipvalue is not None
             or self.clipnorm is not None
             or self.global_clipnorm is not None
+            or type(self._learning_rate) is not float
+            or self._learning_rate == 1.0  # apply subtracts g itself: nothing to scale
         ):
             self.apply(parameters, gradients)
             return
+        rate = self._learning_rate
         self.iterations += 1
         # the rate as a 0-d array of the gradients' float dtype: the number the Python float
         # becomes in rate * g (NumPy 2 casts a Python scalar to the array's dtype), ~1 µs less
