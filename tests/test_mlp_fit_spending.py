@@ -211,12 +211,20 @@ def test_a_loss_that_stops_training_leaves_its_gradients(monkeypatch: pytest.Mon
         {"clipnorm": 0.5},
         {"clipvalue": 0.01},
         {"global_clipnorm": 0.5},
+        {"schedule": True},
     ],
 )
 def test_sgd_with_more_than_the_plain_rule_never_spends(settings: dict[str, Any]) -> None:
-    """apply_spending is apply itself for every SGD that is not plain: the gradients stay."""
+    """apply_spending is apply itself for every SGD that is not plain (a learning-rate schedule
+    included, which leaves no number of its own to read): the gradients stay."""
     x, y = data()
-    fast, slow = mlp(**settings), mlp(**settings)
+
+    def made() -> gn.Sequential:
+        if "schedule" in settings:
+            return mlp(rate=gn.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5))  # type: ignore[arg-type]
+        return mlp(**settings)
+
+    fast, slow = made(), made()
     history = fast.fit(x, y, epochs=2, batch_size=32, verbose=0)
     plain = slow.fit(x, y, epochs=2, batch_size=32, callbacks=[BatchHook()], verbose=0)
     assert history.history["loss"] == plain.history["loss"]
@@ -324,3 +332,32 @@ def test_only_dense_layers_let_fit_spend_their_gradients(monkeypatch: pytest.Mon
         [gn.Input(shape=(20,)), gn.layers.Dropout(0.1), gn.layers.Dense(5, "softmax")]
     )
     assert gradients_rewritten(dropout)  # a layer without parameters has no gradient
+
+
+def test_a_penalty_no_bias_and_dropout_spend_with_the_readable_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The spent step adds the kernel regularizer's gradient to g before scaling it, as the
+    readable step does; a Dense without a bias and a Dropout between change nothing in that."""
+    calls = count_spending(monkeypatch)
+
+    def model() -> gn.Sequential:
+        built = gn.Sequential(
+            [
+                gn.Input(shape=(20,)),
+                gn.layers.Dense(64, "relu", kernel_regularizer="l2"),
+                gn.layers.Dropout(0.25),
+                gn.layers.Dense(32, "relu", use_bias=False),
+                gn.layers.Dense(5, "softmax"),
+            ],
+            seed=3,
+        )
+        built.compile(optimizer=gn.SGD(0.05), loss="sparse_categorical_crossentropy")
+        return built
+
+    x, y = data()
+    fast, slow = model(), model()
+    history = fast.fit(x, y, epochs=2, batch_size=32, verbose=0)
+    assert history.history["loss"] == readable_fit(slow, x, y, 2, 32, True)
+    assert_same(fast, slow)
+    assert len(calls) == 6
