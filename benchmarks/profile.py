@@ -39,6 +39,7 @@ CLOCK = time.thread_time
 WRAPPED: tuple[tuple[Any, str, str], ...] = (
     (training, "run_epoch", "loop (gather, bookkeeping)"),
     (model.Sequential, "_data", "checks"),
+    (model.Sequential, "_batch_data", "checks"),  # train_on_batch's x and y
     (model.Sequential, "_train_step", "loop (gather, bookkeeping)"),
     (model, "_quiet_train_on_batch_step", "loop (gather, bookkeeping)"),  # train_on_batch's step
     (model.Sequential, "forward", "forward products"),

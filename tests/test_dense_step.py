@@ -390,3 +390,27 @@ def test_train_on_batch_refuses_what_data_refuses_with_no_weight_changed() -> No
     for got, weights in zip(model.get_weights(), before, strict=True):
         np.testing.assert_array_equal(got, weights)
     assert model.optimizer.iterations == 0
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_half_sum_is_the_errors_dot_product_up_to_small(dtype: str) -> None:
+    """HalfSumSquaredError's C: 1/2 (d . d) up to SMALL numbers, 1/2 NumPy's pairwise sum of
+    the squares above (a long dot may be split between BLAS threads); compute, value_and_gradient
+    and the step plan's half_sum_and_error give the same number, dC/da = a - y."""
+    from glassnet._validation import SMALL
+    from glassnet.losses import HalfSumSquaredError, half_sum_and_error, half_sum_of_squares
+
+    rng = np.random.default_rng(12)
+    loss = HalfSumSquaredError()
+    for rows, units in ((1, 1), (4, 1), (3, 5), (SMALL, 1), (SMALL // 2, 2), (SMALL + 1, 1)):
+        a = rng.normal(size=(rows, units)).astype(dtype)
+        y = rng.uniform(size=(rows, units)).astype(dtype)
+        d = a - y
+        if d.size <= SMALL:
+            expected = 0.5 * float(np.dot(d.ravel(), d.ravel()))
+        else:
+            expected = float(0.5 * (d * d).sum())
+        assert half_sum_of_squares(d) == expected, (rows, units)
+        value, gradient = half_sum_and_error(y, a)
+        assert value == loss.compute(y, a) == loss.value_and_gradient(y, a)[0] == expected
+        np.testing.assert_array_equal(gradient, loss.compute_gradient(y, a))

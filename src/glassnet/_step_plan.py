@@ -230,8 +230,8 @@ class StepPlan:
         the same order, with ``Dense.forward_in_step`` / ``backward`` / ``backward_delta``'s
         branch for small arrays (``_in_step`` False: every array new) and ``Sigmoid.quietly`` /
         ``backward`` written out here; what they ask at every call was decided by the plan
-        (tests/test_seed_speed.py: the same numbers, kept arrays and errors). Saves the seed toy
-        about 2 of its 15 µs a step: the method calls and checks, not the arithmetic.
+        (tests/test_dense_step.py: the same numbers, kept arrays and errors). Saves the seed toy
+        about 2 of its 14.5 µs a step: the method calls and checks, not the arithmetic.
 
             a_prev = a; z = a_prev @ W (+ b); a = f(z)                    first layer to last
             C, g = loss.value_and_gradient(y, aL)                         g = dC/daL

@@ -47,6 +47,7 @@ from glassnet._layer_api import assign_weights
 from glassnet._sample_weights import example_weights
 from glassnet._step_plan import plan_for
 from glassnet._validation import (
+    SMALL,
     all_finite,
     as_features,
     check_quiet_verbose,
@@ -445,21 +446,26 @@ class Sequential(KerasModelAPI):
         when x is already what ``_data`` returns for it (a plain finite 2-D array of the built
         model's dtype and width: ``as_features`` and ``_check_width`` pass, and the model has
         nothing to adopt), the targets prepared as ``_data`` prepares them; anything else
-        through ``_data`` itself, with its checks, messages and order (tests/test_seed_speed.py).
+        through ``_data`` itself, with its checks, messages and order (tests/test_dense_step.py).
         """
-        shape = self.example_shape
+        shape, dtype = self.example_shape, self.dtype
         if (
             type(x) is np.ndarray
-            and x.dtype == self.dtype
+            and x.dtype == dtype
             and x.ndim == 2
             and shape is not None
             and len(shape) == 1
             and x.shape[1] == shape[0]
             and x.shape[0]
             and self.built  # so there are layers, and nothing for _adopt_width to do
-            and finite(x)  # as_features' check, made by its own function
+            # as_features' check: finite's own first answer (x . x finite), else finite's
+            and ((x.size <= SMALL and math.isfinite(np.vdot(x, x))) or finite(x))
         ):
-            targets = self._targets(y, self._output_width(shape))  # x.shape[1:] == shape
+            units = self._output_width(shape)  # x.shape[1:] == shape
+            if type(y) is np.ndarray and y.dtype == dtype:  # _targets' first branch
+                targets = self.loss.prepare_targets(y, units, dtype, "y")
+            else:
+                targets = self._targets(y, units)
             if len(targets) == len(x):
                 return x, targets
         return self._data(x, y)  # every check again, with the error for this x and y
@@ -577,11 +583,14 @@ class Sequential(KerasModelAPI):
     ) -> float | list[float] | Logs:
         """One update on one batch. Returns the loss (and metrics) measured before the update.
         ``sample_weight`` / ``class_weight`` weigh the loss and its gradient as in ``fit``."""
-        self._check_compiled("training")
+        if self.optimizer is None or self.loss is None:
+            self._check_compiled("training")  # raises
         if return_dict is not False:  # (False: the default, nothing to check)
             check_return_dict(return_dict, "train_on_batch")
         x, y = self._batch_data(x, y)
-        weights = self._weights(y, sample_weight, class_weight)
+        weights = None  # unweighted: what _weights says for two Nones, without asking it
+        if sample_weight is not None or class_weight is not None:
+            weights = self._weights(y, sample_weight, class_weight)
         loss, a = _quiet_train_on_batch_step(self, x, y, weights)
         if not (return_dict or self.metric_names or self.metric_objects):
             return loss  # _result({"loss": loss}, False): the loss alone
