@@ -588,8 +588,8 @@ class Sequential(KerasModelAPI):
         if return_dict is not False:  # (False: the default, nothing to check)
             check_return_dict(return_dict, "train_on_batch")
         x, y = self._batch_data(x, y)
-        weights = None  # unweighted: what _weights says for two Nones, without asking it
-        if sample_weight is not None or class_weight is not None:
+        weights = None  # unweighted: what _weights says for three Nones, without asking it
+        if sample_weight is not None or class_weight is not None or self.loss_weights is not None:
             weights = self._weights(y, sample_weight, class_weight)
         loss, a = _quiet_train_on_batch_step(self, x, y, weights)
         if not (return_dict or self.metric_names or self.metric_objects):
