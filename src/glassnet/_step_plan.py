@@ -81,7 +81,7 @@ class StepPlan:
         self.frozen_model = model._frozen_model
         self.parameters, self.gradients = model._parameters, model._gradients
         self.layers = layers = list(model.layers)
-        self.trainable = [layer._trainable for layer in layers]
+        self.reads = [(layer, layer._trainable) for layer in layers]  # each layer's trainable
         self.last = layers[-1]
         self.last_activation = getattr(self.last, "activation", None)
         self.fused = model._fused_output()
@@ -119,7 +119,7 @@ class StepPlan:
         # what dense_step's decisions read besides (in any chain: a regularizer taken off, the
         # chain takes dense_step again): each layer's activation and regularizer
         self.dense_reads = (
-            [(layer, layer.activation, layer.kernel_regularizer) for layer in layers]
+            [(layer, t, layer.activation, layer.kernel_regularizer) for layer, t in self.reads]
             if chain
             else []
         )
@@ -169,11 +169,14 @@ class StepPlan:
             or getattr(self.last, "activation", None) is not self.last_activation
         ):
             return False
-        for layer, trainable in zip(layers, self.trainable, strict=True):
-            if layer._trainable != trainable:
-                return False
-        for layer, activation, regularizer in self.dense_reads:
-            if layer.activation is not activation or layer.kernel_regularizer is not regularizer:
+        if not self.dense_reads:
+            return all(layer._trainable == trainable for layer, trainable in self.reads)
+        for layer, trainable, activation, regularizer in self.dense_reads:  # a Dense chain's
+            if (
+                layer._trainable != trainable
+                or layer.activation is not activation
+                or layer.kernel_regularizer is not regularizer
+            ):
                 return False
         return self.sgd is None or sgd_settings(model.optimizer) == self.sgd
 
