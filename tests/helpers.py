@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -152,3 +152,18 @@ def assert_one_line(err: str, command: str, text: str) -> None:
     assert lines[0].startswith(f"glassnet {command}: error: "), lines[0]
     assert text in lines[0], lines[0]
     assert "Traceback" not in err
+
+
+def diverging(rate: float) -> Callable[[], gn.Sequential]:
+    """The seed toy without sigmoids, taught with a rate that sends it to inf within epochs."""
+
+    def make() -> gn.Sequential:
+        model = gn.Sequential(
+            [gn.Input(shape=(3,)), gn.layers.Dense(4), gn.layers.Dense(1)],
+            seed=2,
+            dtype="float64",
+        )
+        model.compile(optimizer=gn.SGD(rate), loss=gn.losses.HalfSumSquaredError())
+        return model
+
+    return make

@@ -22,6 +22,7 @@ from glassnet import optimizers
 from glassnet._step_plan import StepPlan, plan_for
 from glassnet.callbacks import TrainingDivergedError
 from glassnet.seed import XOR_X, XOR_Y, seed_network
+from helpers import diverging
 
 KEPT = ("a_prev", "z", "a", "delta", "kernel_gradient", "bias_gradient")
 
@@ -231,20 +232,11 @@ def test_dense_step_diverges_with_the_readable_errors() -> None:
     """A Linear chain (dense_step's path for activations it does not write out) sent to inf by
     a large rate, and an x of huge numbers: train_on_batch's loss and weights checks say what
     they say after the readable step, at the same call."""
-
-    def linear(rate: float) -> Callable[[], gn.Sequential]:
-        def make() -> gn.Sequential:
-            model = gn.Sequential(
-                [gn.Input(shape=(3,)), gn.layers.Dense(4), gn.layers.Dense(1)],
-                seed=2,
-                dtype="float64",
-            )
-            model.compile(optimizer=gn.SGD(rate), loss=gn.losses.HalfSumSquaredError())
-            return model
-
-        return make
-
-    for make, x in ((linear(1.0), XOR_X * 1e200), (linear(1e5), XOR_X), (seed_network, XOR_X)):
+    for make, x in (
+        (diverging(1.0), XOR_X * 1e200),
+        (diverging(1e5), XOR_X),
+        (seed_network, XOR_X),
+    ):
         fast, slow = make(), make()
         errors: list[str | None] = []
         for model, step in ((fast, None), (slow, "readable")):

@@ -23,6 +23,7 @@ import glassnet as gn
 from glassnet import training
 from glassnet.callbacks import Callback, History, TerminateOnNaN, TrainingDivergedError
 from glassnet.seed import XOR_X, XOR_Y, seed_network
+from helpers import diverging
 
 
 def small_mse(dtype: str = "float64") -> gn.Sequential:
@@ -168,21 +169,6 @@ def test_metrics_keep_the_epoch_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     fast, slow = fit_both_ways(monkeypatch, make, XOR_X, XOR_Y, **options)
     assert not fast["shortcut"] and list(fast["history"]) == ["loss", "mae"]
     assert_same(fast, slow)
-
-
-def diverging(rate: float) -> Callable[[], gn.Sequential]:
-    """The seed toy without sigmoids, taught with a rate that sends it to inf within epochs."""
-
-    def make() -> gn.Sequential:
-        model = gn.Sequential(
-            [gn.Input(shape=(3,)), gn.layers.Dense(4), gn.layers.Dense(1)],
-            seed=2,
-            dtype="float64",
-        )
-        model.compile(optimizer=gn.SGD(rate), loss=gn.losses.HalfSumSquaredError())
-        return model
-
-    return make
 
 
 def test_a_loss_that_becomes_inf_mid_fit_stops_at_the_same_epoch(

@@ -58,18 +58,6 @@ def check_steps(steps: Any, method: str) -> int | None:
     return int(steps)
 
 
-def callback_list(callbacks: Any, method: str) -> list[Callback]:
-    """``callbacks`` as a list of glassnet Callback objects (each checked by CallbackList)."""
-    if callbacks is None:
-        return []
-    if not isinstance(callbacks, list | tuple):
-        raise TypeError(
-            f"{method}: expected callbacks to be a list of glassnet.callbacks.Callback "
-            f"instances, got {type(callbacks).__name__}. Wrap it in a list: callbacks=[...]."
-        )
-    return list(callbacks)
-
-
 def batch_rows(n: int, batch_size: int | None, steps: int | None) -> int:
     """The rows in a batch, as Keras's array adapter chooses them: ``batch_size``; else, with
     ``steps``, ceil(n / steps) (so the steps cover all n rows); else 32."""

@@ -385,11 +385,18 @@ def fit_options(shuffle: Any, verbose: Any, callbacks: Any) -> list[Any]:
             f"Expected verbose to be 0 (silent), 1 (a progress bar) or 2 (one line per epoch), "
             f"got {shown(verbose)}."
         )
+    return callback_list(callbacks)
+
+
+def callback_list(callbacks: Any, method: str = "") -> list[Any]:
+    """``callbacks`` as a list (each then checked by CallbackList): None is none, a list or
+    tuple is copied, anything else is refused, its message headed by ``method`` when given."""
     if callbacks is None:
         return []
     if not isinstance(callbacks, list | tuple):
+        expected = f"{method}: expected" if method else "Expected"
         raise TypeError(
-            f"Expected callbacks to be a list of glassnet.callbacks.Callback instances, got "
+            f"{expected} callbacks to be a list of glassnet.callbacks.Callback instances, got "
             f"{type(callbacks).__name__}. Wrap it in a list: callbacks=[...]."
         )
     return list(callbacks)

@@ -35,7 +35,6 @@ from glassnet._compile_options import check_run_options, loss_weight
 from glassnet._header_bounds import check_name
 from glassnet._inference import (
     batch_rows,
-    callback_list,
     check_steps,
     evaluate_batches,
     first_rows,
@@ -50,6 +49,7 @@ from glassnet._validation import (
     SMALL,
     all_finite,
     as_features,
+    callback_list,
     check_quiet_verbose,
     finite,
     first_non_finite,
