@@ -188,9 +188,10 @@ class HandCNN:
         if index is None:
             np.copyto(buf.x, images)
             yb = labels
-        else:
-            np.take(images, index, axis=0, out=buf.x)
-            yb = np.take(labels, index, axis=0, out=buf.labels)
+        else:  # into reused buffers; "clip" writes straight into out=, where take's default
+            # mode="raise" copies through a buffer of its own first (the index is a permutation's)
+            np.take(images, index, axis=0, out=buf.x, mode="clip")
+            yb = np.take(labels, index, axis=0, out=buf.labels, mode="clip")
         k1, b1, k2, b2, w3, b3 = self.params
         g = self.grads
         f1, f2 = k1.shape[3], k2.shape[3]
@@ -240,7 +241,7 @@ class HandCNN:
         # conv2's input gradient: one product with the parity kernel, 4 shifted adds
         buf.dz2_rows[...] = dz2.transpose(1, 0, 2)
         self.kernel2[:-1] = k2.reshape(-1)
-        np.take(self.kernel2, self.parity_index, out=self.parity_kernel)
+        np.take(self.kernel2, self.parity_index, out=self.parity_kernel, mode="clip")
         dx2 = buf.dx2
         np.matmul(buf.dz2_rows.reshape(rows2, -1), self.parity_kernel, out=dx2.reshape(rows2, -1))
         # the adds into the space-to-depth form of dp1, (n, u, w, ty, tx, c) for the position
