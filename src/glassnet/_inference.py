@@ -92,7 +92,7 @@ def predict_batches(
     steps = math.ceil(len(x) / size)
     hooks = CallbackList(callbacks, model, {"verbose": verbose, "epochs": 1, "steps": steps})
     hooks.on_predict_begin({})
-    outputs = np.empty((len(x), *model._shape_after(len(model.layers))), model.dtype)
+    outputs = model._outputs_for(len(x))
     for batch, start in enumerate(range(0, len(x), size)):
         hooks.on_predict_batch_begin(batch, {})
         with np.errstate(over="ignore", invalid="ignore"):  # reported once, after the loop
@@ -119,7 +119,7 @@ def evaluate_batches(
     hooks = CallbackList(callbacks, model, {"verbose": verbose, "epochs": 1, "steps": steps})
     running = hooks.overrides("on_test_batch_end")
     hooks.on_test_begin({})
-    outputs = np.empty((len(x), *model._shape_after(len(model.layers))), model.dtype)
+    outputs = model._outputs_for(len(x))
     for batch, start in enumerate(range(0, len(x), size)):
         end = min(start + size, len(x))
         hooks.on_test_batch_begin(batch, {})

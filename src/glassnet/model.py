@@ -601,7 +601,8 @@ class Sequential(KerasModelAPI):
         self, y: Array, sample_weight: Any, class_weight: Any = None, what: str = ""
     ) -> Array | None:
         """The (n,) per-example weights from Keras's ``sample_weight`` or ``class_weight`` for
-        prepared targets y, checked (glassnet/_sample_weights.py); None when neither is given."""
+        prepared targets y, checked (glassnet/_sample_weights.py), times compile's
+        ``loss_weights``; None when none of the three is given."""
         if sample_weight is None and class_weight is None:
             if self.loss_weights is None:
                 return None  # unweighted: what example_weights says too, without asking it
@@ -743,11 +744,15 @@ class Sequential(KerasModelAPI):
             if len(x) <= chunk:
                 outputs = self.forward(x)
             else:
-                outputs = np.empty((len(x), *self._shape_after(len(self.layers))), self.dtype)
+                outputs = self._outputs_for(len(x))
                 for start in range(0, len(x), chunk):  # filled chunk by chunk, no concatenation
                     outputs[start : start + chunk] = self.forward(x[start : start + chunk])
         self._check_outputs(outputs)
         return outputs
+
+    def _outputs_for(self, n: int) -> Array:
+        """An empty (n, *output shape) array of the model's dtype, filled batch by batch."""
+        return np.empty((n, *self._shape_after(len(self.layers))), self.dtype)
 
     def _check_outputs(self, outputs: Array) -> None:
         """A FloatingPointError naming the first row whose output overflowed (inf or NaN)."""
@@ -810,8 +815,8 @@ class Sequential(KerasModelAPI):
     def _logs(self, y: Array, a: Array, sample_weight: Array | None = None) -> Logs:
         """The loss and the metrics of outputs ``a`` for targets ``y``. Unweighted rows
         (``sample_weight`` None: fit's validation data) still get compile's ``loss_weights``."""
-        if sample_weight is None and self.loss_weights is not None:
-            sample_weight = np.full(len(y), self.loss_weights, self.dtype)
+        if sample_weight is None:
+            sample_weight = self._weights(y, None)  # compile's loss_weights alone, or None
         return {"loss": self._cost(y, a, sample_weight), **self._metrics(y, a)}
 
     # -- weights -----------------------------------------------------------------------------

@@ -149,14 +149,7 @@ class SGD(Optimizer):
         """The base class's update; plain SGD (no momentum, weight decay, clipping or schedule:
         the seed's and the benchmarks') skips the steps that do nothing for it and goes straight
         to ``plain_step``, with the same numbers (tests/test_step_plan.py)."""
-        if (
-            self.momentum
-            or self.weight_decay
-            or self.schedule is not None
-            or self.clipvalue is not None
-            or self.clipnorm is not None
-            or self.global_clipnorm is not None
-        ):
+        if not self._plain():
             super().apply(parameters, gradients)
             return
         rate = self._learning_rate
@@ -187,6 +180,18 @@ class SGD(Optimizer):
             np.multiply(grad, rate, out=buffer)  # rate * grad
             param -= buffer
 
+    def _plain(self) -> bool:
+        """No momentum, weight decay, schedule or clipping: the rule is ``plain_step``'s alone,
+        W -= lr * dC/dW (what ``apply`` and ``apply_spending`` take their short ways for)."""
+        return not (
+            self.momentum
+            or self.weight_decay
+            or self.schedule is not None
+            or self.clipvalue is not None
+            or self.clipnorm is not None
+            or self.global_clipnorm is not None
+        )
+
     def apply_spending(self, parameters: list[Array], gradients: list[Array]) -> None:
         """``apply``'s update with each gradient scaled in place, g <- lr * g, then W -= g: the
         rule's two roundings, fl(W - fl(lr * g)), so the same weights to the last bit, without
@@ -200,12 +205,7 @@ class SGD(Optimizer):
         writable array of its parameter's dtype is left as it is, its parameter updated by
         ``plain_step`` as ``apply`` does (tests/test_mlp_fit_spending.py)."""
         if (
-            self.schedule is not None  # (then there is no _learning_rate: the schedule's)
-            or self.momentum
-            or self.weight_decay
-            or self.clipvalue is not None
-            or self.clipnorm is not None
-            or self.global_clipnorm is not None
+            not self._plain()  # (first: with a schedule there is no _learning_rate)
             or type(self._learning_rate) is not float
             or self._learning_rate == 1.0  # apply subtracts g itself: nothing to scale
         ):
