@@ -23,7 +23,7 @@ FULL = Sizes(
     seed_steps=1000,
     wide_rows=12_800,
     matmul=4096,
-    repeats=5,
+    repeats=9,  # 5 left ratios swinging 20-40% on a shared 2-core VM (stop 27 runs)
     seed_repeats=11,
     import_runs=7,
 )
