@@ -122,6 +122,9 @@ class _Buffers:
         self.z1 = np.empty((4, per_block, f1), dtype)
         self.peak1 = np.empty((per_block, f1), dtype)
         self.p1 = np.empty((n, grid, grid, f1), dtype)
+        # ReLU as max(p, zeros): NumPy's SIMD loop for two arrays (max(p, 0.0) broadcasts the
+        # scalar through a slower loop: (64, 13, 13, 8) float32 39 against 6 us)
+        self.zeros1 = np.zeros((n, grid, grid, f1), dtype)
         self.bias1 = np.empty((grid * grid, f1), dtype)
         s = self.p1.strides  # cols2[a, b, n, py, px] = the window at (2 py + a, 2 px + b)
         self.p1_windows = as_strided(
@@ -133,6 +136,7 @@ class _Buffers:
         self.z2 = np.empty((4, self.rows2, f2), dtype)
         self.peak2 = np.empty((self.rows2, f2), dtype)
         self.flat = np.empty((n, q2 * q2 * f2), dtype)
+        self.zeros2 = np.zeros((n, q2 * q2 * f2), dtype)
         self.bias2 = np.empty((q2 * q2, f2), dtype)
         self.out = np.empty((n, units), dtype)
         self.dflat = np.empty((n, q2 * q2 * f2), dtype)
@@ -208,7 +212,7 @@ class HandCNN:
         p1 = buf.p1  # bias and ReLU after the pool
         np.copyto(buf.bias1, b1)
         np.add(peak1.reshape(n, -1), buf.bias1.reshape(-1), out=p1.reshape(n, -1))
-        np.maximum(p1, 0.0, out=p1)
+        np.maximum(p1, buf.zeros1, out=p1)
         # conv2 on the positions the pool keeps, pool-major: (4R, 72) @ (72, 16)
         np.copyto(buf.cols2, buf.p1_windows)
         cols2 = buf.cols2.reshape(-1, KERNEL * KERNEL * f1)
@@ -218,7 +222,7 @@ class HandCNN:
         flat = buf.flat  # (n, 400) in (y, x, channel) order, as Flatten's
         np.copyto(buf.bias2, b2)
         np.add(peak2.reshape(n, -1), buf.bias2.reshape(-1), out=flat)
-        np.maximum(flat, 0.0, out=flat)
+        np.maximum(flat, buf.zeros2, out=flat)
         p = buf.out
         np.matmul(flat, w3, out=p)
         p += b3
