@@ -144,6 +144,20 @@ class StepPlan:
         optimizer = model.optimizer
         self.sgd = sgd_settings(optimizer) if type(optimizer) is SGD else None
         self.pairs = list(zip(self.parameters, self.gradients, strict=False))
+        # the products: ndarray.dot, @'s own BLAS call without the matmul ufunc's dispatch (0.3
+        # against 0.85 us on the seed's 4 x 4 arrays), where every array is provably of one
+        # dtype and C-contiguous: sigmoids and the half sum (a new array of their operands'
+        # dtype) on weights and gradients so made, for x and y of that dtype, x C-contiguous
+        # (step); else @ itself (on a strided x, @ may sum without BLAS: other last bits)
+        self.dtype = dtype = model.dtype
+        self.dots = (
+            all(sigmoid for _, sigmoid in self.chain)
+            and self.half_sum
+            and all(
+                array.dtype == dtype and array.flags.c_contiguous
+                for array in (*self.parameters, *self.gradients)
+            )
+        )
         self.sgd_one = (
             self.sgd == PLAIN_SGD_ONE
             and type(self.sgd[-1]) is float  # as SGD.apply asks
@@ -193,7 +207,8 @@ class StepPlan:
         the update may use them as scratch (``Optimizer.apply_spending``) when C is finite (a
         loss that stops training leaves dC/dW to look at)."""
         if self.dense and sample_weight is None and x.shape[0] < self.small_rows:
-            return self.dense_step(model, x, y)
+            dots = self.dots and x.dtype == self.dtype == y.dtype and x.flags.c_contiguous
+            return self.dense_step(model, x, y, np.ndarray.dot if dots else np.matmul)
         return self.layer_step(model, x, y, sample_weight, spend)
 
     def layer_step(
@@ -228,7 +243,9 @@ class StepPlan:
             model._apply_update()
         return loss + penalty, a
 
-    def dense_step(self, model: Sequential, x: Array, y: Array) -> tuple[float, Array]:
+    def dense_step(
+        self, model: Sequential, x: Array, y: Array, product: Any = np.matmul
+    ) -> tuple[float, Array]:
         """``step`` for a chain of small Dense layers (``dense``), unweighted: the same calls in
         the same order, with ``Dense.forward_in_step`` / ``backward`` / ``backward_delta``'s
         branch for small arrays (``_in_step`` False: every array new) and ``Sigmoid.quietly`` /
@@ -244,7 +261,9 @@ class StepPlan:
 
         The sigmoid's a = 1 / (1 + exp(-z)) in one array (-z, exp, + 1, 1 /), and its
         delta = (1 - a) a * g, as ``Sigmoid.backward`` (whose branches give the same numbers: the
-        products commute exactly, and ``* g`` makes the array of g's dtype and shape).
+        products commute exactly, and ``* g`` makes the array of g's dtype and shape). The
+        matrix products are ``product(a, b[, out])``: ``np.matmul`` (@), or ``ndarray.dot``
+        where ``step`` found it makes @'s very BLAS call (``dots``; tests/test_dense_step.py).
         """
         a = x
         negative, exp, divide, subtract, multiply = (
@@ -256,7 +275,7 @@ class StepPlan:
         )
         for layer, sigmoid in self.chain:
             layer.a_prev = a  # (batch, n_in)
-            z = a @ layer.kernel  # (batch, units)
+            z = product(a, layer.kernel)  # (batch, units)
             if layer.use_bias:
                 z += layer.bias
             layer.z = z
@@ -282,10 +301,10 @@ class StepPlan:
             else:
                 delta = layer.activation.backward(layer.z, layer.a, grad)
             layer.delta = delta
-            np.matmul(layer.a_prev.T, delta, out=layer.kernel_gradient)  # (n_in, units)
+            product(layer.a_prev.T, delta, layer.kernel_gradient)  # (n_in, units)
             if layer.use_bias:
                 np.add.reduce(delta, axis=0, out=layer.bias_gradient)  # (units,)
-            grad = delta @ layer.kernel.T if need_input_gradient else None  # (batch, n_in)
+            grad = product(delta, layer.kernel.T) if need_input_gradient else None  # (batch, n_in)
         if self.sgd_one:  # SGD.apply with rate 1: W -= dC/dW (1.0 * g == g exactly)
             model.optimizer.iterations += 1
             for parameter, gradient in self.pairs:

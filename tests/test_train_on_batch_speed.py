@@ -1,0 +1,134 @@
+"""train_on_batch on the seed toy (issue 20, round four): the step plan's matrix products by
+``ndarray.dot`` where it makes ``@``'s very BLAS call, and the per-call checks around the step,
+each proved to answer as the readable code it stands beside (bit for bit, the same errors).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet._step_plan import StepPlan, plan_for
+from glassnet.seed import XOR_X, XOR_Y, seed_network
+
+
+# -- the products ------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_dot_is_matmul_bit_for_bit_on_the_step_plans_products(dtype: str) -> None:
+    """dense_step's three products, a @ W, a_prev.T @ delta (into dC/dW) and delta @ W.T, by
+    ndarray.dot and by np.matmul on C-contiguous arrays of one dtype: the same bits, for every
+    (batch, n_in, units) up to 7 (rows and columns of 1 included: BLAS's dot and gemv cases)
+    and a few up to dense_step's bound (batch x the wider side < 2048)."""
+    rng = np.random.default_rng(20)
+    small = itertools.product(range(1, 8), repeat=3)
+    large = [(1, 1000, 2), (2, 1000, 1), (1, 3, 1000), (3, 600, 3), (500, 3, 4), (60, 30, 30)]
+    for rows, n_in, units in [*small, *large]:
+        scale = 10.0 ** rng.uniform(-3, 3)
+        a = (rng.normal(size=(rows, n_in)) * scale).astype(dtype)
+        kernel = rng.normal(size=(n_in, units)).astype(dtype)
+        delta = rng.normal(size=(rows, units)).astype(dtype)
+        by_dot, by_matmul = np.empty_like(kernel), np.empty_like(kernel)
+        np.ndarray.dot(a.T, delta, by_dot)
+        np.matmul(a.T, delta, by_matmul)
+        pairs = [
+            (np.ndarray.dot(a, kernel), a @ kernel),
+            (by_dot, by_matmul),
+            (np.ndarray.dot(delta, kernel.T), delta @ kernel.T),
+        ]
+        for got, expected in pairs:
+            assert got.dtype == expected.dtype and got.shape == expected.shape
+            assert got.tobytes() == expected.tobytes(), (rows, n_in, units)
+
+
+def products_taken(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The ``product`` each dense_step call receives, in order."""
+    taken: list[Any] = []
+    dense_step = StepPlan.dense_step
+
+    def spy(plan: StepPlan, model: Any, x: Any, y: Any, product: Any = np.matmul) -> Any:
+        taken.append(product)
+        return dense_step(plan, model, x, y, product)
+
+    monkeypatch.setattr(StepPlan, "dense_step", spy)
+    return taken
+
+
+def readable_twin_steps(make: Any, x: np.ndarray, y: np.ndarray, count: int = 20) -> None:
+    """``count`` train_on_batch calls against the readable step on a twin: the same losses,
+    weights and kept arrays."""
+    fast, slow = make(), make()
+    for _ in range(count):
+        loss = fast.train_on_batch(x, y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            expected, _ = slow._readable_step(*slow._data(x, y))
+        assert loss == expected
+    for got, expected in zip(fast.get_weights(), slow.get_weights(), strict=True):
+        assert got.tobytes() == expected.tobytes()
+    for mine, theirs in zip(fast.layers, slow.layers, strict=True):
+        for name in ("a_prev", "z", "a", "delta", "kernel_gradient"):
+            assert getattr(mine, name).tobytes() == getattr(theirs, name).tobytes(), name
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_seed_toy_takes_the_dots(monkeypatch: pytest.MonkeyPatch, dtype: str) -> None:
+    taken = products_taken(monkeypatch)
+    readable_twin_steps(lambda: seed_network(dtype), XOR_X.astype(dtype), XOR_Y.astype(dtype))
+    assert plan_for(seed_network(dtype)).dots
+    assert taken and all(product is np.ndarray.dot for product in taken)
+
+
+def one_unit(loss: Any = None, activation: str = "sigmoid") -> gn.Sequential:
+    """3 -> 1 sigmoid: x @ W is BLAS's gemv, where a strided x makes @ sum without BLAS."""
+    model = gn.Sequential(
+        [gn.Input(shape=(3,)), gn.layers.Dense(1, activation, use_bias=False)],
+        seed=3,
+        dtype="float64",
+    )
+    model.compile(optimizer=gn.SGD(1.0), loss=loss or gn.losses.HalfSumSquaredError())
+    return model
+
+
+def test_a_strided_x_keeps_matmul(monkeypatch: pytest.MonkeyPatch) -> None:
+    """x a view with every other column (not C-contiguous): @ itself, whose last bits differ
+    from BLAS's there (the readable step's numbers); a Fortran-ordered x too."""
+    rng = np.random.default_rng(4)
+    wide = rng.normal(size=(4, 6))
+    strided = wide[:, ::2]
+    taken = products_taken(monkeypatch)
+    for x in (strided, np.asfortranarray(strided)):
+        readable_twin_steps(one_unit, x, XOR_Y)
+    assert taken and all(product is np.matmul for product in taken)
+    # why: on this very x, BLAS's product (what ndarray.dot makes of a copy) is other bits
+    kernel = one_unit().layers[0].kernel
+    assert (strided @ kernel).tobytes() != np.ndarray.dot(strided, kernel).tobytes()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: one_unit(activation="tanh"),  # an activation dense_step does not write out
+        lambda: one_unit(loss="mse"),  # a loss whose gradient dense_step does not write out
+    ],
+)
+def test_other_chains_keep_matmul(monkeypatch: pytest.MonkeyPatch, make: Any) -> None:
+    taken = products_taken(monkeypatch)
+    readable_twin_steps(make, XOR_X, XOR_Y)
+    assert not plan_for(make()).dots
+    assert taken and all(product is np.matmul for product in taken)
+
+
+def test_targets_of_another_dtype_keep_matmul(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A float32 model's step given float64 targets directly (train_on_batch would cast them):
+    dC/dW is float64 there, which ndarray.dot would refuse to write into the float32 dC/dW."""
+    taken = products_taken(monkeypatch)
+    fast, slow = seed_network("float32"), seed_network("float32")
+    x = XOR_X.astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(3):
+            loss, _ = fast._train_step(x, XOR_Y)
+            assert loss == slow._readable_step(x, XOR_Y)[0]
+    assert taken == [np.matmul] * 3
