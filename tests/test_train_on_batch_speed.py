@@ -132,3 +132,71 @@ def test_targets_of_another_dtype_keep_matmul(monkeypatch: pytest.MonkeyPatch) -
             loss, _ = fast._train_step(x, XOR_Y)
             assert loss == slow._readable_step(x, XOR_Y)[0]
     assert taken == [np.matmul] * 3
+
+
+# -- the half sum, written out in dense_step -------------------------------------------------
+def test_dense_steps_half_sum_is_half_sum_of_squares_up_to_its_bound() -> None:
+    """dense_step writes HalfSumSquaredError's C = 1/2 (d . d) out, which is half_sum_of_squares
+    while d has at most SMALL numbers: dense_step's batches (fewer rows than small_rows, so
+    rows x units < REUSE_FROM) always have, up to the widest last layer."""
+    from glassnet._validation import SMALL
+    from glassnet.layers.core import REUSE_FROM
+    from glassnet.losses import half_sum_of_squares
+
+    assert REUSE_FROM <= SMALL
+    rng = np.random.default_rng(5)
+    for units in (1, 7, 2047):
+        model = gn.Sequential(
+            [gn.Input(shape=(2,)), gn.layers.Dense(units, "sigmoid", use_bias=False)],
+            seed=1,
+            dtype="float64",
+        )
+        model.compile(optimizer=gn.SGD(1.0), loss=gn.losses.HalfSumSquaredError())
+        plan = plan_for(model)
+        rows = plan.small_rows - 1  # the largest batch dense_step takes
+        assert rows * units < REUSE_FROM
+        x = rng.normal(size=(rows, 2))
+        y = rng.uniform(size=(rows, units))
+        a = model.predict(x, verbose=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, _ = plan.dense_step(model, x, y, np.ndarray.dot)
+        assert loss == half_sum_of_squares(a - y), units
+
+
+# -- no NumPy warning leaks ------------------------------------------------------------------
+def test_train_on_batch_leaks_no_numpy_warning_on_hostile_batches() -> None:
+    """Huge but finite x (its x . x overflows: ndarray.dot would warn, np.vdot does not), NaN,
+    inf and 1e309 in x or y, a diverging model: each call answers or raises its clear error,
+    with warnings turned into errors."""
+    import warnings
+
+    from glassnet.callbacks import TrainingDivergedError
+
+    x, y = XOR_X.copy(), XOR_Y.copy()
+    bad = x.copy()
+    bad[1, 1] = np.nan
+    batches = [
+        (x * 1e300, y),
+        (x * 1e154, y),
+        (bad, y),
+        (np.where(x > 0, np.inf, x), y),
+        (x, np.full_like(y, 1e200)),
+        (x, np.full_like(y, np.inf)),
+        ([[1e309, 0, 1]] * 4, y),  # a list: inf once read as float
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for bx, by in batches:
+            model = seed_network()
+            try:
+                for _ in range(3):
+                    model.train_on_batch(bx, by)
+            except (ValueError, TypeError, TrainingDivergedError) as caught:
+                assert "RuntimeWarning" not in type(caught).__name__
+        model = gn.Sequential(
+            [gn.Input(shape=(3,)), gn.layers.Dense(4), gn.layers.Dense(1)], seed=2, dtype="float64"
+        )
+        model.compile(optimizer=gn.SGD(1e5), loss=gn.losses.HalfSumSquaredError())
+        with pytest.raises(TrainingDivergedError, match="Training diverged"):
+            for _ in range(40):
+                model.train_on_batch(x, y)
