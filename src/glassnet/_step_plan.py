@@ -181,12 +181,14 @@ class StepPlan:
             or model._parameters is not self.parameters
             or model._gradients is not self.gradients
             or model.layers != layers  # layer by layer, by identity
-            or getattr(self.last, "activation", None) is not self.last_activation
         ):
             return False
         if not self.dense_reads:
-            return all(layer._trainable == trainable for layer, trainable in self.reads)
-        for layer, trainable, activation, regularizer in self.dense_reads:  # a Dense chain's
+            return getattr(self.last, "activation", None) is self.last_activation and all(
+                layer._trainable == trainable for layer, trainable in self.reads
+            )
+        # a Dense chain's, the last layer's activation among them
+        for layer, trainable, activation, regularizer in self.dense_reads:
             if (
                 layer._trainable != trainable
                 or layer.activation is not activation
