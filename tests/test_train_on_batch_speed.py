@@ -200,3 +200,104 @@ def test_train_on_batch_leaks_no_numpy_warning_on_hostile_batches() -> None:
         with pytest.raises(TrainingDivergedError, match="Training diverged"):
             for _ in range(40):
                 model.train_on_batch(x, y)
+
+
+# -- hostile batches and models changed between calls ------------------------------------------
+def more_hostile_batches() -> list[tuple[str, Any, Any]]:
+    """Cousins of test_dense_step's hostile batches, through train_on_batch itself."""
+    x, y = XOR_X.copy(), XOR_Y.copy()
+    return [
+        ("x 100,000 columns", np.ones((4, 100_000)), y),
+        ("x markup", np.array([["<script>alert(1)</script>", "1", "1"]] * 4), y),
+        ("y markup", x, np.array([["<b>1</b>"]] * 4)),
+        ("x objects", np.array([[0, None, 1]] * 4, dtype=object), y),
+        ("y objects", x, np.array([[None]] * 4, dtype=object)),
+        ("x 1e309 in a list", [[1e309, 0, 1], *x[1:].tolist()], y),
+        ("y 1e309 in a list", x, [[0.0], [1e309], [1.0], [0.0]]),
+        ("x beyond float32", x.astype(np.float64) * 1e39, y),  # a float64 model: finite
+        ("x empty", np.zeros((0, 3)), np.zeros((0, 1))),
+        ("y 3-D", x, y[:, :, None]),
+        ("x 1e308 everywhere", np.full((4, 3), 1e308), y),  # x . x overflows: the exact check
+    ]
+
+
+def outcome(call: Any) -> tuple[str, Any]:
+    try:
+        return "ok", call()
+    except (ValueError, TypeError) as caught:
+        return type(caught).__name__, str(caught)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_train_on_batch_refuses_what_data_refuses(dtype: str) -> None:
+    """Each batch gets _data's own error and message (or trains where _data takes it), and a
+    refused batch changes no weight and no step count."""
+    for name, x, y in more_hostile_batches():
+        model = seed_network(dtype)
+        before = model.get_weights()
+        expected = outcome(lambda x=x, y=y: seed_network(dtype)._data(x, y))
+        got = outcome(lambda model=model, x=x, y=y: model.train_on_batch(x, y))
+        if expected[0] == "ok":
+            assert got[0] == "ok", name
+            continue
+        assert got == expected, name
+        assert expected[1].strip(), name  # a message that says something
+        for weight, start in zip(model.get_weights(), before, strict=True):
+            np.testing.assert_array_equal(weight, start)
+        assert model.optimizer.iterations == 0, name
+
+
+def test_train_on_batch_follows_a_model_changed_between_calls() -> None:
+    """train_on_batch (the plan, dense_step with its dots) against the readable step on a twin,
+    with the model changed between calls as a user changes it: the same losses and weights."""
+    changes = [
+        ("trainable flipped", lambda m: setattr(m.layers[0], "trainable", False)),
+        ("trainable back", lambda m: setattr(m.layers[0], "trainable", True)),
+        ("rate changed", lambda m: setattr(m.optimizer, "learning_rate", 0.25)),
+        (
+            "activation swapped",
+            lambda m: setattr(m.layers[1], "activation", gn.activations.get("tanh")),
+        ),
+        (
+            "sigmoid back",
+            lambda m: setattr(m.layers[1], "activation", gn.activations.get("sigmoid")),
+        ),
+        ("rate 1 again", lambda m: setattr(m.optimizer, "learning_rate", 1.0)),
+        (
+            "regularizer added",
+            lambda m: setattr(m.layers[0], "kernel_regularizer", gn.regularizers.L2(0.1)),
+        ),
+        ("model frozen", lambda m: setattr(m, "trainable", False)),
+    ]
+    fast, slow = seed_network(), seed_network()
+    for name, change in changes:
+        change(fast)
+        change(slow)
+        for _ in range(3):
+            loss = fast.train_on_batch(XOR_X, XOR_Y)
+            with np.errstate(over="ignore", invalid="ignore"):
+                expected, _ = slow._readable_step(*slow._data(XOR_X, XOR_Y))
+            assert loss == expected, name
+        for got, want in zip(fast.get_weights(), slow.get_weights(), strict=True):
+            assert got.tobytes() == want.tobytes(), name
+
+
+def test_weights_set_to_nan_are_refused_and_written_in_place_are_caught() -> None:
+    """set_weights refuses NaN with its clear error, nothing written; a NaN or inf written into a
+    kernel in place makes the next call stop with the diverged error, as the readable step's."""
+    from glassnet.callbacks import TrainingDivergedError
+
+    model = seed_network()
+    model.train_on_batch(XOR_X, XOR_Y)
+    weights = model.get_weights()
+    bad = [w.copy() for w in weights]
+    bad[0][0, 0] = np.nan
+    with pytest.raises(ValueError, match="kernel must be finite real numbers"):
+        model.set_weights(bad)
+    for got, want in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(got, want)
+    for value in (np.nan, np.inf):
+        model = seed_network()
+        model.layers[1].kernel[2, 0] = value
+        with pytest.raises(TrainingDivergedError, match="Training diverged"):
+            model.train_on_batch(XOR_X, XOR_Y)
