@@ -301,3 +301,25 @@ def test_weights_set_to_nan_are_refused_and_written_in_place_are_caught() -> Non
         model.layers[1].kernel[2, 0] = value
         with pytest.raises(TrainingDivergedError, match="Training diverged"):
             model.train_on_batch(XOR_X, XOR_Y)
+
+
+def test_weights_or_gradients_not_c_contiguous_keep_matmul(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ndarray.dot writes only into a C-contiguous dC/dW of its result's dtype (NumPy refuses
+    any other out=): a Fortran-ordered kernel or gradient, collected again, keeps @."""
+    taken = products_taken(monkeypatch)
+
+    def fortran(name: str) -> Any:
+        def make() -> gn.Sequential:
+            model = seed_network()
+            layer = model.layers[0]
+            setattr(layer, name, np.asfortranarray(getattr(layer, name)))
+            model._collect_parameters()
+            return model
+
+        return make
+
+    for name in ("kernel", "kernel_gradient"):
+        make = fortran(name)
+        assert not plan_for(make()).dots
+        readable_twin_steps(make, XOR_X, XOR_Y, count=5)
+    assert taken and all(product is np.matmul for product in taken)
