@@ -45,15 +45,15 @@ def test_dot_is_matmul_bit_for_bit_on_the_step_plans_products(dtype: str) -> Non
 
 
 def products_taken(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The ``product`` each dense_step call receives, in order."""
+    """The ``product`` each dense_step call takes, in order."""
     taken: list[Any] = []
-    dense_step = StepPlan.dense_step
+    product_for = StepPlan.product_for
 
-    def spy(plan: StepPlan, model: Any, x: Any, y: Any, product: Any = np.matmul) -> Any:
-        taken.append(product)
-        return dense_step(plan, model, x, y, product)
+    def spy(plan: StepPlan, x: Any, y: Any) -> Any:
+        taken.append(product_for(plan, x, y))
+        return taken[-1]
 
-    monkeypatch.setattr(StepPlan, "dense_step", spy)
+    monkeypatch.setattr(StepPlan, "product_for", spy)
     return taken
 
 
@@ -159,7 +159,8 @@ def test_dense_steps_half_sum_is_half_sum_of_squares_up_to_its_bound() -> None:
         y = rng.uniform(size=(rows, units))
         a = model.predict(x, verbose=0)
         with np.errstate(over="ignore", invalid="ignore"):
-            loss, _ = plan.dense_step(model, x, y, np.ndarray.dot)
+            assert plan.product_for(x, y) is np.ndarray.dot
+            loss, _ = plan.dense_step(model, x, y)
         assert loss == half_sum_of_squares(a - y), units
 
 

@@ -215,8 +215,7 @@ class StepPlan:
         the update may use them as scratch (``Optimizer.apply_spending``) when C is finite (a
         loss that stops training leaves dC/dW to look at)."""
         if self.dense and sample_weight is None and x.shape[0] < self.small_rows:
-            dots = self.dots and x.dtype == self.dtype == y.dtype and x.flags.c_contiguous
-            return self.dense_step(model, x, y, np.ndarray.dot if dots else np.matmul)
+            return self.dense_step(model, x, y)
         return self.layer_step(model, x, y, sample_weight, spend)
 
     def layer_step(
@@ -251,9 +250,14 @@ class StepPlan:
             model._apply_update()
         return loss + penalty, a
 
-    def dense_step(
-        self, model: Sequential, x: Array, y: Array, product: Any = np.matmul
-    ) -> tuple[float, Array]:
+    def product_for(self, x: Array, y: Array) -> Any:
+        """dense_step's matrix product for this batch: ``ndarray.dot`` where it makes @'s very
+        BLAS call (``dots``, x and y of the plan's dtype, x C-contiguous), else ``np.matmul``."""
+        if self.dots and x.dtype == self.dtype == y.dtype and x.flags.c_contiguous:
+            return np.ndarray.dot
+        return np.matmul
+
+    def dense_step(self, model: Sequential, x: Array, y: Array) -> tuple[float, Array]:
         """``step`` for a chain of small Dense layers (``dense``), unweighted: the same calls in
         the same order, with ``Dense.forward_in_step`` / ``backward`` / ``backward_delta``'s
         branch for small arrays (``_in_step`` False: every array new) and ``Sigmoid.quietly`` /
@@ -272,8 +276,9 @@ class StepPlan:
         delta = (1 - a) a * g, as ``Sigmoid.backward`` (whose branches give the same numbers: the
         products commute exactly, and ``* g`` makes the array of g's dtype and shape). The
         matrix products are ``product(a, b[, out])``: ``np.matmul`` (@), or ``ndarray.dot``
-        where ``step`` found it makes @'s very BLAS call (``dots``; tests/test_dense_step.py).
+        where it makes @'s very BLAS call (``product_for``; tests/test_train_on_batch_speed.py).
         """
+        product = self.product_for(x, y)
         a = x
         negative, exp, divide, subtract, multiply = (
             np.negative,
