@@ -17,7 +17,12 @@ pair as one fused step (layers/conv_pool.py ``training_steps``).
 A chain of small Dense layers (the seed toy) takes ``dense_step``: the same calls again, with
 the layers' small-array branch, the sigmoid, HalfSumSquaredError's value and gradient and plain
 SGD with rate 1 written out in the step (about 2.5 of the seed's 15 µs a step were the calls and
-their checks; tests/test_dense_step.py proves it the readable step, bit for bit).
+their checks; tests/test_dense_step.py proves it the readable step, bit for bit). Where every
+array is of one dtype and C-contiguous (a sigmoid chain with the half sum, the seed toy), its
+matrix products are ``ndarray.dot``: the very BLAS call of ``@`` without the matmul ufunc's
+dispatch, 0.3 against 0.85 µs on the seed's 4 x 4 arrays, so its step takes 9.4 µs where the
+hand-written NumPy loop (benchmarks/hand.py, with @) takes 11.2 (tests/test_train_on_batch_speed.py
+proves the bits equal).
 
 A plan belongs to what its decisions read: the loss, the optimizer, the layers and their
 ``trainable`` flags, the last one's activation, the parameter lists; for ``dense_step`` also
@@ -34,6 +39,7 @@ train_on_batch), as the readable step does.
 from __future__ import annotations
 
 import math
+import operator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,7 +50,7 @@ from glassnet.activations import Sigmoid
 from glassnet.layers.conv_pool import training_steps
 from glassnet.layers.core import Dense, Layer
 from glassnet.layers.pooling import MaxPooling2D
-from glassnet.losses import HalfSumSquaredError, half_sum_and_error
+from glassnet.losses import HalfSumSquaredError
 from glassnet.optimizers import SGD
 
 if TYPE_CHECKING:
@@ -53,22 +59,22 @@ if TYPE_CHECKING:
 Array = NDArray[np.floating[Any]]
 
 
+#: what ``SGD.apply`` reads to choose its rule besides the rate: momentum, weight decay,
+#: schedule and the three clippings, as one tuple (read in C: a third of a Python function's time)
+_sgd_rule = operator.attrgetter(
+    "momentum", "weight_decay", "schedule", "clipvalue", "clipnorm", "global_clipnorm"
+)
+
+
 def sgd_settings(optimizer: SGD) -> tuple[Any, ...]:
     """What ``SGD.apply`` reads to choose its rule: momentum, weight decay, schedule, the three
     clippings, the rate (compared by ``==``: numbers, None, a schedule)."""
-    return (
-        optimizer.momentum,
-        optimizer.weight_decay,
-        optimizer.schedule,
-        optimizer.clipvalue,
-        optimizer.clipnorm,
-        optimizer.global_clipnorm,
-        vars(optimizer).get("_learning_rate"),  # (none while a schedule gives the rate)
-    )
+    # (no _learning_rate while a schedule gives the rate)
+    return (_sgd_rule(optimizer), vars(optimizer).get("_learning_rate"))
 
 
 #: plain SGD with learning rate 1, the seed's: SGD.apply's ``param -= grad`` for each parameter
-PLAIN_SGD_ONE = (0.0, None, None, None, None, None, 1.0)
+PLAIN_SGD_ONE = ((0.0, None, None, None, None, None), 1.0)
 
 
 class StepPlan:
@@ -144,6 +150,20 @@ class StepPlan:
         optimizer = model.optimizer
         self.sgd = sgd_settings(optimizer) if type(optimizer) is SGD else None
         self.pairs = list(zip(self.parameters, self.gradients, strict=False))
+        # the products: ndarray.dot, @'s own BLAS call without the matmul ufunc's dispatch (0.3
+        # against 0.85 us on the seed's 4 x 4 arrays), where every array is provably of one
+        # dtype and C-contiguous: sigmoids and the half sum (a new array of their operands'
+        # dtype) on weights and gradients so made, for x and y of that dtype, x C-contiguous
+        # (step); else @ itself (on a strided x, @ may sum without BLAS: other last bits)
+        self.dtype = dtype = model.dtype
+        self.dots = (
+            all(sigmoid for _, sigmoid in self.chain)
+            and self.half_sum
+            and all(
+                array.dtype == dtype and array.flags.c_contiguous
+                for array in (*self.parameters, *self.gradients)
+            )
+        )
         self.sgd_one = (
             self.sgd == PLAIN_SGD_ONE
             and type(self.sgd[-1]) is float  # as SGD.apply asks
@@ -166,12 +186,14 @@ class StepPlan:
             or model._parameters is not self.parameters
             or model._gradients is not self.gradients
             or model.layers != layers  # layer by layer, by identity
-            or getattr(self.last, "activation", None) is not self.last_activation
         ):
             return False
         if not self.dense_reads:
-            return all(layer._trainable == trainable for layer, trainable in self.reads)
-        for layer, trainable, activation, regularizer in self.dense_reads:  # a Dense chain's
+            return getattr(self.last, "activation", None) is self.last_activation and all(
+                layer._trainable == trainable for layer, trainable in self.reads
+            )
+        # a Dense chain's, the last layer's activation among them
+        for layer, trainable, activation, regularizer in self.dense_reads:
             if (
                 layer._trainable != trainable
                 or layer.activation is not activation
@@ -228,13 +250,21 @@ class StepPlan:
             model._apply_update()
         return loss + penalty, a
 
+    def product_for(self, x: Array, y: Array) -> Any:
+        """dense_step's matrix product for this batch: ``ndarray.dot`` where it makes @'s very
+        BLAS call (``dots``, x and y of the plan's dtype, x C-contiguous), else ``np.matmul``."""
+        if self.dots and x.dtype == self.dtype == y.dtype and x.flags.c_contiguous:
+            return np.ndarray.dot
+        return np.matmul
+
     def dense_step(self, model: Sequential, x: Array, y: Array) -> tuple[float, Array]:
         """``step`` for a chain of small Dense layers (``dense``), unweighted: the same calls in
         the same order, with ``Dense.forward_in_step`` / ``backward`` / ``backward_delta``'s
         branch for small arrays (``_in_step`` False: every array new) and ``Sigmoid.quietly`` /
         ``backward`` written out here; what they ask at every call was decided by the plan
         (tests/test_dense_step.py: the same numbers, kept arrays and errors). Saves the seed toy
-        about 2 of its 14.5 µs a step: the method calls and checks, not the arithmetic.
+        about 2 of its 14.5 µs a step: the method calls and checks, not the arithmetic; the
+        products by ``ndarray.dot`` 3 more.
 
             a_prev = a; z = a_prev @ W (+ b); a = f(z)                    first layer to last
             C, g = loss.value_and_gradient(y, aL)                         g = dC/daL
@@ -244,8 +274,11 @@ class StepPlan:
 
         The sigmoid's a = 1 / (1 + exp(-z)) in one array (-z, exp, + 1, 1 /), and its
         delta = (1 - a) a * g, as ``Sigmoid.backward`` (whose branches give the same numbers: the
-        products commute exactly, and ``* g`` makes the array of g's dtype and shape).
+        products commute exactly, and ``* g`` makes the array of g's dtype and shape). The
+        matrix products are ``product(a, b[, out])``: ``np.matmul`` (@), or ``ndarray.dot``
+        where it makes @'s very BLAS call (``product_for``; tests/test_train_on_batch_speed.py).
         """
+        product = self.product_for(x, y)
         a = x
         negative, exp, divide, subtract, multiply = (
             np.negative,
@@ -256,7 +289,7 @@ class StepPlan:
         )
         for layer, sigmoid in self.chain:
             layer.a_prev = a  # (batch, n_in)
-            z = a @ layer.kernel  # (batch, units)
+            z = product(a, layer.kernel)  # (batch, units)
             if layer.use_bias:
                 z += layer.bias
             layer.z = z
@@ -269,8 +302,10 @@ class StepPlan:
                 a = layer.activation.quietly(z)
             layer.a = a  # (batch, units)
             layer._in_step = False  # a backward called by hand makes new arrays too
-        if self.half_sum:
-            loss, grad = half_sum_and_error(y, a)
+        if self.half_sum:  # half_sum_and_error(y, a): C = 1/2 (d . d), dC/da = d = a - y
+            grad = a - y  # (batch, units): fewer than SMALL numbers (small_rows' bound)
+            flat = grad.ravel()  # (batch units,), as half_sum_of_squares' reshape(-1)
+            loss = 0.5 * float(flat.dot(flat))
         else:
             loss, grad = model.loss.value_and_gradient(y, a, None, False)
         for layer, sigmoid, need_input_gradient in self.chain_back:
@@ -282,10 +317,10 @@ class StepPlan:
             else:
                 delta = layer.activation.backward(layer.z, layer.a, grad)
             layer.delta = delta
-            np.matmul(layer.a_prev.T, delta, out=layer.kernel_gradient)  # (n_in, units)
+            product(layer.a_prev.T, delta, layer.kernel_gradient)  # (n_in, units)
             if layer.use_bias:
                 np.add.reduce(delta, axis=0, out=layer.bias_gradient)  # (units,)
-            grad = delta @ layer.kernel.T if need_input_gradient else None  # (batch, n_in)
+            grad = product(delta, layer.kernel.T) if need_input_gradient else None  # (batch, n_in)
         if self.sgd_one:  # SGD.apply with rate 1: W -= dC/dW (1.0 * g == g exactly)
             model.optimizer.iterations += 1
             for parameter, gradient in self.pairs:

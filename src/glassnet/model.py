@@ -448,26 +448,25 @@ class Sequential(KerasModelAPI):
         nothing to adopt), the targets prepared as ``_data`` prepares them; anything else
         through ``_data`` itself, with its checks, messages and order (tests/test_dense_step.py).
         """
-        shape, dtype = self.example_shape, self.dtype
-        if (
-            type(x) is np.ndarray
-            and x.dtype == dtype
-            and x.ndim == 2
-            and shape is not None
-            and len(shape) == 1
-            and x.shape[1] == shape[0]
-            and x.shape[0]
-            and self.built  # so there are layers, and nothing for _adopt_width to do
-            # as_features' check: finite's own first answer (x . x finite), else finite's
-            and ((x.size <= SMALL and math.isfinite(np.vdot(x, x))) or finite(x))
-        ):
-            units = self._output_width(shape)  # x.shape[1:] == shape
-            if type(y) is np.ndarray and y.dtype == dtype:  # _targets' first branch
-                targets = self.loss.prepare_targets(y, units, dtype, "y")
-            else:
-                targets = self._targets(y, units)
-            if len(targets) == len(x):
-                return x, targets
+        dtype = self.dtype
+        # built: so there are layers, and nothing for _adopt_width to do
+        if type(x) is np.ndarray and x.dtype == dtype and x.ndim == 2 and self.built:
+            rows, width = x.shape
+            shape = self.example_shape
+            if (
+                rows
+                and shape == (width,)
+                # as_features' check: finite's own first answer (x . x finite, by np.vdot,
+                # which raises no warning where ndarray.dot says "overflow"), else finite's
+                and ((x.size <= SMALL and math.isfinite(np.vdot(x, x))) or finite(x))
+            ):
+                units = self._output_width(shape)
+                if type(y) is np.ndarray and y.dtype == dtype:  # _targets' first branch
+                    targets = self.loss.prepare_targets(y, units, dtype, "y")
+                else:
+                    targets = self._targets(y, units)
+                if len(targets) == rows:
+                    return x, targets
         return self._data(x, y)  # every check again, with the error for this x and y
 
     def _output_width(self, example: Shape) -> int:
