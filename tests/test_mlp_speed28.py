@@ -344,3 +344,48 @@ def test_kept_arrays_keep_their_numbers() -> None:
     model.fit(x, y, epochs=2, batch_size=32, verbose=0)
     assert [a.tobytes() for a in held] == [a.tobytes() for a in before]
     assert records(model) != kept
+
+
+def test_probabilities_at_each_side_of_the_clip_give_the_readable_bits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Batches whose softmax has a p below the clip's 1e-7 but above 0 (logit -18), a p that
+    rounds to 1 (logit 20), a p of exactly 0 (logit -200), or none at the clip: the step's
+    short way (no p at the clip) and its long one each give the readable numbers."""
+    steps = count_fast_steps(monkeypatch)
+    logits = {"tiny": [0, -18, 0, 0, 0], "one": [20, 0, 0, 0, 0], "zero": [0, 0, -200, 0, 0]}
+    rows = [logits[kind] for kind in ("tiny", "one", "zero") for _ in range(4)]
+    rows += np.random.default_rng(8).normal(size=(8, 5)).tolist()
+    x = np.zeros((len(rows), 20))
+    x[:, :5] = rows
+    y = np.arange(len(rows)) % 5
+    fast, slow = mlp(hidden=()), mlp(hidden=())
+    for model in (fast, slow):
+        model.layers[0].kernel[...] = np.eye(20, 5)  # z = the logits above
+    history = fast.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    assert history.history["loss"] == readable_fit(slow, x, y, 2, 4, False)
+    assert_same(fast, slow)
+    assert len(steps) == 8
+
+
+def test_a_one_unit_softmax_whose_p_is_always_at_the_clip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One class: p = 1 in every row, above the clip's 1 - 1e-7 (the loss is -log(1 - 1e-7),
+    not 0): the step takes its long way, with the readable numbers."""
+    steps = count_fast_steps(monkeypatch)
+
+    def made() -> gn.Sequential:
+        model = gn.Sequential(
+            [gn.Input(shape=(20,)), gn.layers.Dense(8, "relu"), gn.layers.Dense(1, "softmax")],
+            seed=3,
+        )
+        model.compile(optimizer=gn.SGD(0.1), loss="sparse_categorical_crossentropy")
+        return model
+
+    x, _ = data()
+    y = np.zeros(len(x), int)
+    fast, slow = made(), made()
+    history = fast.fit(x, y, epochs=2, batch_size=32, verbose=0)
+    assert history.history["loss"] == readable_fit(slow, x, y, 2, 32, True)
+    assert history.history["loss"][0] > 0
+    assert_same(fast, slow)
+    assert len(steps) == 6

@@ -140,6 +140,11 @@ class MLPStep:
         self.z = empty((rows, units), dtype)  # the softmax in place: a
         self.row = empty((rows, 1), dtype)  # each row's max, then sum
         self.total = empty((rows, 1), dtype)  # a's row sums, then y's kept sums
+        # the clip's bounds as the loss's np.maximum / np.minimum round them to the dtype
+        self.low = np.array(EPSILON, dtype)[()]
+        self.high = np.array(1.0 - EPSILON, dtype)[()]
+        # the sparse loss's targets are one-hot rows (its prepare_targets): each sums to 1.0
+        self.one_hot = type(model.loss) is SparseCategoricalCrossEntropy
         self.p = empty((rows, units), dtype)
         self.log_p = empty((rows, units), dtype)
         self.inside = empty((rows, units), bool)
@@ -196,21 +201,31 @@ class MLPStep:
         # CategoricalCrossEntropy.value_and_gradient, fused (the same ops); a softmax's rows
         # are probabilities, so _row_sums's check has nothing to refuse (a NaN row passes)
         n = a.shape[0]
-        total, p, log_p, inside, kept = self.total, self.p, self.log_p, self.inside, self.kept
+        total, p, log_p, inside = self.total, self.p, self.log_p, self.inside
         add_reduce(a, axis=1, keepdims=True, out=total)
         np.divide(a, total, out=p)
-        np.maximum(p, EPSILON, out=log_p)
-        np.minimum(log_p, 1.0 - EPSILON, out=log_p)
-        np.equal(log_p, p, out=inside)
-        np.log(log_p, out=log_p)
+        # no p at the clip (the usual case): clip(p) is p itself and the clip keeps every
+        # target (inside is all True, y * True is y), so the same numbers in fewer passes
+        clear = self.low <= np.minimum.reduce(p, None) and np.maximum.reduce(p, None) <= self.high
+        if clear:
+            np.log(p, out=log_p)
+        else:
+            np.maximum(p, EPSILON, out=log_p)
+            np.minimum(log_p, 1.0 - EPSILON, out=log_p)
+            np.equal(log_p, p, out=inside)
+            np.log(log_p, out=log_p)
         value = float(-add_reduce(multiply(y, log_p, out=log_p), None) / n)
         loss = value + 0.0  # StepPlan's penalty: 0 + 0.0 per Dense layer
         if not math.isfinite(loss):  # the plan's step again: the readable state to look at
             return self.regular(x, y, sample_weight, spend)
-        multiply(y, inside, out=kept)
-        add_reduce(kept, axis=1, keepdims=True, out=total)
-        delta = multiply(a, total, out=self.delta)
-        delta -= kept
+        delta = self.delta
+        if clear and self.one_hot:  # a * sum(y) - y with each row's sum exactly 1: a - y
+            np.subtract(a, y, out=delta)
+        else:
+            kept = y if clear else multiply(y, inside, out=self.kept)
+            add_reduce(kept, axis=1, keepdims=True, out=total)
+            multiply(a, total, out=delta)
+            delta -= kept
         delta /= n
         # backward, each layer updated once its products are done (SGD.apply_spending's rule)
         factor = self.factor
