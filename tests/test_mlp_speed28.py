@@ -389,3 +389,19 @@ def test_a_one_unit_softmax_whose_p_is_always_at_the_clip(monkeypatch: pytest.Mo
     assert history.history["loss"][0] > 0
     assert_same(fast, slow)
     assert len(steps) == 6
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_the_progress_printers_let_the_mlp_step_run(
+    verbose: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fit's own printers read only the loss: the MLP step runs under them, the same numbers,
+    and the printed loss is the history's."""
+    steps = count_fast_steps(monkeypatch)
+    x, y = data()
+    fast, slow = mlp(), mlp()
+    history = fast.fit(x, y, epochs=2, batch_size=32, verbose=verbose)
+    assert history.history["loss"] == readable_fit(slow, x, y, 2, 32, True)
+    assert_same(fast, slow)
+    assert len(steps) == 6
+    assert f"loss: {history.history['loss'][-1]:.4f}" in capsys.readouterr().out

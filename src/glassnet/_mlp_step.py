@@ -6,7 +6,7 @@ each layer's, the loss's and the optimizer's own methods. For the network most M
 the benchmark's 784-256-128-10), an epoch with nothing between its steps but ``fit``'s own
 callbacks (``training.run_epoch``'s ``spend``) takes ``MLPStep`` instead: the same NumPy calls
 in the same order on the same operands, so the same numbers to the last bit
-(tests/test_mlp_step.py), with the decisions those methods make at every call made once per
+(tests/test_mlp_speed28.py), with the decisions those methods make at every call made once per
 epoch and every array written into one made once per epoch (as the hand-written loop,
 ``benchmarks/hand.py``)::
 
@@ -15,11 +15,13 @@ epoch and every array written into one made once per epoch (as the hand-written 
     z = a @ W + b;  z -= max(z); z = exp(z); a = z / sum(z)    the softmax, in z's array
     p = a / sum(a); C = -sum(y log clip(p)) / n                the loss (Loss's own ops)
     delta = (a sum(y') - y') / n, y' = y where the clip is inactive
+        (no p at the clip, the usual case: log p itself, and y' = y; a - y for one-hot y)
     for each layer, last to first:
         g = delta @ W.T                      dC/da_prev, with W before its update
         dC/dW = a_prev.T @ delta; dC/db = sum(delta)
         dC/dW *= lr; W -= dC/dW (and b)      SGD.apply_spending's two roundings
-        delta = g * (a_prev > 0)             the ReLU below; a_prev > 0 is z > 0 exactly
+        delta = g * (a_prev > 0)             the ReLU below: max(z, 0) > 0 just where z > 0
+                                             (NaN included), so its z is not kept
 
 Each layer is updated as soon as its products are done, while its gradient is in the cache;
 the readable step updates after the whole backward, the same numbers since a layer's update
