@@ -102,10 +102,13 @@ def mlp_step(model: Sequential, regular: Step, rows: int, fresh_output: bool) ->
                 or array.base is not None
             ):
                 return None
-    if model._parameters != [p for layer in layers for p in layer.parameters] or len(
-        model._gradients
-    ) != len(model._parameters):
-        return None
+    # the optimizer's lists are the layers' own arrays, in order (by identity)
+    for listed, own in (
+        (model._parameters, [p for layer in layers for p in layer.parameters]),
+        (model._gradients, [g for layer in layers for g in layer.gradients]),
+    ):
+        if len(listed) != len(own) or any(a is not b for a, b in zip(listed, own, strict=True)):
+            return None
     return MLPStep(model, regular, rows, fresh_output, np.dtype(dtype))
 
 
