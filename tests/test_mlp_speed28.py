@@ -274,8 +274,9 @@ def test_a_loss_that_stops_training_leaves_the_readable_step(
 
 
 def test_a_diverging_fit_gives_the_same_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A NaN weight (written in place, past set_weights' check) and an overflowing batch stop
-    fit with the project's error, naming the same epoch and batch with the MLP step or not."""
+    """A NaN weight (written in place, past set_weights' check), an overflowing batch and a
+    diverging rate stop fit with the project's error, naming the same epoch and batch with the
+    MLP step or not; NaN in x is refused before training, as ever."""
     x, y = data()
     messages = []
     for off in (False, True):
@@ -292,7 +293,11 @@ def test_a_diverging_fit_gives_the_same_error(monkeypatch: pytest.MonkeyPatch) -
         with pytest.raises(gn.TrainingDivergedError) as overflow:
             mlp().fit(big, y, epochs=1, batch_size=32, shuffle=False, verbose=0)
         messages.append(str(overflow.value))
-    assert messages[0] == messages[2] and messages[1] == messages[3]
+        with pytest.raises(gn.TrainingDivergedError) as rate:  # lr * g overflows the weights
+            mlp(rate=1e30).fit(x, y, epochs=2, batch_size=32, verbose=0)
+        messages.append(str(rate.value))
+    assert messages[:3] == messages[3:]
+    assert messages[2].startswith("Training diverged at epoch 1, batch 2: the loss became nan.")
     assert messages[0].startswith("Training diverged at epoch 1, batch 1: the loss became nan.")
     assert messages[1].startswith("Training diverged at epoch 1, batch 3: the loss became nan.")
     with pytest.raises(ValueError, match="NaN"):
