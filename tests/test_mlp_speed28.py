@@ -413,3 +413,24 @@ def test_the_progress_printers_let_the_mlp_step_run(
     assert_same(fast, slow)
     assert len(steps) == 6
     assert f"loss: {history.history['loss'][-1]:.4f}" in capsys.readouterr().out
+
+
+def test_the_mlp_step_lets_fit_gather_into_the_batch_befores_arrays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The MLP step keeps no batch (it sets no a_prev): fit's gather writes each batch into
+    the one before's arrays (training.take_rows), one x and one y for the epoch's full batches."""
+    seen: list[tuple[int, int]] = []
+    real = _mlp_step.MLPStep.__call__
+
+    def spy(self: _mlp_step.MLPStep, x: Any, y: Any, *args: Any) -> Any:
+        seen.append((id(x), id(y)))  # ids only: holding them would stop the reuse
+        return real(self, x, y, *args)
+
+    monkeypatch.setattr(_mlp_step.MLPStep, "__call__", spy)
+    x, y = data(100)
+    fast, slow = mlp(), mlp()
+    history = fast.fit(x, y, epochs=1, batch_size=32, verbose=0)
+    assert len(seen) == 4 and len(set(seen[:3])) == 1 and seen[3] != seen[0]
+    assert history.history["loss"] == readable_fit(slow, x, y, 1, 32, True)
+    assert_same(fast, slow)
