@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from glassnet._mlp_step import mlp_step
 from glassnet._sample_weights import refuse_all_zero
 from glassnet._step_plan import plan_for
 from glassnet._validation import all_finite_quietly, fit_options, positive_int, shown
@@ -315,6 +316,10 @@ def run_epoch(
     # Dense layers, whose backward writes every gradient anew; the epoch's last update leaves
     # dC/dW for whatever looks after the epoch (StepPlan.step, Optimizer.apply_spending)
     spend = (plan.step is not None or not hooks.wants_batches) and gradients_rewritten(model)
+    if spend and weights is None and batch_size < n:
+        # the common MLP (Dense ReLU layers, softmax + cross-entropy, plain SGD): its step
+        # written out, the same numbers (glassnet/_mlp_step.py); None for any other model
+        step = mlp_step(model, step, batch_size, fresh_output=bool(totals)) or step
     last = (n - 1) // batch_size * batch_size  # the last batch's first row
     xb = yb = None  # the batch before's rows (take_rows may write the next ones into them)
     first = model.layers[0]
