@@ -62,7 +62,7 @@ def test_finite_deltas_whose_sum_overflows_still_take_the_fast_routing(dtype) ->
     dz = np.zeros_like(conv.z)
     for i in range(2):
         for j in range(2):
-            dz[:, i:6:2, j:6:2] = step.dz[:, 2 * i + j].reshape(pooled.shape)
+            dz[:, i:6:2, j:6:2] = step.dz[2 * i + j].reshape(pooled.shape)
     assert dz.tobytes() == readable_delta.tobytes()
     assert np.isinf(conv.bias_gradient).all() and np.isinf(readable_bias).all()
     np.testing.assert_array_equal(conv.bias_gradient, readable_bias)
@@ -110,7 +110,7 @@ def test_repeated_window_slices_are_copied_once_from_the_input(geometry, monkeyp
     (kh, kw), (s_h, s_w), (ph, pw) = window, strides, pool
     pooled_h = ((11 - kh) // s_h + 1) // ph
     pooled_w = ((10 - kw) // s_w + 1) // pw
-    shape = (kh, kw, 1, 2, ph, pw, pooled_h, pooled_w)
+    shape = (kh, kw, 1, ph, pw, 2, pooled_h, pooled_w)
     expected = np.empty(shape, np.float32)
     for i in range(ph):
         for j in range(pw):
@@ -119,7 +119,7 @@ def test_repeated_window_slices_are_copied_once_from_the_input(geometry, monkeyp
                     top, left = i * s_h + a, j * s_w + b
                     rows = slice(top, top + pooled_h * ph * s_h, ph * s_h)
                     cols = slice(left, left + pooled_w * pw * s_w, pw * s_w)
-                    expected[a, b, 0, :, i, j] = x[:, rows, cols, 0]
+                    expected[a, b, 0, i, j] = x[:, rows, cols, 0]
     slices = {
         (i * s_h + a, j * s_w + b)
         for i in range(ph)
@@ -175,3 +175,122 @@ def test_a_finite_bias_sum_spares_the_finite_check(use_bias, monkeypatch) -> Non
     conv.backward(pool.backward(grad), need_input_gradient=True)
     assert checked == ([] if use_bias else [(3, 3 * 3 * 4)])
     assert step.dz_finite
+
+
+# -- issue 20, round four: the offsets outermost, fewer passes and fewer per-step calls ------
+def test_the_products_are_grouped_with_the_pooling_offsets_outermost() -> None:
+    """z and dC/dz are (offset, n, pooled_h*pooled_w*filters), each offset's block one
+    contiguous run (the pooling and its routing run on whole blocks), and pooled is their
+    running max, relu'd: the readable layers' numbers, bit for bit in float64 (dC/dz equal,
+    a zero's sign aside: delta * relu' and relu' * delta, as before the offsets moved)."""
+    conv, pool, step = one_pair()
+    x = np.random.default_rng(14).normal(size=(3, 8, 8, 1))
+    pooled = step.forward(x)
+    assert step.z.shape == (4, 3, 3 * 3 * 4) and step.z.flags.c_contiguous
+    readable = np.maximum(conv.z, 0.0)  # the lazily made readable z (n, 6, 6, 4)
+    for k, (i, j) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
+        block = readable[:, i:6:2, j:6:2]
+        assert np.maximum(step.z[k], 0.0).reshape(block.shape).tobytes() == block.tobytes()
+    grad = np.random.default_rng(15).normal(size=pooled.shape)
+    dz = pool.backward(grad)
+    assert dz is step.z  # written over z, block by block
+    routed = np.zeros_like(conv.z)
+    for k, (i, j) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
+        routed[:, i:6:2, j:6:2] = dz[k].reshape(pooled.shape)
+    np.testing.assert_array_equal(routed, conv.delta)  # the readable delta
+    assert np.abs(routed).max() > 0.5
+
+
+def test_what_is_left_to_route_is_kept_in_the_last_offsets_block(monkeypatch) -> None:
+    """The last offset's block of dC/dz holds what the windows have not handed out from the
+    first subtraction on: no copy of it at the end (3 subtractions for 4 offsets, 0 copies)."""
+    _, pool, step = one_pair()
+    x = np.random.default_rng(16).normal(size=(2, 8, 8, 1))
+    pooled = step.forward(x)
+    calls = []
+    real_subtract, real_copyto = np.subtract, np.copyto
+    monkeypatch.setattr(
+        conv_pool.np, "subtract", lambda *a, **k: calls.append("-") or real_subtract(*a, **k)
+    )
+    monkeypatch.setattr(
+        conv_pool.np, "copyto", lambda *a, **k: calls.append("copy") or real_copyto(*a, **k)
+    )
+    pool.backward(np.random.default_rng(17).normal(size=pooled.shape))
+    monkeypatch.undo()
+    assert calls == ["-", "-", "-"]
+
+
+def test_a_pool_of_one_offset_hands_the_whole_masked_delta_on() -> None:
+    """pool_size 1: one offset, no comparison; dC/dz is the delta times relu'(z)."""
+    conv = gn.layers.Conv2D(3, 2, activation="relu")
+    pool = gn.layers.MaxPooling2D(1)
+    gn.Sequential([gn.Input(shape=(5, 5, 2)), conv, pool], seed=0)
+    step = training_steps([conv, pool])[0]
+    x = np.random.default_rng(18).normal(size=(2, 5, 5, 2))
+    pooled = step.forward(x)
+    grad = np.random.default_rng(19).normal(size=pooled.shape)
+    dz = pool.backward(grad)
+    assert dz.shape == (1, 2, 4 * 4 * 3)
+    assert dz[0].tobytes() == (grad * (pooled > 0)).reshape(2, -1).tobytes()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_finite_deltas_whose_bias_square_overflows_are_checked_exactly(dtype, monkeypatch) -> None:
+    """b . b (the finite test of the bias sum) can overflow with b finite: then the exact
+    check of the deltas decides, once, and the fast routing runs."""
+    conv, pool, step = one_pair(dtype=dtype)
+    x = np.random.default_rng(20).normal(size=(4, 8, 8, 1)).astype(dtype)
+    pooled = step.forward(x)
+    big = np.sqrt(np.finfo(dtype).max) * 2  # b finite, b . b beyond the largest number
+    grad = np.full(pooled.shape, big, dtype)
+    checked = []
+    real = conv_pool.finite
+    monkeypatch.setattr(conv_pool, "finite", lambda a: checked.append(a.shape) or real(a))
+    with np.errstate(over="ignore"):
+        conv.backward(pool.backward(grad), need_input_gradient=False)
+    assert np.isfinite(step.bias_gradient).all() and checked == [(4, 3 * 3 * 4)]
+    assert step.dz_finite and np.isfinite(step.dz).all()
+
+
+def test_the_bias_is_tiled_into_a_kept_array() -> None:
+    """add_bias with a kept (repeat, filters) array: b written into every row of it (whatever
+    it held), z + b bit for bit; without one, a new one."""
+    rng = np.random.default_rng(21)
+    z = rng.normal(size=(6 * 5, 4)).astype(np.float32)
+    b = np.array([0.5, -0.0, 3.0, -1.5], np.float32)
+    expected = z + b
+    tiled = np.full((5, 4), np.nan, np.float32)
+    windows.add_bias(z, b, 5, tiled)
+    assert z.tobytes() == expected.tobytes()
+    assert tiled.tobytes() == np.tile(b, (5, 1)).tobytes()
+
+
+@pytest.mark.parametrize("order", ["C", "F", "view"])
+def test_a_strided_view_is_as_strideds_read_only_view(order) -> None:
+    """The same numbers as as_strided (made over the buffer for a C-contiguous array, by
+    as_strided itself otherwise), read-only either way; over the buffer, a view reaching past
+    the array's end is refused."""
+    from numpy.lib.stride_tricks import as_strided
+
+    base = np.arange(2 * 6 * 5 * 3, dtype=np.float64).reshape(2, 6, 5, 3)
+    array = {"C": base, "F": np.asfortranarray(base), "view": base[:, 1:, ::2]}[order]
+    r = array.strides
+    shape, strides = (2, 2, 2, 2, 2, 3), (r[1], r[2], r[0], 2 * r[1], 2 * r[2], r[3])
+    view = windows.strided_view(array, shape, strides)
+    assert view.tobytes() == as_strided(array, shape, strides).tobytes()
+    assert not view.flags.writeable
+    if order == "C":
+        with pytest.raises(ValueError, match="strides is incompatible"):
+            windows.strided_view(array, (20, *shape[1:]), strides)
+
+
+def test_a_step_that_passes_the_window_check_formats_no_message(monkeypatch) -> None:
+    """The windows' memory check makes its message (the layer's name) only for a refusal,
+    which still names the layer and the batch."""
+    conv, _, step = one_pair()
+    monkeypatch.setattr(conv, "_display_name", lambda: pytest.fail("formatted"))
+    step.forward(np.zeros((2, 8, 8, 1)))
+    monkeypatch.undo()
+    monkeypatch.setattr("glassnet.initializers.MAX_ALLOCATION_BYTES", 1000)
+    with pytest.raises(ValueError, match=r"'conv2d.*' \(Conv2D\) windows for a batch of 2 "):
+        step.forward(np.zeros((2, 8, 8, 1)))
