@@ -294,3 +294,72 @@ def test_a_step_that_passes_the_window_check_formats_no_message(monkeypatch) -> 
     monkeypatch.setattr("glassnet.initializers.MAX_ALLOCATION_BYTES", 1000)
     with pytest.raises(ValueError, match=r"'conv2d.*' \(Conv2D\) windows for a batch of 2 "):
         step.forward(np.zeros((2, 8, 8, 1)))
+
+
+def test_the_window_check_asks_the_memory_limit_once_per_size_and_limit(monkeypatch) -> None:
+    """The limit is min(MAX_ALLOCATION_BYTES, half the physical memory): asked again only for
+    a new window size or a new MAX_ALLOCATION_BYTES (which may then refuse the same size)."""
+    from glassnet.layers import convolution
+
+    *_, step = one_pair()
+    asked = []
+    limit = convolution.memory_limit
+    monkeypatch.setattr(convolution, "memory_limit", lambda: asked.append(1) or limit())
+    for rows in (2, 2, 3, 3, 2):
+        step.forward(np.zeros((rows, 8, 8, 1)))
+    assert len(asked) == 3
+    monkeypatch.setattr("glassnet.initializers.MAX_ALLOCATION_BYTES", 2 * 36 * 9 * 8 - 1)
+    with pytest.raises(ValueError, match="windows for a batch of 2 would take"):
+        step.forward(np.zeros((2, 8, 8, 1)))
+    assert len(asked) == 4
+
+
+def small_cnn(dtype: str, regularizer=None) -> gn.Sequential:
+    layers = gn.layers
+    model = gn.Sequential(
+        [
+            gn.Input(shape=(10, 10, 1)),
+            layers.Conv2D(4, 3, activation="relu", kernel_regularizer=regularizer),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(3, 2, activation="relu", use_bias=False),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(3, "softmax"),
+        ],
+        dtype=dtype,
+        seed=5,
+    )
+    model.compile(optimizer=gn.SGD(0.1), loss="sparse_categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("regularizer", [None, "l2"])
+def test_a_cnns_fit_spends_its_gradients_with_the_same_weights(
+    dtype, regularizer, monkeypatch
+) -> None:
+    """Conv2D's backward (fused or not) writes every gradient anew at each step, so fit's
+    update may spend them (SGD.apply_spending) as for Dense layers: the same weights, bit for
+    bit, as the update through apply; the last step's gradients are left as dC/dW."""
+    from glassnet import optimizers, training
+
+    rng = np.random.default_rng(22)
+    x = rng.normal(size=(40, 10, 10, 1)).astype(dtype)
+    y = rng.integers(0, 3, size=40)
+    spending = small_cnn(dtype, regularizer)
+    assert training.gradients_rewritten(spending)
+    calls = []
+    spend = optimizers.SGD.apply_spending
+    monkeypatch.setattr(
+        optimizers.SGD, "apply_spending", lambda self, *a: calls.append(1) or spend(self, *a)
+    )
+    spending.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert len(calls) == 2 * 4  # every step of the two epochs but each epoch's last
+    monkeypatch.setattr(training, "gradients_rewritten", lambda model: False)
+    applying = small_cnn(dtype, regularizer)
+    applying.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert len(calls) == 8
+    for ours, theirs in zip(spending.get_weights(), applying.get_weights(), strict=True):
+        assert ours.tobytes() == theirs.tobytes()
+    for ours, theirs in zip(spending._gradients, applying._gradients, strict=True):
+        assert ours.tobytes() == theirs.tobytes()  # the last step's dC/dW, unscaled

@@ -317,13 +317,20 @@ class Conv2D(Layer):
 
     def _check_windows(self, x: Array) -> None:
         """Refuse a batch whose window matrix would pass the memory limit (``check_allocation``,
-        its message made only then: a step that passes formats nothing)."""
+        its message made only then). The limit is min(MAX_ALLOCATION_BYTES, half the physical
+        memory), which only the first can change: a size checked under the same
+        MAX_ALLOCATION_BYTES as the last step's is not asked again (the physical memory is a
+        system call, ~5 µs a step)."""
         kh, kw = self.kernel_size
         nbytes = len(x) * self.out_h * self.out_w * kh * kw * x.shape[-1] * x.itemsize
+        passed = (nbytes, initializers_module.MAX_ALLOCATION_BYTES)
+        if self.__dict__.get("_windows_passed") == passed:
+            return
         if nbytes > memory_limit():
             check_allocation(
                 nbytes, f"Layer '{self._display_name()}' (Conv2D) windows for a batch of {len(x)}"
             )
+        self._windows_passed = passed
 
     def _windows_and_z(self, x: Array, kernel: Array, bias: Array | None) -> tuple[Array, Array]:
         """(windows (batch*out_h*out_w, kh*kw*c), z (batch, out_h, out_w, filters)) for x, with
