@@ -78,8 +78,8 @@ def training_steps(layers: list[Layer]) -> list[Any]:
     if MaxPooling2D not in map(type, layers):
         return layers
     steps: list[Any] = []
-    for layer in layers:
-        if steps and fusable(steps[-1], layer):
+    for layer in layers:  # (a pair ends with its pool: only a pool's pair is asked about)
+        if type(layer) is MaxPooling2D and steps and fusable(steps[-1], layer):
             step = layer.__dict__.get("_step")
             if step is None or step.conv is not steps[-1]:
                 step = layer.__dict__["_step"] = ConvPool(steps[-1], layer)
@@ -100,6 +100,8 @@ class ConvPool:
             "MaxPooling2D": frozenset({"delta", "padded"}),
         }
     )
+    #: what a forward drops from each layer: the lazy attributes, the input gradient
+    STALE = MappingProxyType({kind: names | {"input_gradient"} for kind, names in LAZY.items()})
 
     def __init__(self, conv: Conv2D, pool: MaxPooling2D) -> None:
         self.conv, self.pool = conv, pool
@@ -130,7 +132,7 @@ class ConvPool:
             grouped = conv._scratch("pooled_columns", shape, x.dtype)
             copy_pooled_windows(padded, *windows, grouped)
             columns = grouped.reshape(-1, kh * kw * channels)  # (rows, kh*kw*c)
-        dtype = np.result_type(columns, conv.kernel)
+        dtype = x.dtype if x.dtype == conv.kernel.dtype else np.result_type(x, conv.kernel)
         rows = conv._scratch("pooled_z", (len(columns), filters), dtype)  # backward: dC/dz here
         np.matmul(columns, conv.kernel.reshape(-1, filters), out=rows)  # (rows, filters)
         if conv.use_bias:
@@ -154,10 +156,11 @@ class ConvPool:
         self.kernel = conv.kernel.copy()  # the weights z was made with (the update comes next)
         self.bias = conv.bias.copy() if conv.use_bias else None
         self.pending, self.dz, self.grad = True, np.empty(0), None
-        for layer in (conv, pool):
-            for name in self.LAZY[layer.kind]:
-                layer.__dict__.pop(name, None)
-            layer.__dict__.pop("input_gradient", None)
+        for layer in (conv, pool):  # the last step's numbers, where a reader made them
+            kept = layer.__dict__
+            if not kept.keys().isdisjoint(self.STALE[layer.kind]):
+                for name in self.STALE[layer.kind]:
+                    kept.pop(name, None)
             layer._fused = self
         conv.a_prev_shape, conv.padded_shape = x.shape, padded.shape
         pool.a_prev_shape = (n, conv.out_h, conv.out_w, filters)
