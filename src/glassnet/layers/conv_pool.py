@@ -267,11 +267,19 @@ class ConvPool:
         index, (shift_h, shift_w), (step_h, step_w) = self.spread_index()
         kernel = conv._scratch("kernel_and_0", (conv.kernel.size + 1,), conv.kernel.dtype, 0)
         kernel[:-1] = conv.kernel.reshape(-1)  # K.ravel(), then the 0 the index reads outside K
-        spread = np.take(kernel, index)
+        # the work arrays are kept across steps (conv._scratch), as the hand-written loop's:
+        # new ones of this size (about a megabyte at batch 128) cost page faults at each step
+        spread = conv._scratch("spread", index.shape, kernel.dtype)
+        np.take(kernel, index, out=spread, mode="clip")  # (every index is inside: clip, which
+        # writes straight into out=, changes nothing)
         # dz by pooled position: (n*pooled_h*pooled_w, offsets*filters)
-        rows = dz.reshape(offsets, n, pooled_h * pooled_w, filters).transpose(1, 2, 0, 3)
-        rows = np.ascontiguousarray(rows).reshape(n * pooled_h * pooled_w, -1)
-        shares = rows @ spread  # (rows, shift_h*shift_w*step_h*step_w*c)
+        by_position = dz.reshape(offsets, n, pooled_h * pooled_w, filters).transpose(1, 2, 0, 3)
+        rows = conv._scratch("dz_rows", by_position.shape, dz.dtype)
+        np.copyto(rows, by_position)
+        rows = rows.reshape(n * pooled_h * pooled_w, -1)
+        dtype = dz.dtype if dz.dtype == kernel.dtype else np.result_type(dz, kernel)
+        shares = conv._scratch("shares", (len(rows), spread.shape[1]), dtype)
+        np.matmul(rows, spread, out=shares)  # (rows, shift_h*shift_w*step_h*step_w*c)
         channels = conv.kernel.shape[2]
         block = step_h * step_w * channels
         shares = shares.reshape(n, pooled_h, pooled_w, shift_h, shift_w, block)
@@ -279,7 +287,8 @@ class ConvPool:
         _, padded_h, padded_w, _ = conv.padded_shape
         blocks_h = max(-(-padded_h // step_h), pooled_h + shift_h - 1)
         blocks_w = max(-(-padded_w // step_w), pooled_w + shift_w - 1)
-        blocks = np.zeros((n, blocks_h, blocks_w, block), shares.dtype)
+        blocks = conv._scratch("blocks", (n, blocks_h, blocks_w, block), dtype)
+        blocks[...] = 0.0
         for sy in range(shift_h):
             for sx in range(shift_w):
                 blocks[:, sy : sy + pooled_h, sx : sx + pooled_w] += shares[:, :, :, sy, sx]
