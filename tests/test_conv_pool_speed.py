@@ -363,3 +363,20 @@ def test_a_cnns_fit_spends_its_gradients_with_the_same_weights(
         assert ours.tobytes() == theirs.tobytes()
     for ours, theirs in zip(spending._gradients, applying._gradients, strict=True):
         assert ours.tobytes() == theirs.tobytes()  # the last step's dC/dW, unscaled
+
+
+def test_a_float32_input_or_delta_into_a_float64_pair_keeps_float64() -> None:
+    """x of another dtype than the kernel: z in their common dtype (float64), as the readable
+    windows @ K; a float32 delta into a float64 pair: dC/dz float32 (the delta's masked copy),
+    the input gradient float64 (dC/dz @ the float64 kernel), as the readable product."""
+    conv, pool, step = one_pair()
+    x = np.random.default_rng(23).normal(size=(2, 8, 8, 1))
+    pooled = step.forward(x.astype(np.float32))
+    assert step.z.dtype == pooled.dtype == np.float64
+    grad = np.random.default_rng(24).normal(size=pooled.shape).astype(np.float32)
+    dz = pool.backward(grad)
+    assert dz.dtype == np.float32 and dz is not step.z
+    grad_input = conv.backward(dz, need_input_gradient=True)
+    assert grad_input.dtype == np.float64
+    expected = conv._input_gradient(conv.delta)  # the readable sums
+    np.testing.assert_allclose(grad_input, expected, rtol=0, atol=1e-6)
