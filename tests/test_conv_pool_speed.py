@@ -380,3 +380,48 @@ def test_a_float32_input_or_delta_into_a_float64_pair_keeps_float64() -> None:
     assert grad_input.dtype == np.float64
     expected = conv._input_gradient(conv.delta)  # the readable sums
     np.testing.assert_allclose(grad_input, expected, rtol=0, atol=1e-6)
+
+
+def test_a_float64_input_or_delta_into_a_float32_pair_computes_in_float64() -> None:
+    """The other way round: x float64 into a float32 pair, z float64 (the common dtype, not
+    the kernel's); a float64 delta, dC/dz and the input gradient float64."""
+    conv, pool, step = one_pair(dtype="float32")
+    x = np.random.default_rng(25).normal(size=(2, 8, 8, 1))
+    pooled = step.forward(x)
+    assert step.z.dtype == pooled.dtype == np.float64
+    step.forward(x.astype(np.float32))
+    grad = np.random.default_rng(26).normal(size=pooled.shape)
+    dz = pool.backward(grad)
+    assert dz.dtype == np.float64
+    assert conv.backward(dz, need_input_gradient=True).dtype == np.float64
+
+
+@pytest.mark.parametrize("channels", [1, 5])  # the transposed copy and the strided one
+def test_every_work_array_of_a_float32_step_is_float32(channels) -> None:
+    """The arrays kept across steps (windows, products, tiled bias, masks, the input gradient's
+    spread kernel, dz by position, shares and blocks) are float32 in a float32 model, or bool:
+    none computes in float64 behind the model's back."""
+    conv = gn.layers.Conv2D(4, 3, activation="relu")
+    second = gn.layers.Conv2D(3, 2, activation="relu")
+    model = gn.Sequential(
+        [
+            gn.Input(shape=(10, 10, channels)),
+            conv,
+            gn.layers.MaxPooling2D(2),
+            second,
+            gn.layers.MaxPooling2D(2),
+            gn.layers.Flatten(),
+            gn.layers.Dense(2),
+        ],
+        dtype="float32",
+        seed=0,
+    )
+    model.compile("sgd", "mse")
+    rng = np.random.default_rng(27)
+    x = rng.normal(size=(3, 10, 10, channels)).astype(np.float32)
+    model.train_on_batch(x, rng.normal(size=(3, 2)).astype(np.float32))
+    kept = {name: a.dtype for layer in (conv, second) for name, a in layer._buffers.items()}
+    for name in ("spread", "dz_rows", "shares", "blocks", "pooled_bias", "pooled_z"):
+        assert name in kept, name
+    for name, dtype in kept.items():
+        assert dtype in (np.float32, np.bool_), (name, dtype)
