@@ -425,3 +425,29 @@ def test_every_work_array_of_a_float32_step_is_float32(channels) -> None:
         assert name in kept, name
     for name, dtype in kept.items():
         assert dtype in (np.float32, np.bool_), (name, dtype)
+
+
+def test_a_tie_after_the_first_offset_goes_to_the_first_of_the_tied() -> None:
+    """Offsets 1, 2 and 3 all hold a window's maximum (offset 0 less): the delta goes to
+    offset 1 alone, the later ones get what is left of it, 0 (not the delta again)."""
+    _, pool, step = one_pair()
+    pooled = step.forward(np.random.default_rng(28).normal(size=(2, 8, 8, 1)))
+    step.z[0], step.z[1:] = -1.0, 2.0
+    pooled[...] = 2.0  # relu(max z) of every window (pool.a is this array)
+    grad = np.random.default_rng(29).normal(size=pooled.shape)
+    dz = pool.backward(grad)
+    assert dz[1].tobytes() == grad.reshape(2, -1).tobytes()
+    assert not dz[0].any() and not dz[2].any() and not dz[3].any()
+
+
+def test_a_float16_input_or_delta_into_a_float32_pair_computes_in_float32() -> None:
+    """x float16 into a float32 pair: z float32 (their common dtype, not float64); a float16
+    delta: dC/dz float16, the input gradient float32 (dC/dz with the float32 kernel)."""
+    conv, pool, step = one_pair(dtype="float32")
+    x = np.random.default_rng(30).normal(size=(2, 8, 8, 1)).astype(np.float16)
+    pooled = step.forward(x)
+    assert step.z.dtype == pooled.dtype == np.float32
+    grad = np.random.default_rng(31).normal(size=pooled.shape).astype(np.float16)
+    dz = pool.backward(grad)
+    assert dz.dtype == np.float16
+    assert conv.backward(dz, need_input_gradient=True).dtype == np.float32
