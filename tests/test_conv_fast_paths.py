@@ -73,7 +73,7 @@ POOLED_WINDOWS = [
 @pytest.mark.parametrize("case", POOLED_WINDOWS, ids=[str(c) for c in POOLED_WINDOWS])
 @pytest.mark.parametrize("order", ["C", "F", "view"])
 def test_copy_pooled_windows_is_the_readable_window_matrix_regrouped(case, order: str) -> None:
-    """out[:, i, j, y, x] is window_matrix's row for the output position (y*ph + i, x*pw + j),
+    """out[i, j, :, y, x] is window_matrix's row for the output position (y*ph + i, x*pw + j),
     bit for bit (NaN and -0.0 included), the positions no pooling window reads left out."""
     h, w, channels, window, strides, padding, (ph, pw), batch = case
     rng = np.random.default_rng(0)
@@ -84,7 +84,7 @@ def test_copy_pooled_windows_is_the_readable_window_matrix_regrouped(case, order
     pooled_h, pooled_w = full.shape[1] // ph, full.shape[2] // pw
     kept = full[:, : pooled_h * ph, : pooled_w * pw]
     expected = kept.reshape(batch, pooled_h, ph, pooled_w, pw, *full.shape[3:])
-    expected = np.ascontiguousarray(expected.transpose(0, 2, 4, 1, 3, 5, 6, 7))
+    expected = np.ascontiguousarray(expected.transpose(2, 4, 0, 1, 3, 5, 6, 7))
     out = np.full(expected.shape, 7.0, np.float32)  # a used buffer: every number overwritten
     got = copy_pooled_windows(padded, window, strides, (ph, pw), out)
     assert got is out and got.tobytes() == expected.tobytes()
@@ -334,7 +334,7 @@ def test_fused_routing_of_inf_and_nan_deltas_is_the_readable_routing(dtype: str)
     dz = np.zeros_like(conv.z)
     for i in range(2):
         for j in range(2):
-            dz[:, i:6:2, j:6:2] = step.dz[:, 2 * i + j].reshape(pooled.shape)
+            dz[:, i:6:2, j:6:2] = step.dz[2 * i + j].reshape(pooled.shape)
     np.testing.assert_array_equal(dz, fused_delta)  # NaN where the readable path has NaN
     assert np.isnan(dz).any()
 

@@ -343,3 +343,34 @@ def test_a_batch_of_another_dtype_gets_work_arrays_of_its_own() -> None:
     fresh.backward(delta)
     assert layer.backward(delta).tobytes() == fresh.backward(delta).tobytes()
     assert layer.bias_gradient.tobytes() == fresh.bias_gradient.tobytes()
+
+
+def test_the_readable_forward_keeps_its_tiled_bias_and_asks_the_memory_limit_once(
+    monkeypatch,
+) -> None:
+    """Conv2D's own forward (issue 20, round four): b tiled into a kept (out_w, filters) array
+    of the layer's dtype, the same one at the next call; the windows' memory check asks the
+    limit once per window size and MAX_ALLOCATION_BYTES, lets a batch of exactly the limit
+    pass and refuses one byte over it."""
+    from glassnet.layers import convolution
+
+    conv = convolution.Conv2D(3, 2)
+    conv.build((6, 6, 2), np.float32, np.random.default_rng(0))
+    conv.bias[...] = [1.0, 2.0, 3.0]
+    asked = []
+    limit = convolution.memory_limit
+    monkeypatch.setattr(convolution, "memory_limit", lambda: asked.append(1) or limit())
+    x = np.random.default_rng(1).normal(size=(2, 6, 6, 2)).astype(np.float32)
+    conv.forward(x)
+    tiled = conv._buffers["tiled_bias"]
+    assert tiled.dtype == np.float32
+    assert tiled.tobytes() == np.tile(conv.bias, (5, 1)).tobytes()
+    conv.forward(x)
+    assert conv._buffers["tiled_bias"] is tiled and len(asked) == 1
+    windows = 2 * 5 * 5 * 2 * 2 * 2 * 4  # batch x positions x kernel x channels x 4 bytes
+    monkeypatch.setattr("glassnet.initializers.MAX_ALLOCATION_BYTES", windows)
+    conv.forward(x)  # exactly the limit: allowed
+    assert len(asked) == 2
+    monkeypatch.setattr("glassnet.initializers.MAX_ALLOCATION_BYTES", windows - 1)
+    with pytest.raises(ValueError, match="windows for a batch of 2 would take"):
+        conv.forward(x)

@@ -35,6 +35,7 @@ from glassnet.callbacks import (
     Logs,
     TerminateOnNaN,
 )
+from glassnet.layers.convolution import Conv2D
 from glassnet.layers.core import Dense
 from glassnet.progress import EpochLogger, ProgressBar
 
@@ -411,9 +412,13 @@ def take_rows(source: Array, index: Array, last: Array | None, first: Any) -> Ar
 
 
 def gradients_rewritten(model: Sequential) -> bool:
-    """True when every layer with parameters is a ``Dense``, whose backward writes each of its
-    gradients anew (``out=``) at every step: what a step's spent gradients may count on."""
-    return all(type(layer) is Dense or not layer.parameter_names for layer in model.layers)
+    """True when every layer with parameters is a ``Dense`` or a ``Conv2D``, whose backward
+    (the fused Conv2D -> MaxPooling2D step's too) writes each of its gradients anew (``out=``)
+    at every step: what a step's spent gradients may count on."""
+    return all(type(layer) in REWRITTEN or not layer.parameter_names for layer in model.layers)
+
+
+REWRITTEN = (Dense, Conv2D)  # the layers gradients_rewritten counts on
 
 
 def weighted_validation(model: Sequential, validation_data: Any) -> tuple[Any, ...]:

@@ -39,6 +39,7 @@ for none of them. Called alone, each layer runs its readable path.
 
 from __future__ import annotations
 
+import math
 from types import MappingProxyType
 from typing import Any
 
@@ -77,8 +78,8 @@ def training_steps(layers: list[Layer]) -> list[Any]:
     if MaxPooling2D not in map(type, layers):
         return layers
     steps: list[Any] = []
-    for layer in layers:
-        if steps and fusable(steps[-1], layer):
+    for layer in layers:  # (a pair ends with its pool: only a pool's pair is asked about)
+        if type(layer) is MaxPooling2D and steps and fusable(steps[-1], layer):
             step = layer.__dict__.get("_step")
             if step is None or step.conv is not steps[-1]:
                 step = layer.__dict__["_step"] = ConvPool(steps[-1], layer)
@@ -99,6 +100,8 @@ class ConvPool:
             "MaxPooling2D": frozenset({"delta", "padded"}),
         }
     )
+    #: what a forward drops from each layer: the lazy attributes, the input gradient
+    STALE = MappingProxyType({kind: names | {"input_gradient"} for kind, names in LAZY.items()})
 
     def __init__(self, conv: Conv2D, pool: MaxPooling2D) -> None:
         self.conv, self.pool = conv, pool
@@ -120,30 +123,32 @@ class ConvPool:
         padded = pad_images(x, conv.pads)
         channels, windows = x.shape[-1], (conv.kernel_size, conv.strides, pool.pool_size)
         if channels < FEW_CHANNELS:  # the window matrix's transpose, copied in a few blocks
-            shape = (kh, kw, channels, n, ph, pw, pool.out_h, pool.out_w)
+            shape = (kh, kw, channels, ph, pw, n, pool.out_h, pool.out_w)
             by_offset = conv._scratch("pooled_columns_t", shape, x.dtype)
             copy_pooled_windows_transposed(padded, *windows, by_offset)
             columns = by_offset.reshape(kh * kw * channels, -1).T  # (rows, kh*kw*c), a view
         else:
-            shape = (n, ph, pw, pool.out_h, pool.out_w, kh, kw, channels)
+            shape = (ph, pw, n, pool.out_h, pool.out_w, kh, kw, channels)
             grouped = conv._scratch("pooled_columns", shape, x.dtype)
             copy_pooled_windows(padded, *windows, grouped)
             columns = grouped.reshape(-1, kh * kw * channels)  # (rows, kh*kw*c)
-        dtype = np.result_type(columns, conv.kernel)
-        z = conv._scratch("pooled_z", (len(columns), filters), dtype)  # backward writes dC/dz here
-        np.matmul(columns, conv.kernel.reshape(-1, filters), out=z)  # (rows, filters)
+        dtype = x.dtype if x.dtype == conv.kernel.dtype else np.result_type(x, conv.kernel)
+        rows = conv._scratch("pooled_z", (len(columns), filters), dtype)  # backward: dC/dz here
+        np.matmul(columns, conv.kernel.reshape(-1, filters), out=rows)  # (rows, filters)
         if conv.use_bias:
-            add_bias(z, conv.bias, pool.out_h * pool.out_w)
-        z = z.reshape(n, offsets, -1)  # (n, offset, pooled_h*pooled_w*filters)
+            repeat = pool.out_h * pool.out_w  # z += b, b tiled once per pooled image
+            tiled = conv._scratch("pooled_bias", (repeat, filters), conv.bias.dtype)
+            add_bias(rows, conv.bias, repeat, tiled)
+        z = rows.reshape(offsets, n, -1)  # (offset, n, pooled_h*pooled_w*filters): z[k] one run
         # the running max over the offsets, row by row as MaxPooling2D.forward, then relu on
         # it, all in the (new) output array
-        top = np.empty(z[:, 0].shape, z.dtype)
+        top = np.empty(z[0].shape, z.dtype)
         if offsets > 1:
-            np.maximum(z[:, 0], z[:, 1], out=top)
+            np.maximum(z[0], z[1], out=top)
         else:
-            np.copyto(top, z[:, 0])
+            np.copyto(top, z[0])
         for k in range(2, offsets):
-            np.maximum(top, z[:, k], out=top)
+            np.maximum(top, z[k], out=top)
         np.maximum(top, 0.0, out=top)  # relu after the pooling
         pooled = top.reshape(n, pool.out_h, pool.out_w, filters)
         # what the lazy attributes and the backward need
@@ -151,10 +156,11 @@ class ConvPool:
         self.kernel = conv.kernel.copy()  # the weights z was made with (the update comes next)
         self.bias = conv.bias.copy() if conv.use_bias else None
         self.pending, self.dz, self.grad = True, np.empty(0), None
-        for layer in (conv, pool):
-            for name in self.LAZY[layer.kind]:
-                layer.__dict__.pop(name, None)
-            layer.__dict__.pop("input_gradient", None)
+        for layer in (conv, pool):  # the last step's numbers, where a reader made them
+            kept = layer.__dict__
+            if not kept.keys().isdisjoint(self.STALE[layer.kind]):
+                for name in self.STALE[layer.kind]:
+                    kept.pop(name, None)
             layer._fused = self
         conv.a_prev_shape, conv.padded_shape = x.shape, padded.shape
         pool.a_prev_shape = (n, conv.out_h, conv.out_w, filters)
@@ -167,14 +173,14 @@ class ConvPool:
 
     # -- backward --------------------------------------------------------------------------
     def pool_backward(self, grad: Array) -> Array:
-        """dC/dz grouped as z (n, offset, pooled_h*pooled_w*filters): the pooled delta times
+        """dC/dz grouped as z (offset, n, pooled_h*pooled_w*filters): the pooled delta times
         relu'(pooled), routed to each window's first maximum of z. What the model then hands to
         ``conv.backward``, which knows it (``conv_backward``)."""
         self.pending = False
         self.pool.__dict__.pop("delta", None)
         self.grad = grad  # the pool's incoming dC/da, for its lazily made delta
         conv, z, pooled = self.conv, self.z, self.pooled
-        n, offsets, size = z.shape
+        offsets, n, size = z.shape
         # relu'(pooled), and the delta times it, in pooled's shape: ``grad`` (the next conv's
         # input gradient, cropped) may be a view, read where it is rather than copied first
         hit = conv._scratch("pooled_hit", pooled.shape, bool)
@@ -182,13 +188,15 @@ class ConvPool:
         left = conv._scratch("pooled_left", pooled.shape, np.result_type(grad, hit))
         np.multiply(grad, hit, out=left)
         # dC/db = the sum of dC/dz, whose only non-zeros are these deltas, one per window: summed
-        # here, on a quarter of the rows. A sum is finite only if every term is, so it also
-        # tells that the deltas are (an overflowed sum: the exact check decides).
+        # here, on a quarter of the rows. b . b is finite only if every term of b is, which is
+        # only if every delta is, so it also tells that the deltas are (an overflow: the exact
+        # check decides)
         self.bias_gradient = None
         if conv.use_bias:
             ones = conv._scratch("pooled_ones", (left.size // conv.filters,), left.dtype, fill=1.0)
             self.bias_gradient = ones @ left.reshape(-1, conv.filters)
-        fine = self.bias_gradient is not None and bool(np.isfinite(self.bias_gradient).all())
+        bias = self.bias_gradient
+        fine = bias is not None and math.isfinite(bias.dot(bias))
         top, hit, left = pooled.reshape(n, size), hit.reshape(n, size), left.reshape(n, size)
         # dC/dz is written over z, block by block, each block once it has been compared
         dz = z if left.dtype == z.dtype else np.empty(z.shape, left.dtype)
@@ -198,11 +206,15 @@ class ConvPool:
             # (left - left * 1 is exactly 0); the last offset gets what is left, which is the
             # whole delta exactly when no offset before it won, so it is the max. A window whose
             # max is <= 0 (pooled 0) or NaN has 0 left (relu' is 0 there): wherever it goes, 0.
+            # What is left is kept in the last offset's block from the first subtraction on (z
+            # there is never compared), so no copy at the end.
+            rest = dz[offsets - 1]
+            if offsets == 1:
+                np.copyto(rest, left)
             for k in range(offsets - 1):
-                np.equal(z[:, k], top, out=hit)
-                np.multiply(left, hit, out=dz[:, k])
-                left -= dz[:, k]
-            dz[:, offsets - 1] = left
+                np.equal(z[k], top, out=hit)
+                np.multiply(rest if k else left, hit, out=dz[k])
+                np.subtract(rest if k else left, dz[k], out=rest)
         else:  # inf * 0 is NaN: the first winner takes it, the others get exact zeros
             # (the winner by the readable rule, relu(z) == pooled: in a window whose max is
             # <= 0 that is its first position, where relu' then turns inf into NaN; a window
@@ -210,10 +222,10 @@ class ConvPool:
             self.bias_gradient = None
             taken = np.zeros((n, size), dtype=bool)
             for k in range(offsets):
-                np.equal(np.maximum(z[:, k], 0.0), top, out=hit)
+                np.equal(np.maximum(z[k], 0.0), top, out=hit)
                 hit &= ~taken
                 taken |= hit
-                dz[:, k] = np.where(hit, left, 0.0)
+                dz[k] = np.where(hit, left, 0.0)
         self.dz = dz
         return dz
 
@@ -241,7 +253,7 @@ class ConvPool:
         A window's input row is Y = (y*ph + i)*s + a = (y + sy)*step + ty with step = ph*s and
         i*s + a = sy*step + ty (0 <= ty < step): pooled position y, shifted by sy, at place ty of
         a step x step block of the padded input. So block (y + sy, x + sx) receives, at (ty, tx,
-        c), the sum over (i, j, f) of dz[n, i, j, y, x, f] * K[a, b, c, f] with a = sy*step + ty
+        c), the sum over (i, j, f) of dz[i, j, n, y, x, f] * K[a, b, c, f] with a = sy*step + ty
         - i*s (nothing where a is not a kernel row). ``spread`` holds those K entries, 0
         elsewhere: (ph*pw*f, sy*sx*step_h*step_w*c). dz by pooled position @ spread gives every
         block's share in one product; each (sy, sx) is then one add into the blocks, whose inner
@@ -250,16 +262,24 @@ class ConvPool:
         conv, pool, dz = self.conv, self.pool, self.dz
         if not self.dz_finite:  # inf times the spread's zeros would be NaN outside every window:
             return conv._input_gradient(conv.delta)  # the readable sums keep inf an inf
-        n, offsets = len(dz), dz.shape[1]
+        offsets, n = dz.shape[:2]
         pooled_h, pooled_w, filters = pool.out_h, pool.out_w, conv.filters
         index, (shift_h, shift_w), (step_h, step_w) = self.spread_index()
         kernel = conv._scratch("kernel_and_0", (conv.kernel.size + 1,), conv.kernel.dtype, 0)
         kernel[:-1] = conv.kernel.reshape(-1)  # K.ravel(), then the 0 the index reads outside K
-        spread = np.take(kernel, index)
+        # the work arrays are kept across steps (conv._scratch), as the hand-written loop's:
+        # new ones of this size (about a megabyte at batch 128) cost page faults at each step
+        spread = conv._scratch("spread", index.shape, kernel.dtype)
+        np.take(kernel, index, out=spread, mode="clip")  # (every index is inside: clip, which
+        # writes straight into out=, changes nothing)
         # dz by pooled position: (n*pooled_h*pooled_w, offsets*filters)
-        rows = dz.reshape(n, offsets, pooled_h * pooled_w, filters).transpose(0, 2, 1, 3)
-        rows = np.ascontiguousarray(rows).reshape(n * pooled_h * pooled_w, -1)
-        shares = rows @ spread  # (rows, shift_h*shift_w*step_h*step_w*c)
+        by_position = dz.reshape(offsets, n, pooled_h * pooled_w, filters).transpose(1, 2, 0, 3)
+        rows = conv._scratch("dz_rows", by_position.shape, dz.dtype)
+        np.copyto(rows, by_position)
+        rows = rows.reshape(n * pooled_h * pooled_w, -1)
+        dtype = dz.dtype if dz.dtype == kernel.dtype else np.result_type(dz, kernel)
+        shares = conv._scratch("shares", (len(rows), spread.shape[1]), dtype)
+        np.matmul(rows, spread, out=shares)  # (rows, shift_h*shift_w*step_h*step_w*c)
         channels = conv.kernel.shape[2]
         block = step_h * step_w * channels
         shares = shares.reshape(n, pooled_h, pooled_w, shift_h, shift_w, block)
@@ -267,7 +287,8 @@ class ConvPool:
         _, padded_h, padded_w, _ = conv.padded_shape
         blocks_h = max(-(-padded_h // step_h), pooled_h + shift_h - 1)
         blocks_w = max(-(-padded_w // step_w), pooled_w + shift_w - 1)
-        blocks = np.zeros((n, blocks_h, blocks_w, block), shares.dtype)
+        blocks = conv._scratch("blocks", (n, blocks_h, blocks_w, block), dtype)
+        blocks[...] = 0.0
         for sy in range(shift_h):
             for sx in range(shift_w):
                 blocks[:, sy : sy + pooled_h, sx : sx + pooled_w] += shares[:, :, :, sy, sx]

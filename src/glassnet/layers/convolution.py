@@ -32,7 +32,7 @@ from glassnet import initializers as initializers_module
 from glassnet import regularizers as regularizers_module
 from glassnet._validation import shown
 from glassnet.activations import Activation as ActivationFunction
-from glassnet.initializers import check_allocation
+from glassnet.initializers import check_allocation, memory_limit
 from glassnet.layers.core import Array, Layer, Shape, as_shape, show_shape
 from glassnet.layers.windows import add_bias, copy_windows
 
@@ -316,11 +316,21 @@ class Conv2D(Layer):
         return self.bias if self.use_bias else None
 
     def _check_windows(self, x: Array) -> None:
+        """Refuse a batch whose window matrix would pass the memory limit (``check_allocation``,
+        its message made only then). The limit is min(MAX_ALLOCATION_BYTES, half the physical
+        memory), which only the first can change: a size checked under the same
+        MAX_ALLOCATION_BYTES as the last step's is not asked again (the physical memory is a
+        system call, ~5 µs a step)."""
         kh, kw = self.kernel_size
-        check_allocation(
-            len(x) * self.out_h * self.out_w * kh * kw * x.shape[-1] * x.itemsize,
-            f"Layer '{self._display_name()}' (Conv2D) windows for a batch of {len(x)}",
-        )
+        nbytes = len(x) * self.out_h * self.out_w * kh * kw * x.shape[-1] * x.itemsize
+        passed = (nbytes, initializers_module.MAX_ALLOCATION_BYTES)
+        if self.__dict__.get("_windows_passed") == passed:
+            return
+        if nbytes > memory_limit():
+            check_allocation(
+                nbytes, f"Layer '{self._display_name()}' (Conv2D) windows for a batch of {len(x)}"
+            )
+        self._windows_passed = passed
 
     def _windows_and_z(self, x: Array, kernel: Array, bias: Array | None) -> tuple[Array, Array]:
         """(windows (batch*out_h*out_w, kh*kw*c), z (batch, out_h, out_w, filters)) for x, with
@@ -336,8 +346,9 @@ class Conv2D(Layer):
         copy_windows(padded, (kh, kw), self.strides, columns)
         columns = columns.reshape(n * self.out_h * self.out_w, -1)
         z = columns @ kernel.reshape(-1, self.filters)  # (rows, filters)
-        if bias is not None:
-            add_bias(z, bias, self.out_w)  # z += b, with a longer inner loop
+        if bias is not None:  # z += b, with a longer inner loop
+            tiled = self._scratch("tiled_bias", (self.out_w, self.filters), bias.dtype)
+            add_bias(z, bias, self.out_w, tiled)
         return columns, z.reshape(n, self.out_h, self.out_w, self.filters)
 
     def __getattr__(self, name: str) -> Any:

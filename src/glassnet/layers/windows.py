@@ -63,25 +63,26 @@ def copy_pooled_windows(
     out: Array,
 ) -> Array:
     """The windows of the output positions a ``pool`` (ph, pw) max pooling reads, written into
-    ``out`` (n, ph, pw, pooled_h, pooled_w, kh, kw, c) grouped by pooling offset: out[:, i, j,
-    y, x] is ``window_matrix``'s row for output position (y*ph + i, x*pw + j). Positions no
-    pooling window reads (the odd last row of 11 pooled by 2) are left out. Each offset's block
-    out[:, i, j] is then contiguous, so the pooling that follows runs on long rows."""
-    _, ph, pw, pooled_h, pooled_w, kh, kw, channels = out.shape
+    ``out`` (ph, pw, n, pooled_h, pooled_w, kh, kw, c) grouped by pooling offset, the offsets
+    outermost: out[i, j, :, y, x] is ``window_matrix``'s row for output position (y*ph + i,
+    x*pw + j). Positions no pooling window reads (the odd last row of 11 pooled by 2) are left
+    out. Each offset's block out[i, j] is then one contiguous run, so the pooling that follows
+    runs on long rows."""
+    ph, pw, _, pooled_h, pooled_w, kh, kw, channels = out.shape
     s_h, s_w = strides
     step_h, step_w = ph * s_h, pw * s_w  # input rows between two pooled rows
     if channels >= FEW_CHANNELS:
-        # one copy of a strided view of ``padded``: out[n, i, j, y, x, a, b, c] reads
+        # one copy of a strided view of ``padded``: out[i, j, n, y, x, a, b, c] reads
         # padded[n, (y*ph + i)*s_h + a, (x*pw + j)*s_w + b, c], every index inside ``padded``
         # (a window of an output position); the inner run is a kernel row, kw*c numbers
         r_n, r_h, r_w, r_c = padded.strides
-        view = (r_n, s_h * r_h, s_w * r_w, step_h * r_h, step_w * r_w, r_h, r_w, r_c)
-        np.copyto(out, as_strided(padded, out.shape, view, writeable=False))
+        view = (s_h * r_h, s_w * r_w, r_n, step_h * r_h, step_w * r_w, r_h, r_w, r_c)
+        np.copyto(out, strided_view(padded, out.shape, view))
         return out
     for i, j, a, b, rows, cols in _pooled_offsets(
         (kh, kw), strides, (ph, pw), (pooled_h, pooled_w)
     ):
-        out[:, i, j, :, :, a, b, :] = padded[:, rows, cols]
+        out[i, j, :, :, :, a, b, :] = padded[:, rows, cols]
     return out
 
 
@@ -92,9 +93,9 @@ def copy_pooled_windows_transposed(
     pool: tuple[int, int],
     out: Array,
 ) -> Array:
-    """``copy_pooled_windows``'s numbers, transposed, for few channels: ``out`` (kh, kw, c, n,
-    ph, pw, pooled_h, pooled_w), out[a, b, c, :, i, j, y, x] == copy_pooled_windows's
-    out[:, i, j, y, x, a, b, c]. Each kernel offset's copy then writes rows of pooled_w
+    """``copy_pooled_windows``'s numbers, transposed, for few channels: ``out`` (kh, kw, c, ph,
+    pw, n, pooled_h, pooled_w), out[a, b, c, i, j, :, y, x] == copy_pooled_windows's
+    out[i, j, :, y, x, a, b, c]. Each kernel offset's copy then writes rows of pooled_w
     contiguous numbers (not numbers kh*kw*c apart), and out.reshape(kh*kw*c, -1) is the
     window matrix's transpose: its ``.T`` (a view) is the window matrix for the products.
 
@@ -102,10 +103,10 @@ def copy_pooled_windows_transposed(
     (and the columns likewise): so entry (a, b) of offset (i, j) holds the numbers of entry
     (a + s_h, b) of offset (i - 1, j), and of (a, b + s_w) of (i, j - 1), where those exist
     (with strides 1 and pool 2, 20 of a 3x3 kernel's 36 entries). Those are copied from the
-    copy already made, whose (pooled_h, pooled_w) blocks are contiguous (long inner runs),
+    copy already made, whose (c, n, pooled_h, pooled_w) blocks are contiguous (one run each),
     and only the rest (16 of 36) from the input (rows of pooled_w numbers read 1 in step_w):
     at most three copies per pooling offset (``_transposed_plan``)."""
-    kh, kw, channels, n, ph, pw, pooled_h, pooled_w = out.shape
+    kh, kw, channels, ph, pw, n, pooled_h, pooled_w = out.shape
     s_h, s_w = strides
     step_h, step_w = ph * s_h, pw * s_w
     # reads[t, u, c, n, y, x] = padded[n, t + y*step_h, u + x*step_w, c]: every input row t
@@ -113,7 +114,7 @@ def copy_pooled_windows_transposed(
     r_n, r_h, r_w, r_c = padded.strides
     shape = ((ph - 1) * s_h + kh, (pw - 1) * s_w + kw, channels, n, pooled_h, pooled_w)
     view = (r_h, r_w, r_c, r_n, step_h * r_h, step_w * r_w)
-    reads = as_strided(padded, shape, view, writeable=False)
+    reads = strided_view(padded, shape, view)
     key = (out.shape[:2], strides, pool)
     plan = _PLANS.get(key)
     if plan is None:  # made once per geometry
@@ -144,13 +145,13 @@ def _transposed_plan(
             rows = max(kh - s_h, 0) if i else 0
             cols = max(kw - s_w, 0) if j else 0
             if rows:
-                target = (slice(0, rows), every, every, every, i, j)
-                plan.append((target, True, (slice(s_h, kh), every, every, every, i - 1, j)))
+                target = (slice(0, rows), every, every, i, j)
+                plan.append((target, True, (slice(s_h, kh), every, every, i - 1, j)))
             if cols:
-                target = (slice(rows, kh), slice(0, cols), every, every, i, j)
-                source = (slice(rows, kh), slice(s_w, kw), every, every, i, j - 1)
+                target = (slice(rows, kh), slice(0, cols), every, i, j)
+                source = (slice(rows, kh), slice(s_w, kw), every, i, j - 1)
                 plan.append((target, True, source))
-            target = (slice(rows, kh), slice(cols, kw), every, every, i, j)
+            target = (slice(rows, kh), slice(cols, kw), every, i, j)
             top, left = i * s_h, j * s_w
             plan.append(
                 (target, False, (slice(top + rows, top + kh), slice(left + cols, left + kw)))
@@ -179,10 +180,28 @@ def _pooled_offsets(
                     yield i, j, a, b, rows, cols
 
 
-def add_bias(z: Array, bias: Array, repeat: int) -> None:
+def add_bias(z: Array, bias: Array, repeat: int, tiled: Array | None = None) -> None:
     """z += b for z (rows, filters), rows a multiple of ``repeat``: the same additions done on
     z seen as (rows / repeat, repeat * filters) with b tiled ``repeat`` times, so that NumPy's
-    inner loop runs over repeat * filters numbers instead of a few filters (3x faster for 8)."""
+    inner loop runs over repeat * filters numbers instead of a few filters (3x faster for 8).
+    ``tiled``: a (repeat, filters) array of bias's dtype to tile b into (kept across steps by
+    the caller), else a new one."""
     rows, filters = z.shape
     by_image = z.reshape(rows // repeat, repeat * filters)  # a view (z is contiguous)
-    np.add(by_image, bias.reshape(1, filters).repeat(repeat, axis=0).reshape(-1), out=by_image)
+    if tiled is None:
+        tiled = np.empty((repeat, filters), bias.dtype)
+    np.copyto(tiled, bias)  # b in every row
+    np.add(by_image, tiled.reshape(-1), out=by_image)
+
+
+def strided_view(array: Array, shape: tuple[int, ...], strides: tuple[int, ...]) -> Array:
+    """``as_strided(array, shape, strides, writeable=False)``: a read-only view of ``array``'s
+    numbers with these strides (in bytes, from its first number). For a C-contiguous array it
+    is made as ``np.ndarray`` over the array's buffer, ~6 µs faster a call (as_strided goes
+    through ``__array_interface__``), and NumPy then also refuses a view reaching past the
+    buffer's end. The callers' views stay inside ``array`` either way."""
+    if not array.flags.c_contiguous:
+        return as_strided(array, shape, strides, writeable=False)
+    view = np.ndarray(shape, array.dtype, array, 0, strides)
+    view.flags.writeable = False
+    return view
