@@ -9,7 +9,10 @@ The batches the callbacks see are of ``batch_size`` rows (Keras's 32 when neithe
 ``on_test_batch_end`` (logs: the loss and metrics over the rows so far, Keras's running
 values), ``on_test_end`` (the returned logs) in evaluate; ``on_predict_begin``,
 ``on_predict_batch_begin``, ``on_predict_batch_end`` (logs: ``{"outputs": that batch's
-outputs}``), ``on_predict_end`` in predict.
+outputs}``), ``on_predict_end`` in predict. ``fit``'s validation calls the same test hooks of
+fit's callbacks, as Keras's fit calls ``evaluate`` with them (``validate``): after the epoch's
+last training batch, before ``on_epoch_end``, in batches of fit's ``batch_size`` (32 when not
+given), with fit's ``params``.
 """
 
 from __future__ import annotations
@@ -74,15 +77,22 @@ def first_rows(n: int, batch_size: int | None, steps: int | None, method: str) -
     size = batch_rows(n, batch_size, steps)
     batches = math.ceil(n / size)
     if steps > batches:
-        asked = shown(steps, 20)
+        asked = f"={steps}" if steps < 10**20 else f" ({shown(steps, 20)})"  # 10**400: its size
         warnings.warn(
-            f"{method}(steps={asked}) asks for {asked} batches of {size} rows, but x has "
-            f"{n} rows ({batches} batches): all of x was used, as Keras does when the input "
-            f"runs out of data. Leave steps out to use all of x.",
+            f"{method}: steps{asked} is more batches than x has: its {_count(n, 'row')} "
+            f"make{'s' if n == 1 else ''} {_count(batches, 'batch')} of {_count(size, 'row')}. "
+            f"All of x was used, as Keras does when the input runs out of data. Leave steps out "
+            f"to use all of x.",
             stacklevel=3,
         )
         return n
     return steps * size
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 row``, ``3 rows``, ``2 batches``."""
+    plural = noun + ("es" if noun.endswith("ch") else "s")
+    return f"{number} {noun if number == 1 else plural}"
 
 
 def predict_batches(
@@ -112,14 +122,48 @@ def evaluate_batches(
     callbacks: Sequence[Callback],
     verbose: int,
 ) -> Logs:
-    """evaluate in batches of ``size`` rows, calling the callbacks' test hooks; each batch's end
-    logs are the loss and metrics over the rows so far (measured again over those rows, so only
-    when some callback has ``on_test_batch_end``)."""
+    """evaluate in batches of ``size`` rows, calling the callbacks' test hooks
+    (``evaluate_with_hooks``) with evaluate's own params, as Keras's evaluate makes its own
+    CallbackList."""
     steps = math.ceil(len(x) / size)
     hooks = CallbackList(callbacks, model, {"verbose": verbose, "epochs": 1, "steps": steps})
+    return evaluate_with_hooks(model, x, y, size, weights, hooks)
+
+
+#: the hooks Keras's evaluate calls (and so fit's validation)
+TEST_HOOKS = ("on_test_begin", "on_test_batch_begin", "on_test_batch_end", "on_test_end")
+
+
+def validate(model: Sequential, data: tuple[Any, ...], size: int, hooks: CallbackList) -> Logs:
+    """fit's validation on ``data`` = (x_val, y_val) or (x_val, y_val, sample_weight_val),
+    prepared by fit: the loss and metrics (without the ``val_`` prefix). When some callback of
+    fit's has a test hook, Keras's order (its fit calls evaluate with its own callbacks)::
+
+        on_test_begin({})
+        for each batch b of ``size`` rows: on_test_batch_begin(b, {}), on_test_batch_end(b, logs)
+        on_test_end(logs)            the logs returned, which fit adds to the epoch's as val_...
+
+    Without one, the outputs are computed in one go (``_evaluate``): the same numbers, up to
+    the last bit of a float sum, and no Python work per batch."""
+    x, y, weights = data[0], data[1], data[2] if len(data) > 2 else None
+    if not any(hooks.overrides(hook) for hook in TEST_HOOKS):
+        return model._evaluate(x, y, None, weights)
+    return evaluate_with_hooks(model, x, y, size, weights, hooks)
+
+
+def evaluate_with_hooks(
+    model: Sequential, x: Array, y: Array, size: int, weights: Array | None, hooks: CallbackList
+) -> Logs:
+    """The test hooks around batches of ``size`` rows (evaluate's, and fit's validation's);
+    each batch's end logs are the loss and metrics over the rows so far (measured again over
+    those rows, so only when some callback has ``on_test_batch_end``), Keras's running values;
+    ``on_test_end`` gets a copy of the logs returned. As Keras's evaluate: a callback that sets
+    ``model.stop_evaluating = True`` ends it after that batch, the logs covering the rows done."""
     running = hooks.overrides("on_test_batch_end")
+    model.stop_evaluating = False
     hooks.on_test_begin({})
     outputs = model._outputs_for(len(x))
+    end = len(x)
     for batch, start in enumerate(range(0, len(x), size)):
         end = min(start + size, len(x))
         hooks.on_test_batch_begin(batch, {})
@@ -130,7 +174,9 @@ def evaluate_batches(
             model._check_outputs(outputs[:end])
             logs = model._logs(y[:end], outputs[:end], None if weights is None else weights[:end])
         hooks.on_test_batch_end(batch, logs)
-    model._check_outputs(outputs)
-    logs = model._logs(y, outputs, weights)
+        if model.stop_evaluating:
+            break
+    model._check_outputs(outputs[:end])
+    logs = model._logs(y[:end], outputs[:end], None if weights is None else weights[:end])
     hooks.on_test_end(dict(logs))
     return logs

@@ -674,6 +674,8 @@ class Sequential(KerasModelAPI):
         run), so ``epochs`` is the last one, and ``epochs - initial_epoch`` epochs run;
         ``validation_freq=N`` validates after every N-th epoch (counted from 1), a list
         ``[1, 5]`` after those epochs; the History has ``val_`` numbers for those epochs only.
+        Each validation calls the callbacks' ``on_test_*`` hooks, in batches of ``batch_size``
+        (32 when not given), before ``on_epoch_end`` (glassnet/_inference.py ``validate``).
 
         ``sample_weight`` (n,) or ``class_weight`` {class index: weight}, as Keras 3: each batch's
         loss is sum_i w_i loss_i / n_batch (divided by the batch size, not by the weights' sum),
