@@ -272,12 +272,9 @@ GROUPS: list[tuple[str, str, Sequence[str], str]] = [
     (
         "glassnet.initializers",
         "other initializers",
-        _words(
-            "Identity IdentityInitializer identity LecunUniform lecun_uniform Ones ones "
-            "STFT STFTInitializer stft VarianceScaling variance_scaling"
-        ),
-        "its initializers are those in glassnet.initializers.INITIALIZERS; for ones, use "
-        "Constant(1.0).",
+        _words("STFT STFTInitializer stft VarianceScaling variance_scaling"),
+        "its initializers are those in glassnet.initializers.INITIALIZERS; VarianceScaling's "
+        "usual settings are its named ones (GlorotUniform, HeNormal, LecunUniform, ...).",
     ),
     ("glassnet.initializers", "serialize, deserialize", ("serialize", "deserialize"), _SERIALIZE),
     (
