@@ -872,10 +872,12 @@ class Sequential(KerasModelAPI):
         return outputs
 
     def summary_text(self) -> str:
-        """The text of ``summary()``."""
+        """The text of ``summary()``: each layer as Keras prints it, ``name (ClassName)`` (a
+        ``LeakyReLU`` is one, though it computes as the ``Activation`` it subclasses and saves
+        as one; a subclass ``MyDense(Dense)`` is ``MyDense``)."""
         rows = [
             (
-                f"{layer.name} ({layer.kind})",
+                f"{layer.name} ({type(layer).__name__})",
                 show_shape(shape),
                 str(layer.count_params()),
             )
@@ -964,7 +966,7 @@ class Sequential(KerasModelAPI):
 
         rows = []
         for layer, shape in self._layer_outputs():
-            cells = (layer.name, layer.kind, repr(layer), show_shape(shape))
+            cells = (layer.name, type(layer).__name__, repr(layer), show_shape(shape))
             rows.append(
                 "<tr>"
                 + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells)
