@@ -97,6 +97,7 @@ for _name in (
     "RandomNormal",
     "TruncatedNormal",
     "Orthogonal",
+    "VarianceScaling",
 ):
     VALID[(_name, "seed", "None")] = "no seed: the model's random stream"
     VALID[(_name, "seed", "10**400")] = "default_rng"

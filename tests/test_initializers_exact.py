@@ -223,3 +223,93 @@ def test_names_are_looked_up_as_keras_spells_them_and_a_typo_lists_them() -> Non
         init.from_config({"name": "ones", "value": 2.0})
     with pytest.raises(ValueError, match=r"Expected gain to be a finite number|Identity expects"):
         init.from_config({"name": "identity", "gain": float("nan")})
+
+
+# -- VarianceScaling ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("general", "named"),
+    [
+        (init.VarianceScaling(2.0, "fan_in", "truncated_normal", seed=5), init.HeNormal(seed=5)),
+        (init.VarianceScaling(2.0, "fan_in", "uniform", seed=6), init.HeUniform(seed=6)),
+        (init.VarianceScaling(1.0, "fan_avg", "uniform", seed=7), init.GlorotUniform(seed=7)),
+        (init.VarianceScaling(1.0, "fan_avg", "normal", seed=8), init.GlorotNormal(seed=8)),
+        (init.VarianceScaling(seed=9), init.LecunNormal(seed=9)),  # Keras's defaults
+        (init.VarianceScaling(1.0, "fan_in", "uniform", seed=10), init.LecunUniform(seed=10)),
+    ],
+)
+@pytest.mark.parametrize("shape", [(30, 20), (3, 3, 4, 8)])
+def test_variance_scaling_is_the_general_form_of_the_named_initializers(general, named, shape):
+    # the same stream and the same formula: the same draws (to the last bits of the limit)
+    np.testing.assert_allclose(
+        general(shape, np.float64, None), named(shape, np.float64, None), rtol=1e-13
+    )
+
+
+@pytest.mark.parametrize("mode", ["fan_in", "fan_out", "fan_avg"])
+@pytest.mark.parametrize("distribution", ["truncated_normal", "untruncated_normal", "uniform"])
+def test_variance_scaling_draws_have_kerass_spread(mode, distribution) -> None:
+    shape = (400, 300)
+    ours = init.VarianceScaling(3.0, mode, distribution, seed=1)(shape, np.float32, None)
+    theirs = keras.ops.convert_to_numpy(
+        keras.initializers.VarianceScaling(3.0, mode, distribution, seed=1)(shape)
+    )
+    fan = {"fan_in": 400, "fan_out": 300, "fan_avg": 350}[mode]
+    std = math.sqrt(3.0 / fan)  # each distribution keeps the variance scale / fan
+    for values in (ours, theirs):
+        assert abs(values.std() - std) < 0.02 * std  # 120,000 draws
+        assert abs(values.mean()) < 0.02 * std
+    if distribution != "untruncated_normal":  # bounded: at 2 deviations, or sqrt(3) for uniform
+        bound = std * (
+            math.sqrt(3) if distribution == "uniform" else 2 / init.TRUNCATION_CORRECTION
+        )
+        assert np.abs(ours).max() <= bound * (1 + 1e-6) and np.abs(theirs).max() <= bound * 1.0001
+
+
+def test_variance_scaling_by_name_in_layers_and_model_files(tmp_path) -> None:
+    general = init.VarianceScaling(0.5, "fan_out", "Normal", seed=3)  # "normal": truncated, Keras
+    assert general.get_config() == {
+        "name": "variance_scaling",
+        "scale": 0.5,
+        "mode": "fan_out",
+        "distribution": "truncated_normal",
+        "seed": 3,
+    }
+    model = gn.Sequential(
+        [gn.Input((4, 4, 1)), gn.layers.Conv2D(2, 3, kernel_initializer=general),
+         gn.layers.Flatten(), gn.layers.Dense(2, kernel_initializer="variance_scaling")],
+        seed=0,
+    )  # fmt: skip
+    model.save(tmp_path / "v.glassnet")
+    again = gn.load_model(tmp_path / "v.glassnet")
+    assert again.layers[0].kernel_initializer.get_config() == general.get_config()
+    assert type(again.layers[2].kernel_initializer) is init.VarianceScaling
+    for got, expected in zip(again.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"scale": 0.0}, ValueError, "VarianceScaling's scale must be > 0 (e.g. 1.0), got 0.0."),
+        ({"scale": -1}, ValueError, "VarianceScaling's scale must be > 0 (e.g. 1.0), got -1.0."),
+        ({"scale": float("nan")}, ValueError, "Expected VarianceScaling's scale to be a finite"),
+        ({"scale": float("inf")}, ValueError, "Expected VarianceScaling's scale to be a finite"),
+        ({"scale": 10**400}, ValueError, "got an integer of about 401 digits, beyond float64."),
+        ({"scale": "1"}, TypeError, "Expected VarianceScaling's scale to be a number, got str"),
+        ({"scale": True}, TypeError, "to be a number, got bool True."),
+        ({"mode": "FAN_IN"}, ValueError, "VarianceScaling's mode must be one of 'fan_in', "
+         "'fan_out', 'fan_avg', got str 'FAN_IN'."),  # Keras refuses it too
+        ({"mode": "<b>fan_in</b>"}, ValueError, "got str '<b>fan_in</b>'."),
+        ({"mode": None}, ValueError, "VarianceScaling's mode must be one of"),
+        ({"distribution": "gaussian"}, ValueError, "VarianceScaling's distribution must be one of "
+         "'truncated_normal', 'untruncated_normal', 'uniform', got str 'gaussian'."),
+        ({"distribution": 3}, ValueError, "got int 3."),
+        ({"distribution": "x" * 100_000}, ValueError, "... (100000 characters)."),
+        ({"seed": -1}, ValueError, "VarianceScaling's seed (or None)"),
+    ],
+)  # fmt: skip
+def test_variance_scaling_refuses_bad_settings_by_name(kwargs, error, message) -> None:
+    with pytest.raises(error) as caught:
+        init.VarianceScaling(**kwargs)
+    assert message in str(caught.value)
+    assert len(str(caught.value)) < 400

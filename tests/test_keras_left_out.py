@@ -137,7 +137,7 @@ def test_the_groups_name_only_keras_names_that_glassnet_lacks() -> None:
         ),
         (lambda: gn.optimizers.schedules.PolynomialDecay, r"LearningRateScheduler"),
         (lambda: gn.activations.mish, r"glassnet has no keras.activations.mish: "),
-        (lambda: gn.initializers.VarianceScaling, r"its named ones \(GlorotUniform, HeNormal"),
+        (lambda: gn.initializers.STFT, r"Fourier kernels of Keras's STFTSpectrogram layer"),
         (lambda: gn.regularizers.OrthogonalRegularizer, r"L1, L2 and L1L2"),
         (lambda: gn.utils.image_dataset_from_directory, r"NumPy arrays held in memory"),
         (lambda: gn.callbacks.ProgbarLogger, r"fit\(verbose=1\) draws the progress bar"),

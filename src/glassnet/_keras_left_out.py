@@ -272,9 +272,9 @@ GROUPS: list[tuple[str, str, Sequence[str], str]] = [
     (
         "glassnet.initializers",
         "other initializers",
-        _words("STFT STFTInitializer stft VarianceScaling variance_scaling"),
-        "its initializers are those in glassnet.initializers.INITIALIZERS; VarianceScaling's "
-        "usual settings are its named ones (GlorotUniform, HeNormal, LecunUniform, ...).",
+        _words("STFT STFTInitializer stft"),
+        "its initializers are those in glassnet.initializers.INITIALIZERS; STFT makes the "
+        "Fourier kernels of Keras's STFTSpectrogram layer, which glassnet does not have.",
     ),
     ("glassnet.initializers", "serialize, deserialize", ("serialize", "deserialize"), _SERIALIZE),
     (

@@ -467,6 +467,79 @@ class LecunUniform(_Seeded):
         return _uniform(self._stream(rng).uniform, -limit, limit, shape, dtype)
 
 
+#: VarianceScaling's settings, as Keras 3 names them
+MODES = ("fan_in", "fan_out", "fan_avg")
+DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
+
+
+def _choice(value: Any, setting: str, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(
+            f"VarianceScaling's {setting} must be one of {', '.join(map(repr, allowed))}, got "
+            f"{type(value).__name__} {shown(value, 40)}."
+        )
+    return value
+
+
+class VarianceScaling(_Seeded):
+    """Keras's ``VarianceScaling(scale, mode, distribution)``, of which the named ones are cases
+    (GlorotUniform is ``(1, "fan_avg", "uniform")``, HeNormal ``(2, "fan_in",
+    "truncated_normal")``, LecunUniform ``(1, "fan_in", "uniform")``). With n the fan of
+    ``mode`` (fan_avg: (fan_in + fan_out) / 2; a conv kernel's fans count kh * kw) and
+    s = scale / max(1, n):
+
+        truncated_normal    normal, redrawn beyond 2 deviations, stddev sqrt(s) / 0.8796...
+        untruncated_normal  normal, stddev sqrt(s)
+        uniform             uniform on [-limit, limit], limit = sqrt(3 s)
+
+    ``distribution="normal"`` is taken as "truncated_normal", as Keras does. Keras 3's
+    ``input_axes`` / ``output_axes`` (fans over other axes) are not offered."""
+
+    name = "variance_scaling"
+
+    def __init__(
+        self,
+        scale: float = 1.0,
+        mode: str = "fan_in",
+        distribution: str = "truncated_normal",
+        seed: int | None = None,
+    ) -> None:
+        value = finite_float(scale, "VarianceScaling's scale")
+        if not value > 0:
+            raise ValueError(f"VarianceScaling's scale must be > 0 (e.g. 1.0), got {value!r}.")
+        self.scale = value
+        self.mode = _choice(mode, "mode", MODES)
+        if isinstance(distribution, str):
+            distribution = distribution.lower()
+            distribution = "truncated_normal" if distribution == "normal" else distribution
+        self.distribution = _choice(distribution, "distribution", DISTRIBUTIONS)
+        super().__init__(seed)
+
+    def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        fan_in, fan_out = _fans(shape)
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}
+        scale = self.scale / max(1.0, fan[self.mode])
+        stream = self._stream(rng)
+        if self.distribution == "truncated_normal":
+            stddev = math.sqrt(scale) / TRUNCATION_CORRECTION
+            return _truncated(stream, 0.0, stddev, shape, dtype)
+        if self.distribution == "untruncated_normal":
+            _check(shape, dtype, 8)
+            values = stream.normal(0.0, math.sqrt(scale), size=shape)
+            return values.astype(dtype, copy=False)
+        limit = math.sqrt(3.0 * scale)
+        return _uniform(stream.uniform, -limit, limit, shape, dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "seed": self.seed,
+        }
+
+
 INITIALIZERS: dict[str, type[Initializer]] = {
     cls.name: cls
     for cls in (
@@ -484,6 +557,7 @@ INITIALIZERS: dict[str, type[Initializer]] = {
         RandomNormal,
         TruncatedNormal,
         Orthogonal,
+        VarianceScaling,
     )
 }
 
