@@ -251,3 +251,94 @@ def test_lambda_hooks_left_as_none_do_nothing_and_cost_no_batches() -> None:
     assert net.evaluate(X, Y, callbacks=[quiet]) == net.evaluate(X, Y)
     hooks = gn.callbacks.CallbackList([quiet], net, {})
     assert not any(hooks.overrides(hook) for hook in LAMBDA_HOOKS)
+
+
+# -- validation_batch_size and validation_steps: which batches the test hooks see --------------
+@pytest.mark.parametrize(
+    "fit",
+    [
+        {"validation_batch_size": 4},  # 11 validation rows: batches of 4, 4, 3
+        {"validation_batch_size": 3, "validation_steps": 2},  # the first 6 rows only
+        {"validation_steps": 1},  # the first batch of fit's batch_size (8) rows
+        {"validation_batch_size": 100},  # one batch of all 11
+    ],
+)
+def test_validation_batch_size_and_steps_as_kerass(fit) -> None:
+    ours, theirs, net, _ = both(validation_data=(X[:11], Y[:11], W[:11]), **fit)
+    assert [c[:2] for c in ours] == [c[:2] for c in theirs]
+    for (hook, _, got), (_, _, expected) in zip(ours, theirs, strict=True):
+        if hook.startswith("on_test") or hook == "on_epoch_end":
+            assert sorted(got) == sorted(expected), hook
+            close([got[k] for k in sorted(got)], [expected[k] for k in sorted(expected)])
+    size = fit.get("validation_batch_size", 8)
+    rows = min(11, size * fit.get("validation_steps", 11))
+    first = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1)])
+    first.compile(gn.SGD(0.1), "mse", metrics=["mae"])
+    first.set_weights(net.get_weights())
+    last = first.evaluate(X[:rows], Y[:rows], sample_weight=W[:rows], return_dict=True)
+    close(net.history.history["val_loss"][-1], last["loss"])
+
+
+def test_validation_steps_beyond_the_batches_use_all_and_warn_as_keras() -> None:
+    net, twin = pair()
+    with pytest.warns(UserWarning) as caught:
+        net.fit(X, Y, 8, 1, 0, validation_data=(X[:11], Y[:11]), validation_steps=5)
+    assert [str(w.message) for w in caught] == [
+        "fit: validation_steps=5 is more batches than the validation data has: its 11 rows make "
+        "2 batches of 8 rows. All of the validation data was used, as Keras does when the input "
+        "runs out of data. Leave validation_steps out to use all of the validation data."
+    ]
+    assert caught[0].filename == __file__  # said at the user's line
+    close(net.history.history["val_loss"], [net.evaluate(X[:11], Y[:11])[0]])
+    with pytest.warns(UserWarning, match="ran out of data"):  # Keras warns as well
+        twin.fit(X, Y, 8, 1, 0, validation_data=(X[:11], Y[:11]), validation_steps=5)
+
+
+@pytest.mark.parametrize(
+    ("fit", "error", "message"),
+    [
+        ({"validation_steps": 0}, ValueError,
+         "fit: expected validation_steps to be at least 1 batch, got 0. Leave validation_steps "
+         "out (None) to use all of the validation data."),
+        ({"validation_steps": 2.0}, TypeError,
+         "fit: expected validation_steps to be None (all of the validation data) or a whole "
+         "number of batches, got float 2.0. Example: validation_steps=10 uses the first 10 "
+         "batches of validation_batch_size rows."),
+        ({"validation_steps": True}, TypeError, "got bool True."),
+        ({"validation_steps": "<b>2</b>"}, TypeError, "got str '<b>2</b>'."),
+        ({"validation_steps": float("nan")}, TypeError, "got float nan."),
+        ({"validation_batch_size": 0}, ValueError,
+         "Expected validation_batch_size >= 1, got 0."),
+        ({"validation_batch_size": -3}, ValueError, "Expected validation_batch_size >= 1"),
+        ({"validation_batch_size": 2.5}, TypeError,
+         "Expected validation_batch_size to be an integer, got float 2.5."),
+        ({"validation_batch_size": "32"}, TypeError, "got str '32'."),
+        ({"validation_batch_size": False}, TypeError, "got bool False."),
+        ({"validation_batch_size": float("inf")}, TypeError, "got float inf."),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("validation", [{"validation_split": 0.4}, {}])
+def test_bad_validation_steps_and_batch_sizes_are_refused_before_any_step(
+    fit, error, message, validation
+) -> None:
+    net = pair()[0]
+    before = net.get_weights()
+    with pytest.raises(error) as caught:
+        net.fit(X, Y, 8, 1, 0, **validation, **fit)  # refused without validation data too
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(("fit: expected validation_steps", "Expected validation_"))
+    assert net.optimizer.iterations == 0
+    np.testing.assert_array_equal(net.get_weights()[0], before[0])
+
+
+def test_a_huge_validation_batch_size_is_one_batch_of_every_row() -> None:
+    net = pair()[0]
+    seen: list = []
+    count = gn.callbacks.LambdaCallback(on_test_batch_end=lambda batch, logs: seen.append(batch))
+    with pytest.warns(UserWarning) as caught:
+        net.fit(X, Y, 8, 1, 0, [count], 0.4, validation_batch_size=10**400, validation_steps=10**30)
+    assert seen == [0]
+    assert str(caught[0].message).startswith(
+        "fit: validation_steps (an integer of about 31 digits) is more batches than the "
+        "validation data has: its 12 rows make 1 batch of 12 rows. All of the validation data"
+    )

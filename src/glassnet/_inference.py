@@ -17,7 +17,6 @@ given), with fit's ``params``.
 
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -43,20 +42,20 @@ def keras_verbose(verbose: Any) -> Any:
     return int(verbose) if isinstance(verbose, bool | np.bool_) else verbose
 
 
-def check_steps(steps: Any, method: str) -> int | None:
+def check_steps(steps: Any, method: str, name: str = "steps", x: str = "x") -> int | None:
     """``steps``: None (all the rows) or a whole number of batches, at least 1."""
     if steps is None:
         return None
     if isinstance(steps, bool | np.bool_) or not isinstance(steps, numbers.Integral):
         raise TypeError(
-            f"{method}: expected steps to be None (all of x) or a whole number of batches, got "
-            f"{type(steps).__name__} {shown(steps, 20)}. Example: steps=10 uses the first 10 "
-            f"batches of batch_size rows."
+            f"{method}: expected {name} to be None (all of {x}) or a whole number of batches, "
+            f"got {type(steps).__name__} {shown(steps, 20)}. Example: {name}=10 uses the first "
+            f"10 batches of {'validation_' if x != 'x' else ''}batch_size rows."
         )
     if steps < 1:
         raise ValueError(
-            f"{method}: expected steps to be at least 1 batch, got {shown(steps, 20)}. Leave "
-            f"steps out (None) to use all of x."
+            f"{method}: expected {name} to be at least 1 batch, got {shown(steps, 20)}. Leave "
+            f"{name} out (None) to use all of {x}."
         )
     return int(steps)
 
@@ -66,24 +65,50 @@ def batch_rows(n: int, batch_size: int | None, steps: int | None) -> int:
     ``steps``, ceil(n / steps) (so the steps cover all n rows); else 32."""
     if batch_size is not None:
         return positive_int(batch_size, "batch_size")
-    return KERAS_BATCH_SIZE if steps is None else max(math.ceil(n / steps), 1)
+    return KERAS_BATCH_SIZE if steps is None else max(-(-n // steps), 1)  # ceil, in integers
 
 
-def first_rows(n: int, batch_size: int | None, steps: int | None, method: str) -> int:
+def validation_batches(
+    data: tuple[Any, ...] | None, size: Any, batch_size: int | None, steps: Any
+) -> tuple[tuple[Any, ...] | None, int]:
+    """fit's ``validation_data`` (prepared) cut to its first ``validation_steps`` batches, and
+    the rows in a validation batch: ``size`` (``validation_batch_size``), else fit's
+    ``batch_size`` as given (checked), else Keras's 32. Both are checked even without
+    validation data, where Keras ignores them."""
+    steps = check_steps(steps, "fit", "validation_steps", "the validation data")
+    if size is not None:
+        size = positive_int(size, "validation_batch_size")
+    else:
+        size = KERAS_BATCH_SIZE if batch_size is None else batch_size
+    if data is None or steps is None:
+        return data, size
+    rows = first_rows(len(data[0]), size, steps, "fit", "validation_steps", "the validation data")
+    return tuple(None if part is None else part[:rows] for part in data), size
+
+
+def first_rows(
+    n: int,
+    batch_size: int | None,
+    steps: int | None,
+    method: str,
+    name: str = "steps",
+    x: str = "x",
+) -> int:
     """How many rows ``steps`` batches of ``batch_size`` cover (all ``n`` when steps is None, or
     when there are fewer batches than steps: then a warning, as Keras's)."""
     if steps is None:
         return n
     size = batch_rows(n, batch_size, steps)
-    batches = math.ceil(n / size)
+    batches = -(-n // size)  # ceil in integers: n / 10**400 would be 0.0
     if steps > batches:
         asked = f"={steps}" if steps < 10**20 else f" ({shown(steps, 20)})"  # 10**400: its size
+        each = _count(min(size, n), "row")  # a batch_size of 10**400 holds the n rows
         warnings.warn(
-            f"{method}: steps{asked} is more batches than x has: its {_count(n, 'row')} "
-            f"make{'s' if n == 1 else ''} {_count(batches, 'batch')} of {_count(size, 'row')}. "
-            f"All of x was used, as Keras does when the input runs out of data. Leave steps out "
-            f"to use all of x.",
-            stacklevel=3,
+            f"{method}: {name}{asked} is more batches than {x} has: its {_count(n, 'row')} "
+            f"make{'s' if n == 1 else ''} {_count(batches, 'batch')} of {each}. "
+            f"All of {x} was used, as Keras does when the input runs out of data. Leave {name} "
+            f"out to use all of {x}.",
+            stacklevel=3 if x == "x" else 5,  # the user's line: evaluate / fit's caller
         )
         return n
     return steps * size
@@ -99,7 +124,7 @@ def predict_batches(
     model: Sequential, x: Array, size: int, callbacks: Sequence[Callback], verbose: int
 ) -> Array:
     """predict in batches of ``size`` rows, calling the callbacks' predict hooks around each."""
-    steps = math.ceil(len(x) / size)
+    steps = -(-len(x) // size)
     hooks = CallbackList(callbacks, model, {"verbose": verbose, "epochs": 1, "steps": steps})
     hooks.on_predict_begin({})
     outputs = model._outputs_for(len(x))
@@ -125,7 +150,7 @@ def evaluate_batches(
     """evaluate in batches of ``size`` rows, calling the callbacks' test hooks
     (``evaluate_with_hooks``) with evaluate's own params, as Keras's evaluate makes its own
     CallbackList."""
-    steps = math.ceil(len(x) / size)
+    steps = -(-len(x) // size)
     hooks = CallbackList(callbacks, model, {"verbose": verbose, "epochs": 1, "steps": steps})
     return evaluate_with_hooks(model, x, y, size, weights, hooks)
 

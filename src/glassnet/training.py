@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from glassnet._inference import KERAS_BATCH_SIZE, validate
+from glassnet._inference import validate, validation_batches
 from glassnet._sample_weights import refuse_all_zero
 from glassnet._step_plan import plan_for
 from glassnet._validation import all_finite_quietly, fit_options, positive_int, shown
@@ -102,6 +102,8 @@ def fit(
     validation_freq: int | Sequence[int] = 1,
     sample_weight: ArrayLike | None = None,
     class_weight: dict[int, float] | None = None,
+    validation_steps: int | None = None,
+    validation_batch_size: int | None = None,
 ) -> History:
     """``model.fit(...)``: see ``Sequential.fit`` for the meaning of each argument."""
     model._check_compiled("fit()")
@@ -123,7 +125,7 @@ def fit(
     if weights is not None:
         refuse_all_zero(weights, "sample_weight" if class_weight is None else "class_weight")
     n = len(x)
-    val_batch_size = KERAS_BATCH_SIZE if batch_size is None else batch_size  # Keras's
+    given_batch_size = batch_size  # the validation's, as Keras's: this, or 32 when not given
     if batch_size is None:
         batch_size = min(32, n)
     batch_size = positive_int(batch_size, "batch_size")
@@ -132,6 +134,10 @@ def fit(
             f"batch_size={shown(batch_size, 20)} is larger than the {n} training examples. Use "
             f"batch_size={n} for full-batch training, or leave batch_size unset."
         )
+    # the validation's batches and how many of them (glassnet/_inference.py)
+    validation_data, val_batch_size = validation_batches(
+        validation_data, validation_batch_size, given_batch_size, validation_steps
+    )
     history = History()
     params = {
         "epochs": epochs,
