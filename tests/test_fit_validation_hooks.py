@@ -18,6 +18,10 @@ import pytest
 
 import glassnet as gn
 
+#: Keras's own get_weights after its torch training says this (keras/src/backend/common/
+#: variables.py, a variable's __array__): nothing of glassnet's
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
 X = np.random.default_rng(0).random((30, 2)).astype("float32")
 Y = (X @ np.array([[1.0], [-2.0]]) + 0.5).astype("float32")
 W = np.linspace(0.5, 2.0, 30).astype("float32")
