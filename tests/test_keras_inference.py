@@ -76,6 +76,16 @@ def test_more_steps_than_batches_use_all_rows_and_warn_as_keras() -> None:
     close(loss, theirs)
 
 
+def test_the_steps_warning_with_a_huge_batch_size_counts_one_batch_of_all_rows() -> None:
+    net, _ = pair()
+    with pytest.warns(UserWarning) as caught:  # before: "make 0 batches of <401 digits> rows"
+        loss = net.evaluate(X, Y, batch_size=10**400, steps=2)
+    assert str(caught[0].message).startswith(
+        "evaluate: steps=2 is more batches than x has: its 70 rows make 1 batch of 70 rows."
+    )
+    assert loss == pytest.approx(net.evaluate(X, Y), rel=1e-6)  # all 70 rows, loss and mae
+
+
 def test_the_steps_warning_counts_one_row_and_one_batch_in_the_singular() -> None:
     net, _ = pair()
     with pytest.warns(UserWarning) as caught:
