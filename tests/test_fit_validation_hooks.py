@@ -346,3 +346,36 @@ def test_a_huge_validation_batch_size_is_one_batch_of_every_row() -> None:
         "fit: validation_steps (an integer of about 31 digits) is more batches than the "
         "validation data has: its 12 rows make 1 batch of 12 rows. All of the validation data"
     )
+
+
+# -- Keras's older train batch hook names: on_batch_begin / on_batch_end ----------------------
+def _older_names(base):
+    class OlderNames(base):
+        """A Keras 2 style callback: overrides on_batch_begin / on_batch_end only."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls: list = []
+
+        def on_batch_begin(self, batch, logs=None):
+            self.calls.append(("begin", batch))
+
+        def on_batch_end(self, batch, logs=None):
+            self.calls.append(("end", batch, sorted(logs)))
+
+    return OlderNames()
+
+
+def test_a_callback_with_kerass_older_batch_hook_names_is_called_as_in_keras() -> None:
+    net, twin = pair()
+    ours, theirs = _older_names(gn.callbacks.Callback), _older_names(keras.callbacks.Callback)
+    for model, callback in ((net, ours), (twin, theirs)):
+        model.fit(X, Y, 8, 2, 0, [callback], 0.4, shuffle=False)  # validation: not these hooks
+        model.evaluate(X, Y, 8, 0, callbacks=[callback])  # nor here
+    assert ours.calls == theirs.calls  # before: never called (silently)
+    assert ours.calls[:2] == [("begin", 0), ("end", 0, ["loss", "mae"])]
+    assert len(ours.calls) == 2 * 2 * 3  # 2 epochs of 3 training batches
+    hooks = gn.callbacks.CallbackList([ours], net, {})
+    assert hooks.wants_batches and hooks.overrides("on_train_batch_end")
+    plain = gn.callbacks.CallbackList([gn.callbacks.History()], net, {})
+    assert not plain.wants_batches  # fit's own callbacks still cost nothing per batch
