@@ -101,7 +101,7 @@ def test_nan_in_y(model) -> None:
         ),
         (
             lambda: Dense(2, kernel_initializer="glorot"),
-            r"Unknown initializer 'glorot'\. Valid names: 'zeros', 'constant', 'random_uniform', 'glorot_uniform', 'he_normal', 'glorot_normal', 'he_uniform', 'lecun_normal', 'random_normal', 'truncated_normal', 'orthogonal'\.",
+            r"Unknown initializer 'glorot'\. Valid names: 'zeros', 'ones', 'constant', 'identity', 'random_uniform', 'glorot_uniform', 'he_normal', 'glorot_normal', 'he_uniform', 'lecun_normal', 'lecun_uniform', 'random_normal', 'truncated_normal', 'orthogonal', 'variance_scaling'\.",
         ),
         (
             lambda: gn.Sequential([Dense(1)]).compile("nadam", "mse"),

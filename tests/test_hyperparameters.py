@@ -93,9 +93,11 @@ for _name in (
     "GlorotNormal",
     "HeUniform",
     "LecunNormal",
+    "LecunUniform",
     "RandomNormal",
     "TruncatedNormal",
     "Orthogonal",
+    "VarianceScaling",
 ):
     VALID[(_name, "seed", "None")] = "no seed: the model's random stream"
     VALID[(_name, "seed", "10**400")] = "default_rng"
@@ -178,7 +180,7 @@ def test_a_bad_number_gets_a_short_clear_error(name, cls, argument, key) -> None
 def test_beyond_float64_is_said_in_words() -> None:
     """The four reported cases: 10**400 was an OverflowError, a NumPy TypeError, 401 digits."""
     with pytest.raises(
-        ValueError, match=r"^Constant expects a finite number, got an integer of ab"
+        ValueError, match=r"^Constant expects a finite number for value, got an integer of ab"
     ):
         initializers.Constant(10**400)
     with pytest.raises(

@@ -61,9 +61,9 @@ def test_more_steps_than_batches_use_all_rows_and_warn_as_keras() -> None:
         loss = net.evaluate(X, Y, batch_size=32, steps=4)
         outputs = net.predict(X, batch_size=32, steps=4)
     assert [str(w.message) for w in caught] == [
-        f"{method}(steps=4) asks for 4 batches of 32 rows, but x has 70 rows (3 batches): all of "
-        f"x was used, as Keras does when the input runs out of data. Leave steps out to use all "
-        f"of x."
+        f"{method}: steps=4 is more batches than x has: its 70 rows make 3 batches of 32 rows. "
+        f"All of x was used, as Keras does when the input runs out of data. Leave steps out to "
+        f"use all of x."
         for method in ("evaluate", "predict")
     ]
     assert caught[0].filename == __file__  # said at the user's line
@@ -74,6 +74,25 @@ def test_more_steps_than_batches_use_all_rows_and_warn_as_keras() -> None:
         theirs = twin.evaluate(X, Y, batch_size=32, steps=4, verbose=0)
     assert any("ran out of data" in str(w.message) for w in theirs_said)
     close(loss, theirs)
+
+
+def test_the_steps_warning_with_a_huge_batch_size_counts_one_batch_of_all_rows() -> None:
+    net, _ = pair()
+    with pytest.warns(UserWarning) as caught:  # before: "make 0 batches of <401 digits> rows"
+        loss = net.evaluate(X, Y, batch_size=10**400, steps=2)
+    assert str(caught[0].message).startswith(
+        "evaluate: steps=2 is more batches than x has: its 70 rows make 1 batch of 70 rows."
+    )
+    assert loss == pytest.approx(net.evaluate(X, Y), rel=1e-6)  # all 70 rows, loss and mae
+
+
+def test_the_steps_warning_counts_one_row_and_one_batch_in_the_singular() -> None:
+    net, _ = pair()
+    with pytest.warns(UserWarning) as caught:
+        net.evaluate(X[:1], Y[:1], steps=2)
+    assert str(caught[0].message).startswith(
+        "evaluate: steps=2 is more batches than x has: its 1 row makes 1 batch of 1 row. All of x"
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,17 +106,24 @@ def test_more_steps_than_batches_use_all_rows_and_warn_as_keras() -> None:
         ("2", TypeError, "got str '2'."),
         ("<b>1</b>", TypeError, "got str '<b>1</b>'."),
         (float("nan"), TypeError, "got float nan."),
+        (10**30, None, None),
         (10**400, None, None),
     ],
 )  # fmt: skip
 def test_hostile_steps_are_refused_naming_the_method(steps, error, got) -> None:
     net, _ = pair()
     if error is None:  # a huge count of batches: all of x, with the warning
-        with pytest.warns(
-            UserWarning,
-            match=r"^predict\(steps=an integer of about 401 digits\) asks for an integer of",
-        ):
-            assert net.predict(X, steps=steps).shape == (70, 1)
+        # (before: "asks for an integer of about 401 digits batches of 1 rows")
+        for method, call in (("evaluate", lambda: net.evaluate(X, Y, steps=steps)),
+                             ("predict", lambda: net.predict(X, steps=steps))):  # fmt: skip
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                call()
+            assert [str(w.message) for w in caught] == [
+                f"{method}: steps (an integer of about {len(str(steps))} digits) is more batches "
+                f"than x has: its 70 rows make 70 batches of 1 row. All of x was used, as Keras "
+                f"does when the input runs out of data. Leave steps out to use all of x."
+            ]
         return
     for method, call in (("evaluate", lambda: net.evaluate(X, Y, steps=steps)),
                          ("predict", lambda: net.predict(X, steps=steps))):  # fmt: skip

@@ -137,7 +137,7 @@ def test_the_groups_name_only_keras_names_that_glassnet_lacks() -> None:
         ),
         (lambda: gn.optimizers.schedules.PolynomialDecay, r"LearningRateScheduler"),
         (lambda: gn.activations.mish, r"glassnet has no keras.activations.mish: "),
-        (lambda: gn.initializers.Ones, r"for ones, use Constant\(1.0\)"),
+        (lambda: gn.initializers.STFT, r"Fourier kernels of Keras's STFTSpectrogram layer"),
         (lambda: gn.regularizers.OrthogonalRegularizer, r"L1, L2 and L1L2"),
         (lambda: gn.utils.image_dataset_from_directory, r"NumPy arrays held in memory"),
         (lambda: gn.callbacks.ProgbarLogger, r"fit\(verbose=1\) draws the progress bar"),
@@ -162,6 +162,8 @@ def test_the_names_glassnet_now_has() -> None:
     assert gn.layers.Convolution2D is gn.layers.Conv2D
     assert gn.initializers.glorot_uniform is gn.initializers.GlorotUniform
     assert gn.initializers.OrthogonalInitializer is gn.initializers.Orthogonal
+    assert gn.initializers.Ones is gn.initializers.ones  # before: "for ones, use Constant(1.0)"
+    assert gn.initializers.IdentityInitializer is gn.initializers.Identity
     assert gn.activations.swish is gn.activations.silu
     assert gn.Layer is gn.layers.Layer and gn.Metric is gn.metrics.MetricObject
     assert gn.Loss is gn.losses.Loss and gn.Optimizer is gn.optimizers.Optimizer

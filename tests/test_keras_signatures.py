@@ -51,6 +51,8 @@ def test_fit_positional_order_has_every_argument_glassnet_shares_with_keras() ->
     ]  # fmt: skip
     keyword_only = inspect.signature(gn.Sequential.fit).parameters
     assert keyword_only["validation_freq"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert keyword_only["validation_steps"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert keyword_only["validation_batch_size"].kind is inspect.Parameter.KEYWORD_ONLY
     assert keyword_only["trace_every"].kind is inspect.Parameter.KEYWORD_ONLY
 
 

@@ -80,7 +80,8 @@ def test_fit_names_an_unknown_keyword_and_a_missing_y():
     assert str(caught.value) == (
         "Sequential.fit() got an unexpected keyword argument 'steps_per_epoch'; it takes x, y, "
         "batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle, "
-        "class_weight, sample_weight, initial_epoch, validation_freq, trace_every."
+        "class_weight, sample_weight, initial_epoch, validation_steps, validation_batch_size, "
+        "validation_freq, trace_every."
     )
     with pytest.raises(TypeError, match=r"^fit needs the targets too: call fit\(x, y\)"):
         model.fit(X)
@@ -116,7 +117,7 @@ def test_an_empty_weighted_metrics_asks_for_nothing_and_changes_nothing():
         ("from glassnet.optimizers import Nadam", "glassnet has no keras.optimizers.Nadam: "),
         ("from glassnet.activations import celu", "glassnet has no keras.activations.celu: "),
         ("from glassnet.utils import plot_model", "glassnet has no keras.utils.plot_model: "),
-        ("from glassnet.initializers import Ones", "glassnet has no keras.initializers.Ones: "),
+        ("from glassnet.initializers import STFT", "glassnet has no keras.initializers.STFT: "),
         (
             "from glassnet.optimizers.schedules import PolynomialDecay",
             "glassnet has no keras.optimizers.schedules.PolynomialDecay: ",

@@ -147,9 +147,9 @@ def test_train_checks_the_save_path_before_training(tmp_path, capsys, monkeypatc
 
 
 def test_constant_initializer_refuses_nan():
-    with pytest.raises(ValueError, match=r"Constant expects a finite number, got nan"):
+    with pytest.raises(ValueError, match=r"Constant expects a finite number for value, got nan"):
         gn.Constant(float("nan"))
-    with pytest.raises(TypeError, match=r"Constant expects a number, got str"):
+    with pytest.raises(TypeError, match=r"Constant expects a number for value, got str"):
         gn.Constant("0.1")
 
 

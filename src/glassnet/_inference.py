@@ -9,12 +9,14 @@ The batches the callbacks see are of ``batch_size`` rows (Keras's 32 when neithe
 ``on_test_batch_end`` (logs: the loss and metrics over the rows so far, Keras's running
 values), ``on_test_end`` (the returned logs) in evaluate; ``on_predict_begin``,
 ``on_predict_batch_begin``, ``on_predict_batch_end`` (logs: ``{"outputs": that batch's
-outputs}``), ``on_predict_end`` in predict.
+outputs}``), ``on_predict_end`` in predict. ``fit``'s validation calls the same test hooks of
+fit's callbacks, as Keras's fit calls ``evaluate`` with them (``validate``): after the epoch's
+last training batch, before ``on_epoch_end``, in batches of fit's ``batch_size`` (32 when not
+given), with fit's ``params``.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -40,20 +42,20 @@ def keras_verbose(verbose: Any) -> Any:
     return int(verbose) if isinstance(verbose, bool | np.bool_) else verbose
 
 
-def check_steps(steps: Any, method: str) -> int | None:
+def check_steps(steps: Any, method: str, name: str = "steps", x: str = "x") -> int | None:
     """``steps``: None (all the rows) or a whole number of batches, at least 1."""
     if steps is None:
         return None
     if isinstance(steps, bool | np.bool_) or not isinstance(steps, numbers.Integral):
         raise TypeError(
-            f"{method}: expected steps to be None (all of x) or a whole number of batches, got "
-            f"{type(steps).__name__} {shown(steps, 20)}. Example: steps=10 uses the first 10 "
-            f"batches of batch_size rows."
+            f"{method}: expected {name} to be None (all of {x}) or a whole number of batches, "
+            f"got {type(steps).__name__} {shown(steps, 20)}. Example: {name}=10 uses the first "
+            f"10 batches of {'validation_' if x != 'x' else ''}batch_size rows."
         )
     if steps < 1:
         raise ValueError(
-            f"{method}: expected steps to be at least 1 batch, got {shown(steps, 20)}. Leave "
-            f"steps out (None) to use all of x."
+            f"{method}: expected {name} to be at least 1 batch, got {shown(steps, 20)}. Leave "
+            f"{name} out (None) to use all of {x}."
         )
     return int(steps)
 
@@ -63,33 +65,66 @@ def batch_rows(n: int, batch_size: int | None, steps: int | None) -> int:
     ``steps``, ceil(n / steps) (so the steps cover all n rows); else 32."""
     if batch_size is not None:
         return positive_int(batch_size, "batch_size")
-    return KERAS_BATCH_SIZE if steps is None else max(math.ceil(n / steps), 1)
+    return KERAS_BATCH_SIZE if steps is None else max(-(-n // steps), 1)  # ceil, in integers
 
 
-def first_rows(n: int, batch_size: int | None, steps: int | None, method: str) -> int:
+def validation_batches(
+    data: tuple[Any, ...] | None, size: Any, batch_size: int | None, steps: Any
+) -> tuple[tuple[Any, ...] | None, int]:
+    """fit's ``validation_data`` (prepared) cut to its first ``validation_steps`` batches, and
+    the rows in a validation batch: ``size`` (``validation_batch_size``), else fit's
+    ``batch_size`` as given (checked), else Keras's 32. Both are checked even without
+    validation data, where Keras ignores them."""
+    steps = check_steps(steps, "fit", "validation_steps", "the validation data")
+    if size is not None:
+        size = positive_int(size, "validation_batch_size")
+    else:
+        size = KERAS_BATCH_SIZE if batch_size is None else batch_size
+    if data is None or steps is None:
+        return data, size
+    rows = first_rows(len(data[0]), size, steps, "fit", "validation_steps", "the validation data")
+    return tuple(None if part is None else part[:rows] for part in data), size
+
+
+def first_rows(
+    n: int,
+    batch_size: int | None,
+    steps: int | None,
+    method: str,
+    name: str = "steps",
+    x: str = "x",
+) -> int:
     """How many rows ``steps`` batches of ``batch_size`` cover (all ``n`` when steps is None, or
     when there are fewer batches than steps: then a warning, as Keras's)."""
     if steps is None:
         return n
     size = batch_rows(n, batch_size, steps)
-    batches = math.ceil(n / size)
+    batches = -(-n // size)  # ceil in integers: n / 10**400 would be 0.0
     if steps > batches:
-        asked = shown(steps, 20)
+        asked = f"={steps}" if steps < 10**20 else f" ({shown(steps, 20)})"  # 10**400: its size
+        each = _count(min(size, n), "row")  # a batch_size of 10**400 holds the n rows
         warnings.warn(
-            f"{method}(steps={asked}) asks for {asked} batches of {size} rows, but x has "
-            f"{n} rows ({batches} batches): all of x was used, as Keras does when the input "
-            f"runs out of data. Leave steps out to use all of x.",
-            stacklevel=3,
+            f"{method}: {name}{asked} is more batches than {x} has: its {_count(n, 'row')} "
+            f"make{'s' if n == 1 else ''} {_count(batches, 'batch')} of {each}. "
+            f"All of {x} was used, as Keras does when the input runs out of data. Leave {name} "
+            f"out to use all of {x}.",
+            stacklevel=3 if x == "x" else 5,  # the user's line: evaluate / fit's caller
         )
         return n
     return steps * size
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 row``, ``3 rows``, ``2 batches``."""
+    plural = noun + ("es" if noun.endswith("ch") else "s")
+    return f"{number} {noun if number == 1 else plural}"
 
 
 def predict_batches(
     model: Sequential, x: Array, size: int, callbacks: Sequence[Callback], verbose: int
 ) -> Array:
     """predict in batches of ``size`` rows, calling the callbacks' predict hooks around each."""
-    steps = math.ceil(len(x) / size)
+    steps = -(-len(x) // size)
     hooks = CallbackList(callbacks, model, {"verbose": verbose, "epochs": 1, "steps": steps})
     hooks.on_predict_begin({})
     outputs = model._outputs_for(len(x))
@@ -112,14 +147,48 @@ def evaluate_batches(
     callbacks: Sequence[Callback],
     verbose: int,
 ) -> Logs:
-    """evaluate in batches of ``size`` rows, calling the callbacks' test hooks; each batch's end
-    logs are the loss and metrics over the rows so far (measured again over those rows, so only
-    when some callback has ``on_test_batch_end``)."""
-    steps = math.ceil(len(x) / size)
+    """evaluate in batches of ``size`` rows, calling the callbacks' test hooks
+    (``evaluate_with_hooks``) with evaluate's own params, as Keras's evaluate makes its own
+    CallbackList."""
+    steps = -(-len(x) // size)
     hooks = CallbackList(callbacks, model, {"verbose": verbose, "epochs": 1, "steps": steps})
+    return evaluate_with_hooks(model, x, y, size, weights, hooks)
+
+
+#: the hooks Keras's evaluate calls (and so fit's validation)
+TEST_HOOKS = ("on_test_begin", "on_test_batch_begin", "on_test_batch_end", "on_test_end")
+
+
+def validate(model: Sequential, data: tuple[Any, ...], size: int, hooks: CallbackList) -> Logs:
+    """fit's validation on ``data`` = (x_val, y_val) or (x_val, y_val, sample_weight_val),
+    prepared by fit: the loss and metrics (without the ``val_`` prefix). When some callback of
+    fit's has a test hook, Keras's order (its fit calls evaluate with its own callbacks)::
+
+        on_test_begin({})
+        for each batch b of ``size`` rows: on_test_batch_begin(b, {}), on_test_batch_end(b, logs)
+        on_test_end(logs)            the logs returned, which fit adds to the epoch's as val_...
+
+    Without one, the outputs are computed in one go (``_evaluate``): the same numbers, up to
+    the last bit of a float sum, and no Python work per batch."""
+    x, y, weights = data[0], data[1], data[2] if len(data) > 2 else None
+    if not any(hooks.overrides(hook) for hook in TEST_HOOKS):
+        return model._evaluate(x, y, None, weights)
+    return evaluate_with_hooks(model, x, y, size, weights, hooks)
+
+
+def evaluate_with_hooks(
+    model: Sequential, x: Array, y: Array, size: int, weights: Array | None, hooks: CallbackList
+) -> Logs:
+    """The test hooks around batches of ``size`` rows (evaluate's, and fit's validation's);
+    each batch's end logs are the loss and metrics over the rows so far (measured again over
+    those rows, so only when some callback has ``on_test_batch_end``), Keras's running values;
+    ``on_test_end`` gets a copy of the logs returned. As Keras's evaluate: a callback that sets
+    ``model.stop_evaluating = True`` ends it after that batch, the logs covering the rows done."""
     running = hooks.overrides("on_test_batch_end")
+    model.stop_evaluating = False
     hooks.on_test_begin({})
     outputs = model._outputs_for(len(x))
+    end = len(x)
     for batch, start in enumerate(range(0, len(x), size)):
         end = min(start + size, len(x))
         hooks.on_test_batch_begin(batch, {})
@@ -130,7 +199,9 @@ def evaluate_batches(
             model._check_outputs(outputs[:end])
             logs = model._logs(y[:end], outputs[:end], None if weights is None else weights[:end])
         hooks.on_test_batch_end(batch, logs)
-    model._check_outputs(outputs)
-    logs = model._logs(y, outputs, weights)
+        if model.stop_evaluating:
+            break
+    model._check_outputs(outputs[:end])
+    logs = model._logs(y[:end], outputs[:end], None if weights is None else weights[:end])
     hooks.on_test_end(dict(logs))
     return logs

@@ -272,12 +272,9 @@ GROUPS: list[tuple[str, str, Sequence[str], str]] = [
     (
         "glassnet.initializers",
         "other initializers",
-        _words(
-            "Identity IdentityInitializer identity LecunUniform lecun_uniform Ones ones "
-            "STFT STFTInitializer stft VarianceScaling variance_scaling"
-        ),
-        "its initializers are those in glassnet.initializers.INITIALIZERS; for ones, use "
-        "Constant(1.0).",
+        _words("STFT STFTInitializer stft"),
+        "its initializers are those in glassnet.initializers.INITIALIZERS; STFT makes the "
+        "Fourier kernels of Keras's STFTSpectrogram layer, which glassnet does not have.",
     ),
     ("glassnet.initializers", "serialize, deserialize", ("serialize", "deserialize"), _SERIALIZE),
     (

@@ -47,9 +47,19 @@ class Callback:
     def on_train_end(self, logs: Logs | None = None) -> None: ...
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None: ...
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None: ...
-    def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
-    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
-    # evaluate(callbacks=[...]) and predict(callbacks=[...]) call these (glassnet/_inference.py)
+    # Keras's older names of the train batch hooks: a subclass that overrides on_batch_begin
+    # or on_batch_end (as Keras 2 code does) gets them called, as the base hooks below do
+    def on_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
+
+    def on_train_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        self.on_batch_end(batch, logs)
+
+    # evaluate(callbacks=[...]), fit's validation and predict(callbacks=[...]) call these, as
+    # Keras's do (glassnet/_inference.py); History, EarlyStopping, CSVLogger... have none in Keras
     def on_test_begin(self, logs: Logs | None = None) -> None: ...
     def on_test_end(self, logs: Logs | None = None) -> None: ...
     def on_test_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
@@ -120,9 +130,18 @@ def _format_number(value: float) -> str:
     return f"{value:.4f}" if abs(value) >= 1e-3 or value == 0 else f"{value:.4e}"
 
 
+#: each train batch hook and its older Keras name, which the base hook calls
+_OLDER_NAMES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+
+
 def _overrides(callback: Callback, hook: str) -> bool:
+    """True when ``callback``'s ``hook`` is not the base class's (for a train batch hook, also
+    when it overrides the hook's older name, which the base hook calls)."""
     method = getattr(callback, hook)
-    return getattr(method, "__func__", method) is not getattr(Callback, hook)
+    if getattr(method, "__func__", method) is not getattr(Callback, hook):
+        return True
+    older = _OLDER_NAMES.get(hook)
+    return older is not None and _overrides(callback, older)
 
 
 class CallbackList:

@@ -282,6 +282,8 @@ def _cell(value: Any) -> Any:
 
 
 # -- LambdaCallback --------------------------------------------------------------------------------
+#: each keyword LambdaCallback takes, and the hook it sets: Keras's Callback hooks (``on_batch_*``
+#: are Keras's older names of the train batch hooks)
 _HOOKS = {
     "on_epoch_begin": "on_epoch_begin",
     "on_epoch_end": "on_epoch_end",
@@ -291,15 +293,33 @@ _HOOKS = {
     "on_train_batch_end": "on_train_batch_end",
     "on_train_begin": "on_train_begin",
     "on_train_end": "on_train_end",
+    "on_test_begin": "on_test_begin",
+    "on_test_end": "on_test_end",
+    "on_test_batch_begin": "on_test_batch_begin",
+    "on_test_batch_end": "on_test_batch_end",
+    "on_predict_begin": "on_predict_begin",
+    "on_predict_end": "on_predict_end",
+    "on_predict_batch_begin": "on_predict_batch_begin",
+    "on_predict_batch_end": "on_predict_batch_end",
+}
+#: the hooks called with ``logs`` alone (the others with an epoch or batch index first)
+_LOGS_ONLY = {
+    f"on_{part}_{edge}" for part in ("train", "test", "predict") for edge in ("begin", "end")
 }
 
 
 class LambdaCallback(Callback):
     """A callback made of plain functions, as Keras's: ``on_epoch_begin(epoch, logs)``,
-    ``on_epoch_end(epoch, logs)``, ``on_batch_begin(batch, logs)``, ``on_batch_end(batch, logs)``
-    (also spelt ``on_train_batch_begin``/``_end``, Keras 3's names), ``on_train_begin(logs)``,
-    ``on_train_end(logs)``. Hooks left as None do nothing. Any other keyword is refused (Keras
-    stores it as an attribute; a typo such as ``on_epoch_ends`` would then do nothing silently).
+    ``on_epoch_end(epoch, logs)``, ``on_train_batch_begin(batch, logs)``,
+    ``on_train_batch_end(batch, logs)`` (also spelt ``on_batch_begin``/``_end``),
+    ``on_train_begin(logs)``, ``on_train_end(logs)``, and, by keyword as in Keras, every other
+    hook of ``Callback``: ``on_test_begin(logs)``, ``on_test_end(logs)``,
+    ``on_test_batch_begin(batch, logs)``, ``on_test_batch_end(batch, logs)`` (called by
+    ``evaluate(callbacks=...)`` and by fit's validation), ``on_predict_begin(logs)``,
+    ``on_predict_end(logs)``, ``on_predict_batch_begin(batch, logs)``,
+    ``on_predict_batch_end(batch, logs)`` (``predict(callbacks=...)``; ``logs["outputs"]``).
+    Hooks left as None do nothing. Any other keyword is refused, naming the hooks (Keras stores
+    it as an attribute; a typo such as ``on_epoch_ends`` would then do nothing silently).
     """
 
     def __init__(
@@ -341,13 +361,14 @@ class LambdaCallback(Callback):
 
 def _with_logs(function: Callable[..., Any], hook: str) -> Callable[..., Any]:
     """Call ``function`` as Keras does, always with ``logs`` (None when the loop has none):
-    ``(epoch_or_batch, logs)`` for epoch and batch hooks, ``(logs)`` for the train ones."""
-    if hook in ("on_train_begin", "on_train_end"):
+    ``(epoch_or_batch, logs)`` for epoch and batch hooks, ``(logs)`` for the begin and end of
+    training, testing and predicting."""
+    if hook in _LOGS_ONLY:
 
-        def train_hook(logs: Logs | None = None) -> None:
+        def logs_hook(logs: Logs | None = None) -> None:
             function(logs)
 
-        return train_hook
+        return logs_hook
 
     def hook_with_index(index: int, logs: Logs | None = None) -> None:
         function(index, logs)

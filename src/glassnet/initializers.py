@@ -143,24 +143,54 @@ class Zeros(Initializer):
         return np.zeros(shape, dtype=dtype)
 
 
+class Ones(Initializer):
+    """Every entry 1 (Keras's ``Ones``, ``"ones"``)."""
+
+    name = "ones"
+
+    def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        _check(shape, dtype)
+        return np.ones(shape, dtype=dtype)
+
+
+def _scalar(value: Any, owner: str, setting: str, example: str) -> float:
+    """One finite real number for ``owner``'s ``setting`` (Keras's ``Constant`` and ``Identity``
+    take a Python scalar): True/False, strings, arrays (even 0-d), NaN, inf and integers beyond
+    float64 are refused, saying why. A value beyond float32 passes here (a float64 model holds
+    it); a float32 model refuses it when the layer is built (``Sequential._build_layer``)."""
+    if isinstance(value, np.ndarray | list | tuple):
+        raise TypeError(
+            f"{owner} expects one number for {setting} (a scalar, as Keras's), got "
+            f"{type(value).__name__} {shown(value, 20)}. Use e.g. {example}; for weights of "
+            f"your own, build the layer and call set_weights."
+        )
+    if isinstance(value, bool | np.bool_):
+        raise TypeError(
+            f"{owner} expects a number for {setting}, got bool {bool(value)}. Write the number: "
+            f"{owner}({setting}={float(value)})."
+        )
+    try:
+        return finite_float(value, setting)
+    except TypeError:
+        raise TypeError(
+            f"{owner} expects a number for {setting}, got {type(value).__name__} "
+            f"{shown(value, 20)}. Use e.g. {example}."
+        ) from None
+    except ValueError:
+        raise ValueError(
+            f"{owner} expects a finite number for {setting}, got {shown(value, 20)}; a NaN, "
+            f"infinite or beyond-float64 weight would make every output NaN. Use e.g. {example}."
+        ) from None
+
+
 class Constant(Initializer):
-    """Every entry ``value``."""
+    """Every entry ``value``, one number (Keras's ``Constant``: "only scalar values are
+    allowed"). ``Constant(1.0)`` is ``Ones()``, ``Constant(0.0)`` is ``Zeros()``."""
 
     name = "constant"
 
     def __init__(self, value: float = 0.0) -> None:
-        try:
-            self.value = finite_float(value, "value")
-        except TypeError:
-            raise TypeError(
-                f"Constant expects a number, got {type(value).__name__} "
-                f"{shown(value, 20)}. Use e.g. Constant(value=0.1)."
-            ) from None
-        except ValueError:
-            raise ValueError(
-                f"Constant expects a finite number, got {shown(value, 20)}; a NaN, infinite or "
-                f"beyond-float64 weight would make every output NaN. Use e.g. Constant(value=0.1)."
-            ) from None
+        self.value = _scalar(value, "Constant", "value", "Constant(value=0.1)")
 
     def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
         _check(shape, dtype)
@@ -400,20 +430,134 @@ class Orthogonal(_Seeded):
         return {"name": self.name, "gain": self.gain, "seed": self.seed}
 
 
+class Identity(Initializer):
+    """``gain`` times the identity matrix: W[i, j] = gain where i == j, else 0 (Keras's
+    ``Identity``; a rectangular kernel (n_in, units) gets ``gain * np.eye(n_in, units)``).
+    Only for 2-D weights, as in Keras: a Dense kernel, not a bias or a convolution kernel."""
+
+    name = "identity"
+
+    def __init__(self, gain: float = 1.0) -> None:
+        self.gain = _scalar(gain, "Identity", "gain", "Identity(gain=1.0)")
+
+    def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        if len(shape) != 2:
+            raise ValueError(
+                f"Identity makes a 2-D weight (a Dense kernel of shape (n_in, units)), as "
+                f"Keras's, got shape {tuple(shape)} of rank {len(shape)}. Use it as a Dense "
+                f"layer's kernel_initializer (not for a bias or a Conv2D kernel)."
+            )
+        _check(shape, dtype, 8)  # the product in float64: a gain beyond float32 gives inf on
+        # the diagonal only (no inf * 0 = NaN), which a float32 model then refuses
+        return (self.gain * np.eye(*shape)).astype(dtype, copy=False)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "gain": self.gain}
+
+
+class LecunUniform(_Seeded):
+    """Uniform on [-limit, limit], limit = sqrt(3 / fan_in) (Keras's ``LecunUniform``:
+    VarianceScaling(1, "fan_in", "uniform"), limit = sqrt(3 * scale / fan_in))."""
+
+    name = "lecun_uniform"
+
+    def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        fan_in, _ = _fans(shape)
+        limit = math.sqrt(3.0 / fan_in)
+        return _uniform(self._stream(rng).uniform, -limit, limit, shape, dtype)
+
+
+#: VarianceScaling's settings, as Keras 3 names them
+MODES = ("fan_in", "fan_out", "fan_avg")
+DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
+
+
+def _choice(value: Any, setting: str, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(
+            f"VarianceScaling's {setting} must be one of {', '.join(map(repr, allowed))}, got "
+            f"{type(value).__name__} {shown(value, 40)}."
+        )
+    return value
+
+
+class VarianceScaling(_Seeded):
+    """Keras's ``VarianceScaling(scale, mode, distribution)``, of which the named ones are cases
+    (GlorotUniform is ``(1, "fan_avg", "uniform")``, HeNormal ``(2, "fan_in",
+    "truncated_normal")``, LecunUniform ``(1, "fan_in", "uniform")``). With n the fan of
+    ``mode`` (fan_avg: (fan_in + fan_out) / 2; a conv kernel's fans count kh * kw) and
+    s = scale / max(1, n):
+
+        truncated_normal    normal, redrawn beyond 2 deviations, stddev sqrt(s) / 0.8796...
+        untruncated_normal  normal, stddev sqrt(s)
+        uniform             uniform on [-limit, limit], limit = sqrt(3 s)
+
+    ``distribution="normal"`` is taken as "truncated_normal", as Keras does. Keras 3's
+    ``input_axes`` / ``output_axes`` (fans over other axes) are not offered."""
+
+    name = "variance_scaling"
+
+    def __init__(
+        self,
+        scale: float = 1.0,
+        mode: str = "fan_in",
+        distribution: str = "truncated_normal",
+        seed: int | None = None,
+    ) -> None:
+        value = finite_float(scale, "VarianceScaling's scale")
+        if not value > 0:
+            raise ValueError(f"VarianceScaling's scale must be > 0 (e.g. 1.0), got {value!r}.")
+        self.scale = value
+        self.mode = _choice(mode, "mode", MODES)
+        if isinstance(distribution, str):
+            distribution = distribution.lower()
+            distribution = "truncated_normal" if distribution == "normal" else distribution
+        self.distribution = _choice(distribution, "distribution", DISTRIBUTIONS)
+        super().__init__(seed)
+
+    def __call__(self, shape: Shape, dtype: DTypeLike, rng: np.random.Generator | None) -> NDArray:
+        fan_in, fan_out = _fans(shape)
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}
+        scale = self.scale / max(1.0, fan[self.mode])
+        stream = self._stream(rng)
+        if self.distribution == "truncated_normal":
+            stddev = math.sqrt(scale) / TRUNCATION_CORRECTION
+            return _truncated(stream, 0.0, stddev, shape, dtype)
+        if self.distribution == "untruncated_normal":
+            _check(shape, dtype, 8)
+            values = stream.normal(0.0, math.sqrt(scale), size=shape)
+            return values.astype(dtype, copy=False)
+        limit = math.sqrt(3.0 * scale)
+        return _uniform(stream.uniform, -limit, limit, shape, dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "seed": self.seed,
+        }
+
+
 INITIALIZERS: dict[str, type[Initializer]] = {
     cls.name: cls
     for cls in (
         Zeros,
+        Ones,
         Constant,
+        Identity,
         RandomUniform,
         GlorotUniform,
         HeNormal,
         GlorotNormal,
         HeUniform,
         LecunNormal,
+        LecunUniform,
         RandomNormal,
         TruncatedNormal,
         Orthogonal,
+        VarianceScaling,
     )
 }
 
@@ -435,6 +579,7 @@ def from_config(config: dict[str, Any]) -> Initializer:
 KERAS_ALIASES: dict[str, type[Initializer]] = {
     **INITIALIZERS,
     "OrthogonalInitializer": Orthogonal,
+    "IdentityInitializer": Identity,
 }
 
 

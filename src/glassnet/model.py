@@ -647,6 +647,8 @@ class Sequential(KerasModelAPI):
         sample_weight: ArrayLike | None = None,
         initial_epoch: int = 0,
         *,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
         validation_freq: int | Sequence[int] = 1,
         trace_every: int | None = None,
         **keras_only: Any,
@@ -654,8 +656,8 @@ class Sequential(KerasModelAPI):
         """Train for ``epochs`` passes over (x, y) in mini-batches; returns the History.
 
         The arguments come in Keras 3's order, so ``fit(x, y, 32, 10)`` is batch_size 32 and
-        10 epochs in both; after ``initial_epoch`` (where Keras has steps_per_epoch,
-        validation_steps and validation_batch_size, which glassnet lacks) they are keyword-only.
+        10 epochs in both; after ``initial_epoch`` (where Keras has steps_per_epoch, which
+        glassnet lacks) they are keyword-only.
 
         ``batch_size`` None means 32 (Keras's default) or all of the data if it is smaller.
         ``validation_split`` keeps the last fraction of the data (before shuffling) aside, as
@@ -673,6 +675,11 @@ class Sequential(KerasModelAPI):
         run), so ``epochs`` is the last one, and ``epochs - initial_epoch`` epochs run;
         ``validation_freq=N`` validates after every N-th epoch (counted from 1), a list
         ``[1, 5]`` after those epochs; the History has ``val_`` numbers for those epochs only.
+        Each validation calls the callbacks' ``on_test_*`` hooks, in batches of
+        ``validation_batch_size`` (else ``batch_size``, else 32), before ``on_epoch_end``
+        (glassnet/_inference.py ``validate``); ``validation_steps=N`` validates on the first N
+        of those batches only (more than there are: all, with a warning, as Keras). Both are
+        checked but unused without validation data, as in Keras.
 
         ``sample_weight`` (n,) or ``class_weight`` {class index: weight}, as Keras 3: each batch's
         loss is sum_i w_i loss_i / n_batch (divided by the batch size, not by the weights' sum),
@@ -701,6 +708,8 @@ class Sequential(KerasModelAPI):
                 trace_every=trace_every,
                 initial_epoch=initial_epoch,
                 validation_freq=validation_freq,
+                validation_steps=validation_steps,
+                validation_batch_size=validation_batch_size,
                 sample_weight=sample_weight,
                 class_weight=class_weight,
             )
@@ -869,10 +878,12 @@ class Sequential(KerasModelAPI):
         return outputs
 
     def summary_text(self) -> str:
-        """The text of ``summary()``."""
+        """The text of ``summary()``: each layer as Keras prints it, ``name (ClassName)`` (a
+        ``LeakyReLU`` is one, though it computes as the ``Activation`` it subclasses and saves
+        as one; a subclass ``MyDense(Dense)`` is ``MyDense``)."""
         rows = [
             (
-                f"{layer.name} ({layer.kind})",
+                f"{layer.name} ({type(layer).__name__})",
                 show_shape(shape),
                 str(layer.count_params()),
             )
@@ -961,7 +972,7 @@ class Sequential(KerasModelAPI):
 
         rows = []
         for layer, shape in self._layer_outputs():
-            cells = (layer.name, layer.kind, repr(layer), show_shape(shape))
+            cells = (layer.name, type(layer).__name__, repr(layer), show_shape(shape))
             rows.append(
                 "<tr>"
                 + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from glassnet._inference import validate, validation_batches
 from glassnet._mlp_step import mlp_step
 from glassnet._sample_weights import refuse_all_zero
 from glassnet._step_plan import plan_for
@@ -103,6 +104,8 @@ def fit(
     validation_freq: int | Sequence[int] = 1,
     sample_weight: ArrayLike | None = None,
     class_weight: dict[int, float] | None = None,
+    validation_steps: int | None = None,
+    validation_batch_size: int | None = None,
 ) -> History:
     """``model.fit(...)``: see ``Sequential.fit`` for the meaning of each argument."""
     model._check_compiled("fit()")
@@ -124,6 +127,7 @@ def fit(
     if weights is not None:
         refuse_all_zero(weights, "sample_weight" if class_weight is None else "class_weight")
     n = len(x)
+    given_batch_size = batch_size  # the validation's, as Keras's: this, or 32 when not given
     if batch_size is None:
         batch_size = min(32, n)
     batch_size = positive_int(batch_size, "batch_size")
@@ -132,6 +136,10 @@ def fit(
             f"batch_size={shown(batch_size, 20)} is larger than the {n} training examples. Use "
             f"batch_size={n} for full-batch training, or leave batch_size unset."
         )
+    # the validation's batches and how many of them (glassnet/_inference.py)
+    validation_data, val_batch_size = validation_batches(
+        validation_data, validation_batch_size, given_batch_size, validation_steps
+    )
     history = History()
     params = {
         "epochs": epochs,
@@ -156,7 +164,7 @@ def fit(
     hooks = CallbackList([*printer, *callbacks, *extra, history], model, params)
     model.stop_training = False
     model.history = history
-    hooks.on_train_begin()
+    hooks.on_train_begin({})  # Keras's CallbackList gives {} where there are no logs
     # BackupAndRestore's resumed epoch, as Keras's fit reads model._initial_epoch
     resumed = model.__dict__.pop("_initial_epoch", None)
     if resumed is not None:
@@ -199,11 +207,9 @@ def fit(
                     and should_validate(epoch)
                     and math.isfinite(logs["loss"])
                 ):
-                    # prepared once above (_data): _evaluate does not check x and y again;
-                    # (x_val, y_val) or (x_val, y_val, sample_weight_val)
-                    val = model._evaluate(
-                        validation_data[0], validation_data[1], None, *validation_data[2:]
-                    )
+                    # prepared once above (_data), not checked again; the callbacks' test
+                    # hooks called as Keras's (glassnet/_inference.py)
+                    val = validate(model, validation_data, val_batch_size, hooks)
                     logs.update({f"val_{key}": value for key, value in val.items()})
                 epoch_end(epoch, logs)
                 if model.stop_training:
@@ -211,7 +217,8 @@ def fit(
     except BaseException:
         hooks.abort()  # e.g. close the progress bar before the error is shown
         raise
-    hooks.on_train_end()
+    # Keras's on_train_end gets the last epoch's logs (as the History recorded them, last)
+    hooks.on_train_end(dict(history._rows[-1]) if history._rows else {})
     if tracer is not None:
         model.traces = tracer.traces
     return history

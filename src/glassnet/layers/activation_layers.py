@@ -25,3 +25,8 @@ class LeakyReLU(Activation):
 
     def __init__(self, negative_slope: float = 0.3, name: str | None = None) -> None:
         super().__init__(activations_module.LeakyReLU(negative_slope), name)
+
+    def __repr__(self) -> str:
+        """``LeakyReLU(negative_slope=0.3)``: the layer as written (``Activation``'s repr
+        showed ``Activation('leaky_relu')``, without the slope)."""
+        return f"LeakyReLU(negative_slope={self.activation.negative_slope!r})"
