@@ -11,8 +11,10 @@ shows as what "instrumented" adds over the plain run. Times are this thread's CP
 (``time.thread_time``), which other programs on a busy machine disturb less than the wall
 clock; run it at one BLAS thread (``OPENBLAS_NUM_THREADS=1``) so that the products' work is
 this thread's. The seed toy's step (the step plan's ``dense_step``, which writes those methods
-out in one function) is profiled as the step through them: the same calls, booked by phase;
-the plain total is ``dense_step``'s.
+out in one function) and the MLP's (``_mlp_step.MLPStep``, likewise) are profiled as the step
+through the methods: the same operations (``dense_step`` calls ``ndarray.dot`` where the
+methods call ``@``, the same BLAS product), booked by phase; the plain totals are the written-out
+steps'.
 
 Prints a markdown table per workload: the seed toy's ``fit`` and ``train_on_batch`` (float64,
 per step) and the MNIST-sized MLP's epoch at batch 128 and 32 (float32, per step).
@@ -108,9 +110,12 @@ def instrumented(ledger: Ledger) -> Iterator[None]:
         saved.append((owner, name, original))
         setattr(owner, name, ledger.wrap(original, phase))
     # the seed's dense_step writes those methods out: its phases are booked as the step
-    # through them (the same calls; the plain total is dense_step's own time)
+    # through them (the same operations; the plain total is dense_step's own time)
     saved.append((_step_plan.StepPlan, "dense_step", vars(_step_plan.StepPlan)["dense_step"]))
     _step_plan.StepPlan.dense_step = _step_plan.StepPlan.layer_step  # type: ignore[method-assign]
+    # so does the MLP's (glassnet/_mlp_step.py): switched off, fit takes the plan's step
+    saved.append((training, "mlp_step", training.mlp_step))
+    training.mlp_step = lambda *args, **kwargs: None  # type: ignore[assignment]
     hooks = callbacks.CallbackList.__getattr__  # the hooks are looked up by name: time each
 
     def timed_hook(self: Any, hook: str) -> Any:

@@ -17,6 +17,7 @@ given), with fit's ``params``.
 
 from __future__ import annotations
 
+import copy
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from glassnet._validation import positive_int, shown
+from glassnet._validation import first_non_finite, positive_int, shown
 from glassnet.callbacks import Callback, CallbackList, Logs
 
 if TYPE_CHECKING:
@@ -180,28 +181,80 @@ def evaluate_with_hooks(
     model: Sequential, x: Array, y: Array, size: int, weights: Array | None, hooks: CallbackList
 ) -> Logs:
     """The test hooks around batches of ``size`` rows (evaluate's, and fit's validation's);
-    each batch's end logs are the loss and metrics over the rows so far (measured again over
-    those rows, so only when some callback has ``on_test_batch_end``), Keras's running values;
-    ``on_test_end`` gets a copy of the logs returned. As Keras's evaluate: a callback that sets
+    each batch's end logs are the loss and metrics over the rows so far, Keras's running values
+    (``RunningLogs``, only when some callback has ``on_test_batch_end``); the last batch's, and
+    the logs returned, are measured over all the rows in one go, as without hooks, and
+    ``on_test_end`` gets a copy of them. As Keras's evaluate: a callback that sets
     ``model.stop_evaluating = True`` ends it after that batch, the logs covering the rows done."""
-    running = hooks.overrides("on_test_batch_end")
+    running = RunningLogs(model) if hooks.overrides("on_test_batch_end") else None
     model.stop_evaluating = False
     hooks.on_test_begin({})
     outputs = model._outputs_for(len(x))
     end = len(x)
+    logs: Logs = {}
     for batch, start in enumerate(range(0, len(x), size)):
         end = min(start + size, len(x))
         hooks.on_test_batch_begin(batch, {})
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, once, clearly
             outputs[start:end] = model.forward(x[start:end])
-        logs: Logs = {}
-        if running:
-            model._check_outputs(outputs[:end])
-            logs = model._logs(y[:end], outputs[:end], None if weights is None else weights[:end])
-        hooks.on_test_batch_end(batch, logs)
+        logs = {}
+        if running is not None:
+            if first_non_finite(outputs[start:end]) is not None:
+                model._check_outputs(outputs[:end])  # its message names the row of x
+            if end == len(x):  # the last batch: the returned logs, over all the rows at once
+                logs = model._logs(y, outputs, weights)
+            else:
+                rows = slice(start, end)
+                wb = None if weights is None else weights[rows]
+                logs = running.add(y[rows], outputs[rows], wb)
+        hooks.on_test_batch_end(batch, dict(logs))
         if model.stop_evaluating:
             break
-    model._check_outputs(outputs[:end])
-    logs = model._logs(y[:end], outputs[:end], None if weights is None else weights[:end])
+    if running is None or end < len(x):
+        model._check_outputs(outputs[:end])
+        logs = model._logs(y[:end], outputs[:end], None if weights is None else weights[:end])
     hooks.on_test_end(dict(logs))
     return logs
+
+
+class RunningLogs:
+    """Keras's running test logs, the loss and the compiled metrics over the rows so far,
+    accumulated batch by batch as fit's epoch accumulates its own (``training.run_epoch``): a
+    mean over examples (the loss, "accuracy", "mae", ...) as its batch value times the batch's
+    rows, summed, over the rows so far (a ``reduction="sum"`` loss: the sum of the batch sums,
+    the regularization penalties counted once);
+    a metric object (AUC, Precision, ...) by ``update_state`` on a copy of compile's, then
+    ``result()``. Linear in the rows: measuring every batch's logs again over all the rows before
+    it made an evaluate with an ``on_test_batch_end`` hook quadratic (10,000 rows in batches of
+    32: 0.15 s of CPU; a million rows would have taken half an hour). Equal to the logs over
+    the rows so far up to the order of the float additions."""
+
+    def __init__(self, model: Sequential) -> None:
+        self.model = model
+        self.summed = model.loss.reduction == "sum"
+        # the penalties are in every batch's loss once: a sum of batch sums counts them once
+        self.penalty = model._cost_penalty() if self.summed else 0.0
+        self.objects = [copy.deepcopy(metric) for metric in model.metric_objects]
+        for metric in self.objects:  # compile's own objects keep their counts (fit's epoch's)
+            metric.reset_state()
+        self.names = {metric.name for metric in self.objects}
+        self.totals: dict[str, float] = {}
+        self.rows = 0
+
+    def add(self, y: Array, a: Array, weights: Array | None) -> Logs:
+        """Take one batch's targets ``y`` (b, k), outputs ``a`` (b, k) and sample weights (b,)
+        or None; return the running logs."""
+        batch = self.model._logs(y, a, weights)  # this batch alone: the loss, every metric
+        self.rows += len(y)
+        logs: Logs = {}
+        for key, value in batch.items():
+            if key in self.names:
+                continue  # a metric object's value over this batch alone: its counts below
+            summed = key == "loss" and self.summed
+            part = value - self.penalty if summed else value * len(y)
+            self.totals[key] = self.totals.get(key, 0.0) + part
+            logs[key] = self.totals[key] + self.penalty if summed else self.totals[key] / self.rows
+        for metric in self.objects:  # counts over the rows so far, not a mean of batch values
+            metric.update_state(y, a)
+            logs[metric.name] = metric.result()
+        return logs

@@ -545,9 +545,11 @@ class Sequential(KerasModelAPI):
         """C = loss(y, aL) + the trainable layers' regularization penalties (e.g. l2 * sum(W**2));
         a frozen layer's penalty is left out, as Keras leaves it out. ``sample_weight`` weighs
         the loss (sum_i w_i loss_i / n), not the penalties, as in Keras."""
-        return self.loss.compute(y, a, sample_weight) + sum(
-            layer.regularization_penalty() for layer in self.layers if self._trains(layer)
-        )
+        return self.loss.compute(y, a, sample_weight) + self._cost_penalty()
+
+    def _cost_penalty(self) -> float:
+        """The trainable layers' regularization penalties, the part of C that is not the loss."""
+        return sum(layer.regularization_penalty() for layer in self.layers if self._trains(layer))
 
     def _compute_gradients(self, x: Array, y: Array, sample_weight: Array | None = None) -> float:
         a = self.forward(x, training=True)
