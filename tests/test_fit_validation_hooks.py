@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from keras_twins import pair
 
 #: Keras's own get_weights after its torch training says this (keras/src/backend/common/
 #: variables.py, a variable's __array__): nothing of glassnet's
@@ -30,15 +31,6 @@ HOOKS = [
     for part in ("train", "epoch", "train_batch", "test", "test_batch")
     for edge in ("begin", "end")
 ]
-
-
-def pair() -> tuple[gn.Sequential, keras.Model]:
-    net = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1)], seed=0)
-    net.compile(gn.SGD(0.1), "mse", metrics=["mae"])
-    twin = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-    twin.set_weights(net.get_weights())
-    twin.compile(keras.optimizers.SGD(0.1), "mse", metrics=["mae"])
-    return net, twin
 
 
 def _recording(hook: str):

@@ -17,19 +17,11 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+from keras_twins import pair
 
 X = np.random.default_rng(0).random((70, 2)).astype("float32")
 Y = (X @ np.array([[1.0], [-2.0]]) + 0.5).astype("float32")
 W = np.linspace(0.0, 3.0, 70).astype("float32")
-
-
-def pair() -> tuple[gn.Sequential, keras.Model]:
-    net = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1)], seed=0)
-    net.compile(gn.SGD(0.1), "mse", metrics=["mae"])
-    twin = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-    twin.set_weights(net.get_weights())
-    twin.compile(keras.optimizers.SGD(0.1), "mse", metrics=["mae"])
-    return net, twin
 
 
 def close(got, expected) -> None:
