@@ -1,7 +1,8 @@
 """glassnet against PyTorch eager on the CPU, side by side (`python -m benchmarks`, `make bench`).
 
 Every case times glassnet and PyTorch (autograd, ``torch.optim``, the same thread count) in one
-process, alternating run by run, and reports medians and the ratio glassnet / PyTorch:
+process, alternating run by run, and reports medians and the ratio glassnet / PyTorch (the median
+of each round's ratio: both sides of a round see the machine in the same state):
 
 1. the seed toy: 3-4-1 sigmoid, 4 samples, full batch, 1000 steps, float64 and float32;
 2. an MNIST-sized MLP, 784-256-128-10 ReLU, softmax cross-entropy, SGD 0.1, one shuffled epoch of

@@ -5,9 +5,9 @@ Linux carries the parent's peak RSS into a child's ``ru_maxrss`` across fork and
 ``python -m benchmarks`` measures memory first, while it is a small interpreter.
 
 
-``python -m benchmarks.memory glassnet|torch ROWS BATCH [mlp|cnn]`` imports the library, notes its
-resident memory (the baseline), makes the synthetic data, trains the MNIST-sized MLP (or the
-small CNN on ROWS images) for one epoch and
+``python -m benchmarks.memory glassnet|torch ROWS BATCH [mlp|cnn]`` imports the library (and
+numpy.random, which making the data needs), notes its resident memory (the baseline), makes the
+synthetic data, trains the MNIST-sized MLP (or the small CNN on ROWS images) for one epoch and
 prints one line of JSON: the baseline, the peak (``resource.getrusage``'s ``ru_maxrss``), the data
 size and what training took on top of the baseline, all in MiB.
 """
@@ -38,7 +38,11 @@ def peak_rss_mib() -> float:
 
 
 def measure(library: str, rows: int, batch: int, model: str = "mlp") -> dict[str, float | str]:
-    import numpy as np  # noqa: F401  (both sides load NumPy: the data is made with it)
+    import numpy as np  # (both sides load NumPy: the data is made with it)
+
+    # NumPy 2 loads numpy.random on first use: 6.4 MiB of extension modules, which the data
+    # generator below would load for either library and book as training (stop 29)
+    np.random.default_rng(0)
 
     if library == "glassnet":
         import glassnet  # noqa: F401

@@ -1,7 +1,8 @@
 """Run every case, alternating glassnet and PyTorch run by run; print the table; write the JSON.
 
-Timings are medians over the repeats (each library warmed up once first). The targets of the
-speed issue are checked on the same run and printed PASS or MISS.
+Timings are medians over the repeats (each library warmed up once first); each ratio is the median
+of the rounds' own ratios (``paired_ratio``). The targets of the speed issue are checked on the
+same run and printed PASS or MISS.
 """
 
 from __future__ import annotations
@@ -60,6 +61,17 @@ def alternate(
     return walls, cpus
 
 
+def paired_ratio(numerators: list[float], denominators: list[float]) -> float:
+    """The median over rounds of numerator / denominator, both timed in the same round.
+
+    A paired comparison: a busy or slow spell of the machine slows both runs of a round alike.
+    The ratio of the two medians can instead compare one side's fast spell with the other's
+    slow one: on a VM that switches between two speeds (the seed toy's 1000 steps taking ~12 or
+    ~20 ms, rounds a second apart, both sides alike), two medians of 11 rounds landed in
+    different speeds and read 1.06x and 1.58x for the same code in two runs (stop 28)."""
+    return statistics.median(n / d for n, d in zip(numerators, denominators, strict=True))
+
+
 def compare(
     name: str,
     description: str,
@@ -71,7 +83,8 @@ def compare(
 ) -> dict[str, Any]:
     """Time glassnet, PyTorch, the hand-written NumPy loop if given, and a ``reference`` (the big
     matmul) if given, all in the same rotation. ``ratio`` is glassnet / PyTorch and
-    ``hand_ratio`` glassnet / hand loop, each the ratio of the medians."""
+    ``hand_ratio`` glassnet / hand loop, each ``paired_ratio`` of the rounds (the ratios of the
+    medians are kept beside them as ``ratio_of_medians`` / ``hand_ratio_of_medians``)."""
     sides = [glassnet_side, torch_side]
     if hand_side is not None:
         sides.append(hand_side)
@@ -84,9 +97,10 @@ def compare(
         "description": description,
         "glassnet_s": g,
         "torch_s": t,
-        "ratio": g / t,
+        "ratio": paired_ratio(g_runs, t_runs),
+        "ratio_of_medians": g / t,
         # CPU seconds: less swayed than wall time by other programs on a busy machine
-        "cpu_ratio": statistics.median(g_cpu) / statistics.median(t_cpu),
+        "cpu_ratio": paired_ratio(g_cpu, t_cpu),
         "glassnet_runs_s": g_runs,
         "torch_runs_s": t_runs,
         "glassnet_cpu_s": g_cpu,
@@ -95,7 +109,8 @@ def compare(
     if hand_side is not None:
         h_runs = walls[2]
         result["hand_s"] = statistics.median(h_runs)
-        result["hand_ratio"] = g / result["hand_s"]
+        result["hand_ratio"] = paired_ratio(g_runs, h_runs)
+        result["hand_ratio_of_medians"] = g / result["hand_s"]
         result["hand_runs_s"] = h_runs
     if glassnet_side.flops:
         result["glassnet_gflops"] = glassnet_side.flops / g / 1e9
@@ -314,7 +329,7 @@ def run(args: argparse.Namespace, memory: dict[str, Any] | None = None) -> int:
         repeats=2 * repeats,  # short runs: twice as many, to see a 1% difference
     )
     fit_s, bare_s = statistics.median(fit_runs), statistics.median(bare_runs)
-    ratio = statistics.median(f / b for f, b in zip(fit_runs, bare_runs, strict=True))
+    ratio = paired_ratio(fit_runs, bare_runs)
     results["trace_off"] = {
         "fit_s": fit_s,
         "bare_engine_s": bare_s,

@@ -24,7 +24,7 @@ FULL = Sizes(
     wide_rows=12_800,
     matmul=4096,
     repeats=9,  # 5 left ratios swinging 20-40% on a shared 2-core VM (stop 27 runs)
-    seed_repeats=11,
+    seed_repeats=21,  # 10-20 ms rounds: cheap, and the ones a VM's speed changes sway most
     import_runs=7,
 )
 QUICK = Sizes(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,11 @@ HAND_CASES = (
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     output = tmp_path_factory.mktemp("bench") / "results.json"
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--threads", "2", "--output", str(output)],
+        # three rounds, so that a round's own ratio and the ratio of the medians can differ
+        [
+            *(sys.executable, "-m", "benchmarks", "--quick", "--threads", "2", "--repeats", "3"),
+            *("--output", str(output)),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -59,10 +64,27 @@ def test_every_case_has_positive_times_and_ratios(results: dict) -> None:
         case = results["cases"][name]
         for key in ("glassnet_s", "torch_s", "ratio", "cpu_ratio"):
             assert case[key] > 0, (name, key)
-        assert case["ratio"] == pytest.approx(case["glassnet_s"] / case["torch_s"])
+        # the median of each round's own ratio; the ratio of the medians kept beside it
+        rounds = zip(case["glassnet_runs_s"], case["torch_runs_s"], strict=True)
+        assert case["ratio"] == pytest.approx(statistics.median(g / t for g, t in rounds))
+        assert case["ratio_of_medians"] == pytest.approx(case["glassnet_s"] / case["torch_s"])
     for name in ("mlp_batch128", "mlp_batch32", "wide_batch128", "predict"):
         assert results["cases"][name]["glassnet_gflops"] > 0
         assert results["cases"][name]["torch_gflops"] > 0
+
+
+def test_ratios_pair_each_round_so_a_slow_spell_cannot_fall_on_one_side() -> None:
+    """Both sides 12 ms in a fast round, 20 ms in a slow one: the same speed. The medians of
+    five rounds land in different spells (20 / 12 = 1.67x); each round's own ratio says 1.0x."""
+    from benchmarks.run import paired_ratio
+
+    glassnet = [0.020, 0.020, 0.020, 0.012, 0.012]
+    hand = [0.020, 0.012, 0.012, 0.012, 0.012]  # the second and third rounds: states apart
+    assert statistics.median(glassnet) / statistics.median(hand) == pytest.approx(20 / 12)
+    assert paired_ratio(glassnet, hand) == 1.0
+    assert paired_ratio([0.03, 0.01, 0.02], [0.01, 0.01, 0.01]) == 2.0  # the middle ratio
+    with pytest.raises(ValueError):  # rounds unpaired: a bug in the caller, not a ratio
+        paired_ratio([0.01, 0.02], [0.01])
 
 
 def test_hand_loops_and_one_thread_pass(results: dict) -> None:
@@ -72,7 +94,11 @@ def test_hand_loops_and_one_thread_pass(results: dict) -> None:
         for name in HAND_CASES:
             case = results[entry][name]
             assert case["hand_s"] > 0 and case["ratio"] > 0, (entry, name)
-            assert case["hand_ratio"] == pytest.approx(case["glassnet_s"] / case["hand_s"])
+            rounds = zip(case["glassnet_runs_s"], case["hand_runs_s"], strict=True)
+            assert case["hand_ratio"] == pytest.approx(statistics.median(g / h for g, h in rounds))
+            assert case["hand_ratio_of_medians"] == pytest.approx(
+                case["glassnet_s"] / case["hand_s"]
+            )
     names = [target["name"] for target in results["targets"]]
     # per thread count: 7 cases against PyTorch, 6 against the hand loop
     assert sum(", 2 threads:" in name for name in names) == 13
