@@ -89,9 +89,7 @@ def test_fit_validation_calls_the_test_hooks_in_kerass_order_with_its_logs(fit) 
     tested = 0
     for (hook, _, got), (_, _, expected) in zip(ours, theirs, strict=True):
         if hook in ("on_epoch_begin", "on_train_batch_begin"):
-            # Keras passes {} here, glassnet None: left as it is (the training loop's, not
-            # the validation's); the train batch ends' values differ too (Keras's are running)
-            assert got is None and expected == {}, hook
+            assert got == {} and expected == {}, hook  # no logs yet: {}, as Keras's
             continue
         assert got is not None and expected is not None, hook  # {} where Keras has no logs
         assert sorted(got) == sorted(expected), hook
@@ -371,3 +369,22 @@ def test_a_callback_with_kerass_older_batch_hook_names_is_called_as_in_keras() -
     assert hooks.wants_batches and hooks.overrides("on_train_batch_end")
     plain = gn.callbacks.CallbackList([gn.callbacks.History()], net, {})
     assert not plain.wants_batches  # fit's own callbacks still cost nothing per batch
+
+
+def test_begin_hooks_get_empty_logs_as_kerass_on_every_training_path() -> None:
+    """on_epoch_begin and on_train_batch_begin get {} (Keras's CallbackList passes ``logs or
+    {}``), in a batched fit, a full-batch one, and the seed toy's one-loop full-batch fit (a hook
+    set on fit's own History, which keeps that loop)."""
+    for batch_size in (8, 30):
+        net, _ = pair()
+        recorder = Recorder()
+        net.fit(X, Y, batch_size=batch_size, epochs=2, verbose=0, callbacks=[recorder])
+        begins = [c for c in recorder.calls if c[0] in ("on_epoch_begin", "on_train_batch_begin")]
+        assert len(begins) == 2 + 2 * -(-30 // batch_size)
+        assert all(logs == {} for _, _, logs in begins), begins
+    net, _ = pair()
+    seen: list = []
+    history = gn.callbacks.History()
+    history.on_epoch_begin = lambda epoch, logs=None: seen.append((epoch, logs))  # type: ignore
+    net.fit(X, Y, batch_size=30, epochs=3, verbose=0, shuffle=False, callbacks=[history])
+    assert seen == [(0, {}), (1, {}), (2, {})]

@@ -192,7 +192,7 @@ def fit(
                 full_batch_epochs(model, x, y, epoch_range, plan, guard, hooks)
                 epoch_range = range(0)  # every epoch ran (or stopped) there
             for epoch in epoch_range:
-                epoch_begin(epoch)
+                epoch_begin(epoch, {})
                 if quiet_throughout:
                     logs = run_epoch(
                         model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
@@ -276,7 +276,7 @@ def full_batch_epochs(
     isfinite = math.isfinite
     for epoch in epochs:
         if begin is not None:
-            begin(epoch)
+            begin(epoch, {})
         loss = step(x, y)[0]  # (full_batches_only: the step is never None here)
         if not isfinite(loss):
             guard.diverged(loss, epoch, 0)  # raises, unless the user asked to stop quietly
@@ -348,7 +348,7 @@ def run_epoch(
         if hooks.wants_batches:
             model.current_batch = (xb, yb)  # for callbacks that look at the batch (tracing)
             model.current_sample_weight = wb
-            plan.batch_begin(batch)
+            plan.batch_begin(batch, {})
         loss, a = step(xb, yb, wb, start < last) if spend else step(xb, yb, wb)
         if not math.isfinite(loss):
             guard.diverged(loss, epoch, batch)  # raises, unless the user asked to stop quietly
