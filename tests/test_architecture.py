@@ -21,7 +21,7 @@ CORE = sorted(
 #: the core to an optional piece (each one a documented method or the progress bar)
 LAZY_ALLOWED = {
     "progress.py": {"rich", "IPython"},  # ProgressBar, fit(verbose=1); in Jupyter its display
-    "model.py": {"glassnet.trace", "glassnet.explain", "glassnet.export", "glassnet.io"},
+    "_model_faces.py": {"glassnet.trace", "glassnet.explain", "glassnet.export", "glassnet.io"},
     "export.py": {"torch", "onnx", "onnxruntime"},
     "parity.py": {"torch", "keras"},
     "datasets.py": {"sklearn"},

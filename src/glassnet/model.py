@@ -20,7 +20,6 @@ array([[ True]])
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,24 +41,20 @@ from glassnet._inference import (
     predict_batches,
 )
 from glassnet._keras_api import KerasModelAPI, check_return_dict
-from glassnet._layer_api import assign_weights
+from glassnet._model_data import ModelData
+from glassnet._model_display import ModelDisplay
+from glassnet._model_faces import ModelFaces
+from glassnet._model_structure import NO_LAYERS, ModelStructure, batch_shape  # noqa: F401 (kept)
 from glassnet._sample_weights import example_weights
 from glassnet._step_plan import plan_for
 from glassnet._validation import (
-    SMALL,
-    all_finite,
-    as_features,
     callback_list,
     check_quiet_verbose,
-    finite,
     first_non_finite,
     float64_advice,
     float_dtype,
-    input_first_message,
     metric_list,
-    pandas_values,
     positive_int,
-    shown,
 )
 from glassnet.callbacks import (
     Callback,
@@ -70,18 +65,24 @@ from glassnet.callbacks import (
 )
 from glassnet.layers import Input, Layer
 from glassnet.layers.conv_pool import training_steps
-from glassnet.layers.core import INPUT_RANKS, Shape, as_shape, shape_argument, show_shape
+from glassnet.layers.core import Shape, as_shape
 from glassnet.utils import model_generator
 
 Array = NDArray[np.floating[Any]]
-NO_LAYERS = "The model has no layers; add some, e.g. model.add(Dense(1))."
 PREDICT_CHUNK = 4096  # rows per forward pass in predict/evaluate when no batch_size is given
 
 
-class Sequential(KerasModelAPI):
+class Sequential(ModelStructure, ModelData, ModelDisplay, ModelFaces, KerasModelAPI):
     """A linear stack of layers, with Keras's ``compile`` / ``fit`` / ``evaluate`` / ``predict``
     (and, from ``KerasModelAPI``, ``model(x)``, ``get_layer``, ``pop``, ``get_config``,
     ``save_weights``, ...).
+
+    Here: construction, compile, the training step, fit, predict and evaluate. The rest of the
+    class is in its bases, each a module near one idea: ``ModelStructure`` (``add``, ``build``,
+    shapes, ``get_weights`` / ``set_weights``: glassnet/_model_structure.py), ``ModelData`` (the
+    checks of x and y: _model_data.py), ``ModelDisplay`` (``summary``, ``repr``: _model_display.py),
+    ``ModelFaces`` (``save``, ``trace_step``, ``explain``, ``to_torch``, ``export_onnx``:
+    _model_faces.py), ``KerasModelAPI`` (_keras_api.py).
 
     ``dtype`` is float32 by default (as Keras and PyTorch); use ``"float64"`` for exact work.
     ``seed`` seeds one ``numpy.random.Generator`` used for initial weights (unless an
@@ -127,202 +128,6 @@ class Sequential(KerasModelAPI):
     @input_features.setter
     def input_features(self, value: int | None) -> None:
         self.example_shape = None if value is None else as_shape(value)
-
-    # -- structure ---------------------------------------------------------------------------
-    def add(self, item: Layer | Input) -> None:
-        """Append a layer (or give the input shape, first). A first layer made with Keras's
-        ``input_shape=`` / ``input_dim=`` gives the input shape as an Input first would."""
-        declared = getattr(item, "declared_input", None)
-        if declared is not None and not self.layers and self.example_shape is None:
-            self.add(declared)
-        if isinstance(item, Input):
-            if self.layers or self.example_shape is not None:
-                raise ValueError(input_first_message(len(self.layers)))
-            self.example_shape = item.shape
-            return
-        if not isinstance(item, Layer):
-            raise TypeError(
-                f"Expected a glassnet layer (e.g. glassnet.layers.Dense(4)) or glassnet.Input, "
-                f"got {type(item).__name__}."
-            )
-        taken = self._names()
-        if item.name is None:  # Keras's default name: dense, dense_1, max_pooling2d, ...
-            item.name = self._unique_name(item.default_name())
-        elif item.name in taken:
-            raise ValueError(
-                f"Layer names must be unique; {shown(item.name)} is already in the model."
-            )
-        shape = self._shape_so_far()
-        if self.example_shape is not None and shape is not None:
-            # the input shape is known (Input first, or already built): make the weights now
-            self._build_layer(item, shape)
-            self.layers.append(item)
-            self._built_end = (item, item.compute_output_shape(shape))
-            self._collect_parameters(item)
-        else:
-            self.layers.append(item)
-        taken.add(item.name)
-
-    def _names(self) -> set[str]:
-        """The layers' names, as a set kept beside ``layers`` (so ``add`` is not quadratic);
-        rebuilt whenever ``layers`` was changed by hand."""
-        names = getattr(self, "_name_set", None)
-        if names is None or len(names) != len(self.layers):
-            names = self._name_set = {layer.name for layer in self.layers}
-            self._name_counts: dict[str, int] = {}  # per base name, the next suffix to try
-        return names
-
-    def _shape_so_far(self) -> Shape | None:
-        """The output shape of the layers so far when all of them are built (None otherwise):
-        remembered from the last ``add`` or ``build``, so adding layer n does not walk n layers."""
-        if not self.layers:
-            return self.example_shape
-        end = getattr(self, "_built_end", None)
-        if end is not None and end[0] is self.layers[-1]:
-            return end[1]
-        if all(layer.built for layer in self.layers):
-            return self._shape_after(len(self.layers))
-        return None
-
-    def _unique_name(self, base: str) -> str:
-        """``base``, or ``base_1``, ``base_2``, ... the first not taken (as Keras names layers);
-        each base remembers where it got to, so naming n layers is not quadratic."""
-        taken = self._names()
-        i = self._name_counts.get(base, 0)
-        name = base if i == 0 else f"{base}_{i}"
-        while name in taken:
-            i += 1
-            name = f"{base}_{i}"
-        self._name_counts[base] = i
-        return name
-
-    @property
-    def built(self) -> bool:
-        """Every layer built (and at least one): asked at every train_on_batch, so a plain loop
-        (a generator in ``all`` costs more than its two or three layers)."""
-        layers = self.layers
-        for layer in layers:
-            if not layer.built:
-                return False
-        return bool(layers)
-
-    def build(self, input_shape: int | Sequence[int | None]) -> None:
-        """Make every layer's weights for inputs of ``input_shape``, the batch first as in Keras:
-        (None, n_features) for a table, (None, height, width, channels) for images; or just
-        (n_features,)."""
-        shape = batch_shape(input_shape)
-        if not self.layers:
-            raise ValueError(NO_LAYERS)
-        before = self._snapshot()
-        self.example_shape = shape
-        try:
-            for layer in self.layers:
-                self._build_layer(layer, shape)
-                shape = layer.compute_output_shape(shape)
-        except BaseException:  # e.g. a layer too large: leave the model as it was
-            self._restore(before)
-            raise
-        self._built_end = (self.layers[-1], shape)
-        self._collect_parameters()
-
-    def _snapshot(self) -> tuple[Any, ...]:
-        """What building changes: the input width, which layers are unbuilt, the generator."""
-        unbuilt = [layer for layer in self.layers if not layer.built]
-        return self.example_shape, unbuilt, self.rng.bit_generator.state
-
-    def _restore(self, snapshot: tuple[Any, ...]) -> None:
-        """Undo a build (``_snapshot``'s state): the layers it built are unbuilt again and the
-        generator rewound, so the next build draws the very same weights."""
-        self.example_shape, unbuilt, state = snapshot
-        for layer in unbuilt:
-            layer.built = False
-        self.rng.bit_generator.state = state
-
-    def _build_layer(self, layer: Layer, shape: Shape) -> None:
-        if not layer.built:
-            layer.compute_output_shape(shape)  # a shape the layer cannot take: said by the layer
-            with np.errstate(over="ignore"):  # an initial value beyond the dtype: said below
-                layer.build(shape_argument(shape), self.dtype, self.rng)
-            if not all_finite(layer.parameters):
-                layer.built = False
-                wider = float64_advice(self.dtype, ", or dtype='float64'")
-                raise ValueError(
-                    f"Layer '{layer.name}' ({layer.kind}) got initial weights that are not finite "
-                    f"in {self.dtype.name}: an initializer's value is beyond its range (e.g. "
-                    f"Constant(1e39) in float32). Use smaller initial values{wider}."
-                )
-        elif layer.input_shape is not None and layer.input_shape != shape:
-            # a layer object built in another model: its weights are for another width
-            built_for, here = (
-                (f"{layer.input_shape[0]} features", str(shape[0]))
-                if len(layer.input_shape) == 1 and len(shape) == 1
-                else (f"shape {show_shape(layer.input_shape)}", show_shape(shape))
-            )
-            raise ValueError(
-                f"Layer '{layer.name}' ({layer.kind}) is already built for inputs of "
-                f"{built_for}, but here it gets {here}. Use a new layer "
-                f"object (layers are not copied when added to a second model)."
-            )
-
-    def _shape_after(self, index: int, shape: Shape | None = None) -> Shape:
-        """The example shape after the first ``index`` layers, for inputs of ``shape`` (default:
-        the model's): pure arithmetic, nothing is built."""
-        shape = self.example_shape if shape is None else shape
-        for layer in self.layers[:index]:
-            shape = layer.compute_output_shape(shape)
-        return shape
-
-    def _features_after(self, index: int, features: int | Shape | None = None) -> int:
-        """The width after the first ``index`` layers, for inputs of ``features`` (default: the
-        model's), when that output is flat; an image output is refused with the fix."""
-        shape = self._shape_after(index, None if features is None else as_shape(features))
-        if len(shape) != 1:
-            raise ValueError(
-                f"The model's output has shape {show_shape(shape)}, but the losses and metrics "
-                f"take (batch, units). End the model with Flatten() (or "
-                f"GlobalAveragePooling2D()) and a Dense layer."
-            )
-        return shape[0]
-
-    def _collect_parameters(self, added: Layer | None = None) -> None:
-        """Flat lists, fixed once built: the optimizer updates these very arrays in place.
-        ``added``: the one layer just appended (by ``add``) to lists already collected."""
-        previous = self.layers[-2] if len(self.layers) > 1 else None
-        if added is not None and getattr(self, "_collected_end", False) is previous:
-            self._parameters.extend(added.parameters)  # not rebuilt: add stays linear
-            self._gradients.extend(added.gradients)
-        else:
-            self._parameters = [p for layer in self.layers for p in layer.parameters]
-            self._gradients = [g for layer in self.layers for g in layer.gradients]
-        self._collected_end = self.layers[-1] if self.layers else None
-        if self.optimizer is not None:
-            self.optimizer.build(self._parameters)
-
-    def _ensure_built(self) -> None:
-        if not self.built:
-            if self.example_shape is None:
-                raise ValueError(
-                    "The model is not built yet: pass data to fit/predict, call "
-                    "model.build((None, n_features)), or start with glassnet.Input(shape=...)."
-                )
-            self.build((None, *self.example_shape))
-
-    def _generators(self) -> list[np.random.Generator]:
-        """Every random generator the model and its layers draw from (shuffling, dropout masks),
-        each once: what must be rewound to repeat a step exactly."""
-        found = [self.rng]
-        for layer in self.layers:
-            found += [v for v in vars(layer).values() if isinstance(v, np.random.Generator)]
-        return list({id(g): g for g in found}.values())
-
-    @property
-    def output_units(self) -> int:
-        self._ensure_built()
-        return self._features_after(len(self.layers))
-
-    def count_params(self) -> int:
-        """Every number the layers hold, trainable or not (Keras's ``count_params``)."""
-        return sum(layer.count_params() for layer in self.layers)
 
     # -- compile -----------------------------------------------------------------------------
     #: the number that scales the loss (compile's ``loss_weights``); None: not scaled
@@ -376,120 +181,6 @@ class Sequential(KerasModelAPI):
             raise ValueError(
                 f"You must compile the model before {what}: call "
                 f"model.compile(optimizer='sgd', loss='mse') first."
-            )
-
-    # -- data --------------------------------------------------------------------------------
-    def _features(self, x: ArrayLike, what: str = "x") -> Array:
-        x = as_features(x, self.dtype, what, self._expected_shape())
-        self._check_width(x, what)
-        self._adopt_width(x)
-        return x
-
-    def _expected_shape(self) -> Shape | None:
-        """The example shape x must have for ``as_features`` to take it as images: the model's
-        n-d input shape, or any image shape while unknown if the first layer takes images
-        (``()``); None for flat input (the 2-D checks and their messages)."""
-        if self.example_shape is not None:
-            return self.example_shape if len(self.example_shape) > 1 else None
-        return () if self.layers and self.layers[0].takes_images else None
-
-    def _check_width(self, x: Array, what: str) -> None:
-        shape = self.example_shape
-        if shape is None:
-            return  # not known yet: x's width is adopted
-        if len(shape) > 1:
-            if x.shape[1:] != self.example_shape:
-                first = self.layers[0] if self.layers else None
-                where = f"Layer '{first.name}' ({first.kind})" if first else "The model"
-                raise ValueError(
-                    f"{where} expects input of shape {show_shape(self.example_shape)}, but {what} "
-                    f"has shape {x.shape}. Give every example the shape {self.example_shape}"
-                    + (
-                        f", e.g. {what}.reshape(-1, {', '.join(map(str, self.example_shape))})."
-                        if math.prod(x.shape[1:]) == math.prod(self.example_shape)
-                        else ", or build a new model for this shape."
-                    )
-                )
-            return
-        if len(shape) == 1 and x.shape[1] != shape[0]:  # shape[0]: input_features
-            first = self.layers[0] if self.layers else None
-            where = f"Layer '{first.name}' ({first.kind})" if first is not None else "The model"
-            raise ValueError(
-                f"{where} expects input of shape (batch, {self.input_features}), but {what} has "
-                f"shape {x.shape}. Give every example {self.input_features} features, or build a "
-                f"new model for {x.shape[1]} features."
-            )
-
-    def _adopt_width(self, x: Array) -> None:
-        """Build for x's width (checked by ``_check_width``) if the model is not built yet."""
-        if not self.built:
-            self.build((None, *(self.example_shape or x.shape[1:])))  # unbuilt again if it fails
-
-    def _data(self, x: ArrayLike, y: ArrayLike, what: str = "") -> tuple[Array, Array]:
-        """x and y checked, and then (only then) the model built for x's width: a call that
-        fails leaves an unbuilt model unbuilt."""
-        x = as_features(x, self.dtype, "x" + what, self._expected_shape())
-        self._check_width(x, "x" + what)
-        if not self.layers:
-            raise ValueError(NO_LAYERS)
-        y = self._targets(y, self._output_width(x.shape[1:]), what)
-        if len(y) != len(x):
-            raise ValueError(
-                f"x{what} has {len(x)} examples but y{what} has {len(y)} labels; they must have "
-                f"the same length (one target row per input row)."
-            )
-        self._adopt_width(x)
-        return x, y
-
-    def _batch_data(self, x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
-        """``_data(x, y)`` for train_on_batch, which checks its batch at every call (as Keras):
-        when x is already what ``_data`` returns for it (a plain finite 2-D array of the built
-        model's dtype and width: ``as_features`` and ``_check_width`` pass, and the model has
-        nothing to adopt), the targets prepared as ``_data`` prepares them; anything else
-        through ``_data`` itself, with its checks, messages and order (tests/test_dense_step.py).
-        """
-        dtype = self.dtype
-        # built: so there are layers, and nothing for _adopt_width to do
-        if type(x) is np.ndarray and x.dtype == dtype and x.ndim == 2 and self.built:
-            rows, width = x.shape
-            shape = self.example_shape
-            if (
-                rows
-                and shape == (width,)
-                # as_features' check: finite's own first answer (x . x finite, by np.vdot,
-                # which raises no warning where ndarray.dot says "overflow"), else finite's
-                and ((x.size <= SMALL and math.isfinite(np.vdot(x, x))) or finite(x))
-            ):
-                units = self._output_width(shape)
-                if type(y) is np.ndarray and y.dtype == dtype:  # _targets' first branch
-                    targets = self.loss.prepare_targets(y, units, dtype, "y")
-                else:
-                    targets = self._targets(y, units)
-                if len(targets) == rows:
-                    return x, targets
-        return self._data(x, y)  # every check again, with the error for this x and y
-
-    def _output_width(self, example: Shape) -> int:
-        """``_features_after(len(self.layers), example)``: the output width for inputs of one
-        example's shape ``example``, read off the shape remembered by the last ``add``/``build``
-        when the model was built for that very shape (train_on_batch asks at every call)."""
-        end = getattr(self, "_built_end", None)
-        if (
-            end is not None
-            and end[0] is self.layers[-1]
-            and example == self.example_shape
-            and len(end[1]) == 1
-        ):
-            return end[1][0]
-        return self._features_after(len(self.layers), example)
-
-    def _targets(self, y: ArrayLike, units: int, what: str = "") -> Array:
-        """``loss.prepare_targets(y)``, checked for an output of ``units`` units."""
-        if type(y) is np.ndarray and y.dtype == self.dtype:  # no cast: nothing can overflow
-            return self.loss.prepare_targets(y, units, self.dtype, "y" + what)
-        with np.errstate(over="ignore"):  # a target beyond float32 is reported just below
-            return self.loss.prepare_targets(
-                pandas_values(y, "y" + what), units, self.dtype, "y" + what
             )
 
     # -- the step ----------------------------------------------------------------------------
@@ -829,178 +520,6 @@ class Sequential(KerasModelAPI):
             sample_weight = self._weights(y, None)  # compile's loss_weights alone, or None
         return {"loss": self._cost(y, a, sample_weight), **self._metrics(y, a)}
 
-    # -- weights -----------------------------------------------------------------------------
-    def get_weights(self) -> list[Array]:
-        """Copies of every weight, in Keras order: per layer the kernel, then the bias (and
-        BatchNormalization's gamma, beta, then its non-trainable moving mean and variance)."""
-        self._ensure_built()
-        return [w.copy() for layer in self.layers for w in layer.weights]
-
-    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
-        """Overwrite every parameter (in place), in the order of ``get_weights()``; every array
-        is checked (count, shape, finite, dtype range) before any is written."""
-        self._ensure_built()
-        slots = [
-            (layer, name)
-            for layer in self.layers
-            for name in layer.parameter_names + layer.state_names
-        ]
-        assign_weights(slots, weights, "set_weights")
-
-    # -- files (glassnet.io) -----------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the model to ``path`` (e.g. "model.glassnet"): architecture, weights, compile
-        settings and optimizer state, as a ``.npz`` archive with a JSON header and a checksum.
-        Atomic: a crash mid-save leaves an earlier file intact. Read it with
-        ``glassnet.load_model(path)``."""
-        from glassnet.io import save_model
-
-        save_model(self, path)
-
-    # -- display -----------------------------------------------------------------------------
-    def summary(self, print_fn: Any = print) -> None:
-        """Print a Keras-style table: layer (type), output shape, parameter count, totals.
-        ``print_fn`` takes the text (None: ``print``, as Keras's default)."""
-        if print_fn is None:
-            print_fn = print
-        if not callable(print_fn):  # summary(80): Keras's first argument is line_length
-            raise TypeError(
-                f"Expected print_fn to be a function that takes the text, such as print, got "
-                f"{type(print_fn).__name__} {shown(print_fn, 20)}. glassnet's summary has no "
-                f"line_length or positions (Keras's first arguments); pass print_fn=... by name."
-            )
-        print_fn(self.summary_text())
-
-    def _layer_outputs(self) -> list[tuple[Layer, Shape | None]]:
-        """Each layer with its output example shape (None while the input shape is unknown)."""
-        outputs, shape = [], self.example_shape
-        for layer in self.layers:
-            shape = layer.compute_output_shape(shape) if shape is not None else None
-            outputs.append((layer, shape))
-        return outputs
-
-    def summary_text(self) -> str:
-        """The text of ``summary()``: each layer as Keras prints it, ``name (ClassName)`` (a
-        ``LeakyReLU`` is one, though it computes as the ``Activation`` it subclasses and saves
-        as one; a subclass ``MyDense(Dense)`` is ``MyDense``)."""
-        rows = [
-            (
-                f"{layer.name} ({type(layer).__name__})",
-                show_shape(shape),
-                str(layer.count_params()),
-            )
-            for layer, shape in self._layer_outputs()
-        ]
-        widths = [max([len(h)] + [len(r[i]) for r in rows]) + 2 for i, h in enumerate(_HEADER)]
-        width = sum(widths)
-        lines = [f'Model: "{self.name}"', "_" * width, _row(_HEADER, widths), "=" * width]
-        for i, row in enumerate(rows):
-            lines.append(_row(row, widths))
-            lines.append("=" * width if i == len(rows) - 1 else "_" * width)
-        total = self.count_params()
-        frozen = self.non_trainable_count()  # frozen layers, moving statistics, Normalization's
-        lines += [
-            f"Total params: {total}",
-            f"Trainable params: {total - frozen}",
-            f"Non-trainable params: {frozen}",
-        ]
-        if not self.built:
-            lines.append("(not built yet: parameters appear once the input shape is known)")
-        lines.append("_" * width)
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        inner = ", ".join(repr(layer) for layer in self.layers)
-        return f"Sequential([{inner}], dtype='{self.dtype.name}')"
-
-    # -- seeing through (glassnet.trace, glassnet.explain) -----------------------------------
-    def trace_step(
-        self,
-        x: ArrayLike,
-        y: ArrayLike,
-        update: bool = False,
-        sample_weight: ArrayLike | None = None,
-    ) -> Any:
-        """Record one training step on (x, y) as a ``glassnet.trace.Trace``: every a, z, delta,
-        gradient and update, with its equation and shape. The model is left unchanged unless
-        ``update=True`` (then the step stays, as ``train_on_batch`` would make it).
-        ``sample_weight`` weighs the step's loss as in ``train_on_batch`` (the trace keeps w)."""
-        from glassnet.trace import trace_step
-
-        return trace_step(self, x, y, update=update, sample_weight=sample_weight)
-
-    def explain(
-        self,
-        x: ArrayLike,
-        y: ArrayLike,
-        level: str = "kid",
-        format: str = "text",
-        example: int | None = None,
-        step: int = 0,
-        channel: int | None = None,
-        position: tuple[int, int] | None = None,
-        sample_weight: ArrayLike | None = None,
-        width: int | None = 100,
-    ) -> str:
-        """Narrate a training step on (x, y) in words (``glassnet.explain.narrate``).
-        ``sample_weight`` (n,) weighs the examples' losses, and the narration shows it.
-        ``width``: text and Markdown lines wrap at this many characters (None: one line per
-        paragraph, for programs that parse the narration).
-
-        ``step`` N first trains N full-batch steps on (x, y), then narrates the next one; the model
-        keeps those N updates but not the narrated one. ``level`` is "kid", "student" or "expert";
-        ``format`` "text", "md" or "html"; ``example`` a row of x to follow; for an image model,
-        ``channel`` and ``position`` (y, x) the spot of the first Conv2D's output to follow.
-        """
-        from glassnet.explain import check_options, narrate  # a face: imported only when asked
-        from glassnet.explain.common import check_row
-        from glassnet.explain.images import check_model_focus
-
-        step = positive_int(step, "step", minimum=0)
-        if step:  # the options checked before any training step, so a refusal changes nothing
-            check_options(level, format, width)
-            check_row(example, len(self._data(x, y)[0]))  # and the model built for x
-            check_model_focus(self, channel, position)
-        for _ in range(step):
-            self.train_on_batch(x, y, sample_weight=sample_weight)
-        trace = self.trace_step(x, y, sample_weight=sample_weight)
-        return narrate(
-            trace, level, format, example, channel=channel, position=position, width=width
-        )
-
-    def _repr_html_(self) -> str:
-        """A table of the layers for Jupyter: name, kind, output shape, parameters."""
-        import html
-
-        rows = []
-        for layer, shape in self._layer_outputs():
-            cells = (layer.name, type(layer).__name__, repr(layer), show_shape(shape))
-            rows.append(
-                "<tr>"
-                + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells)
-                + f"<td>{layer.count_params()}</td></tr>"
-            )
-        return (
-            f"<table><caption>{html.escape(self.name)} ({self.dtype.name}): "
-            f"{self.count_params()} parameters</caption><tr><th>name</th><th>kind</th>"
-            f"<th>layer</th><th>output shape</th><th>parameters</th></tr>{''.join(rows)}</table>"
-        )
-
-    # -- export (glassnet.export) ------------------------------------------------------------
-    def to_torch(self, dtype: str | None = None) -> Any:
-        """This network as a ``torch.nn.Sequential`` with the same weights and outputs (needs
-        ``pip install 'glassnet[torch]'``); see ``glassnet.export.to_torch``."""
-        from glassnet.export import to_torch
-
-        return to_torch(self, dtype=dtype)
-
-    def export_onnx(self, path: Any, dtype: str = "float32") -> Any:
-        """Write this network as an ONNX file that onnxruntime runs with the same outputs (needs
-        ``pip install 'glassnet[onnx]'``); see ``glassnet.export.export_onnx``."""
-        from glassnet.export import export_onnx
-
-        return export_onnx(self, path, dtype=dtype)
-
 
 def _train_on_batch_step(
     model: Sequential, x: Array, y: Array, weights: Array | None
@@ -1033,36 +552,7 @@ else:  # pragma: no cover (NumPy 1)
             return _train_on_batch_step(model, x, y, weights)
 
 
-_HEADER = ("Layer (type)", "Output Shape", "Param #")
-
-
-def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
-    return "".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
-
-
 def _result(logs: Logs, return_dict: bool) -> float | list[float] | Logs:
     if return_dict:
         return logs
     return logs["loss"] if len(logs) == 1 else list(logs.values())
-
-
-def batch_shape(input_shape: Any) -> Shape:
-    """The example shape in ``build``'s argument: (None, n) or (None, h, w, c) as in Keras (the
-    first entry is the batch, None or a number), or a bare width / (n_features,)."""
-    shape = (input_shape,) if isinstance(input_shape, int | np.integer) else input_shape
-    try:
-        shape = tuple(shape)
-    except TypeError:
-        shape = None
-    example = None if shape is None else (shape if len(shape) == 1 else shape[1:])
-    if (
-        example is None
-        or len(example) not in INPUT_RANKS
-        or not all(isinstance(n, int | np.integer) and not isinstance(n, bool) for n in example)
-        or not all(n > 0 for n in example)
-    ):
-        raise ValueError(
-            f"Expected input_shape (None, n_features) or (n_features,), got {input_shape!r}. "
-            f"For images give (None, height, width, channels); each size a positive integer."
-        )
-    return tuple(int(n) for n in example)
