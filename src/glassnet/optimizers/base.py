@@ -282,3 +282,13 @@ def _weight_decay(value: object) -> float | None:
             f"{number!r}."
         )
     return number
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"Expected {name} to be True or False, got {type(value).__name__}.")
+    return bool(value)
+
+
+def _epsilon(value: object) -> float:
+    return bounded(_check_rate("epsilon", value), "epsilon", MIN_POSITIVE, "epsilon=1e-7")
