@@ -1,11 +1,11 @@
 """Layers: each forward pass above its hand-written backward pass, one family a module.
 
-``core`` holds the base ``Layer``, ``Input``, ``Dense``, ``Activation``; ``regularization``
-``Dropout``; ``preprocessing`` holds ``Rescaling`` and ``Normalization``; ``convolution``
-``Conv2D``; ``pooling`` ``MaxPooling2D``, ``AveragePooling2D``, ``GlobalAveragePooling2D``;
-``reshaping`` ``Flatten`` and ``Reshape``; ``normalization`` ``BatchNormalization``. Every
-public name is re-exported here, so ``glassnet.layers.Dense`` and
-``glassnet.layers.from_config`` are spelled as before, and ``LAYERS`` (the registry
+``base`` holds the base ``Layer`` and ``Input``; ``core`` ``Dense``, ``Activation``;
+``regularization`` ``Dropout``; ``preprocessing`` ``Rescaling`` and ``Normalization``;
+``convolution`` ``Conv2D``; ``pooling`` ``MaxPooling2D``, ``AveragePooling2D``,
+``GlobalAveragePooling2D``; ``reshaping`` ``Flatten`` and ``Reshape``; ``normalization``
+``BatchNormalization``. Every public name is re-exported here, so ``glassnet.layers.Dense``
+and ``glassnet.layers.from_config`` are spelled as before, and ``LAYERS`` (the registry
 ``from_config`` reads) lists every kind.
 """
 
@@ -30,7 +30,7 @@ from glassnet.layers.preprocessing import Normalization, Rescaling
 from glassnet.layers.regularization import Dropout
 from glassnet.layers.reshaping import Flatten, Reshape
 
-# registered here, not in core.py: the other modules build on core.py's Layer
+# registered here, not in core.py: the other modules build on base.py's Layer
 LAYERS.update(
     {
         "dropout": Dropout,
