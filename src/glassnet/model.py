@@ -43,7 +43,7 @@ from glassnet._inference import (
 )
 from glassnet._keras_api import KerasModelAPI, check_return_dict
 from glassnet._layer_api import assign_weights
-from glassnet._sample_weights import example_weights
+from glassnet._sample_weights import ExampleWeights
 from glassnet._step_plan import plan_for
 from glassnet._validation import (
     SMALL,
@@ -79,7 +79,7 @@ NO_LAYERS = "The model has no layers; add some, e.g. model.add(Dense(1))."
 PREDICT_CHUNK = 4096  # rows per forward pass in predict/evaluate when no batch_size is given
 
 
-class Sequential(KerasModelAPI):
+class Sequential(KerasModelAPI, ExampleWeights):
     """A linear stack of layers, with Keras's ``compile`` / ``fit`` / ``evaluate`` / ``predict``
     (and, from ``KerasModelAPI``, ``model(x)``, ``get_layer``, ``pop``, ``get_config``,
     ``save_weights``, ...).
@@ -374,6 +374,8 @@ class Sequential(KerasModelAPI):
         self.optimizer, self.loss, self.metric_names = chosen, loss, names
         self.metric_objects, self.loss_weights = objects, weight
         self.weighted_metrics = weighted
+        # whether train_on_batch reports more than the loss: one look at each call, not three
+        self._batch_metrics = bool(names or objects or weighted)
         if self.built:
             self.optimizer.build(self._parameters)
 
@@ -600,38 +602,12 @@ class Sequential(KerasModelAPI):
             own = self._example_weights(y, sample_weight, class_weight)
             weights = self._scaled(own, len(y))
         loss, a = _quiet_train_on_batch_step(self, x, y, weights)
-        if not (return_dict or self.metric_names or self.metric_objects or self.weighted_metrics):
+        if not (return_dict or self._batch_metrics):  # metrics, metric objects, weighted ones
             return loss  # _result({"loss": loss}, False): the loss alone
         logs = {"loss": loss, **self._metrics(y, a)}
         if self.weighted_metrics:  # the examples' own weights, not loss_weights (Keras's)
             logs.update(weighted_logs(self, y, a, own))
         return _result(logs, return_dict)
-
-    def _weights(
-        self, y: Array, sample_weight: Any, class_weight: Any = None, what: str = ""
-    ) -> Array | None:
-        """The (n,) per-example weights from Keras's ``sample_weight`` or ``class_weight`` for
-        prepared targets y, checked (glassnet/_sample_weights.py), times compile's
-        ``loss_weights``; None when none of the three is given."""
-        return self._scaled(self._example_weights(y, sample_weight, class_weight, what), len(y))
-
-    def _example_weights(
-        self, y: Array, sample_weight: Any, class_weight: Any = None, what: str = ""
-    ) -> Array | None:
-        """The examples' own (n,) weights from ``sample_weight`` or ``class_weight``, checked;
-        None when neither is given. What the weighted metrics weigh by."""
-        if sample_weight is None and class_weight is None:
-            return None  # unweighted: what example_weights says too, without asking it
-        return example_weights(sample_weight, class_weight, y, y.shape[1], self.dtype, what)
-
-    def _scaled(self, weights: Array | None, n: int) -> Array | None:
-        """The loss's (n,) weights: the examples' ``weights`` times compile's ``loss_weights``
-        (a new array), all ``loss_weights`` when there are none; None when neither is set."""
-        if self.loss_weights is None:
-            return weights
-        if weights is None:
-            return np.full(n, self.loss_weights, self.dtype)  # compile's loss_weights
-        return weights * self.dtype.type(self.loss_weights)
 
     def _metric_functions(self, units: int) -> list[tuple[str, metrics_module.MetricFunction]]:
         """Each compiled metric as (history key, function(y, a)) for an output of ``units``
