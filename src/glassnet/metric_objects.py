@@ -15,7 +15,9 @@ targets y (a target counts as positive when it is not 0):
 - ``TopKCategoricalAccuracy(k=5)``: the fraction of examples whose target class (argmax of the
   one-hot row) scores at least the k-th largest output (ties count, as Keras's ``in_top_k``)
 
-A ratio whose denominator is 0 is 0 (Keras's divide_no_nan).
+A ratio whose denominator is 0 is 0 (Keras's divide_no_nan). ``update_state(y_true, y_pred,
+sample_weight=w)`` weighs example i by w_i (shape (n,) or (n, 1), finite, >= 0), as Keras's: a
+count adds w_i for each of the example's outputs, an accuracy is sum_i w_i hit_i / sum_i w_i.
 
 >>> import numpy as np
 >>> m = Precision()

@@ -683,8 +683,9 @@ class Sequential(KerasModelAPI, ExampleWeights):
         loss is sum_i w_i loss_i / n_batch (divided by the batch size, not by the weights' sum),
         its gradient weighted row by row the same way; the weights are shuffled with their rows,
         and ``validation_split`` splits them too. ``validation_data=(x, y, sample_weight)``
-        weighs the validation loss. The compiled ``metrics`` are not weighted (Keras 3 weighs
-        only ``weighted_metrics``). Weights must be finite and >= 0, and not all 0.
+        weighs the validation loss. The compiled ``metrics`` are not weighted; compile's
+        ``weighted_metrics`` are, by these weights (training and validation). Weights must be
+        finite and >= 0, and not all 0.
         """
         training.keras_only(x, y, keras_only)  # sample_weight, a generator...: said clearly
         if isinstance(verbose, str) and verbose == "auto":  # Keras's default: a bar, for fit
@@ -783,8 +784,9 @@ class Sequential(KerasModelAPI, ExampleWeights):
     ) -> float | list[float] | Logs:
         """Loss and metrics over all of (x, y), without training. The loss is over the whole set
         (a mean, or a sum for a summing loss), whatever the batch size. With ``sample_weight``
-        (n,), the loss is sum_i w_i loss_i / n, as Keras's batches add up to; the metrics are
-        not weighted (as Keras's ``metrics=``). The arguments come in Keras 3's order. As in
+        (n,), the loss is sum_i w_i loss_i / n, as Keras's batches add up to; ``metrics`` are
+        not weighted, ``weighted_metrics`` are (sum_i w_i v_i / sum_i w_i, as Keras's). The
+        arguments come in Keras 3's order. As in
         Keras (glassnet/_inference.py): ``steps=N`` evaluates the first N batches of
         ``batch_size`` rows (without a batch_size, all rows in N batches); ``callbacks`` get the
         ``on_test_*`` hooks, batch by batch (32 rows unless said); ``verbose`` True / False is
