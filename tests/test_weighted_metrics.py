@@ -464,7 +464,9 @@ SHARED_AUC = gn.metrics.AUC()
             {"dense": "mae"},
             None,
             TypeError,
-            r"^Expected weighted_metrics to be a list of names.*got dict",
+            r"^Expected weighted_metrics to be a list, got a dict \{'dense': 'mae'\}: a dict by "
+            r"output name is for Keras models with several outputs, and a Sequential has one\. "
+            r"Pass the list: weighted_metrics=\['mae'\]\.$",
         ),
         (
             [None],
@@ -587,3 +589,17 @@ def test_a_model_file_keeps_weighted_metrics(tmp_path) -> None:
     model.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
     model.save(tmp_path / "plain.glassnet")
     assert list(gn.load_model(tmp_path / "plain.glassnet").weighted_metrics) == []
+
+
+def test_a_dict_of_metrics_by_output_says_to_pass_the_list() -> None:
+    """Keras takes {output name: metrics}; a Sequential has one output, so glassnet asks for
+    the list, naming it (before: "Wrap it in a list: metrics=[{...}]", which fails again)."""
+    model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1)])
+    with pytest.raises(TypeError) as caught:
+        model.compile("sgd", "mse", metrics={"dense": ["mae", "mse"]})
+    assert str(caught.value) == (
+        "Expected metrics to be a list, got a dict {'dense': ['mae', 'mse']}: a dict by output "
+        "name is for Keras models with several outputs, and a Sequential has one. Pass the "
+        "list: metrics=['mae', 'mse']."
+    )
+    assert model.optimizer is None

@@ -237,10 +237,8 @@ class RunningLogs:
         self.penalty = model._cost_penalty() if self.summed else 0.0
         self.objects = [copy.deepcopy(metric) for metric in model.metric_objects]
         # the weighted metrics (glassnet/_weighted_metrics.py), each row counted w_i times
-        self.weighted = [
-            (key, copy.deepcopy(metric))
-            for key, metric in weighted_objects(model, model.output_units)
-        ]
+        units = model.output_units if model.weighted_metrics else 0  # (shape arithmetic)
+        self.weighted = [(k, copy.deepcopy(m)) for k, m in weighted_objects(model, units)]
         for metric in [*self.objects, *(metric for _, metric in self.weighted)]:
             metric.reset_state()  # compile's own objects keep their counts (fit's epoch's)
         self.names = {metric.name for metric in self.objects} | {k for k, _ in self.weighted}

@@ -344,6 +344,13 @@ def metric_list(metrics: Any, what: str = "metrics") -> list[Any]:
     tuple: metrics=['accuracy'])."""
     if metrics is None:
         return []
+    if isinstance(metrics, dict):  # Keras's {output name: metrics}, for several outputs
+        values = [m for v in metrics.values() for m in (v if isinstance(v, list | tuple) else [v])]
+        raise TypeError(
+            f"Expected {what} to be a list, got a dict {shown(metrics)}: a dict by output name "
+            f"is for Keras models with several outputs, and a Sequential has one. Pass the "
+            f"list: {what}={shown(values)}."
+        )
     if isinstance(metrics, str) or not isinstance(metrics, list | tuple):
         raise TypeError(
             f"Expected {what} to be a list of names, e.g. {what}=['accuracy'], got "
