@@ -603,3 +603,23 @@ def test_a_dict_of_metrics_by_output_says_to_pass_the_list() -> None:
         "list: metrics=['mae', 'mse']."
     )
     assert model.optimizer is None
+
+
+def test_save_refuses_more_metrics_than_load_reads(tmp_path) -> None:
+    """Before, a model compiled with 101 metric objects saved, and load_model refused the file."""
+    for argument in ("metrics", "weighted_metrics"):
+        model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1)], seed=0)
+        many = [gn.metrics.MeanAbsoluteError(name=f"mae{i}") for i in range(101)]
+        model.compile("sgd", "mse", **{argument: many})
+        path = tmp_path / f"{argument}.glassnet"
+        with pytest.raises(gn.io.ModelFileError) as caught:
+            model.save(path)
+        what = "metric objects" if argument == "metrics" else "weighted metrics"
+        assert str(caught.value) == (
+            f"Cannot save the model to {str(path)!r}: it is compiled with 101 {what}, and "
+            f"load_model reads at most 100. Compile it with fewer."
+        )
+        assert not path.exists()
+        model.compile("sgd", "mse", **{argument: many[:100]})
+        model.save(path)
+        assert len(gn.load_model(path).weighted_metrics) == (100 if argument != "metrics" else 0)

@@ -53,13 +53,16 @@ def check_weighted(given: Any, names: list[str], objects: list[MetricObject]) ->
     """compile's ``weighted_metrics`` (None, a list or a tuple) as (history key, metric) pairs,
     each checked: a known name or a metric object that takes ``sample_weight``; ``names`` and
     ``objects`` are compile's ``metrics=``, whose keys a weighted twin's key is prefixed past."""
-    taken = [name.lower() for name in names] + [m.name for m in objects]
+    taken = {name.lower() for name in names} | {m.name for m in objects}
     chosen: list[Weighted] = []
+    keys: set[str] = set()  # sets: a list of many objects is checked in linear time
+    held = {id(m) for m in objects}  # the objects so far, by identity (all alive here)
     for metric in metric_list(given, "weighted_metrics"):
         if isinstance(metric, type) and issubclass(metric, MetricObject):
             metric = metric()  # the class itself, as Keras takes it: its default settings
         if isinstance(metric, MetricObject):
-            _check_object(metric, objects, chosen)
+            _check_object(metric, held)
+            held.add(id(metric))
             name = metric.name
         elif isinstance(metric, str) and (
             metric.lower() in metrics_module.STATEFUL or metric.lower() in metrics_module.METRICS
@@ -70,7 +73,7 @@ def check_weighted(given: Any, names: list[str], objects: list[MetricObject]) ->
         else:
             raise _unknown(metric)
         key = f"weighted_{name}" if name in taken else name  # Keras's prefix
-        if key in [k for k, _ in chosen] or key in taken:
+        if key in keys or key in taken:
             raise ValueError(
                 f"weighted_metrics would report two metrics as {key!r} (a name given twice). "
                 f"Give each weighted metric once; the same metric in metrics=[...] and "
@@ -78,10 +81,13 @@ def check_weighted(given: Any, names: list[str], objects: list[MetricObject]) ->
                 f"two of one kind need their own names, e.g. MeanAbsoluteError(name='mae_2')."
             )
         chosen.append((key, metric))
+        keys.add(key)
     return chosen
 
 
-def _check_object(metric: MetricObject, objects: list[MetricObject], chosen: list[Any]) -> None:
+def _check_object(metric: MetricObject, held: set[int]) -> None:
+    """A metric object for weighted_metrics: one that takes targets and sample_weight, and not
+    one already given (``held``: the ids of compile's objects so far)."""
     kind = type(metric).__name__
     if not metric.takes_targets:
         raise TypeError(
@@ -89,7 +95,7 @@ def _check_object(metric: MetricObject, objects: list[MetricObject], chosen: lis
             f"y_pred, so it cannot go in compile(weighted_metrics=[...]). Use a metric that "
             f"compares targets, e.g. MeanAbsoluteError()."
         )
-    if any(metric is other for other in objects) or any(metric is m for _, m in chosen):
+    if id(metric) in held:
         raise ValueError(
             f"The same {kind} object is given twice to compile (metrics= and weighted_metrics=, "
             f"or twice in one list); its counts would take every batch twice. Pass a second "

@@ -131,12 +131,28 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
         )
     # what load_model would refuse is not written (a layer's seed of 50 digits, say)
     parse_header(text, os.fsdecode(path))
+    _check_metric_counts(model, os.fsdecode(path))
 
     def write(file: IO[bytes]) -> None:
         _write_archive(file, header, arrays)
         _seal(file)
 
     write_replacing(target, info, write)
+
+
+def _check_metric_counts(model: Sequential, path: str) -> None:
+    """Refuse to save more metric objects or weighted metrics than load_model reads."""
+    from glassnet.metric_objects import MAX_METRIC_OBJECTS
+
+    for what, count in [
+        ("metric objects", len(model.metric_objects)),
+        ("weighted metrics", len(model.weighted_metrics)),
+    ]:
+        if count > MAX_METRIC_OBJECTS:
+            raise ModelFileError(
+                f"Cannot save the model to {path!r}: it is compiled with {count} {what}, and "
+                f"load_model reads at most {MAX_METRIC_OBJECTS}. Compile it with fewer."
+            )
 
 
 def _header(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray], bytes]:

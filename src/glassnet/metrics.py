@@ -27,6 +27,7 @@ its ``sample_weight`` (glassnet/_weighted_metrics.py).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -348,8 +349,8 @@ def resolve(name: str, output_units: int) -> tuple[str, MetricFunction]:
 def check_distinct(names: list[Any], objects: list[MetricObject]) -> None:
     """Refuse two metrics that would report under one history key (Keras 3.15.1 takes them,
     logging the second as "mae_1": the same number twice, under a key nobody asked for)."""
-    keys = [str(name).lower() for name in names] + [m.name for m in objects]
-    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    keys = Counter([str(name).lower() for name in names] + [m.name for m in objects])
+    repeated = sorted(key for key, count in keys.items() if count > 1)  # linear, not n**2
     if repeated:
         raise ValueError(
             f"Two metrics would be reported as {repeated[0]!r}; give each metric once (a "
