@@ -445,11 +445,15 @@ def test_keras_names_for_get() -> None:
         (lambda: metrics.Sum().update_state([math.inf]), ValueError, r"NaN or infinite"),
         (lambda: metrics.Mean().update_state([]), TypeError, r"expects numbers"),
         (
-            lambda: metrics.MeanSquaredError().update_state([1.0], [0.0], sample_weight=[2.0]),
-            TypeError,
-            r"^MeanSquaredError\.update_state does not take sample_weight",
+            lambda: metrics.MeanSquaredError().update_state([1.0], [0.0], sample_weight=[-2.0]),
+            ValueError,
+            r"^MeanSquaredError\.update_state's sample_weight\[0\] is -2: weights must be >= 0",
         ),
-        (lambda: metrics.Sum()([1.0], sample_weight=[2.0]), TypeError, r"^Sum\.update_state"),
+        (
+            lambda: metrics.Sum()([1.0, 2.0], sample_weight=[2.0]),
+            ValueError,
+            r"^Sum\.update_state's sample_weight has 1 weights for 2 examples",
+        ),
     ],
 )
 def test_bad_input_gets_clear_errors(make, error, message) -> None:

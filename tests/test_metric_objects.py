@@ -272,14 +272,14 @@ def test_auc_multi_label_in_fit_and_model_files(tmp_path) -> None:
             r"1000 thresholds and 100000 labels would keep",
         ),
         (
-            lambda: metrics.AUC().update_state([1], [0.5], sample_weight=[2.0]),
-            TypeError,
-            r"^AUC\.update_state does not take sample_weight: in glassnet's metric objects",
+            lambda: metrics.AUC().update_state([1], [0.5], sample_weight=[math.nan]),
+            ValueError,
+            r"^AUC\.update_state's sample_weight\[0\] is nan: weights must be finite numbers",
         ),
         (
-            lambda: metrics.Precision()([1], [0.5], sample_weight=[2.0]),
+            lambda: metrics.Precision()([1], [0.5], sample_weight="heavy"),
             TypeError,
-            r"^Precision\.update_state does not take sample_weight",
+            r"^Expected Precision\.update_state's sample_weight to be an array of numbers",
         ),
     ],
 )
@@ -302,8 +302,8 @@ def test_a_metric_class_without_its_methods_says_which_one() -> None:
         model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
     assert str(caught.value) == (
         "Counted has no update_state: a metric subclassing glassnet.metrics.Metric writes "
-        "reset_state, update_state and result; def update_state(self, y_true, y_pred) should "
-        "add a batch to its totals. (The base class itself is no metric: use e.g. "
+        "reset_state, update_state and result; def update_state(self, y_true, y_pred, "
+        "sample_weight=None) should add a batch to its totals. (The base class itself is no metric: use e.g. "
         "glassnet.metrics.AUC().)"
     )
     with pytest.raises(NotImplementedError, match=r"^MetricObject has no reset_state: "):

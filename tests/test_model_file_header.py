@@ -239,6 +239,66 @@ def test_a_hundred_metric_objects_pass_the_count_check(tmp_path, members) -> Non
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "mae",
+            "PATH: the header's weighted_metrics must be a list of at most 100 metric names or "
+            "configs.",
+        ),
+        (
+            ["mae"] * 101,
+            "PATH: the header's weighted_metrics must be a list of at most 100 metric names or "
+            "configs.",
+        ),
+        (
+            ["<script>"],
+            "PATH: the header describes no valid model (Unknown metric '<script>' in "
+            "weighted_metrics. Valid names: 'accuracy', 'mse', 'mae', 'mape', 'auc', "
+            "'precision', 'recall', 'root_mean_squared_error', 'binary_crossentropy' and more "
+            "(glassnet.metrics.METRICS and STATEFUL list them all).).",
+        ),
+        (
+            [None],
+            "PATH: the header describes no valid model (Expected a metric config, a dict with a "
+            "'name' entry, got None.).",
+        ),
+        (
+            ["mae", "mae"],
+            "PATH: the header describes no valid model (weighted_metrics would report two "
+            "metrics as 'mae' (a name given twice). Give each weighted metric once; the same "
+            "metric in metrics=[...] and weighted_metrics=[...] is fine (its weighted one is "
+            "'weighted_mae'), and two of one kind need their own names, e.g. "
+            "MeanAbsoluteError(name='mae_2').).",
+        ),
+    ],
+)
+def test_forged_weighted_metrics_are_refused(tmp_path, members, value, message) -> None:
+    def change(header: dict) -> None:
+        header["compile"]["weighted_metrics"] = value
+
+    assert _load_with(tmp_path, members, change) == message
+
+
+def test_weighted_metrics_in_the_header_are_names_and_configs(tmp_path) -> None:
+    model = image_model()
+    model.compile(
+        "adam",
+        "binary_crossentropy",
+        metrics=[gn.metrics.Precision()],
+        weighted_metrics=["precision", gn.metrics.Recall(thresholds=0.3, name="r3")],
+    )
+    model.save(tmp_path / "m.glassnet")
+    header = header_of(read_members(tmp_path / "m.glassnet"))
+    assert header["compile"]["weighted_metrics"] == [
+        "precision",
+        {"name": "r3", "class_name": "Recall", "thresholds": 0.3},
+    ]
+    loaded = gn.load_model(tmp_path / "m.glassnet")
+    assert [key for key, _ in loaded.weighted_metrics] == ["weighted_precision", "r3"]
+
+
 def test_a_header_without_trainable_flags_is_refused_when_some_are_not_trained(
     tmp_path, members
 ) -> None:

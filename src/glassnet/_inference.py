@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from glassnet._validation import first_non_finite, positive_int, shown
+from glassnet._weighted_metrics import weighted_objects
 from glassnet.callbacks import Callback, CallbackList, Logs
 
 if TYPE_CHECKING:
@@ -235,15 +236,18 @@ class RunningLogs:
         # the penalties are in every batch's loss once: a sum of batch sums counts them once
         self.penalty = model._cost_penalty() if self.summed else 0.0
         self.objects = [copy.deepcopy(metric) for metric in model.metric_objects]
-        for metric in self.objects:  # compile's own objects keep their counts (fit's epoch's)
-            metric.reset_state()
-        self.names = {metric.name for metric in self.objects}
+        # the weighted metrics (glassnet/_weighted_metrics.py), each row counted w_i times
+        units = model.output_units if model.weighted_metrics else 0  # (shape arithmetic)
+        self.weighted = [(k, copy.deepcopy(m)) for k, m in weighted_objects(model, units)]
+        for metric in [*self.objects, *(metric for _, metric in self.weighted)]:
+            metric.reset_state()  # compile's own objects keep their counts (fit's epoch's)
+        self.names = {metric.name for metric in self.objects} | {k for k, _ in self.weighted}
         self.totals: dict[str, float] = {}
         self.rows = 0
 
     def add(self, y: Array, a: Array, weights: Array | None) -> Logs:
-        """Take one batch's targets ``y`` (b, k), outputs ``a`` (b, k) and sample weights (b,)
-        or None; return the running logs."""
+        """Take one batch's targets ``y`` (b, k), outputs ``a`` (b, k) and the examples' own
+        weights (b,) or None; return the running logs."""
         batch = self.model._logs(y, a, weights)  # this batch alone: the loss, every metric
         self.rows += len(y)
         logs: Logs = {}
@@ -257,4 +261,7 @@ class RunningLogs:
         for metric in self.objects:  # counts over the rows so far, not a mean of batch values
             metric.update_state(y, a)
             logs[metric.name] = metric.result()
+        for key, metric in self.weighted:  # sum_i w_i v_i / sum_i w_i over the rows so far
+            metric.update_state(y, a, sample_weight=weights)
+            logs[key] = metric.result()
         return logs

@@ -85,7 +85,7 @@ class KerasModelAPI:
         self._check_compiled("test_on_batch()")
         check_return_dict(return_dict, "test_on_batch")
         x, y = self._data(x, y)
-        weights = self._weights(y, sample_weight)
+        weights = self._example_weights(y, sample_weight)  # times loss_weights in _logs
         return _result(self._evaluate(x, y, len(x), weights), return_dict)
 
     # -- freezing the whole model ------------------------------------------------------------

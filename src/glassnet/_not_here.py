@@ -57,14 +57,6 @@ for _name in ("SimpleRNN", "LSTM", "GRU", "Bidirectional", "Embedding", "MultiHe
         f"glassnet.layers.LAYERS)."
     )
 
-#: what compile says to ``weighted_metrics=[...]`` (Keras's metrics weighed by sample_weight)
-WEIGHTED_METRICS = (
-    "glassnet's compile has no weighted_metrics: its metrics are unweighted, as Keras 3's "
-    "metrics= are even when fit gets sample_weight or class_weight (the loss is weighted). Use "
-    "metrics=[...], or weigh a metric yourself after predict, e.g. "
-    "np.average(correct, weights=sample_weight)."
-)
-
 #: what fit says when x is not an array (a generator, a tf.data.Dataset, a PyDataset)
 NOT_ARRAYS = (
     "glassnet's fit takes x and y as arrays (NumPy arrays or nested lists), not a generator, "

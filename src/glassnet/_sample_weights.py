@@ -214,3 +214,39 @@ def refuse_all_zero(weights: Array | None, who: str) -> None:
             f"Every example's weight is 0 ({who}), so the loss and every gradient are 0 and "
             f"fit would learn nothing. Give some examples a positive weight."
         )
+
+
+class ExampleWeights:
+    """``Sequential``'s weights per example: the examples' own (``sample_weight`` or
+    ``class_weight``), and the loss's (those times compile's ``loss_weights``). The weighted
+    metrics weigh by the first (glassnet/_weighted_metrics.py), the loss by the second."""
+
+    dtype: np.dtype[Any]
+    #: compile's ``loss_weights`` (set by ``Sequential.compile``); None: the loss is not scaled
+    loss_weights: float | None = None
+
+    def _weights(
+        self, y: Array, sample_weight: Any, class_weight: Any = None, what: str = ""
+    ) -> Array | None:
+        """The (n,) per-example weights from Keras's ``sample_weight`` or ``class_weight`` for
+        prepared targets y, checked, times compile's ``loss_weights``; None when none of the
+        three is given."""
+        return self._scaled(self._example_weights(y, sample_weight, class_weight, what), len(y))
+
+    def _example_weights(
+        self, y: Array, sample_weight: Any, class_weight: Any = None, what: str = ""
+    ) -> Array | None:
+        """The examples' own (n,) weights from ``sample_weight`` or ``class_weight``, checked
+        (``example_weights``); None when neither is given."""
+        if sample_weight is None and class_weight is None:
+            return None  # unweighted: what example_weights says too, without asking it
+        return example_weights(sample_weight, class_weight, y, y.shape[1], self.dtype, what)
+
+    def _scaled(self, weights: Array | None, n: int) -> Array | None:
+        """The loss's (n,) weights: the examples' ``weights`` times compile's ``loss_weights``
+        (a new array), all ``loss_weights`` when there are none; None when neither is set."""
+        if self.loss_weights is None:
+            return weights
+        if weights is None:
+            return np.full(n, self.loss_weights, self.dtype)  # compile's loss_weights
+        return weights * self.dtype.type(self.loss_weights)

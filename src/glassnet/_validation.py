@@ -339,15 +339,23 @@ def seed_value(seed: Any) -> Any:
     return int(seed)
 
 
-def metric_list(metrics: Any) -> list[str]:
-    """``metrics`` as a list (Keras wants a list: metrics=['accuracy'])."""
+def metric_list(metrics: Any, what: str = "metrics") -> list[Any]:
+    """``metrics`` (or ``weighted_metrics``: ``what``) as a list (Keras wants a list or a
+    tuple: metrics=['accuracy'])."""
     if metrics is None:
         return []
+    if isinstance(metrics, dict):  # Keras's {output name: metrics}, for several outputs
+        values = [m for v in metrics.values() for m in (v if isinstance(v, list | tuple) else [v])]
+        raise TypeError(
+            f"Expected {what} to be a list, got a dict {shown(metrics)}: a dict by output name "
+            f"is for Keras models with several outputs, and a Sequential has one. Pass the "
+            f"list: {what}={shown(values)}."
+        )
     if isinstance(metrics, str) or not isinstance(metrics, list | tuple):
         raise TypeError(
-            f"Expected metrics to be a list of names, e.g. metrics=['accuracy'], got "
+            f"Expected {what} to be a list of names, e.g. {what}=['accuracy'], got "
             f"{type(metrics).__name__} {shown(metrics)}. Wrap it in a list: "
-            f"metrics=[{shown(metrics)}]."
+            f"{what}=[{shown(metrics)}]."
         )
     return list(metrics)
 

@@ -131,12 +131,28 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
         )
     # what load_model would refuse is not written (a layer's seed of 50 digits, say)
     parse_header(text, os.fsdecode(path))
+    _check_metric_counts(model, os.fsdecode(path))
 
     def write(file: IO[bytes]) -> None:
         _write_archive(file, header, arrays)
         _seal(file)
 
     write_replacing(target, info, write)
+
+
+def _check_metric_counts(model: Sequential, path: str) -> None:
+    """Refuse to save more metric objects or weighted metrics than load_model reads."""
+    from glassnet.metric_objects import MAX_METRIC_OBJECTS
+
+    for what, count in [
+        ("metric objects", len(model.metric_objects)),
+        ("weighted metrics", len(model.weighted_metrics)),
+    ]:
+        if count > MAX_METRIC_OBJECTS:
+            raise ModelFileError(
+                f"Cannot save the model to {path!r}: it is compiled with {count} {what}, and "
+                f"load_model reads at most {MAX_METRIC_OBJECTS}. Compile it with fewer."
+            )
 
 
 def _header(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray], bytes]:
@@ -191,6 +207,8 @@ def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]
         "compile": None,
     }
     if model.optimizer is not None and model.loss is not None:
+        from glassnet._weighted_metrics import saved as weighted_saved
+
         state = model.optimizer.get_state()
         slots: dict[str, list[bool]] = {}
         for slot in model.optimizer.state_slots:
@@ -212,6 +230,8 @@ def _serialise(model: Sequential) -> tuple[dict[str, Any], dict[str, np.ndarray]
             ),
             # compile's loss_weights (absent from files of older versions and unscaled models)
             **({"loss_weights": model.loss_weights} if model.loss_weights is not None else {}),
+            # compile's weighted_metrics: names, and objects' configs (absent when none)
+            **({"weighted_metrics": weighted_saved(model)} if model.weighted_metrics else {}),
             "slots": slots,
         }
     return header, arrays
@@ -542,6 +562,20 @@ def _metric_objects(compiled: dict[str, Any], path: str) -> list[Any]:
     return [metric_objects.from_config(config) for config in configs]
 
 
+def _weighted_metrics(compiled: dict[str, Any], path: str) -> list[Any]:
+    """The header's weighted metrics: each name as it is (compile checks it), each object's
+    config rebuilt through its constructor."""
+    from glassnet import metric_objects
+
+    entries = compiled.get("weighted_metrics", [])
+    if not isinstance(entries, list) or len(entries) > metric_objects.MAX_METRIC_OBJECTS:
+        raise ModelFileError(
+            f"{path!r}: the header's weighted_metrics must be a list of at most "
+            f"{metric_objects.MAX_METRIC_OBJECTS} metric names or configs."
+        )
+    return [e if isinstance(e, str) else metric_objects.from_config(e) for e in entries]
+
+
 def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequential:
     from glassnet import layers as layers_module
     from glassnet import losses, optimizers
@@ -578,6 +612,7 @@ def _build_model(header: dict[str, Any], path: str, file_size: int) -> Sequentia
                 loss=losses.from_config(compiled["loss"]),
                 metrics=[*compiled["metrics"], *_metric_objects(compiled, path)],
                 loss_weights=compiled.get("loss_weights"),
+                weighted_metrics=_weighted_metrics(compiled, path),
             )
     except ModelFileError:
         raise

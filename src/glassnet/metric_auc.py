@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from glassnet._validation import shown, whole_number
-from glassnet.metric_objects import EPSILON, MetricObject, _pair, _ratio, no_sample_weight
+from glassnet.metric_objects import EPSILON, MetricObject, _pair, _ratio, example_weights
 
 #: the most thresholds x labels one AUC keeps (4 arrays of float64: 320 MB at the most)
 MAX_COUNTS = 10**7
@@ -81,10 +81,10 @@ class AUC(MetricObject):
         self.false_negatives = np.zeros(shape)
 
     def update_state(
-        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> None:
-        no_sample_weight(sample_weight, self)
         y, p = _pair(y_true, y_pred, "AUC")
+        w = example_weights(sample_weight, len(y), self)  # (n,): each output of row i, w_i
         if self.from_logits:
             with np.errstate(over="ignore"):
                 p = 1.0 / (1.0 + np.exp(-p))  # a huge negative z: exp overflows to inf, p = 0
@@ -95,7 +95,8 @@ class AUC(MetricObject):
                 f"from_logits=True."
             )
         if not self.multi_label:
-            counts = [self._counts(y.ravel() != 0, p.ravel())]  # every output together
+            every = None if w is None else np.repeat(w, y.shape[1])  # row-major, as ravel
+            counts = [self._counts(y.ravel() != 0, p.ravel(), every)]  # every output together
         else:
             if self._labels is None:
                 self._check_size(p.shape[1])
@@ -106,7 +107,7 @@ class AUC(MetricObject):
                     f"AUC(multi_label=True) counts {self._labels} labels, got y_pred with "
                     f"{p.shape[1]} columns. Give every batch the same outputs."
                 )
-            counts = [self._counts(y[:, j] != 0, p[:, j]) for j in range(p.shape[1])]
+            counts = [self._counts(y[:, j] != 0, p[:, j], w) for j in range(p.shape[1])]
         tp, fp, tn, fn = (np.stack(c, axis=-1) for c in zip(*counts, strict=True))
         if not self.multi_label:
             tp, fp, tn, fn = tp[:, 0], fp[:, 0], tn[:, 0], fn[:, 0]
@@ -125,16 +126,26 @@ class AUC(MetricObject):
                 f"or multi_label=False."
             )
 
-    def _counts(self, truth: NDArray[np.bool_], p: NDArray[Any]) -> tuple[NDArray[Any], ...]:
-        """TP, FP, TN, FN at each threshold (T,) for one set of predictions."""
+    def _counts(
+        self, truth: NDArray[np.bool_], p: NDArray[Any], w: NDArray[Any] | None = None
+    ) -> tuple[NDArray[Any], ...]:
+        """TP, FP, TN, FN at each threshold (T,) for one set of predictions (m,), each
+        counting 1, or its weight w (m,) (Keras's weighted counts)."""
         # each prediction's count of thresholds it exceeds: sorted, one search for all
         above = np.searchsorted(self.threshold_values, p, side="left")  # (m,)
-        positives = np.bincount(above[truth], minlength=self.num_thresholds + 1)
-        negatives = np.bincount(above[~truth], minlength=self.num_thresholds + 1)
+        size = self.num_thresholds + 1
+        if w is None:
+            positives = np.bincount(above[truth], minlength=size)
+            negatives = np.bincount(above[~truth], minlength=size)
+            all_pos, all_neg = truth.sum(), (~truth).sum()
+        else:
+            positives = np.bincount(above[truth], weights=w[truth], minlength=size)
+            negatives = np.bincount(above[~truth], weights=w[~truth], minlength=size)
+            all_pos, all_neg = w[truth].sum(), w[~truth].sum()
         # at threshold j, a prediction is "positive" when it exceeds t_j: above > j
         pos_over = np.cumsum(positives[::-1])[::-1][1:]  # (T,): predictions with above > j
         neg_over = np.cumsum(negatives[::-1])[::-1][1:]
-        return pos_over, neg_over, (~truth).sum() - neg_over, truth.sum() - pos_over
+        return pos_over, neg_over, all_neg - neg_over, all_pos - pos_over
 
     def result(self) -> float:
         """The area (the mean of the labels' areas with multi_label; 0 before any batch)."""

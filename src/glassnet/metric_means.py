@@ -48,7 +48,7 @@ from glassnet.metric_objects import (
     MetricObject,
     _pair,
     _ratio,
-    no_sample_weight,
+    example_weights,
     numeric_array,
 )
 from glassnet.metric_objects import TopKCategoricalAccuracy as _TopK
@@ -88,14 +88,18 @@ class _MeanOfExamples(MetricObject):
     maximized = False
 
     def reset_state(self) -> None:
-        self.total, self.count = 0.0, 0
+        self.total, self.count = 0.0, 0.0
 
     def update_state(
-        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> None:
-        no_sample_weight(sample_weight, self)
+        """Add a batch: total += sum_i v_i, count += n; with ``sample_weight`` w (n,),
+        total += sum_i w_i v_i and count += sum_i w_i, as Keras's weighted mean."""
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, in words
             values = self._per_example(y_true, y_pred)  # (n,)
+            w = example_weights(sample_weight, len(values), self)
+            if w is not None:
+                values = w * values
             total = float(np.sum(values, dtype=np.float64))
         if not math.isfinite(total):
             raise ValueError(
@@ -104,7 +108,7 @@ class _MeanOfExamples(MetricObject):
                 f"targets and outputs."
             )
         self.total += total
-        self.count += len(values)
+        self.count += len(values) if w is None else float(w.sum())
 
     def result(self) -> float:
         return float(_ratio(self.total, self.count))
@@ -309,12 +313,13 @@ class Mean(MetricObject):
     takes_targets = False
 
     def reset_state(self) -> None:
-        self.total, self.count = 0.0, 0
+        self.total, self.count = 0.0, 0.0
 
     def update_state(  # type: ignore[override]
-        self, values: ArrayLike, sample_weight: None = None
+        self, values: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> None:
-        no_sample_weight(sample_weight, self)
+        """Add the values (one per row); with ``sample_weight`` w, one weight per value (row),
+        total += sum_i w_i v_i and count += sum_i w_i, as Keras's."""
         array = _values_array(values, self)
         if array.dtype.kind not in "biuf" or array.size == 0:
             raise TypeError(
@@ -326,6 +331,10 @@ class Mean(MetricObject):
         with np.errstate(over="ignore", invalid="ignore"):  # said below, in words
             if array.ndim >= 2:  # one value per example (row): its mean, as Keras's Mean
                 array = array.reshape(len(array), -1).mean(axis=1, dtype=np.float64)
+            w = None
+            if sample_weight is not None:
+                w = example_weights(sample_weight, array.size, self)
+                array = w * array.reshape(-1)
             total = self.total + float(np.sum(array, dtype=np.float64))
         if not np.isfinite(total):  # inf with a RuntimeWarning before, kept as the result
             raise ValueError(
@@ -333,16 +342,15 @@ class Mean(MetricObject):
                 f"float64 (about 1.8e308), so the result would be inf. Scale the values down."
             )
         self.total = total
-        self.count += array.size
+        self.count += array.size if w is None else float(w.sum())
 
     def result(self) -> float:
         return float(_ratio(self.total, self.count))
 
     def __call__(  # type: ignore[override]
-        self, values: ArrayLike, sample_weight: None = None
+        self, values: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> float:
-        no_sample_weight(sample_weight, self)
-        self.update_state(values)
+        self.update_state(values, sample_weight)
         return self.result()
 
 
@@ -362,11 +370,10 @@ class Sum(Mean):
     """The sum of every number given to ``update_state(values)`` since ``reset_state()``."""
 
     def update_state(  # type: ignore[override]
-        self, values: ArrayLike, sample_weight: None = None
+        self, values: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> None:
-        no_sample_weight(sample_weight, self)
         array = _values_array(values, self)
-        super().update_state(np.ravel(array) if array.ndim >= 2 else array)
+        super().update_state(np.ravel(array) if array.ndim >= 2 else array, sample_weight)
 
     name = "sum"
 

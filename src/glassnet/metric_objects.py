@@ -15,7 +15,9 @@ targets y (a target counts as positive when it is not 0):
 - ``TopKCategoricalAccuracy(k=5)``: the fraction of examples whose target class (argmax of the
   one-hot row) scores at least the k-th largest output (ties count, as Keras's ``in_top_k``)
 
-A ratio whose denominator is 0 is 0 (Keras's divide_no_nan).
+A ratio whose denominator is 0 is 0 (Keras's divide_no_nan). ``update_state(y_true, y_pred,
+sample_weight=w)`` weighs example i by w_i (shape (n,) or (n, 1), finite, >= 0), as Keras's: a
+count adds w_i for each of the example's outputs, an accuracy is sum_i w_i hit_i / sum_i w_i.
 
 >>> import numpy as np
 >>> m = Precision()
@@ -109,23 +111,37 @@ class MetricObject:
         raise _unwritten(self, "reset_state(self)", "set its running totals back to zero")
 
     def update_state(
-        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> None:
-        raise _unwritten(self, "update_state(self, y_true, y_pred)", "add a batch to its totals")
+        raise _unwritten(
+            self,
+            "update_state(self, y_true, y_pred, sample_weight=None)",
+            "add a batch to its totals",
+        )
 
     def result(self) -> float:
         raise _unwritten(self, "result(self)", "return the metric from its totals")
 
-    def value(self, y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    def value(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
         fresh = copy.deepcopy(self)  # a subclass of your own too, with its settings
         fresh.reset_state()
-        fresh.update_state(y_true, y_pred)
+        if sample_weight is None:  # a metric of your own may take no sample_weight
+            fresh.update_state(y_true, y_pred)
+        else:
+            fresh.update_state(y_true, y_pred, sample_weight=sample_weight)
         return fresh.result()
 
-    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None) -> float:
-        """As Keras's: update the state with this batch, then return ``result()``."""
-        no_sample_weight(sample_weight, self)
-        self.update_state(y_true, y_pred)
+    def __call__(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
+        """As Keras's: update the state with this batch (each example weighed by
+        ``sample_weight``, when given), then return ``result()``."""
+        if sample_weight is None:
+            self.update_state(y_true, y_pred)
+        else:
+            self.update_state(y_true, y_pred, sample_weight=sample_weight)
         return self.result()
 
     def get_config(self) -> dict[str, Any]:
@@ -156,14 +172,17 @@ def _unwritten(metric: object, method: str, does: str) -> NotImplementedError:
     )
 
 
-def no_sample_weight(sample_weight: object, metric: object) -> None:
-    """Refuse Keras's ``update_state(..., sample_weight=w)``: every example counts the same."""
-    if sample_weight is not None:
-        raise TypeError(
-            f"{type(metric).__name__}.update_state does not take sample_weight: in glassnet's "
-            f"metric objects every example counts the same. Repeat the rows that should count "
-            f"more (np.repeat), or leave sample_weight out."
-        )
+def example_weights(sample_weight: object, n: int, metric: object) -> NDArray[Any] | None:
+    """Keras's ``update_state(..., sample_weight=w)``: None, or (n,) float64 weights, one per
+    example (shape (n,) or (n, 1)), finite and >= 0 (glassnet/_sample_weights.py's checks and
+    messages). Example i then counts w_i times: a mean is sum_i w_i v_i / sum_i w_i, a count
+    (TP, FP, ...) adds w_i for each of the example's outputs, as Keras's metrics weigh."""
+    if sample_weight is None:
+        return None
+    from glassnet._sample_weights import sample_weights
+
+    what = f"{type(metric).__name__}.update_state's sample_weight"
+    return sample_weights(sample_weight, n, np.dtype(np.float64), what)
 
 
 #: history keys that a metric's name= may not take (fit reports the loss and val_ keys itself)
@@ -199,15 +218,20 @@ class BinaryAccuracy(MetricObject):
         super().__init__(name)
 
     def reset_state(self) -> None:
-        self.matches, self.count = 0.0, 0
+        self.matches, self.count = 0.0, 0.0  # counted in examples (each its outputs' mean)
 
     def update_state(
-        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> None:
-        no_sample_weight(sample_weight, self)
         y, p = _pair(y_true, y_pred, "BinaryAccuracy")
-        self.matches += float(np.sum((p > self.threshold) == y))
-        self.count += y.size
+        w = example_weights(sample_weight, len(y), self)
+        hits = (p > self.threshold) == y  # (n, k)
+        if w is None:
+            self.matches += float(np.sum(hits)) / y.shape[1]
+            self.count += len(y)
+        else:  # Keras: each example's mean over its outputs, times w_i; count sum_i w_i
+            self.matches += float(np.dot(w, hits.mean(axis=1)))
+            self.count += float(w.sum())
 
     def result(self) -> float:
         return float(_ratio(self.matches, self.count))
@@ -234,18 +258,24 @@ class _Confusion(MetricObject):
         self.true_negatives = self.false_negatives = 0.0
 
     def update_state(
-        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> None:
-        no_sample_weight(sample_weight, self)
         y, p = _pair(y_true, y_pred, type(self).__name__)
+        w = example_weights(sample_weight, len(y), self)
         truth, guess = y != 0, p > self.thresholds
-        self.true_positives += float(np.sum(truth & guess))
-        self.false_positives += float(np.sum(~truth & guess))
-        self.false_negatives += float(np.sum(truth & ~guess))
-        self.true_negatives += float(np.sum(~truth & ~guess))
+        self.true_positives += _weighed(truth & guess, w)
+        self.false_positives += _weighed(~truth & guess, w)
+        self.false_negatives += _weighed(truth & ~guess, w)
+        self.true_negatives += _weighed(~truth & ~guess, w)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "thresholds": self.thresholds}
+
+
+def _weighed(cells: NDArray[np.bool_], w: NDArray[Any] | None) -> float:
+    """How many of the (n, k) cells are set, each output of example i counting 1, or w_i
+    (Keras broadcasts an example's weight to its outputs)."""
+    return float(np.sum(cells) if w is None else np.dot(w, cells.sum(axis=1)))
 
 
 class Precision(_Confusion):
@@ -314,15 +344,16 @@ class TopKCategoricalAccuracy(MetricObject):
         super().__init__(name)
 
     def reset_state(self) -> None:
-        self.hits, self.count = 0.0, 0
+        self.hits, self.count = 0.0, 0.0
 
     def update_state(
-        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: None = None
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> None:
-        no_sample_weight(sample_weight, self)
         y, p = _pair(y_true, y_pred, "TopKCategoricalAccuracy")
-        self.hits += float(np.sum(self.top_k(y.argmax(axis=1), p, self.k)))
-        self.count += len(p)
+        w = example_weights(sample_weight, len(y), self)
+        hits = self.top_k(y.argmax(axis=1), p, self.k)  # (n,)
+        self.hits += float(np.sum(hits) if w is None else np.dot(w, hits))
+        self.count += len(p) if w is None else float(w.sum())
 
     @staticmethod
     def top_k(labels: NDArray[np.intp], p: NDArray[Any], k: int) -> NDArray[np.bool_]:

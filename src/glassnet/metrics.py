@@ -15,6 +15,8 @@ compared with the argmax of one-hot targets) when they are rows.
 Keras's metric objects (``BinaryAccuracy(threshold=)``, ``Precision``, ``Recall``, ``AUC``,
 ``TopKCategoricalAccuracy(k=)``, from ``glassnet.metric_objects``) go in
 ``compile(metrics=[...])`` beside the names; they keep counts over an epoch (see there).
+``compile(weighted_metrics=[...])`` takes the same names and objects and weighs each example by
+its ``sample_weight`` (glassnet/_weighted_metrics.py).
 
 >>> import numpy as np
 >>> binary_accuracy(np.array([[0.0], [1.0]]), np.array([[0.2], [0.4]]))
@@ -25,6 +27,7 @@ Keras's metric objects (``BinaryAccuracy(threshold=)``, ``Precision``, ``Recall`
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -344,9 +347,10 @@ def resolve(name: str, output_units: int) -> tuple[str, MetricFunction]:
 
 
 def check_distinct(names: list[Any], objects: list[MetricObject]) -> None:
-    """Refuse two metrics that would report under one history key (Keras refuses it too)."""
-    keys = [str(name).lower() for name in names] + [m.name for m in objects]
-    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    """Refuse two metrics that would report under one history key (Keras 3.15.1 takes them,
+    logging the second as "mae_1": the same number twice, under a key nobody asked for)."""
+    keys = Counter([str(name).lower() for name in names] + [m.name for m in objects])
+    repeated = sorted(key for key, count in keys.items() if count > 1)  # linear, not n**2
     if repeated:
         raise ValueError(
             f"Two metrics would be reported as {repeated[0]!r}; give each metric once (a "

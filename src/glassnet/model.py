@@ -45,7 +45,7 @@ from glassnet._model_data import ModelData
 from glassnet._model_display import ModelDisplay
 from glassnet._model_faces import ModelFaces
 from glassnet._model_structure import NO_LAYERS, ModelStructure, batch_shape  # noqa: F401 (kept)
-from glassnet._sample_weights import example_weights
+from glassnet._sample_weights import ExampleWeights
 from glassnet._step_plan import plan_for
 from glassnet._validation import (
     callback_list,
@@ -56,6 +56,7 @@ from glassnet._validation import (
     metric_list,
     positive_int,
 )
+from glassnet._weighted_metrics import Weighted, check_weighted, weighted_logs
 from glassnet.callbacks import (
     Callback,
     History,
@@ -72,7 +73,9 @@ Array = NDArray[np.floating[Any]]
 PREDICT_CHUNK = 4096  # rows per forward pass in predict/evaluate when no batch_size is given
 
 
-class Sequential(ModelStructure, ModelData, ModelDisplay, ModelFaces, KerasModelAPI):
+class Sequential(
+    ModelStructure, ModelData, ModelDisplay, ModelFaces, KerasModelAPI, ExampleWeights
+):
     """A linear stack of layers, with Keras's ``compile`` / ``fit`` / ``evaluate`` / ``predict``
     (and, from ``KerasModelAPI``, ``model(x)``, ``get_layer``, ``pop``, ``get_config``,
     ``save_weights``, ...).
@@ -132,14 +135,17 @@ class Sequential(ModelStructure, ModelData, ModelDisplay, ModelFaces, KerasModel
     # -- compile -----------------------------------------------------------------------------
     #: the number that scales the loss (compile's ``loss_weights``); None: not scaled
     loss_weights: float | None = None
+    #: compile's ``weighted_metrics``: (history key, name or metric object), weighed by the
+    #: examples' weights (glassnet/_weighted_metrics.py); () when none
+    weighted_metrics: Sequence[Weighted] = ()
 
     def compile(
         self,
         optimizer: str | optimizers_module.Optimizer = "rmsprop",
         loss: str | losses_module.Loss | None = None,
         loss_weights: float | Sequence[float] | dict[str, float] | None = None,
-        metrics: Sequence[str] | None = None,
-        weighted_metrics: Sequence[str] | None = None,
+        metrics: Sequence[Any] | None = None,
+        weighted_metrics: Sequence[Any] | None = None,
         run_eagerly: bool = False,
         steps_per_execution: int = 1,
         jit_compile: bool | str = "auto",
@@ -149,17 +155,17 @@ class Sequential(ModelStructure, ModelData, ModelDisplay, ModelFaces, KerasModel
         The arguments come in Keras 3's order (glassnet/_compile_options.py): ``loss_weights``
         (a number, or a list or dict of one) scales the loss and its gradient,
         C = loss_weights * loss(y, aL), as Keras scales a one-output model's loss.
-        The metrics are unweighted, as Keras 3's ``metrics=``; ``weighted_metrics`` (Keras's
-        metrics weighed by sample_weight) is refused unless empty, with the reason.
+        ``metrics`` are unweighted, as Keras 3's; ``weighted_metrics`` (names or metric objects,
+        as ``metrics``) weigh example i by w_i, its weight from fit's, evaluate's,
+        train_on_batch's or test_on_batch's ``sample_weight`` or ``class_weight`` (not
+        ``loss_weights``): a mean metric is sum_i w_i v_i / sum_i w_i, a count adds w_i. Each
+        reports under its name, or ``"weighted_" + name`` when ``metrics`` has that name too
+        (Keras's keys: ``metrics=["mae"], weighted_metrics=["mae"]`` logs "mae" and
+        "weighted_mae"); without weights it equals the unweighted metric
+        (glassnet/_weighted_metrics.py).
         ``run_eagerly``, ``steps_per_execution``, ``jit_compile`` and ``auto_scale_loss`` take
         Keras's values and change nothing: glassnet runs each batch eagerly in NumPy."""
         check_run_options(run_eagerly, steps_per_execution, jit_compile, auto_scale_loss)
-        if weighted_metrics is not None and not (
-            isinstance(weighted_metrics, list | tuple) and not weighted_metrics
-        ):  # None, [] and () ask for nothing
-            from glassnet._not_here import WEIGHTED_METRICS
-
-            raise TypeError(WEIGHTED_METRICS)
         if loss is None:
             valid = ", ".join(repr(name) for name in losses_module.LOSSES)
             raise ValueError(f"compile() needs a loss, e.g. loss='mse'. Valid names: {valid}.")
@@ -170,9 +176,13 @@ class Sequential(ModelStructure, ModelData, ModelDisplay, ModelFaces, KerasModel
         # names checked; "auc", "root_mean_squared_error"...: their objects (epoch counts)
         names, objects = metrics_module.split(metric_list(metrics))
         metrics_module.check_distinct(names, objects)
+        weighted = check_weighted(weighted_metrics, names, objects)
         chosen.claim(self)  # one optimizer, one model; checked last: nothing changes on an error
         self.optimizer, self.loss, self.metric_names = chosen, loss, names
         self.metric_objects, self.loss_weights = objects, weight
+        self.weighted_metrics = weighted
+        # whether train_on_batch reports more than the loss: one look at each call, not three
+        self._batch_metrics = bool(names or objects or weighted)
         if self.built:
             self.optimizer.build(self._parameters)
 
@@ -280,29 +290,17 @@ class Sequential(ModelStructure, ModelData, ModelDisplay, ModelFaces, KerasModel
         if return_dict is not False:  # (False: the default, nothing to check)
             check_return_dict(return_dict, "train_on_batch")
         x, y = self._batch_data(x, y)
-        weights = None  # unweighted: what _weights says for three Nones, without asking it
+        weights = own = None  # unweighted: what _weights says for three Nones, without asking
         if sample_weight is not None or class_weight is not None or self.loss_weights is not None:
-            weights = self._weights(y, sample_weight, class_weight)
+            own = self._example_weights(y, sample_weight, class_weight)
+            weights = self._scaled(own, len(y))
         loss, a = _quiet_train_on_batch_step(self, x, y, weights)
-        if not (return_dict or self.metric_names or self.metric_objects):
+        if not (return_dict or self._batch_metrics):  # metrics, metric objects, weighted ones
             return loss  # _result({"loss": loss}, False): the loss alone
         logs = {"loss": loss, **self._metrics(y, a)}
+        if self.weighted_metrics:  # the examples' own weights, not loss_weights (Keras's)
+            logs.update(weighted_logs(self, y, a, own))
         return _result(logs, return_dict)
-
-    def _weights(
-        self, y: Array, sample_weight: Any, class_weight: Any = None, what: str = ""
-    ) -> Array | None:
-        """The (n,) per-example weights from Keras's ``sample_weight`` or ``class_weight`` for
-        prepared targets y, checked (glassnet/_sample_weights.py), times compile's
-        ``loss_weights``; None when none of the three is given."""
-        if sample_weight is None and class_weight is None:
-            if self.loss_weights is None:
-                return None  # unweighted: what example_weights says too, without asking it
-            return np.full(len(y), self.loss_weights, self.dtype)  # compile's loss_weights
-        weights = example_weights(sample_weight, class_weight, y, y.shape[1], self.dtype, what)
-        if self.loss_weights is not None:
-            weights = weights * self.dtype.type(self.loss_weights)  # a new array
-        return weights
 
     def _metric_functions(self, units: int) -> list[tuple[str, metrics_module.MetricFunction]]:
         """Each compiled metric as (history key, function(y, a)) for an output of ``units``
@@ -378,8 +376,9 @@ class Sequential(ModelStructure, ModelData, ModelDisplay, ModelFaces, KerasModel
         loss is sum_i w_i loss_i / n_batch (divided by the batch size, not by the weights' sum),
         its gradient weighted row by row the same way; the weights are shuffled with their rows,
         and ``validation_split`` splits them too. ``validation_data=(x, y, sample_weight)``
-        weighs the validation loss. The compiled ``metrics`` are not weighted (Keras 3 weighs
-        only ``weighted_metrics``). Weights must be finite and >= 0, and not all 0.
+        weighs the validation loss. The compiled ``metrics`` are not weighted; compile's
+        ``weighted_metrics`` are, by these weights (training and validation). Weights must be
+        finite and >= 0, and not all 0.
         """
         training.keras_only(x, y, keras_only)  # sample_weight, a generator...: said clearly
         if isinstance(verbose, str) and verbose == "auto":  # Keras's default: a bar, for fit
@@ -478,8 +477,9 @@ class Sequential(ModelStructure, ModelData, ModelDisplay, ModelFaces, KerasModel
     ) -> float | list[float] | Logs:
         """Loss and metrics over all of (x, y), without training. The loss is over the whole set
         (a mean, or a sum for a summing loss), whatever the batch size. With ``sample_weight``
-        (n,), the loss is sum_i w_i loss_i / n, as Keras's batches add up to; the metrics are
-        not weighted (as Keras's ``metrics=``). The arguments come in Keras 3's order. As in
+        (n,), the loss is sum_i w_i loss_i / n, as Keras's batches add up to; ``metrics`` are
+        not weighted, ``weighted_metrics`` are (sum_i w_i v_i / sum_i w_i, as Keras's). The
+        arguments come in Keras 3's order. As in
         Keras (glassnet/_inference.py): ``steps=N`` evaluates the first N batches of
         ``batch_size`` rows (without a batch_size, all rows in N batches); ``callbacks`` get the
         ``on_test_*`` hooks, batch by batch (32 rows unless said); ``verbose`` True / False is
@@ -491,7 +491,7 @@ class Sequential(ModelStructure, ModelData, ModelDisplay, ModelFaces, KerasModel
         hooks = callback_list(callbacks, "evaluate")
         check_return_dict(return_dict, "evaluate")
         x, y = self._data(x, y)
-        weights = self._weights(y, sample_weight)
+        weights = self._example_weights(y, sample_weight)  # times loss_weights in _logs
         size, rows = (
             batch_rows(len(x), batch_size, steps),
             first_rows(len(x), batch_size, steps, "evaluate"),
@@ -514,11 +514,17 @@ class Sequential(ModelStructure, ModelData, ModelDisplay, ModelFaces, KerasModel
         return self._logs(y, a, sample_weight)
 
     def _logs(self, y: Array, a: Array, sample_weight: Array | None = None) -> Logs:
-        """The loss and the metrics of outputs ``a`` for targets ``y``. Unweighted rows
-        (``sample_weight`` None: fit's validation data) still get compile's ``loss_weights``."""
-        if sample_weight is None:
-            sample_weight = self._weights(y, None)  # compile's loss_weights alone, or None
-        return {"loss": self._cost(y, a, sample_weight), **self._metrics(y, a)}
+        """The loss and the metrics of outputs ``a`` for targets ``y``, ``sample_weight`` the
+        examples' own weights (n,) or None (``_example_weights``): the loss weighs them times
+        compile's ``loss_weights`` (unweighted rows still get those), the weighted metrics
+        weigh them alone, as Keras's."""
+        logs = {
+            "loss": self._cost(y, a, self._scaled(sample_weight, len(y))),
+            **self._metrics(y, a),
+        }
+        if self.weighted_metrics:
+            logs.update(weighted_logs(self, y, a, sample_weight))
+        return logs
 
 
 def _train_on_batch_step(

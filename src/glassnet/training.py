@@ -29,6 +29,7 @@ from glassnet._mlp_step import mlp_step
 from glassnet._sample_weights import refuse_all_zero
 from glassnet._step_plan import plan_for
 from glassnet._validation import all_finite_quietly, fit_options, positive_int, shown
+from glassnet._weighted_metrics import weighted_objects
 from glassnet.callbacks import (
     Callback,
     CallbackList,
@@ -65,6 +66,9 @@ class EpochPlan:
     step: Callable[..., tuple[float, Array]] | None = None
     #: with ``step``: its plan's check of the weights after an update (StepPlan.weights_finite)
     weights_finite: Callable[[], bool] | None = None
+    #: compile's weighted_metrics as (history key, metric object), weighed by the examples'
+    #: own weights (glassnet/_weighted_metrics.py); () when there are none
+    weighted: tuple[tuple[str, Any], ...] = ()
 
 
 #: fit's own callbacks: they record, print and stop, and never change what a step plan decides
@@ -74,6 +78,7 @@ PASSIVE = (History, TerminateOnNaN, ProgressBar, EpochLogger)
 def epoch_plan(model: Sequential, units: int, hooks: CallbackList) -> EpochPlan:
     metrics = model._metric_functions(units)
     objects = list(model.metric_objects)
+    weighted = tuple(weighted_objects(model, units)) if model.weighted_metrics else ()
     passive = all(type(callback) in PASSIVE for callback in hooks.callbacks)
     step_plan = plan_for(model) if passive else None
     return EpochPlan(
@@ -84,7 +89,13 @@ def epoch_plan(model: Sequential, units: int, hooks: CallbackList) -> EpochPlan:
         summed=model.loss.reduction == "sum",
         batch_begin=hooks.overriding("on_train_batch_begin"),
         batch_end=hooks.overriding("on_train_batch_end"),
-        keys=("loss", *(key for key, _ in metrics), *(m.name for m in objects)),
+        keys=(
+            "loss",
+            *(key for key, _ in metrics),
+            *(m.name for m in objects),
+            *(key for key, _ in weighted),
+        ),
+        weighted=weighted,
     )
 
 
@@ -115,13 +126,19 @@ def fit(
     callbacks = fit_options(shuffle, verbose, callbacks)
     x, y = model._data(x, y)
     # (n,) per-example weights, or None; only sample_weight is split off with validation_split
-    # (Keras applies class_weight to the training rows only)
-    weights = model._weights(y, sample_weight, class_weight)
+    # (Keras applies class_weight to the training rows only). ``own``: the examples' own
+    # weights, which the weighted metrics and the validation take; ``weights``: the loss's,
+    # times compile's loss_weights
+    own = model._example_weights(y, sample_weight, class_weight)
+    weights = model._scaled(own, len(y))
     if validation_split and validation_data is None:
         x, y, validation_data = split_off(x, y, validation_split)  # already prepared
+        if own is not None:
+            val_weights = own[len(x) :] if class_weight is None else None
+            validation_data = (*validation_data, val_weights)
         if weights is not None:
-            val_weights = weights[len(x) :] if class_weight is None else None
-            validation_data, weights = (*validation_data, val_weights), weights[: len(x)]
+            own = None if own is None else own[: len(x)]
+            weights = weights[: len(x)]
     elif validation_data is not None:
         validation_data = weighted_validation(model, validation_data)
     if weights is not None:
@@ -195,12 +212,22 @@ def fit(
                 epoch_begin(epoch, {})
                 if quiet_throughout:
                     logs = run_epoch(
-                        model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
+                        model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan, own
                     )
                 else:
                     with quiet_state():
                         logs = run_epoch(
-                            model, x, y, batch_size, shuffle, epoch, hooks, guard, weights, plan
+                            model,
+                            x,
+                            y,
+                            batch_size,
+                            shuffle,
+                            epoch,
+                            hooks,
+                            guard,
+                            weights,
+                            plan,
+                            own,
                         )
                 if (
                     validation_data is not None
@@ -299,15 +326,21 @@ def run_epoch(
     guard: TerminateOnNaN,
     weights: Array | None = None,
     plan: EpochPlan | None = None,
+    own: Array | None = None,
 ) -> Logs:
     """One epoch, inside fit's ``np.errstate(over="ignore", invalid="ignore")``; ``plan`` is
-    fit's, worked out once (made here when not given)."""
+    fit's, worked out once (made here when not given). ``weights``: the loss's (n,) weights;
+    ``own``: the examples' own, which the weighted metrics weigh by (the same array unless
+    compile has ``loss_weights``)."""
     plan = epoch_plan(model, y.shape[1], hooks) if plan is None else plan
     n = len(x)
     wb = None  # the batch's sample weights, (batch,), gathered with its rows
     order = model.rng.permutation(n) if shuffle else None
     objects = plan.objects  # Keras's stateful metrics: counts over the whole epoch
     for metric in objects:
+        metric.reset_state()
+    weighted = plan.weighted  # the weighted metrics: counts over the epoch, each row w_i times
+    for _, metric in weighted:
         metric.reset_state()
     summed = plan.summed
     metrics = plan.metrics  # each metric's function, looked up once per fit
@@ -361,6 +394,14 @@ def run_epoch(
             for metric in objects:  # the running value so far, as Keras's batch logs show it
                 metric.update_state(yb, a)
                 batch_metrics[metric.name] = metric.result()
+            if weighted:  # the batch's own weights, the rows of ``own`` (None: unweighted)
+                ob = wb if own is weights else own
+                if ob is not None and ob is own and not (order is None and batch_size >= n):
+                    rows = slice(start, start + batch_size)
+                    ob = own[rows] if order is None else own.take(order[rows])
+                for key, metric in weighted:
+                    metric.update_state(yb, a, sample_weight=ob)
+                    batch_metrics[key] = metric.result()
             for key, value in batch_metrics.items():
                 totals[key] += value * weight
         if hooks.wants_batches:
@@ -376,6 +417,8 @@ def run_epoch(
         logs[key] = value / n
     for metric in objects:  # the epoch's own counts, not an average of the batches' values
         logs[metric.name] = metric.result()
+    for key, metric in weighted:  # sum_i w_i v_i / sum_i w_i over the epoch (or its counts)
+        logs[key] = metric.result()
     return logs
 
 
@@ -439,7 +482,8 @@ def weighted_validation(model: Sequential, validation_data: Any) -> tuple[Any, .
     x_val, y_val = model._data(*validation_data[:2], what="_val")
     if len(validation_data) == 2 or validation_data[2] is None:
         return x_val, y_val
-    return x_val, y_val, model._weights(y_val, validation_data[2], what="_val")
+    # the examples' own weights: the loss takes them times compile's loss_weights (_logs)
+    return x_val, y_val, model._example_weights(y_val, validation_data[2], what="_val")
 
 
 def split_off(x: Array, y: Array, fraction: float) -> tuple[Array, Array, tuple[Array, Array]]:
