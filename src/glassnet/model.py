@@ -33,28 +33,19 @@ from glassnet import training
 from glassnet._compile_options import check_run_options, loss_weight
 from glassnet._header_bounds import check_name
 from glassnet._inference import (
-    batch_rows,
-    check_steps,
-    evaluate_batches,
-    first_rows,
     keras_verbose,
-    predict_batches,
 )
 from glassnet._keras_api import KerasModelAPI, check_return_dict
 from glassnet._model_data import ModelData
 from glassnet._model_display import ModelDisplay
 from glassnet._model_faces import ModelFaces
+from glassnet._model_inference import PREDICT_CHUNK, ModelInference, _result  # noqa: F401
 from glassnet._model_structure import NO_LAYERS, ModelStructure, batch_shape  # noqa: F401 (kept)
 from glassnet._sample_weights import ExampleWeights
 from glassnet._step_plan import plan_for
 from glassnet._validation import (
-    callback_list,
-    check_quiet_verbose,
-    first_non_finite,
-    float64_advice,
     float_dtype,
     metric_list,
-    positive_int,
 )
 from glassnet._weighted_metrics import Weighted, check_weighted, weighted_logs
 from glassnet.callbacks import (
@@ -70,20 +61,26 @@ from glassnet.layers.core import Shape, as_shape
 from glassnet.utils import model_generator
 
 Array = NDArray[np.floating[Any]]
-PREDICT_CHUNK = 4096  # rows per forward pass in predict/evaluate when no batch_size is given
 
 
 class Sequential(
-    ModelStructure, ModelData, ModelDisplay, ModelFaces, KerasModelAPI, ExampleWeights
+    ModelStructure,
+    ModelData,
+    ModelInference,
+    ModelDisplay,
+    ModelFaces,
+    KerasModelAPI,
+    ExampleWeights,
 ):
     """A linear stack of layers, with Keras's ``compile`` / ``fit`` / ``evaluate`` / ``predict``
     (and, from ``KerasModelAPI``, ``model(x)``, ``get_layer``, ``pop``, ``get_config``,
     ``save_weights``, ...).
 
-    Here: construction, compile, the training step, fit, predict and evaluate. The rest of the
-    class is in its bases, each a module near one idea: ``ModelStructure`` (``add``, ``build``,
-    shapes, ``get_weights`` / ``set_weights``: glassnet/_model_structure.py), ``ModelData`` (the
-    checks of x and y: _model_data.py), ``ModelDisplay`` (``summary``, ``repr``: _model_display.py),
+    Here: construction, compile, the training step and fit. The rest of the class is in its
+    bases, each a module near one idea: ``ModelStructure`` (``add``, ``build``, shapes,
+    ``get_weights`` / ``set_weights``: glassnet/_model_structure.py), ``ModelData`` (the checks
+    of x and y: _model_data.py), ``ModelInference`` (``predict``, ``evaluate``:
+    _model_inference.py), ``ModelDisplay`` (``summary``, ``repr``: _model_display.py),
     ``ModelFaces`` (``save``, ``trace_step``, ``explain``, ``to_torch``, ``export_onnx``:
     _model_faces.py), ``KerasModelAPI`` (_keras_api.py).
 
@@ -411,121 +408,6 @@ class Sequential(
                 self._restore(before)
             raise
 
-    # -- inference ---------------------------------------------------------------------------
-    def predict(
-        self,
-        x: ArrayLike,
-        batch_size: int | None = None,
-        verbose: int | str = 0,
-        steps: int | None = None,
-        callbacks: Sequence[Callback] | None = None,
-    ) -> Array:
-        """The network's outputs aL for every row of x: (n_samples, n_in) -> (n_samples, units).
-        ``verbose`` is Keras's ("auto", 0, 1 or 2, or True / False as 1 / 0); predict draws no
-        progress bar. As in Keras (glassnet/_inference.py): ``steps=N`` predicts the first N
-        batches of ``batch_size`` rows (without a batch_size, all rows in N batches);
-        ``callbacks`` get the ``on_predict_*`` hooks, batch by batch (32 rows unless said)."""
-        verbose = keras_verbose(verbose)
-        check_quiet_verbose(verbose, "predict")
-        steps = check_steps(steps, "predict")
-        hooks = callback_list(callbacks, "predict")
-        x = self._features(x)
-        size = batch_rows(len(x), batch_size, steps)
-        x = x[: first_rows(len(x), batch_size, steps, "predict")]
-        if hooks:
-            return predict_batches(self, x, size, hooks, verbose)
-        return self._predict(x, batch_size)
-
-    def _predict(self, x: Array, batch_size: int | None = None) -> Array:
-        """``predict`` on an x already checked by ``_features`` (evaluate and fit's validation
-        have done that once, so the NaN/inf pass over x is not repeated here)."""
-        chunk = PREDICT_CHUNK if batch_size is None else positive_int(batch_size, "batch_size")
-        with np.errstate(over="ignore", invalid="ignore"):  # reported below, once, clearly
-            if len(x) <= chunk:
-                outputs = self.forward(x)
-            else:
-                outputs = self._outputs_for(len(x))
-                for start in range(0, len(x), chunk):  # filled chunk by chunk, no concatenation
-                    outputs[start : start + chunk] = self.forward(x[start : start + chunk])
-        self._check_outputs(outputs)
-        return outputs
-
-    def _outputs_for(self, n: int) -> Array:
-        """An empty (n, *output shape) array of the model's dtype, filled batch by batch."""
-        return np.empty((n, *self._shape_after(len(self.layers))), self.dtype)
-
-    def _check_outputs(self, outputs: Array) -> None:
-        """A FloatingPointError naming the first row whose output overflowed (inf or NaN)."""
-        if (bad := first_non_finite(outputs)) is not None:
-            wider = float64_advice(self.dtype, ", or use Sequential(..., dtype='float64')")
-            raise FloatingPointError(
-                f"The network's output overflowed {self.dtype.name} (inf or NaN), first for row "
-                f"{bad[0]} of x. Scale the inputs inside the model (a first "
-                f"glassnet.layers.Normalization, adapted on the training data){wider}."
-            )
-
-    def evaluate(
-        self,
-        x: ArrayLike,
-        y: ArrayLike,
-        batch_size: int | None = None,
-        verbose: int | str = 0,
-        sample_weight: ArrayLike | None = None,
-        steps: int | None = None,
-        callbacks: Sequence[Callback] | None = None,
-        return_dict: bool = False,
-    ) -> float | list[float] | Logs:
-        """Loss and metrics over all of (x, y), without training. The loss is over the whole set
-        (a mean, or a sum for a summing loss), whatever the batch size. With ``sample_weight``
-        (n,), the loss is sum_i w_i loss_i / n, as Keras's batches add up to; ``metrics`` are
-        not weighted, ``weighted_metrics`` are (sum_i w_i v_i / sum_i w_i, as Keras's). The
-        arguments come in Keras 3's order. As in
-        Keras (glassnet/_inference.py): ``steps=N`` evaluates the first N batches of
-        ``batch_size`` rows (without a batch_size, all rows in N batches); ``callbacks`` get the
-        ``on_test_*`` hooks, batch by batch (32 rows unless said); ``verbose`` True / False is
-        1 / 0, and no value draws a bar."""
-        self._check_compiled("evaluate()")
-        verbose = keras_verbose(verbose)
-        check_quiet_verbose(verbose, "evaluate")  # Keras's "auto", 0, 1, 2: none draws a bar
-        steps = check_steps(steps, "evaluate")
-        hooks = callback_list(callbacks, "evaluate")
-        check_return_dict(return_dict, "evaluate")
-        x, y = self._data(x, y)
-        weights = self._example_weights(y, sample_weight)  # times loss_weights in _logs
-        size, rows = (
-            batch_rows(len(x), batch_size, steps),
-            first_rows(len(x), batch_size, steps, "evaluate"),
-        )
-        if rows < len(x):
-            x, y, weights = x[:rows], y[:rows], None if weights is None else weights[:rows]
-        if hooks:
-            logs = evaluate_batches(self, x, y, size, weights, hooks, verbose)
-            return _result(logs, return_dict)
-        return _result(self._evaluate(x, y, batch_size, weights), return_dict)
-
-    def _evaluate(
-        self,
-        x: Array,
-        y: Array,
-        batch_size: int | None = None,
-        sample_weight: Array | None = None,
-    ) -> Logs:
-        a = self._predict(x, batch_size)  # x and y prepared by the caller (_data)
-        return self._logs(y, a, sample_weight)
-
-    def _logs(self, y: Array, a: Array, sample_weight: Array | None = None) -> Logs:
-        """The loss and the metrics of outputs ``a`` for targets ``y``, ``sample_weight`` the
-        examples' own weights (n,) or None (``_example_weights``): the loss weighs them times
-        compile's ``loss_weights`` (unweighted rows still get those), the weighted metrics
-        weigh them alone, as Keras's."""
-        logs = {
-            "loss": self._cost(y, a, self._scaled(sample_weight, len(y))),
-            **self._metrics(y, a),
-        }
-        if self.weighted_metrics:
-            logs.update(weighted_logs(self, y, a, sample_weight))
-        return logs
-
 
 def _train_on_batch_step(
     model: Sequential, x: Array, y: Array, weights: Array | None
@@ -556,9 +438,3 @@ else:  # pragma: no cover (NumPy 1)
     ) -> tuple[float, Array]:
         with np.errstate(over="ignore", invalid="ignore"):
             return _train_on_batch_step(model, x, y, weights)
-
-
-def _result(logs: Logs, return_dict: bool) -> float | list[float] | Logs:
-    if return_dict:
-        return logs
-    return logs["loss"] if len(logs) == 1 else list(logs.values())
