@@ -1,0 +1,73 @@
+"""The outside tester's sweep of stop 28's newest public surface (stop 29): each test is a
+defect found by feeding it what its authors did not think of, failing before its fix.
+
+Keras 3.15.1 (KERAS_BACKEND=torch) is asked at test time where the behaviour is Keras's."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["KERAS_BACKEND"] = "torch"
+
+import keras  # after KERAS_BACKEND is set
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import initializers as init
+
+
+# -- initializers ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name",
+    [
+        "VarianceScaling",
+        "LecunUniform",
+        "HeNormal",
+        "GlorotUniform",
+        "Ones",
+        "Zeros",
+        "Orthogonal",
+        "OrthogonalInitializer",
+        "IdentityInitializer",
+        "TruncatedNormal",
+    ],
+)
+def test_kerass_class_names_are_initializer_strings_in_layers(name) -> None:
+    """Keras's layers take an initializer's class name as the string
+    (``kernel_initializer="VarianceScaling"``); glassnet said "Unknown initializer"."""
+    twin = keras.layers.Dense(2, kernel_initializer=name)
+    twin.build((None, 3))
+    layer = gn.layers.Dense(2, kernel_initializer=name)
+    assert type(layer.kernel_initializer).__name__ == type(twin.kernel_initializer).__name__
+    model = gn.Sequential([gn.Input((3,)), layer])
+    assert model.layers[0].kernel.shape == (3, 2)
+
+
+def test_a_class_names_case_still_matters_as_in_keras() -> None:
+    """Only the exact class name is a Keras spelling ("HENORMAL" is not, in Keras either);
+    glassnet's own lower-case lookup is unchanged."""
+    with pytest.raises(ValueError, match=r"Unknown initializer 'HeNormall'\. Valid names: "):
+        gn.layers.Dense(2, kernel_initializer="HeNormall")
+    assert type(init.get("he_normal")) is init.HeNormal
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        init.LecunUniform,
+        init.LecunNormal,
+        init.HeNormal,
+        init.HeUniform,
+        init.GlorotUniform,
+        init.GlorotNormal,
+        init.VarianceScaling,
+    ],
+)
+@pytest.mark.parametrize("shape", [(0, 3), (0, 0), (3, 3, 0, 2)])
+def test_a_shape_with_no_fan_gives_an_empty_array_as_keras(cls, shape) -> None:
+    """A fan of 0 (an empty weight) divided by zero inside (ZeroDivisionError from
+    ``math.sqrt(3.0 / fan_in)``); Keras divides by max(1, fan) and gives the empty array."""
+    twin = getattr(keras.initializers, cls.__name__)()(shape)
+    made = cls(seed=0)(shape, "float32", None)
+    assert made.shape == tuple(twin.shape) == shape and made.dtype == np.float32
