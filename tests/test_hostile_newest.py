@@ -71,3 +71,47 @@ def test_a_shape_with_no_fan_gives_an_empty_array_as_keras(cls, shape) -> None:
     twin = getattr(keras.initializers, cls.__name__)()(shape)
     made = cls(seed=0)(shape, "float32", None)
     assert made.shape == tuple(twin.shape) == shape and made.dtype == np.float32
+
+
+# -- LambdaCallback ------------------------------------------------------------------------------
+def _model() -> gn.Sequential:
+    model = gn.Sequential([gn.Input((3,)), gn.layers.Dense(1)], seed=0)
+    model.compile("sgd", "mse")
+    return model
+
+
+X = np.random.default_rng(0).normal(size=(20, 3))
+Y = X @ np.array([[1.0], [-1.0], [0.5]])
+
+
+@pytest.mark.parametrize(
+    ("hook", "function", "call"),
+    [
+        ("on_test_batch_end", lambda batch: None, "on_test_batch_end(batch, logs)"),
+        ("on_predict_batch_begin", lambda: None, "on_predict_batch_begin(batch, logs)"),
+        ("on_test_begin", lambda: None, "on_test_begin(logs)"),
+        ("on_predict_end", lambda logs, extra: None, "on_predict_end(logs)"),
+        ("on_epoch_end", lambda epoch, logs, *, more: None, "on_epoch_end(epoch, logs)"),
+    ],
+)
+def test_a_hook_function_that_cannot_take_kerass_arguments_is_refused_when_made(
+    hook, function, call
+) -> None:
+    """It failed only in the middle of evaluate or fit, with Python's 'takes 1 positional
+    argument but 2 were given' and no word of which hook (Keras calls every hook with logs)."""
+    with pytest.raises(TypeError) as caught:
+        gn.callbacks.LambdaCallback(**{hook: function})
+    assert str(caught.value).startswith(f"LambdaCallback's {hook} is called as {call}, as in Keras")
+    assert "Write e.g." in str(caught.value)
+
+
+def test_hook_functions_that_take_kerass_arguments_still_run() -> None:
+    seen: list[object] = []
+    watch = gn.callbacks.LambdaCallback(
+        on_test_begin=lambda logs: seen.append("begin"),
+        on_test_batch_end=lambda *args: seen.append(args[0]),
+        on_test_end=lambda logs=None, **more: seen.append("end"),
+        on_predict_begin=print,  # a builtin without a signature: not checked, called
+    )
+    _model().evaluate(X, Y, batch_size=8, callbacks=[watch])
+    assert seen == ["begin", 0, 1, 2, "end"]

@@ -356,7 +356,29 @@ class LambdaCallback(Callback):
                     f"Expected LambdaCallback's {name} to be a function, got "
                     f"{type(function).__name__} {shown(function, 20)}."
                 )
+            _check_arguments(function, name, _HOOKS[name] in _LOGS_ONLY)
             setattr(self, _HOOKS[name], _with_logs(function, _HOOKS[name]))
+
+
+def _check_arguments(function: Callable[..., Any], name: str, logs_only: bool) -> None:
+    """Refuse, when LambdaCallback is made, a function the hook cannot call: Keras calls it
+    with ``(logs)`` or ``(epoch_or_batch, logs)``; a ``lambda batch: ...`` failed only in the
+    middle of fit or evaluate, with Python's "takes 1 positional argument but 2 were given"."""
+    import inspect
+
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # a builtin without a signature (print): it is called
+        return
+    arguments = ("logs",) if logs_only else ("batch" if "batch" in name else "epoch", "logs")
+    try:
+        signature.bind(*arguments)
+    except TypeError:
+        raise TypeError(
+            f"LambdaCallback's {name} is called as {name}({', '.join(arguments)}), as in Keras, "
+            f"but the function given takes {signature}. Write e.g. "
+            f"{name}=lambda {', '.join(arguments)}: ..."
+        ) from None
 
 
 def _with_logs(function: Callable[..., Any], hook: str) -> Callable[..., Any]:
