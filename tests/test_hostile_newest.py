@@ -115,3 +115,41 @@ def test_hook_functions_that_take_kerass_arguments_still_run() -> None:
     )
     _model().evaluate(X, Y, batch_size=8, callbacks=[watch])
     assert seen == ["begin", 0, 1, 2, "end"]
+
+
+# -- stop_predicting -----------------------------------------------------------------------------
+class _StopAt(gn.callbacks.Callback):
+    """Records the predict hooks and sets ``model.stop_predicting`` after batch ``last``."""
+
+    def __init__(self, last: int) -> None:
+        super().__init__()
+        self.last, self.seen = last, []
+
+    def on_predict_begin(self, logs=None):
+        self.seen.append("begin")
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.seen.append(batch)
+        if batch == self.last:
+            self.model.stop_predicting = True
+
+    def on_predict_end(self, logs=None):
+        self.seen.append("end")
+
+
+def test_stop_predicting_ends_predict_after_that_batch_as_kerass() -> None:
+    """Keras's predict checks ``model.stop_predicting`` after each batch (as evaluate checks
+    stop_evaluating) and returns the rows done; glassnet's predicted every batch regardless."""
+    net = _model()
+    twin = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    twin.set_weights(net.get_weights())
+    ours, theirs = _StopAt(1), _StopAt(1)
+    outputs = net.predict(X, batch_size=8, callbacks=[ours])
+    expected = twin.predict(X, batch_size=8, callbacks=[theirs], verbose=0)
+    assert ours.seen == theirs.seen == ["begin", 0, 1, "end"]
+    assert outputs.shape == expected.shape == (16, 1)
+    np.testing.assert_allclose(outputs, expected, rtol=1e-6)
+    assert net.stop_predicting is True is twin.stop_predicting
+    again = _StopAt(-1)  # never stops: the flag is reset at each predict, as Keras's
+    assert net.predict(X, batch_size=8, callbacks=[again]).shape == (20, 1)
+    assert again.seen == ["begin", 0, 1, 2, "end"]
