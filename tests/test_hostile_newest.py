@@ -153,3 +153,29 @@ def test_stop_predicting_ends_predict_after_that_batch_as_kerass() -> None:
     again = _StopAt(-1)  # never stops: the flag is reset at each predict, as Keras's
     assert net.predict(X, batch_size=8, callbacks=[again]).shape == (20, 1)
     assert again.seen == ["begin", 0, 1, 2, "end"]
+
+
+# -- python -m benchmarks (make bench) -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--threads", str(10**20)], f"--threads {10**20} is more than 4 per core"),
+        (["--threads", "100000"], "--threads 100000 is more than 4 per core (this machine has"),
+        (["--repeats", str(10**22)], "--repeats must be at most 1000"),
+        (["--output", ""], "--output '' names no file; give a .json file path"),
+        (["--output", "no/such/folder/"], "--output 'no/such/folder/' names no file"),
+    ],
+)
+def test_benchmarks_refuse_hostile_flags_before_any_timing(
+    argv, message, tmp_path, monkeypatch
+) -> None:
+    """Before: --threads 10**20 a torch 'Overflow when unpacking long long' traceback; --threads
+    100000 a run whose header said '100000 threads each'; --repeats 10**22 a run without end;
+    --output '' (or a folder path) a FileNotFoundError after the whole run, results lost."""
+    from benchmarks.__main__ import main
+
+    monkeypatch.chdir(tmp_path)  # nothing a refused run could write lands in the checkout
+    with pytest.raises(SystemExit) as caught:
+        main(["--quick", "--skip-memory", *argv])
+    assert str(caught.value.code).startswith(message)
+    assert list(tmp_path.iterdir()) == []
