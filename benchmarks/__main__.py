@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -92,6 +93,15 @@ def main(argv: list[str] | None = None) -> int:
             f"default run's 9 take minutes)"
         )
     check_output(args.output)  # before minutes of timing, not after them
+    core_name = args.openblas_core
+    if core_name not in ("auto", "default") and not re.fullmatch(
+        r"[A-Za-z][A-Za-z0-9]*", core_name
+    ):
+        # '<b>x</b>' or '': put in OPENBLAS_CORETYPE, silently ignored by OpenBLAS
+        sys.exit(
+            f"--openblas-core {core_name!r}: expected auto, default or an OpenBLAS core name "
+            f"(letters and digits) such as Haswell or SkylakeX"
+        )
     # The BLAS reads its thread count once, when NumPy (or torch) is first imported: set it now,
     # for this process and for the memory subprocesses that inherit the environment.
     for name in THREAD_VARIABLES:

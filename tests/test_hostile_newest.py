@@ -164,6 +164,8 @@ def test_stop_predicting_ends_predict_after_that_batch_as_kerass() -> None:
         (["--repeats", str(10**22)], "--repeats must be at most 1000"),
         (["--output", ""], "--output '' names no file; give a .json file path"),
         (["--output", "no/such/folder/"], "--output 'no/such/folder/' names no file"),
+        (["--openblas-core", "<b>x</b>"], "--openblas-core '<b>x</b>': expected auto, default"),
+        (["--openblas-core", ""], "--openblas-core '': expected auto, default or an OpenBLAS"),
     ],
 )
 def test_benchmarks_refuse_hostile_flags_before_any_timing(
@@ -171,7 +173,9 @@ def test_benchmarks_refuse_hostile_flags_before_any_timing(
 ) -> None:
     """Before: --threads 10**20 a torch 'Overflow when unpacking long long' traceback; --threads
     100000 a run whose header said '100000 threads each'; --repeats 10**22 a run without end;
-    --output '' (or a folder path) a FileNotFoundError after the whole run, results lost."""
+    --output '' (or a folder path) a FileNotFoundError after the whole run, results lost;
+    --openblas-core '<b>x</b>' a run whose kernels were OpenBLAS's own choice (it ignores an
+    unknown OPENBLAS_CORETYPE)."""
     from benchmarks.__main__ import main
 
     monkeypatch.chdir(tmp_path)  # nothing a refused run could write lands in the checkout
