@@ -183,3 +183,27 @@ def test_benchmarks_refuse_hostile_flags_before_any_timing(
         main(["--quick", "--skip-memory", *argv])
     assert str(caught.value.code).startswith(message)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- fit's validation ----------------------------------------------------------------------------
+@pytest.mark.parametrize("hooked", [False, True])
+def test_a_validation_output_overflow_names_the_validation_data(hooked) -> None:
+    """fit's validation on data whose outputs overflow float32 said 'first for row 2 of x',
+    sending the reader to the training data, which was fine."""
+    model = _model()
+    x_val = np.zeros((4, 3))
+    x_val[2] = 3e38  # finite in float32, but its output is not
+    callbacks = [gn.callbacks.LambdaCallback(on_test_batch_end=lambda b, logs: None)]
+    with pytest.raises(FloatingPointError) as caught:
+        model.fit(
+            X,
+            Y,
+            epochs=2,
+            verbose=0,
+            validation_data=(x_val, np.zeros((4, 1))),
+            callbacks=callbacks if hooked else None,
+        )
+    message = str(caught.value)
+    assert "first for row 2 of the validation data (x_val), after epoch 1's training." in message
+    assert message.startswith("The network's output overflowed float32 (inf or NaN)")
+    assert "Scale the inputs inside the model" in message
