@@ -207,3 +207,27 @@ def test_a_validation_output_overflow_names_the_validation_data(hooked) -> None:
     assert "first for row 2 of the validation data (x_val), after epoch 1's training." in message
     assert message.startswith("The network's output overflowed float32 (inf or NaN)")
     assert "Scale the inputs inside the model" in message
+
+
+# -- model files ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("layer", "where"),
+    [
+        (gn.layers.Dense(2, kernel_initializer=init.VarianceScaling(seed=10**400)), "kernel_"),
+        (gn.layers.Dense(2, bias_initializer=init.LecunUniform(seed=10**40)), "bias_"),
+    ],
+)
+def test_save_names_the_seed_a_model_file_cannot_hold(layer, where, tmp_path) -> None:
+    """An initializer's seed of 41+ digits (taken: NumPy's default_rng takes it) was refused at
+    save as "'m.glassnet': the header holds a 401-digit integer", a loader's words for a file
+    not yet written, naming no setting."""
+    model = gn.Sequential([gn.Input((3,)), layer])
+    path = tmp_path / "m.glassnet"
+    with pytest.raises(gn.io.ModelFileError) as caught:
+        model.save(path)
+    digits = 401 if where == "kernel_" else 41
+    assert str(caught.value).startswith(
+        f"Cannot save the model to {str(path)!r}: its layers[0].{where}initializer.seed is an "
+        f"integer of {digits} digits, and a model file holds at most 40"
+    )
+    assert list(tmp_path.iterdir()) == []
