@@ -231,3 +231,32 @@ def test_save_names_the_seed_a_model_file_cannot_hold(layer, where, tmp_path) ->
         f"integer of {digits} digits, and a model file holds at most 40"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_lambda_callbacks_positional_arguments_are_kerass_3_order() -> None:
+    """glassnet kept Keras 2's order (on_batch_begin, on_batch_end third and fourth), so
+    ``LambdaCallback(None, None, started)`` was a batch hook where Keras 3 makes it
+    on_train_begin: the same call hooked another moment, silently."""
+    import inspect
+
+    def positional(function) -> list[str]:
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD,)
+        parameters = inspect.signature(function).parameters.values()
+        return [p.name for p in parameters if p.kind in kinds and p.name != "self"]
+
+    assert positional(gn.callbacks.LambdaCallback) == positional(keras.callbacks.LambdaCallback)
+    seen: list[str] = []
+    watch = gn.callbacks.LambdaCallback(None, None, lambda logs: seen.append("train begins"))
+    _model().fit(X, Y, batch_size=10, epochs=1, verbose=0, callbacks=[watch])
+    assert seen == ["train begins"]
+
+
+def test_lambda_callback_refuses_both_names_of_one_hook() -> None:
+    with pytest.raises(TypeError, match=r"got both on_batch_end and on_train_batch_end, two names"):
+        gn.callbacks.LambdaCallback(
+            on_train_batch_end=lambda batch, logs: None, on_batch_end=lambda batch, logs: None
+        )
+    batches: list[int] = []  # either name alone still hooks the training batches
+    old = gn.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: batches.append(batch))
+    _model().fit(X, Y, batch_size=10, epochs=1, verbose=0, callbacks=[old])
+    assert batches == [0, 1]
