@@ -260,3 +260,20 @@ def test_lambda_callback_refuses_both_names_of_one_hook() -> None:
     old = gn.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: batches.append(batch))
     _model().fit(X, Y, batch_size=10, epochs=1, verbose=0, callbacks=[old])
     assert batches == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--rows", str(10**20)], f"--rows must be at most 100000, got {10**20}"),
+        (["--steps", str(10**23)], f"--steps must be at most 100000, got {10**23}"),
+    ],
+)
+def test_benchmarks_profile_refuses_sizes_without_end(argv, message) -> None:
+    """--rows 10**20 printed the seed toy's tables, then NumPy's 'Maximum allowed dimension
+    exceeded' traceback; --steps 10**23 ran without end."""
+    from benchmarks import profile
+
+    with pytest.raises(SystemExit) as caught:
+        profile.main(argv)
+    assert caught.value.code == f"python -m benchmarks.profile: {message}"
