@@ -15,6 +15,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import initializers as init
+from glassnet.io import ModelFileError
 
 
 # -- initializers ------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ def test_save_names_the_seed_a_model_file_cannot_hold(layer, where, tmp_path) ->
     not yet written, naming no setting."""
     model = gn.Sequential([gn.Input((3,)), layer])
     path = tmp_path / "m.glassnet"
-    with pytest.raises(gn.io.ModelFileError) as caught:
+    with pytest.raises(ModelFileError) as caught:
         model.save(path)
     digits = 401 if where == "kernel_" else 41
     assert str(caught.value).startswith(
@@ -277,3 +278,41 @@ def test_benchmarks_profile_refuses_sizes_without_end(argv, message) -> None:
     with pytest.raises(SystemExit) as caught:
         profile.main(argv)
     assert caught.value.code == f"python -m benchmarks.profile: {message}"
+
+
+# -- Keras's objects where glassnet's go ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("make", "given", "hint"),
+    [
+        (
+            lambda o: gn.layers.Dense(2, kernel_initializer=o),
+            keras.initializers.VarianceScaling(2.0),
+            "'variance_scaling', or glassnet's VarianceScaling(...) with the same settings",
+        ),
+        (
+            lambda o: gn.layers.Dense(2, bias_initializer=o),
+            keras.initializers.Identity(),
+            "'identity', or glassnet's Identity(...) with the same settings",
+        ),
+        (
+            lambda o: _model().compile(o, "mse"),
+            keras.optimizers.Adam(),
+            "'adam', or glassnet's Adam(...) with the same settings",
+        ),
+        (
+            lambda o: _model().compile("sgd", o),
+            keras.losses.BinaryCrossentropy(),
+            "'binary_crossentropy', or glassnet's BinaryCrossEntropy(...) with the same settings",
+        ),
+    ],
+)
+def test_a_keras_object_where_glassnets_goes_is_named_with_glassnets_own(make, given, hint):
+    """A newcomer from Keras passing keras.initializers.VarianceScaling(2.0) (or Keras's Adam,
+    or a Keras loss) read only 'Expected an initializer name (a string) or an initializer
+    object, got VarianceScaling <keras.src...>', with no word that glassnet has its own."""
+    with pytest.raises(TypeError) as caught:
+        make(given)
+    name = type(given).__name__
+    assert f"It is Keras's {name}; glassnet computes with its own objects: pass {hint}." in str(
+        caught.value
+    )
