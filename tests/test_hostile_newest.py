@@ -316,3 +316,42 @@ def test_a_keras_object_where_glassnets_goes_is_named_with_glassnets_own(make, g
     assert f"It is Keras's {name}; glassnet computes with its own objects: pass {hint}." in str(
         caught.value
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "given", "fix"),
+    [
+        (
+            "fit",
+            keras.callbacks.EarlyStopping(patience=2),
+            "It is Keras's EarlyStopping: use glassnet.callbacks.EarlyStopping, with the same",
+        ),
+        (
+            "evaluate",
+            keras.callbacks.LambdaCallback(),
+            "It is Keras's LambdaCallback: use glassnet.callbacks.LambdaCallback, with the same",
+        ),
+        (
+            "predict",
+            keras.callbacks.TensorBoard(),
+            "It is Keras's TensorBoard, which glassnet has not: Subclass Callback and override",
+        ),
+    ],
+)
+def test_a_keras_callback_is_named_with_glassnets_own(method, given, fix) -> None:
+    """evaluate(callbacks=[keras.callbacks.LambdaCallback(...)]) said 'Subclass Callback and
+    override its hooks', though glassnet has a LambdaCallback (and an EarlyStopping) of its own."""
+    model = _model()
+    call = {
+        "fit": lambda: model.fit(X, Y, epochs=1, verbose=0, callbacks=[given]),
+        "evaluate": lambda: model.evaluate(X, Y, callbacks=[given]),
+        "predict": lambda: model.predict(X, callbacks=[given]),
+    }[method]
+    before = model.get_weights()
+    with pytest.raises(TypeError) as caught:
+        call()
+    assert str(caught.value).startswith(
+        f"Expected callbacks to be glassnet.callbacks.Callback instances, got "
+        f"{type(given).__name__}. {fix}"
+    )
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
