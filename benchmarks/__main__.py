@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: the bounds of --threads (per core of this machine) and of --repeats
+MAX_THREADS_PER_CORE = 4
+MAX_REPEATS = 1000
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,6 +60,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 def check_output(path: str) -> None:
     """Refuse an --output the results could not be written to (a missing folder that cannot be
     made, a folder or device in the file's place, a read-only folder), in one line."""
+    if not path or path.endswith((os.sep, "/")):  # '': FileNotFoundError after the whole run
+        sys.exit(f"--output {path!r} names no file; give a .json file path, e.g. results.json")
     folder = os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(folder, exist_ok=True)
@@ -71,9 +77,31 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.threads < 1:
         sys.exit("--threads must be at least 1")
+    cores = os.cpu_count() or 1
+    if args.threads > MAX_THREADS_PER_CORE * cores:  # 10**20: torch's overflow, after imports;
+        # 100000: a header saying "100000 threads each" over BLAS pools that cap themselves
+        sys.exit(
+            f"--threads {args.threads} is more than {MAX_THREADS_PER_CORE} per core (this machine "
+            f"has {cores}); the timings would measure the threads' contention. Use --threads "
+            f"{cores}, or leave it out"
+        )
     if args.repeats is not None and args.repeats < 1:  # the median of no runs, deep inside
         sys.exit("--repeats must be at least 1")
+    if args.repeats is not None and args.repeats > MAX_REPEATS:  # 10**22: a run without end
+        sys.exit(
+            f"--repeats must be at most {MAX_REPEATS} (each repeat times every case once; the "
+            f"default run's 9 take minutes)"
+        )
     check_output(args.output)  # before minutes of timing, not after them
+    core_name = args.openblas_core
+    if core_name not in ("auto", "default") and not re.fullmatch(
+        r"[A-Za-z][A-Za-z0-9]*", core_name
+    ):
+        # '<b>x</b>' or '': put in OPENBLAS_CORETYPE, silently ignored by OpenBLAS
+        sys.exit(
+            f"--openblas-core {core_name!r}: expected auto, default or an OpenBLAS core name "
+            f"(letters and digits) such as Haswell or SkylakeX"
+        )
     # The BLAS reads its thread count once, when NumPy (or torch) is first imported: set it now,
     # for this process and for the memory subprocesses that inherit the environment.
     for name in THREAD_VARIABLES:

@@ -188,14 +188,22 @@ def table(title: str, found: dict[str, float], gather: float | None = None) -> s
     return "\n".join(rows)
 
 
+#: the flags' bounds: 100,000 MNIST-sized float32 rows are 314 MB; 100,000 seed steps ~2 s
+MAX_ROWS = 100_000
+MAX_STEPS = 100_000
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile")
     parser.add_argument("--rows", type=int, default=12_800, help="MLP rows (default %(default)s)")
     parser.add_argument("--steps", type=int, default=1000, help="seed toy steps")
     args = parser.parse_args(argv)
-    for name, value in (("--rows", args.rows), ("--steps", args.steps)):
+    for name, value, most in (("--rows", args.rows, MAX_ROWS), ("--steps", args.steps, MAX_STEPS)):
         if value < 1:  # 0 rows or steps: a bare ValueError or ZeroDivisionError from inside
             sys.exit(f"python -m benchmarks.profile: {name} must be at least 1, got {value}")
+        if value > most:  # --rows 10**20: NumPy's 'Maximum allowed dimension exceeded' after
+            # the seed toy's tables; --steps 10**23: a run without end
+            sys.exit(f"python -m benchmarks.profile: {name} must be at most {most}, got {value}")
     steps = args.steps
     print(table("seed toy fit, float64", profile(cases.glassnet_seed_fit("float64", steps), steps)))
     print()

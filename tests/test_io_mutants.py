@@ -72,8 +72,9 @@ def test_save_refuses_what_load_would_refuse_naming_the_path(tmp_path) -> None:
     with pytest.raises(ModelFileError) as caught:
         model.save(path)
     assert str(caught.value) == (
-        f"{str(path)!r}: the header holds a 51-digit integer; a glassnet header's integers have "
-        f"at most 40 digits."
+        f"Cannot save the model to {str(path)!r}: its layers[0].seed is an integer of 51 digits, "
+        f"and a model file holds at most 40 (load_model could not read it back). Give it a "
+        f"smaller value, e.g. seed=0."
     )
     assert not path.exists()
 

@@ -80,6 +80,28 @@ def check_size(layers: int, parameters: int, where: str, action: str) -> None:
             )
 
 
+def long_integer(value: Any, where: str = "") -> tuple[str, int] | None:
+    """The first integer of more than ``MAX_INTEGER_DIGITS`` digits in a header about to be
+    saved, as (where, its digits): ``("layers[0].kernel_initializer.seed", 401)``; or None.
+
+    >>> long_integer({"layers": [{"seed": 10**50}]})
+    ('layers[0].seed', 51)
+    """
+    if isinstance(value, dict):
+        items = ((f"{where}.{key}" if where else str(key), item) for key, item in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{where}[{i}]", item) for i, item in enumerate(value))
+    elif isinstance(value, int) and not isinstance(value, bool):
+        digits = len(str(abs(value))) if abs(value) < 10**4000 else 4001  # str() stops at 4300
+        return (where, digits) if digits > MAX_INTEGER_DIGITS else None
+    else:
+        return None
+    for place, item in items:
+        if (found := long_integer(item, place)) is not None:
+            return found
+    return None
+
+
 def parse_header(text: bytes, path: str) -> Any:
     """The JSON header, with every number bounded as it is read: an integer of more than
     ``MAX_INTEGER_DIGITS`` digits (Python refuses past 4300 anyway, with a ValueError), a float

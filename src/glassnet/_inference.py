@@ -125,9 +125,12 @@ def _count(number: int, noun: str) -> str:
 def predict_batches(
     model: Sequential, x: Array, size: int, callbacks: Sequence[Callback], verbose: int
 ) -> Array:
-    """predict in batches of ``size`` rows, calling the callbacks' predict hooks around each."""
+    """predict in batches of ``size`` rows, calling the callbacks' predict hooks around each.
+    As Keras's predict: a callback that sets ``model.stop_predicting = True`` ends it after that
+    batch, and the outputs of the rows done are returned."""
     steps = -(-len(x) // size)
     hooks = CallbackList(callbacks, model, {"verbose": verbose, "epochs": 1, "steps": steps})
+    model.stop_predicting = False
     hooks.on_predict_begin({})
     outputs = model._outputs_for(len(x))
     for batch, start in enumerate(range(0, len(x), size)):
@@ -135,6 +138,9 @@ def predict_batches(
         with np.errstate(over="ignore", invalid="ignore"):  # reported once, after the loop
             outputs[start : start + size] = model.forward(x[start : start + size])
         hooks.on_predict_batch_end(batch, {"outputs": outputs[start : start + size]})
+        if model.stop_predicting:
+            outputs = outputs[: start + size]
+            break
     model._check_outputs(outputs)
     hooks.on_predict_end({})
     return outputs

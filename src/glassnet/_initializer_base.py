@@ -73,12 +73,14 @@ def _fans(shape: Shape) -> tuple[int, int]:
     """(fan_in, fan_out) of a kernel of shape (n_in, units), or of a convolution kernel
     (kh, kw, in, out) as Keras computes them: receptive field kh * kw times in (or out)."""
     if len(shape) == 2:
-        return shape[0], shape[1]
-    if len(shape) > 2:
+        fans = shape[0], shape[1]
+    elif len(shape) > 2:
         receptive = math.prod(shape[:-2])  # kh * kw
-        return shape[-2] * receptive, shape[-1] * receptive
-    size = math.prod(shape)
-    return size, size
+        fans = shape[-2] * receptive, shape[-1] * receptive
+    else:
+        fans = (math.prod(shape),) * 2
+    # at least 1, as Keras's max(1, fan): a fan of 0 is an empty array, whose limit is unused
+    return max(fans[0], 1), max(fans[1], 1)
 
 
 class Initializer:

@@ -26,13 +26,38 @@ def lookup(kind: str, name: object, table: Mapping[str, T]) -> T:
         a = "an" if kind[:1] in "aeiou" else "a"  # "an activation", "an optimizer"
         raise TypeError(
             f"Expected {a} {kind} name (a string) or {a} {kind} object, got {type(name).__name__} "
-            f"{shown(name)}."
+            f"{shown(name)}.{keras_hint(name, table)}"
         )
     key = name.lower()
     if key not in table:
         valid = ", ".join(repr(k) for k in table)
         raise ValueError(f"Unknown {kind} {shown(name)}. Valid names: {valid}.")
     return table[key]
+
+
+def keras_hint(given: object, table: Mapping[str, Any]) -> str:
+    """For a Keras object where glassnet's goes (``kernel_initializer=keras.initializers.
+    HeNormal()``): glassnet's name for the class of the same name, or "" for anything else.
+
+    >>> class HeNormal: ...
+    >>> HeNormal.__module__ = "keras.src.initializers"
+    >>> print(keras_hint(HeNormal(), {"he_normal": HeNormal})[:64])
+     It is Keras's HeNormal; glassnet computes with its own objects:
+    >>> keras_hint(object(), {"he_normal": HeNormal})
+    ''
+    """
+    if type(given).__module__.split(".")[0] not in ("keras", "tf_keras", "tensorflow"):
+        return ""
+    cls = type(given).__name__
+    names = [
+        key for key, value in table.items() if getattr(value, "__name__", "").lower() == cls.lower()
+    ]
+    instead = (
+        f"{names[0]!r}, or glassnet's {table[names[0]].__name__}(...) with the same settings"
+        if names
+        else "one of glassnet's names"
+    )
+    return f" It is Keras's {cls}; glassnet computes with its own objects: pass {instead}."
 
 
 def from_config(kind: str, config: object, table: Mapping[str, Any], key: str = "name") -> Any:

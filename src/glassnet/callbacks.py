@@ -151,9 +151,18 @@ class CallbackList:
         self.callbacks = list(callbacks)
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
+                name = type(callback).__name__
+                fix = "Subclass Callback and override its hooks."
+                if type(callback).__module__.split(".")[0] == "keras":  # a newcomer's first try
+                    fix = (
+                        f"It is Keras's {name}: use glassnet.callbacks.{name}, with the same "
+                        f"settings."
+                        if name in __all__
+                        else f"It is Keras's {name}, which glassnet has not: {fix}"
+                    )
                 raise TypeError(
                     f"Expected callbacks to be glassnet.callbacks.Callback instances, got "
-                    f"{type(callback).__name__}. Subclass Callback and override its hooks."
+                    f"{name}. {fix}"
                 )
             callback.set_model(model)
             callback.set_params(params)

@@ -309,10 +309,11 @@ _LOGS_ONLY = {
 
 
 class LambdaCallback(Callback):
-    """A callback made of plain functions, as Keras's: ``on_epoch_begin(epoch, logs)``,
-    ``on_epoch_end(epoch, logs)``, ``on_train_batch_begin(batch, logs)``,
-    ``on_train_batch_end(batch, logs)`` (also spelt ``on_batch_begin``/``_end``),
-    ``on_train_begin(logs)``, ``on_train_end(logs)``, and, by keyword as in Keras, every other
+    """A callback made of plain functions, as Keras's, in Keras 3's positional order:
+    ``on_epoch_begin(epoch, logs)``, ``on_epoch_end(epoch, logs)``, ``on_train_begin(logs)``,
+    ``on_train_end(logs)``, ``on_train_batch_begin(batch, logs)``,
+    ``on_train_batch_end(batch, logs)`` (also spelt ``on_batch_begin``/``_end``, by keyword),
+    and, by keyword as in Keras, every other
     hook of ``Callback``: ``on_test_begin(logs)``, ``on_test_end(logs)``,
     ``on_test_batch_begin(batch, logs)``, ``on_test_batch_end(batch, logs)`` (called by
     ``evaluate(callbacks=...)`` and by fit's validation), ``on_predict_begin(logs)``,
@@ -326,26 +327,31 @@ class LambdaCallback(Callback):
         self,
         on_epoch_begin: Callable[..., Any] | None = None,
         on_epoch_end: Callable[..., Any] | None = None,
-        on_batch_begin: Callable[..., Any] | None = None,
-        on_batch_end: Callable[..., Any] | None = None,
         on_train_begin: Callable[..., Any] | None = None,
         on_train_end: Callable[..., Any] | None = None,
+        on_train_batch_begin: Callable[..., Any] | None = None,
+        on_train_batch_end: Callable[..., Any] | None = None,
         **hooks: Callable[..., Any] | None,
     ) -> None:
         super().__init__()
-        given = {
+        given = {  # Keras 3's positional order (Keras 2's had on_batch_begin/_end third)
             "on_epoch_begin": on_epoch_begin,
             "on_epoch_end": on_epoch_end,
-            "on_batch_begin": on_batch_begin,
-            "on_batch_end": on_batch_end,
             "on_train_begin": on_train_begin,
             "on_train_end": on_train_end,
+            "on_train_batch_begin": on_train_batch_begin,
+            "on_train_batch_end": on_train_batch_end,
         }
         for name in hooks:
             if name not in _HOOKS:
                 raise TypeError(
                     f"LambdaCallback got an unknown hook {shown(name, 40)}; the hooks are "
                     f"{', '.join(_HOOKS)}."
+                )
+            twin = name.replace("on_batch_", "on_train_batch_")
+            if twin != name and given[twin] is not None and hooks[name] is not None:
+                raise TypeError(
+                    f"LambdaCallback got both {name} and {twin}, two names of one hook; give one."
                 )
         given.update(hooks)
         for name, function in given.items():
@@ -356,7 +362,29 @@ class LambdaCallback(Callback):
                     f"Expected LambdaCallback's {name} to be a function, got "
                     f"{type(function).__name__} {shown(function, 20)}."
                 )
+            _check_arguments(function, name, _HOOKS[name] in _LOGS_ONLY)
             setattr(self, _HOOKS[name], _with_logs(function, _HOOKS[name]))
+
+
+def _check_arguments(function: Callable[..., Any], name: str, logs_only: bool) -> None:
+    """Refuse, when LambdaCallback is made, a function the hook cannot call: Keras calls it
+    with ``(logs)`` or ``(epoch_or_batch, logs)``; a ``lambda batch: ...`` failed only in the
+    middle of fit or evaluate, with Python's "takes 1 positional argument but 2 were given"."""
+    import inspect
+
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # a builtin without a signature (print): it is called
+        return
+    arguments = ("logs",) if logs_only else ("batch" if "batch" in name else "epoch", "logs")
+    try:
+        signature.bind(*arguments)
+    except TypeError:
+        raise TypeError(
+            f"LambdaCallback's {name} is called as {name}({', '.join(arguments)}), as in Keras, "
+            f"but the function given takes {signature}. Write e.g. "
+            f"{name}=lambda {', '.join(arguments)}: ..."
+        ) from None
 
 
 def _with_logs(function: Callable[..., Any], hook: str) -> Callable[..., Any]:

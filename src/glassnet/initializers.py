@@ -128,10 +128,21 @@ INITIALIZERS: dict[str, type[Initializer]] = {
 }
 
 
+#: the classes by Keras's class names, which its layers also take as strings
+#: (``kernel_initializer="VarianceScaling"``, ``"HeNormal"``, ``"IdentityInitializer"``)
+CLASS_NAMES: dict[str, type[Initializer]] = {
+    **{cls.__name__: cls for cls in INITIALIZERS.values()},
+    "OrthogonalInitializer": Orthogonal,
+    "IdentityInitializer": Identity,
+}
+
+
 def get(identifier: str | Initializer) -> Initializer:
     """An initializer from its name (``"glorot_uniform"``) or an instance."""
     if isinstance(identifier, Initializer):
         return identifier
+    if isinstance(identifier, str) and identifier in CLASS_NAMES:  # Keras's "HeNormal" too
+        return CLASS_NAMES[identifier]()
     return lookup("initializer", identifier, INITIALIZERS)()
 
 

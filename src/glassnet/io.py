@@ -84,6 +84,7 @@ from glassnet._header_bounds import (
     check_rng_state,
     check_size,
     check_slots,
+    long_integer,
     parse_header,
 )
 from glassnet._validation import shown
@@ -130,6 +131,12 @@ def save_model(model: Sequential, path: str | os.PathLike[str]) -> None:
             f"features or shorter names."
         )
     # what load_model would refuse is not written (a layer's seed of 50 digits, say)
+    if (found := long_integer(header)) is not None:  # named, not "the header holds ..."
+        raise ModelFileError(
+            f"Cannot save the model to {os.fsdecode(path)!r}: its {found[0]} is an integer of "
+            f"{found[1]} digits, and a model file holds at most {MAX_INTEGER_DIGITS} "
+            f"(load_model could not read it back). Give it a smaller value, e.g. seed=0."
+        )
     parse_header(text, os.fsdecode(path))
     _check_metric_counts(model, os.fsdecode(path))
 

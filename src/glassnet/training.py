@@ -236,7 +236,7 @@ def fit(
                 ):
                     # prepared once above (_data), not checked again; the callbacks' test
                     # hooks called as Keras's (glassnet/_inference.py)
-                    val = validate(model, validation_data, val_batch_size, hooks)
+                    val = validation_logs(model, validation_data, val_batch_size, hooks, epoch)
                     logs.update({f"val_{key}": value for key, value in val.items()})
                 epoch_end(epoch, logs)
                 if model.stop_training:
@@ -513,6 +513,18 @@ def epoch_start(initial_epoch: object, epochs: int) -> int:
             f"epochs=7 runs epochs 3 to 7, five of them."
         )
     return start
+
+
+def validation_logs(
+    model: Sequential, data: tuple[Any, ...], size: int, hooks: CallbackList, epoch: int
+) -> Logs:
+    """``validate`` after an epoch; an output overflow is named as the validation data's (the
+    model's message says "row i of x", which sent the reader to the training data)."""
+    try:
+        return validate(model, data, size, hooks)
+    except FloatingPointError as error:
+        where = f" of the validation data (x_val), after epoch {epoch + 1}'s training."
+        raise FloatingPointError(str(error).replace(" of x.", where, 1)) from None
 
 
 def validation_schedule(validation_freq: object) -> Any:
