@@ -177,17 +177,21 @@ def test_fit_takes_kerass_default_verbose_auto_as_a_progress_bar(capsys) -> None
     assert "Epoch 1/1" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("print_fn", [80, "<b>x</b>", 1e300])
-def test_summary_refuses_kerass_line_length_in_print_fns_place(print_fn) -> None:
-    """Before: summary(80) (Keras's line_length=80) raised "'int' object is not callable"."""
+def test_summary_takes_kerass_line_length_first() -> None:
+    """Before: summary(80) (Keras's line_length=80) raised "'int' object is not callable"; then
+    it was refused. Now it is Keras's line_length, and summary(print) is still print_fn."""
     net = model()
-    with pytest.raises(TypeError) as caught:
-        net.summary(print_fn)
-    assert str(caught.value).startswith("Expected print_fn to be a function that takes the text")
-    assert str(caught.value).endswith(
-        "glassnet's summary has no line_length or positions (Keras's first arguments); pass "
-        "print_fn=... by name."
-    )
+    lines: list[str] = []
+    net.summary(80, print_fn=lines.append)
+    assert max(len(line) for line in lines[0].splitlines()) == 80
+    net.summary(lines.append)  # a function in line_length's place: print_fn
+    assert lines[1] == net.summary_text()
+
+
+@pytest.mark.parametrize("line_length", ["<b>x</b>", 1e300, True, [80]])
+def test_summary_refuses_a_line_length_that_is_not_a_whole_number(line_length) -> None:
+    with pytest.raises(TypeError, match=r"^Expected line_length to be a whole number"):
+        model().summary(line_length)
 
 
 def test_summary_print_fn_none_prints_as_kerass_default(capsys) -> None:
