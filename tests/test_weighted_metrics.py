@@ -296,8 +296,8 @@ def test_loss_weights_scale_the_loss_not_the_weighted_metrics() -> None:
     )
 
 
-class _Batches(gn.callbacks.Callback):
-    """Records the batch logs, in glassnet and (as a keras.callbacks.Callback) in Keras."""
+class _Recording:
+    """Records the batch logs; mixed into a glassnet and a Keras callback below."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -311,17 +311,12 @@ class _Batches(gn.callbacks.Callback):
         self.test.append(dict(logs))
 
 
-class _KerasBatches(keras.callbacks.Callback):
-    def __init__(self) -> None:
-        super().__init__()
-        self.train: list[dict] = []
-        self.test: list[dict] = []
+class _Batches(_Recording, gn.callbacks.Callback):
+    """The batch logs in glassnet."""
 
-    def on_train_batch_end(self, batch, logs=None):
-        self.train.append(dict(logs))
 
-    def on_test_batch_end(self, batch, logs=None):
-        self.test.append(dict(logs))
+class _KerasBatches(_Recording, keras.callbacks.Callback):
+    """The same in Keras."""
 
 
 def test_batch_logs_show_the_running_weighted_values_as_keras() -> None:
