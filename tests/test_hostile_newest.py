@@ -355,3 +355,31 @@ def test_a_keras_callback_is_named_with_glassnets_own(method, given, fix) -> Non
         f"{type(given).__name__}. {fix}"
     )
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
+
+
+@pytest.mark.parametrize(
+    ("schedule", "fix"),
+    [
+        (
+            lambda: keras.optimizers.schedules.ExponentialDecay(0.1, 100, 0.9),
+            "use glassnet.optimizers.schedules.ExponentialDecay(...) with the same settings.",
+        ),
+        (
+            lambda: keras.optimizers.schedules.InverseTimeDecay(0.1, 10, 0.5),
+            "glassnet has no InverseTimeDecay; its schedules are ExponentialDecay, CosineDecay, "
+            "PiecewiseConstantDecay (glassnet.optimizers.schedules), or pass a number.",
+        ),
+    ],
+)
+def test_a_keras_schedule_as_learning_rate_is_named_with_glassnets_own(schedule, fix) -> None:
+    """Before: "Expected learning_rate to be a number", without a word about schedules."""
+    for optimizer in (gn.SGD, gn.Adam):
+        with pytest.raises(TypeError) as caught:
+            optimizer(learning_rate=schedule())
+        assert str(caught.value).startswith(
+            "Expected learning_rate to be a number or a glassnet schedule, got Keras's "
+        )
+        assert str(caught.value).endswith(fix)
+    # glassnet's own schedule of that name is taken
+    rate = gn.optimizers.schedules.ExponentialDecay(0.1, 100, 0.9)
+    assert gn.SGD(learning_rate=rate).schedule is rate

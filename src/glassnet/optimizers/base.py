@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from glassnet._header_bounds import MAX_HYPERPARAMETER, MIN_POSITIVE, bounded
 from glassnet._names import config_repr
 from glassnet._validation import finite_float, shown
-from glassnet.optimizers.schedules import LearningRateSchedule, serialize
+from glassnet.optimizers.schedules import SCHEDULES, LearningRateSchedule, serialize
 
 Array = NDArray[np.floating[Any]]
 
@@ -45,6 +45,23 @@ def _check_rate(name: str, value: float, low: float = 0.0, high: float = math.in
         wanted = f"in [{low}, {high})" if math.isfinite(high) else f">= {low}"
         raise ValueError(f"Expected {name} {wanted}, got {value!r}.")
     return value
+
+
+def _keras_schedule(value: object) -> str:
+    """learning_rate's error for a Keras object (a schedule, say): glassnet's schedule of the
+    same class name, or the ones glassnet has."""
+    cls = type(value).__name__
+    ours = {schedule.__name__: schedule for schedule in SCHEDULES.values()}
+    fix = (
+        f"use glassnet.optimizers.schedules.{cls}(...) with the same settings"
+        if cls in ours
+        else f"glassnet has no {cls}; its schedules are {', '.join(ours)} "
+        f"(glassnet.optimizers.schedules), or pass a number"
+    )
+    return (
+        f"Expected learning_rate to be a number or a glassnet schedule, got Keras's {cls}; "
+        f"glassnet computes with its own objects: {fix}."
+    )
 
 
 class Optimizer:
@@ -114,6 +131,8 @@ class Optimizer:
                 "Expected learning_rate to be a number or a schedule object, got a dict; "
                 "glassnet.optimizers.from_config reads a saved schedule's dict."
             )
+        if type(value).__module__.split(".")[0] in ("keras", "tf_keras", "tensorflow"):
+            raise TypeError(_keras_schedule(value))
         rate = _check_rate("learning_rate", value, low=-math.inf)  # type check only
         if not rate > 0:
             raise ValueError(
