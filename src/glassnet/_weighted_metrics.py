@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from glassnet import metrics as metrics_module
-from glassnet._validation import metric_list, shown
+from glassnet._validation import metric_list
 from glassnet.callbacks import Logs
 from glassnet.metric_objects import BinaryAccuracy, MetricObject
 
@@ -71,7 +71,7 @@ def check_weighted(given: Any, names: list[str], objects: list[MetricObject]) ->
             stateful = metrics_module.STATEFUL.get(lower)
             name = lower if stateful is None else stateful.name  # "AUC": "auc"
         else:
-            raise _unknown(metric)
+            raise metrics_module.unknown_metric(metric, "weighted_metrics")
         key = f"weighted_{name}" if name in taken else name  # Keras's prefix
         if key in keys or key in taken:
             raise ValueError(
@@ -110,21 +110,6 @@ def _check_object(metric: MetricObject, held: set[int]) -> None:
             f"compile(weighted_metrics=[...]). Give it the parameter: def update_state(self, "
             f"y_true, y_pred, sample_weight=None), or put it in metrics=[...]."
         )
-
-
-def _unknown(metric: object) -> Exception:
-    """compile's error for a weighted metric it does not know."""
-    if not isinstance(metric, str):
-        return TypeError(
-            f"Expected each of weighted_metrics to be a metric name (a string) or a metric "
-            f"object, got {type(metric).__name__} {shown(metric, 40)}. Example: "
-            f"weighted_metrics=['accuracy'] or weighted_metrics=[glassnet.metrics.AUC()]."
-        )
-    return ValueError(
-        f"Unknown metric {shown(metric)} in weighted_metrics. Valid names: 'accuracy', 'mse', "
-        f"'mae', 'mape', 'auc', 'precision', 'recall', 'root_mean_squared_error', "
-        f"'binary_crossentropy' and more (glassnet.metrics.METRICS and STATEFUL list them all)."
-    )
 
 
 def metric_object(name: str, units: int) -> MetricObject:

@@ -317,22 +317,26 @@ def split(given: list[Any]) -> tuple[list[str], list[MetricObject]]:
         elif isinstance(metric, str) and metric.lower() in METRICS:
             names.append(metric)
         else:
-            raise _unknown(metric)
+            raise unknown_metric(metric)
     return names, objects
 
 
-def _unknown(metric: object) -> Exception:
-    """compile's error for a metric it does not know (a few names: the whole list is long)."""
+def unknown_metric(metric: object, what: str = "metrics") -> Exception:
+    """compile's error for a metric it does not know in ``metrics`` (or ``weighted_metrics``:
+    ``what``); a few names: the whole list is long."""
+    listed = what != "metrics"  # the weighted list says which list the entry is in
     if not isinstance(metric, str):
+        expected = f"each of {what} to be a metric name" if listed else "a metric name"
         return TypeError(
-            f"Expected a metric name (a string) or a metric object, got "
-            f"{type(metric).__name__} {shown(metric, 40)}. Example: metrics=['accuracy'] or "
-            f"metrics=[glassnet.metrics.AUC()]."
+            f"Expected {expected} (a string) or a metric object, got "
+            f"{type(metric).__name__} {shown(metric, 40)}. Example: {what}=['accuracy'] or "
+            f"{what}=[glassnet.metrics.AUC()]."
         )
     return ValueError(
-        f"Unknown metric {shown(metric)}. Valid names: 'accuracy', 'mse', 'mae', 'mape', 'auc', "
-        f"'precision', 'recall', 'root_mean_squared_error', 'binary_crossentropy' and more "
-        f"(glassnet.metrics.METRICS and STATEFUL list them all)."
+        f"Unknown metric {shown(metric)}{f' in {what}' if listed else ''}. Valid names: "
+        f"'accuracy', 'mse', 'mae', 'mape', 'auc', 'precision', 'recall', "
+        f"'root_mean_squared_error', 'binary_crossentropy' and more (glassnet.metrics.METRICS "
+        f"and STATEFUL list them all)."
     )
 
 
