@@ -492,6 +492,8 @@ def test_decay_and_clipping_are_written_into_the_trace_and_the_words() -> None:
         (lambda: gn.SGD(weight_decay=math.nan), ValueError, r"weight_decay to be a finite"),
         (lambda: gn.AdamW(weight_decay=None), ValueError, r"AdamW needs a weight_decay"),
         (lambda: gn.Adam(amsgrad="yes"), TypeError, r"Expected amsgrad to be True or False"),
+        # RMSprop took bool(centered): "no" was True
+        (lambda: gn.RMSprop(centered="no"), TypeError, r"Expected centered to be True or False"),
         (lambda: gn.Adagrad(initial_accumulator_value=-1), ValueError, r"initial_accumulator"),
         (lambda: gn.SGD({"class_name": "CosineDecay"}), TypeError, r"got a dict"),
         (lambda: schedules.ExponentialDecay(0.1, 0, 0.5), ValueError, r"decay_steps .* \[1, "),

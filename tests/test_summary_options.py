@@ -15,6 +15,7 @@ from unittest import mock
 os.environ["KERAS_BACKEND"] = "torch"
 
 import keras  # after KERAS_BACKEND is set
+import numpy as np
 import pytest
 
 import glassnet as gn
@@ -178,3 +179,23 @@ def test_a_catastrophic_regular_expression_is_plain_text_here() -> None:
     with pytest.raises(ValueError, match="no layer's name starts with"):
         model.summary(layer_range=["(a+)+$", name])
     assert time.perf_counter() - start < 1.0
+
+
+def test_numpy_numbers_and_arrays_are_taken_as_python_ones() -> None:
+    """A width or positions computed with NumPy (np.int64(80), an array of fractions, np.True_)
+    mean what the Python numbers mean; they were refused as not whole numbers or not True."""
+    model = build(gn)
+    ours: list[str] = []
+    model.summary(
+        np.int64(80),
+        np.array([0.5, 0.8, 1.0]),
+        print_fn=ours.append,
+        show_trainable=np.True_,
+    )
+    plain: list[str] = []
+    model.summary(80, [0.5, 0.8, 1.0], print_fn=plain.append, show_trainable=True)
+    assert ours == plain
+    with pytest.raises(TypeError, match="Expected positions to hold numbers"):
+        model.summary(positions=[1j, 2, 3])
+    with pytest.raises(TypeError, match="Expected positions to be a list"):
+        model.summary(positions=np.ones((3, 1)))

@@ -618,3 +618,21 @@ def test_save_refuses_more_metrics_than_load_reads(tmp_path) -> None:
         model.compile("sgd", "mse", **{argument: many[:100]})
         model.save(path)
         assert len(gn.load_model(path).weighted_metrics) == (100 if argument != "metrics" else 0)
+
+
+@pytest.mark.parametrize(
+    ("given", "fix"),
+    [
+        ({"mae"}, "Pass a list: weighted_metrics=['mae']."),
+        (np.array(["mae"]), "Pass a list: weighted_metrics=['mae']."),
+        ((m for m in ["mae"]), "Collect it in a list: weighted_metrics=list(...)."),
+        ("mae", "Wrap it in a list: weighted_metrics=['mae']."),
+    ],
+)
+def test_a_collection_that_is_not_a_list_gets_advice_that_works(given, fix) -> None:
+    """Before: a set or an array was told "Wrap it in a list: weighted_metrics=[{'mae'}]", which
+    fails again."""
+    model = gn.Sequential([gn.Input((2,)), gn.layers.Dense(1)])
+    with pytest.raises(TypeError) as caught:
+        model.compile("sgd", "mse", weighted_metrics=given)
+    assert str(caught.value).endswith(fix)

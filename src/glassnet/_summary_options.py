@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from glassnet._validation import shown
 
 #: where Keras 3 ends a Sequential summary's three columns, as fractions of the line length
@@ -57,12 +59,15 @@ def summary_options(
 ) -> SummaryOptions:
     """Each argument checked, with an error naming what was expected, what came and the fix."""
     if line_length is not None:
-        if isinstance(line_length, bool) or not isinstance(line_length, int):
+        if isinstance(line_length, bool | np.bool_) or not isinstance(
+            line_length, int | np.integer
+        ):
             raise TypeError(
                 f"Expected line_length to be a whole number of characters (or None), got "
                 f"{type(line_length).__name__} {shown(line_length, 20)}. E.g. "
                 f"summary(line_length=100)."
             )
+        line_length = int(line_length)  # a NumPy integer too
         if not MIN_LINE <= line_length <= MAX_LINE:
             raise ValueError(
                 f"Expected line_length between {MIN_LINE} and {MAX_LINE:,} characters, got "
@@ -75,7 +80,7 @@ def summary_options(
             f"(Keras's summary takes line_length and positions first)."
         )
     for name, value in (("expand_nested", expand_nested), ("show_trainable", show_trainable)):
-        if not isinstance(value, bool):
+        if not isinstance(value, bool | np.bool_):
             raise TypeError(
                 f"Expected {name} to be True or False, got {type(value).__name__} "
                 f"{shown(value, 20)}."
@@ -84,7 +89,7 @@ def summary_options(
         line_length,
         _positions(positions),
         print_fn,
-        show_trainable,
+        bool(show_trainable),
         _layer_range(layer_range),
     )
 
@@ -92,6 +97,8 @@ def summary_options(
 def _positions(positions: Any) -> tuple[float, ...] | None:
     if positions is None:
         return None
+    if isinstance(positions, np.ndarray) and positions.ndim == 1:
+        positions = positions.tolist()  # NumPy's numbers as Python's
     if isinstance(positions, str) or not isinstance(positions, Sequence):
         raise TypeError(
             f"Expected positions to be a list of where each column ends, got "
@@ -100,7 +107,9 @@ def _positions(positions: Any) -> tuple[float, ...] | None:
         )
     values = []
     for value in positions:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool | np.bool_) or not isinstance(
+            value, int | float | np.integer | np.floating
+        ):
             raise TypeError(
                 f"Expected positions to hold numbers, got {type(value).__name__} "
                 f"{shown(value, 20)} in {shown(positions, 40)}. E.g. positions=[0.5, 0.8, 1.0]."

@@ -352,10 +352,16 @@ def metric_list(metrics: Any, what: str = "metrics") -> list[Any]:
             f"list: {what}={shown(values)}."
         )
     if isinstance(metrics, str) or not isinstance(metrics, list | tuple):
+        if isinstance(metrics, set | frozenset | np.ndarray):  # its entries, as a list
+            entries = metrics.tolist() if isinstance(metrics, np.ndarray) else list(metrics)
+            fix = f"Pass a list: {what}={shown(entries)}."
+        elif not isinstance(metrics, str) and hasattr(metrics, "__iter__"):  # a generator...
+            fix = f"Collect it in a list: {what}=list(...)."
+        else:  # one metric: wrapped, it is the list
+            fix = f"Wrap it in a list: {what}=[{shown(metrics)}]."
         raise TypeError(
             f"Expected {what} to be a list of names, e.g. {what}=['accuracy'], got "
-            f"{type(metrics).__name__} {shown(metrics)}. Wrap it in a list: "
-            f"{what}=[{shown(metrics)}]."
+            f"{type(metrics).__name__} {shown(metrics)}. {fix}"
         )
     return list(metrics)
 

@@ -45,7 +45,7 @@ class RMSprop(Optimizer):
         self.rho = _check_rate("rho", rho, 0.0, 1.0)
         self.momentum = _check_rate("momentum", momentum, 0.0, 1.0)
         self.epsilon = _epsilon(epsilon)
-        self.centered = bool(centered)
+        self.centered = _flag(centered, "centered")
 
     def build(self, parameters: list[Array]) -> None:
         super().build(parameters)
